@@ -1,0 +1,104 @@
+/// The compact body of an event frame: who did what, and the whole state after it.
+///
+/// With the header (type, minute, score, sequence) and the roster and catalogue from the
+/// welcome, it rebuilds everything the JSON body says. Layout (Spec §4.2):
+/// `template u8 | actor u8 | opponent u8 | goalCount u8 | goals (player u8, minute u8)… |
+/// redCount u8 | red cards (player u8, minute u8)…`.
+public struct CompactEvent: Sendable, Hashable, Codable {
+    /// The template index within the event type's list.
+    public var template: UInt8
+    /// The event's actor.
+    public var actor: PlayerRef
+    /// The opponent named by templates that need one (always of the other side).
+    public var opponent: PlayerRef
+    /// Goals and red cards so far.
+    public var state: MatchState
+
+    /// Creates a body.
+    public init(template: UInt8, actor: PlayerRef, opponent: PlayerRef, state: MatchState) {
+        self.template = template
+        self.actor = actor
+        self.opponent = opponent
+        self.state = state
+    }
+
+    /// The body of `event`.
+    public init(_ event: MatchEvent) {
+        self.init(template: event.template, actor: event.actor, opponent: event.opponent, state: event.state)
+    }
+
+    /// The event this body describes, given the header's type and minute.
+    public func event(type: EventType, minute: UInt8) -> MatchEvent {
+        MatchEvent(type: type, minute: minute, template: template, actor: actor, opponent: opponent, state: state)
+    }
+
+    /// Appends the body.
+    public func write(to writer: inout ByteWriter) throws(WireError) {
+        guard state.goals.count <= 255, state.redCards.count <= 255 else {
+            throw WireError(.tooLarge, field: "body.goals", offset: writer.bytes.count, "more than 255 goals or red cards")
+        }
+        writer.writeUInt8(template)
+        writer.writeUInt8(actor.byte)
+        writer.writeUInt8(opponent.byte)
+        for list in [state.goals, state.redCards] {
+            writer.writeUInt8(UInt8(list.count))
+            for incident in list {
+                writer.writeUInt8(incident.player.byte)
+                writer.writeUInt8(incident.minute)
+            }
+        }
+    }
+
+    /// Reads the body and checks it against the header's `score` and `minute`.
+    ///
+    /// - Throws: ``WireError/Code/inconsistent`` when the opponent is on the actor's side,
+    ///   incidents are out of order or after `minute`, a player is sent off twice, or the
+    ///   goals do not add up to `score`.
+    public static func read(from reader: inout ByteReader, score: Score, minute: UInt8) throws(WireError) -> CompactEvent {
+        let template = try reader.readUInt8(field: "body.template")
+        let actor = PlayerRef(byte: try reader.readUInt8(field: "body.actor"))
+        let opponentOffset = reader.offset
+        let opponent = PlayerRef(byte: try reader.readUInt8(field: "body.opponent"))
+        guard opponent.side != actor.side else {
+            throw WireError(.inconsistent, field: "body.opponent", offset: opponentOffset,
+                            "opponent 0x\(hex(opponent.byte)) is on the actor's side")
+        }
+        let goals = try readIncidents(from: &reader, name: "goals", minute: minute)
+        let redCards = try readIncidents(from: &reader, name: "redCards", minute: minute)
+        var sentOff = Set<PlayerRef>()
+        for (index, card) in redCards.enumerated() where !sentOff.insert(card.player).inserted {
+            throw WireError(.inconsistent, field: "body.redCards[\(index)].player", offset: reader.offset,
+                            "player 0x\(hex(card.player.byte)) is sent off twice")
+        }
+        let state = MatchState(goals: goals, redCards: redCards)
+        guard state.score == score else {
+            throw WireError(.inconsistent, field: "header.score", offset: 10,
+                            "header says \(score.home)-\(score.away) but the body lists goals for \(state.score.home)-\(state.score.away)")
+        }
+        return CompactEvent(template: template, actor: actor, opponent: opponent, state: state)
+    }
+
+    private static func readIncidents(from reader: inout ByteReader, name: String, minute: UInt8) throws(WireError) -> [Incident] {
+        let count = Int(try reader.readUInt8(field: "body.\(name).count"))
+        try reader.require(count * 2, field: "body.\(name)")
+        var incidents: [Incident] = []
+        incidents.reserveCapacity(count)
+        var previous: UInt8 = 0
+        for index in 0..<count {
+            let player = PlayerRef(byte: try reader.readUInt8(field: "body.\(name)[\(index)].player"))
+            let minuteOffset = reader.offset
+            let at = try reader.readUInt8(field: "body.\(name)[\(index)].minute")
+            guard at <= minute else {
+                throw WireError(.inconsistent, field: "body.\(name)[\(index)].minute", offset: minuteOffset,
+                                "minute \(at) is after the frame's minute \(minute)")
+            }
+            guard at >= previous else {
+                throw WireError(.inconsistent, field: "body.\(name)[\(index)].minute", offset: minuteOffset,
+                                "minute \(at) is before the previous entry's \(previous); entries must be in time order")
+            }
+            previous = at
+            incidents.append(Incident(player: player, minute: at))
+        }
+        return incidents
+    }
+}

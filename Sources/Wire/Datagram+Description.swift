@@ -1,0 +1,140 @@
+extension Datagram {
+    /// A readable, complete JSON description of the decoded datagram: what the fixtures'
+    /// `.json` files hold and what `validate --json` reports.
+    public func description(header: FrameHeader? = nil) -> JSONNode {
+        switch self {
+        case .frame(let frame):
+            return frame.description(header: header)
+        case .legacy(let packet):
+            switch packet {
+            case .register: return .object([("protocol", "legacy"), ("packet", "register")])
+            case .unregister: return .object([("protocol", "legacy"), ("packet", "unregister")])
+            case .endOfTransmission: return .object([("protocol", "legacy"), ("packet", "end_of_transmission")])
+            case .datagram(let datagram):
+                return .object([("protocol", "legacy"), ("packet", "datagram"), ("json", datagram.jsonNode)])
+            }
+        }
+    }
+}
+
+extension Frame {
+    /// A readable JSON description of the frame; `header` adds the compressed flag and the
+    /// body length as sent.
+    public func description(header: FrameHeader? = nil) -> JSONNode {
+        var headerMembers: [(String, JSONNode)] = [
+            ("version", .int(header?.version ?? FrameHeader.currentVersion)),
+            ("kind", .string(kind.name)),
+            ("format", .string(body.format.name)),
+        ]
+        if let header {
+            headerMembers.append(("compressed", JSONNode(.bool(header.compressed))))
+        }
+        headerMembers += [
+            ("sequence", .int(sequence)),
+            ("eventType", eventType.map { .string($0.identifier) } ?? JSONNode(.null)),
+            ("score", Self.describe(score)),
+            ("minute", .int(minute)),
+        ]
+        if let header {
+            headerMembers.append(("bodyLength", .int(header.bodyLength)))
+        }
+        return .object([("protocol", "soccerstream"), ("header", .object(headerMembers)), ("body", describeBody())])
+    }
+
+    private func describeBody() -> JSONNode {
+        switch body {
+        case .register(let request):
+            return .object([
+                ("formats", .array(request.formats.map { .string($0.name) })),
+                ("token", .string(request.token.map { hex($0) }.joined())),
+            ])
+        case .welcome(let welcome):
+            return .object([
+                ("format", .string(welcome.format.name)),
+                ("matchID", .int(welcome.matchID)),
+                ("heartbeatSeconds", .int(welcome.heartbeatSeconds)),
+                ("roster", Self.describe(welcome.roster)),
+                ("catalog", Self.describe(welcome.catalog)),
+                ("current", welcome.current.map { Self.describe($0, roster: welcome.roster) } ?? JSONNode(.null)),
+            ])
+        case .refuse(let refusal):
+            return .object([("reason", .string(refusal.reason.name)), ("text", .string(refusal.text))])
+        case .event(.compact(let event)):
+            return Self.describe(event, roster: nil)
+        case .event(.json(let datagram)):
+            return datagram.jsonNode
+        case .end(let end):
+            return .object([("reason", .string(end.reason.name))])
+        case .unregister, .heartbeat:
+            return JSONNode(.null)
+        }
+    }
+
+    static func describe(_ score: Score) -> JSONNode {
+        .object([("home", .int(score.home)), ("away", .int(score.away))])
+    }
+
+    static func describe(_ player: PlayerRef, roster: Roster?) -> JSONNode {
+        var members: [(String, JSONNode)] = [
+            ("side", .string(player.side == .home ? "home" : "away")),
+            ("slot", player.isKeeper ? "keeper" : .int(player.slot)),
+        ]
+        if let name = roster?.name(of: player) { members.append(("name", .string(name))) }
+        return .object(members)
+    }
+
+    static func describe(_ event: CompactEvent, roster: Roster?) -> JSONNode {
+        func incidents(_ list: [Incident]) -> JSONNode {
+            .array(list.map { .object([("player", describe($0.player, roster: roster)), ("minute", .int($0.minute))]) })
+        }
+        return .object([
+            ("template", .int(event.template)),
+            ("actor", describe(event.actor, roster: roster)),
+            ("opponent", describe(event.opponent, roster: roster)),
+            ("goals", incidents(event.state.goals)),
+            ("redCards", incidents(event.state.redCards)),
+        ])
+    }
+
+    static func describe(_ roster: Roster) -> JSONNode {
+        func sheet(_ team: TeamSheet) -> JSONNode {
+            .object([
+                ("name", .string(team.name)), ("keeper", .string(team.keeper)),
+                ("players", .array(team.players.map { .object([("name", .string($0.name)), ("position", .string($0.position))]) })),
+            ])
+        }
+        return .object([("home", sheet(roster.home)), ("away", sheet(roster.away))])
+    }
+
+    static func describe(_ catalog: PhraseCatalog) -> JSONNode {
+        .object([
+            ("language", .string(catalog.language)),
+            ("scoreTemplate", .string(catalog.scoreTemplate)),
+            ("events", .object(EventType.allCases.map { type in
+                (type.identifier, .object([
+                    ("name", .string(catalog.name(of: type))),
+                    ("templates", .array(catalog.templates(of: type).map { .string($0) })),
+                ]))
+            })),
+        ])
+    }
+}
+
+extension Datagram {
+    /// The canonical bytes of this datagram (frames per Spec §4.4; legacy packets as the original sent them).
+    public func encoded() throws(WireError) -> [UInt8] {
+        switch self {
+        case .frame(let frame): try frame.encoded()
+        case .legacy(let packet): try packet.encoded()
+        }
+    }
+
+    /// Decodes a datagram, also returning the frame header as sent when it is a frame.
+    public static func decodeWithHeader(_ bytes: [UInt8]) throws(WireError) -> (header: FrameHeader?, datagram: Datagram) {
+        if bytes.first == FrameHeader.magic.0 {
+            let (header, frame) = try Frame.decodeWithHeader(bytes)
+            return (header, .frame(frame))
+        }
+        return (nil, .legacy(try LegacyPacket.decode(bytes)))
+    }
+}

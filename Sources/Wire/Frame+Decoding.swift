@@ -1,0 +1,116 @@
+extension Frame {
+    /// Decodes one datagram as a SoccerStream frame.
+    ///
+    /// Total: every input yields a frame or a ``WireError`` naming the field and byte offset;
+    /// no input traps, and no allocation exceeds the datagram or ``Compression/inflateLimit``.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Frame {
+        try decodeWithHeader(bytes).frame
+    }
+
+    /// Decodes one datagram, also returning its header as sent (with the compressed flag).
+    public static func decodeWithHeader(_ bytes: [UInt8]) throws(WireError) -> (header: FrameHeader, frame: Frame) {
+        var reader = ByteReader(bytes)
+        let header = try FrameHeader.read(from: &reader, datagramSize: bytes.count)
+        try checkKindRules(header)
+        let sent = try reader.readBytes(Int(header.bodyLength), field: "body")
+        let body: [UInt8]
+        if header.compressed {
+            body = try Compression.inflate(sent, baseOffset: FrameHeader.size)
+        } else {
+            body = sent
+        }
+        // Offsets inside an inflated body are offsets in the inflated bytes, after the header.
+        var bodyReader = ByteReader(body, base: FrameHeader.size)
+        let eventType = EventType(rawValue: header.eventType)
+        let frameBody: FrameBody
+        switch header.kind {
+        case .register:
+            frameBody = .register(try RegisterRequest.read(from: &bodyReader))
+        case .welcome:
+            frameBody = .welcome(try Welcome.read(from: &bodyReader, header: header))
+        case .refuse:
+            frameBody = .refuse(try Refusal.read(from: &bodyReader))
+        case .end:
+            frameBody = .end(try EndOfMatch.read(from: &bodyReader))
+        case .unregister:
+            frameBody = .unregister
+        case .heartbeat:
+            frameBody = .heartbeat
+        case .event where header.format == .json:
+            let datagram = try LegacyDatagram(decoding: body, base: FrameHeader.size)
+            try checkJSON(datagram, against: header)
+            frameBody = .event(.json(datagram))
+            bodyReader = ByteReader([], base: bytes.count)
+        case .event:
+            frameBody = .event(.compact(try CompactEvent.read(from: &bodyReader, score: header.score, minute: header.minute)))
+        }
+        try bodyReader.expectEnd(field: "body")
+        let frame = Frame(sequence: header.sequence, eventType: eventType, score: header.score, minute: header.minute, body: frameBody)
+        return (header, frame)
+    }
+
+    /// The per-kind rules of Spec §3: which formats, event types and header values each kind allows.
+    static func checkKindRules(_ header: FrameHeader) throws(WireError) {
+        let allowed: [BodyFormat]
+        switch header.kind {
+        case .register, .welcome, .refuse, .end: allowed = [.compact]
+        case .event: allowed = [.json, .compact]
+        case .unregister, .heartbeat: allowed = [.none]
+        }
+        guard allowed.contains(header.format) else {
+            throw WireError(.unknownFormat, field: "header.flags.format", offset: 4,
+                            "\(header.kind.name) frames use \(allowed.map(\.name).joined(separator: " or ")), found \(header.format.name)")
+        }
+        if header.compressed && header.format != .compact {
+            throw WireError(.reservedBits, field: "header.flags.compressed", offset: 4, "only compact bodies may be compressed")
+        }
+        if header.format == .none && header.bodyLength != 0 {
+            throw WireError(.lengthMismatch, field: "header.bodyLength", offset: 13,
+                            "\(header.kind.name) frames have no body, found \(header.bodyLength) bytes")
+        }
+        if header.format != .none && header.bodyLength == 0 {
+            throw WireError(.truncated, field: "body", offset: FrameHeader.size, "\(header.kind.name) frames need a body")
+        }
+        switch header.kind {
+        case .event:
+            guard EventType(rawValue: header.eventType) != nil else {
+                throw WireError(.outOfRange, field: "header.eventType", offset: 9, "event type \(header.eventType); expected 1...8")
+            }
+        case .welcome:
+            guard header.eventType <= 8 else {
+                throw WireError(.outOfRange, field: "header.eventType", offset: 9, "event type \(header.eventType); expected 0...8")
+            }
+        case .end:
+            guard header.eventType == 0 else {
+                throw WireError(.outOfRange, field: "header.eventType", offset: 9, "end frames carry event type 0, found \(header.eventType)")
+            }
+        case .register, .refuse, .unregister, .heartbeat:
+            guard header.eventType == 0, header.score == .zero, header.minute == 0 else {
+                throw WireError(.reservedBits, field: "header", offset: 9,
+                                "\(header.kind.name) frames carry event type, score and minute 0")
+            }
+            guard header.kind == .heartbeat || header.sequence == 0 else {
+                throw WireError(.reservedBits, field: "header.sequence", offset: 5,
+                                "\(header.kind.name) frames carry sequence 0, found \(header.sequence)")
+            }
+        }
+    }
+
+    /// Checks a JSON body against the header: `count` is the sequence, `time_passed` the
+    /// minute, and the players' goals add up to the score.
+    static func checkJSON(_ datagram: LegacyDatagram, against header: FrameHeader) throws(WireError) {
+        guard datagram.message.count == header.sequence else {
+            throw WireError(.inconsistent, field: "json.message.count", offset: FrameHeader.size,
+                            "count \(datagram.message.count) differs from the header's sequence \(header.sequence)")
+        }
+        guard datagram.message.timePassed == Int(header.minute) else {
+            throw WireError(.inconsistent, field: "json.message.time_passed", offset: FrameHeader.size,
+                            "time_passed \(datagram.message.timePassed) differs from the header's minute \(header.minute)")
+        }
+        let totals = datagram.goalTotals
+        guard totals.home == Int(header.score.home), totals.away == Int(header.score.away) else {
+            throw WireError(.inconsistent, field: "header.score", offset: 10,
+                            "header says \(header.score.home)-\(header.score.away) but the players' goals add up to \(totals.home)-\(totals.away)")
+        }
+    }
+}

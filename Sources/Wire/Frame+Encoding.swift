@@ -1,0 +1,44 @@
+extension Frame {
+    /// Compact bodies shorter than this are never compressed (Spec §4.4): DEFLATE cannot
+    /// win on them, and trying would cost a compressor per frame.
+    public static let compressionThreshold = 32
+
+    /// The canonical encoding: header, then the body, compressed exactly when it is compact,
+    /// at least ``compressionThreshold`` bytes long, and DEFLATE makes it strictly smaller.
+    ///
+    /// - Throws: ``WireError`` when a field does not fit the wire (a string over 255 bytes,
+    ///   a JSON body over 4,096 bytes...).
+    public func encoded() throws(WireError) -> [UInt8] {
+        var bodyWriter = ByteWriter(capacity: 64)
+        var jsonBytes: [UInt8] = []
+        switch body {
+        case .register(let request): try request.write(to: &bodyWriter)
+        case .welcome(let welcome): try welcome.write(to: &bodyWriter)
+        case .refuse(let refusal): try refusal.write(to: &bodyWriter)
+        case .event(.compact(let event)): try event.write(to: &bodyWriter)
+        case .event(.json(let datagram)): jsonBytes = try datagram.encoded()
+        case .end(let end): end.write(to: &bodyWriter)
+        case .unregister, .heartbeat: break
+        }
+        var payload = body.format == .json ? jsonBytes : bodyWriter.bytes
+        var compressed = false
+        if body.format == .compact, payload.count >= Self.compressionThreshold {
+            let deflated = try Compression.deflate(payload)
+            if deflated.count < payload.count {
+                payload = deflated
+                compressed = true
+            }
+        }
+        guard payload.count <= FrameHeader.maximumBodyLength else {
+            throw WireError(.tooLarge, field: "body", offset: FrameHeader.size,
+                            "body of \(payload.count) bytes exceeds \(FrameHeader.maximumBodyLength)")
+        }
+        let header = FrameHeader(
+            kind: kind, format: body.format, compressed: compressed, sequence: sequence,
+            eventType: eventType?.rawValue ?? 0, score: score, minute: minute, bodyLength: UInt16(payload.count))
+        var writer = ByteWriter(capacity: FrameHeader.size + payload.count)
+        header.write(to: &writer)
+        writer.writeBytes(payload)
+        return writer.bytes
+    }
+}

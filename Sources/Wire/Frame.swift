@@ -1,0 +1,88 @@
+/// The body of an event frame, in the format negotiated for its client.
+public enum EventBody: Sendable, Hashable {
+    /// The compact binary body.
+    case compact(CompactEvent)
+    /// The original JSON layout.
+    case json(LegacyDatagram)
+}
+
+/// What a frame carries after its header.
+public enum FrameBody: Sendable, Hashable {
+    case register(RegisterRequest)
+    case welcome(Welcome)
+    case refuse(Refusal)
+    case event(EventBody)
+    case end(EndOfMatch)
+    case unregister
+    case heartbeat
+
+    /// The frame kind this body belongs to.
+    public var kind: FrameKind {
+        switch self {
+        case .register: .register
+        case .welcome: .welcome
+        case .refuse: .refuse
+        case .event: .event
+        case .end: .end
+        case .unregister: .unregister
+        case .heartbeat: .heartbeat
+        }
+    }
+
+    /// The body format this body is encoded in.
+    public var format: BodyFormat {
+        switch self {
+        case .unregister, .heartbeat: .none
+        case .event(.json): .json
+        case .register, .welcome, .refuse, .event(.compact), .end: .compact
+        }
+    }
+}
+
+/// One SoccerStream datagram: the header's meaningful fields and a body.
+///
+/// The kind and format follow from the body; the compressed flag and body length from the
+/// canonical encoding (``encoded()``).
+public struct Frame: Sendable, Hashable {
+    /// The sequence number: the event's for event frames, the latest event's for welcome
+    /// and end frames, the highest received for heartbeats, 0 otherwise.
+    public var sequence: UInt32
+    /// The event type (event frames; welcome frames with a current event).
+    public var eventType: EventType?
+    /// The score after the event (event, welcome and end frames).
+    public var score: Score
+    /// The match minute (event, welcome and end frames).
+    public var minute: UInt8
+    /// The body.
+    public var body: FrameBody
+
+    /// Creates a frame.
+    public init(sequence: UInt32 = 0, eventType: EventType? = nil, score: Score = .zero, minute: UInt8 = 0, body: FrameBody) {
+        self.sequence = sequence
+        self.eventType = eventType
+        self.score = score
+        self.minute = minute
+        self.body = body
+    }
+
+    /// The frame's kind.
+    public var kind: FrameKind { body.kind }
+
+    /// A compact event frame for `event`.
+    public static func compactEvent(_ event: MatchEvent, sequence: UInt32) -> Frame {
+        Frame(sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
+              body: .event(.compact(CompactEvent(event))))
+    }
+
+    /// A JSON event frame for `event`, its body rendered with `roster` and `catalog`.
+    public static func jsonEvent(_ event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog) throws(WireError) -> Frame {
+        Frame(sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
+              body: .event(.json(try LegacyDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog))))
+    }
+
+    /// The event a compact event frame describes, or `nil` for other frames.
+    public var compactEvent: MatchEvent? {
+        guard case .event(.compact(let body)) = body, let eventType else { return nil }
+        return body.event(type: eventType, minute: minute)
+    }
+}

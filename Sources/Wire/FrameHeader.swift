@@ -1,0 +1,123 @@
+/// The fixed 15-byte header that starts every SoccerStream frame (Spec/PROTOCOL.md §2).
+///
+/// All multi-byte fields are big-endian (network order).
+public struct FrameHeader: Sendable, Hashable {
+    /// The two magic bytes: `0xFF` can never start UTF-8 text, so a frame is never mistaken
+    /// for one of the original protocol's datagrams (JSON or plain text), nor they for it.
+    public static let magic: (UInt8, UInt8) = (0xFF, 0x53)
+    /// The protocol version this implementation speaks.
+    public static let currentVersion: UInt8 = 1
+    /// The header's size in bytes.
+    public static let size = 15
+    /// The largest body a frame may carry.
+    public static let maximumBodyLength = 65_507 - size
+    /// The latest match minute the header may carry.
+    public static let maximumMinute: UInt8 = 150
+
+    /// Byte 2: the protocol version.
+    public var version: UInt8
+    /// Byte 3: the message kind.
+    public var kind: FrameKind
+    /// Byte 4, bits 0–1: the body format.
+    public var format: BodyFormat
+    /// Byte 4, bit 2: the body is raw-DEFLATE compressed.
+    public var compressed: Bool
+    /// Bytes 5–8: the sequence number.
+    public var sequence: UInt32
+    /// Byte 9: the event type, 0 for none.
+    public var eventType: UInt8
+    /// Bytes 10–11: the score.
+    public var score: Score
+    /// Byte 12: the match minute.
+    public var minute: UInt8
+    /// Bytes 13–14: the body's length in bytes (as sent, i.e. compressed if compressed).
+    public var bodyLength: UInt16
+
+    /// Creates a header.
+    public init(
+        version: UInt8 = FrameHeader.currentVersion, kind: FrameKind, format: BodyFormat, compressed: Bool,
+        sequence: UInt32, eventType: UInt8, score: Score, minute: UInt8, bodyLength: UInt16
+    ) {
+        self.version = version
+        self.kind = kind
+        self.format = format
+        self.compressed = compressed
+        self.sequence = sequence
+        self.eventType = eventType
+        self.score = score
+        self.minute = minute
+        self.bodyLength = bodyLength
+    }
+
+    /// Whether `bytes` start with the SoccerStream magic (and so are not an original-protocol datagram).
+    public static func hasMagic(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 2 && bytes[0] == magic.0 && bytes[1] == magic.1
+    }
+
+    /// Appends the header's 15 bytes.
+    public func write(to writer: inout ByteWriter) {
+        writer.writeUInt8(Self.magic.0)
+        writer.writeUInt8(Self.magic.1)
+        writer.writeUInt8(version)
+        writer.writeUInt8(kind.rawValue)
+        writer.writeUInt8(format.rawValue | (compressed ? 0x04 : 0))
+        writer.writeUInt32(sequence)
+        writer.writeUInt8(eventType)
+        writer.writeUInt8(score.home)
+        writer.writeUInt8(score.away)
+        writer.writeUInt8(minute)
+        writer.writeUInt16(bodyLength)
+    }
+
+    /// Reads and checks a header from the start of a datagram.
+    ///
+    /// Checks the magic, version, kind, flags, minute range and that the body length
+    /// matches the datagram's size. Per-kind rules are checked by ``Frame/decode(_:)``.
+    public static func read(from reader: inout ByteReader, datagramSize: Int) throws(WireError) -> FrameHeader {
+        try reader.require(size, field: "header")
+        let magic0 = try reader.readUInt8(field: "header.magic")
+        let magic1 = try reader.readUInt8(field: "header.magic")
+        guard magic0 == magic.0 && magic1 == magic.1 else {
+            throw WireError(.badMagic, field: "header.magic", offset: 0,
+                            "found 0x\(hex(magic0))\(hex(magic1)), expected 0xFF53")
+        }
+        let version = try reader.readUInt8(field: "header.version")
+        guard version == currentVersion else {
+            throw WireError(.unsupportedVersion, field: "header.version", offset: 2,
+                            "version \(version); this implementation speaks version \(currentVersion)")
+        }
+        let kindByte = try reader.readUInt8(field: "header.kind")
+        guard let kind = FrameKind(rawValue: kindByte) else {
+            throw WireError(.unknownKind, field: "header.kind", offset: 3, "kind \(kindByte); expected 1...7")
+        }
+        let flags = try reader.readUInt8(field: "header.flags")
+        guard flags & 0xF8 == 0 else {
+            throw WireError(.reservedBits, field: "header.flags", offset: 4,
+                            "reserved bits 3-7 are 0x\(hex(flags & 0xF8)); expected 0")
+        }
+        guard let format = BodyFormat(rawValue: flags & 0x03) else {
+            throw WireError(.unknownFormat, field: "header.flags.format", offset: 4, "format 3 is not defined; expected 0, 1 or 2")
+        }
+        let sequence = try reader.readUInt32(field: "header.sequence")
+        let eventType = try reader.readUInt8(field: "header.eventType")
+        let home = try reader.readUInt8(field: "header.score.home")
+        let away = try reader.readUInt8(field: "header.score.away")
+        let minute = try reader.readUInt8(field: "header.minute")
+        guard minute <= maximumMinute else {
+            throw WireError(.outOfRange, field: "header.minute", offset: 12, "minute \(minute); expected 0...\(maximumMinute)")
+        }
+        let bodyLength = try reader.readUInt16(field: "header.bodyLength")
+        guard Int(bodyLength) == datagramSize - size else {
+            throw WireError(.lengthMismatch, field: "header.bodyLength", offset: 13,
+                            "declares \(bodyLength) body bytes but the datagram has \(datagramSize - size)")
+        }
+        return FrameHeader(
+            version: version, kind: kind, format: format, compressed: flags & 0x04 != 0, sequence: sequence,
+            eventType: eventType, score: Score(home: home, away: away), minute: minute, bodyLength: bodyLength)
+    }
+}
+
+func hex(_ byte: UInt8) -> String {
+    let digits = String(byte, radix: 16, uppercase: true)
+    return digits.count == 1 ? "0" + digits : digits
+}

@@ -1,0 +1,55 @@
+/// The kind of a SoccerStream frame (header byte 3).
+public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
+    /// Client → server: subscribe, naming the formats accepted.
+    case register = 1
+    /// Server → client: subscribed; carries what the compact decoder needs.
+    case welcome = 2
+    /// Server → client: not subscribed, with a reason.
+    case refuse = 3
+    /// Server → client: one match event.
+    case event = 4
+    /// Server → client: the match is over.
+    case end = 5
+    /// Client → server: unsubscribe.
+    case unregister = 6
+    /// Client → server: still listening.
+    case heartbeat = 7
+
+    /// A lower-case name, used in Spec, fixtures and reports.
+    public var name: String {
+        switch self {
+        case .register: "register"
+        case .welcome: "welcome"
+        case .refuse: "refuse"
+        case .event: "event"
+        case .end: "end"
+        case .unregister: "unregister"
+        case .heartbeat: "heartbeat"
+        }
+    }
+}
+
+/// How a frame's body is encoded (header byte 4, bits 0–1).
+public enum BodyFormat: UInt8, Sendable, Hashable, CaseIterable, Codable {
+    /// No body.
+    case none = 0
+    /// The original project's JSON layout (event frames only).
+    case json = 1
+    /// SoccerStream's binary encoding, optionally DEFLATE-compressed.
+    case compact = 2
+
+    /// A lower-case name, as the command line spells it.
+    public var name: String {
+        switch self {
+        case .none: "none"
+        case .json: "json"
+        case .compact: "compact"
+        }
+    }
+
+    /// The format named `name`, if any.
+    public init?(name: String) {
+        guard let match = BodyFormat.allCases.first(where: { $0.name == name }) else { return nil }
+        self = match
+    }
+}

@@ -1,0 +1,74 @@
+/// Typed access to parsed JSON that turns every mismatch into a ``WireError/Code/schemaViolation``
+/// naming the field path and the byte offset of the offending value.
+extension JSONNode {
+    func schemaError(_ path: String, _ message: String) -> WireError {
+        WireError(.schemaViolation, field: path, offset: offset, message)
+    }
+
+    /// The members of an object whose keys are exactly `keys` (any order), by key.
+    func object(_ path: String, keys: [String]) throws(WireError) -> JSONFields {
+        guard case .object(let members) = value else {
+            throw schemaError(path, "expected an object, found \(typeName)")
+        }
+        var byKey: [String: JSONNode] = [:]
+        for member in members {
+            guard keys.contains(member.key) else {
+                throw member.node.schemaError("\(path).\(member.key)", "unexpected field; expected only \(keys.joined(separator: ", "))")
+            }
+            byKey[member.key] = member.node
+        }
+        for key in keys where byKey[key] == nil {
+            throw schemaError("\(path).\(key)", "required field is missing")
+        }
+        return JSONFields(byKey: byKey)
+    }
+
+    func array(_ path: String, maxCount: Int) throws(WireError) -> [JSONNode] {
+        guard case .array(let elements) = value else {
+            throw schemaError(path, "expected an array, found \(typeName)")
+        }
+        guard elements.count <= maxCount else {
+            throw schemaError(path, "array of \(elements.count) elements; at most \(maxCount) allowed")
+        }
+        return elements
+    }
+
+    func string(_ path: String, maxBytes: Int = 255) throws(WireError) -> String {
+        guard case .string(let text) = value else {
+            throw schemaError(path, "expected a string, found \(typeName)")
+        }
+        guard text.utf8.count <= maxBytes else {
+            throw schemaError(path, "string of \(text.utf8.count) bytes; at most \(maxBytes) allowed")
+        }
+        return text
+    }
+
+    func bool(_ path: String) throws(WireError) -> Bool {
+        guard case .bool(let flag) = value else {
+            throw schemaError(path, "expected a boolean, found \(typeName)")
+        }
+        return flag
+    }
+
+    func integer(_ path: String, in range: ClosedRange<Int64>) throws(WireError) -> Int64 {
+        guard case .integer(let number) = value else {
+            throw schemaError(path, "expected an integer, found \(typeName)")
+        }
+        guard range.contains(number) else {
+            throw WireError(.outOfRange, field: path, offset: offset,
+                            "\(number) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+}
+
+/// The members of a JSON object after ``JSONNode/object(_:keys:)`` checked that every
+/// expected key is present.
+struct JSONFields {
+    let byKey: [String: JSONNode]
+
+    /// The member named `key`; a `null` node if absent (which the check rules out).
+    subscript(key: String) -> JSONNode {
+        byKey[key] ?? JSONNode(.null)
+    }
+}

@@ -1,0 +1,97 @@
+extension LegacyDatagram {
+    /// The JSON tree in the original's field order.
+    public var jsonNode: JSONNode {
+        func player(_ entry: LegacyPlayer) -> JSONNode {
+            .object([
+                ("nome", .string(entry.nome)), ("time", .string(entry.time)), ("posicao", .string(entry.posicao)),
+                ("cartao_vermelho", JSONNode(.bool(entry.cartaoVermelho))), ("gols", .int(entry.gols)),
+                ("tempo_gols", .array(entry.tempoGols.map { .int($0) })), ("tempo_cv", .int(entry.tempoCV)),
+            ])
+        }
+        func keeper(_ entry: LegacyKeeper) -> JSONNode {
+            .object([("nome", .string(entry.nome)), ("time", .string(entry.time))])
+        }
+        return .object([
+            ("message", .object([
+                ("count", .int(message.count)), ("score", .string(message.score)),
+                ("content", .string(message.content)), ("type", .string(message.type)),
+                ("time_passed", .int(message.timePassed)),
+            ])),
+            ("timeA", .array(timeA.map(player))), ("timeB", .array(timeB.map(player))),
+            ("goleiroA", keeper(goleiroA)), ("goleiroB", keeper(goleiroB)),
+        ])
+    }
+
+    /// The canonical bytes: Python `json.dumps` style, as the original server sent them.
+    ///
+    /// - Throws: ``WireError/Code/tooLarge`` when they exceed ``maximumSize``.
+    public func encoded() throws(WireError) -> [UInt8] {
+        let bytes = jsonNode.pythonStyleBytes()
+        guard bytes.count <= Self.maximumSize else {
+            throw WireError(.tooLarge, field: "json", offset: Self.maximumSize,
+                            "JSON body of \(bytes.count) bytes exceeds \(Self.maximumSize)")
+        }
+        return bytes
+    }
+
+    /// Decodes and checks a JSON body against the original layout.
+    ///
+    /// - Parameter base: the offset of `bytes[0]` in the datagram, for error offsets.
+    /// - Throws: ``WireError`` naming the field path (`json.timeA[3].gols`) and byte offset.
+    public init(decoding bytes: [UInt8], base: Int = 0) throws(WireError) {
+        guard bytes.count <= Self.maximumSize else {
+            throw WireError(.tooLarge, field: "json", offset: base + Self.maximumSize,
+                            "JSON body of \(bytes.count) bytes exceeds \(Self.maximumSize)")
+        }
+        try self.init(node: try JSONNode.parse(bytes, base: base))
+    }
+
+    /// Reads a datagram from a parsed JSON tree, checking every field's type and range.
+    public init(node root: JSONNode) throws(WireError) {
+        let top = try root.object("json", keys: ["message", "timeA", "timeB", "goleiroA", "goleiroB"])
+        let messageFields = try top["message"].object(
+            "json.message", keys: ["count", "score", "content", "type", "time_passed"])
+        let message = LegacyMessage(
+            count: UInt32(try messageFields["count"].integer("json.message.count", in: 0...Int64(UInt32.max))),
+            score: try messageFields["score"].string("json.message.score"),
+            content: try messageFields["content"].string("json.message.content", maxBytes: 1024),
+            type: try messageFields["type"].string("json.message.type"),
+            timePassed: Int(try messageFields["time_passed"].integer("json.message.time_passed", in: 0...255)))
+
+        func players(_ key: String) throws(WireError) -> [LegacyPlayer] {
+            var result: [LegacyPlayer] = []
+            for (index, node) in try top[key].array("json.\(key)", maxCount: 126).enumerated() {
+                let path = "json.\(key)[\(index)]"
+                let fields = try node.object(path, keys: ["nome", "time", "posicao", "cartao_vermelho", "gols", "tempo_gols", "tempo_cv"])
+                var minutes: [Int] = []
+                for (goalIndex, minute) in try fields["tempo_gols"].array("\(path).tempo_gols", maxCount: 255).enumerated() {
+                    minutes.append(Int(try minute.integer("\(path).tempo_gols[\(goalIndex)]", in: 0...255)))
+                }
+                let goals = Int(try fields["gols"].integer("\(path).gols", in: 0...255))
+                guard goals == minutes.count else {
+                    throw WireError(.inconsistent, field: "\(path).gols", offset: fields["gols"].offset,
+                                    "gols is \(goals) but tempo_gols lists \(minutes.count) minutes")
+                }
+                let red = try fields["cartao_vermelho"].bool("\(path).cartao_vermelho")
+                let redMinute = Int(try fields["tempo_cv"].integer("\(path).tempo_cv", in: 0...255))
+                if !red && redMinute != 0 {
+                    throw WireError(.inconsistent, field: "\(path).tempo_cv", offset: fields["tempo_cv"].offset,
+                                    "tempo_cv is \(redMinute) but cartao_vermelho is false (expected 0)")
+                }
+                result.append(LegacyPlayer(
+                    nome: try fields["nome"].string("\(path).nome"),
+                    time: try fields["time"].string("\(path).time"),
+                    posicao: try fields["posicao"].string("\(path).posicao"),
+                    cartaoVermelho: red, gols: goals, tempoGols: minutes, tempoCV: redMinute))
+            }
+            return result
+        }
+        func keeper(_ key: String) throws(WireError) -> LegacyKeeper {
+            let fields = try top[key].object("json.\(key)", keys: ["nome", "time"])
+            return LegacyKeeper(nome: try fields["nome"].string("json.\(key).nome"),
+                                time: try fields["time"].string("json.\(key).time"))
+        }
+        self.init(message: message, timeA: try players("timeA"), timeB: try players("timeB"),
+                  goleiroA: try keeper("goleiroA"), goleiroB: try keeper("goleiroB"))
+    }
+}

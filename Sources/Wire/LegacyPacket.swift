@@ -1,0 +1,56 @@
+/// A datagram of the original project's protocol: three plain texts and the bare JSON datagram.
+public enum LegacyPacket: Sendable, Hashable {
+    /// The text `register` (client → server).
+    case register
+    /// The text `unregister` (client → server).
+    case unregister
+    /// The text `End of transmission` (server → client).
+    case endOfTransmission
+    /// A bare JSON datagram (server → client).
+    case datagram(LegacyDatagram)
+
+    /// The three texts, exactly as the original sent them (UTF-8, no terminator).
+    public static let registerText = "register"
+    public static let unregisterText = "unregister"
+    public static let endOfTransmissionText = "End of transmission"
+
+    /// The bytes the original sends for this packet.
+    public func encoded() throws(WireError) -> [UInt8] {
+        switch self {
+        case .register: Array(Self.registerText.utf8)
+        case .unregister: Array(Self.unregisterText.utf8)
+        case .endOfTransmission: Array(Self.endOfTransmissionText.utf8)
+        case .datagram(let datagram): try datagram.encoded()
+        }
+    }
+
+    /// Decodes an original-protocol datagram: one of the three texts exactly, or a JSON
+    /// object (first byte `{`) in the original layout.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> LegacyPacket {
+        if bytes.first == UInt8(ascii: "{") {
+            return .datagram(try LegacyDatagram(decoding: bytes))
+        }
+        if bytes.elementsEqual(registerText.utf8) { return .register }
+        if bytes.elementsEqual(unregisterText.utf8) { return .unregister }
+        if bytes.elementsEqual(endOfTransmissionText.utf8) { return .endOfTransmission }
+        let preview = String(decoding: bytes.prefix(24), as: UTF8.self)
+        throw WireError(.unknownText, field: "legacy", offset: 0,
+                        "\(bytes.count)-byte datagram \"\(preview)\(bytes.count > 24 ? "…" : "")\" is neither a frame nor register, unregister, End of transmission or a JSON object")
+    }
+}
+
+/// Any datagram SoccerStream may meet on its port: a frame of its own protocol or a packet of the original's.
+public enum Datagram: Sendable, Hashable {
+    /// A SoccerStream frame (starts with the magic 0xFF53).
+    case frame(Frame)
+    /// An original-protocol packet.
+    case legacy(LegacyPacket)
+
+    /// Tells the two protocols apart by the first byte (0xFF is never UTF-8) and decodes.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Datagram {
+        if bytes.first == FrameHeader.magic.0 {
+            return .frame(try Frame.decode(bytes))
+        }
+        return .legacy(try LegacyPacket.decode(bytes))
+    }
+}

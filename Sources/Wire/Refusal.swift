@@ -1,0 +1,54 @@
+/// Why a server refused a registration (refuse body byte 0).
+public enum RefuseReason: UInt8, Sendable, Hashable, CaseIterable, Codable {
+    /// The register frame's version is not spoken by this server.
+    case unsupportedVersion = 1
+    /// None of the client's formats is offered.
+    case noCommonFormat = 2
+    /// The server holds its maximum number of clients.
+    case serverFull = 3
+    /// The address registers too often.
+    case rateLimited = 4
+    /// The register frame is malformed.
+    case malformed = 5
+
+    /// A lower-case identifier.
+    public var name: String {
+        switch self {
+        case .unsupportedVersion: "unsupported_version"
+        case .noCommonFormat: "no_common_format"
+        case .serverFull: "server_full"
+        case .rateLimited: "rate_limited"
+        case .malformed: "malformed"
+        }
+    }
+}
+
+/// The body of a refuse frame: a reason code and a text for people.
+public struct Refusal: Sendable, Hashable, Codable {
+    /// The reason code.
+    public var reason: RefuseReason
+    /// An explanation (at most 255 UTF-8 bytes).
+    public var text: String
+
+    /// Creates a refusal.
+    public init(reason: RefuseReason, text: String) {
+        self.reason = reason
+        self.text = text
+    }
+
+    /// Appends the body.
+    public func write(to writer: inout ByteWriter) throws(WireError) {
+        writer.writeUInt8(reason.rawValue)
+        try writer.writeString8(text, field: "body.text")
+    }
+
+    /// Reads the body.
+    public static func read(from reader: inout ByteReader) throws(WireError) -> Refusal {
+        let offset = reader.offset
+        let code = try reader.readUInt8(field: "body.reason")
+        guard let reason = RefuseReason(rawValue: code) else {
+            throw WireError(.outOfRange, field: "body.reason", offset: offset, "reason \(code); expected 1...5")
+        }
+        return Refusal(reason: reason, text: try reader.readString8(field: "body.text"))
+    }
+}

@@ -1,0 +1,165 @@
+/// The body of a welcome frame: the format chosen for this client and everything a compact
+/// decoder needs (roster and phrase catalogue), plus the latest event so that a client
+/// joining late shows the full line-ups at once.
+///
+/// The header carries the latest event's sequence, type, score and minute (all zero before
+/// kick-off).
+public struct Welcome: Sendable, Hashable, Codable {
+    /// The body format this client's event frames will use.
+    public var format: BodyFormat
+    /// An identifier of the match being streamed.
+    public var matchID: UInt32
+    /// How often the client should send a heartbeat, in seconds (0: never).
+    public var heartbeatSeconds: UInt8
+    /// Both team sheets.
+    public var roster: Roster
+    /// The words of the match.
+    public var catalog: PhraseCatalog
+    /// The latest event's body, if the match has started.
+    public var current: CompactEvent?
+
+    /// Creates a welcome.
+    public init(format: BodyFormat, matchID: UInt32, heartbeatSeconds: UInt8, roster: Roster, catalog: PhraseCatalog, current: CompactEvent?) {
+        self.format = format
+        self.matchID = matchID
+        self.heartbeatSeconds = heartbeatSeconds
+        self.roster = roster
+        self.catalog = catalog
+        self.current = current
+    }
+
+    /// Appends the body.
+    public func write(to writer: inout ByteWriter) throws(WireError) {
+        guard format == .json || format == .compact else {
+            throw WireError(.unknownFormat, field: "body.format", offset: writer.bytes.count, "a welcome must choose json or compact")
+        }
+        writer.writeUInt8(format.rawValue)
+        writer.writeUInt32(matchID)
+        writer.writeUInt8(heartbeatSeconds)
+        for side in Side.allCases {
+            let sheet = roster[side]
+            let path = "body.roster.\(side == .home ? "home" : "away")"
+            guard (1...126).contains(sheet.players.count) else {
+                throw WireError(.outOfRange, field: "\(path).players", offset: writer.bytes.count,
+                                "\(sheet.players.count) players; expected 1...126")
+            }
+            try writer.writeString8(sheet.name, field: "\(path).name")
+            try writer.writeString8(sheet.keeper, field: "\(path).keeper")
+            writer.writeUInt8(UInt8(sheet.players.count))
+            for (index, player) in sheet.players.enumerated() {
+                try writer.writeString8(player.name, field: "\(path).players[\(index)].name")
+                try writer.writeString8(player.position, field: "\(path).players[\(index)].position")
+            }
+        }
+        try writer.writeString8(catalog.language, field: "body.catalog.language")
+        try writer.writeString8(catalog.scoreTemplate, field: "body.catalog.scoreTemplate")
+        guard catalog.eventNames.count == EventType.allCases.count, catalog.templates.count == EventType.allCases.count else {
+            throw WireError(.outOfRange, field: "body.catalog", offset: writer.bytes.count,
+                            "a catalogue needs a name and templates for each of the \(EventType.allCases.count) event types")
+        }
+        for type in EventType.allCases {
+            let path = "body.catalog.\(type.identifier)"
+            let templates = catalog.templates(of: type)
+            guard (1...255).contains(templates.count) else {
+                throw WireError(.outOfRange, field: "\(path).templates", offset: writer.bytes.count,
+                                "\(templates.count) templates; expected 1...255")
+            }
+            try writer.writeString8(catalog.name(of: type), field: "\(path).name")
+            writer.writeUInt8(UInt8(templates.count))
+            for (index, template) in templates.enumerated() {
+                try writer.writeString8(template, field: "\(path).templates[\(index)]")
+            }
+        }
+        if let current {
+            writer.writeUInt8(1)
+            try current.write(to: &writer)
+        } else {
+            writer.writeUInt8(0)
+        }
+    }
+
+    /// Reads the body; `header` supplies the latest event's type, score and minute.
+    public static func read(from reader: inout ByteReader, header: FrameHeader) throws(WireError) -> Welcome {
+        let formatOffset = reader.offset
+        let formatCode = try reader.readUInt8(field: "body.format")
+        guard let format = BodyFormat(rawValue: formatCode), format != .none else {
+            throw WireError(.unknownFormat, field: "body.format", offset: formatOffset, "format \(formatCode); expected json (1) or compact (2)")
+        }
+        let matchID = try reader.readUInt32(field: "body.matchID")
+        let heartbeat = try reader.readUInt8(field: "body.heartbeatSeconds")
+        var sheets: [TeamSheet] = []
+        for side in Side.allCases {
+            let path = "body.roster.\(side == .home ? "home" : "away")"
+            let name = try reader.readString8(field: "\(path).name")
+            let keeper = try reader.readString8(field: "\(path).keeper")
+            let countOffset = reader.offset
+            let count = Int(try reader.readUInt8(field: "\(path).players.count"))
+            guard (1...126).contains(count) else {
+                throw WireError(.outOfRange, field: "\(path).players.count", offset: countOffset, "\(count) players; expected 1...126")
+            }
+            var players: [RosterPlayer] = []
+            for index in 0..<count {
+                let playerName = try reader.readString8(field: "\(path).players[\(index)].name")
+                let position = try reader.readString8(field: "\(path).players[\(index)].position")
+                players.append(RosterPlayer(name: playerName, position: position))
+            }
+            sheets.append(TeamSheet(name: name, keeper: keeper, players: players))
+        }
+        let roster = Roster(home: sheets[0], away: sheets[1])
+        let language = try reader.readString8(field: "body.catalog.language")
+        let scoreTemplate = try reader.readString8(field: "body.catalog.scoreTemplate")
+        var names: [String] = []
+        var templates: [[String]] = []
+        for type in EventType.allCases {
+            let path = "body.catalog.\(type.identifier)"
+            names.append(try reader.readString8(field: "\(path).name"))
+            let countOffset = reader.offset
+            let count = Int(try reader.readUInt8(field: "\(path).templates.count"))
+            guard count >= 1 else {
+                throw WireError(.outOfRange, field: "\(path).templates.count", offset: countOffset, "no templates; expected 1...255")
+            }
+            var list: [String] = []
+            for index in 0..<count {
+                list.append(try reader.readString8(field: "\(path).templates[\(index)]"))
+            }
+            templates.append(list)
+        }
+        let catalog = PhraseCatalog(language: language, scoreTemplate: scoreTemplate, eventNames: names, templates: templates)
+        let flagOffset = reader.offset
+        let hasCurrent = try reader.readUInt8(field: "body.current")
+        var current: CompactEvent?
+        switch hasCurrent {
+        case 0:
+            guard header.eventType == 0, header.score == .zero, header.minute == 0 else {
+                throw WireError(.inconsistent, field: "body.current", offset: flagOffset,
+                                "no current event, but the header carries an event type, score or minute")
+            }
+        case 1:
+            guard let type = EventType(rawValue: header.eventType) else {
+                throw WireError(.inconsistent, field: "header.eventType", offset: 9,
+                                "a welcome with a current event needs its type 1...8, found \(header.eventType)")
+            }
+            let bodyStart = reader.offset
+            let event = try CompactEvent.read(from: &reader, score: header.score, minute: header.minute)
+            try check(event, type: type, roster: roster, catalog: catalog, offset: bodyStart)
+            current = event
+        default:
+            throw WireError(.outOfRange, field: "body.current", offset: flagOffset, "flag \(hasCurrent); expected 0 or 1")
+        }
+        return Welcome(format: format, matchID: matchID, heartbeatSeconds: heartbeat, roster: roster, catalog: catalog, current: current)
+    }
+
+    /// Checks that `event`'s template and players exist in `catalog` and `roster`.
+    public static func check(_ event: CompactEvent, type: EventType, roster: Roster, catalog: PhraseCatalog, offset: Int) throws(WireError) {
+        guard Int(event.template) < catalog.templates(of: type).count else {
+            throw WireError(.outOfRange, field: "body.current.template", offset: offset,
+                            "template \(event.template) of \(type.identifier); the catalogue has \(catalog.templates(of: type).count)")
+        }
+        for (name, player, at) in [("actor", event.actor, 1), ("opponent", event.opponent, 2)] where !roster.contains(player) {
+            throw WireError(.outOfRange, field: "body.current.\(name)", offset: offset + at, "player 0x\(hex(player.byte)) is not on the roster")
+        }
+        for incident in event.state.goals + event.state.redCards where !roster.contains(incident.player) {
+            throw WireError(.outOfRange, field: "body.current.state", offset: offset, "player 0x\(hex(incident.player.byte)) is not on the roster")
+        }
+    }
+}
