@@ -1,0 +1,154 @@
+import Foundation
+import Match
+import Wire
+
+/// The golden frames of `Fixtures/frames/`: every frame kind, every event type in both
+/// formats, and the original protocol's packets, from one fixed seed.
+///
+/// Each fixture is `NAME.bin` (the exact datagram) and `NAME.json` (its decoded form, as
+/// ``Datagram/description(header:)`` writes it).
+public struct GoldenFixtures: Sendable {
+    /// One fixture.
+    public struct Fixture: Sendable, Hashable {
+        /// The file name without extension.
+        public var name: String
+        /// The datagram.
+        public var bytes: [UInt8]
+        /// The decoded form, pretty-printed JSON text.
+        public var expectation: String
+    }
+
+    /// A difference between the fixtures on disk and the ones the code generates.
+    public struct Drift: Sendable, Hashable, CustomStringConvertible {
+        /// The file concerned.
+        public var file: String
+        /// What differs.
+        public var problem: String
+
+        public var description: String { "\(file): \(problem)" }
+    }
+
+    /// The first seed searched for a match containing all eight event types.
+    public static let baseSeed: UInt64 = 2024
+
+    /// The seed the fixtures come from: the first from ``baseSeed`` whose match has every event type.
+    public static var seed: UInt64 {
+        var seed = baseSeed
+        while Set(MatchSimulator.play(seed: seed).events.map(\.type)).count < EventType.allCases.count {
+            seed += 1
+        }
+        return seed
+    }
+
+    /// All fixtures, generated.
+    public let fixtures: [Fixture]
+
+    /// Generates the fixtures.
+    public init() throws(WireError) {
+        let seed = Self.seed
+        let roster = Roster.original
+        let catalog = PhraseCatalog.english
+        let (events, _) = MatchSimulator.play(seed: seed, roster: roster, catalog: catalog)
+        let matchID = MatchSimulator(seed: seed).matchID
+        var datagrams: [(String, Datagram)] = []
+
+        datagrams.append(("register-compact-json", .frame(Frame(body: .register(RegisterRequest(formats: [.compact, .json]))))))
+        datagrams.append(("register-json-token", .frame(Frame(body: .register(
+            RegisterRequest(formats: [.json], token: (0..<16).map { UInt8($0 * 17) }))))))
+        datagrams.append(("welcome-compact-kickoff", .frame(Frame(body: .welcome(Welcome(
+            format: .compact, matchID: matchID, heartbeatSeconds: 5, roster: roster, catalog: catalog, current: nil))))))
+        let middle = events.count / 2
+        let late = events[middle]
+        datagrams.append(("welcome-json-late-pt", .frame(Frame(
+            sequence: UInt32(middle), eventType: late.type, score: late.score, minute: late.minute,
+            body: .welcome(Welcome(format: .json, matchID: matchID, heartbeatSeconds: 5, roster: roster,
+                                   catalog: .portuguese, current: CompactEvent(late)))))))
+        for reason in RefuseReason.allCases {
+            let text: String
+            switch reason {
+            case .unsupportedVersion: text = "this server speaks protocol version 1"
+            case .noCommonFormat: text = "this server offers compact only"
+            case .serverFull: text = "server full (1000 clients)"
+            case .rateLimited: text = "too many registrations from this address; retry in 1 s"
+            case .malformed: text = "register body is malformed"
+            }
+            datagrams.append(("refuse-\(reason.name.replacingOccurrences(of: "_", with: "-"))",
+                              .frame(Frame(body: .refuse(Refusal(reason: reason, text: text))))))
+        }
+        for type in EventType.allCases {
+            guard let index = events.firstIndex(where: { $0.type == type }) else { continue }
+            let sequence = UInt32(index)
+            let name = type.identifier.replacingOccurrences(of: "_", with: "-")
+            datagrams.append(("event-compact-\(name)", .frame(Frame.compactEvent(events[index], sequence: sequence))))
+            datagrams.append(("event-json-\(name)", .frame(try Frame.jsonEvent(events[index], sequence: sequence, roster: roster, catalog: catalog))))
+        }
+        if let last = events.last {
+            let lastSequence = UInt32(events.count - 1)
+            datagrams.append(("event-compact-last", .frame(Frame.compactEvent(last, sequence: lastSequence))))
+            datagrams.append(("end-full-time", .frame(Frame(
+                sequence: lastSequence, score: last.score, minute: last.minute, body: .end(EndOfMatch(reason: .fullTime))))))
+            datagrams.append(("legacy-datagram-last-pt", .legacy(.datagram(
+                try LegacyDatagram(event: last, sequence: lastSequence, roster: roster, catalog: .portuguese)))))
+        }
+        datagrams.append(("unregister", .frame(Frame(body: .unregister))))
+        datagrams.append(("heartbeat", .frame(Frame(sequence: 17, body: .heartbeat))))
+        datagrams.append(("legacy-register", .legacy(.register)))
+        datagrams.append(("legacy-unregister", .legacy(.unregister)))
+        datagrams.append(("legacy-end-of-transmission", .legacy(.endOfTransmission)))
+
+        var fixtures: [Fixture] = []
+        for (name, datagram) in datagrams {
+            let bytes = try datagram.encoded()
+            fixtures.append(Fixture(name: name, bytes: bytes, expectation: try Self.expectation(of: bytes)))
+        }
+        self.fixtures = fixtures
+    }
+
+    /// The expectation text of a datagram: decode it and describe the result.
+    public static func expectation(of bytes: [UInt8]) throws(WireError) -> String {
+        let (header, datagram) = try Datagram.decodeWithHeader(bytes)
+        return datagram.description(header: header).prettyText()
+    }
+
+    /// Writes every fixture into `directory` (created if needed), removing stale `.bin`/`.json` files.
+    public func write(to directory: URL) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        let wanted = Set(fixtures.flatMap { ["\($0.name).bin", "\($0.name).json"] })
+        for file in try manager.contentsOfDirectory(atPath: directory.path) where !wanted.contains(file) {
+            if file.hasSuffix(".bin") || file.hasSuffix(".json") {
+                try manager.removeItem(at: directory.appendingPathComponent(file))
+            }
+        }
+        for fixture in fixtures {
+            try Data(fixture.bytes).write(to: directory.appendingPathComponent("\(fixture.name).bin"))
+            try Data(fixture.expectation.utf8).write(to: directory.appendingPathComponent("\(fixture.name).json"))
+        }
+    }
+
+    /// Compares `directory` with the generated fixtures.
+    public func check(_ directory: URL) -> [Drift] {
+        var drifts: [Drift] = []
+        let manager = FileManager.default
+        let present = Set((try? manager.contentsOfDirectory(atPath: directory.path)) ?? [])
+        for fixture in fixtures {
+            for (file, expected) in [("\(fixture.name).bin", fixture.bytes), ("\(fixture.name).json", Array(fixture.expectation.utf8))] {
+                guard let data = manager.contents(atPath: directory.appendingPathComponent(file).path) else {
+                    drifts.append(Drift(file: file, problem: "missing"))
+                    continue
+                }
+                let actual = [UInt8](data)
+                if actual != expected {
+                    let firstDifference = zip(actual, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                        ?? min(actual.count, expected.count)
+                    drifts.append(Drift(file: file, problem: "differs from the generated bytes at byte \(firstDifference) (\(actual.count) bytes on disk, \(expected.count) generated)"))
+                }
+            }
+        }
+        let wanted = Set(fixtures.flatMap { ["\($0.name).bin", "\($0.name).json"] })
+        for file in present.sorted() where (file.hasSuffix(".bin") || file.hasSuffix(".json")) && !wanted.contains(file) {
+            drifts.append(Drift(file: file, problem: "not generated any more"))
+        }
+        return drifts
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Match
+import Wire
+
+/// Datagram sizes of whole matches in each encoding: what `simulate --sizes` prints.
+public struct SizeReport: Sendable {
+    /// Median and maximum of one encoding's datagram sizes.
+    public struct Figures: Sendable, Hashable {
+        /// What was measured.
+        public var encoding: String
+        /// The median size in bytes (the lower middle value for an even count).
+        public var median: Int
+        /// The largest size in bytes.
+        public var maximum: Int
+        /// How many datagrams were measured.
+        public var count: Int
+
+        init(encoding: String, sizes: [Int]) {
+            let sorted = sizes.sorted()
+            self.encoding = encoding
+            self.count = sorted.count
+            self.median = sorted.isEmpty ? 0 : sorted[(sorted.count - 1) / 2]
+            self.maximum = sorted.last ?? 0
+        }
+    }
+
+    /// The seeds measured.
+    public let seeds: [UInt64]
+    /// Figures per encoding: compact frame, json frame, legacy bare JSON, zlib-compressed legacy JSON.
+    public let figures: [Figures]
+
+    /// Measures every event datagram of the matches of `seeds`.
+    public init(seeds: [UInt64], roster: Roster = .original, catalog: PhraseCatalog = .english) throws(WireError) {
+        var compact: [Int] = []
+        var json: [Int] = []
+        var legacy: [Int] = []
+        var zlib: [Int] = []
+        for seed in seeds {
+            let (events, _) = MatchSimulator.play(seed: seed, roster: roster, catalog: catalog)
+            for (index, event) in events.enumerated() {
+                let sequence = UInt32(truncatingIfNeeded: index)
+                compact.append(try Frame.compactEvent(event, sequence: sequence).encoded().count)
+                let jsonFrame = try Frame.jsonEvent(event, sequence: sequence, roster: roster, catalog: catalog)
+                json.append(try jsonFrame.encoded().count)
+                guard case .event(.json(let datagram)) = jsonFrame.body else { continue }
+                let bare = try datagram.encoded()
+                legacy.append(bare.count)
+                zlib.append(try Compression.deflate(bare, zlibWrapped: true).count)
+            }
+        }
+        self.seeds = seeds
+        self.figures = [
+            Figures(encoding: "compact frame", sizes: compact),
+            Figures(encoding: "json frame", sizes: json),
+            Figures(encoding: "legacy json (bare)", sizes: legacy),
+            Figures(encoding: "legacy json, zlib -9", sizes: zlib),
+        ]
+    }
+
+    /// A small table.
+    public func textLines() -> [String] {
+        let seedText = seeds.count == 1 ? "seed \(seeds[0])" : "\(seeds.count) seeds from \(seeds.first ?? 0)"
+        var lines = ["Bytes per event datagram (\(seedText), \(figures.first?.count ?? 0) events):",
+                     "encoding                 median     max"]
+        for figure in figures {
+            let name = figure.encoding.padding(toLength: 22, withPad: " ", startingAt: 0)
+            let median = String(figure.median)
+            let maximum = String(figure.maximum)
+            lines.append("\(name)  \(String(repeating: " ", count: max(0, 7 - median.count)))\(median) \(String(repeating: " ", count: max(0, 7 - maximum.count)))\(maximum)")
+        }
+        return lines
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Toolkit
+
+struct FixturesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fixtures",
+        abstract: "Check the golden fixtures against the code, or regenerate them on purpose.")
+
+    @Flag(help: "Report every fixture that differs from what the code generates (exit 1 on drift).")
+    var check = false
+
+    @Flag(help: "Regenerate the fixtures, replacing the files.")
+    var write = false
+
+    @Option(help: "The fixtures folder.")
+    var directory: String = "Fixtures/frames"
+
+    func validate() throws {
+        guard check != write else { throw ValidationError("give exactly one of --check and --write") }
+    }
+
+    func run() async throws {
+        let fixtures = try GoldenFixtures()
+        let url = URL(fileURLWithPath: directory)
+        if write {
+            try fixtures.write(to: url)
+            print("wrote \(fixtures.fixtures.count) fixtures (seed \(GoldenFixtures.seed)) to \(directory)")
+            return
+        }
+        let drifts = fixtures.check(url)
+        if drifts.isEmpty {
+            print("\(fixtures.fixtures.count) fixtures in \(directory) match the code (seed \(GoldenFixtures.seed))")
+        } else {
+            drifts.forEach { print("drift: \($0)") }
+            print("\(drifts.count) difference\(drifts.count == 1 ? "" : "s"); run `soccer-stream fixtures --write` if the change is intended")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `soccer-stream` command: a live soccer-match streaming service over UDP.
+@main
+struct SoccerStream: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soccer-stream",
+        abstract: "Stream a simulated soccer match over UDP, and inspect the protocol.",
+        subcommands: [Simulate.self, FixturesCommand.self]
+    )
+}
