@@ -13,14 +13,24 @@ struct FixturesCommand: AsyncParsableCommand {
     @Flag(help: "Regenerate the fixtures, replacing the files.")
     var write = false
 
+    @Option(help: "Print the decoded form (the .json expectation) of one datagram file instead.")
+    var describe: String?
+
     @Option(help: "The fixtures folder.")
     var directory: String = "Fixtures/frames"
 
     func validate() throws {
-        guard check != write else { throw ValidationError("give exactly one of --check and --write") }
+        guard [check, write, describe != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --check, --write and --describe FILE")
+        }
     }
 
     func run() async throws {
+        if let describe {
+            let data = try Data(contentsOf: URL(fileURLWithPath: describe))
+            print(try GoldenFixtures.expectation(of: [UInt8](data)), terminator: "")
+            return
+        }
         let fixtures = try GoldenFixtures()
         let url = URL(fileURLWithPath: directory)
         if write {

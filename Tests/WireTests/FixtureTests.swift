@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import Toolkit
+import Wire
+
+@Suite("Golden fixtures")
+struct FixtureTests {
+    static let all: [(name: String, bytes: [UInt8])] =
+        ((try? FixturePaths.binaries(in: FixturePaths.frames)) ?? []) + ((try? FixturePaths.binaries(in: FixturePaths.original)) ?? [])
+
+    @Test("the fixture folders exist and hold every frame kind and event type")
+    func coverage() throws {
+        #expect(Self.all.count >= 34)
+        var kinds = Set<FrameKind>()
+        var eventFormats = Set<String>()
+        var legacy = Set<String>()
+        for fixture in Self.all {
+            switch try Datagram.decode(fixture.bytes) {
+            case .frame(let frame):
+                kinds.insert(frame.kind)
+                if case .event(let body) = frame.body, let type = frame.eventType {
+                    switch body {
+                    case .compact: eventFormats.insert("compact-\(type.identifier)")
+                    case .json: eventFormats.insert("json-\(type.identifier)")
+                    }
+                }
+            case .legacy(let packet):
+                switch packet {
+                case .register: legacy.insert("register")
+                case .unregister: legacy.insert("unregister")
+                case .endOfTransmission: legacy.insert("end")
+                case .datagram: legacy.insert("datagram")
+                }
+            }
+        }
+        #expect(kinds == Set(FrameKind.allCases))
+        #expect(eventFormats.count == 16)
+        #expect(legacy == ["register", "unregister", "end", "datagram"])
+    }
+
+    @Test("every fixture decodes to its expectation and re-encodes byte for byte",
+          arguments: FixtureTests.all.map(\.name))
+    func decodeAndReencode(name: String) throws {
+        let fixture = try #require(Self.all.first { $0.name == name })
+        let directory = FileManager.default.fileExists(atPath: FixturePaths.frames.appendingPathComponent("\(name).bin").path)
+            ? FixturePaths.frames : FixturePaths.original
+        let expectation = try String(contentsOf: directory.appendingPathComponent("\(name).json"), encoding: .utf8)
+        let (header, datagram) = try Datagram.decodeWithHeader(fixture.bytes)
+        #expect(datagram.description(header: header).prettyText() == expectation)
+        #expect(try datagram.encoded() == fixture.bytes)
+    }
+
+    @Test("the committed fixtures are exactly what the code generates")
+    func noDrift() throws {
+        let drifts = try GoldenFixtures().check(FixturePaths.frames)
+        #expect(drifts.isEmpty, "\(drifts)")
+    }
+
+    @Test("the original server's datagram decodes, keeps its future goals and red card, and re-encodes identically")
+    func originalServerDatagram() throws {
+        let bytes = try FixturePaths.bytes(FixturePaths.original.appendingPathComponent("original-server-datagram.bin"))
+        guard case .legacy(.datagram(let datagram)) = try Datagram.decode(bytes) else {
+            Issue.record("not recognised as a legacy datagram")
+            return
+        }
+        #expect(datagram.message.count == 5)
+        #expect(datagram.message.type == "Gol Perdido!")
+        #expect(datagram.message.timePassed == 12)
+        #expect(datagram.timeA[2].nome == "Cannavaro" && datagram.timeA[2].tempoGols == [42])
+        #expect(datagram.timeB[7].nome == "Messi" && datagram.timeB[7].cartaoVermelho && datagram.timeB[7].tempoCV == 82)
+        #expect(try datagram.encoded() == bytes)
+    }
+}

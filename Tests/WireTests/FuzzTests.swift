@@ -1,0 +1,56 @@
+import Match
+import Testing
+import Wire
+
+@Suite("Bounded fuzzing of the decoders")
+struct FuzzTests {
+    /// Mutates `seed` in one of several ways: random bytes, bit flips, byte insertions and
+    /// deletions, splices of two fixtures, extreme header values.
+    static func mutate(_ seed: [UInt8], other: [UInt8], random: inout SeededGenerator) -> [UInt8] {
+        var bytes = seed
+        switch random.next(below: 6) {
+        case 0:
+            return (0..<random.next(below: 64)).map { _ in UInt8(random.next(below: 256)) }
+        case 1:
+            for _ in 0...random.next(below: 4) where !bytes.isEmpty {
+                bytes[random.next(below: bytes.count)] ^= UInt8(1 << random.next(below: 8))
+            }
+        case 2:
+            if !bytes.isEmpty { bytes.insert(UInt8(random.next(below: 256)), at: random.next(below: bytes.count)) }
+        case 3:
+            if !bytes.isEmpty { bytes.remove(at: random.next(below: bytes.count)) }
+        case 4:
+            let cut = random.next(below: bytes.count + 1)
+            bytes = Array(bytes.prefix(cut)) + Array(other.dropFirst(random.next(below: other.count + 1)))
+        default:
+            if !bytes.isEmpty { bytes[random.next(below: bytes.count)] = [0, 0x7F, 0x80, 0xFF][random.next(below: 4)] }
+        }
+        return bytes
+    }
+
+    @Test("100,000 mutated and random inputs: every decoder returns a value or a located error", arguments: 0..<4)
+    func fuzz(shard: Int) {
+        let seeds = FixtureTests.all.map(\.bytes)
+        guard !seeds.isEmpty else {
+            Issue.record("no fixtures found")
+            return
+        }
+        var random = SeededGenerator(seed: 0xF022 &+ UInt64(shard))
+        var decoded = 0
+        for _ in 0..<25_000 {
+            let input = Self.mutate(seeds[random.next(below: seeds.count)], other: seeds[random.next(below: seeds.count)], random: &random)
+            do {
+                let value = try Datagram.decode(input)
+                decoded += 1
+                _ = try? value.encoded()
+            } catch {
+                if error.offset < 0 || error.offset > input.count + Compression.inflateLimit {
+                    Issue.record("error offset \(error.offset) outside the input: \(error)")
+                }
+            }
+            _ = try? LegacyPacket.decode(input)
+            _ = try? JSONNode.parse(input)
+        }
+        #expect(decoded > 0)
+    }
+}

@@ -1,0 +1,193 @@
+import Match
+import Testing
+import Wire
+
+@Suite("Malformed input")
+struct MalformedInputTests {
+    static let fixtures = FixtureTests.all
+
+    static func goalFrame() throws -> [UInt8] {
+        let event = MatchSimulator.play(seed: 7).events.first { $0.type == .goal }
+        return try Frame.compactEvent(try #require(event), sequence: 9).encoded()
+    }
+
+    static func error(_ bytes: [UInt8]) -> WireError? {
+        do {
+            _ = try Datagram.decode(bytes)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("every truncation of every fixture is refused with an error inside the input")
+    func truncations() {
+        for fixture in Self.fixtures {
+            for length in 0..<fixture.bytes.count {
+                let prefix = Array(fixture.bytes.prefix(length))
+                guard let error = Self.error(prefix) else {
+                    // A legacy text may be a prefix of another ("register" of nothing); no frame or JSON may be.
+                    Issue.record("\(fixture.name) truncated to \(length) bytes decoded")
+                    continue
+                }
+                #expect(error.offset >= 0 && error.offset <= max(length, FrameHeader.size), "\(fixture.name)/\(length): \(error)")
+                #expect(!error.field.isEmpty)
+            }
+        }
+    }
+
+    @Test("single-bit flips in every fixture never crash; frames mostly fail with a located error")
+    func bitFlips() {
+        var refused = 0
+        var total = 0
+        var random = SeededGenerator(seed: 0xB17)
+        for fixture in Self.fixtures {
+            // Every bit of the header and the first body bytes, then 400 bits drawn from the rest.
+            let head = min(fixture.bytes.count, 48) * 8
+            let sampled = fixture.bytes.count * 8 > head ? (0..<400).map { _ in head + random.next(below: fixture.bytes.count * 8 - head) } : []
+            for bit in Array(0..<head) + sampled {
+                var bytes = fixture.bytes
+                bytes[bit / 8] ^= UInt8(1 << (bit % 8))
+                total += 1
+                if let error = Self.error(bytes) {
+                    refused += 1
+                    #expect(error.offset >= 0 && error.offset <= bytes.count + Compression.inflateLimit)
+                } else if let decoded = try? Datagram.decode(bytes) {
+                    // Whatever decodes must re-encode: the decoder never yields an unencodable value.
+                    #expect((try? decoded.encoded()) != nil)
+                }
+            }
+        }
+        #expect(total > 10_000)
+        #expect(refused > total / 4)
+    }
+
+    @Test("wrong magic, version, kind, flags and lengths name their field and offset")
+    func headerErrors() throws {
+        let good = try Self.goalFrame()
+        func mutated(_ index: Int, _ value: UInt8) -> [UInt8] {
+            var bytes = good
+            bytes[index] = value
+            return bytes
+        }
+        let cases: [([UInt8], WireError.Code, String, Int)] = [
+            (mutated(1, 0x54), .badMagic, "header.magic", 0),
+            (mutated(2, 2), .unsupportedVersion, "header.version", 2),
+            (mutated(2, 0), .unsupportedVersion, "header.version", 2),
+            (mutated(3, 0), .unknownKind, "header.kind", 3),
+            (mutated(3, 8), .unknownKind, "header.kind", 3),
+            (mutated(4, 0x03), .unknownFormat, "header.flags.format", 4),
+            (mutated(4, 0x12), .reservedBits, "header.flags", 4),
+            (mutated(4, 0x01 | 0x04), .reservedBits, "header.flags.compressed", 4),
+            (mutated(9, 0), .outOfRange, "header.eventType", 9),
+            (mutated(9, 9), .outOfRange, "header.eventType", 9),
+            (mutated(12, 151), .outOfRange, "header.minute", 12),
+            (mutated(14, good[14] &+ 1), .lengthMismatch, "header.bodyLength", 13),
+            (good + [0], .lengthMismatch, "header.bodyLength", 13),
+            (Array(good.prefix(10)), .truncated, "header", 0),
+        ]
+        for (bytes, code, field, offset) in cases {
+            let error = try #require(Self.error(bytes))
+            #expect(error.code == code, "\(error)")
+            #expect(error.field == field, "\(error)")
+            #expect(error.offset == offset, "\(error)")
+        }
+    }
+
+    @Test("compact bodies that contradict the header or themselves are refused")
+    func bodyErrors() throws {
+        let good = try Self.goalFrame()
+        var score = good
+        score[10] &+= 1
+        #expect(Self.error(score)?.code == .inconsistent)
+        var sameSide = good
+        sameSide[17] = sameSide[16]   // opponent := actor
+        #expect(Self.error(sameSide)?.field == "body.opponent")
+        var lateGoal = good
+        lateGoal[12] = 0               // frame minute 0, goals later
+        #expect(Self.error(lateGoal)?.code == .inconsistent)
+        var extra = good + [0]
+        extra[14] &+= 1
+        let trailing = try #require(Self.error(extra))
+        #expect(trailing.code == .lengthMismatch && trailing.field == "body" && trailing.offset == good.count)
+        var countTooBig = good
+        countTooBig[18] = 200          // goal count claims 400 bytes that are not there
+        #expect(Self.error(countTooBig)?.code == .truncated)
+    }
+
+    @Test("JSON bodies with bad syntax, types, ranges or consistency are refused with their path")
+    func jsonErrors() throws {
+        let event = try #require(MatchSimulator.play(seed: 7).events.first)
+        let frame = try Frame.jsonEvent(event, sequence: 4, roster: .original, catalog: .english)
+        let good = try frame.encoded()
+        let text = String(decoding: good.dropFirst(FrameHeader.size), as: UTF8.self)
+        func withBody(_ body: String) -> [UInt8] {
+            var bytes = Array(good.prefix(FrameHeader.size))
+            let utf8 = Array(body.utf8)
+            bytes[13] = UInt8(utf8.count >> 8)
+            bytes[14] = UInt8(utf8.count & 0xFF)
+            return bytes + utf8
+        }
+        let cases: [(String, WireError.Code, String)] = [
+            (text.replacingOccurrences(of: "\"count\": 4", with: "\"count\": 5"), .inconsistent, "json.message.count"),
+            (text.replacingOccurrences(of: "\"count\": 4", with: "\"count\": \"4\""), .schemaViolation, "json.message.count"),
+            (text.replacingOccurrences(of: "\"count\": 4", with: "\"count\": -1"), .outOfRange, "json.message.count"),
+            (text.replacingOccurrences(of: "\"nome\": \"Cruyff\"", with: "\"name\": \"Cruyff\""), .schemaViolation, "json.timeA[9].name"),
+            (text.replacingOccurrences(of: "\"goleiroB\": {", with: "\"goleiroB\": {\"x\": 1, "), .schemaViolation, "json.goleiroB.x"),
+            (String(text.dropLast()), .invalidJSON, "json"),
+            (text + " x", .invalidJSON, "json"),
+            (text.replacingOccurrences(of: "\"cartao_vermelho\": false", with: "\"cartao_vermelho\": 0"), .schemaViolation, "json.timeA[0].cartao_vermelho"),
+        ]
+        for (body, code, field) in cases {
+            let error = try #require(Self.error(withBody(body)), "\(field)")
+            #expect(error.code == code, "\(error)")
+            #expect(error.field == field, "\(error)")
+            #expect(error.offset >= FrameHeader.size && error.offset <= FrameHeader.size + body.utf8.count, "\(error)")
+        }
+    }
+
+    @Test("a zlib bomb is refused at the inflate cap, without a memory spike")
+    func zlibBomb() throws {
+        let bomb = try Compression.deflate([UInt8](repeating: 0, count: 10_000_000))
+        #expect(bomb.count < 20_000)
+        var writer = ByteWriter()
+        FrameHeader(kind: .event, format: .compact, compressed: true, sequence: 1, eventType: 1,
+                    score: .zero, minute: 1, bodyLength: UInt16(bomb.count)).write(to: &writer)
+        writer.writeBytes(bomb)
+        let error = try #require(Self.error(writer.bytes))
+        #expect(error.code == .inflateLimitExceeded)
+        #expect(error.offset > FrameHeader.size && error.offset < writer.bytes.count)
+    }
+
+    @Test("corrupt and incomplete compressed bodies are refused")
+    func corruptCompression() throws {
+        let deflated = try Compression.deflate(Array(repeating: 7, count: 100))
+        #expect(throws: WireError.self) { try Compression.inflate(Array(deflated.dropLast())) }
+        #expect(throws: WireError.self) { try Compression.inflate(deflated + [1, 2]) }
+        #expect(throws: WireError.self) { try Compression.inflate([0xFF, 0xFF, 0xFF]) }
+        #expect(try Compression.inflate(deflated) == Array(repeating: 7, count: 100))
+        let exactly = try Compression.deflate(Array(repeating: 1, count: 500))
+        #expect(try Compression.inflate(exactly, limit: 500).count == 500)
+        #expect(throws: WireError.self) { try Compression.inflate(exactly, limit: 499) }
+    }
+
+    @Test("oversized datagrams and bodies are refused")
+    func oversized() throws {
+        let huge = [UInt8(ascii: "{")] + Array(repeating: UInt8(ascii: " "), count: 5000) + [UInt8(ascii: "}")]
+        #expect(Self.error(huge)?.code == .tooLarge)
+        var writer = ByteWriter()
+        FrameHeader(kind: .event, format: .json, compressed: false, sequence: 1, eventType: 1,
+                    score: .zero, minute: 1, bodyLength: UInt16(huge.count)).write(to: &writer)
+        writer.writeBytes(huge)
+        #expect(Self.error(writer.bytes)?.code == .tooLarge)
+    }
+
+    @Test("legacy texts must match exactly")
+    func legacyTexts() {
+        #expect((try? LegacyPacket.decode(Array("register".utf8))) == .register)
+        #expect(Self.error(Array("register\n".utf8))?.code == .unknownText)
+        #expect(Self.error(Array("REGISTER".utf8))?.code == .unknownText)
+        #expect(Self.error([])?.code == .unknownText)
+        #expect(Self.error([0xFF])?.code == .truncated)
+    }
+}

@@ -1,0 +1,79 @@
+import Match
+import Wire
+
+/// Random but valid frames for round-trip tests, from a seeded generator.
+struct RandomFrames {
+    var generator: SeededGenerator
+
+    init(seed: UInt64) {
+        generator = SeededGenerator(seed: seed)
+    }
+
+    mutating func int(_ bound: Int) -> Int { generator.next(below: bound) }
+
+    mutating func player(_ side: Side, roster: Roster) -> PlayerRef {
+        PlayerRef(side: side, slot: UInt8(int(roster[side].players.count)))
+    }
+
+    /// A random event consistent with the wire's rules: incidents in time order up to the minute.
+    mutating func event(roster: Roster = .original) -> MatchEvent {
+        let minute = UInt8(int(Int(FrameHeader.maximumMinute) + 1))
+        let goals = incidents(int(12), upTo: minute, distinct: false, roster: roster)
+        let reds = incidents(int(4), upTo: minute, distinct: true, roster: roster)
+        let side: Side = int(2) == 0 ? .home : .away
+        let type = EventType.allCases[int(EventType.allCases.count)]
+        return MatchEvent(
+            type: type, minute: minute, template: UInt8(int(4)),
+            actor: player(side, roster: roster),
+            opponent: int(5) == 0 ? .keeper(of: side.opposite) : player(side.opposite, roster: roster),
+            state: MatchState(goals: goals, redCards: reds))
+    }
+
+    /// Up to `count` incidents in time order, at or before `minute`; `distinct`: one per player.
+    mutating func incidents(_ count: Int, upTo minute: UInt8, distinct: Bool, roster: Roster) -> [Incident] {
+        let minutes = (0..<count).map { _ in UInt8(int(Int(minute) + 1)) }.sorted()
+        var used = Set<PlayerRef>()
+        var list: [Incident] = []
+        for at in minutes {
+            let player = player(int(2) == 0 ? .home : .away, roster: roster)
+            if distinct && !used.insert(player).inserted { continue }
+            list.append(Incident(player: player, minute: at))
+        }
+        return list
+    }
+
+    mutating func frame() throws -> Frame {
+        let sequence = UInt32(truncatingIfNeeded: generator.next())
+        switch int(9) {
+        case 0:
+            let formats: [[BodyFormat]] = [[.compact], [.json], [.compact, .json], [.json, .compact]]
+            let token = (0..<int(RegisterRequest.maximumTokenLength + 1)).map { _ in UInt8(int(256)) }
+            return Frame(body: .register(RegisterRequest(formats: formats[int(4)], token: token)))
+        case 1:
+            let event = event()
+            let catalog: PhraseCatalog = int(2) == 0 ? .english : .portuguese
+            let current = int(2) == 0 ? nil : event
+            return Frame(sequence: current == nil ? 0 : sequence, eventType: current?.type, score: current?.score ?? .zero,
+                         minute: current?.minute ?? 0,
+                         body: .welcome(Welcome(format: int(2) == 0 ? .json : .compact, matchID: UInt32(truncatingIfNeeded: generator.next()),
+                                                heartbeatSeconds: UInt8(int(256)), roster: .original, catalog: catalog,
+                                                current: current.map(CompactEvent.init))))
+        case 2:
+            let reason = RefuseReason.allCases[int(RefuseReason.allCases.count)]
+            return Frame(body: .refuse(Refusal(reason: reason, text: String(repeating: "é", count: int(100)))))
+        case 3, 4:
+            return Frame.compactEvent(event(), sequence: sequence)
+        case 5:
+            let catalog: PhraseCatalog = int(2) == 0 ? .english : .portuguese
+            return try Frame.jsonEvent(event(), sequence: sequence, roster: .original, catalog: catalog)
+        case 6:
+            let event = event()
+            return Frame(sequence: sequence, score: event.score, minute: event.minute,
+                         body: .end(EndOfMatch(reason: EndReason.allCases[int(EndReason.allCases.count)])))
+        case 7:
+            return Frame(body: .unregister)
+        default:
+            return Frame(sequence: sequence, body: .heartbeat)
+        }
+    }
+}
