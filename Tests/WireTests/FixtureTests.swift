@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Toolkit
 import Wire
+import Match
 
 @Suite("Golden fixtures")
 struct FixtureTests {
@@ -69,5 +70,33 @@ struct FixtureTests {
         #expect(datagram.timeA[2].nome == "Cannavaro" && datagram.timeA[2].tempoGols == [42])
         #expect(datagram.timeB[7].nome == "Messi" && datagram.timeB[7].cartaoVermelho && datagram.timeB[7].tempoCV == 82)
         #expect(try datagram.encoded() == bytes)
+    }
+}
+
+@Suite("Spec")
+struct SpecTests {
+    @Test("the JSON Schema in Spec/ names exactly the fields the codec writes, in order")
+    func schemaMatchesCodec() throws {
+        let schema = try JSONNode.parse(FixturePaths.bytes(FixturePaths.root.appendingPathComponent("Spec/json-body.schema.json")))
+        func member(_ node: JSONNode, _ path: [String]) -> JSONNode? {
+            guard let key = path.first else { return node }
+            guard case .object(let members) = node.value, let next = members.first(where: { $0.key == key }) else { return nil }
+            return member(next.node, Array(path.dropFirst()))
+        }
+        func required(_ path: [String]) -> [String] {
+            guard let node = member(schema, path + ["required"]), case .array(let items) = node.value else { return [] }
+            return items.compactMap { if case .string(let text) = $0.value { text } else { nil } }
+        }
+        func keys(_ node: JSONNode) -> [String] {
+            if case .object(let members) = node.value { members.map(\.key) } else { [] }
+        }
+        let (events, _) = MatchSimulator.play(seed: 7)
+        let datagram = try LegacyDatagram(event: events[0], sequence: 0, roster: .original, catalog: .english)
+        let node = datagram.jsonNode
+        #expect(required([]) == keys(node))
+        #expect(required(["properties", "message"]) == keys(try #require(member(node, ["message"]))))
+        guard case .array(let players) = try #require(member(node, ["timeA"])).value else { return }
+        #expect(required(["$defs", "player"]) == keys(players[0]))
+        #expect(required(["$defs", "keeper"]) == keys(try #require(member(node, ["goleiroA"]))))
     }
 }
