@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -21,14 +23,33 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CZlib"]),
         .target(name: "Match", dependencies: ["Wire"]),
         .target(name: "Toolkit", dependencies: ["Wire", "Match"]),
+        .target(
+            name: "Streaming",
+            dependencies: [
+                "Wire", "Match",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "soccer-stream",
             dependencies: [
-                "Wire", "Match", "Toolkit",
+                "Wire", "Match", "Toolkit", "Streaming",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Match", "Toolkit"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Wire"]),
+        .testTarget(
+            name: "StreamingTests",
+            dependencies: [
+                "Streaming", "Wire", "Match",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )

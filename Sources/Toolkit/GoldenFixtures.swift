@@ -56,12 +56,12 @@ public struct GoldenFixtures: Sendable {
         datagrams.append(("register-json-token", .frame(Frame(body: .register(
             RegisterRequest(formats: [.json], token: (0..<16).map { UInt8($0 * 17) }))))))
         datagrams.append(("welcome-compact-kickoff", .frame(Frame(body: .welcome(Welcome(
-            format: .compact, matchID: matchID, heartbeatSeconds: 5, roster: roster, catalog: catalog, current: nil))))))
+            format: .compact, matchID: matchID, heartbeatSeconds: 5, intervalMicroseconds: 1_250_000, roster: roster, catalog: catalog, current: nil))))))
         let middle = events.count / 2
         let late = events[middle]
         datagrams.append(("welcome-json-late-pt", .frame(Frame(
             sequence: UInt32(middle), eventType: late.type, score: late.score, minute: late.minute,
-            body: .welcome(Welcome(format: .json, matchID: matchID, heartbeatSeconds: 5, roster: roster,
+            body: .welcome(Welcome(format: .json, matchID: matchID, heartbeatSeconds: 5, intervalMicroseconds: 50_000, roster: roster,
                                    catalog: .portuguese, current: CompactEvent(late)))))))
         for reason in RefuseReason.allCases {
             let text: String

@@ -53,6 +53,7 @@ extension Frame {
                 ("format", .string(welcome.format.name)),
                 ("matchID", .int(welcome.matchID)),
                 ("heartbeatSeconds", .int(welcome.heartbeatSeconds)),
+                ("intervalMicroseconds", .int(welcome.intervalMicroseconds)),
                 ("roster", Self.describe(welcome.roster)),
                 ("catalog", Self.describe(welcome.catalog)),
                 ("current", welcome.current.map { Self.describe($0, roster: welcome.roster) } ?? JSONNode(.null)),

@@ -11,6 +11,9 @@ public struct Welcome: Sendable, Hashable, Codable {
     public var matchID: UInt32
     /// How often the client should send a heartbeat, in seconds (0: never).
     public var heartbeatSeconds: UInt8
+    /// The server's nominal time between consecutive events, in microseconds: event `n` is
+    /// scheduled `n × interval` after event 0, which a client needs for interarrival jitter.
+    public var intervalMicroseconds: UInt32
     /// Both team sheets.
     public var roster: Roster
     /// The words of the match.
@@ -19,10 +22,14 @@ public struct Welcome: Sendable, Hashable, Codable {
     public var current: CompactEvent?
 
     /// Creates a welcome.
-    public init(format: BodyFormat, matchID: UInt32, heartbeatSeconds: UInt8, roster: Roster, catalog: PhraseCatalog, current: CompactEvent?) {
+    public init(
+        format: BodyFormat, matchID: UInt32, heartbeatSeconds: UInt8, intervalMicroseconds: UInt32,
+        roster: Roster, catalog: PhraseCatalog, current: CompactEvent?
+    ) {
         self.format = format
         self.matchID = matchID
         self.heartbeatSeconds = heartbeatSeconds
+        self.intervalMicroseconds = intervalMicroseconds
         self.roster = roster
         self.catalog = catalog
         self.current = current
@@ -36,6 +43,7 @@ public struct Welcome: Sendable, Hashable, Codable {
         writer.writeUInt8(format.rawValue)
         writer.writeUInt32(matchID)
         writer.writeUInt8(heartbeatSeconds)
+        writer.writeUInt32(intervalMicroseconds)
         for side in Side.allCases {
             let sheet = roster[side]
             let path = "body.roster.\(side == .home ? "home" : "away")"
@@ -87,6 +95,7 @@ public struct Welcome: Sendable, Hashable, Codable {
         }
         let matchID = try reader.readUInt32(field: "body.matchID")
         let heartbeat = try reader.readUInt8(field: "body.heartbeatSeconds")
+        let interval = try reader.readUInt32(field: "body.intervalMicroseconds")
         var sheets: [TeamSheet] = []
         for side in Side.allCases {
             let path = "body.roster.\(side == .home ? "home" : "away")"
@@ -146,7 +155,8 @@ public struct Welcome: Sendable, Hashable, Codable {
         default:
             throw WireError(.outOfRange, field: "body.current", offset: flagOffset, "flag \(hasCurrent); expected 0 or 1")
         }
-        return Welcome(format: format, matchID: matchID, heartbeatSeconds: heartbeat, roster: roster, catalog: catalog, current: current)
+        return Welcome(format: format, matchID: matchID, heartbeatSeconds: heartbeat, intervalMicroseconds: interval,
+                       roster: roster, catalog: catalog, current: current)
     }
 
     /// Checks that `event`'s template and players exist in `catalog` and `roster`.

@@ -1,5 +1,8 @@
 import ArgumentParser
+import Logging
 import Match
+import Streaming
+import Wire
 
 extension Language: ExpressibleByArgument {}
 
@@ -10,4 +13,44 @@ struct MatchOptions: ParsableArguments {
 
     @Option(help: "The language of event names and phrases (\(Language.allCases.map(\.rawValue).joined(separator: ", "))).")
     var language: Language = .en
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension DemoFormat: ExpressibleByArgument {}
+
+/// A body format as the command line names it.
+enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
+    case compact
+    case json
+
+    var format: BodyFormat { self == .json ? .json : .compact }
+}
+
+/// The formats a server offers.
+enum OfferChoice: String, ExpressibleByArgument, CaseIterable {
+    case any
+    case compact
+    case json
+
+    var formats: [BodyFormat] {
+        switch self {
+        case .any: [.compact, .json]
+        case .compact: [.compact]
+        case .json: [.json]
+        }
+    }
+}
+
+/// Whether original-protocol clients are served.
+enum LegacyPolicy: String, ExpressibleByArgument, CaseIterable {
+    case allow
+    case deny
+}
+
+/// Parses a number of seconds such as `0.05` into a duration.
+func duration(seconds: Double, option: String) throws -> Duration {
+    guard seconds.isFinite, seconds >= 0, seconds <= 3600 else {
+        throw ValidationError("\(option) must be between 0 and 3600 seconds, found \(seconds)")
+    }
+    return .microseconds(Int64((seconds * 1_000_000).rounded()))
 }

@@ -56,7 +56,8 @@ struct RandomFrames {
             return Frame(sequence: current == nil ? 0 : sequence, eventType: current?.type, score: current?.score ?? .zero,
                          minute: current?.minute ?? 0,
                          body: .welcome(Welcome(format: int(2) == 0 ? .json : .compact, matchID: UInt32(truncatingIfNeeded: generator.next()),
-                                                heartbeatSeconds: UInt8(int(256)), roster: .original, catalog: catalog,
+                                                heartbeatSeconds: UInt8(int(256)),
+                                                intervalMicroseconds: UInt32(truncatingIfNeeded: generator.next()), roster: .original, catalog: catalog,
                                                 current: current.map(CompactEvent.init))))
         case 2:
             let reason = RefuseReason.allCases[int(RefuseReason.allCases.count)]

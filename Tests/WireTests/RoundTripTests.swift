@@ -39,7 +39,7 @@ struct RoundTripTests {
     @Test("a welcome carries the roster and catalogue a compact client needs to render the JSON body")
     func welcomeSuffices() throws {
         let (events, _) = MatchSimulator.play(seed: 99, catalog: .portuguese)
-        let welcome = Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, roster: .original,
+        let welcome = Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 1000, roster: .original,
                                                    catalog: .portuguese, current: nil)))
         guard case .welcome(let received) = try Frame.decode(try welcome.encoded()).body else {
             Issue.record("not a welcome")

@@ -1,0 +1,30 @@
+import Wire
+
+/// How a ``StreamClient`` connects.
+public struct ClientConfiguration: Sendable {
+    /// The server's host name or address.
+    public var server: String = "127.0.0.1"
+    /// The server's UDP port.
+    public var port: Int = 12345
+    /// The preferred body format.
+    public var format: BodyFormat = .compact
+    /// Also accept the other format when the preferred one is not offered.
+    public var allowFallback: Bool = true
+    /// Speak the original protocol (to an original server).
+    public var legacy: Bool = false
+    /// The original server's interval in seconds, for jitter (it does not announce it).
+    public var legacyInterval: Double?
+    /// How many register attempts before giving up.
+    public var registerAttempts: Int = 6
+    /// The wait after the first attempt; it doubles after each (at most 2 s, 8 s for legacy).
+    public var initialBackoff: Duration = .milliseconds(250)
+
+    /// Creates the default configuration.
+    public init() {}
+
+    /// The formats the register frame lists, best first.
+    public var acceptedFormats: [BodyFormat] {
+        guard allowFallback else { return [format] }
+        return [format] + [BodyFormat.compact, .json].filter { $0 != format }
+    }
+}

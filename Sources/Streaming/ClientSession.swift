@@ -1,0 +1,155 @@
+import Wire
+
+/// Why a client stopped.
+public enum ClientStopReason: Sendable, Hashable {
+    /// The server sent the end of the match (or `End of transmission`).
+    case endOfTransmission(EndReason)
+    /// SIGINT (Ctrl+C).
+    case interrupted
+    /// SIGTERM, or a stop asked for by the program.
+    case terminated
+    /// The server did not answer the register in time.
+    case noAnswer(attempts: Int)
+    /// The server refused the registration.
+    case refused(Refusal)
+
+    /// The line client_stats.log starts with, in the original's words where it had them.
+    public var statisticsLine: String {
+        switch self {
+        case .endOfTransmission: "(client) Received end of transmission."
+        case .interrupted: "(client) Ctrl+C received. Unregistering client."
+        case .terminated: "(client) SIGTERM received. Unregistering client."
+        case .noAnswer(let attempts): "(client) No answer from the server after \(attempts) register attempts."
+        case .refused(let refusal): "(client) Registration refused: \(refusal.reason.name): \(refusal.text)"
+        }
+    }
+
+    /// A short identifier for JSON output.
+    public var name: String {
+        switch self {
+        case .endOfTransmission: "end_of_transmission"
+        case .interrupted: "interrupted"
+        case .terminated: "terminated"
+        case .noAnswer: "no_answer"
+        case .refused: "refused"
+        }
+    }
+}
+
+/// The client's protocol logic, free of I/O: it turns each datagram from the server into
+/// what to show, and keeps the statistics.
+public struct ClientSession: Sendable {
+    /// What a datagram meant.
+    public enum Reception: Sendable {
+        /// Subscribed; the latest event so far, if the match has started.
+        case welcomed(Welcome, LiveSnapshot?)
+        /// Not subscribed.
+        case refused(Refusal)
+        /// An event to show.
+        case event(LiveSnapshot, ReceptionStatistics.Outcome)
+        /// A repeat of an event already shown.
+        case duplicate(UInt32)
+        /// The match is over.
+        case ended(EndReason)
+        /// Not for us, or malformed.
+        case ignored(String)
+    }
+
+    /// Whether this session speaks the original protocol.
+    public let legacy: Bool
+    /// The welcome, once received.
+    public private(set) var welcome: Welcome?
+    /// What the network did to the stream.
+    public private(set) var statistics = ReceptionStatistics()
+    /// The latest snapshot shown.
+    public private(set) var latest: LiveSnapshot?
+    /// Set once the end arrived.
+    public private(set) var endReason: EndReason?
+    /// Nominal seconds between events, for jitter (from the welcome, or given for legacy servers).
+    public private(set) var interval: Double?
+
+    /// Creates a session; `legacyInterval` is the original server's interval, when known.
+    public init(legacy: Bool, legacyInterval: Double? = nil) {
+        self.legacy = legacy
+        self.interval = legacy ? legacyInterval : nil
+    }
+
+    /// Handles one datagram that arrived at `arrival` seconds (monotonic).
+    public mutating func receive(_ bytes: [UInt8], arrival: Double) -> Reception {
+        guard endReason == nil else { return .ignored("after the end of the match") }
+        if legacy {
+            return receiveLegacy(bytes, arrival: arrival)
+        }
+        let frame: Frame
+        do {
+            frame = try Frame.decode(bytes)
+        } catch {
+            return .ignored("\(error)")
+        }
+        switch frame.body {
+        case .welcome(let body):
+            guard welcome == nil else { return .ignored("repeated welcome") }
+            welcome = body
+            interval = Double(body.intervalMicroseconds) / 1_000_000
+            var snapshot: LiveSnapshot?
+            if let current = body.current, let type = frame.eventType {
+                snapshot = try? LiveSnapshot(event: current.event(type: type, minute: frame.minute), sequence: frame.sequence,
+                                             roster: body.roster, catalog: body.catalog)
+                latest = snapshot
+                statistics.expectFirst(frame.sequence &+ 1)
+            } else {
+                statistics.expectFirst(frame.sequence)
+            }
+            return .welcomed(body, snapshot)
+        case .refuse(let refusal):
+            guard welcome == nil else { return .ignored("refuse after welcome") }
+            return .refused(refusal)
+        case .event(let body):
+            guard let welcome else { return .ignored("event before welcome") }
+            let snapshot: LiveSnapshot
+            do {
+                switch body {
+                case .json(let datagram):
+                    snapshot = LiveSnapshot(datagram: datagram, language: welcome.catalog.language)
+                case .compact:
+                    guard let event = frame.compactEvent else { return .ignored("compact event without type") }
+                    snapshot = try LiveSnapshot(event: event, sequence: frame.sequence, roster: welcome.roster, catalog: welcome.catalog)
+                }
+            } catch {
+                return .ignored("\(error)")
+            }
+            return record(snapshot, arrival: arrival)
+        case .end(let end):
+            guard welcome != nil else { return .ignored("end before welcome") }
+            statistics.noteLast(frame.sequence)
+            endReason = end.reason
+            return .ended(end.reason)
+        case .register, .unregister, .heartbeat:
+            return .ignored("\(frame.kind.name) frame from the server")
+        }
+    }
+
+    private mutating func record(_ snapshot: LiveSnapshot, arrival: Double) -> Reception {
+        let outcome = statistics.record(snapshot.sequence, arrival: arrival, interval: interval)
+        if outcome == .duplicate { return .duplicate(snapshot.sequence) }
+        // A late event does not replace a newer one on screen.
+        if outcome == .inOrder { latest = snapshot }
+        return .event(snapshot, outcome)
+    }
+
+    private mutating func receiveLegacy(_ bytes: [UInt8], arrival: Double) -> Reception {
+        do {
+            switch try LegacyPacket.decode(bytes) {
+            case .datagram(let datagram):
+                return record(LiveSnapshot(datagram: datagram, language: "pt"), arrival: arrival)
+            case .endOfTransmission:
+                endReason = .fullTime
+                return .ended(.fullTime)
+            case .register, .unregister:
+                return .ignored("client text from the server")
+            }
+        } catch {
+            return .ignored("\(error)")
+        }
+    }
+}

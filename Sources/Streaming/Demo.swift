@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import Match
+import NIOCore
+import Wire
+
+/// The formats the demo's clients ask for.
+public enum DemoFormat: String, Sendable, CaseIterable {
+    /// Every client compact.
+    case compact
+    /// Every client JSON.
+    case json
+    /// Alternating compact, JSON, compact...
+    case mixed
+}
+
+/// The `soccer-stream demo`: a server and N clients on loopback, in one process.
+public struct Demo: Sendable {
+    /// The number of clients.
+    public var clients = 3
+    /// The time between events (about a minute for a whole match by default).
+    public var interval: Duration = .milliseconds(1250)
+    /// The clients' formats.
+    public var format: DemoFormat = .mixed
+    /// The match's seed.
+    public var seed: UInt64 = 1
+    /// The language.
+    public var language: Language = .en
+    /// The server's port (0: any free one).
+    public var port = 0
+    /// Where the logs go.
+    public var serverLogPath = "server.log"
+    public var clientLogPath = "client.log"
+    public var statsPath = "client_stats.log"
+    /// Show the first client's live view on standard output.
+    public var showLiveView = true
+
+    /// Creates the default demo.
+    public init() {}
+
+    /// The outcome.
+    public struct Outcome: Sendable {
+        /// What the server did.
+        public var server: ServerSummary
+        /// Each client's result, in order.
+        public var clients: [ClientResult]
+    }
+
+    /// The server currently running, for a signal watcher to stop.
+    public typealias Started = @Sendable (StreamServer) -> Void
+
+    /// Runs the whole match; `started` receives the server once it is bound.
+    public func run(started: Started = { _ in }) async throws -> Outcome {
+        let serverLog = try LogFile(path: serverLogPath)
+        let clientLog = try LogFile(path: clientLogPath)
+        let stats = try LogFile(path: statsPath)
+        var serverConfiguration = ServerConfiguration()
+        serverConfiguration.host = "127.0.0.1"
+        serverConfiguration.port = port
+        serverConfiguration.interval = interval
+        serverConfiguration.seed = seed
+        serverConfiguration.language = language
+        serverConfiguration.waitForClients = clients
+        let server = try await StreamServer.bind(configuration: serverConfiguration, logger: serverLog.logger(label: "server"))
+        started(server)
+        var clientList: [StreamClient] = []
+        for index in 0..<clients {
+            var configuration = ClientConfiguration()
+            configuration.server = "127.0.0.1"
+            configuration.port = server.localAddress.port ?? port
+            configuration.format = format == .json || (format == .mixed && index % 2 == 1) ? .json : .compact
+            configuration.allowFallback = false
+            var logger = clientLog.logger(label: "client")
+            logger[metadataKey: "client"] = "\(index + 1)"
+            clientList.append(try await StreamClient.connect(
+                configuration: configuration, logger: logger, display: index == 0 && showLiveView ? .standardOutput : .none))
+        }
+        let list = clientList
+        return try await withThrowingTaskGroup(of: (Int, ClientResult?, ServerSummary?).self) { group in
+            group.addTask { (-1, nil, try await server.run()) }
+            for (index, client) in list.enumerated() {
+                group.addTask { (index, try await client.run(), nil) }
+            }
+            var summary = ServerSummary()
+            var results = [ClientResult?](repeating: nil, count: list.count)
+            for try await (index, result, serverSummary) in group {
+                if let serverSummary { summary = serverSummary }
+                if let result {
+                    results[index] = result
+                    result.report.append(to: stats)
+                }
+            }
+            return Outcome(server: summary, clients: results.compactMap { $0 })
+        }
+    }
+
+    /// Every client's statistics side by side.
+    public static func table(_ results: [ClientResult]) -> String {
+        let rows: [(String, (ClientResult) -> String)] = [
+            ("format", { $0.format?.name ?? "legacy" }),
+            ("port", { String($0.localPort) }),
+            ("ended by", { $0.reason.name }),
+            ("received", { String($0.statistics.received) }),
+            ("lost", { String($0.statistics.lost) }),
+            ("out of order", { String($0.statistics.outOfOrder) }),
+            ("duplicates", { String($0.statistics.duplicates) }),
+            ("jitter (ms)", { String((($0.statistics.jitter * 1_000_000).rounded()) / 1000) }),
+            ("first sequence", { $0.statistics.first.map(String.init) ?? "-" }),
+            ("last sequence", { $0.statistics.last.map(String.init) ?? "-" }),
+        ]
+        func cell(_ text: String, _ width: Int) -> String {
+            text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+        }
+        var lines = [cell("", 16) + results.indices.map { cell("client \($0 + 1)", 14) }.joined()]
+        for (name, value) in rows {
+            lines.append(cell(name, 16) + results.map { cell(value($0), 14) }.joined())
+        }
+        return lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n") + "\n"
+    }
+}

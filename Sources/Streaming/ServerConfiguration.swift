@@ -1,0 +1,42 @@
+import Match
+import Wire
+
+/// How a ``StreamServer`` runs.
+public struct ServerConfiguration: Sendable {
+    /// The address to bind (`0.0.0.0`, `::`, `127.0.0.1`...).
+    public var host: String = "0.0.0.0"
+    /// The UDP port; 0 picks a free one.
+    public var port: Int = 12345
+    /// The time between events.
+    public var interval: Duration = .seconds(1)
+    /// The seed of the (first) match.
+    public var seed: UInt64 = 1
+    /// The body formats offered to SoccerStream clients.
+    public var formats: [BodyFormat] = [.compact, .json]
+    /// The language of phrases and event names.
+    public var language: Language = .en
+    /// Start a match only once this many clients are registered (0: at once).
+    public var waitForClients: Int = 0
+    /// Start a new match (seed + 1) after each one instead of exiting.
+    public var loop: Bool = false
+    /// The most clients served at once; more are refused as "server full".
+    public var maxClients: Int = 10_000
+    /// The sequence number of the first event.
+    public var firstSequence: UInt32 = 0
+    /// The heartbeat interval announced to clients, in seconds.
+    public var heartbeatSeconds: UInt8 = 5
+    /// How many times the end of the match is sent to each client (UDP loses packets).
+    public var endRepeats: Int = 3
+    /// Whether original-protocol clients (`register` text) are served.
+    public var legacyAllowed: Bool = true
+
+    /// Creates the default configuration.
+    public init() {}
+
+    /// The interval in microseconds, as the welcome announces it.
+    public var intervalMicroseconds: UInt32 {
+        let (seconds, attoseconds) = interval.components
+        let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        return UInt32(clamping: micros)
+    }
+}

@@ -1,0 +1,49 @@
+import Wire
+
+/// The client's statistics as client_stats.log and `--stats-json` present them.
+public struct StatisticsReport: Sendable {
+    /// Why the client stopped.
+    public var reason: ClientStopReason
+    /// The figures.
+    public var statistics: ReceptionStatistics
+
+    /// Creates a report.
+    public init(reason: ClientStopReason, statistics: ReceptionStatistics) {
+        self.reason = reason
+        self.statistics = statistics
+    }
+
+    /// The text appended to client_stats.log: the original's banner and three lines, then ours.
+    public var text: String {
+        let jitter = (statistics.jitter * 1000 * 1000).rounded() / 1000
+        // The first four lines are the original's, trailing spaces included.
+        let lines = [
+            "",
+            "\(reason.statisticsLine)>>>>>>>>>>>>>>>>>>>>>>>>>>>>>> STATISTICS <<<<<<<<<<<<<<<<<<<<<<<<<<<<<< ",
+            "(client) Number of packets received: \(statistics.received) ",
+            "(client) Number of lost packets: \(statistics.lost) ",
+            "(client) Number of packets out of order: \(statistics.outOfOrder)",
+            "(client) Number of duplicate packets: \(statistics.duplicates)",
+            "(client) Number of packets expected: \(statistics.expected)",
+            "(client) Interarrival jitter: \(jitter) ms",
+            "(client) First sequence number: \(statistics.first.map(String.init) ?? "none")",
+            "(client) Last sequence number: \(statistics.last.map(String.init) ?? "none")",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The same figures as a JSON object.
+    public var json: JSONNode {
+        .object([
+            ("reason", .string(reason.name)),
+            ("received", .int(statistics.received)),
+            ("lost", .int(statistics.lost)),
+            ("outOfOrder", .int(statistics.outOfOrder)),
+            ("duplicates", .int(statistics.duplicates)),
+            ("expected", .int(statistics.expected)),
+            ("jitterMs", JSONNode(.double((statistics.jitter * 1_000_000).rounded() / 1000))),
+            ("firstSequence", statistics.first.map { .int($0) } ?? JSONNode(.null)),
+            ("lastSequence", statistics.last.map { .int($0) } ?? JSONNode(.null)),
+        ])
+    }
+}

@@ -1,0 +1,230 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Match
+import NIOCore
+import NIOPosix
+import Synchronization
+import Wire
+
+/// What a server did, returned when it stops.
+public struct ServerSummary: Sendable {
+    /// Matches streamed (started).
+    public var matches = 0
+    /// Events streamed, over all matches.
+    public var events = 0
+    /// Datagrams sent to clients (events, welcomes, refusals, ends).
+    public var datagramsSent = 0
+    /// Datagrams rejected, by reason.
+    public var rejects: [String: Int] = [:]
+}
+
+/// The SoccerStream server: binds a UDP socket, answers registrations, and streams the match
+/// to every subscribed client, encoding each event once per format and writing it to every
+/// client before a single flush (one `sendmmsg`).
+public final class StreamServer: Sendable {
+    /// The configuration.
+    public let configuration: ServerConfiguration
+    /// The address the socket is bound to.
+    public let localAddress: SocketAddress
+    private let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+    private let state: Mutex<ServerState>
+    private let stopRequested = Atomic<Bool>(false)
+    private let sent = Atomic<Int>(0)
+    private let logger: Logger
+
+    /// The largest datagram read; a larger one is truncated by the kernel and then fails
+    /// its length check.
+    public static let receiveBufferSize = 65_536
+
+    private init(configuration: ServerConfiguration, channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>,
+                 localAddress: SocketAddress, logger: Logger) {
+        self.configuration = configuration
+        self.channel = channel
+        self.localAddress = localAddress
+        self.state = Mutex(ServerState(configuration: configuration))
+        self.logger = logger
+    }
+
+    /// Binds the server's socket.
+    ///
+    /// - Throws: ``StreamingError`` with code `socket` when the address cannot be bound.
+    public static func bind(
+        configuration: ServerConfiguration, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> StreamServer {
+        let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+        do {
+            channel = try await DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
+                .bind(host: configuration.host, port: configuration.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw StreamingError(.socket, "cannot bind UDP \(configuration.host):\(configuration.port): \(error)")
+        }
+        guard let address = channel.channel.localAddress else {
+            throw StreamingError(.socket, "bound socket has no local address")
+        }
+        let server = StreamServer(configuration: configuration, channel: channel, localAddress: address, logger: logger)
+        logger.info("Server started on port \(address.port ?? configuration.port).")
+        logger.info("Server name: \(Self.hostName())")
+        logger.info("Server ip: \(address.ipAddress ?? configuration.host)")
+        logger.info("Formats offered: \(configuration.formats.map(\.name).joined(separator: ", ")); interval \(configuration.interval); seed \(configuration.seed)")
+        if configuration.legacyAllowed {
+            logger.warning("Original-protocol clients are served (--legacy allow): a plain-text register subscribes its source address unvalidated, so a forged one can point the stream at a third party.")
+        }
+        return server
+    }
+
+    /// The machine's host name.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The number of subscribed clients.
+    public var clientCount: Int { state.withLock { $0.clientCount } }
+
+    /// Asks the server to stop: the current match ends at once with an end frame
+    /// (reason: server shutdown) and ``run()`` returns. Safe from any thread or signal watcher.
+    public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
+    private var stopping: Bool { stopRequested.load(ordering: .relaxed) }
+
+    /// Serves registrations and streams matches until the match ends (or, with `loop`, until
+    /// ``stop()``), then closes the socket.
+    public func run() async throws -> ServerSummary {
+        try await channel.executeThenClose { inbound, outbound in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await envelope in inbound {
+                        try await self.receive(envelope, outbound: outbound)
+                    }
+                }
+                defer { group.cancelAll() }
+                return try await self.stream(outbound: outbound)
+            }
+        }
+    }
+
+    private func receive(_ envelope: AddressedEnvelope<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) async throws {
+        let bytes = Array(envelope.data.readableBytesView)
+        let address = envelope.remoteAddress
+        let (replies, notices) = state.withLock { $0.handle(bytes, from: address) }
+        for notice in notices { log(notice, bytes: bytes.count) }
+        guard !replies.isEmpty else { return }
+        sent.add(replies.count, ordering: .relaxed)
+        try await outbound.write(contentsOf: replies.map { AddressedEnvelope(remoteAddress: $0.address, data: $0.payload) })
+    }
+
+    private func log(_ notice: ServerState.Notice, bytes: Int) {
+        switch notice {
+        case .registered(let subscriber, let count, let repeated):
+            if repeated {
+                logger.info("Received repeated register from \(subscriber.address); welcome sent again (\(subscriber.delivery.rawValue)).")
+            } else {
+                logger.info("Received register of address \(subscriber.address) on socket.")
+                logger.info("Registering client \(subscriber.address) (\(subscriber.delivery.rawValue)).")
+            }
+            logger.info("Number of clients registered: \(count)")
+        case .unregistered(let address, let delivery, let count):
+            logger.info("Received unregister of address \(address) on socket.")
+            logger.info("Unregistering client \(address) (\(delivery.rawValue)).")
+            logger.info("Number of clients registered: \(count)")
+        case .refused(let address, let refusal):
+            logger.info("Refused \(address): \(refusal.reason.name): \(refusal.text)")
+        case .legacyRefused(let address, let reason):
+            logger.info("Ignored original-protocol register from \(address): \(reason)")
+        case .rejected(let address, let reason):
+            logger.debug("Rejected \(bytes)-byte datagram from \(address): \(reason)")
+        }
+    }
+
+    /// Sleeps until `deadline` in short slices; returns false if a stop was requested.
+    private func sleep(until deadline: ContinuousClock.Instant) async throws -> Bool {
+        let clock = ContinuousClock()
+        while clock.now < deadline {
+            if stopping { return false }
+            try await Task.sleep(until: min(deadline, clock.now.advanced(by: .milliseconds(50))), clock: clock)
+        }
+        return !stopping
+    }
+
+    private func stream(outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) async throws -> ServerSummary {
+        var summary = ServerSummary()
+        var seed = configuration.seed
+        let clock = ContinuousClock()
+        repeat {
+            if configuration.waitForClients > 0 {
+                logger.info("Waiting for \(configuration.waitForClients) client(s) before kick-off.")
+                while clientCount < configuration.waitForClients {
+                    guard try await sleep(until: clock.now.advanced(by: .milliseconds(20))) else { break }
+                }
+            }
+            if stopping { break }
+            let catalog = configuration.language.catalog
+            var simulator = MatchSimulator(seed: seed, catalog: catalog)
+            state.withLock { $0.beginMatch(id: simulator.matchID) }
+            summary.matches += 1
+            logger.info("Kick-off: match \(simulator.matchID) (seed \(seed)), \(clientCount) client(s).")
+            let start = clock.now
+            var index = 0
+            var endReason = EndReason.fullTime
+            while let event = simulator.next() {
+                guard try await sleep(until: start.advanced(by: configuration.interval * (index + 1))) else {
+                    endReason = .serverShutdown
+                    break
+                }
+                let sequence = state.withLock { $0.nextSequence }
+                let encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog)
+                let recipients = state.withLock { $0.publish(encoded) }
+                if !recipients.isEmpty {
+                    try await outbound.write(contentsOf: recipients.map {
+                        AddressedEnvelope(remoteAddress: $0.address, data: encoded.payload(for: $0.delivery))
+                    })
+                }
+                sent.add(recipients.count, ordering: .relaxed)
+                summary.events += 1
+                if logger.logLevel <= .debug {
+                    for recipient in recipients {
+                        logger.debug("Sending message \(sequence) to client \(recipient.address) (\(recipient.delivery.rawValue)).")
+                    }
+                }
+                index += 1
+            }
+            if endReason == .fullTime, let reason = simulator.endReason { endReason = reason }
+            try await finish(endReason, outbound: outbound)
+            logger.info("Match \(simulator.matchID) over (\(endReason.name)): \(index) events streamed.")
+            seed &+= 1
+        } while configuration.loop && !stopping
+        summary.datagramsSent = sent.load(ordering: .relaxed)
+        summary.rejects = state.withLock { $0.rejects }
+        logger.info("Totals: \(summary.matches) match(es), \(summary.events) events, \(summary.datagramsSent) datagrams sent.")
+        for (reason, count) in summary.rejects.sorted(by: { $0.key < $1.key }) {
+            logger.info("Rejected datagrams: \(count) × \(reason)")
+        }
+        return summary
+    }
+
+    private func finish(_ reason: EndReason, outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) async throws {
+        let ends = state.withLock { $0.finish(reason) }
+        guard !ends.isEmpty else { return }
+        let envelopes = ends.map { AddressedEnvelope(remoteAddress: $0.0.address, data: $0.1) }
+        for repeat_ in 0..<max(1, configuration.endRepeats) {
+            if repeat_ > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            try await outbound.write(contentsOf: envelopes)
+            sent.add(envelopes.count, ordering: .relaxed)
+        }
+        for (subscriber, _) in ends {
+            logger.info("Sent end of transmission to client \(subscriber.address) (\(subscriber.delivery.rawValue)).")
+        }
+    }
+}

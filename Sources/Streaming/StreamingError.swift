@@ -1,0 +1,29 @@
+/// An error of the streaming layer: what failed, and a message that says where and why.
+public struct StreamingError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A broad classification.
+    public enum Code: String, Sendable, Hashable {
+        /// A log or statistics file could not be opened.
+        case fileUnavailable
+        /// The socket could not be bound or used.
+        case socket
+        /// The server never answered a register.
+        case noAnswer
+        /// The server refused the registration.
+        case refused
+        /// The configuration is not usable.
+        case configuration
+    }
+
+    /// What failed.
+    public var code: Code
+    /// Why, with the details.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,25 @@
+import NIOCore
+import Wire
+
+/// How a subscribed client receives events.
+public enum Delivery: String, Sendable, Hashable, CaseIterable {
+    /// SoccerStream frames with compact bodies.
+    case compact
+    /// SoccerStream frames with JSON bodies.
+    case json
+    /// The original protocol: bare JSON datagrams and `End of transmission`.
+    case legacy
+
+    /// The delivery of a negotiated body format.
+    init(_ format: BodyFormat) {
+        self = format == .json ? .json : .compact
+    }
+}
+
+/// One registered client.
+public struct Subscriber: Sendable, Hashable {
+    /// Where it listens.
+    public var address: SocketAddress
+    /// What it receives.
+    public var delivery: Delivery
+}

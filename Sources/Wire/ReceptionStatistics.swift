@@ -1,0 +1,129 @@
+/// What happened to a stream of sequence-numbered datagrams, computed as RFC 3550
+/// appendix A.1/A.3 does for a 32-bit sequence (Spec §6).
+///
+/// * Sequence numbers are **extended** to 64 bits across wraps: each is placed nearest to
+///   the highest seen so far (within ±2³¹).
+/// * `received` counts distinct sequence numbers; a repeat is a **duplicate** and counted
+///   apart, not as received.
+/// * A packet older than the highest seen (and not a repeat) is **out of order** (late); it
+///   counts as received, so it is not lost.
+/// * `expected` = highest − first + 1, where *first* is the lower of the first sequence the
+///   receiver was owed (from the welcome) and the lowest received, and *highest* also takes
+///   the end frame's last sequence, so events lost at either end count as lost.
+/// * `lost` = expected − received (never negative: every received number lies in the range).
+/// * Interarrival **jitter** (A.8): with S the scheduled send time (sequence × interval) and
+///   R the arrival time, D = (R_i − R_{i−1}) − (S_i − S_{i−1}) over consecutive arrivals,
+///   J += (|D| − J) / 16.
+public struct ReceptionStatistics: Sendable, Hashable {
+    /// How one datagram was classified.
+    public enum Outcome: String, Sendable, Hashable {
+        /// Newer than anything before it (possibly after a gap).
+        case inOrder
+        /// Older than the highest seen: reordered or late.
+        case outOfOrder
+        /// A sequence number already received.
+        case duplicate
+    }
+
+    /// How far below the highest sequence a number is still remembered for duplicate detection.
+    public static let duplicateWindow: Int64 = 1 << 16
+
+    /// Distinct sequence numbers received.
+    public private(set) var received = 0
+    /// Repeats of sequence numbers already received.
+    public private(set) var duplicates = 0
+    /// Received packets older than the highest seen before them.
+    public private(set) var outOfOrder = 0
+    /// The interarrival jitter in seconds (0 until two packets with a schedule arrived).
+    public private(set) var jitter: Double = 0
+
+    private var lowest: Int64?
+    private var highest: Int64?
+    private var owedFirst: Int64?
+    private var announcedLast: Int64?
+    private var seen: Set<Int64> = []
+    private var lastTransit: Double?
+
+    /// Creates empty statistics.
+    public init() {}
+
+    /// The extended form of `sequence`, nearest to the highest (or owed) sequence so far.
+    func extend(_ sequence: UInt32) -> Int64 {
+        guard let reference = highest ?? owedFirst else { return Int64(sequence) }
+        let delta = Int32(bitPattern: sequence &- UInt32(truncatingIfNeeded: reference))
+        return reference + Int64(delta)
+    }
+
+    /// Notes the first sequence this receiver is owed (the welcome says so), so that events
+    /// lost before the first arrival count as lost.
+    public mutating func expectFirst(_ sequence: UInt32) {
+        owedFirst = extend(sequence)
+    }
+
+    /// Notes the last sequence the sender sent (the end frame says so).
+    public mutating func noteLast(_ sequence: UInt32) {
+        let extended = extend(sequence)
+        announcedLast = max(announcedLast ?? extended, extended)
+    }
+
+    /// Records one datagram.
+    ///
+    /// - Parameters:
+    ///   - sequence: its sequence number.
+    ///   - arrival: when it arrived, in seconds on any monotonic clock.
+    ///   - interval: the sender's nominal seconds between consecutive sequence numbers, for
+    ///     jitter; `nil` when unknown (jitter then stays 0).
+    @discardableResult
+    public mutating func record(_ sequence: UInt32, arrival: Double, interval: Double?) -> Outcome {
+        let extended = extend(sequence)
+        if seen.contains(extended) {
+            duplicates += 1
+            return .duplicate
+        }
+        seen.insert(extended)
+        received += 1
+        let outcome: Outcome
+        if let top = highest, extended < top {
+            outOfOrder += 1
+            outcome = .outOfOrder
+        } else {
+            highest = extended
+            outcome = .inOrder
+            if seen.count > 2 * Int(Self.duplicateWindow) {
+                seen = seen.filter { $0 > extended - Self.duplicateWindow }
+            }
+        }
+        lowest = min(lowest ?? extended, extended)
+        if let interval {
+            let transit = arrival - Double(extended) * interval
+            if let previous = lastTransit {
+                jitter += (abs(transit - previous) - jitter) / 16
+            }
+            lastTransit = transit
+        }
+        return outcome
+    }
+
+    /// The first sequence number of the expected range (owed or lowest received).
+    public var first: UInt32? {
+        guard let start = [owedFirst, lowest].compactMap({ $0 }).min() else { return nil }
+        return UInt32(truncatingIfNeeded: start)
+    }
+
+    /// The last sequence number of the expected range (highest received or announced).
+    public var last: UInt32? {
+        guard let end = [highest, announcedLast].compactMap({ $0 }).max() else { return nil }
+        return UInt32(truncatingIfNeeded: end)
+    }
+
+    /// The number of datagrams the range from first to last holds.
+    public var expected: Int {
+        guard let start = [owedFirst, lowest].compactMap({ $0 }).min(),
+              let end = [highest, announcedLast].compactMap({ $0 }).max(), end >= start
+        else { return 0 }
+        return Int(end - start + 1)
+    }
+
+    /// Datagrams expected but never received.
+    public var lost: Int { max(0, expected - received) }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Logging
+import Streaming
+
+struct Client: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Register with a server and show the match live.")
+
+    @Option(help: "The server's host name or address.") var server = "127.0.0.1"
+    @Option(help: "The server's UDP port.") var port = 12345
+    @Option(help: "The preferred body format: compact or json.") var format: FormatChoice = .compact
+    @Flag(help: "Fail instead of accepting the other format when the preferred one is not offered.") var strictFormat = false
+    @Flag(help: "Speak the original protocol (plain-text register, bare JSON) to an original server.") var legacy = false
+    @Option(help: "With --legacy: the original server's interval in seconds, for jitter.") var legacyInterval: Double?
+    @Option(help: "The log file.") var logFile = "client.log"
+    @Option(help: "The statistics file (appended to, as the original did).") var statsFile = "client_stats.log"
+    @Option(help: "Also write the statistics as JSON to this file.") var statsJson: String?
+    @Option(help: "Register attempts before giving up (exit code 2).") var registerAttempts = 6
+    @Flag(help: "Do not show the live view.") var quiet = false
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
+        guard (1...100).contains(registerAttempts) else { throw ValidationError("--register-attempts must be 1...100") }
+    }
+
+    func run() async throws {
+        var configuration = ClientConfiguration()
+        configuration.server = server
+        configuration.port = port
+        configuration.format = format.format
+        configuration.allowFallback = !strictFormat
+        configuration.legacy = legacy
+        configuration.legacyInterval = legacyInterval
+        configuration.registerAttempts = registerAttempts
+        let log = try LogFile(path: logFile)
+        let stats = try LogFile(path: statsFile, append: true)
+        let client = try await StreamClient.connect(configuration: configuration, logger: log.logger(label: "client"),
+                                                    display: quiet ? .none : .standardOutput)
+        let watcher = SignalWatcher { client.stop(SignalWatcher.stopReason(for: $0)) }
+        defer { watcher.cancel() }
+        let result = try await client.run()
+        let report = result.report
+        report.append(to: stats)
+        if let statsJson { try report.writeJSON(to: statsJson) }
+        StandardOutput.write(report.text)
+        switch result.reason {
+        case .noAnswer:
+            StandardOutput.write("error: no answer from \(server):\(port) after \(registerAttempts) register attempts\n")
+            throw ExitCode(2)
+        case .refused(let refusal):
+            StandardOutput.write("error: the server refused the registration: \(refusal.reason.name): \(refusal.text)\n")
+            throw ExitCode(3)
+        case .endOfTransmission, .interrupted, .terminated:
+            break
+        }
+    }
+}

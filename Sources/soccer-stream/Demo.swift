@@ -1,0 +1,33 @@
+import ArgumentParser
+import Streaming
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A server and three clients on loopback: one client's live view, then everyone's statistics.")
+
+    @Option(help: "The number of clients.") var clients = 3
+    @Option(help: "Seconds between events (the default plays a match in about a minute).") var interval = 1.25
+    @Option(help: "The clients' formats: compact, json or mixed.") var format: DemoFormat = .mixed
+    @OptionGroup var match: MatchOptions
+    @Option(help: "The server's port (0: any free port).") var port = 0
+
+    func validate() throws {
+        guard (1...1000).contains(clients) else { throw ValidationError("--clients must be 1...1000") }
+    }
+
+    func run() async throws {
+        var demo = Streaming.Demo()
+        demo.clients = clients
+        demo.interval = try duration(seconds: interval, option: "--interval")
+        demo.format = format
+        demo.seed = match.seed
+        demo.language = match.language
+        demo.port = port
+        let stopper = ServerHolder()
+        let watcher = SignalWatcher { _ in stopper.stop() }
+        defer { watcher.cancel() }
+        let outcome = try await demo.run { stopper.set($0) }
+        StandardOutput.write("\nStatistics (also in client_stats.log; logs in server.log and client.log):\n")
+        StandardOutput.write(Streaming.Demo.table(outcome.clients))
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Logging
+import Streaming
+
+struct Server: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stream a simulated match to every registered client.")
+
+    @Option(help: "The address to bind.") var host = "0.0.0.0"
+    @Option(help: "The UDP port (the original used 12345).") var port = 12345
+    @Option(help: "Seconds between events, fractional (e.g. 0.05).") var interval = 1.0
+    @OptionGroup var match: MatchOptions
+    @Option(help: "The formats offered: any, compact or json.") var format: OfferChoice = .any
+    @Option(help: "The log file.") var logFile = "server.log"
+    @Option(help: "The least severe level logged (debug logs every send).") var logLevel: Logger.Level = .info
+    @Option(help: "Start the match once this many clients are registered.") var waitForClients = 0
+    @Flag(help: "Start a new match after the end instead of exiting.") var loop = false
+    @Option(help: "The most clients served at once.") var maxClients = 10_000
+    @Option(help: "Serve original-protocol clients (allow) or not (deny).") var legacy: LegacyPolicy = .allow
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard waitForClients >= 0, maxClients >= 1 else { throw ValidationError("--wait-for-clients must be ≥ 0 and --max-clients ≥ 1") }
+    }
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.interval = try duration(seconds: interval, option: "--interval")
+        configuration.seed = match.seed
+        configuration.language = match.language
+        configuration.formats = format.formats
+        configuration.waitForClients = waitForClients
+        configuration.loop = loop
+        configuration.maxClients = maxClients
+        configuration.legacyAllowed = legacy == .allow
+        let log = try LogFile(path: logFile)
+        let server = try await StreamServer.bind(configuration: configuration, logger: log.logger(label: "server", level: logLevel))
+        print("SoccerStream server on \(server.localAddress); logging to \(logFile). Ctrl+C ends the match.")
+        let watcher = SignalWatcher { _ in server.stop() }
+        defer { watcher.cancel() }
+        let summary = try await server.run()
+        print("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.")
+    }
+}
