@@ -111,9 +111,10 @@ public struct Demo: Sendable {
         func cell(_ text: String, _ width: Int) -> String {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
         }
-        var lines = [cell("", 16) + results.indices.map { cell("client \($0 + 1)", 14) }.joined()]
+        let width = max(12, rows.flatMap { row in results.map { row.1($0).count } }.max() ?? 0) + 2
+        var lines = [cell("", 16) + results.indices.map { cell("client \($0 + 1)", width) }.joined()]
         for (name, value) in rows {
-            lines.append(cell(name, 16) + results.map { cell(value($0), 14) }.joined())
+            lines.append(cell(name, 16) + results.map { cell(value($0), width) }.joined())
         }
         return lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n") + "\n"
     }

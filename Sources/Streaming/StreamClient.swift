@@ -119,7 +119,7 @@ public final class StreamClient: Sendable {
     /// Handles one datagram; true when the run is over.
     private func receive(_ envelope: AddressedEnvelope<ByteBuffer>) -> Bool {
         guard envelope.remoteAddress == serverAddress else {
-            logger.debug("Ignored datagram from \(envelope.remoteAddress): not the server.")
+            logger.debug("Ignored datagram from \(envelope.remoteAddress.display): not the server.")
             return false
         }
         let bytes = Array(envelope.data.readableBytesView)
@@ -134,7 +134,7 @@ public final class StreamClient: Sendable {
             setReason(.refused(refusal))
             return true
         case .event(let snapshot, let outcome):
-            logger.info("Received message: \(snapshot.summary)\(outcome == .outOfOrder ? " (out of order)" : "") from \(envelope.remoteAddress)")
+            logger.info("Received message: \(snapshot.summary)\(outcome == .outOfOrder ? " (out of order)" : "") from \(envelope.remoteAddress.display)")
             if outcome == .inOrder { display.show(snapshot) }
         case .duplicate(let sequence):
             logger.info("Received duplicate of message #\(sequence).")

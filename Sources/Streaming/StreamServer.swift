@@ -129,22 +129,22 @@ public final class StreamServer: Sendable {
         switch notice {
         case .registered(let subscriber, let count, let repeated):
             if repeated {
-                logger.info("Received repeated register from \(subscriber.address); welcome sent again (\(subscriber.delivery.rawValue)).")
+                logger.info("Received repeated register from \(subscriber.address.display); welcome sent again (\(subscriber.delivery.rawValue)).")
             } else {
-                logger.info("Received register of address \(subscriber.address) on socket.")
-                logger.info("Registering client \(subscriber.address) (\(subscriber.delivery.rawValue)).")
+                logger.info("Received register of address \(subscriber.address.display) on socket.")
+                logger.info("Registering client \(subscriber.address.display) (\(subscriber.delivery.rawValue)).")
             }
             logger.info("Number of clients registered: \(count)")
         case .unregistered(let address, let delivery, let count):
-            logger.info("Received unregister of address \(address) on socket.")
-            logger.info("Unregistering client \(address) (\(delivery.rawValue)).")
+            logger.info("Received unregister of address \(address.display) on socket.")
+            logger.info("Unregistering client \(address.display) (\(delivery.rawValue)).")
             logger.info("Number of clients registered: \(count)")
         case .refused(let address, let refusal):
-            logger.info("Refused \(address): \(refusal.reason.name): \(refusal.text)")
+            logger.info("Refused \(address.display): \(refusal.reason.name): \(refusal.text)")
         case .legacyRefused(let address, let reason):
-            logger.info("Ignored original-protocol register from \(address): \(reason)")
+            logger.info("Ignored original-protocol register from \(address.display): \(reason)")
         case .rejected(let address, let reason):
-            logger.debug("Rejected \(bytes)-byte datagram from \(address): \(reason)")
+            logger.debug("Rejected \(bytes)-byte datagram from \(address.display): \(reason)")
         }
     }
 
@@ -195,7 +195,7 @@ public final class StreamServer: Sendable {
                 summary.events += 1
                 if logger.logLevel <= .debug {
                     for recipient in recipients {
-                        logger.debug("Sending message \(sequence) to client \(recipient.address) (\(recipient.delivery.rawValue)).")
+                        logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
                     }
                 }
                 index += 1
@@ -218,13 +218,13 @@ public final class StreamServer: Sendable {
         let ends = state.withLock { $0.finish(reason) }
         guard !ends.isEmpty else { return }
         let envelopes = ends.map { AddressedEnvelope(remoteAddress: $0.0.address, data: $0.1) }
-        for repeat_ in 0..<max(1, configuration.endRepeats) {
-            if repeat_ > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        for round in 0..<max(1, configuration.endRepeats) {
+            if round > 0 { try await Task.sleep(for: .milliseconds(20)) }
             try await outbound.write(contentsOf: envelopes)
             sent.add(envelopes.count, ordering: .relaxed)
         }
         for (subscriber, _) in ends {
-            logger.info("Sent end of transmission to client \(subscriber.address) (\(subscriber.delivery.rawValue)).")
+            logger.info("Sent end of transmission to client \(subscriber.address.display) (\(subscriber.delivery.rawValue)).")
         }
     }
 }

@@ -1,0 +1,254 @@
+import Foundation
+import Match
+import NIOCore
+import Streaming
+import Testing
+import Wire
+
+@Suite("Streaming on loopback", .serialized)
+struct StreamingTests {
+    @Test("three clients receive a whole match: nothing lost or out of order, identical final states")
+    func threeClients() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.waitForClients = 3 }
+            let clients = [try await makeClient(server), try await makeClient(server) { $0.format = .json }, try await makeClient(server)]
+            async let summary = server.run()
+            var results: [ClientResult] = []
+            for client in clients { results.append(try await client.run()) }
+            let events = MatchSimulator.play(seed: 7).events.count
+            #expect(try await summary.events == events)
+            for result in results {
+                #expect(result.reason == .endOfTransmission(.fullTime))
+                #expect(result.statistics.received == events)
+                #expect(result.statistics.lost == 0)
+                #expect(result.statistics.outOfOrder == 0)
+                #expect(result.statistics.duplicates == 0)
+                #expect(result.statistics.first == 0)
+                #expect(result.statistics.last == UInt32(events - 1))
+            }
+            #expect(results[0].latest != nil)
+            #expect(results.allSatisfy { $0.latest == results[0].latest })
+            #expect(results.map(\.format) == [.compact, .json, .compact])
+        }
+    }
+
+    @Test("a json client and a compact client end with identical states and identical rendered views")
+    func jsonAndCompactAgree() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.waitForClients = 2; $0.language = .pt }
+            let compact = try await makeClient(server) { $0.format = .compact; $0.allowFallback = false }
+            let json = try await makeClient(server) { $0.format = .json; $0.allowFallback = false }
+            async let summary = server.run()
+            let a = try await compact.run()
+            let b = try await json.run()
+            _ = try await summary
+            #expect(a.format == .compact && b.format == .json)
+            let left = try #require(a.latest)
+            let right = try #require(b.latest)
+            #expect(left == right)
+            #expect(left.rendered() == right.rendered())
+            #expect(left.rendered().contains("Tempo de Jogo"))
+        }
+    }
+
+    @Test("a late joiner's first view already shows the full line-ups, score and latest event")
+    func lateJoiner() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.interval = .milliseconds(20); $0.seed = 11 }
+            async let summary = server.run()
+            try await Task.sleep(for: .milliseconds(500))
+            let peer = try await RawPeer()
+            try await peer.send(try Frame(body: .register(RegisterRequest(formats: [.compact]))).encoded(), to: server.localAddress)
+            let (_, bytes) = try #require(try await peer.next())
+            let (header, frame) = try Frame.decodeWithHeader(bytes)
+            guard case .welcome(let welcome) = frame.body else {
+                Issue.record("expected a welcome, got \(frame.kind)")
+                return
+            }
+            let current = try #require(welcome.current)
+            let type = try #require(frame.eventType)
+            #expect(header.sequence > 5)
+            let snapshot = try LiveSnapshot(event: current.event(type: type, minute: frame.minute), sequence: frame.sequence,
+                                            roster: welcome.roster, catalog: welcome.catalog)
+            #expect(snapshot.home.players.count == 10 && snapshot.away.players.count == 10)
+            let expected = MatchSimulator.play(seed: 11).events[Int(header.sequence)]
+            #expect(current.state == expected.state)
+            server.stop()
+            _ = try await summary
+            await peer.close()
+        }
+    }
+
+    @Test("registering twice from one address gives the same welcome and one subscription; unregister removes it at once")
+    func idempotentRegister() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.waitForClients = 5 }
+            async let summary = server.run()
+            let peer = try await RawPeer()
+            let register = try Frame(body: .register(RegisterRequest(formats: [.json, .compact]))).encoded()
+            try await peer.send(register, to: server.localAddress)
+            let first = try #require(try await peer.next()).1
+            try await peer.send(register, to: server.localAddress)
+            let second = try #require(try await peer.next()).1
+            #expect(first == second)
+            #expect(server.clientCount == 1)
+            guard case .welcome(let welcome) = try Frame.decode(first).body else {
+                Issue.record("not a welcome")
+                return
+            }
+            #expect(welcome.format == .json)
+            try await peer.send(try Frame(body: .unregister).encoded(), to: server.localAddress)
+            for _ in 0..<200 where server.clientCount != 0 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(server.clientCount == 0)
+            server.stop()
+            _ = try await summary
+            await peer.close()
+        }
+    }
+
+    @Test("each refuse reason reaches the client with its code")
+    func refusals() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.formats = [.json]; $0.maxClients = 1; $0.waitForClients = 5 }
+            async let summary = server.run()
+            let peer = try await RawPeer()
+            func refusal(_ bytes: [UInt8]) async throws -> RefuseReason? {
+                try await peer.send(bytes, to: server.localAddress)
+                guard let (_, reply) = try await peer.next(), case .refuse(let refusal) = try Frame.decode(reply).body else { return nil }
+                return refusal.reason
+            }
+            var future = try Frame(body: .register(RegisterRequest(formats: [.compact]))).encoded()
+            future[2] = 2
+            #expect(try await refusal(future) == .unsupportedVersion)
+            #expect(try await refusal(try Frame(body: .register(RegisterRequest(formats: [.compact]))).encoded()) == .noCommonFormat)
+            var malformed = try Frame(body: .register(RegisterRequest(formats: [.json]))).encoded()
+            malformed[FrameHeader.size + 1] = 9
+            #expect(try await refusal(malformed) == .malformed)
+
+            // A client that insists on compact fails clearly; one that may fall back gets json.
+            let strict = try await makeClient(server) { $0.format = .compact; $0.allowFallback = false }
+            let strictResult = try await strict.run()
+            guard case .refused(let reason) = strictResult.reason else {
+                Issue.record("expected a refusal, got \(strictResult.reason)")
+                return
+            }
+            #expect(reason.reason == .noCommonFormat)
+            let flexible = try await makeClient(server) { $0.format = .compact }
+            async let flexibleResult = flexible.run()
+            for _ in 0..<400 where server.clientCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(server.clientCount == 1)
+            // The server now holds its one client: the next is refused as full.
+            #expect(try await refusal(try Frame(body: .register(RegisterRequest(formats: [.json]))).encoded()) == .serverFull)
+            server.stop()
+            _ = try await summary
+            #expect(try await flexibleResult.format == .json)
+            await peer.close()
+        }
+    }
+
+    @Test("an original client made of a plain socket gets only bare JSON datagrams in the original layout, then End of transmission")
+    func originalClient() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.waitForClients = 1; $0.language = .pt }
+            async let summary = server.run()
+            let peer = try await RawPeer()
+            try await peer.send(Array("register".utf8), to: server.localAddress)
+            var datagrams: [LegacyDatagram] = []
+            var ends = 0
+            while let (from, bytes) = try await peer.next(timeout: .seconds(3)) {
+                #expect(from == server.localAddress)
+                #expect(bytes.count <= 4096)
+                #expect(bytes.first == UInt8(ascii: "{") || bytes == Array("End of transmission".utf8), "unexpected datagram")
+                if bytes == Array("End of transmission".utf8) {
+                    ends += 1
+                    break
+                }
+                // Python's json.loads on the original client accepts exactly what our strict decoder accepts.
+                datagrams.append(try LegacyDatagram(decoding: bytes))
+            }
+            let events = MatchSimulator.play(seed: 7).events
+            #expect(ends == 1)
+            #expect(datagrams.count == events.count)
+            #expect(datagrams.map(\.message.count) == (0..<UInt32(events.count)).map { $0 })
+            #expect(datagrams.first?.message.type.isEmpty == false)
+            #expect(PhraseCatalog.portuguese.eventNames.contains(datagrams.first?.message.type ?? ""))
+            _ = try await summary
+            await peer.close()
+        }
+    }
+
+    @Test("Ctrl+C: the client unregisters, the server sees it, and the statistics say why")
+    func interrupted() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.interval = .milliseconds(20); $0.waitForClients = 1 }
+            async let summary = server.run()
+            let client = try await makeClient(server)
+            async let result = client.run()
+            for _ in 0..<500 where server.clientCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(200))
+            client.stop(.interrupted)
+            let outcome = try await result
+            for _ in 0..<400 where server.clientCount != 0 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(server.clientCount == 0)
+            #expect(outcome.reason == .interrupted)
+            #expect(outcome.statistics.received > 3)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soccerstream-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let stats = try LogFile(path: directory.appendingPathComponent("client_stats.log").path, append: true)
+            outcome.report.append(to: stats)
+            let text = try String(contentsOf: directory.appendingPathComponent("client_stats.log"), encoding: .utf8)
+            #expect(text.contains("(client) Ctrl+C received. Unregistering client.>>>>>>>>>>>>>>>>>>>>>>>>>>>>>> STATISTICS <<<<<<<<<<<<<<<<<<<<<<<<<<<<<< \n"))
+            #expect(text.contains("(client) Number of packets received: \(outcome.statistics.received) \n"))
+            server.stop()
+            _ = try await summary
+        }
+    }
+
+    @Test("a client with no server gives up after its bounded register attempts")
+    func noAnswer() async throws {
+        try await bounded(30) {
+            let silent = try await RawPeer()   // a port where nobody answers
+            var configuration = ClientConfiguration()
+            configuration.server = "127.0.0.1"
+            configuration.port = silent.port
+            configuration.registerAttempts = 3
+            configuration.initialBackoff = .milliseconds(50)
+            let client = try await StreamClient.connect(configuration: configuration, logger: quietLogger)
+            let result = try await client.run()
+            #expect(result.reason == .noAnswer(attempts: 3))
+            var registers = 0
+            while let (_, bytes) = try await silent.next(timeout: .milliseconds(100)) {
+                if case .register = try Frame.decode(bytes).body { registers += 1 }
+            }
+            #expect(registers == 3)
+            await silent.close()
+        }
+    }
+
+    @Test("--legacy against an original server: future goals and red cards stay hidden until their minute")
+    func legacyMode() async throws {
+        try await bounded(30) {
+            let original = try await RawPeer()
+            var configuration = ClientConfiguration()
+            configuration.server = "127.0.0.1"
+            configuration.port = original.port
+            configuration.legacy = true
+            let client = try await StreamClient.connect(configuration: configuration, logger: quietLogger)
+            async let result = client.run()
+            let (clientAddress, register) = try #require(try await original.next())
+            #expect(register == Array("register".utf8))
+            // The datagram the original server really sent: Cannavaro's goal at 42' and Messi's red card at 82' are in the future.
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/original/original-server-datagram.bin")
+            try await original.send([UInt8](try Data(contentsOf: url)), to: clientAddress)
+            try await original.send(Array("End of transmission".utf8), to: clientAddress)
+            let outcome = try await result
+            let view = try #require(outcome.latest)
+            #expect(view.home.players[2].name == "Cannavaro" && view.home.players[2].goals == 0)
+            #expect(view.away.players[7].name == "Messi" && !view.away.players[7].sentOff)
+            #expect(outcome.reason == .endOfTransmission(.fullTime))
+            #expect(outcome.statistics.received == 1 && outcome.statistics.first == 5)
+            await original.close()
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Streaming
+import Synchronization
+import Wire
+
+struct TimedOut: Error, CustomStringConvertible {
+    var seconds: Double
+    var description: String { "operation did not finish within \(seconds) s" }
+}
+
+/// Runs `operation`, failing with ``TimedOut`` after `seconds`: no test can hang.
+func bounded<T: Sendable>(_ seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw TimedOut(seconds: seconds) }
+        return value
+    }
+}
+
+let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+/// A server on 127.0.0.1, a free port, streaming fast.
+func makeServer(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) async throws -> StreamServer {
+    var configuration = ServerConfiguration()
+    configuration.host = "127.0.0.1"
+    configuration.port = 0
+    configuration.interval = .milliseconds(5)
+    configuration.seed = 7
+    adjust(&configuration)
+    return try await StreamServer.bind(configuration: configuration, logger: quietLogger)
+}
+
+/// A client of `server`.
+func makeClient(_ server: StreamServer, _ adjust: (inout ClientConfiguration) -> Void = { _ in }) async throws -> StreamClient {
+    var configuration = ClientConfiguration()
+    configuration.server = "127.0.0.1"
+    configuration.port = server.localAddress.port ?? 0
+    configuration.initialBackoff = .milliseconds(100)
+    adjust(&configuration)
+    return try await StreamClient.connect(configuration: configuration, logger: quietLogger)
+}
+
+/// A bare UDP socket on loopback, for speaking raw bytes to a server (an "original client"
+/// or a misbehaving one). Received datagrams are collected in order.
+final class RawPeer: Sendable {
+    let channel: any Channel
+    private let received: Inbox
+
+    final class Inbox: Sendable {
+        let items = Mutex<[(SocketAddress, [UInt8])]>([])
+    }
+
+    private final class Collector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let sink: @Sendable (SocketAddress, [UInt8]) -> Void
+        init(sink: @escaping @Sendable (SocketAddress, [UInt8]) -> Void) { self.sink = sink }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = Self.unwrapInboundIn(data)
+            sink(envelope.remoteAddress, Array(envelope.data.readableBytesView))
+        }
+    }
+
+    init(host: String = "127.0.0.1", port: Int = 0) async throws {
+        let inbox = Inbox()
+        self.received = inbox
+        let collector = Collector { address, bytes in inbox.items.withLock { $0.append((address, bytes)) } }
+        channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+            }
+            .bind(host: host, port: port).get()
+    }
+
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    func send(_ bytes: [UInt8], to address: SocketAddress) async throws {
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The next datagram, waiting at most `timeout`.
+    func next(timeout: Duration = .seconds(5)) async throws -> (SocketAddress, [UInt8])? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            if let first = received.items.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return first }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return nil
+    }
+
+    func close() async {
+        try? await channel.close()
+    }
+}
