@@ -37,6 +37,7 @@ public final class StreamClient: Sendable {
     private let session: Mutex<ClientSession>
     private let stopReason = Mutex<ClientStopReason?>(nil)
     private let logger: Logger
+    private let started = Atomic<Bool>(false)
     private let display: LiveDisplay
 
     private init(configuration: ClientConfiguration, channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>,
@@ -48,6 +49,13 @@ public final class StreamClient: Sendable {
         self.logger = logger
         self.display = display
         self.session = Mutex(ClientSession(legacy: configuration.legacy, legacyInterval: configuration.legacyInterval))
+    }
+
+    deinit {
+        // Dropped without run(): the async channel must still be finished and closed, or NIO traps.
+        guard !started.load(ordering: .relaxed) else { return }
+        let channel = self.channel
+        Task { try? await channel.executeThenClose { _, _ in } }
     }
 
     /// Resolves the server and binds a socket on a free port of the same address family.
@@ -93,6 +101,9 @@ public final class StreamClient: Sendable {
     /// Runs until the end of the match, a stop, a refusal or no answer; then closes the socket.
     public func run() async throws -> ClientResult {
         logger.info("Client connected to server \(serverAddress.ipAddress ?? configuration.server) on port \(serverAddress.port ?? configuration.port) (listening on port \(localAddress.port ?? 0)\(configuration.legacy ? ", original protocol" : "")).")
+        guard !started.exchange(true, ordering: .relaxed) else {
+            throw StreamingError(.configuration, "run() may be called only once")
+        }
         try await channel.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {

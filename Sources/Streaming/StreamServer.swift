@@ -33,6 +33,7 @@ public final class StreamServer: Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let sent = Atomic<Int>(0)
     private let logger: Logger
+    private let started = Atomic<Bool>(false)
 
     /// The largest datagram read; a larger one is truncated by the kernel and then fails
     /// its length check.
@@ -45,6 +46,13 @@ public final class StreamServer: Sendable {
         self.localAddress = localAddress
         self.state = Mutex(ServerState(configuration: configuration))
         self.logger = logger
+    }
+
+    deinit {
+        // Dropped without run(): the async channel must still be finished and closed, or NIO traps.
+        guard !started.load(ordering: .relaxed) else { return }
+        let channel = self.channel
+        Task { try? await channel.executeThenClose { _, _ in } }
     }
 
     /// Binds the server's socket.
@@ -102,7 +110,10 @@ public final class StreamServer: Sendable {
     /// Serves registrations and streams matches until the match ends (or, with `loop`, until
     /// ``stop()``), then closes the socket.
     public func run() async throws -> ServerSummary {
-        try await channel.executeThenClose { inbound, outbound in
+        guard !started.exchange(true, ordering: .relaxed) else {
+            throw StreamingError(.configuration, "run() may be called only once")
+        }
+        return try await channel.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await envelope in inbound {
@@ -169,7 +180,11 @@ public final class StreamServer: Sendable {
                     guard try await sleep(until: clock.now.advanced(by: .milliseconds(20))) else { break }
                 }
             }
-            if stopping { break }
+            if stopping {
+                // Stopped before kick-off: whoever registered still learns the stream is over.
+                try await finish(.serverShutdown, outbound: outbound)
+                break
+            }
             let catalog = configuration.language.catalog
             var simulator = MatchSimulator(seed: seed, catalog: catalog)
             state.withLock { $0.beginMatch(id: simulator.matchID) }

@@ -13,8 +13,10 @@ struct StreamingTests {
             let server = try await makeServer { $0.waitForClients = 3 }
             let clients = [try await makeClient(server), try await makeClient(server) { $0.format = .json }, try await makeClient(server)]
             async let summary = server.run()
-            var results: [ClientResult] = []
-            for client in clients { results.append(try await client.run()) }
+            async let first = clients[0].run()
+            async let second = clients[1].run()
+            async let third = clients[2].run()
+            let results = try await [first, second, third]
             let events = MatchSimulator.play(seed: 7).events.count
             #expect(try await summary.events == events)
             for result in results {
@@ -39,8 +41,9 @@ struct StreamingTests {
             let compact = try await makeClient(server) { $0.format = .compact; $0.allowFallback = false }
             let json = try await makeClient(server) { $0.format = .json; $0.allowFallback = false }
             async let summary = server.run()
-            let a = try await compact.run()
-            let b = try await json.run()
+            async let compactResult = compact.run()
+            async let jsonResult = json.run()
+            let (a, b) = try await (compactResult, jsonResult)
             _ = try await summary
             #expect(a.format == .compact && b.format == .json)
             let left = try #require(a.latest)
