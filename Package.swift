@@ -22,11 +22,12 @@ let package = Package(
         ),
         .target(name: "Wire", dependencies: ["CZlib"]),
         .target(name: "Match", dependencies: ["Wire"]),
-        .target(name: "Toolkit", dependencies: ["Wire", "Match"]),
+        .target(name: "Capture"),
+        .target(name: "Toolkit", dependencies: ["Wire", "Match", "Capture"]),
         .target(
             name: "Streaming",
             dependencies: [
-                "Wire", "Match",
+                "Wire", "Match", "Capture",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -42,6 +43,7 @@ let package = Package(
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Match", "Toolkit"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Wire"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "Wire", "Match"]),
         .testTarget(
             name: "StreamingTests",
             dependencies: [

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Capture
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -39,6 +41,7 @@ public final class StreamClient: Sendable {
     private let logger: Logger
     private let started = Atomic<Bool>(false)
     private let display: LiveDisplay
+    private let capture = Mutex<PcapWriter?>(nil)
 
     private init(configuration: ClientConfiguration, channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>,
                  serverAddress: SocketAddress, localAddress: SocketAddress, logger: Logger, display: LiveDisplay) {
@@ -49,6 +52,7 @@ public final class StreamClient: Sendable {
         self.logger = logger
         self.display = display
         self.session = Mutex(ClientSession(legacy: configuration.legacy, legacyInterval: configuration.legacyInterval))
+        if configuration.capturePath != nil { capture.withLock { $0 = PcapWriter() } }
     }
 
     deinit {
@@ -74,6 +78,7 @@ public final class StreamClient: Sendable {
         do {
             channel = try await DatagramBootstrap(group: group)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: StreamServer.receiveBufferSize))
+                .channelOption(.receivePacketInfo, value: configuration.capturePath != nil)
                 .bind(host: bindHost, port: 0) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
@@ -120,6 +125,7 @@ public final class StreamClient: Sendable {
                 self.logger.info("Sent unregister to server.")
             }
         }
+        try writeCapture()
         let final = session.withLock { $0 }
         let reason = self.reason ?? .terminated
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
@@ -127,8 +133,41 @@ public final class StreamClient: Sendable {
                             format: final.welcome?.format, localPort: localAddress.port ?? 0)
     }
 
+    private static func endpoint(_ address: SocketAddress?, fallback: SocketAddress) -> Endpoint {
+        let chosen = address ?? fallback
+        return Endpoint(address: chosen.ipAddress ?? "0.0.0.0", port: chosen.port ?? fallback.port ?? 0)
+    }
+
+    private func record(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        guard configuration.capturePath != nil else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let destination = envelope.metadata?.packetInfo.map { info -> SocketAddress in
+            var address = info.destinationAddress
+            address.port = localAddress.port
+            return address
+        }
+        let bytes = Array(envelope.data.readableBytesView)
+        capture.withLock {
+            $0?.append(payload: bytes, from: Self.endpoint(envelope.remoteAddress, fallback: serverAddress),
+                       to: Self.endpoint(destination, fallback: localAddress),
+                       timestamp: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+        }
+    }
+
+    private func writeCapture() throws {
+        guard let path = configuration.capturePath, let bytes = capture.withLock({ $0?.bytes }) else { return }
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            logger.info("Wrote the datagrams received to \(path).")
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot write capture \(path): \(error.localizedDescription)")
+        }
+    }
+
     /// Handles one datagram; true when the run is over.
     private func receive(_ envelope: AddressedEnvelope<ByteBuffer>) -> Bool {
+        record(envelope)
         guard envelope.remoteAddress == serverAddress else {
             logger.debug("Ignored datagram from \(envelope.remoteAddress.display): not the server.")
             return false

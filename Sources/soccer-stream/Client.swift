@@ -15,6 +15,7 @@ struct Client: AsyncParsableCommand {
     @Option(help: "The statistics file (appended to, as the original did).") var statsFile = "client_stats.log"
     @Option(help: "Also write the statistics as JSON to this file.") var statsJson: String?
     @Option(help: "Register attempts before giving up (exit code 2).") var registerAttempts = 6
+    @Option(help: "Write every datagram received to this classic pcap file (for soccer-stream validate).") var capture: String?
     @Flag(help: "Do not show the live view.") var quiet = false
 
     func validate() throws {
@@ -31,6 +32,7 @@ struct Client: AsyncParsableCommand {
         configuration.legacy = legacy
         configuration.legacyInterval = legacyInterval
         configuration.registerAttempts = registerAttempts
+        configuration.capturePath = capture
         let log = try LogFile(path: logFile)
         let stats = try LogFile(path: statsFile, append: true)
         let client = try await StreamClient.connect(configuration: configuration, logger: log.logger(label: "client"),

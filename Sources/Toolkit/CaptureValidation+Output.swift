@@ -1,0 +1,115 @@
+import Capture
+import Foundation
+import Wire
+
+extension CaptureValidation {
+    static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        guard text.count < width else { return text }
+        let space = String(repeating: " ", count: width - text.count)
+        return right ? space + text : text + space
+    }
+
+    /// The readable report: every datagram (unless `quiet`), each file's flows, and a summary table.
+    public static func text(_ reports: [FileValidation], quiet: Bool) -> String {
+        var lines: [String] = []
+        for report in reports {
+            let selected = report.verdicts.count
+            lines.append("\(report.path): \(report.format), \(report.frames) frame\(report.frames == 1 ? "" : "s"), \(selected) selected datagram\(selected == 1 ? "" : "s")")
+            if let error = report.readError { lines.append("  CANNOT READ: \(error)") }
+            if !quiet {
+                for verdict in report.verdicts {
+                    let number = verdict.frame.map { "#\($0)" } ?? "-"
+                    let route = verdict.source.map { "\($0) → \(verdict.destination.map(\.description) ?? "?")" } ?? "(raw)"
+                    let size = "\(verdict.size) B" + (verdict.fragments > 1 ? " in \(verdict.fragments) fragments" : "")
+                    let status = verdict.check.valid ? "valid  " : "INVALID"
+                    var line = "  \(pad(number, 6)) \(pad(String(format: "%.6f", verdict.time), 11, right: true))  \(pad(route, 44)) \(pad(size, 22)) \(status) \(verdict.check.summary)"
+                    if let error = verdict.check.error {
+                        line += ": \(error.code.rawValue) at byte \(error.offset) (\(error.field)): \(error.message)"
+                    }
+                    lines.append(line)
+                }
+                for problem in report.problems {
+                    lines.append("  warning: frame #\(problem.frame): \(problem.message)")
+                }
+            }
+            if !report.flows.isEmpty {
+                lines.append("  flows:")
+                lines.append("    " + [pad("if", 3), pad("server", 24), pad("client", 24), pad("packets", 8, right: true), pad("invalid", 8, right: true),
+                                         pad("events", 7, right: true), pad("expected", 9, right: true), pad("lost", 6, right: true),
+                                         pad("reordered", 10, right: true), pad("dups", 6, right: true), pad("first", 11, right: true),
+                                         pad("last", 11, right: true)].joined(separator: " "))
+                for flow in report.flows {
+                    let stats = flow.statistics
+                    lines.append("    " + [pad(String(flow.interface), 3), pad(flow.server.description, 24), pad(flow.client.description, 24),
+                                             pad(String(flow.packets), 8, right: true), pad(String(flow.invalid), 8, right: true),
+                                             pad(String(stats.received), 7, right: true), pad(String(stats.expected), 9, right: true),
+                                             pad(String(stats.lost), 6, right: true), pad(String(stats.outOfOrder), 10, right: true),
+                                             pad(String(stats.duplicates), 6, right: true),
+                                             pad(stats.first.map(String.init) ?? "-", 11, right: true),
+                                             pad(stats.last.map(String.init) ?? "-", 11, right: true)].joined(separator: " "))
+                }
+            }
+        }
+        lines.append("")
+        lines.append("Summary:")
+        lines.append("  " + [pad("file", 40), pad("datagrams", 10, right: true), pad("valid", 7, right: true), pad("invalid", 8, right: true), "  status"].joined(separator: " "))
+        for report in reports {
+            let invalid = report.invalidCount
+            let status = report.readError != nil ? "unreadable" : invalid > 0 ? "INVALID" : "ok"
+            lines.append("  " + [pad(report.path, 40), pad(String(report.verdicts.count), 10, right: true),
+                                 pad(String(report.verdicts.count - invalid), 7, right: true), pad(String(invalid), 8, right: true), "  " + status].joined(separator: " "))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The machine-readable report.
+    public static func json(_ reports: [FileValidation]) -> JSONNode {
+        func endpoint(_ value: Endpoint?) -> JSONNode { value.map { .string($0.description) } ?? JSONNode(.null) }
+        let files: [JSONNode] = reports.map { report in
+            .object([
+                ("file", .string(report.path)),
+                ("format", .string(report.format)),
+                ("frames", .int(report.frames)),
+                ("readError", report.readError.map { .string($0) } ?? JSONNode(.null)),
+                ("datagrams", .array(report.verdicts.map { verdict in
+                    .object([
+                        ("frame", verdict.frame.map { .int($0) } ?? JSONNode(.null)),
+                        ("time", JSONNode(.double((verdict.time * 1e6).rounded() / 1e6))),
+                        ("interface", .int(verdict.interface)),
+                        ("source", endpoint(verdict.source)),
+                        ("destination", endpoint(verdict.destination)),
+                        ("direction", .string(verdict.direction.rawValue)),
+                        ("size", .int(verdict.size)),
+                        ("fragments", .int(verdict.fragments)),
+                        ("valid", JSONNode(.bool(verdict.check.valid))),
+                        ("summary", .string(verdict.check.summary)),
+                        ("error", verdict.check.error.map { error in
+                            .object([("code", .string(error.code.rawValue)), ("field", .string(error.field)),
+                                     ("offset", .int(error.offset)), ("message", .string(error.message))])
+                        } ?? JSONNode(.null)),
+                    ])
+                })),
+                ("flows", .array(report.flows.map { flow in
+                    .object([
+                        ("interface", .int(flow.interface)), ("server", .string(flow.server.description)),
+                        ("client", .string(flow.client.description)), ("packets", .int(flow.packets)), ("invalid", .int(flow.invalid)),
+                        ("received", .int(flow.statistics.received)), ("expected", .int(flow.statistics.expected)),
+                        ("lost", .int(flow.statistics.lost)), ("outOfOrder", .int(flow.statistics.outOfOrder)),
+                        ("duplicates", .int(flow.statistics.duplicates)),
+                        ("firstSequence", flow.statistics.first.map { .int($0) } ?? JSONNode(.null)),
+                        ("lastSequence", flow.statistics.last.map { .int($0) } ?? JSONNode(.null)),
+                    ])
+                })),
+                ("warnings", .array(report.problems.map { .string("frame #\($0.frame): \($0.message)") })),
+            ])
+        }
+        let datagrams = reports.reduce(0) { $0 + $1.verdicts.count }
+        let invalid = reports.reduce(0) { $0 + $1.invalidCount }
+        return .object([
+            ("files", .array(files)),
+            ("summary", .object([("files", .int(reports.count)), ("datagrams", .int(datagrams)), ("valid", .int(datagrams - invalid)),
+                                 ("invalid", .int(invalid)), ("unreadable", .int(reports.filter { $0.readError != nil }.count)),
+                                 ("exitCode", .int(exitCode(reports)))])),
+        ])
+    }
+}

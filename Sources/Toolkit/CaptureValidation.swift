@@ -1,0 +1,150 @@
+import Capture
+import Foundation
+import Wire
+
+/// One selected datagram of a capture and its verdict.
+public struct DatagramVerdict: Sendable {
+    /// The capture frame number (nil with `--raw`).
+    public var frame: Int?
+    /// Seconds since the first frame of the file.
+    public var time: Double
+    /// Sender and receiver (nil with `--raw`).
+    public var source: Endpoint?
+    public var destination: Endpoint?
+    /// The pcapng interface.
+    public var interface: Int
+    /// The datagram's size.
+    public var size: Int
+    /// IP fragments it arrived in.
+    public var fragments: Int
+    /// Which way it went.
+    public var direction: Direction
+    /// The verdict.
+    public var check: DatagramCheck
+}
+
+/// The datagrams between one server and one client on one interface.
+public struct FlowReport: Sendable {
+    /// The interface.
+    public var interface: Int
+    /// The server's endpoint (the one on the selected port).
+    public var server: Endpoint
+    /// The client's endpoint.
+    public var client: Endpoint
+    /// Datagrams both ways.
+    public var packets = 0
+    /// Invalid ones.
+    public var invalid = 0
+    /// Sequence statistics of the server's events to the client, computed as the client does.
+    public var statistics = ReceptionStatistics()
+    /// Nominal seconds between events, once a welcome was seen.
+    var interval: Double?
+}
+
+/// The validation of one capture file (or one raw datagram file).
+public struct FileValidation: Sendable {
+    /// The path.
+    public var path: String
+    /// The file format (`pcap`, `pcap (ns)`, `pcapng`, `raw`).
+    public var format: String
+    /// Frames in the file.
+    public var frames: Int
+    /// Every selected datagram, in file order.
+    public var verdicts: [DatagramVerdict] = []
+    /// Flows, by (interface, server, client).
+    public var flows: [FlowReport] = []
+    /// Frames that could not be decoded down to UDP (warnings).
+    public var problems: [FrameProblem] = []
+    /// Why the file could not be read (completely): exit code 2.
+    public var readError: String?
+
+    /// Creates an empty report for `path`.
+    public init(path: String, format: String, frames: Int) {
+        self.path = path
+        self.format = format
+        self.frames = frames
+    }
+
+    /// Invalid datagrams.
+    public var invalidCount: Int { verdicts.filter { !$0.check.valid }.count }
+}
+
+/// `soccer-stream validate`: checks every SoccerStream datagram of captures against Spec and Fixtures.
+public enum CaptureValidation {
+    /// Validates a capture file's bytes, selecting UDP datagrams to or from `port`.
+    public static func validate(capture bytes: [UInt8], path: String, port: Int) -> FileValidation {
+        let contents = CaptureReader.read(bytes)
+        var report = FileValidation(path: path, format: contents.format.rawValue, frames: contents.frames.count)
+        if let error = contents.error {
+            report.readError = "\(error) (\(contents.frames.count) frames read before it)"
+        }
+        let decoder = PacketDecoder.decode(contents.frames)
+        report.problems = decoder.problems
+        if let unsupported = decoder.problems.first(where: { $0.message.hasPrefix("unsupported link type") }), report.readError == nil {
+            let offset = contents.frames.first { $0.number == unsupported.frame }?.fileOffset ?? 0
+            report.readError = "\(unsupported.message) (frame \(unsupported.frame), byte \(offset)); supported: "
+                + PacketDecoder.supportedLinkTypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
+        let start = contents.frames.first?.timestamp ?? 0
+        var flowIndex: [String: Int] = [:]
+        for datagram in decoder.datagrams where datagram.source.port == port || datagram.destination.port == port {
+            let direction: Direction = datagram.source.port == port ? .toClient : .toServer
+            let check = DatagramCheck(datagram.payload, direction: direction)
+            report.verdicts.append(DatagramVerdict(
+                frame: datagram.frame, time: datagram.timestamp - start, source: datagram.source, destination: datagram.destination,
+                interface: datagram.interface, size: datagram.payload.count, fragments: datagram.fragments,
+                direction: direction, check: check))
+            let server = direction == .toClient ? datagram.source : datagram.destination
+            let client = direction == .toClient ? datagram.destination : datagram.source
+            let key = "\(datagram.interface) \(server) \(client)"
+            let index = flowIndex[key] ?? {
+                report.flows.append(FlowReport(interface: datagram.interface, server: server, client: client))
+                flowIndex[key] = report.flows.count - 1
+                return report.flows.count - 1
+            }()
+            report.flows[index].packets += 1
+            if !check.valid { report.flows[index].invalid += 1 }
+            if direction == .toClient, let decoded = check.datagram {
+                record(decoded, header: check.header, at: datagram.timestamp, in: &report.flows[index])
+            }
+        }
+        return report
+    }
+
+    /// Feeds one server-to-client datagram into its flow's statistics, as the client would.
+    static func record(_ datagram: Datagram, header: FrameHeader?, at time: Double, in flow: inout FlowReport) {
+        switch datagram {
+        case .frame(let frame):
+            switch frame.body {
+            case .welcome(let welcome):
+                flow.interval = Double(welcome.intervalMicroseconds) / 1_000_000
+                flow.statistics.expectFirst(welcome.current == nil ? frame.sequence : frame.sequence &+ 1)
+            case .event:
+                flow.statistics.record(frame.sequence, arrival: time, interval: flow.interval)
+            case .end:
+                flow.statistics.noteLast(frame.sequence)
+            default:
+                break
+            }
+        case .legacy(.datagram(let legacy)):
+            flow.statistics.record(legacy.message.count, arrival: time, interval: nil)
+        case .legacy:
+            break
+        }
+    }
+
+    /// Validates a file holding exactly one datagram's bytes (`--raw`).
+    public static func validate(raw bytes: [UInt8], path: String) -> FileValidation {
+        var report = FileValidation(path: path, format: "raw", frames: 1)
+        report.verdicts.append(DatagramVerdict(frame: nil, time: 0, source: nil, destination: nil, interface: 0, size: bytes.count,
+                                               fragments: 1, direction: .unknown, check: DatagramCheck(bytes)))
+        return report
+    }
+
+    /// The exit code for a set of reports: 2 if any file could not be read, else 1 if any
+    /// datagram is invalid, else 0.
+    public static func exitCode(_ reports: [FileValidation]) -> Int32 {
+        if reports.contains(where: { $0.readError != nil }) { return 2 }
+        return reports.contains { $0.invalidCount > 0 } ? 1 : 0
+    }
+}

@@ -1,0 +1,107 @@
+import Capture
+import Match
+import Wire
+
+/// Which way a datagram travelled, judged by the server's port.
+public enum Direction: String, Sendable, Hashable {
+    case toServer = "to server"
+    case toClient = "to client"
+    case unknown
+}
+
+/// The verdict on one datagram: decodable, in range, canonical, going the right way.
+public struct DatagramCheck: Sendable {
+    /// What the datagram is, briefly (`event compact #4 goal 1-0 23'`), or what it seemed to be.
+    public var summary: String
+    /// The decoded datagram, when it decoded.
+    public var datagram: Datagram?
+    /// The header as sent, for frames that decoded.
+    public var header: FrameHeader?
+    /// Why it is invalid; nil when valid.
+    public var error: WireError?
+
+    /// Whether the datagram passed every check.
+    public var valid: Bool { error == nil }
+
+    /// Checks `bytes`: decoding (header fields and ranges, JSON body schema, compact body
+    /// within the inflate cap), canonical re-encoding to the identical bytes, and direction.
+    public init(_ bytes: [UInt8], direction: Direction = .unknown) {
+        let header: FrameHeader?
+        let datagram: Datagram
+        do {
+            (header, datagram) = try Datagram.decodeWithHeader(bytes)
+        } catch {
+            summary = bytes.first == FrameHeader.magic.0 ? "frame" : "original-protocol datagram"
+            self.error = error
+            return
+        }
+        self.header = header
+        self.datagram = datagram
+        summary = Self.summarize(datagram, header: header)
+        if let expected = Self.expectedDirection(datagram), direction != .unknown, direction != expected {
+            error = WireError(.inconsistent, field: header == nil ? "legacy" : "header.kind", offset: header == nil ? 0 : 3,
+                              "\(summary) travels \(direction.rawValue); it only goes \(expected.rawValue)")
+            return
+        }
+        do {
+            let canonical = try datagram.encoded()
+            guard canonical != bytes else { return }
+            let at = zip(canonical, bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(canonical.count, bytes.count)
+            let compressed = header?.compressed == true || (header.map { _ in canonical.count > 4 && (canonical[4] & 0x04) != 0 } ?? false)
+            let field = at < FrameHeader.size && header != nil ? "header" : (header == nil ? "legacy" : "body")
+            error = WireError(.inconsistent, field: field, offset: at,
+                              "not the canonical encoding: differs from the re-encoded \(canonical.count) bytes at byte \(at)"
+                                + (compressed ? " (compressed bytes depend on the zlib version; Spec §4.4)" : ""))
+        } catch {
+            self.error = error
+        }
+    }
+
+    static func expectedDirection(_ datagram: Datagram) -> Direction? {
+        switch datagram {
+        case .frame(let frame):
+            switch frame.kind {
+            case .register, .unregister, .heartbeat: .toServer
+            case .welcome, .refuse, .event, .end: .toClient
+            }
+        case .legacy(let packet):
+            switch packet {
+            case .register, .unregister: .toServer
+            case .endOfTransmission, .datagram: .toClient
+            }
+        }
+    }
+
+    static func summarize(_ datagram: Datagram, header: FrameHeader?) -> String {
+        switch datagram {
+        case .frame(let frame):
+            let score = "\(frame.score.home)-\(frame.score.away)"
+            switch frame.body {
+            case .register(let request):
+                return "register (\(request.formats.map(\.name).joined(separator: ", "))\(request.token.isEmpty ? "" : ", token"))"
+            case .welcome(let welcome):
+                return "welcome \(welcome.format.name), match \(welcome.matchID), \(welcome.catalog.language)" + (welcome.current == nil ? ", before kick-off" : ", at #\(frame.sequence) \(score)")
+            case .refuse(let refusal):
+                return "refuse \(refusal.reason.name)"
+            case .event(let body):
+                let format = if case .json = body { "json" } else { "compact" }
+                let type = frame.eventType?.identifier ?? "?"
+                return "event \(format)\(header?.compressed == true ? " (deflated)" : "") #\(frame.sequence) \(type) \(score) \(MatchClock.display(frame.minute))"
+            case .end(let end):
+                return "end \(end.reason.name) after #\(frame.sequence) \(score)"
+            case .unregister:
+                return "unregister"
+            case .heartbeat:
+                return "heartbeat (#\(frame.sequence))"
+            }
+        case .legacy(let packet):
+            switch packet {
+            case .register: return "original register"
+            case .unregister: return "original unregister"
+            case .endOfTransmission: return "original End of transmission"
+            case .datagram(let datagram):
+                return "original datagram #\(datagram.message.count) \(datagram.message.type) \(MatchClock.display(UInt8(clamping: datagram.message.timePassed)))"
+            }
+        }
+    }
+}
