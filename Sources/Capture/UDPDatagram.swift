@@ -43,4 +43,10 @@ public struct FrameProblem: Sendable, Hashable {
     public var frame: Int
     /// Why.
     public var message: String
+
+    /// Creates a problem report.
+    public init(frame: Int, message: String) {
+        self.frame = frame
+        self.message = message
+    }
 }

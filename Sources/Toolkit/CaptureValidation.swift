@@ -80,6 +80,12 @@ public enum CaptureValidation {
         }
         let decoder = PacketDecoder.decode(contents.frames)
         report.problems = decoder.problems
+        if decoder.incompleteReassemblies > 0 {
+            // Missing fragments (a capture filter of "udp port N" drops every fragment after the first).
+            report.problems.append(FrameProblem(
+                frame: contents.frames.last?.number ?? 0,
+                message: "\(decoder.incompleteReassemblies) IP datagram(s) left incomplete: fragments missing from the capture"))
+        }
         if let unsupported = decoder.problems.first(where: { $0.message.hasPrefix("unsupported link type") }), report.readError == nil {
             let offset = contents.frames.first { $0.number == unsupported.frame }?.fileOffset ?? 0
             report.readError = "\(unsupported.message) (frame \(unsupported.frame), byte \(offset)); supported: "

@@ -36,7 +36,7 @@ struct Server: AsyncParsableCommand {
         configuration.legacyAllowed = legacy == .allow
         let log = try LogFile(path: logFile)
         let server = try await StreamServer.bind(configuration: configuration, logger: log.logger(label: "server", level: logLevel))
-        print("SoccerStream server on \(server.localAddress); logging to \(logFile). Ctrl+C ends the match.")
+        print("SoccerStream server on \(server.localAddress.display); logging to \(logFile). Ctrl+C ends the match.")
         let watcher = SignalWatcher { _ in server.stop() }
         defer { watcher.cancel() }
         let summary = try await server.run()

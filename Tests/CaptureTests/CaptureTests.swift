@@ -1,0 +1,222 @@
+import Capture
+import Foundation
+import Match
+import Testing
+import Toolkit
+import Wire
+
+enum Captures {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/captures")
+
+    static func bytes(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: directory.appendingPathComponent(name)))
+    }
+
+    static func validate(_ name: String, port: Int = 12345) throws -> FileValidation {
+        CaptureValidation.validate(capture: try bytes(name), path: name, port: port)
+    }
+}
+
+@Suite("Capture reading")
+struct CaptureReaderTests {
+    @Test("classic pcap, Ethernet, microseconds: JSON datagrams reassembled from three real IP fragments")
+    func ipv4Ethernet() throws {
+        let contents = CaptureReader.read(try Captures.bytes("session-ipv4.pcap"))
+        #expect(contents.error == nil)
+        #expect(contents.format == .pcap && !contents.bigEndian)
+        #expect(Set(contents.frames.map(\.linkType)) == [1])
+        let decoded = PacketDecoder.decode(contents.frames)
+        #expect(decoded.problems.isEmpty)
+        #expect(decoded.incompleteReassemblies == 0)
+        let json = decoded.datagrams.filter { $0.payload.count > 2000 }
+        #expect(!json.isEmpty)
+        #expect(json.allSatisfy { $0.fragments == 3 })
+    }
+
+    @Test("pcapng with two interfaces and link types (Ethernet and Linux cooked v1), IPv6 fragments")
+    func pcapngIPv6() throws {
+        let contents = CaptureReader.read(try Captures.bytes("session-ipv6.pcapng"))
+        #expect(contents.error == nil)
+        #expect(contents.format == .pcapng)
+        #expect(Set(contents.frames.map(\.linkType)) == [1, 113])
+        #expect(Set(contents.frames.map(\.interface)) == [0, 1])
+        let decoded = PacketDecoder.decode(contents.frames)
+        #expect(decoded.datagrams.allSatisfy { $0.source.address == "::1" && $0.destination.address == "::1" })
+        #expect(decoded.datagrams.contains { $0.fragments >= 3 })
+        #expect(decoded.incompleteReassemblies == 0)
+        // Timestamps are real (2026), not ticks misread at the wrong resolution.
+        #expect(contents.frames.allSatisfy { $0.timestamp > 1.7e9 && $0.timestamp < 2.0e9 })
+    }
+
+    @Test("nanosecond pcap with Linux cooked v2, and the same file big-endian, give identical datagrams")
+    func nanosecondsAndByteOrder() throws {
+        let little = CaptureReader.read(try Captures.bytes("session-sll2-nanos.pcap"))
+        let big = CaptureReader.read(try Captures.bytes("session-sll2-nanos-bigendian.pcap"))
+        #expect(little.format == .pcapNanoseconds && big.format == .pcapNanoseconds)
+        #expect(!little.bigEndian && big.bigEndian)
+        #expect(Set(little.frames.map(\.linkType)) == [276])
+        #expect(little.frames == big.frames)
+        let stamps = little.frames.map(\.timestamp)
+        #expect(stamps.contains { ($0 * 1e6).rounded() != $0 * 1e6 })   // sub-microsecond digits survive
+        #expect(PacketDecoder.decode(little.frames).datagrams.count == 70)
+    }
+
+    @Test("raw IP, BSD loopback and VLAN-tagged Ethernet decode to the same datagrams as their originals")
+    func linkTypeVariants() throws {
+        let raw = PacketDecoder.decode(CaptureReader.read(try Captures.bytes("client-capture.pcap")).frames).datagrams
+        let null = PacketDecoder.decode(CaptureReader.read(try Captures.bytes("client-capture-null.pcap")).frames).datagrams
+        #expect(raw.map(\.payload) == null.map(\.payload))
+        let plain = PacketDecoder.decode(CaptureReader.read(try Captures.bytes("session-ipv4.pcap")).frames).datagrams
+        let vlan = PacketDecoder.decode(CaptureReader.read(try Captures.bytes("session-ipv4-vlan.pcap")).frames).datagrams
+        #expect(plain.map(\.payload) == vlan.map(\.payload))
+        #expect(!raw.isEmpty && !plain.isEmpty)
+    }
+
+    @Test("every truncation of a capture keeps the frames before the cut and names the byte")
+    func truncations() throws {
+        let bytes = try Captures.bytes("session-sll2-nanos.pcap")
+        let whole = CaptureReader.read(bytes).frames
+        for length in stride(from: 0, to: bytes.count, by: 7) {
+            let contents = CaptureReader.read(Array(bytes.prefix(length)))
+            if length < bytes.count && length != 24 && !whole.contains(where: { $0.fileOffset == length }) {
+                let error = try #require(contents.error, "no error at length \(length)")
+                #expect(error.offset <= length)
+            }
+            #expect(contents.frames == Array(whole.prefix(contents.frames.count)))
+        }
+        let pcapng = try Captures.bytes("session-ipv6.pcapng")
+        for length in stride(from: 0, to: pcapng.count, by: 97) {
+            _ = PacketDecoder.decode(CaptureReader.read(Array(pcapng.prefix(length))).frames)
+        }
+    }
+
+    @Test("random and mutated capture bytes never crash the reader or the packet decoder")
+    func fuzz() throws {
+        let seeds = try ["session-ipv4.pcap", "session-ipv6.pcapng", "client-capture.pcap"].map { Array(try Captures.bytes($0).prefix(4000)) }
+        var random = SeededGenerator(seed: 77)
+        for _ in 0..<3000 {
+            var bytes = seeds[random.next(below: seeds.count)]
+            for _ in 0...random.next(below: 8) where !bytes.isEmpty {
+                bytes[random.next(below: bytes.count)] = UInt8(random.next(below: 256))
+            }
+            if random.next(below: 4) == 0 { bytes = Array(bytes.prefix(random.next(below: bytes.count + 1))) }
+            let contents = CaptureReader.read(bytes)
+            _ = PacketDecoder.decode(contents.frames)
+        }
+    }
+
+    @Test("the pcap writer's IPv4 and IPv6 records read back exactly")
+    func writerRoundTrip() throws {
+        var writer = PcapWriter()
+        let payload = Array(0..<200).map { UInt8($0) }
+        let first = writer.append(payload: payload, from: Endpoint(address: "127.0.0.1", port: 12345),
+                                  to: Endpoint(address: "127.0.0.1", port: 40000), timestamp: 1_764_000_000.25)
+        let second = writer.append(payload: [1, 2, 3], from: Endpoint(address: "::1", port: 12345),
+                                   to: Endpoint(address: "fe80::1:2", port: 5), timestamp: 1_764_000_001)
+        let mixed = writer.append(payload: [], from: Endpoint(address: "::1", port: 1), to: Endpoint(address: "127.0.0.1", port: 2), timestamp: 0)
+        #expect(first && second && !mixed)
+        let contents = CaptureReader.read(writer.bytes)
+        #expect(contents.error == nil && contents.frames.count == 2)
+        #expect(abs(contents.frames[0].timestamp - 1_764_000_000.25) < 1e-6)
+        let datagrams = PacketDecoder.decode(contents.frames).datagrams
+        #expect(datagrams.map(\.payload) == [payload, [1, 2, 3]])
+        #expect(datagrams[1].destination == Endpoint(address: "fe80::1:2", port: 5))
+    }
+}
+
+@Suite("validate")
+struct ValidationTests {
+    @Test("real sessions: every datagram valid, flows with nothing lost", arguments: [
+        ("session-ipv4.pcap", 64, [11, 45]), ("session-ipv4-vlan.pcap", 64, [11, 45]),
+        ("session-ipv6.pcapng", 114, [45, 5, 45, 5]), ("session-sll2-nanos.pcap", 70, [33, 33]),
+        ("session-sll2-nanos-bigendian.pcap", 70, [33, 33]), ("client-capture.pcap", 52, [50]), ("client-capture-null.pcap", 52, [50]),
+    ])
+    func validSessions(name: String, datagrams: Int, events: [Int]) throws {
+        let report = try Captures.validate(name)
+        #expect(report.readError == nil)
+        #expect(report.verdicts.count == datagrams)
+        #expect(report.invalidCount == 0, "\(report.verdicts.filter { !$0.check.valid }.map(\.check.summary))")
+        #expect(report.flows.map(\.statistics.received) == events)
+        #expect(report.flows.allSatisfy { $0.statistics.lost == 0 && $0.statistics.outOfOrder == 0 && $0.statistics.duplicates == 0 })
+        #expect(CaptureValidation.exitCode([report]) == 0)
+    }
+
+    @Test("a capture taken at the client agrees with that client's own client_stats.log")
+    func agreesWithClientStatistics() throws {
+        let report = try Captures.validate("client-capture.pcap")
+        let stats = try String(contentsOf: Captures.directory.appendingPathComponent("client-capture.stats.log"), encoding: .utf8)
+        func figure(_ label: String) -> Int? {
+            stats.split(separator: "\n").first { $0.contains(label) }.flatMap { Int($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }
+        }
+        let flow = try #require(report.flows.first)
+        #expect(figure("Number of packets received") == flow.statistics.received)
+        #expect(figure("Number of lost packets") == flow.statistics.lost)
+        #expect(figure("Number of packets out of order") == flow.statistics.outOfOrder)
+        #expect(figure("Number of duplicate packets") == flow.statistics.duplicates)
+        #expect(figure("First sequence number") == flow.statistics.first.map(Int.init))
+        #expect(figure("Last sequence number") == flow.statistics.last.map(Int.init))
+    }
+
+    @Test("corrupted captures give the expected verdicts and exit codes")
+    func corrupted() throws {
+        let truncated = try Captures.validate("corrupt-truncated.pcap")
+        #expect(truncated.readError?.contains("truncated at byte 3023") == true)
+        #expect(truncated.verdicts.count == 29 && truncated.invalidCount == 0)
+        #expect(CaptureValidation.exitCode([truncated]) == 2)
+
+        let linkType = try Captures.validate("corrupt-linktype.pcap")
+        #expect(linkType.readError?.contains("unsupported link type 147") == true)
+        #expect(CaptureValidation.exitCode([linkType]) == 2)
+
+        let mangled = try Captures.validate("corrupt-mangled-frame.pcap")
+        let bad = try #require(mangled.verdicts.first { !$0.check.valid })
+        #expect(mangled.invalidCount == 1)
+        #expect(bad.check.error?.code == .outOfRange && bad.check.error?.field == "header.minute" && bad.check.error?.offset == 12)
+        #expect(mangled.flows.first?.statistics.lost == 1)   // the mangled event is not counted as received
+        #expect(CaptureValidation.exitCode([mangled]) == 1)
+
+        let json = try Captures.validate("corrupt-bad-json.pcap")
+        #expect(json.verdicts.count == 4 && json.invalidCount == 2)
+        let errors = json.verdicts.compactMap(\.check.error)
+        #expect(errors.map(\.code) == [.invalidJSON, .schemaViolation])
+        #expect(errors.last?.field == "json.timeA[0].cartao_vermelho")
+
+        let bomb = try Captures.validate("corrupt-zlib-bomb.pcap")
+        #expect(bomb.verdicts.first?.check.error?.code == .inflateLimitExceeded)
+        #expect(CaptureValidation.exitCode([json, bomb]) == 1)
+        #expect(CaptureValidation.exitCode([json, bomb, truncated]) == 2)
+    }
+
+    @Test("--raw: each fixture file is one datagram; non-canonical and wrong-way datagrams are caught")
+    func raw() throws {
+        let fixtures = Captures.directory.deletingLastPathComponent().appendingPathComponent("frames")
+        for name in try FileManager.default.contentsOfDirectory(atPath: fixtures.path) where name.hasSuffix(".bin") {
+            let report = CaptureValidation.validate(raw: [UInt8](try Data(contentsOf: fixtures.appendingPathComponent(name))), path: name)
+            #expect(report.invalidCount == 0, "\(name)")
+        }
+        // Same JSON, other whitespace: decodes, but is not the canonical encoding.
+        let legacy = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("legacy-datagram-last-pt.bin")))
+        let spaced = Array(String(decoding: legacy, as: UTF8.self).replacingOccurrences(of: ", \"", with: ",\"").utf8)
+        let check = DatagramCheck(spaced)
+        #expect(check.datagram != nil && check.error?.message.contains("not the canonical encoding") == true)
+        // A welcome travelling to the server is wrong-way traffic.
+        let welcome = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("welcome-compact-kickoff.bin")))
+        #expect(DatagramCheck(welcome, direction: .toServer).error?.field == "header.kind")
+        #expect(DatagramCheck(welcome, direction: .toClient).valid)
+    }
+
+    @Test("the JSON report is well formed and carries the summary")
+    func jsonReport() throws {
+        let reports = [try Captures.validate("corrupt-bad-json.pcap"), try Captures.validate("client-capture.pcap")]
+        let text = CaptureValidation.json(reports).prettyText()
+        let parsed = try JSONNode.parse(Array(text.utf8))
+        guard case .object(let members) = parsed.value, case .object(let summary) = members.last?.node.value else {
+            Issue.record("no summary")
+            return
+        }
+        #expect(summary.first { $0.key == "invalid" }?.node.value == .integer(2))
+        #expect(summary.first { $0.key == "exitCode" }?.node.value == .integer(1))
+        #expect(CaptureValidation.text(reports, quiet: true).contains("corrupt-bad-json.pcap"))
+    }
+}
