@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(
             name: "StreamingTests",
             dependencies: [
-                "Streaming", "Wire", "Match",
+                "Streaming", "Wire", "Match", "Capture", "Toolkit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,7 @@
+import Capture
 import Foundation
 import Match
+import Toolkit
 import NIOCore
 import Streaming
 import Testing
@@ -252,6 +254,28 @@ struct StreamingTests {
             #expect(outcome.reason == .endOfTransmission(.fullTime))
             #expect(outcome.statistics.received == 1 && outcome.statistics.first == 5)
             await original.close()
+        }
+    }
+
+    @Test("--capture writes every datagram received as a pcap that validate accepts and that agrees with the client's statistics")
+    func clientCapture() async throws {
+        try await bounded(30) {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("soccerstream-\(UUID().uuidString).pcap").path
+            let server = try await makeServer { $0.waitForClients = 1 }
+            let client = try await makeClient(server) { $0.format = .json; $0.capturePath = path }
+            async let summary = server.run()
+            let result = try await client.run()
+            _ = try await summary
+            let report = CaptureValidation.validate(capture: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))),
+                                                    path: path, port: server.localAddress.port ?? 0)
+            #expect(report.readError == nil)
+            #expect(report.invalidCount == 0)
+            #expect(report.verdicts.count == result.statistics.received + 2)   // welcome + events + one end
+            let flow = try #require(report.flows.first)
+            #expect(flow.statistics.received == result.statistics.received)
+            #expect(flow.statistics.first == result.statistics.first && flow.statistics.last == result.statistics.last)
+            #expect(report.verdicts.allSatisfy { $0.source?.port == server.localAddress.port && $0.destination?.address == "127.0.0.1" })
+            try? FileManager.default.removeItem(atPath: path)
         }
     }
 }
