@@ -19,6 +19,9 @@ public struct ClientConfiguration: Sendable {
     /// The wait after the first attempt; it doubles after each (at most 2 s, 8 s for legacy).
     public var initialBackoff: Duration = .milliseconds(250)
 
+    /// After the welcome, give up when nothing has come from the server for this long
+    /// (at least three event intervals).
+    public var serverTimeout: Duration = .seconds(15)
     /// Write every datagram received to this classic pcap file (raw IP link type).
     public var capturePath: String?
 

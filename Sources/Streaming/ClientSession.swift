@@ -12,6 +12,8 @@ public enum ClientStopReason: Sendable, Hashable {
     case noAnswer(attempts: Int)
     /// The server refused the registration.
     case refused(Refusal)
+    /// Nothing came from the server for this many seconds.
+    case serverSilent(seconds: Int)
 
     /// The line client_stats.log starts with, in the original's words where it had them.
     public var statisticsLine: String {
@@ -21,6 +23,7 @@ public enum ClientStopReason: Sendable, Hashable {
         case .terminated: "(client) SIGTERM received. Unregistering client."
         case .noAnswer(let attempts): "(client) No answer from the server after \(attempts) register attempts."
         case .refused(let refusal): "(client) Registration refused: \(refusal.reason.name): \(refusal.text)"
+        case .serverSilent(let seconds): "(client) Server silent for \(seconds) s. Unregistering client."
         }
     }
 
@@ -32,6 +35,7 @@ public enum ClientStopReason: Sendable, Hashable {
         case .terminated: "terminated"
         case .noAnswer: "no_answer"
         case .refused: "refused"
+        case .serverSilent: "server_silent"
         }
     }
 }
@@ -51,6 +55,10 @@ public struct ClientSession: Sendable {
         case duplicate(UInt32)
         /// The match is over.
         case ended(EndReason)
+        /// The server asks for its address token to be echoed in a new register.
+        case challenged([UInt8])
+        /// The server answered a heartbeat.
+        case keepalive
         /// Not for us, or malformed.
         case ignored(String)
     }
@@ -67,6 +75,10 @@ public struct ClientSession: Sendable {
     public private(set) var endReason: EndReason?
     /// Nominal seconds between events, for jitter (from the welcome, or given for legacy servers).
     public private(set) var interval: Double?
+    /// When anything last came from the server (monotonic seconds).
+    public private(set) var lastHeard: Double?
+    /// The latest address token from a challenge, to echo in the next register.
+    public private(set) var token: [UInt8] = []
 
     /// Creates a session; `legacyInterval` is the original server's interval, when known.
     public init(legacy: Bool, legacyInterval: Double? = nil) {
@@ -77,6 +89,7 @@ public struct ClientSession: Sendable {
     /// Handles one datagram that arrived at `arrival` seconds (monotonic).
     public mutating func receive(_ bytes: [UInt8], arrival: Double) -> Reception {
         guard endReason == nil else { return .ignored("after the end of the match") }
+        lastHeard = arrival
         if legacy {
             return receiveLegacy(bytes, arrival: arrival)
         }
@@ -124,7 +137,13 @@ public struct ClientSession: Sendable {
             statistics.noteLast(frame.sequence)
             endReason = end.reason
             return .ended(end.reason)
-        case .register, .unregister, .heartbeat:
+        case .challenge(let challenge):
+            guard welcome == nil else { return .ignored("challenge after welcome") }
+            token = challenge.token
+            return .challenged(challenge.token)
+        case .heartbeat:
+            return .keepalive
+        case .register, .unregister:
             return .ignored("\(frame.kind.name) frame from the server")
         }
     }

@@ -29,6 +29,12 @@ public struct ServerConfiguration: Sendable {
     public var endRepeats: Int = 3
     /// Whether original-protocol clients (`register` text) are served.
     public var legacyAllowed: Bool = true
+    /// A SoccerStream client silent (no heartbeat) for longer is dropped.
+    public var clientTimeout: Duration = .seconds(15)
+    /// New subscriptions allowed per client IP per second, bursts of twice as many (0: unlimited).
+    public var registerRate: Double = 20
+    /// The largest datagram the server accepts from a client; larger ones are rejected unread.
+    public var maximumInboundDatagram: Int = 1024
 
     /// Creates the default configuration.
     public init() {}

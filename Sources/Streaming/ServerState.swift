@@ -20,6 +20,8 @@ public struct ServerState: Sendable {
         case refused(SocketAddress, Refusal)
         case rejected(SocketAddress, reason: String)
         case legacyRefused(SocketAddress, reason: String)
+        case challenged(SocketAddress)
+        case timedOut(Subscriber, silentFor: Double)
     }
 
     /// The configuration.
@@ -38,6 +40,10 @@ public struct ServerState: Sendable {
     public private(set) var nextSequence: UInt32
     /// Datagrams rejected, by reason.
     public private(set) var rejects: [String: Int] = [:]
+    private var validator: AddressValidator
+    private var limiter: RegistrationLimiter
+    /// Server time (seconds) of the datagram being handled.
+    private var now: Double = 0
 
     /// Creates the state of a server that has not started a match.
     public init(configuration: ServerConfiguration, roster: Roster = .original) {
@@ -45,6 +51,16 @@ public struct ServerState: Sendable {
         self.roster = roster
         self.catalog = configuration.language.catalog
         self.nextSequence = configuration.firstSequence
+        self.validator = AddressValidator(now: 0)
+        self.limiter = RegistrationLimiter(rate: configuration.registerRate)
+    }
+
+    /// Token time: whole seconds of server time.
+    private var tokenTime: UInt32 { UInt32(clamping: Int64(now.rounded(.down))) }
+
+    /// A token for `address` now, as a challenge would carry it (for tests and tools).
+    public func token(for address: SocketAddress) -> [UInt8] {
+        validator.token(for: address, now: tokenTime)
     }
 
     /// The number of subscribed clients.
@@ -56,8 +72,13 @@ public struct ServerState: Sendable {
         current = nil
     }
 
-    /// Answers one datagram from `address`.
-    public mutating func handle(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {
+    /// Answers one datagram from `address` that arrived at `now` (server seconds, monotonic).
+    public mutating func handle(_ bytes: [UInt8], from address: SocketAddress, now: Double) -> (replies: [Reply], notices: [Notice]) {
+        self.now = now
+        validator.rotateIfDue(now: tokenTime)
+        guard bytes.count <= configuration.maximumInboundDatagram else {
+            return reject(address, "oversized datagram (over \(configuration.maximumInboundDatagram) bytes)")
+        }
         if bytes.first == FrameHeader.magic.0 {
             return handleFrame(bytes, from: address)
         }
@@ -69,11 +90,19 @@ public struct ServerState: Sendable {
         return ([], [.rejected(address, reason: reason)])
     }
 
-    private mutating func refuse(_ address: SocketAddress, _ reason: RefuseReason, _ text: String) -> (replies: [Reply], notices: [Notice]) {
-        let refusal = Refusal(reason: reason, text: text)
+    /// A refusal, never larger than `budget` bytes (what the address sent, when it is not
+    /// validated): the text is shortened to fit, and nothing is sent if even that cannot fit.
+    private mutating func refuse(_ address: SocketAddress, _ reason: RefuseReason, _ text: String, budget: Int) -> (replies: [Reply], notices: [Notice]) {
         rejects["refused: \(reason.name)", default: 0] += 1
+        let room = budget - FrameHeader.size - 2
+        guard room >= 0 else { return ([], [.rejected(address, reason: "refusal (\(reason.name)) larger than the request; not sent")]) }
+        var shortened = ""
+        for character in text where shortened.utf8.count + character.utf8.count <= min(room, 255) {
+            shortened.append(character)
+        }
+        let refusal = Refusal(reason: reason, text: shortened)
         guard let bytes = try? Frame(body: .refuse(refusal)).encoded() else { return ([], []) }
-        return ([Reply(address: address, payload: ByteBuffer(bytes: bytes))], [.refused(address, refusal)])
+        return ([Reply(address: address, payload: ByteBuffer(bytes: bytes))], [.refused(address, Refusal(reason: reason, text: text))])
     }
 
     private mutating func handleFrame(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {
@@ -83,41 +112,62 @@ public struct ServerState: Sendable {
         } catch {
             let isRegister = bytes.count > 3 && bytes[1] == FrameHeader.magic.1 && bytes[3] == FrameKind.register.rawValue
             if isRegister && error.code == .unsupportedVersion {
-                return refuse(address, .unsupportedVersion, "this server speaks protocol version \(FrameHeader.currentVersion); you sent \(bytes[2])")
+                return refuse(address, .unsupportedVersion, "this server speaks protocol version \(FrameHeader.currentVersion); you sent \(bytes[2])",
+                              budget: bytes.count)
             }
             if isRegister && bytes[2] == FrameHeader.currentVersion {
-                return refuse(address, .malformed, String("register frame is malformed: \(error)".utf8.prefix(240)) ?? "register frame is malformed")
+                return refuse(address, .malformed, "malformed register: \(error.code.rawValue) at byte \(error.offset) (\(error.field))",
+                              budget: bytes.count)
             }
             return reject(address, "\(error.code.rawValue) (\(error.field))")
         }
         switch frame.body {
         case .register(let request):
-            return register(address, request)
+            return register(address, request, size: bytes.count)
         case .unregister:
             guard let removed = subscribers.removeValue(forKey: address) else { return reject(address, "unregister from an unknown address") }
             return ([], [.unregistered(address, removed.delivery, count: subscribers.count)])
         case .heartbeat:
-            guard subscribers[address] != nil else { return reject(address, "heartbeat from an unknown address") }
-            return ([], [])
-        case .welcome, .refuse, .event, .end:
+            guard subscribers[address] != nil, subscribers[address]?.delivery != .legacy else {
+                return reject(address, "heartbeat from an unknown address")
+            }
+            subscribers[address]?.lastHeard = now
+            // The answer is the same size as the question, and tells the client the server lives.
+            let answer = (try? Frame(sequence: current?.sequence ?? nextSequence, body: .heartbeat).encoded()) ?? []
+            return ([Reply(address: address, payload: ByteBuffer(bytes: answer))], [])
+        case .welcome, .refuse, .event, .end, .challenge:
             return reject(address, "\(frame.kind.name) frame sent to the server")
         }
     }
 
-    private mutating func register(_ address: SocketAddress, _ request: RegisterRequest) -> (replies: [Reply], notices: [Notice]) {
+    private mutating func register(_ address: SocketAddress, _ request: RegisterRequest, size: Int) -> (replies: [Reply], notices: [Notice]) {
         if let existing = subscribers[address], existing.delivery != .legacy {
-            // Idempotent: the same welcome again, no second subscription.
+            // Idempotent: the same welcome again, no second subscription. The address is validated.
+            subscribers[address]?.lastHeard = now
             return ([Reply(address: address, payload: welcome(for: existing.delivery))],
                     [.registered(existing, count: subscribers.count, repeated: true)])
         }
+        guard validator.isValid(request.token, for: address, now: tokenTime) else {
+            // Not validated: answer with a token, never with more bytes than were received.
+            guard size >= RegisterRequest.minimumFrameSize,
+                  let challenge = try? Frame(body: .challenge(Challenge(token: validator.token(for: address, now: tokenTime)))).encoded(),
+                  challenge.count <= size
+            else {
+                return reject(address, "register shorter than \(RegisterRequest.minimumFrameSize) bytes (not padded)")
+            }
+            return ([Reply(address: address, payload: ByteBuffer(bytes: challenge))], [.challenged(address)])
+        }
         guard let format = request.formats.first(where: { configuration.formats.contains($0) }) else {
             let offered = configuration.formats.map(\.name).joined(separator: " and ")
-            return refuse(address, .noCommonFormat, "this server offers \(offered) only")
+            return refuse(address, .noCommonFormat, "this server offers \(offered) only", budget: .max)
         }
-        guard subscribers[address] != nil || subscribers.count < configuration.maxClients else {
-            return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)")
+        guard subscribers.count < configuration.maxClients else {
+            return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max)
         }
-        let subscriber = Subscriber(address: address, delivery: Delivery(format))
+        guard limiter.allow(address.ipAddress ?? "?", now: now) else {
+            return refuse(address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second", budget: .max)
+        }
+        let subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now)
         subscribers[address] = subscriber
         return ([Reply(address: address, payload: welcome(for: subscriber.delivery))],
                 [.registered(subscriber, count: subscribers.count, repeated: false)])
@@ -157,7 +207,7 @@ public struct ServerState: Sendable {
                 rejects["legacy register: server full", default: 0] += 1
                 return ([], [.legacyRefused(address, reason: "server full (\(configuration.maxClients) clients)")])
             }
-            let subscriber = Subscriber(address: address, delivery: .legacy)
+            let subscriber = Subscriber(address: address, delivery: .legacy, lastHeard: now)
             subscribers[address] = subscriber
             return ([], [.registered(subscriber, count: subscribers.count, repeated: false)])
         case .unregister:
@@ -166,6 +216,19 @@ public struct ServerState: Sendable {
         case .endOfTransmission, .datagram:
             return reject(address, "server-to-client original datagram sent to the server")
         }
+    }
+
+    /// Drops SoccerStream clients not heard from for longer than the client timeout (original
+    /// clients cannot send heartbeats and are kept until they unregister or the match ends).
+    public mutating func expire(now: Double) -> [Notice] {
+        let timeout = Double(configuration.clientTimeout.components.seconds)
+            + Double(configuration.clientTimeout.components.attoseconds) / 1e18
+        var notices: [Notice] = []
+        for subscriber in subscribers.values where subscriber.delivery != .legacy && now - subscriber.lastHeard > timeout {
+            subscribers[subscriber.address] = nil
+            notices.append(.timedOut(subscriber, silentFor: now - subscriber.lastHeard))
+        }
+        return notices
     }
 
     /// Makes `event` the latest and returns who gets it. `event.sequence` must be ``nextSequence``.

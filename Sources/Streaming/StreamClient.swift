@@ -120,7 +120,7 @@ public final class StreamClient: Sendable {
                 try await group.next()
                 group.cancelAll()
             }
-            if let reason = self.reason, reason == .interrupted || reason == .terminated {
+            if let reason = self.reason, [.interrupted, .terminated].contains(reason) || { if case .serverSilent = reason { true } else { false } }() {
                 try await outbound.write(AddressedEnvelope(remoteAddress: self.serverAddress, data: ByteBuffer(bytes: try self.unregisterBytes())))
                 self.logger.info("Sent unregister to server.")
             }
@@ -192,6 +192,10 @@ public final class StreamClient: Sendable {
             logger.info("Received end of transmission (\(reason.name)).")
             setReason(.endOfTransmission(reason))
             return true
+        case .challenged:
+            logger.info("Received an address challenge; registering again with the token.")
+        case .keepalive:
+            break
         case .ignored(let why):
             logger.debug("Ignored datagram: \(why)")
         }
@@ -199,8 +203,12 @@ public final class StreamClient: Sendable {
     }
 
     private func registerBytes() throws -> [UInt8] {
+        try registerBytes(token: [])
+    }
+
+    private func registerBytes(token: [UInt8]) throws -> [UInt8] {
         if configuration.legacy { return Array(LegacyPacket.registerText.utf8) }
-        return try Frame(body: .register(RegisterRequest(formats: configuration.acceptedFormats))).encoded()
+        return try Frame(body: .register(RegisterRequest.padded(formats: configuration.acceptedFormats, token: token))).encoded()
     }
 
     private func unregisterBytes() throws -> [UInt8] {
@@ -219,6 +227,7 @@ public final class StreamClient: Sendable {
         var backoff = configuration.legacy ? max(configuration.initialBackoff, .seconds(1)) : configuration.initialBackoff
         let cap: Duration = configuration.legacy ? .seconds(8) : .seconds(2)
         var attempts = 0
+        var echoed: [UInt8] = []
         while !subscribed && reason == nil {
             guard attempts < configuration.registerAttempts else {
                 logger.info("No answer from the server after \(attempts) register attempts.")
@@ -230,14 +239,30 @@ public final class StreamClient: Sendable {
             logger.info("Sent register (attempt \(attempts)).")
             let deadline = clock.now.advanced(by: backoff)
             while clock.now < deadline && !subscribed && reason == nil {
-                try await Task.sleep(for: .milliseconds(10))
+                // A challenge: echo its token at once (it does not count as another attempt).
+                let token = session.withLock { $0.token }
+                if !token.isEmpty && token != echoed {
+                    echoed = token
+                    try await outbound.write(AddressedEnvelope(remoteAddress: serverAddress, data: ByteBuffer(bytes: try registerBytes(token: token))))
+                    logger.info("Sent register with the address token.")
+                }
+                try await Task.sleep(for: .milliseconds(5))
             }
             backoff = min(backoff * 2, cap)
         }
-        let heartbeat = session.withLock { $0.welcome.map { Duration.seconds(Int($0.heartbeatSeconds)) } }
+        let (heartbeat, interval) = session.withLock { ($0.welcome.map { Duration.seconds(Int($0.heartbeatSeconds)) }, $0.interval) }
+        let silence = max(configuration.serverTimeout, .milliseconds(Int64((interval ?? 0) * 3000)))
         var nextBeat = clock.now.advanced(by: heartbeat ?? .zero)
         while reason == nil {
             try await Task.sleep(for: .milliseconds(20))
+            if let heard = session.withLock({ $0.lastHeard }) {
+                let quiet = MonotonicClock.seconds() - heard
+                if Duration.milliseconds(Int64(quiet * 1000)) > silence {
+                    logger.info("Server silent for \(Int(quiet)) s; giving up.")
+                    setReason(.serverSilent(seconds: Int(quiet)))
+                    break
+                }
+            }
             if let heartbeat, heartbeat > .zero, clock.now >= nextBeat {
                 let highest = session.withLock { $0.statistics.last ?? 0 }
                 let bytes = try Frame(sequence: highest, body: .heartbeat).encoded()

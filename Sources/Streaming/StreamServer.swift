@@ -34,6 +34,9 @@ public final class StreamServer: Sendable {
     private let sent = Atomic<Int>(0)
     private let logger: Logger
     private let started = Atomic<Bool>(false)
+    private let epoch = ContinuousClock.now
+    private let recentRejects = Mutex<[String: Int]>([:])
+    private let nextHousekeeping = Mutex(ContinuousClock.now)
 
     /// The largest datagram read; a larger one is truncated by the kernel and then fails
     /// its length check.
@@ -129,11 +132,34 @@ public final class StreamServer: Sendable {
     private func receive(_ envelope: AddressedEnvelope<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) async throws {
         let bytes = Array(envelope.data.readableBytesView)
         let address = envelope.remoteAddress
-        let (replies, notices) = state.withLock { $0.handle(bytes, from: address) }
+        let now = serverTime()
+        let (replies, notices) = state.withLock { $0.handle(bytes, from: address, now: now) }
         for notice in notices { log(notice, bytes: bytes.count) }
         guard !replies.isEmpty else { return }
         sent.add(replies.count, ordering: .relaxed)
         try await outbound.write(contentsOf: replies.map { AddressedEnvelope(remoteAddress: $0.address, data: $0.payload) })
+    }
+
+    /// Seconds since the server was bound (monotonic).
+    private func serverTime() -> Double {
+        let elapsed = epoch.duration(to: .now).components
+        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+    }
+
+    /// Logs the rejects of the last period in one line (a flood must not flood the log too),
+    /// and drops clients silent past the timeout.
+    private func housekeeping() {
+        let rejected = recentRejects.withLock { counts in
+            defer { counts = [:] }
+            return counts
+        }
+        if !rejected.isEmpty {
+            let total = rejected.values.reduce(0, +)
+            let detail = rejected.sorted { $0.value > $1.value }.prefix(6).map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
+            logger.info("Rejected \(total) datagram(s) since the last report: \(detail)")
+        }
+        let expired = state.withLock { $0.expire(now: serverTime()) }
+        for notice in expired { log(notice, bytes: 0) }
     }
 
     private func log(_ notice: ServerState.Notice, bytes: Int) {
@@ -155,17 +181,29 @@ public final class StreamServer: Sendable {
         case .legacyRefused(let address, let reason):
             logger.info("Ignored original-protocol register from \(address.display): \(reason)")
         case .rejected(let address, let reason):
+            recentRejects.withLock { $0[reason, default: 0] += 1 }
             logger.debug("Rejected \(bytes)-byte datagram from \(address.display): \(reason)")
+        case .challenged(let address):
+            logger.debug("Sent an address challenge to \(address.display).")
+        case .timedOut(let subscriber, let silence):
+            logger.info("Dropped client \(subscriber.address.display) (\(subscriber.delivery.rawValue)): silent for \(Int(silence)) s.")
+            logger.info("Number of clients registered: \(clientCount)")
         }
     }
 
-    /// Sleeps until `deadline` in short slices; returns false if a stop was requested.
+    /// Sleeps until `deadline` in short slices, doing the housekeeping once a second;
+    /// returns false if a stop was requested.
     private func sleep(until deadline: ContinuousClock.Instant) async throws -> Bool {
         let clock = ContinuousClock()
-        while clock.now < deadline {
+        repeat {
             if stopping { return false }
+            if clock.now >= nextHousekeeping.withLock({ $0 }) {
+                nextHousekeeping.withLock { $0 = clock.now.advanced(by: .seconds(1)) }
+                housekeeping()
+            }
+            guard clock.now < deadline else { break }
             try await Task.sleep(until: min(deadline, clock.now.advanced(by: .milliseconds(50))), clock: clock)
-        }
+        } while true
         return !stopping
     }
 
@@ -220,6 +258,7 @@ public final class StreamServer: Sendable {
             logger.info("Match \(simulator.matchID) over (\(endReason.name)): \(index) events streamed.")
             seed &+= 1
         } while configuration.loop && !stopping
+        housekeeping()
         summary.datagramsSent = sent.load(ordering: .relaxed)
         summary.rejects = state.withLock { $0.rejects }
         logger.info("Totals: \(summary.matches) match(es), \(summary.events) events, \(summary.datagramsSent) datagrams sent.")

@@ -22,4 +22,6 @@ public struct Subscriber: Sendable, Hashable {
     public var address: SocketAddress
     /// What it receives.
     public var delivery: Delivery
+    /// When it was last heard from (register, heartbeat), in server seconds.
+    public var lastHeard: Double = 0
 }

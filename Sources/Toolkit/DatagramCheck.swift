@@ -61,8 +61,9 @@ public struct DatagramCheck: Sendable {
         switch datagram {
         case .frame(let frame):
             switch frame.kind {
-            case .register, .unregister, .heartbeat: .toServer
-            case .welcome, .refuse, .event, .end: .toClient
+            case .register, .unregister: .toServer
+            case .welcome, .refuse, .event, .end, .challenge: .toClient
+            case .heartbeat: nil
             }
         case .legacy(let packet):
             switch packet {
@@ -93,6 +94,8 @@ public struct DatagramCheck: Sendable {
                 return "unregister"
             case .heartbeat:
                 return "heartbeat (#\(frame.sequence))"
+            case .challenge:
+                return "challenge (address token)"
             }
         case .legacy(let packet):
             switch packet {

@@ -53,8 +53,10 @@ public struct GoldenFixtures: Sendable {
         var datagrams: [(String, Datagram)] = []
 
         datagrams.append(("register-compact-json", .frame(Frame(body: .register(RegisterRequest(formats: [.compact, .json]))))))
-        datagrams.append(("register-json-token", .frame(Frame(body: .register(
-            RegisterRequest(formats: [.json], token: (0..<16).map { UInt8($0 * 17) }))))))
+        let token = (0..<36).map { UInt8(($0 * 37 + 11) & 0xFF) }
+        datagrams.append(("register-padded", .frame(Frame(body: .register(RegisterRequest.padded(formats: [.compact, .json]))))))
+        datagrams.append(("challenge", .frame(Frame(body: .challenge(Challenge(token: token))))))
+        datagrams.append(("register-json-token", .frame(Frame(body: .register(RegisterRequest.padded(formats: [.json], token: token))))))
         datagrams.append(("welcome-compact-kickoff", .frame(Frame(body: .welcome(Welcome(
             format: .compact, matchID: matchID, heartbeatSeconds: 5, intervalMicroseconds: 1_250_000, roster: roster, catalog: catalog, current: nil))))))
         let middle = events.count / 2
@@ -92,6 +94,7 @@ public struct GoldenFixtures: Sendable {
         }
         datagrams.append(("unregister", .frame(Frame(body: .unregister))))
         datagrams.append(("heartbeat", .frame(Frame(sequence: 17, body: .heartbeat))))
+        datagrams.append(("heartbeat-answer", .frame(Frame(sequence: UInt32(events.count), body: .heartbeat))))
         datagrams.append(("legacy-register", .legacy(.register)))
         datagrams.append(("legacy-unregister", .legacy(.unregister)))
         datagrams.append(("legacy-end-of-transmission", .legacy(.endOfTransmission)))

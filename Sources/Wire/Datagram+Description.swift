@@ -47,7 +47,10 @@ extension Frame {
             return .object([
                 ("formats", .array(request.formats.map { .string($0.name) })),
                 ("token", .string(request.token.map { hex($0) }.joined())),
+                ("padding", .int(request.padding)),
             ])
+        case .challenge(let challenge):
+            return .object([("token", .string(challenge.token.map { hex($0) }.joined()))])
         case .welcome(let welcome):
             return .object([
                 ("format", .string(welcome.format.name)),

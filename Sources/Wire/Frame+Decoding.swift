@@ -36,6 +36,8 @@ extension Frame {
             frameBody = .unregister
         case .heartbeat:
             frameBody = .heartbeat
+        case .challenge:
+            frameBody = .challenge(try Challenge.read(from: &bodyReader))
         case .event where header.format == .json:
             let datagram = try LegacyDatagram(decoding: body, base: FrameHeader.size)
             try checkJSON(datagram, against: header)
@@ -53,7 +55,7 @@ extension Frame {
     static func checkKindRules(_ header: FrameHeader) throws(WireError) {
         let allowed: [BodyFormat]
         switch header.kind {
-        case .register, .welcome, .refuse, .end: allowed = [.compact]
+        case .register, .welcome, .refuse, .end, .challenge: allowed = [.compact]
         case .event: allowed = [.json, .compact]
         case .unregister, .heartbeat: allowed = [.none]
         }
@@ -61,8 +63,8 @@ extension Frame {
             throw WireError(.unknownFormat, field: "header.flags.format", offset: 4,
                             "\(header.kind.name) frames use \(allowed.map(\.name).joined(separator: " or ")), found \(header.format.name)")
         }
-        if header.compressed && header.format != .compact {
-            throw WireError(.reservedBits, field: "header.flags.compressed", offset: 4, "only compact bodies may be compressed")
+        if header.compressed && !(header.format == .compact && (header.kind == .welcome || header.kind == .event)) {
+            throw WireError(.reservedBits, field: "header.flags.compressed", offset: 4, "only welcome and compact event bodies may be compressed")
         }
         if header.format == .none && header.bodyLength != 0 {
             throw WireError(.lengthMismatch, field: "header.bodyLength", offset: 13,
@@ -84,7 +86,7 @@ extension Frame {
             guard header.eventType == 0 else {
                 throw WireError(.outOfRange, field: "header.eventType", offset: 9, "end frames carry event type 0, found \(header.eventType)")
             }
-        case .register, .refuse, .unregister, .heartbeat:
+        case .register, .refuse, .unregister, .heartbeat, .challenge:
             guard header.eventType == 0, header.score == .zero, header.minute == 0 else {
                 throw WireError(.reservedBits, field: "header", offset: 9,
                                 "\(header.kind.name) frames carry event type, score and minute 0")

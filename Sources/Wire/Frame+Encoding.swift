@@ -3,8 +3,9 @@ extension Frame {
     /// win on them, and trying would cost a compressor per frame.
     public static let compressionThreshold = 32
 
-    /// The canonical encoding: header, then the body, compressed exactly when it is compact,
-    /// at least ``compressionThreshold`` bytes long, and DEFLATE makes it strictly smaller.
+    /// The canonical encoding: header, then the body, compressed exactly when it is a welcome
+    /// or compact event body of at least ``compressionThreshold`` bytes and DEFLATE makes it
+    /// strictly smaller. (Other kinds are never compressed: a register's padding must stay.)
     ///
     /// - Throws: ``WireError`` when a field does not fit the wire (a string over 255 bytes,
     ///   a JSON body over 4,096 bytes...).
@@ -18,11 +19,12 @@ extension Frame {
         case .event(.compact(let event)): try event.write(to: &bodyWriter)
         case .event(.json(let datagram)): jsonBytes = try datagram.encoded()
         case .end(let end): end.write(to: &bodyWriter)
+        case .challenge(let challenge): try challenge.write(to: &bodyWriter)
         case .unregister, .heartbeat: break
         }
         var payload = body.format == .json ? jsonBytes : bodyWriter.bytes
         var compressed = false
-        if body.format == .compact, payload.count >= Self.compressionThreshold {
+        if body.format == .compact, kind == .welcome || kind == .event, payload.count >= Self.compressionThreshold {
             let deflated = try Compression.deflate(payload)
             if deflated.count < payload.count {
                 payload = deflated

@@ -15,6 +15,7 @@ public enum FrameBody: Sendable, Hashable {
     case end(EndOfMatch)
     case unregister
     case heartbeat
+    case challenge(Challenge)
 
     /// The frame kind this body belongs to.
     public var kind: FrameKind {
@@ -26,6 +27,7 @@ public enum FrameBody: Sendable, Hashable {
         case .end: .end
         case .unregister: .unregister
         case .heartbeat: .heartbeat
+        case .challenge: .challenge
         }
     }
 
@@ -34,7 +36,7 @@ public enum FrameBody: Sendable, Hashable {
         switch self {
         case .unregister, .heartbeat: .none
         case .event(.json): .json
-        case .register, .welcome, .refuse, .event(.compact), .end: .compact
+        case .register, .welcome, .refuse, .event(.compact), .end, .challenge: .compact
         }
     }
 }

@@ -88,7 +88,7 @@ public struct FrameHeader: Sendable, Hashable {
         }
         let kindByte = try reader.readUInt8(field: "header.kind")
         guard let kind = FrameKind(rawValue: kindByte) else {
-            throw WireError(.unknownKind, field: "header.kind", offset: 3, "kind \(kindByte); expected 1...7")
+            throw WireError(.unknownKind, field: "header.kind", offset: 3, "kind \(kindByte); expected 1...8")
         }
         let flags = try reader.readUInt8(field: "header.flags")
         guard flags & 0xF8 == 0 else {

@@ -12,8 +12,10 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
     case end = 5
     /// Client → server: unsubscribe.
     case unregister = 6
-    /// Client → server: still listening.
+    /// Client → server: still listening; server → client: the answer, still streaming.
     case heartbeat = 7
+    /// Server → client: prove you own your address by echoing this token in a register.
+    case challenge = 8
 
     /// A lower-case name, used in Spec, fixtures and reports.
     public var name: String {
@@ -25,6 +27,7 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
         case .end: "end"
         case .unregister: "unregister"
         case .heartbeat: "heartbeat"
+        case .challenge: "challenge"
         }
     }
 }

@@ -15,6 +15,7 @@ struct Client: AsyncParsableCommand {
     @Option(help: "The statistics file (appended to, as the original did).") var statsFile = "client_stats.log"
     @Option(help: "Also write the statistics as JSON to this file.") var statsJson: String?
     @Option(help: "Register attempts before giving up (exit code 2).") var registerAttempts = 6
+    @Option(help: "Seconds of silence from the server before giving up (exit code 4; at least three event intervals).") var serverTimeout = 15.0
     @Option(help: "Write every datagram received to this classic pcap file (for soccer-stream validate).") var capture: String?
     @Flag(help: "Do not show the live view.") var quiet = false
 
@@ -33,6 +34,7 @@ struct Client: AsyncParsableCommand {
         configuration.legacyInterval = legacyInterval
         configuration.registerAttempts = registerAttempts
         configuration.capturePath = capture
+        configuration.serverTimeout = try duration(seconds: serverTimeout, option: "--server-timeout")
         let log = try LogFile(path: logFile)
         let stats = try LogFile(path: statsFile, append: true)
         let client = try await StreamClient.connect(configuration: configuration, logger: log.logger(label: "client"),
@@ -51,6 +53,9 @@ struct Client: AsyncParsableCommand {
         case .refused(let refusal):
             StandardOutput.write("error: the server refused the registration: \(refusal.reason.name): \(refusal.text)\n")
             throw ExitCode(3)
+        case .serverSilent(let seconds):
+            StandardOutput.write("error: the server fell silent for \(seconds) s\n")
+            throw ExitCode(4)
         case .endOfTransmission, .interrupted, .terminated:
             break
         }

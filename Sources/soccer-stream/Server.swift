@@ -15,7 +15,9 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Start the match once this many clients are registered.") var waitForClients = 0
     @Flag(help: "Start a new match after the end instead of exiting.") var loop = false
     @Option(help: "The most clients served at once.") var maxClients = 10_000
-    @Option(help: "Serve original-protocol clients (allow) or not (deny).") var legacy: LegacyPolicy = .allow
+    @Option(help: "Serve original-protocol clients (allow) or not (deny). Allowing them lets a forged register aim the stream at a third party.") var legacy: LegacyPolicy = .allow
+    @Option(help: "Seconds without a heartbeat before a client is dropped.") var clientTimeout = 15.0
+    @Option(help: "New subscriptions per client IP per second, bursts of twice as many (0: unlimited).") var registerRate = 20.0
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -34,6 +36,9 @@ struct Server: AsyncParsableCommand {
         configuration.loop = loop
         configuration.maxClients = maxClients
         configuration.legacyAllowed = legacy == .allow
+        configuration.clientTimeout = try duration(seconds: clientTimeout, option: "--client-timeout")
+        guard registerRate >= 0 else { throw ValidationError("--register-rate must be ≥ 0") }
+        configuration.registerRate = registerRate
         let log = try LogFile(path: logFile)
         let server = try await StreamServer.bind(configuration: configuration, logger: log.logger(label: "server", level: logLevel))
         print("SoccerStream server on \(server.localAddress.display); logging to \(logFile). Ctrl+C ends the match.")

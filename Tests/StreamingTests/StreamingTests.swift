@@ -63,8 +63,7 @@ struct StreamingTests {
             async let summary = server.run()
             try await Task.sleep(for: .milliseconds(500))
             let peer = try await RawPeer()
-            try await peer.send(try Frame(body: .register(RegisterRequest(formats: [.compact]))).encoded(), to: server.localAddress)
-            let (_, bytes) = try #require(try await peer.next())
+            let bytes = try #require(try await peer.register(with: server, formats: [.compact]))
             let (header, frame) = try Frame.decodeWithHeader(bytes)
             guard case .welcome(let welcome) = frame.body else {
                 Issue.record("expected a welcome, got \(frame.kind)")
@@ -90,10 +89,9 @@ struct StreamingTests {
             let server = try await makeServer { $0.waitForClients = 5 }
             async let summary = server.run()
             let peer = try await RawPeer()
-            let register = try Frame(body: .register(RegisterRequest(formats: [.json, .compact]))).encoded()
-            try await peer.send(register, to: server.localAddress)
-            let first = try #require(try await peer.next()).1
-            try await peer.send(register, to: server.localAddress)
+            let first = try #require(try await peer.register(with: server, formats: [.json, .compact]))
+            // Once subscribed, a plain repeat (no token) gets the same welcome straight away.
+            try await peer.send(try Frame(body: .register(RegisterRequest.padded(formats: [.json, .compact]))).encoded(), to: server.localAddress)
             let second = try #require(try await peer.next()).1
             #expect(first == second)
             #expect(server.clientCount == 1)
@@ -119,14 +117,20 @@ struct StreamingTests {
             let peer = try await RawPeer()
             func refusal(_ bytes: [UInt8]) async throws -> RefuseReason? {
                 try await peer.send(bytes, to: server.localAddress)
-                guard let (_, reply) = try await peer.next(), case .refuse(let refusal) = try Frame.decode(reply).body else { return nil }
+                guard let (_, reply) = try await peer.next() else { return nil }
+                #expect(reply.count <= bytes.count, "a refusal to an unvalidated address is never larger than the request")
+                guard case .refuse(let refusal) = try Frame.decode(reply).body else { return nil }
                 return refusal.reason
             }
-            var future = try Frame(body: .register(RegisterRequest(formats: [.compact]))).encoded()
+            func refusal(formats: [BodyFormat]) async throws -> RefuseReason? {
+                guard let reply = try await peer.register(with: server, formats: formats), case .refuse(let refusal) = try Frame.decode(reply).body else { return nil }
+                return refusal.reason
+            }
+            var future = try Frame(body: .register(RegisterRequest.padded(formats: [.compact]))).encoded()
             future[2] = 2
             #expect(try await refusal(future) == .unsupportedVersion)
-            #expect(try await refusal(try Frame(body: .register(RegisterRequest(formats: [.compact]))).encoded()) == .noCommonFormat)
-            var malformed = try Frame(body: .register(RegisterRequest(formats: [.json]))).encoded()
+            #expect(try await refusal(formats: [.compact]) == .noCommonFormat)
+            var malformed = try Frame(body: .register(RegisterRequest.padded(formats: [.json]))).encoded()
             malformed[FrameHeader.size + 1] = 9
             #expect(try await refusal(malformed) == .malformed)
 
@@ -143,7 +147,7 @@ struct StreamingTests {
             for _ in 0..<400 where server.clientCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
             #expect(server.clientCount == 1)
             // The server now holds its one client: the next is refused as full.
-            #expect(try await refusal(try Frame(body: .register(RegisterRequest(formats: [.json]))).encoded()) == .serverFull)
+            #expect(try await refusal(formats: [.json]) == .serverFull)
             server.stop()
             _ = try await summary
             #expect(try await flexibleResult.format == .json)
@@ -224,6 +228,7 @@ struct StreamingTests {
             var registers = 0
             while let (_, bytes) = try await silent.next(timeout: .milliseconds(100)) {
                 if case .register = try Frame.decode(bytes).body { registers += 1 }
+                #expect(bytes.count >= RegisterRequest.minimumFrameSize)
             }
             #expect(registers == 3)
             await silent.close()
@@ -270,7 +275,7 @@ struct StreamingTests {
                                                     path: path, port: server.localAddress.port ?? 0)
             #expect(report.readError == nil)
             #expect(report.invalidCount == 0)
-            #expect(report.verdicts.count == result.statistics.received + 2)   // welcome + events + one end
+            #expect(report.verdicts.count == result.statistics.received + 3)   // challenge + welcome + events + one end
             let flow = try #require(report.flows.first)
             #expect(flow.statistics.received == result.statistics.received)
             #expect(flow.statistics.first == result.statistics.first && flow.statistics.last == result.statistics.last)

@@ -75,7 +75,7 @@ struct MalformedInputTests {
             (mutated(2, 2), .unsupportedVersion, "header.version", 2),
             (mutated(2, 0), .unsupportedVersion, "header.version", 2),
             (mutated(3, 0), .unknownKind, "header.kind", 3),
-            (mutated(3, 8), .unknownKind, "header.kind", 3),
+            (mutated(3, 9), .unknownKind, "header.kind", 3),
             (mutated(4, 0x03), .unknownFormat, "header.flags.format", 4),
             (mutated(4, 0x12), .reservedBits, "header.flags", 4),
             (mutated(4, 0x01 | 0x04), .reservedBits, "header.flags.compressed", 4),

@@ -48,7 +48,7 @@ struct RandomFrames {
         case 0:
             let formats: [[BodyFormat]] = [[.compact], [.json], [.compact, .json], [.json, .compact]]
             let token = (0..<int(RegisterRequest.maximumTokenLength + 1)).map { _ in UInt8(int(256)) }
-            return Frame(body: .register(RegisterRequest(formats: formats[int(4)], token: token)))
+            return Frame(body: .register(RegisterRequest(formats: formats[int(4)], token: token, padding: int(3) == 0 ? int(60) : 0)))
         case 1:
             let event = event()
             let catalog: PhraseCatalog = int(2) == 0 ? .english : .portuguese
@@ -72,7 +72,8 @@ struct RandomFrames {
             return Frame(sequence: sequence, score: event.score, minute: event.minute,
                          body: .end(EndOfMatch(reason: EndReason.allCases[int(EndReason.allCases.count)])))
         case 7:
-            return Frame(body: .unregister)
+            return int(2) == 0 ? Frame(body: .unregister)
+                : Frame(body: .challenge(Challenge(token: (0..<(1 + int(RegisterRequest.maximumTokenLength))).map { _ in UInt8(int(256)) })))
         default:
             return Frame(sequence: sequence, body: .heartbeat)
         }

@@ -1,0 +1,37 @@
+/// A per-IP token bucket on new subscriptions: at most `rate` a second, bursts of `2 × rate`.
+///
+/// It is consulted only for registers that carry a valid address token, so it keeps state
+/// only for validated addresses; its table is bounded (the stalest entry goes when full).
+public struct RegistrationLimiter: Sendable {
+    /// New subscriptions allowed per IP per second (0: unlimited).
+    public let rate: Double
+    /// The most addresses tracked.
+    public static let capacity = 4096
+
+    private var buckets: [String: (tokens: Double, updated: Double)] = [:]
+
+    /// Creates a limiter.
+    public init(rate: Double) {
+        self.rate = rate
+    }
+
+    /// Takes one token for `ip` at `now` (seconds); false when its bucket is empty.
+    public mutating func allow(_ ip: String, now: Double) -> Bool {
+        guard rate > 0 else { return true }
+        let burst = 2 * rate
+        var bucket = buckets[ip] ?? (burst, now)
+        bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
+        bucket.updated = now
+        guard bucket.tokens >= 1 else {
+            buckets[ip] = bucket
+            return false
+        }
+        bucket.tokens -= 1
+        if buckets[ip] == nil, buckets.count >= Self.capacity,
+           let stalest = buckets.min(by: { $0.value.updated < $1.value.updated })?.key {
+            buckets[stalest] = nil
+        }
+        buckets[ip] = bucket
+        return true
+    }
+}
