@@ -1,0 +1,231 @@
+import Foundation
+import Match
+import NIOCore
+import Streaming
+import Testing
+import Wire
+
+@Suite("Hardening", .serialized)
+struct HardeningTests {
+    @Test("tokens bind the address and a time window, survive one key rotation, and reject anything else")
+    func tokens() throws {
+        let a = try SocketAddress(ipAddress: "127.0.0.1", port: 5000)
+        let b = try SocketAddress(ipAddress: "127.0.0.1", port: 5001)
+        var validator = AddressValidator(now: 100)
+        let token = validator.token(for: a, now: 100)
+        #expect(token.count == AddressValidator.tokenSize)
+        #expect(validator.isValid(token, for: a, now: 100))
+        #expect(validator.isValid(token, for: a, now: 130))
+        #expect(!validator.isValid(token, for: a, now: 131))          // expired
+        #expect(!validator.isValid(token, for: a, now: 90))           // from the future
+        #expect(!validator.isValid(token, for: b, now: 100))          // another port
+        #expect(!validator.isValid(Array(token.dropLast()), for: a, now: 100))
+        var forged = token
+        forged[10] ^= 1
+        #expect(!validator.isValid(forged, for: a, now: 100))
+        validator.rotateIfDue(now: 100 + AddressValidator.rotationInterval)
+        let fresh = validator.token(for: a, now: 100 + AddressValidator.rotationInterval)
+        #expect(validator.isValid(fresh, for: a, now: 100 + AddressValidator.rotationInterval))
+        let old = validator.token(for: a, now: 100)   // made with the new key now; the old key's token:
+        _ = old
+        var second = AddressValidator(now: 0)
+        let early = second.token(for: a, now: 0)
+        second.rotateIfDue(now: AddressValidator.rotationInterval)
+        #expect(second.isValid(early, for: a, now: 20))                 // previous key still accepted
+        second.rotateIfDue(now: 2 * AddressValidator.rotationInterval)
+        #expect(!second.isValid(early, for: a, now: 20))                // two rotations later: gone
+    }
+
+    @Test("a forged register gets one small challenge and no stream; a stolen token does not validate another address")
+    func antiAmplification() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.interval = .milliseconds(5); $0.loop = true }
+            async let summary = server.run()
+            let victim = try await RawPeer()
+            let register = try Frame(body: .register(RegisterRequest.padded(formats: [.compact]))).encoded()
+            try await victim.send(register, to: server.localAddress)
+            let (_, challengeBytes) = try #require(try await victim.next())
+            #expect(challengeBytes.count <= register.count)
+            guard case .challenge(let challenge) = try Frame.decode(challengeBytes).body else {
+                Issue.record("expected a challenge")
+                return
+            }
+            #expect(try await victim.next(timeout: .milliseconds(300)) == nil)   // nothing more: no stream
+            #expect(server.clientCount == 0)
+            // A short (unpadded) register is not answered at all.
+            try await victim.send(try Frame(body: .register(RegisterRequest(formats: [.compact]))).encoded(), to: server.localAddress)
+            #expect(try await victim.next(timeout: .milliseconds(200)) == nil)
+            // The victim's token, replayed from another address, earns only a new challenge.
+            let thief = try await RawPeer()
+            try await thief.send(try Frame(body: .register(RegisterRequest.padded(formats: [.compact], token: challenge.token))).encoded(),
+                                 to: server.localAddress)
+            let (_, reply) = try #require(try await thief.next())
+            guard case .challenge = try Frame.decode(reply).body else {
+                Issue.record("a stolen token was accepted")
+                return
+            }
+            #expect(server.clientCount == 0)
+            server.stop()
+            _ = try await summary
+            await victim.close()
+            await thief.close()
+        }
+    }
+
+    @Test("registrations are rate-limited per IP: a storm from many ports gets 'rate limited' past the burst")
+    func rateLimit() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.registerRate = 1; $0.waitForClients = 100 }
+            async let summary = server.run()
+            var reasons: [String] = []
+            var peers: [RawPeer] = []
+            for _ in 0..<6 {
+                let peer = try await RawPeer()
+                peers.append(peer)
+                let reply = try #require(try await peer.register(with: server, formats: [.compact]))
+                switch try Frame.decode(reply).body {
+                case .welcome: reasons.append("welcome")
+                case .refuse(let refusal): reasons.append(refusal.reason.name)
+                default: reasons.append("other")
+                }
+            }
+            #expect(reasons.prefix(2) == ["welcome", "welcome"])
+            #expect(reasons.suffix(3).allSatisfy { $0 == "rate_limited" })
+            server.stop()
+            let totals = try await summary
+            #expect((totals.rejects["refused: rate_limited"] ?? 0) >= 3)
+            for peer in peers { await peer.close() }
+        }
+    }
+
+    @Test("the server drops a client that stops sending heartbeats, and keeps one that sends them")
+    func serverDropsSilentClient() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.clientTimeout = .milliseconds(1500); $0.waitForClients = 10; $0.heartbeatSeconds = 1 }
+            async let summary = server.run()
+            let silent = try await RawPeer()
+            _ = try #require(try await silent.register(with: server, formats: [.compact]))
+            let lively = try await makeClient(server)   // sends heartbeats every second
+            async let livelyResult = lively.run()
+            for _ in 0..<400 where server.clientCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(server.clientCount == 2)
+            try await Task.sleep(for: .milliseconds(3600))
+            #expect(server.clientCount == 1)   // the raw peer never sent a heartbeat
+            server.stop()
+            _ = try await summary
+            #expect(try await livelyResult.reason == .endOfTransmission(.serverShutdown))
+            await silent.close()
+        }
+    }
+
+    @Test("a client whose server falls silent gives up, reports why, and unregisters")
+    func clientGivesUpOnSilentServer() async throws {
+        try await bounded(30) {
+            let fake = try await RawPeer()
+            var configuration = ClientConfiguration()
+            configuration.server = "127.0.0.1"
+            configuration.port = fake.port
+            configuration.serverTimeout = .milliseconds(300)
+            let client = try await StreamClient.connect(configuration: configuration, logger: quietLogger)
+            async let result = client.run()
+            let (clientAddress, register) = try #require(try await fake.next())
+            #expect(register.count >= RegisterRequest.minimumFrameSize)
+            let welcome = Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 0, intervalMicroseconds: 10_000,
+                                                       roster: .original, catalog: .english, current: nil)))
+            try await fake.send(try welcome.encoded(), to: clientAddress)
+            let outcome = try await result
+            #expect(outcome.reason == .serverSilent(seconds: 0))
+            #expect(outcome.report.text.contains("Server silent"))
+            var sawUnregister = false
+            while let (_, bytes) = try await fake.next(timeout: .milliseconds(200)) {
+                if case .unregister = try Frame.decode(bytes).body { sawUnregister = true }
+            }
+            #expect(sawUnregister)
+            await fake.close()
+        }
+    }
+
+    @Test("through a seeded lossy, reordering, duplicating relay, the client's statistics equal the relay's ground truth, across the sequence wrap",
+          arguments: [UInt64(1), 2, 3])
+    func exactStatisticsUnderFaults(seed: UInt64) async throws {
+        try await bounded(30) {
+            let server = try await makeServer {
+                $0.waitForClients = 1
+                $0.interval = .milliseconds(4)
+                $0.firstSequence = UInt32.max - 20
+                $0.seed = seed
+            }
+            let relay = try await ImpairmentRelay(server: server.localAddress, settings: .init(seed: seed))
+            var configuration = ClientConfiguration()
+            configuration.server = "127.0.0.1"
+            configuration.port = relay.port
+            configuration.initialBackoff = .milliseconds(100)
+            let client = try await StreamClient.connect(configuration: configuration, logger: quietLogger)
+            async let summary = server.run()
+            let result = try await client.run()
+            _ = try await summary
+            let truth = relay.truth
+            #expect(truth.sent.count == MatchSimulator.play(seed: seed).events.count)
+            #expect(truth.sent.contains(UInt32.max) && truth.sent.contains(0))   // the stream crossed the wrap
+            #expect(truth.dropped > 0 && truth.duplicates > 0 && truth.outOfOrder > 0, "the relay must have done something")
+            #expect(result.statistics.received == truth.received)
+            #expect(result.statistics.lost == truth.lost)
+            #expect(result.statistics.outOfOrder == truth.outOfOrder)
+            #expect(result.statistics.duplicates == truth.duplicates)
+            #expect(result.statistics.expected == truth.sent.count)
+            #expect(result.statistics.first == truth.sent.first && result.statistics.last == truth.sent.last)
+            await relay.close()
+        }
+    }
+
+    @Test("while the port is flooded with garbage, bad frames, oversized datagrams and register storms, good clients get every event")
+    func flood() async throws {
+        try await bounded(60) {
+            let server = try await makeServer { $0.waitForClients = 3; $0.interval = .milliseconds(10); $0.registerRate = 50 }
+            let clients = [try await makeClient(server), try await makeClient(server) { $0.format = .json }, try await makeClient(server)]
+            async let summary = server.run()
+            async let a = clients[0].run()
+            async let b = clients[1].run()
+            async let c = clients[2].run()
+            let flooders = [try await RawPeer(), try await RawPeer(), try await RawPeer()]
+            let good = try Frame.compactEvent(MatchSimulator.play(seed: 1).events[3], sequence: 3).encoded()
+            var random = SeededGenerator(seed: 99)
+            var sent = 0
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(20))
+            while server.clientCount < 3 && clock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            // Bounded: at most 30,000 datagrams, while the match runs.
+            while sent < 30_000 && server.clientCount > 0 && clock.now < deadline {
+                let peer = flooders[sent % flooders.count]
+                let bytes: [UInt8]
+                switch random.next(below: 6) {
+                case 0: bytes = (0..<random.next(below: 200)).map { _ in UInt8(random.next(below: 256)) }
+                case 1: bytes = Array(good.prefix(random.next(below: good.count)))
+                case 2:
+                    var mangled = good
+                    mangled[random.next(below: FrameHeader.size)] ^= UInt8(1 + random.next(below: 255))
+                    bytes = mangled
+                case 3: bytes = [UInt8](repeating: 0xFF, count: 1500 + random.next(below: 3000))
+                case 4: bytes = try Frame(body: .register(RegisterRequest.padded(formats: [.compact]))).encoded()
+                default: bytes = Array("register\\n".utf8)
+                }
+                try await peer.send(bytes, to: server.localAddress)
+                sent += 1
+                if sent % 50 == 0 { try await Task.sleep(for: .milliseconds(1)) }
+            }
+            let results = try await [a, b, c]
+            let totals = try await summary
+            let events = MatchSimulator.play(seed: 7).events.count
+            for result in results {
+                #expect(result.reason == .endOfTransmission(.fullTime))
+                #expect(result.statistics.received == events && result.statistics.lost == 0)
+            }
+            #expect(sent > 1000)
+            let rejected = totals.rejects.values.reduce(0, +)
+            #expect(rejected > 500)
+            #expect(totals.rejects.keys.contains { $0.hasPrefix("oversized") })
+            #expect(totals.rejects.keys.contains { $0.contains("badMagic") || $0.contains("unknownText") })
+            for peer in flooders { await peer.close() }
+        }
+    }
+}
