@@ -43,6 +43,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Match", "Toolkit"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "Wire", "Match"]),

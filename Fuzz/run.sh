@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs each libFuzzer target for RUNS executions (default 1,000,000), seeded with the fixtures,
+# plus the crash regressions kept in Fuzz/regressions/. New crashing inputs land in
+# Fuzz/.build-fuzz/artifacts/; copy them to Fuzz/regressions/ once fixed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-1000000}
+[ -x Fuzz/.build-fuzz/fuzz-frames ] || bash Fuzz/build.sh
+mkdir -p Fuzz/.build-fuzz/artifacts
+for target in frames legacy captures; do
+    corpus=Fuzz/.build-fuzz/corpus-$target
+    mkdir -p "$corpus"
+    case $target in
+        frames) cp Fixtures/frames/*.bin "$corpus"/ ;;
+        legacy) cp Fixtures/frames/legacy-*.bin Fixtures/original/*.bin "$corpus"/ ;;
+        captures) cp Fixtures/captures/client-capture*.pcap Fixtures/captures/corrupt-*.pcap Fixtures/captures/session-sll2-nanos.pcap "$corpus"/ ;;
+    esac
+    cp Fuzz/regressions/* "$corpus"/ 2>/dev/null || true
+    echo "== fuzz-$target: $runs runs"
+    Fuzz/.build-fuzz/fuzz-$target -runs="$runs" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix=Fuzz/.build-fuzz/artifacts/$target- -print_final_stats=1 "$corpus" 2>&1 \
+        | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)" || true
+done
