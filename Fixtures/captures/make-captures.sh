@@ -40,11 +40,11 @@ capture() {   # capture FILE TOOL-ARGS...: start a capture, wait until it is rea
   ip netns exec "$ns" "$@" -w "$file" >/dev/null 2>"$file.log" & echo $! > capture.pid
   sleep 2
 }
-stop_capture() { sleep 0.5; kill -TERM "$(cat capture.pid)"; wait "$(cat capture.pid)" 2>/dev/null || true; }
+stop_capture() { sleep 1.5; kill -TERM "$(cat capture.pid)"; wait "$(cat capture.pid)" 2>/dev/null || true; }
 
 # 1. tcpdump, classic pcap, Ethernet link type (lo), microseconds, IPv4:
 #    a compact client for the whole match, a json client interrupted (SIGINT) after a few events.
-capture session-ipv4.pcap tcpdump -i lo -U -s 0 "$filter"
+capture session-ipv4.pcap tcpdump --immediate-mode -i lo -U -s 0 "$filter"
 run "$bin" server --host 127.0.0.1 --interval 0.05 --wait-for-clients 2 --log-file server.log &
 server=$!
 sleep 0.3
@@ -65,7 +65,7 @@ wait $server $c1
 stop_capture
 
 # 3. tcpdump, nanosecond timestamps, "any" as Linux cooked v2, compact clients only.
-capture session-sll2-nanos.pcap tcpdump -i any -y LINUX_SLL2 --time-stamp-precision=nano -U -s 0 "$filter"
+capture session-sll2-nanos.pcap tcpdump --immediate-mode -i any -y LINUX_SLL2 --time-stamp-precision=nano -U -s 0 "$filter"
 run "$bin" server --host 127.0.0.1 --interval 0.02 --wait-for-clients 2 --seed 5 --log-file server3.log &
 server=$!
 sleep 0.3

@@ -59,7 +59,7 @@ struct CaptureReaderTests {
         #expect(little.frames == big.frames)
         let stamps = little.frames.map(\.timestamp)
         #expect(stamps.contains { ($0 * 1e6).rounded() != $0 * 1e6 })   // sub-microsecond digits survive
-        #expect(PacketDecoder.decode(little.frames).datagrams.count == 70)
+        #expect(PacketDecoder.decode(little.frames).datagrams.count == 112)
     }
 
     @Test("raw IP, BSD loopback and VLAN-tagged Ethernet decode to the same datagrams as their originals")
@@ -128,9 +128,9 @@ struct CaptureReaderTests {
 @Suite("validate")
 struct ValidationTests {
     @Test("real sessions: every datagram valid, flows with nothing lost", arguments: [
-        ("session-ipv4.pcap", 64, [11, 45]), ("session-ipv4-vlan.pcap", 64, [11, 45]),
-        ("session-ipv6.pcapng", 114, [45, 5, 45, 5]), ("session-sll2-nanos.pcap", 70, [33, 33]),
-        ("session-sll2-nanos-bigendian.pcap", 70, [33, 33]), ("client-capture.pcap", 52, [50]), ("client-capture-null.pcap", 52, [50]),
+        ("session-ipv4.pcap", 68, [45, 11]), ("session-ipv4-vlan.pcap", 68, [45, 11]),
+        ("session-ipv6.pcapng", 118, [45, 5, 45, 5]), ("session-sll2-nanos.pcap", 112, [49, 49]),
+        ("session-sll2-nanos-bigendian.pcap", 112, [49, 49]), ("client-capture.pcap", 53, [50]), ("client-capture-null.pcap", 53, [50]),
     ])
     func validSessions(name: String, datagrams: Int, events: [Int]) throws {
         let report = try Captures.validate(name)
@@ -161,7 +161,7 @@ struct ValidationTests {
     @Test("corrupted captures give the expected verdicts and exit codes")
     func corrupted() throws {
         let truncated = try Captures.validate("corrupt-truncated.pcap")
-        #expect(truncated.readError?.contains("truncated at byte 3023") == true)
+        #expect(truncated.readError?.contains("truncated at byte 3053") == true)
         #expect(truncated.verdicts.count == 29 && truncated.invalidCount == 0)
         #expect(CaptureValidation.exitCode([truncated]) == 2)
 
