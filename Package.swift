@@ -38,11 +38,13 @@ let package = Package(
         .executableTarget(
             name: "soccer-stream",
             dependencies: [
-                "Wire", "Match", "Toolkit", "Streaming",
+                "Wire", "Match", "Toolkit", "Streaming", "Bench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "CBenchSupport"),
+        .target(name: "Bench", dependencies: ["Wire", "Match", "CBenchSupport"]),
         .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Match", "Toolkit"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Wire"]),

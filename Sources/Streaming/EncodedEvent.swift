@@ -16,14 +16,22 @@ public struct EncodedEvent: Sendable {
     /// The bare JSON datagram of the original protocol.
     public var legacy: ByteBuffer
 
-    /// Encodes `event` in every delivery.
-    public init(event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog) throws(WireError) {
+    /// Encodes `event` once for each delivery in `deliveries` (the compact frame always: a
+    /// late joiner's welcome is built from it). The JSON encodings cost a hundred times the
+    /// compact one, so they are made only when some client receives them.
+    public init(event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog,
+                deliveries: Set<Delivery> = Set(Delivery.allCases)) throws(WireError) {
         self.sequence = sequence
         self.event = event
-        let jsonFrame = try Frame.jsonEvent(event, sequence: sequence, roster: roster, catalog: catalog).encoded()
         compact = ByteBuffer(bytes: try Frame.compactEvent(event, sequence: sequence).encoded())
-        json = ByteBuffer(bytes: jsonFrame)
-        legacy = ByteBuffer(bytes: jsonFrame.dropFirst(FrameHeader.size))
+        if deliveries.contains(.json) || deliveries.contains(.legacy) {
+            let jsonFrame = try Frame.jsonEvent(event, sequence: sequence, roster: roster, catalog: catalog).encoded()
+            json = ByteBuffer(bytes: jsonFrame)
+            legacy = ByteBuffer(bytes: jsonFrame.dropFirst(FrameHeader.size))
+        } else {
+            json = ByteBuffer()
+            legacy = ByteBuffer()
+        }
     }
 
     /// The datagram for `delivery`.

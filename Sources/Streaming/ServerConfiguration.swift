@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var waitForClients: Int = 0
     /// Start a new match (seed + 1) after each one instead of exiting.
     public var loop: Bool = false
+    /// Matches streamed back to back as one stream (seeds seed, seed + 1, ...): clients stay
+    /// subscribed and sequence numbers run on; the end frame follows the last.
+    public var matches: Int = 1
     /// The most clients served at once; more are refused as "server full".
     public var maxClients: Int = 10_000
     /// The sequence number of the first event.

@@ -66,6 +66,27 @@ public struct ServerState: Sendable {
     /// The number of subscribed clients.
     public var clientCount: Int { subscribers.count }
 
+    /// Subscribed clients per delivery, kept as they come and go.
+    public private(set) var deliveryCounts: [Delivery: Int] = [:]
+
+    /// The deliveries some client currently receives.
+    public var deliveriesInUse: Set<Delivery> { Set(deliveryCounts.filter { $0.value > 0 }.keys) }
+
+    /// Adds or replaces a subscription, keeping ``deliveryCounts``.
+    private mutating func subscribe(_ subscriber: Subscriber) {
+        if let old = subscribers.updateValue(subscriber, forKey: subscriber.address) {
+            deliveryCounts[old.delivery, default: 1] -= 1
+        }
+        deliveryCounts[subscriber.delivery, default: 0] += 1
+    }
+
+    /// Removes a subscription, keeping ``deliveryCounts``.
+    private mutating func unsubscribe(_ address: SocketAddress) -> Subscriber? {
+        guard let removed = subscribers.removeValue(forKey: address) else { return nil }
+        deliveryCounts[removed.delivery, default: 1] -= 1
+        return removed
+    }
+
     /// Starts a new match: clears the latest event and sets the match id.
     public mutating func beginMatch(id: UInt32) {
         matchID = id
@@ -125,7 +146,7 @@ public struct ServerState: Sendable {
         case .register(let request):
             return register(address, request, size: bytes.count)
         case .unregister:
-            guard let removed = subscribers.removeValue(forKey: address) else { return reject(address, "unregister from an unknown address") }
+            guard let removed = unsubscribe(address) else { return reject(address, "unregister from an unknown address") }
             return ([], [.unregistered(address, removed.delivery, count: subscribers.count)])
         case .heartbeat:
             guard subscribers[address] != nil, subscribers[address]?.delivery != .legacy else {
@@ -168,7 +189,7 @@ public struct ServerState: Sendable {
             return refuse(address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second", budget: .max)
         }
         let subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now)
-        subscribers[address] = subscriber
+        subscribe(subscriber)
         return ([Reply(address: address, payload: welcome(for: subscriber.delivery))],
                 [.registered(subscriber, count: subscribers.count, repeated: false)])
     }
@@ -208,10 +229,10 @@ public struct ServerState: Sendable {
                 return ([], [.legacyRefused(address, reason: "server full (\(configuration.maxClients) clients)")])
             }
             let subscriber = Subscriber(address: address, delivery: .legacy, lastHeard: now)
-            subscribers[address] = subscriber
+            subscribe(subscriber)
             return ([], [.registered(subscriber, count: subscribers.count, repeated: false)])
         case .unregister:
-            guard let removed = subscribers.removeValue(forKey: address) else { return reject(address, "unregister from an unknown address") }
+            guard let removed = unsubscribe(address) else { return reject(address, "unregister from an unknown address") }
             return ([], [.unregistered(address, removed.delivery, count: subscribers.count)])
         case .endOfTransmission, .datagram:
             return reject(address, "server-to-client original datagram sent to the server")
@@ -225,7 +246,7 @@ public struct ServerState: Sendable {
             + Double(configuration.clientTimeout.components.attoseconds) / 1e18
         var notices: [Notice] = []
         for subscriber in subscribers.values where subscriber.delivery != .legacy && now - subscriber.lastHeard > timeout {
-            subscribers[subscriber.address] = nil
+            _ = unsubscribe(subscriber.address)
             notices.append(.timedOut(subscriber, silentFor: now - subscriber.lastHeard))
         }
         return notices
@@ -250,6 +271,7 @@ public struct ServerState: Sendable {
         let legacyBytes = ByteBuffer(string: LegacyPacket.endOfTransmissionText)
         let result = subscribers.values.map { ($0, $0.delivery == .legacy ? legacyBytes : endBytes) }
         subscribers.removeAll()
+        deliveryCounts.removeAll()
         return result
     }
 }

@@ -224,39 +224,47 @@ public final class StreamServer: Sendable {
                 break
             }
             let catalog = configuration.language.catalog
-            var simulator = MatchSimulator(seed: seed, catalog: catalog)
-            state.withLock { $0.beginMatch(id: simulator.matchID) }
-            summary.matches += 1
-            logger.info("Kick-off: match \(simulator.matchID) (seed \(seed)), \(clientCount) client(s).")
             let start = clock.now
             var index = 0
             var endReason = EndReason.fullTime
-            while let event = simulator.next() {
-                guard try await sleep(until: start.advanced(by: configuration.interval * (index + 1))) else {
-                    endReason = .serverShutdown
-                    break
-                }
-                let sequence = state.withLock { $0.nextSequence }
-                let encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog)
-                let recipients = state.withLock { $0.publish(encoded) }
-                if !recipients.isEmpty {
-                    try await outbound.write(contentsOf: recipients.map {
-                        AddressedEnvelope(remoteAddress: $0.address, data: encoded.payload(for: $0.delivery))
-                    })
-                }
-                sent.add(recipients.count, ordering: .relaxed)
-                summary.events += 1
-                if logger.logLevel <= .debug {
-                    for recipient in recipients {
-                        logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
+            var lastMatch: UInt32 = 0
+            for _ in 0..<max(1, configuration.matches) where endReason == .fullTime {
+                var simulator = MatchSimulator(seed: seed, catalog: catalog)
+                lastMatch = simulator.matchID
+                state.withLock { $0.beginMatch(id: simulator.matchID) }
+                summary.matches += 1
+                logger.info("Kick-off: match \(simulator.matchID) (seed \(seed)), \(clientCount) client(s).")
+                while let event = simulator.next() {
+                    guard try await sleep(until: start.advanced(by: configuration.interval * (index + 1))) else {
+                        endReason = .serverShutdown
+                        break
                     }
+                    let (sequence, deliveries) = state.withLock { ($0.nextSequence, $0.deliveriesInUse) }
+                    var encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog, deliveries: deliveries)
+                    let recipients = state.withLock { $0.publish(encoded) }
+                    if !deliveries.isSuperset(of: recipients.lazy.map(\.delivery)) {
+                        // A JSON client registered between the encoding and the fan-out (rare): encode it all.
+                        encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog)
+                    }
+                    if !recipients.isEmpty {
+                        try await outbound.write(contentsOf: recipients.map {
+                            AddressedEnvelope(remoteAddress: $0.address, data: encoded.payload(for: $0.delivery))
+                        })
+                    }
+                    sent.add(recipients.count, ordering: .relaxed)
+                    summary.events += 1
+                    if logger.logLevel <= .debug {
+                        for recipient in recipients {
+                            logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
+                        }
+                    }
+                    index += 1
                 }
-                index += 1
+                if endReason == .fullTime, let reason = simulator.endReason, reason != .fullTime { endReason = reason }
+                seed &+= 1
             }
-            if endReason == .fullTime, let reason = simulator.endReason { endReason = reason }
             try await finish(endReason, outbound: outbound)
-            logger.info("Match \(simulator.matchID) over (\(endReason.name)): \(index) events streamed.")
-            seed &+= 1
+            logger.info("Match \(lastMatch) over (\(endReason.name)): \(index) events streamed.")
         } while configuration.loop && !stopping
         housekeeping()
         summary.datagramsSent = sent.load(ordering: .relaxed)

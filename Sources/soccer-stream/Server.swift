@@ -14,6 +14,7 @@ struct Server: AsyncParsableCommand {
     @Option(help: "The least severe level logged (debug logs every send).") var logLevel: Logger.Level = .info
     @Option(help: "Start the match once this many clients are registered.") var waitForClients = 0
     @Flag(help: "Start a new match after the end instead of exiting.") var loop = false
+    @Option(help: "Matches streamed back to back as one stream (clients stay subscribed).") var matches = 1
     @Option(help: "The most clients served at once.") var maxClients = 10_000
     @Option(help: "Serve original-protocol clients (allow) or not (deny). Allowing them lets a forged register aim the stream at a third party.") var legacy: LegacyPolicy = .allow
     @Option(help: "Seconds without a heartbeat before a client is dropped.") var clientTimeout = 15.0
@@ -34,6 +35,8 @@ struct Server: AsyncParsableCommand {
         configuration.formats = format.formats
         configuration.waitForClients = waitForClients
         configuration.loop = loop
+        guard (1...100_000).contains(matches) else { throw ValidationError("--matches must be 1...100000") }
+        configuration.matches = matches
         configuration.maxClients = maxClients
         configuration.legacyAllowed = legacy == .allow
         configuration.clientTimeout = try duration(seconds: clientTimeout, option: "--client-timeout")

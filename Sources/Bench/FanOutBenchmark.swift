@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Match
+import Wire
+
+/// Fan-out: one `soccer-stream server` process at interval 0 streaming to N load-generator
+/// sockets on 127.0.0.1, then the C `sendmmsg` ceiling (Benchmarks/ceiling.c) sending the same
+/// number of datagrams to the same sockets, measured the same way in the same run.
+public struct FanOutBenchmark {
+    /// One measured sender.
+    public struct Run: Sendable {
+        /// Datagrams the receivers expected.
+        public var expected: Int
+        /// Datagrams they got.
+        public var received: Int
+        /// Seconds from the first to the last.
+        public var seconds: Double
+        /// The sender's CPU seconds.
+        public var cpuSeconds: Double
+        /// The sender's peak resident memory.
+        public var peakResidentMiB: Double
+
+        /// Delivered datagrams per second.
+        public var perSecond: Double { seconds > 0 ? Double(received) / seconds : 0 }
+        /// Lost share, in percent.
+        public var lossPercent: Double { expected > 0 ? 100 * Double(expected - received) / Double(expected) : 0 }
+        /// Sender CPU seconds per million datagrams sent.
+        public var cpuPerMillion: Double { expected > 0 ? cpuSeconds / (Double(expected) / 1e6) : 0 }
+    }
+
+    /// The figures for one client count and format.
+    public struct Result: Sendable {
+        public var clients: Int
+        public var format: BodyFormat
+        public var eventsPerClient: Int
+        public var server: Run
+        public var ceiling: Run?
+        /// Our delivered rate as a share of the ceiling's, in percent.
+        public var ratioPercent: Double? {
+            guard let ceiling, ceiling.perSecond > 0 else { return nil }
+            return 100 * server.perSecond / ceiling.perSecond
+        }
+    }
+
+    /// The soccer-stream executable.
+    public var executable: String
+    /// Where Benchmarks/ceiling.c is (nil: skip the ceiling).
+    public var ceilingSource: String?
+    /// About how many datagrams each run sends in all.
+    public var targetDatagrams = 2_000_000
+
+    /// Creates a benchmark.
+    public init(executable: String, ceilingSource: String?) {
+        self.executable = executable
+        self.ceilingSource = ceilingSource
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = LoadGenerator.loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw BenchError.system("bind") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func isEvent(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.count > 3 && bytes[bytes.startIndex] == 0xFF && bytes[bytes.startIndex + 3] == FrameKind.event.rawValue
+    }
+
+    /// Measures `clients` clients receiving `format`.
+    public func run(clients: Int, format: BodyFormat) throws -> Result {
+        let perMatch = 47
+        let matches = max(1, targetDatagrams / (perMatch * clients))
+        let events = (0..<matches).reduce(0) { $0 + MatchSimulator.play(seed: 1 + UInt64($1)).events.count }
+        let generator = try LoadGenerator(count: clients, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)
+        let port = try Self.freePort()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("soccer-bench-\(getpid())-\(clients)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let server = try ChildProcess(executable, [
+            "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0", "--matches", String(matches),
+            "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
+            "--format", format.name, "--legacy", "deny", "--log-file", work.appendingPathComponent("server.log").path,
+        ])
+        usleep(300_000)
+        try generator.register(serverPort: port, format: format, counting: Self.isEvent)
+        let reception = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
+        let exit = server.wait(timeout: 30)
+        let serverRun = Run(expected: events * clients, received: reception.datagrams, seconds: reception.seconds,
+                            cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB)
+        var ceilingRun: Run?
+        if let ceilingSource {
+            let binary = work.appendingPathComponent("ceiling").path
+            let compile = try ChildProcess("/usr/bin/cc", ["-O2", "-o", binary, ceilingSource])
+            guard compile.wait(timeout: 60).status == 0 else { throw BenchError("cannot compile \(ceilingSource) with cc") }
+            let portsFile = work.appendingPathComponent("ports.txt")
+            try generator.ports.map(String.init).joined(separator: "\n").write(to: portsFile, atomically: true, encoding: .utf8)
+            let event = MatchSimulator.play(seed: 1).events[10]
+            let payload = format == .json
+                ? try Frame.jsonEvent(event, sequence: 10, roster: .original, catalog: .english).encoded()
+                : try Frame.compactEvent(event, sequence: 10).encoded()
+            let payloadFile = work.appendingPathComponent("payload.bin")
+            try Data(payload).write(to: payloadFile)
+            let ceiling = try ChildProcess(binary, [portsFile.path, String(events), payloadFile.path])
+            let got = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
+            let end = ceiling.wait(timeout: 30)
+            ceilingRun = Run(expected: events * clients, received: got.datagrams, seconds: got.seconds,
+                             cpuSeconds: end.cpuSeconds, peakResidentMiB: end.peakResidentMiB)
+        }
+        return Result(clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: ceilingRun)
+    }
+
+    /// A table of results.
+    public static func table(_ results: [Result]) -> String {
+        func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
+        var lines = ["format   clients   datagrams  ours dgram/s  loss %   CPU s/M  peak MiB   ceiling dgram/s  loss %   CPU s/M   ours/ceiling"]
+        for result in results {
+            let s = result.server
+            let cells = [
+                result.format.name.padding(toLength: 7, withPad: " ", startingAt: 0),
+                String(result.clients).leftPadded(8), String(s.expected).leftPadded(11),
+                f(s.perSecond).leftPadded(13), f(s.lossPercent, 3).leftPadded(7), f(s.cpuPerMillion, 2).leftPadded(9),
+                f(s.peakResidentMiB, 1).leftPadded(9),
+                (result.ceiling.map { f($0.perSecond) } ?? "-").leftPadded(17),
+                (result.ceiling.map { f($0.lossPercent, 3) } ?? "-").leftPadded(7),
+                (result.ceiling.map { f($0.cpuPerMillion, 2) } ?? "-").leftPadded(9),
+                (result.ratioPercent.map { f($0, 1) + " %" } ?? "-").leftPadded(14),
+            ]
+            lines.append(cells.joined(separator: " "))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

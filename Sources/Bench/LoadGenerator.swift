@@ -1,0 +1,199 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CBenchSupport
+import Wire
+
+/// An error of the benchmarks: what failed and why.
+public struct BenchError: Error, CustomStringConvertible {
+    /// What failed, and why.
+    public var description: String
+
+    init(_ description: String) { self.description = description }
+
+    static func system(_ what: String) -> BenchError {
+        BenchError("\(what): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// Many UDP sockets on 127.0.0.1 standing in for clients: registers them with a server (the
+/// address-token handshake included), then counts what arrives, with epoll and recvmmsg.
+public final class LoadGenerator {
+    /// The sockets.
+    public private(set) var sockets: [Int32] = []
+    /// Their ports.
+    public private(set) var ports: [Int] = []
+    private let epoll: Int32
+    private var receiveBuffer = [UInt8](repeating: 0, count: 65_536)
+    private var early = 0
+    private var earlyFirst: Double?
+
+    /// Opens `count` sockets (raising the open-file limit as needed).
+    public init(count: Int, receiveBuffer: Int32 = 1 << 20) throws {
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        let wanted = rlim_t(count + 256)
+        if limit.rlim_cur < wanted {
+            limit.rlim_cur = min(wanted, limit.rlim_max)
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 || limit.rlim_cur < wanted {
+                throw BenchError("cannot raise the open-file limit to \(wanted) (hard limit \(limit.rlim_max))")
+            }
+        }
+        epoll = bench_epoll_create()
+        guard epoll >= 0 else { throw BenchError.system("epoll_create1") }
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw BenchError.system("socket") }
+            var size = receiveBuffer
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            var address = Self.loopback(port: 0)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw BenchError.system("bind") }
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            _ = bench_epoll_add(epoll, fd, UInt32(sockets.count))
+            sockets.append(fd)
+            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+        }
+    }
+
+    deinit {
+        for fd in sockets { close(fd) }
+        close(epoll)
+    }
+
+    static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return address
+    }
+
+    func send(_ bytes: [UInt8], from index: Int, to port: Int) {
+        var address = Self.loopback(port: port)
+        _ = bytes.withUnsafeBytes { buffer in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(sockets[index], buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
+    /// Reads every waiting datagram, calling `handle(socket index, bytes)`; waits up to `timeout` ms for the first.
+    @discardableResult
+    func drain(timeout: Int32, handle: (Int, ArraySlice<UInt8>) -> Void) -> Int {
+        var indexes = [UInt32](repeating: 0, count: 256)
+        let ready = bench_epoll_wait(epoll, &indexes, Int32(indexes.count), timeout)
+        guard ready > 0 else { return 0 }
+        var count = 0
+        for slot in indexes.prefix(Int(ready)) {
+            let index = Int(slot)
+            while true {
+                let n = receiveBuffer.withUnsafeMutableBytes { recv(sockets[index], $0.baseAddress, $0.count, 0) }
+                if n <= 0 { break }
+                handle(index, receiveBuffer[0..<n])
+                count += 1
+            }
+        }
+        return count
+    }
+
+    /// Registers every socket with the server on `port`, asking for `format`; the
+    /// challenge/token round trip included. Throws if some are still unregistered after `attempts` rounds.
+    public func register(serverPort: Int, format: BodyFormat, attempts: Int = 20, counting accept: (ArraySlice<UInt8>) -> Bool) throws {
+        var welcomed = [Bool](repeating: false, count: sockets.count)
+        var remaining = sockets.count
+        let plain = try Frame(body: .register(RegisterRequest.padded(formats: [format]))).encoded()
+        for _ in 0..<attempts where remaining > 0 {
+            var index = 0
+            while index < sockets.count {
+                // In windows of 512, so that the server's socket buffer is never overrun.
+                let window = index..<min(index + 512, sockets.count)
+                for i in window where !welcomed[i] { send(plain, from: i, to: serverPort) }
+                var quiet = 0
+                while quiet < 3 && remaining > 0 {
+                    let got = drain(timeout: 20) { i, bytes in
+                        // The stream starts as soon as the last client is welcomed: count what comes early.
+                        if accept(bytes) {
+                            self.early += 1
+                            if self.earlyFirst == nil { self.earlyFirst = Self.now() }
+                            return
+                        }
+                        guard let frame = try? Frame.decode(Array(bytes)) else { return }
+                        switch frame.body {
+                        case .challenge(let challenge):
+                            if let again = try? Frame(body: .register(RegisterRequest.padded(formats: [format], token: challenge.token))).encoded() {
+                                self.send(again, from: i, to: serverPort)
+                            }
+                        case .welcome:
+                            if !welcomed[i] {
+                                welcomed[i] = true
+                                remaining -= 1
+                            }
+                        default:
+                            break
+                        }
+                    }
+                    quiet = got == 0 ? quiet + 1 : 0
+                }
+                index = window.upperBound
+            }
+        }
+        guard remaining == 0 else { throw BenchError("\(remaining) of \(sockets.count) sockets were never welcomed") }
+    }
+
+    /// What the receivers counted.
+    public struct Reception {
+        /// Datagrams received.
+        public var datagrams = 0
+        /// Seconds from the first to the last datagram.
+        public var seconds = 0.0
+        /// CPU seconds the receiving thread used.
+        public var cpuSeconds = 0.0
+    }
+
+    /// Counts datagrams until `expected` arrived, or nothing came for `idle` seconds after the first
+    /// (or `patience` seconds before it). `accept` filters what counts (e.g. event frames only).
+    public func receive(expected: Int, idle: Double = 1.0, patience: Double = 30, accept: (ArraySlice<UInt8>) -> Bool) -> Reception {
+        var reception = Reception()
+        let startCPU = Self.threadCPU()
+        let start = Self.now()
+        var first: Double? = earlyFirst
+        var last = start
+        reception.datagrams = early
+        early = 0
+        earlyFirst = nil
+        while reception.datagrams < expected {
+            let now = Self.now()
+            if let first, now - last > idle, now > first { break }
+            if first == nil, now - start > patience { break }
+            drain(timeout: 50) { _, bytes in
+                guard accept(bytes) else { return }
+                reception.datagrams += 1
+                last = Self.now()
+                if first == nil { first = last }
+            }
+        }
+        reception.seconds = last - (first ?? last)
+        reception.cpuSeconds = Self.threadCPU() - startCPU
+        return reception
+    }
+
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    static func threadCPU() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Bench
+import Foundation
+import Streaming
+import Toolkit
+import Wire
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure datagram sizes, codec throughput and fan-out (on 127.0.0.1 only).",
+        subcommands: [Sizes.self, Codec.self, FanOut.self])
+
+    struct Sizes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Bytes per event datagram over seeded matches, per encoding.")
+        @Option(help: "Matches measured (seeds 1...N).") var matches = 100
+
+        func run() async throws {
+            StandardOutput.write(try SizeReport(seeds: (1...UInt64(max(1, matches))).map { $0 }).textLines().joined(separator: "\n") + "\n")
+        }
+    }
+
+    struct Codec: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Encode + decode of event frames per second on one core, per format.")
+        @Option(help: "CPU seconds per format.") var seconds = 2.0
+
+        func run() async throws {
+            for format in [BodyFormat.compact, .json] {
+                let result = try CodecBenchmark.run(format: format, seconds: seconds)
+                StandardOutput.write("\(format.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(Int(result.perSecond)) encode+decode per second on one core (\(result.frames) frames, \(String(format: "%.2f", result.seconds)) s)\n")
+            }
+        }
+    }
+
+    struct FanOut: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fanout",
+            abstract: "One server at interval 0 to N loopback clients, and the C sendmmsg ceiling to the same clients.")
+        @Option(help: "Client counts, comma-separated.") var clients = "1,100,1000,10000"
+        @Option(help: "compact, json or both.") var format = "compact"
+        @Option(help: "About how many datagrams each run sends.") var datagrams = 2_000_000
+        @Option(help: "The C ceiling's source (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
+
+        func run() async throws {
+            let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !counts.isEmpty, counts.allSatisfy({ (1...20_000).contains($0) }) else {
+                throw ValidationError("--clients takes counts 1...20000, comma-separated")
+            }
+            let formats: [BodyFormat] = format == "both" ? [.compact, .json] : [BodyFormat(name: format) ?? .compact]
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            var benchmark = FanOutBenchmark(executable: executable, ceilingSource: ceiling.isEmpty ? nil : ceiling)
+            benchmark.targetDatagrams = datagrams
+            var results: [FanOutBenchmark.Result] = []
+            for format in formats {
+                for count in counts {
+                    results.append(try benchmark.run(clients: count, format: format))
+                    StandardOutput.write(FanOutBenchmark.table([results[results.count - 1]]).split(separator: "\n").last.map { $0 + "\n" } ?? "")
+                }
+            }
+            StandardOutput.write("\n" + FanOutBenchmark.table(results))
+        }
+    }
+}
