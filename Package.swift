@@ -48,6 +48,10 @@ let package = Package(
         .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Match", "Toolkit"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Wire"]),
+        .testTarget(
+            name: "BenchTests",
+            dependencies: ["Bench", "Streaming", "Wire", "Match", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "Wire", "Match"]),
         .testTarget(
             name: "StreamingTests",

@@ -28,6 +28,15 @@ public struct FanOutBenchmark {
         public var lossPercent: Double { expected > 0 ? 100 * Double(expected - received) / Double(expected) : 0 }
         /// Sender CPU seconds per million datagrams sent.
         public var cpuPerMillion: Double { expected > 0 ? cpuSeconds / (Double(expected) / 1e6) : 0 }
+
+        /// Creates a run's figures.
+        public init(expected: Int, received: Int, seconds: Double, cpuSeconds: Double, peakResidentMiB: Double) {
+            self.expected = expected
+            self.received = received
+            self.seconds = seconds
+            self.cpuSeconds = cpuSeconds
+            self.peakResidentMiB = peakResidentMiB
+        }
     }
 
     /// The figures for one client count and format.
@@ -37,6 +46,15 @@ public struct FanOutBenchmark {
         public var eventsPerClient: Int
         public var server: Run
         public var ceiling: Run?
+        /// Creates a result.
+        public init(clients: Int, format: BodyFormat, eventsPerClient: Int, server: Run, ceiling: Run?) {
+            self.clients = clients
+            self.format = format
+            self.eventsPerClient = eventsPerClient
+            self.server = server
+            self.ceiling = ceiling
+        }
+
         /// Our delivered rate as a share of the ceiling's, in percent.
         public var ratioPercent: Double? {
             guard let ceiling, ceiling.perSecond > 0 else { return nil }

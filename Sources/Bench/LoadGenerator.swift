@@ -18,7 +18,10 @@ public struct BenchError: Error, CustomStringConvertible {
 
 /// Many UDP sockets on 127.0.0.1 standing in for clients: registers them with a server (the
 /// address-token handshake included), then counts what arrives, with epoll and recvmmsg.
-public final class LoadGenerator {
+///
+/// Not thread-safe: one thread at a time uses it (hence `@unchecked Sendable`, so it can be
+/// handed to the thread that runs the measurement).
+public final class LoadGenerator: @unchecked Sendable {
     /// The sockets.
     public private(set) var sockets: [Int32] = []
     /// Their ports.
@@ -149,7 +152,7 @@ public final class LoadGenerator {
     }
 
     /// What the receivers counted.
-    public struct Reception {
+    public struct Reception: Sendable {
         /// Datagrams received.
         public var datagrams = 0
         /// Seconds from the first to the last datagram.

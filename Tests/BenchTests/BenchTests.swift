@@ -1,0 +1,52 @@
+import Bench
+import Foundation
+import Logging
+import Match
+import Streaming
+import Testing
+import Wire
+
+/// The benchmarks must keep running and their outputs stay well formed; no timing is judged here.
+@Suite("Benchmarks run", .serialized)
+struct BenchTests {
+    @Test("the codec benchmark runs both formats and reports a rate")
+    func codec() throws {
+        for format in [BodyFormat.compact, .json] {
+            let result = try CodecBenchmark.run(format: format, seconds: 0.05)
+            #expect(result.frames > 0 && result.seconds > 0 && result.perSecond > 0)
+        }
+    }
+
+    @Test("the load generator registers through the address handshake and counts a whole stream")
+    func loadGenerator() async throws {
+        var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.interval = .zero
+        configuration.waitForClients = 20
+        configuration.registerRate = 0
+        configuration.matches = 2
+        let server = try await StreamServer.bind(configuration: configuration, logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        async let summary = server.run()
+        let generator = try LoadGenerator(count: 20)
+        let port = server.localAddress.port ?? 0
+        let counted: (ArraySlice<UInt8>) -> Bool = { $0.count > 3 && $0[$0.startIndex] == 0xFF && $0[$0.startIndex + 3] == 4 }
+        let reception = try await Task.detached {
+            try generator.register(serverPort: port, format: .compact, counting: counted)
+            let events = (1...2).reduce(0) { $0 + MatchSimulator.play(seed: UInt64($1)).events.count }
+            return (generator.receive(expected: events * 20, idle: 2, patience: 20, accept: counted), events)
+        }.value
+        let totals = try await summary
+        #expect(reception.1 * 20 == totals.events * 20)
+        #expect(reception.0.datagrams == reception.1 * 20)
+    }
+
+    @Test("the fan-out table is well formed")
+    func table() {
+        let run = FanOutBenchmark.Run(expected: 1000, received: 990, seconds: 0.5, cpuSeconds: 0.01, peakResidentMiB: 20)
+        let text = FanOutBenchmark.table([FanOutBenchmark.Result(clients: 10, format: .compact, eventsPerClient: 100, server: run, ceiling: run)])
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[1].contains("1980") && lines[1].contains("1.000") && lines[1].contains("100.0 %"))
+    }
+}
