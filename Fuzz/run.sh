@@ -15,7 +15,7 @@ for target in frames legacy captures; do
         legacy) cp Fixtures/frames/legacy-*.bin Fixtures/original/*.bin "$corpus"/ ;;
         captures) cp Fixtures/captures/client-capture*.pcap Fixtures/captures/corrupt-*.pcap Fixtures/captures/session-sll2-nanos.pcap "$corpus"/ ;;
     esac
-    cp Fuzz/regressions/* "$corpus"/ 2>/dev/null || true
+    find Fuzz/regressions -type f ! -name README.md -exec cp {} "$corpus"/ \; 2>/dev/null || true
     echo "== fuzz-$target: $runs runs"
     Fuzz/.build-fuzz/fuzz-$target -runs="$runs" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix=Fuzz/.build-fuzz/artifacts/$target- -print_final_stats=1 "$corpus" 2>&1 \

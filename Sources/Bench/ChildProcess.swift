@@ -13,15 +13,23 @@ struct ChildProcess {
         var peakResidentMiB: Double
     }
 
-    init(_ path: String, _ arguments: [String]) throws {
+    init(_ path: String, _ arguments: [String], environment extra: [String: String] = [:]) throws {
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var inherited: [String] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            inherited.append(String(cString: entry))
+            cursor += 1
+        }
+        let envp = (inherited + extra.map { "\($0.key)=\($0.value)" }).map { strdup($0) } + [nil]
+        defer { envp.forEach { free($0) } }
         var child: pid_t = 0
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        let result = posix_spawn(&child, path, &actions, nil, argv, environ)
+        let result = posix_spawn(&child, path, &actions, nil, argv, envp)
         guard result == 0 else { throw BenchError("cannot start \(path): \(String(cString: strerror(result)))") }
         pid = child
     }

@@ -91,27 +91,78 @@ public struct FanOutBenchmark {
         bytes.count > 3 && bytes[bytes.startIndex] == 0xFF && bytes[bytes.startIndex + 3] == FrameKind.event.rawValue
     }
 
-    /// Measures `clients` clients receiving `format`.
-    public func run(clients: Int, format: BodyFormat) throws -> Result {
-        let perMatch = 47
-        let matches = max(1, targetDatagrams / (perMatch * clients))
+    /// Streams `matches` matches from a server process to `generator`'s sockets; with
+    /// `allocationCounter` (a compiled Benchmarks/alloc-count.c), also counts the server's allocations.
+    func measureServer(_ generator: LoadGenerator, format: BodyFormat, matches: Int, work: URL,
+                       allocationCounter: String? = nil) throws -> (run: Run, events: Int, allocations: Int?) {
+        let clients = generator.sockets.count
         let events = (0..<matches).reduce(0) { $0 + MatchSimulator.play(seed: 1 + UInt64($1)).events.count }
-        let generator = try LoadGenerator(count: clients, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)
         let port = try Self.freePort()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("soccer-bench-\(getpid())-\(clients)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
+        let countFile = work.appendingPathComponent("allocations-\(clients).txt")
+        let environment = allocationCounter.map { ["LD_PRELOAD": $0, "ALLOC_COUNT_FILE": countFile.path] } ?? [:]
         let server = try ChildProcess(executable, [
             "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0", "--matches", String(matches),
             "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
             "--format", format.name, "--legacy", "deny", "--log-file", work.appendingPathComponent("server.log").path,
-        ])
+        ], environment: environment)
         usleep(300_000)
         try generator.register(serverPort: port, format: format, counting: Self.isEvent)
         let reception = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
         let exit = server.wait(timeout: 30)
-        let serverRun = Run(expected: events * clients, received: reception.datagrams, seconds: reception.seconds,
-                            cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB)
+        let allocations = allocationCounter == nil ? nil
+            : (try? String(contentsOf: countFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return (Run(expected: events * clients, received: reception.datagrams, seconds: reception.seconds,
+                    cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB), events, allocations)
+    }
+
+    static func workDirectory(_ name: String) throws -> URL {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("soccer-bench-\(getpid())-\(name)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        return work
+    }
+
+    /// Allocations of the whole server process at two client counts streaming the same matches:
+    /// the difference per extra client per event is what fan-out costs in allocations.
+    public struct Allocations: Sendable {
+        public var format: BodyFormat
+        public var events: Int
+        public var smallClients: Int
+        public var largeClients: Int
+        public var small: Int
+        public var large: Int
+        /// Allocations per client per event (the fan-out's own cost).
+        public var perClientPerEvent: Double {
+            Double(large - small) / Double(events * (largeClients - smallClients))
+        }
+        /// Allocations per event at the small client count (encoding, bookkeeping).
+        public var perEvent: Double { Double(small) / Double(events) }
+    }
+
+    /// Measures ``Allocations`` with `counterSource` (Benchmarks/alloc-count.c) preloaded into the server.
+    public func allocations(format: BodyFormat, counterSource: String, smallClients: Int = 10, largeClients: Int = 1000,
+                            matches: Int = 20) throws -> Allocations {
+        let work = try Self.workDirectory("allocations")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let library = work.appendingPathComponent("alloc-count.so").path
+        let compile = try ChildProcess("/usr/bin/cc", ["-O2", "-shared", "-fPIC", "-o", library, counterSource, "-ldl"])
+        guard compile.wait(timeout: 60).status == 0 else { throw BenchError("cannot compile \(counterSource) with cc") }
+        let small = try measureServer(try LoadGenerator(count: smallClients), format: format, matches: matches, work: work, allocationCounter: library)
+        let large = try measureServer(try LoadGenerator(count: largeClients), format: format, matches: matches, work: work, allocationCounter: library)
+        guard let smallCount = small.allocations, let largeCount = large.allocations else {
+            throw BenchError("the allocation counter wrote no total (was the server killed?)")
+        }
+        return Allocations(format: format, events: small.events, smallClients: smallClients, largeClients: largeClients,
+                           small: smallCount, large: largeCount)
+    }
+
+    /// Measures `clients` clients receiving `format`.
+    public func run(clients: Int, format: BodyFormat) throws -> Result {
+        let perMatch = 47
+        let matches = max(1, targetDatagrams / (perMatch * clients))
+        let generator = try LoadGenerator(count: clients, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)
+        let work = try Self.workDirectory(String(clients))
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (serverRun, events, _) = try measureServer(generator, format: format, matches: matches, work: work)
         var ceilingRun: Run?
         if let ceilingSource {
             let binary = work.appendingPathComponent("ceiling").path

@@ -39,6 +39,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "compact, json or both.") var format = "compact"
         @Option(help: "About how many datagrams each run sends.") var datagrams = 2_000_000
         @Option(help: "The C ceiling's source (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
+        @Option(help: "Also count the server's allocations with this LD_PRELOAD counter's source (10 vs 1000 clients).") var allocations: String?
 
         func run() async throws {
             let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -57,6 +58,13 @@ struct BenchCommand: AsyncParsableCommand {
                 }
             }
             StandardOutput.write("\n" + FanOutBenchmark.table(results))
+            if let allocations {
+                for format in formats {
+                    let counted = try benchmark.allocations(format: format, counterSource: allocations)
+                    StandardOutput.write("\(format.name): \(counted.small) allocations streaming \(counted.events) events to \(counted.smallClients) clients, \(counted.large) to \(counted.largeClients): "
+                        + String(format: "%.4f allocations per client per event, %.1f per event\n", counted.perClientPerEvent, counted.perEvent))
+                }
+            }
         }
     }
 }
