@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "CBenchSupport.h"
 #include <sys/epoll.h>
 
@@ -14,4 +15,24 @@ int bench_epoll_wait(int epoll, uint32_t *indexes, int capacity, int timeout_ms)
     int ready = epoll_wait(epoll, events, capacity, timeout_ms);
     for (int i = 0; i < ready; i++) indexes[i] = events[i].data.u32;
     return ready < 0 ? 0 : ready;
+}
+
+#include <sys/socket.h>
+#include <string.h>
+
+int bench_recvmmsg(int fd, unsigned char *buffer, int count, int size, int *lengths) {
+    struct mmsghdr messages[64];
+    struct iovec vectors[64];
+    if (count > 64) count = 64;
+    memset(messages, 0, sizeof(struct mmsghdr) * count);
+    for (int i = 0; i < count; i++) {
+        vectors[i].iov_base = buffer + (size_t)i * size;
+        vectors[i].iov_len = size;
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int n = recvmmsg(fd, messages, count, MSG_DONTWAIT, NULL);
+    if (n <= 0) return 0;
+    for (int i = 0; i < n; i++) lengths[i] = (int)messages[i].msg_len;
+    return n;
 }

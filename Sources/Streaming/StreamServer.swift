@@ -70,6 +70,9 @@ public final class StreamServer: Sendable {
             channel = try await DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
+                // Room in the kernel for a whole fan-out burst and for registration storms.
+                .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
+                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)

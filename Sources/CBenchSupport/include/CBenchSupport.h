@@ -9,4 +9,9 @@ int bench_epoll_add(int epoll, int fd, uint32_t index);
 /* Waits up to timeout_ms; fills indexes with the index of each readable socket; returns how many. */
 int bench_epoll_wait(int epoll, uint32_t *indexes, int capacity, int timeout_ms);
 
+
+
+/* Receives up to `count` datagrams of at most `size` bytes each into `buffer` (count x size
+ * bytes) with one recvmmsg call; their lengths go to `lengths`. Returns how many (0 if none). */
+int bench_recvmmsg(int fd, unsigned char *buffer, int count, int size, int *lengths);
 #endif
