@@ -237,31 +237,25 @@ public final class StreamServer: Sendable {
                 state.withLock { $0.beginMatch(id: simulator.matchID) }
                 summary.matches += 1
                 logger.info("Kick-off: match \(simulator.matchID) (seed \(seed)), \(clientCount) client(s).")
-                while let event = simulator.next() {
+                var exhausted = false
+                while !exhausted, let event = simulator.next() {
                     guard try await sleep(until: start.advanced(by: configuration.interval * (index + 1))) else {
                         endReason = .serverShutdown
                         break
                     }
-                    let (sequence, deliveries) = state.withLock { ($0.nextSequence, $0.deliveriesInUse) }
-                    var encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog, deliveries: deliveries)
-                    let recipients = state.withLock { $0.publish(encoded) }
-                    if !deliveries.isSuperset(of: recipients.lazy.map(\.delivery)) {
-                        // A JSON client registered between the encoding and the fan-out (rare): encode it all.
-                        encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog)
-                    }
-                    if !recipients.isEmpty {
-                        try await outbound.write(contentsOf: recipients.map {
-                            AddressedEnvelope(remoteAddress: $0.address, data: encoded.payload(for: $0.delivery))
-                        })
-                    }
-                    sent.add(recipients.count, ordering: .relaxed)
-                    summary.events += 1
-                    if logger.logLevel <= .debug {
-                        for recipient in recipients {
-                            logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
-                        }
-                    }
+                    // Every event already due goes out in one trip to the event loop (at interval 0, up to 64).
+                    var batch = [try publish(event, catalog: catalog)]
                     index += 1
+                    while batch.count < Self.maximumBatch && clock.now >= start.advanced(by: configuration.interval * (index + 1)) {
+                        guard let next = simulator.next() else {
+                            exhausted = true
+                            break
+                        }
+                        batch.append(try publish(next, catalog: catalog))
+                        index += 1
+                    }
+                    try await fanOut(batch)
+                    summary.events += batch.count
                 }
                 if endReason == .fullTime, let reason = simulator.endReason, reason != .fullTime { endReason = reason }
                 seed &+= 1
@@ -277,6 +271,46 @@ public final class StreamServer: Sendable {
             logger.info("Rejected datagrams: \(count) × \(reason)")
         }
         return summary
+    }
+
+    /// The most due events written in one trip to the event loop.
+    static let maximumBatch = 64
+
+    /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
+    private func publish(_ event: MatchEvent, catalog: PhraseCatalog) throws -> (EncodedEvent, [Subscriber]) {
+        let (sequence, deliveries) = state.withLock { ($0.nextSequence, $0.deliveriesInUse) }
+        var encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog, deliveries: deliveries)
+        let recipients = state.withLock { $0.publish(encoded) }
+        if !deliveries.isSuperset(of: recipients.lazy.map(\.delivery)) {
+            // A JSON client registered between the encoding and the fan-out (rare): encode it all.
+            encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog)
+        }
+        sent.add(recipients.count, ordering: .relaxed)
+        if logger.logLevel <= .debug {
+            for recipient in recipients {
+                logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
+            }
+        }
+        return (encoded, recipients)
+    }
+
+    /// Writes each event of `batch` to every recipient on the event loop, then flushes once (NIO
+    /// sends all pending datagrams with `sendmmsg`), and returns when that is done and the channel
+    /// can take more: the producer never runs ahead of the socket, so memory stays flat at any rate.
+    private func fanOut(_ batch: [(EncodedEvent, [Subscriber])]) async throws {
+        guard batch.contains(where: { !$0.1.isEmpty }) else { return }
+        let channel = self.channel.channel
+        try await channel.eventLoop.submit {
+            for (event, recipients) in batch {
+                for recipient in recipients {
+                    channel.write(AddressedEnvelope(remoteAddress: recipient.address, data: event.payload(for: recipient.delivery)), promise: nil)
+                }
+            }
+            channel.flush()
+        }.get()
+        while !channel.isWritable && channel.isActive {
+            try await Task.sleep(for: .milliseconds(1))
+        }
     }
 
     private func finish(_ reason: EndReason, outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) async throws {
