@@ -121,38 +121,47 @@ public struct FanOutBenchmark {
         return work
     }
 
-    /// Allocations of the whole server process at two client counts streaming the same matches:
-    /// the difference per extra client per event is what fan-out costs in allocations.
+    /// Allocations of the whole server process, counted at two client counts and two match
+    /// counts: differencing the match counts removes start-up and registration, differencing
+    /// the client counts leaves what fan-out costs per client.
     public struct Allocations: Sendable {
         public var format: BodyFormat
-        public var events: Int
+        /// Events in the extra matches of the longer runs.
+        public var extraEvents: Int
         public var smallClients: Int
         public var largeClients: Int
-        public var small: Int
-        public var large: Int
-        /// Allocations per client per event (the fan-out's own cost).
+        /// Allocations during the extra matches, at each client count.
+        public var smallStreaming: Int
+        public var largeStreaming: Int
+        /// Allocations per client per event in steady-state streaming.
         public var perClientPerEvent: Double {
-            Double(large - small) / Double(events * (largeClients - smallClients))
+            Double(largeStreaming - smallStreaming) / Double(extraEvents * (largeClients - smallClients))
         }
-        /// Allocations per event at the small client count (encoding, bookkeeping).
-        public var perEvent: Double { Double(small) / Double(events) }
+        /// Allocations per event in steady-state streaming (encoding, bookkeeping), at the small count.
+        public var perEvent: Double { Double(smallStreaming) / Double(extraEvents) }
     }
 
     /// Measures ``Allocations`` with `counterSource` (Benchmarks/alloc-count.c) preloaded into the server.
     public func allocations(format: BodyFormat, counterSource: String, smallClients: Int = 10, largeClients: Int = 1000,
-                            matches: Int = 20) throws -> Allocations {
+                            matches: Int = 10) throws -> Allocations {
         let work = try Self.workDirectory("allocations")
         defer { try? FileManager.default.removeItem(at: work) }
         let library = work.appendingPathComponent("alloc-count.so").path
         let compile = try ChildProcess("/usr/bin/cc", ["-O2", "-shared", "-fPIC", "-o", library, counterSource, "-ldl"])
         guard compile.wait(timeout: 60).status == 0 else { throw BenchError("cannot compile \(counterSource) with cc") }
-        let small = try measureServer(try LoadGenerator(count: smallClients), format: format, matches: matches, work: work, allocationCounter: library)
-        let large = try measureServer(try LoadGenerator(count: largeClients), format: format, matches: matches, work: work, allocationCounter: library)
-        guard let smallCount = small.allocations, let largeCount = large.allocations else {
-            throw BenchError("the allocation counter wrote no total (was the server killed?)")
+        func count(_ clients: Int, _ matches: Int) throws -> (allocations: Int, events: Int) {
+            let measured = try measureServer(try LoadGenerator(count: clients), format: format, matches: matches, work: work,
+                                             allocationCounter: library)
+            guard let allocations = measured.allocations else {
+                throw BenchError("the allocation counter wrote no total (was the server killed?)")
+            }
+            return (allocations, measured.events)
         }
-        return Allocations(format: format, events: small.events, smallClients: smallClients, largeClients: largeClients,
-                           small: smallCount, large: largeCount)
+        let small1 = try count(smallClients, matches), small2 = try count(smallClients, 2 * matches)
+        let large1 = try count(largeClients, matches), large2 = try count(largeClients, 2 * matches)
+        return Allocations(format: format, extraEvents: small2.events - small1.events, smallClients: smallClients,
+                           largeClients: largeClients, smallStreaming: small2.allocations - small1.allocations,
+                           largeStreaming: large2.allocations - large1.allocations)
     }
 
     /// Measures `clients` clients receiving `format`.

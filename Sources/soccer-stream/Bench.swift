@@ -61,7 +61,7 @@ struct BenchCommand: AsyncParsableCommand {
             if let allocations {
                 for format in formats {
                     let counted = try benchmark.allocations(format: format, counterSource: allocations)
-                    StandardOutput.write("\(format.name): \(counted.small) allocations streaming \(counted.events) events to \(counted.smallClients) clients, \(counted.large) to \(counted.largeClients): "
+                    StandardOutput.write("\(format.name): steady-state streaming of \(counted.extraEvents) events: \(counted.smallStreaming) allocations to \(counted.smallClients) clients, \(counted.largeStreaming) to \(counted.largeClients): "
                         + String(format: "%.4f allocations per client per event, %.1f per event\n", counted.perClientPerEvent, counted.perEvent))
                 }
             }
