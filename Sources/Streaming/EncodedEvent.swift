@@ -34,6 +34,11 @@ public struct EncodedEvent: Sendable {
         }
     }
 
+    /// The bytes this event costs to send to `recipients`.
+    public func bytes(for recipients: [Subscriber]) -> Int {
+        recipients.reduce(0) { $0 + payload(for: $1.delivery).readableBytes }
+    }
+
     /// The datagram for `delivery`.
     public func payload(for delivery: Delivery) -> ByteBuffer {
         switch delivery {

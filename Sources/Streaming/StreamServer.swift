@@ -243,15 +243,22 @@ public final class StreamServer: Sendable {
                         endReason = .serverShutdown
                         break
                     }
-                    // Every event already due goes out in one trip to the event loop (at interval 0, up to 64).
+                    // Events already due go out in one trip to the event loop (at interval 0, up to 64 events,
+                    // 4,096 datagrams and 256 KiB: enough to amortize the trip, little enough in flight).
                     var batch = [try publish(event, catalog: catalog)]
+                    var datagrams = batch[0].1.count
+                    var bytes = batch[0].0.bytes(for: batch[0].1)
                     index += 1
-                    while batch.count < Self.maximumBatch && clock.now >= start.advanced(by: configuration.interval * (index + 1)) {
+                    while batch.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams && bytes < Self.maximumBatchBytes
+                        && clock.now >= start.advanced(by: configuration.interval * (index + 1))
+                    {
                         guard let next = simulator.next() else {
                             exhausted = true
                             break
                         }
                         batch.append(try publish(next, catalog: catalog))
+                        datagrams += batch[batch.count - 1].1.count
+                        bytes += batch[batch.count - 1].0.bytes(for: batch[batch.count - 1].1)
                         index += 1
                     }
                     try await fanOut(batch)
@@ -275,6 +282,10 @@ public final class StreamServer: Sendable {
 
     /// The most due events written in one trip to the event loop.
     static let maximumBatch = 64
+    /// A batch grows no further once it holds this many datagrams...
+    static let maximumBatchDatagrams = 4096
+    /// ...or this many bytes.
+    static let maximumBatchBytes = 256 << 10
 
     /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
     private func publish(_ event: MatchEvent, catalog: PhraseCatalog) throws -> (EncodedEvent, [Subscriber]) {
