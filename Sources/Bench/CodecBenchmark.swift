@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Match
 import Wire
 
@@ -17,14 +18,15 @@ public enum CodecBenchmark {
         public var perSecond: Double { seconds > 0 ? Double(frames) / seconds : 0 }
     }
 
-    /// Encodes then decodes every event of 20 matches, round after round, for at least `seconds` of CPU.
-    public static func run(format: BodyFormat, seconds: Double = 2) throws -> Result {
+    /// Encodes then decodes every event of 20 matches, round after round, for at least `seconds`
+    /// of CPU, or exactly `frames` frames when given.
+    public static func run(format: BodyFormat, seconds: Double = 2, frames limit: Int? = nil) throws -> Result {
         let events = (1...20).flatMap { MatchSimulator.play(seed: UInt64($0)).events }
         var frames = 0
         let start = LoadGenerator.threadCPU()
         var checksum = 0
         repeat {
-            for (index, event) in events.enumerated() {
+            for (index, event) in events.enumerated() where limit.map({ frames + index < $0 }) ?? true {
                 let frame = format == .json
                     ? try Frame.jsonEvent(event, sequence: UInt32(index), roster: .original, catalog: .english)
                     : Frame.compactEvent(event, sequence: UInt32(index))
@@ -32,9 +34,33 @@ public enum CodecBenchmark {
                 let decoded = try Frame.decode(bytes)
                 checksum &+= Int(decoded.sequence)
             }
-            frames += events.count
-        } while LoadGenerator.threadCPU() - start < seconds
+            frames += min(events.count, limit.map { $0 - frames } ?? events.count)
+        } while limit.map { frames < $0 } ?? (LoadGenerator.threadCPU() - start < seconds)
         precondition(checksum != -1)
         return Result(format: format, frames: frames, seconds: LoadGenerator.threadCPU() - start)
+    }
+}
+
+extension CodecBenchmark {
+    /// Allocations per encode + decode pair: `executable bench codec --frames N` runs under the
+    /// LD_PRELOAD counter built from `counterSource`, for N and 2N frames; the difference over N
+    /// leaves out start-up.
+    public static func allocationsPerFrame(format: BodyFormat, executable: String, counterSource: String, frames: Int = 20_000) throws -> Double {
+        let work = try FanOutBenchmark.workDirectory("codec-allocations")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let library = work.appendingPathComponent("alloc-count.so").path
+        let compile = try ChildProcess("/usr/bin/cc", ["-O2", "-shared", "-fPIC", "-o", library, counterSource, "-ldl"])
+        guard compile.wait(timeout: 60).status == 0 else { throw BenchError("cannot compile \(counterSource) with cc") }
+        func count(_ frames: Int) throws -> Int {
+            let file = work.appendingPathComponent("count-\(frames).txt")
+            let child = try ChildProcess(executable, ["bench", "codec", "--format", format.name, "--frames", String(frames)],
+                                         environment: ["LD_PRELOAD": library, "ALLOC_COUNT_FILE": file.path])
+            _ = child.wait(timeout: 120)
+            guard let text = try? String(contentsOf: file, encoding: .utf8), let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw BenchError("the allocation counter wrote no total")
+            }
+            return value
+        }
+        return Double(try count(2 * frames) - count(frames)) / Double(frames)
     }
 }

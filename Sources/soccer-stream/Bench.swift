@@ -22,11 +22,20 @@ struct BenchCommand: AsyncParsableCommand {
     struct Codec: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Encode + decode of event frames per second on one core, per format.")
         @Option(help: "CPU seconds per format.") var seconds = 2.0
+        @Option(help: "compact, json or both.") var format = "both"
+        @Option(help: "Run exactly this many frames instead of for --seconds.") var frames: Int?
+        @Option(help: "Also count allocations per frame with this LD_PRELOAD counter's source.") var allocations: String?
 
         func run() async throws {
-            for format in [BodyFormat.compact, .json] {
-                let result = try CodecBenchmark.run(format: format, seconds: seconds)
+            let formats: [BodyFormat] = format == "both" ? [.compact, .json] : [BodyFormat(name: format) ?? .compact]
+            for format in formats {
+                let result = try CodecBenchmark.run(format: format, seconds: seconds, frames: frames)
                 StandardOutput.write("\(format.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(Int(result.perSecond)) encode+decode per second on one core (\(result.frames) frames, \(String(format: "%.2f", result.seconds)) s)\n")
+                if let allocations {
+                    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+                    let perFrame = try CodecBenchmark.allocationsPerFrame(format: format, executable: executable, counterSource: allocations)
+                    StandardOutput.write("\(format.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(String(format: "%.2f", perFrame)) allocations per encode+decode\n")
+                }
             }
         }
     }
