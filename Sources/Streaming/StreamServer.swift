@@ -119,20 +119,20 @@ public final class StreamServer: Sendable {
         guard !started.exchange(true, ordering: .relaxed) else {
             throw StreamingError(.configuration, "run() may be called only once")
         }
-        return try await channel.executeThenClose { inbound, outbound in
+        return try await channel.executeThenClose { inbound, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await envelope in inbound {
-                        try await self.receive(envelope, outbound: outbound)
+                        try await self.receive(envelope)
                     }
                 }
                 defer { group.cancelAll() }
-                return try await self.stream(outbound: outbound)
+                return try await self.stream()
             }
         }
     }
 
-    private func receive(_ envelope: AddressedEnvelope<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) async throws {
+    private func receive(_ envelope: AddressedEnvelope<ByteBuffer>) async throws {
         let bytes = Array(envelope.data.readableBytesView)
         let address = envelope.remoteAddress
         let now = serverTime()
@@ -140,7 +140,7 @@ public final class StreamServer: Sendable {
         for notice in notices { log(notice, bytes: bytes.count) }
         guard !replies.isEmpty else { return }
         sent.add(replies.count, ordering: .relaxed)
-        try await outbound.write(contentsOf: replies.map { AddressedEnvelope(remoteAddress: $0.address, data: $0.payload) })
+        try await send(replies.map { AddressedEnvelope(remoteAddress: $0.address, data: $0.payload) })
     }
 
     /// Seconds since the server was bound (monotonic).
@@ -210,7 +210,7 @@ public final class StreamServer: Sendable {
         return !stopping
     }
 
-    private func stream(outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) async throws -> ServerSummary {
+    private func stream() async throws -> ServerSummary {
         var summary = ServerSummary()
         var seed = configuration.seed
         let clock = ContinuousClock()
@@ -223,7 +223,7 @@ public final class StreamServer: Sendable {
             }
             if stopping {
                 // Stopped before kick-off: whoever registered still learns the stream is over.
-                try await finish(.serverShutdown, outbound: outbound)
+                try await finish(.serverShutdown)
                 break
             }
             let catalog = configuration.language.catalog
@@ -267,7 +267,7 @@ public final class StreamServer: Sendable {
                 if endReason == .fullTime, let reason = simulator.endReason, reason != .fullTime { endReason = reason }
                 seed &+= 1
             }
-            try await finish(endReason, outbound: outbound)
+            try await finish(endReason)
             logger.info("Match \(lastMatch) over (\(endReason.name)): \(index) events streamed.")
         } while configuration.loop && !stopping
         housekeeping()
@@ -309,13 +309,22 @@ public final class StreamServer: Sendable {
     /// sends all pending datagrams with `sendmmsg`), and returns when that is done and the channel
     /// can take more: the producer never runs ahead of the socket, so memory stays flat at any rate.
     private func fanOut(_ batch: [(EncodedEvent, [Subscriber])]) async throws {
-        guard batch.contains(where: { !$0.1.isEmpty }) else { return }
+        let envelopes = batch.flatMap { event, recipients in
+            recipients.lazy.map { AddressedEnvelope(remoteAddress: $0.address, data: event.payload(for: $0.delivery)) }
+        }
+        try await send(envelopes)
+    }
+
+    /// The one way the server writes: on the event loop, every datagram then one flush (NIO
+    /// sends them with `sendmmsg`), awaited, then waiting while the channel is unwritable. One
+    /// path keeps replies (welcome, challenge) and events in order, and the producer never
+    /// runs ahead of the socket.
+    private func send(_ envelopes: [AddressedEnvelope<ByteBuffer>]) async throws {
+        guard !envelopes.isEmpty else { return }
         let channel = self.channel.channel
         try await channel.eventLoop.submit {
-            for (event, recipients) in batch {
-                for recipient in recipients {
-                    channel.write(AddressedEnvelope(remoteAddress: recipient.address, data: event.payload(for: recipient.delivery)), promise: nil)
-                }
+            for envelope in envelopes {
+                channel.write(envelope, promise: nil)
             }
             channel.flush()
         }.get()
@@ -324,13 +333,13 @@ public final class StreamServer: Sendable {
         }
     }
 
-    private func finish(_ reason: EndReason, outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) async throws {
+    private func finish(_ reason: EndReason) async throws {
         let ends = state.withLock { $0.finish(reason) }
         guard !ends.isEmpty else { return }
         let envelopes = ends.map { AddressedEnvelope(remoteAddress: $0.0.address, data: $0.1) }
         for round in 0..<max(1, configuration.endRepeats) {
             if round > 0 { try await Task.sleep(for: .milliseconds(20)) }
-            try await outbound.write(contentsOf: envelopes)
+            try await send(envelopes)
             sent.add(envelopes.count, ordering: .relaxed)
         }
         for (subscriber, _) in ends {
