@@ -283,4 +283,21 @@ struct StreamingTests {
             try? FileManager.default.removeItem(atPath: path)
         }
     }
+
+    @Test("--loop: after a match ends, a new client gets the next match (seed + 1) on the same server")
+    func loop() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.loop = true; $0.waitForClients = 1; $0.seed = 7 }
+            async let summary = server.run()
+            let first = try await makeClient(server).run()
+            let second = try await makeClient(server).run()
+            server.stop()
+            let totals = try await summary
+            #expect(first.reason == .endOfTransmission(.fullTime) && second.reason == .endOfTransmission(.fullTime))
+            #expect(first.statistics.received == MatchSimulator.play(seed: 7).events.count)
+            #expect(second.statistics.received == MatchSimulator.play(seed: 8).events.count)
+            #expect(first.statistics.lost == 0 && second.statistics.lost == 0)
+            #expect(totals.matches >= 2)
+        }
+    }
 }
