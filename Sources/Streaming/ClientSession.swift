@@ -27,6 +27,14 @@ public enum ClientStopReason: Sendable, Hashable {
         }
     }
 
+    /// Whether the client tells the server it is leaving (it stopped on its own account).
+    public var unregisters: Bool {
+        switch self {
+        case .interrupted, .terminated, .serverSilent: true
+        case .endOfTransmission, .noAnswer, .refused: false
+        }
+    }
+
     /// A short identifier for JSON output.
     public var name: String {
         switch self {

@@ -120,7 +120,7 @@ public final class StreamClient: Sendable {
                 try await group.next()
                 group.cancelAll()
             }
-            if let reason = self.reason, [.interrupted, .terminated].contains(reason) || { if case .serverSilent = reason { true } else { false } }() {
+            if self.reason?.unregisters == true {
                 try await outbound.write(AddressedEnvelope(remoteAddress: self.serverAddress, data: ByteBuffer(bytes: try self.unregisterBytes())))
                 self.logger.info("Sent unregister to server.")
             }
@@ -202,11 +202,7 @@ public final class StreamClient: Sendable {
         return self.reason != nil
     }
 
-    private func registerBytes() throws -> [UInt8] {
-        try registerBytes(token: [])
-    }
-
-    private func registerBytes(token: [UInt8]) throws -> [UInt8] {
+    private func registerBytes(token: [UInt8] = []) throws -> [UInt8] {
         if configuration.legacy { return Array(LegacyPacket.registerText.utf8) }
         return try Frame(body: .register(RegisterRequest.padded(formats: configuration.acceptedFormats, token: token))).encoded()
     }

@@ -26,8 +26,6 @@ struct HardeningTests {
         validator.rotateIfDue(now: 100 + AddressValidator.rotationInterval)
         let fresh = validator.token(for: a, now: 100 + AddressValidator.rotationInterval)
         #expect(validator.isValid(fresh, for: a, now: 100 + AddressValidator.rotationInterval))
-        let old = validator.token(for: a, now: 100)   // made with the new key now; the old key's token:
-        _ = old
         var second = AddressValidator(now: 0)
         let early = second.token(for: a, now: 0)
         second.rotateIfDue(now: AddressValidator.rotationInterval)
@@ -122,11 +120,7 @@ struct HardeningTests {
     func clientGivesUpOnSilentServer() async throws {
         try await bounded(30) {
             let fake = try await RawPeer()
-            var configuration = ClientConfiguration()
-            configuration.server = "127.0.0.1"
-            configuration.port = fake.port
-            configuration.serverTimeout = .milliseconds(300)
-            let client = try await StreamClient.connect(configuration: configuration, logger: quietLogger)
+            let client = try await makeClient(port: fake.port) { $0.serverTimeout = .milliseconds(300) }
             async let result = client.run()
             let (clientAddress, register) = try #require(try await fake.next())
             #expect(register.count >= RegisterRequest.minimumFrameSize)
@@ -156,11 +150,7 @@ struct HardeningTests {
                 $0.seed = seed
             }
             let relay = try await ImpairmentRelay(server: server.localAddress, settings: .init(seed: seed))
-            var configuration = ClientConfiguration()
-            configuration.server = "127.0.0.1"
-            configuration.port = relay.port
-            configuration.initialBackoff = .milliseconds(100)
-            let client = try await StreamClient.connect(configuration: configuration, logger: quietLogger)
+            let client = try await makeClient(port: relay.port)
             async let summary = server.run()
             let result = try await client.run()
             _ = try await summary

@@ -217,12 +217,10 @@ struct StreamingTests {
     func noAnswer() async throws {
         try await bounded(30) {
             let silent = try await RawPeer()   // a port where nobody answers
-            var configuration = ClientConfiguration()
-            configuration.server = "127.0.0.1"
-            configuration.port = silent.port
-            configuration.registerAttempts = 3
-            configuration.initialBackoff = .milliseconds(50)
-            let client = try await StreamClient.connect(configuration: configuration, logger: quietLogger)
+            let client = try await makeClient(port: silent.port) {
+                $0.registerAttempts = 3
+                $0.initialBackoff = .milliseconds(50)
+            }
             let result = try await client.run()
             #expect(result.reason == .noAnswer(attempts: 3))
             var registers = 0
@@ -239,11 +237,7 @@ struct StreamingTests {
     func legacyMode() async throws {
         try await bounded(30) {
             let original = try await RawPeer()
-            var configuration = ClientConfiguration()
-            configuration.server = "127.0.0.1"
-            configuration.port = original.port
-            configuration.legacy = true
-            let client = try await StreamClient.connect(configuration: configuration, logger: quietLogger)
+            let client = try await makeClient(port: original.port) { $0.legacy = true }
             async let result = client.run()
             let (clientAddress, register) = try #require(try await original.next())
             #expect(register == Array("register".utf8))

@@ -40,9 +40,14 @@ func makeServer(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) async 
 
 /// A client of `server`.
 func makeClient(_ server: StreamServer, _ adjust: (inout ClientConfiguration) -> Void = { _ in }) async throws -> StreamClient {
+    try await makeClient(port: server.localAddress.port ?? 0, adjust)
+}
+
+/// A client of whatever listens on 127.0.0.1:`port` (a relay, a fake or an original server).
+func makeClient(port: Int, _ adjust: (inout ClientConfiguration) -> Void = { _ in }) async throws -> StreamClient {
     var configuration = ClientConfiguration()
     configuration.server = "127.0.0.1"
-    configuration.port = server.localAddress.port ?? 0
+    configuration.port = port
     configuration.initialBackoff = .milliseconds(100)
     adjust(&configuration)
     return try await StreamClient.connect(configuration: configuration, logger: quietLogger)
