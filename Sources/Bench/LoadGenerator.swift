@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CBenchSupport
+import Foundation
 import Wire
 
 /// An error of the benchmarks: what failed and why.
@@ -114,12 +115,16 @@ public final class LoadGenerator: @unchecked Sendable {
     }
 
     /// Registers every socket with the server on `port`, asking for `format`; the
-    /// challenge/token round trip included. Throws if some are still unregistered after `attempts` rounds.
-    public func register(serverPort: Int, format: BodyFormat, attempts: Int = 20, counting accept: (ArraySlice<UInt8>) -> Bool) throws {
+    /// challenge/token round trip included, resending to the unwelcomed ones round after round.
+    /// Throws if some are still unwelcomed after `seconds` (a slow or busy server gets that long).
+    public func register(serverPort: Int, format: BodyFormat, seconds: Double = 20, counting accept: (ArraySlice<UInt8>) -> Bool) throws {
         var welcomed = [Bool](repeating: false, count: sockets.count)
         var remaining = sockets.count
         let plain = try Frame(body: .register(RegisterRequest.padded(formats: [format]))).encoded()
-        for _ in 0..<attempts where remaining > 0 {
+        let deadline = Self.now() + seconds
+        var rounds = 0
+        while remaining > 0 && Self.now() < deadline {
+            rounds += 1
             var index = 0
             while index < sockets.count {
                 // In windows of 512, so that the server's socket buffer is never overrun.
@@ -154,7 +159,9 @@ public final class LoadGenerator: @unchecked Sendable {
                 index = window.upperBound
             }
         }
-        guard remaining == 0 else { throw BenchError("\(remaining) of \(sockets.count) sockets were never welcomed") }
+        guard remaining == 0 else {
+            throw BenchError("\(remaining) of \(sockets.count) sockets were never welcomed by 127.0.0.1:\(serverPort) within \(seconds) s (\(rounds) register rounds)")
+        }
     }
 
     /// What the receivers counted.
@@ -204,5 +211,18 @@ public final class LoadGenerator: @unchecked Sendable {
         var time = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
+
+extension LoadGenerator {
+    /// Runs `work` (blocking socket calls) on a thread of its own and awaits its result, so the
+    /// cooperative thread pool, which may be running a server in this very process, is never
+    /// blocked by it.
+    public static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try work() }) }
+            thread.name = "load-generator"
+            thread.start()
+        }
     }
 }

@@ -1,24 +1,27 @@
-/// A per-IP token bucket on new subscriptions: at most `rate` a second, bursts of `2 × rate`.
+/// A per-IP token bucket on new subscriptions: at most `rate` a second, bursts of `burst`
+/// (by default `2 × rate`).
 ///
 /// It is consulted only for registers that carry a valid address token, so it keeps state
 /// only for validated addresses; its table is bounded (the stalest entry goes when full).
 public struct RegistrationLimiter: Sendable {
     /// New subscriptions allowed per IP per second (0: unlimited).
     public let rate: Double
+    /// New subscriptions allowed at once (the bucket's size).
+    public let burst: Double
     /// The most addresses tracked.
     public static let capacity = 4096
 
     private var buckets: [String: (tokens: Double, updated: Double)] = [:]
 
-    /// Creates a limiter.
-    public init(rate: Double) {
+    /// Creates a limiter; `burst` defaults to twice the rate.
+    public init(rate: Double, burst: Double? = nil) {
         self.rate = rate
+        self.burst = burst ?? 2 * rate
     }
 
     /// Takes one token for `ip` at `now` (seconds); false when its bucket is empty.
     public mutating func allow(_ ip: String, now: Double) -> Bool {
         guard rate > 0 else { return true }
-        let burst = 2 * rate
         var bucket = buckets[ip] ?? (burst, now)
         bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
         bucket.updated = now

@@ -34,8 +34,11 @@ public struct ServerConfiguration: Sendable {
     public var legacyAllowed: Bool = true
     /// A SoccerStream client silent (no heartbeat) for longer is dropped.
     public var clientTimeout: Duration = .seconds(15)
-    /// New subscriptions allowed per client IP per second, bursts of twice as many (0: unlimited).
+    /// New subscriptions allowed per client IP per second (0: unlimited).
     public var registerRate: Double = 20
+    /// New subscriptions one client IP may make at once before ``registerRate`` applies;
+    /// nil means twice the rate.
+    public var registerBurst: Double? = nil
     /// The largest datagram the server accepts from a client; larger ones are rejected unread.
     public var maximumInboundDatagram: Int = 1024
 

@@ -52,7 +52,7 @@ public struct ServerState: Sendable {
         self.catalog = configuration.language.catalog
         self.nextSequence = configuration.firstSequence
         self.validator = AddressValidator(now: 0)
-        self.limiter = RegistrationLimiter(rate: configuration.registerRate)
+        self.limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst)
     }
 
     /// Token time: whole seconds of server time.

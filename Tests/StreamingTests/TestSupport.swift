@@ -95,11 +95,12 @@ final class RawPeer: Sendable {
     func next(timeout: Duration = .seconds(5)) async throws -> (SocketAddress, [UInt8])? {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
-        while clock.now < deadline {
+        // Look once more after the deadline: a late wake-up must not miss what arrived meanwhile.
+        repeat {
             if let first = received.items.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return first }
+            if clock.now >= deadline { return nil }
             try await Task.sleep(for: .milliseconds(5))
-        }
-        return nil
+        } while true
     }
 
     func close() async {
