@@ -70,7 +70,7 @@ run "$bin" server --host 127.0.0.1 --interval 0.02 --wait-for-clients 2 --seed 5
 server=$!
 sleep 0.3
 run "$bin" client --quiet --log-file c4.log --stats-file s4.log & c1=$!
-run "$bin" client --quiet --log-file c5.log --stats-file s5.log
+run "$bin" client --quiet --dictionary none --log-file c5.log --stats-file s5.log
 wait $server $c1
 stop_capture
 

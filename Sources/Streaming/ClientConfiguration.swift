@@ -10,6 +10,8 @@ public struct ClientConfiguration: Sendable {
     public var format: BodyFormat = .compact
     /// Also accept the other format when the preferred one is not offered.
     public var allowFallback: Bool = true
+    /// The preset compression dictionaries to offer in the register, best first.
+    public var dictionaries: [CompressionDictionary] = [.standard]
     /// Speak the original protocol (to an original server).
     public var legacy: Bool = false
     /// The original server's interval in seconds, for jitter (it does not announce it).

@@ -39,6 +39,9 @@ public struct ServerConfiguration: Sendable {
     /// New subscriptions one client IP may make at once before ``registerRate`` applies;
     /// nil means twice the rate.
     public var registerBurst: Double? = nil
+    /// The preset compression dictionaries the server agrees to use, when a client's register
+    /// lists one of them (the client's order decides).
+    public var dictionaries: [CompressionDictionary] = [.standard]
     /// The largest datagram the server accepts from a client; larger ones are rejected unread.
     public var maximumInboundDatagram: Int = 1024
 

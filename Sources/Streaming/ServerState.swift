@@ -165,7 +165,7 @@ public struct ServerState: Sendable {
         if let existing = subscribers[address], existing.delivery != .legacy {
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             subscribers[address]?.lastHeard = now
-            return ([Reply(address: address, payload: welcome(for: existing.delivery))],
+            return ([Reply(address: address, payload: welcome(for: existing))],
                     [.registered(existing, count: subscribers.count, repeated: true)])
         }
         guard validator.isValid(request.token, for: address, now: tokenTime) else {
@@ -188,16 +188,23 @@ public struct ServerState: Sendable {
         guard limiter.allow(address.ipAddress ?? "?", now: now) else {
             return refuse(address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second", budget: .max)
         }
-        let subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now)
+        // The first dictionary the client lists that this server uses; none otherwise.
+        let dictionary = request.dictionaries.first { id in configuration.dictionaries.contains { $0.id == id } } ?? 0
+        let subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary)
         subscribe(subscriber)
-        return ([Reply(address: address, payload: welcome(for: subscriber.delivery))],
+        return ([Reply(address: address, payload: welcome(for: subscriber))],
                 [.registered(subscriber, count: subscribers.count, repeated: false)])
     }
 
+    /// The welcome frame for `subscriber`, with the latest event, compressed with its dictionary.
+    public func welcome(for subscriber: Subscriber) -> ByteBuffer {
+        welcome(for: subscriber.delivery, dictionary: CompressionDictionary.withID(subscriber.dictionary) ?? .none)
+    }
+
     /// The welcome frame for a client receiving `delivery`, with the latest event.
-    public func welcome(for delivery: Delivery) -> ByteBuffer {
+    public func welcome(for delivery: Delivery, dictionary: CompressionDictionary = .none) -> ByteBuffer {
         let body = Welcome(
-            format: delivery == .json ? .json : .compact, matchID: matchID,
+            format: delivery == .json ? .json : .compact, dictionary: dictionary.id, matchID: matchID,
             heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: configuration.intervalMicroseconds,
             roster: roster, catalog: catalog, current: current.map { CompactEvent($0.event) })
         let frame = Frame(
@@ -205,7 +212,7 @@ public struct ServerState: Sendable {
             score: current?.event.score ?? .zero, minute: current?.event.minute ?? 0, body: .welcome(body))
         // The built-in roster and catalogues always fit the wire; an error here is a programming error
         // caught by the tests, and the client then simply retries.
-        return ByteBuffer(bytes: (try? frame.encoded()) ?? [])
+        return ByteBuffer(bytes: (try? frame.encoded(dictionary: dictionary)) ?? [])
     }
 
     private mutating func handleLegacy(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {

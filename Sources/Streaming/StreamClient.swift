@@ -19,6 +19,8 @@ public struct ClientResult: Sendable {
     public var latest: LiveSnapshot?
     /// The format the server chose (nil for legacy or when never welcomed).
     public var format: BodyFormat?
+    /// The preset dictionary the server agreed to (0: none; nil for legacy or when never welcomed).
+    public var dictionary: UInt8?
     /// The port the client listened on.
     public var localPort: Int
 
@@ -130,7 +132,7 @@ public final class StreamClient: Sendable {
         let reason = self.reason ?? .terminated
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
         return ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
-                            format: final.welcome?.format, localPort: localAddress.port ?? 0)
+                            format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0)
     }
 
     private static func endpoint(_ address: SocketAddress?, fallback: SocketAddress) -> Endpoint {
@@ -177,7 +179,7 @@ public final class StreamClient: Sendable {
         let reception = session.withLock { $0.receive(bytes, arrival: now) }
         switch reception {
         case .welcomed(let welcome, let snapshot):
-            logger.info("Registered: format \(welcome.format.name), match \(welcome.matchID), language \(welcome.catalog.language).")
+            logger.info("Registered: format \(welcome.format.name), dictionary \(welcome.dictionary), match \(welcome.matchID), language \(welcome.catalog.language).")
             if let snapshot { display.show(snapshot) }
         case .refused(let refusal):
             logger.info("Registration refused: \(refusal.reason.name): \(refusal.text)")
@@ -204,7 +206,8 @@ public final class StreamClient: Sendable {
 
     private func registerBytes(token: [UInt8] = []) throws -> [UInt8] {
         if configuration.legacy { return Array(LegacyPacket.registerText.utf8) }
-        return try Frame(body: .register(RegisterRequest.padded(formats: configuration.acceptedFormats, token: token))).encoded()
+        return try Frame(body: .register(RegisterRequest.padded(
+            formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 }))).encoded()
     }
 
     private func unregisterBytes() throws -> [UInt8] {

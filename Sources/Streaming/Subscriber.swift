@@ -24,4 +24,6 @@ public struct Subscriber: Sendable, Hashable {
     public var delivery: Delivery
     /// When it was last heard from (register, heartbeat), in server seconds.
     public var lastHeard: Double = 0
+    /// The preset dictionary agreed for its compressed bodies (0: none).
+    public var dictionary: UInt8 = 0
 }

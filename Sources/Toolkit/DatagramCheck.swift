@@ -44,8 +44,16 @@ public struct DatagramCheck: Sendable {
             return
         }
         do {
-            let canonical = try datagram.encoded()
-            guard canonical != bytes else { return }
+            // A compressed body is re-encoded with the dictionary its header names; an
+            // uncompressed one is canonical if compressing it with none of the dictionaries
+            // (any of which the sender may have agreed on) would have made it smaller.
+            let dictionaries = header.map { $0.compressed ? [CompressionDictionary.withID($0.dictionary) ?? .none] : CompressionDictionary.known }
+                ?? [.none]
+            var canonical: [UInt8] = []
+            for dictionary in dictionaries {
+                canonical = try datagram.encoded(dictionary: dictionary)
+                if canonical == bytes { return }
+            }
             let at = zip(canonical, bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(canonical.count, bytes.count)
             // Either side compressed: the difference may be zlib's, not the sender's.
             let compressed = header != nil && [bytes, canonical].contains { $0.count > 4 && $0[4] & 0x04 != 0 }

@@ -51,14 +51,17 @@ public struct GoldenFixtures: Sendable {
         let (events, _) = MatchSimulator.play(seed: seed, roster: roster, catalog: catalog)
         let matchID = MatchSimulator(seed: seed).matchID
         var datagrams: [(String, Datagram)] = []
+        // Frames compressed with the standard dictionary (as for a client whose register offered it).
+        let withDictionary: Set<String> = ["welcome-compact-kickoff"]
 
         datagrams.append(("register-compact-json", .frame(Frame(body: .register(RegisterRequest(formats: [.compact, .json]))))))
         let token = (0..<36).map { UInt8(($0 * 37 + 11) & 0xFF) }
-        datagrams.append(("register-padded", .frame(Frame(body: .register(RegisterRequest.padded(formats: [.compact, .json]))))))
+        datagrams.append(("register-padded", .frame(Frame(body: .register(RegisterRequest.padded(
+            formats: [.compact, .json], dictionaries: [CompressionDictionary.standard.id]))))))
         datagrams.append(("challenge", .frame(Frame(body: .challenge(Challenge(token: token))))))
         datagrams.append(("register-json-token", .frame(Frame(body: .register(RegisterRequest.padded(formats: [.json], token: token))))))
         datagrams.append(("welcome-compact-kickoff", .frame(Frame(body: .welcome(Welcome(
-            format: .compact, matchID: matchID, heartbeatSeconds: 5, intervalMicroseconds: 1_250_000, roster: roster, catalog: catalog, current: nil))))))
+            format: .compact, dictionary: CompressionDictionary.standard.id, matchID: matchID, heartbeatSeconds: 5, intervalMicroseconds: 1_250_000, roster: roster, catalog: catalog, current: nil))))))
         let middle = events.count / 2
         let late = events[middle]
         datagrams.append(("welcome-json-late-pt", .frame(Frame(
@@ -101,7 +104,7 @@ public struct GoldenFixtures: Sendable {
 
         var fixtures: [Fixture] = []
         for (name, datagram) in datagrams {
-            let bytes = try datagram.encoded()
+            let bytes = try datagram.encoded(dictionary: withDictionary.contains(name) ? .standard : .none)
             fixtures.append(Fixture(name: name, bytes: bytes, expectation: try Self.expectation(of: bytes)))
         }
         self.fixtures = fixtures
@@ -111,6 +114,34 @@ public struct GoldenFixtures: Sendable {
     public static func expectation(of bytes: [UInt8]) throws(WireError) -> String {
         let (header, datagram) = try Datagram.decodeWithHeader(bytes)
         return datagram.description(header: header).prettyText()
+    }
+
+    /// Dictionary 1 as the built-in roster and catalogues lay it out (Spec Appendix A).
+    public static func standardDictionaryLayout() throws(WireError) -> [UInt8] {
+        try CompressionDictionary.layout(roster: .original, catalogs: [.portuguese, .english])
+    }
+
+    /// Writes dictionary 1, laid out from the built-in roster and catalogues, to `file`.
+    public static func writeDictionary(to file: URL) throws {
+        try Data(standardDictionaryLayout()).write(to: file)
+    }
+
+    /// Compares dictionary 1 three ways: the file (`Spec/dictionary-1.bin`), the bytes the
+    /// `Wire` module holds, and the layout of the built-in roster and catalogues.
+    public static func checkDictionary(_ file: URL) -> [Drift] {
+        var drifts: [Drift] = []
+        let held = CompressionDictionary.standard.bytes
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            return [Drift(file: file.lastPathComponent, problem: "missing")]
+        }
+        if [UInt8](data) != held {
+            drifts.append(Drift(file: file.lastPathComponent, problem: "differs from the dictionary the Wire module holds (\(data.count) bytes on disk, \(held.count) held)"))
+        }
+        if (try? standardDictionaryLayout()) != held {
+            drifts.append(Drift(file: file.lastPathComponent,
+                                problem: "the built-in roster or catalogues no longer lay out as dictionary 1 (a protocol constant: leave it, or define a new dictionary id)"))
+        }
+        return drifts
     }
 
     /// Writes every fixture into `directory` (created if needed), removing stale `.bin`/`.json` files.

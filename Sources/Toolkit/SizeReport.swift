@@ -26,7 +26,9 @@ public struct SizeReport: Sendable {
 
     /// The seeds measured.
     public let seeds: [UInt64]
-    /// Figures per encoding: compact frame, json frame, legacy bare JSON, zlib-compressed legacy JSON.
+    /// Figures per encoding: compact frame, json frame, legacy bare JSON, zlib-compressed legacy
+    /// JSON; then the welcome a client joining after each event would get, without and with the
+    /// standard preset dictionary.
     public let figures: [Figures]
 
     /// Measures every event datagram of the matches of `seeds`.
@@ -35,6 +37,8 @@ public struct SizeReport: Sendable {
         var json: [Int] = []
         var legacy: [Int] = []
         var zlib: [Int] = []
+        var welcomePlain: [Int] = []
+        var welcomeDictionary: [Int] = []
         for seed in seeds {
             let (events, _) = MatchSimulator.play(seed: seed, roster: roster, catalog: catalog)
             for (index, event) in events.enumerated() {
@@ -46,6 +50,14 @@ public struct SizeReport: Sendable {
                 let bare = try datagram.encoded()
                 legacy.append(bare.count)
                 zlib.append(try Compression.deflate(bare, zlibWrapped: true).count)
+                for dictionary in [CompressionDictionary.none, .standard] {
+                    let welcome = Frame(sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
+                                        body: .welcome(Welcome(format: .compact, dictionary: dictionary.id, matchID: 1, heartbeatSeconds: 5,
+                                                               intervalMicroseconds: 1_000_000, roster: roster, catalog: catalog,
+                                                               current: CompactEvent(event))))
+                    let size = try welcome.encoded(dictionary: dictionary).count
+                    if dictionary == .none { welcomePlain.append(size) } else { welcomeDictionary.append(size) }
+                }
             }
         }
         self.seeds = seeds
@@ -54,13 +66,15 @@ public struct SizeReport: Sendable {
             Figures(encoding: "json frame", sizes: json),
             Figures(encoding: "legacy json (bare)", sizes: legacy),
             Figures(encoding: "legacy json, zlib -9", sizes: zlib),
+            Figures(encoding: "welcome, no dictionary", sizes: welcomePlain),
+            Figures(encoding: "welcome, dictionary 1", sizes: welcomeDictionary),
         ]
     }
 
     /// A small table.
     public func textLines() -> [String] {
         let seedText = seeds.count == 1 ? "seed \(seeds[0])" : "\(seeds.count) seeds from \(seeds.first ?? 0)"
-        var lines = ["Bytes per event datagram (\(seedText), \(figures.first?.count ?? 0) events):",
+        var lines = ["Bytes per datagram (\(seedText), \(figures.first?.count ?? 0) events; welcomes as a client joining after each event gets them):",
                      "encoding                 median     max"]
         for figure in figures {
             let name = figure.encoding.padding(toLength: 22, withPad: " ", startingAt: 0)

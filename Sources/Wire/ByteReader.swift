@@ -32,6 +32,11 @@ public struct ByteReader: Sendable {
         }
     }
 
+    /// The next byte without reading it, or `nil` at the end.
+    public func peekUInt8() -> UInt8? {
+        position < bytes.count ? bytes[position] : nil
+    }
+
     /// Reads one byte.
     public mutating func readUInt8(field: String) throws(WireError) -> UInt8 {
         try require(1, field: field)

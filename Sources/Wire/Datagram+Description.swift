@@ -28,6 +28,7 @@ extension Frame {
         ]
         if let header {
             headerMembers.append(("compressed", JSONNode(.bool(header.compressed))))
+            headerMembers.append(("dictionary", .int(header.dictionary)))
         }
         headerMembers += [
             ("sequence", .int(sequence)),
@@ -47,6 +48,7 @@ extension Frame {
             return .object([
                 ("formats", .array(request.formats.map { .string($0.name) })),
                 ("token", .string(request.token.map { hex($0) }.joined())),
+                ("dictionaries", .array(request.dictionaries.map { .int($0) })),
                 ("padding", .int(request.padding)),
             ])
         case .challenge(let challenge):
@@ -54,6 +56,7 @@ extension Frame {
         case .welcome(let welcome):
             return .object([
                 ("format", .string(welcome.format.name)),
+                ("dictionary", .int(welcome.dictionary)),
                 ("matchID", .int(welcome.matchID)),
                 ("heartbeatSeconds", .int(welcome.heartbeatSeconds)),
                 ("intervalMicroseconds", .int(welcome.intervalMicroseconds)),
@@ -125,10 +128,11 @@ extension Frame {
 }
 
 extension Datagram {
-    /// The canonical bytes of this datagram (frames per Spec §4.4; legacy packets as the original sent them).
-    public func encoded() throws(WireError) -> [UInt8] {
+    /// The canonical bytes of this datagram (frames per Spec §4.4, compressed with `dictionary`
+    /// where they are compressed; legacy packets as the original sent them).
+    public func encoded(dictionary: CompressionDictionary = .none) throws(WireError) -> [UInt8] {
         switch self {
-        case .frame(let frame): try frame.encoded()
+        case .frame(let frame): try frame.encoded(dictionary: dictionary)
         case .legacy(let packet): try packet.encoded()
         }
     }

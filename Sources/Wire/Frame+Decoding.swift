@@ -15,7 +15,9 @@ extension Frame {
         let sent = try reader.readBytes(Int(header.bodyLength), field: "body")
         let body: [UInt8]
         if header.compressed {
-            body = try Compression.inflate(sent, baseOffset: FrameHeader.size)
+            // The header has checked that the dictionary is one this implementation holds.
+            let dictionary = CompressionDictionary.withID(header.dictionary) ?? .none
+            body = try Compression.inflate(sent, dictionary: dictionary.bytes, baseOffset: FrameHeader.size)
         } else {
             body = sent
         }

@@ -4,12 +4,13 @@ extension Frame {
     public static let compressionThreshold = 32
 
     /// The canonical encoding: header, then the body, compressed exactly when it is a welcome
-    /// or compact event body of at least ``compressionThreshold`` bytes and DEFLATE makes it
-    /// strictly smaller. (Other kinds are never compressed: a register's padding must stay.)
+    /// or compact event body of at least ``compressionThreshold`` bytes and DEFLATE (with
+    /// `dictionary`, the one agreed with the receiver) makes it strictly smaller. (Other kinds
+    /// are never compressed: a register's padding must stay.)
     ///
     /// - Throws: ``WireError`` when a field does not fit the wire (a string over 255 bytes,
     ///   a JSON body over 4,096 bytes...).
-    public func encoded() throws(WireError) -> [UInt8] {
+    public func encoded(dictionary: CompressionDictionary = .none) throws(WireError) -> [UInt8] {
         var bodyWriter = ByteWriter(capacity: 64)
         var jsonBytes: [UInt8] = []
         switch body {
@@ -25,7 +26,7 @@ extension Frame {
         var payload = body.format == .json ? jsonBytes : bodyWriter.bytes
         var compressed = false
         if body.format == .compact, kind == .welcome || kind == .event, payload.count >= Self.compressionThreshold {
-            let deflated = try Compression.deflate(payload)
+            let deflated = try Compression.deflate(payload, dictionary: dictionary.bytes)
             if deflated.count < payload.count {
                 payload = deflated
                 compressed = true
@@ -36,7 +37,7 @@ extension Frame {
                             "body of \(payload.count) bytes exceeds \(FrameHeader.maximumBodyLength)")
         }
         let header = FrameHeader(
-            kind: kind, format: body.format, compressed: compressed, sequence: sequence,
+            kind: kind, format: body.format, compressed: compressed, dictionary: compressed ? dictionary.id : 0, sequence: sequence,
             eventType: eventType?.rawValue ?? 0, score: score, minute: minute, bodyLength: UInt16(payload.count))
         var writer = ByteWriter(capacity: FrameHeader.size + payload.count)
         header.write(to: &writer)

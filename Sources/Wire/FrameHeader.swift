@@ -22,6 +22,8 @@ public struct FrameHeader: Sendable, Hashable {
     public var format: BodyFormat
     /// Byte 4, bit 2: the body is raw-DEFLATE compressed.
     public var compressed: Bool
+    /// Byte 4, bits 3–4: the preset dictionary a compressed body was deflated with (0: none).
+    public var dictionary: UInt8
     /// Bytes 5–8: the sequence number.
     public var sequence: UInt32
     /// Byte 9: the event type, 0 for none.
@@ -36,12 +38,13 @@ public struct FrameHeader: Sendable, Hashable {
     /// Creates a header.
     public init(
         version: UInt8 = FrameHeader.currentVersion, kind: FrameKind, format: BodyFormat, compressed: Bool,
-        sequence: UInt32, eventType: UInt8, score: Score, minute: UInt8, bodyLength: UInt16
+        dictionary: UInt8 = 0, sequence: UInt32, eventType: UInt8, score: Score, minute: UInt8, bodyLength: UInt16
     ) {
         self.version = version
         self.kind = kind
         self.format = format
         self.compressed = compressed
+        self.dictionary = dictionary
         self.sequence = sequence
         self.eventType = eventType
         self.score = score
@@ -60,7 +63,7 @@ public struct FrameHeader: Sendable, Hashable {
         writer.writeUInt8(Self.magic.1)
         writer.writeUInt8(version)
         writer.writeUInt8(kind.rawValue)
-        writer.writeUInt8(format.rawValue | (compressed ? 0x04 : 0))
+        writer.writeUInt8(format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3)
         writer.writeUInt32(sequence)
         writer.writeUInt8(eventType)
         writer.writeUInt8(score.home)
@@ -91,12 +94,23 @@ public struct FrameHeader: Sendable, Hashable {
             throw WireError(.unknownKind, field: "header.kind", offset: 3, "kind \(kindByte); expected 1...8")
         }
         let flags = try reader.readUInt8(field: "header.flags")
-        guard flags & 0xF8 == 0 else {
+        guard flags & 0xE0 == 0 else {
             throw WireError(.reservedBits, field: "header.flags", offset: 4,
-                            "reserved bits 3-7 are 0x\(hex(flags & 0xF8)); expected 0")
+                            "reserved bits 5-7 are 0x\(hex(flags & 0xE0)); expected 0")
         }
         guard let format = BodyFormat(rawValue: flags & 0x03) else {
             throw WireError(.unknownFormat, field: "header.flags.format", offset: 4, "format 3 is not defined; expected 0, 1 or 2")
+        }
+        let dictionary = (flags >> 3) & 0x03
+        if dictionary != 0 {
+            guard flags & 0x04 != 0 else {
+                throw WireError(.reservedBits, field: "header.flags.dictionary", offset: 4,
+                                "dictionary \(dictionary) named for a body that is not compressed; expected 0")
+            }
+            guard CompressionDictionary.withID(dictionary) != nil else {
+                throw WireError(.outOfRange, field: "header.flags.dictionary", offset: 4,
+                                "dictionary \(dictionary) is not defined; expected 0 (none) or 1 (standard)")
+            }
         }
         let sequence = try reader.readUInt32(field: "header.sequence")
         let eventType = try reader.readUInt8(field: "header.eventType")
@@ -112,7 +126,7 @@ public struct FrameHeader: Sendable, Hashable {
                             "declares \(bodyLength) body bytes but the datagram has \(datagramSize - size)")
         }
         return FrameHeader(
-            version: version, kind: kind, format: format, compressed: flags & 0x04 != 0, sequence: sequence,
+            version: version, kind: kind, format: format, compressed: flags & 0x04 != 0, dictionary: dictionary, sequence: sequence,
             eventType: eventType, score: Score(home: home, away: away), minute: minute, bodyLength: bodyLength)
     }
 }

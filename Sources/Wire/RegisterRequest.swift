@@ -1,5 +1,6 @@
 /// The body of a register frame: the formats a client accepts, best first, the
-/// address-validation token it echoes (empty on a first attempt), and zero padding.
+/// address-validation token it echoes (empty on a first attempt), the preset compression
+/// dictionaries it holds, and zero padding.
 ///
 /// A register frame is padded to at least ``minimumFrameSize`` bytes so that the server's
 /// answer to an address it has not validated yet (a challenge or a refusal) is never larger
@@ -14,21 +15,28 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     public var formats: [BodyFormat]
     /// The token from an earlier challenge, or empty.
     public var token: [UInt8]
-    /// Zero bytes after the token.
+    /// The ids of the preset compression dictionaries the client holds (1…3, no repeats, at
+    /// most 3), best first; empty when it holds none. Not sent at all when empty (Spec §4.1).
+    public var dictionaries: [UInt8]
+    /// Zero bytes after the token (and dictionaries).
     public var padding: Int
 
-    /// Creates a request with `padding` zero bytes after the token.
-    public init(formats: [BodyFormat], token: [UInt8] = [], padding: Int = 0) {
+    /// Creates a request with `padding` zero bytes at the end.
+    public init(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [], padding: Int = 0) {
         self.formats = formats
         self.token = token
+        self.dictionaries = dictionaries
         self.padding = padding
     }
 
     /// A request padded so that its frame is exactly ``minimumFrameSize`` bytes (or unpadded if already larger).
-    public static func padded(formats: [BodyFormat], token: [UInt8] = []) -> RegisterRequest {
-        let unpadded = FrameHeader.size + 1 + formats.count + 1 + token.count
-        return RegisterRequest(formats: formats, token: token, padding: max(0, minimumFrameSize - unpadded))
+    public static func padded(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = []) -> RegisterRequest {
+        let unpadded = FrameHeader.size + 1 + formats.count + 1 + token.count + (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
+        return RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, padding: max(0, minimumFrameSize - unpadded))
     }
+
+    /// The most dictionary ids a register may list.
+    public static let maximumDictionaries = 3
 
     /// Appends the body.
     public func write(to writer: inout ByteWriter) throws(WireError) {
@@ -44,6 +52,15 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         for format in formats { writer.writeUInt8(format.rawValue) }
         writer.writeUInt8(UInt8(token.count))
         writer.writeBytes(token)
+        guard dictionaries.count <= Self.maximumDictionaries, Set(dictionaries).count == dictionaries.count,
+              dictionaries.allSatisfy({ (1...CompressionDictionary.maximumID).contains($0) }) else {
+            throw WireError(.outOfRange, field: "body.dictionaries", offset: writer.bytes.count,
+                            "dictionaries must be at most \(Self.maximumDictionaries) distinct ids 1...\(CompressionDictionary.maximumID)")
+        }
+        if !dictionaries.isEmpty {
+            writer.writeUInt8(UInt8(dictionaries.count))
+            writer.writeBytes(dictionaries)
+        }
         writer.writeBytes(repeatElement(0, count: max(0, padding)))
     }
 
@@ -71,11 +88,30 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
                             "token of \(tokenLength) bytes; at most \(maximumTokenLength)")
         }
         let token = try reader.readBytes(tokenLength, field: "body.token")
+        // The dictionary list is optional: a zero count byte is the first byte of padding.
+        var dictionaries: [UInt8] = []
+        if reader.remaining > 0, let countByte = reader.peekUInt8(), countByte != 0 {
+            let countOffset = reader.offset
+            _ = try reader.readUInt8(field: "body.dictionaries.count")
+            guard Int(countByte) <= maximumDictionaries else {
+                throw WireError(.outOfRange, field: "body.dictionaries.count", offset: countOffset,
+                                "\(countByte) dictionaries; expected 0...\(maximumDictionaries)")
+            }
+            for index in 0..<Int(countByte) {
+                let offset = reader.offset
+                let id = try reader.readUInt8(field: "body.dictionaries[\(index)]")
+                guard (1...CompressionDictionary.maximumID).contains(id), !dictionaries.contains(id) else {
+                    throw WireError(.outOfRange, field: "body.dictionaries[\(index)]", offset: offset,
+                                    "dictionary \(id); expected 1...\(CompressionDictionary.maximumID), each at most once")
+                }
+                dictionaries.append(id)
+            }
+        }
         let paddingStart = reader.offset
         let padding = try reader.readBytes(reader.remaining, field: "body.padding")
         if let nonZero = padding.firstIndex(where: { $0 != 0 }) {
             throw WireError(.reservedBits, field: "body.padding", offset: paddingStart + nonZero, "padding must be zero bytes")
         }
-        return RegisterRequest(formats: formats, token: token, padding: padding.count)
+        return RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, padding: padding.count)
     }
 }

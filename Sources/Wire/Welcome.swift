@@ -7,6 +7,9 @@
 public struct Welcome: Sendable, Hashable, Codable {
     /// The body format this client's event frames will use.
     public var format: BodyFormat
+    /// The id of the preset dictionary this client's compressed bodies use from this welcome
+    /// on (0: none); always one the client's register listed (Spec §4.4).
+    public var dictionary: UInt8
     /// An identifier of the match being streamed.
     public var matchID: UInt32
     /// How often the client should send a heartbeat, in seconds (0: never).
@@ -23,10 +26,11 @@ public struct Welcome: Sendable, Hashable, Codable {
 
     /// Creates a welcome.
     public init(
-        format: BodyFormat, matchID: UInt32, heartbeatSeconds: UInt8, intervalMicroseconds: UInt32,
+        format: BodyFormat, dictionary: UInt8 = 0, matchID: UInt32, heartbeatSeconds: UInt8, intervalMicroseconds: UInt32,
         roster: Roster, catalog: PhraseCatalog, current: CompactEvent?
     ) {
         self.format = format
+        self.dictionary = dictionary
         self.matchID = matchID
         self.heartbeatSeconds = heartbeatSeconds
         self.intervalMicroseconds = intervalMicroseconds
@@ -40,10 +44,27 @@ public struct Welcome: Sendable, Hashable, Codable {
         guard format == .json || format == .compact else {
             throw WireError(.unknownFormat, field: "body.format", offset: writer.bytes.count, "a welcome must choose json or compact")
         }
+        guard CompressionDictionary.withID(dictionary) != nil else {
+            throw WireError(.outOfRange, field: "body.dictionary", offset: writer.bytes.count,
+                            "dictionary \(dictionary); expected 0 (none) or 1 (standard)")
+        }
         writer.writeUInt8(format.rawValue)
+        writer.writeUInt8(dictionary)
         writer.writeUInt32(matchID)
         writer.writeUInt8(heartbeatSeconds)
         writer.writeUInt32(intervalMicroseconds)
+        try Self.writeRoster(roster, to: &writer)
+        try Self.writeCatalog(catalog, to: &writer)
+        if let current {
+            writer.writeUInt8(1)
+            try current.write(to: &writer)
+        } else {
+            writer.writeUInt8(0)
+        }
+    }
+
+    /// Appends both team sheets as a welcome carries them (Spec §4.3).
+    static func writeRoster(_ roster: Roster, to writer: inout ByteWriter) throws(WireError) {
         for side in Side.allCases {
             let sheet = roster[side]
             let path = "body.roster.\(side == .home ? "home" : "away")"
@@ -59,6 +80,10 @@ public struct Welcome: Sendable, Hashable, Codable {
                 try writer.writeString8(player.position, field: "\(path).players[\(index)].position")
             }
         }
+    }
+
+    /// Appends a phrase catalogue as a welcome carries it (Spec §4.3).
+    static func writeCatalog(_ catalog: PhraseCatalog, to writer: inout ByteWriter) throws(WireError) {
         try writer.writeString8(catalog.language, field: "body.catalog.language")
         try writer.writeString8(catalog.scoreTemplate, field: "body.catalog.scoreTemplate")
         guard catalog.eventNames.count == EventType.allCases.count, catalog.templates.count == EventType.allCases.count else {
@@ -78,12 +103,6 @@ public struct Welcome: Sendable, Hashable, Codable {
                 try writer.writeString8(template, field: "\(path).templates[\(index)]")
             }
         }
-        if let current {
-            writer.writeUInt8(1)
-            try current.write(to: &writer)
-        } else {
-            writer.writeUInt8(0)
-        }
     }
 
     /// Reads the body; `header` supplies the latest event's type, score and minute.
@@ -92,6 +111,12 @@ public struct Welcome: Sendable, Hashable, Codable {
         let formatCode = try reader.readUInt8(field: "body.format")
         guard let format = BodyFormat(rawValue: formatCode), format != .none else {
             throw WireError(.unknownFormat, field: "body.format", offset: formatOffset, "format \(formatCode); expected json (1) or compact (2)")
+        }
+        let dictionaryOffset = reader.offset
+        let dictionary = try reader.readUInt8(field: "body.dictionary")
+        guard CompressionDictionary.withID(dictionary) != nil else {
+            throw WireError(.outOfRange, field: "body.dictionary", offset: dictionaryOffset,
+                            "dictionary \(dictionary); expected 0 (none) or 1 (standard)")
         }
         let matchID = try reader.readUInt32(field: "body.matchID")
         let heartbeat = try reader.readUInt8(field: "body.heartbeatSeconds")
@@ -155,7 +180,7 @@ public struct Welcome: Sendable, Hashable, Codable {
         default:
             throw WireError(.outOfRange, field: "body.current", offset: flagOffset, "flag \(hasCurrent); expected 0 or 1")
         }
-        return Welcome(format: format, matchID: matchID, heartbeatSeconds: heartbeat, intervalMicroseconds: interval,
+        return Welcome(format: format, dictionary: dictionary, matchID: matchID, heartbeatSeconds: heartbeat, intervalMicroseconds: interval,
                        roster: roster, catalog: catalog, current: current)
     }
 

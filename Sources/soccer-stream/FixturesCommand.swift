@@ -19,6 +19,9 @@ struct FixturesCommand: AsyncParsableCommand {
     @Option(help: "The fixtures folder.")
     var directory: String = "Fixtures/frames"
 
+    @Option(help: "Preset dictionary 1's file (checked against the Wire module and the built-in roster and catalogues).")
+    var dictionary: String = "Spec/dictionary-1.bin"
+
     func validate() throws {
         guard [check, write, describe != nil].filter({ $0 }).count == 1 else {
             throw ValidationError("give exactly one of --check, --write and --describe FILE")
@@ -35,10 +38,11 @@ struct FixturesCommand: AsyncParsableCommand {
         let url = URL(fileURLWithPath: directory)
         if write {
             try fixtures.write(to: url)
-            print("wrote \(fixtures.fixtures.count) fixtures (seed \(GoldenFixtures.seed)) to \(directory)")
+            try GoldenFixtures.writeDictionary(to: URL(fileURLWithPath: dictionary))
+            print("wrote \(fixtures.fixtures.count) fixtures (seed \(GoldenFixtures.seed)) to \(directory), and \(dictionary)")
             return
         }
-        let drifts = fixtures.check(url)
+        let drifts = fixtures.check(url) + GoldenFixtures.checkDictionary(URL(fileURLWithPath: dictionary))
         if drifts.isEmpty {
             print("\(fixtures.fixtures.count) fixtures in \(directory) match the code (seed \(GoldenFixtures.seed))")
         } else {

@@ -42,6 +42,14 @@ enum OfferChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Whether original-protocol clients are served.
+/// The preset compression dictionary offered (client) or agreed to (server).
+enum DictionaryChoice: String, ExpressibleByArgument, CaseIterable {
+    case standard
+    case none
+
+    var dictionaries: [CompressionDictionary] { self == .standard ? [.standard] : [] }
+}
+
 enum LegacyPolicy: String, ExpressibleByArgument, CaseIterable {
     case allow
     case deny

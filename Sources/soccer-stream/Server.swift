@@ -18,6 +18,8 @@ struct Server: AsyncParsableCommand {
     @Option(help: "The most clients served at once.") var maxClients = 10_000
     @Option(help: "Serve original-protocol clients (allow) or not (deny). Allowing them lets a forged register aim the stream at a third party.") var legacy: LegacyPolicy = .allow
     @Option(help: "Seconds without a heartbeat before a client is dropped.") var clientTimeout = 15.0
+    @Option(help: "The preset compression dictionary to use with clients that offer it: standard or none.")
+    var dictionary: DictionaryChoice = .standard
     @Option(help: "New subscriptions per client IP per second (0: unlimited).") var registerRate = 20.0
     @Option(help: "New subscriptions one client IP may make at once (default: twice --register-rate).") var registerBurst: Double?
 
@@ -43,6 +45,7 @@ struct Server: AsyncParsableCommand {
         configuration.clientTimeout = try duration(seconds: clientTimeout, option: "--client-timeout")
         guard registerRate >= 0 else { throw ValidationError("--register-rate must be ≥ 0") }
         configuration.registerRate = registerRate
+        configuration.dictionaries = dictionary.dictionaries
         if let registerBurst {
             guard registerBurst >= 1 else { throw ValidationError("--register-burst must be ≥ 1 (a smaller bucket refuses every register)") }
             configuration.registerBurst = registerBurst

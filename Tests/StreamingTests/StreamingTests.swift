@@ -109,6 +109,37 @@ struct StreamingTests {
         }
     }
 
+    @Test("the dictionary is negotiated per client: offered and agreed, a 1 KB welcome becomes a few dozen bytes; not offered or not agreed, none")
+    func dictionaryNegotiation() async throws {
+        try await bounded(30) {
+            for (serverUses, offered, agreed) in [(true, [UInt8(1)], UInt8(1)), (true, [], 0), (false, [1], 0), (true, [3, 1], 1)] {
+                let server = try await makeServer { $0.waitForClients = 5; $0.dictionaries = serverUses ? [.standard] : [] }
+                async let summary = server.run()
+                let peer = try await RawPeer()
+                let reply = try #require(try await peer.register(with: server, formats: [.compact], dictionaries: offered))
+                let (header, frame) = try Frame.decodeWithHeader(reply)
+                guard case .welcome(let welcome) = frame.body else {
+                    Issue.record("not a welcome")
+                    return
+                }
+                #expect(welcome.dictionary == agreed)
+                #expect(header.dictionary == agreed)
+                #expect(agreed == 1 ? reply.count < 100 : reply.count > 1000, "\(reply.count) bytes")
+                server.stop()
+                _ = try await summary
+                await peer.close()
+            }
+            // A real client offers the dictionary by default and follows the match with it.
+            let server = try await makeServer { $0.waitForClients = 1 }
+            async let summary = server.run()
+            let client = try await makeClient(server)
+            let result = try await client.run()
+            _ = try await summary
+            #expect(result.statistics.lost == 0 && result.statistics.received > 0)
+            #expect(result.dictionary == 1)
+        }
+    }
+
     @Test("each refuse reason reaches the client with its code")
     func refusals() async throws {
         try await bounded(30) {

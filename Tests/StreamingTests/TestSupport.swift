@@ -111,11 +111,12 @@ final class RawPeer: Sendable {
 extension RawPeer {
     /// Registers the way a SoccerStream client does: a padded register, the server's
     /// challenge, the register again with its token. Returns the server's final answer.
-    func register(with server: StreamServer, formats: [BodyFormat]) async throws -> [UInt8]? {
-        try await send(try Frame(body: .register(RegisterRequest.padded(formats: formats))).encoded(), to: server.localAddress)
+    func register(with server: StreamServer, formats: [BodyFormat], dictionaries: [UInt8] = []) async throws -> [UInt8]? {
+        try await send(try Frame(body: .register(RegisterRequest.padded(formats: formats, dictionaries: dictionaries))).encoded(),
+                       to: server.localAddress)
         guard let (_, reply) = try await next() else { return nil }
         guard case .challenge(let challenge) = try Frame.decode(reply).body else { return reply }
-        try await send(try Frame(body: .register(RegisterRequest.padded(formats: formats, token: challenge.token))).encoded(),
+        try await send(try Frame(body: .register(RegisterRequest.padded(formats: formats, token: challenge.token, dictionaries: dictionaries))).encoded(),
                        to: server.localAddress)
         return try await next()?.1
     }

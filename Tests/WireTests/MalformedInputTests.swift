@@ -79,7 +79,11 @@ struct MalformedInputTests {
             (mutated(3, 0), .unknownKind, "header.kind", 3),
             (mutated(3, 9), .unknownKind, "header.kind", 3),
             (mutated(4, 0x03), .unknownFormat, "header.flags.format", 4),
-            (mutated(4, 0x12), .reservedBits, "header.flags", 4),
+            (mutated(4, 0x22), .reservedBits, "header.flags", 4),
+            (mutated(4, 0x82), .reservedBits, "header.flags", 4),
+            (mutated(4, 0x0A), .reservedBits, "header.flags.dictionary", 4),   // a dictionary on an uncompressed body
+            (mutated(4, 0x16), .outOfRange, "header.flags.dictionary", 4),     // dictionary 2: not defined
+            (mutated(4, 0x1E), .outOfRange, "header.flags.dictionary", 4),     // dictionary 3: not defined
             (mutated(4, 0x01 | 0x04), .reservedBits, "header.flags.compressed", 4),
             (mutated(9, 0), .outOfRange, "header.eventType", 9),
             (mutated(9, 9), .outOfRange, "header.eventType", 9),

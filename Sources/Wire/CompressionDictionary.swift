@@ -1,0 +1,61 @@
+/// A preset DEFLATE dictionary (Spec §4.4): bytes both sides hold before any datagram, so that
+/// a compressed body may refer back into them. The header's flags name the dictionary a body
+/// was compressed with, so every frame still decodes on its own.
+public struct CompressionDictionary: Sendable, Hashable {
+    /// The identifier on the wire (header flags bits 3–4; register and welcome bodies).
+    public let id: UInt8
+    /// The dictionary's bytes (empty for ``none``).
+    public let bytes: [UInt8]
+
+    /// No dictionary (id 0).
+    public static let none = CompressionDictionary(id: 0, bytes: [])
+
+    /// Dictionary 1, "standard": the original roster's two team sheets between the Portuguese
+    /// and the English phrase catalogues, each encoded exactly as a welcome body encodes it
+    /// (Spec Appendix A; the bytes are `Spec/dictionary-1.bin`). A welcome for the original
+    /// teams then compresses to a few dozen bytes instead of about 1,100.
+    public static let standard = CompressionDictionary(id: 1, bytes: decodeHex(standardHex))
+
+    /// The dictionaries this implementation holds, by id.
+    public static let known: [CompressionDictionary] = [.none, .standard]
+
+    /// The largest id the header's two flag bits can name.
+    public static let maximumID: UInt8 = 3
+
+    /// The dictionary with identifier `id`, or `nil` when this implementation does not hold it.
+    public static func withID(_ id: UInt8) -> CompressionDictionary? {
+        known.first { $0.id == id }
+    }
+
+    /// The bytes a dictionary built from `roster` and these catalogues would hold, laid out as
+    /// dictionary 1 is: `catalogs` except the last, the roster, then the last catalogue (the
+    /// most likely one goes nearest the data, where DEFLATE's references are cheapest).
+    public static func layout(roster: Roster, catalogs: [PhraseCatalog]) throws(WireError) -> [UInt8] {
+        var writer = ByteWriter(capacity: 8192)
+        for catalog in catalogs.dropLast() { try Welcome.writeCatalog(catalog, to: &writer) }
+        try Welcome.writeRoster(roster, to: &writer)
+        if let last = catalogs.last { try Welcome.writeCatalog(last, to: &writer) }
+        return writer.bytes
+    }
+
+    static func decodeHex(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count / 2)
+        var high: UInt8?
+        for character in text.utf8 {
+            let nibble: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+            default: continue   // line breaks
+            }
+            if let value = high {
+                bytes.append(value << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return bytes
+    }
+}
