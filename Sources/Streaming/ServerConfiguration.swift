@@ -43,6 +43,7 @@ public struct ServerConfiguration: Sendable {
     /// lists one of them (the client's order decides).
     public var dictionaries: [CompressionDictionary] = [.standard]
     /// The largest datagram the server accepts from a client; larger ones are rejected unread.
+    /// (Reads land in 2,048-byte slots, so values of 2,048 or more change nothing.)
     public var maximumInboundDatagram: Int = 1024
 
     /// Creates the default configuration.

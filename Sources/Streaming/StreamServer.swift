@@ -38,9 +38,13 @@ public final class StreamServer: Sendable {
     private let recentRejects = Mutex<[String: Int]>([:])
     private let nextHousekeeping = Mutex(ContinuousClock.now)
 
-    /// The largest datagram read; a larger one is truncated by the kernel and then fails
-    /// its length check.
+    /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
+    /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
+    /// most 1,024; a larger datagram is truncated by the kernel and then fails its size check.
     public static let receiveBufferSize = 65_536
+    /// Datagrams read per system call (`recvmmsg`), so a registration storm or a flood costs
+    /// one system call per batch rather than per datagram.
+    public static let vectorReadCount = 32
 
     private init(configuration: ServerConfiguration, channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>,
                  localAddress: SocketAddress, logger: Logger) {
@@ -70,6 +74,7 @@ public final class StreamServer: Sendable {
             channel = try await DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
+                .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
                 // Room in the kernel for a whole fan-out burst and for registration storms.
                 .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
