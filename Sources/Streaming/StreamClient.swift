@@ -150,10 +150,10 @@ public final class StreamClient: Sendable {
             return address
         }
         let bytes = Array(envelope.data.readableBytesView)
-        capture.withLock {
-            $0?.append(payload: bytes, from: Self.endpoint(envelope.remoteAddress, fallback: serverAddress),
-                       to: Self.endpoint(destination, fallback: localAddress),
-                       timestamp: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+        capture.withLock { writer -> Void in
+            writer?.append(payload: bytes, from: Self.endpoint(envelope.remoteAddress, fallback: serverAddress),
+                           to: Self.endpoint(destination, fallback: localAddress),
+                           timestamp: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
         }
     }
 

@@ -52,11 +52,12 @@ extension CaptureValidation {
         }
         lines.append("")
         lines.append("Summary:")
-        lines.append("  " + [pad("file", 40), pad("datagrams", 10, right: true), pad("valid", 7, right: true), pad("invalid", 8, right: true), "  status"].joined(separator: " "))
+        let fileWidth = max(40, reports.map(\.path.count).max() ?? 0)
+        lines.append("  " + [pad("file", fileWidth), pad("datagrams", 10, right: true), pad("valid", 7, right: true), pad("invalid", 8, right: true), "  status"].joined(separator: " "))
         for report in reports {
             let invalid = report.invalidCount
             let status = report.readError != nil ? "unreadable" : invalid > 0 ? "INVALID" : "ok"
-            lines.append("  " + [pad(report.path, 40), pad(String(report.verdicts.count), 10, right: true),
+            lines.append("  " + [pad(report.path, fileWidth), pad(String(report.verdicts.count), 10, right: true),
                                  pad(String(report.verdicts.count - invalid), 7, right: true), pad(String(invalid), 8, right: true), "  " + status].joined(separator: " "))
         }
         return lines.joined(separator: "\n") + "\n"
