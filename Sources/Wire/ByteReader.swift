@@ -24,10 +24,10 @@ public struct ByteReader: Sendable {
     public var offset: Int { base + position }
 
     /// Throws ``WireError/Code/truncated`` unless `count` more bytes are present.
-    public func require(_ count: Int, field: String) throws(WireError) {
+    public func require(_ count: Int, field: @autoclosure () -> String) throws(WireError) {
         if count > remaining {
             throw WireError(
-                .truncated, field: field, offset: offset,
+                .truncated, field: field(), offset: offset,
                 "needs \(count) byte\(count == 1 ? "" : "s"), only \(remaining) left")
         }
     }
@@ -38,24 +38,24 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads one byte.
-    public mutating func readUInt8(field: String) throws(WireError) -> UInt8 {
-        try require(1, field: field)
+    public mutating func readUInt8(field: @autoclosure () -> String) throws(WireError) -> UInt8 {
+        try require(1, field: field())
         let value = bytes[position]
         position += 1
         return value
     }
 
     /// Reads a big-endian unsigned 16-bit integer.
-    public mutating func readUInt16(field: String) throws(WireError) -> UInt16 {
-        try require(2, field: field)
+    public mutating func readUInt16(field: @autoclosure () -> String) throws(WireError) -> UInt16 {
+        try require(2, field: field())
         let value = UInt16(bytes[position]) << 8 | UInt16(bytes[position + 1])
         position += 2
         return value
     }
 
     /// Reads a big-endian unsigned 32-bit integer.
-    public mutating func readUInt32(field: String) throws(WireError) -> UInt32 {
-        try require(4, field: field)
+    public mutating func readUInt32(field: @autoclosure () -> String) throws(WireError) -> UInt32 {
+        try require(4, field: field())
         var value: UInt32 = 0
         for index in position..<(position + 4) {
             value = value << 8 | UInt32(bytes[index])
@@ -65,31 +65,31 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads `count` raw bytes.
-    public mutating func readBytes(_ count: Int, field: String) throws(WireError) -> [UInt8] {
-        try require(count, field: field)
+    public mutating func readBytes(_ count: Int, field: @autoclosure () -> String) throws(WireError) -> [UInt8] {
+        try require(count, field: field())
         let slice = Array(bytes[position..<(position + count)])
         position += count
         return slice
     }
 
     /// Reads a string prefixed by its UTF-8 length in one byte.
-    public mutating func readString8(field: String) throws(WireError) -> String {
+    public mutating func readString8(field: @autoclosure () -> String) throws(WireError) -> String {
         let start = offset
-        let length = Int(try readUInt8(field: field))
-        try require(length, field: field)
+        let length = Int(try readUInt8(field: field()))
+        try require(length, field: field())
         let slice = bytes[position..<(position + length)]
         guard let text = String(validating: slice, as: UTF8.self) else {
-            throw WireError(.invalidUTF8, field: field, offset: start + 1, "string of \(length) bytes is not valid UTF-8")
+            throw WireError(.invalidUTF8, field: field(), offset: start + 1, "string of \(length) bytes is not valid UTF-8")
         }
         position += length
         return text
     }
 
     /// Throws ``WireError/Code/lengthMismatch`` if any bytes are left unread.
-    public func expectEnd(field: String) throws(WireError) {
+    public func expectEnd(field: @autoclosure () -> String) throws(WireError) {
         if remaining != 0 {
             throw WireError(
-                .lengthMismatch, field: field, offset: offset,
+                .lengthMismatch, field: field(), offset: offset,
                 "\(remaining) unexpected trailing byte\(remaining == 1 ? "" : "s")")
         }
     }
