@@ -88,9 +88,10 @@ public struct DatagramCheck: Sendable {
             let score = "\(frame.score.home)-\(frame.score.away)"
             switch frame.body {
             case .register(let request):
-                return "register (\(request.formats.map(\.name).joined(separator: ", "))\(request.token.isEmpty ? "" : ", token"))"
+                return "register (\(request.formats.map(\.name).joined(separator: ", "))\(request.token.isEmpty ? "" : ", token")"
+                    + (request.dictionaries.isEmpty ? "" : ", dictionaries \(request.dictionaries.map(String.init).joined(separator: ", "))") + ")"
             case .welcome(let welcome):
-                return "welcome \(welcome.format.name), match \(welcome.matchID), \(welcome.catalog.language)" + (welcome.current == nil ? ", before kick-off" : ", at #\(frame.sequence) \(score)")
+                return "welcome \(welcome.format.name)\(welcome.dictionary == 0 ? "" : ", dictionary \(welcome.dictionary)"), match \(welcome.matchID), \(welcome.catalog.language)" + (welcome.current == nil ? ", before kick-off" : ", at #\(frame.sequence) \(score)")
             case .refuse(let refusal):
                 return "refuse \(refusal.reason.name)"
             case .event(let body):
