@@ -5,18 +5,6 @@ import CBenchSupport
 import Foundation
 import Wire
 
-/// An error of the benchmarks: what failed and why.
-public struct BenchError: Error, CustomStringConvertible {
-    /// What failed, and why.
-    public var description: String
-
-    init(_ description: String) { self.description = description }
-
-    static func system(_ what: String) -> BenchError {
-        BenchError("\(what): \(String(cString: strerror(errno)))")
-    }
-}
-
 /// Many UDP sockets on 127.0.0.1 standing in for clients: registers them with a server (the
 /// address-token handshake included), then counts what arrives, with epoll and recvmmsg.
 ///
