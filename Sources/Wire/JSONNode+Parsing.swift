@@ -24,6 +24,8 @@ struct JSONParser {
     let bytes: [UInt8]
     let base: Int
     var index = 0
+    /// Reused for strings with escapes, so decoding them allocates only their `String`.
+    var scratch: [UInt8] = []
 
     init(bytes: [UInt8], base: Int) {
         self.bytes = bytes
@@ -90,6 +92,7 @@ struct JSONParser {
         guard depth <= JSONNode.maximumDepth else { throw error("nesting deeper than \(JSONNode.maximumDepth)") }
         index += 1
         var members: [JSONNode.Member] = []
+        members.reserveCapacity(8)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -130,6 +133,7 @@ struct JSONParser {
         guard depth <= JSONNode.maximumDepth else { throw error("nesting deeper than \(JSONNode.maximumDepth)") }
         index += 1
         var elements: [JSONNode] = []
+        elements.reserveCapacity(16)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
@@ -173,7 +177,22 @@ struct JSONParser {
     mutating func parseString() throws(WireError) -> String {
         let start = index
         index += 1
-        var utf8: [UInt8] = []
+        // Fast path: no escape before the closing quote, so the text is the bytes themselves.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let text = String(validating: bytes[index..<end], as: UTF8.self) else {
+                throw WireError(.invalidUTF8, field: "json", offset: base + start, "string is not valid UTF-8")
+            }
+            index = end + 1
+            return text
+        }
+        var utf8 = scratch
+        scratch = []
+        utf8.removeAll(keepingCapacity: true)
+        defer { scratch = utf8 }
         while true {
             guard index < bytes.count else { throw error("unterminated string", at: start) }
             let byte = bytes[index]

@@ -5,57 +5,57 @@ extension JSONNode {
         WireError(.schemaViolation, field: path, offset: offset, message)
     }
 
+    // Paths are autoclosures: they are built only when an error is thrown, so a valid body
+    // costs no string building at all.
+
     /// The members of an object whose keys are exactly `keys` (any order), by key.
-    func object(_ path: String, keys: [String]) throws(WireError) -> JSONFields {
+    func object(_ path: @autoclosure () -> String, keys: [String]) throws(WireError) -> JSONFields {
         guard case .object(let members) = value else {
-            throw schemaError(path, "expected an object, found \(typeName)")
+            throw schemaError(path(), "expected an object, found \(typeName)")
         }
-        var byKey: [String: JSONNode] = [:]
-        for member in members {
-            guard keys.contains(member.key) else {
-                throw member.node.schemaError("\(path).\(member.key)", "unexpected field; expected only \(keys.joined(separator: ", "))")
-            }
-            byKey[member.key] = member.node
+        for member in members where !keys.contains(member.key) {
+            throw member.node.schemaError("\(path()).\(member.key)", "unexpected field; expected only \(keys.joined(separator: ", "))")
         }
-        for key in keys where byKey[key] == nil {
-            throw schemaError("\(path).\(key)", "required field is missing")
+        // The parser refuses duplicate keys, so every member is a distinct expected key.
+        for key in keys where !members.contains(where: { $0.key == key }) {
+            throw schemaError("\(path()).\(key)", "required field is missing")
         }
-        return JSONFields(byKey: byKey)
+        return JSONFields(members: members)
     }
 
-    func array(_ path: String, maxCount: Int) throws(WireError) -> [JSONNode] {
+    func array(_ path: @autoclosure () -> String, maxCount: Int) throws(WireError) -> [JSONNode] {
         guard case .array(let elements) = value else {
-            throw schemaError(path, "expected an array, found \(typeName)")
+            throw schemaError(path(), "expected an array, found \(typeName)")
         }
         guard elements.count <= maxCount else {
-            throw schemaError(path, "array of \(elements.count) elements; at most \(maxCount) allowed")
+            throw schemaError(path(), "array of \(elements.count) elements; at most \(maxCount) allowed")
         }
         return elements
     }
 
-    func string(_ path: String, maxBytes: Int = 255) throws(WireError) -> String {
+    func string(_ path: @autoclosure () -> String, maxBytes: Int = 255) throws(WireError) -> String {
         guard case .string(let text) = value else {
-            throw schemaError(path, "expected a string, found \(typeName)")
+            throw schemaError(path(), "expected a string, found \(typeName)")
         }
         guard text.utf8.count <= maxBytes else {
-            throw schemaError(path, "string of \(text.utf8.count) bytes; at most \(maxBytes) allowed")
+            throw schemaError(path(), "string of \(text.utf8.count) bytes; at most \(maxBytes) allowed")
         }
         return text
     }
 
-    func bool(_ path: String) throws(WireError) -> Bool {
+    func bool(_ path: @autoclosure () -> String) throws(WireError) -> Bool {
         guard case .bool(let flag) = value else {
-            throw schemaError(path, "expected a boolean, found \(typeName)")
+            throw schemaError(path(), "expected a boolean, found \(typeName)")
         }
         return flag
     }
 
-    func integer(_ path: String, in range: ClosedRange<Int64>) throws(WireError) -> Int64 {
+    func integer(_ path: @autoclosure () -> String, in range: ClosedRange<Int64>) throws(WireError) -> Int64 {
         guard case .integer(let number) = value else {
-            throw schemaError(path, "expected an integer, found \(typeName)")
+            throw schemaError(path(), "expected an integer, found \(typeName)")
         }
         guard range.contains(number) else {
-            throw WireError(.outOfRange, field: path, offset: offset,
+            throw WireError(.outOfRange, field: path(), offset: offset,
                             "\(number) is outside \(range.lowerBound)...\(range.upperBound)")
         }
         return number
@@ -65,10 +65,11 @@ extension JSONNode {
 /// The members of a JSON object after ``JSONNode/object(_:keys:)`` checked that every
 /// expected key is present.
 struct JSONFields {
-    let byKey: [String: JSONNode]
+    /// The object's members, as parsed (a handful: a linear search beats building a dictionary).
+    let members: [JSONNode.Member]
 
     /// The member named `key`; a `null` node if absent (which the check rules out).
     subscript(key: String) -> JSONNode {
-        byKey[key] ?? JSONNode(.null)
+        members.first { $0.key == key }?.node ?? JSONNode(.null)
     }
 }

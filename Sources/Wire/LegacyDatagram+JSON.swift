@@ -1,25 +1,27 @@
 extension LegacyDatagram {
     /// The JSON tree in the original's field order.
     public var jsonNode: JSONNode {
+        // Members are built directly (not through `.object([(key, node)])`): one array per object.
+        typealias Member = JSONNode.Member
         func player(_ entry: LegacyPlayer) -> JSONNode {
-            .object([
-                ("nome", .string(entry.nome)), ("time", .string(entry.time)), ("posicao", .string(entry.posicao)),
-                ("cartao_vermelho", JSONNode(.bool(entry.cartaoVermelho))), ("gols", .int(entry.gols)),
-                ("tempo_gols", .array(entry.tempoGols.map { .int($0) })), ("tempo_cv", .int(entry.tempoCV)),
-            ])
+            JSONNode(.object([
+                Member("nome", .string(entry.nome)), Member("time", .string(entry.time)), Member("posicao", .string(entry.posicao)),
+                Member("cartao_vermelho", JSONNode(.bool(entry.cartaoVermelho))), Member("gols", .int(entry.gols)),
+                Member("tempo_gols", .array(entry.tempoGols.map { .int($0) })), Member("tempo_cv", .int(entry.tempoCV)),
+            ]))
         }
         func keeper(_ entry: LegacyKeeper) -> JSONNode {
-            .object([("nome", .string(entry.nome)), ("time", .string(entry.time))])
+            JSONNode(.object([Member("nome", .string(entry.nome)), Member("time", .string(entry.time))]))
         }
-        return .object([
-            ("message", .object([
-                ("count", .int(message.count)), ("score", .string(message.score)),
-                ("content", .string(message.content)), ("type", .string(message.type)),
-                ("time_passed", .int(message.timePassed)),
-            ])),
-            ("timeA", .array(timeA.map(player))), ("timeB", .array(timeB.map(player))),
-            ("goleiroA", keeper(goleiroA)), ("goleiroB", keeper(goleiroB)),
-        ])
+        return JSONNode(.object([
+            Member("message", JSONNode(.object([
+                Member("count", .int(message.count)), Member("score", .string(message.score)),
+                Member("content", .string(message.content)), Member("type", .string(message.type)),
+                Member("time_passed", .int(message.timePassed)),
+            ]))),
+            Member("timeA", .array(timeA.map(player))), Member("timeB", .array(timeB.map(player))),
+            Member("goleiroA", keeper(goleiroA)), Member("goleiroB", keeper(goleiroB)),
+        ]))
     }
 
     /// The canonical bytes: Python `json.dumps` style, as the original server sent them.
@@ -61,27 +63,27 @@ extension LegacyDatagram {
         func players(_ key: String) throws(WireError) -> [LegacyPlayer] {
             var result: [LegacyPlayer] = []
             for (index, node) in try top[key].array("json.\(key)", maxCount: 126).enumerated() {
-                let path = "json.\(key)[\(index)]"
-                let fields = try node.object(path, keys: ["nome", "time", "posicao", "cartao_vermelho", "gols", "tempo_gols", "tempo_cv"])
+                func path() -> String { "json.\(key)[\(index)]" }   // built only for an error
+                let fields = try node.object(path(), keys: ["nome", "time", "posicao", "cartao_vermelho", "gols", "tempo_gols", "tempo_cv"])
                 var minutes: [Int] = []
-                for (goalIndex, minute) in try fields["tempo_gols"].array("\(path).tempo_gols", maxCount: 255).enumerated() {
-                    minutes.append(Int(try minute.integer("\(path).tempo_gols[\(goalIndex)]", in: 0...255)))
+                for (goalIndex, minute) in try fields["tempo_gols"].array("\(path()).tempo_gols", maxCount: 255).enumerated() {
+                    minutes.append(Int(try minute.integer("\(path()).tempo_gols[\(goalIndex)]", in: 0...255)))
                 }
-                let goals = Int(try fields["gols"].integer("\(path).gols", in: 0...255))
+                let goals = Int(try fields["gols"].integer("\(path()).gols", in: 0...255))
                 guard goals == minutes.count else {
-                    throw WireError(.inconsistent, field: "\(path).gols", offset: fields["gols"].offset,
+                    throw WireError(.inconsistent, field: "\(path()).gols", offset: fields["gols"].offset,
                                     "gols is \(goals) but tempo_gols lists \(minutes.count) minutes")
                 }
-                let red = try fields["cartao_vermelho"].bool("\(path).cartao_vermelho")
-                let redMinute = Int(try fields["tempo_cv"].integer("\(path).tempo_cv", in: 0...255))
+                let red = try fields["cartao_vermelho"].bool("\(path()).cartao_vermelho")
+                let redMinute = Int(try fields["tempo_cv"].integer("\(path()).tempo_cv", in: 0...255))
                 if !red && redMinute != 0 {
-                    throw WireError(.inconsistent, field: "\(path).tempo_cv", offset: fields["tempo_cv"].offset,
+                    throw WireError(.inconsistent, field: "\(path()).tempo_cv", offset: fields["tempo_cv"].offset,
                                     "tempo_cv is \(redMinute) but cartao_vermelho is false (expected 0)")
                 }
                 result.append(LegacyPlayer(
-                    nome: try fields["nome"].string("\(path).nome"),
-                    time: try fields["time"].string("\(path).time"),
-                    posicao: try fields["posicao"].string("\(path).posicao"),
+                    nome: try fields["nome"].string("\(path()).nome"),
+                    time: try fields["time"].string("\(path()).time"),
+                    posicao: try fields["posicao"].string("\(path()).posicao"),
                     cartaoVermelho: red, gols: goals, tempoGols: minutes, tempoCV: redMinute))
             }
             return result
