@@ -31,13 +31,20 @@ public struct ServerState: Sendable {
     /// The words.
     public let catalog: PhraseCatalog
     /// The match being streamed.
-    public private(set) var matchID: UInt32 = 0
+    public private(set) var matchID: UInt32 = 0 { didSet { welcomes.removeAll(keepingCapacity: true) } }
     /// Subscribed clients by address.
     public private(set) var subscribers: [SocketAddress: Subscriber] = [:]
     /// The latest event sent.
-    public private(set) var current: EncodedEvent?
+    public private(set) var current: EncodedEvent? { didSet { welcomes.removeAll(keepingCapacity: true) } }
     /// The sequence number the next event gets.
-    public private(set) var nextSequence: UInt32
+    public private(set) var nextSequence: UInt32 { didSet { welcomes.removeAll(keepingCapacity: true) } }
+    /// Welcome frames made since the latest event, by format and dictionary: a registration
+    /// storm between two events encodes (and deflates) each kind of welcome once.
+    private var welcomes: [WelcomeKind: ByteBuffer] = [:]
+    private struct WelcomeKind: Hashable {
+        var delivery: Delivery
+        var dictionary: UInt8
+    }
     /// Datagrams rejected, by reason.
     public private(set) var rejects: [String: Int] = [:]
     private var validator: AddressValidator
@@ -165,7 +172,7 @@ public struct ServerState: Sendable {
         if let existing = subscribers[address], existing.delivery != .legacy {
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             subscribers[address]?.lastHeard = now
-            return ([Reply(address: address, payload: welcome(for: existing))],
+            return ([Reply(address: address, payload: cachedWelcome(for: existing))],
                     [.registered(existing, count: subscribers.count, repeated: true)])
         }
         guard validator.isValid(request.token, for: address, now: tokenTime) else {
@@ -192,8 +199,17 @@ public struct ServerState: Sendable {
         let dictionary = request.dictionaries.first { id in configuration.dictionaries.contains { $0.id == id } } ?? 0
         let subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary)
         subscribe(subscriber)
-        return ([Reply(address: address, payload: welcome(for: subscriber))],
+        return ([Reply(address: address, payload: cachedWelcome(for: subscriber))],
                 [.registered(subscriber, count: subscribers.count, repeated: false)])
+    }
+
+    /// The welcome for `subscriber`, made once per format and dictionary between two events.
+    private mutating func cachedWelcome(for subscriber: Subscriber) -> ByteBuffer {
+        let kind = WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary)
+        if let made = welcomes[kind] { return made }
+        let made = welcome(for: subscriber)
+        welcomes[kind] = made
+        return made
     }
 
     /// The welcome frame for `subscriber`, with the latest event, compressed with its dictionary.

@@ -116,7 +116,7 @@ public struct GoldenFixtures: Sendable {
         return datagram.description(header: header).prettyText()
     }
 
-    /// Dictionary 1 as the built-in roster and catalogues lay it out (Spec Appendix A).
+    /// Dictionary 1 as the built-in roster and catalogues lay it out (Spec §4.4).
     public static func standardDictionaryLayout() throws(WireError) -> [UInt8] {
         try CompressionDictionary.layout(roster: .original, catalogs: [.portuguese, .english])
     }

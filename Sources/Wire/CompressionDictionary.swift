@@ -12,7 +12,7 @@ public struct CompressionDictionary: Sendable, Hashable {
 
     /// Dictionary 1, "standard": the original roster's two team sheets between the Portuguese
     /// and the English phrase catalogues, each encoded exactly as a welcome body encodes it
-    /// (Spec Appendix A; the bytes are `Spec/dictionary-1.bin`). A welcome for the original
+    /// (Spec §4.4; the bytes are `Spec/dictionary-1.bin`). A welcome for the original
     /// teams then compresses to a few dozen bytes instead of about 1,100.
     public static let standard = CompressionDictionary(id: 1, bytes: decodeHex(standardHex))
 
