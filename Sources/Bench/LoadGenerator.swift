@@ -108,7 +108,9 @@ public final class LoadGenerator: @unchecked Sendable {
     public func register(serverPort: Int, format: BodyFormat, seconds: Double = 20, counting accept: (ArraySlice<UInt8>) -> Bool) throws {
         var welcomed = [Bool](repeating: false, count: sockets.count)
         var remaining = sockets.count
-        let plain = try Frame(body: .register(RegisterRequest.padded(formats: [format]))).encoded()
+        // As a real client does: offering the standard dictionary (a 62-byte welcome, not 1.1 KB).
+        let dictionaries = [CompressionDictionary.standard.id]
+        let plain = try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries))).encoded()
         let deadline = Self.now() + seconds
         var rounds = 0
         while remaining > 0 && Self.now() < deadline {
@@ -130,7 +132,7 @@ public final class LoadGenerator: @unchecked Sendable {
                         guard let frame = try? Frame.decode(Array(bytes)) else { return }
                         switch frame.body {
                         case .challenge(let challenge):
-                            if let again = try? Frame(body: .register(RegisterRequest.padded(formats: [format], token: challenge.token))).encoded() {
+                            if let again = try? Frame(body: .register(RegisterRequest.padded(formats: [format], token: challenge.token, dictionaries: dictionaries))).encoded() {
                                 self.send(again, from: i, to: serverPort)
                             }
                         case .welcome:
