@@ -180,6 +180,10 @@ public final class StreamClient: Sendable {
         switch reception {
         case .welcomed(let welcome, let snapshot):
             logger.info("Registered: format \(welcome.format.name), dictionary \(welcome.dictionary), match \(welcome.matchID), language \(welcome.catalog.language).")
+            if welcome.dictionary != 0, !configuration.dictionaries.contains(where: { $0.id == welcome.dictionary }) {
+                // Frames name their dictionary, so decoding still works; the server broke §4.4's agreement rule.
+                logger.warning("The server chose dictionary \(welcome.dictionary), which this client did not offer (Spec §4.4).")
+            }
             if let snapshot { display.show(snapshot) }
         case .refused(let refusal):
             logger.info("Registration refused: \(refusal.reason.name): \(refusal.text)")

@@ -1,5 +1,6 @@
 import Capture
 import Foundation
+import Logging
 import Match
 import Toolkit
 import NIOCore
@@ -137,6 +138,38 @@ struct StreamingTests {
             _ = try await summary
             #expect(result.statistics.lost == 0 && result.statistics.received > 0)
             #expect(result.dictionary == 1)
+        }
+    }
+
+    @Test("a client told to use a dictionary it did not offer still decodes, and warns about the server")
+    func unofferedDictionary() async throws {
+        try await bounded(30) {
+            let fake = try await RawPeer()
+            var configuration = ClientConfiguration()
+            configuration.server = "127.0.0.1"
+            configuration.port = fake.port
+            configuration.dictionaries = []
+            let store = RecordingLogHandler.Store()
+            let client = try await StreamClient.connect(configuration: configuration,
+                                                        logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
+            async let result = client.run()
+            let (clientAddress, register) = try #require(try await fake.next())
+            guard case .register(let request) = try Frame.decode(register).body else {
+                Issue.record("not a register")
+                return
+            }
+            #expect(request.dictionaries.isEmpty)
+            let welcome = Frame(body: .welcome(Welcome(format: .compact, dictionary: 1, matchID: 1, heartbeatSeconds: 0,
+                                                       intervalMicroseconds: 10_000, roster: .original, catalog: .english, current: nil)))
+            try await fake.send(try welcome.encoded(dictionary: .standard), to: clientAddress)
+            let event = MatchSimulator.play(seed: 5).events[0]
+            try await fake.send(try Frame.compactEvent(event, sequence: 0).encoded(), to: clientAddress)
+            try await fake.send(try Frame(sequence: 0, score: event.score, minute: event.minute, body: .end(EndOfMatch(reason: .fullTime))).encoded(),
+                                to: clientAddress)
+            let outcome = try await result
+            #expect(outcome.dictionary == 1 && outcome.statistics.received == 1 && outcome.statistics.lost == 0)
+            #expect(store.all.contains { $0.0 == .warning && $0.1.contains("did not offer") })
+            await fake.close()
         }
     }
 

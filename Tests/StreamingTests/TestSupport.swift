@@ -121,3 +121,24 @@ extension RawPeer {
         return try await next()?.1
     }
 }
+
+/// A log handler that keeps every message, for tests that check what was logged.
+struct RecordingLogHandler: LogHandler {
+    final class Store: Sendable {
+        let lines = Mutex<[(Logger.Level, String)]>([])
+        var all: [(Logger.Level, String)] { lines.withLock { $0 } }
+    }
+
+    let store: Store
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        store.lines.withLock { $0.append((event.level, event.message.description)) }
+    }
+}
