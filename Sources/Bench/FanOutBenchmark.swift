@@ -203,23 +203,17 @@ public struct FanOutBenchmark {
         for result in results {
             let s = result.server
             let cells = [
-                result.format.name.padding(toLength: 7, withPad: " ", startingAt: 0),
-                String(result.clients).leftPadded(8), String(s.expected).leftPadded(11),
-                f(s.perSecond).leftPadded(13), f(s.lossPercent, 3).leftPadded(7), f(s.cpuPerMillion, 2).leftPadded(9),
-                f(s.peakResidentMiB, 1).leftPadded(9),
-                (result.ceiling.map { f($0.perSecond) } ?? "-").leftPadded(17),
-                (result.ceiling.map { f($0.lossPercent, 3) } ?? "-").leftPadded(7),
-                (result.ceiling.map { f($0.cpuPerMillion, 2) } ?? "-").leftPadded(9),
-                (result.ratioPercent.map { f($0, 1) + " %" } ?? "-").leftPadded(14),
+                result.format.name.padded(to: 7),
+                String(result.clients).padded(to: 8, alignRight: true), String(s.expected).padded(to: 11, alignRight: true),
+                f(s.perSecond).padded(to: 13, alignRight: true), f(s.lossPercent, 3).padded(to: 7, alignRight: true), f(s.cpuPerMillion, 2).padded(to: 9, alignRight: true),
+                f(s.peakResidentMiB, 1).padded(to: 9, alignRight: true),
+                (result.ceiling.map { f($0.perSecond) } ?? "-").padded(to: 17, alignRight: true),
+                (result.ceiling.map { f($0.lossPercent, 3) } ?? "-").padded(to: 7, alignRight: true),
+                (result.ceiling.map { f($0.cpuPerMillion, 2) } ?? "-").padded(to: 9, alignRight: true),
+                (result.ratioPercent.map { f($0, 1) + " %" } ?? "-").padded(to: 14, alignRight: true),
             ]
             lines.append(cells.joined(separator: " "))
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

@@ -108,9 +108,7 @@ public struct Demo: Sendable {
             ("first sequence", { $0.statistics.first.map(String.init) ?? "-" }),
             ("last sequence", { $0.statistics.last.map(String.init) ?? "-" }),
         ]
-        func cell(_ text: String, _ width: Int) -> String {
-            text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-        }
+        func cell(_ text: String, _ width: Int) -> String { text.padded(to: width) }
         let width = max(12, rows.flatMap { row in results.map { row.1($0).count } }.max() ?? 0) + 2
         var lines = [cell("", 16) + results.indices.map { cell("client \($0 + 1)", width) }.joined()]
         for (name, value) in rows {

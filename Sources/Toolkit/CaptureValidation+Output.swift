@@ -1,12 +1,11 @@
 import Capture
 import Foundation
+import Match
 import Wire
 
 extension CaptureValidation {
     static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        guard text.count < width else { return text }
-        let space = String(repeating: " ", count: width - text.count)
-        return right ? space + text : text + space
+        text.padded(to: width, alignRight: right)
     }
 
     /// The readable report: every datagram (unless `quiet`), each file's flows, and a summary table.

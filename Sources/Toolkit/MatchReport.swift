@@ -29,9 +29,8 @@ public struct MatchReport: Sendable {
         for event in events {
             let minute = MatchClock.display(event.minute)
             let name = catalog.name(of: event.type)
-            let padding = String(repeating: " ", count: max(0, nameWidth - name.count))
             let score = "\(event.score.home)-\(event.score.away)"
-            lines.append("\(String(repeating: " ", count: max(0, 6 - minute.count)))\(minute)  \(name)\(padding)  \(score)  \(try catalog.phrase(for: event, roster: roster))")
+            lines.append("\(minute.padded(to: 6, alignRight: true))  \(name.padded(to: nameWidth))  \(score)  \(try catalog.phrase(for: event, roster: roster))")
         }
         let final = events.last?.score ?? .zero
         lines.append("\(endReason == .fullTime ? "Full time" : "Abandoned"): \(catalog.scoreLine(final, roster: roster))")

@@ -77,10 +77,7 @@ public struct SizeReport: Sendable {
         var lines = ["Bytes per datagram (\(seedText), \(figures.first?.count ?? 0) events; welcomes as a client joining after each event gets them):",
                      "encoding                 median     max"]
         for figure in figures {
-            let name = figure.encoding.padding(toLength: 22, withPad: " ", startingAt: 0)
-            let median = String(figure.median)
-            let maximum = String(figure.maximum)
-            lines.append("\(name)  \(String(repeating: " ", count: max(0, 7 - median.count)))\(median) \(String(repeating: " ", count: max(0, 7 - maximum.count)))\(maximum)")
+            lines.append("\(figure.encoding.padded(to: 22))  \(String(figure.median).padded(to: 7, alignRight: true)) \(String(figure.maximum).padded(to: 7, alignRight: true))")
         }
         return lines
     }

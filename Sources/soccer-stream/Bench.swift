@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bench
 import Foundation
+import Match
 import Streaming
 import Toolkit
 import Wire
@@ -30,11 +31,11 @@ struct BenchCommand: AsyncParsableCommand {
             let formats: [BodyFormat] = format == "both" ? [.compact, .json] : [BodyFormat(name: format) ?? .compact]
             for format in formats {
                 let result = try CodecBenchmark.run(format: format, seconds: seconds, frames: frames)
-                StandardOutput.write("\(format.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(Int(result.perSecond)) encode+decode per second on one core (\(result.frames) frames, \(String(format: "%.2f", result.seconds)) s)\n")
+                StandardOutput.write("\(format.name.padded(to: 8)) \(Int(result.perSecond)) encode+decode per second on one core (\(result.frames) frames, \(String(format: "%.2f", result.seconds)) s)\n")
                 if let allocations {
                     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
                     let perFrame = try CodecBenchmark.allocationsPerFrame(format: format, executable: executable, counterSource: allocations)
-                    StandardOutput.write("\(format.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(String(format: "%.2f", perFrame)) allocations per encode+decode\n")
+                    StandardOutput.write("\(format.name.padded(to: 8)) \(String(format: "%.2f", perFrame)) allocations per encode+decode\n")
                 }
             }
         }
