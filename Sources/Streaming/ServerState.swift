@@ -34,6 +34,10 @@ public struct ServerState: Sendable {
     public private(set) var matchID: UInt32 = 0 { didSet { welcomes.removeAll(keepingCapacity: true) } }
     /// Subscribed clients by address.
     public private(set) var subscribers: [SocketAddress: Subscriber] = [:]
+    /// Who gets the next event, kept between events until someone subscribes or leaves (only
+    /// ``subscribe(_:)``, ``unsubscribe(_:)`` and ``finish(_:)`` change who is subscribed), so
+    /// an event does not copy the subscriber table: the array is shared, not copied.
+    private var recipients: [Subscriber]?
     /// The latest event sent.
     public private(set) var current: EncodedEvent? { didSet { welcomes.removeAll(keepingCapacity: true) } }
     /// The sequence number the next event gets.
@@ -81,6 +85,7 @@ public struct ServerState: Sendable {
 
     /// Adds or replaces a subscription, keeping ``deliveryCounts``.
     private mutating func subscribe(_ subscriber: Subscriber) {
+        recipients = nil
         if let old = subscribers.updateValue(subscriber, forKey: subscriber.address) {
             deliveryCounts[old.delivery, default: 1] -= 1
         }
@@ -90,6 +95,7 @@ public struct ServerState: Sendable {
     /// Removes a subscription, keeping ``deliveryCounts``.
     private mutating func unsubscribe(_ address: SocketAddress) -> Subscriber? {
         guard let removed = subscribers.removeValue(forKey: address) else { return nil }
+        recipients = nil
         deliveryCounts[removed.delivery, default: 1] -= 1
         return removed
     }
@@ -275,11 +281,15 @@ public struct ServerState: Sendable {
         return notices
     }
 
-    /// Makes `event` the latest and returns who gets it. `event.sequence` must be ``nextSequence``.
+    /// Makes `event` the latest and returns who gets it (their address and delivery; other
+    /// fields may be as of their subscription). `event.sequence` must be ``nextSequence``.
     public mutating func publish(_ event: EncodedEvent) -> [Subscriber] {
         current = event
         nextSequence = event.sequence &+ 1
-        return Array(subscribers.values)
+        if let recipients { return recipients }
+        let fresh = Array(subscribers.values)
+        recipients = fresh
+        return fresh
     }
 
     /// The end-of-match datagrams for every client (frames for SoccerStream clients,
@@ -294,6 +304,7 @@ public struct ServerState: Sendable {
         let legacyBytes = ByteBuffer(string: LegacyPacket.endOfTransmissionText)
         let result = subscribers.values.map { ($0, $0.delivery == .legacy ? legacyBytes : endBytes) }
         subscribers.removeAll()
+        recipients = nil
         deliveryCounts.removeAll()
         return result
     }

@@ -314,10 +314,14 @@ public final class StreamServer: Sendable {
     /// sends all pending datagrams with `sendmmsg`), and returns when that is done and the channel
     /// can take more: the producer never runs ahead of the socket, so memory stays flat at any rate.
     private func fanOut(_ batch: [(EncodedEvent, [Subscriber])]) async throws {
-        let envelopes = batch.flatMap { event, recipients in
-            recipients.lazy.map { AddressedEnvelope(remoteAddress: $0.address, data: event.payload(for: $0.delivery)) }
+        // The envelopes are made as they are written: no per-event array of them.
+        try await writeAndFlush { channel in
+            for (event, recipients) in batch {
+                for recipient in recipients {
+                    channel.write(AddressedEnvelope(remoteAddress: recipient.address, data: event.payload(for: recipient.delivery)), promise: nil)
+                }
+            }
         }
-        try await send(envelopes)
     }
 
     /// The one way the server writes: on the event loop, every datagram then one flush (NIO
@@ -326,11 +330,19 @@ public final class StreamServer: Sendable {
     /// runs ahead of the socket.
     private func send(_ envelopes: [AddressedEnvelope<ByteBuffer>]) async throws {
         guard !envelopes.isEmpty else { return }
-        let channel = self.channel.channel
-        try await channel.eventLoop.submit {
+        try await writeAndFlush { channel in
             for envelope in envelopes {
                 channel.write(envelope, promise: nil)
             }
+        }
+    }
+
+    /// Runs `writes` on the event loop, flushes once, awaits that, then waits while the channel
+    /// is unwritable. Everything the server sends goes through here, in submission order.
+    private func writeAndFlush(_ writes: @escaping @Sendable (any Channel) -> Void) async throws {
+        let channel = self.channel.channel
+        try await channel.eventLoop.submit {
+            writes(channel)
             channel.flush()
         }.get()
         while !channel.isWritable && channel.isActive {
