@@ -213,14 +213,9 @@ public struct ServerState: Sendable {
     private mutating func cachedWelcome(for subscriber: Subscriber) -> ByteBuffer {
         let kind = WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary)
         if let made = welcomes[kind] { return made }
-        let made = welcome(for: subscriber)
+        let made = welcome(for: subscriber.delivery, dictionary: CompressionDictionary.withID(subscriber.dictionary) ?? .none)
         welcomes[kind] = made
         return made
-    }
-
-    /// The welcome frame for `subscriber`, with the latest event, compressed with its dictionary.
-    public func welcome(for subscriber: Subscriber) -> ByteBuffer {
-        welcome(for: subscriber.delivery, dictionary: CompressionDictionary.withID(subscriber.dictionary) ?? .none)
     }
 
     /// The welcome frame for a client receiving `delivery`, with the latest event.

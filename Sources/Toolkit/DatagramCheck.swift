@@ -44,11 +44,15 @@ public struct DatagramCheck: Sendable {
             return
         }
         do {
-            // A compressed body is re-encoded with the dictionary its header names; an
-            // uncompressed one is canonical if compressing it with none of the dictionaries
-            // (any of which the sender may have agreed on) would have made it smaller.
-            let dictionaries = header.map { $0.compressed ? [CompressionDictionary.withID($0.dictionary) ?? .none] : CompressionDictionary.known }
-                ?? [.none]
+            // Spec §4.4: event bodies never use a dictionary. A compressed welcome is re-encoded
+            // with the dictionary its header names; an uncompressed one is canonical if, for some
+            // dictionary the sender may have agreed on, compressing would not have made it smaller.
+            let dictionaries: [CompressionDictionary]
+            if let header, header.kind == .welcome {
+                dictionaries = header.compressed ? [CompressionDictionary.withID(header.dictionary) ?? .none] : CompressionDictionary.known
+            } else {
+                dictionaries = [.none]
+            }
             var canonical: [UInt8] = []
             for dictionary in dictionaries {
                 canonical = try datagram.encoded(dictionary: dictionary)

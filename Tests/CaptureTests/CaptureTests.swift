@@ -216,6 +216,18 @@ struct ValidationTests {
         let welcome = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("welcome-compact-kickoff.bin")))
         #expect(DatagramCheck(welcome, direction: .toServer).error?.field == "header.kind")
         #expect(DatagramCheck(welcome, direction: .toClient).valid)
+        // The same welcome without its dictionary is canonical too (for a client that offered none)...
+        let plainWelcome = try Frame.decode(welcome).encoded()
+        #expect(plainWelcome.count > 1000 && DatagramCheck(plainWelcome, direction: .toClient).valid)
+        // ...but an event deflated with the dictionary decodes and is not canonical: events never use one.
+        let event = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("event-compact-goal.bin")))
+        let deflated = try Compression.deflate(Array(event.dropFirst(FrameHeader.size)), dictionary: CompressionDictionary.standard.bytes)
+        var dictionaryEvent = Array(event.prefix(FrameHeader.size)) + deflated
+        dictionaryEvent[4] |= 0x04 | 1 << 3
+        dictionaryEvent[13] = UInt8(deflated.count >> 8)
+        dictionaryEvent[14] = UInt8(deflated.count & 0xFF)
+        let eventCheck = DatagramCheck(dictionaryEvent, direction: .toClient)
+        #expect(eventCheck.datagram != nil && eventCheck.error?.message.contains("not the canonical encoding") == true, "\(String(describing: eventCheck.error))")
     }
 
     @Test("the JSON report is well formed and carries the summary")
