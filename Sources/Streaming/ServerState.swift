@@ -229,7 +229,7 @@ public struct ServerState: Sendable {
             score: current?.event.score ?? .zero, minute: current?.event.minute ?? 0, body: .welcome(body))
         // The built-in roster and catalogues always fit the wire; an error here is a programming error
         // caught by the tests, and the client then simply retries.
-        return ByteBuffer(bytes: (try? frame.encoded(dictionary: dictionary)) ?? [])
+        return ByteBuffer(bytes: (try? frame.encoded()) ?? [])
     }
 
     private mutating func handleLegacy(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {

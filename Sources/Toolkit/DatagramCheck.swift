@@ -44,20 +44,9 @@ public struct DatagramCheck: Sendable {
             return
         }
         do {
-            // Spec §4.4: event bodies never use a dictionary. A compressed welcome is re-encoded
-            // with the dictionary its header names; an uncompressed one is canonical if, for some
-            // dictionary the sender may have agreed on, compressing would not have made it smaller.
-            let dictionaries: [CompressionDictionary]
-            if let header, header.kind == .welcome {
-                dictionaries = header.compressed ? [CompressionDictionary.withID(header.dictionary) ?? .none] : CompressionDictionary.known
-            } else {
-                dictionaries = [.none]
-            }
-            var canonical: [UInt8] = []
-            for dictionary in dictionaries {
-                canonical = try datagram.encoded(dictionary: dictionary)
-                if canonical == bytes { return }
-            }
+            // The frame decides its canonical bytes, dictionary included (Spec §4.4).
+            let canonical = try datagram.encoded()
+            guard canonical != bytes else { return }
             let at = zip(canonical, bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(canonical.count, bytes.count)
             // Either side compressed: the difference may be zlib's, not the sender's.
             let compressed = header != nil && [bytes, canonical].contains { $0.count > 4 && $0[4] & 0x04 != 0 }

@@ -51,8 +51,6 @@ public struct GoldenFixtures: Sendable {
         let (events, _) = MatchSimulator.play(seed: seed, roster: roster, catalog: catalog)
         let matchID = MatchSimulator(seed: seed).matchID
         var datagrams: [(String, Datagram)] = []
-        // Frames compressed with the standard dictionary (as for a client whose register offered it).
-        let withDictionary: Set<String> = ["welcome-compact-kickoff"]
 
         datagrams.append(("register-compact-json", .frame(Frame(body: .register(RegisterRequest(formats: [.compact, .json]))))))
         let token = (0..<36).map { UInt8(($0 * 37 + 11) & 0xFF) }
@@ -104,7 +102,7 @@ public struct GoldenFixtures: Sendable {
 
         var fixtures: [Fixture] = []
         for (name, datagram) in datagrams {
-            let bytes = try datagram.encoded(dictionary: withDictionary.contains(name) ? .standard : .none)
+            let bytes = try datagram.encoded()
             fixtures.append(Fixture(name: name, bytes: bytes, expectation: try Self.expectation(of: bytes)))
         }
         self.fixtures = fixtures

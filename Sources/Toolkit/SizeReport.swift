@@ -55,7 +55,7 @@ public struct SizeReport: Sendable {
                                         body: .welcome(Welcome(format: .compact, dictionary: dictionary.id, matchID: 1, heartbeatSeconds: 5,
                                                                intervalMicroseconds: 1_000_000, roster: roster, catalog: catalog,
                                                                current: CompactEvent(event))))
-                    let size = try welcome.encoded(dictionary: dictionary).count
+                    let size = try welcome.encoded().count
                     if dictionary == .none { welcomePlain.append(size) } else { welcomeDictionary.append(size) }
                 }
             }

@@ -128,11 +128,10 @@ extension Frame {
 }
 
 extension Datagram {
-    /// The canonical bytes of this datagram (frames per Spec §4.4, compressed with `dictionary`
-    /// where they are compressed; legacy packets as the original sent them).
-    public func encoded(dictionary: CompressionDictionary = .none) throws(WireError) -> [UInt8] {
+    /// The canonical bytes of this datagram (frames per Spec §4.4; legacy packets as the original sent them).
+    public func encoded() throws(WireError) -> [UInt8] {
         switch self {
-        case .frame(let frame): try frame.encoded(dictionary: dictionary)
+        case .frame(let frame): try frame.encoded()
         case .legacy(let packet): try packet.encoded()
         }
     }

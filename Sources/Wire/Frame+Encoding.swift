@@ -4,13 +4,14 @@ extension Frame {
     public static let compressionThreshold = 32
 
     /// The canonical encoding: header, then the body, compressed exactly when it is a welcome
-    /// or compact event body of at least ``compressionThreshold`` bytes and DEFLATE (with
-    /// `dictionary`, the one agreed with the receiver) makes it strictly smaller. (Other kinds
-    /// are never compressed: a register's padding must stay.)
+    /// or compact event body of at least ``compressionThreshold`` bytes and DEFLATE makes it
+    /// strictly smaller: a welcome with the preset dictionary it announces, an event with none
+    /// (Spec §4.4). So the frame alone decides its bytes. (Other kinds are never compressed: a
+    /// register's padding must stay.)
     ///
     /// - Throws: ``WireError`` when a field does not fit the wire (a string over 255 bytes,
     ///   a JSON body over 4,096 bytes...).
-    public func encoded(dictionary: CompressionDictionary = .none) throws(WireError) -> [UInt8] {
+    public func encoded() throws(WireError) -> [UInt8] {
         var bodyWriter = ByteWriter(capacity: 64)
         var jsonBytes: [UInt8] = []
         switch body {
@@ -25,6 +26,9 @@ extension Frame {
         }
         var payload = body.format == .json ? jsonBytes : bodyWriter.bytes
         var compressed = false
+        // Welcome.write has checked that an announced dictionary is one this implementation holds.
+        let dictionary: CompressionDictionary
+        if case .welcome(let welcome) = body { dictionary = CompressionDictionary.withID(welcome.dictionary) ?? .none } else { dictionary = .none }
         if body.format == .compact, kind == .welcome || kind == .event, payload.count >= Self.compressionThreshold {
             let deflated = try Compression.deflate(payload, dictionary: dictionary.bytes)
             if deflated.count < payload.count {

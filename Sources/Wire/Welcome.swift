@@ -118,6 +118,11 @@ public struct Welcome: Sendable, Hashable, Codable {
             throw WireError(.outOfRange, field: "body.dictionary", offset: dictionaryOffset,
                             "dictionary \(dictionary); expected 0 (none) or 1 (standard)")
         }
+        // The welcome itself is compressed with the dictionary it announces (Spec §4.4).
+        guard header.dictionary == 0 || header.dictionary == dictionary else {
+            throw WireError(.inconsistent, field: "body.dictionary", offset: dictionaryOffset,
+                            "announces dictionary \(dictionary) but the header says the body was compressed with \(header.dictionary)")
+        }
         let matchID = try reader.readUInt32(field: "body.matchID")
         let heartbeat = try reader.readUInt8(field: "body.heartbeatSeconds")
         let interval = try reader.readUInt32(field: "body.intervalMicroseconds")

@@ -167,7 +167,7 @@ struct StreamingTests {
             #expect(request.dictionaries.isEmpty)
             let welcome = Frame(body: .welcome(Welcome(format: .compact, dictionary: 1, matchID: 1, heartbeatSeconds: 0,
                                                        intervalMicroseconds: 10_000, roster: .original, catalog: .english, current: nil)))
-            try await fake.send(try welcome.encoded(dictionary: .standard), to: clientAddress)
+            try await fake.send(try welcome.encoded(), to: clientAddress)
             let event = MatchSimulator.play(seed: 5).events[0]
             try await fake.send(try Frame.compactEvent(event, sequence: 0).encoded(), to: clientAddress)
             try await fake.send(try Frame(sequence: 0, score: event.score, minute: event.minute, body: .end(EndOfMatch(reason: .fullTime))).encoded(),

@@ -26,7 +26,7 @@ struct DictionaryTests {
     func welcomeShrinks(language: String) throws {
         let catalog = language == "pt" ? PhraseCatalog.portuguese : .english
         let plain = try Self.welcome(catalog, dictionary: .none).encoded()
-        let small = try Self.welcome(catalog, dictionary: .standard).encoded(dictionary: .standard)
+        let small = try Self.welcome(catalog, dictionary: .standard).encoded()
         #expect(plain.count > 1000)
         #expect(small.count < 100, "\(small.count) bytes")
         #expect(small[4] == 0x02 | 0x04 | 1 << 3)   // compact, compressed, dictionary 1
@@ -37,7 +37,7 @@ struct DictionaryTests {
 
     @Test("a dictionary body whose header forgets the dictionary is refused, not misread")
     func missingDictionary() throws {
-        var bytes = try Self.welcome(.english, dictionary: .standard).encoded(dictionary: .standard)
+        var bytes = try Self.welcome(.english, dictionary: .standard).encoded()
         bytes[4] &= ~0x18
         #expect(throws: WireError.self) { try Frame.decode(bytes) }
         do {
@@ -45,6 +45,38 @@ struct DictionaryTests {
         } catch {
             #expect(error.code == .inflateFailed && error.field == "body" && error.offset >= FrameHeader.size, "\(error)")
         }
+    }
+
+    /// `frame`'s body deflated with `dictionary` whatever the frame announces, under its header
+    /// with the compressed flag, the dictionary bits and the body length set to match.
+    static func deflated(_ frame: Frame, with dictionary: CompressionDictionary) throws -> [UInt8] {
+        guard case .welcome(let welcome) = frame.body else { return [] }
+        var writer = ByteWriter()
+        try welcome.write(to: &writer)
+        let body = try Compression.deflate(writer.bytes, dictionary: dictionary.bytes)
+        var bytes = Array(try frame.encoded().prefix(FrameHeader.size)) + body
+        bytes[4] = (bytes[4] & 0x03) | 0x04 | dictionary.id << 3
+        bytes[13] = UInt8(body.count >> 8)
+        bytes[14] = UInt8(body.count & 0xFF)
+        return bytes
+    }
+
+    @Test("the canonical welcome is compressed with the dictionary it announces; a header naming another is refused")
+    func welcomeAnnouncesItsDictionary() throws {
+        #expect(try Self.welcome(.english, dictionary: .standard).encoded() == Self.deflated(Self.welcome(.english, dictionary: .standard), with: .standard))
+        // Announces none, compressed with the standard one.
+        let bytes = try Self.deflated(Self.welcome(.english, dictionary: .none), with: .standard)
+        #expect(bytes[4] & 0x18 == 1 << 3)
+        #expect(throws: WireError.self) { try Frame.decode(bytes) }
+        do {
+            _ = try Frame.decode(bytes)
+        } catch {
+            #expect(error.code == .inconsistent && error.field == "body.dictionary" && error.offset == FrameHeader.size + 1, "\(error)")
+        }
+        // Announces the standard one but is compressed without it: decodes (not canonical, though).
+        let plainDeflate = try Self.deflated(Self.welcome(.english, dictionary: .standard), with: .none)
+        #expect(try Frame.decode(plainDeflate) == Self.welcome(.english, dictionary: .standard))
+        #expect(try Frame.decode(plainDeflate).encoded() != plainDeflate)
     }
 
     @Test("a register lists its dictionaries after the token and stays padded to 64 bytes; a register without them reads as none")
