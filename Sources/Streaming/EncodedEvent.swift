@@ -34,9 +34,9 @@ public struct EncodedEvent: Sendable {
         }
     }
 
-    /// The bytes this event costs to send to `recipients`.
-    public func bytes(for recipients: [Subscriber]) -> Int {
-        recipients.reduce(0) { $0 + payload(for: $1.delivery).readableBytes }
+    /// The bytes this event costs to send to `counts[delivery]` clients of each delivery.
+    public func bytes(for counts: [Delivery: Int]) -> Int {
+        counts.reduce(0) { $0 + payload(for: $1.key).readableBytes * $1.value }
     }
 
     /// The datagram for `delivery`.

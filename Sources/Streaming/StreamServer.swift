@@ -251,8 +251,8 @@ public final class StreamServer: Sendable {
                     // Events already due go out in one trip to the event loop (at interval 0, up to 64 events,
                     // 4,096 datagrams and 256 KiB: enough to amortize the trip, little enough in flight).
                     var batch = [try publish(event, catalog: catalog)]
-                    var datagrams = batch[0].1.count
-                    var bytes = batch[0].0.bytes(for: batch[0].1)
+                    var datagrams = batch[0].recipients.count
+                    var bytes = batch[0].bytes
                     index += 1
                     while batch.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams && bytes < Self.maximumBatchBytes
                         && clock.now >= start.advanced(by: configuration.interval * (index + 1))
@@ -261,9 +261,10 @@ public final class StreamServer: Sendable {
                             exhausted = true
                             break
                         }
-                        batch.append(try publish(next, catalog: catalog))
-                        datagrams += batch[batch.count - 1].1.count
-                        bytes += batch[batch.count - 1].0.bytes(for: batch[batch.count - 1].1)
+                        let published = try publish(next, catalog: catalog)
+                        batch.append(published)
+                        datagrams += published.recipients.count
+                        bytes += published.bytes
                         index += 1
                     }
                     try await fanOut(batch)
@@ -292,12 +293,20 @@ public final class StreamServer: Sendable {
     /// ...or this many bytes.
     static let maximumBatchBytes = 256 << 10
 
+    /// An event encoded and made the latest: who gets it, and how many bytes that is.
+    private struct Published {
+        var event: EncodedEvent
+        var recipients: [Subscriber]
+        var bytes: Int
+    }
+
     /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
-    private func publish(_ event: MatchEvent, catalog: PhraseCatalog) throws -> (EncodedEvent, [Subscriber]) {
+    private func publish(_ event: MatchEvent, catalog: PhraseCatalog) throws -> Published {
         let (sequence, deliveries) = state.withLock { ($0.nextSequence, $0.deliveriesInUse) }
         var encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog, deliveries: deliveries)
-        let recipients = state.withLock { $0.publish(encoded) }
-        if !deliveries.isSuperset(of: recipients.lazy.map(\.delivery)) {
+        // The per-delivery counts answer "who needs what" without walking the recipients.
+        let (recipients, counts) = state.withLock { ($0.publish(encoded), $0.deliveryCounts) }
+        if !deliveries.isSuperset(of: counts.lazy.filter { $0.value > 0 }.map(\.key)) {
             // A JSON client registered between the encoding and the fan-out (rare): encode it all.
             encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog)
         }
@@ -307,18 +316,19 @@ public final class StreamServer: Sendable {
                 logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
             }
         }
-        return (encoded, recipients)
+        return Published(event: encoded, recipients: recipients, bytes: encoded.bytes(for: counts))
     }
 
     /// Writes each event of `batch` to every recipient on the event loop, then flushes once (NIO
     /// sends all pending datagrams with `sendmmsg`), and returns when that is done and the channel
     /// can take more: the producer never runs ahead of the socket, so memory stays flat at any rate.
-    private func fanOut(_ batch: [(EncodedEvent, [Subscriber])]) async throws {
+    private func fanOut(_ batch: [Published]) async throws {
         // The envelopes are made as they are written: no per-event array of them.
         try await writeAndFlush { channel in
-            for (event, recipients) in batch {
-                for recipient in recipients {
-                    channel.write(AddressedEnvelope(remoteAddress: recipient.address, data: event.payload(for: recipient.delivery)), promise: nil)
+            for published in batch {
+                for recipient in published.recipients {
+                    channel.write(AddressedEnvelope(remoteAddress: recipient.address, data: published.event.payload(for: recipient.delivery)),
+                                  promise: nil)
                 }
             }
         }
