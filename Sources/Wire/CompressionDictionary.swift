@@ -4,17 +4,19 @@
 public struct CompressionDictionary: Sendable, Hashable {
     /// The identifier on the wire (header flags bits 3–4; register and welcome bodies).
     public let id: UInt8
+    /// Its name, for people (`none`, `standard`).
+    public let name: String
     /// The dictionary's bytes (empty for ``none``).
     public let bytes: [UInt8]
 
     /// No dictionary (id 0).
-    public static let none = CompressionDictionary(id: 0, bytes: [])
+    public static let none = CompressionDictionary(id: 0, name: "none", bytes: [])
 
     /// Dictionary 1, "standard": the original roster's two team sheets between the Portuguese
     /// and the English phrase catalogues, each encoded exactly as a welcome body encodes it
     /// (Spec §4.4; the bytes are `Spec/dictionary-1.bin`). A welcome for the original
     /// teams then compresses to a few dozen bytes instead of about 1,100.
-    public static let standard = CompressionDictionary(id: 1, bytes: decodeHex(standardHex))
+    public static let standard = CompressionDictionary(id: 1, name: "standard", bytes: decodeHex(standardHex))
 
     /// The dictionaries this implementation holds, by id.
     public static let known: [CompressionDictionary] = [.none, .standard]
@@ -25,6 +27,16 @@ public struct CompressionDictionary: Sendable, Hashable {
     /// The dictionary with identifier `id`, or `nil` when this implementation does not hold it.
     public static func withID(_ id: UInt8) -> CompressionDictionary? {
         known.first { $0.id == id }
+    }
+
+    /// The dictionary `id` names, or an `outOfRange` error naming `field` and `offset` when
+    /// this implementation holds none with that id.
+    public static func named(_ id: UInt8, field: String, offset: Int) throws(WireError) -> CompressionDictionary {
+        guard let dictionary = withID(id) else {
+            let ids = known.map { "\($0.id) (\($0.name))" }.joined(separator: " or ")
+            throw WireError(.outOfRange, field: field, offset: offset, "dictionary \(id) is not defined; expected \(ids)")
+        }
+        return dictionary
     }
 
     /// The bytes a dictionary built from `roster` and these catalogues would hold, laid out as

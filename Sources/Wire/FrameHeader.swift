@@ -107,10 +107,7 @@ public struct FrameHeader: Sendable, Hashable {
                 throw WireError(.reservedBits, field: "header.flags.dictionary", offset: 4,
                                 "dictionary \(dictionary) named for a body that is not compressed; expected 0")
             }
-            guard CompressionDictionary.withID(dictionary) != nil else {
-                throw WireError(.outOfRange, field: "header.flags.dictionary", offset: 4,
-                                "dictionary \(dictionary) is not defined; expected 0 (none) or 1 (standard)")
-            }
+            _ = try CompressionDictionary.named(dictionary, field: "header.flags.dictionary", offset: 4)
         }
         let sequence = try reader.readUInt32(field: "header.sequence")
         let eventType = try reader.readUInt8(field: "header.eventType")

@@ -44,10 +44,7 @@ public struct Welcome: Sendable, Hashable, Codable {
         guard format == .json || format == .compact else {
             throw WireError(.unknownFormat, field: "body.format", offset: writer.bytes.count, "a welcome must choose json or compact")
         }
-        guard CompressionDictionary.withID(dictionary) != nil else {
-            throw WireError(.outOfRange, field: "body.dictionary", offset: writer.bytes.count,
-                            "dictionary \(dictionary); expected 0 (none) or 1 (standard)")
-        }
+        _ = try CompressionDictionary.named(dictionary, field: "body.dictionary", offset: writer.bytes.count)
         writer.writeUInt8(format.rawValue)
         writer.writeUInt8(dictionary)
         writer.writeUInt32(matchID)
@@ -114,10 +111,7 @@ public struct Welcome: Sendable, Hashable, Codable {
         }
         let dictionaryOffset = reader.offset
         let dictionary = try reader.readUInt8(field: "body.dictionary")
-        guard CompressionDictionary.withID(dictionary) != nil else {
-            throw WireError(.outOfRange, field: "body.dictionary", offset: dictionaryOffset,
-                            "dictionary \(dictionary); expected 0 (none) or 1 (standard)")
-        }
+        _ = try CompressionDictionary.named(dictionary, field: "body.dictionary", offset: dictionaryOffset)
         // The welcome itself is compressed with the dictionary it announces (Spec §4.4).
         guard header.dictionary == 0 || header.dictionary == dictionary else {
             throw WireError(.inconsistent, field: "body.dictionary", offset: dictionaryOffset,
