@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets into Fuzz/.build-fuzz/: fuzz-frames (the frame decoder),
-# fuzz-legacy (the original protocol and JSON), fuzz-captures (the capture reader and packet
+# fuzz-original (the original protocol and JSON), fuzz-captures (the capture reader and packet
 # decoder). Each is the Wire and Capture sources plus the entry point, compiled as one module
 # with libFuzzer and AddressSanitizer. (SwiftPM renames an executable's entry point, which
 # clashes with libFuzzer's own main, so swiftc is used directly.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p Fuzz/.build-fuzz
-for target in frames legacy captures; do
+for target in frames original captures; do
     flag=$(echo "FUZZ_$target" | tr '[:lower:]' '[:upper:]')
     swiftc -O -g -sanitize=fuzzer,address -parse-as-library -DFUZZING -D"$flag" \
         -module-name FuzzDecoders -I Sources/CZlib -lz \

@@ -7,12 +7,12 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-1000000}
 [ -x Fuzz/.build-fuzz/fuzz-frames ] || bash Fuzz/build.sh
 mkdir -p Fuzz/.build-fuzz/artifacts
-for target in frames legacy captures; do
+for target in frames original captures; do
     corpus=Fuzz/.build-fuzz/corpus-$target
     mkdir -p "$corpus"
     case $target in
         frames) cp Fixtures/frames/*.bin "$corpus"/ ;;
-        legacy) cp Fixtures/frames/legacy-*.bin Fixtures/original/*.bin "$corpus"/ ;;
+        original) cp Fixtures/frames/original-*.bin Fixtures/original/*.bin "$corpus"/ ;;
         captures) cp Fixtures/captures/client-capture*.pcap Fixtures/captures/corrupt-*.pcap Fixtures/captures/session-sll2-nanos.pcap "$corpus"/ ;;
     esac
     find Fuzz/regressions -type f ! -name README.md -exec cp {} "$corpus"/ \; 2>/dev/null || true

@@ -59,7 +59,7 @@ for i, (s, f, p, o) in enumerate(mangled):
 write_pcap("corrupt-mangled-frame.pcap", raw_header, mangled)
 
 # An original-protocol JSON datagram with broken JSON, and one with a wrong type.
-sample = open(os.path.join(here, "../frames/legacy-datagram-last-pt.bin"), "rb").read()
+sample = open(os.path.join(here, "../frames/original-datagram-last-pt.bin"), "rb").read()
 bad_json = sample.replace(b'"count": ', b'"count": x', 1)
 bad_type = sample.replace(b'"cartao_vermelho": false', b'"cartao_vermelho": 0', 1)
 s0, f0 = raw[0][0], raw[0][1]

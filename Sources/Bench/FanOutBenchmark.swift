@@ -103,7 +103,7 @@ public struct FanOutBenchmark {
         let server = try ChildProcess(executable, [
             "server", "--host", "127.0.0.1", "--port", String(port), "--interval", interval, "--matches", String(matches),
             "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
-            "--format", format.name, "--legacy", "deny", "--log-file", work.appendingPathComponent("server.log").path,
+            "--format", format.name, "--original", "deny", "--log-file", work.appendingPathComponent("server.log").path,
         ], environment: environment)
         usleep(300_000)
         try generator.register(serverPort: port, format: format, counting: Self.isEvent)

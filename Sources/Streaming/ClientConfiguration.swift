@@ -13,12 +13,12 @@ public struct ClientConfiguration: Sendable {
     /// The preset compression dictionaries to offer in the register, best first.
     public var dictionaries: [CompressionDictionary] = [.standard]
     /// Speak the original protocol (to an original server).
-    public var legacy: Bool = false
+    public var original: Bool = false
     /// The original server's interval in seconds, for jitter (it does not announce it).
-    public var legacyInterval: Double?
+    public var originalInterval: Double?
     /// How many register attempts before giving up.
     public var registerAttempts: Int = 6
-    /// The wait after the first attempt; it doubles after each (at most 2 s, 8 s for legacy).
+    /// The wait after the first attempt; it doubles after each (at most 2 s, 8 s for original).
     public var initialBackoff: Duration = .milliseconds(250)
 
     /// After the welcome, give up when nothing has come from the server for this long

@@ -72,7 +72,7 @@ public struct ClientSession: Sendable {
     }
 
     /// Whether this session speaks the original protocol.
-    public let legacy: Bool
+    public let original: Bool
     /// The welcome, once received.
     public private(set) var welcome: Welcome?
     /// What the network did to the stream.
@@ -81,25 +81,25 @@ public struct ClientSession: Sendable {
     public private(set) var latest: LiveSnapshot?
     /// Set once the end arrived.
     public private(set) var endReason: EndReason?
-    /// Nominal seconds between events, for jitter (from the welcome, or given for legacy servers).
+    /// Nominal seconds between events, for jitter (from the welcome, or given for original servers).
     public private(set) var interval: Double?
     /// When anything last came from the server (monotonic seconds).
     public private(set) var lastHeard: Double?
     /// The latest address token from a challenge, to echo in the next register.
     public private(set) var token: [UInt8] = []
 
-    /// Creates a session; `legacyInterval` is the original server's interval, when known.
-    public init(legacy: Bool, legacyInterval: Double? = nil) {
-        self.legacy = legacy
-        self.interval = legacy ? legacyInterval : nil
+    /// Creates a session; `originalInterval` is the original server's interval, when known.
+    public init(original: Bool, originalInterval: Double? = nil) {
+        self.original = original
+        self.interval = original ? originalInterval : nil
     }
 
     /// Handles one datagram that arrived at `arrival` seconds (monotonic).
     public mutating func receive(_ bytes: [UInt8], arrival: Double) -> Reception {
         guard endReason == nil else { return .ignored("after the end of the match") }
         lastHeard = arrival
-        if legacy {
-            return receiveLegacy(bytes, arrival: arrival)
+        if original {
+            return receiveOriginal(bytes, arrival: arrival)
         }
         let frame: Frame
         do {
@@ -164,9 +164,9 @@ public struct ClientSession: Sendable {
         return .event(snapshot, outcome)
     }
 
-    private mutating func receiveLegacy(_ bytes: [UInt8], arrival: Double) -> Reception {
+    private mutating func receiveOriginal(_ bytes: [UInt8], arrival: Double) -> Reception {
         do {
-            switch try LegacyPacket.decode(bytes) {
+            switch try OriginalPacket.decode(bytes) {
             case .datagram(let datagram):
                 return record(LiveSnapshot(datagram: datagram, language: "pt"), arrival: arrival)
             case .endOfTransmission:

@@ -97,7 +97,7 @@ public struct Demo: Sendable {
     /// Every client's statistics side by side.
     public static func table(_ results: [ClientResult]) -> String {
         let rows: [(String, (ClientResult) -> String)] = [
-            ("format", { $0.format?.name ?? "legacy" }),
+            ("format", { $0.format?.name ?? "original" }),
             ("port", { String($0.localPort) }),
             ("ended by", { $0.reason.name }),
             ("received", { String($0.statistics.received) }),

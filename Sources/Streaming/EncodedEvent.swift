@@ -14,7 +14,7 @@ public struct EncodedEvent: Sendable {
     /// The JSON frame.
     public var json: ByteBuffer
     /// The bare JSON datagram of the original protocol.
-    public var legacy: ByteBuffer
+    public var original: ByteBuffer
 
     /// Encodes `event` once for each delivery in `deliveries` (the compact frame always: a
     /// late joiner's welcome is built from it). The JSON encodings cost a hundred times the
@@ -24,13 +24,13 @@ public struct EncodedEvent: Sendable {
         self.sequence = sequence
         self.event = event
         compact = ByteBuffer(bytes: try Frame.compactEvent(event, sequence: sequence).encoded())
-        if deliveries.contains(.json) || deliveries.contains(.legacy) {
+        if deliveries.contains(.json) || deliveries.contains(.original) {
             let jsonFrame = try Frame.jsonEvent(event, sequence: sequence, roster: roster, catalog: catalog).encoded()
             json = ByteBuffer(bytes: jsonFrame)
-            legacy = ByteBuffer(bytes: jsonFrame.dropFirst(FrameHeader.size))
+            original = ByteBuffer(bytes: jsonFrame.dropFirst(FrameHeader.size))
         } else {
             json = ByteBuffer()
-            legacy = ByteBuffer()
+            original = ByteBuffer()
         }
     }
 
@@ -44,7 +44,7 @@ public struct EncodedEvent: Sendable {
         switch delivery {
         case .compact: compact
         case .json: json
-        case .legacy: legacy
+        case .original: original
         }
     }
 }

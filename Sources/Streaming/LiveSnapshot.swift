@@ -49,9 +49,9 @@ public struct LiveSnapshot: Sendable, Hashable {
     /// did: a goal when its minute is ≤ `time_passed`, a red card when `tempo_cv` < `time_passed`.
     /// (An original server sends future incidents; SoccerStream's never does, and its
     /// incident minutes always precede `time_passed`, so the rule shows all of them.)
-    public init(datagram: LegacyDatagram, language: String) {
+    public init(datagram: OriginalDatagram, language: String) {
         let now = datagram.message.timePassed
-        func lines(_ players: [LegacyPlayer]) -> [PlayerLine] {
+        func lines(_ players: [OriginalPlayer]) -> [PlayerLine] {
             players.map { player in
                 PlayerLine(name: player.nome, position: player.posicao,
                            goals: player.tempoGols.filter { $0 <= now }.count,
@@ -72,7 +72,7 @@ public struct LiveSnapshot: Sendable, Hashable {
     ///
     /// - Throws: ``WireError`` when the event names a template or player the welcome lacks.
     public init(event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog) throws(WireError) {
-        self.init(datagram: try LegacyDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog),
+        self.init(datagram: try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog),
                   language: catalog.language)
     }
 }

@@ -31,7 +31,7 @@ public struct ServerConfiguration: Sendable {
     /// How many times the end of the match is sent to each client (UDP loses packets).
     public var endRepeats: Int = 3
     /// Whether original-protocol clients (`register` text) are served.
-    public var legacyAllowed: Bool = true
+    public var originalAllowed: Bool = true
     /// A SoccerStream client silent (no heartbeat) for longer is dropped.
     public var clientTimeout: Duration = .seconds(15)
     /// New subscriptions allowed per client IP per second (0: unlimited).

@@ -19,7 +19,7 @@ public struct ServerState: Sendable {
         case unregistered(SocketAddress, Delivery, count: Int)
         case refused(SocketAddress, Refusal)
         case rejected(SocketAddress, reason: String)
-        case legacyRefused(SocketAddress, reason: String)
+        case originalRefused(SocketAddress, reason: String)
         case challenged(SocketAddress)
         case timedOut(Subscriber, silentFor: Double)
     }
@@ -116,7 +116,7 @@ public struct ServerState: Sendable {
         if bytes.first == FrameHeader.magic.0 {
             return handleFrame(bytes, from: address)
         }
-        return handleLegacy(bytes, from: address)
+        return handleOriginal(bytes, from: address)
     }
 
     private mutating func reject(_ address: SocketAddress, _ reason: String) -> (replies: [Reply], notices: [Notice]) {
@@ -162,7 +162,7 @@ public struct ServerState: Sendable {
             guard let removed = unsubscribe(address) else { return reject(address, "unregister from an unknown address") }
             return ([], [.unregistered(address, removed.delivery, count: subscribers.count)])
         case .heartbeat:
-            guard subscribers[address] != nil, subscribers[address]?.delivery != .legacy else {
+            guard subscribers[address] != nil, subscribers[address]?.delivery != .original else {
                 return reject(address, "heartbeat from an unknown address")
             }
             subscribers[address]?.lastHeard = now
@@ -175,7 +175,7 @@ public struct ServerState: Sendable {
     }
 
     private mutating func register(_ address: SocketAddress, _ request: RegisterRequest, size: Int) -> (replies: [Reply], notices: [Notice]) {
-        if let existing = subscribers[address], existing.delivery != .legacy {
+        if let existing = subscribers[address], existing.delivery != .original {
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             subscribers[address]?.lastHeard = now
             return ([Reply(address: address, payload: cachedWelcome(for: existing))],
@@ -232,27 +232,27 @@ public struct ServerState: Sendable {
         return ByteBuffer(bytes: (try? frame.encoded()) ?? [])
     }
 
-    private mutating func handleLegacy(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {
-        let packet: LegacyPacket
+    private mutating func handleOriginal(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {
+        let packet: OriginalPacket
         do {
-            packet = try LegacyPacket.decode(bytes)
+            packet = try OriginalPacket.decode(bytes)
         } catch {
             return reject(address, "\(error.code.rawValue) (\(error.field))")
         }
         switch packet {
         case .register:
-            guard configuration.legacyAllowed else {
-                rejects["legacy register denied", default: 0] += 1
-                return ([], [.legacyRefused(address, reason: "original-protocol clients are not served (--legacy deny)")])
+            guard configuration.originalAllowed else {
+                rejects["original register denied", default: 0] += 1
+                return ([], [.originalRefused(address, reason: "original-protocol clients are not served (--original deny)")])
             }
-            if let existing = subscribers[address], existing.delivery == .legacy {
+            if let existing = subscribers[address], existing.delivery == .original {
                 return ([], [.registered(existing, count: subscribers.count, repeated: true)])
             }
             guard subscribers[address] != nil || subscribers.count < configuration.maxClients else {
-                rejects["legacy register: server full", default: 0] += 1
-                return ([], [.legacyRefused(address, reason: "server full (\(configuration.maxClients) clients)")])
+                rejects["original register: server full", default: 0] += 1
+                return ([], [.originalRefused(address, reason: "server full (\(configuration.maxClients) clients)")])
             }
-            let subscriber = Subscriber(address: address, delivery: .legacy, lastHeard: now)
+            let subscriber = Subscriber(address: address, delivery: .original, lastHeard: now)
             subscribe(subscriber)
             return ([], [.registered(subscriber, count: subscribers.count, repeated: false)])
         case .unregister:
@@ -269,7 +269,7 @@ public struct ServerState: Sendable {
         let timeout = Double(configuration.clientTimeout.components.seconds)
             + Double(configuration.clientTimeout.components.attoseconds) / 1e18
         var notices: [Notice] = []
-        for subscriber in subscribers.values where subscriber.delivery != .legacy && now - subscriber.lastHeard > timeout {
+        for subscriber in subscribers.values where subscriber.delivery != .original && now - subscriber.lastHeard > timeout {
             _ = unsubscribe(subscriber.address)
             notices.append(.timedOut(subscriber, silentFor: now - subscriber.lastHeard))
         }
@@ -296,8 +296,8 @@ public struct ServerState: Sendable {
             sequence: last?.sequence ?? nextSequence &- 1, score: last?.event.score ?? .zero,
             minute: last?.event.minute ?? 0, body: .end(EndOfMatch(reason: reason)))
         let endBytes = ByteBuffer(bytes: (try? end.encoded()) ?? [])
-        let legacyBytes = ByteBuffer(string: LegacyPacket.endOfTransmissionText)
-        let result = subscribers.values.map { ($0, $0.delivery == .legacy ? legacyBytes : endBytes) }
+        let originalBytes = ByteBuffer(string: OriginalPacket.endOfTransmissionText)
+        let result = subscribers.values.map { ($0, $0.delivery == .original ? originalBytes : endBytes) }
         subscribers.removeAll()
         recipients = nil
         deliveryCounts.removeAll()

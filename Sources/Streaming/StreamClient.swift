@@ -17,9 +17,9 @@ public struct ClientResult: Sendable {
     public var statistics: ReceptionStatistics
     /// The last view shown.
     public var latest: LiveSnapshot?
-    /// The format the server chose (nil for legacy or when never welcomed).
+    /// The format the server chose (nil for original or when never welcomed).
     public var format: BodyFormat?
-    /// The preset dictionary the server agreed to (0: none; nil for legacy or when never welcomed).
+    /// The preset dictionary the server agreed to (0: none; nil for original or when never welcomed).
     public var dictionary: UInt8?
     /// The port the client listened on.
     public var localPort: Int
@@ -53,7 +53,7 @@ public final class StreamClient: Sendable {
         self.localAddress = localAddress
         self.logger = logger
         self.display = display
-        self.session = Mutex(ClientSession(legacy: configuration.legacy, legacyInterval: configuration.legacyInterval))
+        self.session = Mutex(ClientSession(original: configuration.original, originalInterval: configuration.originalInterval))
         if configuration.capturePath != nil { capture.withLock { $0 = PcapWriter() } }
     }
 
@@ -107,7 +107,7 @@ public final class StreamClient: Sendable {
 
     /// Runs until the end of the match, a stop, a refusal or no answer; then closes the socket.
     public func run() async throws -> ClientResult {
-        logger.info("Client connected to server \(serverAddress.ipAddress ?? configuration.server) on port \(serverAddress.port ?? configuration.port) (listening on port \(localAddress.port ?? 0)\(configuration.legacy ? ", original protocol" : "")).")
+        logger.info("Client connected to server \(serverAddress.ipAddress ?? configuration.server) on port \(serverAddress.port ?? configuration.port) (listening on port \(localAddress.port ?? 0)\(configuration.original ? ", original protocol" : "")).")
         guard !started.exchange(true, ordering: .relaxed) else {
             throw StreamingError(.configuration, "run() may be called only once")
         }
@@ -209,26 +209,26 @@ public final class StreamClient: Sendable {
     }
 
     private func registerBytes(token: [UInt8] = []) throws -> [UInt8] {
-        if configuration.legacy { return Array(LegacyPacket.registerText.utf8) }
+        if configuration.original { return Array(OriginalPacket.registerText.utf8) }
         return try Frame(body: .register(RegisterRequest.padded(
             formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 }))).encoded()
     }
 
     private func unregisterBytes() throws -> [UInt8] {
-        if configuration.legacy { return Array(LegacyPacket.unregisterText.utf8) }
+        if configuration.original { return Array(OriginalPacket.unregisterText.utf8) }
         return try Frame(body: .unregister).encoded()
     }
 
     private var subscribed: Bool {
-        session.withLock { $0.legacy ? $0.statistics.received > 0 : $0.welcome != nil }
+        session.withLock { $0.original ? $0.statistics.received > 0 : $0.welcome != nil }
     }
 
     /// Registers with backoff, then sends heartbeats, until a stop reason is set.
     private func control(_ outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) async throws {
         let clock = ContinuousClock()
         let register = ByteBuffer(bytes: try registerBytes())
-        var backoff = configuration.legacy ? max(configuration.initialBackoff, .seconds(1)) : configuration.initialBackoff
-        let cap: Duration = configuration.legacy ? .seconds(8) : .seconds(2)
+        var backoff = configuration.original ? max(configuration.initialBackoff, .seconds(1)) : configuration.initialBackoff
+        let cap: Duration = configuration.original ? .seconds(8) : .seconds(2)
         var attempts = 0
         var echoed: [UInt8] = []
         while !subscribed && reason == nil {

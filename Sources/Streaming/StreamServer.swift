@@ -94,8 +94,8 @@ public final class StreamServer: Sendable {
         logger.info("Server name: \(Self.hostName())")
         logger.info("Server ip: \(address.ipAddress ?? configuration.host)")
         logger.info("Formats offered: \(configuration.formats.map(\.name).joined(separator: ", ")); interval \(configuration.interval); seed \(configuration.seed)")
-        if configuration.legacyAllowed {
-            logger.warning("Original-protocol clients are served (--legacy allow): a plain-text register subscribes its source address unvalidated, so a forged one can point the stream at a third party.")
+        if configuration.originalAllowed {
+            logger.warning("Original-protocol clients are served (--original allow): a plain-text register subscribes its source address unvalidated, so a forged one can point the stream at a third party.")
         }
         return server
     }
@@ -186,7 +186,7 @@ public final class StreamServer: Sendable {
             logger.info("Number of clients registered: \(count)")
         case .refused(let address, let refusal):
             logger.info("Refused \(address.display): \(refusal.reason.name): \(refusal.text)")
-        case .legacyRefused(let address, let reason):
+        case .originalRefused(let address, let reason):
             logger.info("Ignored original-protocol register from \(address.display): \(reason)")
         case .rejected(let address, let reason):
             recentRejects.withLock { $0[reason, default: 0] += 1 }

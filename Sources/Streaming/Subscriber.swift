@@ -8,7 +8,7 @@ public enum Delivery: String, Sendable, Hashable, CaseIterable {
     /// SoccerStream frames with JSON bodies.
     case json
     /// The original protocol: bare JSON datagrams and `End of transmission`.
-    case legacy
+    case original
 
     /// The delivery of a negotiated body format.
     init(_ format: BodyFormat) {

@@ -132,9 +132,9 @@ public enum CaptureValidation {
             default:
                 break
             }
-        case .legacy(.datagram(let legacy)):
-            flow.statistics.record(legacy.message.count, arrival: time, interval: nil)
-        case .legacy:
+        case .original(.datagram(let original)):
+            flow.statistics.record(original.message.count, arrival: time, interval: nil)
+        case .original:
             break
         }
     }

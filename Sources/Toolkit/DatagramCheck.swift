@@ -39,7 +39,7 @@ public struct DatagramCheck: Sendable {
         self.datagram = datagram
         summary = Self.summarize(datagram, header: header)
         if let expected = Self.expectedDirection(datagram), direction != .unknown, direction != expected {
-            error = WireError(.inconsistent, field: header == nil ? "legacy" : "header.kind", offset: header == nil ? 0 : 3,
+            error = WireError(.inconsistent, field: header == nil ? "original" : "header.kind", offset: header == nil ? 0 : 3,
                               "\(summary) travels \(direction.rawValue); it only goes \(expected.rawValue)")
             return
         }
@@ -50,7 +50,7 @@ public struct DatagramCheck: Sendable {
             let at = zip(canonical, bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(canonical.count, bytes.count)
             // Either side compressed: the difference may be zlib's, not the sender's.
             let compressed = header != nil && [bytes, canonical].contains { $0.count > 4 && $0[4] & 0x04 != 0 }
-            let field = at < FrameHeader.size && header != nil ? "header" : (header == nil ? "legacy" : "body")
+            let field = at < FrameHeader.size && header != nil ? "header" : (header == nil ? "original" : "body")
             error = WireError(.inconsistent, field: field, offset: at,
                               "not the canonical encoding: differs from the re-encoded \(canonical.count) bytes at byte \(at)"
                                 + (compressed ? " (compressed bytes depend on the zlib version; Spec §4.4)" : ""))
@@ -67,7 +67,7 @@ public struct DatagramCheck: Sendable {
             case .welcome, .refuse, .event, .end, .challenge: .toClient
             case .heartbeat: nil
             }
-        case .legacy(let packet):
+        case .original(let packet):
             switch packet {
             case .register, .unregister: .toServer
             case .endOfTransmission, .datagram: .toClient
@@ -100,7 +100,7 @@ public struct DatagramCheck: Sendable {
             case .challenge:
                 return "challenge (address token)"
             }
-        case .legacy(let packet):
+        case .original(let packet):
             switch packet {
             case .register: return "original register"
             case .unregister: return "original unregister"

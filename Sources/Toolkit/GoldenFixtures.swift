@@ -90,15 +90,15 @@ public struct GoldenFixtures: Sendable {
             datagrams.append(("event-compact-last", .frame(Frame.compactEvent(last, sequence: lastSequence))))
             datagrams.append(("end-full-time", .frame(Frame(
                 sequence: lastSequence, score: last.score, minute: last.minute, body: .end(EndOfMatch(reason: .fullTime))))))
-            datagrams.append(("legacy-datagram-last-pt", .legacy(.datagram(
-                try LegacyDatagram(event: last, sequence: lastSequence, roster: roster, catalog: .portuguese)))))
+            datagrams.append(("original-datagram-last-pt", .original(.datagram(
+                try OriginalDatagram(event: last, sequence: lastSequence, roster: roster, catalog: .portuguese)))))
         }
         datagrams.append(("unregister", .frame(Frame(body: .unregister))))
         datagrams.append(("heartbeat", .frame(Frame(sequence: 17, body: .heartbeat))))
         datagrams.append(("heartbeat-answer", .frame(Frame(sequence: UInt32(events.count), body: .heartbeat))))
-        datagrams.append(("legacy-register", .legacy(.register)))
-        datagrams.append(("legacy-unregister", .legacy(.unregister)))
-        datagrams.append(("legacy-end-of-transmission", .legacy(.endOfTransmission)))
+        datagrams.append(("original-register", .original(.register)))
+        datagrams.append(("original-unregister", .original(.unregister)))
+        datagrams.append(("original-end-of-transmission", .original(.endOfTransmission)))
 
         var fixtures: [Fixture] = []
         for (name, datagram) in datagrams {

@@ -41,7 +41,7 @@ public struct MatchReport: Sendable {
     public func jsonLines(firstSequence: UInt32 = 0) throws(WireError) -> [String] {
         var lines: [String] = []
         for (index, event) in events.enumerated() {
-            let datagram = try LegacyDatagram(
+            let datagram = try OriginalDatagram(
                 event: event, sequence: firstSequence &+ UInt32(truncatingIfNeeded: index), roster: roster, catalog: catalog)
             lines.append(String(decoding: try datagram.encoded(), as: UTF8.self))
         }

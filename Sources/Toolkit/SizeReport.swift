@@ -26,7 +26,7 @@ public struct SizeReport: Sendable {
 
     /// The seeds measured.
     public let seeds: [UInt64]
-    /// Figures per encoding: compact frame, json frame, legacy bare JSON, zlib-compressed legacy
+    /// Figures per encoding: compact frame, json frame, original bare JSON, zlib-compressed original
     /// JSON; then the welcome a client joining after each event would get, without and with the
     /// standard preset dictionary.
     public let figures: [Figures]
@@ -35,7 +35,7 @@ public struct SizeReport: Sendable {
     public init(seeds: [UInt64], roster: Roster = .original, catalog: PhraseCatalog = .english) throws(WireError) {
         var compact: [Int] = []
         var json: [Int] = []
-        var legacy: [Int] = []
+        var original: [Int] = []
         var zlib: [Int] = []
         var welcomePlain: [Int] = []
         var welcomeDictionary: [Int] = []
@@ -48,7 +48,7 @@ public struct SizeReport: Sendable {
                 json.append(try jsonFrame.encoded().count)
                 guard case .event(.json(let datagram)) = jsonFrame.body else { continue }
                 let bare = try datagram.encoded()
-                legacy.append(bare.count)
+                original.append(bare.count)
                 zlib.append(try Compression.deflate(bare, zlibWrapped: true).count)
                 for dictionary in [CompressionDictionary.none, .standard] {
                     let welcome = Frame(sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
@@ -64,8 +64,8 @@ public struct SizeReport: Sendable {
         self.figures = [
             Figures(encoding: "compact frame", sizes: compact),
             Figures(encoding: "json frame", sizes: json),
-            Figures(encoding: "legacy json (bare)", sizes: legacy),
-            Figures(encoding: "legacy json, zlib -9", sizes: zlib),
+            Figures(encoding: "original json (bare)", sizes: original),
+            Figures(encoding: "original json, zlib -9", sizes: zlib),
             Figures(encoding: "welcome, no dictionary", sizes: welcomePlain),
             Figures(encoding: "welcome, dictionary 1", sizes: welcomeDictionary),
         ]

@@ -5,13 +5,13 @@ extension Datagram {
         switch self {
         case .frame(let frame):
             return frame.description(header: header)
-        case .legacy(let packet):
+        case .original(let packet):
             switch packet {
-            case .register: return .object([("protocol", "legacy"), ("packet", "register")])
-            case .unregister: return .object([("protocol", "legacy"), ("packet", "unregister")])
-            case .endOfTransmission: return .object([("protocol", "legacy"), ("packet", "end_of_transmission")])
+            case .register: return .object([("protocol", "original"), ("packet", "register")])
+            case .unregister: return .object([("protocol", "original"), ("packet", "unregister")])
+            case .endOfTransmission: return .object([("protocol", "original"), ("packet", "end_of_transmission")])
             case .datagram(let datagram):
-                return .object([("protocol", "legacy"), ("packet", "datagram"), ("json", datagram.jsonNode)])
+                return .object([("protocol", "original"), ("packet", "datagram"), ("json", datagram.jsonNode)])
             }
         }
     }
@@ -128,11 +128,11 @@ extension Frame {
 }
 
 extension Datagram {
-    /// The canonical bytes of this datagram (frames per Spec §4.4; legacy packets as the original sent them).
+    /// The canonical bytes of this datagram (frames per Spec §4.4; original packets as the original sent them).
     public func encoded() throws(WireError) -> [UInt8] {
         switch self {
         case .frame(let frame): try frame.encoded()
-        case .legacy(let packet): try packet.encoded()
+        case .original(let packet): try packet.encoded()
         }
     }
 
@@ -142,6 +142,6 @@ extension Datagram {
             let (header, frame) = try Frame.decodeWithHeader(bytes)
             return (header, .frame(frame))
         }
-        return (nil, .legacy(try LegacyPacket.decode(bytes)))
+        return (nil, .original(try OriginalPacket.decode(bytes)))
     }
 }

@@ -41,7 +41,7 @@ extension Frame {
         case .challenge:
             frameBody = .challenge(try Challenge.read(from: &bodyReader))
         case .event where header.format == .json:
-            let datagram = try LegacyDatagram(decoding: body, base: FrameHeader.size)
+            let datagram = try OriginalDatagram(decoding: body, base: FrameHeader.size)
             try checkJSON(datagram, against: header)
             frameBody = .event(.json(datagram))
             bodyReader = ByteReader([], base: bytes.count)
@@ -102,7 +102,7 @@ extension Frame {
 
     /// Checks a JSON body against the header: `count` is the sequence, `time_passed` the
     /// minute, and the players' goals add up to the score.
-    static func checkJSON(_ datagram: LegacyDatagram, against header: FrameHeader) throws(WireError) {
+    static func checkJSON(_ datagram: OriginalDatagram, against header: FrameHeader) throws(WireError) {
         guard datagram.message.count == header.sequence else {
             throw WireError(.inconsistent, field: "json.message.count", offset: FrameHeader.size,
                             "count \(datagram.message.count) differs from the header's sequence \(header.sequence)")

@@ -3,7 +3,7 @@ public enum EventBody: Sendable, Hashable {
     /// The compact binary body.
     case compact(CompactEvent)
     /// The original JSON layout.
-    case json(LegacyDatagram)
+    case json(OriginalDatagram)
 }
 
 /// What a frame carries after its header.
@@ -79,7 +79,7 @@ public struct Frame: Sendable, Hashable {
     /// A JSON event frame for `event`, its body rendered with `roster` and `catalog`.
     public static func jsonEvent(_ event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog) throws(WireError) -> Frame {
         Frame(sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
-              body: .event(.json(try LegacyDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog))))
+              body: .event(.json(try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog))))
     }
 
     /// The event a compact event frame describes, or `nil` for other frames.

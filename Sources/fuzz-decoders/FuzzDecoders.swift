@@ -18,9 +18,9 @@ func exerciseFrames(_ bytes: [UInt8]) {
 }
 
 /// The original protocol's decoder and the JSON parser under it.
-func exerciseLegacy(_ bytes: [UInt8]) {
-    if let packet = try? LegacyPacket.decode(bytes), let encoded = try? packet.encoded() {
-        precondition((try? LegacyPacket.decode(encoded)) == packet, "re-encoded legacy packet decodes differently")
+func exerciseOriginal(_ bytes: [UInt8]) {
+    if let packet = try? OriginalPacket.decode(bytes), let encoded = try? packet.encoded() {
+        precondition((try? OriginalPacket.decode(encoded)) == packet, "re-encoded original packet decodes differently")
     }
     _ = try? JSONNode.parse(bytes)
 }
@@ -34,7 +34,7 @@ func exerciseCaptures(_ bytes: [UInt8]) {
 /// Every decoder at once (the replay runner).
 func exercise(_ bytes: [UInt8]) {
     exerciseFrames(bytes)
-    exerciseLegacy(bytes)
+    exerciseOriginal(bytes)
     exerciseCaptures(bytes)
 }
 
@@ -45,8 +45,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     #if FUZZ_FRAMES
     exerciseFrames(bytes)
-    #elseif FUZZ_LEGACY
-    exerciseLegacy(bytes)
+    #elseif FUZZ_ORIGINAL
+    exerciseOriginal(bytes)
     #elseif FUZZ_CAPTURES
     exerciseCaptures(bytes)
     #else

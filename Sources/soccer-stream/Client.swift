@@ -11,8 +11,12 @@ struct Client: AsyncParsableCommand {
     @Flag(help: "Fail instead of accepting the other format when the preferred one is not offered.") var strictFormat = false
     @Option(help: "The preset compression dictionary to offer: standard (the welcome shrinks from about 1,100 bytes to about 60) or none.")
     var dictionary: DictionaryChoice = .standard
-    @Flag(help: "Speak the original protocol (plain-text register, bare JSON) to an original server.") var legacy = false
-    @Option(help: "With --legacy: the original server's interval in seconds, for jitter.") var legacyInterval: Double?
+    @Flag(name: [.customLong("original"), .customLong("legacy")],
+          help: "Speak the original protocol (plain-text register, bare JSON) to an original server. (--legacy: version 1's spelling, kept so existing scripts work.)")
+    var original = false
+    @Option(name: [.customLong("original-interval"), .customLong("legacy-interval")],
+            help: "With --original: the original server's interval in seconds, for jitter.")
+    var originalInterval: Double?
     @Option(help: "The log file.") var logFile = "client.log"
     @Option(help: "The statistics file (appended to, as the original did).") var statsFile = "client_stats.log"
     @Option(help: "Also write the statistics as JSON to this file.") var statsJson: String?
@@ -33,8 +37,8 @@ struct Client: AsyncParsableCommand {
         configuration.format = format.format
         configuration.allowFallback = !strictFormat
         configuration.dictionaries = dictionary.dictionaries
-        configuration.legacy = legacy
-        configuration.legacyInterval = legacyInterval
+        configuration.original = original
+        configuration.originalInterval = originalInterval
         configuration.registerAttempts = registerAttempts
         configuration.capturePath = capture
         configuration.serverTimeout = try duration(seconds: serverTimeout, option: "--server-timeout")

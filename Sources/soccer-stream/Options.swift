@@ -41,7 +41,6 @@ enum OfferChoice: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-/// Whether original-protocol clients are served.
 /// The preset compression dictionary offered (client) or agreed to (server).
 enum DictionaryChoice: String, ExpressibleByArgument, CaseIterable {
     case standard
@@ -50,7 +49,8 @@ enum DictionaryChoice: String, ExpressibleByArgument, CaseIterable {
     var dictionaries: [CompressionDictionary] { self == .standard ? [.standard] : [] }
 }
 
-enum LegacyPolicy: String, ExpressibleByArgument, CaseIterable {
+/// Whether original-protocol clients are served.
+enum OriginalPolicy: String, ExpressibleByArgument, CaseIterable {
     case allow
     case deny
 }

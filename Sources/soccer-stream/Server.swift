@@ -16,7 +16,9 @@ struct Server: AsyncParsableCommand {
     @Flag(help: "Start a new match after the end instead of exiting.") var loop = false
     @Option(help: "Matches streamed back to back as one stream (clients stay subscribed).") var matches = 1
     @Option(help: "The most clients served at once.") var maxClients = 10_000
-    @Option(help: "Serve original-protocol clients (allow) or not (deny). Allowing them lets a forged register aim the stream at a third party.") var legacy: LegacyPolicy = .allow
+    @Option(name: [.customLong("original"), .customLong("legacy")],
+            help: "Serve original-protocol clients (allow) or not (deny). Allowing them lets a forged register aim the stream at a third party. (--legacy: version 1's spelling, kept so existing scripts work.)")
+    var original: OriginalPolicy = .allow
     @Option(help: "Seconds without a heartbeat before a client is dropped.") var clientTimeout = 15.0
     @Option(help: "The preset compression dictionary to use with clients that offer it: standard or none.")
     var dictionary: DictionaryChoice = .standard
@@ -41,7 +43,7 @@ struct Server: AsyncParsableCommand {
         guard (1...100_000).contains(matches) else { throw ValidationError("--matches must be 1...100000") }
         configuration.matches = matches
         configuration.maxClients = maxClients
-        configuration.legacyAllowed = legacy == .allow
+        configuration.originalAllowed = original == .allow
         configuration.clientTimeout = try duration(seconds: clientTimeout, option: "--client-timeout")
         guard registerRate >= 0 else { throw ValidationError("--register-rate must be ≥ 0") }
         configuration.registerRate = registerRate

@@ -208,8 +208,8 @@ struct ValidationTests {
             #expect(report.invalidCount == 0, "\(name)")
         }
         // Same JSON, other whitespace: decodes, but is not the canonical encoding.
-        let legacy = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("legacy-datagram-last-pt.bin")))
-        let spaced = Array(String(decoding: legacy, as: UTF8.self).replacingOccurrences(of: ", \"", with: ",\"").utf8)
+        let original = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("original-datagram-last-pt.bin")))
+        let spaced = Array(String(decoding: original, as: UTF8.self).replacingOccurrences(of: ", \"", with: ",\"").utf8)
         let check = DatagramCheck(spaced)
         #expect(check.datagram != nil && check.error?.message.contains("not the canonical encoding") == true)
         // A welcome travelling to the server is wrong-way traffic.

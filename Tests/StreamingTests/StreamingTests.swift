@@ -232,7 +232,7 @@ struct StreamingTests {
             async let summary = server.run()
             let peer = try await RawPeer()
             try await peer.send(Array("register".utf8), to: server.localAddress)
-            var datagrams: [LegacyDatagram] = []
+            var datagrams: [OriginalDatagram] = []
             var ends = 0
             while let (from, bytes) = try await peer.next(timeout: .seconds(3)) {
                 #expect(from == server.localAddress)
@@ -243,7 +243,7 @@ struct StreamingTests {
                     break
                 }
                 // Python's json.loads on the original client accepts exactly what our strict decoder accepts.
-                datagrams.append(try LegacyDatagram(decoding: bytes))
+                datagrams.append(try OriginalDatagram(decoding: bytes))
             }
             let events = MatchSimulator.play(seed: 7).events
             #expect(ends == 1)
@@ -303,11 +303,11 @@ struct StreamingTests {
         }
     }
 
-    @Test("--legacy against an original server: future goals and red cards stay hidden until their minute")
-    func legacyMode() async throws {
+    @Test("--original against an original server: future goals and red cards stay hidden until their minute")
+    func originalMode() async throws {
         try await bounded(30) {
             let original = try await RawPeer()
-            let client = try await makeClient(port: original.port) { $0.legacy = true }
+            let client = try await makeClient(port: original.port) { $0.original = true }
             async let result = client.run()
             let (clientAddress, register) = try #require(try await original.next())
             #expect(register == Array("register".utf8))

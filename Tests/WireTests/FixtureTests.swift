@@ -14,7 +14,7 @@ struct FixtureTests {
         #expect(Self.all.count >= 34)
         var kinds = Set<FrameKind>()
         var eventFormats = Set<String>()
-        var legacy = Set<String>()
+        var original = Set<String>()
         for fixture in Self.all {
             switch try Datagram.decode(fixture.bytes) {
             case .frame(let frame):
@@ -25,18 +25,18 @@ struct FixtureTests {
                     case .json: eventFormats.insert("json-\(type.identifier)")
                     }
                 }
-            case .legacy(let packet):
+            case .original(let packet):
                 switch packet {
-                case .register: legacy.insert("register")
-                case .unregister: legacy.insert("unregister")
-                case .endOfTransmission: legacy.insert("end")
-                case .datagram: legacy.insert("datagram")
+                case .register: original.insert("register")
+                case .unregister: original.insert("unregister")
+                case .endOfTransmission: original.insert("end")
+                case .datagram: original.insert("datagram")
                 }
             }
         }
         #expect(kinds == Set(FrameKind.allCases))
         #expect(eventFormats.count == 16)
-        #expect(legacy == ["register", "unregister", "end", "datagram"])
+        #expect(original == ["register", "unregister", "end", "datagram"])
     }
 
     @Test("every fixture decodes to its expectation and re-encodes byte for byte",
@@ -60,8 +60,8 @@ struct FixtureTests {
     @Test("the original server's datagram decodes, keeps its future goals and red card, and re-encodes identically")
     func originalServerDatagram() throws {
         let bytes = try FixturePaths.bytes(FixturePaths.original.appendingPathComponent("original-server-datagram.bin"))
-        guard case .legacy(.datagram(let datagram)) = try Datagram.decode(bytes) else {
-            Issue.record("not recognised as a legacy datagram")
+        guard case .original(.datagram(let datagram)) = try Datagram.decode(bytes) else {
+            Issue.record("not recognised as an original datagram")
             return
         }
         #expect(datagram.message.count == 5)
@@ -91,7 +91,7 @@ struct SpecTests {
             if case .object(let members) = node.value { members.map(\.key) } else { [] }
         }
         let (events, _) = MatchSimulator.play(seed: 7)
-        let datagram = try LegacyDatagram(event: events[0], sequence: 0, roster: .original, catalog: .english)
+        let datagram = try OriginalDatagram(event: events[0], sequence: 0, roster: .original, catalog: .english)
         let node = datagram.jsonNode
         #expect(required([]) == keys(node))
         #expect(required(["properties", "message"]) == keys(try #require(member(node, ["message"]))))

@@ -50,7 +50,7 @@ struct FuzzTests {
                     Issue.record("error offset \(error.offset) outside the input: \(error)")
                 }
             }
-            _ = try? LegacyPacket.decode(input)
+            _ = try? OriginalPacket.decode(input)
             _ = try? JSONNode.parse(input)
         }
         #expect(decoded > 0)

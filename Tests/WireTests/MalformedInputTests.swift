@@ -27,7 +27,7 @@ struct MalformedInputTests {
             for length in 0..<fixture.bytes.count {
                 let prefix = Array(fixture.bytes.prefix(length))
                 guard let error = Self.error(prefix) else {
-                    // A legacy text may be a prefix of another ("register" of nothing); no frame or JSON may be.
+                    // A original text may be a prefix of another ("register" of nothing); no frame or JSON may be.
                     Issue.record("\(fixture.name) truncated to \(length) bytes decoded")
                     continue
                 }
@@ -188,9 +188,9 @@ struct MalformedInputTests {
         #expect(Self.error(writer.bytes)?.code == .tooLarge)
     }
 
-    @Test("legacy texts must match exactly")
-    func legacyTexts() {
-        #expect((try? LegacyPacket.decode(Array("register".utf8))) == .register)
+    @Test("original texts must match exactly")
+    func originalTexts() {
+        #expect((try? OriginalPacket.decode(Array("register".utf8))) == .register)
         #expect(Self.error(Array("register\n".utf8))?.code == .unknownText)
         #expect(Self.error(Array("REGISTER".utf8))?.code == .unknownText)
         #expect(Self.error([])?.code == .unknownText)

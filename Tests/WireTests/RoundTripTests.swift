@@ -31,7 +31,7 @@ struct RoundTripTests {
                     Issue.record("unexpected body")
                     continue
                 }
-                #expect(datagram == (try LegacyDatagram(event: rebuilt, sequence: sequence, roster: .original, catalog: .english)))
+                #expect(datagram == (try OriginalDatagram(event: rebuilt, sequence: sequence, roster: .original, catalog: .english)))
                 #expect(datagram.message.content == (try PhraseCatalog.english.phrase(for: rebuilt, roster: .original)))
             }
         }
@@ -49,8 +49,8 @@ struct RoundTripTests {
         for (index, event) in events.enumerated() {
             let frame = try Frame.decode(try Frame.compactEvent(event, sequence: UInt32(index)).encoded())
             let event = try #require(frame.compactEvent)
-            let fromCompact = try LegacyDatagram(event: event, sequence: frame.sequence, roster: received.roster, catalog: received.catalog)
-            let fromServer = try LegacyDatagram(event: event, sequence: UInt32(index), roster: .original, catalog: .portuguese)
+            let fromCompact = try OriginalDatagram(event: event, sequence: frame.sequence, roster: received.roster, catalog: received.catalog)
+            let fromServer = try OriginalDatagram(event: event, sequence: UInt32(index), roster: .original, catalog: .portuguese)
             #expect(fromCompact == fromServer)
         }
     }
@@ -62,7 +62,7 @@ struct RoundTripTests {
             if seed % 10 == 0 { await Task.yield() }
             for (index, event) in MatchSimulator.play(seed: seed, catalog: .portuguese).events.enumerated() {
                 let frame = try Frame.jsonEvent(event, sequence: UInt32(index), roster: .original, catalog: .portuguese)
-                #expect(try frame.encoded().count <= FrameHeader.size + LegacyDatagram.maximumSize)
+                #expect(try frame.encoded().count <= FrameHeader.size + OriginalDatagram.maximumSize)
                 compactSizes.append(try Frame.compactEvent(event, sequence: UInt32(index)).encoded().count)
             }
         }

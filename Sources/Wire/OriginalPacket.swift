@@ -1,5 +1,5 @@
 /// A datagram of the original project's protocol: three plain texts and the bare JSON datagram.
-public enum LegacyPacket: Sendable, Hashable {
+public enum OriginalPacket: Sendable, Hashable {
     /// The text `register` (client → server).
     case register
     /// The text `unregister` (client → server).
@@ -7,7 +7,7 @@ public enum LegacyPacket: Sendable, Hashable {
     /// The text `End of transmission` (server → client).
     case endOfTransmission
     /// A bare JSON datagram (server → client).
-    case datagram(LegacyDatagram)
+    case datagram(OriginalDatagram)
 
     /// The three texts, exactly as the original sent them (UTF-8, no terminator).
     public static let registerText = "register"
@@ -26,15 +26,15 @@ public enum LegacyPacket: Sendable, Hashable {
 
     /// Decodes an original-protocol datagram: one of the three texts exactly, or a JSON
     /// object (first byte `{`) in the original layout.
-    public static func decode(_ bytes: [UInt8]) throws(WireError) -> LegacyPacket {
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> OriginalPacket {
         if bytes.first == UInt8(ascii: "{") {
-            return .datagram(try LegacyDatagram(decoding: bytes))
+            return .datagram(try OriginalDatagram(decoding: bytes))
         }
         if bytes.elementsEqual(registerText.utf8) { return .register }
         if bytes.elementsEqual(unregisterText.utf8) { return .unregister }
         if bytes.elementsEqual(endOfTransmissionText.utf8) { return .endOfTransmission }
         let preview = String(decoding: bytes.prefix(24), as: UTF8.self)
-        throw WireError(.unknownText, field: "legacy", offset: 0,
+        throw WireError(.unknownText, field: "original", offset: 0,
                         "\(bytes.count)-byte datagram \"\(preview)\(bytes.count > 24 ? "…" : "")\" is neither a frame nor register, unregister, End of transmission or a JSON object")
     }
 }
@@ -44,13 +44,13 @@ public enum Datagram: Sendable, Hashable {
     /// A SoccerStream frame (starts with the magic 0xFF53).
     case frame(Frame)
     /// An original-protocol packet.
-    case legacy(LegacyPacket)
+    case original(OriginalPacket)
 
     /// Tells the two protocols apart by the first byte (0xFF is never UTF-8) and decodes.
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> Datagram {
         if bytes.first == FrameHeader.magic.0 {
             return .frame(try Frame.decode(bytes))
         }
-        return .legacy(try LegacyPacket.decode(bytes))
+        return .original(try OriginalPacket.decode(bytes))
     }
 }

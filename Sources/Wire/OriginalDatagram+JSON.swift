@@ -1,16 +1,16 @@
-extension LegacyDatagram {
+extension OriginalDatagram {
     /// The JSON tree in the original's field order.
     public var jsonNode: JSONNode {
         // Members are built directly (not through `.object([(key, node)])`): one array per object.
         typealias Member = JSONNode.Member
-        func player(_ entry: LegacyPlayer) -> JSONNode {
+        func player(_ entry: OriginalPlayer) -> JSONNode {
             JSONNode(.object([
                 Member("nome", .string(entry.nome)), Member("time", .string(entry.time)), Member("posicao", .string(entry.posicao)),
                 Member("cartao_vermelho", JSONNode(.bool(entry.cartaoVermelho))), Member("gols", .int(entry.gols)),
                 Member("tempo_gols", .array(entry.tempoGols.map { .int($0) })), Member("tempo_cv", .int(entry.tempoCV)),
             ]))
         }
-        func keeper(_ entry: LegacyKeeper) -> JSONNode {
+        func keeper(_ entry: OriginalKeeper) -> JSONNode {
             JSONNode(.object([Member("nome", .string(entry.nome)), Member("time", .string(entry.time))]))
         }
         return JSONNode(.object([
@@ -53,15 +53,15 @@ extension LegacyDatagram {
         let top = try root.object("json", keys: ["message", "timeA", "timeB", "goleiroA", "goleiroB"])
         let messageFields = try top["message"].object(
             "json.message", keys: ["count", "score", "content", "type", "time_passed"])
-        let message = LegacyMessage(
+        let message = OriginalMessage(
             count: UInt32(try messageFields["count"].integer("json.message.count", in: 0...Int64(UInt32.max))),
             score: try messageFields["score"].string("json.message.score"),
             content: try messageFields["content"].string("json.message.content", maxBytes: 1024),
             type: try messageFields["type"].string("json.message.type"),
             timePassed: Int(try messageFields["time_passed"].integer("json.message.time_passed", in: 0...255)))
 
-        func players(_ key: String) throws(WireError) -> [LegacyPlayer] {
-            var result: [LegacyPlayer] = []
+        func players(_ key: String) throws(WireError) -> [OriginalPlayer] {
+            var result: [OriginalPlayer] = []
             for (index, node) in try top[key].array("json.\(key)", maxCount: 126).enumerated() {
                 func path() -> String { "json.\(key)[\(index)]" }   // built only for an error
                 let fields = try node.object(path(), keys: ["nome", "time", "posicao", "cartao_vermelho", "gols", "tempo_gols", "tempo_cv"])
@@ -80,7 +80,7 @@ extension LegacyDatagram {
                     throw WireError(.inconsistent, field: "\(path()).tempo_cv", offset: fields["tempo_cv"].offset,
                                     "tempo_cv is \(redMinute) but cartao_vermelho is false (expected 0)")
                 }
-                result.append(LegacyPlayer(
+                result.append(OriginalPlayer(
                     nome: try fields["nome"].string("\(path()).nome"),
                     time: try fields["time"].string("\(path()).time"),
                     posicao: try fields["posicao"].string("\(path()).posicao"),
@@ -88,9 +88,9 @@ extension LegacyDatagram {
             }
             return result
         }
-        func keeper(_ key: String) throws(WireError) -> LegacyKeeper {
+        func keeper(_ key: String) throws(WireError) -> OriginalKeeper {
             let fields = try top[key].object("json.\(key)", keys: ["nome", "time"])
-            return LegacyKeeper(nome: try fields["nome"].string("json.\(key).nome"),
+            return OriginalKeeper(nome: try fields["nome"].string("json.\(key).nome"),
                                 time: try fields["time"].string("json.\(key).time"))
         }
         self.init(message: message, timeA: try players("timeA"), timeB: try players("timeB"),

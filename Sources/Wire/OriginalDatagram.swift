@@ -1,5 +1,5 @@
 /// One outfield player as the original JSON layout describes them.
-public struct LegacyPlayer: Sendable, Hashable, Codable {
+public struct OriginalPlayer: Sendable, Hashable, Codable {
     /// `nome`: the player's name.
     public var nome: String
     /// `time`: the team's name.
@@ -28,7 +28,7 @@ public struct LegacyPlayer: Sendable, Hashable, Codable {
 }
 
 /// A goalkeeper as the original JSON layout describes them.
-public struct LegacyKeeper: Sendable, Hashable, Codable {
+public struct OriginalKeeper: Sendable, Hashable, Codable {
     /// `nome`: the keeper's name.
     public var nome: String
     /// `time`: the team's name.
@@ -42,7 +42,7 @@ public struct LegacyKeeper: Sendable, Hashable, Codable {
 }
 
 /// The `message` object of the original JSON layout.
-public struct LegacyMessage: Sendable, Hashable, Codable {
+public struct OriginalMessage: Sendable, Hashable, Codable {
     /// `count`: the datagram's sequence number.
     public var count: UInt32
     /// `score`: the score line, e.g. `Placar: Galáticos 0 - 0 The Bests`.
@@ -69,23 +69,23 @@ public struct LegacyMessage: Sendable, Hashable, Codable {
 ///
 /// The layout and field names are the original server's (see Spec/PROTOCOL.md §5 and
 /// `Spec/json-body.schema.json`).
-public struct LegacyDatagram: Sendable, Hashable, Codable {
+public struct OriginalDatagram: Sendable, Hashable, Codable {
     /// The largest JSON body, in bytes: the original client reads with a 4,096-byte buffer.
     public static let maximumSize = 4096
 
     /// `message`.
-    public var message: LegacyMessage
+    public var message: OriginalMessage
     /// `timeA`: the home side's outfield players.
-    public var timeA: [LegacyPlayer]
+    public var timeA: [OriginalPlayer]
     /// `timeB`: the away side's outfield players.
-    public var timeB: [LegacyPlayer]
+    public var timeB: [OriginalPlayer]
     /// `goleiroA`: the home goalkeeper.
-    public var goleiroA: LegacyKeeper
+    public var goleiroA: OriginalKeeper
     /// `goleiroB`: the away goalkeeper.
-    public var goleiroB: LegacyKeeper
+    public var goleiroB: OriginalKeeper
 
     /// Creates a datagram.
-    public init(message: LegacyMessage, timeA: [LegacyPlayer], timeB: [LegacyPlayer], goleiroA: LegacyKeeper, goleiroB: LegacyKeeper) {
+    public init(message: OriginalMessage, timeA: [OriginalPlayer], timeB: [OriginalPlayer], goleiroA: OriginalKeeper, goleiroB: OriginalKeeper) {
         self.message = message
         self.timeA = timeA
         self.timeB = timeB
@@ -95,27 +95,27 @@ public struct LegacyDatagram: Sendable, Hashable, Codable {
 
     /// The datagram SoccerStream's server sends for `event`: only what has happened up to it.
     public init(event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog) throws(WireError) {
-        func players(_ side: Side) -> [LegacyPlayer] {
+        func players(_ side: Side) -> [OriginalPlayer] {
             let sheet = roster[side]
             return sheet.players.enumerated().map { index, player in
                 let ref = PlayerRef(side: side, slot: UInt8(index))
                 let goals = event.state.goalMinutes(of: ref).map(Int.init)
                 let red = event.state.redCardMinute(of: ref)
-                return LegacyPlayer(
+                return OriginalPlayer(
                     nome: player.name, time: sheet.name, posicao: player.position,
                     cartaoVermelho: red != nil, gols: goals.count, tempoGols: goals, tempoCV: red.map(Int.init) ?? 0)
             }
         }
         self.init(
-            message: LegacyMessage(
+            message: OriginalMessage(
                 count: sequence,
                 score: catalog.scoreLine(event.score, roster: roster),
                 content: try catalog.phrase(for: event, roster: roster),
                 type: catalog.name(of: event.type),
                 timePassed: Int(event.minute)),
             timeA: players(.home), timeB: players(.away),
-            goleiroA: LegacyKeeper(nome: roster.home.keeper, time: roster.home.name),
-            goleiroB: LegacyKeeper(nome: roster.away.keeper, time: roster.away.name))
+            goleiroA: OriginalKeeper(nome: roster.home.keeper, time: roster.home.name),
+            goleiroB: OriginalKeeper(nome: roster.away.keeper, time: roster.away.name))
     }
 
     /// The total goals of the home (`timeA`) and away (`timeB`) players.
