@@ -37,9 +37,6 @@ public struct MatchSimulator: Sendable, IteratorProtocol, Sequence {
         return UInt32(truncatingIfNeeded: SeededGenerator.splitMix(&mixer) >> 32)
     }
 
-    /// The state after the latest event.
-    public var currentState: MatchState { state }
-
     private func available(_ side: Side) -> [PlayerRef] {
         let sentOff = Set(state.redCards.map(\.player))
         return (0..<roster[side].players.count)

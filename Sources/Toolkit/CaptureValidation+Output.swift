@@ -78,7 +78,7 @@ extension CaptureValidation {
                         ("interface", .int(verdict.interface)),
                         ("source", endpoint(verdict.source)),
                         ("destination", endpoint(verdict.destination)),
-                        ("direction", .string(verdict.direction.rawValue)),
+                        ("direction", .string(verdict.direction?.rawValue ?? "unknown")),
                         ("size", .int(verdict.size)),
                         ("fragments", .int(verdict.fragments)),
                         ("valid", JSONNode(.bool(verdict.check.valid))),

@@ -18,7 +18,7 @@ public struct DatagramVerdict: Sendable {
     /// IP fragments it arrived in.
     public var fragments: Int
     /// Which way it went.
-    public var direction: Direction
+    public var direction: Direction?
     /// The verdict.
     public var check: DatagramCheck
 }
@@ -143,7 +143,7 @@ public enum CaptureValidation {
     public static func validate(raw bytes: [UInt8], path: String) -> FileValidation {
         var report = FileValidation(path: path, format: "raw", frames: 1)
         report.verdicts.append(DatagramVerdict(frame: nil, time: 0, source: nil, destination: nil, interface: 0, size: bytes.count,
-                                               fragments: 1, direction: .unknown, check: DatagramCheck(bytes)))
+                                               fragments: 1, direction: nil, check: DatagramCheck(bytes)))
         return report
     }
 

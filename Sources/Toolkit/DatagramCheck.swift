@@ -2,13 +2,6 @@ import Capture
 import Match
 import Wire
 
-/// Which way a datagram travelled, judged by the server's port.
-public enum Direction: String, Sendable, Hashable {
-    case toServer = "to server"
-    case toClient = "to client"
-    case unknown
-}
-
 /// The verdict on one datagram: decodable, in range, canonical, going the right way.
 public struct DatagramCheck: Sendable {
     /// What the datagram is, briefly (`event compact #4 goal 1-0 23'`), or what it seemed to be.
@@ -24,54 +17,31 @@ public struct DatagramCheck: Sendable {
     public var valid: Bool { error == nil }
 
     /// Checks `bytes`: decoding (header fields and ranges, JSON body schema, compact body
-    /// within the inflate cap), canonical re-encoding to the identical bytes, and direction.
-    public init(_ bytes: [UInt8], direction: Direction = .unknown) {
+    /// within the inflate cap), the direction (Spec §3 and §8, when known), and the canonical
+    /// encoding of the content (``Datagram/checkCanonical(_:header:)``).
+    public init(_ bytes: [UInt8], direction: Direction? = nil) {
         let header: FrameHeader?
         let datagram: Datagram
         do {
             (header, datagram) = try Datagram.decodeWithHeader(bytes)
         } catch {
-            summary = bytes.first == FrameHeader.magic.0 ? "frame" : "original-protocol datagram"
+            summary = WireProtocol(of: bytes) == .soccerStream ? "frame" : "original-protocol datagram"
             self.error = error
             return
         }
         self.header = header
         self.datagram = datagram
         summary = Self.summarize(datagram, header: header)
-        if let expected = Self.expectedDirection(datagram), direction != .unknown, direction != expected {
+        if let direction, !datagram.travels(direction) {
+            let other: Direction = direction == .toServer ? .toClient : .toServer
             error = WireError(.inconsistent, field: header == nil ? "original" : "header.kind", offset: header == nil ? 0 : 3,
-                              "\(summary) travels \(direction.rawValue); it only goes \(expected.rawValue)")
+                              "\(summary) travels \(direction.rawValue); it only goes \(other.rawValue)")
             return
         }
         do {
-            // The frame decides its canonical bytes, dictionary included (Spec §4.4).
-            let canonical = try datagram.encoded()
-            guard canonical != bytes else { return }
-            let at = zip(canonical, bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(canonical.count, bytes.count)
-            // Either side compressed: the difference may be zlib's, not the sender's.
-            let compressed = header != nil && [bytes, canonical].contains { $0.count > 4 && $0[4] & 0x04 != 0 }
-            let field = at < FrameHeader.size && header != nil ? "header" : (header == nil ? "original" : "body")
-            error = WireError(.inconsistent, field: field, offset: at,
-                              "not the canonical encoding: differs from the re-encoded \(canonical.count) bytes at byte \(at)"
-                                + (compressed ? " (compressed bytes depend on the zlib version; Spec §4.4)" : ""))
+            try datagram.checkCanonical(bytes, header: header)
         } catch {
             self.error = error
-        }
-    }
-
-    static func expectedDirection(_ datagram: Datagram) -> Direction? {
-        switch datagram {
-        case .frame(let frame):
-            switch frame.kind {
-            case .register, .unregister: .toServer
-            case .welcome, .refuse, .event, .end, .challenge: .toClient
-            case .heartbeat: nil
-            }
-        case .original(let packet):
-            switch packet {
-            case .register, .unregister: .toServer
-            case .endOfTransmission, .datagram: .toClient
-            }
         }
     }
 

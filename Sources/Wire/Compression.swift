@@ -9,17 +9,48 @@ public enum Compression {
     /// a decompression bomb before more memory is committed.
     public static let inflateLimit = 16_384
 
-    /// The compression level the canonical encoder uses.
+    /// The compression level the reference encoder uses.
     public static let level: Int32 = 9
 
-    /// Compresses `input` with raw DEFLATE at level 9 (memLevel 9, default strategy).
+    /// A DEFLATE strategy (zlib's `strategy` argument). Any strategy and level produce a valid
+    /// body: receivers and `validate` judge the inflated content, never the compressed bytes.
+    public enum Strategy: Sendable, Hashable, CaseIterable {
+        /// `Z_DEFAULT_STRATEGY`, what the reference encoder uses.
+        case standard
+        /// `Z_FILTERED`.
+        case filtered
+        /// `Z_HUFFMAN_ONLY`: no string matching at all.
+        case huffmanOnly
+        /// `Z_RLE`.
+        case runLength
+        /// `Z_FIXED`: no dynamic Huffman codes.
+        case fixed
+
+        var zlibValue: Int32 {
+            switch self {
+            case .standard: Z_DEFAULT_STRATEGY
+            case .filtered: Z_FILTERED
+            case .huffmanOnly: Z_HUFFMAN_ONLY
+            case .runLength: Z_RLE
+            case .fixed: Z_FIXED
+            }
+        }
+    }
+
+    /// Compresses `input` with raw DEFLATE, by default at level 9 (memLevel 9, default strategy).
     ///
-    /// - Parameter zlibWrapped: write the zlib format (RFC 1950: header and Adler-32) instead
-    ///   of a raw stream; used only to measure what plain zlib would cost.
+    /// - Parameters:
+    ///   - level: zlib's level, 1...9 (another level stands in for another zlib build in tests).
+    ///   - strategy: zlib's strategy.
+    ///   - zlibWrapped: write the zlib format (RFC 1950: header and Adler-32) instead
+    ///     of a raw stream; used only to measure what plain zlib would cost.
     /// - Throws: ``WireError/Code/deflateFailed`` when zlib reports an error.
-    public static func deflate(_ input: [UInt8], dictionary: [UInt8]? = nil, zlibWrapped: Bool = false) throws(WireError) -> [UInt8] {
+    public static func deflate(
+        _ input: [UInt8], dictionary: [UInt8]? = nil, level: Int32 = Compression.level, strategy: Strategy = .standard,
+        zlibWrapped: Bool = false
+    ) throws(WireError) -> [UInt8] {
         var stream = z_stream()
-        var status = czlib_deflateInit2(&stream, level, Z_DEFLATED, zlibWrapped ? 15 : -15, 9, Z_DEFAULT_STRATEGY)
+        var status = czlib_deflateInit2(&stream, level, Z_DEFLATED, zlibWrapped ? 15 : -15, 9, strategy.zlibValue)
         guard status == Z_OK else {
             throw WireError(.deflateFailed, field: "body", offset: 0, "deflateInit2 returned \(status)")
         }

@@ -126,22 +126,3 @@ extension Frame {
         ])
     }
 }
-
-extension Datagram {
-    /// The canonical bytes of this datagram (frames per Spec §4.4; original packets as the original sent them).
-    public func encoded() throws(WireError) -> [UInt8] {
-        switch self {
-        case .frame(let frame): try frame.encoded()
-        case .original(let packet): try packet.encoded()
-        }
-    }
-
-    /// Decodes a datagram, also returning the frame header as sent when it is a frame.
-    public static func decodeWithHeader(_ bytes: [UInt8]) throws(WireError) -> (header: FrameHeader?, datagram: Datagram) {
-        if bytes.first == FrameHeader.magic.0 {
-            let (header, frame) = try Frame.decodeWithHeader(bytes)
-            return (header, .frame(frame))
-        }
-        return (nil, .original(try OriginalPacket.decode(bytes)))
-    }
-}

@@ -53,49 +53,40 @@ extension Frame {
         return (header, frame)
     }
 
-    /// The per-kind rules of Spec §3: which formats, event types and header values each kind allows.
+    /// Checks the header against its kind's row of Spec §3 (``FrameKind/rules``): format,
+    /// compression, body presence, event type, and the fields a kind leaves at 0.
     static func checkKindRules(_ header: FrameHeader) throws(WireError) {
-        let allowed: [BodyFormat]
-        switch header.kind {
-        case .register, .welcome, .refuse, .end, .challenge: allowed = [.compact]
-        case .event: allowed = [.json, .compact]
-        case .unregister, .heartbeat: allowed = [.none]
-        }
-        guard allowed.contains(header.format) else {
+        let rules = header.kind.rules
+        let kind = header.kind.name
+        guard rules.formats.contains(header.format) else {
             throw WireError(.unknownFormat, field: "header.flags.format", offset: 4,
-                            "\(header.kind.name) frames use \(allowed.map(\.name).joined(separator: " or ")), found \(header.format.name)")
+                            "\(kind) frames use \(rules.formats.map(\.name).joined(separator: " or ")), found \(header.format.name)")
         }
-        if header.compressed && !(header.format == .compact && (header.kind == .welcome || header.kind == .event)) {
+        if header.compressed && !rules.allowsCompression(of: header.format) {
             throw WireError(.reservedBits, field: "header.flags.compressed", offset: 4, "only welcome and compact event bodies may be compressed")
         }
         if header.format == .none && header.bodyLength != 0 {
             throw WireError(.lengthMismatch, field: "header.bodyLength", offset: 13,
-                            "\(header.kind.name) frames have no body, found \(header.bodyLength) bytes")
+                            "\(kind) frames have no body, found \(header.bodyLength) bytes")
         }
         if header.format != .none && header.bodyLength == 0 {
-            throw WireError(.truncated, field: "body", offset: FrameHeader.size, "\(header.kind.name) frames need a body")
+            throw WireError(.truncated, field: "body", offset: FrameHeader.size, "\(kind) frames need a body")
         }
-        switch header.kind {
-        case .event:
-            guard EventType(rawValue: header.eventType) != nil else {
-                throw WireError(.outOfRange, field: "header.eventType", offset: 9, "event type \(header.eventType); expected 1...8")
+        guard rules.eventTypes.contains(header.eventType) else {
+            let expected = rules.eventTypes.count == 1 ? "\(kind) frames carry event type \(rules.eventTypes.lowerBound)"
+                : "expected \(rules.eventTypes.lowerBound)...\(rules.eventTypes.upperBound)"
+            throw WireError(rules.carriesScore ? .outOfRange : .reservedBits, field: "header.eventType", offset: 9,
+                            "event type \(header.eventType); \(expected)")
+        }
+        if !rules.carriesScore {
+            guard header.score == .zero, header.minute == 0 else {
+                throw WireError(.reservedBits, field: "header", offset: 10, "\(kind) frames carry score and minute 0")
             }
-        case .welcome:
-            guard header.eventType <= 8 else {
-                throw WireError(.outOfRange, field: "header.eventType", offset: 9, "event type \(header.eventType); expected 0...8")
-            }
-        case .end:
-            guard header.eventType == 0 else {
-                throw WireError(.outOfRange, field: "header.eventType", offset: 9, "end frames carry event type 0, found \(header.eventType)")
-            }
-        case .register, .refuse, .unregister, .heartbeat, .challenge:
-            guard header.eventType == 0, header.score == .zero, header.minute == 0 else {
-                throw WireError(.reservedBits, field: "header", offset: 9,
-                                "\(header.kind.name) frames carry event type, score and minute 0")
-            }
-            guard header.kind == .heartbeat || header.sequence == 0 else {
+        }
+        if !rules.carriesSequence {
+            guard header.sequence == 0 else {
                 throw WireError(.reservedBits, field: "header.sequence", offset: 5,
-                                "\(header.kind.name) frames carry sequence 0, found \(header.sequence)")
+                                "\(kind) frames carry sequence 0, found \(header.sequence)")
             }
         }
     }

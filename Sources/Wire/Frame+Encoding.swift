@@ -3,45 +3,62 @@ extension Frame {
     /// win on them, and trying would cost a compressor per frame.
     public static let compressionThreshold = 32
 
-    /// The canonical encoding: header, then the body, compressed exactly when it is a welcome
-    /// or compact event body of at least ``compressionThreshold`` bytes and DEFLATE makes it
-    /// strictly smaller: a welcome with the preset dictionary it announces, an event with none
-    /// (Spec §4.4). So the frame alone decides its bytes. (Other kinds are never compressed: a
-    /// register's padding must stay.)
+    /// The reference encoding: header, then the body, compressed exactly when its kind allows
+    /// it (``KindRules/allowsCompression(of:)``: welcome and compact event bodies), it has at
+    /// least ``compressionThreshold`` bytes, and DEFLATE at level 9 makes it strictly smaller: a
+    /// welcome with the preset dictionary it announces, an event with none (Spec §4.4). (Other
+    /// kinds are never compressed: a register's padding must stay.)
     ///
+    /// - Parameters:
+    ///   - level: the DEFLATE level; another level (or `strategy`) stands in for another zlib build.
+    ///   - strategy: the DEFLATE strategy.
     /// - Throws: ``WireError`` when a field does not fit the wire (a string over 255 bytes,
     ///   a JSON body over 4,096 bytes...).
-    public func encoded() throws(WireError) -> [UInt8] {
-        var bodyWriter = ByteWriter(capacity: 64)
-        var jsonBytes: [UInt8] = []
-        switch body {
-        case .register(let request): try request.write(to: &bodyWriter)
-        case .welcome(let welcome): try welcome.write(to: &bodyWriter)
-        case .refuse(let refusal): try refusal.write(to: &bodyWriter)
-        case .event(.compact(let event)): try event.write(to: &bodyWriter)
-        case .event(.json(let datagram)): jsonBytes = try datagram.encoded()
-        case .end(let end): end.write(to: &bodyWriter)
-        case .challenge(let challenge): try challenge.write(to: &bodyWriter)
-        case .unregister, .heartbeat: break
-        }
-        var payload = body.format == .json ? jsonBytes : bodyWriter.bytes
+    public func encoded(level: Int32 = Compression.level, strategy: Compression.Strategy = .standard) throws(WireError) -> [UInt8] {
+        var payload = try uncompressedBody()
         var compressed = false
-        // Welcome.write has checked that an announced dictionary is one this implementation holds.
-        let dictionary: CompressionDictionary
-        if case .welcome(let welcome) = body { dictionary = CompressionDictionary.withID(welcome.dictionary) ?? .none } else { dictionary = .none }
-        if body.format == .compact, kind == .welcome || kind == .event, payload.count >= Self.compressionThreshold {
-            let deflated = try Compression.deflate(payload, dictionary: dictionary.bytes)
+        let dictionary = compressionDictionary
+        if kind.rules.allowsCompression(of: body.format), payload.count >= Self.compressionThreshold {
+            let deflated = try Compression.deflate(payload, dictionary: dictionary.bytes, level: level, strategy: strategy)
             if deflated.count < payload.count {
                 payload = deflated
                 compressed = true
             }
         }
+        return try assemble(payload, compressed: compressed, dictionary: compressed ? dictionary.id : 0)
+    }
+
+    /// The dictionary a compressed body of this frame uses: the one a welcome announces, none otherwise.
+    var compressionDictionary: CompressionDictionary {
+        // Welcome.write checks that an announced dictionary is one this implementation holds.
+        guard case .welcome(let welcome) = body else { return .none }
+        return CompressionDictionary.withID(welcome.dictionary) ?? .none
+    }
+
+    /// The body's bytes before any compression.
+    func uncompressedBody() throws(WireError) -> [UInt8] {
+        var writer = ByteWriter(capacity: 64)
+        switch body {
+        case .register(let request): try request.write(to: &writer)
+        case .welcome(let welcome): try welcome.write(to: &writer)
+        case .refuse(let refusal): try refusal.write(to: &writer)
+        case .event(.compact(let event)): try event.write(to: &writer)
+        case .event(.json(let datagram)): return try datagram.encoded()
+        case .end(let end): end.write(to: &writer)
+        case .challenge(let challenge): try challenge.write(to: &writer)
+        case .unregister, .heartbeat: break
+        }
+        return writer.bytes
+    }
+
+    /// Header then `payload`, the body as sent.
+    func assemble(_ payload: [UInt8], compressed: Bool, dictionary: UInt8) throws(WireError) -> [UInt8] {
         guard payload.count <= FrameHeader.maximumBodyLength else {
             throw WireError(.tooLarge, field: "body", offset: FrameHeader.size,
                             "body of \(payload.count) bytes exceeds \(FrameHeader.maximumBodyLength)")
         }
         let header = FrameHeader(
-            kind: kind, format: body.format, compressed: compressed, dictionary: compressed ? dictionary.id : 0, sequence: sequence,
+            kind: kind, format: body.format, compressed: compressed, dictionary: dictionary, sequence: sequence,
             eventType: eventType?.rawValue ?? 0, score: score, minute: minute, bodyLength: UInt16(payload.count))
         var writer = ByteWriter(capacity: FrameHeader.size + payload.count)
         header.write(to: &writer)

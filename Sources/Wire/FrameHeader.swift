@@ -52,11 +52,6 @@ public struct FrameHeader: Sendable, Hashable {
         self.bodyLength = bodyLength
     }
 
-    /// Whether `bytes` start with the SoccerStream magic (and so are not an original-protocol datagram).
-    public static func hasMagic(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 2 && bytes[0] == magic.0 && bytes[1] == magic.1
-    }
-
     /// Appends the header's 15 bytes.
     public func write(to writer: inout ByteWriter) {
         writer.writeUInt8(Self.magic.0)

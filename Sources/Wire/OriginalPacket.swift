@@ -14,6 +14,14 @@ public enum OriginalPacket: Sendable, Hashable {
     public static let unregisterText = "unregister"
     public static let endOfTransmissionText = "End of transmission"
 
+    /// Which way the packet travels (client → server or server → client).
+    public var direction: Direction {
+        switch self {
+        case .register, .unregister: .toServer
+        case .endOfTransmission, .datagram: .toClient
+        }
+    }
+
     /// The bytes the original sends for this packet.
     public func encoded() throws(WireError) -> [UInt8] {
         switch self {
@@ -36,21 +44,5 @@ public enum OriginalPacket: Sendable, Hashable {
         let preview = String(decoding: bytes.prefix(24), as: UTF8.self)
         throw WireError(.unknownText, field: "original", offset: 0,
                         "\(bytes.count)-byte datagram \"\(preview)\(bytes.count > 24 ? "…" : "")\" is neither a frame nor register, unregister, End of transmission or a JSON object")
-    }
-}
-
-/// Any datagram SoccerStream may meet on its port: a frame of its own protocol or a packet of the original's.
-public enum Datagram: Sendable, Hashable {
-    /// A SoccerStream frame (starts with the magic 0xFF53).
-    case frame(Frame)
-    /// An original-protocol packet.
-    case original(OriginalPacket)
-
-    /// Tells the two protocols apart by the first byte (0xFF is never UTF-8) and decodes.
-    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Datagram {
-        if bytes.first == FrameHeader.magic.0 {
-            return .frame(try Frame.decode(bytes))
-        }
-        return .original(try OriginalPacket.decode(bytes))
     }
 }

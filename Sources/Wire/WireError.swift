@@ -59,19 +59,6 @@ public struct WireError: Error, Sendable, Hashable {
         self.offset = offset
         self.message = message
     }
-
-    /// The same error with its offset moved by `delta` and its field placed under `prefix`.
-    ///
-    /// Used when a nested decoder (the body inside a frame, JSON inside a datagram) reports
-    /// positions relative to its own input.
-    public func relocated(by delta: Int, under prefix: String? = nil) -> WireError {
-        var copy = self
-        copy.offset += delta
-        if let prefix, !prefix.isEmpty {
-            copy.field = field.isEmpty ? prefix : "\(prefix).\(field)"
-        }
-        return copy
-    }
 }
 
 extension WireError: CustomStringConvertible {

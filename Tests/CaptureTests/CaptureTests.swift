@@ -232,7 +232,49 @@ struct ValidationTests {
         dictionaryEvent[13] = UInt8(deflated.count >> 8)
         dictionaryEvent[14] = UInt8(deflated.count & 0xFF)
         let eventCheck = DatagramCheck(dictionaryEvent, direction: .toClient)
-        #expect(eventCheck.datagram != nil && eventCheck.error?.message.contains("not the canonical encoding") == true, "\(String(describing: eventCheck.error))")
+        #expect(eventCheck.datagram != nil && eventCheck.error?.field == "header.flags.dictionary", "\(String(describing: eventCheck.error))")
+    }
+
+    @Test("validity does not depend on the zlib build: bodies deflated at other levels and strategies validate; what the frame says is still checked",
+          arguments: [Int32(1)], Compression.Strategy.allCases)
+    func otherDeflateEncoders(level: Int32, strategy: Compression.Strategy) throws {
+        let fixtures = Captures.directory.deletingLastPathComponent().appendingPathComponent("frames")
+        for name in ["welcome-compact-kickoff.bin", "welcome-json-late-pt.bin"] {
+            let reference = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent(name)))
+            let frame = try Frame.decode(reference)
+            let other = try frame.encoded(level: level, strategy: strategy)
+            if level != Compression.level || strategy != .standard {
+                #expect(other != reference, "\(name): level \(level) \(strategy) should stand in for another DEFLATE encoder")
+            }
+            let check = DatagramCheck(other, direction: .toClient)
+            #expect(check.valid, "\(name) at level \(level), \(strategy): \(String(describing: check.error))")
+            // What the frame says about its compression is still checked: a welcome announcing dictionary 1
+            // must be compressed with it, whatever the encoder.
+            let header = try Frame.decodeWithHeader(other).header
+            if header.compressed && header.dictionary == 1 {
+                let body = Array(try Frame.content(of: other, header: header).dropFirst(FrameHeader.size))
+                let plain = try Compression.deflate(body, level: level, strategy: strategy)
+                var wrong = Array(other.prefix(FrameHeader.size)) + plain
+                wrong[4] &= ~UInt8(0x18)
+                wrong[13] = UInt8(plain.count >> 8)
+                wrong[14] = UInt8(plain.count & 0xFF)
+                let wrongCheck = DatagramCheck(wrong, direction: .toClient)
+                #expect(wrongCheck.datagram != nil && wrongCheck.error?.field == "header.flags.dictionary", "\(String(describing: wrongCheck.error))")
+            }
+        }
+    }
+
+    @Test("a compressed body under the 32-byte threshold is not canonical, whatever encoder made it")
+    func shortCompressedBody() throws {
+        let fixtures = Captures.directory.deletingLastPathComponent().appendingPathComponent("frames")
+        let event = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("event-compact-goal.bin")))
+        let deflated = try Compression.deflate(Array(event.dropFirst(FrameHeader.size)))
+        var compressed = Array(event.prefix(FrameHeader.size)) + deflated
+        compressed[4] |= 0x04
+        compressed[13] = UInt8(deflated.count >> 8)
+        compressed[14] = UInt8(deflated.count & 0xFF)
+        let check = DatagramCheck(compressed, direction: .toClient)
+        #expect(check.datagram != nil && check.error?.field == "header.flags.compressed", "\(String(describing: check.error))")
     }
 
     @Test("the JSON report is well formed and carries the summary")

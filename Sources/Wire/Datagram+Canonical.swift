@@ -1,0 +1,69 @@
+extension Frame {
+    /// The frame's canonical content (Spec §4.4): its header with the compression bits clear
+    /// and the body length of the uncompressed body, then the uncompressed body. Every valid
+    /// encoding of the frame, compressed by whatever DEFLATE encoder, has this content.
+    public func canonicalContent() throws(WireError) -> [UInt8] {
+        try assemble(uncompressedBody(), compressed: false, dictionary: 0)
+    }
+
+    /// The content of a frame as sent: `bytes` (which decoded with `header`) with a compressed
+    /// body inflated, the compression bits cleared and the body length adjusted to match.
+    public static func content(of bytes: [UInt8], header: FrameHeader) throws(WireError) -> [UInt8] {
+        guard header.compressed else { return bytes }
+        let dictionary = try CompressionDictionary.named(header.dictionary, field: "header.flags.dictionary", offset: 4)
+        let body = try Compression.inflate(Array(bytes.dropFirst(FrameHeader.size)), dictionary: dictionary.bytes,
+                                           baseOffset: FrameHeader.size)
+        var expanded = header
+        expanded.compressed = false
+        expanded.dictionary = 0
+        expanded.bodyLength = UInt16(clamping: body.count)
+        var writer = ByteWriter(capacity: FrameHeader.size + body.count)
+        expanded.write(to: &writer)
+        writer.writeBytes(body)
+        return writer.bytes
+    }
+}
+
+extension Datagram {
+    /// Checks that `bytes`, which decoded to this datagram (with `header` when a frame), are a
+    /// canonical encoding of it (Spec §4.4): the content (the body inflated, if compressed)
+    /// re-encodes to the same bytes; a compressed body is at least
+    /// ``Frame/compressionThreshold`` bytes once inflated and was deflated with the dictionary
+    /// its frame gives (a welcome the one it announces, an event none). The compressed bytes
+    /// themselves are not compared: they differ between zlib builds, levels and strategies.
+    ///
+    /// - Throws: ``WireError`` (`inconsistent`) naming the first byte that differs, in the
+    ///   inflated body's coordinates (after the 15-byte header) when the body was compressed.
+    public func checkCanonical(_ bytes: [UInt8], header: FrameHeader?) throws(WireError) {
+        switch self {
+        case .original(let packet):
+            try Self.compare(bytes, with: packet.encoded(), field: "original", note: "")
+        case .frame(let frame):
+            guard let header else {
+                throw WireError(.inconsistent, field: "header", offset: 0, "a frame's header is needed to check its encoding")
+            }
+            if header.compressed {
+                let expected = frame.compressionDictionary.id
+                guard header.dictionary == expected else {
+                    throw WireError(.inconsistent, field: "header.flags.dictionary", offset: 4,
+                                    "\(frame.kind.name) body compressed with dictionary \(header.dictionary); it is compressed with "
+                                        + (expected == 0 ? "none (Spec §4.4)" : "the dictionary it announces, \(expected) (Spec §4.4)"))
+                }
+            }
+            let content = try Frame.content(of: bytes, header: header)
+            if header.compressed && content.count - FrameHeader.size < Frame.compressionThreshold {
+                throw WireError(.inconsistent, field: "header.flags.compressed", offset: 4,
+                                "a body of \(content.count - FrameHeader.size) bytes is compressed; bodies under \(Frame.compressionThreshold) bytes never are (Spec §4.4)")
+            }
+            try Self.compare(content, with: frame.canonicalContent(), field: "", note: header.compressed ? " (in the inflated body)" : "")
+        }
+    }
+
+    private static func compare(_ actual: [UInt8], with canonical: [UInt8], field: String, note: String) throws(WireError) {
+        guard actual != canonical else { return }
+        let at = zip(canonical, actual).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(canonical.count, actual.count)
+        let name = field.isEmpty ? (at < FrameHeader.size ? "header" : "body") : field
+        throw WireError(.inconsistent, field: name, offset: at,
+                        "not the canonical encoding: differs from the re-encoded \(canonical.count) bytes at byte \(at)\(note)")
+    }
+}

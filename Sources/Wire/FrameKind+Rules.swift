@@ -1,0 +1,45 @@
+/// The rules of one frame kind: one row of Spec §3's table.
+///
+/// The decoder (``Frame/decodeWithHeader(_:)``), the canonical encoder, the server, the client
+/// and `validate` all read these rules from here; none keeps a copy.
+public struct KindRules: Sendable, Hashable {
+    /// The directions the kind may travel.
+    public var directions: Set<Direction>
+    /// The body formats the kind may use.
+    public var formats: [BodyFormat]
+    /// Whether a compact body of this kind may be DEFLATE-compressed (Spec §4.4).
+    public var compressible: Bool
+    /// The event types the header may carry.
+    public var eventTypes: ClosedRange<UInt8>
+    /// Whether the header carries a sequence number (otherwise it is 0).
+    public var carriesSequence: Bool
+    /// Whether the header carries a score and a minute (otherwise they are 0).
+    public var carriesScore: Bool
+
+    /// Whether `format` may be compressed under these rules.
+    public func allowsCompression(of format: BodyFormat) -> Bool {
+        compressible && format == .compact
+    }
+}
+
+extension FrameKind {
+    /// This kind's row of Spec §3.
+    public var rules: KindRules {
+        switch self {
+        case .register:
+            KindRules(directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+        case .welcome:
+            KindRules(directions: [.toClient], formats: [.compact], compressible: true, eventTypes: 0...8, carriesSequence: true, carriesScore: true)
+        case .refuse, .challenge:
+            KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+        case .event:
+            KindRules(directions: [.toClient], formats: [.json, .compact], compressible: true, eventTypes: 1...8, carriesSequence: true, carriesScore: true)
+        case .end:
+            KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: true, carriesScore: true)
+        case .unregister:
+            KindRules(directions: [.toServer], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+        case .heartbeat:
+            KindRules(directions: [.toServer, .toClient], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: true, carriesScore: false)
+        }
+    }
+}
