@@ -23,20 +23,27 @@ public struct AddressValidator: Sendable {
     private var current: [UInt8]
     private var previous: [UInt8]?
     private var rotatedAt: UInt32
+    private let clock: any ProtocolClock
+
+    /// Token time: whole seconds of the clock.
+    private var now: UInt32 { UInt32(clamping: Int64(clock.now().rounded(.down))) }
 
     private static func freshKey() -> [UInt8] {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
     }
 
-    /// Creates a validator with a fresh random key.
-    public init(now: UInt32) {
+    /// Creates a validator with a fresh random key, reading the time from `clock`.
+    public init(clock: any ProtocolClock) {
+        self.clock = clock
         current = Self.freshKey()
         previous = nil
+        rotatedAt = 0
         rotatedAt = now
     }
 
     /// Replaces the key if it is due, keeping the old one for tokens already handed out.
-    public mutating func rotateIfDue(now: UInt32) {
+    public mutating func rotateIfDue() {
+        let now = self.now
         guard now &- rotatedAt >= Self.rotationInterval else { return }
         previous = current
         current = Self.freshKey()
@@ -49,15 +56,17 @@ public struct AddressValidator: Sendable {
         return data
     }
 
-    /// A token for `address` at `now`.
-    public func token(for address: SocketAddress, now: UInt32) -> [UInt8] {
+    /// A token for `address`, now.
+    public func token(for address: SocketAddress) -> [UInt8] {
+        let now = self.now
         let mac = HMAC<SHA256>.authenticationCode(for: Self.message(address, time: now), using: SymmetricKey(data: current))
         return [UInt8(now >> 24), UInt8((now >> 16) & 0xFF), UInt8((now >> 8) & 0xFF), UInt8(now & 0xFF)] + Array(mac)
     }
 
     /// Whether `token` was made by this server for `address` within the last ``lifetime`` seconds.
     /// Malformed tokens are simply invalid, as if there were none.
-    public func isValid(_ token: [UInt8], for address: SocketAddress, now: UInt32) -> Bool {
+    public func isValid(_ token: [UInt8], for address: SocketAddress) -> Bool {
+        let now = self.now
         guard token.count == Self.tokenSize else { return false }
         let time = UInt32(token[0]) << 24 | UInt32(token[1]) << 16 | UInt32(token[2]) << 8 | UInt32(token[3])
         guard time <= now &+ Self.futureTolerance, now <= time &+ Self.lifetime else { return false }

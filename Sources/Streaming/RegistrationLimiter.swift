@@ -1,5 +1,5 @@
 /// A per-IP token bucket on new subscriptions: at most `rate` a second, bursts of `burst`
-/// (by default `2 × rate`).
+/// (by default `2 × rate`, and at least one, so that any positive rate admits registers).
 ///
 /// It is consulted only for registers that carry a valid address token, so it keeps state
 /// only for validated addresses; its table is bounded (the stalest entry goes when full).
@@ -12,16 +12,26 @@ public struct RegistrationLimiter: Sendable {
     public static let capacity = 4096
 
     private var buckets: [String: (tokens: Double, updated: Double)] = [:]
+    private let clock: any ProtocolClock
 
-    /// Creates a limiter; `burst` defaults to twice the rate.
-    public init(rate: Double, burst: Double? = nil) {
+    /// Creates a limiter reading the time from `clock`; `burst` defaults to
+    /// ``defaultBurst(rate:)``. (``ServerConfiguration/validate()`` refuses a burst under 1.)
+    public init(rate: Double, burst: Double? = nil, clock: any ProtocolClock) {
         self.rate = rate
-        self.burst = burst ?? 2 * rate
+        self.burst = burst ?? Self.defaultBurst(rate: rate)
+        self.clock = clock
     }
 
-    /// Takes one token for `ip` at `now` (seconds); false when its bucket is empty.
-    public mutating func allow(_ ip: String, now: Double) -> Bool {
+    /// The burst when none is given: twice the rate, but never below one register (a rate of
+    /// 0.3 a second still admits a register now and then, rather than none ever).
+    public static func defaultBurst(rate: Double) -> Double {
+        max(1, 2 * rate)
+    }
+
+    /// Takes one token for `ip` now; false when its bucket is empty.
+    public mutating func allow(_ ip: String) -> Bool {
         guard rate > 0 else { return true }
+        let now = clock.now()
         var bucket = buckets[ip] ?? (burst, now)
         bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
         bucket.updated = now

@@ -50,9 +50,40 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 
     /// The interval in microseconds, as the welcome announces it.
-    public var intervalMicroseconds: UInt32 {
-        let (seconds, attoseconds) = interval.components
-        let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-        return UInt32(clamping: micros)
+    public var intervalMicroseconds: UInt32 { interval.wholeMicroseconds }
+
+    /// The register bucket's size in use: ``registerBurst``, or its default for the rate.
+    public var effectiveRegisterBurst: Double { registerBurst ?? RegistrationLimiter.defaultBurst(rate: registerRate) }
+
+    /// Checks every setting, so that each entry point (command line, demo, benchmarks, tests)
+    /// gets the same checks and messages. ``StreamServer/bind(configuration:logger:group:)``
+    /// calls it.
+    ///
+    /// - Throws: ``StreamingError`` with code `configuration`, naming the setting (and its
+    ///   command-line option), the value found and what is expected.
+    public func validate() throws(StreamingError) {
+        func check(_ ok: Bool, _ setting: String, _ found: String, _ expected: String) throws(StreamingError) {
+            guard ok else { throw StreamingError(.configuration, "\(setting): \(found); expected \(expected)") }
+        }
+        try check((0...65535).contains(port), "port (--port)", "\(port)", "0...65535 (0: any free port)")
+        try check(interval >= .zero && interval <= .seconds(3600), "interval (--interval)", "\(interval.inSeconds) s", "0...3600 seconds")
+        try check(!formats.isEmpty && !formats.contains(.none), "formats (--format)", formats.map(\.name).joined(separator: ", "),
+                  "compact, json or both")
+        try check(waitForClients >= 0, "clients to wait for (--wait-for-clients)", "\(waitForClients)", "0 or more")
+        try check((1...100_000).contains(matches), "matches (--matches)", "\(matches)", "1...100000")
+        try check(maxClients >= 1, "most clients (--max-clients)", "\(maxClients)", "1 or more")
+        try check(endRepeats >= 1 && endRepeats <= 10, "end repeats", "\(endRepeats)", "1...10")
+        try check(clientTimeout > .zero && clientTimeout <= .seconds(3600), "client timeout (--client-timeout)", "\(clientTimeout.inSeconds) s",
+                  "more than 0 and at most 3600 seconds")
+        try check(heartbeatSeconds >= 1, "heartbeat seconds", "\(heartbeatSeconds)", "1...255")
+        try check(Double(heartbeatSeconds) < clientTimeout.inSeconds, "client timeout (--client-timeout)", "\(clientTimeout.inSeconds) s",
+                  "longer than the \(heartbeatSeconds)-second heartbeat period, or every client is dropped between two heartbeats")
+        try check(registerRate.isFinite && registerRate >= 0, "register rate (--register-rate)", "\(registerRate)",
+                  "a number of new subscriptions per IP per second, 0 or more (0: unlimited)")
+        if let registerBurst {
+            try check(registerBurst.isFinite && registerBurst >= 1, "register burst (--register-burst)", "\(registerBurst)",
+                      "at least 1: a smaller bucket never holds a whole token, so it would refuse every register")
+        }
+        try check((1...65507).contains(maximumInboundDatagram), "largest inbound datagram", "\(maximumInboundDatagram) bytes", "1...65507")
     }
 }

@@ -22,6 +22,9 @@ public struct ServerState: Sendable {
         case originalRefused(SocketAddress, reason: String)
         case challenged(SocketAddress)
         case timedOut(Subscriber, silentFor: Double)
+        /// A datagram the server meant to send could not be encoded, so nothing was sent: a
+        /// programming error (the built-in teams and texts always fit), logged and counted.
+        case encodingFailed(what: String, SocketAddress?, WireError)
     }
 
     /// The configuration.
@@ -51,27 +54,29 @@ public struct ServerState: Sendable {
     }
     /// Datagrams rejected, by reason.
     public private(set) var rejects: [String: Int] = [:]
+    /// Datagrams not sent because they failed to encode, by what they were (see ``Notice/encodingFailed(what:_:_:)``).
+    public private(set) var encodingFailures: [String: Int] = [:]
     private var validator: AddressValidator
     private var limiter: RegistrationLimiter
-    /// Server time (seconds) of the datagram being handled.
+    /// Where the time comes from.
+    private let clock: any ProtocolClock
+    /// Clock time (seconds) of the datagram being handled.
     private var now: Double = 0
 
-    /// Creates the state of a server that has not started a match.
-    public init(configuration: ServerConfiguration, roster: Roster = .original) {
+    /// Creates the state of a server that has not started a match, reading the time from `clock`.
+    public init(configuration: ServerConfiguration, roster: Roster = .original, clock: any ProtocolClock = SystemClock()) {
         self.configuration = configuration
         self.roster = roster
         self.catalog = configuration.language.catalog
         self.nextSequence = configuration.firstSequence
-        self.validator = AddressValidator(now: 0)
-        self.limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst)
+        self.clock = clock
+        self.validator = AddressValidator(clock: clock)
+        self.limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst, clock: clock)
     }
-
-    /// Token time: whole seconds of server time.
-    private var tokenTime: UInt32 { UInt32(clamping: Int64(now.rounded(.down))) }
 
     /// A token for `address` now, as a challenge would carry it (for tests and tools).
     public func token(for address: SocketAddress) -> [UInt8] {
-        validator.token(for: address, now: tokenTime)
+        validator.token(for: address)
     }
 
     /// The number of subscribed clients.
@@ -106,17 +111,38 @@ public struct ServerState: Sendable {
         current = nil
     }
 
-    /// Answers one datagram from `address` that arrived at `now` (server seconds, monotonic).
-    public mutating func handle(_ bytes: [UInt8], from address: SocketAddress, now: Double) -> (replies: [Reply], notices: [Notice]) {
-        self.now = now
-        validator.rotateIfDue(now: tokenTime)
+    /// Answers one datagram from `address` that has just arrived.
+    public mutating func handle(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {
+        now = clock.now()
+        validator.rotateIfDue()
         guard bytes.count <= configuration.maximumInboundDatagram else {
             return reject(address, "oversized datagram (over \(configuration.maximumInboundDatagram) bytes)")
         }
-        if bytes.first == FrameHeader.magic.0 {
-            return handleFrame(bytes, from: address)
+        switch WireProtocol(of: bytes) {
+        case .soccerStream: return handleFrame(bytes, from: address)
+        case .original: return handleOriginal(bytes, from: address)
         }
-        return handleOriginal(bytes, from: address)
+    }
+
+    /// A datagram made, or the notice of its failure to encode.
+    private enum Encoding {
+        case success(ByteBuffer)
+        case failure(Notice)
+    }
+
+    /// Encodes a datagram for `address`, or reports the failure (nothing is sent).
+    private static func encode(_ what: String, for address: SocketAddress?, _ make: () throws(WireError) -> [UInt8]) -> Encoding {
+        do {
+            return .success(ByteBuffer(bytes: try make()))
+        } catch {
+            return .failure(.encodingFailed(what: what, address, error))
+        }
+    }
+
+    /// Counts an encoding failure in ``encodingFailures``.
+    private mutating func counted(_ encoding: Encoding) -> Encoding {
+        if case .failure(.encodingFailed(let what, _, _)) = encoding { encodingFailures[what, default: 0] += 1 }
+        return encoding
     }
 
     private mutating func reject(_ address: SocketAddress, _ reason: String) -> (replies: [Reply], notices: [Notice]) {
@@ -135,14 +161,21 @@ public struct ServerState: Sendable {
             shortened.append(character)
         }
         let refusal = Refusal(reason: reason, text: shortened)
-        guard let bytes = try? Frame(body: .refuse(refusal)).encoded() else { return ([], []) }
-        return ([Reply(address: address, payload: ByteBuffer(bytes: bytes))], [.refused(address, Refusal(reason: reason, text: text))])
+        switch counted(Self.encode("refuse (\(reason.name))", for: address, { () throws(WireError) in try Frame(body: .refuse(refusal)).encoded() })) {
+        case .success(let payload):
+            return ([Reply(address: address, payload: payload)], [.refused(address, Refusal(reason: reason, text: text))])
+        case .failure(let notice):
+            return ([], [notice])
+        }
     }
 
     private mutating func handleFrame(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {
         let frame: Frame
         do {
             frame = try Frame.decode(bytes)
+            guard frame.kind.rules.directions.contains(.toServer) else {
+                return reject(address, "\(frame.kind.name) frame sent to the server")
+            }
         } catch {
             let isRegister = bytes.count > 3 && bytes[1] == FrameHeader.magic.1 && bytes[3] == FrameKind.register.rawValue
             if isRegister && error.code == .unsupportedVersion {
@@ -167,9 +200,13 @@ public struct ServerState: Sendable {
             }
             subscribers[address]?.lastHeard = now
             // The answer is the same size as the question, and tells the client the server lives.
-            let answer = (try? Frame(sequence: current?.sequence ?? nextSequence, body: .heartbeat).encoded()) ?? []
-            return ([Reply(address: address, payload: ByteBuffer(bytes: answer))], [])
+            let sequence = current?.sequence ?? nextSequence
+            switch counted(Self.encode("heartbeat answer", for: address, { () throws(WireError) in try Frame(sequence: sequence, body: .heartbeat).encoded() })) {
+            case .success(let payload): return ([Reply(address: address, payload: payload)], [])
+            case .failure(let notice): return ([], [notice])
+            }
         case .welcome, .refuse, .event, .end, .challenge:
+            // Spec §3's directions (FrameKind.rules) turned these away above.
             return reject(address, "\(frame.kind.name) frame sent to the server")
         }
     }
@@ -178,18 +215,23 @@ public struct ServerState: Sendable {
         if let existing = subscribers[address], existing.delivery != .original {
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             subscribers[address]?.lastHeard = now
-            return ([Reply(address: address, payload: cachedWelcome(for: existing))],
-                    [.registered(existing, count: subscribers.count, repeated: true)])
+            return welcoming(existing, repeated: true)
         }
-        guard validator.isValid(request.token, for: address, now: tokenTime) else {
+        guard validator.isValid(request.token, for: address) else {
             // Not validated: answer with a token, never with more bytes than were received.
-            guard size >= RegisterRequest.minimumFrameSize,
-                  let challenge = try? Frame(body: .challenge(Challenge(token: validator.token(for: address, now: tokenTime)))).encoded(),
-                  challenge.count <= size
-            else {
+            guard size >= RegisterRequest.minimumFrameSize else {
                 return reject(address, "register shorter than \(RegisterRequest.minimumFrameSize) bytes (not padded)")
             }
-            return ([Reply(address: address, payload: ByteBuffer(bytes: challenge))], [.challenged(address)])
+            let token = validator.token(for: address)
+            switch counted(Self.encode("challenge", for: address, { () throws(WireError) in try Frame(body: .challenge(Challenge(token: token))).encoded() })) {
+            case .success(let challenge):
+                guard challenge.readableBytes <= size else {
+                    return reject(address, "challenge of \(challenge.readableBytes) bytes larger than the \(size)-byte register; not sent")
+                }
+                return ([Reply(address: address, payload: challenge)], [.challenged(address)])
+            case .failure(let notice):
+                return ([], [notice])
+            }
         }
         guard let format = request.formats.first(where: { configuration.formats.contains($0) }) else {
             let offered = configuration.formats.map(\.name).joined(separator: " and ")
@@ -198,28 +240,41 @@ public struct ServerState: Sendable {
         guard subscribers.count < configuration.maxClients else {
             return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max)
         }
-        guard limiter.allow(address.ipAddress ?? "?", now: now) else {
+        guard limiter.allow(address.ipAddress ?? "?") else {
             return refuse(address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second", budget: .max)
         }
         // The first dictionary the client lists that this server uses; none otherwise.
         let dictionary = request.dictionaries.first { id in configuration.dictionaries.contains { $0.id == id } } ?? 0
         let subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary)
-        subscribe(subscriber)
-        return ([Reply(address: address, payload: cachedWelcome(for: subscriber))],
-                [.registered(subscriber, count: subscribers.count, repeated: false)])
+        // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
+        let reply = welcoming(subscriber, repeated: false)
+        if !reply.replies.isEmpty { subscribe(subscriber) }
+        return (reply.replies, reply.replies.isEmpty ? reply.notices : [.registered(subscriber, count: subscribers.count, repeated: false)])
     }
 
-    /// The welcome for `subscriber`, made once per format and dictionary between two events.
-    private mutating func cachedWelcome(for subscriber: Subscriber) -> ByteBuffer {
+    /// The welcome for `subscriber` (made once per format and dictionary between two events),
+    /// or the notice of its failure to encode.
+    private mutating func welcoming(_ subscriber: Subscriber, repeated: Bool) -> (replies: [Reply], notices: [Notice]) {
         let kind = WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary)
-        if let made = welcomes[kind] { return made }
-        let made = welcome(for: subscriber.delivery, dictionary: CompressionDictionary.withID(subscriber.dictionary) ?? .none)
-        welcomes[kind] = made
-        return made
+        if let made = welcomes[kind] {
+            return ([Reply(address: subscriber.address, payload: made)], [.registered(subscriber, count: subscribers.count, repeated: repeated)])
+        }
+        let dictionary = CompressionDictionary.withID(subscriber.dictionary) ?? .none
+        switch counted(Self.encode("welcome (\(subscriber.delivery.rawValue))", for: subscriber.address, { () throws(WireError) in
+            try welcome(for: subscriber.delivery, dictionary: dictionary)
+        })) {
+        case .success(let made):
+            welcomes[kind] = made
+            return ([Reply(address: subscriber.address, payload: made)], [.registered(subscriber, count: subscribers.count, repeated: repeated)])
+        case .failure(let notice):
+            return ([], [notice])
+        }
     }
 
     /// The welcome frame for a client receiving `delivery`, with the latest event.
-    public func welcome(for delivery: Delivery, dictionary: CompressionDictionary = .none) -> ByteBuffer {
+    ///
+    /// - Throws: ``WireError`` when the roster or catalogue does not fit the wire.
+    public func welcome(for delivery: Delivery, dictionary: CompressionDictionary = .none) throws(WireError) -> [UInt8] {
         let body = Welcome(
             format: delivery == .json ? .json : .compact, dictionary: dictionary.id, matchID: matchID,
             heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: configuration.intervalMicroseconds,
@@ -227,9 +282,7 @@ public struct ServerState: Sendable {
         let frame = Frame(
             sequence: current?.sequence ?? nextSequence, eventType: current?.event.type,
             score: current?.event.score ?? .zero, minute: current?.event.minute ?? 0, body: .welcome(body))
-        // The built-in roster and catalogues always fit the wire; an error here is a programming error
-        // caught by the tests, and the client then simply retries.
-        return ByteBuffer(bytes: (try? frame.encoded()) ?? [])
+        return try frame.encoded()
     }
 
     private mutating func handleOriginal(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {
@@ -238,6 +291,9 @@ public struct ServerState: Sendable {
             packet = try OriginalPacket.decode(bytes)
         } catch {
             return reject(address, "\(error.code.rawValue) (\(error.field))")
+        }
+        guard packet.direction == .toServer else {
+            return reject(address, "server-to-client original datagram sent to the server")
         }
         switch packet {
         case .register:
@@ -259,15 +315,16 @@ public struct ServerState: Sendable {
             guard let removed = unsubscribe(address) else { return reject(address, "unregister from an unknown address") }
             return ([], [.unregistered(address, removed.delivery, count: subscribers.count)])
         case .endOfTransmission, .datagram:
+            // Spec §8's directions (OriginalPacket.direction) turned these away above.
             return reject(address, "server-to-client original datagram sent to the server")
         }
     }
 
     /// Drops SoccerStream clients not heard from for longer than the client timeout (original
     /// clients cannot send heartbeats and are kept until they unregister or the match ends).
-    public mutating func expire(now: Double) -> [Notice] {
-        let timeout = Double(configuration.clientTimeout.components.seconds)
-            + Double(configuration.clientTimeout.components.attoseconds) / 1e18
+    public mutating func expire() -> [Notice] {
+        let now = clock.now()
+        let timeout = configuration.clientTimeout.inSeconds
         var notices: [Notice] = []
         for subscriber in subscribers.values where subscriber.delivery != .original && now - subscriber.lastHeard > timeout {
             _ = unsubscribe(subscriber.address)
@@ -289,18 +346,26 @@ public struct ServerState: Sendable {
 
     /// The end-of-match datagrams for every client (frames for SoccerStream clients,
     /// `End of transmission` for original ones), and who they go to; the clients are then
-    /// unsubscribed.
-    public mutating func finish(_ reason: EndReason) -> [(Subscriber, ByteBuffer)] {
+    /// unsubscribed. Should the end frame fail to encode, SoccerStream clients get nothing
+    /// (never an empty datagram) and the notice says so.
+    public mutating func finish(_ reason: EndReason) -> (ends: [(Subscriber, ByteBuffer)], notices: [Notice]) {
         let last = current
         let end = Frame(
             sequence: last?.sequence ?? nextSequence &- 1, score: last?.event.score ?? .zero,
             minute: last?.event.minute ?? 0, body: .end(EndOfMatch(reason: reason)))
-        let endBytes = ByteBuffer(bytes: (try? end.encoded()) ?? [])
+        var notices: [Notice] = []
+        var endBytes: ByteBuffer?
+        switch counted(Self.encode("end", for: nil, { () throws(WireError) in try end.encoded() })) {
+        case .success(let bytes): endBytes = bytes
+        case .failure(let notice): notices.append(notice)
+        }
         let originalBytes = ByteBuffer(string: OriginalPacket.endOfTransmissionText)
-        let result = subscribers.values.map { ($0, $0.delivery == .original ? originalBytes : endBytes) }
+        let result = subscribers.values.compactMap { subscriber in
+            (subscriber.delivery == .original ? originalBytes : endBytes).map { (subscriber, $0) }
+        }
         subscribers.removeAll()
         recipients = nil
         deliveryCounts.removeAll()
-        return result
+        return (result, notices)
     }
 }

@@ -18,25 +18,28 @@ public struct ServerSummary: Sendable {
     public var datagramsSent = 0
     /// Datagrams rejected, by reason.
     public var rejects: [String: Int] = [:]
+    /// Datagrams not sent because they failed to encode, by what they were (0 unless a bug).
+    public var encodingFailures: [String: Int] = [:]
 }
 
 /// The SoccerStream server: binds a UDP socket, answers registrations, and streams the match
 /// to every subscribed client, encoding each event once per format and writing it to every
 /// client before a single flush (one `sendmmsg`).
+///
+/// Everything waits on events: datagrams are answered by the channel handler as they are read,
+/// the stream sleeps until the next event is due or ``stop()`` is called, kick-off waits for
+/// the registrations it needs, and the fan-out waits for the socket to become writable.
 public final class StreamServer: Sendable {
     /// The configuration.
     public let configuration: ServerConfiguration
     /// The address the socket is bound to.
     public let localAddress: SocketAddress
-    private let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
-    private let state: Mutex<ServerState>
-    private let stopRequested = Atomic<Bool>(false)
-    private let sent = Atomic<Int>(0)
+    private let channel: any Channel
+    private let handler: NIOLoopBound<ServerChannelHandler>
+    private let core: ServerCore
+    private let sent: SentCounter
     private let logger: Logger
     private let started = Atomic<Bool>(false)
-    private let epoch = ContinuousClock.now
-    private let recentRejects = Mutex<[String: Int]>([:])
-    private let nextHousekeeping = Mutex(ContinuousClock.now)
 
     /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
     /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
@@ -46,50 +49,73 @@ public final class StreamServer: Sendable {
     /// one system call per batch rather than per datagram.
     public static let vectorReadCount = 32
 
-    private init(configuration: ServerConfiguration, channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>,
-                 localAddress: SocketAddress, logger: Logger) {
+    private init(configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
+                 core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger) {
         self.configuration = configuration
         self.channel = channel
+        self.handler = handler
+        self.core = core
+        self.sent = sent
         self.localAddress = localAddress
-        self.state = Mutex(ServerState(configuration: configuration))
         self.logger = logger
     }
 
     deinit {
-        // Dropped without run(): the async channel must still be finished and closed, or NIO traps.
-        guard !started.load(ordering: .relaxed) else { return }
-        let channel = self.channel
-        Task { try? await channel.executeThenClose { _, _ in } }
+        // Bound but never run: release the socket (run() closes it otherwise).
+        if !started.load(ordering: .relaxed) { channel.close(promise: nil) }
     }
 
-    /// Binds the server's socket.
+    /// Checks the configuration and binds the server's socket.
     ///
-    /// - Throws: ``StreamingError`` with code `socket` when the address cannot be bound.
+    /// - Throws: ``StreamingError`` with code `configuration` for a setting out of range
+    ///   (``ServerConfiguration/validate()``), or `socket` when the address cannot be bound,
+    ///   saying so plainly when another process holds the port ("address already in use").
     public static func bind(
         configuration: ServerConfiguration, logger: Logger,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    ) async throws -> StreamServer {
-        let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+    ) async throws(StreamingError) -> StreamServer {
+        try configuration.validate()
+        let core = ServerCore(configuration: configuration, logger: logger)
+        let sent = SentCounter()
+        let channel: any Channel
         do {
+            // No SO_REUSEADDR: on Linux it lets a second UDP socket bind the same port and share
+            // the registrations; a second server must fail instead.
             channel = try await DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
                 .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
                 // Room in the kernel for a whole fan-out burst and for registration storms.
                 .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
-                .bind(host: configuration.host, port: configuration.port) { channel in
+                .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
+                        let handler = ServerChannelHandler(eventLoop: channel.eventLoop, counter: sent) { bytes, address in
+                            core.answer(bytes, from: address)
+                        }
+                        try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }
+                .bind(host: configuration.host, port: configuration.port).get()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw StreamingError(.socket, "cannot bind UDP \(configuration.host):\(configuration.port): address already in use (is another server running on that port?)")
         } catch {
             throw StreamingError(.socket, "cannot bind UDP \(configuration.host):\(configuration.port): \(error)")
         }
-        guard let address = channel.channel.localAddress else {
+        let handler: NIOLoopBound<ServerChannelHandler>
+        do {
+            handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ServerChannelHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+        } catch {
+            channel.close(promise: nil)
+            throw StreamingError(.socket, "the bound socket lost its handler: \(error)")
+        }
+        guard let address = channel.localAddress else {
+            channel.close(promise: nil)
             throw StreamingError(.socket, "bound socket has no local address")
         }
-        let server = StreamServer(configuration: configuration, channel: channel, localAddress: address, logger: logger)
+        let server = StreamServer(configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
+                                  localAddress: address, logger: logger)
         logger.info("Server started on port \(address.port ?? configuration.port).")
         logger.info("Server name: \(Self.hostName())")
         logger.info("Server ip: \(address.ipAddress ?? configuration.host)")
@@ -108,15 +134,21 @@ public final class StreamServer: Sendable {
     }
 
     /// The number of subscribed clients.
-    public var clientCount: Int { state.withLock { $0.clientCount } }
+    public var clientCount: Int { core.clientCount }
+
+    /// Waits until the number of subscribed clients satisfies `condition` (no polling: each
+    /// registration, unregistration and expiry wakes the waiter). Cancellable.
+    public func waitForClients(_ condition: @escaping @Sendable (Int) -> Bool) async {
+        await core.signals.wait { condition($0.clients) }
+    }
 
     /// Asks the server to stop: the current match ends at once with an end frame
     /// (reason: server shutdown) and ``run()`` returns. Safe from any thread or signal watcher.
     public func stop() {
-        stopRequested.store(true, ordering: .relaxed)
+        core.signals.update { $0.stopped = true }
     }
 
-    private var stopping: Bool { stopRequested.load(ordering: .relaxed) }
+    private var stopping: Bool { core.signals.value.stopped }
 
     /// Serves registrations and streams matches until the match ends (or, with `loop`, until
     /// ``stop()``), then closes the socket.
@@ -124,95 +156,30 @@ public final class StreamServer: Sendable {
         guard !started.exchange(true, ordering: .relaxed) else {
             throw StreamingError(.configuration, "run() may be called only once")
         }
-        return try await channel.executeThenClose { inbound, _ in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await envelope in inbound {
-                        try await self.receive(envelope)
-                    }
-                }
+        let outcome: Result<ServerSummary, any Error>
+        do {
+            outcome = .success(try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await self.housekeepingLoop() }
                 defer { group.cancelAll() }
                 return try await self.stream()
-            }
+            })
+        } catch {
+            outcome = .failure(error)
         }
-    }
-
-    private func receive(_ envelope: AddressedEnvelope<ByteBuffer>) async throws {
-        let bytes = Array(envelope.data.readableBytesView)
-        let address = envelope.remoteAddress
-        let now = serverTime()
-        let (replies, notices) = state.withLock { $0.handle(bytes, from: address, now: now) }
-        for notice in notices { log(notice, bytes: bytes.count) }
-        guard !replies.isEmpty else { return }
-        sent.add(replies.count, ordering: .relaxed)
-        try await send(replies.map { AddressedEnvelope(remoteAddress: $0.address, data: $0.payload) })
-    }
-
-    /// Seconds since the server was bound (monotonic).
-    private func serverTime() -> Double {
-        let elapsed = epoch.duration(to: .now).components
-        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-    }
-
-    /// Logs the rejects of the last period in one line (a flood must not flood the log too),
-    /// and drops clients silent past the timeout.
-    private func housekeeping() {
-        let rejected = recentRejects.withLock { counts in
-            defer { counts = [:] }
-            return counts
+        do {
+            try await channel.close()
+        } catch ChannelError.alreadyClosed {
+            // Closed under us (the event loop group shut down): nothing left to release.
         }
-        if !rejected.isEmpty {
-            let total = rejected.values.reduce(0, +)
-            let detail = rejected.sorted { $0.value > $1.value }.prefix(6).map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
-            logger.info("Rejected \(total) datagram(s) since the last report: \(detail)")
-        }
-        let expired = state.withLock { $0.expire(now: serverTime()) }
-        for notice in expired { log(notice, bytes: 0) }
+        return try outcome.get()
     }
 
-    private func log(_ notice: ServerState.Notice, bytes: Int) {
-        switch notice {
-        case .registered(let subscriber, let count, let repeated):
-            if repeated {
-                logger.info("Received repeated register from \(subscriber.address.display); welcome sent again (\(subscriber.delivery.rawValue)).")
-            } else {
-                logger.info("Received register of address \(subscriber.address.display) on socket.")
-                logger.info("Registering client \(subscriber.address.display) (\(subscriber.delivery.rawValue)).")
-            }
-            logger.info("Number of clients registered: \(count)")
-        case .unregistered(let address, let delivery, let count):
-            logger.info("Received unregister of address \(address.display) on socket.")
-            logger.info("Unregistering client \(address.display) (\(delivery.rawValue)).")
-            logger.info("Number of clients registered: \(count)")
-        case .refused(let address, let refusal):
-            logger.info("Refused \(address.display): \(refusal.reason.name): \(refusal.text)")
-        case .originalRefused(let address, let reason):
-            logger.info("Ignored original-protocol register from \(address.display): \(reason)")
-        case .rejected(let address, let reason):
-            recentRejects.withLock { $0[reason, default: 0] += 1 }
-            logger.debug("Rejected \(bytes)-byte datagram from \(address.display): \(reason)")
-        case .challenged(let address):
-            logger.debug("Sent an address challenge to \(address.display).")
-        case .timedOut(let subscriber, let silence):
-            logger.info("Dropped client \(subscriber.address.display) (\(subscriber.delivery.rawValue)): silent for \(Int(silence)) s.")
-            logger.info("Number of clients registered: \(clientCount)")
+    /// Once a second until stopped or cancelled: the rejects summary and the client timeouts.
+    private func housekeepingLoop() async {
+        while !Task.isCancelled {
+            if await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: .seconds(1))) { return }
+            core.housekeeping()
         }
-    }
-
-    /// Sleeps until `deadline` in short slices, doing the housekeeping once a second;
-    /// returns false if a stop was requested.
-    private func sleep(until deadline: ContinuousClock.Instant) async throws -> Bool {
-        let clock = ContinuousClock()
-        repeat {
-            if stopping { return false }
-            if clock.now >= nextHousekeeping.withLock({ $0 }) {
-                nextHousekeeping.withLock { $0 = clock.now.advanced(by: .seconds(1)) }
-                housekeeping()
-            }
-            guard clock.now < deadline else { break }
-            try await Task.sleep(until: min(deadline, clock.now.advanced(by: .milliseconds(50))), clock: clock)
-        } while true
-        return !stopping
     }
 
     private func stream() async throws -> ServerSummary {
@@ -222,9 +189,8 @@ public final class StreamServer: Sendable {
         repeat {
             if configuration.waitForClients > 0 {
                 logger.info("Waiting for \(configuration.waitForClients) client(s) before kick-off.")
-                while clientCount < configuration.waitForClients {
-                    guard try await sleep(until: clock.now.advanced(by: .milliseconds(20))) else { break }
-                }
+                let needed = configuration.waitForClients
+                await core.signals.wait { $0.stopped || $0.clients >= needed }
             }
             if stopping {
                 // Stopped before kick-off: whoever registered still learns the stream is over.
@@ -239,12 +205,13 @@ public final class StreamServer: Sendable {
             for _ in 0..<max(1, configuration.matches) where endReason == .fullTime {
                 var simulator = MatchSimulator(seed: seed, catalog: catalog)
                 lastMatch = simulator.matchID
-                state.withLock { $0.beginMatch(id: simulator.matchID) }
+                core.beginMatch(id: simulator.matchID)
                 summary.matches += 1
                 logger.info("Kick-off: match \(simulator.matchID) (seed \(seed)), \(clientCount) client(s).")
                 var exhausted = false
                 while !exhausted, let event = simulator.next() {
-                    guard try await sleep(until: start.advanced(by: configuration.interval * (index + 1))) else {
+                    // Asleep until the event is due, or woken at once by stop().
+                    if await core.signals.wait(until: { $0.stopped }, deadline: start.advanced(by: configuration.interval * (index + 1))) {
                         endReason = .serverShutdown
                         break
                     }
@@ -276,12 +243,15 @@ public final class StreamServer: Sendable {
             try await finish(endReason)
             logger.info("Match \(lastMatch) over (\(endReason.name)): \(index) events streamed.")
         } while configuration.loop && !stopping
-        housekeeping()
-        summary.datagramsSent = sent.load(ordering: .relaxed)
-        summary.rejects = state.withLock { $0.rejects }
+        core.housekeeping()
+        summary.datagramsSent = sent.value
+        (summary.rejects, summary.encodingFailures) = core.totals
         logger.info("Totals: \(summary.matches) match(es), \(summary.events) events, \(summary.datagramsSent) datagrams sent.")
         for (reason, count) in summary.rejects.sorted(by: { $0.key < $1.key }) {
             logger.info("Rejected datagrams: \(count) × \(reason)")
+        }
+        for (what, count) in summary.encodingFailures.sorted(by: { $0.key < $1.key }) {
+            logger.error("Datagrams not sent because they failed to encode: \(count) × \(what)")
         }
         return summary
     }
@@ -302,15 +272,14 @@ public final class StreamServer: Sendable {
 
     /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
     private func publish(_ event: MatchEvent, catalog: PhraseCatalog) throws -> Published {
-        let (sequence, deliveries) = state.withLock { ($0.nextSequence, $0.deliveriesInUse) }
+        let (sequence, deliveries) = core.state.withLock { ($0.nextSequence, $0.deliveriesInUse) }
         var encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog, deliveries: deliveries)
         // The per-delivery counts answer "who needs what" without walking the recipients.
-        let (recipients, counts) = state.withLock { ($0.publish(encoded), $0.deliveryCounts) }
+        let (recipients, counts) = core.state.withLock { ($0.publish(encoded), $0.deliveryCounts) }
         if !deliveries.isSuperset(of: counts.lazy.filter { $0.value > 0 }.map(\.key)) {
             // A JSON client registered between the encoding and the fan-out (rare): encode it all.
             encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog)
         }
-        sent.add(recipients.count, ordering: .relaxed)
         if logger.logLevel <= .debug {
             for recipient in recipients {
                 logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
@@ -319,55 +288,47 @@ public final class StreamServer: Sendable {
         return Published(event: encoded, recipients: recipients, bytes: encoded.bytes(for: counts))
     }
 
-    /// Writes each event of `batch` to every recipient on the event loop, then flushes once (NIO
-    /// sends all pending datagrams with `sendmmsg`), and returns when that is done and the channel
-    /// can take more: the producer never runs ahead of the socket, so memory stays flat at any rate.
+    /// Writes each event of `batch` to every recipient, then flushes once (NIO sends all pending
+    /// datagrams with `sendmmsg`), and returns when that is done and the channel can take more:
+    /// the producer never runs ahead of the socket, so memory stays flat at any rate.
     private func fanOut(_ batch: [Published]) async throws {
-        // The envelopes are made as they are written: no per-event array of them.
-        try await writeAndFlush { channel in
+        try await deliver { handler in
             for published in batch {
                 for recipient in published.recipients {
-                    channel.write(AddressedEnvelope(remoteAddress: recipient.address, data: published.event.payload(for: recipient.delivery)),
-                                  promise: nil)
+                    handler.write(published.event.payload(for: recipient.delivery), to: recipient.address)
                 }
             }
         }
     }
 
-    /// The one way the server writes: on the event loop, every datagram then one flush (NIO
-    /// sends them with `sendmmsg`), awaited, then waiting while the channel is unwritable. One
-    /// path keeps replies (welcome, challenge) and events in order, and the producer never
-    /// runs ahead of the socket.
-    private func send(_ envelopes: [AddressedEnvelope<ByteBuffer>]) async throws {
-        guard !envelopes.isEmpty else { return }
-        try await writeAndFlush { channel in
-            for envelope in envelopes {
-                channel.write(envelope, promise: nil)
-            }
+    /// Runs `writes` on the event loop (after `delay`, if any) through the channel handler, the
+    /// one way the server writes; flushes once; then waits, without polling, until the channel
+    /// is writable. Replies to datagrams take the same handler's ``ServerChannelHandler/write(_:to:)``.
+    private func deliver(after delay: TimeAmount? = nil, _ writes: @escaping @Sendable (ServerChannelHandler) -> Void) async throws {
+        let handler = self.handler
+        let work: @Sendable () -> EventLoopFuture<Void> = {
+            let value = handler.value
+            writes(value)
+            value.flush()
+            return value.writable()
         }
-    }
-
-    /// Runs `writes` on the event loop, flushes once, awaits that, then waits while the channel
-    /// is unwritable. Everything the server sends goes through here, in submission order.
-    private func writeAndFlush(_ writes: @escaping @Sendable (any Channel) -> Void) async throws {
-        let channel = self.channel.channel
-        try await channel.eventLoop.submit {
-            writes(channel)
-            channel.flush()
-        }.get()
-        while !channel.isWritable && channel.isActive {
-            try await Task.sleep(for: .milliseconds(1))
+        if let delay {
+            try await channel.eventLoop.flatScheduleTask(in: delay, work).futureResult.get()
+        } else {
+            try await channel.eventLoop.flatSubmit(work).get()
         }
     }
 
     private func finish(_ reason: EndReason) async throws {
-        let ends = state.withLock { $0.finish(reason) }
+        let ends = core.finish(reason)
         guard !ends.isEmpty else { return }
-        let envelopes = ends.map { AddressedEnvelope(remoteAddress: $0.0.address, data: $0.1) }
+        // The end goes out `endRepeats` times, 20 ms apart (UDP loses packets), on the event loop's timer.
         for round in 0..<max(1, configuration.endRepeats) {
-            if round > 0 { try await Task.sleep(for: .milliseconds(20)) }
-            try await send(envelopes)
-            sent.add(envelopes.count, ordering: .relaxed)
+            try await deliver(after: round == 0 ? nil : .milliseconds(20)) { handler in
+                for (subscriber, bytes) in ends {
+                    handler.write(bytes, to: subscriber.address)
+                }
+            }
         }
         for (subscriber, _) in ends {
             logger.info("Sent end of transmission to client \(subscriber.address.display) (\(subscriber.delivery.rawValue)).")

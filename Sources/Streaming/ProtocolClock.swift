@@ -1,0 +1,31 @@
+import Wire
+
+/// Where the protocol logic (``ServerState``, ``ClientSession``, ``RegistrationLimiter``,
+/// ``AddressValidator``) reads the time: monotonic seconds from an arbitrary origin.
+///
+/// The one clock of the streaming layer: the server and client use ``SystemClock``; tests
+/// inject a clock they advance by hand, so registration, rate limits, token expiry and
+/// timeouts are tested without waiting.
+public protocol ProtocolClock: Sendable {
+    /// Seconds since this clock's origin; never goes backwards.
+    func now() -> Double
+}
+
+/// The machine's monotonic clock (`ContinuousClock`), in seconds since the clock was made.
+public struct SystemClock: ProtocolClock {
+    private let origin: ContinuousClock.Instant
+
+    /// A clock whose origin is now.
+    public init() {
+        origin = .now
+    }
+
+    public func now() -> Double {
+        origin.duration(to: .now).inSeconds
+    }
+
+    /// The instant `seconds` after this clock's origin, for waiting until it.
+    public func instant(at seconds: Double) -> ContinuousClock.Instant {
+        origin.advanced(by: .seconds(seconds))
+    }
+}

@@ -1,0 +1,111 @@
+import Logging
+import NIOCore
+import Synchronization
+import Wire
+
+/// What the server's tasks wait on: a stop request and the number of subscribed clients.
+struct ServerSignals: Sendable {
+    /// ``StreamServer/stop()`` was called.
+    var stopped = false
+    /// Subscribed clients.
+    var clients = 0
+}
+
+/// The server's shared state and its logging: ``ServerState`` under a lock, the signals its
+/// tasks wait on, and the rejects summary. The channel handler calls ``answer(_:from:)`` for
+/// every datagram; the stream and the housekeeping use the rest.
+final class ServerCore: Sendable {
+    let state: Mutex<ServerState>
+    let signals = Watch(ServerSignals())
+    private let logger: Logger
+    private let recentRejects = Mutex<[String: Int]>([:])
+
+    init(configuration: ServerConfiguration, logger: Logger) {
+        state = Mutex(ServerState(configuration: configuration))
+        self.logger = logger
+    }
+
+    var clientCount: Int { state.withLock { $0.clientCount } }
+
+    /// Rejects and encoding failures so far.
+    var totals: (rejects: [String: Int], encodingFailures: [String: Int]) {
+        state.withLock { ($0.rejects, $0.encodingFailures) }
+    }
+
+    /// Answers one datagram (on the event loop): the replies to send; logs what happened and
+    /// wakes whoever waits for the client count.
+    func answer(_ bytes: [UInt8], from address: SocketAddress) -> [ServerState.Reply] {
+        let (replies, notices, count) = state.withLock { state in
+            let (replies, notices) = state.handle(bytes, from: address)
+            return (replies, notices, state.clientCount)
+        }
+        for notice in notices { log(notice, bytes: bytes.count) }
+        noteClients(count)
+        return replies
+    }
+
+    func beginMatch(id: UInt32) {
+        state.withLock { $0.beginMatch(id: id) }
+    }
+
+    /// The end datagrams of the match; every client is then unsubscribed.
+    func finish(_ reason: EndReason) -> [(Subscriber, ByteBuffer)] {
+        let (ends, notices) = state.withLock { $0.finish(reason) }
+        for notice in notices { log(notice, bytes: 0) }
+        noteClients(0)
+        return ends
+    }
+
+    private func noteClients(_ count: Int) {
+        guard signals.value.clients != count else { return }
+        signals.update { $0.clients = count }
+    }
+
+    /// Logs the rejects of the last period in one line (a flood must not flood the log too),
+    /// and drops clients silent past the timeout.
+    func housekeeping() {
+        let rejected = recentRejects.withLock { counts in
+            defer { counts = [:] }
+            return counts
+        }
+        if !rejected.isEmpty {
+            let total = rejected.values.reduce(0, +)
+            let detail = rejected.sorted { $0.value > $1.value }.prefix(6).map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
+            logger.info("Rejected \(total) datagram(s) since the last report: \(detail)")
+        }
+        let (expired, count) = state.withLock { state in (state.expire(), state.clientCount) }
+        for notice in expired { log(notice, bytes: 0) }
+        noteClients(count)
+    }
+
+    private func log(_ notice: ServerState.Notice, bytes: Int) {
+        switch notice {
+        case .registered(let subscriber, let count, let repeated):
+            if repeated {
+                logger.info("Received repeated register from \(subscriber.address.display); welcome sent again (\(subscriber.delivery.rawValue)).")
+            } else {
+                logger.info("Received register of address \(subscriber.address.display) on socket.")
+                logger.info("Registering client \(subscriber.address.display) (\(subscriber.delivery.rawValue)).")
+            }
+            logger.info("Number of clients registered: \(count)")
+        case .unregistered(let address, let delivery, let count):
+            logger.info("Received unregister of address \(address.display) on socket.")
+            logger.info("Unregistering client \(address.display) (\(delivery.rawValue)).")
+            logger.info("Number of clients registered: \(count)")
+        case .refused(let address, let refusal):
+            logger.info("Refused \(address.display): \(refusal.reason.name): \(refusal.text)")
+        case .originalRefused(let address, let reason):
+            logger.info("Ignored original-protocol register from \(address.display): \(reason)")
+        case .rejected(let address, let reason):
+            recentRejects.withLock { $0[reason, default: 0] += 1 }
+            logger.debug("Rejected \(bytes)-byte datagram from \(address.display): \(reason)")
+        case .challenged(let address):
+            logger.debug("Sent an address challenge to \(address.display).")
+        case .timedOut(let subscriber, let silence):
+            logger.info("Dropped client \(subscriber.address.display) (\(subscriber.delivery.rawValue)): silent for \(Int(silence)) s.")
+            logger.info("Number of clients registered: \(clientCount)")
+        case .encodingFailed(let what, let address, let error):
+            logger.error("Not sent: the \(what)\(address.map { " for \($0.display)" } ?? "") failed to encode: \(error)")
+        }
+    }
+}
