@@ -30,6 +30,28 @@ public struct ClientConfiguration: Sendable {
     /// Creates the default configuration.
     public init() {}
 
+    /// Checks every setting (every entry point gets the same checks and messages);
+    /// ``StreamClient/connect(configuration:logger:display:group:)`` calls it.
+    ///
+    /// - Throws: ``StreamingError`` with code `configuration`, naming the setting (and its
+    ///   command-line option), the value found and what is expected.
+    public func validate() throws(StreamingError) {
+        func check(_ ok: Bool, _ setting: String, _ found: String, _ expected: String) throws(StreamingError) {
+            guard ok else { throw StreamingError(.configuration, "\(setting): \(found); expected \(expected)") }
+        }
+        try check(!server.isEmpty, "server (--server)", "an empty name", "a host name or address")
+        try check((1...65535).contains(port), "port (--port)", "\(port)", "1...65535")
+        try check(format != .none, "format (--format)", format.name, "compact or json")
+        try check((1...100).contains(registerAttempts), "register attempts (--register-attempts)", "\(registerAttempts)", "1...100")
+        try check(initialBackoff > .zero && initialBackoff <= .seconds(60), "initial backoff", "\(initialBackoff.inSeconds) s", "more than 0 and at most 60 seconds")
+        try check(serverTimeout > .zero && serverTimeout <= .seconds(3600), "server timeout (--server-timeout)", "\(serverTimeout.inSeconds) s",
+                  "more than 0 and at most 3600 seconds")
+        if let originalInterval {
+            try check(originalInterval.isFinite && originalInterval > 0 && originalInterval <= 3600, "original server's interval (--original-interval)",
+                      "\(originalInterval) s", "more than 0 and at most 3600 seconds")
+        }
+    }
+
     /// The formats the register frame lists, best first.
     public var acceptedFormats: [BodyFormat] {
         guard allowFallback else { return [format] }

@@ -49,7 +49,8 @@ public enum ClientStopReason: Sendable, Hashable {
 }
 
 /// The client's protocol logic, free of I/O: it turns each datagram from the server into
-/// what to show, and keeps the statistics.
+/// what to show, keeps the statistics, and says when the server has fallen silent. It reads
+/// the time from an injected ``ProtocolClock``.
 public struct ClientSession: Sendable {
     /// What a datagram meant.
     public enum Reception: Sendable {
@@ -87,16 +88,44 @@ public struct ClientSession: Sendable {
     public private(set) var lastHeard: Double?
     /// The latest address token from a challenge, to echo in the next register.
     public private(set) var token: [UInt8] = []
+    /// When the session started (clock seconds): silence counts from here until the first datagram.
+    public let startedAt: Double
+    private let clock: any ProtocolClock
 
     /// Creates a session; `originalInterval` is the original server's interval, when known.
-    public init(original: Bool, originalInterval: Double? = nil) {
+    public init(original: Bool, originalInterval: Double? = nil, clock: any ProtocolClock = SystemClock()) {
         self.original = original
         self.interval = original ? originalInterval : nil
+        self.clock = clock
+        self.startedAt = clock.now()
     }
 
-    /// Handles one datagram that arrived at `arrival` seconds (monotonic).
-    public mutating func receive(_ bytes: [UInt8], arrival: Double) -> Reception {
+    /// Whether the client is subscribed: welcomed, or (original protocol, which has no welcome)
+    /// receiving events.
+    public var subscribed: Bool { original ? statistics.received > 0 : welcome != nil }
+
+    /// How often to send a heartbeat, once welcomed (nil: never, or not yet welcomed).
+    public var heartbeatPeriod: Duration? {
+        guard let seconds = welcome?.heartbeatSeconds, seconds > 0 else { return nil }
+        return .seconds(Int(seconds))
+    }
+
+    /// How long the server may stay silent before the client gives up: `configured`, but at
+    /// least three event intervals.
+    public func silenceLimit(configured: Duration) -> Duration {
+        max(configured, .seconds((interval ?? 0) * 3))
+    }
+
+    /// Seconds since anything came from the server (or since the session started).
+    public var silence: Double { clock.now() - (lastHeard ?? startedAt) }
+
+    /// Whether the server has been silent for longer than `limit` (see ``silenceLimit(configured:)``).
+    public func serverSilent(limit: Duration) -> Bool { silence > limit.inSeconds }
+
+    /// Handles one datagram that has just arrived.
+    public mutating func receive(_ bytes: [UInt8]) -> Reception {
         guard endReason == nil else { return .ignored("after the end of the match") }
+        let arrival = clock.now()
         lastHeard = arrival
         if original {
             return receiveOriginal(bytes, arrival: arrival)
@@ -107,15 +136,25 @@ public struct ClientSession: Sendable {
         } catch {
             return .ignored("\(error)")
         }
+        guard frame.kind.rules.directions.contains(.toClient) else {
+            return .ignored("\(frame.kind.name) frame from the server")
+        }
         switch frame.body {
         case .welcome(let body):
             guard welcome == nil else { return .ignored("repeated welcome") }
-            welcome = body
-            interval = Double(body.intervalMicroseconds) / 1_000_000
             var snapshot: LiveSnapshot?
             if let current = body.current, let type = frame.eventType {
-                snapshot = try? LiveSnapshot(event: current.event(type: type, minute: frame.minute), sequence: frame.sequence,
-                                             roster: body.roster, catalog: body.catalog)
+                do {
+                    snapshot = try LiveSnapshot(event: current.event(type: type, minute: frame.minute), sequence: frame.sequence,
+                                                roster: body.roster, catalog: body.catalog)
+                } catch {
+                    // Not accepted: the client registers again, as if the welcome were lost.
+                    return .ignored("welcome whose latest event cannot be shown: \(error)")
+                }
+            }
+            welcome = body
+            interval = Double(body.intervalMicroseconds) / 1_000_000
+            if let snapshot {
                 latest = snapshot
                 statistics.expectFirst(frame.sequence &+ 1)
             } else {
@@ -152,6 +191,7 @@ public struct ClientSession: Sendable {
         case .heartbeat:
             return .keepalive
         case .register, .unregister:
+            // Spec §3's directions (FrameKind.rules) turned these away above.
             return .ignored("\(frame.kind.name) frame from the server")
         }
     }
@@ -166,7 +206,9 @@ public struct ClientSession: Sendable {
 
     private mutating func receiveOriginal(_ bytes: [UInt8], arrival: Double) -> Reception {
         do {
-            switch try OriginalPacket.decode(bytes) {
+            let packet = try OriginalPacket.decode(bytes)
+            guard packet.direction == .toClient else { return .ignored("client text from the server") }
+            switch packet {
             case .datagram(let datagram):
                 return record(LiveSnapshot(datagram: datagram, language: "pt"), arrival: arrival)
             case .endOfTransmission:

@@ -49,8 +49,18 @@ public struct Demo: Sendable {
     /// The server currently running, for a signal watcher to stop.
     public typealias Started = @Sendable (StreamServer) -> Void
 
+    /// Checks the demo's own settings (the server's and clients' are checked by their configurations).
+    ///
+    /// - Throws: ``StreamingError`` with code `configuration`.
+    public func validate() throws(StreamingError) {
+        guard (1...1000).contains(clients) else {
+            throw StreamingError(.configuration, "clients (--clients): \(clients); expected 1...1000")
+        }
+    }
+
     /// Runs the whole match; `started` receives the server once it is bound.
     public func run(started: Started = { _ in }) async throws -> Outcome {
+        try validate()
         let serverLog = try LogFile(path: serverLogPath)
         let clientLog = try LogFile(path: clientLogPath)
         let stats = try LogFile(path: statsPath)

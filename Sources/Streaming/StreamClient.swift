@@ -28,8 +28,24 @@ public struct ClientResult: Sendable {
     public var report: StatisticsReport { StatisticsReport(reason: reason, statistics: statistics) }
 }
 
+/// What the client's control task waits on.
+struct ClientSignals: Sendable {
+    /// A stop reason is set (end of match, refusal, signal, no answer, silence).
+    var stopped = false
+    /// Welcomed (or, original protocol, receiving).
+    var subscribed = false
+    /// The latest address token from a challenge.
+    var token: [UInt8] = []
+    /// Distinct events received so far.
+    var received = 0
+}
+
 /// The SoccerStream client: registers (retrying with backoff), shows every event, sends
 /// heartbeats, and on the end of the match, Ctrl+C or SIGTERM reports its statistics.
+///
+/// Two tasks, both waiting on events: one handles datagrams as the socket delivers them, the
+/// other sleeps until a register must be repeated, a token echoed, a heartbeat sent or the
+/// server's silence judged, or until a stop wakes it.
 public final class StreamClient: Sendable {
     /// The configuration.
     public let configuration: ClientConfiguration
@@ -37,18 +53,21 @@ public final class StreamClient: Sendable {
     public let serverAddress: SocketAddress
     /// The client's own address.
     public let localAddress: SocketAddress
-    private let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+    private let channel: any Channel
+    private let inbound: AsyncStream<AddressedEnvelope<ByteBuffer>>
     private let session: Mutex<ClientSession>
     private let stopReason = Mutex<ClientStopReason?>(nil)
+    private let signals = Watch(ClientSignals())
     private let logger: Logger
     private let started = Atomic<Bool>(false)
     private let display: LiveDisplay
     private let capture = Mutex<PcapWriter?>(nil)
 
-    private init(configuration: ClientConfiguration, channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>,
+    private init(configuration: ClientConfiguration, channel: any Channel, inbound: AsyncStream<AddressedEnvelope<ByteBuffer>>,
                  serverAddress: SocketAddress, localAddress: SocketAddress, logger: Logger, display: LiveDisplay) {
         self.configuration = configuration
         self.channel = channel
+        self.inbound = inbound
         self.serverAddress = serverAddress
         self.localAddress = localAddress
         self.logger = logger
@@ -58,17 +77,19 @@ public final class StreamClient: Sendable {
     }
 
     deinit {
-        // Dropped without run(): the async channel must still be finished and closed, or NIO traps.
-        guard !started.load(ordering: .relaxed) else { return }
-        let channel = self.channel
-        Task { try? await channel.executeThenClose { _, _ in } }
+        // Connected but never run: release the socket (run() closes it otherwise).
+        if !started.load(ordering: .relaxed) { channel.close(promise: nil) }
     }
 
-    /// Resolves the server and binds a socket on a free port of the same address family.
+    /// Checks the configuration, resolves the server and binds a socket on a free port of the
+    /// same address family.
+    ///
+    /// - Throws: ``StreamingError`` with code `configuration` (``ClientConfiguration/validate()``) or `socket`.
     public static func connect(
         configuration: ClientConfiguration, logger: Logger, display: LiveDisplay = .none,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    ) async throws -> StreamClient {
+    ) async throws(StreamingError) -> StreamClient {
+        try configuration.validate()
         let server: SocketAddress
         do {
             server = try SocketAddress.makeAddressResolvingHost(configuration.server, port: configuration.port)
@@ -76,22 +97,36 @@ public final class StreamClient: Sendable {
             throw StreamingError(.socket, "cannot resolve server \(configuration.server):\(configuration.port): \(error)")
         }
         let bindHost = server.protocol == .inet6 ? "::" : "0.0.0.0"
-        let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+        let (inbound, continuation) = AsyncStream.makeStream(of: AddressedEnvelope<ByteBuffer>.self)
+        let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: group)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: StreamServer.receiveBufferSize))
                 .channelOption(.receivePacketInfo, value: configuration.capturePath != nil)
-                .bind(host: bindHost, port: 0) { channel in
+                .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
+                        try channel.pipeline.syncOperations.addHandler(InboundForwarder(continuation: continuation))
                     }
                 }
+                .bind(host: bindHost, port: 0).get()
         } catch {
+            continuation.finish()
             throw StreamingError(.socket, "cannot bind a UDP socket on \(bindHost): \(error)")
         }
-        guard let local = channel.channel.localAddress else { throw StreamingError(.socket, "bound socket has no local address") }
-        return StreamClient(configuration: configuration, channel: channel, serverAddress: server, localAddress: local,
+        guard let local = channel.localAddress else {
+            channel.close(promise: nil)
+            throw StreamingError(.socket, "bound socket has no local address")
+        }
+        return StreamClient(configuration: configuration, channel: channel, inbound: inbound, serverAddress: server, localAddress: local,
                             logger: logger, display: display)
+    }
+
+    /// Waits until at least `count` distinct events have arrived (or the client stopped); true
+    /// when they have. Cancellable; no polling.
+    @discardableResult
+    public func waitUntilReceived(_ count: Int) async -> Bool {
+        await signals.wait { $0.received >= count || $0.stopped }
+        return signals.value.received >= count
     }
 
     /// Asks the client to stop (Ctrl+C, SIGTERM): it unregisters and reports. Safe from any thread.
@@ -101,38 +136,54 @@ public final class StreamClient: Sendable {
 
     private func setReason(_ reason: ClientStopReason) {
         stopReason.withLock { if $0 == nil { $0 = reason } }
+        signals.update { $0.stopped = true }
     }
 
     private var reason: ClientStopReason? { stopReason.withLock { $0 } }
 
     /// Runs until the end of the match, a stop, a refusal or no answer; then closes the socket.
     public func run() async throws -> ClientResult {
-        logger.info("Client connected to server \(serverAddress.ipAddress ?? configuration.server) on port \(serverAddress.port ?? configuration.port) (listening on port \(localAddress.port ?? 0)\(configuration.original ? ", original protocol" : "")).")
         guard !started.exchange(true, ordering: .relaxed) else {
             throw StreamingError(.configuration, "run() may be called only once")
         }
-        try await channel.executeThenClose { inbound, outbound in
+        logger.info("Client connected to server \(serverAddress.ipAddress ?? configuration.server) on port \(serverAddress.port ?? configuration.port) (listening on port \(localAddress.port ?? 0)\(configuration.original ? ", original protocol" : "")).")
+        let outcome: Result<Void, any Error>
+        do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for try await envelope in inbound {
+                    for await envelope in self.inbound {
                         if self.receive(envelope) { return }
                     }
                 }
-                group.addTask { try await self.control(outbound) }
+                group.addTask { try await self.control() }
                 try await group.next()
                 group.cancelAll()
             }
             if self.reason?.unregisters == true {
-                try await outbound.write(AddressedEnvelope(remoteAddress: self.serverAddress, data: ByteBuffer(bytes: try self.unregisterBytes())))
-                self.logger.info("Sent unregister to server.")
+                try await send(try unregisterBytes())
+                logger.info("Sent unregister to server.")
             }
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
         }
+        do {
+            try await channel.close()
+        } catch ChannelError.alreadyClosed {
+            // Closed under us (the event loop group shut down): nothing left to release.
+        }
+        try outcome.get()
         try writeCapture()
         let final = session.withLock { $0 }
         let reason = self.reason ?? .terminated
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
         return ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
                             format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0)
+    }
+
+    /// Sends one datagram to the server.
+    private func send(_ bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: serverAddress, data: ByteBuffer(bytes: bytes)))
     }
 
     private static func endpoint(_ address: SocketAddress?, fallback: SocketAddress) -> Endpoint {
@@ -175,8 +226,10 @@ public final class StreamClient: Sendable {
             return false
         }
         let bytes = Array(envelope.data.readableBytesView)
-        let now = MonotonicClock.seconds()
-        let reception = session.withLock { $0.receive(bytes, arrival: now) }
+        let (reception, subscribed, token, received) = session.withLock { session in
+            let reception = session.receive(bytes)
+            return (reception, session.subscribed, session.token, session.statistics.received)
+        }
         switch reception {
         case .welcomed(let welcome, let snapshot):
             logger.info("Registered: format \(welcome.format.name), dictionary \(welcome.dictionary), match \(welcome.matchID), language \(welcome.catalog.language).")
@@ -205,6 +258,14 @@ public final class StreamClient: Sendable {
         case .ignored(let why):
             logger.debug("Ignored datagram: \(why)")
         }
+        let current = signals.value
+        if current.subscribed != subscribed || current.token != token || current.received != received {
+            signals.update { signals in
+                signals.subscribed = subscribed
+                signals.token = token
+                signals.received = received
+            }
+        }
         return self.reason != nil
     }
 
@@ -219,68 +280,76 @@ public final class StreamClient: Sendable {
         return try Frame(body: .unregister).encoded()
     }
 
-    private var subscribed: Bool {
-        session.withLock { $0.original ? $0.statistics.received > 0 : $0.welcome != nil }
-    }
-
-    /// Registers with backoff, then sends heartbeats, until a stop reason is set.
-    private func control(_ outbound: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) async throws {
+    /// Registers with backoff (echoing a challenge's token at once), then sends heartbeats and
+    /// watches for silence, until a stop reason is set. Sleeps between those moments.
+    private func control() async throws {
         let clock = ContinuousClock()
-        let register = ByteBuffer(bytes: try registerBytes())
+        let register = try registerBytes()
         var backoff = configuration.original ? max(configuration.initialBackoff, .seconds(1)) : configuration.initialBackoff
         let cap: Duration = configuration.original ? .seconds(8) : .seconds(2)
         var attempts = 0
         var echoed: [UInt8] = []
-        while !subscribed && reason == nil {
+        while !signals.value.subscribed && !signals.value.stopped {
             guard attempts < configuration.registerAttempts else {
                 logger.info("No answer from the server after \(attempts) register attempts.")
                 setReason(.noAnswer(attempts: attempts))
                 return
             }
-            try await outbound.write(AddressedEnvelope(remoteAddress: serverAddress, data: register))
+            try await send(register)
             attempts += 1
             logger.info("Sent register (attempt \(attempts)).")
             let deadline = clock.now.advanced(by: backoff)
-            while clock.now < deadline && !subscribed && reason == nil {
+            while true {
+                let last = echoed
+                let woken = await signals.wait(until: { $0.stopped || $0.subscribed || (!$0.token.isEmpty && $0.token != last) },
+                                               deadline: deadline)
+                let now = signals.value
+                guard woken, !now.stopped, !now.subscribed else { break }
                 // A challenge: echo its token at once (it does not count as another attempt).
-                let token = session.withLock { $0.token }
-                if !token.isEmpty && token != echoed {
-                    echoed = token
-                    try await outbound.write(AddressedEnvelope(remoteAddress: serverAddress, data: ByteBuffer(bytes: try registerBytes(token: token))))
-                    logger.info("Sent register with the address token.")
-                }
-                try await Task.sleep(for: .milliseconds(5))
+                echoed = now.token
+                try await send(try registerBytes(token: now.token))
+                logger.info("Sent register with the address token.")
             }
             backoff = min(backoff * 2, cap)
         }
-        let (heartbeat, interval) = session.withLock { ($0.welcome.map { Duration.seconds(Int($0.heartbeatSeconds)) }, $0.interval) }
-        let silence = max(configuration.serverTimeout, .milliseconds(Int64((interval ?? 0) * 3000)))
-        var nextBeat = clock.now.advanced(by: heartbeat ?? .zero)
-        while reason == nil {
-            try await Task.sleep(for: .milliseconds(20))
-            if let heard = session.withLock({ $0.lastHeard }) {
-                let quiet = MonotonicClock.seconds() - heard
-                if Duration.milliseconds(Int64(quiet * 1000)) > silence {
-                    logger.info("Server silent for \(Int(quiet)) s; giving up.")
-                    setReason(.serverSilent(seconds: Int(quiet)))
-                    break
-                }
+        let (heartbeat, silence) = session.withLock { ($0.heartbeatPeriod, $0.silenceLimit(configured: configuration.serverTimeout)) }
+        var nextBeat = heartbeat.map { clock.now.advanced(by: $0) }
+        while !signals.value.stopped {
+            let quiet = session.withLock { $0.silence }
+            let silentAt = clock.now.advanced(by: silence - .seconds(quiet))
+            let wake = nextBeat.map { min($0, silentAt) } ?? silentAt
+            if await signals.wait(until: { $0.stopped }, deadline: wake) { break }
+            if session.withLock({ $0.serverSilent(limit: silence) }) {
+                let seconds = Int(session.withLock { $0.silence })
+                logger.info("Server silent for \(seconds) s; giving up.")
+                setReason(.serverSilent(seconds: seconds))
+                break
             }
-            if let heartbeat, heartbeat > .zero, clock.now >= nextBeat {
+            if let heartbeat, let due = nextBeat, clock.now >= due {
                 let highest = session.withLock { $0.statistics.last ?? 0 }
-                let bytes = try Frame(sequence: highest, body: .heartbeat).encoded()
-                try await outbound.write(AddressedEnvelope(remoteAddress: serverAddress, data: ByteBuffer(bytes: bytes)))
-                nextBeat = clock.now.advanced(by: heartbeat)
+                try await send(try Frame(sequence: highest, body: .heartbeat).encoded())
+                nextBeat = due.advanced(by: heartbeat)
             }
         }
     }
 }
 
-/// Monotonic seconds, for arrival times.
-enum MonotonicClock {
-    static func seconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+/// Hands the client's datagrams to its receive task, in order, as the socket delivers them.
+private final class InboundForwarder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let continuation: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation
+
+    init(continuation: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        continuation.yield(Self.unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        continuation.finish()
+        context.fireChannelInactive()
     }
 }

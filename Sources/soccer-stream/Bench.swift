@@ -23,12 +23,12 @@ struct BenchCommand: AsyncParsableCommand {
     struct Codec: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Encode + decode of event frames per second on one core, per format.")
         @Option(help: "CPU seconds per format.") var seconds = 2.0
-        @Option(help: "compact, json or both.") var format = "both"
+        @Option(help: "The formats measured: compact, json or both.") var format: BenchFormatChoice = .both
         @Option(help: "Run exactly this many frames instead of for --seconds.") var frames: Int?
         @Option(help: "Also count allocations per frame with this LD_PRELOAD counter's source.") var allocations: String?
 
         func run() async throws {
-            let formats: [BodyFormat] = format == "both" ? [.compact, .json] : [BodyFormat(name: format) ?? .compact]
+            let formats = format.formats
             for format in formats {
                 let result = try CodecBenchmark.run(format: format, seconds: seconds, frames: frames)
                 StandardOutput.write("\(format.name.padded(to: 8)) \(Int(result.perSecond)) encode+decode per second on one core (\(result.frames) frames, \(String(format: "%.2f", result.seconds)) s)\n")
@@ -46,7 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
             commandName: "fanout",
             abstract: "One server at interval 0 to N loopback clients, and the C sendmmsg ceiling to the same clients.")
         @Option(help: "Client counts, comma-separated.") var clients = "1,100,1000,10000"
-        @Option(help: "compact, json or both.") var format = "compact"
+        @Option(help: "The formats measured: compact, json or both.") var format: BenchFormatChoice = .compact
         @Option(help: "About how many datagrams each run sends.") var datagrams = 2_000_000
         @Option(help: "The C ceiling's source (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
         @Option(help: "Also count the server's allocations with this LD_PRELOAD counter's source (10 vs 1000 clients).") var allocations: String?
@@ -56,7 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
             guard !counts.isEmpty, counts.allSatisfy({ (1...20_000).contains($0) }) else {
                 throw ValidationError("--clients takes counts 1...20000, comma-separated")
             }
-            let formats: [BodyFormat] = format == "both" ? [.compact, .json] : [BodyFormat(name: format) ?? .compact]
+            let formats = format.formats
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             var benchmark = FanOutBenchmark(executable: executable, ceilingSource: ceiling.isEmpty ? nil : ceiling)
             benchmark.targetDatagrams = datagrams

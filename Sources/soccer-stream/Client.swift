@@ -25,11 +25,6 @@ struct Client: AsyncParsableCommand {
     @Option(help: "Write every datagram received to this classic pcap file (for soccer-stream validate).") var capture: String?
     @Flag(help: "Do not show the live view.") var quiet = false
 
-    func validate() throws {
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
-        guard (1...100).contains(registerAttempts) else { throw ValidationError("--register-attempts must be 1...100") }
-    }
-
     func run() async throws {
         var configuration = ClientConfiguration()
         configuration.server = server
@@ -42,6 +37,8 @@ struct Client: AsyncParsableCommand {
         configuration.registerAttempts = registerAttempts
         configuration.capturePath = capture
         configuration.serverTimeout = try duration(seconds: serverTimeout, option: "--server-timeout")
+        // Every range is checked once, by the library (ClientConfiguration.validate), for every entry point.
+        try configuration.validate()
         let log = try LogFile(path: logFile)
         let stats = try LogFile(path: statsFile, append: true)
         let client = try await StreamClient.connect(configuration: configuration, logger: log.logger(label: "client"),

@@ -11,10 +11,6 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var match: MatchOptions
     @Option(help: "The server's port (0: any free port).") var port = 0
 
-    func validate() throws {
-        guard (1...1000).contains(clients) else { throw ValidationError("--clients must be 1...1000") }
-    }
-
     func run() async throws {
         var demo = Streaming.Demo()
         demo.clients = clients

@@ -25,11 +25,6 @@ struct Server: AsyncParsableCommand {
     @Option(help: "New subscriptions per client IP per second (0: unlimited).") var registerRate = 20.0
     @Option(help: "New subscriptions one client IP may make at once (default: twice --register-rate).") var registerBurst: Double?
 
-    func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
-        guard waitForClients >= 0, maxClients >= 1 else { throw ValidationError("--wait-for-clients must be ≥ 0 and --max-clients ≥ 1") }
-    }
-
     func run() async throws {
         var configuration = ServerConfiguration()
         configuration.host = host
@@ -40,18 +35,15 @@ struct Server: AsyncParsableCommand {
         configuration.formats = format.formats
         configuration.waitForClients = waitForClients
         configuration.loop = loop
-        guard (1...100_000).contains(matches) else { throw ValidationError("--matches must be 1...100000") }
         configuration.matches = matches
         configuration.maxClients = maxClients
         configuration.originalAllowed = original == .allow
         configuration.clientTimeout = try duration(seconds: clientTimeout, option: "--client-timeout")
-        guard registerRate >= 0 else { throw ValidationError("--register-rate must be ≥ 0") }
         configuration.registerRate = registerRate
+        configuration.registerBurst = registerBurst
         configuration.dictionaries = dictionary.dictionaries
-        if let registerBurst {
-            guard registerBurst >= 1 else { throw ValidationError("--register-burst must be ≥ 1 (a smaller bucket refuses every register)") }
-            configuration.registerBurst = registerBurst
-        }
+        // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
+        try configuration.validate()
         let log = try LogFile(path: logFile)
         let server = try await StreamServer.bind(configuration: configuration, logger: log.logger(label: "server", level: logLevel))
         print("SoccerStream server on \(server.localAddress.display); logging to \(logFile). Ctrl+C ends the match.")

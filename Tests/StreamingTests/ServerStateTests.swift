@@ -4,32 +4,51 @@ import Streaming
 import Testing
 import Wire
 
-@Suite("Server state (no sockets)")
+@Suite("Server state (no sockets, injected clock)")
 struct ServerStateTests {
-    /// Registers `address` through the challenge, returning the welcome's bytes.
-    static func register(_ state: inout ServerState, _ address: SocketAddress, dictionaries: [UInt8], now: Double) throws -> [UInt8] {
-        let first = try Frame(body: .register(RegisterRequest.padded(formats: [.compact], dictionaries: dictionaries))).encoded()
-        let (challengeReplies, _) = state.handle(first, from: address, now: now)
-        let challengeBytes = try #require(challengeReplies.first).payload.readableBytesView
-        guard case .challenge(let challenge) = try Frame.decode(Array(challengeBytes)).body else {
+    static func address(_ port: Int, _ ip: String = "127.0.0.1") throws -> SocketAddress {
+        try SocketAddress(ipAddress: ip, port: port)
+    }
+
+    static func state(_ adjust: (inout ServerConfiguration) -> Void = { _ in }, roster: Roster = .original, clock: ManualClock) -> ServerState {
+        var configuration = ServerConfiguration()
+        configuration.registerRate = 0
+        adjust(&configuration)
+        var state = ServerState(configuration: configuration, roster: roster, clock: clock)
+        state.beginMatch(id: 42)
+        return state
+    }
+
+    static func register(formats: [BodyFormat] = [.compact], token: [UInt8] = [], dictionaries: [UInt8] = []) throws -> [UInt8] {
+        try Frame(body: .register(RegisterRequest.padded(formats: formats, token: token, dictionaries: dictionaries))).encoded()
+    }
+
+    /// Registers `address` through the challenge; returns the final reply's frame bytes (nil when none).
+    static func register(_ state: inout ServerState, _ address: SocketAddress, formats: [BodyFormat] = [.compact],
+                         dictionaries: [UInt8] = []) throws -> [UInt8]? {
+        let (challengeReplies, _) = state.handle(try register(formats: formats, dictionaries: dictionaries), from: address)
+        let challengeBytes = Array(try #require(challengeReplies.first).payload.readableBytesView)
+        guard case .challenge(let challenge) = try Frame.decode(challengeBytes).body else {
             Issue.record("expected a challenge")
-            return []
+            return nil
         }
-        let second = try Frame(body: .register(RegisterRequest.padded(formats: [.compact], token: challenge.token, dictionaries: dictionaries))).encoded()
-        let (replies, _) = state.handle(second, from: address, now: now)
-        return Array(try #require(replies.first).payload.readableBytesView)
+        let (replies, _) = state.handle(try register(formats: formats, token: challenge.token, dictionaries: dictionaries), from: address)
+        return replies.first.map { Array($0.payload.readableBytesView) }
+    }
+
+    static func refusal(_ bytes: [UInt8]?) throws -> RefuseReason? {
+        guard let bytes, case .refuse(let refusal) = try Frame.decode(bytes).body else { return nil }
+        return refusal.reason
     }
 
     @Test("welcomes are shared between two events, per format and dictionary, and never stale")
     func welcomeReuse() throws {
-        var configuration = ServerConfiguration()
-        configuration.registerRate = 0
-        var state = ServerState(configuration: configuration)
-        state.beginMatch(id: 42)
-        let addresses = try (0..<4).map { try SocketAddress(ipAddress: "127.0.0.1", port: 4000 + $0) }
-        let a = try Self.register(&state, addresses[0], dictionaries: [1], now: 1)
-        let b = try Self.register(&state, addresses[1], dictionaries: [1], now: 1)
-        let plain = try Self.register(&state, addresses[2], dictionaries: [], now: 1)
+        let clock = ManualClock()
+        var state = Self.state(clock: clock)
+        let addresses = try (0..<4).map { try Self.address(4000 + $0) }
+        let a = try #require(try Self.register(&state, addresses[0], dictionaries: [1]))
+        let b = try #require(try Self.register(&state, addresses[1], dictionaries: [1]))
+        let plain = try #require(try Self.register(&state, addresses[2]))
         #expect(a == b)
         #expect(a != plain && a.count < 100 && plain.count > 1000)
         #expect(try Frame.decodeWithHeader(a).header.dictionary == 1)
@@ -39,7 +58,8 @@ struct ServerStateTests {
         let event = MatchSimulator.play(seed: 3).events[0]
         let encoded = try EncodedEvent(event: event, sequence: state.nextSequence, roster: .original, catalog: .english, deliveries: [.compact])
         _ = state.publish(encoded)
-        let late = try Self.register(&state, addresses[3], dictionaries: [1], now: 2)
+        clock.advance(by: 1)
+        let late = try #require(try Self.register(&state, addresses[3], dictionaries: [1]))
         #expect(late != a)
         let frame = try Frame.decode(late)
         #expect(frame.sequence == encoded.sequence && frame.eventType == event.type)
@@ -48,5 +68,186 @@ struct ServerStateTests {
             return
         }
         #expect(welcome.matchID == 42 && welcome.current == CompactEvent(event))
+    }
+
+    @Test("registration: challenge first, welcome with the token, the same welcome on a repeat, unregister removes at once")
+    func registration() throws {
+        let clock = ManualClock()
+        var state = Self.state(clock: clock)
+        let client = try Self.address(5000)
+        let (challenge, notices) = state.handle(try Self.register(), from: client)
+        #expect(challenge.count == 1 && state.clientCount == 0)
+        guard case .challenged = try #require(notices.first) else {
+            Issue.record("expected a challenge notice")
+            return
+        }
+        let welcome = try #require(try Self.register(&state, client, formats: [.json, .compact]))
+        #expect(state.clientCount == 1 && state.deliveryCounts[.json] == 1)
+        let (again, _) = state.handle(try Self.register(formats: [.json, .compact]), from: client)
+        #expect(again.map { Array($0.payload.readableBytesView) } == [welcome] && state.clientCount == 1)
+        let (noReply, _) = state.handle(try Frame(body: .unregister).encoded(), from: client)
+        #expect(noReply.isEmpty && state.clientCount == 0 && state.deliveryCounts[.json] == 0)
+    }
+
+    @Test("a token expires after 30 s of the clock: then the same register earns a new challenge")
+    func tokenExpiry() throws {
+        let clock = ManualClock()
+        var state = Self.state(clock: clock)
+        let client = try Self.address(5001)
+        let (replies, _) = state.handle(try Self.register(), from: client)
+        guard case .challenge(let challenge) = try Frame.decode(Array(try #require(replies.first).payload.readableBytesView)).body else {
+            Issue.record("expected a challenge")
+            return
+        }
+        clock.advance(by: 31)
+        let (late, _) = state.handle(try Self.register(token: challenge.token), from: client)
+        guard case .challenge = try Frame.decode(Array(try #require(late.first).payload.readableBytesView)).body else {
+            Issue.record("an expired token was accepted")
+            return
+        }
+        #expect(state.clientCount == 0)
+    }
+
+    @Test("every refusal: unsupported version, malformed, no common format, server full, rate limited")
+    func refusals() throws {
+        let clock = ManualClock()
+        var state = Self.state({ $0.formats = [.json]; $0.maxClients = 1 }, clock: clock)
+        var future = try Self.register()
+        future[2] = 9
+        let versionReply = state.handle(future, from: try Self.address(6000)).replies.first.map { Array($0.payload.readableBytesView) }
+        #expect(try Self.refusal(versionReply) == .unsupportedVersion)
+        var malformed = try Self.register(formats: [.json])
+        malformed[FrameHeader.size + 1] = 9
+        let malformedReply = state.handle(malformed, from: try Self.address(6001)).replies.first.map { Array($0.payload.readableBytesView) }
+        #expect(try Self.refusal(malformedReply) == .malformed)
+        #expect(try Self.refusal(try Self.register(&state, try Self.address(6002), formats: [.compact])) == .noCommonFormat)
+        #expect(try Self.refusal(try Self.register(&state, try Self.address(6003), formats: [.json])) == nil)
+        #expect(try Self.refusal(try Self.register(&state, try Self.address(6004), formats: [.json])) == .serverFull)
+        #expect(state.rejects["refused: server_full"] == 1 && state.rejects["refused: no_common_format"] == 1)
+
+        // Rate limit: 0.3 registers a second per IP (the burst defaults to one), refilled by the clock.
+        var limited = Self.state({ $0.registerRate = 0.3 }, clock: clock)
+        #expect(try Self.refusal(try Self.register(&limited, try Self.address(7000, "127.0.0.2"))) == nil)
+        #expect(try Self.refusal(try Self.register(&limited, try Self.address(7001, "127.0.0.2"))) == .rateLimited)
+        #expect(try Self.refusal(try Self.register(&limited, try Self.address(7002, "127.0.0.3"))) == nil)   // another IP
+        clock.advance(by: 3.4)
+        #expect(try Self.refusal(try Self.register(&limited, try Self.address(7003, "127.0.0.2"))) == nil)
+        #expect(limited.clientCount == 3)
+    }
+
+    @Test("a client silent past the timeout expires; a heartbeat keeps it; original clients are kept")
+    func expiry() throws {
+        let clock = ManualClock()
+        var state = Self.state({ $0.clientTimeout = .seconds(15) }, clock: clock)
+        let quiet = try Self.address(8000), lively = try Self.address(8001), original = try Self.address(8002)
+        _ = try Self.register(&state, quiet)
+        _ = try Self.register(&state, lively)
+        _ = state.handle(Array("register".utf8), from: original)
+        #expect(state.clientCount == 3)
+        clock.advance(by: 10)
+        let (answer, _) = state.handle(try Frame(sequence: 0, body: .heartbeat).encoded(), from: lively)
+        #expect(answer.count == 1)
+        #expect(try Frame.decode(Array(answer[0].payload.readableBytesView)).kind == .heartbeat)
+        clock.advance(by: 5.5)
+        let dropped = state.expire()
+        #expect(dropped.count == 1 && state.clientCount == 2)
+        guard case .timedOut(let subscriber, let silence) = try #require(dropped.first) else {
+            Issue.record("expected a timeout")
+            return
+        }
+        #expect(subscriber.address == quiet && silence > 15)
+        clock.advance(by: 100)
+        _ = state.expire()
+        #expect(state.clientCount == 1)   // the original client stays until it unregisters or the match ends
+    }
+
+    @Test("a welcome that fails to encode is counted and logged, never sent empty, and subscribes nobody")
+    func encodingFailure() throws {
+        let tooLong = String(repeating: "x", count: 300)   // a str8 field holds 255 bytes at most
+        var roster = Roster.original
+        roster.home.name = tooLong
+        let clock = ManualClock()
+        var state = Self.state(roster: roster, clock: clock)
+        let client = try Self.address(9000)
+        let (challenge, _) = state.handle(try Self.register(), from: client)
+        guard case .challenge(let token) = try Frame.decode(Array(try #require(challenge.first).payload.readableBytesView)).body else {
+            Issue.record("expected a challenge")
+            return
+        }
+        let (replies, notices) = state.handle(try Self.register(token: token.token), from: client)
+        #expect(replies.isEmpty)
+        #expect(replies.allSatisfy { $0.payload.readableBytes > 0 })
+        guard case .encodingFailed(let what, _, let error) = try #require(notices.first) else {
+            Issue.record("expected an encoding failure, got \(notices)")
+            return
+        }
+        #expect(what.hasPrefix("welcome") && error.code == .tooLarge)
+        #expect(state.encodingFailures.values.reduce(0, +) == 1 && state.clientCount == 0)
+    }
+
+    @Test("datagrams that only travel to clients are rejected by the direction rule of Spec §3 and §8")
+    func directions() throws {
+        let clock = ManualClock()
+        var state = Self.state(clock: clock)
+        let peer = try Self.address(9100)
+        let event = try Frame.compactEvent(MatchSimulator.play(seed: 1).events[0], sequence: 0).encoded()
+        _ = state.handle(event, from: peer)
+        _ = state.handle(Array("End of transmission".utf8), from: peer)
+        #expect(state.rejects["event frame sent to the server"] == 1)
+        #expect(state.rejects["server-to-client original datagram sent to the server"] == 1)
+    }
+}
+
+@Suite("Configuration (checked once, for every entry point)")
+struct ConfigurationTests {
+    @Test("a register rate between 0 and 0.5 works: its default burst is one register, not none")
+    func tinyRegisterRate() throws {
+        var configuration = ServerConfiguration()
+        configuration.registerRate = 0.3
+        let tiny = configuration
+        try tiny.validate()
+        #expect(configuration.effectiveRegisterBurst == 1)
+        var limiter = RegistrationLimiter(rate: 0.3, clock: ManualClock())
+        let first = limiter.allow("127.0.0.1")
+        let second = limiter.allow("127.0.0.1")
+        #expect(first && !second)
+    }
+
+    @Test("settings out of range are refused with the setting, its option, the value and what is expected; bind refuses them too")
+    func outOfRange() async throws {
+        let cases: [(String, (inout ServerConfiguration) -> Void)] = [
+            ("port (--port)", { $0.port = 70_000 }),
+            ("register burst (--register-burst)", { $0.registerBurst = 0.5 }),
+            ("register rate (--register-rate)", { $0.registerRate = -1 }),
+            ("interval (--interval)", { $0.interval = .seconds(-1) }),
+            ("matches (--matches)", { $0.matches = 0 }),
+            ("most clients (--max-clients)", { $0.maxClients = 0 }),
+            ("client timeout (--client-timeout)", { $0.clientTimeout = .seconds(2) }),
+        ]
+        for (setting, adjust) in cases {
+            var configuration = ServerConfiguration()
+            configuration.host = "127.0.0.1"
+            adjust(&configuration)
+            let checked = configuration
+            do {
+                try checked.validate()
+                Issue.record("\(setting): accepted")
+            } catch {
+                #expect(error.code == .configuration && error.message.hasPrefix(setting) && error.message.contains("expected"), "\(error)")
+            }
+            await #expect(throws: StreamingError.self) { _ = try await StreamServer.bind(configuration: checked, logger: quietLogger) }
+        }
+    }
+
+    @Test("client settings are checked the same way")
+    func client() throws {
+        var attempts = ClientConfiguration()
+        attempts.registerAttempts = 0
+        let noAttempts = attempts
+        #expect(throws: StreamingError.self) { try noAttempts.validate() }
+        var port = ClientConfiguration()
+        port.port = 0
+        let noPort = port
+        #expect(throws: StreamingError.self) { try noPort.validate() }
     }
 }

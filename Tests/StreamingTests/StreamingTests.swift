@@ -90,6 +90,22 @@ struct StreamingTests {
         }
     }
 
+    @Test("a second server on a busy port fails with 'address already in use' instead of sharing the registrations")
+    func busyPort() async throws {
+        try await bounded(30) {
+            let first = try await makeServer()
+            let port = first.localAddress.port ?? 0
+            do {
+                _ = try await makeServer { $0.port = port }
+                Issue.record("a second server bound the busy port \(port)")
+            } catch let error as StreamingError {
+                #expect(error.code == .socket && error.message.contains("address already in use"), "\(error)")
+            }
+            first.stop()
+            _ = try await first.run()
+        }
+    }
+
     @Test("registering twice from one address gives the same welcome and one subscription; unregister removes it at once")
     func idempotentRegister() async throws {
         try await bounded(30) {
@@ -108,7 +124,7 @@ struct StreamingTests {
             }
             #expect(welcome.format == .json)
             try await peer.send(try Frame(body: .unregister).encoded(), to: server.localAddress)
-            for _ in 0..<200 where server.clientCount != 0 { try await Task.sleep(for: .milliseconds(5)) }
+            await server.waitForClients { $0 == 0 }
             #expect(server.clientCount == 0)
             server.stop()
             _ = try await summary
@@ -214,7 +230,7 @@ struct StreamingTests {
             #expect(reason.reason == .noCommonFormat)
             let flexible = try await makeClient(server) { $0.format = .compact }
             async let flexibleResult = flexible.run()
-            for _ in 0..<400 where server.clientCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            await server.waitForClients { $0 == 1 }
             #expect(server.clientCount == 1)
             // The server now holds its one client: the next is refused as full.
             #expect(try await refusal(formats: [.json]) == .serverFull)
@@ -263,11 +279,10 @@ struct StreamingTests {
             async let summary = server.run()
             let client = try await makeClient(server)
             async let result = client.run()
-            for _ in 0..<500 where server.clientCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
-            try await Task.sleep(for: .milliseconds(200))
+            #expect(await client.waitUntilReceived(4))
             client.stop(.interrupted)
             let outcome = try await result
-            for _ in 0..<400 where server.clientCount != 0 { try await Task.sleep(for: .milliseconds(5)) }
+            await server.waitForClients { $0 == 0 }   // the unregister arrived
             #expect(server.clientCount == 0)
             #expect(outcome.reason == .interrupted)
             #expect(outcome.statistics.received > 3)
@@ -293,12 +308,15 @@ struct StreamingTests {
             }
             let result = try await client.run()
             #expect(result.reason == .noAnswer(attempts: 3))
+            // Exactly its three registers reached the port (each waited for; then nothing is left over).
             var registers = 0
-            while let (_, bytes) = try await silent.next(timeout: .milliseconds(100)) {
+            for _ in 0..<3 {
+                let (_, bytes) = try #require(try await silent.next())
                 if case .register = try Frame.decode(bytes).body { registers += 1 }
                 #expect(bytes.count >= RegisterRequest.minimumFrameSize)
             }
             #expect(registers == 3)
+            #expect(silent.pending == 0)
             await silent.close()
         }
     }

@@ -54,14 +54,11 @@ func makeClient(port: Int, _ adjust: (inout ClientConfiguration) -> Void = { _ i
 }
 
 /// A bare UDP socket on loopback, for speaking raw bytes to a server (an "original client"
-/// or a misbehaving one). Received datagrams are collected in order.
+/// or a misbehaving one). Received datagrams are collected in order; ``next(timeout:)`` waits
+/// for the next one without polling.
 final class RawPeer: Sendable {
     let channel: any Channel
-    private let received: Inbox
-
-    final class Inbox: Sendable {
-        let items = Mutex<[(SocketAddress, [UInt8])]>([])
-    }
+    private let inbox = Watch<[(SocketAddress, [UInt8])]>([])
 
     private final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
@@ -74,9 +71,8 @@ final class RawPeer: Sendable {
     }
 
     init(host: String = "127.0.0.1", port: Int = 0) async throws {
-        let inbox = Inbox()
-        self.received = inbox
-        let collector = Collector { address, bytes in inbox.items.withLock { $0.append((address, bytes)) } }
+        let inbox = self.inbox
+        let collector = Collector { address, bytes in inbox.update { $0.append((address, bytes)) } }
         channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { channel in
@@ -87,24 +83,29 @@ final class RawPeer: Sendable {
 
     var port: Int { channel.localAddress?.port ?? 0 }
 
+    /// Datagrams received and not yet taken by ``next(timeout:)``.
+    var pending: Int { inbox.value.count }
+
     func send(_ bytes: [UInt8], to address: SocketAddress) async throws {
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)))
     }
 
-    /// The next datagram, waiting at most `timeout`.
+    /// The next datagram, waiting for it at most `timeout` (nil when none came).
     func next(timeout: Duration = .seconds(5)) async throws -> (SocketAddress, [UInt8])? {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        // Look once more after the deadline: a late wake-up must not miss what arrived meanwhile.
-        repeat {
-            if let first = received.items.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return first }
-            if clock.now >= deadline { return nil }
-            try await Task.sleep(for: .milliseconds(5))
-        } while true
+        guard await inbox.wait(until: { !$0.isEmpty }, deadline: .now.advanced(by: timeout)) else { return nil }
+        var first: (SocketAddress, [UInt8])?
+        inbox.update { items in
+            if !items.isEmpty { first = items.removeFirst() }
+        }
+        return first
     }
 
     func close() async {
-        try? await channel.close()
+        do {
+            try await channel.close()
+        } catch {
+            // Already closed: nothing to release.
+        }
     }
 }
 
