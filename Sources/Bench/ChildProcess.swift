@@ -1,10 +1,33 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CBenchSupport
 
 /// A child process started with posix_spawn, whose CPU time and peak memory are read when it ends.
 struct ChildProcess {
     let pid: pid_t
+
+    /// CPU seconds (user + system) the running process has used so far, from `/proc/PID/stat`.
+    func cpuSecondsSoFar() throws -> Double {
+        guard let file = fopen("/proc/\(pid)/stat", "r") else { throw BenchError("cannot read /proc/\(pid)/stat") }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { throw BenchError("empty /proc/\(pid)/stat") }
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Fields after the command name (which may hold spaces) start after its closing parenthesis.
+        guard let close = line.lastIndex(of: ")") else { throw BenchError("malformed /proc/\(pid)/stat") }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        // utime and stime are fields 14 and 15 of the whole line: 12th and 13th after the name.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+            throw BenchError("malformed /proc/\(pid)/stat: \(line.prefix(80))")
+        }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Asks the process to end (SIGTERM).
+    func terminate() {
+        kill(pid, SIGTERM)
+    }
 
     /// How it ended.
     struct Exit {
@@ -34,21 +57,15 @@ struct ChildProcess {
         pid = child
     }
 
-    /// Waits for the end, at most `timeout` seconds (then kills it).
+    /// Waits for the end, at most `timeout` seconds (then kills it): asleep on the process's
+    /// pidfd until it exits, no polling.
     func wait(timeout: Double) -> Exit {
-        let deadline = LoadGenerator.now() + timeout
         var status: Int32 = 0
         var usage = rusage()
-        while true {
-            let done = wait4(pid, &status, WNOHANG, &usage)
-            if done == pid { break }
-            if LoadGenerator.now() > deadline {
-                kill(pid, SIGKILL)
-                _ = wait4(pid, &status, 0, &usage)
-                break
-            }
-            usleep(10_000)
+        if bench_wait_exit(pid, Int32(min(timeout * 1000, Double(Int32.max)))) != 1 {
+            kill(pid, SIGKILL)
         }
+        _ = wait4(pid, &status, 0, &usage)
         let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         return Exit(status: status, cpuSeconds: cpu, peakResidentMiB: Double(usage.ru_maxrss) / 1024)

@@ -47,7 +47,10 @@ extension CodecBenchmark {
     /// leaves out start-up.
     public static func allocationsPerFrame(format: BodyFormat, executable: String, counterSource: String, frames: Int = 20_000) throws -> Double {
         let work = try FanOutBenchmark.workDirectory("codec-allocations")
-        defer { try? FileManager.default.removeItem(at: work) }
+        defer {
+            // A leftover temporary folder costs nothing; failing to remove it changes no figure.
+            try? FileManager.default.removeItem(at: work)
+        }
         let library = work.appendingPathComponent("alloc-count.so").path
         let compile = try ChildProcess("/usr/bin/cc", ["-O2", "-shared", "-fPIC", "-o", library, counterSource, "-ldl"])
         guard compile.wait(timeout: 60).status == 0 else { throw BenchError("cannot compile \(counterSource) with cc") }
@@ -56,8 +59,14 @@ extension CodecBenchmark {
             let child = try ChildProcess(executable, ["bench", "codec", "--format", format.name, "--frames", String(frames)],
                                          environment: ["LD_PRELOAD": library, "ALLOC_COUNT_FILE": file.path])
             _ = child.wait(timeout: 120)
-            guard let text = try? String(contentsOf: file, encoding: .utf8), let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                throw BenchError("the allocation counter wrote no total")
+            let text: String
+            do {
+                text = try String(contentsOf: file, encoding: .utf8)
+            } catch {
+                throw BenchError("the allocation counter wrote no total to \(file.path): \(error.localizedDescription)")
+            }
+            guard let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw BenchError("the allocation counter's total in \(file.path) is not a number: \(text.prefix(40))")
             }
             return value
         }

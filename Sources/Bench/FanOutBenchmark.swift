@@ -105,12 +105,20 @@ public struct FanOutBenchmark {
             "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
             "--format", format.name, "--original", "deny", "--log-file", work.appendingPathComponent("server.log").path,
         ], environment: environment)
-        usleep(300_000)
+        // No wait for the bind: registration resends round after round until the server answers.
         try generator.register(serverPort: port, format: format, counting: Self.isEvent)
         let reception = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
         let exit = server.wait(timeout: 30)
-        let allocations = allocationCounter == nil ? nil
-            : (try? String(contentsOf: countFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        var allocations: Int?
+        if allocationCounter != nil {
+            let text: String
+            do {
+                text = try String(contentsOf: countFile, encoding: .utf8)
+            } catch {
+                throw BenchError("the allocation counter wrote no total to \(countFile.path): \(error.localizedDescription)")
+            }
+            allocations = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         return (Run(expected: events * clients, received: reception.datagrams, seconds: reception.seconds,
                     cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB), events, allocations)
     }
@@ -145,7 +153,10 @@ public struct FanOutBenchmark {
     public func allocations(format: BodyFormat, counterSource: String, smallClients: Int = 10, largeClients: Int = 1000,
                             matches: Int = 10) throws -> Allocations {
         let work = try Self.workDirectory("allocations")
-        defer { try? FileManager.default.removeItem(at: work) }
+        defer {
+            // A leftover temporary folder costs nothing; failing to remove it changes no figure.
+            try? FileManager.default.removeItem(at: work)
+        }
         let library = work.appendingPathComponent("alloc-count.so").path
         let compile = try ChildProcess("/usr/bin/cc", ["-O2", "-shared", "-fPIC", "-o", library, counterSource, "-ldl"])
         guard compile.wait(timeout: 60).status == 0 else { throw BenchError("cannot compile \(counterSource) with cc") }
@@ -172,7 +183,10 @@ public struct FanOutBenchmark {
         let matches = max(1, targetDatagrams / (perMatch * clients))
         let generator = try LoadGenerator(count: clients, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)
         let work = try Self.workDirectory(String(clients))
-        defer { try? FileManager.default.removeItem(at: work) }
+        defer {
+            // A leftover temporary folder costs nothing; failing to remove it changes no figure.
+            try? FileManager.default.removeItem(at: work)
+        }
         let (serverRun, events, _) = try measureServer(generator, format: format, matches: matches, work: work)
         var ceilingRun: Run?
         if let ceilingSource {

@@ -113,6 +113,8 @@ public final class LoadGenerator: @unchecked Sendable {
         let plain = try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries))).encoded()
         let deadline = Self.now() + seconds
         var rounds = 0
+        var undecodable = 0
+        var encodingError: (any Error)?
         while remaining > 0 && Self.now() < deadline {
             rounds += 1
             var index = 0
@@ -129,11 +131,21 @@ public final class LoadGenerator: @unchecked Sendable {
                             if self.earlyFirst == nil { self.earlyFirst = Self.now() }
                             return
                         }
-                        guard let frame = try? Frame.decode(Array(bytes)) else { return }
+                        let frame: Frame
+                        do {
+                            frame = try Frame.decode(Array(bytes))
+                        } catch {
+                            undecodable += 1   // Reported if registration then fails.
+                            return
+                        }
                         switch frame.body {
                         case .challenge(let challenge):
-                            if let again = try? Frame(body: .register(RegisterRequest.padded(formats: [format], token: challenge.token, dictionaries: dictionaries))).encoded() {
+                            do {
+                                let again = try Frame(body: .register(RegisterRequest.padded(formats: [format], token: challenge.token,
+                                                                                             dictionaries: dictionaries))).encoded()
                                 self.send(again, from: i, to: serverPort)
+                            } catch {
+                                encodingError = error
                             }
                         case .welcome:
                             if !welcomed[i] {
@@ -149,8 +161,9 @@ public final class LoadGenerator: @unchecked Sendable {
                 index = window.upperBound
             }
         }
+        if let encodingError { throw BenchError("cannot encode a register with the server's token: \(encodingError)") }
         guard remaining == 0 else {
-            throw BenchError("\(remaining) of \(sockets.count) sockets were never welcomed by 127.0.0.1:\(serverPort) within \(seconds) s (\(rounds) register rounds)")
+            throw BenchError("\(remaining) of \(sockets.count) sockets were never welcomed by 127.0.0.1:\(serverPort) within \(seconds) s (\(rounds) register rounds, \(undecodable) undecodable replies)")
         }
     }
 

@@ -36,3 +36,16 @@ int bench_recvmmsg(int fd, unsigned char *buffer, int count, int size, int *leng
     for (int i = 0; i < n; i++) lengths[i] = (int)messages[i].msg_len;
     return n;
 }
+
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int bench_wait_exit(int pid, int timeout_ms) {
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0) return -1;
+    struct pollfd entry = { .fd = fd, .events = POLLIN };
+    int ready = poll(&entry, 1, timeout_ms);
+    close(fd);
+    return ready < 0 ? -1 : ready;
+}

@@ -25,6 +25,15 @@ extension Frame {
 }
 
 extension Datagram {
+    /// The datagram's canonical content (a frame's with its body uncompressed; an original
+    /// packet's bytes): what every valid encoding of it decodes from.
+    public func canonicalContent() throws(WireError) -> [UInt8] {
+        switch self {
+        case .frame(let frame): try frame.canonicalContent()
+        case .original(let packet): try packet.encoded()
+        }
+    }
+
     /// Checks that `bytes`, which decoded to this datagram (with `header` when a frame), are a
     /// canonical encoding of it (Spec §4.4): the content (the body inflated, if compressed)
     /// re-encodes to the same bytes; a compressed body is at least

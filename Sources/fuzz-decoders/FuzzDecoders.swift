@@ -9,20 +9,53 @@ import Capture
 import Wire
 #endif
 
-/// The frame decoder: whatever decodes must re-encode and decode to the same value.
+/// The frame decoder: whatever decodes must re-encode, be judged canonical or not without a
+/// crash, and decode again to the same value.
 func exerciseFrames(_ bytes: [UInt8]) {
-    guard let frame = try? Frame.decode(bytes) else { return }
-    if let encoded = try? frame.encoded(), let again = try? Frame.decode(encoded) {
-        precondition(again == frame, "re-encoded frame decodes differently")
+    let decoded: (header: FrameHeader, frame: Frame)
+    do {
+        decoded = try Frame.decodeWithHeader(bytes)
+    } catch {
+        return   // A located error is the expected answer to most fuzz inputs.
+    }
+    do {
+        let again = try Frame.decode(try decoded.frame.encoded())
+        precondition(again == decoded.frame, "re-encoded frame decodes differently")
+        let content = try Frame.decode(try decoded.frame.canonicalContent())
+        precondition(content == decoded.frame, "the frame's content decodes differently")
+        try Datagram.frame(decoded.frame).checkCanonical(bytes, header: decoded.header)
+    } catch let error where error.code == .inconsistent {
+        return   // Decodable but not canonical: a verdict, not a failure.
+    } catch {
+        preconditionFailure("a frame that decodes fails to re-encode: \(error)")
     }
 }
 
-/// The original protocol's decoder and the JSON parser under it.
+/// The original protocol's decoder and the JSON parser under it: whatever decodes must
+/// re-encode and decode to the same value.
 func exerciseOriginal(_ bytes: [UInt8]) {
-    if let packet = try? OriginalPacket.decode(bytes), let encoded = try? packet.encoded() {
-        precondition((try? OriginalPacket.decode(encoded)) == packet, "re-encoded original packet decodes differently")
+    let packet: OriginalPacket
+    do {
+        packet = try OriginalPacket.decode(bytes)
+    } catch {
+        return exerciseJSON(bytes)   // A located error is the expected answer to most fuzz inputs.
     }
-    _ = try? JSONNode.parse(bytes)
+    do {
+        let again = try OriginalPacket.decode(try packet.encoded())
+        precondition(again == packet, "re-encoded original packet decodes differently")
+    } catch {
+        preconditionFailure("an original packet that decodes fails to re-encode: \(error)")
+    }
+    exerciseJSON(bytes)
+}
+
+/// The JSON parser alone.
+func exerciseJSON(_ bytes: [UInt8]) {
+    do {
+        _ = try JSONNode.parse(bytes)
+    } catch {
+        return   // Malformed JSON is the expected answer to most fuzz inputs.
+    }
 }
 
 /// The capture reader and the packet decoder (link layers, IP, reassembly, UDP).

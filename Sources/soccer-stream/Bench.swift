@@ -9,7 +9,7 @@ import Wire
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure datagram sizes, codec throughput and fan-out (on 127.0.0.1 only).",
-        subcommands: [Sizes.self, Codec.self, FanOut.self])
+        subcommands: [Sizes.self, Codec.self, FanOut.self, Idle.self])
 
     struct Sizes: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Bytes per event datagram over seeded matches, per encoding.")
@@ -38,6 +38,24 @@ struct BenchCommand: AsyncParsableCommand {
                     StandardOutput.write("\(format.name.padded(to: 8)) \(String(format: "%.2f", perFrame)) allocations per encode+decode\n")
                 }
             }
+        }
+    }
+
+    struct Idle: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "CPU of a server holding N registered clients between two events, and of an idle client, over a window.")
+        @Option(help: "Registered load-generator clients (1...20000).") var clients = 10_000
+        @Option(help: "The measured window in seconds (1...600).") var seconds = 10.0
+
+        func run() async throws {
+            guard (1...20_000).contains(clients) else { throw ValidationError("--clients: \(clients); expected 1...20000") }
+            guard seconds.isFinite, (1...600).contains(seconds) else { throw ValidationError("--seconds: \(seconds); expected 1...600") }
+            var benchmark = IdleBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
+            benchmark.clients = clients
+            benchmark.seconds = seconds
+            let result = try benchmark.run()
+            StandardOutput.write(String(format: "idle over %.1f s: server with %d clients %.3f CPU s (%.2f %% of a core); idle client %.3f CPU s (%.2f %%)\n",
+                                        result.seconds, result.clients, result.serverCPU, result.serverPercent, result.clientCPU, result.clientPercent))
         }
     }
 

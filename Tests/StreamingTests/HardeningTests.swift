@@ -187,7 +187,9 @@ struct HardeningTests {
     @Test("while the port is flooded with garbage, bad frames, oversized datagrams and register storms, good clients get every event")
     func flood() async throws {
         try await bounded(60) {
-            let server = try await makeServer { $0.waitForClients = 3; $0.interval = .milliseconds(10); $0.registerRate = 50 }
+            // Matches back to back, far more than the flood lasts: the flood always runs during the stream, and the
+            // stream is stopped when the flood is over, so no figure depends on how fast this machine is.
+            let server = try await makeServer { $0.waitForClients = 3; $0.interval = .milliseconds(10); $0.registerRate = 50; $0.matches = 1000 }
             let clients = [try await makeClient(server), try await makeClient(server) { $0.format = .json }, try await makeClient(server)]
             async let summary = server.run()
             async let a = clients[0].run()
@@ -197,11 +199,10 @@ struct HardeningTests {
             let good = try Frame.compactEvent(MatchSimulator.play(seed: 1).events[3], sequence: 3).encoded()
             var random = SeededGenerator(seed: 99)
             var sent = 0
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: .seconds(20))
             await server.waitForClients { $0 >= 3 }
-            // Bounded: at most 30,000 datagrams, while the match runs.
-            while sent < 30_000 && server.clientCount > 0 && clock.now < deadline {
+            #expect(await clients[0].waitUntilReceived(1))   // the stream has started
+            // Bounded: exactly 6,000 datagrams, while the stream runs.
+            while sent < 6_000 {
                 let peer = flooders[sent % flooders.count]
                 let bytes: [UInt8]
                 switch random.next(below: 6) {
@@ -219,14 +220,14 @@ struct HardeningTests {
                 sent += 1
                 if sent % 50 == 0 { await Task.yield() }
             }
+            server.stop()
             let results = try await [a, b, c]
             let totals = try await summary
-            let events = MatchSimulator.play(seed: 7).events.count
+            #expect(totals.events > 0)
             for result in results {
-                #expect(result.reason == .endOfTransmission(.fullTime))
-                #expect(result.statistics.received == events && result.statistics.lost == 0)
+                #expect(result.reason == .endOfTransmission(.serverShutdown))
+                #expect(result.statistics.received == totals.events && result.statistics.lost == 0)
             }
-            #expect(sent > 1000)
             let rejected = totals.rejects.values.reduce(0, +)
             #expect(rejected > 500)
             #expect(totals.rejects.keys.contains { $0.hasPrefix("oversized") })

@@ -42,16 +42,25 @@ struct FuzzTests {
             if round % 500 == 0 { await Task.yield() }
             let input = Self.mutate(seeds[random.next(below: seeds.count)], other: seeds[random.next(below: seeds.count)], random: &random)
             do {
-                let value = try Datagram.decode(input)
+                let (header, value) = try Datagram.decodeWithHeader(input)
                 decoded += 1
-                _ = try? value.encoded()
+                // Whatever decodes re-encodes (its content: no DEFLATE needed), decodes to the same value, and gets
+                // a canonical verdict.
+                let again = try Datagram.decode(try value.canonicalContent())
+                #expect(again == value, "re-encoded datagram decodes differently")
+                do {
+                    try value.checkCanonical(input, header: header)
+                } catch where error.code == .inconsistent {
+                    // Decodable but not canonical: a verdict.
+                }
             } catch {
                 if error.offset < 0 || error.offset > input.count + Compression.inflateLimit {
                     Issue.record("error offset \(error.offset) outside the input: \(error)")
                 }
             }
-            _ = try? OriginalPacket.decode(input)
-            _ = try? JSONNode.parse(input)
+            // The other decoders on the same input: a value or a located error, never a crash.
+            _ = Result { try OriginalPacket.decode(input) }
+            _ = Result { try JSONNode.parse(input) }
         }
         #expect(decoded > 0)
     }

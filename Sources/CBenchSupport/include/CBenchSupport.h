@@ -14,4 +14,9 @@ int bench_epoll_wait(int epoll, uint32_t *indexes, int capacity, int timeout_ms)
 /* Receives up to `count` datagrams of at most `size` bytes each into `buffer` (count x size
  * bytes) with one recvmmsg call; their lengths go to `lengths`. Returns how many (0 if none). */
 int bench_recvmmsg(int fd, unsigned char *buffer, int count, int size, int *lengths);
+
+/* Waits until process `pid` (a child not yet reaped) exits, at most timeout_ms, without polling:
+ * a pidfd (Linux 5.3+) becomes readable when the process ends. Returns 1 when it has exited,
+ * 0 on timeout, -1 on error (errno says why). */
+int bench_wait_exit(int pid, int timeout_ms);
 #endif
