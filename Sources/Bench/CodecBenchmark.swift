@@ -46,30 +46,25 @@ extension CodecBenchmark {
     /// LD_PRELOAD counter built from `counterSource`, for N and 2N frames; the difference over N
     /// leaves out start-up.
     public static func allocationsPerFrame(format: BodyFormat, executable: String, counterSource: String, frames: Int = 20_000) throws -> Double {
-        let work = try FanOutBenchmark.workDirectory("codec-allocations")
-        defer {
-            // A leftover temporary folder costs nothing; failing to remove it changes no figure.
-            try? FileManager.default.removeItem(at: work)
-        }
-        let library = work.appendingPathComponent("alloc-count.so").path
-        let compile = try ChildProcess("/usr/bin/cc", ["-O2", "-shared", "-fPIC", "-o", library, counterSource, "-ldl"])
-        guard compile.wait(timeout: 60).status == 0 else { throw BenchError("cannot compile \(counterSource) with cc") }
-        func count(_ frames: Int) throws -> Int {
-            let file = work.appendingPathComponent("count-\(frames).txt")
-            let child = try ChildProcess(executable, ["bench", "codec", "--format", format.name, "--frames", String(frames)],
-                                         environment: ["LD_PRELOAD": library, "ALLOC_COUNT_FILE": file.path])
-            _ = child.wait(timeout: 120)
-            let text: String
-            do {
-                text = try String(contentsOf: file, encoding: .utf8)
-            } catch {
-                throw BenchError("the allocation counter wrote no total to \(file.path): \(error.localizedDescription)")
-            }
-            guard let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                throw BenchError("the allocation counter's total in \(file.path) is not a number: \(text.prefix(40))")
-            }
-            return value
+        try WorkDirectory.with("codec-allocations") { work in
+            let library = try work.allocationCounter(counterSource)
+            func count(_ frames: Int) throws -> Int {
+                let file = work.url.appendingPathComponent("count-\(frames).txt")
+                let child = try ChildProcess(executable, ["bench", "codec", "--format", format.name, "--frames", String(frames)],
+                                             environment: ["LD_PRELOAD": library, "ALLOC_COUNT_FILE": file.path])
+                _ = child.wait(timeout: 120)
+                let text: String
+                do {
+                    text = try String(contentsOf: file, encoding: .utf8)
+                } catch {
+                    throw BenchError("the allocation counter wrote no total to \(file.path): \(error.localizedDescription)")
+                }
+                guard let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                    throw BenchError("the allocation counter's total in \(file.path) is not a number: \(text.prefix(40))")
+                }
+                return value
         }
         return Double(try count(2 * frames) - count(frames)) / Double(frames)
+        }
     }
 }

@@ -93,17 +93,17 @@ public struct FanOutBenchmark {
 
     /// Streams `matches` matches from a server process to `generator`'s sockets; with
     /// `allocationCounter` (a compiled Benchmarks/alloc-count.c), also counts the server's allocations.
-    func measureServer(_ generator: LoadGenerator, format: BodyFormat, matches: Int, work: URL,
+    func measureServer(_ generator: LoadGenerator, format: BodyFormat, matches: Int, work: WorkDirectory,
                        allocationCounter: String? = nil, interval: String = "0") throws -> (run: Run, events: Int, allocations: Int?) {
         let clients = generator.sockets.count
         let events = (0..<matches).reduce(0) { $0 + MatchSimulator.play(seed: 1 + UInt64($1)).events.count }
         let port = try Self.freePort()
-        let countFile = work.appendingPathComponent("allocations-\(clients).txt")
+        let countFile = work.url.appendingPathComponent("allocations-\(clients).txt")
         let environment = allocationCounter.map { ["LD_PRELOAD": $0, "ALLOC_COUNT_FILE": countFile.path] } ?? [:]
         let server = try ChildProcess(executable, [
             "server", "--host", "127.0.0.1", "--port", String(port), "--interval", interval, "--matches", String(matches),
             "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
-            "--format", format.name, "--original", "deny", "--log-file", work.appendingPathComponent("server.log").path,
+            "--format", format.name, "--original", "deny", "--log-file", work.path("server.log"),
         ], environment: environment)
         // No wait for the bind: registration resends round after round until the server answers.
         try generator.register(serverPort: port, format: format, counting: Self.isEvent)
@@ -121,12 +121,6 @@ public struct FanOutBenchmark {
         }
         return (Run(expected: events * clients, received: reception.datagrams, seconds: reception.seconds,
                     cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB), events, allocations)
-    }
-
-    static func workDirectory(_ name: String) throws -> URL {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("soccer-bench-\(getpid())-\(name)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        return work
     }
 
     /// Allocations of the whole server process, counted at two client counts and two match
@@ -152,29 +146,24 @@ public struct FanOutBenchmark {
     /// Measures ``Allocations`` with `counterSource` (Benchmarks/alloc-count.c) preloaded into the server.
     public func allocations(format: BodyFormat, counterSource: String, smallClients: Int = 10, largeClients: Int = 1000,
                             matches: Int = 10) throws -> Allocations {
-        let work = try Self.workDirectory("allocations")
-        defer {
-            // A leftover temporary folder costs nothing; failing to remove it changes no figure.
-            try? FileManager.default.removeItem(at: work)
-        }
-        let library = work.appendingPathComponent("alloc-count.so").path
-        let compile = try ChildProcess("/usr/bin/cc", ["-O2", "-shared", "-fPIC", "-o", library, counterSource, "-ldl"])
-        guard compile.wait(timeout: 60).status == 0 else { throw BenchError("cannot compile \(counterSource) with cc") }
-        func count(_ clients: Int, _ matches: Int) throws -> (allocations: Int, events: Int) {
-            // At a 2 ms interval every event is its own trip to the event loop at both client counts,
-            // so per-trip costs (closure, future) cancel out and what remains scales with clients.
-            let measured = try measureServer(try LoadGenerator(count: clients), format: format, matches: matches, work: work,
-                                             allocationCounter: library, interval: "0.002")
-            guard let allocations = measured.allocations else {
-                throw BenchError("the allocation counter wrote no total (was the server killed?)")
-            }
-            return (allocations, measured.events)
+        try WorkDirectory.with("allocations") { work in
+            let library = try work.allocationCounter(counterSource)
+            func count(_ clients: Int, _ matches: Int) throws -> (allocations: Int, events: Int) {
+                // At a 2 ms interval every event is its own trip to the event loop at both client counts,
+                // so per-trip costs (closure, future) cancel out and what remains scales with clients.
+                let measured = try measureServer(try LoadGenerator(count: clients), format: format, matches: matches, work: work,
+                                                 allocationCounter: library, interval: "0.002")
+                guard let allocations = measured.allocations else {
+                    throw BenchError("the allocation counter wrote no total (was the server killed?)")
+                }
+                return (allocations, measured.events)
         }
         let small1 = try count(smallClients, matches), small2 = try count(smallClients, 2 * matches)
         let large1 = try count(largeClients, matches), large2 = try count(largeClients, 2 * matches)
         return Allocations(format: format, extraEvents: small2.events - small1.events, smallClients: smallClients,
                            largeClients: largeClients, smallStreaming: small2.allocations - small1.allocations,
                            largeStreaming: large2.allocations - large1.allocations)
+        }
     }
 
     /// Measures `clients` clients receiving `format`.
@@ -182,32 +171,27 @@ public struct FanOutBenchmark {
         let perMatch = 47
         let matches = max(1, targetDatagrams / (perMatch * clients))
         let generator = try LoadGenerator(count: clients, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)
-        let work = try Self.workDirectory(String(clients))
-        defer {
-            // A leftover temporary folder costs nothing; failing to remove it changes no figure.
-            try? FileManager.default.removeItem(at: work)
-        }
-        let (serverRun, events, _) = try measureServer(generator, format: format, matches: matches, work: work)
-        var ceilingRun: Run?
-        if let ceilingSource {
-            let binary = work.appendingPathComponent("ceiling").path
-            let compile = try ChildProcess("/usr/bin/cc", ["-O2", "-o", binary, ceilingSource])
-            guard compile.wait(timeout: 60).status == 0 else { throw BenchError("cannot compile \(ceilingSource) with cc") }
-            let portsFile = work.appendingPathComponent("ports.txt")
-            try generator.ports.map(String.init).joined(separator: "\n").write(to: portsFile, atomically: true, encoding: .utf8)
-            let event = MatchSimulator.play(seed: 1).events[10]
-            let payload = format == .json
-                ? try Frame.jsonEvent(event, sequence: 10, roster: .original, catalog: .english).encoded()
-                : try Frame.compactEvent(event, sequence: 10).encoded()
-            let payloadFile = work.appendingPathComponent("payload.bin")
-            try Data(payload).write(to: payloadFile)
-            let ceiling = try ChildProcess(binary, [portsFile.path, String(events), payloadFile.path])
-            let got = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
-            let end = ceiling.wait(timeout: 30)
-            ceilingRun = Run(expected: events * clients, received: got.datagrams, seconds: got.seconds,
-                             cpuSeconds: end.cpuSeconds, peakResidentMiB: end.peakResidentMiB)
+        return try WorkDirectory.with(String(clients)) { work in
+            let (serverRun, events, _) = try measureServer(generator, format: format, matches: matches, work: work)
+            var ceilingRun: Run?
+            if let ceilingSource {
+                let binary = try work.compile(ceilingSource, into: "ceiling")
+                let portsFile = work.url.appendingPathComponent("ports.txt")
+                try generator.ports.map(String.init).joined(separator: "\n").write(to: portsFile, atomically: true, encoding: .utf8)
+                let event = MatchSimulator.play(seed: 1).events[10]
+                let payload = format == .json
+                    ? try Frame.jsonEvent(event, sequence: 10, roster: .original, catalog: .english).encoded()
+                    : try Frame.compactEvent(event, sequence: 10).encoded()
+                let payloadFile = work.url.appendingPathComponent("payload.bin")
+                try Data(payload).write(to: payloadFile)
+                let ceiling = try ChildProcess(binary, [portsFile.path, String(events), payloadFile.path])
+                let got = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
+                let end = ceiling.wait(timeout: 30)
+                ceilingRun = Run(expected: events * clients, received: got.datagrams, seconds: got.seconds,
+                                 cpuSeconds: end.cpuSeconds, peakResidentMiB: end.peakResidentMiB)
         }
         return Result(clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: ceilingRun)
+        }
     }
 
     /// A table of results.

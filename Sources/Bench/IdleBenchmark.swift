@@ -38,27 +38,23 @@ public struct IdleBenchmark {
 
     /// Runs it on 127.0.0.1; everything it starts is stopped before it returns.
     public func run() throws -> Result {
-        let work = try FanOutBenchmark.workDirectory("idle")
-        defer {
-            // A leftover temporary folder costs nothing; failing to remove it changes no figure.
-            try? FileManager.default.removeItem(at: work)
-        }
-        let port = try FanOutBenchmark.freePort()
-        let server = try ChildProcess(executable, [
-            "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
-            "--wait-for-clients", String(clients + 1), "--max-clients", String(clients + 1), "--register-rate", "0",
-            "--client-timeout", "3600", "--original", "deny", "--log-file", work.appendingPathComponent("server.log").path,
-        ])
-        defer {
-            server.terminate()
-            _ = server.wait(timeout: 10)
+        try WorkDirectory.with("idle") { work in
+            let port = try FanOutBenchmark.freePort()
+            let server = try ChildProcess(executable, [
+                "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
+                "--wait-for-clients", String(clients + 1), "--max-clients", String(clients + 1), "--register-rate", "0",
+                "--client-timeout", "3600", "--original", "deny", "--log-file", work.path("server.log"),
+            ])
+            defer {
+                server.terminate()
+                _ = server.wait(timeout: 10)
         }
         let generator = try LoadGenerator(count: clients)
         try generator.register(serverPort: port, format: .compact, counting: FanOutBenchmark.isEvent)
         let client = try ChildProcess(executable, [
             "client", "--server", "127.0.0.1", "--port", String(port), "--quiet", "--server-timeout", "3600",
-            "--log-file", work.appendingPathComponent("client.log").path,
-            "--stats-file", work.appendingPathComponent("client_stats.log").path,
+            "--log-file", work.path("client.log"),
+            "--stats-file", work.path("client_stats.log"),
         ])
         defer {
             client.terminate()
@@ -72,5 +68,6 @@ public struct IdleBenchmark {
         let elapsed = LoadGenerator.now() - start
         let serverCPU = try server.cpuSecondsSoFar() - serverStart, clientCPU = try client.cpuSecondsSoFar() - clientStart
         return Result(clients: clients, seconds: elapsed, serverCPU: serverCPU, clientCPU: clientCPU)
+        }
     }
 }

@@ -64,22 +64,11 @@ public enum Compression {
             }
         }
         let bound = Int(deflateBound(&stream, uLong(input.count)))
-        var output = [UInt8](repeating: 0, count: bound + 16)
-        var input = input
-        let produced: Int = input.withUnsafeMutableBufferPointer { inPointer in
-            output.withUnsafeMutableBufferPointer { outPointer in
-                stream.next_in = inPointer.baseAddress
-                stream.avail_in = uInt(inPointer.count)
-                stream.next_out = outPointer.baseAddress
-                stream.avail_out = uInt(outPointer.count)
-                status = CZlib.deflate(&stream, Z_FINISH)
-                return outPointer.count - Int(stream.avail_out)
-            }
+        var (output, produced, _) = run(&stream, input: input, capacity: bound + 16) { CZlib.deflate(&$0, Z_FINISH) }
+        guard produced.status == Z_STREAM_END else {
+            throw WireError(.deflateFailed, field: "body", offset: 0, "deflate returned \(produced.status)")
         }
-        guard status == Z_STREAM_END else {
-            throw WireError(.deflateFailed, field: "body", offset: 0, "deflate returned \(status)")
-        }
-        output.removeSubrange(produced...)
+        output.removeSubrange(produced.count...)
         return output
     }
 
@@ -109,20 +98,9 @@ public enum Compression {
             }
         }
         // One spare byte beyond the limit tells "exactly at the limit" from "over it".
-        var output = [UInt8](repeating: 0, count: limit + 1)
-        var input = input
-        var consumed = 0
-        let produced: Int = input.withUnsafeMutableBufferPointer { inPointer in
-            output.withUnsafeMutableBufferPointer { outPointer in
-                stream.next_in = inPointer.baseAddress
-                stream.avail_in = uInt(inPointer.count)
-                stream.next_out = outPointer.baseAddress
-                stream.avail_out = uInt(outPointer.count)
-                status = CZlib.inflate(&stream, Z_FINISH)
-                consumed = inPointer.count - Int(stream.avail_in)
-                return outPointer.count - Int(stream.avail_out)
-            }
-        }
+        var (output, result, consumed) = run(&stream, input: input, capacity: limit + 1) { CZlib.inflate(&$0, Z_FINISH) }
+        let produced = result.count
+        status = result.status
         if produced > limit {
             throw WireError(.inflateLimitExceeded, field: "body", offset: baseOffset + consumed,
                             "inflates to more than \(limit) bytes")
@@ -143,5 +121,28 @@ public enum Compression {
             let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
             throw WireError(.inflateFailed, field: "body", offset: baseOffset + consumed, "corrupt compressed stream: \(reason)")
         }
+    }
+
+    /// Runs one zlib call (`step`, with `Z_FINISH`) over all of `input` into a buffer of
+    /// `capacity` bytes: the buffer, the call's status and bytes produced, and the input consumed.
+    private static func run(
+        _ stream: inout z_stream, input: [UInt8], capacity: Int, step: (inout z_stream) -> Int32
+    ) -> (output: [UInt8], produced: (status: Int32, count: Int), consumed: Int) {
+        var output = [UInt8](repeating: 0, count: capacity)
+        var input = input
+        var status: Int32 = Z_OK
+        var consumed = 0
+        let produced: Int = input.withUnsafeMutableBufferPointer { inPointer in
+            output.withUnsafeMutableBufferPointer { outPointer in
+                stream.next_in = inPointer.baseAddress
+                stream.avail_in = uInt(inPointer.count)
+                stream.next_out = outPointer.baseAddress
+                stream.avail_out = uInt(outPointer.count)
+                status = step(&stream)
+                consumed = inPointer.count - Int(stream.avail_in)
+                return outPointer.count - Int(stream.avail_out)
+            }
+        }
+        return (output, (status, produced), consumed)
     }
 }

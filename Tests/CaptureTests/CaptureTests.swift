@@ -200,6 +200,15 @@ struct ValidationTests {
         #expect(CaptureValidation.exitCode([json, bomb, truncated]) == 2)
     }
 
+    /// `frame`'s header with `body` after it: flags byte changed by `flags`, body length set to match.
+    static func reframed(_ frame: [UInt8], body: [UInt8], flags: (UInt8) -> UInt8) -> [UInt8] {
+        var bytes = Array(frame.prefix(FrameHeader.size)) + body
+        bytes[4] = flags(bytes[4])
+        bytes[13] = UInt8(body.count >> 8)
+        bytes[14] = UInt8(body.count & 0xFF)
+        return bytes
+    }
+
     @Test("--raw: each fixture file is one datagram; non-canonical and wrong-way datagrams are caught")
     func raw() throws {
         let fixtures = Captures.directory.deletingLastPathComponent().appendingPathComponent("frames")
@@ -227,10 +236,7 @@ struct ValidationTests {
         // ...but an event deflated with the dictionary decodes and is not canonical: events never use one.
         let event = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("event-compact-goal.bin")))
         let deflated = try Compression.deflate(Array(event.dropFirst(FrameHeader.size)), dictionary: CompressionDictionary.standard.bytes)
-        var dictionaryEvent = Array(event.prefix(FrameHeader.size)) + deflated
-        dictionaryEvent[4] |= 0x04 | 1 << 3
-        dictionaryEvent[13] = UInt8(deflated.count >> 8)
-        dictionaryEvent[14] = UInt8(deflated.count & 0xFF)
+        let dictionaryEvent = Self.reframed(event, body: deflated, flags: { $0 | 0x04 | 1 << 3 })
         let eventCheck = DatagramCheck(dictionaryEvent, direction: .toClient)
         #expect(eventCheck.datagram != nil && eventCheck.error?.field == "header.flags.dictionary", "\(String(describing: eventCheck.error))")
     }
@@ -254,10 +260,7 @@ struct ValidationTests {
             if header.compressed && header.dictionary == 1 {
                 let body = Array(try Frame.content(of: other, header: header).dropFirst(FrameHeader.size))
                 let plain = try Compression.deflate(body, level: level, strategy: strategy)
-                var wrong = Array(other.prefix(FrameHeader.size)) + plain
-                wrong[4] &= ~UInt8(0x18)
-                wrong[13] = UInt8(plain.count >> 8)
-                wrong[14] = UInt8(plain.count & 0xFF)
+                let wrong = Self.reframed(other, body: plain, flags: { $0 & ~UInt8(0x18) })
                 let wrongCheck = DatagramCheck(wrong, direction: .toClient)
                 #expect(wrongCheck.datagram != nil && wrongCheck.error?.field == "header.flags.dictionary", "\(String(describing: wrongCheck.error))")
             }
@@ -269,10 +272,7 @@ struct ValidationTests {
         let fixtures = Captures.directory.deletingLastPathComponent().appendingPathComponent("frames")
         let event = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("event-compact-goal.bin")))
         let deflated = try Compression.deflate(Array(event.dropFirst(FrameHeader.size)))
-        var compressed = Array(event.prefix(FrameHeader.size)) + deflated
-        compressed[4] |= 0x04
-        compressed[13] = UInt8(deflated.count >> 8)
-        compressed[14] = UInt8(deflated.count & 0xFF)
+        let compressed = Self.reframed(event, body: deflated, flags: { $0 | 0x04 })
         let check = DatagramCheck(compressed, direction: .toClient)
         #expect(check.datagram != nil && check.error?.field == "header.flags.compressed", "\(String(describing: check.error))")
     }
