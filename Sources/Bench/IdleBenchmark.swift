@@ -43,7 +43,9 @@ public struct IdleBenchmark {
             let server = try ChildProcess(executable, [
                 "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
                 "--wait-for-clients", String(clients + 1), "--max-clients", String(clients + 1), "--register-rate", "0",
-                "--client-timeout", "3600", "--original", "deny", "--log-file", work.path("server.log"),
+                "--client-timeout", "3600",
+                // Version 1's spelling of --original, so that a version-1 binary can be measured the same way.
+                "--legacy", "deny", "--log-file", work.path("server.log"),
             ])
             defer {
                 server.terminate()

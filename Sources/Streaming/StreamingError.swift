@@ -6,10 +6,6 @@ public struct StreamingError: Error, Sendable, Hashable, CustomStringConvertible
         case fileUnavailable
         /// The socket could not be bound or used.
         case socket
-        /// The server never answered a register.
-        case noAnswer
-        /// The server refused the registration.
-        case refused
         /// The configuration is not usable.
         case configuration
     }

@@ -46,11 +46,13 @@ struct BenchCommand: AsyncParsableCommand {
             abstract: "CPU of a server holding N registered clients between two events, and of an idle client, over a window.")
         @Option(help: "Registered load-generator clients (1...20000).") var clients = 10_000
         @Option(help: "The measured window in seconds (1...600).") var seconds = 10.0
+        @Option(help: "Measure this soccer-stream executable's server and client instead of this one (e.g. an older build).")
+        var executable: String?
 
         func run() async throws {
             guard (1...20_000).contains(clients) else { throw ValidationError("--clients: \(clients); expected 1...20000") }
             guard seconds.isFinite, (1...600).contains(seconds) else { throw ValidationError("--seconds: \(seconds); expected 1...600") }
-            var benchmark = IdleBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
+            var benchmark = IdleBenchmark(executable: executable ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
             benchmark.clients = clients
             benchmark.seconds = seconds
             let result = try benchmark.run()
