@@ -291,11 +291,41 @@ public final class StreamServer: Sendable {
     /// Writes each event of `batch` to every recipient, then flushes once (NIO sends all pending
     /// datagrams with `sendmmsg`), and returns when that is done and the channel can take more:
     /// the producer never runs ahead of the socket, so memory stays flat at any rate.
+    ///
+    /// Each SoccerStream client gets its own bytes (its subscription identifier in the header):
+    /// one slab per batch holds every copy, stamped, and each client's datagram is a slice of it
+    /// (sharing its storage), so the cost per client is a copy of the frame into the slab and no
+    /// allocation. Original-protocol clients share the event's one buffer, as before.
     private func fanOut(_ batch: [Published]) async throws {
         try await deliver { handler in
+            var total = 0
+            for published in batch {
+                for recipient in published.recipients where recipient.delivery != .original {
+                    total += published.event.payload(for: recipient.delivery).readableBytes
+                }
+            }
+            // Pass 1: every copy into the slab (written while no slice shares it, so it never copies itself).
+            var slab = handler.allocator.buffer(capacity: total)
+            for published in batch {
+                for recipient in published.recipients where recipient.delivery != .original {
+                    let start = slab.writerIndex
+                    slab.writeImmutableBuffer(published.event.payload(for: recipient.delivery))
+                    slab.setInteger(recipient.subscription, at: start + FrameHeader.subscriptionOffset)
+                }
+            }
+            // Pass 2: the slices, in the same order.
+            var offset = slab.readerIndex
             for published in batch {
                 for recipient in published.recipients {
-                    handler.write(published.event.payload(for: recipient.delivery), to: recipient.address)
+                    let template = published.event.payload(for: recipient.delivery)
+                    guard recipient.delivery != .original else {
+                        handler.write(template, to: recipient.address)
+                        continue
+                    }
+                    // Cannot fail: pass 1 wrote exactly these bytes, in this order.
+                    guard let copy = slab.getSlice(at: offset, length: template.readableBytes) else { continue }
+                    offset += template.readableBytes
+                    handler.write(copy, to: recipient.address)
                 }
             }
         }

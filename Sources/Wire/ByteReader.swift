@@ -64,6 +64,17 @@ public struct ByteReader: Sendable {
         return value
     }
 
+    /// Reads a big-endian unsigned 64-bit integer.
+    public mutating func readUInt64(field: @autoclosure () -> String) throws(WireError) -> UInt64 {
+        try require(8, field: field())
+        var value: UInt64 = 0
+        for index in position..<(position + 8) {
+            value = value << 8 | UInt64(bytes[index])
+        }
+        position += 8
+        return value
+    }
+
     /// Reads `count` raw bytes.
     public mutating func readBytes(_ count: Int, field: @autoclosure () -> String) throws(WireError) -> [UInt8] {
         try require(count, field: field())

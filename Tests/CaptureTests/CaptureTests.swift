@@ -173,7 +173,7 @@ struct ValidationTests {
     @Test("corrupted captures give the expected verdicts and exit codes")
     func corrupted() throws {
         let truncated = try Captures.validate("corrupt-truncated.pcap")
-        #expect(truncated.readError?.contains("truncated at byte 2396") == true)
+        #expect(truncated.readError?.contains("truncated at byte 2676") == true)
         #expect(truncated.verdicts.count == 35 && truncated.invalidCount == 0)
         #expect(CaptureValidation.exitCode([truncated]) == 2)
 

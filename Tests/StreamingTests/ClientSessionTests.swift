@@ -8,13 +8,13 @@ import Wire
 struct ClientSessionTests {
     static func welcome(interval: UInt32 = 1_000_000, heartbeat: UInt8 = 5) throws -> [UInt8] {
         try Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: heartbeat, intervalMicroseconds: interval,
-                                         roster: .original, catalog: .english, current: nil))).encoded()
+                                         roster: .original, catalog: .english, current: nil)), subscription: 7).encoded()
     }
 
     @Test("silence is measured on the injected clock, from the start and then from the last datagram; at least three intervals")
     func silence() throws {
         let clock = ManualClock()
-        var session = ClientSession(original: false, clock: clock)
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
         #expect(!session.subscribed && session.heartbeatPeriod == nil)
         clock.advance(by: 4)
         #expect(session.silence == 4)
@@ -30,30 +30,30 @@ struct ClientSessionTests {
         #expect(!session.serverSilent(limit: limit))
         clock.advance(by: 2)
         #expect(session.serverSilent(limit: limit))
-        _ = session.receive(try Frame(sequence: 0, body: .heartbeat).encoded())
+        _ = session.receive(try Frame(sequence: 0, body: .heartbeat, subscription: 7).encoded())
         #expect(!session.serverSilent(limit: limit))
     }
 
     @Test("arrival times come from the clock: events exactly on schedule have zero jitter, a late one has some")
     func jitter() throws {
         let clock = ManualClock()
-        var session = ClientSession(original: false, clock: clock)
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
         _ = session.receive(try Self.welcome())
         let events = MatchSimulator.play(seed: 5).events
         for (index, event) in events.prefix(5).enumerated() {
-            _ = session.receive(try Frame.compactEvent(event, sequence: UInt32(index)).encoded())
+            _ = session.receive(try Frame.compactEvent(event, sequence: UInt32(index), subscription: 7).encoded())
             clock.advance(by: 1)
         }
         #expect(session.statistics.received == 5 && session.statistics.jitter == 0)
         clock.advance(by: 0.5)
-        _ = session.receive(try Frame.compactEvent(events[5], sequence: 5).encoded())
+        _ = session.receive(try Frame.compactEvent(events[5], sequence: 5, subscription: 7).encoded())
         #expect(session.statistics.jitter > 0)
     }
 
     @Test("frames that only travel to the server are ignored (Spec §3's directions), before and after the welcome")
     func directions() throws {
-        var session = ClientSession(original: false, clock: ManualClock())
-        guard case .ignored(let why) = session.receive(try Frame(body: .unregister).encoded()) else {
+        var session = ClientSession(original: false, clock: ManualClock(), subscription: 7)
+        guard case .ignored(let why) = session.receive(try Frame(body: .unregister, subscription: 7).encoded()) else {
             Issue.record("an unregister from the server was not ignored")
             return
         }

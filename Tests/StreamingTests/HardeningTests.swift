@@ -50,7 +50,7 @@ struct HardeningTests {
             let server = try await makeServer { $0.interval = .milliseconds(5); $0.loop = true }
             async let summary = server.run()
             let victim = try await RawPeer()
-            let register = try Frame(body: .register(RegisterRequest.padded(formats: [.compact]))).encoded()
+            let register = try Frame(body: .register(RegisterRequest.padded(formats: [.compact])), subscription: victim.subscription).encoded()
             try await victim.send(register, to: server.localAddress)
             let (_, challengeBytes) = try #require(try await victim.next())
             #expect(challengeBytes.count <= register.count)
@@ -60,7 +60,8 @@ struct HardeningTests {
             }
             #expect(server.clientCount == 0)
             // A short (unpadded) register is not answered at all.
-            try await victim.send(try Frame(body: .register(RegisterRequest(formats: [.compact]))).encoded(), to: server.localAddress)
+            try await victim.send(try Frame(body: .register(RegisterRequest(formats: [.compact])), subscription: victim.subscription).encoded(),
+                                  to: server.localAddress)
             // A witness that registers properly after both receives events: by then, the victim has had nothing more.
             let witness = try await RawPeer()
             _ = try #require(try await witness.register(with: server, formats: [.compact]))
@@ -69,7 +70,8 @@ struct HardeningTests {
             await witness.close()
             // The victim's token, replayed from another address, earns only a new challenge.
             let thief = try await RawPeer()
-            try await thief.send(try Frame(body: .register(RegisterRequest.padded(formats: [.compact], token: challenge.token))).encoded(),
+            try await thief.send(try Frame(body: .register(RegisterRequest.padded(formats: [.compact], token: challenge.token)),
+                                           subscription: thief.subscription).encoded(),
                                  to: server.localAddress)
             let (_, reply) = try #require(try await thief.next())
             guard case .challenge = try Frame.decode(reply).body else {
@@ -140,7 +142,8 @@ struct HardeningTests {
             let (clientAddress, register) = try #require(try await fake.next())
             #expect(register.count >= RegisterRequest.minimumFrameSize)
             let welcome = Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 0, intervalMicroseconds: 10_000,
-                                                       roster: .original, catalog: .english, current: nil)))
+                                                       roster: .original, catalog: .english, current: nil)),
+                                subscription: FrameHeader.subscription(in: register))
             try await fake.send(try welcome.encoded(), to: clientAddress)
             let outcome = try await result
             #expect(outcome.reason == .serverSilent(seconds: 0))
@@ -213,7 +216,7 @@ struct HardeningTests {
                     mangled[random.next(below: FrameHeader.size)] ^= UInt8(1 + random.next(below: 255))
                     bytes = mangled
                 case 3: bytes = [UInt8](repeating: 0xFF, count: 1500 + random.next(below: 3000))
-                case 4: bytes = try Frame(body: .register(RegisterRequest.padded(formats: [.compact]))).encoded()
+                case 4: bytes = try Frame(body: .register(RegisterRequest.padded(formats: [.compact])), subscription: peer.subscription).encoded()
                 default: bytes = Array("register\\n".utf8)
                 }
                 try await peer.send(bytes, to: server.localAddress)

@@ -20,7 +20,7 @@ struct ServerStateTests {
     }
 
     static func register(formats: [BodyFormat] = [.compact], token: [UInt8] = [], dictionaries: [UInt8] = []) throws -> [UInt8] {
-        try Frame(body: .register(RegisterRequest.padded(formats: formats, token: token, dictionaries: dictionaries))).encoded()
+        try Frame(body: .register(RegisterRequest.padded(formats: formats, token: token, dictionaries: dictionaries)), subscription: 7).encoded()
     }
 
     /// Registers `address` through the challenge; returns the final reply's frame bytes (nil when none).
@@ -85,7 +85,7 @@ struct ServerStateTests {
         #expect(state.clientCount == 1 && state.deliveryCounts[.json] == 1)
         let (again, _) = state.handle(try Self.register(formats: [.json, .compact]), from: client)
         #expect(again.map { Array($0.payload.readableBytesView) } == [welcome] && state.clientCount == 1)
-        let (noReply, _) = state.handle(try Frame(body: .unregister).encoded(), from: client)
+        let (noReply, _) = state.handle(try Frame(body: .unregister, subscription: 7).encoded(), from: client)
         #expect(noReply.isEmpty && state.clientCount == 0 && state.deliveryCounts[.json] == 0)
     }
 
@@ -145,7 +145,7 @@ struct ServerStateTests {
         _ = state.handle(Array("register".utf8), from: original)
         #expect(state.clientCount == 3)
         clock.advance(by: 10)
-        let (answer, _) = state.handle(try Frame(sequence: 0, body: .heartbeat).encoded(), from: lively)
+        let (answer, _) = state.handle(try Frame(sequence: 0, body: .heartbeat, subscription: 7).encoded(), from: lively)
         #expect(answer.count == 1)
         #expect(try Frame.decode(Array(answer[0].payload.readableBytesView)).kind == .heartbeat)
         clock.advance(by: 5.5)
@@ -190,7 +190,7 @@ struct ServerStateTests {
         let clock = ManualClock()
         var state = Self.state(clock: clock)
         let peer = try Self.address(9100)
-        let event = try Frame.compactEvent(MatchSimulator.play(seed: 1).events[0], sequence: 0).encoded()
+        let event = try Frame.compactEvent(MatchSimulator.play(seed: 1).events[0], sequence: 0, subscription: 7).encoded()
         _ = state.handle(event, from: peer)
         _ = state.handle(Array("End of transmission".utf8), from: peer)
         #expect(state.rejects["event frame sent to the server"] == 1)
