@@ -111,7 +111,7 @@ public struct ReceptionStatistics: Sendable, Hashable {
             }
         }
         guard isPlausible(extended, arrival: arrival, interval: interval) else {
-            if probation == nil { implausible += 1 }
+            implausible += 1   // a candidate it replaces stays counted: it was never confirmed
             probation = Candidate(sequence: extended, arrival: arrival)
             return .implausible
         }

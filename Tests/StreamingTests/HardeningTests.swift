@@ -239,3 +239,64 @@ struct HardeningTests {
         }
     }
 }
+
+@Suite("Forgeries (version 2)", .serialized)
+struct ForgeryTests {
+    @Test("a subscriber's whole traffic replayed at another, far-ahead events, ends, unregisters and heartbeats forged with its server's or its own address: the victim follows the whole match untouched")
+    func forgeriesChangeNothing() async throws {
+        try await bounded(60) {
+            let server = try await makeServer { $0.waitForClients = 2; $0.interval = .milliseconds(10); $0.seed = 3 }
+            // The victim sits behind a relay that forwards faithfully and can forge either side's address.
+            let relay = try await ImpairmentRelay(server: server.localAddress, settings: .init(drop: 0, duplicate: 0, reorder: 0, seed: 1))
+            let victim = try await makeClient(port: relay.port)
+            async let summary = server.run()
+            async let victimResult = victim.run()
+            // The attacker's own subscription: it learns every frame's exact shape, and its traffic is replayed.
+            let donor = try await RawPeer()
+            let welcome = try #require(try await donor.register(with: server, formats: [.compact]))
+            #expect(await victim.waitUntilReceived(5))
+            var donorReceived = [welcome]
+            for _ in 0..<3 { donorReceived.append(try #require(try await donor.next()).1) }
+            try await donor.send(try Frame(sequence: 3, body: .heartbeat, subscription: donor.subscription).encoded(), to: server.localAddress)
+            let donorSent = donor.sent + [try Frame(body: .unregister, subscription: donor.subscription).encoded()]
+
+            var forgedAtVictim = 0
+            // 1. Everything the donor received, replayed at the victim as if from its server.
+            for bytes in donorReceived {
+                try await relay.inject(bytes, toClient: true)
+                forgedAtVictim += 1
+            }
+            // 2. Events far ahead and ends, under guessed identifiers.
+            let event = MatchSimulator.play(seed: 3).events[2]
+            for guess in 0..<40 {
+                let id = UInt64.random(in: 1...UInt64.max)
+                try await relay.inject(try Frame.compactEvent(event, sequence: 2_000_000_000 + UInt32(guess), subscription: id).encoded(),
+                                       toClient: true)
+                try await relay.inject(try Frame(sequence: 2_000_000_000, body: .end(EndOfMatch(reason: .serverShutdown)), subscription: id).encoded(),
+                                       toClient: true)
+                forgedAtVictim += 2
+            }
+            // 3. At the server, as the victim: the donor's own datagrams, and guessed unregisters and heartbeats.
+            for bytes in donorSent { try await relay.inject(bytes, toClient: false) }
+            for _ in 0..<40 {
+                let id = UInt64.random(in: 1...UInt64.max)
+                try await relay.inject(try Frame(body: .unregister, subscription: id).encoded(), toClient: false)
+                try await relay.inject(try Frame(sequence: 1, body: .heartbeat, subscription: id).encoded(), toClient: false)
+            }
+            let result = try await victimResult
+            let totals = try await summary
+            let events = MatchSimulator.play(seed: 3).events.count
+            #expect(result.reason == .endOfTransmission(.fullTime))
+            #expect(result.statistics.received == events && result.statistics.expected == events)
+            #expect(result.statistics.lost == 0 && result.statistics.duplicates == 0 && result.statistics.outOfOrder == 0)
+            #expect(result.statistics.first == 0 && result.statistics.last == UInt32(events - 1))
+            // Every forgery that reached the victim was rejected (the server's challenges to the forged
+            // registers, carrying the donor's identifier, count too).
+            #expect(result.rejected >= forgedAtVictim, "rejected \(result.rejected) of at least \(forgedAtVictim)")
+            #expect((totals.rejects["unregister with another subscription's identifier"] ?? 0) >= 41)
+            #expect((totals.rejects["heartbeat with another subscription's identifier"] ?? 0) >= 41)
+            await donor.close()
+            await relay.close()
+        }
+    }
+}

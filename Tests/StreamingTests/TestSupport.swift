@@ -88,7 +88,12 @@ final class RawPeer: Sendable {
     /// Datagrams received and not yet taken by ``next(timeout:)``.
     var pending: Int { inbox.value.count }
 
+    /// Every datagram this peer sent, in order.
+    var sent: [[UInt8]] { outbox.withLock { $0 } }
+    private let outbox = Mutex<[[UInt8]]>([])
+
     func send(_ bytes: [UInt8], to address: SocketAddress) async throws {
+        outbox.withLock { $0.append(bytes) }
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)))
     }
 
