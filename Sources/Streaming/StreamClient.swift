@@ -123,6 +123,9 @@ public final class StreamClient: Sendable {
                             logger: logger, display: display)
     }
 
+    /// Distinct events received so far.
+    public var received: Int { signals.value.received }
+
     /// Waits until at least `count` distinct events have arrived (or the client stopped); true
     /// when they have. Cancellable; no polling.
     @discardableResult
