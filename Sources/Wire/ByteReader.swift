@@ -67,12 +67,8 @@ public struct ByteReader: Sendable {
     /// Reads a big-endian unsigned 64-bit integer.
     public mutating func readUInt64(field: @autoclosure () -> String) throws(WireError) -> UInt64 {
         try require(8, field: field())
-        var value: UInt64 = 0
-        for index in position..<(position + 8) {
-            value = value << 8 | UInt64(bytes[index])
-        }
-        position += 8
-        return value
+        let high = try readUInt32(field: field())
+        return UInt64(high) << 32 | UInt64(try readUInt32(field: field()))
     }
 
     /// Reads `count` raw bytes.
