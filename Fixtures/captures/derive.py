@@ -73,5 +73,7 @@ write_pcap("corrupt-bad-json.pcap", raw_header, [
 # A zlib bomb: a compact event frame whose compressed body inflates to 10 MB of zeros.
 c = zlib.compressobj(9, zlib.DEFLATED, -15)
 bomb = c.compress(b"\x00" * 10_000_000) + c.flush()
-frame = b"\xff\x53\x01\x04" + bytes([0x02 | 0x04]) + struct.pack(">I", 0) + bytes([1, 0, 0, 3]) + struct.pack(">H", len(bomb)) + bomb
+# Version 2 header (23 bytes): magic, version, kind, flags, sequence, type, score, minute, length, subscription.
+frame = (b"\xff\x53\x02\x04" + bytes([0x02 | 0x04]) + struct.pack(">I", 0) + bytes([1, 0, 0, 3]) + struct.pack(">H", len(bomb))
+         + struct.pack(">Q", 0x5EED2028C0FFEE01) + bomb)
 write_pcap("corrupt-zlib-bomb.pcap", raw_header, [(s0, f0, ip_udp(frame, sport, dport), 28 + len(frame))])

@@ -28,8 +28,8 @@ public enum CodecBenchmark {
         repeat {
             for (index, event) in events.enumerated() where limit.map({ frames + index < $0 }) ?? true {
                 let frame = format == .json
-                    ? try Frame.jsonEvent(event, sequence: UInt32(index), roster: .original, catalog: .english)
-                    : Frame.compactEvent(event, sequence: UInt32(index))
+                    ? try Frame.jsonEvent(event, sequence: UInt32(index), roster: .original, catalog: .english, subscription: 1)
+                    : Frame.compactEvent(event, sequence: UInt32(index), subscription: 1)
                 let bytes = try frame.encoded()
                 let decoded = try Frame.decode(bytes)
                 checksum &+= Int(decoded.sequence)

@@ -110,7 +110,14 @@ public final class LoadGenerator: @unchecked Sendable {
         var remaining = sockets.count
         // As a real client does: offering the standard dictionary (a 62-byte welcome, not 1.1 KB).
         let dictionaries = [CompressionDictionary.standard.id]
+        // Each socket is its own subscription, with its own identifier (Spec §2.1), as real clients are.
+        let subscriptions = (0..<sockets.count).map { _ in UInt64.random(in: 1...UInt64.max) }
         let plain = try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries))).encoded()
+        func stamped(_ bytes: [UInt8], _ index: Int) -> [UInt8] {
+            var copy = bytes
+            FrameHeader.stamp(subscriptions[index], into: &copy)
+            return copy
+        }
         let deadline = Self.now() + seconds
         var rounds = 0
         var undecodable = 0
@@ -121,7 +128,7 @@ public final class LoadGenerator: @unchecked Sendable {
             while index < sockets.count {
                 // In windows of 512, so that the server's socket buffer is never overrun.
                 let window = index..<min(index + 512, sockets.count)
-                for i in window where !welcomed[i] { send(plain, from: i, to: serverPort) }
+                for i in window where !welcomed[i] { send(stamped(plain, i), from: i, to: serverPort) }
                 var quiet = 0
                 while quiet < 3 && remaining > 0 {
                     let got = drain(timeout: 20) { i, bytes in
@@ -142,7 +149,8 @@ public final class LoadGenerator: @unchecked Sendable {
                         case .challenge(let challenge):
                             do {
                                 let again = try Frame(body: .register(RegisterRequest.padded(formats: [format], token: challenge.token,
-                                                                                             dictionaries: dictionaries))).encoded()
+                                                                                             dictionaries: dictionaries)),
+                                                      subscription: subscriptions[i]).encoded()
                                 self.send(again, from: i, to: serverPort)
                             } catch {
                                 encodingError = error

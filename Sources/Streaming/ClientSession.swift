@@ -70,6 +70,9 @@ public struct ClientSession: Sendable {
         case keepalive
         /// Not for us, or malformed.
         case ignored(String)
+        /// Rejected as forged or implausible (Spec §2.1, §6.1): another subscription's
+        /// identifier, or a sequence the stream has not confirmed. Counted in ``rejected``.
+        case rejected(String)
     }
 
     /// Whether this session speaks the original protocol.
@@ -93,7 +96,22 @@ public struct ClientSession: Sendable {
     private let clock: any ProtocolClock
 
     /// Creates a session; `originalInterval` is the original server's interval, when known.
-    public init(original: Bool, originalInterval: Double? = nil, clock: any ProtocolClock = SystemClock()) {
+    /// The subscription identifier this session's register carries and every frame of the
+    /// subscription must carry (Spec §2.1): drawn from the system's cryptographically secure
+    /// generator, a fresh one for every session. Unused by the original protocol.
+    public let subscription: UInt64
+    /// Datagrams with another subscription's identifier (forged, or stale from an earlier run).
+    public private(set) var wrongIdentifier = 0
+
+    /// Datagrams rejected: another subscription's identifier, or an implausible sequence never
+    /// confirmed (Spec §6.1).
+    public var rejected: Int { wrongIdentifier + statistics.implausible }
+
+    /// Creates a session; `originalInterval` is the original server's interval, when known.
+    /// `subscription` is for tests; by default a fresh random identifier (never 0).
+    public init(original: Bool, originalInterval: Double? = nil, clock: any ProtocolClock = SystemClock(),
+                subscription: UInt64 = UInt64.random(in: 1...UInt64.max)) {
+        self.subscription = subscription
         self.original = original
         self.interval = original ? originalInterval : nil
         self.clock = clock
@@ -126,8 +144,8 @@ public struct ClientSession: Sendable {
     public mutating func receive(_ bytes: [UInt8]) -> Reception {
         guard endReason == nil else { return .ignored("after the end of the match") }
         let arrival = clock.now()
-        lastHeard = arrival
         if original {
+            lastHeard = arrival
             return receiveOriginal(bytes, arrival: arrival)
         }
         let frame: Frame
@@ -136,6 +154,12 @@ public struct ClientSession: Sendable {
         } catch {
             return .ignored("\(error)")
         }
+        // Before anything else: only this subscription's frames count, even as a sign of life.
+        guard frame.subscription == subscription else {
+            wrongIdentifier += 1
+            return .rejected("\(frame.kind.name) frame with another subscription's identifier")
+        }
+        lastHeard = arrival
         guard frame.kind.rules.directions.contains(.toClient) else {
             return .ignored("\(frame.kind.name) frame from the server")
         }
@@ -199,6 +223,7 @@ public struct ClientSession: Sendable {
     private mutating func record(_ snapshot: LiveSnapshot, arrival: Double) -> Reception {
         let outcome = statistics.record(snapshot.sequence, arrival: arrival, interval: interval)
         if outcome == .duplicate { return .duplicate(snapshot.sequence) }
+        if outcome == .implausible { return .rejected("implausible sequence \(snapshot.sequence), set aside until the stream confirms it") }
         // A late event does not replace a newer one on screen.
         if outcome == .inOrder { latest = snapshot }
         return .event(snapshot, outcome)

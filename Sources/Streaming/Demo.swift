@@ -117,6 +117,7 @@ public struct Demo: Sendable {
             ("jitter (ms)", { String((($0.statistics.jitter * 1_000_000).rounded()) / 1000) }),
             ("first sequence", { $0.statistics.first.map(String.init) ?? "-" }),
             ("last sequence", { $0.statistics.last.map(String.init) ?? "-" }),
+            ("rejected", { String($0.rejected) }),
         ]
         func cell(_ text: String, _ width: Int) -> String { text.padded(to: width) }
         let width = max(12, rows.flatMap { row in results.map { row.1($0).count } }.max() ?? 0) + 2

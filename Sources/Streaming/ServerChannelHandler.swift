@@ -59,6 +59,9 @@ final class ServerChannelHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// The channel's allocator (the allocator of a fresh one before the handler is added).
+    var allocator: ByteBufferAllocator { context?.channel.allocator ?? ByteBufferAllocator() }
+
     /// Queues one datagram; nothing leaves before ``flush()``.
     func write(_ payload: ByteBuffer, to address: SocketAddress) {
         guard let context else { return }

@@ -152,7 +152,8 @@ public struct ServerState: Sendable {
 
     /// A refusal, never larger than `budget` bytes (what the address sent, when it is not
     /// validated): the text is shortened to fit, and nothing is sent if even that cannot fit.
-    private mutating func refuse(_ address: SocketAddress, _ reason: RefuseReason, _ text: String, budget: Int) -> (replies: [Reply], notices: [Notice]) {
+    private mutating func refuse(_ address: SocketAddress, _ reason: RefuseReason, _ text: String, budget: Int,
+                                 subscription: UInt64) -> (replies: [Reply], notices: [Notice]) {
         rejects["refused: \(reason.name)", default: 0] += 1
         let room = budget - FrameHeader.size - 2
         guard room >= 0 else { return ([], [.rejected(address, reason: "refusal (\(reason.name)) larger than the request; not sent")]) }
@@ -161,7 +162,7 @@ public struct ServerState: Sendable {
             shortened.append(character)
         }
         let refusal = Refusal(reason: reason, text: shortened)
-        switch counted(Self.encode("refuse (\(reason.name))", for: address, { () throws(WireError) in try Frame(body: .refuse(refusal)).encoded() })) {
+        switch counted(Self.encode("refuse (\(reason.name))", for: address, { () throws(WireError) in try Frame(body: .refuse(refusal), subscription: subscription).encoded() })) {
         case .success(let payload):
             return ([Reply(address: address, payload: payload)], [.refused(address, Refusal(reason: reason, text: text))])
         case .failure(let notice):
@@ -179,29 +180,42 @@ public struct ServerState: Sendable {
         } catch {
             let isRegister = bytes.count > 3 && bytes[1] == FrameHeader.magic.1 && bytes[3] == FrameKind.register.rawValue
             if isRegister && error.code == .unsupportedVersion {
-                return refuse(address, .unsupportedVersion, "this server speaks protocol version \(FrameHeader.currentVersion); you sent \(bytes[2])",
-                              budget: bytes.count)
+                // Another version's header may not hold an identifier where ours does: the refusal carries 0.
+                return refuse(address, .unsupportedVersion, "version \(FrameHeader.currentVersion) only; you sent \(bytes[2])",
+                              budget: bytes.count, subscription: 0)
             }
             if isRegister && bytes[2] == FrameHeader.currentVersion {
                 return refuse(address, .malformed, "malformed register: \(error.code.rawValue) at byte \(error.offset) (\(error.field))",
-                              budget: bytes.count)
+                              budget: bytes.count, subscription: FrameHeader.subscription(in: bytes))
             }
             return reject(address, "\(error.code.rawValue) (\(error.field))")
         }
         switch frame.body {
         case .register(let request):
-            return register(address, request, size: bytes.count)
+            return register(address, request, subscription: frame.subscription, size: bytes.count)
         case .unregister:
-            guard let removed = unsubscribe(address) else { return reject(address, "unregister from an unknown address") }
-            return ([], [.unregistered(address, removed.delivery, count: subscribers.count)])
+            guard let subscriber = subscribers[address], subscriber.delivery != .original else {
+                return reject(address, "unregister from an unknown address")
+            }
+            guard subscriber.subscription == frame.subscription else {
+                return reject(address, "unregister with another subscription's identifier")
+            }
+            _ = unsubscribe(address)
+            return ([], [.unregistered(address, subscriber.delivery, count: subscribers.count)])
         case .heartbeat:
-            guard subscribers[address] != nil, subscribers[address]?.delivery != .original else {
+            guard let subscriber = subscribers[address], subscriber.delivery != .original else {
                 return reject(address, "heartbeat from an unknown address")
+            }
+            guard subscriber.subscription == frame.subscription else {
+                return reject(address, "heartbeat with another subscription's identifier")
             }
             subscribers[address]?.lastHeard = now
             // The answer is the same size as the question, and tells the client the server lives.
             let sequence = current?.sequence ?? nextSequence
-            switch counted(Self.encode("heartbeat answer", for: address, { () throws(WireError) in try Frame(sequence: sequence, body: .heartbeat).encoded() })) {
+            let id = subscriber.subscription
+            switch counted(Self.encode("heartbeat answer", for: address, { () throws(WireError) in
+                try Frame(sequence: sequence, body: .heartbeat, subscription: id).encoded()
+            })) {
             case .success(let payload): return ([Reply(address: address, payload: payload)], [])
             case .failure(let notice): return ([], [notice])
             }
@@ -211,19 +225,24 @@ public struct ServerState: Sendable {
         }
     }
 
-    private mutating func register(_ address: SocketAddress, _ request: RegisterRequest, size: Int) -> (replies: [Reply], notices: [Notice]) {
-        if let existing = subscribers[address], existing.delivery != .original {
+    private mutating func register(_ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
+                                   size: Int) -> (replies: [Reply], notices: [Notice]) {
+        if let existing = subscribers[address], existing.delivery != .original, existing.subscription == subscription {
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             subscribers[address]?.lastHeard = now
             return welcoming(existing, repeated: true)
         }
+        // Another identifier from a subscribed address (a client restarted on the same port, or a
+        // forgery) is a new subscription: it needs a valid token like any other, and replaces the old.
         guard validator.isValid(request.token, for: address) else {
             // Not validated: answer with a token, never with more bytes than were received.
             guard size >= RegisterRequest.minimumFrameSize else {
                 return reject(address, "register shorter than \(RegisterRequest.minimumFrameSize) bytes (not padded)")
             }
             let token = validator.token(for: address)
-            switch counted(Self.encode("challenge", for: address, { () throws(WireError) in try Frame(body: .challenge(Challenge(token: token))).encoded() })) {
+            switch counted(Self.encode("challenge", for: address, { () throws(WireError) in
+                try Frame(body: .challenge(Challenge(token: token)), subscription: subscription).encoded()
+            })) {
             case .success(let challenge):
                 guard challenge.readableBytes <= size else {
                     return reject(address, "challenge of \(challenge.readableBytes) bytes larger than the \(size)-byte register; not sent")
@@ -235,17 +254,19 @@ public struct ServerState: Sendable {
         }
         guard let format = request.formats.first(where: { configuration.formats.contains($0) }) else {
             let offered = configuration.formats.map(\.name).joined(separator: " and ")
-            return refuse(address, .noCommonFormat, "this server offers \(offered) only", budget: .max)
+            return refuse(address, .noCommonFormat, "this server offers \(offered) only", budget: .max, subscription: subscription)
         }
-        guard subscribers.count < configuration.maxClients else {
-            return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max)
+        guard subscribers[address] != nil || subscribers.count < configuration.maxClients else {
+            return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max, subscription: subscription)
         }
         guard limiter.allow(address.ipAddress ?? "?") else {
-            return refuse(address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second", budget: .max)
+            return refuse(address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second",
+                          budget: .max, subscription: subscription)
         }
         // The first dictionary the client lists that this server uses; none otherwise.
         let dictionary = request.dictionaries.first { id in configuration.dictionaries.contains { $0.id == id } } ?? 0
-        let subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary)
+        let subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary,
+                                    subscription: subscription)
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
         let reply = welcoming(subscriber, repeated: false)
         if !reply.replies.isEmpty { subscribe(subscriber) }
@@ -257,7 +278,8 @@ public struct ServerState: Sendable {
     private mutating func welcoming(_ subscriber: Subscriber, repeated: Bool) -> (replies: [Reply], notices: [Notice]) {
         let kind = WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary)
         if let made = welcomes[kind] {
-            return ([Reply(address: subscriber.address, payload: made)], [.registered(subscriber, count: subscribers.count, repeated: repeated)])
+            return ([Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
+                    [.registered(subscriber, count: subscribers.count, repeated: repeated)])
         }
         let dictionary = CompressionDictionary.withID(subscriber.dictionary) ?? .none
         switch counted(Self.encode("welcome (\(subscriber.delivery.rawValue))", for: subscriber.address, { () throws(WireError) in
@@ -265,7 +287,8 @@ public struct ServerState: Sendable {
         })) {
         case .success(let made):
             welcomes[kind] = made
-            return ([Reply(address: subscriber.address, payload: made)], [.registered(subscriber, count: subscribers.count, repeated: repeated)])
+            return ([Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
+                    [.registered(subscriber, count: subscribers.count, repeated: repeated)])
         case .failure(let notice):
             return ([], [notice])
         }
@@ -361,7 +384,7 @@ public struct ServerState: Sendable {
         }
         let originalBytes = ByteBuffer(string: OriginalPacket.endOfTransmissionText)
         let result = subscribers.values.compactMap { subscriber in
-            (subscriber.delivery == .original ? originalBytes : endBytes).map { (subscriber, $0) }
+            subscriber.delivery == .original ? (subscriber, originalBytes) : endBytes.map { (subscriber, $0.stamped(subscriber.subscription)) }
         }
         subscribers.removeAll()
         recipients = nil

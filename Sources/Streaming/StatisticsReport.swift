@@ -6,11 +6,14 @@ public struct StatisticsReport: Sendable {
     public var reason: ClientStopReason
     /// The figures.
     public var statistics: ReceptionStatistics
+    /// Datagrams rejected as forged (another subscription's identifier) or implausible (Spec §2.1, §6.1).
+    public var rejected: Int
 
     /// Creates a report.
-    public init(reason: ClientStopReason, statistics: ReceptionStatistics) {
+    public init(reason: ClientStopReason, statistics: ReceptionStatistics, rejected: Int = 0) {
         self.reason = reason
         self.statistics = statistics
+        self.rejected = rejected
     }
 
     /// The text appended to client_stats.log: the original's banner and three lines, then ours.
@@ -28,6 +31,7 @@ public struct StatisticsReport: Sendable {
             "(client) Interarrival jitter: \(jitter) ms",
             "(client) First sequence number: \(statistics.first.map(String.init) ?? "none")",
             "(client) Last sequence number: \(statistics.last.map(String.init) ?? "none")",
+            "(client) Number of packets rejected (forged or implausible): \(rejected)",
         ]
         return lines.joined(separator: "\n") + "\n"
     }
@@ -44,6 +48,7 @@ public struct StatisticsReport: Sendable {
             ("jitterMs", JSONNode(.double((statistics.jitter * 1_000_000).rounded() / 1000))),
             ("firstSequence", statistics.first.map { .int($0) } ?? JSONNode(.null)),
             ("lastSequence", statistics.last.map { .int($0) } ?? JSONNode(.null)),
+            ("rejected", .int(rejected)),
         ])
     }
 }

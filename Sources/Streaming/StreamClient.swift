@@ -23,9 +23,11 @@ public struct ClientResult: Sendable {
     public var dictionary: UInt8?
     /// The port the client listened on.
     public var localPort: Int
+    /// Datagrams rejected: another subscription's identifier, or an implausible sequence (Spec §2.1, §6.1).
+    public var rejected: Int = 0
 
     /// The report for client_stats.log and `--stats-json`.
-    public var report: StatisticsReport { StatisticsReport(reason: reason, statistics: statistics) }
+    public var report: StatisticsReport { StatisticsReport(reason: reason, statistics: statistics, rejected: rejected) }
 }
 
 /// What the client's control task waits on.
@@ -121,6 +123,9 @@ public final class StreamClient: Sendable {
                             logger: logger, display: display)
     }
 
+    /// Distinct events received so far.
+    public var received: Int { signals.value.received }
+
     /// Waits until at least `count` distinct events have arrived (or the client stopped); true
     /// when they have. Cancellable; no polling.
     @discardableResult
@@ -178,7 +183,8 @@ public final class StreamClient: Sendable {
         let reason = self.reason ?? .terminated
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
         return ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
-                            format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0)
+                            format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0,
+                            rejected: final.rejected)
     }
 
     /// Sends one datagram to the server.
@@ -257,6 +263,8 @@ public final class StreamClient: Sendable {
             break
         case .ignored(let why):
             logger.debug("Ignored datagram: \(why)")
+        case .rejected(let why):
+            logger.info("Rejected datagram: \(why).")
         }
         let current = signals.value
         if current.subscribed != subscribed || current.token != token || current.received != received {
@@ -269,15 +277,19 @@ public final class StreamClient: Sendable {
         return self.reason != nil
     }
 
+    /// This client's subscription identifier (Spec §2.1).
+    private var subscription: UInt64 { session.withLock { $0.subscription } }
+
     private func registerBytes(token: [UInt8] = []) throws -> [UInt8] {
         if configuration.original { return Array(OriginalPacket.registerText.utf8) }
         return try Frame(body: .register(RegisterRequest.padded(
-            formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 }))).encoded()
+            formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 })),
+                         subscription: subscription).encoded()
     }
 
     private func unregisterBytes() throws -> [UInt8] {
         if configuration.original { return Array(OriginalPacket.unregisterText.utf8) }
-        return try Frame(body: .unregister).encoded()
+        return try Frame(body: .unregister, subscription: subscription).encoded()
     }
 
     /// Registers with backoff (echoing a challenge's token at once), then sends heartbeats and
@@ -327,7 +339,7 @@ public final class StreamClient: Sendable {
             }
             if let heartbeat, let due = nextBeat, clock.now >= due {
                 let highest = session.withLock { $0.statistics.last ?? 0 }
-                try await send(try Frame(sequence: highest, body: .heartbeat).encoded())
+                try await send(try Frame(sequence: highest, body: .heartbeat, subscription: subscription).encoded())
                 nextBeat = due.advanced(by: heartbeat)
             }
         }

@@ -26,4 +26,7 @@ public struct Subscriber: Sendable, Hashable {
     public var lastHeard: Double = 0
     /// The preset dictionary agreed for its compressed bodies (0: none).
     public var dictionary: UInt8 = 0
+    /// The subscription identifier its register carried and its welcome confirmed (Spec §2.1);
+    /// every frame to and from it carries this value. 0 for original-protocol clients.
+    public var subscription: UInt64 = 0
 }

@@ -39,6 +39,13 @@ public struct FlowReport: Sendable {
     public var statistics = ReceptionStatistics()
     /// Nominal seconds between events, once a welcome was seen.
     var interval: Double?
+    /// The flow's subscription identifier (Spec §2.1): from its register, or, when the register
+    /// was not captured, from the first frame seen.
+    public var subscription: UInt64?
+    /// Where ``subscription`` came from: "register at frame N" or "first frame seen, frame N".
+    public var subscriptionSource: String?
+    /// Frames carrying another identifier than the flow's (forged, or from another subscription).
+    public var wrongSubscription = 0
 }
 
 /// The validation of one capture file (or one raw datagram file).
@@ -95,7 +102,7 @@ public enum CaptureValidation {
         var flowIndex: [String: Int] = [:]
         for datagram in decoder.datagrams where datagram.source.port == port || datagram.destination.port == port {
             let direction: Direction = datagram.source.port == port ? .toClient : .toServer
-            let check = DatagramCheck(datagram.payload, direction: direction)
+            var check = DatagramCheck(datagram.payload, direction: direction)
             report.verdicts.append(DatagramVerdict(
                 frame: datagram.frame, time: datagram.timestamp - start, source: datagram.source, destination: datagram.destination,
                 interface: datagram.interface, size: datagram.payload.count, fragments: datagram.fragments,
@@ -109,12 +116,40 @@ public enum CaptureValidation {
                 return report.flows.count - 1
             }()
             report.flows[index].packets += 1
+            if check.valid { bind(&check, to: &report.flows[index], frameNumber: datagram.frame) }
             if !check.valid { report.flows[index].invalid += 1 }
-            if direction == .toClient, let decoded = check.datagram {
+            report.verdicts[report.verdicts.count - 1].check = check
+            // A frame of another subscription moves nothing in this flow's statistics, as at the client.
+            let forged = check.error?.field == "header.subscription"
+            if direction == .toClient, !forged, let decoded = check.datagram {
                 record(decoded, header: check.header, at: datagram.timestamp, in: &report.flows[index])
             }
         }
         return report
+    }
+
+    /// Checks a valid frame's subscription identifier against its flow's (Spec §2.1): a register
+    /// starts (or restarts) the flow's subscription; every other frame must carry it. A flow
+    /// whose register was not captured takes the first frame's identifier. A refusal carrying 0
+    /// (the answer to another version's register) is exempt.
+    static func bind(_ check: inout DatagramCheck, to flow: inout FlowReport, frameNumber: Int) {
+        guard case .frame(let frame) = check.datagram, let header = check.header else { return }
+        if frame.kind == .register {
+            flow.subscription = frame.subscription
+            flow.subscriptionSource = "its register at frame \(frameNumber)"
+            return
+        }
+        if frame.kind == .refuse && frame.subscription == 0 { return }
+        guard let expected = flow.subscription else {
+            flow.subscription = frame.subscription
+            flow.subscriptionSource = "the first frame seen, frame \(frameNumber) (the register was not captured)"
+            return
+        }
+        guard header.subscription != expected else { return }
+        flow.wrongSubscription += 1
+        check.error = WireError(
+            .inconsistent, field: "header.subscription", offset: FrameHeader.subscriptionOffset,
+            "subscription identifier \(Frame.hex64(header.subscription)) is not this flow's \(Frame.hex64(expected)) (from \(flow.subscriptionSource ?? "?")): forged or misdirected")
     }
 
     /// Feeds one server-to-client datagram into its flow's statistics, as the client would.

@@ -69,7 +69,7 @@ public struct GoldenFixtures: Sendable {
         for reason in RefuseReason.allCases {
             let text: String
             switch reason {
-            case .unsupportedVersion: text = "this server speaks protocol version 1"
+            case .unsupportedVersion: text = "version 2 only; you sent 1"
             case .noCommonFormat: text = "this server offers compact only"
             case .serverFull: text = "server full (1000 clients)"
             case .rateLimited: text = "too many registrations from this address; retry in 1 s"
@@ -102,11 +102,21 @@ public struct GoldenFixtures: Sendable {
 
         var fixtures: [Fixture] = []
         for (name, datagram) in datagrams {
-            let bytes = try datagram.encoded()
+            var stamped = datagram
+            // Every frame carries the fixtures' subscription identifier, but the refusal of another
+            // version's register, whose identifier the server cannot read (Spec §2.1).
+            if case .frame(var frame) = datagram, name != "refuse-unsupported-version" {
+                frame.subscription = Self.subscription
+                stamped = .frame(frame)
+            }
+            let bytes = try stamped.encoded()
             fixtures.append(Fixture(name: name, bytes: bytes, expectation: try Self.expectation(of: bytes)))
         }
         self.fixtures = fixtures
     }
+
+    /// The subscription identifier the fixtures' frames carry.
+    public static let subscription: UInt64 = 0x5EED_2028_C0FF_EE01
 
     /// The expectation text of a datagram: decode it and describe the result.
     public static func expectation(of bytes: [UInt8]) throws(WireError) -> String {

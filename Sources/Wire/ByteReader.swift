@@ -64,6 +64,13 @@ public struct ByteReader: Sendable {
         return value
     }
 
+    /// Reads a big-endian unsigned 64-bit integer.
+    public mutating func readUInt64(field: @autoclosure () -> String) throws(WireError) -> UInt64 {
+        try require(8, field: field())
+        let high = try readUInt32(field: field())
+        return UInt64(high) << 32 | UInt64(try readUInt32(field: field()))
+    }
+
     /// Reads `count` raw bytes.
     public mutating func readBytes(_ count: Int, field: @autoclosure () -> String) throws(WireError) -> [UInt8] {
         try require(count, field: field())

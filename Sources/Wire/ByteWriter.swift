@@ -28,6 +28,12 @@ public struct ByteWriter: Sendable {
         bytes.append(UInt8(truncatingIfNeeded: value))
     }
 
+    /// Appends a big-endian unsigned 64-bit integer.
+    public mutating func writeUInt64(_ value: UInt64) {
+        writeUInt32(UInt32(truncatingIfNeeded: value >> 32))
+        writeUInt32(UInt32(truncatingIfNeeded: value))
+    }
+
     /// Appends raw bytes.
     public mutating func writeBytes<S: Sequence>(_ values: S) where S.Element == UInt8 {
         bytes.append(contentsOf: values)

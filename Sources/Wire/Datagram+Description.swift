@@ -31,6 +31,7 @@ extension Frame {
             headerMembers.append(("dictionary", .int(header.dictionary)))
         }
         headerMembers += [
+            ("subscription", .string(Self.hex64(subscription))),
             ("sequence", .int(sequence)),
             ("eventType", eventType.map { .string($0.identifier) } ?? JSONNode(.null)),
             ("score", Self.describe(score)),
@@ -75,6 +76,11 @@ extension Frame {
         case .unregister, .heartbeat:
             return JSONNode(.null)
         }
+    }
+
+    /// A subscription identifier as 16 hexadecimal digits.
+    public static func hex64(_ value: UInt64) -> String {
+        (0..<8).map { hex(UInt8(truncatingIfNeeded: value >> (56 - 8 * $0))) }.joined()
     }
 
     static func describe(_ score: Score) -> JSONNode {

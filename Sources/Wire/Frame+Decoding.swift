@@ -49,7 +49,8 @@ extension Frame {
             frameBody = .event(.compact(try CompactEvent.read(from: &bodyReader, score: header.score, minute: header.minute)))
         }
         try bodyReader.expectEnd(field: "body")
-        let frame = Frame(sequence: header.sequence, eventType: eventType, score: header.score, minute: header.minute, body: frameBody)
+        let frame = Frame(sequence: header.sequence, eventType: eventType, score: header.score, minute: header.minute, body: frameBody,
+                          subscription: header.subscription)
         return (header, frame)
     }
 
@@ -82,6 +83,10 @@ extension Frame {
             guard header.score == .zero, header.minute == 0 else {
                 throw WireError(.reservedBits, field: "header", offset: 10, "\(kind) frames carry score and minute 0")
             }
+        }
+        if rules.requiresSubscription && header.subscription == 0 {
+            throw WireError(.outOfRange, field: "header.subscription", offset: FrameHeader.subscriptionOffset,
+                            "\(kind) frames carry the subscription identifier; found 0, which no subscription has")
         }
         if !rules.carriesSequence {
             guard header.sequence == 0 else {

@@ -59,7 +59,8 @@ extension Frame {
         }
         let header = FrameHeader(
             kind: kind, format: body.format, compressed: compressed, dictionary: dictionary, sequence: sequence,
-            eventType: eventType?.rawValue ?? 0, score: score, minute: minute, bodyLength: UInt16(payload.count))
+            eventType: eventType?.rawValue ?? 0, score: score, minute: minute, bodyLength: UInt16(payload.count),
+            subscription: subscription)
         var writer = ByteWriter(capacity: FrameHeader.size + payload.count)
         header.write(to: &writer)
         writer.writeBytes(payload)

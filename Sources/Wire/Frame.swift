@@ -57,29 +57,37 @@ public struct Frame: Sendable, Hashable {
     public var minute: UInt8
     /// The body.
     public var body: FrameBody
+    /// The subscription identifier (Spec §2.1): drawn by the client for its register, then
+    /// carried by every frame of that subscription, both ways; 0 only on a refusal that answers
+    /// a register whose identifier could not be read.
+    public var subscription: UInt64
 
     /// Creates a frame.
-    public init(sequence: UInt32 = 0, eventType: EventType? = nil, score: Score = .zero, minute: UInt8 = 0, body: FrameBody) {
+    public init(sequence: UInt32 = 0, eventType: EventType? = nil, score: Score = .zero, minute: UInt8 = 0, body: FrameBody,
+                subscription: UInt64 = 0) {
         self.sequence = sequence
         self.eventType = eventType
         self.score = score
         self.minute = minute
         self.body = body
+        self.subscription = subscription
     }
 
     /// The frame's kind.
     public var kind: FrameKind { body.kind }
 
     /// A compact event frame for `event`.
-    public static func compactEvent(_ event: MatchEvent, sequence: UInt32) -> Frame {
+    public static func compactEvent(_ event: MatchEvent, sequence: UInt32, subscription: UInt64 = 0) -> Frame {
         Frame(sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
-              body: .event(.compact(CompactEvent(event))))
+              body: .event(.compact(CompactEvent(event))), subscription: subscription)
     }
 
     /// A JSON event frame for `event`, its body rendered with `roster` and `catalog`.
-    public static func jsonEvent(_ event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog) throws(WireError) -> Frame {
+    public static func jsonEvent(_ event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog,
+                                 subscription: UInt64 = 0) throws(WireError) -> Frame {
         Frame(sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
-              body: .event(.json(try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog))))
+              body: .event(.json(try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog))),
+              subscription: subscription)
     }
 
     /// The event a compact event frame describes, or `nil` for other frames.

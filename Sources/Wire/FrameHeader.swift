@@ -1,4 +1,4 @@
-/// The fixed 15-byte header that starts every SoccerStream frame (Spec/PROTOCOL.md §2).
+/// The fixed 23-byte header that starts every SoccerStream frame (Spec/PROTOCOL.md §2).
 ///
 /// All multi-byte fields are big-endian (network order).
 public struct FrameHeader: Sendable, Hashable {
@@ -6,9 +6,11 @@ public struct FrameHeader: Sendable, Hashable {
     /// for one of the original protocol's datagrams (JSON or plain text), nor they for it.
     public static let magic: (UInt8, UInt8) = (0xFF, 0x53)
     /// The protocol version this implementation speaks.
-    public static let currentVersion: UInt8 = 1
+    public static let currentVersion: UInt8 = 2
     /// The header's size in bytes.
-    public static let size = 15
+    public static let size = 23
+    /// The offset of the subscription identifier (bytes 15–22).
+    public static let subscriptionOffset = 15
     /// The largest body a frame may carry.
     public static let maximumBodyLength = 65_507 - size
     /// The latest match minute the header may carry.
@@ -34,11 +36,15 @@ public struct FrameHeader: Sendable, Hashable {
     public var minute: UInt8
     /// Bytes 13–14: the body's length in bytes (as sent, i.e. compressed if compressed).
     public var bodyLength: UInt16
+    /// Bytes 15–22: the subscription identifier the datagram belongs to (Spec §2.1): the one a
+    /// welcome assigned, or, before it, the register's nonce; 0 where a kind has none.
+    public var subscription: UInt64
 
     /// Creates a header.
     public init(
         version: UInt8 = FrameHeader.currentVersion, kind: FrameKind, format: BodyFormat, compressed: Bool,
-        dictionary: UInt8 = 0, sequence: UInt32, eventType: UInt8, score: Score, minute: UInt8, bodyLength: UInt16
+        dictionary: UInt8 = 0, sequence: UInt32, eventType: UInt8, score: Score, minute: UInt8, bodyLength: UInt16,
+        subscription: UInt64 = 0
     ) {
         self.version = version
         self.kind = kind
@@ -50,9 +56,26 @@ public struct FrameHeader: Sendable, Hashable {
         self.score = score
         self.minute = minute
         self.bodyLength = bodyLength
+        self.subscription = subscription
     }
 
-    /// Appends the header's 15 bytes.
+    /// The subscription identifier in a frame's bytes 15–22, read without decoding the rest
+    /// (0 when the bytes are too short to hold one).
+    public static func subscription(in bytes: [UInt8]) -> UInt64 {
+        guard bytes.count >= subscriptionOffset + 8 else { return 0 }
+        return bytes[subscriptionOffset..<(subscriptionOffset + 8)].reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// Writes `subscription` into a frame's bytes 15–22 (a frame made once, sent under several
+    /// identifiers). Bytes too short to hold a header are left as they are.
+    public static func stamp(_ subscription: UInt64, into bytes: inout [UInt8]) {
+        guard bytes.count >= subscriptionOffset + 8 else { return }
+        for index in 0..<8 {
+            bytes[subscriptionOffset + index] = UInt8(truncatingIfNeeded: subscription >> (56 - 8 * UInt64(index)))
+        }
+    }
+
+    /// Appends the header's 23 bytes.
     public func write(to writer: inout ByteWriter) {
         writer.writeUInt8(Self.magic.0)
         writer.writeUInt8(Self.magic.1)
@@ -65,6 +88,7 @@ public struct FrameHeader: Sendable, Hashable {
         writer.writeUInt8(score.away)
         writer.writeUInt8(minute)
         writer.writeUInt16(bodyLength)
+        writer.writeUInt64(subscription)
     }
 
     /// Reads and checks a header from the start of a datagram.
@@ -117,9 +141,10 @@ public struct FrameHeader: Sendable, Hashable {
             throw WireError(.lengthMismatch, field: "header.bodyLength", offset: 13,
                             "declares \(bodyLength) body bytes but the datagram has \(datagramSize - size)")
         }
+        let subscription = try reader.readUInt64(field: "header.subscription")
         return FrameHeader(
             version: version, kind: kind, format: format, compressed: flags & 0x04 != 0, dictionary: dictionary, sequence: sequence,
-            eventType: eventType, score: Score(home: home, away: away), minute: minute, bodyLength: bodyLength)
+            eventType: eventType, score: Score(home: home, away: away), minute: minute, bodyLength: bodyLength, subscription: subscription)
     }
 }
 

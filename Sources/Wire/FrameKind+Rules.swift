@@ -15,6 +15,9 @@ public struct KindRules: Sendable, Hashable {
     public var carriesSequence: Bool
     /// Whether the header carries a score and a minute (otherwise they are 0).
     public var carriesScore: Bool
+    /// Whether the header must carry a subscription identifier (non-zero). Only a refusal may
+    /// carry 0: it can answer a register whose identifier could not be read (another version).
+    public var requiresSubscription: Bool = true
 
     /// Whether `format` may be compressed under these rules.
     public func allowsCompression(of format: BodyFormat) -> Bool {
@@ -30,7 +33,10 @@ extension FrameKind {
             KindRules(directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .welcome:
             KindRules(directions: [.toClient], formats: [.compact], compressible: true, eventTypes: 0...8, carriesSequence: true, carriesScore: true)
-        case .refuse, .challenge:
+        case .refuse:
+            KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false,
+                      requiresSubscription: false)
+        case .challenge:
             KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .event:
             KindRules(directions: [.toClient], formats: [.json, .compact], compressible: true, eventTypes: 1...8, carriesSequence: true, carriesScore: true)

@@ -14,6 +14,12 @@
 /// * Interarrival **jitter** (A.8): with S the scheduled send time (sequence × interval) and
 ///   R the arrival time, D = (R_i − R_{i−1}) − (S_i − S_{i−1}) over consecutive arrivals,
 ///   J += (|D| − J) / 16.
+/// * **Plausibility** (Spec §6.1, after RFC 3550 A.1's MAX_DROPOUT and probation): a sequence
+///   further ahead of the highest than the time since the last accepted arrival allows
+///   (``plausibleAdvance(after:interval:)``), before the first sequence owed, or (with nothing
+///   owed) far behind the lowest, moves nothing: it is set aside, and counted as
+///   ``implausible``, until the next datagram follows it directly (then both count, as a real
+///   jump would) or another replaces it.
 public struct ReceptionStatistics: Sendable, Hashable {
     /// How one datagram was classified.
     public enum Outcome: String, Sendable, Hashable {
@@ -23,7 +29,17 @@ public struct ReceptionStatistics: Sendable, Hashable {
         case outOfOrder
         /// A sequence number already received.
         case duplicate
+        /// Not plausible (Spec §6.1): set aside, not counted, until the stream confirms it.
+        case implausible
     }
+
+    /// The least advance always allowed, whatever the elapsed time (RFC 3550's MAX_DROPOUT is
+    /// 3,000 at video rates; a match has about 50 events).
+    public static let minimumAdvance: Int64 = 100
+    /// The advance allowed when the interval is unknown or 0 (RFC 3550's MAX_DROPOUT).
+    public static let unpacedAdvance: Int64 = 3000
+    /// How far below the lowest received a sequence may lie when nothing is owed.
+    public static let maximumMisorder: Int64 = 3000
 
     /// How far below the highest sequence a number is still remembered for duplicate detection.
     public static let duplicateWindow: Int64 = 1 << 16
@@ -36,6 +52,8 @@ public struct ReceptionStatistics: Sendable, Hashable {
     public private(set) var outOfOrder = 0
     /// The interarrival jitter in seconds (0 until two packets with a schedule arrived).
     public private(set) var jitter: Double = 0
+    /// Datagrams set aside as implausible (Spec §6.1) and never confirmed.
+    public private(set) var implausible = 0
 
     private var lowest: Int64?
     private var highest: Int64?
@@ -43,6 +61,13 @@ public struct ReceptionStatistics: Sendable, Hashable {
     private var announcedLast: Int64?
     private var seen: Set<Int64> = []
     private var lastTransit: Double?
+    private var lastArrival: Double?
+    /// The implausible datagram set aside, waiting for its successor.
+    private var probation: Candidate?
+    private struct Candidate: Hashable, Sendable {
+        var sequence: Int64
+        var arrival: Double
+    }
 
     /// Creates empty statistics.
     public init() {}
@@ -76,6 +101,42 @@ public struct ReceptionStatistics: Sendable, Hashable {
     @discardableResult
     public mutating func record(_ sequence: UInt32, arrival: Double, interval: Double?) -> Outcome {
         let extended = extend(sequence)
+        if let candidate = probation {
+            if extended == candidate.sequence + 1 {
+                // The stream confirms the jump: both count, in order.
+                probation = nil
+                implausible -= 1
+                accept(candidate.sequence, arrival: candidate.arrival, interval: interval)
+                return accept(extended, arrival: arrival, interval: interval)
+            }
+        }
+        guard isPlausible(extended, arrival: arrival, interval: interval) else {
+            implausible += 1   // a candidate it replaces stays counted: it was never confirmed
+            probation = Candidate(sequence: extended, arrival: arrival)
+            return .implausible
+        }
+        return accept(extended, arrival: arrival, interval: interval)
+    }
+
+    /// How far ahead of the highest sequence a datagram arriving `elapsed` seconds after the
+    /// last accepted one may be (Spec §6.1): twice the events the interval allows in that
+    /// time, plus ``minimumAdvance``; ``unpacedAdvance`` when the interval is unknown or 0.
+    public static func plausibleAdvance(after elapsed: Double, interval: Double?) -> Int64 {
+        guard let interval, interval > 0 else { return unpacedAdvance }
+        let events = (max(0, elapsed) / interval * 2).rounded(.up)
+        return minimumAdvance + Int64(min(events, Double(Int32.max)))
+    }
+
+    private func isPlausible(_ extended: Int64, arrival: Double, interval: Double?) -> Bool {
+        if let owed = owedFirst, extended < owed { return false }
+        if owedFirst == nil, let low = lowest, extended < low - Self.maximumMisorder { return false }
+        guard let top = highest ?? owedFirst.map({ $0 - 1 }) else { return true }
+        let elapsed = lastArrival.map { arrival - $0 } ?? 0
+        return extended - top <= Self.plausibleAdvance(after: elapsed, interval: interval)
+    }
+
+    @discardableResult
+    private mutating func accept(_ extended: Int64, arrival: Double, interval: Double?) -> Outcome {
         if seen.contains(extended) {
             duplicates += 1
             return .duplicate
@@ -94,6 +155,7 @@ public struct ReceptionStatistics: Sendable, Hashable {
             }
         }
         lowest = min(lowest ?? extended, extended)
+        lastArrival = arrival
         if let interval {
             let transit = arrival - Double(extended) * interval
             if let previous = lastTransit {

@@ -17,7 +17,15 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Matches streamed back to back as one stream (clients stay subscribed).") var matches = 1
     @Option(help: "The most clients served at once.") var maxClients = 10_000
     @Option(name: [.customLong("original"), .customLong("legacy")],
-            help: "Serve original-protocol clients (allow) or not (deny). Allowing them lets a forged register aim the stream at a third party. (--legacy: version 1's spelling, kept so existing scripts work.)")
+            help: ArgumentHelp(
+                "Serve original-protocol clients (allow) or not (deny). (--legacy: version 1's spelling, kept so existing scripts work.)",
+                discussion: """
+                    The original protocol carries no subscription identifier and no address check, so anyone who can \
+                    forge a source address can, with one datagram: register any address (the server then sends it \
+                    about 3 KB per event: a reflection attack on a third party), or unregister any original client \
+                    (its stream stops). SoccerStream clients are not affected (protocol version 2 binds every \
+                    datagram to its subscription). Use deny on any server reachable from an untrusted network.
+                    """))
     var original: OriginalPolicy = .allow
     @Option(help: "Seconds without a heartbeat before a client is dropped.") var clientTimeout = 15.0
     @Option(help: "The preset compression dictionary to use with clients that offer it: standard or none.")

@@ -173,7 +173,7 @@ struct ValidationTests {
     @Test("corrupted captures give the expected verdicts and exit codes")
     func corrupted() throws {
         let truncated = try Captures.validate("corrupt-truncated.pcap")
-        #expect(truncated.readError?.contains("truncated at byte 2396") == true)
+        #expect(truncated.readError?.contains("truncated at byte 2676") == true)
         #expect(truncated.verdicts.count == 35 && truncated.invalidCount == 0)
         #expect(CaptureValidation.exitCode([truncated]) == 2)
 
@@ -289,5 +289,42 @@ struct ValidationTests {
         #expect(summary.first { $0.key == "invalid" }?.node.value == .integer(2))
         #expect(summary.first { $0.key == "exitCode" }?.node.value == .integer(1))
         #expect(CaptureValidation.text(reports, quiet: true).contains("corrupt-bad-json.pcap"))
+    }
+}
+
+@Suite("validate: subscription identifiers (version 2)")
+struct SubscriptionValidationTests {
+    static let server = Endpoint(address: "127.0.0.1", port: 12345)
+    static let client = Endpoint(address: "127.0.0.1", port: 40000)
+
+    static func capture(_ datagrams: [(toServer: Bool, bytes: [UInt8])]) -> [UInt8] {
+        var writer = PcapWriter()
+        for (index, datagram) in datagrams.enumerated() {
+            _ = writer.append(payload: datagram.bytes, from: datagram.toServer ? client : server, to: datagram.toServer ? server : client,
+                              timestamp: 1000 + Double(index) * 0.01)
+        }
+        return writer.bytes
+    }
+
+    @Test("a frame under another identifier than its flow's is INVALID at byte 15 and moves nothing in the flow's figures; with or without the register captured")
+    func forgedInFlow() throws {
+        let events = MatchSimulator.play(seed: 4).events
+        let register = try Frame(body: .register(RegisterRequest.padded(formats: [.compact])), subscription: 0xA).encoded()
+        let welcome = try Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
+                                                       roster: .original, catalog: .english, current: nil)), subscription: 0xA).encoded()
+        let real = try (0..<3).map { try Frame.compactEvent(events[$0], sequence: UInt32($0), subscription: 0xA).encoded() }
+        let forged = try Frame.compactEvent(events[1], sequence: 1_000_000, subscription: 0xB).encoded()
+        for withRegister in [true, false] {
+            var datagrams: [(toServer: Bool, bytes: [UInt8])] = withRegister ? [(true, register), (false, welcome)] : []
+            datagrams += [(false, real[0]), (false, forged), (false, real[1]), (false, real[2])]
+            let report = CaptureValidation.validate(capture: Self.capture(datagrams), path: "forged", port: 12345)
+            #expect(report.invalidCount == 1)
+            let bad = try #require(report.verdicts.first { !$0.check.valid })
+            #expect(bad.check.error?.field == "header.subscription" && bad.check.error?.offset == FrameHeader.subscriptionOffset, "\(String(describing: bad.check.error))")
+            let flow = try #require(report.flows.first)
+            #expect(flow.wrongSubscription == 1 && flow.subscription == 0xA)
+            #expect(flow.statistics.received == 3 && flow.statistics.last == 2 && flow.statistics.lost == 0)
+            #expect(CaptureValidation.text([report], quiet: false).contains("not this flow's"))
+        }
     }
 }

@@ -8,13 +8,13 @@ import Wire
 struct ClientSessionTests {
     static func welcome(interval: UInt32 = 1_000_000, heartbeat: UInt8 = 5) throws -> [UInt8] {
         try Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: heartbeat, intervalMicroseconds: interval,
-                                         roster: .original, catalog: .english, current: nil))).encoded()
+                                         roster: .original, catalog: .english, current: nil)), subscription: 7).encoded()
     }
 
     @Test("silence is measured on the injected clock, from the start and then from the last datagram; at least three intervals")
     func silence() throws {
         let clock = ManualClock()
-        var session = ClientSession(original: false, clock: clock)
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
         #expect(!session.subscribed && session.heartbeatPeriod == nil)
         clock.advance(by: 4)
         #expect(session.silence == 4)
@@ -30,30 +30,30 @@ struct ClientSessionTests {
         #expect(!session.serverSilent(limit: limit))
         clock.advance(by: 2)
         #expect(session.serverSilent(limit: limit))
-        _ = session.receive(try Frame(sequence: 0, body: .heartbeat).encoded())
+        _ = session.receive(try Frame(sequence: 0, body: .heartbeat, subscription: 7).encoded())
         #expect(!session.serverSilent(limit: limit))
     }
 
     @Test("arrival times come from the clock: events exactly on schedule have zero jitter, a late one has some")
     func jitter() throws {
         let clock = ManualClock()
-        var session = ClientSession(original: false, clock: clock)
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
         _ = session.receive(try Self.welcome())
         let events = MatchSimulator.play(seed: 5).events
         for (index, event) in events.prefix(5).enumerated() {
-            _ = session.receive(try Frame.compactEvent(event, sequence: UInt32(index)).encoded())
+            _ = session.receive(try Frame.compactEvent(event, sequence: UInt32(index), subscription: 7).encoded())
             clock.advance(by: 1)
         }
         #expect(session.statistics.received == 5 && session.statistics.jitter == 0)
         clock.advance(by: 0.5)
-        _ = session.receive(try Frame.compactEvent(events[5], sequence: 5).encoded())
+        _ = session.receive(try Frame.compactEvent(events[5], sequence: 5, subscription: 7).encoded())
         #expect(session.statistics.jitter > 0)
     }
 
     @Test("frames that only travel to the server are ignored (Spec §3's directions), before and after the welcome")
     func directions() throws {
-        var session = ClientSession(original: false, clock: ManualClock())
-        guard case .ignored(let why) = session.receive(try Frame(body: .unregister).encoded()) else {
+        var session = ClientSession(original: false, clock: ManualClock(), subscription: 7)
+        guard case .ignored(let why) = session.receive(try Frame(body: .unregister, subscription: 7).encoded()) else {
             Issue.record("an unregister from the server was not ignored")
             return
         }
@@ -63,5 +63,62 @@ struct ClientSessionTests {
             Issue.record("an original register from the server was not ignored")
             return
         }
+    }
+}
+
+@Suite("Subscription identifiers and plausibility at the client (version 2)")
+struct ClientSubscriptionTests {
+    @Test("frames under another identifier are rejected and counted, even before the welcome; they are no sign of life")
+    func identifiers() throws {
+        let clock = ManualClock()
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
+        let forgedWelcome = try Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 1_000_000,
+                                                             roster: .original, catalog: .english, current: nil)), subscription: 8).encoded()
+        let forgedRefuse = try Frame(body: .refuse(Refusal(reason: .serverFull, text: "go away")), subscription: 8).encoded()
+        guard case .rejected = session.receive(forgedWelcome), case .rejected = session.receive(forgedRefuse) else {
+            Issue.record("a forged welcome or refusal was accepted")
+            return
+        }
+        #expect(!session.subscribed && session.rejected == 2 && session.lastHeard == nil)
+        _ = session.receive(try ClientSessionTests.welcome())
+        #expect(session.subscribed)
+        let forgedEnd = try Frame(sequence: 1_000_000, body: .end(EndOfMatch(reason: .serverShutdown)), subscription: 9).encoded()
+        guard case .rejected = session.receive(forgedEnd) else {
+            Issue.record("a forged end was accepted")
+            return
+        }
+        #expect(session.endReason == nil && session.rejected == 3)
+    }
+
+    @Test("a far-ahead sequence under the right identifier moves neither the view nor the statistics until the stream confirms it")
+    func plausibility() throws {
+        let clock = ManualClock()
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
+        _ = session.receive(try ClientSessionTests.welcome())   // 1 s interval
+        let events = MatchSimulator.play(seed: 8).events
+        for index in 0..<3 {
+            _ = session.receive(try Frame.compactEvent(events[index], sequence: UInt32(index), subscription: 7).encoded())
+            clock.advance(by: 1)
+        }
+        let far = try Frame.compactEvent(events[3], sequence: 2_000_000_000, subscription: 7).encoded()
+        guard case .rejected = session.receive(far) else {
+            Issue.record("a far-ahead sequence was accepted")
+            return
+        }
+        #expect(session.latest?.sequence == 2 && session.statistics.last == 2 && session.statistics.lost == 0)
+        #expect(session.rejected == 1)
+        // The real stream goes on: every event counts, the far one never does.
+        for index in 3..<6 {
+            clock.advance(by: 1)
+            _ = session.receive(try Frame.compactEvent(events[index], sequence: UInt32(index), subscription: 7).encoded())
+        }
+        #expect(session.statistics.received == 6 && session.statistics.lost == 0 && session.statistics.last == 5 && session.rejected == 1)
+        // A real jump (after a long silence, say) is confirmed by its successor: both count.
+        let jumped = ReceptionStatistics.plausibleAdvance(after: 0, interval: 1) + 10
+        clock.advance(by: 0.1)
+        _ = session.receive(try Frame.compactEvent(events[6], sequence: 5 + UInt32(jumped), subscription: 7).encoded())
+        #expect(session.statistics.received == 6)
+        _ = session.receive(try Frame.compactEvent(events[7], sequence: 6 + UInt32(jumped), subscription: 7).encoded())
+        #expect(session.statistics.received == 8 && session.statistics.last == 6 + UInt32(jumped) && session.rejected == 1)
     }
 }

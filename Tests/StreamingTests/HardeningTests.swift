@@ -50,7 +50,7 @@ struct HardeningTests {
             let server = try await makeServer { $0.interval = .milliseconds(5); $0.loop = true }
             async let summary = server.run()
             let victim = try await RawPeer()
-            let register = try Frame(body: .register(RegisterRequest.padded(formats: [.compact]))).encoded()
+            let register = try Frame(body: .register(RegisterRequest.padded(formats: [.compact])), subscription: victim.subscription).encoded()
             try await victim.send(register, to: server.localAddress)
             let (_, challengeBytes) = try #require(try await victim.next())
             #expect(challengeBytes.count <= register.count)
@@ -60,7 +60,8 @@ struct HardeningTests {
             }
             #expect(server.clientCount == 0)
             // A short (unpadded) register is not answered at all.
-            try await victim.send(try Frame(body: .register(RegisterRequest(formats: [.compact]))).encoded(), to: server.localAddress)
+            try await victim.send(try Frame(body: .register(RegisterRequest(formats: [.compact])), subscription: victim.subscription).encoded(),
+                                  to: server.localAddress)
             // A witness that registers properly after both receives events: by then, the victim has had nothing more.
             let witness = try await RawPeer()
             _ = try #require(try await witness.register(with: server, formats: [.compact]))
@@ -69,7 +70,8 @@ struct HardeningTests {
             await witness.close()
             // The victim's token, replayed from another address, earns only a new challenge.
             let thief = try await RawPeer()
-            try await thief.send(try Frame(body: .register(RegisterRequest.padded(formats: [.compact], token: challenge.token))).encoded(),
+            try await thief.send(try Frame(body: .register(RegisterRequest.padded(formats: [.compact], token: challenge.token)),
+                                           subscription: thief.subscription).encoded(),
                                  to: server.localAddress)
             let (_, reply) = try #require(try await thief.next())
             guard case .challenge = try Frame.decode(reply).body else {
@@ -140,7 +142,8 @@ struct HardeningTests {
             let (clientAddress, register) = try #require(try await fake.next())
             #expect(register.count >= RegisterRequest.minimumFrameSize)
             let welcome = Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 0, intervalMicroseconds: 10_000,
-                                                       roster: .original, catalog: .english, current: nil)))
+                                                       roster: .original, catalog: .english, current: nil)),
+                                subscription: FrameHeader.subscription(in: register))
             try await fake.send(try welcome.encoded(), to: clientAddress)
             let outcome = try await result
             #expect(outcome.reason == .serverSilent(seconds: 0))
@@ -213,7 +216,7 @@ struct HardeningTests {
                     mangled[random.next(below: FrameHeader.size)] ^= UInt8(1 + random.next(below: 255))
                     bytes = mangled
                 case 3: bytes = [UInt8](repeating: 0xFF, count: 1500 + random.next(below: 3000))
-                case 4: bytes = try Frame(body: .register(RegisterRequest.padded(formats: [.compact]))).encoded()
+                case 4: bytes = try Frame(body: .register(RegisterRequest.padded(formats: [.compact])), subscription: peer.subscription).encoded()
                 default: bytes = Array("register\\n".utf8)
                 }
                 try await peer.send(bytes, to: server.localAddress)
@@ -233,6 +236,74 @@ struct HardeningTests {
             #expect(totals.rejects.keys.contains { $0.hasPrefix("oversized") })
             #expect(totals.rejects.keys.contains { $0.contains("badMagic") || $0.contains("unknownText") })
             for peer in flooders { await peer.close() }
+        }
+    }
+}
+
+@Suite("Forgeries (version 2)", .serialized)
+struct ForgeryTests {
+    @Test("a subscriber's whole traffic replayed at another, far-ahead events, ends, unregisters and heartbeats forged with its server's or its own address: the victim follows the whole match untouched")
+    func forgeriesChangeNothing() async throws {
+        try await bounded(60) {
+            // Matches back to back, stopped once the forgeries are in: nothing depends on this machine's speed.
+            let server = try await makeServer { $0.waitForClients = 2; $0.interval = .milliseconds(10); $0.seed = 3; $0.matches = 1000 }
+            // The victim sits behind a relay that forwards faithfully and can forge either side's address.
+            let relay = try await ImpairmentRelay(server: server.localAddress, settings: .init(drop: 0, duplicate: 0, reorder: 0, seed: 1))
+            let victim = try await makeClient(port: relay.port)
+            async let summary = server.run()
+            async let victimResult = victim.run()
+            // The attacker's own subscription: it learns every frame's exact shape, and its traffic is replayed.
+            let donor = try await RawPeer()
+            let welcome = try #require(try await donor.register(with: server, formats: [.compact]))
+            #expect(await victim.waitUntilReceived(5))
+            var donorReceived = [welcome]
+            for _ in 0..<3 { donorReceived.append(try #require(try await donor.next()).1) }
+            try await donor.send(try Frame(sequence: 3, body: .heartbeat, subscription: donor.subscription).encoded(), to: server.localAddress)
+            let donorSent = donor.sent + [try Frame(body: .unregister, subscription: donor.subscription).encoded()]
+
+            var forgedAtVictim = 0
+            // 1. Everything the donor received, replayed at the victim as if from its server.
+            for bytes in donorReceived {
+                try await relay.inject(bytes, toClient: true)
+                forgedAtVictim += 1
+            }
+            // 2. Events far ahead and ends, under guessed identifiers.
+            let event = MatchSimulator.play(seed: 3).events[2]
+            for guess in 0..<40 {
+                let id = UInt64.random(in: 1...UInt64.max)
+                try await relay.inject(try Frame.compactEvent(event, sequence: 2_000_000_000 + UInt32(guess), subscription: id).encoded(),
+                                       toClient: true)
+                try await relay.inject(try Frame(sequence: 2_000_000_000, body: .end(EndOfMatch(reason: .serverShutdown)), subscription: id).encoded(),
+                                       toClient: true)
+                forgedAtVictim += 2
+            }
+            // 3. At the server, as the victim: the donor's own datagrams, and guessed unregisters and heartbeats.
+            for bytes in donorSent { try await relay.inject(bytes, toClient: false) }
+            for _ in 0..<40 {
+                let id = UInt64.random(in: 1...UInt64.max)
+                try await relay.inject(try Frame(body: .unregister, subscription: id).encoded(), toClient: false)
+                try await relay.inject(try Frame(sequence: 1, body: .heartbeat, subscription: id).encoded(), toClient: false)
+            }
+            // The donor's own unregister, sent after every forgery, shows the server has handled them all;
+            // three more real events at the victim show the same for it.
+            try await donor.send(try Frame(body: .unregister, subscription: donor.subscription).encoded(), to: server.localAddress)
+            await server.waitForClients { $0 == 1 }
+            #expect(await victim.waitUntilReceived(victim.received + 3))
+            server.stop()
+            let result = try await victimResult
+            let totals = try await summary
+            let events = totals.events
+            #expect(result.reason == .endOfTransmission(.serverShutdown))   // the real end, not a forged one
+            #expect(result.statistics.received == events && result.statistics.expected == events)
+            #expect(result.statistics.lost == 0 && result.statistics.duplicates == 0 && result.statistics.outOfOrder == 0)
+            #expect(result.statistics.first == 0 && result.statistics.last == UInt32(events - 1))
+            // Every forgery that reached the victim was rejected (the server's challenges to the forged
+            // registers, carrying the donor's identifier, count too).
+            #expect(result.rejected >= forgedAtVictim, "rejected \(result.rejected) of at least \(forgedAtVictim)")
+            #expect((totals.rejects["unregister with another subscription's identifier"] ?? 0) >= 41)
+            #expect((totals.rejects["heartbeat with another subscription's identifier"] ?? 0) >= 41)
+            await donor.close()
+            await relay.close()
         }
     }
 }

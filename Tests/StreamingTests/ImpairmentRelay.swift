@@ -108,10 +108,12 @@ final class ImpairmentRelay: Sendable {
 
     let channel: any Channel
     let state: State
+    let server: SocketAddress
 
     init(server: SocketAddress, settings: Settings) async throws {
         let state = State(seed: settings.seed)
         self.state = state
+        self.server = server
         let handler = Handler(server: server, settings: settings, state: state)
         channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
@@ -122,6 +124,15 @@ final class ImpairmentRelay: Sendable {
     }
 
     var port: Int { channel.localAddress?.port ?? 0 }
+
+    /// Sends `bytes` from the relay's own socket: to the client, where they seem to come from the
+    /// server, or to the server, where they seem to come from the client (an off-path forgery
+    /// of either's address, without raw sockets).
+    func inject(_ bytes: [UInt8], toClient: Bool) async throws {
+        let client: SocketAddress? = state.client.withLock { $0 }
+        guard let destination = toClient ? client : server else { return }
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: bytes)))
+    }
     var truth: Truth { state.truth.withLock { $0 } }
 
     func close() async { try? await channel.close() }

@@ -20,7 +20,7 @@ struct ServerStateTests {
     }
 
     static func register(formats: [BodyFormat] = [.compact], token: [UInt8] = [], dictionaries: [UInt8] = []) throws -> [UInt8] {
-        try Frame(body: .register(RegisterRequest.padded(formats: formats, token: token, dictionaries: dictionaries))).encoded()
+        try Frame(body: .register(RegisterRequest.padded(formats: formats, token: token, dictionaries: dictionaries)), subscription: 7).encoded()
     }
 
     /// Registers `address` through the challenge; returns the final reply's frame bytes (nil when none).
@@ -85,7 +85,7 @@ struct ServerStateTests {
         #expect(state.clientCount == 1 && state.deliveryCounts[.json] == 1)
         let (again, _) = state.handle(try Self.register(formats: [.json, .compact]), from: client)
         #expect(again.map { Array($0.payload.readableBytesView) } == [welcome] && state.clientCount == 1)
-        let (noReply, _) = state.handle(try Frame(body: .unregister).encoded(), from: client)
+        let (noReply, _) = state.handle(try Frame(body: .unregister, subscription: 7).encoded(), from: client)
         #expect(noReply.isEmpty && state.clientCount == 0 && state.deliveryCounts[.json] == 0)
     }
 
@@ -145,7 +145,7 @@ struct ServerStateTests {
         _ = state.handle(Array("register".utf8), from: original)
         #expect(state.clientCount == 3)
         clock.advance(by: 10)
-        let (answer, _) = state.handle(try Frame(sequence: 0, body: .heartbeat).encoded(), from: lively)
+        let (answer, _) = state.handle(try Frame(sequence: 0, body: .heartbeat, subscription: 7).encoded(), from: lively)
         #expect(answer.count == 1)
         #expect(try Frame.decode(Array(answer[0].payload.readableBytesView)).kind == .heartbeat)
         clock.advance(by: 5.5)
@@ -190,7 +190,7 @@ struct ServerStateTests {
         let clock = ManualClock()
         var state = Self.state(clock: clock)
         let peer = try Self.address(9100)
-        let event = try Frame.compactEvent(MatchSimulator.play(seed: 1).events[0], sequence: 0).encoded()
+        let event = try Frame.compactEvent(MatchSimulator.play(seed: 1).events[0], sequence: 0, subscription: 7).encoded()
         _ = state.handle(event, from: peer)
         _ = state.handle(Array("End of transmission".utf8), from: peer)
         #expect(state.rejects["event frame sent to the server"] == 1)
@@ -249,5 +249,56 @@ struct ConfigurationTests {
         port.port = 0
         let noPort = port
         #expect(throws: StreamingError.self) { try noPort.validate() }
+    }
+}
+
+@Suite("Subscription identifiers at the server (version 2, injected clock)")
+struct ServerSubscriptionTests {
+    @Test("heartbeats and unregisters must carry the subscription's identifier; a register under another needs a token and replaces it")
+    func identifiers() throws {
+        let clock = ManualClock()
+        var state = ServerStateTests.state(clock: clock)
+        let client = try ServerStateTests.address(9300)
+        _ = try ServerStateTests.register(&state, client)   // identifier 7
+        let forgedUnregister = try Frame(body: .unregister, subscription: 8).encoded()
+        let forgedHeartbeat = try Frame(sequence: 1, body: .heartbeat, subscription: 8).encoded()
+        #expect(state.handle(forgedUnregister, from: client).replies.isEmpty)
+        #expect(state.handle(forgedHeartbeat, from: client).replies.isEmpty)
+        #expect(state.clientCount == 1)
+        #expect(state.rejects["unregister with another subscription's identifier"] == 1)
+        #expect(state.rejects["heartbeat with another subscription's identifier"] == 1)
+        // The right identifier: answered with it.
+        let (answer, _) = state.handle(try Frame(sequence: 1, body: .heartbeat, subscription: 7).encoded(), from: client)
+        #expect(try Frame.decode(Array(try #require(answer.first).payload.readableBytesView)).subscription == 7)
+        // A register under identifier 9 without a token: a challenge carrying 9, and the subscription stays 7.
+        let other = try Frame(body: .register(RegisterRequest.padded(formats: [.compact])), subscription: 9).encoded()
+        let (challenge, _) = state.handle(other, from: client)
+        let challengeFrame = try Frame.decode(Array(try #require(challenge.first).payload.readableBytesView))
+        #expect(challengeFrame.kind == .challenge && challengeFrame.subscription == 9)
+        #expect(state.subscribers[client]?.subscription == 7)
+        // With the token (only the address's owner gets it): the new subscription replaces the old.
+        guard case .challenge(let token) = challengeFrame.body else { return }
+        let withToken = try Frame(body: .register(RegisterRequest.padded(formats: [.compact], token: token.token)), subscription: 9).encoded()
+        let (welcome, _) = state.handle(withToken, from: client)
+        #expect(try Frame.decode(Array(try #require(welcome.first).payload.readableBytesView)).subscription == 9)
+        #expect(state.subscribers[client]?.subscription == 9 && state.clientCount == 1)
+    }
+
+    @Test("a version-1 register is refused within its own size, naming version 2, under identifier 0")
+    func versionOne() throws {
+        var state = ServerStateTests.state(clock: ManualClock())
+        // A version-1 register: 15-byte header, version 1, padded to 64 bytes.
+        var v1 = [UInt8](repeating: 0, count: 64)
+        v1[0] = 0xFF; v1[1] = 0x53; v1[2] = 1; v1[3] = FrameKind.register.rawValue; v1[4] = BodyFormat.compact.rawValue
+        v1[13] = 0; v1[14] = 49
+        let (replies, _) = state.handle(v1, from: try ServerStateTests.address(9400))
+        let reply = Array(try #require(replies.first).payload.readableBytesView)
+        #expect(reply.count <= v1.count)
+        let frame = try Frame.decode(reply)
+        guard case .refuse(let refusal) = frame.body else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(refusal.reason == .unsupportedVersion && refusal.text.contains("2") && frame.subscription == 0)
     }
 }

@@ -114,7 +114,8 @@ struct StreamingTests {
             let peer = try await RawPeer()
             let first = try #require(try await peer.register(with: server, formats: [.json, .compact]))
             // Once subscribed, a plain repeat (no token) gets the same welcome straight away.
-            try await peer.send(try Frame(body: .register(RegisterRequest.padded(formats: [.json, .compact]))).encoded(), to: server.localAddress)
+            try await peer.send(try Frame(body: .register(RegisterRequest.padded(formats: [.json, .compact])), subscription: peer.subscription).encoded(),
+                                to: server.localAddress)
             let second = try #require(try await peer.next()).1
             #expect(first == second)
             #expect(server.clientCount == 1)
@@ -123,7 +124,7 @@ struct StreamingTests {
                 return
             }
             #expect(welcome.format == .json)
-            try await peer.send(try Frame(body: .unregister).encoded(), to: server.localAddress)
+            try await peer.send(try Frame(body: .unregister, subscription: peer.subscription).encoded(), to: server.localAddress)
             await server.waitForClients { $0 == 0 }
             #expect(server.clientCount == 0)
             server.stop()
@@ -181,12 +182,15 @@ struct StreamingTests {
                 return
             }
             #expect(request.dictionaries.isEmpty)
+            let id = FrameHeader.subscription(in: register)
             let welcome = Frame(body: .welcome(Welcome(format: .compact, dictionary: 1, matchID: 1, heartbeatSeconds: 0,
-                                                       intervalMicroseconds: 10_000, roster: .original, catalog: .english, current: nil)))
+                                                       intervalMicroseconds: 10_000, roster: .original, catalog: .english, current: nil)),
+                                subscription: id)
             try await fake.send(try welcome.encoded(), to: clientAddress)
             let event = MatchSimulator.play(seed: 5).events[0]
-            try await fake.send(try Frame.compactEvent(event, sequence: 0).encoded(), to: clientAddress)
-            try await fake.send(try Frame(sequence: 0, score: event.score, minute: event.minute, body: .end(EndOfMatch(reason: .fullTime))).encoded(),
+            try await fake.send(try Frame.compactEvent(event, sequence: 0, subscription: id).encoded(), to: clientAddress)
+            try await fake.send(try Frame(sequence: 0, score: event.score, minute: event.minute, body: .end(EndOfMatch(reason: .fullTime)),
+                                          subscription: id).encoded(),
                                 to: clientAddress)
             let outcome = try await result
             #expect(outcome.dictionary == 1 && outcome.statistics.received == 1 && outcome.statistics.lost == 0)
@@ -212,11 +216,11 @@ struct StreamingTests {
                 guard let reply = try await peer.register(with: server, formats: formats), case .refuse(let refusal) = try Frame.decode(reply).body else { return nil }
                 return refusal.reason
             }
-            var future = try Frame(body: .register(RegisterRequest.padded(formats: [.compact]))).encoded()
-            future[2] = 2
+            var future = try Frame(body: .register(RegisterRequest.padded(formats: [.compact])), subscription: peer.subscription).encoded()
+            future[2] = 3
             #expect(try await refusal(future) == .unsupportedVersion)
             #expect(try await refusal(formats: [.compact]) == .noCommonFormat)
-            var malformed = try Frame(body: .register(RegisterRequest.padded(formats: [.json]))).encoded()
+            var malformed = try Frame(body: .register(RegisterRequest.padded(formats: [.json])), subscription: peer.subscription).encoded()
             malformed[FrameHeader.size + 1] = 9
             #expect(try await refusal(malformed) == .malformed)
 

@@ -58,6 +58,8 @@ func makeClient(port: Int, _ adjust: (inout ClientConfiguration) -> Void = { _ i
 /// for the next one without polling.
 final class RawPeer: Sendable {
     let channel: any Channel
+    /// The subscription identifier this peer registers with (Spec §2.1).
+    let subscription = UInt64.random(in: 1...UInt64.max)
     private let inbox = Watch<[(SocketAddress, [UInt8])]>([])
 
     private final class Collector: ChannelInboundHandler, Sendable {
@@ -86,7 +88,12 @@ final class RawPeer: Sendable {
     /// Datagrams received and not yet taken by ``next(timeout:)``.
     var pending: Int { inbox.value.count }
 
+    /// Every datagram this peer sent, in order.
+    var sent: [[UInt8]] { outbox.withLock { $0 } }
+    private let outbox = Mutex<[[UInt8]]>([])
+
     func send(_ bytes: [UInt8], to address: SocketAddress) async throws {
+        outbox.withLock { $0.append(bytes) }
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)))
     }
 
@@ -113,11 +120,12 @@ extension RawPeer {
     /// Registers the way a SoccerStream client does: a padded register, the server's
     /// challenge, the register again with its token. Returns the server's final answer.
     func register(with server: StreamServer, formats: [BodyFormat], dictionaries: [UInt8] = []) async throws -> [UInt8]? {
-        try await send(try Frame(body: .register(RegisterRequest.padded(formats: formats, dictionaries: dictionaries))).encoded(),
+        try await send(try Frame(body: .register(RegisterRequest.padded(formats: formats, dictionaries: dictionaries)), subscription: subscription).encoded(),
                        to: server.localAddress)
         guard let (_, reply) = try await next() else { return nil }
         guard case .challenge(let challenge) = try Frame.decode(reply).body else { return reply }
-        try await send(try Frame(body: .register(RegisterRequest.padded(formats: formats, token: challenge.token, dictionaries: dictionaries))).encoded(),
+        try await send(try Frame(body: .register(RegisterRequest.padded(formats: formats, token: challenge.token, dictionaries: dictionaries)),
+                                 subscription: subscription).encoded(),
                        to: server.localAddress)
         return try await next()?.1
     }

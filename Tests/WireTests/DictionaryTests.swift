@@ -8,7 +8,7 @@ import Wire
 struct DictionaryTests {
     static func welcome(_ catalog: PhraseCatalog, dictionary: CompressionDictionary) -> Frame {
         Frame(body: .welcome(Welcome(format: .compact, dictionary: dictionary.id, matchID: 7, heartbeatSeconds: 5,
-                                     intervalMicroseconds: 1_000_000, roster: .original, catalog: catalog, current: nil)))
+                                     intervalMicroseconds: 1_000_000, roster: .original, catalog: catalog, current: nil)), subscription: 7)
     }
 
     @Test("dictionary 1 is the committed Spec file, the bytes Wire holds and the layout of the built-in roster and catalogues")
@@ -84,8 +84,9 @@ struct DictionaryTests {
         let token = [UInt8](repeating: 0xAB, count: 36)
         for (dictionaries, tokenBytes) in [([UInt8](), [UInt8]()), ([1], []), ([1], token), ([1, 3, 2], token)] {
             let request = RegisterRequest.padded(formats: [.compact, .json], token: tokenBytes, dictionaries: dictionaries)
-            let bytes = try Frame(body: .register(request)).encoded()
-            #expect(bytes.count == RegisterRequest.minimumFrameSize)
+            let bytes = try Frame(body: .register(request), subscription: 7).encoded()
+            // Padded to 64 bytes; a register carrying a 36-byte token is larger than that already.
+            #expect(tokenBytes.isEmpty ? bytes.count == RegisterRequest.minimumFrameSize : bytes.count > RegisterRequest.minimumFrameSize)
             guard case .register(let decoded) = try Frame.decode(bytes).body else {
                 Issue.record("not a register")
                 continue
@@ -96,18 +97,18 @@ struct DictionaryTests {
 
     @Test("bad dictionary lists in a register and bad ids in a welcome name their field and offset")
     func badLists() throws {
-        let good = try Frame(body: .register(RegisterRequest.padded(formats: [.compact], dictionaries: [1]))).encoded()
-        // Body: count 1, format 2, token length 0, then the dictionary count at offset 18.
+        let good = try Frame(body: .register(RegisterRequest.padded(formats: [.compact], dictionaries: [1])), subscription: 7).encoded()
+        // Body (after the 23-byte header): count 1, format 2, token length 0, then the dictionary count at offset 26.
         func mutated(_ changes: [Int: UInt8]) -> [UInt8] {
             var bytes = good
             for (index, value) in changes { bytes[index] = value }
             return bytes
         }
         let cases: [([UInt8], String, Int)] = [
-            (mutated([18: 4]), "body.dictionaries.count", 18),
-            (mutated([19: 0]), "body.dictionaries[0]", 19),
-            (mutated([19: 4]), "body.dictionaries[0]", 19),
-            (mutated([18: 2, 20: 1]), "body.dictionaries[1]", 20),
+            (mutated([26: 4]), "body.dictionaries.count", 26),
+            (mutated([27: 0]), "body.dictionaries[0]", 27),
+            (mutated([27: 4]), "body.dictionaries[0]", 27),
+            (mutated([26: 2, 28: 1]), "body.dictionaries[1]", 28),
         ]
         for (bytes, field, offset) in cases {
             #expect(throws: WireError.self) { try Frame.decode(bytes) }
@@ -118,7 +119,7 @@ struct DictionaryTests {
             }
         }
         #expect(throws: WireError.self) {
-            try Frame(body: .register(RegisterRequest(formats: [.compact], dictionaries: [1, 1]))).encoded()
+            try Frame(body: .register(RegisterRequest(formats: [.compact], dictionaries: [1, 1])), subscription: 7).encoded()
         }
         var welcome = Self.welcome(.english, dictionary: .none)
         if case .welcome(var body) = welcome.body {

@@ -8,7 +8,7 @@ struct MalformedInputTests {
 
     static func goalFrame() throws -> [UInt8] {
         let event = MatchSimulator.play(seed: 7).events.first { $0.type == .goal }
-        return try Frame.compactEvent(try #require(event), sequence: 9).encoded()
+        return try Frame.compactEvent(try #require(event), sequence: 9, subscription: 7).encoded()
     }
 
     static func error(_ bytes: [UInt8]) -> WireError? {
@@ -74,7 +74,7 @@ struct MalformedInputTests {
         }
         let cases: [([UInt8], WireError.Code, String, Int)] = [
             (mutated(1, 0x54), .badMagic, "header.magic", 0),
-            (mutated(2, 2), .unsupportedVersion, "header.version", 2),
+            (mutated(2, 1), .unsupportedVersion, "header.version", 2),   // version 1 frames are refused by a version 2 reader
             (mutated(2, 0), .unsupportedVersion, "header.version", 2),
             (mutated(3, 0), .unknownKind, "header.kind", 3),
             (mutated(3, 9), .unknownKind, "header.kind", 3),
@@ -91,6 +91,8 @@ struct MalformedInputTests {
             (mutated(14, good[14] &+ 1), .lengthMismatch, "header.bodyLength", 13),
             (good + [0], .lengthMismatch, "header.bodyLength", 13),
             (Array(good.prefix(10)), .truncated, "header", 0),
+            (Array(good.prefix(FrameHeader.subscriptionOffset)) + [UInt8](repeating: 0, count: 8) + good.dropFirst(FrameHeader.size),
+             .outOfRange, "header.subscription", FrameHeader.subscriptionOffset),   // an event of no subscription
         ]
         for (bytes, code, field, offset) in cases {
             let error = try #require(Self.error(bytes))
@@ -107,7 +109,7 @@ struct MalformedInputTests {
         score[10] &+= 1
         #expect(Self.error(score)?.code == .inconsistent)
         var sameSide = good
-        sameSide[17] = sameSide[16]   // opponent := actor
+        sameSide[FrameHeader.size + 2] = sameSide[FrameHeader.size + 1]   // opponent := actor
         #expect(Self.error(sameSide)?.field == "body.opponent")
         var lateGoal = good
         lateGoal[12] = 0               // frame minute 0, goals later
@@ -117,14 +119,14 @@ struct MalformedInputTests {
         let trailing = try #require(Self.error(extra))
         #expect(trailing.code == .lengthMismatch && trailing.field == "body" && trailing.offset == good.count)
         var countTooBig = good
-        countTooBig[18] = 200          // goal count claims 400 bytes that are not there
+        countTooBig[FrameHeader.size + 3] = 200          // goal count claims 400 bytes that are not there
         #expect(Self.error(countTooBig)?.code == .truncated)
     }
 
     @Test("JSON bodies with bad syntax, types, ranges or consistency are refused with their path")
     func jsonErrors() throws {
         let event = try #require(MatchSimulator.play(seed: 7).events.first)
-        let frame = try Frame.jsonEvent(event, sequence: 4, roster: .original, catalog: .english)
+        let frame = try Frame.jsonEvent(event, sequence: 4, roster: .original, catalog: .english, subscription: 7)
         let good = try frame.encoded()
         let text = String(decoding: good.dropFirst(FrameHeader.size), as: UTF8.self)
         func withBody(_ body: String) -> [UInt8] {
@@ -158,7 +160,7 @@ struct MalformedInputTests {
         #expect(bomb.count < 20_000)
         var writer = ByteWriter()
         FrameHeader(kind: .event, format: .compact, compressed: true, sequence: 1, eventType: 1,
-                    score: .zero, minute: 1, bodyLength: UInt16(bomb.count)).write(to: &writer)
+                    score: .zero, minute: 1, bodyLength: UInt16(bomb.count), subscription: 7).write(to: &writer)
         writer.writeBytes(bomb)
         let error = try #require(Self.error(writer.bytes))
         #expect(error.code == .inflateLimitExceeded)
@@ -183,7 +185,7 @@ struct MalformedInputTests {
         #expect(Self.error(huge)?.code == .tooLarge)
         var writer = ByteWriter()
         FrameHeader(kind: .event, format: .json, compressed: false, sequence: 1, eventType: 1,
-                    score: .zero, minute: 1, bodyLength: UInt16(huge.count)).write(to: &writer)
+                    score: .zero, minute: 1, bodyLength: UInt16(huge.count), subscription: 7).write(to: &writer)
         writer.writeBytes(huge)
         #expect(Self.error(writer.bytes)?.code == .tooLarge)
     }

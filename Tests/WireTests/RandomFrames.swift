@@ -42,7 +42,14 @@ struct RandomFrames {
         return list
     }
 
+    /// A random frame with a random subscription identifier (never 0, but on some refusals, as Spec §2.1 allows).
     mutating func frame() throws -> Frame {
+        var frame = try unstamped()
+        frame.subscription = frame.kind == .refuse && int(2) == 0 ? 0 : max(1, generator.next())
+        return frame
+    }
+
+    private mutating func unstamped() throws -> Frame {
         let sequence = UInt32(truncatingIfNeeded: generator.next())
         switch int(9) {
         case 0:

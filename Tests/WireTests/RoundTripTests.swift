@@ -23,10 +23,10 @@ struct RoundTripTests {
             let (events, _) = MatchSimulator.play(seed: seed)
             for (index, event) in events.enumerated() {
                 let sequence = UInt32(index) &+ UInt32.max &- 20   // crosses the wrap for long matches
-                let compact = try Frame.decode(try Frame.compactEvent(event, sequence: sequence).encoded())
+                let compact = try Frame.decode(try Frame.compactEvent(event, sequence: sequence, subscription: 7).encoded())
                 #expect(compact.compactEvent == event)
                 #expect(compact.sequence == sequence)
-                let json = try Frame.decode(try Frame.jsonEvent(event, sequence: sequence, roster: .original, catalog: .english).encoded())
+                let json = try Frame.decode(try Frame.jsonEvent(event, sequence: sequence, roster: .original, catalog: .english, subscription: 7).encoded())
                 guard case .event(.json(let datagram)) = json.body, let rebuilt = compact.compactEvent else {
                     Issue.record("unexpected body")
                     continue
@@ -41,13 +41,13 @@ struct RoundTripTests {
     func welcomeSuffices() throws {
         let (events, _) = MatchSimulator.play(seed: 99, catalog: .portuguese)
         let welcome = Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 1000, roster: .original,
-                                                   catalog: .portuguese, current: nil)))
+                                                   catalog: .portuguese, current: nil)), subscription: 7)
         guard case .welcome(let received) = try Frame.decode(try welcome.encoded()).body else {
             Issue.record("not a welcome")
             return
         }
         for (index, event) in events.enumerated() {
-            let frame = try Frame.decode(try Frame.compactEvent(event, sequence: UInt32(index)).encoded())
+            let frame = try Frame.decode(try Frame.compactEvent(event, sequence: UInt32(index), subscription: 7).encoded())
             let event = try #require(frame.compactEvent)
             let fromCompact = try OriginalDatagram(event: event, sequence: frame.sequence, roster: received.roster, catalog: received.catalog)
             let fromServer = try OriginalDatagram(event: event, sequence: UInt32(index), roster: .original, catalog: .portuguese)
@@ -61,9 +61,9 @@ struct RoundTripTests {
         for seed in UInt64(1)...200 {
             if seed % 10 == 0 { await Task.yield() }
             for (index, event) in MatchSimulator.play(seed: seed, catalog: .portuguese).events.enumerated() {
-                let frame = try Frame.jsonEvent(event, sequence: UInt32(index), roster: .original, catalog: .portuguese)
+                let frame = try Frame.jsonEvent(event, sequence: UInt32(index), roster: .original, catalog: .portuguese, subscription: 7)
                 #expect(try frame.encoded().count <= FrameHeader.size + OriginalDatagram.maximumSize)
-                compactSizes.append(try Frame.compactEvent(event, sequence: UInt32(index)).encoded().count)
+                compactSizes.append(try Frame.compactEvent(event, sequence: UInt32(index), subscription: 7).encoded().count)
             }
         }
         compactSizes.sort()
@@ -75,6 +75,6 @@ struct RoundTripTests {
         var event = MatchSimulator.play(seed: 3).events[0]
         event.minute = 150
         event.state.goals = (0..<255).map { Incident(player: PlayerRef(side: .home, slot: UInt8($0 % 10)), minute: UInt8(100 + $0 / 6)) }
-        #expect(throws: WireError.self) { try Frame.jsonEvent(event, sequence: 0, roster: .original, catalog: .english).encoded() }
+        #expect(throws: WireError.self) { try Frame.jsonEvent(event, sequence: 0, roster: .original, catalog: .english, subscription: 7).encoded() }
     }
 }
