@@ -67,6 +67,8 @@ struct HardeningTests {
             _ = try #require(try await witness.register(with: server, formats: [.compact]))
             for _ in 0..<3 { _ = try #require(try await witness.next()) }
             #expect(victim.pending == 0)   // no stream, and no answer to the unpadded register
+            try await witness.send(try Frame(body: .unregister, subscription: witness.subscription).encoded(), to: server.localAddress)
+            await server.waitForClients { $0 == 0 }
             await witness.close()
             // The victim's token, replayed from another address, earns only a new challenge.
             let thief = try await RawPeer()
@@ -168,15 +170,15 @@ struct HardeningTests {
                 $0.firstSequence = UInt32.max - 20
                 $0.seed = seed
             }
-            let relay = try await ImpairmentRelay(server: server.localAddress, settings: .init(seed: seed))
+            let relay = try await makeRelay(server, seed: seed)
             let client = try await makeClient(port: relay.port)
             async let summary = server.run()
             let result = try await client.run()
             _ = try await summary
-            let truth = relay.truth
+            let truth = try #require(relay.report.events.values.first)
             #expect(truth.sent.count == MatchSimulator.play(seed: seed).events.count)
             #expect(truth.sent.contains(UInt32.max) && truth.sent.contains(0))   // the stream crossed the wrap
-            #expect(truth.dropped > 0 && truth.duplicates > 0 && truth.outOfOrder > 0, "the relay must have done something")
+            #expect(relay.report.toClient.dropped > 0 && truth.lost > 0 && truth.duplicates > 0 && truth.outOfOrder > 0, "the relay must have done something")
             #expect(result.statistics.received == truth.received)
             #expect(result.statistics.lost == truth.lost)
             #expect(result.statistics.outOfOrder == truth.outOfOrder)
@@ -248,7 +250,7 @@ struct ForgeryTests {
             // Matches back to back, stopped once the forgeries are in: nothing depends on this machine's speed.
             let server = try await makeServer { $0.waitForClients = 2; $0.interval = .milliseconds(10); $0.seed = 3; $0.matches = 1000 }
             // The victim sits behind a relay that forwards faithfully and can forge either side's address.
-            let relay = try await ImpairmentRelay(server: server.localAddress, settings: .init(drop: 0, duplicate: 0, reorder: 0, seed: 1))
+            let relay = try await makeRelay(server, loss: 0, duplicate: 0, reorder: 0)
             let victim = try await makeClient(port: relay.port)
             async let summary = server.run()
             async let victimResult = victim.run()

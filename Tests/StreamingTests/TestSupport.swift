@@ -38,6 +38,20 @@ func makeServer(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) async 
     return try await StreamServer.bind(configuration: configuration, logger: quietLogger)
 }
 
+/// The impairment relay (`soccer-stream impair`) between clients and `server`, impairing only
+/// events to the client: independent loss, duplication and reordering at the given rates.
+func makeRelay(_ server: StreamServer, loss: Double = 0.1, duplicate: Double = 0.1, reorder: Double = 0.1,
+               seed: UInt64 = 1) async throws -> ImpairmentRelay {
+    var configuration = ImpairmentConfiguration()
+    configuration.serverPort = server.localAddress.port ?? 0
+    configuration.toClient.loss = loss
+    configuration.toClient.duplicate = duplicate
+    configuration.toClient.reorder = reorder
+    configuration.seed = seed
+    configuration.eventsOnly = true
+    return try await ImpairmentRelay.start(configuration: configuration)
+}
+
 /// A client of `server`.
 func makeClient(_ server: StreamServer, _ adjust: (inout ClientConfiguration) -> Void = { _ in }) async throws -> StreamClient {
     try await makeClient(port: server.localAddress.port ?? 0, adjust)

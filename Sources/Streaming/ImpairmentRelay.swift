@@ -1,0 +1,338 @@
+import Match
+import NIOCore
+import NIOPosix
+import Synchronization
+import Wire
+
+/// How a ``ImpairmentRelay`` runs.
+public struct ImpairmentConfiguration: Sendable {
+    /// The address the relay listens on (clients send here instead of to the server).
+    public var host = "127.0.0.1"
+    /// The port it listens on (0: any free one).
+    public var port = 0
+    /// The server's host and port.
+    public var server = "127.0.0.1"
+    public var serverPort = 12345
+    /// Client → server impairments.
+    public var toServer = Impairment()
+    /// Server → client impairments.
+    public var toClient = Impairment()
+    /// The seed of every random choice: the same seed and traffic give the same impairments.
+    public var seed: UInt64 = 1
+    /// Impair only event frames (and original-protocol JSON datagrams); every other datagram
+    /// passes at once, after any event held for reordering. For exact tests of the statistics.
+    public var eventsOnly = false
+    /// The most clients relayed at once (each gets a socket of its own toward the server).
+    public var maxClients = 20_000
+
+    /// Creates the default configuration: no impairment.
+    public init() {}
+
+    /// Checks every setting.
+    ///
+    /// - Throws: ``StreamingError`` with code `configuration`.
+    public func validate() throws(StreamingError) {
+        guard (0...65535).contains(port) else { throw StreamingError(.configuration, "port (--port): \(port); expected 0...65535") }
+        guard (1...65535).contains(serverPort) else {
+            throw StreamingError(.configuration, "server port (--server-port): \(serverPort); expected 1...65535")
+        }
+        guard maxClients >= 1 else { throw StreamingError(.configuration, "most clients: \(maxClients); expected 1 or more") }
+        try toServer.validate(direction: "to the server")
+        try toClient.validate(direction: "to the client")
+    }
+}
+
+/// `soccer-stream impair`: a userland network impairment relay (what `tc netem` does, without
+/// root). It listens on one port; each client that sends to it gets a socket of its own toward
+/// the server, so the server sees one address per client; datagrams both ways are dropped,
+/// delayed, reordered and duplicated as configured, from a seeded generator, and every decision
+/// is recorded (``report``), with the event sequences each client was sent and delivered.
+public final class ImpairmentRelay: Sendable {
+    /// The configuration.
+    public let configuration: ImpairmentConfiguration
+    /// Where clients send.
+    public let localAddress: SocketAddress
+    /// The server.
+    public let serverAddress: SocketAddress
+    private let listener: any Channel
+    private let core: RelayCore
+
+    private init(configuration: ImpairmentConfiguration, listener: any Channel, core: RelayCore, localAddress: SocketAddress,
+                 serverAddress: SocketAddress) {
+        self.configuration = configuration
+        self.listener = listener
+        self.core = core
+        self.localAddress = localAddress
+        self.serverAddress = serverAddress
+    }
+
+    /// Checks the configuration, resolves the server and binds the listening socket.
+    ///
+    /// - Throws: ``StreamingError``.
+    public static func start(configuration: ImpairmentConfiguration,
+                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(StreamingError) -> ImpairmentRelay {
+        try configuration.validate()
+        let server: SocketAddress
+        do {
+            server = try SocketAddress.makeAddressResolvingHost(configuration.server, port: configuration.serverPort)
+        } catch {
+            throw StreamingError(.socket, "cannot resolve server \(configuration.server):\(configuration.serverPort): \(error)")
+        }
+        let core = RelayCore(configuration: configuration, server: server, group: group)
+        let listener: any Channel
+        do {
+            listener = try await DatagramBootstrap(group: group)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+                .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RelayHandler { envelope in core.fromClient(envelope) })
+                    }
+                }
+                .bind(host: configuration.host, port: configuration.port).get()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw StreamingError(.socket, "cannot bind UDP \(configuration.host):\(configuration.port): address already in use")
+        } catch {
+            throw StreamingError(.socket, "cannot bind UDP \(configuration.host):\(configuration.port): \(error)")
+        }
+        guard let local = listener.localAddress else {
+            listener.close(promise: nil)
+            throw StreamingError(.socket, "bound socket has no local address")
+        }
+        core.listener.withLock { $0 = listener }
+        return ImpairmentRelay(configuration: configuration, listener: listener, core: core, localAddress: local, serverAddress: server)
+    }
+
+    /// The listening port.
+    public var port: Int { localAddress.port ?? 0 }
+
+    /// Everything the relay did so far.
+    public var report: ImpairmentReport { core.report }
+
+    /// Sends `bytes` from the relay's own sockets, unimpaired: to the (first) client, where they
+    /// seem to come from the server, or to the server from that client's socket, where they
+    /// seem to come from the client: an off-path forgery of either's address, without raw
+    /// sockets (the forgery tests use it).
+    public func inject(_ bytes: [UInt8], toClient: Bool) async throws {
+        guard let (client, upstream) = core.firstClient() else { return }
+        let channel = toClient ? listener : upstream
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: toClient ? client : serverAddress, data: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Closes every socket.
+    public func close() async {
+        for channel in core.allChannels() + [listener] {
+            do {
+                try await channel.close()
+            } catch {
+                // Already closed: nothing left to release.
+            }
+        }
+    }
+}
+
+/// Hands each datagram to a closure (on the channel's event loop).
+private final class RelayHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private let read: @Sendable (AddressedEnvelope<ByteBuffer>) -> Void
+
+    init(read: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) {
+        self.read = read
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        read(Self.unwrapInboundIn(data))
+    }
+}
+
+/// The relay's shared state: the clients' upstream sockets, the random decisions and the record.
+private final class RelayCore: Sendable {
+    enum Direction { case toServer, toClient }
+
+    struct Flow {
+        var upstream: (any Channel)?
+        var waiting: [ByteBuffer] = []
+        var held: [Direction: ByteBuffer] = [:]
+    }
+
+    struct State {
+        var flows: [SocketAddress: Flow] = [:]
+        var order: [SocketAddress] = []
+        var random: SeededGenerator
+        var bad: [Direction: Bool] = [:]
+        var report = ImpairmentReport()
+    }
+
+    let configuration: ImpairmentConfiguration
+    let server: SocketAddress
+    let group: any EventLoopGroup
+    let listener = Mutex<(any Channel)?>(nil)
+    private let state: Mutex<State>
+
+    init(configuration: ImpairmentConfiguration, server: SocketAddress, group: any EventLoopGroup) {
+        self.configuration = configuration
+        self.server = server
+        self.group = group
+        state = Mutex(State(random: SeededGenerator(seed: configuration.seed)))
+    }
+
+    var report: ImpairmentReport { state.withLock { $0.report } }
+
+    func firstClient() -> (SocketAddress, any Channel)? {
+        state.withLock { state in
+            guard let first = state.order.first, let upstream = state.flows[first]?.upstream else { return nil }
+            return (first, upstream)
+        }
+    }
+
+    func allChannels() -> [any Channel] {
+        state.withLock { $0.flows.values.compactMap(\.upstream) }
+    }
+
+    /// A datagram from a client: to the server through the client's own socket (made on first use).
+    func fromClient(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        let client = envelope.remoteAddress
+        let connect: Bool = state.withLock { state in
+            if state.flows[client]?.upstream != nil { return false }
+            if state.flows[client] != nil {
+                state.flows[client]?.waiting.append(envelope.data)
+                return false
+            }
+            guard state.flows.count < configuration.maxClients else { return false }
+            state.flows[client] = Flow(waiting: [envelope.data])
+            state.order.append(client)
+            state.report.clients += 1
+            return true
+        }
+        if connect {
+            openUpstream(for: client)
+        } else {
+            forward(envelope.data, .toServer, client: client)
+        }
+    }
+
+    private func openUpstream(for client: SocketAddress) {
+        let bindHost = server.protocol == .inet6 ? "::1" : "127.0.0.1"
+        DatagramBootstrap(group: group)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RelayHandler { [self] envelope in
+                        forward(envelope.data, .toClient, client: client)
+                    })
+                }
+            }
+            .bind(host: bindHost, port: 0)
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    let waiting: [ByteBuffer] = state.withLock { state in
+                        state.flows[client]?.upstream = channel
+                        defer { state.flows[client]?.waiting = [] }
+                        return state.flows[client]?.waiting ?? []
+                    }
+                    for data in waiting { forward(data, .toServer, client: client) }
+                case .failure:
+                    // No socket for this client (descriptors exhausted): its datagrams are dropped and counted.
+                    let lost = state.withLock { state in state.flows.removeValue(forKey: client)?.waiting.count ?? 0 }
+                    state.withLock { $0.report.toServer.dropped += lost }
+                }
+            }
+    }
+
+    /// The event sequence a datagram carries, if it is an event frame.
+    private static func eventSequence(_ data: ByteBuffer) -> UInt32? {
+        guard data.readableBytes >= FrameHeader.size,
+              data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
+              data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.event.rawValue
+        else { return nil }
+        return data.getInteger(at: data.readerIndex + 5, as: UInt32.self)
+    }
+
+    private func impairment(_ direction: Direction) -> Impairment {
+        direction == .toServer ? configuration.toServer : configuration.toClient
+    }
+
+    /// Decides a datagram's fate and sends what survives.
+    func forward(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress) {
+        let impairment = impairment(direction)
+        let sequence = direction == .toClient ? Self.eventSequence(data) : nil
+        let impaired = !configuration.eventsOnly || sequence != nil || data.getInteger(at: data.readerIndex, as: UInt8.self) == UInt8(ascii: "{")
+        // Decisions under the lock (one generator: the same seed and traffic give the same run).
+        // What to send, in order, and after what delay.
+        let sends: [(ByteBuffer, Duration)] = state.withLock { state in
+            let key = "\(client)"
+            func count(_ change: (inout DirectionReport) -> Void) {
+                if direction == .toServer { change(&state.report.toServer) } else { change(&state.report.toClient) }
+            }
+            count { $0.received += 1 }
+            if let sequence { state.report.events[key, default: EventTruth()].sent.append(sequence) }
+            let held = state.flows[client]?.held.removeValue(forKey: direction)
+            // A datagram that is not impaired goes at once, after any event held back before it.
+            guard impaired else { return (held.map { [($0, Duration.zero)] } ?? []) + [(data, .zero)] }
+            if let burst = impairment.burst {
+                let bad = state.bad[direction] ?? false
+                let switching = Double(state.random.next() >> 11) / Double(1 << 53) < (bad ? burst.leaveBad : burst.enterBad)
+                let nowBad = switching ? !bad : bad
+                state.bad[direction] = nowBad
+                if nowBad, Double(state.random.next() >> 11) / Double(1 << 53) < burst.lossInBad {
+                    count { $0.dropped += 1 }
+                    return held.map { [($0, impairment.delay)] } ?? []
+                }
+            }
+            func chance(_ probability: Double) -> Bool {
+                probability > 0 && Double(state.random.next() >> 11) / Double(1 << 53) < probability
+            }
+            if chance(impairment.loss) {
+                count { $0.dropped += 1 }
+                return held.map { [($0, impairment.delay)] } ?? []
+            }
+            if held == nil, chance(impairment.reorder) {
+                state.flows[client]?.held[direction] = data
+                count { $0.reordered += 1 }
+                return []
+            }
+            func delay() -> Duration {
+                guard impairment.jitter > .zero else { return impairment.delay }
+                let spread = (Double(state.random.next() >> 11) / Double(1 << 53) * 2 - 1) * impairment.jitter.inSeconds
+                return max(.zero, impairment.delay + .seconds(spread))
+            }
+            var sends = [(data, delay())]
+            if chance(impairment.duplicate) {
+                sends.append((data, delay()))
+                count { $0.duplicated += 1 }
+            }
+            // The held datagram goes after this one: the two arrive swapped.
+            if let held { sends.append((held, delay())) }
+            return sends
+        }
+        for (bytes, after) in sends {
+            send(bytes, direction, client: client, sequence: direction == .toClient ? Self.eventSequence(bytes) : nil, after: after)
+        }
+    }
+
+    private func send(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress, sequence: UInt32?, after delay: Duration) {
+        let channel: (any Channel)? = direction == .toServer ? state.withLock { $0.flows[client]?.upstream } : listener.withLock { $0 }
+        guard let channel else { return }
+        let destination = direction == .toServer ? server : client
+        let key = "\(client)"
+        let deliver: @Sendable () -> Void = { [self] in
+            state.withLock { state in
+                if direction == .toServer { state.report.toServer.forwarded += 1 } else { state.report.toClient.forwarded += 1 }
+                if delay > .zero {
+                    if direction == .toServer { state.report.toServer.delayed += 1 } else { state.report.toClient.delayed += 1 }
+                }
+                if direction == .toClient, let sequence { state.report.events[key, default: EventTruth()].delivered.append(sequence) }
+            }
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: data), promise: nil)
+        }
+        if delay > .zero {
+            channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay.inSeconds * 1e9))) { deliver() }
+        } else if channel.eventLoop.inEventLoop {
+            deliver()
+        } else {
+            channel.eventLoop.execute { deliver() }
+        }
+    }
+}
