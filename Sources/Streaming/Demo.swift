@@ -34,6 +34,9 @@ public struct Demo: Sendable {
     public var statsPath = "client_stats.log"
     /// Show the first client's live view on standard output.
     public var showLiveView = true
+    /// When above 0, an impairment relay (`soccer-stream impair`) between the server and the
+    /// clients drops this share of the events to each client.
+    public var loss = 0.0
 
     /// Creates the default demo.
     public init() {}
@@ -44,6 +47,8 @@ public struct Demo: Sendable {
         public var server: ServerSummary
         /// Each client's result, in order.
         public var clients: [ClientResult]
+        /// What the impairment relay did, when there was one.
+        public var relay: ImpairmentReport?
     }
 
     /// The server currently running, for a signal watcher to stop.
@@ -55,6 +60,9 @@ public struct Demo: Sendable {
     public func validate() throws(StreamingError) {
         guard (1...1000).contains(clients) else {
             throw StreamingError(.configuration, "clients (--clients): \(clients); expected 1...1000")
+        }
+        guard loss.isFinite, (0..<1).contains(loss) else {
+            throw StreamingError(.configuration, "loss (--loss): \(loss); expected a probability 0...1 (below 1)")
         }
     }
 
@@ -73,11 +81,19 @@ public struct Demo: Sendable {
         serverConfiguration.waitForClients = clients
         let server = try await StreamServer.bind(configuration: serverConfiguration, logger: serverLog.logger(label: "server"))
         started(server)
+        var relay: ImpairmentRelay?
+        if loss > 0 {
+            var impairment = ImpairmentConfiguration()
+            impairment.serverPort = server.localAddress.port ?? port
+            impairment.toClient.loss = loss
+            impairment.eventsOnly = true
+            relay = try await ImpairmentRelay.start(configuration: impairment)
+        }
         var clientList: [StreamClient] = []
         for index in 0..<clients {
             var configuration = ClientConfiguration()
             configuration.server = "127.0.0.1"
-            configuration.port = server.localAddress.port ?? port
+            configuration.port = relay?.port ?? server.localAddress.port ?? port
             configuration.format = format == .json || (format == .mixed && index % 2 == 1) ? .json : .compact
             configuration.allowFallback = false
             var logger = clientLog.logger(label: "client")
@@ -100,7 +116,9 @@ public struct Demo: Sendable {
                     result.report.append(to: stats)
                 }
             }
-            return Outcome(server: summary, clients: results.compactMap { $0 })
+            let report = relay?.report
+            await relay?.close()
+            return Outcome(server: summary, clients: results.compactMap { $0 }, relay: report)
         }
     }
 

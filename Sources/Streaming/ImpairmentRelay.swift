@@ -120,6 +120,24 @@ public final class ImpairmentRelay: Sendable {
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: toClient ? client : serverAddress, data: ByteBuffer(bytes: bytes)))
     }
 
+    /// Asks ``run(for:)`` to return (Ctrl+C, SIGTERM). Safe from any thread.
+    public func stop() {
+        core.stopped.update { $0 = true }
+    }
+
+    /// Relays until ``stop()`` or, if given, until `duration` has passed; then closes every
+    /// socket and returns the report.
+    public func run(for duration: Duration?) async -> ImpairmentReport {
+        if let duration {
+            await core.stopped.wait(until: { $0 }, deadline: .now.advanced(by: duration))
+        } else {
+            await core.stopped.wait { $0 }
+        }
+        let report = self.report
+        await close()
+        return report
+    }
+
     /// Closes every socket.
     public func close() async {
         for channel in core.allChannels() + [listener] {
@@ -168,6 +186,7 @@ private final class RelayCore: Sendable {
     let server: SocketAddress
     let group: any EventLoopGroup
     let listener = Mutex<(any Channel)?>(nil)
+    let stopped = Watch(false)
     private let state: Mutex<State>
 
     init(configuration: ImpairmentConfiguration, server: SocketAddress, group: any EventLoopGroup) {
@@ -262,7 +281,7 @@ private final class RelayCore: Sendable {
         // Decisions under the lock (one generator: the same seed and traffic give the same run).
         // What to send, in order, and after what delay.
         let sends: [(ByteBuffer, Duration)] = state.withLock { state in
-            let key = "\(client)"
+            let key = client.display
             func count(_ change: (inout DirectionReport) -> Void) {
                 if direction == .toServer { change(&state.report.toServer) } else { change(&state.report.toClient) }
             }
@@ -316,7 +335,7 @@ private final class RelayCore: Sendable {
         let channel: (any Channel)? = direction == .toServer ? state.withLock { $0.flows[client]?.upstream } : listener.withLock { $0 }
         guard let channel else { return }
         let destination = direction == .toServer ? server : client
-        let key = "\(client)"
+        let key = client.display
         let deliver: @Sendable () -> Void = { [self] in
             state.withLock { state in
                 if direction == .toServer { state.report.toServer.forwarded += 1 } else { state.report.toClient.forwarded += 1 }

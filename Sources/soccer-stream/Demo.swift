@@ -10,6 +10,8 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "The clients' formats: compact, json or mixed.") var format: DemoFormat = .mixed
     @OptionGroup var match: MatchOptions
     @Option(help: "The server's port (0: any free port).") var port = 0
+    @Option(help: "Drop this share of the events to each client (0...1), through the impairment relay (soccer-stream impair).")
+    var loss = 0.0
 
     func run() async throws {
         var demo = Streaming.Demo()
@@ -19,11 +21,13 @@ struct Demo: AsyncParsableCommand {
         demo.seed = match.seed
         demo.language = match.language
         demo.port = port
+        demo.loss = loss
         let stopper = ServerHolder()
         let watcher = SignalWatcher { _ in stopper.stop() }
         defer { watcher.cancel() }
         let outcome = try await demo.run { stopper.set($0) }
         StandardOutput.write("\nStatistics (also in client_stats.log; logs in server.log and client.log):\n")
         StandardOutput.write(Streaming.Demo.table(outcome.clients))
+        if let relay = outcome.relay { StandardOutput.write("\n" + relay.text) }
     }
 }

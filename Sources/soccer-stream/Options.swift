@@ -64,6 +64,13 @@ func duration(seconds: Double, option: String) throws -> Duration {
     return .microseconds(Int64((seconds * 1_000_000).rounded()))
 }
 
+extension Duration {
+    /// A number of milliseconds from the command line (to the microsecond).
+    static func milliseconds(_ value: Double, option: String) throws -> Duration {
+        try duration(seconds: value / 1000, option: option)
+    }
+}
+
 /// The formats a benchmark measures.
 enum BenchFormatChoice: String, ExpressibleByArgument, CaseIterable {
     case compact

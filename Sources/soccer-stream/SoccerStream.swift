@@ -6,6 +6,6 @@ struct SoccerStream: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soccer-stream",
         abstract: "Stream a simulated soccer match over UDP, and inspect the protocol.",
-        subcommands: [Demo.self, Server.self, Client.self, Validate.self, Simulate.self, FixturesCommand.self, BenchCommand.self]
+        subcommands: [Demo.self, Server.self, Client.self, Impair.self, Validate.self, Simulate.self, FixturesCommand.self, BenchCommand.self]
     )
 }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Streaming
+
+struct Impair: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A network impairment relay (what tc netem does, without root): clients send to it, it forwards to the server and back, dropping, delaying, reordering and duplicating as told.",
+        discussion: """
+            Point clients at --port instead of the server. Every random choice comes from --seed, so a run can be \
+            repeated. At the end (Ctrl+C, SIGTERM or --duration) it prints what it did in each direction and, per \
+            client, the events it was sent and delivered (--json for machines). Only loopback and addresses you \
+            run yourself: it is a test tool.
+            """)
+
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port clients send to (0: any free one, printed at start).") var port = 12346
+    @Option(help: "The server's host name or address.") var server = "127.0.0.1"
+    @Option(help: "The server's UDP port.") var serverPort = 12345
+    @Option(help: "Which way the impairments apply: both, to-client or to-server.") var direction: ImpairDirection = .both
+    @Option(help: "Probability of dropping a datagram (0...1).") var loss = 0.0
+    @Option(help: "Bursty loss, Gilbert–Elliott: ENTER,LEAVE[,LOSS] probabilities per datagram of entering and leaving the bad state, and of loss in it (default 1).")
+    var burstLoss: String?
+    @Option(help: "Probability of holding a datagram back until after the next one (0...1).") var reorder = 0.0
+    @Option(help: "Probability of sending a datagram twice (0...1).") var duplicate = 0.0
+    @Option(help: "Delay added to every datagram, in milliseconds.") var delay = 0.0
+    @Option(help: "Uniform jitter around the delay, in milliseconds (delay ± jitter).") var jitter = 0.0
+    @Option(help: "The seed of every random choice.") var seed: UInt64 = 1
+    @Flag(help: "Impair only event frames (and original-protocol JSON datagrams); everything else passes at once.") var eventsOnly = false
+    @Option(help: "Stop after this many seconds (default: run until Ctrl+C or SIGTERM).") var duration: Double?
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() async throws {
+        var impairment = Impairment()
+        impairment.loss = loss
+        impairment.reorder = reorder
+        impairment.duplicate = duplicate
+        impairment.delay = try Swift.Duration.milliseconds(delay, option: "--delay")
+        impairment.jitter = try Swift.Duration.milliseconds(jitter, option: "--jitter")
+        if let burstLoss {
+            let parts = burstLoss.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard (2...3).contains(parts.count), let enter = parts[0], let leave = parts[1], parts.count == 2 || parts[2] != nil else {
+                throw ValidationError("--burst-loss: \(burstLoss); expected ENTER,LEAVE or ENTER,LEAVE,LOSS (probabilities 0...1)")
+            }
+            impairment.burst = BurstLoss(enterBad: enter, leaveBad: leave, lossInBad: parts.count == 3 ? parts[2] ?? 1 : 1)
+        }
+        var configuration = ImpairmentConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.server = server
+        configuration.serverPort = serverPort
+        configuration.seed = seed
+        configuration.eventsOnly = eventsOnly
+        if direction != .toServer { configuration.toClient = impairment }
+        if direction != .toClient { configuration.toServer = impairment }
+        let relay = try await ImpairmentRelay.start(configuration: configuration)
+        StandardOutput.write("Impairment relay on \(relay.localAddress.display) → \(relay.serverAddress.display). Ctrl+C ends it.\n")
+        let watcher = SignalWatcher { _ in relay.stop() }
+        defer { watcher.cancel() }
+        let report = await relay.run(for: try duration.map { try Swift.Duration.milliseconds($0 * 1000, option: "--duration") })
+        StandardOutput.write(json ? report.json.prettyText() : report.text)
+    }
+}
+
+/// Which way the impairments apply.
+enum ImpairDirection: String, ExpressibleByArgument, CaseIterable {
+    case both
+    case toClient = "to-client"
+    case toServer = "to-server"
+}
