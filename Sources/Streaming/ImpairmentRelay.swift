@@ -19,8 +19,9 @@ public struct ImpairmentConfiguration: Sendable {
     public var toClient = Impairment()
     /// The seed of every random choice: the same seed and traffic give the same impairments.
     public var seed: UInt64 = 1
-    /// Impair only event frames (and original-protocol JSON datagrams); every other datagram
-    /// passes at once, after any event held for reordering. For exact tests of the statistics.
+    /// Impair only event frames (and original-protocol JSON datagrams); every other datagram is
+    /// neither lost nor duplicated, and goes after the longest delay (delay + jitter), after any
+    /// event held for reordering, so it never overtakes an event. For exact tests of the statistics.
     public var eventsOnly = false
     /// The most clients relayed at once (each gets a socket of its own toward the server).
     public var maxClients = 20_000
@@ -288,8 +289,10 @@ private final class RelayCore: Sendable {
             count { $0.received += 1 }
             if let sequence { state.report.events[key, default: EventTruth()].sent.append(sequence) }
             let held = state.flows[client]?.held.removeValue(forKey: direction)
-            // A datagram that is not impaired goes at once, after any event held back before it.
-            guard impaired else { return (held.map { [($0, Duration.zero)] } ?? []) + [(data, .zero)] }
+            // A datagram that is not impaired is neither lost nor duplicated, and goes after any event held
+            // back before it and any still delayed (the longest delay), so that it never overtakes them.
+            let last = impairment.delay + impairment.jitter
+            guard impaired else { return (held.map { [($0, last)] } ?? []) + [(data, last)] }
             if let burst = impairment.burst {
                 let bad = state.bad[direction] ?? false
                 let switching = Double(state.random.next() >> 11) / Double(1 << 53) < (bad ? burst.leaveBad : burst.enterBad)

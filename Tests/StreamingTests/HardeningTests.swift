@@ -309,3 +309,52 @@ struct ForgeryTests {
         }
     }
 }
+
+@Suite("soccer-stream impair", .serialized)
+struct ImpairTests {
+    @Test("bursty loss, delay with jitter (which reorders) and duplication: the client's statistics equal the relay's record")
+    func burstsDelayJitter() async throws {
+        try await bounded(60) {
+            let server = try await makeServer { $0.waitForClients = 1; $0.interval = .milliseconds(4); $0.seed = 12 }
+            var configuration = ImpairmentConfiguration()
+            configuration.serverPort = server.localAddress.port ?? 0
+            configuration.toClient.burst = BurstLoss(enterBad: 0.1, leaveBad: 0.4)
+            configuration.toClient.duplicate = 0.1
+            configuration.toClient.delay = .milliseconds(3)
+            configuration.toClient.jitter = .milliseconds(3)
+            configuration.seed = 5
+            configuration.eventsOnly = true
+            let relay = try await ImpairmentRelay.start(configuration: configuration)
+            let client = try await makeClient(port: relay.port)
+            async let summary = server.run()
+            let result = try await client.run()
+            _ = try await summary
+            let report = relay.report
+            let truth = try #require(report.events.values.first)
+            #expect(report.toClient.dropped > 0 && report.toClient.duplicated > 0 && report.toClient.delayed > 0)
+            #expect(truth.sent.count == MatchSimulator.play(seed: 12).events.count)
+            #expect(result.statistics.received == truth.received)
+            #expect(result.statistics.lost == truth.lost)
+            #expect(result.statistics.duplicates == truth.duplicates)
+            #expect(result.statistics.outOfOrder == truth.outOfOrder)
+            await relay.close()
+        }
+    }
+
+    @Test("bad settings are refused with the option and what is expected")
+    func badSettings() async throws {
+        var configuration = ImpairmentConfiguration()
+        configuration.toClient.loss = 2
+        let tooMuch = configuration
+        await #expect(throws: StreamingError.self) { _ = try await ImpairmentRelay.start(configuration: tooMuch) }
+        var burst = ImpairmentConfiguration()
+        burst.toServer.burst = BurstLoss(enterBad: 0.5, leaveBad: 0)
+        let stuck = burst
+        do {
+            try stuck.validate()
+            Issue.record("a burst that never ends was accepted")
+        } catch {
+            #expect(error.message.contains("--burst-loss"))
+        }
+    }
+}
