@@ -103,7 +103,7 @@ public struct FanOutBenchmark {
         let server = try ChildProcess(executable, [
             "server", "--host", "127.0.0.1", "--port", String(port), "--interval", interval, "--matches", String(matches),
             "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
-            "--format", format.name, "--original", "deny", "--log-file", work.path("server.log"),
+            "--format", format.name, "--original", "deny", "--repair-grace", "0", "--log-file", work.path("server.log"),
         ], environment: environment)
         // No wait for the bind: registration resends round after round until the server answers.
         try generator.register(serverPort: port, format: format, counting: Self.isEvent)

@@ -9,4 +9,14 @@ extension ByteBuffer {
         copy.setInteger(subscription, at: readerIndex + FrameHeader.subscriptionOffset)
         return copy
     }
+
+    /// A copy of this event frame stamped with `subscription` and marked as a retransmission
+    /// (header flag bit 5, Spec §4.8).
+    func retransmitted(to subscription: UInt64) -> ByteBuffer {
+        var copy = stamped(subscription)
+        if let flags = copy.getInteger(at: readerIndex + 4, as: UInt8.self) {
+            copy.setInteger(flags | 0x20, at: readerIndex + 4)
+        }
+        return copy
+    }
 }

@@ -24,6 +24,8 @@ public struct ClientConfiguration: Sendable {
     /// After the welcome, give up when nothing has come from the server for this long
     /// (at least three event intervals).
     public var serverTimeout: Duration = .seconds(15)
+    /// Ask the server again for missing events (Spec §4.8); `client --no-repair` turns it off.
+    public var repairs: Bool = true
     /// Write every datagram received to this classic pcap file (raw IP link type).
     public var capturePath: String?
 

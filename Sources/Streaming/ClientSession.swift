@@ -73,6 +73,11 @@ public struct ClientSession: Sendable {
         /// Rejected as forged or implausible (Spec §2.1, §6.1): another subscription's
         /// identifier, or a sequence the stream has not confirmed. Counted in ``rejected``.
         case rejected(String)
+        /// A missing event arrived as a retransmission (Spec §4.8), this many seconds after it
+        /// was noticed missing.
+        case repaired(LiveSnapshot, delay: Double?)
+        /// The server no longer holds these missing events: given up.
+        case unavailable([UInt32])
     }
 
     /// Whether this session speaks the original protocol.
@@ -107,11 +112,38 @@ public struct ClientSession: Sendable {
     /// confirmed (Spec §6.1).
     public var rejected: Int { wrongIdentifier + statistics.implausible }
 
+    /// Whether missing events are asked for again (Spec §4.8; `client --no-repair` turns it off).
+    public let repairs: Bool
+    /// Events noticed missing, by extended sequence, waiting for a retransmission.
+    private var pending: [Int64: PendingRepair] = [:]
+    private struct PendingRepair: Sendable {
+        var noticed: Double
+        var attempts = 0
+        var due: Double
+    }
+    /// The highest extended sequence whose predecessors have been checked for gaps.
+    private var checkedUpTo: Int64?
+    /// Events waiting to be logged in sequence order behind a missing one.
+    private var logQueue: [Int64: (snapshot: LiveSnapshot, repaired: Bool)] = [:]
+    private var nextToLog: Int64?
+    private var loggable: [(snapshot: LiveSnapshot, repaired: Bool)] = []
+
+    /// NACKs per missing event before it is given up.
+    public static let repairAttempts = 12
+    /// The wait before the first NACK for a gap (reordering usually fills it sooner).
+    public static let firstNackDelay = 0.01
+    /// The first retry's wait; each further retry doubles it, up to ``repairBackoffCap``.
+    public static let repairBackoff = 0.02
+    public static let repairBackoffCap = 0.25
+    /// The largest gap asked for; beyond it, the events are given up at once.
+    public static let maximumGap: Int64 = 4096
+
     /// Creates a session; `originalInterval` is the original server's interval, when known.
     /// `subscription` is for tests; by default a fresh random identifier (never 0).
     public init(original: Bool, originalInterval: Double? = nil, clock: any ProtocolClock = SystemClock(),
-                subscription: UInt64 = UInt64.random(in: 1...UInt64.max)) {
+                subscription: UInt64 = UInt64.random(in: 1...UInt64.max), repairs: Bool = true) {
         self.subscription = subscription
+        self.repairs = repairs && !original
         self.original = original
         self.interval = original ? originalInterval : nil
         self.clock = clock
@@ -140,10 +172,113 @@ public struct ClientSession: Sendable {
     /// Whether the server has been silent for longer than `limit` (see ``silenceLimit(configured:)``).
     public func serverSilent(limit: Duration) -> Bool { silence > limit.inSeconds }
 
+    /// Whether the run is over: the end arrived and no repair is outstanding.
+    public var finished: Bool { endReason != nil && pending.isEmpty }
+
+    /// Whether repairs are outstanding.
+    public var repairsOutstanding: Int { pending.count }
+
+    /// When the next NACK is due (clock seconds), if any.
+    public var nextRepairDue: Double? { pending.values.map(\.due).min() }
+
+    /// The NACK to send now, if any is due: the missing events whose wait ran out, as ranges.
+    /// Each is asked for up to ``repairAttempts`` times, with a doubling wait; then given up
+    /// (counted unrecovered, and no longer holding back the log).
+    public mutating func dueRepairs() -> SequenceRanges? {
+        let now = clock.now()
+        var asked: [Int64] = []
+        var given: [Int64] = []
+        for (sequence, var entry) in pending where entry.due <= now {
+            entry.attempts += 1
+            if entry.attempts > Self.repairAttempts {
+                given.append(sequence)
+                continue
+            }
+            entry.due = now + min(Self.repairBackoffCap, Self.repairBackoff * Double(1 << min(entry.attempts - 1, 16)))
+            pending[sequence] = entry
+            asked.append(sequence)
+        }
+        for sequence in given { pending[sequence] = nil }
+        giveUp(given)
+        guard !asked.isEmpty else { return nil }
+        return SequenceRanges(covering: asked.sorted().map { UInt32(truncatingIfNeeded: $0) })
+    }
+
+    /// Events ready for the log, in sequence order (behind a missing event they wait until it is
+    /// repaired or given up); taken once.
+    public mutating func takeLoggable() -> [(snapshot: LiveSnapshot, repaired: Bool)] {
+        defer { loggable.removeAll() }
+        return loggable
+    }
+
+    /// Everything still waiting for the log, in sequence order (the run is over).
+    public mutating func takeAllLoggable() -> [(snapshot: LiveSnapshot, repaired: Bool)] {
+        for key in logQueue.keys.sorted() {
+            if let entry = logQueue.removeValue(forKey: key) { loggable.append(entry) }
+        }
+        return takeLoggable()
+    }
+
+    private mutating func giveUp(_ sequences: [Int64]) {
+        guard !sequences.isEmpty else { return }
+        statistics.recordUnrecovered(sequences.map { UInt32(truncatingIfNeeded: $0) })
+        flushLog()
+    }
+
+    /// Notes every sequence from the last checked one up to (not including) `upTo` that has not
+    /// arrived as missing.
+    private mutating func noteGaps(upTo end: Int64, now: Double) {
+        guard repairs else { return }
+        let start = (checkedUpTo ?? (statistics.first.map { statistics.extend($0) - 1 } ?? end - 1)) + 1
+        guard start < end else {
+            checkedUpTo = max(checkedUpTo ?? end - 1, end - 1)
+            return
+        }
+        if end - start > Self.maximumGap {
+            giveUp(Array(start..<(end - Self.maximumGap)))
+        }
+        for sequence in max(start, end - Self.maximumGap)..<end where !statistics.has(UInt32(truncatingIfNeeded: sequence)) {
+            pending[sequence] = PendingRepair(noticed: now, due: now + Self.firstNackDelay)
+        }
+        checkedUpTo = end - 1
+    }
+
+    /// Queues an arrived event for the log and releases what is ready, in order.
+    private mutating func queueForLog(_ snapshot: LiveSnapshot, repaired: Bool) {
+        guard repairs else {
+            loggable.append((snapshot, repaired))
+            return
+        }
+        let extended = statistics.extend(snapshot.sequence)
+        if nextToLog == nil { nextToLog = statistics.first.map { statistics.extend($0) } ?? extended }
+        if let next = nextToLog, extended < next { return }   // already logged or given up
+        logQueue[extended] = (snapshot, repaired)
+        flushLog()
+    }
+
+    /// Logs, from the next sequence on, what has arrived, skipping what was given up, stopping
+    /// at an event still missing and awaited; at the end with nothing awaited, everything.
+    private mutating func flushLog() {
+        guard var next = nextToLog else { return }
+        while !logQueue.isEmpty {
+            if let entry = logQueue.removeValue(forKey: next) {
+                loggable.append(entry)
+            } else if pending[next] != nil {
+                break
+            } else if !statistics.has(UInt32(truncatingIfNeeded: next)), logQueue.keys.contains(where: { $0 > next }) {
+                // Given up (or never owed): skip it.
+            } else {
+                break
+            }
+            next += 1
+        }
+        nextToLog = next
+    }
+
     /// Handles one datagram that has just arrived.
     public mutating func receive(_ bytes: [UInt8]) -> Reception {
-        guard endReason == nil else { return .ignored("after the end of the match") }
         let arrival = clock.now()
+        guard endReason == nil || (!original && !pending.isEmpty) else { return .ignored("after the end of the match") }
         if original {
             lastHeard = arrival
             return receiveOriginal(bytes, arrival: arrival)
@@ -202,11 +337,17 @@ public struct ClientSession: Sendable {
             } catch {
                 return .ignored("\(error)")
             }
+            if frame.retransmission { return repaired(snapshot, arrival: arrival) }
+            guard endReason == nil else { return .ignored("first transmission after the end of the match") }
             return record(snapshot, arrival: arrival)
         case .end(let end):
             guard welcome != nil else { return .ignored("end before welcome") }
+            guard endReason == nil else { return .ignored("repeated end") }
             statistics.noteLast(frame.sequence)
             endReason = end.reason
+            // The tail: events after the last arrival that the end says were sent.
+            noteGaps(upTo: statistics.extend(frame.sequence) + 1, now: arrival)
+            flushLog()
             return .ended(end.reason)
         case .challenge(let challenge):
             guard welcome == nil else { return .ignored("challenge after welcome") }
@@ -214,16 +355,32 @@ public struct ClientSession: Sendable {
             return .challenged(challenge.token)
         case .heartbeat:
             return .keepalive
-        case .register, .unregister:
+        case .unavailable(let ranges):
+            let given = ranges.sequences.map { statistics.extend($0) }.filter { pending.removeValue(forKey: $0) != nil }
+            giveUp(given)
+            return .unavailable(given.map { UInt32(truncatingIfNeeded: $0) })
+        case .register, .unregister, .nack:
             // Spec §3's directions (FrameKind.rules) turned these away above.
             return .ignored("\(frame.kind.name) frame from the server")
         }
     }
 
+    private mutating func repaired(_ snapshot: LiveSnapshot, arrival: Double) -> Reception {
+        let extended = statistics.extend(snapshot.sequence)
+        let noticed = pending.removeValue(forKey: extended)?.noticed
+        guard statistics.recordRepair(snapshot.sequence, arrival: arrival, noticed: noticed) else { return .duplicate(snapshot.sequence) }
+        queueForLog(snapshot, repaired: true)
+        return .repaired(snapshot, delay: noticed.map { arrival - $0 })
+    }
+
     private mutating func record(_ snapshot: LiveSnapshot, arrival: Double) -> Reception {
+        let extended = statistics.extend(snapshot.sequence)
         let outcome = statistics.record(snapshot.sequence, arrival: arrival, interval: interval)
         if outcome == .duplicate { return .duplicate(snapshot.sequence) }
         if outcome == .implausible { return .rejected("implausible sequence \(snapshot.sequence), set aside until the stream confirms it") }
+        pending[extended] = nil
+        if outcome == .inOrder { noteGaps(upTo: extended, now: arrival) }
+        queueForLog(snapshot, repaired: false)
         // A late event does not replace a newer one on screen.
         if outcome == .inOrder { latest = snapshot }
         return .event(snapshot, outcome)

@@ -136,6 +136,8 @@ public struct Demo: Sendable {
             ("first sequence", { $0.statistics.first.map(String.init) ?? "-" }),
             ("last sequence", { $0.statistics.last.map(String.init) ?? "-" }),
             ("rejected", { String($0.rejected) }),
+            ("repaired", { String($0.statistics.repaired) }),
+            ("unrecovered", { String($0.statistics.unrecovered) }),
         ]
         func cell(_ text: String, _ width: Int) -> String { text.padded(to: width) }
         let width = max(12, rows.flatMap { row in results.map { row.1($0).count } }.max() ?? 0) + 2

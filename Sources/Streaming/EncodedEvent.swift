@@ -34,6 +34,9 @@ public struct EncodedEvent: Sendable {
         }
     }
 
+    /// The bytes its encodings take in memory (for the repair ring's limit).
+    public var storedBytes: Int { compact.readableBytes + json.readableBytes + original.readableBytes }
+
     /// The bytes this event costs to send to `counts[delivery]` clients of each delivery.
     public func bytes(for counts: [Delivery: Int]) -> Int {
         counts.reduce(0) { $0 + payload(for: $1.key).readableBytes * $1.value }

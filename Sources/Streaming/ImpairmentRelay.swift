@@ -261,13 +261,24 @@ private final class RelayCore: Sendable {
             }
     }
 
-    /// The event sequence a datagram carries, if it is an event frame.
-    private static func eventSequence(_ data: ByteBuffer) -> UInt32? {
+    /// The event sequence a datagram carries, if it is an event frame, and whether it is a
+    /// retransmission (header flag bit 5).
+    private static func eventSequence(_ data: ByteBuffer) -> (sequence: UInt32, retransmission: Bool)? {
         guard data.readableBytes >= FrameHeader.size,
               data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
-              data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.event.rawValue
+              data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.event.rawValue,
+              let sequence = data.getInteger(at: data.readerIndex + 5, as: UInt32.self),
+              let flags = data.getInteger(at: data.readerIndex + 4, as: UInt8.self)
         else { return nil }
-        return data.getInteger(at: data.readerIndex + 5, as: UInt32.self)
+        return (sequence, flags & 0x20 != 0)
+    }
+
+    /// Whether a datagram is repair traffic (a NACK or an unavailable answer).
+    private static func isRepairTraffic(_ data: ByteBuffer) -> Bool {
+        guard data.readableBytes >= FrameHeader.size, data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
+              let kind = data.getInteger(at: data.readerIndex + 3, as: UInt8.self)
+        else { return false }
+        return kind == FrameKind.nack.rawValue || kind == FrameKind.unavailable.rawValue
     }
 
     private func impairment(_ direction: Direction) -> Impairment {
@@ -278,7 +289,8 @@ private final class RelayCore: Sendable {
     func forward(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress) {
         let impairment = impairment(direction)
         let sequence = direction == .toClient ? Self.eventSequence(data) : nil
-        let impaired = !configuration.eventsOnly || sequence != nil || data.getInteger(at: data.readerIndex, as: UInt8.self) == UInt8(ascii: "{")
+        let impaired = !configuration.eventsOnly || sequence != nil || Self.isRepairTraffic(data)
+            || data.getInteger(at: data.readerIndex, as: UInt8.self) == UInt8(ascii: "{")
         // Decisions under the lock (one generator: the same seed and traffic give the same run).
         // What to send, in order, and after what delay.
         let sends: [(ByteBuffer, Duration)] = state.withLock { state in
@@ -287,7 +299,13 @@ private final class RelayCore: Sendable {
                 if direction == .toServer { change(&state.report.toServer) } else { change(&state.report.toClient) }
             }
             count { $0.received += 1 }
-            if let sequence { state.report.events[key, default: EventTruth()].sent.append(sequence) }
+            if let sequence {
+                if sequence.retransmission {
+                    state.report.events[key, default: EventTruth()].resent.append(sequence.sequence)
+                } else {
+                    state.report.events[key, default: EventTruth()].sent.append(sequence.sequence)
+                }
+            }
             let held = state.flows[client]?.held.removeValue(forKey: direction)
             // A datagram that is not impaired is neither lost nor duplicated, and goes after any event held
             // back before it and any still delayed (the longest delay), so that it never overtakes them.
@@ -334,7 +352,8 @@ private final class RelayCore: Sendable {
         }
     }
 
-    private func send(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress, sequence: UInt32?, after delay: Duration) {
+    private func send(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress, sequence: (sequence: UInt32, retransmission: Bool)?,
+                      after delay: Duration) {
         let channel: (any Channel)? = direction == .toServer ? state.withLock { $0.flows[client]?.upstream } : listener.withLock { $0 }
         guard let channel else { return }
         let destination = direction == .toServer ? server : client
@@ -345,7 +364,13 @@ private final class RelayCore: Sendable {
                 if delay > .zero {
                     if direction == .toServer { state.report.toServer.delayed += 1 } else { state.report.toClient.delayed += 1 }
                 }
-                if direction == .toClient, let sequence { state.report.events[key, default: EventTruth()].delivered.append(sequence) }
+                if direction == .toClient, let sequence {
+                    if sequence.retransmission {
+                        state.report.events[key, default: EventTruth()].redelivered.append(sequence.sequence)
+                    } else {
+                        state.report.events[key, default: EventTruth()].delivered.append(sequence.sequence)
+                    }
+                }
             }
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: data), promise: nil)
         }

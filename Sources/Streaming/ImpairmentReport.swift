@@ -24,6 +24,14 @@ public struct EventTruth: Sendable, Hashable {
     public var sent: [UInt32] = []
     /// Every event sequence the relay delivered, in delivery order (duplicates included).
     public var delivered: [UInt32] = []
+    /// Retransmissions (repairs, Spec §4.8) the server sent, and those the relay delivered.
+    public var resent: [UInt32] = []
+    public var redelivered: [UInt32] = []
+
+    /// Events lost first time and delivered by a retransmission: what the client counts as repaired.
+    public var repaired: Int { Set(redelivered).subtracting(delivered).count }
+    /// Events neither delivered first time nor by a retransmission.
+    public var neverDelivered: Int { Set(sent).subtracting(delivered).subtracting(redelivered).count }
 
     /// Distinct events delivered.
     public var received: Int { Set(delivered).count }
@@ -65,7 +73,8 @@ public struct ImpairmentReport: Sendable {
         var lines = ["Impairment relay: \(clients) client(s)", line("to server", toServer), line("to client", toClient)]
         for (client, truth) in events.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(client): events sent \(truth.sent.count), delivered \(truth.received) distinct, lost \(truth.lost), "
-                         + "duplicates \(truth.duplicates), out of order \(truth.outOfOrder)")
+                         + "duplicates \(truth.duplicates), out of order \(truth.outOfOrder); retransmissions sent \(truth.resent.count), "
+                         + "delivered \(truth.redelivered.count), repaired \(truth.repaired), never delivered \(truth.neverDelivered)")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -80,7 +89,9 @@ public struct ImpairmentReport: Sendable {
             ("clients", .int(clients)), ("toServer", direction(toServer)), ("toClient", direction(toClient)),
             ("events", .object(events.sorted { $0.key < $1.key }.map { client, truth in
                 (client, .object([("sent", .int(truth.sent.count)), ("received", .int(truth.received)), ("lost", .int(truth.lost)),
-                                  ("duplicates", .int(truth.duplicates)), ("outOfOrder", .int(truth.outOfOrder))]))
+                                  ("duplicates", .int(truth.duplicates)), ("outOfOrder", .int(truth.outOfOrder)),
+                                  ("retransmissionsSent", .int(truth.resent.count)), ("retransmissionsDelivered", .int(truth.redelivered.count)),
+                                  ("repaired", .int(truth.repaired)), ("neverDelivered", .int(truth.neverDelivered))]))
             })),
         ])
     }

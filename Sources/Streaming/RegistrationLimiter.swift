@@ -11,7 +11,7 @@ public struct RegistrationLimiter: Sendable {
     /// The most addresses tracked.
     public static let capacity = 4096
 
-    private var buckets: [String: (tokens: Double, updated: Double)] = [:]
+    private var buckets: [String: TokenBucket] = [:]
     private let clock: any ProtocolClock
 
     /// Creates a limiter reading the time from `clock`; `burst` defaults to
@@ -32,14 +32,11 @@ public struct RegistrationLimiter: Sendable {
     public mutating func allow(_ ip: String) -> Bool {
         guard rate > 0 else { return true }
         let now = clock.now()
-        var bucket = buckets[ip] ?? (burst, now)
-        bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
-        bucket.updated = now
-        guard bucket.tokens >= 1 else {
+        var bucket = buckets[ip] ?? TokenBucket(rate: rate, burst: burst, now: now)
+        guard bucket.take(now: now) else {
             buckets[ip] = bucket
             return false
         }
-        bucket.tokens -= 1
         if buckets[ip] == nil, buckets.count >= Self.capacity,
            let stalest = buckets.min(by: { $0.value.updated < $1.value.updated })?.key {
             buckets[stalest] = nil

@@ -42,6 +42,19 @@ public struct ServerConfiguration: Sendable {
     /// The preset compression dictionaries the server agrees to use, when a client's register
     /// lists one of them (the client's order decides).
     public var dictionaries: [CompressionDictionary] = [.standard]
+    /// Events kept for repair (Spec §4.8): the most recent this many...
+    public var repairRingEvents: Int = 4096
+    /// ...and at most this many bytes of their encodings.
+    public var repairRingBytes: Int = 16 << 20
+    /// Retransmissions one subscription may ask for per second (its repair budget)...
+    public var repairRate: Double = 50
+    /// ...and at once.
+    public var repairBurst: Double = 64
+    /// How long the server stays after the last match ends, answering NACKs for its last events,
+    /// before it exits (0: at once). `stop()` (Ctrl+C) does not wait.
+    public var repairGrace: Duration = .seconds(2)
+    /// Retransmissions the whole server sends per second at most, whoever asks (NACK storms).
+    public var repairRateTotal: Double = 20_000
     /// The largest datagram the server accepts from a client; larger ones are rejected unread.
     /// (Reads land in 2,048-byte slots, so values of 2,048 or more change nothing.)
     public var maximumInboundDatagram: Int = 1024
@@ -84,6 +97,12 @@ public struct ServerConfiguration: Sendable {
             try check(registerBurst.isFinite && registerBurst >= 1, "register burst (--register-burst)", "\(registerBurst)",
                       "at least 1: a smaller bucket never holds a whole token, so it would refuse every register")
         }
+        try check((1...1_000_000).contains(repairRingEvents), "repair ring events", "\(repairRingEvents)", "1...1000000")
+        try check((64 << 10...1 << 30).contains(repairRingBytes), "repair ring bytes", "\(repairRingBytes)", "64 KiB...1 GiB")
+        try check(repairRate.isFinite && repairRate >= 0 && repairBurst.isFinite && repairBurst >= 1, "repair budget",
+                  "\(repairRate) per second, bursts of \(repairBurst)", "a rate of 0 or more and a burst of at least 1")
+        try check(repairGrace >= .zero && repairGrace <= .seconds(60), "repair grace", "\(repairGrace.inSeconds) s", "0...60 seconds")
+        try check(repairRateTotal.isFinite && repairRateTotal >= 0, "total repair rate", "\(repairRateTotal)", "0 or more per second")
         try check((1...65507).contains(maximumInboundDatagram), "largest inbound datagram", "\(maximumInboundDatagram) bytes", "1...65507")
     }
 }

@@ -104,6 +104,8 @@ final class ServerCore: Sendable {
         case .timedOut(let subscriber, let silence):
             logger.info("Dropped client \(subscriber.address.display) (\(subscriber.delivery.rawValue)): silent for \(Int(silence)) s.")
             logger.info("Number of clients registered: \(clientCount)")
+        case .repaired(let address, let sent, let unavailable, let overBudget):
+            logger.debug("Repair for \(address.display): \(sent) sent again, \(unavailable) unavailable, \(overBudget) over budget.")
         case .encodingFailed(let what, let address, let error):
             logger.error("Not sent: the \(what)\(address.map { " for \($0.display)" } ?? "") failed to encode: \(error)")
         }

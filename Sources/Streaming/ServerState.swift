@@ -22,6 +22,9 @@ public struct ServerState: Sendable {
         case originalRefused(SocketAddress, reason: String)
         case challenged(SocketAddress)
         case timedOut(Subscriber, silentFor: Double)
+        /// A NACK answered: how many events were sent again, how many are no longer held, and how
+        /// many the budget left unanswered (the client asks again later).
+        case repaired(SocketAddress, sent: Int, unavailable: Int, overBudget: Int)
         /// A datagram the server meant to send could not be encoded, so nothing was sent: a
         /// programming error (the built-in teams and texts always fit), logged and counted.
         case encodingFailed(what: String, SocketAddress?, WireError)
@@ -54,6 +57,20 @@ public struct ServerState: Sendable {
     }
     /// Datagrams rejected, by reason.
     public private(set) var rejects: [String: Int] = [:]
+    /// Events sent again on request (Spec §4.8).
+    public private(set) var repairsSent = 0
+    /// Sequence numbers answered "unavailable" (no longer held).
+    public private(set) var unavailableSent = 0
+    /// Recent events by sequence, oldest first in ``ringOrder``, for repair.
+    private var ring: [UInt32: EncodedEvent] = [:]
+    private var ringOrder: [UInt32] = []
+    private var ringStart = 0
+    private var ringBytes = 0
+    /// The server's total repair budget (NACK storms from many clients).
+    private var repairBudget: TokenBucket?
+    /// Subscriptions whose match ended, still answered for repair (Spec §4.8) until the next
+    /// match begins or the server stops.
+    private var ended: [SocketAddress: Subscriber] = [:]
     /// Datagrams not sent because they failed to encode, by what they were (see ``Notice/encodingFailed(what:_:_:)``).
     public private(set) var encodingFailures: [String: Int] = [:]
     private var validator: AddressValidator
@@ -107,6 +124,7 @@ public struct ServerState: Sendable {
 
     /// Starts a new match: clears the latest event and sets the match id.
     public mutating func beginMatch(id: UInt32) {
+        ended.removeAll()
         matchID = id
         current = nil
     }
@@ -219,7 +237,16 @@ public struct ServerState: Sendable {
             case .success(let payload): return ([Reply(address: address, payload: payload)], [])
             case .failure(let notice): return ([], [notice])
             }
-        case .welcome, .refuse, .event, .end, .challenge:
+        case .nack(let ranges):
+            guard let subscriber = subscribers[address] ?? ended[address], subscriber.delivery != .original else {
+                return reject(address, "nack from an unknown address")
+            }
+            guard subscriber.subscription == frame.subscription else {
+                return reject(address, "nack with another subscription's identifier")
+            }
+            subscribers[address]?.lastHeard = now
+            return repair(subscriber, ranges)
+        case .welcome, .refuse, .event, .end, .challenge, .unavailable:
             // Spec §3's directions (FrameKind.rules) turned these away above.
             return reject(address, "\(frame.kind.name) frame sent to the server")
         }
@@ -361,10 +388,82 @@ public struct ServerState: Sendable {
     public mutating func publish(_ event: EncodedEvent) -> [Subscriber] {
         current = event
         nextSequence = event.sequence &+ 1
+        keepForRepair(event)
         if let recipients { return recipients }
         let fresh = Array(subscribers.values)
         recipients = fresh
         return fresh
+    }
+
+    /// Keeps `event` for repair, dropping the oldest beyond the ring's event and byte limits.
+    private mutating func keepForRepair(_ event: EncodedEvent) {
+        if let replaced = ring.updateValue(event, forKey: event.sequence) {
+            ringBytes -= replaced.storedBytes
+        } else {
+            ringOrder.append(event.sequence)
+        }
+        ringBytes += event.storedBytes
+        while ringOrder.count - ringStart > configuration.repairRingEvents || ringBytes > configuration.repairRingBytes,
+              ringStart < ringOrder.count {
+            if let old = ring.removeValue(forKey: ringOrder[ringStart]) { ringBytes -= old.storedBytes }
+            ringStart += 1
+        }
+        if ringStart > 4096 && ringStart * 2 > ringOrder.count {
+            ringOrder.removeFirst(ringStart)
+            ringStart = 0
+        }
+    }
+
+    /// Answers a NACK (Spec §4.8): each event still held is sent again, marked as a
+    /// retransmission, in the subscriber's format, within its budget and the server's; the
+    /// sequence numbers no longer held get one "unavailable" answer. What the budgets leave
+    /// unanswered the client asks for again later.
+    private mutating func repair(_ subscriber: Subscriber, _ ranges: SequenceRanges) -> (replies: [Reply], notices: [Notice]) {
+        var replies: [Reply] = []
+        var missing: [UInt32] = []
+        var overBudget = 0
+        var budget = subscriber.repairBudget ?? TokenBucket(rate: configuration.repairRate, burst: configuration.repairBurst, now: now)
+        var total = repairBudget ?? TokenBucket(rate: configuration.repairRateTotal, burst: max(1, configuration.repairRateTotal / 10), now: now)
+        for sequence in ranges.sequences {
+            guard var event = ring[sequence] else {
+                missing.append(sequence)
+                continue
+            }
+            guard budget.take(now: now), configuration.repairRateTotal == 0 || total.take(now: now) else {
+                overBudget += 1
+                continue
+            }
+            if subscriber.delivery == .json && event.json.readableBytes == 0 {
+                // Encoded before any JSON client listened: encode it now, once, for the ring too.
+                do {
+                    event = try EncodedEvent(event: event.event, sequence: sequence, roster: roster, catalog: catalog)
+                    ring[sequence] = event
+                } catch {
+                    return (replies, [.encodingFailed(what: "repair (json)", subscriber.address, error)])
+                }
+            }
+            replies.append(Reply(address: subscriber.address, payload: event.payload(for: subscriber.delivery).retransmitted(to: subscriber.subscription)))
+        }
+        subscribers[subscriber.address]?.repairBudget = budget
+        ended[subscriber.address]?.repairBudget = budget
+        repairBudget = total
+        repairsSent += replies.count
+        var notices: [Notice] = []
+        if !missing.isEmpty {
+            let answer = SequenceRanges(covering: missing)
+            switch counted(Self.encode("unavailable", for: subscriber.address, { () throws(WireError) in
+                try Frame(body: .unavailable(answer), subscription: subscriber.subscription).encoded()
+            })) {
+            case .success(let payload):
+                replies.append(Reply(address: subscriber.address, payload: payload))
+                unavailableSent += answer.sequences.count
+            case .failure(let notice):
+                notices.append(notice)
+            }
+        }
+        if overBudget > 0 { rejects["repair requests over budget", default: 0] += overBudget }
+        notices.append(.repaired(subscriber.address, sent: replies.count - (missing.isEmpty ? 0 : 1), unavailable: missing.count, overBudget: overBudget))
+        return (replies, notices)
     }
 
     /// The end-of-match datagrams for every client (frames for SoccerStream clients,
@@ -386,6 +485,8 @@ public struct ServerState: Sendable {
         let result = subscribers.values.compactMap { subscriber in
             subscriber.delivery == .original ? (subscriber, originalBytes) : endBytes.map { (subscriber, $0.stamped(subscriber.subscription)) }
         }
+        // Kept for repair only (the events just before the end are the last a client can miss).
+        for (address, subscriber) in subscribers where subscriber.delivery != .original { ended[address] = subscriber }
         subscribers.removeAll()
         recipients = nil
         deliveryCounts.removeAll()

@@ -32,6 +32,9 @@ public struct StatisticsReport: Sendable {
             "(client) First sequence number: \(statistics.first.map(String.init) ?? "none")",
             "(client) Last sequence number: \(statistics.last.map(String.init) ?? "none")",
             "(client) Number of packets rejected (forged or implausible): \(rejected)",
+            "(client) Number of packets repaired: \(statistics.repaired)",
+            "(client) Number of packets unrecovered: \(statistics.unrecovered)",
+            "(client) Repair delay: " + (statistics.repairDelay.map { String(format: "median %.1f ms, largest %.1f ms", $0.median * 1000, $0.largest * 1000) } ?? "none"),
         ]
         return lines.joined(separator: "\n") + "\n"
     }
@@ -49,6 +52,10 @@ public struct StatisticsReport: Sendable {
             ("firstSequence", statistics.first.map { .int($0) } ?? JSONNode(.null)),
             ("lastSequence", statistics.last.map { .int($0) } ?? JSONNode(.null)),
             ("rejected", .int(rejected)),
+            ("repaired", .int(statistics.repaired)),
+            ("unrecovered", .int(statistics.unrecovered)),
+            ("repairDelayMedianMs", statistics.repairDelay.map { JSONNode(.double(($0.median * 1_000_000).rounded() / 1000)) } ?? JSONNode(.null)),
+            ("repairDelayLargestMs", statistics.repairDelay.map { JSONNode(.double(($0.largest * 1_000_000).rounded() / 1000)) } ?? JSONNode(.null)),
         ])
     }
 }

@@ -40,6 +40,8 @@ struct ClientSignals: Sendable {
     var token: [UInt8] = []
     /// Distinct events received so far.
     var received = 0
+    /// When the next NACK is due (session clock seconds), so the control task wakes for it.
+    var repairDue: Double?
 }
 
 /// The SoccerStream client: registers (retrying with backoff), shows every event, sends
@@ -58,6 +60,8 @@ public final class StreamClient: Sendable {
     private let channel: any Channel
     private let inbound: AsyncStream<AddressedEnvelope<ByteBuffer>>
     private let session: Mutex<ClientSession>
+    /// The session's clock, to turn its due times into instants to sleep until.
+    private let sessionClock = SystemClock()
     private let stopReason = Mutex<ClientStopReason?>(nil)
     private let signals = Watch(ClientSignals())
     private let logger: Logger
@@ -74,7 +78,8 @@ public final class StreamClient: Sendable {
         self.localAddress = localAddress
         self.logger = logger
         self.display = display
-        self.session = Mutex(ClientSession(original: configuration.original, originalInterval: configuration.originalInterval))
+        self.session = Mutex(ClientSession(original: configuration.original, originalInterval: configuration.originalInterval,
+                                           clock: sessionClock, repairs: configuration.repairs))
         if configuration.capturePath != nil { capture.withLock { $0 = PcapWriter() } }
     }
 
@@ -179,7 +184,13 @@ public final class StreamClient: Sendable {
         }
         try outcome.get()
         try writeCapture()
-        let final = session.withLock { $0 }
+        let final = session.withLock { session in
+            // Whatever still waits for the log (the run was stopped before its repairs ended) goes now, in order.
+            for (snapshot, repaired) in session.takeAllLoggable() {
+                logger.info("Received message\(repaired ? " (repaired)" : ""): \(snapshot.summary) from \(serverAddress.display)")
+            }
+            return session
+        }
         let reason = self.reason ?? .terminated
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
         return ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
@@ -232,9 +243,10 @@ public final class StreamClient: Sendable {
             return false
         }
         let bytes = Array(envelope.data.readableBytesView)
-        let (reception, subscribed, token, received) = session.withLock { session in
+        let (reception, subscribed, token, received, loggable, finished, repairDue, outstanding) = session.withLock { session in
             let reception = session.receive(bytes)
-            return (reception, session.subscribed, session.token, session.statistics.received)
+            return (reception, session.subscribed, session.token, session.statistics.received, session.takeLoggable(), session.finished,
+                    session.nextRepairDue, session.repairsOutstanding)
         }
         switch reception {
         case .welcomed(let welcome, let snapshot):
@@ -249,14 +261,16 @@ public final class StreamClient: Sendable {
             setReason(.refused(refusal))
             return true
         case .event(let snapshot, let outcome):
-            logger.info("Received message: \(snapshot.summary)\(outcome == .outOfOrder ? " (out of order)" : "") from \(envelope.remoteAddress.display)")
+            // Logged below, in sequence order; a late event never replaces a newer one on screen.
             if outcome == .inOrder { display.show(snapshot) }
+        case .repaired(let snapshot, let delay):
+            logger.debug("Repaired message #\(snapshot.sequence)\(delay.map { String(format: " after %.1f ms", $0 * 1000) } ?? "").")
+        case .unavailable(let sequences):
+            logger.info("The server no longer holds \(sequences.count) missing message(s) (from #\(sequences.first ?? 0)); given up.")
         case .duplicate(let sequence):
             logger.info("Received duplicate of message #\(sequence).")
         case .ended(let reason):
-            logger.info("Received end of transmission (\(reason.name)).")
-            setReason(.endOfTransmission(reason))
-            return true
+            logger.info("Received end of transmission (\(reason.name))\(finished ? "" : "; waiting for \(outstanding) repair(s)").")
         case .challenged:
             logger.info("Received an address challenge; registering again with the token.")
         case .keepalive:
@@ -266,12 +280,21 @@ public final class StreamClient: Sendable {
         case .rejected(let why):
             logger.info("Rejected datagram: \(why).")
         }
+        // Every event in sequence order; "(repaired)" marks those that came by retransmission.
+        for (snapshot, repaired) in loggable {
+            logger.info("Received message\(repaired ? " (repaired)" : ""): \(snapshot.summary) from \(serverAddress.display)")
+        }
+        if finished, let ended = session.withLock({ $0.endReason }) {
+            setReason(.endOfTransmission(ended))
+            return true
+        }
         let current = signals.value
-        if current.subscribed != subscribed || current.token != token || current.received != received {
+        if current.subscribed != subscribed || current.token != token || current.received != received || current.repairDue != repairDue {
             signals.update { signals in
                 signals.subscribed = subscribed
                 signals.token = token
                 signals.received = received
+                signals.repairDue = repairDue
             }
         }
         return self.reason != nil
@@ -327,10 +350,26 @@ public final class StreamClient: Sendable {
         let (heartbeat, silence) = session.withLock { ($0.heartbeatPeriod, $0.silenceLimit(configured: configuration.serverTimeout)) }
         var nextBeat = heartbeat.map { clock.now.advanced(by: $0) }
         while !signals.value.stopped {
-            let quiet = session.withLock { $0.silence }
+            let (quiet, due) = session.withLock { ($0.silence, $0.nextRepairDue) }
             let silentAt = clock.now.advanced(by: silence - .seconds(quiet))
-            let wake = nextBeat.map { min($0, silentAt) } ?? silentAt
-            if await signals.wait(until: { $0.stopped }, deadline: wake) { break }
+            var wake = nextBeat.map { min($0, silentAt) } ?? silentAt
+            if let due { wake = min(wake, sessionClock.instant(at: due)) }
+            // Asleep until something is due, or the receive task schedules an earlier repair.
+            if await signals.wait(until: { $0.stopped || $0.repairDue != due }, deadline: wake) {
+                if signals.value.stopped { break }
+                continue
+            }
+            let (nack, finished, ended) = session.withLock { ($0.dueRepairs(), $0.finished, $0.endReason) }
+            if let nack {
+                try await send(try Frame(body: .nack(nack), subscription: subscription).encoded())
+            }
+            if finished, let ended {
+                // The last repairs were given up: the run is over.
+                setReason(.endOfTransmission(ended))
+                break
+            }
+            let newDue = session.withLock { $0.nextRepairDue }
+            if newDue != signals.value.repairDue { signals.update { $0.repairDue = newDue } }
             if session.withLock({ $0.serverSilent(limit: silence) }) {
                 let seconds = Int(session.withLock { $0.silence })
                 logger.info("Server silent for \(seconds) s; giving up.")

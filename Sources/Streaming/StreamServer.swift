@@ -20,6 +20,10 @@ public struct ServerSummary: Sendable {
     public var rejects: [String: Int] = [:]
     /// Datagrams not sent because they failed to encode, by what they were (0 unless a bug).
     public var encodingFailures: [String: Int] = [:]
+    /// Events sent again on request (Spec §4.8).
+    public var repairsSent = 0
+    /// Sequence numbers answered "unavailable".
+    public var unavailableSent = 0
 }
 
 /// The SoccerStream server: binds a UDP socket, answers registrations, and streams the match
@@ -243,10 +247,16 @@ public final class StreamServer: Sendable {
             try await finish(endReason)
             logger.info("Match \(lastMatch) over (\(endReason.name)): \(index) events streamed.")
         } while configuration.loop && !stopping
+        if !stopping && configuration.repairGrace > .zero {
+            // The last events are the last a client can miss: answer their NACKs a little longer.
+            logger.info("Answering repair requests for \(configuration.repairGrace) before exiting.")
+            await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: configuration.repairGrace))
+        }
         core.housekeeping()
         summary.datagramsSent = sent.value
         (summary.rejects, summary.encodingFailures) = core.totals
-        logger.info("Totals: \(summary.matches) match(es), \(summary.events) events, \(summary.datagramsSent) datagrams sent.")
+        (summary.repairsSent, summary.unavailableSent) = core.state.withLock { ($0.repairsSent, $0.unavailableSent) }
+        logger.info("Totals: \(summary.matches) match(es), \(summary.events) events, \(summary.datagramsSent) datagrams sent, \(summary.repairsSent) events sent again on request, \(summary.unavailableSent) answered unavailable.")
         for (reason, count) in summary.rejects.sorted(by: { $0.key < $1.key }) {
             logger.info("Rejected datagrams: \(count) × \(reason)")
         }

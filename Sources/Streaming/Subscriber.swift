@@ -29,4 +29,6 @@ public struct Subscriber: Sendable, Hashable {
     /// The subscription identifier its register carried and its welcome confirmed (Spec §2.1);
     /// every frame to and from it carries this value. 0 for original-protocol clients.
     public var subscription: UInt64 = 0
+    /// Its repair budget (Spec §4.8), made full when first used.
+    public var repairBudget: TokenBucket?
 }

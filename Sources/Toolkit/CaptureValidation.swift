@@ -160,8 +160,12 @@ public enum CaptureValidation {
             case .welcome(let welcome):
                 flow.interval = Double(welcome.intervalMicroseconds) / 1_000_000
                 flow.statistics.expectFirst(welcome.current == nil ? frame.sequence : frame.sequence &+ 1)
+            case .event where frame.retransmission:
+                flow.statistics.recordRepair(frame.sequence, arrival: time, noticed: nil)
             case .event:
                 flow.statistics.record(frame.sequence, arrival: time, interval: flow.interval)
+            case .unavailable(let ranges):
+                flow.statistics.recordUnrecovered(ranges.sequences)
             case .end:
                 flow.statistics.noteLast(frame.sequence)
             default:

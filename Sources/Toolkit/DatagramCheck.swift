@@ -60,13 +60,17 @@ public struct DatagramCheck: Sendable {
             case .event(let body):
                 let format = if case .json = body { "json" } else { "compact" }
                 let type = frame.eventType?.identifier ?? "?"
-                return "event \(format)\(header?.compressed == true ? " (deflated)" : "") #\(frame.sequence) \(type) \(score) \(MatchClock.display(frame.minute))"
+                return "event \(format)\(header?.compressed == true ? " (deflated)" : "")\(frame.retransmission ? " (retransmission)" : "") #\(frame.sequence) \(type) \(score) \(MatchClock.display(frame.minute))"
             case .end(let end):
                 return "end \(end.reason.name) after #\(frame.sequence) \(score)"
             case .unregister:
                 return "unregister"
             case .heartbeat:
                 return "heartbeat (#\(frame.sequence))"
+            case .nack(let ranges):
+                return "nack (\(ranges.sequences.count) events, from #\(ranges.ranges.first?.first ?? 0))"
+            case .unavailable(let ranges):
+                return "unavailable (\(ranges.sequences.count) events, from #\(ranges.ranges.first?.first ?? 0))"
             case .challenge:
                 return "challenge (address token)"
             }

@@ -94,6 +94,12 @@ public struct GoldenFixtures: Sendable {
                 try OriginalDatagram(event: last, sequence: lastSequence, roster: roster, catalog: .portuguese)))))
         }
         datagrams.append(("unregister", .frame(Frame(body: .unregister))))
+        // Repair (Spec §4.8): a NACK for two gaps, an event sent again, and the answer for events no longer held.
+        datagrams.append(("nack", .frame(Frame(body: .nack(SequenceRanges([.init(first: 3, count: 2), .init(first: 9, count: 1)]))))))
+        var retransmitted = Frame.compactEvent(events[4], sequence: 4)
+        retransmitted.retransmission = true
+        datagrams.append(("event-compact-retransmission", .frame(retransmitted)))
+        datagrams.append(("unavailable", .frame(Frame(body: .unavailable(SequenceRanges([.init(first: 9, count: 1)]))))))
         datagrams.append(("heartbeat", .frame(Frame(sequence: 17, body: .heartbeat))))
         datagrams.append(("heartbeat-answer", .frame(Frame(sequence: UInt32(events.count), body: .heartbeat))))
         datagrams.append(("original-register", .original(.register)))

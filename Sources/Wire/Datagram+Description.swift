@@ -30,6 +30,9 @@ extension Frame {
             headerMembers.append(("compressed", JSONNode(.bool(header.compressed))))
             headerMembers.append(("dictionary", .int(header.dictionary)))
         }
+        if retransmission {
+            headerMembers.append(("retransmission", JSONNode(.bool(true))))
+        }
         headerMembers += [
             ("subscription", .string(Self.hex64(subscription))),
             ("sequence", .int(sequence)),
@@ -54,6 +57,8 @@ extension Frame {
             ])
         case .challenge(let challenge):
             return .object([("token", .string(challenge.token.map { hex($0) }.joined()))])
+        case .nack(let ranges), .unavailable(let ranges):
+            return .object([("ranges", .array(ranges.ranges.map { .object([("first", .int($0.first)), ("count", .int($0.count))]) }))])
         case .welcome(let welcome):
             return .object([
                 ("format", .string(welcome.format.name)),

@@ -40,6 +40,10 @@ extension Frame {
             frameBody = .heartbeat
         case .challenge:
             frameBody = .challenge(try Challenge.read(from: &bodyReader))
+        case .nack:
+            frameBody = .nack(try SequenceRanges.read(from: &bodyReader))
+        case .unavailable:
+            frameBody = .unavailable(try SequenceRanges.read(from: &bodyReader))
         case .event where header.format == .json:
             let datagram = try OriginalDatagram(decoding: body, base: FrameHeader.size)
             try checkJSON(datagram, against: header)
@@ -49,8 +53,9 @@ extension Frame {
             frameBody = .event(.compact(try CompactEvent.read(from: &bodyReader, score: header.score, minute: header.minute)))
         }
         try bodyReader.expectEnd(field: "body")
-        let frame = Frame(sequence: header.sequence, eventType: eventType, score: header.score, minute: header.minute, body: frameBody,
+        var frame = Frame(sequence: header.sequence, eventType: eventType, score: header.score, minute: header.minute, body: frameBody,
                           subscription: header.subscription)
+        frame.retransmission = header.retransmission
         return (header, frame)
     }
 
@@ -62,6 +67,9 @@ extension Frame {
         guard rules.formats.contains(header.format) else {
             throw WireError(.unknownFormat, field: "header.flags.format", offset: 4,
                             "\(kind) frames use \(rules.formats.map(\.name).joined(separator: " or ")), found \(header.format.name)")
+        }
+        if header.retransmission && header.kind != .event {
+            throw WireError(.reservedBits, field: "header.flags.retransmission", offset: 4, "only event frames are retransmitted")
         }
         if header.compressed && !rules.allowsCompression(of: header.format) {
             throw WireError(.reservedBits, field: "header.flags.compressed", offset: 4, "only welcome and compact event bodies may be compressed")

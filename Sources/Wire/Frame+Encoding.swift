@@ -46,6 +46,7 @@ extension Frame {
         case .event(.json(let datagram)): return try datagram.encoded()
         case .end(let end): end.write(to: &writer)
         case .challenge(let challenge): try challenge.write(to: &writer)
+        case .nack(let ranges), .unavailable(let ranges): try ranges.write(to: &writer)
         case .unregister, .heartbeat: break
         }
         return writer.bytes
@@ -57,10 +58,11 @@ extension Frame {
             throw WireError(.tooLarge, field: "body", offset: FrameHeader.size,
                             "body of \(payload.count) bytes exceeds \(FrameHeader.maximumBodyLength)")
         }
-        let header = FrameHeader(
+        var header = FrameHeader(
             kind: kind, format: body.format, compressed: compressed, dictionary: dictionary, sequence: sequence,
             eventType: eventType?.rawValue ?? 0, score: score, minute: minute, bodyLength: UInt16(payload.count),
             subscription: subscription)
+        header.retransmission = retransmission
         var writer = ByteWriter(capacity: FrameHeader.size + payload.count)
         header.write(to: &writer)
         writer.writeBytes(payload)

@@ -16,6 +16,8 @@ public enum FrameBody: Sendable, Hashable {
     case unregister
     case heartbeat
     case challenge(Challenge)
+    case nack(SequenceRanges)
+    case unavailable(SequenceRanges)
 
     /// The frame kind this body belongs to.
     public var kind: FrameKind {
@@ -28,6 +30,8 @@ public enum FrameBody: Sendable, Hashable {
         case .unregister: .unregister
         case .heartbeat: .heartbeat
         case .challenge: .challenge
+        case .nack: .nack
+        case .unavailable: .unavailable
         }
     }
 
@@ -36,7 +40,7 @@ public enum FrameBody: Sendable, Hashable {
         switch self {
         case .unregister, .heartbeat: .none
         case .event(.json): .json
-        case .register, .welcome, .refuse, .event(.compact), .end, .challenge: .compact
+        case .register, .welcome, .refuse, .event(.compact), .end, .challenge, .nack, .unavailable: .compact
         }
     }
 }
@@ -61,6 +65,8 @@ public struct Frame: Sendable, Hashable {
     /// carried by every frame of that subscription, both ways; 0 only on a refusal that answers
     /// a register whose identifier could not be read.
     public var subscription: UInt64
+    /// Whether this event frame is a retransmission answering a NACK (header flag bit 5).
+    public var retransmission = false
 
     /// Creates a frame.
     public init(sequence: UInt32 = 0, eventType: EventType? = nil, score: Score = .zero, minute: UInt8 = 0, body: FrameBody,

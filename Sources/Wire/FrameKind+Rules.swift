@@ -44,6 +44,10 @@ extension FrameKind {
             KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: true, carriesScore: true)
         case .unregister:
             KindRules(directions: [.toServer], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+        case .nack:
+            KindRules(directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+        case .unavailable:
+            KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .heartbeat:
             KindRules(directions: [.toServer, .toClient], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: true, carriesScore: false)
         }

@@ -16,6 +16,10 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
     case heartbeat = 7
     /// Server → client: prove you own your address by echoing this token in a register.
     case challenge = 8
+    /// Client → server: these events never arrived; send them again (Spec §4.8).
+    case nack = 9
+    /// Server → client: these events are no longer held; stop asking (Spec §4.8).
+    case unavailable = 10
 
     /// A lower-case name, used in Spec, fixtures and reports.
     public var name: String {
@@ -28,6 +32,8 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
         case .unregister: "unregister"
         case .heartbeat: "heartbeat"
         case .challenge: "challenge"
+        case .nack: "nack"
+        case .unavailable: "unavailable"
         }
     }
 }

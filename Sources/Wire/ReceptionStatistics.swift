@@ -54,6 +54,15 @@ public struct ReceptionStatistics: Sendable, Hashable {
     public private(set) var jitter: Double = 0
     /// Datagrams set aside as implausible (Spec §6.1) and never confirmed.
     public private(set) var implausible = 0
+    /// Events that never arrived first time but arrived as retransmissions (Spec §4.8).
+    public private(set) var repaired = 0
+    /// Events that never arrived first time and were given up (repair ran out of attempts, or
+    /// the server no longer held them).
+    public private(set) var unrecovered = 0
+    /// Seconds from noticing each repaired event missing to its retransmission's arrival.
+    public private(set) var repairDelays: [Double] = []
+    private var repairedSequences: Set<Int64> = []
+    private var unrecoveredSequences: Set<Int64> = []
 
     private var lowest: Int64?
     private var highest: Int64?
@@ -73,7 +82,7 @@ public struct ReceptionStatistics: Sendable, Hashable {
     public init() {}
 
     /// The extended form of `sequence`, nearest to the highest (or owed) sequence so far.
-    func extend(_ sequence: UInt32) -> Int64 {
+    public func extend(_ sequence: UInt32) -> Int64 {
         guard let reference = highest ?? owedFirst else { return Int64(sequence) }
         let delta = Int32(bitPattern: sequence &- UInt32(truncatingIfNeeded: reference))
         return reference + Int64(delta)
@@ -137,7 +146,7 @@ public struct ReceptionStatistics: Sendable, Hashable {
 
     @discardableResult
     private mutating func accept(_ extended: Int64, arrival: Double, interval: Double?) -> Outcome {
-        if seen.contains(extended) {
+        if seen.contains(extended) || repairedSequences.contains(extended) {
             duplicates += 1
             return .duplicate
         }
@@ -164,6 +173,42 @@ public struct ReceptionStatistics: Sendable, Hashable {
             lastTransit = transit
         }
         return outcome
+    }
+
+    /// Whether `sequence` arrived, first time or repaired.
+    public func has(_ sequence: UInt32) -> Bool {
+        let extended = extend(sequence)
+        return seen.contains(extended) || repairedSequences.contains(extended)
+    }
+
+    /// Records a retransmitted event (Spec §4.8). It counts as **repaired** when it had not
+    /// arrived first time (nor been repaired before); `noticed` is when the receiver saw it was
+    /// missing, for the repair delay. Returns whether it filled a gap. It never changes the
+    /// first-time figures (received, lost, out of order, jitter).
+    @discardableResult
+    public mutating func recordRepair(_ sequence: UInt32, arrival: Double, noticed: Double?) -> Bool {
+        let extended = extend(sequence)
+        guard !seen.contains(extended), repairedSequences.insert(extended).inserted else { return false }
+        if unrecoveredSequences.remove(extended) != nil { unrecovered -= 1 }
+        repaired += 1
+        if let noticed { repairDelays.append(max(0, arrival - noticed)) }
+        return true
+    }
+
+    /// Records events given up: those not arrived first time nor repaired count as **unrecovered**.
+    public mutating func recordUnrecovered(_ sequences: [UInt32]) {
+        for sequence in sequences {
+            let extended = extend(sequence)
+            guard !seen.contains(extended), !repairedSequences.contains(extended), unrecoveredSequences.insert(extended).inserted else { continue }
+            unrecovered += 1
+        }
+    }
+
+    /// The median and the largest repair delay, in seconds (nil before any repair).
+    public var repairDelay: (median: Double, largest: Double)? {
+        guard !repairDelays.isEmpty else { return nil }
+        let sorted = repairDelays.sorted()
+        return (sorted[sorted.count / 2], sorted[sorted.count - 1])
     }
 
     /// The first sequence number of the expected range (owed or lowest received).

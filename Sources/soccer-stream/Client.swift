@@ -24,6 +24,7 @@ struct Client: AsyncParsableCommand {
     @Option(help: "Seconds of silence from the server before giving up (exit code 4; at least three event intervals).") var serverTimeout = 15.0
     @Option(help: "Write every datagram received to this classic pcap file (for soccer-stream validate).") var capture: String?
     @Flag(help: "Do not show the live view.") var quiet = false
+    @Flag(help: "Do not ask the server for missing events again (they are only counted as lost).") var noRepair = false
 
     func run() async throws {
         var configuration = ClientConfiguration()
@@ -36,6 +37,7 @@ struct Client: AsyncParsableCommand {
         configuration.originalInterval = originalInterval
         configuration.registerAttempts = registerAttempts
         configuration.capturePath = capture
+        configuration.repairs = !noRepair
         configuration.serverTimeout = try duration(seconds: serverTimeout, option: "--server-timeout")
         // Every range is checked once, by the library (ClientConfiguration.validate), for every entry point.
         try configuration.validate()

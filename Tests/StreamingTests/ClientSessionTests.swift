@@ -122,3 +122,69 @@ struct ClientSubscriptionTests {
         #expect(session.statistics.received == 8 && session.statistics.last == 6 + UInt32(jumped) && session.rejected == 1)
     }
 }
+
+@Suite("Repair at the client (Spec §4.8, injected clock)")
+struct ClientRepairTests {
+    static func event(_ index: Int, retransmission: Bool = false) throws -> [UInt8] {
+        var frame = Frame.compactEvent(MatchSimulator.play(seed: 9).events[index], sequence: UInt32(index), subscription: 7)
+        frame.retransmission = retransmission
+        return try frame.encoded()
+    }
+
+    @Test("a gap is asked for after a short wait, then with a doubling wait; a retransmission repairs it; the log stays in order")
+    func repairsAGap() throws {
+        let clock = ManualClock()
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
+        _ = session.receive(try ClientSessionTests.welcome(interval: 100_000))
+        _ = session.receive(try Self.event(0))
+        _ = session.receive(try Self.event(3))   // 1 and 2 missing
+        #expect(session.dueRepairs() == nil)     // not yet: reordering may fill it
+        #expect(session.takeLoggable().map(\.snapshot.sequence) == [0])
+        clock.advance(by: ClientSession.firstNackDelay)
+        #expect(session.dueRepairs()?.sequences == [1, 2])
+        #expect(session.dueRepairs() == nil)
+        clock.advance(by: ClientSession.repairBackoff)
+        #expect(session.dueRepairs()?.sequences == [1, 2])
+        clock.advance(by: 0.005)
+        guard case .repaired(_, let delay) = session.receive(try Self.event(2, retransmission: true)) else {
+            Issue.record("not repaired")
+            return
+        }
+        #expect(delay.map { abs($0 - 0.035) < 1e-9 } == true)
+        _ = session.receive(try Self.event(1))   // the first transmission, late: an ordinary out-of-order arrival
+        #expect(session.takeLoggable().map(\.snapshot.sequence) == [1, 2, 3])
+        #expect(session.statistics.received == 3 && session.statistics.repaired == 1 && session.statistics.unrecovered == 0)
+        #expect(session.statistics.lost == 1 && session.repairsOutstanding == 0)
+    }
+
+    @Test("a gap nobody answers is given up after the attempts, and unavailable answers give up at once; the end waits for them")
+    func givesUp() throws {
+        let clock = ManualClock()
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
+        _ = session.receive(try ClientSessionTests.welcome(interval: 100_000))
+        _ = session.receive(try Self.event(0))
+        _ = session.receive(try Self.event(4))   // 1, 2, 3 missing
+        _ = session.receive(try Frame(sequence: 6, body: .end(EndOfMatch(reason: .fullTime)), subscription: 7).encoded())   // 5, 6 too
+        #expect(!session.finished && session.repairsOutstanding == 5)
+        _ = session.receive(try Frame(body: .unavailable(SequenceRanges(covering: [5, 6])), subscription: 7).encoded())
+        #expect(session.statistics.unrecovered == 2 && session.repairsOutstanding == 3)
+        var asked = 0
+        for _ in 0..<(ClientSession.repairAttempts + 2) {
+            clock.advance(by: ClientSession.repairBackoffCap)
+            if session.dueRepairs() != nil { asked += 1 }
+        }
+        #expect(asked == ClientSession.repairAttempts)
+        #expect(session.finished && session.statistics.unrecovered == 5)
+        #expect(session.takeAllLoggable().map(\.snapshot.sequence) == [0, 4])
+    }
+
+    @Test("--no-repair: gaps are only counted, nothing is asked, the log follows arrival")
+    func noRepair() throws {
+        var session = ClientSession(original: false, clock: ManualClock(), subscription: 7, repairs: false)
+        _ = session.receive(try ClientSessionTests.welcome())
+        _ = session.receive(try Self.event(0))
+        _ = session.receive(try Self.event(3))
+        #expect(session.repairsOutstanding == 0 && session.dueRepairs() == nil)
+        #expect(session.takeLoggable().map(\.snapshot.sequence) == [0, 3])
+    }
+}

@@ -358,3 +358,106 @@ struct ImpairTests {
         }
     }
 }
+
+@Suite("Gap repair (Spec §4.8)", .serialized)
+struct RepairTests {
+    @Test("through 30 % loss, 5 % reordering and 2 % duplication both ways, every client gets every event once, in order, and its figures equal the relay's record",
+          arguments: [UInt64(1), 2])
+    func lossyLink(seed: UInt64) async throws {
+        try await bounded(60) {
+            // An interval of 20 ms: many round trips on loopback.
+            let server = try await makeServer { $0.waitForClients = 2; $0.interval = .milliseconds(20); $0.seed = seed; $0.repairGrace = .seconds(3) }
+            var impairment = Impairment()
+            impairment.loss = 0.3
+            impairment.reorder = 0.05
+            impairment.duplicate = 0.02
+            var configuration = ImpairmentConfiguration()
+            configuration.serverPort = server.localAddress.port ?? 0
+            configuration.toClient = impairment
+            configuration.toServer = impairment
+            configuration.seed = seed
+            configuration.eventsOnly = true   // events and repair traffic: registration and the end pass
+            let relay = try await ImpairmentRelay.start(configuration: configuration)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soccerstream-repair-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var logs: [LogFile] = []
+            var clients: [StreamClient] = []
+            for format in [BodyFormat.compact, .json] {
+                let log = try LogFile(path: directory.appendingPathComponent("client-\(format.name).log").path)
+                logs.append(log)
+                var client = ClientConfiguration()
+                client.port = relay.port
+                client.format = format
+                client.initialBackoff = .milliseconds(100)
+                clients.append(try await StreamClient.connect(configuration: client, logger: log.logger(label: "client")))
+            }
+            async let summary = server.run()
+            async let first = clients[0].run()
+            async let second = clients[1].run()
+            let results = try await [first, second]
+            server.stop()   // both clients are done: no need to wait out the server's repair grace
+            let totals = try await summary
+            let events = MatchSimulator.play(seed: seed).events.count
+            let report = relay.report
+            #expect(report.toClient.dropped > 0 && report.toServer.dropped > 0, "the relay must have dropped both ways")
+            for (index, result) in results.enumerated() {
+                let truth = try #require(report.events["127.0.0.1:\(result.localPort)"])
+                #expect(result.reason == .endOfTransmission(.fullTime))
+                #expect(result.statistics.unrecovered == 0)
+                #expect(result.statistics.received == truth.received)
+                #expect(result.statistics.lost == truth.lost && result.statistics.lost == result.statistics.repaired)
+                #expect(result.statistics.duplicates == truth.duplicates && result.statistics.outOfOrder == truth.outOfOrder)
+                #expect(result.statistics.repaired == truth.repaired)
+                // client.log: every event exactly once, in sequence order.
+                let text = try String(contentsOf: URL(fileURLWithPath: logs[index].path), encoding: .utf8)
+                let logged = text.split(separator: "\n").filter { $0.contains("Received message") }.compactMap { line -> Int? in
+                    guard let hash = line.range(of: ": #") else { return nil }
+                    return Int(line[hash.upperBound...].prefix { $0.isNumber })
+                }
+                #expect(logged == Array(0..<events), "client.log: \(logged)")
+                #expect(text.contains("(repaired)") == (result.statistics.repaired > 0))
+            }
+            #expect(totals.repairsSent > 0)
+            await relay.close()
+        }
+    }
+
+    @Test("a NACK storm (a subscriber's own and forged ones) stays within the repair budget while good clients get every event")
+    func nackStorm() async throws {
+        try await bounded(60) {
+            let server = try await makeServer {
+                $0.waitForClients = 2; $0.interval = .milliseconds(10); $0.matches = 1000; $0.repairRate = 20; $0.repairBurst = 10
+            }
+            let good = try await makeClient(server)
+            async let summary = server.run()
+            async let goodResult = good.run()
+            let storm = try await RawPeer()
+            _ = try #require(try await storm.register(with: server, formats: [.compact]))
+            #expect(await good.waitUntilReceived(20))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let forger = try await RawPeer()
+            for round in 0..<300 {
+                let ask = try Frame(body: .nack(SequenceRanges([.init(first: 0, count: 20)])), subscription: storm.subscription).encoded()
+                try await storm.send(ask, to: server.localAddress)
+                let forged = try Frame(body: .nack(SequenceRanges([.init(first: 0, count: 20)])), subscription: UInt64(round + 1)).encoded()
+                try await forger.send(forged, to: server.localAddress)
+            }
+            // The storm's own unregister after it shows the server has handled every NACK.
+            try await storm.send(try Frame(body: .unregister, subscription: storm.subscription).encoded(), to: server.localAddress)
+            await server.waitForClients { $0 == 1 }
+            let elapsed = start.duration(to: clock.now).inSeconds
+            #expect(await good.waitUntilReceived(good.received + 3))
+            server.stop()
+            let totals = try await summary
+            let result = try await goodResult
+            // At most the burst plus the rate over the storm's duration (the good client asked for nothing).
+            #expect(Double(totals.repairsSent) <= 10 + 20 * elapsed + 1, "\(totals.repairsSent) repairs in \(elapsed) s")
+            #expect((totals.rejects["repair requests over budget"] ?? 0) > 5000)
+            #expect((totals.rejects["nack from an unknown address"] ?? 0) == 300)
+            #expect(result.statistics.lost == 0 && result.statistics.received == totals.events)
+            await storm.close()
+            await forger.close()
+        }
+    }
+}

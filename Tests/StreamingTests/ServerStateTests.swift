@@ -302,3 +302,61 @@ struct ServerSubscriptionTests {
         #expect(refusal.reason == .unsupportedVersion && refusal.text.contains("2") && frame.subscription == 0)
     }
 }
+
+@Suite("Repair at the server (Spec §4.8, injected clock)")
+struct ServerRepairTests {
+    static func publish(_ state: inout ServerState, _ count: Int) throws {
+        for event in MatchSimulator.play(seed: 2).events.prefix(count) {
+            _ = state.publish(try EncodedEvent(event: event, sequence: state.nextSequence, roster: .original, catalog: .english,
+                                               deliveries: [.compact]))
+        }
+    }
+
+    static func nack(_ sequences: [UInt32], id: UInt64 = 7) throws -> [UInt8] {
+        try Frame(body: .nack(SequenceRanges(covering: sequences)), subscription: id).encoded()
+    }
+
+    @Test("held events are sent again as retransmissions in the client's format; evicted ones get one unavailable answer; the budget holds")
+    func answers() throws {
+        let clock = ManualClock()
+        var state = ServerStateTests.state({ $0.repairRingEvents = 5; $0.repairRate = 1; $0.repairBurst = 4 }, clock: clock)
+        let client = try ServerStateTests.address(9500)
+        _ = try ServerStateTests.register(&state, client, formats: [.json])
+        try Self.publish(&state, 8)   // sequences 0...7; the ring keeps 3...7
+        let (replies, _) = state.handle(try Self.nack([1, 2, 4, 5]), from: client)
+        let frames = try replies.map { try Frame.decode(Array($0.payload.readableBytesView)) }
+        #expect(frames.count == 3)
+        let repaired = frames.filter { $0.kind == .event }
+        #expect(repaired.map(\.sequence) == [4, 5] && repaired.allSatisfy { $0.retransmission && $0.subscription == 7 })
+        guard case .event(.json) = repaired[0].body else {
+            Issue.record("not the client's format")
+            return
+        }
+        guard let last = frames.last, case .unavailable(let gone) = last.body else {
+            Issue.record("no unavailable answer")
+            return
+        }
+        #expect(gone.sequences == [1, 2] && last.subscription == 7)
+        // The budget: 4 at once, then 1 a second.
+        let (more, _) = state.handle(try Self.nack([3, 4, 5, 6, 7]), from: client)
+        #expect(more.count == 2 && state.rejects["repair requests over budget"] == 3)
+        clock.advance(by: 1)
+        #expect(state.handle(try Self.nack([6]), from: client).replies.count == 1)
+        #expect(state.repairsSent == 5 && state.unavailableSent == 2)
+        // Another identifier gets nothing.
+        #expect(state.handle(try Self.nack([7], id: 8), from: client).replies.isEmpty)
+        #expect(state.rejects["nack with another subscription's identifier"] == 1)
+    }
+
+    @Test("after the end of the match its subscribers can still have its last events repaired")
+    func afterTheEnd() throws {
+        var state = ServerStateTests.state(clock: ManualClock())
+        let client = try ServerStateTests.address(9501)
+        _ = try ServerStateTests.register(&state, client)
+        try Self.publish(&state, 3)
+        _ = state.finish(.fullTime)
+        #expect(state.clientCount == 0)
+        let (replies, _) = state.handle(try Self.nack([2]), from: client)
+        #expect(try replies.map { try Frame.decode(Array($0.payload.readableBytesView)).sequence } == [2])
+    }
+}

@@ -34,6 +34,7 @@ func makeServer(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) async 
     configuration.port = 0
     configuration.interval = .milliseconds(5)
     configuration.seed = 7
+    configuration.repairGrace = .zero   // tests of repair set it
     adjust(&configuration)
     return try await StreamServer.bind(configuration: configuration, logger: quietLogger)
 }

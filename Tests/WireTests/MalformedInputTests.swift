@@ -77,9 +77,9 @@ struct MalformedInputTests {
             (mutated(2, 1), .unsupportedVersion, "header.version", 2),   // version 1 frames are refused by a version 2 reader
             (mutated(2, 0), .unsupportedVersion, "header.version", 2),
             (mutated(3, 0), .unknownKind, "header.kind", 3),
-            (mutated(3, 9), .unknownKind, "header.kind", 3),
+            (mutated(3, 11), .unknownKind, "header.kind", 3),
             (mutated(4, 0x03), .unknownFormat, "header.flags.format", 4),
-            (mutated(4, 0x22), .reservedBits, "header.flags", 4),
+            (mutated(4, 0x42), .reservedBits, "header.flags", 4),
             (mutated(4, 0x82), .reservedBits, "header.flags", 4),
             (mutated(4, 0x0A), .reservedBits, "header.flags.dictionary", 4),   // a dictionary on an uncompressed body
             (mutated(4, 0x16), .outOfRange, "header.flags.dictionary", 4),     // dictionary 2: not defined
@@ -197,5 +197,30 @@ struct MalformedInputTests {
         #expect(Self.error(Array("REGISTER".utf8))?.code == .unknownText)
         #expect(Self.error([])?.code == .unknownText)
         #expect(Self.error([0xFF])?.code == .truncated)
+    }
+}
+
+@Suite("Repair frames (Spec §4.8)")
+struct RepairFrameTests {
+    @Test("NACK and unavailable bodies round-trip; bad counts, and a retransmission flag on anything but an event, name their field and offset")
+    func repairFrames() throws {
+        let ranges = SequenceRanges(covering: [4, 5, 6, 9, UInt32.max, 0])
+        #expect(ranges.ranges == [.init(first: 4, count: 3), .init(first: 9, count: 1), .init(first: UInt32.max, count: 2)])
+        #expect(ranges.sequences == [4, 5, 6, 9, UInt32.max, 0])
+        for body in [FrameBody.nack(ranges), .unavailable(ranges)] {
+            let bytes = try Frame(body: body, subscription: 7).encoded()
+            #expect(try Frame.decode(bytes).body == body)
+        }
+        var zeroCount = try Frame(body: .nack(SequenceRanges([.init(first: 1, count: 1)])), subscription: 7).encoded()
+        zeroCount[FrameHeader.size + 6] = 0   // the first range's count (bytes 5-6 of the body): 0
+        let error = try #require(MalformedInputTests.error(zeroCount))
+        #expect(error.field == "body.ranges[0].count" && error.offset == FrameHeader.size + 5 && error.code == .outOfRange, "\(error)")
+        var flagged = try Frame(body: .heartbeat, subscription: 7).encoded()
+        flagged[4] |= 0x20
+        #expect(MalformedInputTests.error(flagged)?.field == "header.flags.retransmission")
+        var event = Frame.compactEvent(MatchSimulator.play(seed: 1).events[0], sequence: 0, subscription: 7)
+        event.retransmission = true
+        #expect(try Frame.decode(try event.encoded()).retransmission)
+        #expect(throws: WireError.self) { try Frame(body: .nack(SequenceRanges([])), subscription: 7).encoded() }
     }
 }
