@@ -44,7 +44,10 @@ let package = Package(
             ]
         ),
         .target(name: "CBenchSupport"),
-        .target(name: "Bench", dependencies: ["Wire", "Match", "CBenchSupport"]),
+        .target(
+            name: "Bench",
+            dependencies: ["Wire", "Match", "CBenchSupport", "Streaming", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Match", "Toolkit"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Wire"]),

@@ -299,6 +299,13 @@ private final class RelayCore: Sendable {
                 if direction == .toServer { change(&state.report.toServer) } else { change(&state.report.toClient) }
             }
             count { $0.received += 1 }
+            let repairTraffic = Self.isRepairTraffic(data) || sequence?.retransmission == true
+            if repairTraffic { count { $0.repairBytes += data.readableBytes } }
+            let firstEvent = sequence.map { !$0.retransmission } ?? false
+            func dropped() {
+                count { $0.dropped += 1 }
+                if firstEvent { count { $0.droppedEventBytes += data.readableBytes } }
+            }
             if let sequence {
                 if sequence.retransmission {
                     state.report.events[key, default: EventTruth()].resent.append(sequence.sequence)
@@ -317,7 +324,7 @@ private final class RelayCore: Sendable {
                 let nowBad = switching ? !bad : bad
                 state.bad[direction] = nowBad
                 if nowBad, Double(state.random.next() >> 11) / Double(1 << 53) < burst.lossInBad {
-                    count { $0.dropped += 1 }
+                    dropped()
                     return held.map { [($0, impairment.delay)] } ?? []
                 }
             }
@@ -325,7 +332,7 @@ private final class RelayCore: Sendable {
                 probability > 0 && Double(state.random.next() >> 11) / Double(1 << 53) < probability
             }
             if chance(impairment.loss) {
-                count { $0.dropped += 1 }
+                dropped()
                 return held.map { [($0, impairment.delay)] } ?? []
             }
             if held == nil, chance(impairment.reorder) {

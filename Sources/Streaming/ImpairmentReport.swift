@@ -15,6 +15,10 @@ public struct DirectionReport: Sendable, Hashable {
     public var reordered = 0
     /// Datagrams sent later than they arrived (delay or jitter).
     public var delayed = 0
+    /// Bytes of repair traffic that arrived (nacks, unavailable answers, retransmitted events).
+    public var repairBytes = 0
+    /// Bytes of first-time events dropped.
+    public var droppedEventBytes = 0
 }
 
 /// The event frames one client was sent and was delivered, in order: the ground truth its

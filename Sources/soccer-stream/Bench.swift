@@ -9,7 +9,7 @@ import Wire
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure datagram sizes, codec throughput and fan-out (on 127.0.0.1 only).",
-        subcommands: [Sizes.self, Codec.self, FanOut.self, Idle.self])
+        subcommands: [Sizes.self, Codec.self, FanOut.self, Idle.self, Repair.self])
 
     struct Sizes: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Bytes per event datagram over seeded matches, per encoding.")
@@ -58,6 +58,40 @@ struct BenchCommand: AsyncParsableCommand {
             let result = try benchmark.run()
             StandardOutput.write(String(format: "idle over %.1f s: server with %d clients %.3f CPU s (%.2f %% of a core); idle client %.3f CPU s (%.2f %%)\n",
                                         result.seconds, result.clients, result.serverCPU, result.serverPercent, result.clientCPU, result.clientPercent))
+        }
+    }
+
+    struct Repair: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Gap repair through soccer-stream impair (loss both ways, 5 ms each way): residual loss, repair traffic, repair delay.")
+        @Option(help: "Client counts, comma-separated (1...1000).") var clients = "1,100,1000"
+        @Option(help: "Random loss rates, comma-separated (0...0.9), each both ways.") var loss = "0.1,0.3,0.5"
+        @Flag(help: "Add a bursty setting (Gilbert–Elliott: enter 0.05, leave 0.25; about 17 % loss in bursts of 4).") var burst = false
+
+        func run() async throws {
+            let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let rates = loss.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !counts.isEmpty, counts.allSatisfy({ (1...1000).contains($0) }) else { throw ValidationError("--clients takes counts 1...1000, comma-separated") }
+            guard !rates.isEmpty, rates.allSatisfy({ (0...0.9).contains($0) }) else { throw ValidationError("--loss takes rates 0...0.9, comma-separated") }
+            var settings: [(String, Impairment)] = rates.map { rate in
+                var impairment = Impairment()
+                impairment.loss = rate
+                return ("\(Int((rate * 100).rounded())) % random", impairment)
+            }
+            if burst {
+                var impairment = Impairment()
+                impairment.burst = BurstLoss(enterBad: 0.05, leaveBad: 0.25)
+                settings.append(("bursty 17 %", impairment))
+            }
+            var results: [RepairBenchmark.Result] = []
+            let benchmark = RepairBenchmark()
+            for (name, impairment) in settings {
+                for count in counts {
+                    results.append(try await benchmark.run(clients: count, impairment: impairment, name: name))
+                    StandardOutput.write(RepairBenchmark.table([results[results.count - 1]]).split(separator: "\n").last.map { $0 + "\n" } ?? "")
+                }
+            }
+            StandardOutput.write("\n" + RepairBenchmark.table(results))
         }
     }
 
