@@ -42,6 +42,18 @@ struct BenchTests {
         #expect(reception.0.datagrams == reception.1 * 20)
     }
 
+    @Test("the repair benchmark runs a lossy match through the relay and reports well-formed figures")
+    func repair() async throws {
+        var impairment = Impairment()
+        impairment.loss = 0.2
+        var benchmark = RepairBenchmark()
+        benchmark.interval = .milliseconds(20)
+        let result = try await benchmark.run(clients: 1, impairment: impairment, name: "20 % random")
+        #expect(result.expected == MatchSimulator.play(seed: 1).events.count)
+        #expect(result.lost == result.repaired + result.unrecovered)
+        #expect(RepairBenchmark.table([result]).split(separator: "\n").count == 2)
+    }
+
     @Test("the fan-out table is well formed")
     func table() {
         let run = FanOutBenchmark.Run(expected: 1000, received: 990, seconds: 0.5, cpuSeconds: 0.01, peakResidentMiB: 20)
