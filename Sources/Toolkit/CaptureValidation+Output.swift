@@ -35,7 +35,7 @@ extension CaptureValidation {
                 lines.append("  flows:")
                 lines.append("    " + [pad("if", 3), pad("server", 24), pad("client", 24), pad("packets", 8, right: true), pad("invalid", 8, right: true),
                                          pad("forged", 7, right: true), pad("events", 7, right: true), pad("repaired", 9, right: true),
-                                         pad("unrecov", 8, right: true), pad("expected", 9, right: true), pad("lost", 6, right: true),
+                                         pad("unrecov", 8, right: true), pad("repair ms p50/max", 18, right: true), pad("expected", 9, right: true), pad("lost", 6, right: true),
                                          pad("reordered", 10, right: true), pad("dups", 6, right: true), pad("first", 11, right: true),
                                          pad("last", 11, right: true)].joined(separator: " "))
                 for flow in report.flows {
@@ -43,7 +43,8 @@ extension CaptureValidation {
                     lines.append("    " + [pad(String(flow.interface), 3), pad(flow.server.description, 24), pad(flow.client.description, 24),
                                              pad(String(flow.packets), 8, right: true), pad(String(flow.invalid), 8, right: true),
                                              pad(String(flow.wrongSubscription), 7, right: true), pad(String(stats.received), 7, right: true),
-                                             pad(String(stats.repaired), 9, right: true), pad(String(stats.unrecovered), 8, right: true), pad(String(stats.expected), 9, right: true),
+                                             pad(String(stats.repaired), 9, right: true), pad(String(stats.unrecovered), 8, right: true),
+                                             pad(stats.repairDelay.map { String(format: "%.1f/%.1f", $0.median * 1000, $0.largest * 1000) } ?? "-", 18, right: true), pad(String(stats.expected), 9, right: true),
                                              pad(String(stats.lost), 6, right: true), pad(String(stats.outOfOrder), 10, right: true),
                                              pad(String(stats.duplicates), 6, right: true),
                                              pad(stats.first.map(String.init) ?? "-", 11, right: true),
@@ -98,6 +99,8 @@ extension CaptureValidation {
                         ("subscription", flow.subscription.map { .string(Frame.hex64($0)) } ?? JSONNode(.null)),
                         ("wrongSubscription", .int(flow.wrongSubscription)),
                         ("repaired", .int(flow.statistics.repaired)), ("unrecovered", .int(flow.statistics.unrecovered)),
+                        ("repairDelayMedianMs", flow.statistics.repairDelay.map { JSONNode(.double(($0.median * 1_000_000).rounded() / 1000)) } ?? JSONNode(.null)),
+                        ("repairDelayLargestMs", flow.statistics.repairDelay.map { JSONNode(.double(($0.largest * 1_000_000).rounded() / 1000)) } ?? JSONNode(.null)),
                         ("received", .int(flow.statistics.received)), ("expected", .int(flow.statistics.expected)),
                         ("lost", .int(flow.statistics.lost)), ("outOfOrder", .int(flow.statistics.outOfOrder)),
                         ("duplicates", .int(flow.statistics.duplicates)),

@@ -46,6 +46,11 @@ public struct FlowReport: Sendable {
     public var subscriptionSource: String?
     /// Frames carrying another identifier than the flow's (forged, or from another subscription).
     public var wrongSubscription = 0
+    /// First-time events that raised the highest sequence, in order, with their capture times:
+    /// a gap is seen (as the client sees it) when the first event after it arrives.
+    var advances: [(sequence: Int64, time: Double)] = []
+    /// When the end frame was captured (it reveals the tail's gaps).
+    var endTime: Double?
 }
 
 /// The validation of one capture file (or one raw datagram file).
@@ -161,13 +166,19 @@ public enum CaptureValidation {
                 flow.interval = Double(welcome.intervalMicroseconds) / 1_000_000
                 flow.statistics.expectFirst(welcome.current == nil ? frame.sequence : frame.sequence &+ 1)
             case .event where frame.retransmission:
-                flow.statistics.recordRepair(frame.sequence, arrival: time, noticed: nil)
+                // The repair delay counts from the capture of the first event after the gap (or of the end).
+                let extended = flow.statistics.extend(frame.sequence)
+                let noticed = flow.advances.first { $0.sequence > extended }?.time ?? flow.endTime
+                flow.statistics.recordRepair(frame.sequence, arrival: time, noticed: noticed)
             case .event:
-                flow.statistics.record(frame.sequence, arrival: time, interval: flow.interval)
+                if flow.statistics.record(frame.sequence, arrival: time, interval: flow.interval) == .inOrder {
+                    flow.advances.append((flow.statistics.extend(frame.sequence), time))
+                }
             case .unavailable(let ranges):
                 flow.statistics.recordUnrecovered(ranges.sequences)
             case .end:
                 flow.statistics.noteLast(frame.sequence)
+                if flow.endTime == nil { flow.endTime = time }
             default:
                 break
             }

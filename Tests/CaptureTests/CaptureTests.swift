@@ -328,3 +328,33 @@ struct SubscriptionValidationTests {
         }
     }
 }
+
+@Suite("validate: gap repair (Spec §4.8)")
+struct RepairValidationTests {
+    @Test("a flow's retransmissions count as repaired, with the delay from the first event after the gap; unavailable answers as unrecovered")
+    func repairedInFlow() throws {
+        let events = MatchSimulator.play(seed: 4).events
+        func event(_ index: Int, retransmission: Bool = false) throws -> [UInt8] {
+            var frame = Frame.compactEvent(events[index], sequence: UInt32(index), subscription: 0xA)
+            frame.retransmission = retransmission
+            return try frame.encoded()
+        }
+        let welcome = try Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
+                                                       roster: .original, catalog: .english, current: nil)), subscription: 0xA).encoded()
+        let nack = try Frame(body: .nack(SequenceRanges(covering: [1, 3])), subscription: 0xA).encoded()
+        let unavailable = try Frame(body: .unavailable(SequenceRanges(covering: [3])), subscription: 0xA).encoded()
+        // Times 0.00, 0.01, ...: event 2 reveals the gap at 0.02, its repair arrives at 0.04.
+        let datagrams: [(toServer: Bool, bytes: [UInt8])] = [
+            (false, welcome), (false, try event(0)), (false, try event(2)), (true, nack), (false, try event(1, retransmission: true)),
+            (false, try event(4)), (false, unavailable),
+        ]
+        let report = CaptureValidation.validate(capture: SubscriptionValidationTests.capture(datagrams), path: "repair", port: 12345)
+        #expect(report.invalidCount == 0)
+        let flow = try #require(report.flows.first)
+        #expect(flow.statistics.received == 3 && flow.statistics.repaired == 1 && flow.statistics.unrecovered == 1)
+        #expect(flow.statistics.lost == 2)
+        let delay = try #require(flow.statistics.repairDelay)
+        #expect(abs(delay.median - 0.02) < 1e-6, "\(delay)")
+        #expect(CaptureValidation.text([report], quiet: false).contains("20.0/20.0"))
+    }
+}
