@@ -134,7 +134,7 @@ public struct ClientSession: Sendable {
     public static let firstNackDelay = 0.01
     /// The first retry's wait; each further retry doubles it, up to ``repairBackoffCap``.
     public static let repairBackoff = 0.02
-    public static let repairBackoffCap = 0.25
+    public static let repairBackoffCap = 0.5
     /// The largest gap asked for; beyond it, the events are given up at once.
     public static let maximumGap: Int64 = 4096
 

@@ -114,6 +114,8 @@ public struct Demo: Sendable {
                 if let result {
                     results[index] = result
                     result.report.append(to: stats)
+                    // Every client is done (repairs included): the server need not wait out its repair grace.
+                    if !results.contains(where: { $0 == nil }) { server.stop() }
                 }
             }
             let report = relay?.report

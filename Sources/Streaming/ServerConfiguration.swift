@@ -47,12 +47,28 @@ public struct ServerConfiguration: Sendable {
     /// ...and at most this many bytes of their encodings.
     public var repairRingBytes: Int = 16 << 20
     /// Retransmissions one subscription may ask for per second (its repair budget)...
-    public var repairRate: Double = 50
+    /// nil (the default): ``repairRateMultiple`` times the stream's own rate (one event per
+    /// interval), at least ``minimumRepairRate``, at most 10,000.
+    public var repairRate: Double?
+    /// The per-subscription repair budget, as a multiple of the stream's rate, when ``repairRate`` is nil.
+    public static let repairRateMultiple = 4.0
+    /// The least automatic per-subscription repair rate, per second (for slow streams).
+    public static let minimumRepairRate = 10.0
+
+    /// The per-subscription repair rate in force: ``repairRate``, or 4 × the stream's rate
+    /// (at least 10, at most 10,000 a second), so that a nack never makes the server send a
+    /// subscription more than a fixed multiple of its normal stream, plus the burst.
+    public var effectiveRepairRate: Double {
+        if let repairRate { return repairRate }
+        let interval = self.interval.inSeconds
+        guard interval > 0 else { return 10_000 }
+        return min(10_000, max(Self.minimumRepairRate, Self.repairRateMultiple / interval))
+    }
     /// ...and at once.
     public var repairBurst: Double = 64
     /// How long the server stays after the last match ends, answering NACKs for its last events,
     /// before it exits (0: at once). `stop()` (Ctrl+C) does not wait.
-    public var repairGrace: Duration = .seconds(2)
+    public var repairGrace: Duration = .seconds(5)
     /// Retransmissions the whole server sends per second at most, whoever asks (NACK storms).
     public var repairRateTotal: Double = 20_000
     /// The largest datagram the server accepts from a client; larger ones are rejected unread.
@@ -99,8 +115,8 @@ public struct ServerConfiguration: Sendable {
         }
         try check((1...1_000_000).contains(repairRingEvents), "repair ring events", "\(repairRingEvents)", "1...1000000")
         try check((64 << 10...1 << 30).contains(repairRingBytes), "repair ring bytes", "\(repairRingBytes)", "64 KiB...1 GiB")
-        try check(repairRate.isFinite && repairRate >= 0 && repairBurst.isFinite && repairBurst >= 1, "repair budget",
-                  "\(repairRate) per second, bursts of \(repairBurst)", "a rate of 0 or more and a burst of at least 1")
+        try check(effectiveRepairRate.isFinite && effectiveRepairRate >= 0 && repairBurst.isFinite && repairBurst >= 1, "repair budget (--repair-rate)",
+                  "\(effectiveRepairRate) per second, bursts of \(repairBurst)", "a rate of 0 or more and a burst of at least 1")
         try check(repairGrace >= .zero && repairGrace <= .seconds(60), "repair grace", "\(repairGrace.inSeconds) s", "0...60 seconds")
         try check(repairRateTotal.isFinite && repairRateTotal >= 0, "total repair rate", "\(repairRateTotal)", "0 or more per second")
         try check((1...65507).contains(maximumInboundDatagram), "largest inbound datagram", "\(maximumInboundDatagram) bytes", "1...65507")

@@ -422,7 +422,7 @@ public struct ServerState: Sendable {
         var replies: [Reply] = []
         var missing: [UInt32] = []
         var overBudget = 0
-        var budget = subscriber.repairBudget ?? TokenBucket(rate: configuration.repairRate, burst: configuration.repairBurst, now: now)
+        var budget = subscriber.repairBudget ?? TokenBucket(rate: configuration.effectiveRepairRate, burst: configuration.repairBurst, now: now)
         var total = repairBudget ?? TokenBucket(rate: configuration.repairRateTotal, burst: max(1, configuration.repairRateTotal / 10), now: now)
         for sequence in ranges.sequences {
             guard var event = ring[sequence] else {

@@ -31,8 +31,9 @@ struct Server: AsyncParsableCommand {
     @Option(help: "The preset compression dictionary to use with clients that offer it: standard or none.")
     var dictionary: DictionaryChoice = .standard
     @Option(help: "New subscriptions per client IP per second (0: unlimited).") var registerRate = 20.0
-    @Option(help: "Seconds to keep answering repair requests (NACKs) after the last match, before exiting.") var repairGrace = 2.0
-    @Option(help: "Events one subscription may have sent again per second (its repair budget).") var repairRate = 50.0
+    @Option(help: "Seconds to keep answering repair requests (NACKs) after the last match, before exiting.") var repairGrace = 5.0
+    @Option(help: "Events one subscription may have sent again per second (its repair budget; default: 4 times the stream's rate, at least 10).")
+    var repairRate: Double?
     @Option(help: "New subscriptions one client IP may make at once (default: twice --register-rate).") var registerBurst: Double?
 
     func run() async throws {

@@ -366,7 +366,7 @@ struct RepairTests {
     func lossyLink(seed: UInt64) async throws {
         try await bounded(60) {
             // An interval of 20 ms: many round trips on loopback.
-            let server = try await makeServer { $0.waitForClients = 2; $0.interval = .milliseconds(20); $0.seed = seed; $0.repairGrace = .seconds(3) }
+            let server = try await makeServer { $0.waitForClients = 2; $0.interval = .milliseconds(20); $0.seed = seed; $0.repairGrace = .seconds(20) }
             var impairment = Impairment()
             impairment.loss = 0.3
             impairment.reorder = 0.05
@@ -399,7 +399,9 @@ struct RepairTests {
             let totals = try await summary
             let events = MatchSimulator.play(seed: seed).events.count
             let report = relay.report
-            #expect(report.toClient.dropped > 0 && report.toServer.dropped > 0, "the relay must have dropped both ways")
+            // Events were dropped, and the nacks crossed the impaired direction too (whether one of the few
+            // nacks of a run is dropped is up to chance; retries after a lost nack are unit-tested).
+            #expect(report.toClient.dropped > 0 && report.toServer.repairBytes > 0, "the relay must have dropped events and carried nacks")
             for (index, result) in results.enumerated() {
                 let truth = try #require(report.events["127.0.0.1:\(result.localPort)"])
                 #expect(result.reason == .endOfTransmission(.fullTime))
@@ -417,7 +419,7 @@ struct RepairTests {
                 #expect(logged == Array(0..<events), "client.log: \(logged)")
                 #expect(text.contains("(repaired)") == (result.statistics.repaired > 0))
             }
-            #expect(totals.repairsSent > 0)
+            #expect(totals.repairsSent > 0, "\(totals.rejects)")
             await relay.close()
         }
     }
