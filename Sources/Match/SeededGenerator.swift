@@ -36,6 +36,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return result
     }
 
+    /// A uniformly distributed number in `0..<1` (53 random bits).
+    public mutating func nextUnit() -> Double {
+        Double(next() >> 11) / Double(1 << 53)
+    }
+
     /// A uniformly distributed integer in `0..<bound`; `bound` must be positive (0 gives 0).
     public mutating func next(below bound: Int) -> Int {
         guard bound > 1 else { return 0 }

@@ -92,10 +92,8 @@ public final class ImpairmentRelay: Sendable {
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port).get()
-        } catch let error as IOError where error.errnoCode == EADDRINUSE {
-            throw StreamingError(.socket, "cannot bind UDP \(configuration.host):\(configuration.port): address already in use")
         } catch {
-            throw StreamingError(.socket, "cannot bind UDP \(configuration.host):\(configuration.port): \(error)")
+            throw StreamingError.cannotBind(configuration.host, configuration.port, error)
         }
         guard let local = listener.localAddress else {
             listener.close(promise: nil)
@@ -296,7 +294,7 @@ private final class RelayCore: Sendable {
         let sends: [(ByteBuffer, Duration)] = state.withLock { state in
             let key = client.display
             func count(_ change: (inout DirectionReport) -> Void) {
-                if direction == .toServer { change(&state.report.toServer) } else { change(&state.report.toClient) }
+                change(&state.report[toServer: direction == .toServer])
             }
             count { $0.received += 1 }
             let repairTraffic = Self.isRepairTraffic(data) || sequence?.retransmission == true
@@ -320,16 +318,16 @@ private final class RelayCore: Sendable {
             guard impaired else { return (held.map { [($0, last)] } ?? []) + [(data, last)] }
             if let burst = impairment.burst {
                 let bad = state.bad[direction] ?? false
-                let switching = Double(state.random.next() >> 11) / Double(1 << 53) < (bad ? burst.leaveBad : burst.enterBad)
+                let switching = state.random.nextUnit() < (bad ? burst.leaveBad : burst.enterBad)
                 let nowBad = switching ? !bad : bad
                 state.bad[direction] = nowBad
-                if nowBad, Double(state.random.next() >> 11) / Double(1 << 53) < burst.lossInBad {
+                if nowBad, state.random.nextUnit() < burst.lossInBad {
                     dropped()
                     return held.map { [($0, impairment.delay)] } ?? []
                 }
             }
             func chance(_ probability: Double) -> Bool {
-                probability > 0 && Double(state.random.next() >> 11) / Double(1 << 53) < probability
+                probability > 0 && state.random.nextUnit() < probability
             }
             if chance(impairment.loss) {
                 dropped()
@@ -342,7 +340,7 @@ private final class RelayCore: Sendable {
             }
             func delay() -> Duration {
                 guard impairment.jitter > .zero else { return impairment.delay }
-                let spread = (Double(state.random.next() >> 11) / Double(1 << 53) * 2 - 1) * impairment.jitter.inSeconds
+                let spread = (state.random.nextUnit() * 2 - 1) * impairment.jitter.inSeconds
                 return max(.zero, impairment.delay + .seconds(spread))
             }
             var sends = [(data, delay())]
@@ -367,9 +365,9 @@ private final class RelayCore: Sendable {
         let key = client.display
         let deliver: @Sendable () -> Void = { [self] in
             state.withLock { state in
-                if direction == .toServer { state.report.toServer.forwarded += 1 } else { state.report.toClient.forwarded += 1 }
+                state.report[toServer: direction == .toServer].forwarded += 1
                 if delay > .zero {
-                    if direction == .toServer { state.report.toServer.delayed += 1 } else { state.report.toClient.delayed += 1 }
+                    state.report[toServer: direction == .toServer].delayed += 1
                 }
                 if direction == .toClient, let sequence {
                     if sequence.retransmission {

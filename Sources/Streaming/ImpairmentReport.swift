@@ -68,6 +68,12 @@ public struct ImpairmentReport: Sendable {
     /// Per client (by address, as text), the events sent and delivered.
     public var events: [String: EventTruth] = [:]
 
+    /// One direction's record: client → server when `toServer`, else server → client.
+    public subscript(toServer toServer: Bool) -> DirectionReport {
+        get { toServer ? self.toServer : toClient }
+        set { if toServer { self.toServer = newValue } else { toClient = newValue } }
+    }
+
     /// A few lines of text.
     public var text: String {
         func line(_ name: String, _ report: DirectionReport) -> String {

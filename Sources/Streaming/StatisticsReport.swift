@@ -52,10 +52,6 @@ public struct StatisticsReport: Sendable {
             ("firstSequence", statistics.first.map { .int($0) } ?? JSONNode(.null)),
             ("lastSequence", statistics.last.map { .int($0) } ?? JSONNode(.null)),
             ("rejected", .int(rejected)),
-            ("repaired", .int(statistics.repaired)),
-            ("unrecovered", .int(statistics.unrecovered)),
-            ("repairDelayMedianMs", statistics.repairDelay.map { JSONNode(.double(($0.median * 1_000_000).rounded() / 1000)) } ?? JSONNode(.null)),
-            ("repairDelayLargestMs", statistics.repairDelay.map { JSONNode(.double(($0.largest * 1_000_000).rounded() / 1000)) } ?? JSONNode(.null)),
-        ])
+        ] + statistics.repairJSONMembers)
     }
 }

@@ -187,7 +187,7 @@ public final class StreamClient: Sendable {
         let final = session.withLock { session in
             // Whatever still waits for the log (the run was stopped before its repairs ended) goes now, in order.
             for (snapshot, repaired) in session.takeAllLoggable() {
-                logger.info("Received message\(repaired ? " (repaired)" : ""): \(snapshot.summary) from \(serverAddress.display)")
+                logMessage(snapshot, repaired: repaired)
             }
             return session
         }
@@ -196,6 +196,11 @@ public final class StreamClient: Sendable {
         return ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
                             format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0,
                             rejected: final.rejected)
+    }
+
+    /// client.log's line for an event, in sequence order; "(repaired)" marks a retransmission.
+    private func logMessage(_ snapshot: LiveSnapshot, repaired: Bool) {
+        logger.info("Received message\(repaired ? " (repaired)" : ""): \(snapshot.summary) from \(serverAddress.display)")
     }
 
     /// Sends one datagram to the server.
@@ -282,7 +287,7 @@ public final class StreamClient: Sendable {
         }
         // Every event in sequence order; "(repaired)" marks those that came by retransmission.
         for (snapshot, repaired) in loggable {
-            logger.info("Received message\(repaired ? " (repaired)" : ""): \(snapshot.summary) from \(serverAddress.display)")
+            logMessage(snapshot, repaired: repaired)
         }
         if finished, let ended = session.withLock({ $0.endReason }) {
             setReason(.endOfTransmission(ended))

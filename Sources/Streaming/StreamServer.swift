@@ -100,10 +100,8 @@ public final class StreamServer: Sendable {
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port).get()
-        } catch let error as IOError where error.errnoCode == EADDRINUSE {
-            throw StreamingError(.socket, "cannot bind UDP \(configuration.host):\(configuration.port): address already in use (is another server running on that port?)")
         } catch {
-            throw StreamingError(.socket, "cannot bind UDP \(configuration.host):\(configuration.port): \(error)")
+            throw StreamingError.cannotBind(configuration.host, configuration.port, error, busyHint: " (is another server running on that port?)")
         }
         let handler: NIOLoopBound<ServerChannelHandler>
         do {

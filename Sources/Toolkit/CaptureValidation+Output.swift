@@ -98,9 +98,7 @@ extension CaptureValidation {
                         ("client", .string(flow.client.description)), ("packets", .int(flow.packets)), ("invalid", .int(flow.invalid)),
                         ("subscription", flow.subscription.map { .string(Frame.hex64($0)) } ?? JSONNode(.null)),
                         ("wrongSubscription", .int(flow.wrongSubscription)),
-                        ("repaired", .int(flow.statistics.repaired)), ("unrecovered", .int(flow.statistics.unrecovered)),
-                        ("repairDelayMedianMs", flow.statistics.repairDelay.map { JSONNode(.double(($0.median * 1_000_000).rounded() / 1000)) } ?? JSONNode(.null)),
-                        ("repairDelayLargestMs", flow.statistics.repairDelay.map { JSONNode(.double(($0.largest * 1_000_000).rounded() / 1000)) } ?? JSONNode(.null)),
+                    ] + flow.statistics.repairJSONMembers + [
                         ("received", .int(flow.statistics.received)), ("expected", .int(flow.statistics.expected)),
                         ("lost", .int(flow.statistics.lost)), ("outOfOrder", .int(flow.statistics.outOfOrder)),
                         ("duplicates", .int(flow.statistics.duplicates)),

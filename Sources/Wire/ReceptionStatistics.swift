@@ -211,6 +211,17 @@ public struct ReceptionStatistics: Sendable, Hashable {
         return (sorted[sorted.count / 2], sorted[sorted.count - 1])
     }
 
+    /// The repair figures as JSON members (client_stats JSON and `validate --json` alike):
+    /// repaired, unrecovered, and the repair delay's median and largest in milliseconds (null
+    /// before any repair).
+    public var repairJSONMembers: [(String, JSONNode)] {
+        func milliseconds(_ seconds: Double?) -> JSONNode {
+            seconds.map { JSONNode(.double(($0 * 1_000_000).rounded() / 1000)) } ?? JSONNode(.null)
+        }
+        return [("repaired", .int(repaired)), ("unrecovered", .int(unrecovered)),
+                ("repairDelayMedianMs", milliseconds(repairDelay?.median)), ("repairDelayLargestMs", milliseconds(repairDelay?.largest))]
+    }
+
     /// The first sequence number of the expected range (owed or lowest received).
     public var first: UInt32? {
         guard let start = [owedFirst, lowest].compactMap({ $0 }).min() else { return nil }
