@@ -27,6 +27,9 @@ public struct RepairBenchmark {
         public var delay99: Double
         /// The round trip and the event interval the delays are measured against.
         public var roundTrip: Double
+        /// The median of the clients' measured repair round trips (RFC 6298's SRTT), in seconds:
+        /// above ``roundTrip`` when the machine, not the link, is the bottleneck.
+        public var measuredRoundTrip: Double?
         public var interval: Double
 
         /// Unrecovered over expected, in percent.
@@ -94,6 +97,7 @@ public struct RepairBenchmark {
         let delays = results.flatMap(\.statistics.repairDelays).sorted()
         func percentile(_ p: Double) -> Double { delays.isEmpty ? 0 : delays[min(delays.count - 1, Int(Double(delays.count) * p))] }
         let lostBytes = report.toClient.droppedEventBytes
+        let smoothed = results.compactMap { $0.repairTimer?.smoothed }.sorted()
 
         return Result(
             clients: count, loss: name, expected: results.reduce(0) { $0 + $1.statistics.expected },
@@ -101,20 +105,22 @@ public struct RepairBenchmark {
             unrecovered: results.reduce(0) { $0 + $1.statistics.unrecovered },
             resentPerLostByte: lostBytes > 0 ? Double(report.toClient.repairBytes) / Double(lostBytes) : 0,
             nacksPerLostByte: lostBytes > 0 ? Double(report.toServer.repairBytes) / Double(lostBytes) : 0,
-            delayMedian: percentile(0.5), delay99: percentile(0.99), roundTrip: 2 * oneWayDelay.inSeconds, interval: interval.inSeconds)
+            delayMedian: percentile(0.5), delay99: percentile(0.99), roundTrip: 2 * oneWayDelay.inSeconds,
+            measuredRoundTrip: smoothed.isEmpty ? nil : smoothed[smoothed.count / 2], interval: interval.inSeconds)
     }
 
     /// A table of results.
     public static func table(_ results: [Result]) -> String {
         func f(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
-        var lines = ["loss         clients  expected    lost  repaired  unrecovered  residual %  resent/lost  nacks/lost  delay p50 (RTT, intervals)  delay p99 (RTT, intervals)"]
+        var lines = ["loss         clients  expected    lost  repaired  unrecovered  residual %  resent/lost  nacks/lost  delay p50 (RTT, intervals)  delay p99 (RTT, intervals)  measured RTT"]
         for r in results {
             lines.append([r.loss.padded(to: 12), String(r.clients).padded(to: 7, alignRight: true), String(r.expected).padded(to: 9, alignRight: true),
                           String(r.lost).padded(to: 7, alignRight: true), String(r.repaired).padded(to: 9, alignRight: true),
                           String(r.unrecovered).padded(to: 12, alignRight: true), f(r.residualPercent, 3).padded(to: 11, alignRight: true),
                           f(r.resentPerLostByte, 2).padded(to: 12, alignRight: true), f(r.nacksPerLostByte, 2).padded(to: 11, alignRight: true),
                           "\(f(r.delayMedian / r.roundTrip, 1)) RTT, \(f(r.delayMedian / r.interval, 2))".padded(to: 27, alignRight: true),
-                          "\(f(r.delay99 / r.roundTrip, 1)) RTT, \(f(r.delay99 / r.interval, 2))".padded(to: 27, alignRight: true)].joined(separator: " "))
+                          "\(f(r.delay99 / r.roundTrip, 1)) RTT, \(f(r.delay99 / r.interval, 2))".padded(to: 27, alignRight: true),
+                          (r.measuredRoundTrip.map { "\(f($0 * 1000, 1)) ms" } ?? "-").padded(to: 13, alignRight: true)].joined(separator: " "))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -120,7 +120,11 @@ public struct ClientSession: Sendable {
         var noticed: Double
         var attempts = 0
         var due: Double
+        /// When the last NACK for it went out.
+        var asked: Double?
     }
+    /// The repair round trip's estimate (RFC 6298's SRTT, RTTVAR and RTO, with Karn's rule).
+    public private(set) var repairTimer = RepairTimer(initial: ClientSession.repairBackoff, cap: ClientSession.repairTimeoutCap)
     /// The highest extended sequence whose predecessors have been checked for gaps.
     private var checkedUpTo: Int64?
     /// Events waiting to be logged in sequence order behind a missing one.
@@ -132,9 +136,12 @@ public struct ClientSession: Sendable {
     public static let repairAttempts = 12
     /// The wait before the first NACK for a gap (reordering usually fills it sooner).
     public static let firstNackDelay = 0.01
-    /// The first retry's wait; each further retry doubles it, up to ``repairBackoffCap``.
+    /// The first retry's wait before any repair round trip has been measured; each further retry
+    /// doubles the wait, up to ``repairBackoffCap`` or the measured timeout, whichever is larger.
     public static let repairBackoff = 0.02
     public static let repairBackoffCap = 0.5
+    /// The largest repair timeout the round-trip estimate may reach.
+    public static let repairTimeoutCap = 2.0
     /// The largest gap asked for; beyond it, the events are given up at once.
     public static let maximumGap: Int64 = 4096
 
@@ -188,20 +195,33 @@ public struct ClientSession: Sendable {
         let now = clock.now()
         var asked: [Int64] = []
         var given: [Int64] = []
+        var timedOut = false
+        let timeout = repairTimer.timeout
+        let longestWait = retryCap
         for (sequence, var entry) in pending where entry.due <= now {
+            if entry.attempts > 0 { timedOut = true }   // asked before, and no answer within the timeout
             entry.attempts += 1
             if entry.attempts > Self.repairAttempts {
                 given.append(sequence)
                 continue
             }
-            entry.due = now + min(Self.repairBackoffCap, Self.repairBackoff * Double(1 << min(entry.attempts - 1, 16)))
+            entry.due = now + min(longestWait, timeout * Double(1 << min(entry.attempts - 1, 16)))
+            entry.asked = now
             pending[sequence] = entry
             asked.append(sequence)
         }
         for sequence in given { pending[sequence] = nil }
+        if timedOut { repairTimer.backOff(now: now) }
         giveUp(given)
         guard !asked.isEmpty else { return nil }
         return SequenceRanges(covering: asked.sorted().map { UInt32(truncatingIfNeeded: $0) })
+    }
+
+    /// The longest wait between two NACKs for one event: ``repairBackoffCap``, or the measured
+    /// timeout if longer while the match is live; after the end, ``repairBackoffCap`` (the server
+    /// answers only for its repair grace then, 5 s by default, and the 12 attempts must fit in it).
+    private var retryCap: Double {
+        endReason == nil ? max(Self.repairBackoffCap, repairTimer.timeout) : Self.repairBackoffCap
     }
 
     /// Events ready for the log, in sequence order (behind a missing event they wait until it is
@@ -347,6 +367,10 @@ public struct ClientSession: Sendable {
             endReason = end.reason
             // The tail: events after the last arrival that the end says were sent.
             noteGaps(upTo: statistics.extend(frame.sequence) + 1, now: arrival)
+            // From now on the server answers only for its repair grace: no wait beyond the cap.
+            for (sequence, entry) in pending where entry.due > arrival + Self.repairBackoffCap {
+                pending[sequence]?.due = arrival + Self.repairBackoffCap
+            }
             flushLog()
             return .ended(end.reason)
         case .challenge(let challenge):
@@ -367,7 +391,10 @@ public struct ClientSession: Sendable {
 
     private mutating func repaired(_ snapshot: LiveSnapshot, arrival: Double) -> Reception {
         let extended = statistics.extend(snapshot.sequence)
-        let noticed = pending.removeValue(forKey: extended)?.noticed
+        let entry = pending.removeValue(forKey: extended)
+        let noticed = entry?.noticed
+        // Karn's rule: only an event asked for once gives an unambiguous round trip.
+        if let entry, entry.attempts == 1, let asked = entry.asked { repairTimer.sample(arrival - asked) }
         guard statistics.recordRepair(snapshot.sequence, arrival: arrival, noticed: noticed) else { return .duplicate(snapshot.sequence) }
         queueForLog(snapshot, repaired: true)
         return .repaired(snapshot, delay: noticed.map { arrival - $0 })

@@ -25,6 +25,8 @@ public struct ClientResult: Sendable {
     public var localPort: Int
     /// Datagrams rejected: another subscription's identifier, or an implausible sequence (Spec §2.1, §6.1).
     public var rejected: Int = 0
+    /// The repair round trip as the client measured it (Spec §4.8; empty without a sample).
+    public var repairTimer: RepairTimer?
 
     /// The report for client_stats.log and `--stats-json`.
     public var report: StatisticsReport { StatisticsReport(reason: reason, statistics: statistics, rejected: rejected) }
@@ -195,7 +197,7 @@ public final class StreamClient: Sendable {
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
         return ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
                             format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0,
-                            rejected: final.rejected)
+                            rejected: final.rejected, repairTimer: final.repairTimer)
     }
 
     /// client.log's line for an event, in sequence order; "(repaired)" marks a retransmission.

@@ -67,6 +67,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Client counts, comma-separated (1...1000).") var clients = "1,100,1000"
         @Option(help: "Random loss rates, comma-separated (0...0.9), each both ways.") var loss = "0.1,0.3,0.5"
         @Flag(help: "Add a bursty setting (Gilbert–Elliott: enter 0.05, leave 0.25; about 17 % loss in bursts of 4).") var burst = false
+        @Option(help: "Milliseconds between events (at least 40: four round trips).") var interval = 50
 
         func run() async throws {
             let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -83,8 +84,10 @@ struct BenchCommand: AsyncParsableCommand {
                 impairment.burst = BurstLoss(enterBad: 0.05, leaveBad: 0.25)
                 settings.append(("bursty 17 %", impairment))
             }
+            guard (40...10_000).contains(interval) else { throw ValidationError("--interval takes 40...10000 milliseconds (at least four 10 ms round trips)") }
             var results: [RepairBenchmark.Result] = []
-            let benchmark = RepairBenchmark()
+            var benchmark = RepairBenchmark()
+            benchmark.interval = .milliseconds(interval)
             for (name, impairment) in settings {
                 for count in counts {
                     results.append(try await benchmark.run(clients: count, impairment: impairment, name: name))

@@ -170,12 +170,91 @@ struct ClientRepairTests {
         #expect(session.statistics.unrecovered == 2 && session.repairsOutstanding == 3)
         var asked = 0
         for _ in 0..<(ClientSession.repairAttempts + 2) {
-            clock.advance(by: ClientSession.repairBackoffCap)
+            clock.advance(by: ClientSession.repairTimeoutCap)
             if session.dueRepairs() != nil { asked += 1 }
         }
         #expect(asked == ClientSession.repairAttempts)
         #expect(session.finished && session.statistics.unrecovered == 5)
         #expect(session.takeAllLoggable().map(\.snapshot.sequence) == [0, 4])
+    }
+
+    @Test("the retry wait follows the measured round trip: samples only from events asked once; unanswered waits double it until a sample arrives")
+    func adaptiveRetry() throws {
+        let clock = ManualClock()
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
+        _ = session.receive(try ClientSessionTests.welcome(interval: 100_000))
+        _ = session.receive(try Self.event(0))
+        _ = session.receive(try Self.event(2))   // 1 missing
+        clock.advance(by: ClientSession.firstNackDelay)
+        #expect(session.dueRepairs()?.sequences == [1])
+        clock.advance(by: 0.004)
+        _ = session.receive(try Self.event(1, retransmission: true))   // asked once: a 4 ms round trip
+        #expect(session.repairTimer.smoothed.map { abs($0 - 0.004) < 1e-9 } == true)
+        #expect(session.repairTimer.timeout == ClientSession.repairBackoff)   // 4 + 4 × 2 ms is below the floor
+
+        // A slow path: nothing answers for a second. The timeout doubles on each unanswered wait
+        // (once per timeout), so the client asks far fewer times than a fixed schedule would.
+        _ = session.receive(try Self.event(4))   // 3 missing
+        clock.advance(by: ClientSession.firstNackDelay)
+        var nacks = session.dueRepairs() == nil ? 0 : 1
+        for _ in 0..<1000 {
+            clock.advance(by: 0.001)
+            if session.dueRepairs() != nil { nacks += 1 }
+        }
+        #expect(nacks <= 6)   // 20, 40, 80, 160, 320 ms … then the 500 ms cap or the timeout
+        #expect(session.repairTimer.timeout > 0.3)
+        _ = session.receive(try Self.event(3, retransmission: true))   // asked several times: no sample (Karn)
+        #expect(session.repairTimer.smoothed.map { abs($0 - 0.004) < 1e-9 } == true)
+        #expect(session.repairTimer.timeout > 0.3)   // stays backed off until a fresh sample
+        #expect(session.statistics.repaired == 2 && session.repairsOutstanding == 0)
+    }
+
+    @Test("after the end, no wait between two NACKs exceeds the cap, whatever the timer says (the server answers only for its grace)")
+    func tailWithinGrace() throws {
+        let clock = ManualClock()
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
+        _ = session.receive(try ClientSessionTests.welcome(interval: 100_000))
+        _ = session.receive(try Self.event(0))
+        _ = session.receive(try Self.event(2))   // 1 missing
+        clock.advance(by: ClientSession.firstNackDelay)
+        var asked = session.dueRepairs() == nil ? 0 : 1
+        for _ in 0..<3000 {   // three seconds unanswered: the timer backs off past the cap
+            clock.advance(by: 0.001)
+            if session.dueRepairs() != nil { asked += 1 }
+        }
+        #expect(session.repairTimer.timeout > ClientSession.repairBackoffCap)
+        _ = session.receive(try Frame(sequence: 2, body: .end(EndOfMatch(reason: .fullTime)), subscription: 7).encoded())
+        var last = clock.now()
+        var longest = 0.0
+        for _ in 0..<60_000 where !session.finished {
+            clock.advance(by: 0.001)
+            if session.dueRepairs() != nil {
+                longest = max(longest, clock.now() - last)
+                last = clock.now()
+                asked += 1
+            }
+        }
+        #expect(session.finished && asked == ClientSession.repairAttempts && session.statistics.unrecovered == 1)
+        #expect(longest <= ClientSession.repairBackoffCap + 0.0015)
+    }
+
+    @Test("RFC 6298's estimator: smoothed round trip, variation, floor and ceiling")
+    func repairTimer() {
+        var timer = RepairTimer(initial: 0.02, cap: 2)
+        timer.sample(0.1)
+        #expect(timer.smoothed == 0.1 && timer.variation == 0.05 && abs(timer.timeout - 0.3) < 1e-9)
+        timer.sample(0.1)
+        #expect(abs(timer.variation - 0.0375) < 1e-9 && abs(timer.timeout - 0.25) < 1e-9)
+        timer.sample(10)
+        #expect(timer.timeout == 2)   // the ceiling
+        var fresh = RepairTimer(initial: 0.02, cap: 2)
+        fresh.backOff(now: 0)
+        fresh.backOff(now: 0.01)   // within the (new) timeout: once only
+        #expect(fresh.timeout == 0.04)
+        fresh.backOff(now: 0.05)
+        #expect(fresh.timeout == 0.08)
+        fresh.sample(-1)   // not a round trip
+        #expect(fresh.smoothed == nil)
     }
 
     @Test("--no-repair: gaps are only counted, nothing is asked, the log follows arrival")
