@@ -26,6 +26,9 @@ public struct ClientConfiguration: Sendable {
     public var serverTimeout: Duration = .seconds(15)
     /// Ask the server again for missing events (Spec §4.8); `client --no-repair` turns it off.
     public var repairs: Bool = true
+    /// The match to follow (a match id from `client --list`), or ``RegisterRequest/anyMatch``
+    /// for the first live one (Spec §4.9).
+    public var match: UInt32 = RegisterRequest.anyMatch
     /// Write every datagram received to this classic pcap file (raw IP link type).
     public var capturePath: String?
 

@@ -383,7 +383,9 @@ public struct ClientSession: Sendable {
             let given = ranges.sequences.map { statistics.extend($0) }.filter { pending.removeValue(forKey: $0) != nil }
             giveUp(given)
             return .unavailable(given.map { UInt32(truncatingIfNeeded: $0) })
-        case .register, .unregister, .nack:
+        case .listing:
+            return .ignored("listing frame outside a list request")
+        case .register, .unregister, .nack, .list:
             // Spec §3's directions (FrameKind.rules) turned these away above.
             return .ignored("\(frame.kind.name) frame from the server")
         }

@@ -22,6 +22,9 @@ public struct ServerConfiguration: Sendable {
     /// Matches streamed back to back as one stream (seeds seed, seed + 1, ...): clients stay
     /// subscribed and sequence numbers run on; the end frame follows the last.
     public var matches: Int = 1
+    /// Simulated matches carried at once (`--simulate`), each its own stream: slot 0 is the
+    /// original Galáticos vs The Bests, the others distinct pairs of the built-in pool (Spec §4.9).
+    public var simulate: Int = 1
     /// The most clients served at once; more are refused as "server full".
     public var maxClients: Int = 10_000
     /// The sequence number of the first event.
@@ -100,6 +103,7 @@ public struct ServerConfiguration: Sendable {
                   "compact, json or both")
         try check(waitForClients >= 0, "clients to wait for (--wait-for-clients)", "\(waitForClients)", "0 or more")
         try check((1...100_000).contains(matches), "matches (--matches)", "\(matches)", "1...100000")
+        try check((1...1_000).contains(simulate), "simulated matches (--simulate)", "\(simulate)", "1...1000")
         try check(maxClients >= 1, "most clients (--max-clients)", "\(maxClients)", "1 or more")
         try check(endRepeats >= 1 && endRepeats <= 10, "end repeats", "\(endRepeats)", "1...10")
         try check(clientTimeout > .zero && clientTimeout <= .seconds(3600), "client timeout (--client-timeout)", "\(clientTimeout.inSeconds) s",

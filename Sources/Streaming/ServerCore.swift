@@ -44,15 +44,18 @@ final class ServerCore: Sendable {
         return replies
     }
 
-    func beginMatch(id: UInt32) {
-        state.withLock { $0.beginMatch(id: id) }
+    func beginMatch(id: UInt32, slot: Int) {
+        state.withLock { $0.beginMatch(id: id, slot: slot) }
     }
 
-    /// The end datagrams of the match; every client is then unsubscribed.
-    func finish(_ reason: EndReason) -> [(Subscriber, ByteBuffer)] {
-        let (ends, notices) = state.withLock { $0.finish(reason) }
+    /// The end datagrams of slot `slot`'s match; its clients are then unsubscribed.
+    func finish(_ reason: EndReason, slot: Int, next: UInt32? = nil) -> [(Subscriber, ByteBuffer)] {
+        let (ends, notices, count) = state.withLock { state in
+            let (ends, notices) = state.finish(reason, slot: slot, next: next)
+            return (ends, notices, state.clientCount)
+        }
         for notice in notices { log(notice, bytes: 0) }
-        noteClients(0)
+        noteClients(count)
         return ends
     }
 
@@ -101,6 +104,8 @@ final class ServerCore: Sendable {
             logger.debug("Rejected \(bytes)-byte datagram from \(address.display): \(reason)")
         case .challenged(let address):
             logger.debug("Sent an address challenge to \(address.display).")
+        case .listed(let address, let count):
+            logger.info("Sent the list of matches (\(count) in this page) to \(address.display).")
         case .timedOut(let subscriber, let silence):
             logger.info("Dropped client \(subscriber.address.display) (\(subscriber.delivery.rawValue)): silent for \(Int(silence)) s.")
             logger.info("Number of clients registered: \(clientCount)")

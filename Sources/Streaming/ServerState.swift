@@ -21,6 +21,8 @@ public struct ServerState: Sendable {
         case rejected(SocketAddress, reason: String)
         case originalRefused(SocketAddress, reason: String)
         case challenged(SocketAddress)
+        /// A page of the listing sent (Spec §4.9).
+        case listed(SocketAddress, matches: Int)
         case timedOut(Subscriber, silentFor: Double)
         /// A NACK answered: how many events were sent again, how many are no longer held, and how
         /// many the budget left unanswered (the client asks again later).
@@ -32,45 +34,20 @@ public struct ServerState: Sendable {
 
     /// The configuration.
     public let configuration: ServerConfiguration
-    /// The teams.
-    public let roster: Roster
-    /// The words.
-    public let catalog: PhraseCatalog
-    /// The match being streamed.
-    public private(set) var matchID: UInt32 = 0 { didSet { welcomes.removeAll(keepingCapacity: true) } }
-    /// Subscribed clients by address.
-    public private(set) var subscribers: [SocketAddress: Subscriber] = [:]
-    /// Who gets the next event, kept between events until someone subscribes or leaves (only
-    /// ``subscribe(_:)``, ``unsubscribe(_:)`` and ``finish(_:)`` change who is subscribed), so
-    /// an event does not copy the subscriber table: the array is shared, not copied.
-    private var recipients: [Subscriber]?
-    /// The latest event sent.
-    public private(set) var current: EncodedEvent? { didSet { welcomes.removeAll(keepingCapacity: true) } }
-    /// The sequence number the next event gets.
-    public private(set) var nextSequence: UInt32 { didSet { welcomes.removeAll(keepingCapacity: true) } }
-    /// Welcome frames made since the latest event, by format and dictionary: a registration
-    /// storm between two events encodes (and deflates) each kind of welcome once.
-    private var welcomes: [WelcomeKind: ByteBuffer] = [:]
-    private struct WelcomeKind: Hashable {
-        var delivery: Delivery
-        var dictionary: UInt8
-    }
+    /// The matches carried, by slot (slot 0 is the first; ``addMatch(id:roster:catalog:)`` adds more).
+    public private(set) var matches: [LiveMatch]
+    /// The slot of the match each subscribed (or ended, still answered for repair) address follows.
+    private var slotOf: [SocketAddress: Int] = [:]
+    /// Subscribed clients over every match.
+    public private(set) var clientCount = 0
     /// Datagrams rejected, by reason.
     public private(set) var rejects: [String: Int] = [:]
     /// Events sent again on request (Spec §4.8).
     public private(set) var repairsSent = 0
     /// Sequence numbers answered "unavailable" (no longer held).
     public private(set) var unavailableSent = 0
-    /// Recent events by sequence, oldest first in ``ringOrder``, for repair.
-    private var ring: [UInt32: EncodedEvent] = [:]
-    private var ringOrder: [UInt32] = []
-    private var ringStart = 0
-    private var ringBytes = 0
     /// The server's total repair budget (NACK storms from many clients).
     private var repairBudget: TokenBucket?
-    /// Subscriptions whose match ended, still answered for repair (Spec §4.8) until the next
-    /// match begins or the server stops.
-    private var ended: [SocketAddress: Subscriber] = [:]
     /// Datagrams not sent because they failed to encode, by what they were (see ``Notice/encodingFailed(what:_:_:)``).
     public private(set) var encodingFailures: [String: Int] = [:]
     private var validator: AddressValidator
@@ -80,15 +57,28 @@ public struct ServerState: Sendable {
     /// Clock time (seconds) of the datagram being handled.
     private var now: Double = 0
 
-    /// Creates the state of a server that has not started a match, reading the time from `clock`.
+    /// Creates the state of a server that has not started a match, reading the time from
+    /// `clock`: one match (slot 0, id 0 until it begins) with `roster` and the configured language.
     public init(configuration: ServerConfiguration, roster: Roster = .original, clock: any ProtocolClock = SystemClock()) {
         self.configuration = configuration
-        self.roster = roster
-        self.catalog = configuration.language.catalog
-        self.nextSequence = configuration.firstSequence
+        self.matches = [LiveMatch(id: 0, roster: roster, catalog: configuration.language.catalog, firstSequence: configuration.firstSequence)]
         self.clock = clock
         self.validator = AddressValidator(clock: clock)
         self.limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst, clock: clock)
+    }
+
+    /// Adds a match that has not kicked off (Spec §4.9) and returns its slot.
+    public mutating func addMatch(id: UInt32, roster: Roster, catalog: PhraseCatalog) -> Int {
+        matches.append(LiveMatch(id: id, roster: roster, catalog: catalog, firstSequence: configuration.firstSequence))
+        return matches.count - 1
+    }
+
+    /// Names slot `slot`'s next match before it kicks off (the first, or with `--loop` the one
+    /// replacing a match that ended), so that registers can name it; it is listed as waiting.
+    /// The ended match's subscriptions stay answered for repair until it begins.
+    public mutating func announce(id: UInt32, slot: Int = 0) {
+        matches[slot].id = id
+        matches[slot].status = .waiting
     }
 
     /// A token for `address` now, as a challenge would carry it (for tests and tools).
@@ -96,37 +86,66 @@ public struct ServerState: Sendable {
         validator.token(for: address)
     }
 
-    /// The number of subscribed clients.
-    public var clientCount: Int { subscribers.count }
-
-    /// Subscribed clients per delivery, kept as they come and go.
-    public private(set) var deliveryCounts: [Delivery: Int] = [:]
-
-    /// The deliveries some client currently receives.
-    public var deliveriesInUse: Set<Delivery> { Set(deliveryCounts.filter { $0.value > 0 }.keys) }
-
-    /// Adds or replaces a subscription, keeping ``deliveryCounts``.
-    private mutating func subscribe(_ subscriber: Subscriber) {
-        recipients = nil
-        if let old = subscribers.updateValue(subscriber, forKey: subscriber.address) {
-            deliveryCounts[old.delivery, default: 1] -= 1
-        }
-        deliveryCounts[subscriber.delivery, default: 0] += 1
+    /// Subscribed clients over every match, by address.
+    public var subscribers: [SocketAddress: Subscriber] {
+        matches.reduce(into: [:]) { all, match in all.merge(match.subscribers) { first, _ in first } }
     }
 
-    /// Removes a subscription, keeping ``deliveryCounts``.
+    /// Subscribed clients per delivery, over every match.
+    public var deliveryCounts: [Delivery: Int] {
+        matches.reduce(into: [:]) { all, match in all.merge(match.deliveryCounts, uniquingKeysWith: +) }
+    }
+
+    /// The sequence number the next event of slot `slot`'s match gets.
+    public func nextSequence(slot: Int = 0) -> UInt32 { matches[slot].nextSequence }
+
+    /// The slot of the live (or not yet started) match with identifier `id`, or for
+    /// ``RegisterRequest/anyMatch`` the first live one (else the first waiting one).
+    public func slot(for id: UInt32) -> Int? {
+        if id == RegisterRequest.anyMatch {
+            return matches.firstIndex { $0.status == .live } ?? matches.firstIndex { $0.status == .waiting }
+        }
+        return matches.firstIndex { $0.id == id && $0.status != .ended }
+    }
+
+    /// A page of the listing, from the `offset`-th match.
+    public func listing(from offset: Int) -> MatchListing {
+        MatchListing.page(of: matches.map(\.summary), from: offset)
+    }
+
+    /// Adds or replaces a subscription in slot `slot`, keeping the counts.
+    private mutating func subscribe(_ subscriber: Subscriber, slot: Int) {
+        if let previous = slotOf[subscriber.address], previous != slot {
+            // Moving to another match: leave the old one first.
+            if matches[previous].unsubscribe(subscriber.address) != nil { clientCount -= 1 }
+            matches[previous].ended[subscriber.address] = nil
+        }
+        slotOf[subscriber.address] = slot
+        if matches[slot].subscribe(subscriber) { clientCount += 1 }
+    }
+
+    /// Removes a subscription, keeping the counts.
     private mutating func unsubscribe(_ address: SocketAddress) -> Subscriber? {
-        guard let removed = subscribers.removeValue(forKey: address) else { return nil }
-        recipients = nil
-        deliveryCounts[removed.delivery, default: 1] -= 1
+        guard let slot = slotOf[address], let removed = matches[slot].unsubscribe(address) else { return nil }
+        if matches[slot].ended[address] == nil { slotOf[address] = nil }
+        clientCount -= 1
         return removed
     }
 
-    /// Starts a new match: clears the latest event and sets the match id.
-    public mutating func beginMatch(id: UInt32) {
-        ended.removeAll()
-        matchID = id
-        current = nil
+    /// The subscription at `address` (or, when its match has ended, the ended one still
+    /// answered for repair), and its slot.
+    private func subscriberAndSlot(at address: SocketAddress, includingEnded: Bool = false) -> (Subscriber, slot: Int)? {
+        guard let slot = slotOf[address] else { return nil }
+        if let subscriber = matches[slot].subscribers[address] { return (subscriber, slot) }
+        if includingEnded, let subscriber = matches[slot].ended[address] { return (subscriber, slot) }
+        return nil
+    }
+
+    /// Starts a new match in slot `slot`: clears its latest event and sets its id.
+    public mutating func beginMatch(id: UInt32, slot: Int = 0) {
+        for address in matches[slot].begin(id: id) where matches[slot].subscribers[address] == nil {
+            slotOf[address] = nil
+        }
     }
 
     /// Answers one datagram from `address` that has just arrived.
@@ -211,25 +230,27 @@ public struct ServerState: Sendable {
         switch frame.body {
         case .register(let request):
             return register(address, request, subscription: frame.subscription, size: bytes.count)
+        case .list(let request):
+            return list(address, request, subscription: frame.subscription, size: bytes.count)
         case .unregister:
-            guard let subscriber = subscribers[address], subscriber.delivery != .original else {
+            guard let (subscriber, _) = subscriberAndSlot(at: address), subscriber.delivery != .original else {
                 return reject(address, "unregister from an unknown address")
             }
             guard subscriber.subscription == frame.subscription else {
                 return reject(address, "unregister with another subscription's identifier")
             }
             _ = unsubscribe(address)
-            return ([], [.unregistered(address, subscriber.delivery, count: subscribers.count)])
+            return ([], [.unregistered(address, subscriber.delivery, count: clientCount)])
         case .heartbeat:
-            guard let subscriber = subscribers[address], subscriber.delivery != .original else {
+            guard let (subscriber, slot) = subscriberAndSlot(at: address), subscriber.delivery != .original else {
                 return reject(address, "heartbeat from an unknown address")
             }
             guard subscriber.subscription == frame.subscription else {
                 return reject(address, "heartbeat with another subscription's identifier")
             }
-            subscribers[address]?.lastHeard = now
+            matches[slot].subscribers[address]?.lastHeard = now
             // The answer is the same size as the question, and tells the client the server lives.
-            let sequence = current?.sequence ?? nextSequence
+            let sequence = matches[slot].current?.sequence ?? matches[slot].nextSequence
             let id = subscriber.subscription
             switch counted(Self.encode("heartbeat answer", for: address, { () throws(WireError) in
                 try Frame(sequence: sequence, body: .heartbeat, subscription: id).encoded()
@@ -238,15 +259,15 @@ public struct ServerState: Sendable {
             case .failure(let notice): return ([], [notice])
             }
         case .nack(let ranges):
-            guard let subscriber = subscribers[address] ?? ended[address], subscriber.delivery != .original else {
+            guard let (subscriber, slot) = subscriberAndSlot(at: address, includingEnded: true), subscriber.delivery != .original else {
                 return reject(address, "nack from an unknown address")
             }
             guard subscriber.subscription == frame.subscription else {
                 return reject(address, "nack with another subscription's identifier")
             }
-            subscribers[address]?.lastHeard = now
-            return repair(subscriber, ranges)
-        case .welcome, .refuse, .event, .end, .challenge, .unavailable:
+            matches[slot].subscribers[address]?.lastHeard = now
+            return repair(subscriber, ranges, slot: slot)
+        case .welcome, .refuse, .event, .end, .challenge, .unavailable, .listing:
             // Spec §3's directions (FrameKind.rules) turned these away above.
             return reject(address, "\(frame.kind.name) frame sent to the server")
         }
@@ -254,36 +275,25 @@ public struct ServerState: Sendable {
 
     private mutating func register(_ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
                                    size: Int) -> (replies: [Reply], notices: [Notice]) {
-        if let existing = subscribers[address], existing.delivery != .original, existing.subscription == subscription {
+        if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
             // Idempotent: the same welcome again, no second subscription. The address is validated.
-            subscribers[address]?.lastHeard = now
-            return welcoming(existing, repeated: true)
+            matches[slot].subscribers[address]?.lastHeard = now
+            return welcoming(existing, slot: slot, repeated: true)
         }
         // Another identifier from a subscribed address (a client restarted on the same port, or a
         // forgery) is a new subscription: it needs a valid token like any other, and replaces the old.
-        guard validator.isValid(request.token, for: address) else {
-            // Not validated: answer with a token, never with more bytes than were received.
-            guard size >= RegisterRequest.minimumFrameSize else {
-                return reject(address, "register shorter than \(RegisterRequest.minimumFrameSize) bytes (not padded)")
-            }
-            let token = validator.token(for: address)
-            switch counted(Self.encode("challenge", for: address, { () throws(WireError) in
-                try Frame(body: .challenge(Challenge(token: token)), subscription: subscription).encoded()
-            })) {
-            case .success(let challenge):
-                guard challenge.readableBytes <= size else {
-                    return reject(address, "challenge of \(challenge.readableBytes) bytes larger than the \(size)-byte register; not sent")
-                }
-                return ([Reply(address: address, payload: challenge)], [.challenged(address)])
-            case .failure(let notice):
-                return ([], [notice])
-            }
+        if let challenge = challengeUnlessValid(address, token: request.token, subscription: subscription, size: size, what: "register") {
+            return challenge
         }
         guard let format = request.formats.first(where: { configuration.formats.contains($0) }) else {
             let offered = configuration.formats.map(\.name).joined(separator: " and ")
             return refuse(address, .noCommonFormat, "this server offers \(offered) only", budget: .max, subscription: subscription)
         }
-        guard subscribers[address] != nil || subscribers.count < configuration.maxClients else {
+        guard let slot = slot(for: request.match) else {
+            let text = request.match == RegisterRequest.anyMatch ? "no live match" : "no live match \(request.match); ask with client --list"
+            return refuse(address, .unknownMatch, text, budget: .max, subscription: subscription)
+        }
+        guard subscriberAndSlot(at: address) != nil || clientCount < configuration.maxClients else {
             return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max, subscription: subscription)
         }
         guard limiter.allow(address.ipAddress ?? "?") else {
@@ -295,27 +305,70 @@ public struct ServerState: Sendable {
         let subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary,
                                     subscription: subscription)
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
-        let reply = welcoming(subscriber, repeated: false)
-        if !reply.replies.isEmpty { subscribe(subscriber) }
-        return (reply.replies, reply.replies.isEmpty ? reply.notices : [.registered(subscriber, count: subscribers.count, repeated: false)])
+        let reply = welcoming(subscriber, slot: slot, repeated: false)
+        if !reply.replies.isEmpty { subscribe(subscriber, slot: slot) }
+        return (reply.replies, reply.replies.isEmpty ? reply.notices : [.registered(subscriber, count: clientCount, repeated: false)])
+    }
+
+    /// nil when `token` is valid for `address`; otherwise the answer: a challenge no larger than
+    /// the `size` bytes received (or nothing, for a request not padded to the minimum).
+    private mutating func challengeUnlessValid(_ address: SocketAddress, token: [UInt8], subscription: UInt64, size: Int,
+                                               what: String) -> (replies: [Reply], notices: [Notice])? {
+        guard !validator.isValid(token, for: address) else { return nil }
+        // Not validated: answer with a token, never with more bytes than were received.
+        guard size >= RegisterRequest.minimumFrameSize else {
+            return reject(address, "\(what) shorter than \(RegisterRequest.minimumFrameSize) bytes (not padded)")
+        }
+        let fresh = validator.token(for: address)
+        switch counted(Self.encode("challenge", for: address, { () throws(WireError) in
+            try Frame(body: .challenge(Challenge(token: fresh)), subscription: subscription).encoded()
+        })) {
+        case .success(let challenge):
+            guard challenge.readableBytes <= size else {
+                return reject(address, "challenge of \(challenge.readableBytes) bytes larger than the \(size)-byte \(what); not sent")
+            }
+            return ([Reply(address: address, payload: challenge)], [.challenged(address)])
+        case .failure(let notice):
+            return ([], [notice])
+        }
+    }
+
+    /// Answers a list request (Spec §4.9): a challenge for an address not validated yet, else one
+    /// page of the listing (at most ``MatchListing/maximumFrameSize`` bytes), within the
+    /// per-address rate that registers obey.
+    private mutating func list(_ address: SocketAddress, _ request: ListRequest, subscription: UInt64,
+                               size: Int) -> (replies: [Reply], notices: [Notice]) {
+        if let challenge = challengeUnlessValid(address, token: request.token, subscription: subscription, size: size, what: "list") {
+            return challenge
+        }
+        guard limiter.allow(address.ipAddress ?? "?") else {
+            return reject(address, "list requests over the per-address rate")
+        }
+        let page = listing(from: Int(request.offset))
+        switch counted(Self.encode("listing", for: address, { () throws(WireError) in
+            try Frame(body: .listing(page), subscription: subscription).encoded()
+        })) {
+        case .success(let payload): return ([Reply(address: address, payload: payload)], [.listed(address, matches: page.matches.count)])
+        case .failure(let notice): return ([], [notice])
+        }
     }
 
     /// The welcome for `subscriber` (made once per format and dictionary between two events),
     /// or the notice of its failure to encode.
-    private mutating func welcoming(_ subscriber: Subscriber, repeated: Bool) -> (replies: [Reply], notices: [Notice]) {
-        let kind = WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary)
-        if let made = welcomes[kind] {
+    private mutating func welcoming(_ subscriber: Subscriber, slot: Int, repeated: Bool) -> (replies: [Reply], notices: [Notice]) {
+        let kind = LiveMatch.WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary)
+        if let made = matches[slot].welcomes[kind] {
             return ([Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
-                    [.registered(subscriber, count: subscribers.count, repeated: repeated)])
+                    [.registered(subscriber, count: clientCount, repeated: repeated)])
         }
         let dictionary = CompressionDictionary.withID(subscriber.dictionary) ?? .none
         switch counted(Self.encode("welcome (\(subscriber.delivery.rawValue))", for: subscriber.address, { () throws(WireError) in
-            try welcome(for: subscriber.delivery, dictionary: dictionary)
+            try welcome(for: subscriber.delivery, dictionary: dictionary, slot: slot)
         })) {
         case .success(let made):
-            welcomes[kind] = made
+            matches[slot].welcomes[kind] = made
             return ([Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
-                    [.registered(subscriber, count: subscribers.count, repeated: repeated)])
+                    [.registered(subscriber, count: clientCount, repeated: repeated)])
         case .failure(let notice):
             return ([], [notice])
         }
@@ -324,11 +377,14 @@ public struct ServerState: Sendable {
     /// The welcome frame for a client receiving `delivery`, with the latest event.
     ///
     /// - Throws: ``WireError`` when the roster or catalogue does not fit the wire.
-    public func welcome(for delivery: Delivery, dictionary: CompressionDictionary = .none) throws(WireError) -> [UInt8] {
+    public func welcome(for delivery: Delivery, dictionary: CompressionDictionary = .none, slot: Int = 0) throws(WireError) -> [UInt8] {
+        let match = matches[slot]
+        let current = match.current
+        let nextSequence = match.nextSequence
         let body = Welcome(
-            format: delivery == .json ? .json : .compact, dictionary: dictionary.id, matchID: matchID,
+            format: delivery == .json ? .json : .compact, dictionary: dictionary.id, matchID: match.id,
             heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: configuration.intervalMicroseconds,
-            roster: roster, catalog: catalog, current: current.map { CompactEvent($0.event) })
+            roster: match.roster, catalog: match.catalog, current: current.map { CompactEvent($0.event) })
         let frame = Frame(
             sequence: current?.sequence ?? nextSequence, eventType: current?.event.type,
             score: current?.event.score ?? .zero, minute: current?.event.minute ?? 0, body: .welcome(body))
@@ -351,19 +407,24 @@ public struct ServerState: Sendable {
                 rejects["original register denied", default: 0] += 1
                 return ([], [.originalRefused(address, reason: "original-protocol clients are not served (--original deny)")])
             }
-            if let existing = subscribers[address], existing.delivery == .original {
-                return ([], [.registered(existing, count: subscribers.count, repeated: true)])
+            if let (existing, _) = subscriberAndSlot(at: address), existing.delivery == .original {
+                return ([], [.registered(existing, count: clientCount, repeated: true)])
             }
-            guard subscribers[address] != nil || subscribers.count < configuration.maxClients else {
+            guard subscriberAndSlot(at: address) != nil || clientCount < configuration.maxClients else {
                 rejects["original register: server full", default: 0] += 1
                 return ([], [.originalRefused(address, reason: "server full (\(configuration.maxClients) clients)")])
             }
+            // The original protocol cannot name a match: it follows the first live one.
+            guard let slot = slot(for: RegisterRequest.anyMatch) else {
+                rejects["original register: no live match", default: 0] += 1
+                return ([], [.originalRefused(address, reason: "no live match")])
+            }
             let subscriber = Subscriber(address: address, delivery: .original, lastHeard: now)
-            subscribe(subscriber)
-            return ([], [.registered(subscriber, count: subscribers.count, repeated: false)])
+            subscribe(subscriber, slot: slot)
+            return ([], [.registered(subscriber, count: clientCount, repeated: false)])
         case .unregister:
             guard let removed = unsubscribe(address) else { return reject(address, "unregister from an unknown address") }
-            return ([], [.unregistered(address, removed.delivery, count: subscribers.count)])
+            return ([], [.unregistered(address, removed.delivery, count: clientCount)])
         case .endOfTransmission, .datagram:
             // Spec §8's directions (OriginalPacket.direction) turned these away above.
             return reject(address, "server-to-client original datagram sent to the server")
@@ -376,56 +437,34 @@ public struct ServerState: Sendable {
         let now = clock.now()
         let timeout = configuration.clientTimeout.inSeconds
         var notices: [Notice] = []
-        for subscriber in subscribers.values where subscriber.delivery != .original && now - subscriber.lastHeard > timeout {
-            _ = unsubscribe(subscriber.address)
-            notices.append(.timedOut(subscriber, silentFor: now - subscriber.lastHeard))
+        for match in matches {
+            for subscriber in match.subscribers.values where subscriber.delivery != .original && now - subscriber.lastHeard > timeout {
+                _ = unsubscribe(subscriber.address)
+                notices.append(.timedOut(subscriber, silentFor: now - subscriber.lastHeard))
+            }
         }
         return notices
     }
 
-    /// Makes `event` the latest and returns who gets it (their address and delivery; other
-    /// fields may be as of their subscription). `event.sequence` must be ``nextSequence``.
-    public mutating func publish(_ event: EncodedEvent) -> [Subscriber] {
-        current = event
-        nextSequence = event.sequence &+ 1
-        keepForRepair(event)
-        if let recipients { return recipients }
-        let fresh = Array(subscribers.values)
-        recipients = fresh
-        return fresh
-    }
-
-    /// Keeps `event` for repair, dropping the oldest beyond the ring's event and byte limits.
-    private mutating func keepForRepair(_ event: EncodedEvent) {
-        if let replaced = ring.updateValue(event, forKey: event.sequence) {
-            ringBytes -= replaced.storedBytes
-        } else {
-            ringOrder.append(event.sequence)
-        }
-        ringBytes += event.storedBytes
-        while ringOrder.count - ringStart > configuration.repairRingEvents || ringBytes > configuration.repairRingBytes,
-              ringStart < ringOrder.count {
-            if let old = ring.removeValue(forKey: ringOrder[ringStart]) { ringBytes -= old.storedBytes }
-            ringStart += 1
-        }
-        if ringStart > 4096 && ringStart * 2 > ringOrder.count {
-            ringOrder.removeFirst(ringStart)
-            ringStart = 0
-        }
+    /// Makes `event` the latest of slot `slot`'s match and returns who gets it (their address
+    /// and delivery; other fields may be as of their subscription). `event.sequence` must be
+    /// that match's ``nextSequence(slot:)``.
+    public mutating func publish(_ event: EncodedEvent, slot: Int = 0) -> [Subscriber] {
+        matches[slot].publish(event, ringEvents: configuration.repairRingEvents, ringBytes: configuration.repairRingBytes)
     }
 
     /// Answers a NACK (Spec §4.8): each event still held is sent again, marked as a
     /// retransmission, in the subscriber's format, within its budget and the server's; the
     /// sequence numbers no longer held get one "unavailable" answer. What the budgets leave
     /// unanswered the client asks for again later.
-    private mutating func repair(_ subscriber: Subscriber, _ ranges: SequenceRanges) -> (replies: [Reply], notices: [Notice]) {
+    private mutating func repair(_ subscriber: Subscriber, _ ranges: SequenceRanges, slot: Int) -> (replies: [Reply], notices: [Notice]) {
         var replies: [Reply] = []
         var missing: [UInt32] = []
         var overBudget = 0
         var budget = subscriber.repairBudget ?? TokenBucket(rate: configuration.effectiveRepairRate, burst: configuration.repairBurst, now: now)
         var total = repairBudget ?? TokenBucket(rate: configuration.repairRateTotal, burst: max(1, configuration.repairRateTotal / 10), now: now)
         for sequence in ranges.sequences {
-            guard var event = ring[sequence] else {
+            guard var event = matches[slot].ring[sequence] else {
                 missing.append(sequence)
                 continue
             }
@@ -436,16 +475,16 @@ public struct ServerState: Sendable {
             if subscriber.delivery == .json && event.json.readableBytes == 0 {
                 // Encoded before any JSON client listened: encode it now, once, for the ring too.
                 do {
-                    event = try EncodedEvent(event: event.event, sequence: sequence, roster: roster, catalog: catalog)
-                    ring[sequence] = event
+                    event = try EncodedEvent(event: event.event, sequence: sequence, roster: matches[slot].roster, catalog: matches[slot].catalog)
+                    matches[slot].ring[sequence] = event
                 } catch {
                     return (replies, [.encodingFailed(what: "repair (json)", subscriber.address, error)])
                 }
             }
             replies.append(Reply(address: subscriber.address, payload: event.payload(for: subscriber.delivery).retransmitted(to: subscriber.subscription)))
         }
-        subscribers[subscriber.address]?.repairBudget = budget
-        ended[subscriber.address]?.repairBudget = budget
+        matches[slot].subscribers[subscriber.address]?.repairBudget = budget
+        matches[slot].ended[subscriber.address]?.repairBudget = budget
         repairBudget = total
         repairsSent += replies.count
         var notices: [Notice] = []
@@ -470,10 +509,12 @@ public struct ServerState: Sendable {
     /// `End of transmission` for original ones), and who they go to; the clients are then
     /// unsubscribed. Should the end frame fail to encode, SoccerStream clients get nothing
     /// (never an empty datagram) and the notice says so.
-    public mutating func finish(_ reason: EndReason) -> (ends: [(Subscriber, ByteBuffer)], notices: [Notice]) {
-        let last = current
+    /// With `next`, the slot at once announces the match replacing it (`--loop`), so that a
+    /// register arriving while the end goes out joins the next match instead of being refused.
+    public mutating func finish(_ reason: EndReason, slot: Int = 0, next: UInt32? = nil) -> (ends: [(Subscriber, ByteBuffer)], notices: [Notice]) {
+        let last = matches[slot].current
         let end = Frame(
-            sequence: last?.sequence ?? nextSequence &- 1, score: last?.event.score ?? .zero,
+            sequence: last?.sequence ?? matches[slot].nextSequence &- 1, score: last?.event.score ?? .zero,
             minute: last?.event.minute ?? 0, body: .end(EndOfMatch(reason: reason)))
         var notices: [Notice] = []
         var endBytes: ByteBuffer?
@@ -482,14 +523,14 @@ public struct ServerState: Sendable {
         case .failure(let notice): notices.append(notice)
         }
         let originalBytes = ByteBuffer(string: OriginalPacket.endOfTransmissionText)
-        let result = subscribers.values.compactMap { subscriber in
+        // Kept for repair only (the events just before the end are the last a client can miss).
+        let leaving = matches[slot].end()
+        if let next { announce(id: next, slot: slot) }
+        clientCount -= leaving.count
+        for subscriber in leaving where subscriber.delivery == .original { slotOf[subscriber.address] = nil }
+        let result = leaving.compactMap { subscriber in
             subscriber.delivery == .original ? (subscriber, originalBytes) : endBytes.map { (subscriber, $0.stamped(subscriber.subscription)) }
         }
-        // Kept for repair only (the events just before the end are the last a client can miss).
-        for (address, subscriber) in subscribers where subscriber.delivery != .original { ended[address] = subscriber }
-        subscribers.removeAll()
-        recipients = nil
-        deliveryCounts.removeAll()
         return (result, notices)
     }
 }

@@ -313,7 +313,8 @@ public final class StreamClient: Sendable {
     private func registerBytes(token: [UInt8] = []) throws -> [UInt8] {
         if configuration.original { return Array(OriginalPacket.registerText.utf8) }
         return try Frame(body: .register(RegisterRequest.padded(
-            formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 })),
+            formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 },
+            match: configuration.match)),
                          subscription: subscription).encoded()
     }
 

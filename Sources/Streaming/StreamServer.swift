@@ -80,6 +80,16 @@ public final class StreamServer: Sendable {
     ) async throws(StreamingError) -> StreamServer {
         try configuration.validate()
         let core = ServerCore(configuration: configuration, logger: logger)
+        // Every simulated match is announced at once (listed as waiting), so that clients can
+        // name one before kick-off.
+        core.state.withLock { state in
+            let catalog = configuration.language.catalog
+            for slot in 0..<max(1, configuration.simulate) {
+                let roster = Roster.simulated(slot: slot, seed: configuration.seed)
+                let id = MatchSimulator(seed: firstSeed(of: slot, base: configuration.seed), roster: roster, catalog: catalog).matchID
+                if slot == 0 { state.announce(id: id) } else { _ = state.addMatch(id: id, roster: roster, catalog: catalog) }
+            }
+        }
         let sent = SentCounter()
         let channel: any Channel
         do {
@@ -184,67 +194,133 @@ public final class StreamServer: Sendable {
         }
     }
 
+    /// One concurrent match's stream: its slot, its simulator, and when its next event is due.
+    private struct SlotStream {
+        enum Phase { case waiting, live, done }
+        var slot: Int
+        var seed: UInt64
+        var simulator: MatchSimulator
+        /// Matches still to play back to back in this stream after the current one (`--matches`).
+        var backToBackLeft: Int
+        var start: ContinuousClock.Instant
+        /// Events sent in this stream.
+        var index = 0
+        var endReason = EndReason.fullTime
+        var phase = Phase.waiting
+
+        func due(_ interval: Duration) -> ContinuousClock.Instant { start.advanced(by: interval * (index + 1)) }
+    }
+
+    /// The seed of the first match of slot `slot`: the configured one for slot 0 (the original
+    /// match), far-apart ones for the others so that no two slots ever play the same seed.
+    public static func firstSeed(of slot: Int, base: UInt64) -> UInt64 {
+        slot == 0 ? base : base &+ UInt64(slot) &* 1_000_003
+    }
+
+    private func makeStream(slot: Int, seed: UInt64, catalog: PhraseCatalog, roster: Roster) -> SlotStream {
+        SlotStream(slot: slot, seed: seed, simulator: MatchSimulator(seed: seed, roster: roster, catalog: catalog),
+                   backToBackLeft: max(1, configuration.matches) - 1, start: ContinuousClock().now)
+    }
+
+    /// Streams every slot's matches (Spec §4.9): one loop for all of them, so that the events of
+    /// every match due at the same time go out in one trip to the event loop (one flush).
     private func stream() async throws -> ServerSummary {
         var summary = ServerSummary()
-        var seed = configuration.seed
         let clock = ContinuousClock()
-        repeat {
-            if configuration.waitForClients > 0 {
-                logger.info("Waiting for \(configuration.waitForClients) client(s) before kick-off.")
-                let needed = configuration.waitForClients
+        let catalog = configuration.language.catalog
+        let needed = configuration.waitForClients
+        // The same slots, seeds and teams as bind() announced.
+        var slots: [SlotStream] = (0..<max(1, configuration.simulate)).map { slot in
+            makeStream(slot: slot, seed: Self.firstSeed(of: slot, base: configuration.seed), catalog: catalog,
+                       roster: Roster.simulated(slot: slot, seed: configuration.seed))
+        }
+        if needed > 0 { logger.info("Waiting for \(needed) client(s) before kick-off.") }
+        while !stopping && slots.contains(where: { $0.phase != .done }) {
+            // Kick off whatever waits, once enough clients are here.
+            if slots.contains(where: { $0.phase == .waiting }) && core.signals.value.clients >= needed {
+                for index in slots.indices where slots[index].phase == .waiting {
+                    slots[index].phase = .live
+                    slots[index].start = clock.now
+                    slots[index].index = 0
+                    let (slot, id, seed) = (slots[index].slot, slots[index].simulator.matchID, slots[index].seed)
+                    core.beginMatch(id: id, slot: slot)
+                    summary.matches += 1
+                    let roster = slots[index].simulator.roster
+                    logger.info("Kick-off: match \(id) (seed \(seed)), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
+                }
+            }
+            let waiting = slots.contains { $0.phase == .waiting }
+            guard let deadline = slots.filter({ $0.phase == .live }).map({ $0.due(configuration.interval) }).min() else {
+                // Nothing live: asleep until enough clients are here, or stop().
                 await core.signals.wait { $0.stopped || $0.clients >= needed }
+                continue
             }
-            if stopping {
-                // Stopped before kick-off: whoever registered still learns the stream is over.
-                try await finish(.serverShutdown)
-                break
+            // Asleep until the next event is due, or woken at once by stop() (or a kick-off).
+            if await core.signals.wait(until: { $0.stopped || (waiting && $0.clients >= needed) }, deadline: deadline) {
+                if stopping { break }
+                if clock.now < deadline { continue }
             }
-            let catalog = configuration.language.catalog
-            let start = clock.now
-            var index = 0
-            var endReason = EndReason.fullTime
-            var lastMatch: UInt32 = 0
-            for _ in 0..<max(1, configuration.matches) where endReason == .fullTime {
-                var simulator = MatchSimulator(seed: seed, catalog: catalog)
-                lastMatch = simulator.matchID
-                core.beginMatch(id: simulator.matchID)
-                summary.matches += 1
-                logger.info("Kick-off: match \(simulator.matchID) (seed \(seed)), \(clientCount) client(s).")
-                var exhausted = false
-                while !exhausted, let event = simulator.next() {
-                    // Asleep until the event is due, or woken at once by stop().
-                    if await core.signals.wait(until: { $0.stopped }, deadline: start.advanced(by: configuration.interval * (index + 1))) {
-                        endReason = .serverShutdown
+            // Events already due, of every match, go out in one trip to the event loop (up to
+            // 64 events, 4,096 datagrams and 256 KiB: enough to amortize the trip, little enough in flight).
+            var batch: [Published] = []
+            var datagrams = 0
+            var bytes = 0
+            var over: [Int] = []
+            for index in slots.indices where slots[index].phase == .live {
+                while batch.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams && bytes < Self.maximumBatchBytes
+                    && clock.now >= slots[index].due(configuration.interval)
+                {
+                    guard let event = slots[index].simulator.next() else {
+                        if let reason = slots[index].simulator.endReason, reason != .fullTime { slots[index].endReason = reason }
+                        if slots[index].backToBackLeft > 0 && slots[index].endReason == .fullTime {
+                            // The next match of the same stream: clients stay, sequence numbers run on.
+                            slots[index].backToBackLeft -= 1
+                            slots[index].seed &+= 1
+                            let roster = slots[index].simulator.roster
+                            slots[index].simulator = MatchSimulator(seed: slots[index].seed, roster: roster, catalog: catalog)
+                            let id = slots[index].simulator.matchID
+                            core.beginMatch(id: id, slot: slots[index].slot)
+                            summary.matches += 1
+                            logger.info("Kick-off: match \(id) (seed \(slots[index].seed)), \(clientCount) client(s).")
+                            continue
+                        }
+                        over.append(index)
                         break
                     }
-                    // Events already due go out in one trip to the event loop (at interval 0, up to 64 events,
-                    // 4,096 datagrams and 256 KiB: enough to amortize the trip, little enough in flight).
-                    var batch = [try publish(event, catalog: catalog)]
-                    var datagrams = batch[0].recipients.count
-                    var bytes = batch[0].bytes
-                    index += 1
-                    while batch.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams && bytes < Self.maximumBatchBytes
-                        && clock.now >= start.advanced(by: configuration.interval * (index + 1))
-                    {
-                        guard let next = simulator.next() else {
-                            exhausted = true
-                            break
-                        }
-                        let published = try publish(next, catalog: catalog)
-                        batch.append(published)
-                        datagrams += published.recipients.count
-                        bytes += published.bytes
-                        index += 1
-                    }
-                    try await fanOut(batch)
-                    summary.events += batch.count
+                    let published = try publish(event, slot: slots[index].slot, catalog: catalog)
+                    batch.append(published)
+                    datagrams += published.recipients.count
+                    bytes += published.bytes
+                    slots[index].index += 1
                 }
-                if endReason == .fullTime, let reason = simulator.endReason, reason != .fullTime { endReason = reason }
-                seed &+= 1
             }
-            try await finish(endReason)
-            logger.info("Match \(lastMatch) over (\(endReason.name)): \(index) events streamed.")
-        } while configuration.loop && !stopping
+            if !batch.isEmpty {
+                try await fanOut(batch)
+                summary.events += batch.count
+            }
+            for index in over {
+                let stream = slots[index]
+                // With --loop, a match that ends is replaced by the next (seed + 1), announced at
+                // once and kicked off once enough clients are here.
+                var next: SlotStream?
+                if configuration.loop && !stopping {
+                    next = makeStream(slot: stream.slot, seed: stream.seed &+ 1, catalog: catalog, roster: stream.simulator.roster)
+                    next?.phase = .waiting
+                }
+                try await finish(stream.endReason, slot: stream.slot, next: next?.simulator.matchID)
+                logger.info("Match \(stream.simulator.matchID) over (\(stream.endReason.name)): \(stream.index) events streamed.")
+                if let next {
+                    slots[index] = next
+                } else {
+                    slots[index].phase = .done
+                }
+            }
+        }
+        // Stopped: whoever is still subscribed learns the stream is over (also before kick-off).
+        for stream in slots where stream.phase != .done {
+            try await finish(.serverShutdown, slot: stream.slot)
+            if stream.phase == .live { logger.info("Match \(stream.simulator.matchID) over (server_shutdown): \(stream.index) events streamed.") }
+        }
         if !stopping && configuration.repairGrace > .zero {
             // The last events are the last a client can miss: answer their NACKs a little longer.
             logger.info("Answering repair requests for \(configuration.repairGrace) before exiting.")
@@ -279,14 +355,16 @@ public final class StreamServer: Sendable {
     }
 
     /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
-    private func publish(_ event: MatchEvent, catalog: PhraseCatalog) throws -> Published {
-        let (sequence, deliveries) = core.state.withLock { ($0.nextSequence, $0.deliveriesInUse) }
-        var encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog, deliveries: deliveries)
+    private func publish(_ event: MatchEvent, slot: Int, catalog: PhraseCatalog) throws -> Published {
+        let (sequence, deliveries, roster) = core.state.withLock { state in
+            (state.matches[slot].nextSequence, state.matches[slot].deliveriesInUse, state.matches[slot].roster)
+        }
+        var encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, deliveries: deliveries)
         // The per-delivery counts answer "who needs what" without walking the recipients.
-        let (recipients, counts) = core.state.withLock { ($0.publish(encoded), $0.deliveryCounts) }
+        let (recipients, counts) = core.state.withLock { ($0.publish(encoded, slot: slot), $0.matches[slot].deliveryCounts) }
         if !deliveries.isSuperset(of: counts.lazy.filter { $0.value > 0 }.map(\.key)) {
             // A JSON client registered between the encoding and the fan-out (rare): encode it all.
-            encoded = try EncodedEvent(event: event, sequence: sequence, roster: .original, catalog: catalog)
+            encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog)
         }
         if logger.logLevel <= .debug {
             for recipient in recipients {
@@ -389,8 +467,8 @@ public final class StreamServer: Sendable {
         }
     }
 
-    private func finish(_ reason: EndReason) async throws {
-        let ends = core.finish(reason)
+    private func finish(_ reason: EndReason, slot: Int, next: UInt32? = nil) async throws {
+        let ends = core.finish(reason, slot: slot, next: next)
         guard !ends.isEmpty else { return }
         // The end goes out `endRepeats` times, 20 ms apart (UDP loses packets), on the event loop's timer.
         for round in 0..<max(1, configuration.endRepeats) {

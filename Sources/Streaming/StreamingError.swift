@@ -8,6 +8,8 @@ public struct StreamingError: Error, Sendable, Hashable, CustomStringConvertible
         case socket
         /// The configuration is not usable.
         case configuration
+        /// The server never answered (`client --list`).
+        case noAnswer
     }
 
     /// What failed.

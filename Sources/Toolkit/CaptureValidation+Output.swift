@@ -33,14 +33,16 @@ extension CaptureValidation {
             }
             if !report.flows.isEmpty {
                 lines.append("  flows:")
-                lines.append("    " + [pad("if", 3), pad("server", 24), pad("client", 24), pad("packets", 8, right: true), pad("invalid", 8, right: true),
+                lines.append("    " + [pad("if", 3), pad("server", 24), pad("client", 24), pad("match", 10, right: true), pad("packets", 8, right: true), pad("invalid", 8, right: true),
                                          pad("forged", 7, right: true), pad("events", 7, right: true), pad("repaired", 9, right: true),
                                          pad("unrecov", 8, right: true), pad("repair ms p50/max", 18, right: true), pad("expected", 9, right: true), pad("lost", 6, right: true),
                                          pad("reordered", 10, right: true), pad("dups", 6, right: true), pad("first", 11, right: true),
                                          pad("last", 11, right: true)].joined(separator: " "))
                 for flow in report.flows {
                     let stats = flow.statistics
+                    let matchCell: String = pad(flow.match.map(String.init) ?? "unknown", 10, right: true)
                     lines.append("    " + [pad(String(flow.interface), 3), pad(flow.server.description, 24), pad(flow.client.description, 24),
+                                             matchCell,
                                              pad(String(flow.packets), 8, right: true), pad(String(flow.invalid), 8, right: true),
                                              pad(String(flow.wrongSubscription), 7, right: true), pad(String(stats.received), 7, right: true),
                                              pad(String(stats.repaired), 9, right: true), pad(String(stats.unrecovered), 8, right: true),
@@ -49,6 +51,19 @@ extension CaptureValidation {
                                              pad(String(stats.duplicates), 6, right: true),
                                              pad(stats.first.map(String.init) ?? "-", 11, right: true),
                                              pad(stats.last.map(String.init) ?? "-", 11, right: true)].joined(separator: " "))
+                }
+                lines.append("  matches:")
+                lines.append("    " + [pad("match", 10, right: true), pad("flows", 6, right: true), pad("packets", 8, right: true), pad("invalid", 8, right: true),
+                                         pad("events", 7, right: true), pad("lost", 6, right: true), pad("repaired", 9, right: true),
+                                         pad("unrecov", 8, right: true)].joined(separator: " "))
+                for match in report.matches {
+                    let id: String = match.match.map(String.init) ?? "unknown"
+                    let cells: [String] = [pad(id, 10, right: true), pad(String(match.flows), 6, right: true),
+                                           pad(String(match.packets), 8, right: true), pad(String(match.invalid), 8, right: true),
+                                           pad(String(match.received), 7, right: true), pad(String(match.lost), 6, right: true),
+                                           pad(String(match.repaired), 9, right: true), pad(String(match.unrecovered), 8, right: true)]
+                    let note = match.match == nil ? "  (welcome not captured: frames after it carry no match id, Spec §4.9)" : ""
+                    lines.append("    " + cells.joined(separator: " ") + note)
                 }
             }
         }
@@ -92,11 +107,13 @@ extension CaptureValidation {
                         } ?? JSONNode(.null)),
                     ])
                 })),
-                ("flows", .array(report.flows.map { flow in
-                    .object([
+                ("flows", .array(report.flows.map { flow -> JSONNode in
+                    let match: JSONNode = flow.match.map { .int($0) } ?? JSONNode(.null)
+                    return .object([
                         ("interface", .int(flow.interface)), ("server", .string(flow.server.description)),
                         ("client", .string(flow.client.description)), ("packets", .int(flow.packets)), ("invalid", .int(flow.invalid)),
                         ("subscription", flow.subscription.map { .string(Frame.hex64($0)) } ?? JSONNode(.null)),
+                        ("match", match),
                         ("wrongSubscription", .int(flow.wrongSubscription)),
                     ] + flow.statistics.repairJSONMembers + [
                         ("received", .int(flow.statistics.received)), ("expected", .int(flow.statistics.expected)),
@@ -104,6 +121,14 @@ extension CaptureValidation {
                         ("duplicates", .int(flow.statistics.duplicates)),
                         ("firstSequence", flow.statistics.first.map { .int($0) } ?? JSONNode(.null)),
                         ("lastSequence", flow.statistics.last.map { .int($0) } ?? JSONNode(.null)),
+                    ])
+                })),
+                ("matches", .array(report.matches.map { match -> JSONNode in
+                    let id: JSONNode = match.match.map { .int($0) } ?? JSONNode(.null)
+                    return .object([
+                        ("match", id), ("flows", .int(match.flows)),
+                        ("packets", .int(match.packets)), ("invalid", .int(match.invalid)), ("received", .int(match.received)),
+                        ("lost", .int(match.lost)), ("repaired", .int(match.repaired)), ("unrecovered", .int(match.unrecovered)),
                     ])
                 })),
                 ("warnings", .array(report.problems.map { .string("frame #\($0.frame): \($0.message)") })),

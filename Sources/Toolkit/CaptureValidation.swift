@@ -46,11 +46,29 @@ public struct FlowReport: Sendable {
     public var subscriptionSource: String?
     /// Frames carrying another identifier than the flow's (forged, or from another subscription).
     public var wrongSubscription = 0
+    /// The match the flow follows (Spec §4.9), from its welcome; nil when the welcome was not
+    /// captured (frames after it carry no match id) or for the original protocol.
+    public var match: UInt32?
     /// First-time events that raised the highest sequence, in order, with their capture times:
     /// a gap is seen (as the client sees it) when the first event after it arrives.
     var advances: [(sequence: Int64, time: Double)] = []
     /// When the end frame was captured (it reveals the tail's gaps).
     var endTime: Double?
+}
+
+/// What a capture shows of one match (Spec §4.9): its flows' figures added up.
+public struct MatchTraffic: Sendable, Hashable {
+    /// The match id, or nil for the flows whose welcome was not captured ("match unknown").
+    public var match: UInt32?
+    /// Flows following it, and their datagrams.
+    public var flows = 0
+    public var packets = 0
+    public var invalid = 0
+    /// Events received first time, lost, repaired and given up, over its flows.
+    public var received = 0
+    public var lost = 0
+    public var repaired = 0
+    public var unrecovered = 0
 }
 
 /// The validation of one capture file (or one raw datagram file).
@@ -79,6 +97,28 @@ public struct FileValidation: Sendable {
 
     /// Invalid datagrams.
     public var invalidCount: Int { verdicts.filter { !$0.check.valid }.count }
+
+    /// The flows grouped by the match they follow, in order of first appearance; the flows whose
+    /// match is unknown last.
+    public var matches: [MatchTraffic] {
+        var order: [UInt32?] = []
+        var reports: [UInt32?: MatchTraffic] = [:]
+        for flow in flows {
+            if reports[flow.match] == nil {
+                order.append(flow.match)
+                reports[flow.match] = MatchTraffic(match: flow.match)
+            }
+            reports[flow.match]?.flows += 1
+            reports[flow.match]?.packets += flow.packets
+            reports[flow.match]?.invalid += flow.invalid
+            reports[flow.match]?.received += flow.statistics.received
+            reports[flow.match]?.lost += flow.statistics.lost
+            reports[flow.match]?.repaired += flow.statistics.repaired
+            reports[flow.match]?.unrecovered += flow.statistics.unrecovered
+        }
+        let known = order.filter { $0 != nil }
+        return (known + (order.count > known.count ? [nil] : [])).compactMap { reports[$0] }
+    }
 }
 
 /// `soccer-stream validate`: checks every SoccerStream datagram of captures against Spec and Fixtures.
@@ -163,6 +203,7 @@ public enum CaptureValidation {
         case .frame(let frame):
             switch frame.body {
             case .welcome(let welcome):
+                flow.match = welcome.matchID
                 flow.interval = Double(welcome.intervalMicroseconds) / 1_000_000
                 flow.statistics.expectFirst(welcome.current == nil ? frame.sequence : frame.sequence &+ 1)
             case .event where frame.retransmission:

@@ -52,7 +52,8 @@ public struct DatagramCheck: Sendable {
             switch frame.body {
             case .register(let request):
                 return "register (\(request.formats.map(\.name).joined(separator: ", "))\(request.token.isEmpty ? "" : ", token")"
-                    + (request.dictionaries.isEmpty ? "" : ", dictionaries \(request.dictionaries.map(String.init).joined(separator: ", "))") + ")"
+                    + (request.dictionaries.isEmpty ? "" : ", dictionaries \(request.dictionaries.map(String.init).joined(separator: ", "))")
+                    + (request.match == RegisterRequest.anyMatch ? "" : ", match \(request.match)") + ")"
             case .welcome(let welcome):
                 return "welcome \(welcome.format.name)\(welcome.dictionary == 0 ? "" : ", dictionary \(welcome.dictionary)"), match \(welcome.matchID), \(welcome.catalog.language)" + (welcome.current == nil ? ", before kick-off" : ", at #\(frame.sequence) \(score)")
             case .refuse(let refusal):
@@ -73,6 +74,10 @@ public struct DatagramCheck: Sendable {
                 return "unavailable (\(ranges.sequences.count) events, from #\(ranges.ranges.first?.first ?? 0))"
             case .challenge:
                 return "challenge (address token)"
+            case .list(let request):
+                return "list\(request.token.isEmpty ? "" : " (token)") from #\(request.offset)"
+            case .listing(let listing):
+                return "listing \(listing.matches.count) of \(listing.total) matches from #\(listing.offset)"
             }
         case .original(let packet):
             switch packet {

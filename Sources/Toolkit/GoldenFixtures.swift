@@ -51,17 +51,29 @@ public struct GoldenFixtures: Sendable {
         let (events, _) = MatchSimulator.play(seed: seed, roster: roster, catalog: catalog)
         let matchID = MatchSimulator(seed: seed).matchID
         var datagrams: [(String, Datagram)] = []
+        let middle = events.count / 2
+        let late = events[middle]
 
         datagrams.append(("register-compact-json", .frame(Frame(body: .register(RegisterRequest(formats: [.compact, .json]))))))
         let token = (0..<36).map { UInt8(($0 * 37 + 11) & 0xFF) }
         datagrams.append(("register-padded", .frame(Frame(body: .register(RegisterRequest.padded(
             formats: [.compact, .json], dictionaries: [CompressionDictionary.standard.id]))))))
+        // Many matches (Spec §4.9): a register naming its match, a list request and a page of the listing.
+        datagrams.append(("register-match", .frame(Frame(body: .register(RegisterRequest.padded(
+            formats: [.compact], token: token, dictionaries: [CompressionDictionary.standard.id], match: matchID))))))
+        datagrams.append(("list", .frame(Frame(body: .list(ListRequest.padded())))))
+        datagrams.append(("list-token", .frame(Frame(body: .list(ListRequest.padded(token: token, offset: 0))))))
+        datagrams.append(("listing", .frame(Frame(body: .listing(MatchListing(total: 3, offset: 0, matches: [
+            MatchSummary(id: matchID, status: .live, minute: late.minute, score: late.score, viewers: 1204,
+                         home: roster.home.name, away: roster.away.name),
+            MatchSummary(id: 0x0BAD_CAFE, status: .waiting, minute: 0, score: .zero, viewers: 12, home: "Flamengo", away: "Palmeiras"),
+            MatchSummary(id: 0x00C0_FFEE, status: .ended, minute: 97, score: Score(home: 2, away: 2), viewers: 3,
+                         home: "Arsenal", away: "Chelsea"),
+        ]))))))
         datagrams.append(("challenge", .frame(Frame(body: .challenge(Challenge(token: token))))))
         datagrams.append(("register-json-token", .frame(Frame(body: .register(RegisterRequest.padded(formats: [.json], token: token))))))
         datagrams.append(("welcome-compact-kickoff", .frame(Frame(body: .welcome(Welcome(
             format: .compact, dictionary: CompressionDictionary.standard.id, matchID: matchID, heartbeatSeconds: 5, intervalMicroseconds: 1_250_000, roster: roster, catalog: catalog, current: nil))))))
-        let middle = events.count / 2
-        let late = events[middle]
         datagrams.append(("welcome-json-late-pt", .frame(Frame(
             sequence: UInt32(middle), eventType: late.type, score: late.score, minute: late.minute,
             body: .welcome(Welcome(format: .json, matchID: matchID, heartbeatSeconds: 5, intervalMicroseconds: 50_000, roster: roster,
@@ -74,6 +86,7 @@ public struct GoldenFixtures: Sendable {
             case .serverFull: text = "server full (1000 clients)"
             case .rateLimited: text = "too many registrations from this address; retry in 1 s"
             case .malformed: text = "register body is malformed"
+            case .unknownMatch: text = "no live match 12345; ask with client --list"
             }
             datagrams.append(("refuse-\(reason.name.replacingOccurrences(of: "_", with: "-"))",
                               .frame(Frame(body: .refuse(Refusal(reason: reason, text: text))))))

@@ -53,10 +53,23 @@ extension Frame {
                 ("formats", .array(request.formats.map { .string($0.name) })),
                 ("token", .string(request.token.map { hex($0) }.joined())),
                 ("dictionaries", .array(request.dictionaries.map { .int($0) })),
+                ("match", .int(request.match)),
                 ("padding", .int(request.padding)),
             ])
         case .challenge(let challenge):
             return .object([("token", .string(challenge.token.map { hex($0) }.joined()))])
+        case .list(let request):
+            return .object([("token", .string(request.token.map { hex($0) }.joined())), ("offset", .int(request.offset)),
+                            ("padding", .int(request.padding))])
+        case .listing(let listing):
+            return .object([
+                ("total", .int(listing.total)), ("offset", .int(listing.offset)),
+                ("matches", .array(listing.matches.map { summary in
+                    .object([("id", .int(summary.id)), ("status", .string(summary.status.name)), ("minute", .int(summary.minute)),
+                             ("score", Self.describe(summary.score)), ("viewers", .int(summary.viewers)),
+                             ("home", .string(summary.home)), ("away", .string(summary.away))])
+                })),
+            ])
         case .nack(let ranges), .unavailable(let ranges):
             return .object([("ranges", .array(ranges.ranges.map { .object([("first", .int($0.first)), ("count", .int($0.count))]) }))])
         case .welcome(let welcome):

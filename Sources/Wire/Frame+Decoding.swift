@@ -44,6 +44,10 @@ extension Frame {
             frameBody = .nack(try SequenceRanges.read(from: &bodyReader))
         case .unavailable:
             frameBody = .unavailable(try SequenceRanges.read(from: &bodyReader))
+        case .list:
+            frameBody = .list(try ListRequest.read(from: &bodyReader))
+        case .listing:
+            frameBody = .listing(try MatchListing.read(from: &bodyReader))
         case .event where header.format == .json:
             let datagram = try OriginalDatagram(decoding: body, base: FrameHeader.size)
             try checkJSON(datagram, against: header)

@@ -47,6 +47,8 @@ extension Frame {
         case .end(let end): end.write(to: &writer)
         case .challenge(let challenge): try challenge.write(to: &writer)
         case .nack(let ranges), .unavailable(let ranges): try ranges.write(to: &writer)
+        case .list(let request): try request.write(to: &writer)
+        case .listing(let listing): try listing.write(to: &writer)
         case .unregister, .heartbeat: break
         }
         return writer.bytes

@@ -18,6 +18,8 @@ public enum FrameBody: Sendable, Hashable {
     case challenge(Challenge)
     case nack(SequenceRanges)
     case unavailable(SequenceRanges)
+    case list(ListRequest)
+    case listing(MatchListing)
 
     /// The frame kind this body belongs to.
     public var kind: FrameKind {
@@ -32,6 +34,8 @@ public enum FrameBody: Sendable, Hashable {
         case .challenge: .challenge
         case .nack: .nack
         case .unavailable: .unavailable
+        case .list: .list
+        case .listing: .listing
         }
     }
 
@@ -40,7 +44,7 @@ public enum FrameBody: Sendable, Hashable {
         switch self {
         case .unregister, .heartbeat: .none
         case .event(.json): .json
-        case .register, .welcome, .refuse, .event(.compact), .end, .challenge, .nack, .unavailable: .compact
+        case .register, .welcome, .refuse, .event(.compact), .end, .challenge, .nack, .unavailable, .list, .listing: .compact
         }
     }
 }

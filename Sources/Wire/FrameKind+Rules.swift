@@ -48,6 +48,10 @@ extension FrameKind {
             KindRules(directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .unavailable:
             KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+        case .list:
+            KindRules(directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+        case .listing:
+            KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .heartbeat:
             KindRules(directions: [.toServer, .toClient], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: true, carriesScore: false)
         }

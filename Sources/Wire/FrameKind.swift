@@ -20,6 +20,10 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
     case nack = 9
     /// Server → client: these events are no longer held; stop asking (Spec §4.8).
     case unavailable = 10
+    /// Client → server: which matches do you carry? (Spec §4.9)
+    case list = 11
+    /// Server → client: the matches, a page at a time (Spec §4.9).
+    case listing = 12
 
     /// A lower-case name, used in Spec, fixtures and reports.
     public var name: String {
@@ -34,6 +38,8 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
         case .challenge: "challenge"
         case .nack: "nack"
         case .unavailable: "unavailable"
+        case .list: "list"
+        case .listing: "listing"
         }
     }
 }

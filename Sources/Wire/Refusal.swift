@@ -10,6 +10,8 @@ public enum RefuseReason: UInt8, Sendable, Hashable, CaseIterable, Codable {
     case rateLimited = 4
     /// The register frame is malformed.
     case malformed = 5
+    /// The register names a match this server does not carry, or one already over.
+    case unknownMatch = 6
 
     /// A lower-case identifier.
     public var name: String {
@@ -19,6 +21,7 @@ public enum RefuseReason: UInt8, Sendable, Hashable, CaseIterable, Codable {
         case .serverFull: "server_full"
         case .rateLimited: "rate_limited"
         case .malformed: "malformed"
+        case .unknownMatch: "unknown_match"
         }
     }
 }
@@ -47,7 +50,7 @@ public struct Refusal: Sendable, Hashable, Codable {
         let offset = reader.offset
         let code = try reader.readUInt8(field: "body.reason")
         guard let reason = RefuseReason(rawValue: code) else {
-            throw WireError(.outOfRange, field: "body.reason", offset: offset, "reason \(code); expected 1...5")
+            throw WireError(.outOfRange, field: "body.reason", offset: offset, "reason \(code); expected 1...\(RefuseReason.allCases.count)")
         }
         return Refusal(reason: reason, text: try reader.readString8(field: "body.text"))
     }

@@ -1,6 +1,6 @@
 /// The body of a register frame: the formats a client accepts, best first, the
 /// address-validation token it echoes (empty on a first attempt), the preset compression
-/// dictionaries it holds, and zero padding.
+/// dictionaries it holds, the match it wants (0: any live one), and zero padding.
 ///
 /// A register frame is padded to at least ``minimumFrameSize`` bytes so that the server's
 /// answer to an address it has not validated yet (a challenge or a refusal) is never larger
@@ -18,21 +18,36 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     /// The ids of the preset compression dictionaries the client holds (1…3, no repeats, at
     /// most 3), best first; empty when it holds none. Not sent at all when empty (Spec §4.1).
     public var dictionaries: [UInt8]
-    /// Zero bytes after the token (and dictionaries).
+    /// The match to follow (a welcome's `matchID`), or ``anyMatch`` for the first live one.
+    /// Not sent at all when it is ``anyMatch`` (Spec §4.1).
+    public var match: UInt32
+    /// Zero bytes after the token (and dictionaries, and match).
     public var padding: Int
 
+    /// The match selector meaning "the first live match".
+    public static let anyMatch: UInt32 = 0
+
     /// Creates a request with `padding` zero bytes at the end.
-    public init(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [], padding: Int = 0) {
+    public init(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [], match: UInt32 = anyMatch, padding: Int = 0) {
         self.formats = formats
         self.token = token
         self.dictionaries = dictionaries
+        self.match = match
         self.padding = padding
     }
 
+    /// The body's size without padding, in its canonical encoding.
+    var unpaddedSize: Int {
+        let optional = match != Self.anyMatch ? 1 + dictionaries.count + 4 : (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
+        return 1 + formats.count + 1 + token.count + optional
+    }
+
     /// A request padded so that its frame is exactly ``minimumFrameSize`` bytes (or unpadded if already larger).
-    public static func padded(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = []) -> RegisterRequest {
-        let unpadded = FrameHeader.size + 1 + formats.count + 1 + token.count + (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
-        return RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, padding: max(0, minimumFrameSize - unpadded))
+    public static func padded(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [],
+                              match: UInt32 = anyMatch) -> RegisterRequest {
+        var request = RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, match: match)
+        request.padding = max(0, minimumFrameSize - FrameHeader.size - request.unpaddedSize)
+        return request
     }
 
     /// The most dictionary ids a register may list.
@@ -57,10 +72,12 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
             throw WireError(.outOfRange, field: "body.dictionaries", offset: writer.bytes.count,
                             "dictionaries must be at most \(Self.maximumDictionaries) distinct ids 1...\(CompressionDictionary.maximumID)")
         }
-        if !dictionaries.isEmpty {
+        // The dictionary count is omitted when 0, unless a match follows it (Spec §4.1).
+        if !dictionaries.isEmpty || match != Self.anyMatch {
             writer.writeUInt8(UInt8(dictionaries.count))
             writer.writeBytes(dictionaries)
         }
+        if match != Self.anyMatch { writer.writeUInt32(match) }
         writer.writeBytes(repeatElement(0, count: max(0, padding)))
     }
 
@@ -88,9 +105,12 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
                             "token of \(tokenLength) bytes; at most \(maximumTokenLength)")
         }
         let token = try reader.readBytes(tokenLength, field: "body.token")
-        // The dictionary list is optional: a zero count byte is the first byte of padding.
+        let countOffsetAfterToken = reader.offset
+        // The dictionary list is optional; a zero count byte reads the same as the first byte of
+        // padding. The match selector after it is optional too: four zero bytes (or fewer than
+        // four bytes left) read as "any match", the same as padding.
         var dictionaries: [UInt8] = []
-        if reader.remaining > 0, let countByte = reader.peekUInt8(), countByte != 0 {
+        if reader.remaining > 0, let countByte = reader.peekUInt8() {
             let countOffset = reader.offset
             _ = try reader.readUInt8(field: "body.dictionaries.count")
             guard Int(countByte) <= maximumDictionaries else {
@@ -107,11 +127,19 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
                 dictionaries.append(id)
             }
         }
+        var match = anyMatch
+        if reader.remaining >= 4 {
+            match = try reader.readUInt32(field: "body.match")
+        }
         let paddingStart = reader.offset
         let padding = try reader.readBytes(reader.remaining, field: "body.padding")
         if let nonZero = padding.firstIndex(where: { $0 != 0 }) {
             throw WireError(.reservedBits, field: "body.padding", offset: paddingStart + nonZero, "padding must be zero bytes")
         }
-        return RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, padding: padding.count)
+        // The optional fields' bytes that their canonical encoding omits (zeros) were padding.
+        var request = RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, match: match)
+        let zeroFields = (paddingStart - countOffsetAfterToken) - (request.unpaddedSize - 2 - formats.count - token.count)
+        request.padding = padding.count + zeroFields
+        return request
     }
 }

@@ -25,6 +25,10 @@ struct Client: AsyncParsableCommand {
     @Option(help: "Write every datagram received to this classic pcap file (for soccer-stream validate).") var capture: String?
     @Flag(help: "Do not show the live view.") var quiet = false
     @Flag(help: "Do not ask the server for missing events again (they are only counted as lost).") var noRepair = false
+    @Flag(help: "Ask the server which matches it carries, print them (id, teams, score, minute, viewers) and exit.") var list = false
+    @Option(help: "The match to follow (an id from --list), or several, comma-separated, for a scoreboard of them. Default: the first live match.")
+    var match: String?
+    @Flag(help: "Follow every match the server carries, in a scoreboard.") var all = false
 
     func run() async throws {
         var configuration = ClientConfiguration()
@@ -41,8 +45,39 @@ struct Client: AsyncParsableCommand {
         configuration.serverTimeout = try duration(seconds: serverTimeout, option: "--server-timeout")
         // Every range is checked once, by the library (ClientConfiguration.validate), for every entry point.
         try configuration.validate()
+        if list || all {
+            guard !original else { throw ValidationError("--list and --all need the SoccerStream protocol; the original one has one match") }
+            guard !(all && match != nil) else { throw ValidationError("--all and --match exclude each other") }
+        }
         let log = try LogFile(path: logFile)
+        if list {
+            let matches = try await MatchLister.list(configuration: configuration, logger: log.logger(label: "client"))
+            StandardOutput.write(MatchLister.table(matches))
+            return
+        }
+        var followed: [UInt32] = []
+        if all {
+            followed = try await MatchLister.list(configuration: configuration, logger: log.logger(label: "client"))
+                .filter { $0.status != .ended }.map(\.id)
+            guard !followed.isEmpty else {
+                StandardOutput.write("error: the server carries no live match\n")
+                throw ExitCode(3)
+            }
+        } else if let match {
+            followed = try match.split(separator: ",").map { part in
+                guard let id = UInt32(part.trimmingCharacters(in: .whitespaces)), id != 0 else {
+                    throw ValidationError("--match takes match ids (1...4294967295, as --list prints them), comma-separated; got '\(part)'")
+                }
+                return id
+            }
+            guard Set(followed).count == followed.count else { throw ValidationError("--match lists a match twice") }
+        }
         let stats = try LogFile(path: statsFile, append: true)
+        if followed.count > 1 {
+            try await follow(followed, configuration: configuration, log: log, stats: stats)
+            return
+        }
+        configuration.match = followed.first ?? configuration.match
         let client = try await StreamClient.connect(configuration: configuration, logger: log.logger(label: "client"),
                                                     display: quiet ? .none : .standardOutput)
         let watcher = SignalWatcher { client.stop(SignalWatcher.stopReason(for: $0)) }
@@ -65,5 +100,35 @@ struct Client: AsyncParsableCommand {
         case .endOfTransmission, .interrupted, .terminated:
             break
         }
+    }
+
+    /// Several matches at once: one subscription each, a scoreboard, per-match statistics.
+    private func follow(_ matches: [UInt32], configuration: ClientConfiguration, log: LogFile, stats: LogFile) async throws {
+        let holder = ClientsHolder()
+        let watcher = SignalWatcher { signal in holder.stop(SignalWatcher.stopReason(for: signal)) }
+        defer { watcher.cancel() }
+        let terminal = LiveDisplay.standardOutputIsTerminal
+        let outcomes = try await MultiMatchFollower.follow(
+            matches: matches, configuration: configuration, logger: log.logger(label: "client"),
+            show: { text in if !quiet { StandardOutput.write(terminal ? "\u{1B}[H\u{1B}[2J" + text : "\n" + text) } },
+            onClients: { holder.set($0) })
+        var worst: Int32 = 0
+        for outcome in outcomes {
+            let report = outcome.result.report
+            report.append(to: stats)
+            StandardOutput.write("\nMatch \(outcome.match):\n" + report.text)
+            switch outcome.result.reason {
+            case .noAnswer: worst = max(worst, 2)
+            case .refused(let refusal):
+                StandardOutput.write("error: match \(outcome.match): the server refused the registration: \(refusal.reason.name): \(refusal.text)\n")
+                worst = max(worst, 3)
+            case .serverSilent: worst = max(worst, 4)
+            case .endOfTransmission, .interrupted, .terminated: break
+            }
+        }
+        if let statsJson {
+            try MultiMatchFollower.writeJSON(outcomes, to: statsJson)
+        }
+        if worst != 0 { throw ExitCode(worst) }
     }
 }

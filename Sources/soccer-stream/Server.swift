@@ -13,7 +13,9 @@ struct Server: AsyncParsableCommand {
     @Option(help: "The log file.") var logFile = "server.log"
     @Option(help: "The least severe level logged (debug logs every send).") var logLevel: Logger.Level = .info
     @Option(help: "Start the match once this many clients are registered.") var waitForClients = 0
-    @Flag(help: "Start a new match after the end instead of exiting.") var loop = false
+    @Flag(help: "Replace each match that ends by the next (seed + 1) instead of exiting.") var loop = false
+    @Option(help: "Simulated matches carried at once (1...1000): match 1 is the original Galáticos vs The Bests, the others distinct pairs of built-in clubs. Clients pick one with client --match (ids from client --list).")
+    var simulate = 1
     @Option(help: "Matches streamed back to back as one stream (clients stay subscribed).") var matches = 1
     @Option(help: "The most clients served at once.") var maxClients = 10_000
     @Option(name: [.customLong("original"), .customLong("legacy")],
@@ -47,6 +49,7 @@ struct Server: AsyncParsableCommand {
         configuration.waitForClients = waitForClients
         configuration.loop = loop
         configuration.matches = matches
+        configuration.simulate = simulate
         configuration.maxClients = maxClients
         configuration.originalAllowed = original == .allow
         configuration.clientTimeout = try duration(seconds: clientTimeout, option: "--client-timeout")

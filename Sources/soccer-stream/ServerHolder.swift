@@ -17,3 +17,20 @@ final class ServerHolder: Sendable {
         server.withLock { $0 }?.stop()
     }
 }
+
+/// Holds the clients of a multi-match follow once connected, so that Ctrl+C can stop them all.
+final class ClientsHolder: Sendable {
+    private let clients = Mutex<[StreamClient]>([])
+    private let stopped = Mutex<ClientStopReason?>(nil)
+
+    func set(_ value: [StreamClient]) {
+        let reason = stopped.withLock { $0 }
+        clients.withLock { $0 = value }
+        if let reason { value.forEach { $0.stop(reason) } }
+    }
+
+    func stop(_ reason: ClientStopReason) {
+        stopped.withLock { $0 = reason }
+        clients.withLock { $0 }.forEach { $0.stop(reason) }
+    }
+}

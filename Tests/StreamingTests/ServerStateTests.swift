@@ -56,7 +56,7 @@ struct ServerStateTests {
 
         // After an event, a new client's welcome carries it.
         let event = MatchSimulator.play(seed: 3).events[0]
-        let encoded = try EncodedEvent(event: event, sequence: state.nextSequence, roster: .original, catalog: .english, deliveries: [.compact])
+        let encoded = try EncodedEvent(event: event, sequence: state.nextSequence(), roster: .original, catalog: .english, deliveries: [.compact])
         _ = state.publish(encoded)
         clock.advance(by: 1)
         let late = try #require(try Self.register(&state, addresses[3], dictionaries: [1]))
@@ -307,7 +307,7 @@ struct ServerSubscriptionTests {
 struct ServerRepairTests {
     static func publish(_ state: inout ServerState, _ count: Int) throws {
         for event in MatchSimulator.play(seed: 2).events.prefix(count) {
-            _ = state.publish(try EncodedEvent(event: event, sequence: state.nextSequence, roster: .original, catalog: .english,
+            _ = state.publish(try EncodedEvent(event: event, sequence: state.nextSequence(), roster: .original, catalog: .english,
                                                deliveries: [.compact]))
         }
     }

@@ -77,7 +77,7 @@ struct MalformedInputTests {
             (mutated(2, 1), .unsupportedVersion, "header.version", 2),   // version 1 frames are refused by a version 2 reader
             (mutated(2, 0), .unsupportedVersion, "header.version", 2),
             (mutated(3, 0), .unknownKind, "header.kind", 3),
-            (mutated(3, 11), .unknownKind, "header.kind", 3),
+            (mutated(3, 13), .unknownKind, "header.kind", 3),
             (mutated(4, 0x03), .unknownFormat, "header.flags.format", 4),
             (mutated(4, 0x42), .reservedBits, "header.flags", 4),
             (mutated(4, 0x82), .reservedBits, "header.flags", 4),
@@ -222,5 +222,80 @@ struct RepairFrameTests {
         event.retransmission = true
         #expect(try Frame.decode(try event.encoded()).retransmission)
         #expect(throws: WireError.self) { try Frame(body: .nack(SequenceRanges([])), subscription: 7).encoded() }
+    }
+}
+
+@Suite("Many matches on the wire (Spec §4.9)")
+struct ManyMatchesWireTests {
+    @Test("a register's match selector: named, any, with and without dictionaries; old registers read as 'any'")
+    func registerMatch() throws {
+        for request in [RegisterRequest.padded(formats: [.compact], match: 77), RegisterRequest.padded(formats: [.json], dictionaries: [1], match: 78),
+                        RegisterRequest.padded(formats: [.compact], dictionaries: [1]), RegisterRequest.padded(formats: [.compact])] {
+            let bytes = try Frame(body: .register(request), subscription: 3).encoded()
+            #expect(bytes.count == RegisterRequest.minimumFrameSize)
+            guard case .register(let read) = try Frame.decode(bytes).body else {
+                Issue.record("not a register")
+                continue
+            }
+            #expect(read == request)
+        }
+        // A zero dictionary count followed by a match: the canonical form of "no dictionaries, match 5".
+        var body: [UInt8] = [1, 2, 0, 0, 0, 0, 0, 5]
+        body += [UInt8](repeating: 0, count: RegisterRequest.minimumFrameSize - FrameHeader.size - body.count)
+        let frame = try Frame(body: .register(RegisterRequest(formats: [.compact], match: 5,
+                                                              padding: RegisterRequest.minimumFrameSize - FrameHeader.size - 8)), subscription: 3)
+        #expect(Array(try frame.encoded().dropFirst(FrameHeader.size)) == body)
+        // Non-zero bytes after the match are not padding.
+        var bad = try frame.encoded()
+        bad[bad.count - 1] = 1
+        #expect(throws: WireError.self) { try Frame.decode(bad) }
+    }
+
+    @Test("list and listing round-trip; bad counts, statuses, minutes and padding name their field and offset")
+    func listing() throws {
+        let listing = MatchListing(total: 2, offset: 0, matches: [
+            MatchSummary(id: 1, status: .live, minute: 10, score: Score(home: 1, away: 0), viewers: 3, home: "A", away: "B"),
+            MatchSummary(id: 2, status: .ended, minute: 97, score: .zero, viewers: 0, home: "C", away: "D"),
+        ])
+        let bytes = try Frame(body: .listing(listing), subscription: 3).encoded()
+        #expect(try Frame.decode(bytes).body == .listing(listing))
+        let list = try Frame(body: .list(ListRequest.padded(token: [1, 2, 3], offset: 9)), subscription: 3).encoded()
+        #expect(try Frame.decode(list).body == .list(ListRequest.padded(token: [1, 2, 3], offset: 9)))
+
+        func error(_ mutate: (inout [UInt8]) -> Void, _ source: [UInt8]) -> WireError? {
+            var copy = source
+            mutate(&copy)
+            do {
+                _ = try Frame.decode(copy)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let body = FrameHeader.size
+        let count = error({ $0[body + 4] = 3 }, bytes)   // offset 0 + 3 > total 2
+        #expect(count?.field == "body.count" && count?.offset == body + 4)
+        let status = error({ $0[body + 5 + 4] = 3 }, bytes)
+        #expect(status?.field == "body.matches[0].status" && status?.offset == body + 9)
+        let minute = error({ $0[body + 5 + 5] = 151 }, bytes)
+        #expect(minute?.field == "body.matches[0].minute" && minute?.offset == body + 10)
+        let padding = error({ $0[$0.count - 1] = 1 }, list)
+        #expect(padding?.field == "body.padding" && padding?.offset == list.count - 1)
+    }
+
+    @Test("a listing page never exceeds 1,200 bytes, however long the team names")
+    func pageSize() throws {
+        let long = String(repeating: "é", count: 120)
+        let all = (0..<40).map { MatchSummary(id: UInt32($0), status: .live, minute: 1, score: .zero, viewers: 1, home: long, away: long) }
+        var offset = 0
+        var seen = 0
+        while offset < all.count {
+            let page = MatchListing.page(of: all, from: offset)
+            #expect(try Frame(body: .listing(page), subscription: 1).encoded().count <= MatchListing.maximumFrameSize)
+            #expect(!page.matches.isEmpty)
+            seen += page.matches.count
+            offset += page.matches.count
+        }
+        #expect(seen == 40)
     }
 }
