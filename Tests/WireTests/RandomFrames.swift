@@ -51,11 +51,14 @@ struct RandomFrames {
 
     private mutating func unstamped() throws -> Frame {
         let sequence = UInt32(truncatingIfNeeded: generator.next())
-        switch int(9) {
+        switch int(11) {
         case 0:
             let formats: [[BodyFormat]] = [[.compact], [.json], [.compact, .json], [.json, .compact]]
             let token = (0..<int(RegisterRequest.maximumTokenLength + 1)).map { _ in UInt8(int(256)) }
-            return Frame(body: .register(RegisterRequest(formats: formats[int(4)], token: token, padding: int(3) == 0 ? int(60) : 0)))
+            let dictionaries: [UInt8] = int(2) == 0 ? [] : [1]
+            let match = int(2) == 0 ? RegisterRequest.anyMatch : UInt32(truncatingIfNeeded: generator.next())
+            return Frame(body: .register(RegisterRequest(formats: formats[int(4)], token: token, dictionaries: dictionaries, match: match,
+                                                         padding: int(3) == 0 ? int(60) : 0)))
         case 1:
             let event = event()
             let catalog: PhraseCatalog = int(2) == 0 ? .english : .portuguese
@@ -81,6 +84,18 @@ struct RandomFrames {
         case 7:
             return int(2) == 0 ? Frame(body: .unregister)
                 : Frame(body: .challenge(Challenge(token: (0..<(1 + int(RegisterRequest.maximumTokenLength))).map { _ in UInt8(int(256)) })))
+        case 8:
+            let token = (0..<int(RegisterRequest.maximumTokenLength + 1)).map { _ in UInt8(int(256)) }
+            return Frame(body: .list(ListRequest(token: token, offset: UInt16(int(65536)), padding: int(40))))
+        case 9:
+            let count = int(20)
+            let matches = (0..<count).map { _ in
+                MatchSummary(id: UInt32(truncatingIfNeeded: generator.next()), status: MatchStatus.allCases[int(3)], minute: UInt8(int(151)),
+                             score: Score(home: UInt8(int(256)), away: UInt8(int(256))), viewers: UInt32(truncatingIfNeeded: generator.next()),
+                             home: String(repeating: "ã", count: int(40)), away: String(repeating: "b", count: int(40)))
+            }
+            let offset = int(100)
+            return Frame(body: .listing(MatchListing(total: UInt16(offset + count + int(50)), offset: UInt16(offset), matches: matches)))
         default:
             return Frame(sequence: sequence, body: .heartbeat)
         }
