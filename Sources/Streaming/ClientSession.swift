@@ -332,7 +332,7 @@ public struct ClientSession: Sendable {
                 }
             }
             welcome = body
-            interval = Double(body.intervalMicroseconds) / 1_000_000
+            interval = body.nominalInterval
             if let snapshot {
                 latest = snapshot
                 statistics.expectFirst(frame.sequence &+ 1)

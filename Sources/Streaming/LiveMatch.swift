@@ -11,6 +11,9 @@ public struct LiveMatch: Sendable {
     public let roster: Roster
     /// The words.
     public let catalog: PhraseCatalog
+    /// The nominal microseconds between events its welcome announces; 0 for a feed (unpaced:
+    /// its events come when they happen, so no jitter is defined, Spec §4.3).
+    public let intervalMicroseconds: UInt32
     /// Where it stands.
     public internal(set) var status: MatchStatus = .waiting
     /// Subscribed clients by address.
@@ -40,8 +43,9 @@ public struct LiveMatch: Sendable {
     var ended: [SocketAddress: Subscriber] = [:]
 
     /// Creates a match that has not kicked off.
-    public init(id: UInt32, roster: Roster, catalog: PhraseCatalog, firstSequence: UInt32) {
+    public init(id: UInt32, roster: Roster, catalog: PhraseCatalog, firstSequence: UInt32, intervalMicroseconds: UInt32) {
         self.id = id
+        self.intervalMicroseconds = intervalMicroseconds
         self.roster = roster
         self.catalog = catalog
         self.nextSequence = firstSequence

@@ -25,6 +25,14 @@ public struct ServerConfiguration: Sendable {
     /// Simulated matches carried at once (`--simulate`), each its own stream: slot 0 is the
     /// original Galáticos vs The Bests, the others distinct pairs of the built-in pool (Spec §4.9).
     public var simulate: Int = 1
+    /// Live feeds in JSON Lines (Spec/FEED.md), one match each: file paths, followed as they
+    /// grow, or "-" for standard input.
+    public var feeds: [String] = []
+    /// Pace feed events by their `at` times, this many times faster than real time (nil: each
+    /// line is streamed when it arrives).
+    public var replaySpeed: Double?
+    /// What a bad feed line does.
+    public var onBadLine: BadLinePolicy = .skip
     /// The most clients served at once; more are refused as "server full".
     public var maxClients: Int = 10_000
     /// The sequence number of the first event.
@@ -103,7 +111,13 @@ public struct ServerConfiguration: Sendable {
                   "compact, json or both")
         try check(waitForClients >= 0, "clients to wait for (--wait-for-clients)", "\(waitForClients)", "0 or more")
         try check((1...100_000).contains(matches), "matches (--matches)", "\(matches)", "1...100000")
-        try check((1...1_000).contains(simulate), "simulated matches (--simulate)", "\(simulate)", "1...1000")
+        try check((0...1_000).contains(simulate), "simulated matches (--simulate)", "\(simulate)", "0...1000")
+        try check(simulate + feeds.count >= 1, "matches", "no simulated match and no feed", "--simulate 1 or more, or a --feed")
+        try check(feeds.count <= 100, "feeds (--feed)", "\(feeds.count)", "at most 100")
+        try check(feeds.filter { $0 == "-" }.count <= 1, "feeds (--feed)", "standard input twice", "'-' at most once")
+        if let replaySpeed {
+            try check(replaySpeed.isFinite && replaySpeed > 0 && replaySpeed <= 10_000, "replay speed (--replay-speed)", "\(replaySpeed)", "more than 0 and at most 10000")
+        }
         try check(maxClients >= 1, "most clients (--max-clients)", "\(maxClients)", "1 or more")
         try check(endRepeats >= 1 && endRepeats <= 10, "end repeats", "\(endRepeats)", "1...10")
         try check(clientTimeout > .zero && clientTimeout <= .seconds(3600), "client timeout (--client-timeout)", "\(clientTimeout.inSeconds) s",

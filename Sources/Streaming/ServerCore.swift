@@ -9,6 +9,10 @@ struct ServerSignals: Sendable {
     var stopped = false
     /// Subscribed clients.
     var clients = 0
+    /// Feed items delivered so far (the stream loop wakes when it changes).
+    var feedItems = 0
+    /// Matches announced (simulated ones at bind, a feed's when its line-ups arrive).
+    var matches = 0
 }
 
 /// The server's shared state and its logging: ``ServerState`` under a lock, the signals its
@@ -19,6 +23,7 @@ final class ServerCore: Sendable {
     let signals = Watch(ServerSignals())
     private let logger: Logger
     private let recentRejects = Mutex<[String: Int]>([:])
+    private let feedInbox = Mutex<[FeedItem]>([])
 
     init(configuration: ServerConfiguration, logger: Logger) {
         state = Mutex(ServerState(configuration: configuration))
@@ -42,6 +47,20 @@ final class ServerCore: Sendable {
         for notice in notices { log(notice, bytes: bytes.count) }
         noteClients(count)
         return replies
+    }
+
+    /// Hands a feed item to the stream loop and wakes it.
+    func deliver(_ item: FeedItem) {
+        feedInbox.withLock { $0.append(item) }
+        signals.update { $0.feedItems += 1 }
+    }
+
+    /// The feed items delivered since the last call, in order.
+    func takeFeedItems() -> [FeedItem] {
+        feedInbox.withLock { items in
+            defer { items.removeAll() }
+            return items
+        }
     }
 
     func beginMatch(id: UInt32, slot: Int) {

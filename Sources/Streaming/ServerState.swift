@@ -58,18 +58,24 @@ public struct ServerState: Sendable {
     private var now: Double = 0
 
     /// Creates the state of a server that has not started a match, reading the time from
-    /// `clock`: one match (slot 0, id 0 until it begins) with `roster` and the configured language.
+    /// `clock`: one match (slot 0, id 0 until announced) with `roster` and the configured
+    /// language, unless the configuration simulates none (feeds only).
     public init(configuration: ServerConfiguration, roster: Roster = .original, clock: any ProtocolClock = SystemClock()) {
         self.configuration = configuration
-        self.matches = [LiveMatch(id: 0, roster: roster, catalog: configuration.language.catalog, firstSequence: configuration.firstSequence)]
+        // Slot 0 is the first simulated match; a server of feeds only adds its matches as their line-ups arrive.
+        self.matches = configuration.simulate > 0
+            ? [LiveMatch(id: 0, roster: roster, catalog: configuration.language.catalog, firstSequence: configuration.firstSequence,
+                         intervalMicroseconds: configuration.intervalMicroseconds)] : []
         self.clock = clock
         self.validator = AddressValidator(clock: clock)
         self.limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst, clock: clock)
     }
 
-    /// Adds a match that has not kicked off (Spec §4.9) and returns its slot.
-    public mutating func addMatch(id: UInt32, roster: Roster, catalog: PhraseCatalog) -> Int {
-        matches.append(LiveMatch(id: id, roster: roster, catalog: catalog, firstSequence: configuration.firstSequence))
+    /// Adds a match that has not kicked off (Spec §4.9) and returns its slot; `paced` false for
+    /// a feed's (its welcome announces interval 0).
+    public mutating func addMatch(id: UInt32, roster: Roster, catalog: PhraseCatalog, paced: Bool = true) -> Int {
+        matches.append(LiveMatch(id: id, roster: roster, catalog: catalog, firstSequence: configuration.firstSequence,
+                                 intervalMicroseconds: paced ? configuration.intervalMicroseconds : 0))
         return matches.count - 1
     }
 
@@ -383,7 +389,7 @@ public struct ServerState: Sendable {
         let nextSequence = match.nextSequence
         let body = Welcome(
             format: delivery == .json ? .json : .compact, dictionary: dictionary.id, matchID: match.id,
-            heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: configuration.intervalMicroseconds,
+            heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: match.intervalMicroseconds,
             roster: match.roster, catalog: match.catalog, current: current.map { CompactEvent($0.event) })
         let frame = Frame(
             sequence: current?.sequence ?? nextSequence, eventType: current?.event.type,

@@ -24,6 +24,8 @@ public struct ServerSummary: Sendable {
     public var repairsSent = 0
     /// Sequence numbers answered "unavailable".
     public var unavailableSent = 0
+    /// Feed lines refused (Spec/FEED.md), skipped or stopping their feed.
+    public var badFeedLines = 0
 }
 
 /// The SoccerStream server: binds a UDP socket, answers registrations, and streams the match
@@ -44,6 +46,8 @@ public final class StreamServer: Sendable {
     private let sent: SentCounter
     private let logger: Logger
     private let started = Atomic<Bool>(false)
+    /// The feeds' readers, opened at bind so that a missing file is an error at start.
+    private let feeds: [LineFollower]
 
     /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
     /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
@@ -54,7 +58,8 @@ public final class StreamServer: Sendable {
     public static let vectorReadCount = 32
 
     private init(configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
-                 core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger) {
+                 core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower]) {
+        self.feeds = feeds
         self.configuration = configuration
         self.channel = channel
         self.handler = handler
@@ -84,7 +89,7 @@ public final class StreamServer: Sendable {
         // name one before kick-off.
         core.state.withLock { state in
             let catalog = configuration.language.catalog
-            for slot in 0..<max(1, configuration.simulate) {
+            for slot in 0..<configuration.simulate {
                 let roster = Roster.simulated(slot: slot, seed: configuration.seed)
                 let id = MatchSimulator(seed: firstSeed(of: slot, base: configuration.seed), roster: roster, catalog: catalog).matchID
                 if slot == 0 { state.announce(id: id) } else { _ = state.addMatch(id: id, roster: roster, catalog: catalog) }
@@ -126,8 +131,17 @@ public final class StreamServer: Sendable {
             channel.close(promise: nil)
             throw StreamingError(.socket, "bound socket has no local address")
         }
+        var followers: [LineFollower] = []
+        do {
+            for path in configuration.feeds { followers.append(try LineFollower(path: path)) }
+        } catch {
+            followers.forEach { $0.cancel() }
+            channel.close(promise: nil)
+            throw error
+        }
+        core.signals.update { $0.matches = configuration.simulate }
         let server = StreamServer(configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
-                                  localAddress: address, logger: logger)
+                                  localAddress: address, logger: logger, feeds: followers)
         logger.info("Server started on port \(address.port ?? configuration.port).")
         logger.info("Server name: \(Self.hostName())")
         logger.info("Server ip: \(address.ipAddress ?? configuration.host)")
@@ -147,6 +161,12 @@ public final class StreamServer: Sendable {
 
     /// The number of subscribed clients.
     public var clientCount: Int { core.clientCount }
+
+    /// Waits until the number of matches announced satisfies `condition` (a feed's match is
+    /// announced when its line-ups arrive). Cancellable; no polling.
+    public func waitForMatches(_ condition: @escaping @Sendable (Int) -> Bool) async {
+        await core.signals.wait { condition($0.matches) }
+    }
 
     /// Waits until the number of subscribed clients satisfies `condition` (no polling: each
     /// registration, unregistration and expiry wakes the waiter). Cancellable.
@@ -172,7 +192,13 @@ public final class StreamServer: Sendable {
         do {
             outcome = .success(try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.housekeepingLoop() }
-                defer { group.cancelAll() }
+                for (index, follower) in self.feeds.enumerated() {
+                    group.addTask { await self.read(feed: index, from: follower) }
+                }
+                defer {
+                    self.feeds.forEach { $0.cancel() }
+                    group.cancelAll()
+                }
                 return try await self.stream()
             })
         } catch {
@@ -186,6 +212,31 @@ public final class StreamServer: Sendable {
         return try outcome.get()
     }
 
+    /// Reads one feed's lines as they arrive and hands what they decode to the stream loop,
+    /// until the feed's end line, its end of input, a bad line under `--on-bad-line stop`, or stop().
+    private func read(feed index: Int, from follower: LineFollower) async {
+        var decoder = FeedDecoder(catalog: configuration.language.catalog)
+        defer { core.deliver(FeedItem(feed: index, content: .closed)) }
+        for await item in follower.items {
+            guard case .line(let bytes) = item else { return }
+            do {
+                let output = try decoder.next(bytes)
+                core.deliver(FeedItem(feed: index, content: .output(output)))
+                if case .end = output {
+                    follower.cancel()
+                    return
+                }
+            } catch {
+                let stop = configuration.onBadLine == .stop
+                core.deliver(FeedItem(feed: index, content: .bad(error, stopping: stop)))
+                if stop {
+                    follower.cancel()
+                    return
+                }
+            }
+        }
+    }
+
     /// Once a second until stopped or cancelled: the rejects summary and the client timeouts.
     private func housekeepingLoop() async {
         while !Task.isCancelled {
@@ -194,12 +245,21 @@ public final class StreamServer: Sendable {
         }
     }
 
-    /// One concurrent match's stream: its slot, its simulator, and when its next event is due.
+    /// One concurrent match's stream: its slot, its source (a simulator, or a feed's queue of
+    /// decoded events), and when its next event is due.
     private struct SlotStream {
         enum Phase { case waiting, live, done }
         var slot: Int
         var seed: UInt64
-        var simulator: MatchSimulator
+        /// The simulator of a simulated match; nil for a feed's.
+        var simulator: MatchSimulator?
+        var id: UInt32
+        var roster: Roster
+        /// A feed's index in ``ServerConfiguration/feeds``, its decoded events waiting for their
+        /// time, and its end once the queue drains.
+        var feed: Int?
+        var queue: [(event: MatchEvent, due: ContinuousClock.Instant)] = []
+        var feedEnd: EndReason?
         /// Matches still to play back to back in this stream after the current one (`--matches`).
         var backToBackLeft: Int
         var start: ContinuousClock.Instant
@@ -208,7 +268,12 @@ public final class StreamServer: Sendable {
         var endReason = EndReason.fullTime
         var phase = Phase.waiting
 
-        func due(_ interval: Duration) -> ContinuousClock.Instant { start.advanced(by: interval * (index + 1)) }
+        /// When the next event (or a feed's end, once its queue is empty) is due; nil: a feed
+        /// with nothing queued and no end yet.
+        func due(_ interval: Duration) -> ContinuousClock.Instant? {
+            if simulator != nil { return start.advanced(by: interval * (index + 1)) }
+            return queue.first?.due ?? (feedEnd != nil ? start : nil)
+        }
     }
 
     /// The seed of the first match of slot `slot`: the configured one for slot 0 (the original
@@ -218,45 +283,57 @@ public final class StreamServer: Sendable {
     }
 
     private func makeStream(slot: Int, seed: UInt64, catalog: PhraseCatalog, roster: Roster) -> SlotStream {
-        SlotStream(slot: slot, seed: seed, simulator: MatchSimulator(seed: seed, roster: roster, catalog: catalog),
-                   backToBackLeft: max(1, configuration.matches) - 1, start: ContinuousClock().now)
+        let simulator = MatchSimulator(seed: seed, roster: roster, catalog: catalog)
+        return SlotStream(slot: slot, seed: seed, simulator: simulator, id: simulator.matchID, roster: roster,
+                          backToBackLeft: max(1, configuration.matches) - 1, start: ContinuousClock().now)
     }
 
-    /// Streams every slot's matches (Spec §4.9): one loop for all of them, so that the events of
-    /// every match due at the same time go out in one trip to the event loop (one flush).
+    /// Streams every match (Spec §4.9): one loop for all of them, simulated and fed, so that the
+    /// events of every match due at the same time go out in one trip to the event loop (one flush).
     private func stream() async throws -> ServerSummary {
         var summary = ServerSummary()
         let clock = ContinuousClock()
         let catalog = configuration.language.catalog
         let needed = configuration.waitForClients
         // The same slots, seeds and teams as bind() announced.
-        var slots: [SlotStream] = (0..<max(1, configuration.simulate)).map { slot in
+        var slots: [SlotStream] = (0..<configuration.simulate).map { slot in
             makeStream(slot: slot, seed: Self.firstSeed(of: slot, base: configuration.seed), catalog: catalog,
                        roster: Roster.simulated(slot: slot, seed: configuration.seed))
         }
-        if needed > 0 { logger.info("Waiting for \(needed) client(s) before kick-off.") }
-        while !stopping && slots.contains(where: { $0.phase != .done }) {
+        var feedsOpen = feeds.count
+        var feedItemsSeen = 0
+        if needed > 0 && !slots.isEmpty { logger.info("Waiting for \(needed) client(s) before kick-off.") }
+        while !stopping && (slots.contains(where: { $0.phase != .done }) || feedsOpen > 0) {
             // Kick off whatever waits, once enough clients are here.
             if slots.contains(where: { $0.phase == .waiting }) && core.signals.value.clients >= needed {
                 for index in slots.indices where slots[index].phase == .waiting {
                     slots[index].phase = .live
                     slots[index].start = clock.now
                     slots[index].index = 0
-                    let (slot, id, seed) = (slots[index].slot, slots[index].simulator.matchID, slots[index].seed)
+                    let (slot, id, seed, roster) = (slots[index].slot, slots[index].id, slots[index].seed, slots[index].roster)
                     core.beginMatch(id: id, slot: slot)
                     summary.matches += 1
-                    let roster = slots[index].simulator.roster
                     logger.info("Kick-off: match \(id) (seed \(seed)), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
                 }
             }
+            // What the feeds brought since the last turn. The count is read before the items are
+            // taken, so an item delivered after the take still wakes the wait below.
+            feedItemsSeen = core.signals.value.feedItems
+            for item in core.takeFeedItems() {
+                feedsOpen -= take(item, into: &slots, summary: &summary, now: clock.now)
+            }
+            // The last feed may have closed just now, with every match over: nothing left to wait for.
+            if feedsOpen == 0 && !slots.contains(where: { $0.phase != .done }) { break }
             let waiting = slots.contains { $0.phase == .waiting }
-            guard let deadline = slots.filter({ $0.phase == .live }).map({ $0.due(configuration.interval) }).min() else {
-                // Nothing live: asleep until enough clients are here, or stop().
-                await core.signals.wait { $0.stopped || $0.clients >= needed }
+            let seen = feedItemsSeen
+            let wake: @Sendable (ServerSignals) -> Bool = { $0.stopped || (waiting && $0.clients >= needed) || $0.feedItems != seen }
+            guard let deadline = slots.filter({ $0.phase == .live }).compactMap({ $0.due(configuration.interval) }).min() else {
+                // Nothing due: asleep until enough clients are here, a feed brings a line, or stop().
+                await core.signals.wait(until: wake)
                 continue
             }
-            // Asleep until the next event is due, or woken at once by stop() (or a kick-off).
-            if await core.signals.wait(until: { $0.stopped || (waiting && $0.clients >= needed) }, deadline: deadline) {
+            // Asleep until the next event is due, or woken at once by stop(), a kick-off or a feed.
+            if await core.signals.wait(until: wake, deadline: deadline) {
                 if stopping { break }
                 if clock.now < deadline { continue }
             }
@@ -267,27 +344,14 @@ public final class StreamServer: Sendable {
             var bytes = 0
             var over: [Int] = []
             for index in slots.indices where slots[index].phase == .live {
-                while batch.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams && bytes < Self.maximumBatchBytes
-                    && clock.now >= slots[index].due(configuration.interval)
+                while batch.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams && bytes < Self.maximumBatchBytes,
+                      let due = slots[index].due(configuration.interval), clock.now >= due
                 {
-                    guard let event = slots[index].simulator.next() else {
-                        if let reason = slots[index].simulator.endReason, reason != .fullTime { slots[index].endReason = reason }
-                        if slots[index].backToBackLeft > 0 && slots[index].endReason == .fullTime {
-                            // The next match of the same stream: clients stay, sequence numbers run on.
-                            slots[index].backToBackLeft -= 1
-                            slots[index].seed &+= 1
-                            let roster = slots[index].simulator.roster
-                            slots[index].simulator = MatchSimulator(seed: slots[index].seed, roster: roster, catalog: catalog)
-                            let id = slots[index].simulator.matchID
-                            core.beginMatch(id: id, slot: slots[index].slot)
-                            summary.matches += 1
-                            logger.info("Kick-off: match \(id) (seed \(slots[index].seed)), \(clientCount) client(s).")
-                            continue
-                        }
+                    guard let event = nextEvent(&slots[index], summary: &summary) else {
                         over.append(index)
                         break
                     }
-                    let published = try publish(event, slot: slots[index].slot, catalog: catalog)
+                    let published = try publish(event, slot: slots[index].slot)
                     batch.append(published)
                     datagrams += published.recipients.count
                     bytes += published.bytes
@@ -300,15 +364,15 @@ public final class StreamServer: Sendable {
             }
             for index in over {
                 let stream = slots[index]
-                // With --loop, a match that ends is replaced by the next (seed + 1), announced at
-                // once and kicked off once enough clients are here.
+                // With --loop, a simulated match that ends is replaced by the next (seed + 1),
+                // announced at once and kicked off once enough clients are here.
                 var next: SlotStream?
-                if configuration.loop && !stopping {
-                    next = makeStream(slot: stream.slot, seed: stream.seed &+ 1, catalog: catalog, roster: stream.simulator.roster)
+                if configuration.loop && !stopping && stream.simulator != nil {
+                    next = makeStream(slot: stream.slot, seed: stream.seed &+ 1, catalog: catalog, roster: stream.roster)
                     next?.phase = .waiting
                 }
-                try await finish(stream.endReason, slot: stream.slot, next: next?.simulator.matchID)
-                logger.info("Match \(stream.simulator.matchID) over (\(stream.endReason.name)): \(stream.index) events streamed.")
+                try await finish(stream.endReason, slot: stream.slot, next: next?.id)
+                logger.info("Match \(stream.id) over (\(stream.endReason.name)): \(stream.index) events streamed.")
                 if let next {
                     slots[index] = next
                 } else {
@@ -319,7 +383,7 @@ public final class StreamServer: Sendable {
         // Stopped: whoever is still subscribed learns the stream is over (also before kick-off).
         for stream in slots where stream.phase != .done {
             try await finish(.serverShutdown, slot: stream.slot)
-            if stream.phase == .live { logger.info("Match \(stream.simulator.matchID) over (server_shutdown): \(stream.index) events streamed.") }
+            if stream.phase == .live { logger.info("Match \(stream.id) over (server_shutdown): \(stream.index) events streamed.") }
         }
         if !stopping && configuration.repairGrace > .zero {
             // The last events are the last a client can miss: answer their NACKs a little longer.
@@ -340,6 +404,81 @@ public final class StreamServer: Sendable {
         return summary
     }
 
+    /// The next event of a live stream, or nil when its match is over (a simulated match whose
+    /// simulator ran out, after any back-to-back matches; a feed never gets here empty).
+    private func nextEvent(_ stream: inout SlotStream, summary: inout ServerSummary) -> MatchEvent? {
+        guard var simulator = stream.simulator else {
+            guard !stream.queue.isEmpty else {
+                // The feed's end (it is due only once the queue is empty and the end known).
+                stream.endReason = stream.feedEnd ?? .abandoned
+                return nil
+            }
+            return stream.queue.removeFirst().event
+        }
+        defer { stream.simulator = simulator }
+        while true {
+            if let event = simulator.next() { return event }
+            if let reason = simulator.endReason, reason != .fullTime { stream.endReason = reason }
+            guard stream.backToBackLeft > 0 && stream.endReason == .fullTime else { return nil }
+            // The next match of the same stream: clients stay, sequence numbers run on.
+            stream.backToBackLeft -= 1
+            stream.seed &+= 1
+            simulator = MatchSimulator(seed: stream.seed, roster: stream.roster, catalog: configuration.language.catalog)
+            stream.id = simulator.matchID
+            core.beginMatch(id: stream.id, slot: stream.slot)
+            summary.matches += 1
+            logger.info("Kick-off: match \(stream.id) (seed \(stream.seed)), \(clientCount) client(s).")
+        }
+    }
+
+    /// Applies one feed item: line-ups make a new live match, events queue for their time, the
+    /// end waits for the queue; bad lines are logged (Spec/FEED.md). Returns 1 when the feed closed.
+    private func take(_ item: FeedItem, into slots: inout [SlotStream], summary: inout ServerSummary,
+                      now: ContinuousClock.Instant) -> Int {
+        let name = configuration.feeds[item.feed]
+        let index = slots.firstIndex { $0.feed == item.feed }
+        switch item.content {
+        case .output(.lineups(let roster, let catalog, let first)):
+            let id = core.state.withLock { state in
+                var id = FeedMatchID.make(feed: item.feed, roster: roster)
+                while id == 0 || state.matches.contains(where: { $0.id == id }) { id &+= 1 }
+                return id
+            }
+            let slot = core.state.withLock { $0.addMatch(id: id, roster: roster, catalog: catalog, paced: false) }
+            core.beginMatch(id: id, slot: slot)
+            summary.matches += 1
+            var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: id, roster: roster, feed: item.feed, backToBackLeft: 0, start: now)
+            stream.phase = .live
+            if let first { stream.queue.append((first, now)) }
+            slots.append(stream)
+            core.signals.update { $0.matches += 1 }
+            logger.info("Kick-off: match \(id) from feed \(name), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
+        case .output(.event(let event, let at)):
+            guard let index else { return 0 }
+            var due = now
+            if let speed = configuration.replaySpeed, let at {
+                due = max(now, slots[index].start.advanced(by: .seconds(at / speed)))
+            }
+            slots[index].queue.append((event, due))
+        case .output(.end(let reason)):
+            if let index { slots[index].feedEnd = reason }
+        case .output(.blank):
+            break
+        case .bad(let error, let stopping):
+            logger.error("Feed \(name): \(error)\(stopping ? "; the feed stops here (--on-bad-line stop)" : "; line skipped")")
+            summary.badFeedLines += 1
+        case .closed:
+            if let index, slots[index].feedEnd == nil {
+                logger.warning("Feed \(name) closed without an end line: match \(slots[index].id) ends as abandoned.")
+                slots[index].feedEnd = .abandoned
+            } else if index == nil {
+                logger.warning("Feed \(name) closed before its line-ups: no match.")
+            }
+            return 1
+        }
+        return 0
+    }
+
     /// The most due events written in one trip to the event loop.
     static let maximumBatch = 64
     /// A batch grows no further once it holds this many datagrams...
@@ -355,9 +494,9 @@ public final class StreamServer: Sendable {
     }
 
     /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
-    private func publish(_ event: MatchEvent, slot: Int, catalog: PhraseCatalog) throws -> Published {
-        let (sequence, deliveries, roster) = core.state.withLock { state in
-            (state.matches[slot].nextSequence, state.matches[slot].deliveriesInUse, state.matches[slot].roster)
+    private func publish(_ event: MatchEvent, slot: Int) throws -> Published {
+        let (sequence, deliveries, roster, catalog) = core.state.withLock { state in
+            (state.matches[slot].nextSequence, state.matches[slot].deliveriesInUse, state.matches[slot].roster, state.matches[slot].catalog)
         }
         var encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, deliveries: deliveries)
         // The per-delivery counts answer "who needs what" without walking the recipients.

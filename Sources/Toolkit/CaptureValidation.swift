@@ -204,7 +204,7 @@ public enum CaptureValidation {
             switch frame.body {
             case .welcome(let welcome):
                 flow.match = welcome.matchID
-                flow.interval = Double(welcome.intervalMicroseconds) / 1_000_000
+                flow.interval = welcome.nominalInterval
                 flow.statistics.expectFirst(welcome.current == nil ? frame.sequence : frame.sequence &+ 1)
             case .event where frame.retransmission:
                 // The repair delay counts from the capture of the first event after the gap (or of the end).

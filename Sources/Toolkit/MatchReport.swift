@@ -47,4 +47,17 @@ public struct MatchReport: Sendable {
         }
         return lines
     }
+
+    /// The match as a feed (Spec/FEED.md): the line-ups, one line per event (`at`: the event's
+    /// time after kick-off at one event per `interval` seconds), the end. What `server --feed`
+    /// reads back: the same events, byte for byte on the wire.
+    public func feedLines(interval: Double = 1) -> [String] {
+        var lines = [FeedLine.lineups(roster, language: catalog.language == PhraseCatalog.portuguese.language ? "pt" : "en").jsonText]
+        for (index, event) in events.enumerated() {
+            lines.append(FeedLine.event(FeedEvent(type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
+                                                  template: event.template, at: Double(index + 1) * interval)).jsonText)
+        }
+        lines.append(FeedLine.end(endReason).jsonText)
+        return lines
+    }
 }

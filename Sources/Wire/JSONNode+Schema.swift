@@ -23,7 +23,22 @@ extension JSONNode {
         return JSONFields(members: members)
     }
 
-    func array(_ path: @autoclosure () -> String, maxCount: Int) throws(WireError) -> [JSONNode] {
+    /// The members of an object holding every key of `required`, and of `optional` only those
+    /// present; any other key is refused.
+    func object(_ path: @autoclosure () -> String, required: [String], optional: [String]) throws(WireError) -> JSONFields {
+        guard case .object(let members) = value else {
+            throw schemaError(path(), "expected an object, found \(typeName)")
+        }
+        for member in members where !required.contains(member.key) && !optional.contains(member.key) {
+            throw member.node.schemaError("\(path()).\(member.key)", "unexpected field; expected \((required + optional).joined(separator: ", "))")
+        }
+        for key in required where !members.contains(where: { $0.key == key }) {
+            throw schemaError("\(path()).\(key)", "required field is missing")
+        }
+        return JSONFields(members: members)
+    }
+
+        func array(_ path: @autoclosure () -> String, maxCount: Int) throws(WireError) -> [JSONNode] {
         guard case .array(let elements) = value else {
             throw schemaError(path(), "expected an array, found \(typeName)")
         }
@@ -71,5 +86,10 @@ struct JSONFields {
     /// The member named `key`; a `null` node if absent (which the check rules out).
     subscript(key: String) -> JSONNode {
         members.first { $0.key == key }?.node ?? JSONNode(.null)
+    }
+
+    /// The member named `key`, if present.
+    func optional(_ key: String) -> JSONNode? {
+        members.first { $0.key == key }?.node
     }
 }

@@ -17,6 +17,11 @@ public struct Welcome: Sendable, Hashable, Codable {
     /// The server's nominal time between consecutive events, in microseconds: event `n` is
     /// scheduled `n × interval` after event 0, which a client needs for interarrival jitter.
     public var intervalMicroseconds: UInt32
+    /// The nominal seconds between events a receiver's jitter and plausibility use (Spec §4.3,
+    /// §6.1), or nil when the welcome announces 0: an unpaced match (a feed), with no schedule.
+    public var nominalInterval: Double? {
+        intervalMicroseconds > 0 ? Double(intervalMicroseconds) / 1_000_000 : nil
+    }
     /// Both team sheets.
     public var roster: Roster
     /// The words of the match.

@@ -17,6 +17,7 @@ struct MatchOptions: ParsableArguments {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension DemoFormat: ExpressibleByArgument {}
+extension BadLinePolicy: ExpressibleByArgument {}
 
 /// A body format as the command line names it.
 enum FormatChoice: String, ExpressibleByArgument, CaseIterable {

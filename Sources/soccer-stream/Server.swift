@@ -15,7 +15,13 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Start the match once this many clients are registered.") var waitForClients = 0
     @Flag(help: "Replace each match that ends by the next (seed + 1) instead of exiting.") var loop = false
     @Option(help: "Simulated matches carried at once (1...1000): match 1 is the original Galáticos vs The Bests, the others distinct pairs of built-in clubs. Clients pick one with client --match (ids from client --list).")
-    var simulate = 1
+    var simulate: Int?
+    @Option(help: "A live feed in JSON Lines (Spec/FEED.md; `soccer-stream simulate --jsonl` writes one), one match per feed: a file, followed as it grows (tail -f), or - for standard input. Repeatable. With feeds, --simulate defaults to 0.")
+    var feed: [String] = []
+    @Option(help: "Pace feed events by their \"at\" times, this many times real time (default: stream each line as it arrives).")
+    var replaySpeed: Double?
+    @Option(help: "A feed line that cannot be used: skip it (logged with its line number) or stop that feed (its match ends as abandoned).")
+    var onBadLine: BadLinePolicy = .skip
     @Option(help: "Matches streamed back to back as one stream (clients stay subscribed).") var matches = 1
     @Option(help: "The most clients served at once.") var maxClients = 10_000
     @Option(name: [.customLong("original"), .customLong("legacy")],
@@ -49,7 +55,10 @@ struct Server: AsyncParsableCommand {
         configuration.waitForClients = waitForClients
         configuration.loop = loop
         configuration.matches = matches
-        configuration.simulate = simulate
+        configuration.simulate = simulate ?? (feed.isEmpty ? 1 : 0)
+        configuration.feeds = feed
+        configuration.replaySpeed = replaySpeed
+        configuration.onBadLine = onBadLine
         configuration.maxClients = maxClients
         configuration.originalAllowed = original == .allow
         configuration.clientTimeout = try duration(seconds: clientTimeout, option: "--client-timeout")

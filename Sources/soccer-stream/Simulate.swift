@@ -11,6 +11,12 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per event: the original project's datagram layout.")
     var json = false
 
+    @Flag(help: "Print the match as a live feed in JSON Lines (line-ups, events, end; Spec/FEED.md), for server --feed.")
+    var jsonl = false
+
+    @Option(help: "With --jsonl: seconds between events, written as each event's time after kick-off (\"at\").")
+    var interval = 1.0
+
     @Flag(help: "Print the median and largest datagram size of each encoding.")
     var sizes = false
 
@@ -19,7 +25,8 @@ struct Simulate: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...10_000).contains(matches) else { throw ValidationError("--matches must be 1...10000") }
-        guard !(json && sizes) else { throw ValidationError("--json and --sizes exclude each other") }
+        guard [json, sizes, jsonl].filter({ $0 }).count <= 1 else { throw ValidationError("--json, --jsonl and --sizes exclude each other") }
+        guard interval.isFinite, interval >= 0, interval <= 3600 else { throw ValidationError("--interval takes 0...3600 seconds") }
     }
 
     func run() async throws {
@@ -30,6 +37,10 @@ struct Simulate: AsyncParsableCommand {
             return
         }
         let report = MatchReport(seed: match.seed, catalog: catalog)
+        if jsonl {
+            report.feedLines(interval: interval).forEach { print($0) }
+            return
+        }
         for line in try json ? report.jsonLines() : report.textLines() {
             print(line)
         }

@@ -1,0 +1,37 @@
+import Match
+import Wire
+
+/// What a feed's reader hands the server's stream loop: a decoded line, a bad line, or the end
+/// of the feed's input.
+struct FeedItem: Sendable {
+    enum Content: Sendable {
+        case output(FeedDecoder.Output)
+        /// A line that could not be used; `stopping` when `--on-bad-line stop` ends the feed with it.
+        case bad(FeedError, stopping: Bool)
+        case closed
+    }
+    /// The feed's index in ``ServerConfiguration/feeds``.
+    var feed: Int
+    var content: Content
+}
+
+/// What `server --on-bad-line` does with a feed line that cannot be used.
+public enum BadLinePolicy: String, Sendable, CaseIterable {
+    /// Log it with its line number and go on with the next line.
+    case skip
+    /// Log it and stop reading the feed: its match ends as abandoned.
+    case stop
+}
+
+/// A feed match's identifier: FNV-1a over the feed's index and its line-ups, so the same feed
+/// gets the same id on every run (the server makes it unique among its matches).
+enum FeedMatchID {
+    static func make(feed: Int, roster: Roster) -> UInt32 {
+        var hash: UInt32 = 0x811C_9DC5
+        for byte in Array("\(feed)|\(roster.home.name)|\(roster.away.name)|\(roster.home.keeper)|\(roster.away.keeper)".utf8)
+            + roster.home.players.flatMap({ Array($0.name.utf8) }) + roster.away.players.flatMap({ Array($0.name.utf8) }) {
+            hash = (hash ^ UInt32(byte)) &* 0x0100_0193
+        }
+        return hash
+    }
+}
