@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Match
 import NIOCore
+import Synchronization
 import Wire
 
 /// The formats the demo's clients ask for.
@@ -28,6 +29,9 @@ public struct Demo: Sendable {
     public var language: Language = .en
     /// The server's port (0: any free one).
     public var port = 0
+    /// Simulated matches at once (`demo --matches 4`): the clients are dealt over them in turn,
+    /// and the live view is a scoreboard of every match.
+    public var matches = 1
     /// Where the logs go.
     public var serverLogPath = "server.log"
     public var clientLogPath = "client.log"
@@ -61,6 +65,9 @@ public struct Demo: Sendable {
         guard (1...1000).contains(clients) else {
             throw StreamingError(.configuration, "clients (--clients): \(clients); expected 1...1000")
         }
+        guard (1...100).contains(matches) else {
+            throw StreamingError(.configuration, "matches (--matches): \(matches); expected 1...100")
+        }
         guard loss.isFinite, (0..<1).contains(loss) else {
             throw StreamingError(.configuration, "loss (--loss): \(loss); expected a probability 0...1 (below 1)")
         }
@@ -79,6 +86,7 @@ public struct Demo: Sendable {
         serverConfiguration.seed = seed
         serverConfiguration.language = language
         serverConfiguration.waitForClients = clients
+        serverConfiguration.simulate = matches
         let server = try await StreamServer.bind(configuration: serverConfiguration, logger: serverLog.logger(label: "server"))
         started(server)
         var relay: ImpairmentRelay?
@@ -89,6 +97,10 @@ public struct Demo: Sendable {
             impairment.eventsOnly = true
             relay = try await ImpairmentRelay.start(configuration: impairment)
         }
+        let ids = server.matchIDs
+        let board = Mutex(Scoreboard(matches: ids))
+        let showBoard = showLiveView && matches > 1
+        let terminal = LiveDisplay.standardOutputIsTerminal
         var clientList: [StreamClient] = []
         for index in 0..<clients {
             var configuration = ClientConfiguration()
@@ -96,10 +108,23 @@ public struct Demo: Sendable {
             configuration.port = relay?.port ?? server.localAddress.port ?? port
             configuration.format = format == .json || (format == .mixed && index % 2 == 1) ? .json : .compact
             configuration.allowFallback = false
+            let match = ids[index % ids.count]
+            if matches > 1 { configuration.match = match }
             var logger = clientLog.logger(label: "client")
             logger[metadataKey: "client"] = "\(index + 1)"
-            clientList.append(try await StreamClient.connect(
-                configuration: configuration, logger: logger, display: index == 0 && showLiveView ? .standardOutput : .none))
+            let display: LiveDisplay
+            if showBoard && index < ids.count {
+                display = .custom { snapshot in
+                    let text = board.withLock { board in
+                        board.update(match, snapshot)
+                        return board.rendered()
+                    }
+                    StandardOutput.write(terminal ? "\u{1B}[H\u{1B}[2J" + text : "\n" + text)
+                }
+            } else {
+                display = index == 0 && showLiveView ? .standardOutput : .none
+            }
+            clientList.append(try await StreamClient.connect(configuration: configuration, logger: logger, display: display))
         }
         let list = clientList
         return try await withThrowingTaskGroup(of: (Int, ClientResult?, ServerSummary?).self) { group in
@@ -127,6 +152,7 @@ public struct Demo: Sendable {
     /// Every client's statistics side by side.
     public static func table(_ results: [ClientResult]) -> String {
         let rows: [(String, (ClientResult) -> String)] = [
+            ("match", { $0.match.map(String.init) ?? "-" }),
             ("format", { $0.format?.name ?? "original" }),
             ("port", { String($0.localPort) }),
             ("ended by", { $0.reason.name }),

@@ -27,6 +27,8 @@ public struct ClientResult: Sendable {
     public var rejected: Int = 0
     /// The repair round trip as the client measured it (Spec §4.8; empty without a sample).
     public var repairTimer: RepairTimer?
+    /// The match followed, from the welcome (nil for original or when never welcomed).
+    public var match: UInt32?
 
     /// The report for client_stats.log and `--stats-json`.
     public var report: StatisticsReport { StatisticsReport(reason: reason, statistics: statistics, rejected: rejected) }
@@ -197,7 +199,7 @@ public final class StreamClient: Sendable {
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
         return ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
                             format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0,
-                            rejected: final.rejected, repairTimer: final.repairTimer)
+                            rejected: final.rejected, repairTimer: final.repairTimer, match: final.welcome?.matchID)
     }
 
     /// client.log's line for an event, in sequence order; "(repaired)" marks a retransmission.

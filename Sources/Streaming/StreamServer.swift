@@ -162,6 +162,9 @@ public final class StreamServer: Sendable {
     /// The number of subscribed clients.
     public var clientCount: Int { core.clientCount }
 
+    /// The ids of the matches announced so far, in slot order (what `client --list` lists).
+    public var matchIDs: [UInt32] { core.state.withLock { $0.matches.map(\.id) } }
+
     /// Waits until the number of matches announced satisfies `condition` (a feed's match is
     /// announced when its line-ups arrive). Cancellable; no polling.
     public func waitForMatches(_ condition: @escaping @Sendable (Int) -> Bool) async {

@@ -10,6 +10,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "The clients' formats: compact, json or mixed.") var format: DemoFormat = .mixed
     @OptionGroup var match: MatchOptions
     @Option(help: "The server's port (0: any free port).") var port = 0
+    @Option(help: "Simulated matches at once (1...100): the clients are dealt over them, and the live view becomes a scoreboard.") var matches = 1
     @Option(help: "Drop this share of the events to each client (0...1), through the impairment relay (soccer-stream impair).")
     var loss = 0.0
 
@@ -22,6 +23,7 @@ struct Demo: AsyncParsableCommand {
         demo.language = match.language
         demo.port = port
         demo.loss = loss
+        demo.matches = matches
         let stopper = ServerHolder()
         let watcher = SignalWatcher { _ in stopper.stop() }
         defer { watcher.cancel() }
