@@ -358,3 +358,39 @@ struct RepairValidationTests {
         #expect(CaptureValidation.text([report], quiet: false).contains("20.0/20.0"))
     }
 }
+
+@Suite("validate: many matches (Spec §4.9)")
+struct ManyMatchesValidationTests {
+    @Test("each flow is attributed to the match of its welcome; a flow whose welcome was not captured is reported as 'match unknown'")
+    func perMatch() throws {
+        let server = Endpoint(address: "127.0.0.1", port: 12345)
+        let events = MatchSimulator.play(seed: 4).events
+        func welcome(match: UInt32, subscription: UInt64) throws -> [UInt8] {
+            try Frame(body: .welcome(Welcome(format: .compact, matchID: match, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
+                                             roster: .original, catalog: .english, current: nil)), subscription: subscription).encoded()
+        }
+        var writer = PcapWriter()
+        var time = 1000.0
+        func add(_ bytes: [UInt8], to port: Int) {
+            time += 0.01
+            _ = writer.append(payload: bytes, from: server, to: Endpoint(address: "127.0.0.1", port: port), timestamp: time)
+        }
+        // Two clients of match 77, one of match 88, one whose welcome the capture missed.
+        for (port, match, subscription) in [(40001, UInt32(77), UInt64(1)), (40002, 77, 2), (40003, 88, 3)] {
+            add(try welcome(match: match, subscription: subscription), to: port)
+        }
+        for index in 0..<3 {
+            for (port, subscription) in [(40001, UInt64(1)), (40002, 2), (40003, 3), (40004, 4)] {
+                add(try Frame.compactEvent(events[index], sequence: UInt32(index), subscription: subscription).encoded(), to: port)
+            }
+        }
+        let report = CaptureValidation.validate(capture: writer.bytes, path: "matches", port: 12345)
+        #expect(report.invalidCount == 0)
+        let matches = report.matches
+        #expect(matches.map(\.match) == [77, 88, nil])
+        #expect(matches.map(\.flows) == [2, 1, 1] && matches.map(\.received) == [6, 3, 3])
+        let text = CaptureValidation.text([report], quiet: true)
+        #expect(text.contains("matches:") && text.contains("match unknown") == false && text.contains("unknown"))
+        #expect(CaptureValidation.json([report]).prettyText().contains("\"matches\""))
+    }
+}
