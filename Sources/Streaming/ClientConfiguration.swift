@@ -1,3 +1,4 @@
+import NIOCore
 import Wire
 
 /// How a ``StreamClient`` connects.
@@ -54,6 +55,17 @@ public struct ClientConfiguration: Sendable {
         if let originalInterval {
             try check(originalInterval.isFinite && originalInterval > 0 && originalInterval <= 3600, "original server's interval (--original-interval)",
                       "\(originalInterval) s", "more than 0 and at most 3600 seconds")
+        }
+    }
+
+    /// The server's address, resolved.
+    ///
+    /// - Throws: ``StreamingError`` with code `socket` when the name does not resolve.
+    public func resolvedServer() throws(StreamingError) -> SocketAddress {
+        do {
+            return try SocketAddress.makeAddressResolvingHost(server, port: port)
+        } catch {
+            throw StreamingError(.socket, "cannot resolve server \(server):\(port): \(error)")
         }
     }
 

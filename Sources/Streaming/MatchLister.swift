@@ -13,12 +13,7 @@ public enum MatchLister {
     public static func list(configuration: ClientConfiguration, logger: Logger,
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(StreamingError) -> [MatchSummary] {
         try configuration.validate()
-        let server: SocketAddress
-        do {
-            server = try SocketAddress.makeAddressResolvingHost(configuration.server, port: configuration.port)
-        } catch {
-            throw StreamingError(.socket, "cannot resolve server \(configuration.server):\(configuration.port): \(error)")
-        }
+        let server = try configuration.resolvedServer()
         let inbox = Watch<[[UInt8]]>([])
         let channel: any Channel
         do {

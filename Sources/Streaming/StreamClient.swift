@@ -101,12 +101,7 @@ public final class StreamClient: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(StreamingError) -> StreamClient {
         try configuration.validate()
-        let server: SocketAddress
-        do {
-            server = try SocketAddress.makeAddressResolvingHost(configuration.server, port: configuration.port)
-        } catch {
-            throw StreamingError(.socket, "cannot resolve server \(configuration.server):\(configuration.port): \(error)")
-        }
+        let server = try configuration.resolvedServer()
         let bindHost = server.protocol == .inet6 ? "::" : "0.0.0.0"
         let (inbound, continuation) = AsyncStream.makeStream(of: AddressedEnvelope<ByteBuffer>.self)
         let channel: any Channel
