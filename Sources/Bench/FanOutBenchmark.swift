@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Match
+import Streaming
 import Wire
 
 /// Fan-out: one `soccer-stream server` process at interval 0 streaming to N load-generator
@@ -46,8 +47,11 @@ public struct FanOutBenchmark {
         public var eventsPerClient: Int
         public var server: Run
         public var ceiling: Run?
+        /// Matches carried at once.
+        public var matches: Int
         /// Creates a result.
-        public init(clients: Int, format: BodyFormat, eventsPerClient: Int, server: Run, ceiling: Run?) {
+        public init(clients: Int, format: BodyFormat, eventsPerClient: Int, server: Run, ceiling: Run?, matches: Int = 1) {
+            self.matches = matches
             self.clients = clients
             self.format = format
             self.eventsPerClient = eventsPerClient
@@ -93,10 +97,24 @@ public struct FanOutBenchmark {
 
     /// Streams `matches` matches from a server process to `generator`'s sockets; with
     /// `allocationCounter` (a compiled Benchmarks/alloc-count.c), also counts the server's allocations.
+    /// With `concurrent` above 1, the server carries that many simulated matches at once
+    /// (`server --simulate`) and the clients are dealt over them in turn (Spec §4.9); `events`
+    /// is then the mean per client.
     func measureServer(_ generator: LoadGenerator, format: BodyFormat, matches: Int, work: WorkDirectory,
-                       allocationCounter: String? = nil, interval: String = "0") throws -> (run: Run, events: Int, allocations: Int?) {
+                       allocationCounter: String? = nil, interval: String = "0",
+                       concurrent: Int = 1) throws -> (run: Run, events: Int, allocations: Int?) {
         let clients = generator.sockets.count
-        let events = (0..<matches).reduce(0) { $0 + MatchSimulator.play(seed: 1 + UInt64($1)).events.count }
+        // Each slot's matches, as the server will play them: its teams, its seeds.
+        var ids: [UInt32] = []
+        var perSlot: [Int] = []
+        for slot in 0..<concurrent {
+            let roster = Roster.simulated(slot: slot, seed: 1)
+            let first = StreamServer.firstSeed(of: slot, base: 1)
+            ids.append(MatchSimulator(seed: first, roster: roster, catalog: .english).matchID)
+            perSlot.append((0..<matches).reduce(0) { $0 + MatchSimulator.play(seed: first + UInt64($1), roster: roster).events.count })
+        }
+        let expected = (0..<clients).reduce(0) { $0 + perSlot[$1 % concurrent] }
+        let events = expected / max(1, clients)
         let port = try Self.freePort()
         let countFile = work.url.appendingPathComponent("allocations-\(clients).txt")
         let environment = allocationCounter.map { ["LD_PRELOAD": $0, "ALLOC_COUNT_FILE": countFile.path] } ?? [:]
@@ -104,10 +122,11 @@ public struct FanOutBenchmark {
             "server", "--host", "127.0.0.1", "--port", String(port), "--interval", interval, "--matches", String(matches),
             "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
             "--format", format.name, "--original", "deny", "--repair-grace", "0", "--log-file", work.path("server.log"),
+            "--simulate", String(concurrent),
         ], environment: environment)
         // No wait for the bind: registration resends round after round until the server answers.
-        try generator.register(serverPort: port, format: format, counting: Self.isEvent)
-        let reception = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
+        try generator.register(serverPort: port, format: format, matches: concurrent > 1 ? ids : [], counting: Self.isEvent)
+        let reception = generator.receive(expected: expected, idle: 1.0, patience: 30, accept: Self.isEvent)
         let exit = server.wait(timeout: 30)
         var allocations: Int?
         if allocationCounter != nil {
@@ -119,7 +138,7 @@ public struct FanOutBenchmark {
             }
             allocations = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        return (Run(expected: events * clients, received: reception.datagrams, seconds: reception.seconds,
+        return (Run(expected: expected, received: reception.datagrams, seconds: reception.seconds,
                     cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB), events, allocations)
     }
 
@@ -167,12 +186,12 @@ public struct FanOutBenchmark {
     }
 
     /// Measures `clients` clients receiving `format`.
-    public func run(clients: Int, format: BodyFormat) throws -> Result {
+    public func run(clients: Int, format: BodyFormat, concurrent: Int = 1) throws -> Result {
         let perMatch = 47
         let matches = max(1, targetDatagrams / (perMatch * clients))
         let generator = try LoadGenerator(count: clients, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)
         return try WorkDirectory.with(String(clients)) { work in
-            let (serverRun, events, _) = try measureServer(generator, format: format, matches: matches, work: work)
+            let (serverRun, events, _) = try measureServer(generator, format: format, matches: matches, work: work, concurrent: concurrent)
             var ceilingRun: Run?
             if let ceilingSource {
                 let binary = try work.compile(ceilingSource, into: "ceiling")
@@ -190,18 +209,18 @@ public struct FanOutBenchmark {
                 ceilingRun = Run(expected: events * clients, received: got.datagrams, seconds: got.seconds,
                                  cpuSeconds: end.cpuSeconds, peakResidentMiB: end.peakResidentMiB)
         }
-        return Result(clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: ceilingRun)
+        return Result(clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: ceilingRun, matches: concurrent)
         }
     }
 
     /// A table of results.
     public static func table(_ results: [Result]) -> String {
         func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
-        var lines = ["format   clients   datagrams  ours dgram/s  loss %   CPU s/M  peak MiB   ceiling dgram/s  loss %   CPU s/M   ours/ceiling"]
+        var lines = ["format   matches  clients   datagrams  ours dgram/s  loss %   CPU s/M  peak MiB   ceiling dgram/s  loss %   CPU s/M   ours/ceiling"]
         for result in results {
             let s = result.server
             let cells = [
-                result.format.name.padded(to: 7),
+                result.format.name.padded(to: 7), String(result.matches).padded(to: 8, alignRight: true),
                 String(result.clients).padded(to: 8, alignRight: true), String(s.expected).padded(to: 11, alignRight: true),
                 f(s.perSecond).padded(to: 13, alignRight: true), f(s.lossPercent, 3).padded(to: 7, alignRight: true), f(s.cpuPerMillion, 2).padded(to: 9, alignRight: true),
                 f(s.peakResidentMiB, 1).padded(to: 9, alignRight: true),

@@ -105,16 +105,21 @@ public final class LoadGenerator: @unchecked Sendable {
     /// Registers every socket with the server on `port`, asking for `format`; the
     /// challenge/token round trip included, resending to the unwelcomed ones round after round.
     /// Throws if some are still unwelcomed after `seconds` (a slow or busy server gets that long).
-    public func register(serverPort: Int, format: BodyFormat, seconds: Double = 20, counting accept: (ArraySlice<UInt8>) -> Bool) throws {
+    /// With `matches`, socket *i* asks for match `matches[i % matches.count]` (Spec §4.9); without, any.
+    public func register(serverPort: Int, format: BodyFormat, matches: [UInt32] = [], seconds: Double = 20,
+                         counting accept: (ArraySlice<UInt8>) -> Bool) throws {
         var welcomed = [Bool](repeating: false, count: sockets.count)
         var remaining = sockets.count
         // As a real client does: offering the standard dictionary (a 62-byte welcome, not 1.1 KB).
         let dictionaries = [CompressionDictionary.standard.id]
         // Each socket is its own subscription, with its own identifier (Spec §2.1), as real clients are.
         let subscriptions = (0..<sockets.count).map { _ in UInt64.random(in: 1...UInt64.max) }
-        let plain = try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries))).encoded()
-        func stamped(_ bytes: [UInt8], _ index: Int) -> [UInt8] {
-            var copy = bytes
+        let selectors = matches.isEmpty ? [RegisterRequest.anyMatch] : matches
+        let plains = try selectors.map { match in
+            try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries, match: match))).encoded()
+        }
+        func stamped(_ index: Int) -> [UInt8] {
+            var copy = plains[index % plains.count]
             FrameHeader.stamp(subscriptions[index], into: &copy)
             return copy
         }
@@ -128,7 +133,7 @@ public final class LoadGenerator: @unchecked Sendable {
             while index < sockets.count {
                 // In windows of 512, so that the server's socket buffer is never overrun.
                 let window = index..<min(index + 512, sockets.count)
-                for i in window where !welcomed[i] { send(stamped(plain, i), from: i, to: serverPort) }
+                for i in window where !welcomed[i] { send(stamped(i), from: i, to: serverPort) }
                 var quiet = 0
                 while quiet < 3 && remaining > 0 {
                     let got = drain(timeout: 20) { i, bytes in
@@ -149,7 +154,8 @@ public final class LoadGenerator: @unchecked Sendable {
                         case .challenge(let challenge):
                             do {
                                 let again = try Frame(body: .register(RegisterRequest.padded(formats: [format], token: challenge.token,
-                                                                                             dictionaries: dictionaries)),
+                                                                                             dictionaries: dictionaries,
+                                                                                             match: selectors[i % selectors.count])),
                                                       subscription: subscriptions[i]).encoded()
                                 self.send(again, from: i, to: serverPort)
                             } catch {

@@ -107,12 +107,14 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "About how many datagrams each run sends.") var datagrams = 2_000_000
         @Option(help: "The C ceiling's source (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
         @Option(help: "Also count the server's allocations with this LD_PRELOAD counter's source (10 vs 1000 clients).") var allocations: String?
+        @Option(help: "Simulated matches the server carries at once (server --simulate), the clients dealt over them.") var matches = 1
 
         func run() async throws {
             let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !counts.isEmpty, counts.allSatisfy({ (1...20_000).contains($0) }) else {
                 throw ValidationError("--clients takes counts 1...20000, comma-separated")
             }
+            guard (1...1000).contains(matches) else { throw ValidationError("--matches takes 1...1000") }
             let formats = format.formats
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             var benchmark = FanOutBenchmark(executable: executable, ceilingSource: ceiling.isEmpty ? nil : ceiling)
@@ -120,7 +122,7 @@ struct BenchCommand: AsyncParsableCommand {
             var results: [FanOutBenchmark.Result] = []
             for format in formats {
                 for count in counts {
-                    results.append(try benchmark.run(clients: count, format: format))
+                    results.append(try benchmark.run(clients: count, format: format, concurrent: matches))
                     StandardOutput.write(FanOutBenchmark.table([results[results.count - 1]]).split(separator: "\n").last.map { $0 + "\n" } ?? "")
                 }
             }

@@ -54,6 +54,34 @@ struct BenchTests {
         #expect(RepairBenchmark.table([result]).split(separator: "\n").count == 2)
     }
 
+    @Test("the load generator deals its sockets over several matches, each socket getting every event of its own")
+    func loadGeneratorMatches() async throws {
+        var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.interval = .zero
+        configuration.waitForClients = 12
+        configuration.registerRate = 0
+        configuration.simulate = 3
+        let server = try await StreamServer.bind(configuration: configuration, logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        let ids = server.matchIDs
+        async let summary = server.run()
+        let generator = try LoadGenerator(count: 12)
+        let port = server.localAddress.port ?? 0
+        let counted: @Sendable (ArraySlice<UInt8>) -> Bool = { $0.count > 3 && $0[$0.startIndex] == 0xFF && $0[$0.startIndex + 3] == 4 }
+        let perSlot = (0..<3).map { slot in
+            MatchSimulator.play(seed: StreamServer.firstSeed(of: slot, base: 1), roster: Roster.simulated(slot: slot, seed: 1)).events.count
+        }
+        let expected = (0..<12).reduce(0) { $0 + perSlot[$1 % 3] }
+        let reception = try await LoadGenerator.onOwnThread {
+            try generator.register(serverPort: port, format: .compact, matches: ids, seconds: 60, counting: counted)
+            return generator.receive(expected: expected, idle: 20, patience: 60, accept: counted)
+        }
+        let totals = try await summary
+        #expect(ids.count == 3 && totals.events == perSlot.reduce(0, +))
+        #expect(reception.datagrams == expected)
+    }
+
     @Test("the fan-out table is well formed")
     func table() {
         let run = FanOutBenchmark.Run(expected: 1000, received: 990, seconds: 0.5, cpuSeconds: 0.01, peakResidentMiB: 20)
