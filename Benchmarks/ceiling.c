@@ -21,7 +21,9 @@
 #define BATCH 1024
 
 int main(int argc, char **argv) {
-    if (argc != 4) { fprintf(stderr, "usage: %s PORTS_FILE ROUNDS PAYLOAD_FILE\n", argv[0]); return 2; }
+    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: %s PORTS_FILE ROUNDS PAYLOAD_FILE [PORTS_PER_ADDRESS]\n", argv[0]); return 2; }
+    /* The load generator binds its sockets on 127.0.0.1, then 127.0.0.2, ... this many per address. */
+    long per_address = argc == 5 ? atol(argv[4]) : 0;
     FILE *ports_file = fopen(argv[1], "r");
     if (!ports_file) { perror(argv[1]); return 2; }
     int capacity = 1024, count = 0, port;
@@ -31,7 +33,7 @@ int main(int argc, char **argv) {
         memset(&targets[count], 0, sizeof(targets[count]));
         targets[count].sin_family = AF_INET;
         targets[count].sin_port = htons((unsigned short)port);
-        targets[count].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        targets[count].sin_addr.s_addr = htonl(INADDR_LOOPBACK + (per_address > 0 ? (unsigned)(count / per_address) : 0));
         count++;
     }
     fclose(ports_file);

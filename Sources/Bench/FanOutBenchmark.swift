@@ -72,6 +72,9 @@ public struct FanOutBenchmark {
     public var ceilingSource: String?
     /// About how many datagrams each run sends in all.
     public var targetDatagrams = 2_000_000
+    /// Seconds between a match's events (0: as fast as the server can; 1: the real pace of a
+    /// match day, one event per match per second).
+    public var interval: Double = 0
 
     /// Creates a benchmark.
     public init(executable: String, ceilingSource: String?) {
@@ -123,10 +126,14 @@ public struct FanOutBenchmark {
             "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
             "--format", format.name, "--original", "deny", "--repair-grace", "0", "--log-file", work.path("server.log"),
             "--simulate", String(concurrent),
+            // The load generator sends no heartbeats: at a real pace a match outlasts the 15 s client timeout.
+            "--client-timeout", "3600",
         ], environment: environment)
         // No wait for the bind: registration resends round after round until the server answers.
         try generator.register(serverPort: port, format: format, matches: concurrent > 1 ? ids : [], counting: Self.isEvent)
-        let reception = generator.receive(expected: expected, idle: 1.0, patience: 30, accept: Self.isEvent)
+        // Paced, the stream is quiet between events: wait longer than an interval before calling it over.
+        let seconds = Double(interval) ?? 0
+        let reception = generator.receive(expected: expected, idle: max(1.0, 3 * seconds), patience: max(30, 3 * seconds), accept: Self.isEvent)
         let exit = server.wait(timeout: 30)
         var allocations: Int?
         if allocationCounter != nil {
@@ -191,7 +198,8 @@ public struct FanOutBenchmark {
         let matches = max(1, targetDatagrams / (perMatch * clients))
         let generator = try LoadGenerator(count: clients, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)
         return try WorkDirectory.with(String(clients)) { work in
-            let (serverRun, events, _) = try measureServer(generator, format: format, matches: matches, work: work, concurrent: concurrent)
+            let (serverRun, events, _) = try measureServer(generator, format: format, matches: matches, work: work,
+                                                           interval: String(interval), concurrent: concurrent)
             var ceilingRun: Run?
             if let ceilingSource {
                 let binary = try work.compile(ceilingSource, into: "ceiling")
@@ -203,7 +211,7 @@ public struct FanOutBenchmark {
                     : try Frame.compactEvent(event, sequence: 10).encoded()
                 let payloadFile = work.url.appendingPathComponent("payload.bin")
                 try Data(payload).write(to: payloadFile)
-                let ceiling = try ChildProcess(binary, [portsFile.path, String(events), payloadFile.path])
+                let ceiling = try ChildProcess(binary, [portsFile.path, String(events), payloadFile.path, String(LoadGenerator.socketsPerAddress)])
                 let got = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
                 let end = ceiling.wait(timeout: 30)
                 ceilingRun = Run(expected: events * clients, received: got.datagrams, seconds: got.seconds,

@@ -21,25 +21,33 @@ public final class LoadGenerator: @unchecked Sendable {
     private var early = 0
     private var earlyFirst: Double?
 
-    /// Opens `count` sockets (raising the open-file limit as needed).
+    /// Sockets bound per loopback address: 127.0.0.1 for the first, then 127.0.0.2, ... (one
+    /// address has about 28,000 ephemeral ports; 100,000 clients need several).
+    public static let socketsPerAddress = 20_000
+
+    /// The address of socket `index`, in host order: 127.0.0.1 + index / ``socketsPerAddress``.
+    static func host(of index: Int) -> UInt32 { 0x7F00_0001 + UInt32(index / socketsPerAddress) }
+
+    /// Opens `count` sockets (raising the open-file limit as needed: as root, the hard limit too).
     public init(count: Int, receiveBuffer: Int32 = 1 << 20) throws {
         var limit = rlimit()
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
         let wanted = rlim_t(count + 256)
         if limit.rlim_cur < wanted {
+            if limit.rlim_max < wanted && geteuid() == 0 { limit.rlim_max = wanted }
             limit.rlim_cur = min(wanted, limit.rlim_max)
             if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 || limit.rlim_cur < wanted {
-                throw BenchError("cannot raise the open-file limit to \(wanted) (hard limit \(limit.rlim_max))")
+                throw BenchError("cannot raise the open-file limit to \(wanted) (hard limit \(limit.rlim_max); raising the hard limit needs CAP_SYS_RESOURCE): one generator process holds at most \(limit.rlim_max - 256) clients")
             }
         }
         epoll = bench_epoll_create()
         guard epoll >= 0 else { throw BenchError.system("epoll_create1") }
-        for _ in 0..<count {
+        for index in 0..<count {
             let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw BenchError.system("socket") }
             var size = receiveBuffer
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-            var address = Self.loopback(port: 0)
+            var address = Self.loopback(port: 0, host: Self.host(of: index))
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
@@ -59,11 +67,11 @@ public final class LoadGenerator: @unchecked Sendable {
         close(epoll)
     }
 
-    static func loopback(port: Int) -> sockaddr_in {
+    static func loopback(port: Int, host: UInt32 = 0x7F00_0001) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        address.sin_addr.s_addr = host.bigEndian
         return address
     }
 

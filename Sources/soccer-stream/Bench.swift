@@ -108,17 +108,20 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "The C ceiling's source (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
         @Option(help: "Also count the server's allocations with this LD_PRELOAD counter's source (10 vs 1000 clients).") var allocations: String?
         @Option(help: "Simulated matches the server carries at once (server --simulate), the clients dealt over them.") var matches = 1
+        @Option(help: "Seconds between a match's events (0: as fast as possible; 1: the real pace).") var interval = 0.0
 
         func run() async throws {
             let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !counts.isEmpty, counts.allSatisfy({ (1...20_000).contains($0) }) else {
-                throw ValidationError("--clients takes counts 1...20000, comma-separated")
+            guard !counts.isEmpty, counts.allSatisfy({ (1...200_000).contains($0) }) else {
+                throw ValidationError("--clients takes counts 1...200000, comma-separated")
             }
             guard (1...1000).contains(matches) else { throw ValidationError("--matches takes 1...1000") }
+            guard interval.isFinite, (0...10).contains(interval) else { throw ValidationError("--interval takes 0...10 seconds") }
             let formats = format.formats
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             var benchmark = FanOutBenchmark(executable: executable, ceilingSource: ceiling.isEmpty ? nil : ceiling)
             benchmark.targetDatagrams = datagrams
+            benchmark.interval = interval
             var results: [FanOutBenchmark.Result] = []
             for format in formats {
                 for count in counts {
