@@ -108,27 +108,14 @@ public struct FanOutBenchmark {
                        concurrent: Int = 1) throws -> (run: Run, events: Int, allocations: Int?) {
         let clients = generator.sockets.count
         // Each slot's matches, as the server will play them: its teams, its seeds.
-        var ids: [UInt32] = []
-        var perSlot: [Int] = []
-        for slot in 0..<concurrent {
-            let roster = Roster.simulated(slot: slot, seed: 1)
-            let first = StreamServer.firstSeed(of: slot, base: 1)
-            ids.append(MatchSimulator(seed: first, roster: roster, catalog: .english).matchID)
-            perSlot.append((0..<matches).reduce(0) { $0 + MatchSimulator.play(seed: first + UInt64($1), roster: roster).events.count })
-        }
+        let (ids, perSlot) = Self.slots(concurrent: concurrent, matches: matches)
         let expected = (0..<clients).reduce(0) { $0 + perSlot[$1 % concurrent] }
         let events = expected / max(1, clients)
         let port = try Self.freePort()
         let countFile = work.url.appendingPathComponent("allocations-\(clients).txt")
         let environment = allocationCounter.map { ["LD_PRELOAD": $0, "ALLOC_COUNT_FILE": countFile.path] } ?? [:]
-        let server = try ChildProcess(executable, [
-            "server", "--host", "127.0.0.1", "--port", String(port), "--interval", interval, "--matches", String(matches),
-            "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
-            "--format", format.name, "--original", "deny", "--repair-grace", "0", "--log-file", work.path("server.log"),
-            "--simulate", String(concurrent),
-            // The load generator sends no heartbeats: at a real pace a match outlasts the 15 s client timeout.
-            "--client-timeout", "3600",
-        ], environment: environment)
+        let server = try ChildProcess(executable, serverArguments(port: port, clients: clients, matches: matches, concurrent: concurrent,
+                                                                  format: format, interval: interval, work: work), environment: environment)
         // No wait for the bind: registration resends round after round until the server answers.
         try generator.register(serverPort: port, format: format, matches: concurrent > 1 ? ids : [], counting: Self.isEvent)
         // Paced, the stream is quiet between events: wait longer than an interval before calling it over.
@@ -192,8 +179,84 @@ public struct FanOutBenchmark {
         }
     }
 
+    /// Each slot's first match id and events over `matches` back-to-back matches, as a server
+    /// of seed 1 carrying `concurrent` matches plays them.
+    static func slots(concurrent: Int, matches: Int) -> (ids: [UInt32], events: [Int]) {
+        var ids: [UInt32] = []
+        var events: [Int] = []
+        for slot in 0..<concurrent {
+            let roster = Roster.simulated(slot: slot, seed: 1)
+            let first = StreamServer.firstSeed(of: slot, base: 1)
+            ids.append(MatchSimulator(seed: first, roster: roster, catalog: .english).matchID)
+            events.append((0..<matches).reduce(0) { $0 + MatchSimulator.play(seed: first + UInt64($1), roster: roster).events.count })
+        }
+        return (ids, events)
+    }
+
+    /// The server's command line for a measurement.
+    func serverArguments(port: Int, clients: Int, matches: Int, concurrent: Int, format: BodyFormat, interval: String,
+                         work: WorkDirectory) -> [String] {
+        [
+            "server", "--host", "127.0.0.1", "--port", String(port), "--interval", interval, "--matches", String(matches),
+            "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
+            "--format", format.name, "--original", "deny", "--repair-grace", "0", "--log-file", work.path("server.log"),
+            "--simulate", String(concurrent),
+            // The load generator sends no heartbeats: at a real pace a match outlasts the 15 s client timeout.
+            "--client-timeout", "3600",
+        ]
+    }
+
+    /// More clients than one generator process can hold: the server, and shards of at most
+    /// ``GeneratorShard/maximumClients`` clients in processes of their own (`bench generate`).
+    func measureSharded(clients: Int, format: BodyFormat, matches: Int, concurrent: Int, work: WorkDirectory) throws -> (run: Run, events: Int) {
+        let (ids, perSlot) = Self.slots(concurrent: concurrent, matches: matches)
+        let expected = (0..<clients).reduce(0) { $0 + perSlot[$1 % concurrent] }
+        let port = try Self.freePort()
+        let server = try ChildProcess(executable, serverArguments(port: port, clients: clients, matches: matches, concurrent: concurrent,
+                                                                  format: format, interval: String(interval), work: work))
+        var shards: [(ChildProcess, String)] = []
+        var first = 0
+        while first < clients {
+            let count = min(GeneratorShard.maximumClients, clients - first)
+            let share = (first..<(first + count)).reduce(0) { $0 + perSlot[$1 % concurrent] }
+            let result = work.path("shard-\(first).txt")
+            shards.append((try ChildProcess(executable, [
+                "bench", "generate", "--port", String(port), "--count", String(count), "--first-index", String(first),
+                "--format", format.name, "--matches", ids.map(String.init).joined(separator: ","), "--expected", String(share),
+                "--idle", String(max(1.0, 3 * interval)), "--patience", String(max(120.0, 3 * interval)), "--result", result,
+            ]), result))
+            first += count
+        }
+        var received = 0
+        var firstArrival = Double.infinity
+        var lastArrival = 0.0
+        let timeout = 300 + 100 * interval * Double(matches)
+        for (shard, result) in shards {
+            let exit = shard.wait(timeout: timeout)
+            guard exit.status == 0 else { throw BenchError("a generator shard failed (status \(exit.status)); see \(result)") }
+            let got = try GeneratorShard.read(result)
+            received += got.received
+            if got.received > 0 {
+                firstArrival = min(firstArrival, got.first)
+                lastArrival = max(lastArrival, got.last)
+            }
+        }
+        let exit = server.wait(timeout: 60)
+        return (Run(expected: expected, received: received, seconds: firstArrival.isFinite ? lastArrival - firstArrival : 0,
+                    cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB), expected / max(1, clients))
+    }
+
     /// Measures `clients` clients receiving `format`.
     public func run(clients: Int, format: BodyFormat, concurrent: Int = 1) throws -> Result {
+        if clients > GeneratorShard.maximumClients {
+            let perMatch = 47
+            let matches = max(1, targetDatagrams / (perMatch * clients))
+            return try WorkDirectory.with(String(clients)) { work in
+                let (serverRun, events) = try measureSharded(clients: clients, format: format, matches: matches, concurrent: concurrent, work: work)
+                // The C ceiling needs every socket in one process: not run for sharded client counts.
+                return Result(clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: nil, matches: concurrent)
+            }
+        }
         let perMatch = 47
         let matches = max(1, targetDatagrams / (perMatch * clients))
         let generator = try LoadGenerator(count: clients, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)

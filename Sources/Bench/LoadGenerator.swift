@@ -19,6 +19,8 @@ public final class LoadGenerator: @unchecked Sendable {
     private var receiveBuffer = [UInt8](repeating: 0, count: 64 * 4096)
     private var lengths = [Int32](repeating: 0, count: 64)
     private var early = 0
+    /// The global index of socket 0.
+    public let firstIndex: Int
     private var earlyFirst: Double?
 
     /// Sockets bound per loopback address: 127.0.0.1 for the first, then 127.0.0.2, ... (one
@@ -29,7 +31,10 @@ public final class LoadGenerator: @unchecked Sendable {
     static func host(of index: Int) -> UInt32 { 0x7F00_0001 + UInt32(index / socketsPerAddress) }
 
     /// Opens `count` sockets (raising the open-file limit as needed: as root, the hard limit too).
-    public init(count: Int, receiveBuffer: Int32 = 1 << 20) throws {
+    /// `firstIndex`: the global index of the first socket, when several generator processes
+    /// share one benchmark (addresses and matches follow the global index).
+    public init(count: Int, firstIndex: Int = 0, receiveBuffer: Int32 = 1 << 20) throws {
+        self.firstIndex = firstIndex
         var limit = rlimit()
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
         let wanted = rlim_t(count + 256)
@@ -47,7 +52,7 @@ public final class LoadGenerator: @unchecked Sendable {
             guard fd >= 0 else { throw BenchError.system("socket") }
             var size = receiveBuffer
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-            var address = Self.loopback(port: 0, host: Self.host(of: index))
+            var address = Self.loopback(port: 0, host: Self.host(of: firstIndex + index))
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
@@ -127,7 +132,7 @@ public final class LoadGenerator: @unchecked Sendable {
             try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries, match: match))).encoded()
         }
         func stamped(_ index: Int) -> [UInt8] {
-            var copy = plains[index % plains.count]
+            var copy = plains[(firstIndex + index) % plains.count]
             FrameHeader.stamp(subscriptions[index], into: &copy)
             return copy
         }
@@ -163,7 +168,7 @@ public final class LoadGenerator: @unchecked Sendable {
                             do {
                                 let again = try Frame(body: .register(RegisterRequest.padded(formats: [format], token: challenge.token,
                                                                                              dictionaries: dictionaries,
-                                                                                             match: selectors[i % selectors.count])),
+                                                                                             match: selectors[(self.firstIndex + i) % selectors.count])),
                                                       subscription: subscriptions[i]).encoded()
                                 self.send(again, from: i, to: serverPort)
                             } catch {
@@ -197,6 +202,9 @@ public final class LoadGenerator: @unchecked Sendable {
         public var seconds = 0.0
         /// CPU seconds the receiving thread used.
         public var cpuSeconds = 0.0
+        /// When the first and the last datagram arrived (CLOCK_MONOTONIC, comparable across processes).
+        public var first: Double?
+        public var last: Double?
     }
 
     /// Counts datagrams until `expected` arrived, or nothing came for `idle` seconds after the first
@@ -222,6 +230,8 @@ public final class LoadGenerator: @unchecked Sendable {
             }
         }
         reception.seconds = last - (first ?? last)
+        reception.first = first
+        reception.last = first == nil ? nil : last
         reception.cpuSeconds = Self.threadCPU() - startCPU
         return reception
     }

@@ -9,7 +9,7 @@ import Wire
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure datagram sizes, codec throughput and fan-out (on 127.0.0.1 only).",
-        subcommands: [Sizes.self, Codec.self, FanOut.self, Idle.self, Repair.self])
+        subcommands: [Sizes.self, Codec.self, FanOut.self, Idle.self, Repair.self, Generate.self])
 
     struct Sizes: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Bytes per event datagram over seeded matches, per encoding.")
@@ -58,6 +58,31 @@ struct BenchCommand: AsyncParsableCommand {
             let result = try benchmark.run()
             StandardOutput.write(String(format: "idle over %.1f s: server with %d clients %.3f CPU s (%.2f %% of a core); idle client %.3f CPU s (%.2f %%)\n",
                                         result.seconds, result.clients, result.serverCPU, result.serverPercent, result.clientCPU, result.clientPercent))
+        }
+    }
+
+    /// One load-generator process of a sharded `bench fanout` (more clients than one process can hold).
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Internal: one load-generator shard of bench fanout (registers its sockets, counts events, writes the figures).",
+            shouldDisplay: false)
+        @Option var port: Int
+        @Option var count: Int
+        @Option var firstIndex: Int
+        @Option var format: FormatChoice = .compact
+        @Option var matches: String = ""
+        @Option var expected: Int
+        @Option var idle: Double
+        @Option var patience: Double
+        @Option var result: String
+
+        func run() async throws {
+            let ids = try matches.split(separator: ",").map { part in
+                guard let id = UInt32(part) else { throw ValidationError("--matches takes match ids, comma-separated; got '\(part)'") }
+                return id
+            }
+            try GeneratorShard.run(serverPort: port, count: count, firstIndex: firstIndex, format: format.format, matches: ids,
+                                   expected: expected, idle: idle, patience: patience, resultPath: result)
         }
     }
 
