@@ -558,34 +558,40 @@ public final class StreamServer: Sendable {
     /// One trip of ``fanOut(_:)``: every copy into one slab, then the slices, then one flush.
     private func deliverCopies(_ trip: [Segment]) async throws {
         try await deliver { handler in
+            // The recipients are read field by field (never a whole Subscriber copied out of the
+            // array, which would retain and release its address three times per datagram).
             var total = 0
             for segment in trip {
-                for recipient in segment.recipients where recipient.delivery != .original {
-                    total += segment.event.payload(for: recipient.delivery).readableBytes
+                let recipients = segment.recipients
+                for index in recipients.indices where recipients[index].delivery != .original {
+                    total += segment.event.payload(for: recipients[index].delivery).readableBytes
                 }
             }
             // Pass 1: every copy into the slab (written while no slice shares it, so it never copies itself).
             var slab = handler.allocator.buffer(capacity: total)
             for segment in trip {
-                for recipient in segment.recipients where recipient.delivery != .original {
+                let recipients = segment.recipients
+                for index in recipients.indices where recipients[index].delivery != .original {
                     let start = slab.writerIndex
-                    slab.writeImmutableBuffer(segment.event.payload(for: recipient.delivery))
-                    slab.setInteger(recipient.subscription, at: start + FrameHeader.subscriptionOffset)
+                    slab.writeImmutableBuffer(segment.event.payload(for: recipients[index].delivery))
+                    slab.setInteger(recipients[index].subscription, at: start + FrameHeader.subscriptionOffset)
                 }
             }
             // Pass 2: the slices, in the same order.
             var offset = slab.readerIndex
             for segment in trip {
-                for recipient in segment.recipients {
-                    let template = segment.event.payload(for: recipient.delivery)
-                    guard recipient.delivery != .original else {
-                        handler.write(template, to: recipient.address)
+                let recipients = segment.recipients
+                for index in recipients.indices {
+                    let delivery = recipients[index].delivery
+                    let template = segment.event.payload(for: delivery)
+                    guard delivery != .original else {
+                        handler.write(template, to: recipients[index].address)
                         continue
                     }
                     // Cannot fail: pass 1 wrote exactly these bytes, in this order.
                     guard let copy = slab.getSlice(at: offset, length: template.readableBytes) else { continue }
                     offset += template.readableBytes
-                    handler.write(copy, to: recipient.address)
+                    handler.write(copy, to: recipients[index].address)
                 }
             }
         }
