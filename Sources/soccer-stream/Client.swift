@@ -115,6 +115,7 @@ struct Client: AsyncParsableCommand {
         var worst: Int32 = 0
         for outcome in outcomes {
             let report = outcome.result.report
+            stats.write("(client) Match \(outcome.match):\n")
             report.append(to: stats)
             StandardOutput.write("\nMatch \(outcome.match):\n" + report.text)
             switch outcome.result.reason {
