@@ -8,6 +8,8 @@ struct FeedItem: Sendable {
         case output(FeedDecoder.Output)
         /// A line that could not be used; `stopping` when `--on-bad-line stop` ends the feed with it.
         case bad(FeedError, stopping: Bool)
+        /// The feed could not be read any further (the system's reason); `closed` follows.
+        case unreadable(String)
         case closed
     }
     /// The feed's index in ``ServerConfiguration/feeds``.

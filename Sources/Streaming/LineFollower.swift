@@ -14,6 +14,8 @@ public final class LineFollower: Sendable {
         case line([UInt8])
         /// End of input: a pipe closed, or a file not followed ended.
         case end
+        /// Reading failed (the system's reason); nothing more follows.
+        case failed(String)
     }
 
     /// The socket pair's end `cancel()` writes to; the reading thread owns the other.
@@ -105,7 +107,10 @@ public final class LineFollower: Sendable {
             let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
-                break
+                if !pending.isEmpty { continuation.yield(.line(pending)) }
+                continuation.yield(.failed(String(cString: strerror(errno))))
+                continuation.finish()
+                return
             }
             if count > 0 {
                 pending.append(contentsOf: buffer[0..<count])

@@ -221,6 +221,10 @@ public final class StreamServer: Sendable {
         var decoder = FeedDecoder(catalog: configuration.language.catalog)
         defer { core.deliver(FeedItem(feed: index, content: .closed)) }
         for await item in follower.items {
+            if case .failed(let why) = item {
+                core.deliver(FeedItem(feed: index, content: .unreadable(why)))
+                return
+            }
             guard case .line(let bytes) = item else { return }
             do {
                 let output = try decoder.next(bytes)
@@ -470,6 +474,8 @@ public final class StreamServer: Sendable {
         case .bad(let error, let stopping):
             logger.error("Feed \(name): \(error)\(stopping ? "; the feed stops here (--on-bad-line stop)" : "; line skipped")")
             summary.badFeedLines += 1
+        case .unreadable(let why):
+            logger.error("Feed \(name) cannot be read any further: \(why).")
         case .closed:
             if let index, slots[index].feedEnd == nil {
                 logger.warning("Feed \(name) closed without an end line: match \(slots[index].id) ends as abandoned.")
