@@ -109,7 +109,7 @@ public struct FanOutBenchmark {
         let clients = generator.sockets.count
         // Each slot's matches, as the server will play them: its teams, its seeds.
         let (ids, perSlot) = Self.slots(concurrent: concurrent, matches: matches)
-        let expected = (0..<clients).reduce(0) { $0 + perSlot[$1 % concurrent] }
+        let expected = Self.events(of: 0..<clients, perSlot: perSlot)
         let events = expected / max(1, clients)
         let port = try Self.freePort()
         let countFile = work.url.appendingPathComponent("allocations-\(clients).txt")
@@ -185,12 +185,16 @@ public struct FanOutBenchmark {
         var ids: [UInt32] = []
         var events: [Int] = []
         for slot in 0..<concurrent {
-            let roster = Roster.simulated(slot: slot, seed: 1)
-            let first = StreamServer.firstSeed(of: slot, base: 1)
-            ids.append(MatchSimulator(seed: first, roster: roster, catalog: .english).matchID)
-            events.append((0..<matches).reduce(0) { $0 + MatchSimulator.play(seed: first + UInt64($1), roster: roster).events.count })
+            let first = MatchSimulator(roundSlot: slot, seed: 1)
+            ids.append(first.matchID)
+            events.append((0..<matches).reduce(0) { $0 + MatchSimulator.play(seed: first.seed + UInt64($1), roster: first.roster).events.count })
         }
         return (ids, events)
+    }
+
+    /// The events the clients `range` receive in all, client *i* following slot *i* mod the slot count.
+    static func events(of range: Range<Int>, perSlot: [Int]) -> Int {
+        range.reduce(0) { $0 + perSlot[$1 % perSlot.count] }
     }
 
     /// The server's command line for a measurement.
@@ -210,7 +214,7 @@ public struct FanOutBenchmark {
     /// ``GeneratorShard/maximumClients`` clients in processes of their own (`bench generate`).
     func measureSharded(clients: Int, format: BodyFormat, matches: Int, concurrent: Int, work: WorkDirectory) throws -> (run: Run, events: Int) {
         let (ids, perSlot) = Self.slots(concurrent: concurrent, matches: matches)
-        let expected = (0..<clients).reduce(0) { $0 + perSlot[$1 % concurrent] }
+        let expected = Self.events(of: 0..<clients, perSlot: perSlot)
         let port = try Self.freePort()
         let server = try ChildProcess(executable, serverArguments(port: port, clients: clients, matches: matches, concurrent: concurrent,
                                                                   format: format, interval: String(interval), work: work))
@@ -218,7 +222,7 @@ public struct FanOutBenchmark {
         var first = 0
         while first < clients {
             let count = min(GeneratorShard.maximumClients, clients - first)
-            let share = (first..<(first + count)).reduce(0) { $0 + perSlot[$1 % concurrent] }
+            let share = Self.events(of: first..<(first + count), perSlot: perSlot)
             let result = work.path("shard-\(first).txt")
             shards.append((try ChildProcess(executable, [
                 "bench", "generate", "--port", String(port), "--count", String(count), "--first-index", String(first),

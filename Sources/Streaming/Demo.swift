@@ -98,9 +98,8 @@ public struct Demo: Sendable {
             relay = try await ImpairmentRelay.start(configuration: impairment)
         }
         let ids = server.matchIDs
-        let board = Mutex(Scoreboard(matches: ids))
+        let board = Scoreboard.Shared(matches: ids)
         let showBoard = showLiveView && matches > 1
-        let terminal = LiveDisplay.standardOutputIsTerminal
         var clientList: [StreamClient] = []
         for index in 0..<clients {
             var configuration = ClientConfiguration()
@@ -114,13 +113,7 @@ public struct Demo: Sendable {
             logger[metadataKey: "client"] = "\(index + 1)"
             let display: LiveDisplay
             if showBoard && index < ids.count {
-                display = .custom { snapshot in
-                    let text = board.withLock { board in
-                        board.update(match, snapshot)
-                        return board.rendered()
-                    }
-                    StandardOutput.write(terminal ? "\u{1B}[H\u{1B}[2J" + text : "\n" + text)
-                }
+                display = board.display(of: match, show: LiveDisplay.showScreen)
             } else {
                 display = index == 0 && showLiveView ? .standardOutput : .none
             }

@@ -14,11 +14,16 @@ public enum LiveDisplay: Sendable {
     /// Whether standard output is a terminal.
     public static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
+    /// Shows one screen of text on standard output: redrawn in place on a terminal (ANSI),
+    /// one plain block after the last otherwise.
+    public static func showScreen(_ text: String) {
+        StandardOutput.write(standardOutputIsTerminal ? "\u{1B}[H\u{1B}[2J" + text : "\n" + text)
+    }
+
     func show(_ snapshot: LiveSnapshot) {
         switch self {
         case .standardOutput:
-            let text = snapshot.rendered()
-            StandardOutput.write(Self.standardOutputIsTerminal ? "\u{1B}[H\u{1B}[2J" + text : "\n" + text)
+            Self.showScreen(snapshot.rendered())
         case .none:
             break
         case .custom(let sink):

@@ -22,6 +22,27 @@ public struct Scoreboard: Sendable {
         latest[match] = snapshot
     }
 
+    /// One board shared by the clients of several matches, each updating its own line.
+    public final class Shared: Sendable {
+        private let board: Mutex<Scoreboard>
+
+        /// Creates a board for `matches`.
+        public init(matches: [UInt32]) {
+            board = Mutex(Scoreboard(matches: matches))
+        }
+
+        /// A client's display that puts `match`'s views on the board and shows the whole board.
+        public func display(of match: UInt32, show: @escaping @Sendable (String) -> Void) -> LiveDisplay {
+            .custom { snapshot in
+                let text = self.board.withLock { board in
+                    board.update(match, snapshot)
+                    return board.rendered()
+                }
+                show(text)
+            }
+        }
+    }
+
     /// The board as text.
     public func rendered() -> String {
         var lines = ["SoccerStream — \(matches.count) matches", String(repeating: "-", count: 80)]
@@ -51,18 +72,12 @@ public enum MultiMatchFollower {
     public static func follow(matches: [UInt32], configuration: ClientConfiguration, logger: Logger,
                               show: @escaping @Sendable (String) -> Void,
                               onClients: @Sendable ([StreamClient]) -> Void = { _ in }) async throws -> [Outcome] {
-        let board = Mutex(Scoreboard(matches: matches))
+        let board = Scoreboard.Shared(matches: matches)
         var clients: [(UInt32, StreamClient)] = []
         for match in matches {
             var one = configuration
             one.match = match
-            let display = LiveDisplay.custom { snapshot in
-                let text = board.withLock { board in
-                    board.update(match, snapshot)
-                    return board.rendered()
-                }
-                show(text)
-            }
+            let display = board.display(of: match, show: show)
             clients.append((match, try await StreamClient.connect(configuration: one, logger: logger, display: display)))
         }
         onClients(clients.map(\.1))

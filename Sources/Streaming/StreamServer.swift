@@ -90,8 +90,8 @@ public final class StreamServer: Sendable {
         core.state.withLock { state in
             let catalog = configuration.language.catalog
             for slot in 0..<configuration.simulate {
-                let roster = Roster.simulated(slot: slot, seed: configuration.seed)
-                let id = MatchSimulator(seed: firstSeed(of: slot, base: configuration.seed), roster: roster, catalog: catalog).matchID
+                let first = MatchSimulator(roundSlot: slot, seed: configuration.seed, catalog: catalog)
+                let (id, roster) = (first.matchID, first.roster)
                 if slot == 0 { state.announce(id: id) } else { _ = state.addMatch(id: id, roster: roster, catalog: catalog) }
             }
         }
@@ -283,15 +283,9 @@ public final class StreamServer: Sendable {
         }
     }
 
-    /// The seed of the first match of slot `slot`: the configured one for slot 0 (the original
-    /// match), far-apart ones for the others so that no two slots ever play the same seed.
-    public static func firstSeed(of slot: Int, base: UInt64) -> UInt64 {
-        slot == 0 ? base : base &+ UInt64(slot) &* 1_000_003
-    }
-
-    private func makeStream(slot: Int, seed: UInt64, catalog: PhraseCatalog, roster: Roster) -> SlotStream {
-        let simulator = MatchSimulator(seed: seed, roster: roster, catalog: catalog)
-        return SlotStream(slot: slot, seed: seed, simulator: simulator, id: simulator.matchID, roster: roster,
+    /// The stream of slot `slot` playing `simulator`'s match (then, with `--matches`, its next seeds).
+    private func makeStream(slot: Int, simulator: MatchSimulator) -> SlotStream {
+        SlotStream(slot: slot, seed: simulator.seed, simulator: simulator, id: simulator.matchID, roster: simulator.roster,
                           backToBackLeft: max(1, configuration.matches) - 1, start: ContinuousClock().now)
     }
 
@@ -304,8 +298,7 @@ public final class StreamServer: Sendable {
         let needed = configuration.waitForClients
         // The same slots, seeds and teams as bind() announced.
         var slots: [SlotStream] = (0..<configuration.simulate).map { slot in
-            makeStream(slot: slot, seed: Self.firstSeed(of: slot, base: configuration.seed), catalog: catalog,
-                       roster: Roster.simulated(slot: slot, seed: configuration.seed))
+            makeStream(slot: slot, simulator: MatchSimulator(roundSlot: slot, seed: configuration.seed, catalog: catalog))
         }
         var feedsOpen = feeds.count
         var feedItemsSeen = 0
@@ -326,7 +319,7 @@ public final class StreamServer: Sendable {
             // What the feeds brought since the last turn. The count is read before the items are
             // taken, so an item delivered after the take still wakes the wait below.
             feedItemsSeen = core.signals.value.feedItems
-            for item in core.takeFeedItems() {
+            for item in feeds.isEmpty ? [] : core.takeFeedItems() {
                 feedsOpen -= take(item, into: &slots, summary: &summary, now: clock.now)
             }
             // The last feed may have closed just now, with every match over: nothing left to wait for.
@@ -375,7 +368,7 @@ public final class StreamServer: Sendable {
                 // announced at once and kicked off once enough clients are here.
                 var next: SlotStream?
                 if configuration.loop && !stopping && stream.simulator != nil {
-                    next = makeStream(slot: stream.slot, seed: stream.seed &+ 1, catalog: catalog, roster: stream.roster)
+                    next = makeStream(slot: stream.slot, simulator: MatchSimulator(seed: stream.seed &+ 1, roster: stream.roster, catalog: catalog))
                     next?.phase = .waiting
                 }
                 try await finish(stream.endReason, slot: stream.slot, next: next?.id)

@@ -87,18 +87,20 @@ struct Client: AsyncParsableCommand {
         report.append(to: stats)
         if let statsJson { try report.writeJSON(to: statsJson) }
         StandardOutput.write(report.text)
-        switch result.reason {
-        case .noAnswer:
-            StandardOutput.write("error: no answer from \(server):\(port) after \(registerAttempts) register attempts\n")
-            throw ExitCode(2)
-        case .refused(let refusal):
-            StandardOutput.write("error: the server refused the registration: \(refusal.reason.name): \(refusal.text)\n")
-            throw ExitCode(3)
-        case .serverSilent(let seconds):
-            StandardOutput.write("error: the server fell silent for \(seconds) s\n")
-            throw ExitCode(4)
-        case .endOfTransmission, .interrupted, .terminated:
-            break
+        if let (code, message) = failure(result.reason) {
+            StandardOutput.write("error: \(message)\n")
+            throw ExitCode(code)
+        }
+    }
+
+    /// The exit code and message of a client that stopped for `reason`, or nil when it ended well:
+    /// 2 no answer, 3 refused, 4 the server fell silent.
+    private func failure(_ reason: ClientStopReason) -> (Int32, String)? {
+        switch reason {
+        case .noAnswer: (2, "no answer from \(server):\(port) after \(registerAttempts) register attempts")
+        case .refused(let refusal): (3, "the server refused the registration: \(refusal.reason.name): \(refusal.text)")
+        case .serverSilent(let seconds): (4, "the server fell silent for \(seconds) s")
+        case .endOfTransmission, .interrupted, .terminated: nil
         }
     }
 
@@ -107,10 +109,9 @@ struct Client: AsyncParsableCommand {
         let holder = ClientsHolder()
         let watcher = SignalWatcher { signal in holder.stop(SignalWatcher.stopReason(for: signal)) }
         defer { watcher.cancel() }
-        let terminal = LiveDisplay.standardOutputIsTerminal
         let outcomes = try await MultiMatchFollower.follow(
             matches: matches, configuration: configuration, logger: log.logger(label: "client"),
-            show: { text in if !quiet { StandardOutput.write(terminal ? "\u{1B}[H\u{1B}[2J" + text : "\n" + text) } },
+            show: { text in if !quiet { LiveDisplay.showScreen(text) } },
             onClients: { holder.set($0) })
         var worst: Int32 = 0
         for outcome in outcomes {
@@ -118,13 +119,9 @@ struct Client: AsyncParsableCommand {
             stats.write("(client) Match \(outcome.match):\n")
             report.append(to: stats)
             StandardOutput.write("\nMatch \(outcome.match):\n" + report.text)
-            switch outcome.result.reason {
-            case .noAnswer: worst = max(worst, 2)
-            case .refused(let refusal):
-                StandardOutput.write("error: match \(outcome.match): the server refused the registration: \(refusal.reason.name): \(refusal.text)\n")
-                worst = max(worst, 3)
-            case .serverSilent: worst = max(worst, 4)
-            case .endOfTransmission, .interrupted, .terminated: break
+            if let (code, message) = failure(outcome.result.reason) {
+                StandardOutput.write("error: match \(outcome.match): \(message)\n")
+                worst = max(worst, code)
             }
         }
         if let statsJson {

@@ -70,7 +70,7 @@ struct BenchTests {
         let port = server.localAddress.port ?? 0
         let counted: @Sendable (ArraySlice<UInt8>) -> Bool = { $0.count > 3 && $0[$0.startIndex] == 0xFF && $0[$0.startIndex + 3] == 4 }
         let perSlot = (0..<3).map { slot in
-            MatchSimulator.play(seed: StreamServer.firstSeed(of: slot, base: 1), roster: Roster.simulated(slot: slot, seed: 1)).events.count
+            MatchSimulator.play(seed: MatchSimulator.roundSeed(slot: slot, base: 1), roster: Roster.simulated(slot: slot, seed: 1)).events.count
         }
         let expected = (0..<12).reduce(0) { $0 + perSlot[$1 % 3] }
         let reception = try await LoadGenerator.onOwnThread {

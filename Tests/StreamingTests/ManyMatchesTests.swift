@@ -8,7 +8,7 @@ import Wire
 struct ManyMatchesTests {
     /// The events of slot `slot`'s first match on a server seeded `seed`.
     static func events(slot: Int, seed: UInt64) -> [MatchEvent] {
-        MatchSimulator.play(seed: StreamServer.firstSeed(of: slot, base: seed), roster: Roster.simulated(slot: slot, seed: seed)).events
+        MatchSimulator.play(seed: MatchSimulator.roundSeed(slot: slot, base: seed), roster: Roster.simulated(slot: slot, seed: seed)).events
     }
 
     @Test("four simulated matches at once: --list shows them, clients on different matches and one following three each get every event of their own; a match that ends leaves the others streaming")
