@@ -17,16 +17,21 @@ struct BenchTests {
         }
     }
 
-    @Test("the load generator registers through the address handshake and counts a whole stream")
-    func loadGenerator() async throws {
+    /// A quiet server on 127.0.0.1 at interval 0 that kicks off once `clients` are registered.
+    static func server(waitingFor clients: Int, _ adjust: (inout ServerConfiguration) -> Void) async throws -> StreamServer {
         var configuration = ServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.interval = .zero
-        configuration.waitForClients = 20
+        configuration.waitForClients = clients
         configuration.registerRate = 0
-        configuration.matches = 2
-        let server = try await StreamServer.bind(configuration: configuration, logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        adjust(&configuration)
+        return try await StreamServer.bind(configuration: configuration, logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+    }
+
+    @Test("the load generator registers through the address handshake and counts a whole stream")
+    func loadGenerator() async throws {
+        let server = try await Self.server(waitingFor: 20) { $0.matches = 2 }
         async let summary = server.run()
         let generator = try LoadGenerator(count: 20)
         let port = server.localAddress.port ?? 0
@@ -56,14 +61,7 @@ struct BenchTests {
 
     @Test("the load generator deals its sockets over several matches, each socket getting every event of its own")
     func loadGeneratorMatches() async throws {
-        var configuration = ServerConfiguration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        configuration.interval = .zero
-        configuration.waitForClients = 12
-        configuration.registerRate = 0
-        configuration.simulate = 3
-        let server = try await StreamServer.bind(configuration: configuration, logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        let server = try await Self.server(waitingFor: 12) { $0.simulate = 3 }
         let ids = server.matchIDs
         async let summary = server.run()
         let generator = try LoadGenerator(count: 12)

@@ -131,12 +131,19 @@ struct ClientRepairTests {
         return try frame.encoded()
     }
 
-    @Test("a gap is asked for after a short wait, then with a doubling wait; a retransmission repairs it; the log stays in order")
-    func repairsAGap() throws {
+    /// A session welcomed (an event every 100 ms) that has event 0, on a clock of its own.
+    static func welcomedWithFirstEvent() throws -> (ManualClock, ClientSession) {
         let clock = ManualClock()
         var session = ClientSession(original: false, clock: clock, subscription: 7)
         _ = session.receive(try ClientSessionTests.welcome(interval: 100_000))
         _ = session.receive(try Self.event(0))
+        return (clock, session)
+    }
+
+    @Test("a gap is asked for after a short wait, then with a doubling wait; a retransmission repairs it; the log stays in order")
+    func repairsAGap() throws {
+        let (clock, first) = try Self.welcomedWithFirstEvent()
+        var session = first
         _ = session.receive(try Self.event(3))   // 1 and 2 missing
         #expect(session.dueRepairs() == nil)     // not yet: reordering may fill it
         #expect(session.takeLoggable().map(\.snapshot.sequence) == [0])
@@ -159,10 +166,8 @@ struct ClientRepairTests {
 
     @Test("a gap nobody answers is given up after the attempts, and unavailable answers give up at once; the end waits for them")
     func givesUp() throws {
-        let clock = ManualClock()
-        var session = ClientSession(original: false, clock: clock, subscription: 7)
-        _ = session.receive(try ClientSessionTests.welcome(interval: 100_000))
-        _ = session.receive(try Self.event(0))
+        let (clock, first) = try Self.welcomedWithFirstEvent()
+        var session = first
         _ = session.receive(try Self.event(4))   // 1, 2, 3 missing
         _ = session.receive(try Frame(sequence: 6, body: .end(EndOfMatch(reason: .fullTime)), subscription: 7).encoded())   // 5, 6 too
         #expect(!session.finished && session.repairsOutstanding == 5)
@@ -180,10 +185,8 @@ struct ClientRepairTests {
 
     @Test("the retry wait follows the measured round trip: samples only from events asked once; unanswered waits double it until a sample arrives")
     func adaptiveRetry() throws {
-        let clock = ManualClock()
-        var session = ClientSession(original: false, clock: clock, subscription: 7)
-        _ = session.receive(try ClientSessionTests.welcome(interval: 100_000))
-        _ = session.receive(try Self.event(0))
+        let (clock, first) = try Self.welcomedWithFirstEvent()
+        var session = first
         _ = session.receive(try Self.event(2))   // 1 missing
         clock.advance(by: ClientSession.firstNackDelay)
         #expect(session.dueRepairs()?.sequences == [1])
@@ -211,10 +214,8 @@ struct ClientRepairTests {
 
     @Test("after the end, no wait between two NACKs exceeds the cap, whatever the timer says (the server answers only for its grace)")
     func tailWithinGrace() throws {
-        let clock = ManualClock()
-        var session = ClientSession(original: false, clock: clock, subscription: 7)
-        _ = session.receive(try ClientSessionTests.welcome(interval: 100_000))
-        _ = session.receive(try Self.event(0))
+        let (clock, first) = try Self.welcomedWithFirstEvent()
+        var session = first
         _ = session.receive(try Self.event(2))   // 1 missing
         clock.advance(by: ClientSession.firstNackDelay)
         var asked = session.dueRepairs() == nil ? 0 : 1
