@@ -24,11 +24,12 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CZlib"]),
         .target(name: "Match", dependencies: ["Wire"]),
         .target(name: "Capture"),
+        .target(name: "CDatagram"),
         .target(name: "Toolkit", dependencies: ["Wire", "Match", "Capture"]),
         .target(
             name: "Streaming",
             dependencies: [
-                "Wire", "Match", "Capture",
+                "Wire", "Match", "Capture", "CDatagram",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

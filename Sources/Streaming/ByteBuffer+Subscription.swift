@@ -6,7 +6,7 @@ extension ByteBuffer {
     /// §2.1): a frame made once is sent to each client with that client's identifier.
     func stamped(_ subscription: UInt64) -> ByteBuffer {
         var copy = self
-        copy.setInteger(subscription, at: readerIndex + FrameHeader.subscriptionOffset)
+        copy.withUnsafeMutableReadableBytes { FrameHeader.stamp(subscription, into: $0) }
         return copy
     }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
 import NIOCore
 import Synchronization
 
@@ -6,7 +10,9 @@ import Synchronization
 /// Inbound, it hands each datagram to the server's logic and writes the replies, flushing once
 /// per read burst (`channelReadComplete`), so a registration storm read with `recvmmsg` is
 /// answered with `sendmmsg`. Outbound, the fan-out and the end frames write through the same
-/// ``write(_:to:)`` and ``flush()``. It also turns writability changes into futures, so the
+/// ``write(_:to:)`` and ``flush()``: every datagram is queued in one ``DatagramSender`` and a
+/// flush sends them with `sendmmsg` from its slab (NIO's own queue takes only what a full socket
+/// does not). It also turns writability changes into futures, so the
 /// producer waits for the socket without polling. Event-loop bound: used only on its loop.
 final class ServerChannelHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
@@ -17,14 +23,18 @@ final class ServerChannelHandler: ChannelInboundHandler {
 
     private let answer: Answer
     private let counter: SentCounter
+    private let logger: Logger
+    /// Every datagram the server sends is queued here, then sent by ``flush()``.
+    private let sender: DatagramSender
     private let eventLoop: any EventLoop
     private var context: ChannelHandlerContext?
-    private var unflushed = 0
     private var writabilityWaiters: [EventLoopPromise<Void>] = []
 
-    init(eventLoop: any EventLoop, counter: SentCounter, answer: @escaping Answer) {
+    init(eventLoop: any EventLoop, counter: SentCounter, socket: CInt, logger: Logger, answer: @escaping Answer) {
         self.eventLoop = eventLoop
         self.counter = counter
+        self.logger = logger
+        self.sender = DatagramSender(socket: socket)
         self.answer = answer
     }
 
@@ -62,19 +72,47 @@ final class ServerChannelHandler: ChannelInboundHandler {
     /// The channel's allocator (the allocator of a fresh one before the handler is added).
     var allocator: ByteBufferAllocator { context?.channel.allocator ?? ByteBufferAllocator() }
 
-    /// Queues one datagram; nothing leaves before ``flush()``.
-    func write(_ payload: ByteBuffer, to address: SocketAddress) {
-        guard let context else { return }
-        context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: payload)), promise: nil)
-        unflushed += 1
+    /// Makes room for a fan-out trip of `datagrams` datagrams and `bytes` bytes.
+    func reserve(datagrams: Int, bytes: Int) {
+        sender.reserve(datagrams: datagrams, bytes: bytes)
     }
 
-    /// Sends everything queued (NIO hands the batch to `sendmmsg`).
+    /// Queues one datagram; nothing leaves before ``flush()``.
+    func write(_ payload: ByteBuffer, to address: SocketAddress) {
+        sender.append(payload, subscription: nil, to: DatagramAddress(address))
+    }
+
+    /// Queues a copy of `payload` for a subscribed client: with `subscription`, stamped with
+    /// that identifier (Spec §2.1); without, as it is (original protocol).
+    func write(_ payload: ByteBuffer, subscription: UInt64?, to address: DatagramAddress) {
+        sender.append(payload, subscription: subscription, to: address)
+    }
+
+    /// Sends everything queued on the channel's socket at once (`sendmmsg`). What a full socket
+    /// does not take goes to NIO's queue instead, which sends it when the socket drains (and
+    /// makes the channel unwritable meanwhile, which ``writable()`` waits out); a datagram the
+    /// kernel refuses is logged with its address and reason.
     func flush() {
-        guard unflushed > 0, let context else { return }
-        context.flush()
-        counter.add(unflushed)
-        unflushed = 0
+        guard sender.count > 0 else { return }
+        defer { sender.clear() }
+        // A closed channel's descriptor may already belong to another file: never write to it.
+        guard let context, context.channel.isActive else { return }
+        let outcome = sender.send()
+        counter.add(outcome.sent)
+        if !outcome.unsent.isEmpty {
+            for index in outcome.unsent {
+                guard let (bytes, address) = sender.datagram(at: index), let socketAddress = address.socketAddress else { continue }
+                var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+                buffer.writeBytes(bytes)
+                context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: socketAddress, data: buffer)), promise: nil)
+            }
+            context.flush()
+            counter.add(outcome.unsent.count)
+        }
+        if let first = outcome.failures.first, let (_, address) = sender.datagram(at: first.index) {
+            let reason = String(cString: strerror(first.code))
+            logger.warning("The kernel refused \(outcome.failures.count) datagram(s); the first, to \(address.socketAddress?.display ?? "an unusable address"): \(reason) (errno \(first.code)).")
+        }
     }
 
     /// Succeeds once the channel can take more writes: at once when it can, else when it says so

@@ -96,10 +96,12 @@ public final class StreamServer: Sendable {
             }
         }
         let sent = SentCounter()
+        // The socket is bound here and handed to NIO, so that the fan-out can also write to it
+        // directly (DatagramSender). No SO_REUSEADDR: on Linux it lets a second UDP socket bind
+        // the same port and share the registrations; a second server must fail instead.
+        let socket = try boundSocket(host: configuration.host, port: configuration.port)
         let channel: any Channel
         do {
-            // No SO_REUSEADDR: on Linux it lets a second UDP socket bind the same port and share
-            // the registrations; a second server must fail instead.
             channel = try await DatagramBootstrap(group: group)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
                 .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
@@ -108,14 +110,16 @@ public final class StreamServer: Sendable {
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let handler = ServerChannelHandler(eventLoop: channel.eventLoop, counter: sent) { bytes, address in
+                        let handler = ServerChannelHandler(eventLoop: channel.eventLoop, counter: sent, socket: socket, logger: logger) { bytes, address in
                             core.answer(bytes, from: address)
                         }
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }
-                .bind(host: configuration.host, port: configuration.port).get()
+                .withBoundSocket(socket).get()
         } catch {
+            // NIO owns the descriptor once a channel exists; before that it is ours to close.
+            close(socket)
             throw StreamingError.cannotBind(configuration.host, configuration.port, error, busyHint: " (is another server running on that port?)")
         }
         let handler: NIOLoopBound<ServerChannelHandler>
@@ -150,6 +154,27 @@ public final class StreamServer: Sendable {
             logger.warning("Original-protocol clients are served (--original allow): a plain-text register subscribes its source address unvalidated, so a forged one can point the stream at a third party.")
         }
         return server
+    }
+
+    /// A non-blocking UDP socket bound to `host`:`port`, for NIO to adopt.
+    private static func boundSocket(host: String, port: Int) throws(StreamingError) -> CInt {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        } catch {
+            throw StreamingError.cannotBind(host, port, error)
+        }
+        let socket = Glibc.socket(CInt(address.protocol.rawValue), CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
+        guard socket >= 0 else {
+            throw StreamingError.cannotBind(host, port, IOError(errnoCode: errno, reason: "socket"))
+        }
+        let result = address.withSockAddr { pointer, size in Glibc.bind(socket, pointer, socklen_t(size)) }
+        guard result == 0 else {
+            let error = IOError(errnoCode: errno, reason: "bind")
+            close(socket)
+            throw StreamingError.cannotBind(host, port, error, busyHint: " (is another server running on that port?)")
+        }
+        return socket
     }
 
     /// The machine's host name.
@@ -554,43 +579,29 @@ public final class StreamServer: Sendable {
         if !trip.isEmpty { try await deliverCopies(trip) }
     }
 
-    /// One trip of ``fanOut(_:)``: every copy into one slab, then the slices, then one flush.
+    /// One trip of ``fanOut(_:)``: every copy queued in the handler (one slab, reused), then
+    /// sent with `sendmmsg` by the flush.
     private func deliverCopies(_ trip: [Segment]) async throws {
         try await deliver { handler in
             // The recipients are read field by field (never a whole Subscriber copied out of the
-            // array, which would retain and release its address three times per datagram).
+            // array, which would retain and release its address per datagram).
+            var datagrams = 0
             var total = 0
             for segment in trip {
                 let recipients = segment.recipients
-                for index in recipients.indices where recipients[index].delivery != .original {
+                for index in recipients.indices {
                     total += segment.event.payload(for: recipients[index].delivery).readableBytes
                 }
+                datagrams += recipients.count
             }
-            // Pass 1: every copy into the slab (written while no slice shares it, so it never copies itself).
-            var slab = handler.allocator.buffer(capacity: total)
-            for segment in trip {
-                let recipients = segment.recipients
-                for index in recipients.indices where recipients[index].delivery != .original {
-                    let start = slab.writerIndex
-                    slab.writeImmutableBuffer(segment.event.payload(for: recipients[index].delivery))
-                    slab.setInteger(recipients[index].subscription, at: start + FrameHeader.subscriptionOffset)
-                }
-            }
-            // Pass 2: the slices, in the same order.
-            var offset = slab.readerIndex
+            handler.reserve(datagrams: datagrams, bytes: total)
             for segment in trip {
                 let recipients = segment.recipients
                 for index in recipients.indices {
                     let delivery = recipients[index].delivery
-                    let template = segment.event.payload(for: delivery)
-                    guard delivery != .original else {
-                        handler.write(template, to: recipients[index].address)
-                        continue
-                    }
-                    // Cannot fail: pass 1 wrote exactly these bytes, in this order.
-                    guard let copy = slab.getSlice(at: offset, length: template.readableBytes) else { continue }
-                    offset += template.readableBytes
-                    handler.write(copy, to: recipients[index].address)
+                    handler.write(segment.event.payload(for: delivery),
+                                  subscription: delivery == .original ? nil : recipients[index].subscription,
+                                  to: recipients[index].datagramAddress)
                 }
             }
         }
@@ -621,7 +632,7 @@ public final class StreamServer: Sendable {
         for round in 0..<max(1, configuration.endRepeats) {
             try await deliver(after: round == 0 ? nil : .milliseconds(20)) { handler in
                 for (subscriber, bytes) in ends {
-                    handler.write(bytes, to: subscriber.address)
+                    handler.write(bytes, subscription: nil, to: subscriber.datagramAddress)
                 }
             }
         }

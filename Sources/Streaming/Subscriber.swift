@@ -19,7 +19,11 @@ public enum Delivery: String, Sendable, Hashable, CaseIterable {
 /// One registered client.
 public struct Subscriber: Sendable, Hashable {
     /// Where it listens.
-    public var address: SocketAddress
+    public var address: SocketAddress {
+        didSet { datagramAddress = DatagramAddress(address) }
+    }
+    /// The same, as the kernel takes it: built once, copied into each `sendmmsg` message.
+    private(set) var datagramAddress: DatagramAddress
     /// What it receives.
     public var delivery: Delivery
     /// When it was last heard from (register, heartbeat), in server seconds.
@@ -31,4 +35,16 @@ public struct Subscriber: Sendable, Hashable {
     public var subscription: UInt64 = 0
     /// Its repair budget (Spec §4.8), made full when first used.
     public var repairBudget: TokenBucket?
+
+    /// A client at `address` receiving `delivery`.
+    public init(address: SocketAddress, delivery: Delivery, lastHeard: Double = 0, dictionary: UInt8 = 0,
+                subscription: UInt64 = 0, repairBudget: TokenBucket? = nil) {
+        self.address = address
+        self.datagramAddress = DatagramAddress(address)
+        self.delivery = delivery
+        self.lastHeard = lastHeard
+        self.dictionary = dictionary
+        self.subscription = subscription
+        self.repairBudget = repairBudget
+    }
 }

@@ -71,10 +71,16 @@ public struct FrameHeader: Sendable, Hashable {
     /// Writes `subscription` into a frame's bytes 15–22 (a frame made once, sent under several
     /// identifiers). Bytes too short to hold a header are left as they are.
     public static func stamp(_ subscription: UInt64, into bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { stamp(subscription, into: $0) }
+    }
+
+    /// Writes `subscription` into a frame's bytes 15–22 in place (big-endian, Spec §2.1): the
+    /// server's fan-out stamps each client's copy in its send slab this way. Bytes too short to
+    /// hold a header are left as they are.
+    @inlinable
+    public static func stamp(_ subscription: UInt64, into bytes: UnsafeMutableRawBufferPointer) {
         guard bytes.count >= subscriptionOffset + 8 else { return }
-        for index in 0..<8 {
-            bytes[subscriptionOffset + index] = UInt8(truncatingIfNeeded: subscription >> (56 - 8 * UInt64(index)))
-        }
+        bytes.storeBytes(of: subscription.bigEndian, toByteOffset: subscriptionOffset, as: UInt64.self)
     }
 
     /// Appends the header's 23 bytes.
