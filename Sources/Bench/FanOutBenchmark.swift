@@ -22,6 +22,10 @@ public struct FanOutBenchmark {
         public var cpuSeconds: Double
         /// The sender's peak resident memory.
         public var peakResidentMiB: Double
+        /// CPU seconds it had used when the stream began (start-up and registering every
+        /// client), when known: the C ceiling registers nobody, so the streaming share is what
+        /// compares with it.
+        public var setupCPUSeconds: Double?
 
         /// Delivered datagrams per second.
         public var perSecond: Double { seconds > 0 ? Double(received) / seconds : 0 }
@@ -29,9 +33,15 @@ public struct FanOutBenchmark {
         public var lossPercent: Double { expected > 0 ? 100 * Double(expected - received) / Double(expected) : 0 }
         /// Sender CPU seconds per million datagrams sent.
         public var cpuPerMillion: Double { expected > 0 ? cpuSeconds / (Double(expected) / 1e6) : 0 }
+        /// CPU seconds per million datagrams after the stream began (nil when not measured).
+        public var streamingCPUPerMillion: Double? {
+            setupCPUSeconds.map { expected > 0 ? (cpuSeconds - $0) / (Double(expected) / 1e6) : 0 }
+        }
 
         /// Creates a run's figures.
-        public init(expected: Int, received: Int, seconds: Double, cpuSeconds: Double, peakResidentMiB: Double) {
+        public init(expected: Int, received: Int, seconds: Double, cpuSeconds: Double, peakResidentMiB: Double,
+                    setupCPUSeconds: Double? = nil) {
+            self.setupCPUSeconds = setupCPUSeconds
             self.expected = expected
             self.received = received
             self.seconds = seconds
@@ -63,6 +73,11 @@ public struct FanOutBenchmark {
         public var ratioPercent: Double? {
             guard let ceiling, ceiling.perSecond > 0 else { return nil }
             return 100 * server.perSecond / ceiling.perSecond
+        }
+        /// The server's CPU per million datagrams while streaming, as a multiple of the ceiling's.
+        public var streamingCPURatio: Double? {
+            guard let ceiling, ceiling.cpuPerMillion > 0, let ours = server.streamingCPUPerMillion else { return nil }
+            return ours / ceiling.cpuPerMillion
         }
     }
 
@@ -118,6 +133,9 @@ public struct FanOutBenchmark {
                                                                   format: format, interval: interval, work: work), environment: environment)
         // No wait for the bind: registration resends round after round until the server answers.
         try generator.register(serverPort: port, format: format, matches: concurrent > 1 ? ids : [], counting: Self.isEvent)
+        // Every client is welcomed and the stream has just begun: what the server has used so
+        // far is start-up and registration.
+        let setupCPU = try server.cpuSecondsSoFar()
         // Paced, the stream is quiet between events: wait longer than an interval before calling it over.
         let seconds = Double(interval) ?? 0
         let reception = generator.receive(expected: expected, idle: max(1.0, 3 * seconds), patience: max(30, 3 * seconds), accept: Self.isEvent)
@@ -133,7 +151,7 @@ public struct FanOutBenchmark {
             allocations = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return (Run(expected: expected, received: reception.datagrams, seconds: reception.seconds,
-                    cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB), events, allocations)
+                    cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB, setupCPUSeconds: setupCPU), events, allocations)
     }
 
     /// Allocations of the whole server process, counted at two client counts and two match
@@ -291,18 +309,20 @@ public struct FanOutBenchmark {
     /// A table of results.
     public static func table(_ results: [Result]) -> String {
         func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
-        var lines = ["format   matches  clients   datagrams  ours dgram/s  loss %   CPU s/M  peak MiB   ceiling dgram/s  loss %   CPU s/M   ours/ceiling"]
+        var lines = ["format   matches  clients   datagrams  ours dgram/s  loss %   CPU s/M  stream CPU s/M  peak MiB   ceiling dgram/s  loss %   CPU s/M   ours/ceiling  stream CPU/ceiling"]
         for result in results {
             let s = result.server
             let cells = [
                 result.format.name.padded(to: 7), String(result.matches).padded(to: 8, alignRight: true),
                 String(result.clients).padded(to: 8, alignRight: true), String(s.expected).padded(to: 11, alignRight: true),
                 f(s.perSecond).padded(to: 13, alignRight: true), f(s.lossPercent, 3).padded(to: 7, alignRight: true), f(s.cpuPerMillion, 2).padded(to: 9, alignRight: true),
+                (s.streamingCPUPerMillion.map { f($0, 2) } ?? "-").padded(to: 15, alignRight: true),
                 f(s.peakResidentMiB, 1).padded(to: 9, alignRight: true),
                 (result.ceiling.map { f($0.perSecond) } ?? "-").padded(to: 17, alignRight: true),
                 (result.ceiling.map { f($0.lossPercent, 3) } ?? "-").padded(to: 7, alignRight: true),
                 (result.ceiling.map { f($0.cpuPerMillion, 2) } ?? "-").padded(to: 9, alignRight: true),
                 (result.ratioPercent.map { f($0, 1) + " %" } ?? "-").padded(to: 14, alignRight: true),
+                (result.streamingCPURatio.map { f($0, 2) + "×" } ?? "-").padded(to: 19, alignRight: true),
             ]
             lines.append(cells.joined(separator: " "))
         }

@@ -327,6 +327,8 @@ public final class StreamServer: Sendable {
         }
         var feedsOpen = feeds.count
         var feedItemsSeen = 0
+        // End frames' repeats, scheduled on the event loop so that the stream does not wait for them.
+        var endRepeats = channel.eventLoop.makeSucceededVoidFuture()
         if needed > 0 && !slots.isEmpty { logger.info("Waiting for \(needed) client(s) before kick-off.") }
         while !stopping && (slots.contains(where: { $0.phase != .done }) || feedsOpen > 0) {
             // Kick off whatever waits, once enough clients are here.
@@ -387,29 +389,38 @@ public final class StreamServer: Sendable {
                 try await fanOut(batch)
                 summary.events += batch.count
             }
-            for index in over {
-                let stream = slots[index]
+            if !over.isEmpty {
                 // With --loop, a simulated match that ends is replaced by the next (seed + 1),
                 // announced at once and kicked off once enough clients are here.
-                var next: SlotStream?
-                if configuration.loop && !stopping && stream.simulator != nil {
-                    next = makeStream(slot: stream.slot, simulator: MatchSimulator(seed: stream.seed &+ 1, roster: stream.roster, catalog: catalog))
-                    next?.phase = .waiting
+                let nextStreams: [SlotStream?] = over.map { index in
+                    let stream = slots[index]
+                    guard configuration.loop && !stopping && stream.simulator != nil else { return nil }
+                    var next = makeStream(slot: stream.slot, simulator: MatchSimulator(seed: stream.seed &+ 1, roster: stream.roster, catalog: catalog))
+                    next.phase = .waiting
+                    return next
                 }
-                try await finish(stream.endReason, slot: stream.slot, next: next?.id)
-                logger.info("Match \(stream.id) over (\(stream.endReason.name)): \(stream.index) events streamed.")
-                if let next {
-                    slots[index] = next
-                } else {
-                    slots[index].phase = .done
+                // Every match that ended in this turn ends in the same trips.
+                try await finish(zip(over, nextStreams).map { index, next in
+                    Ending(reason: slots[index].endReason, slot: slots[index].slot, next: next?.id)
+                }, repeats: &endRepeats)
+                for (index, next) in zip(over, nextStreams) {
+                    logger.info("Match \(slots[index].id) over (\(slots[index].endReason.name)): \(slots[index].index) events streamed.")
+                    if let next {
+                        slots[index] = next
+                    } else {
+                        slots[index].phase = .done
+                    }
                 }
             }
         }
         // Stopped: whoever is still subscribed learns the stream is over (also before kick-off).
-        for stream in slots where stream.phase != .done {
-            try await finish(.serverShutdown, slot: stream.slot)
-            if stream.phase == .live { logger.info("Match \(stream.id) over (server_shutdown): \(stream.index) events streamed.") }
+        let unfinished = slots.filter { $0.phase != .done }
+        try await finish(unfinished.map { Ending(reason: .serverShutdown, slot: $0.slot, next: nil) }, repeats: &endRepeats)
+        for stream in unfinished where stream.phase == .live {
+            logger.info("Match \(stream.id) over (server_shutdown): \(stream.index) events streamed.")
         }
+        // The ends' repeats still on the event loop's timer go out before the summary (and the socket closes).
+        try await endRepeats.get()
         if !stopping && configuration.repairGrace > .zero {
             // The last events are the last a client can miss: answer their NACKs a little longer.
             logger.info("Answering repair requests for \(configuration.repairGrace) before exiting.")
@@ -607,35 +618,52 @@ public final class StreamServer: Sendable {
         }
     }
 
-    /// Runs `writes` on the event loop (after `delay`, if any) through the channel handler, the
-    /// one way the server writes; flushes once; then waits, without polling, until the channel
-    /// is writable. Replies to datagrams take the same handler's ``ServerChannelHandler/write(_:to:)``.
-    private func deliver(after delay: TimeAmount? = nil, _ writes: @escaping @Sendable (ServerChannelHandler) -> Void) async throws {
+    /// Runs `writes` on the event loop through the channel handler, the one way the server
+    /// writes; flushes once; then waits, without polling, until the channel is writable.
+    /// Replies to datagrams take the same handler's ``ServerChannelHandler/write(_:to:)``.
+    private func deliver(_ writes: @escaping @Sendable (ServerChannelHandler) -> Void) async throws {
+        try await channel.eventLoop.flatSubmit(work(writes)).get()
+    }
+
+    /// ``deliver(_:)`` after `delay`, on the event loop's timer, not waited for: the future
+    /// completes when it has been sent.
+    private func schedule(after delay: TimeAmount, _ writes: @escaping @Sendable (ServerChannelHandler) -> Void) -> EventLoopFuture<Void> {
+        channel.eventLoop.flatScheduleTask(in: delay, work(writes)).futureResult
+    }
+
+    private func work(_ writes: @escaping @Sendable (ServerChannelHandler) -> Void) -> @Sendable () -> EventLoopFuture<Void> {
         let handler = self.handler
-        let work: @Sendable () -> EventLoopFuture<Void> = {
+        return {
             let value = handler.value
             writes(value)
             value.flush()
             return value.writable()
         }
-        if let delay {
-            try await channel.eventLoop.flatScheduleTask(in: delay, work).futureResult.get()
-        } else {
-            try await channel.eventLoop.flatSubmit(work).get()
-        }
     }
 
-    private func finish(_ reason: EndReason, slot: Int, next: UInt32? = nil) async throws {
-        let ends = core.finish(reason, slot: slot, next: next)
+    /// A match to end: why, its slot, and the match that replaces it there (with `--loop`).
+    private struct Ending {
+        var reason: EndReason
+        var slot: Int
+        var next: UInt32?
+    }
+
+    /// Ends `endings`' matches together: their end frames go out in one trip now, then
+    /// `endRepeats − 1` more times 20 ms apart (UDP loses packets) on the event loop's timer,
+    /// without holding up the stream (the other matches' events keep their times); those
+    /// repeats are joined to `repeats`, which the stream waits for before it closes.
+    private func finish(_ endings: [Ending], repeats: inout EventLoopFuture<Void>) async throws {
+        let ends = endings.flatMap { core.finish($0.reason, slot: $0.slot, next: $0.next) }
         guard !ends.isEmpty else { return }
-        // The end goes out `endRepeats` times, 20 ms apart (UDP loses packets), on the event loop's timer.
-        for round in 0..<max(1, configuration.endRepeats) {
-            try await deliver(after: round == 0 ? nil : .milliseconds(20)) { handler in
-                for (subscriber, bytes) in ends {
-                    handler.write(bytes, subscription: nil, to: subscriber.datagramAddress)
-                }
+        let write: @Sendable (ServerChannelHandler) -> Void = { handler in
+            for (subscriber, bytes) in ends {
+                handler.write(bytes, subscription: nil, to: subscriber.datagramAddress)
             }
         }
+        try await deliver(write)
+        let later = (1..<max(1, configuration.endRepeats)).map { round in schedule(after: .milliseconds(20 * Int64(round)), write) }
+        // One future for all of them, so a long --loop run holds none that has completed.
+        repeats = EventLoopFuture.andAllSucceed([repeats] + later, on: channel.eventLoop)
         for (subscriber, _) in ends {
             logger.info("Sent end of transmission to client \(subscriber.address.display) (\(subscriber.delivery.rawValue)).")
         }

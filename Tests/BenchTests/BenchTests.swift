@@ -82,10 +82,13 @@ struct BenchTests {
 
     @Test("the fan-out table is well formed")
     func table() {
-        let run = FanOutBenchmark.Run(expected: 1000, received: 990, seconds: 0.5, cpuSeconds: 0.01, peakResidentMiB: 20)
-        let text = FanOutBenchmark.table([FanOutBenchmark.Result(clients: 10, format: .compact, eventsPerClient: 100, server: run, ceiling: run)])
+        let ceiling = FanOutBenchmark.Run(expected: 1000, received: 990, seconds: 0.5, cpuSeconds: 0.01, peakResidentMiB: 20)
+        let server = FanOutBenchmark.Run(expected: 1000, received: 990, seconds: 0.5, cpuSeconds: 0.05, peakResidentMiB: 20, setupCPUSeconds: 0.037)
+        let text = FanOutBenchmark.table([FanOutBenchmark.Result(clients: 10, format: .compact, eventsPerClient: 100, server: server, ceiling: ceiling)])
         let lines = text.split(separator: "\n")
         #expect(lines.count == 2)
+        // 0.05 s per 1,000 datagrams is 50 s per million; 13 of them after the setup; 1.3× the ceiling's 10.
         #expect(lines[1].contains("1980") && lines[1].contains("1.000") && lines[1].contains("100.0 %"))
+        #expect(lines[1].contains("50.00") && lines[1].contains("13.00") && lines[1].contains("1.30×"))
     }
 }
