@@ -365,7 +365,7 @@ public final class StreamServer: Sendable {
                 if clock.now < deadline { continue }
             }
             // Events already due, of every match, go out in one trip to the event loop (up to
-            // 64 events, 4,096 datagrams and 256 KiB: enough to amortize the trip, little enough in flight).
+            // 64 events, 4,096 datagrams and 1 MiB: enough to amortize the trip, little enough in flight).
             var batch: [Published] = []
             var datagrams = 0
             var bytes = 0
@@ -522,7 +522,7 @@ public final class StreamServer: Sendable {
     /// A batch grows no further once it holds this many datagrams...
     static let maximumBatchDatagrams = 4096
     /// ...or this many bytes.
-    static let maximumBatchBytes = 256 << 10
+    static let maximumBatchBytes = 1 << 20
 
     /// An event encoded and made the latest: who gets it, and how many bytes that is.
     private struct Published {
@@ -562,11 +562,11 @@ public final class StreamServer: Sendable {
     /// at any rate.
     ///
     /// Each SoccerStream client gets its own bytes (its subscription identifier in the header):
-    /// one slab per trip holds every copy, stamped, and each client's datagram is a slice of it
-    /// (sharing its storage), so the cost per client is a copy of the frame into the slab and no
-    /// allocation. Original-protocol clients share the event's one buffer, as before. A trip
-    /// carries at most ``maximumBatchBytes`` of copies (a JSON event to 10,000 clients is 30 MB),
-    /// then flushes and waits for the socket before the next: usually one trip per batch.
+    /// the handler's ``DatagramSender`` copies each client's frame into its one reused slab,
+    /// stamped, and sends the trip with `sendmmsg`, so the cost per client is a copy of the frame
+    /// and no allocation. A trip carries at most ``maximumBatchBytes`` of copies (a JSON event to
+    /// 10,000 clients is 30 MB), then waits for the socket before the next: usually one trip per
+    /// batch, and the slab never grows past one trip.
     private func fanOut(_ batch: [Published]) async throws {
         var trip: [Segment] = []
         var tripBytes = 0
