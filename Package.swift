@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "SoccerStream",
-    platforms: [.macOS(.v14)],
+    // Linux only: built and tested on Debian 12 with Swift 6.3.1 (README, "Platforms"). No other
+    // platform is claimed, since none is built.
     products: [
         .executable(name: "soccer-stream", targets: ["soccer-stream"]),
         .library(name: "Wire", targets: ["Wire"]),

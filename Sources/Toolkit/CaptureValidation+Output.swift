@@ -15,6 +15,7 @@ extension CaptureValidation {
             let selected = report.verdicts.count
             lines.append("\(report.path): \(report.format), \(report.frames) frame\(report.frames == 1 ? "" : "s"), \(selected) selected datagram\(selected == 1 ? "" : "s")")
             if let error = report.readError { lines.append("  CANNOT READ: \(error)") }
+            for warning in report.warnings { lines.append("  warning: \(warning)") }
             if !quiet {
                 for verdict in report.verdicts {
                     let number = verdict.frame.map { "#\($0)" } ?? "-"
@@ -73,7 +74,7 @@ extension CaptureValidation {
         lines.append("  " + [pad("file", fileWidth), pad("datagrams", 10, right: true), pad("valid", 7, right: true), pad("invalid", 8, right: true), "  status"].joined(separator: " "))
         for report in reports {
             let invalid = report.invalidCount
-            let status = report.readError != nil ? "unreadable" : invalid > 0 ? "INVALID" : "ok"
+            let status = report.readError != nil ? "unreadable" : invalid > 0 ? "INVALID" : report.warnings.isEmpty ? "ok" : "nothing checked (see warning)"
             lines.append("  " + [pad(report.path, fileWidth), pad(String(report.verdicts.count), 10, right: true),
                                  pad(String(report.verdicts.count - invalid), 7, right: true), pad(String(invalid), 8, right: true), "  " + status].joined(separator: " "))
         }
@@ -101,6 +102,11 @@ extension CaptureValidation {
                         ("fragments", .int(verdict.fragments)),
                         ("valid", JSONNode(.bool(verdict.check.valid))),
                         ("summary", .string(verdict.check.summary)),
+                        ("kind", verdict.check.fields.map { .string($0.kind) } ?? JSONNode(.null)),
+                        ("sequence", verdict.check.fields.map { .int(Int($0.sequence)) } ?? JSONNode(.null)),
+                        ("homeScore", verdict.check.fields.map { .int($0.home) } ?? JSONNode(.null)),
+                        ("awayScore", verdict.check.fields.map { .int($0.away) } ?? JSONNode(.null)),
+                        ("minute", verdict.check.fields.map { .int($0.minute) } ?? JSONNode(.null)),
                         ("error", verdict.check.error.map { error in
                             .object([("code", .string(error.code.rawValue)), ("field", .string(error.field)),
                                      ("offset", .int(error.offset)), ("message", .string(error.message))])
@@ -131,7 +137,7 @@ extension CaptureValidation {
                         ("lost", .int(match.lost)), ("repaired", .int(match.repaired)), ("unrecovered", .int(match.unrecovered)),
                     ])
                 })),
-                ("warnings", .array(report.problems.map { .string("frame #\($0.frame): \($0.message)") })),
+                ("warnings", .array(report.warnings.map { .string($0) } + report.problems.map { .string("frame #\($0.frame): \($0.message)") })),
             ])
         }
         let datagrams = reports.reduce(0) { $0 + $1.verdicts.count }

@@ -85,6 +85,9 @@ public struct FileValidation: Sendable {
     public var flows: [FlowReport] = []
     /// Frames that could not be decoded down to UDP (warnings).
     public var problems: [FrameProblem] = []
+    /// Warnings about the file as a whole (no datagram on the port: a wrong `--port` must not
+    /// look like "all valid").
+    public var warnings: [String] = []
     /// Why the file could not be read (completely): exit code 2.
     public var readError: String?
 
@@ -170,7 +173,24 @@ public enum CaptureValidation {
                 record(decoded, header: check.header, at: datagram.timestamp, in: &report.flows[index])
             }
         }
+        if report.verdicts.isEmpty, report.readError == nil, let warning = noDatagramWarning(decoder.datagrams, port: port) {
+            report.warnings.append(warning)
+        }
         return report
+    }
+
+    /// What to say when no datagram of `datagrams` is to or from `port`: how many UDP datagrams
+    /// the capture holds, and on which ports, so that a wrong `--port` is plain.
+    static func noDatagramWarning(_ datagrams: [UDPDatagram], port: Int) -> String? {
+        guard !datagrams.isEmpty else { return "no UDP datagram in this capture, so nothing to check" }
+        var perPort: [Int: Int] = [:]
+        for datagram in datagrams {
+            perPort[datagram.source.port, default: 0] += 1
+            if datagram.destination.port != datagram.source.port { perPort[datagram.destination.port, default: 0] += 1 }
+        }
+        let busiest = perPort.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
+        let ports = busiest.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+        return "no datagram to or from port \(port) among the capture's \(datagrams.count) UDP datagram\(datagrams.count == 1 ? "" : "s"), so nothing was checked; the busiest ports: \(ports). Wrong --port?"
     }
 
     /// Checks a valid frame's subscription identifier against its flow's (Spec §2.1): a register

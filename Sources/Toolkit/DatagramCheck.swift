@@ -45,6 +45,29 @@ public struct DatagramCheck: Sendable {
         }
     }
 
+    /// What a decoded datagram says, field by field, for `validate --json` (and the Wireshark
+    /// dissector's test, which compares its fields with these): the kind (a frame kind's name,
+    /// or `original register`, `original unregister`, `original end`, `original event`), and the
+    /// sequence, score and minute (a frame's header values; an original event's `count`, goals
+    /// and `time_passed`; 0 where the datagram has none). Nil when it did not decode.
+    public var fields: (kind: String, sequence: UInt32, home: Int, away: Int, minute: Int)? {
+        switch datagram {
+        case nil:
+            return nil
+        case .frame(let frame):
+            return (frame.kind.name, frame.sequence, Int(frame.score.home), Int(frame.score.away), Int(frame.minute))
+        case .original(.register):
+            return ("original register", 0, 0, 0, 0)
+        case .original(.unregister):
+            return ("original unregister", 0, 0, 0, 0)
+        case .original(.endOfTransmission):
+            return ("original end", 0, 0, 0, 0)
+        case .original(.datagram(let body)):
+            let totals = body.goalTotals
+            return ("original event", body.message.count, totals.home, totals.away, body.message.timePassed)
+        }
+    }
+
     static func summarize(_ datagram: Datagram, header: FrameHeader?) -> String {
         switch datagram {
         case .frame(let frame):

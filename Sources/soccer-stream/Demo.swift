@@ -3,7 +3,11 @@ import Streaming
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "A server and three clients on loopback: one client's live view, then everyone's statistics.")
+        abstract: "A server and three clients on loopback: one client's live view, then everyone's statistics.",
+        discussion: """
+            Logs go to the current directory: server.log (the server's), client.log (every client's events, \
+            in order), client_stats.log (each client's statistics at the end); each run replaces them.
+            """)
 
     @Option(help: "The number of clients.") var clients = 3
     @Option(help: "Seconds between events (the default plays a match in about a minute).") var interval = 1.25

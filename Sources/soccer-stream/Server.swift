@@ -3,14 +3,21 @@ import Logging
 import Streaming
 
 struct Server: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stream a simulated match to every registered client.")
+    static let configuration = CommandConfiguration(
+        abstract: "Stream a simulated match to every registered client.",
+        discussion: """
+            Logs: the server writes its log to --log-file (server.log in the current directory by default, \
+            replaced at each start): start-up, registrations, kick-offs, ends, rejects and totals, in the original \
+            project's wording; --log-level debug adds a line per datagram sent. The terminal shows one line at start \
+            (where the log goes), one at the end, and errors.
+            """)
 
     @Option(help: "The address to bind.") var host = "0.0.0.0"
     @Option(help: "The UDP port (the original used 12345).") var port = 12345
     @Option(help: "Seconds between events, fractional (e.g. 0.05).") var interval = 1.0
     @OptionGroup var match: MatchOptions
     @Option(help: "The formats offered: any, compact or json.") var format: OfferChoice = .any
-    @Option(help: "The log file.") var logFile = "server.log"
+    @Option(help: "The log file (relative paths from the current directory).") var logFile = "server.log"
     @Option(help: "The least severe level logged (debug logs every send).") var logLevel: Logger.Level = .info
     @Option(help: "Start the match once this many clients are registered.") var waitForClients = 0
     @Flag(help: "Replace each match that ends by the next (seed + 1) instead of exiting.") var loop = false

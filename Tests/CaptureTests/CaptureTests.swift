@@ -394,3 +394,38 @@ struct ManyMatchesValidationTests {
         #expect(CaptureValidation.json([report]).prettyText().contains("\"matches\""))
     }
 }
+
+@Suite("validate: a capture with nothing on the port")
+struct NothingOnThePortTests {
+    @Test("a wrong --port is a warning naming the ports the capture does use, not 'all valid'")
+    func wrongPort() throws {
+        var writer = PcapWriter()
+        let server = Endpoint(address: "127.0.0.1", port: 5555)
+        for index in 0..<3 {
+            _ = writer.append(payload: Array("register".utf8), from: Endpoint(address: "127.0.0.1", port: 40000 + index), to: server,
+                              timestamp: Double(index))
+        }
+        let report = CaptureValidation.validate(capture: writer.bytes, path: "elsewhere", port: 12345)
+        #expect(report.verdicts.isEmpty)
+        #expect(report.warnings.count == 1)
+        #expect(report.warnings.first?.contains("no datagram to or from port 12345") == true)
+        #expect(report.warnings.first?.contains("5555 (3)") == true)
+        let text = CaptureValidation.text([report], quiet: true)
+        #expect(text.contains("warning: no datagram") && text.contains("nothing checked"))
+        #expect(CaptureValidation.json([report]).prettyText().contains("Wrong --port?"))
+        // On the right port: no warning.
+        #expect(CaptureValidation.validate(capture: writer.bytes, path: "right", port: 5555).warnings.isEmpty)
+        // No UDP at all.
+        #expect(CaptureValidation.validate(capture: PcapWriter().bytes, path: "empty", port: 12345).warnings
+            == ["no UDP datagram in this capture, so nothing to check"])
+    }
+
+    @Test("validate --json names each datagram's kind, sequence, score and minute")
+    func fields() throws {
+        let report = try Captures.validate("session-ipv4.pcap")
+        let json = CaptureValidation.json([report]).prettyText()
+        #expect(json.contains("\"kind\": \"event\"") && json.contains("\"homeScore\"") && json.contains("\"minute\""))
+        let event = try #require(report.verdicts.first { $0.check.fields?.kind == "event" })
+        #expect(event.check.fields?.sequence == 0 && event.check.fields?.minute == 3)
+    }
+}
