@@ -50,6 +50,10 @@ final class DatagramSender {
     private(set) var count = 0
     /// Slab bytes in use.
     private var used = 0
+    /// Datagrams and bytes queued, per slot of ``ServerMetrics/kindNames`` (frame kind, or 0
+    /// for the original protocol): what the metrics count at each flush.
+    private(set) var kindCounts = [Int](repeating: 0, count: ServerMetrics.kindNames.count)
+    private(set) var kindBytes = [Int](repeating: 0, count: ServerMetrics.kindNames.count)
 
     /// A sender writing to `socket`, through `sendDatagrams`.
     init(socket: CInt, sendDatagrams: @escaping SendDatagrams = { soccer_send_datagrams($0, $1, $2, $3) }) {
@@ -71,6 +75,24 @@ final class DatagramSender {
     func clear() {
         count = 0
         used = 0
+        for slot in kindCounts.indices where kindCounts[slot] != 0 {
+            kindCounts[slot] = 0
+            kindBytes[slot] = 0
+        }
+    }
+
+    /// Datagram `index`'s slot of ``ServerMetrics/kindNames``.
+    func kindSlot(at index: Int) -> Int {
+        guard let (bytes, _) = datagram(at: index), bytes.count >= 4 else { return 0 }
+        return ServerMetrics.kindSlot(firstByte: bytes[0], kindByte: bytes[3], length: bytes.count)
+    }
+
+    /// Takes a datagram that the kernel refused out of the tallies.
+    func untally(_ index: Int) {
+        guard let (bytes, _) = datagram(at: index) else { return }
+        let slot = kindSlot(at: index)
+        kindCounts[slot] -= 1
+        kindBytes[slot] -= bytes.count
     }
 
     /// Queues `payload` for `address`; with `subscription`, the copy carries that identifier
@@ -89,6 +111,10 @@ final class DatagramSender {
         let storage = address.storage
         datagrams[count] = soccer_datagram(offset: UInt32(used), length: UInt32(length), address_length: address.length,
                                            reserved: 0, address: storage)
+        let slot = length >= FrameHeader.size
+            ? ServerMetrics.kindSlot(firstByte: start.load(as: UInt8.self), kindByte: start.load(fromByteOffset: 3, as: UInt8.self), length: length) : 0
+        kindCounts[slot] += 1
+        kindBytes[slot] += length
         used += length
         count += 1
     }

@@ -24,16 +24,18 @@ final class ServerChannelHandler: ChannelInboundHandler {
     private let answer: Answer
     private let counter: SentCounter
     private let logger: Logger
+    private let metrics: ServerMetrics
     /// Every datagram the server sends is queued here, then sent by ``flush()``.
     private let sender: DatagramSender
     private let eventLoop: any EventLoop
     private var context: ChannelHandlerContext?
     private var writabilityWaiters: [EventLoopPromise<Void>] = []
 
-    init(eventLoop: any EventLoop, counter: SentCounter, socket: CInt, logger: Logger, answer: @escaping Answer) {
+    init(eventLoop: any EventLoop, counter: SentCounter, socket: CInt, logger: Logger, metrics: ServerMetrics, answer: @escaping Answer) {
         self.eventLoop = eventLoop
         self.counter = counter
         self.logger = logger
+        self.metrics = metrics
         self.sender = DatagramSender(socket: socket)
         self.answer = answer
     }
@@ -109,6 +111,8 @@ final class ServerChannelHandler: ChannelInboundHandler {
             context.flush()
             counter.add(outcome.unsent.count)
         }
+        for failure in outcome.failures { sender.untally(failure.index) }
+        metrics.sent(datagrams: sender.kindCounts, bytes: sender.kindBytes)
         if let first = outcome.failures.first, let (_, address) = sender.datagram(at: first.index) {
             let reason = String(cString: strerror(first.code))
             logger.warning("The kernel refused \(outcome.failures.count) datagram(s); the first, to \(address.socketAddress?.display ?? "an unusable address"): \(reason) (errno \(first.code)).")

@@ -22,12 +22,22 @@ final class ServerCore: Sendable {
     let state: Mutex<ServerState>
     let signals = Watch(ServerSignals())
     private let logger: Logger
+    /// The server's metrics (notices are counted where they are logged).
+    let metrics: ServerMetrics
     private let recentRejects = Mutex<[String: Int]>([:])
     private let feedInbox = Mutex<[FeedItem]>([])
 
-    init(configuration: ServerConfiguration, logger: Logger) {
+    init(configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics) {
         state = Mutex(ServerState(configuration: configuration))
         self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Sets the subscriber gauges from the state (each housekeeping tick, and whenever a reader
+    /// of the metrics wants them exact).
+    func refreshSubscriberMetrics() {
+        let counts = state.withLock { state in state.matches.map { (id: $0.id, counts: $0.deliveryCounts) } }
+        metrics.recordSubscribers(counts)
     }
 
     var clientCount: Int { state.withLock { $0.clientCount } }
@@ -98,9 +108,11 @@ final class ServerCore: Sendable {
         let (expired, count) = state.withLock { state in (state.expire(), state.clientCount) }
         for notice in expired { log(notice, bytes: 0) }
         noteClients(count)
+        refreshSubscriberMetrics()
     }
 
     private func log(_ notice: ServerState.Notice, bytes: Int) {
+        metrics.record(notice)
         switch notice {
         case .registered(let subscriber, let count, let repeated):
             if repeated {

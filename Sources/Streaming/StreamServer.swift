@@ -81,10 +81,11 @@ public final class StreamServer: Sendable {
     ///   saying so plainly when another process holds the port ("address already in use").
     public static func bind(
         configuration: ServerConfiguration, logger: Logger,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        metrics: ServerMetrics = ServerMetrics()
     ) async throws(StreamingError) -> StreamServer {
         try configuration.validate()
-        let core = ServerCore(configuration: configuration, logger: logger)
+        let core = ServerCore(configuration: configuration, logger: logger, metrics: metrics)
         // Every simulated match is announced at once (listed as waiting), so that clients can
         // name one before kick-off.
         core.state.withLock { state in
@@ -110,7 +111,8 @@ public final class StreamServer: Sendable {
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let handler = ServerChannelHandler(eventLoop: channel.eventLoop, counter: sent, socket: socket, logger: logger) { bytes, address in
+                        let handler = ServerChannelHandler(eventLoop: channel.eventLoop, counter: sent, socket: socket, logger: logger,
+                                                           metrics: metrics) { bytes, address in
                             core.answer(bytes, from: address)
                         }
                         try channel.pipeline.syncOperations.addHandler(handler)
@@ -367,6 +369,7 @@ public final class StreamServer: Sendable {
             // Events already due, of every match, go out in one trip to the event loop (up to
             // 64 events, 4,096 datagrams and 1 MiB: enough to amortize the trip, little enough in flight).
             var batch: [Published] = []
+            var dues: [ContinuousClock.Instant] = []
             var datagrams = 0
             var bytes = 0
             var over: [Int] = []
@@ -380,6 +383,7 @@ public final class StreamServer: Sendable {
                     }
                     let published = try publish(event, slot: slots[index].slot)
                     batch.append(published)
+                    dues.append(due)
                     datagrams += published.recipients.count
                     bytes += published.bytes
                     slots[index].index += 1
@@ -388,6 +392,8 @@ public final class StreamServer: Sendable {
             if !batch.isEmpty {
                 try await fanOut(batch)
                 summary.events += batch.count
+                let flushed = clock.now
+                for due in dues { core.metrics.eventLag(flushed - due) }
             }
             if !over.isEmpty {
                 // With --loop, a simulated match that ends is replaced by the next (seed + 1),
@@ -593,6 +599,7 @@ public final class StreamServer: Sendable {
     /// One trip of ``fanOut(_:)``: every copy queued in the handler (one slab, reused), then
     /// sent with `sendmmsg` by the flush.
     private func deliverCopies(_ trip: [Segment]) async throws {
+        let metrics = core.metrics
         try await deliver { handler in
             // The recipients are read field by field (never a whole Subscriber copied out of the
             // array, which would retain and release its address per datagram).
@@ -606,6 +613,7 @@ public final class StreamServer: Sendable {
                 datagrams += recipients.count
             }
             handler.reserve(datagrams: datagrams, bytes: total)
+            metrics.batch(datagrams: datagrams)
             for segment in trip {
                 let recipients = segment.recipients
                 for index in recipients.indices {

@@ -1,0 +1,127 @@
+import CoreMetrics
+import Synchronization
+import Wire
+
+/// The server's metrics, through swift-metrics: whatever backend the process bootstraps (the
+/// executable's choice), or the factory a caller passes (tests pass their own, so no global
+/// bootstrap is needed).
+///
+/// Names (Prometheus style; swift-prometheus adds `_total` nowhere by itself, so counters carry it):
+/// - `soccerstream_datagrams_sent_total{kind}` and `soccerstream_bytes_sent_total{kind}`: every
+///   datagram the kernel took, by frame kind (`register` … `listing`) or `original` (the
+///   original protocol's datagrams); counted per flush from the send queue's tallies, so the
+///   fan-out gains no work per datagram beyond one array increment;
+/// - `soccerstream_subscribers{match, format}`: subscribed clients per match and delivery
+///   (compact, json, original), refreshed by ``recordSubscribers(_:)``;
+/// - `soccerstream_rejects_total{reason}`, `soccerstream_refusals_total{reason}`,
+///   `soccerstream_challenges_total`;
+/// - `soccerstream_repairs_total`, `soccerstream_unavailable_total`,
+///   `soccerstream_repair_over_budget_total` (Spec §4.8);
+/// - `soccerstream_event_lag_seconds`: from an event being due to its fan-out being flushed
+///   (a histogram);
+/// - `soccerstream_fanout_batch_datagrams`: datagrams per trip to the event loop (a histogram).
+public final class ServerMetrics: Sendable {
+    /// The label values of ``sent(datagrams:bytes:)``'s slots: index 0 is the original protocol,
+    /// 1…12 the frame kinds.
+    public static let kindNames: [String] = ["original"] + (1...12).map { FrameKind(rawValue: UInt8($0))?.name ?? "kind \($0)" }
+
+    private let factory: any MetricsFactory
+    private let datagrams: [Counter]
+    private let bytes: [Counter]
+    private let challenges: Counter
+    private let repairs: Counter
+    private let unavailable: Counter
+    private let overBudget: Counter
+    private let eventLag: CoreMetrics.Timer
+    private let batch: Recorder
+    private let byReason = Mutex<[String: Counter]>([:])
+    private let subscriberGauges = Mutex<[String: Gauge]>([:])
+
+    /// Metrics made by `factory` (the process's bootstrapped one by default).
+    public init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+        datagrams = Self.kindNames.map { Counter(label: "soccerstream_datagrams_sent_total", dimensions: [("kind", $0)], factory: factory) }
+        bytes = Self.kindNames.map { Counter(label: "soccerstream_bytes_sent_total", dimensions: [("kind", $0)], factory: factory) }
+        challenges = Counter(label: "soccerstream_challenges_total", factory: factory)
+        repairs = Counter(label: "soccerstream_repairs_total", factory: factory)
+        unavailable = Counter(label: "soccerstream_unavailable_total", factory: factory)
+        overBudget = Counter(label: "soccerstream_repair_over_budget_total", factory: factory)
+        eventLag = CoreMetrics.Timer(label: "soccerstream_event_lag_seconds", preferredDisplayUnit: .seconds, factory: factory)
+        batch = Recorder(label: "soccerstream_fanout_batch_datagrams", aggregate: true, factory: factory)
+    }
+
+    /// The slot of ``kindNames`` a datagram's bytes belong to: its frame kind, or 0.
+    @inline(__always)
+    static func kindSlot(firstByte: UInt8, kindByte: UInt8, length: Int) -> Int {
+        firstByte == FrameHeader.magic.0 && length >= FrameHeader.size && kindByte >= 1 && kindByte <= 12 ? Int(kindByte) : 0
+    }
+
+    /// Adds a flush's tallies: datagrams and bytes per slot of ``kindNames``.
+    func sent(datagrams counts: borrowing [Int], bytes sizes: borrowing [Int]) {
+        for slot in counts.indices where counts[slot] > 0 {
+            datagrams[slot].increment(by: Int64(counts[slot]))
+            bytes[slot].increment(by: Int64(sizes[slot]))
+        }
+    }
+
+    /// Counts what a server notice says (challenges, refusals, rejects, repairs).
+    func record(_ notice: ServerState.Notice) {
+        switch notice {
+        case .challenged:
+            challenges.increment()
+        case .refused(_, let refusal):
+            counter("soccerstream_refusals_total", refusal.reason.name).increment()
+        case .originalRefused(_, let reason):
+            counter("soccerstream_refusals_total", "original: \(reason)").increment()
+        case .rejected(_, let reason):
+            // The reason without its detail ("badMagic (header.magic)" → "badMagic"): a label
+            // must not take as many values as a sender can make up.
+            let key = reason.firstRange(of: " (").map { String(reason[..<$0.lowerBound]) } ?? reason
+            counter("soccerstream_rejects_total", key).increment()
+        case .repaired(_, let sent, let unavailableCount, let over):
+            if sent > 0 { repairs.increment(by: Int64(sent)) }
+            if unavailableCount > 0 { unavailable.increment(by: Int64(unavailableCount)) }
+            if over > 0 { overBudget.increment(by: Int64(over)) }
+        case .registered, .unregistered, .listed, .timedOut, .encodingFailed:
+            break
+        }
+    }
+
+    /// Records one event's lag: from when it was due to when its fan-out was flushed.
+    func eventLag(_ lag: Duration) {
+        let (seconds, attoseconds) = lag.components
+        eventLag.recordNanoseconds(max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+    }
+
+    /// Records one trip's size.
+    func batch(datagrams: Int) {
+        batch.record(datagrams)
+    }
+
+    /// Sets `soccerstream_subscribers{match, format}` for each match and delivery.
+    public func recordSubscribers(_ matches: [(id: UInt32, counts: [Delivery: Int])]) {
+        subscriberGauges.withLock { gauges in
+            for (id, counts) in matches {
+                for delivery in Delivery.allCases {
+                    let key = "\(id) \(delivery.rawValue)"
+                    let gauge = gauges[key] ?? {
+                        let made = Gauge(label: "soccerstream_subscribers", dimensions: [("match", String(id)), ("format", delivery.rawValue)], factory: factory)
+                        gauges[key] = made
+                        return made
+                    }()
+                    gauge.record(counts[delivery] ?? 0)
+                }
+            }
+        }
+    }
+
+    private func counter(_ label: String, _ reason: String) -> Counter {
+        byReason.withLock { counters in
+            let key = label + " " + reason
+            if let counter = counters[key] { return counter }
+            let made = Counter(label: label, dimensions: [("reason", reason)], factory: factory)
+            counters[key] = made
+            return made
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import MetricsTestKit
+import NIOCore
+@testable import Streaming
+import Testing
+import Wire
+
+@Suite("Server metrics (swift-metrics, counted against what clients received)")
+struct ServerMetricsTests {
+    @Test("a match to a compact and a JSON client: datagrams and bytes by kind, challenges, ends, lag, batches, rejects, subscribers")
+    func wholeMatch() async throws {
+        try await bounded(60) {
+            let test = TestMetrics()
+            var configuration = ServerConfiguration()
+            configuration.host = "127.0.0.1"
+            configuration.port = 0
+            configuration.interval = .milliseconds(5)
+            configuration.seed = 7
+            configuration.repairGrace = .zero
+            configuration.waitForClients = 2
+            let server = try await StreamServer.bind(configuration: configuration, logger: quietLogger, metrics: ServerMetrics(factory: test))
+            let compact = try await makeClient(server) { $0.format = .compact; $0.allowFallback = false }
+            let json = try await makeClient(server) { $0.format = .json; $0.allowFallback = false }
+            // A datagram that is no protocol's, before kick-off: one reject.
+            let peer = try await RawPeer()
+            try await peer.send(Array("hello".utf8), to: server.localAddress)
+            async let summary = server.run()
+            async let first = compact.run()
+            async let second = json.run()
+            let (served, a, b) = try await (summary, first, second)
+            await peer.close()
+            let received = a.statistics.received + b.statistics.received
+            #expect(a.statistics.lost == 0 && b.statistics.lost == 0)
+            let events = try test.expectCounter("soccerstream_datagrams_sent_total", [("kind", "event")]).totalValue
+            #expect(events == Int64(received))
+            #expect(events == Int64(served.events * 2))
+            // A client that hears nothing within its backoff registers again, and gets the same
+            // answer again (Spec §7.2): at least one welcome and one challenge per client, and the
+            // challenge datagrams are the challenges counted.
+            #expect(try test.expectCounter("soccerstream_datagrams_sent_total", [("kind", "welcome")]).totalValue >= 2)
+            let challenges = try test.expectCounter("soccerstream_challenges_total").totalValue
+            #expect(challenges >= 2)
+            #expect(try test.expectCounter("soccerstream_datagrams_sent_total", [("kind", "challenge")]).totalValue == challenges)
+            #expect(try test.expectCounter("soccerstream_datagrams_sent_total", [("kind", "end")]).totalValue == Int64(2 * configuration.endRepeats))
+            // Every datagram the server sent is counted once, under one kind.
+            let all = try ServerMetrics.kindNames.reduce(Int64(0)) { total, kind in
+                total + ((try? test.expectCounter("soccerstream_datagrams_sent_total", [("kind", kind)]).totalValue) ?? 0)
+            }
+            #expect(all == Int64(served.datagramsSent))
+            let eventBytes = try test.expectCounter("soccerstream_bytes_sent_total", [("kind", "event")]).totalValue
+            #expect(eventBytes > events * Int64(FrameHeader.size) && eventBytes < events * 4096)
+            #expect(try test.expectTimer("soccerstream_event_lag_seconds").values.count == served.events)
+            let batches = try test.expectRecorder("soccerstream_fanout_batch_datagrams").values
+            #expect(!batches.isEmpty && batches.allSatisfy { $0 >= 1 } && Int(batches.reduce(0, +)) == served.events * 2)
+            #expect(try test.expectCounter("soccerstream_rejects_total", [("reason", "unknownText")]).totalValue == 1)
+            // After the end, nobody is subscribed any more.
+            let match = try #require(server.matchIDs.first)
+            #expect(try test.expectGauge("soccerstream_subscribers", [("match", String(match)), ("format", "compact")]).lastValue == 0)
+        }
+    }
+
+    @Test("subscriber gauges per match and format")
+    func subscribers() throws {
+        let test = TestMetrics()
+        let metrics = ServerMetrics(factory: test)
+        metrics.recordSubscribers([(id: 7, counts: [.compact: 2, .json: 1]), (id: 8, counts: [:])])
+        #expect(try test.expectGauge("soccerstream_subscribers", [("match", "7"), ("format", "compact")]).lastValue == 2)
+        #expect(try test.expectGauge("soccerstream_subscribers", [("match", "7"), ("format", "json")]).lastValue == 1)
+        #expect(try test.expectGauge("soccerstream_subscribers", [("match", "8"), ("format", "original")]).lastValue == 0)
+    }
+}
