@@ -329,7 +329,8 @@ public final class StreamClient: Sendable {
         let cap: Duration = configuration.original ? .seconds(8) : .seconds(2)
         var attempts = 0
         var echoed: [UInt8] = []
-        while !signals.value.subscribed && !signals.value.stopped {
+        // A cancelled task stops the client as stop() would: a cancelled wait returns at once.
+        while !signals.value.subscribed && !signals.value.stopped && !Task.isCancelled {
             guard attempts < configuration.registerAttempts else {
                 logger.info("No answer from the server after \(attempts) register attempts.")
                 setReason(.noAnswer(attempts: attempts))
@@ -354,7 +355,7 @@ public final class StreamClient: Sendable {
         }
         let (heartbeat, silence) = session.withLock { ($0.heartbeatPeriod, $0.silenceLimit(configured: configuration.serverTimeout)) }
         var nextBeat = heartbeat.map { clock.now.advanced(by: $0) }
-        while !signals.value.stopped {
+        while !signals.value.stopped && !Task.isCancelled {
             let (quiet, due) = session.withLock { ($0.silence, $0.nextRepairDue) }
             let silentAt = clock.now.advanced(by: silence - .seconds(quiet))
             var wake = nextBeat.map { min($0, silentAt) } ?? silentAt

@@ -190,6 +190,12 @@ public final class StreamServer: Sendable {
     public var clientCount: Int { core.clientCount }
 
     /// The ids of the matches announced so far, in slot order (what `client --list` lists).
+    /// Brings the metrics that are read rather than counted (subscribers per match and format)
+    /// up to date: a metrics endpoint calls it before each scrape.
+    public func refreshMetrics() {
+        core.refreshSubscriberMetrics()
+    }
+
     public var matchIDs: [UInt32] { core.state.withLock { $0.matches.map(\.id) } }
 
     /// Waits until the number of matches announced satisfies `condition` (a feed's match is
@@ -210,7 +216,9 @@ public final class StreamServer: Sendable {
         core.signals.update { $0.stopped = true }
     }
 
-    private var stopping: Bool { core.signals.value.stopped }
+    /// Stopped by ``stop()``, or the task running ``run()`` was cancelled (which stops the same
+    /// way: a cancelled wait returns at once, so the stream must not loop on it).
+    private var stopping: Bool { core.signals.value.stopped || Task.isCancelled }
 
     /// Serves registrations and streams matches until the match ends (or, with `loop`, until
     /// ``stop()``), then closes the socket.

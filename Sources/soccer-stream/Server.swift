@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Monitoring
 import Streaming
 
 struct Server: AsyncParsableCommand {
@@ -18,6 +19,9 @@ struct Server: AsyncParsableCommand {
     @OptionGroup var match: MatchOptions
     @Option(help: "The formats offered: any, compact or json.") var format: OfferChoice = .any
     @Option(help: "The log file (relative paths from the current directory).") var logFile = "server.log"
+    @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
+    var metricsPort: Int?
+    @Option(help: "The address the metrics endpoint binds (only with --metrics-port).") var metricsHost = "127.0.0.1"
     @Option(help: "The least severe level logged (debug logs every send).") var logLevel: Logger.Level = .info
     @Option(help: "Start the match once this many clients are registered.") var waitForClients = 0
     @Flag(help: "Replace each match that ends by the next (seed + 1) instead of exiting.") var loop = false
@@ -77,11 +81,24 @@ struct Server: AsyncParsableCommand {
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
         try configuration.validate()
         let log = try LogFile(path: logFile)
-        let server = try await StreamServer.bind(configuration: configuration, logger: log.logger(label: "server", level: logLevel))
-        print("SoccerStream server on \(server.localAddress.display); logging to \(logFile). Ctrl+C ends the match.")
+        let logger = log.logger(label: "server", level: logLevel)
+        let server: StreamServer
+        var endpoint: MetricsEndpoint?
+        if let metricsPort {
+            (server, endpoint) = try await StreamServer.bind(configuration: configuration, logger: logger, metricsHost: metricsHost, metricsPort: metricsPort)
+        } else {
+            server = try await StreamServer.bind(configuration: configuration, logger: logger)
+        }
+        defer { endpoint?.stop() }
+        // Written at once (not through print's buffer), so that a script reading the output sees it.
+        StandardOutput.write("SoccerStream server on \(server.localAddress.display); logging to \(logFile). Ctrl+C ends the match.\n")
+        if let endpoint {
+            StandardOutput.write("Metrics: http://\(endpoint.localAddress.display)/metrics\n")
+            logger.info("Metrics served at http://\(endpoint.localAddress.display)/metrics")
+        }
         let watcher = SignalWatcher { _ in server.stop() }
         defer { watcher.cancel() }
         let summary = try await server.run()
-        print("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.")
+        StandardOutput.write("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.\n")
     }
 }
