@@ -90,6 +90,9 @@ public struct FanOutBenchmark {
     /// Seconds between a match's events (0: as fast as the server can; 1: the real pace of a
     /// match day, one event per match per second).
     public var interval: Double = 0
+    /// Whether the server also serves Prometheus metrics (`--metrics-port`, any free port), to
+    /// measure what counting them costs.
+    public var metrics = false
 
     /// Creates a benchmark.
     public init(executable: String, ceilingSource: String?) {
@@ -225,7 +228,7 @@ public struct FanOutBenchmark {
             "--simulate", String(concurrent),
             // The load generator sends no heartbeats: at a real pace a match outlasts the 15 s client timeout.
             "--client-timeout", "3600",
-        ]
+        ] + (metrics ? ["--metrics-port", "0"] : [])
     }
 
     /// More clients than one generator process can hold: the server, and shards of at most

@@ -134,6 +134,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Also count the server's allocations with this LD_PRELOAD counter's source (10 vs 1000 clients).") var allocations: String?
         @Option(help: "Simulated matches the server carries at once (server --simulate), the clients dealt over them.") var matches = 1
         @Option(help: "Seconds between a match's events (0: as fast as possible; 1: the real pace).") var interval = 0.0
+        @Flag(help: "The server also serves Prometheus metrics (--metrics-port), to measure what counting them costs.") var metrics = false
 
         func run() async throws {
             let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -147,6 +148,7 @@ struct BenchCommand: AsyncParsableCommand {
             var benchmark = FanOutBenchmark(executable: executable, ceilingSource: ceiling.isEmpty ? nil : ceiling)
             benchmark.targetDatagrams = datagrams
             benchmark.interval = interval
+            benchmark.metrics = metrics
             var results: [FanOutBenchmark.Result] = []
             for format in formats {
                 for count in counts {
