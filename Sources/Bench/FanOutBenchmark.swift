@@ -228,6 +228,8 @@ public struct FanOutBenchmark {
             "--simulate", String(concurrent),
             // The load generator sends no heartbeats: at a real pace a match outlasts the 15 s client timeout.
             "--client-timeout", "3600",
+            // The fan-out without the durable match log (its cost is measured on its own).
+            "--data-dir", "none",
         ] + (metrics ? ["--metrics-port", "0"] : [])
     }
 

@@ -28,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     /// Live feeds in JSON Lines (Spec/FEED.md), one match each: file paths, followed as they
     /// grow, or "-" for standard input.
     public var feeds: [String] = []
+    /// Where the durable match log lives (``MatchLog``); nil: none (the library's default; the
+    /// `server` command's is a directory next to its log file).
+    public var dataDirectory: String?
     /// Pace feed events by their `at` times, this many times faster than real time (nil: each
     /// line is streamed when it arrives).
     public var replaySpeed: Double?

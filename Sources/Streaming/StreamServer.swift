@@ -48,6 +48,8 @@ public final class StreamServer: Sendable {
     private let started = Atomic<Bool>(false)
     /// The feeds' readers, opened at bind so that a missing file is an error at start.
     private let feeds: [LineFollower]
+    /// The durable match log (``ServerConfiguration/dataDirectory``), if any.
+    private let log: MatchLog?
 
     /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
     /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
@@ -58,8 +60,9 @@ public final class StreamServer: Sendable {
     public static let vectorReadCount = 32
 
     private init(configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
-                 core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower]) {
+                 core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower], log: MatchLog?) {
         self.feeds = feeds
+        self.log = log
         self.configuration = configuration
         self.channel = channel
         self.handler = handler
@@ -145,9 +148,20 @@ public final class StreamServer: Sendable {
             channel.close(promise: nil)
             throw error
         }
+        var log: MatchLog?
+        if let directory = configuration.dataDirectory {
+            do {
+                log = try await MatchLog.open(directory: directory, logger: logger)
+            } catch {
+                followers.forEach { $0.cancel() }
+                channel.close(promise: nil)
+                throw error
+            }
+        }
         core.signals.update { $0.matches = configuration.simulate }
         let server = StreamServer(configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
-                                  localAddress: address, logger: logger, feeds: followers)
+                                  localAddress: address, logger: logger, feeds: followers, log: log)
+        if let log { logger.info("Match log: \(log.path) (every event on disk before it is sent).") }
         logger.info("Server started on port \(address.port ?? configuration.port).")
         logger.info("Server name: \(Self.hostName())")
         logger.info("Server ip: \(address.ipAddress ?? configuration.host)")
@@ -247,6 +261,7 @@ public final class StreamServer: Sendable {
         } catch ChannelError.alreadyClosed {
             // Closed under us (the event loop group shut down): nothing left to release.
         }
+        await log?.close()
         return try outcome.get()
     }
 
@@ -309,6 +324,8 @@ public final class StreamServer: Sendable {
         var index = 0
         var endReason = EndReason.fullTime
         var phase = Phase.waiting
+        /// Its number in the match log, once logged (nil without a log, or before kick-off).
+        var logNumber: Int?
 
         /// When the next event (or a feed's end, once its queue is empty) is due; nil: a feed
         /// with nothing queued and no end yet.
@@ -359,6 +376,18 @@ public final class StreamServer: Sendable {
             for item in feeds.isEmpty ? [] : core.takeFeedItems() {
                 feedsOpen -= take(item, into: &slots, summary: &summary, now: clock.now)
             }
+            // Every match that kicked off is in the match log before its first event.
+            if let log {
+                for index in slots.indices where slots[index].phase == .live && slots[index].logNumber == nil {
+                    let (slot, id, roster) = (slots[index].slot, slots[index].id, slots[index].roster)
+                    let language = core.state.withLock { $0.matches[slot].catalog.language }
+                    let source = slots[index].simulator != nil ? "simulated, seed \(slots[index].seed)" : "feed \(configuration.feeds[slots[index].feed ?? 0])"
+                    guard let number = await durably("match \(id)", { () async throws(StreamingError) in
+                        try await log.begin(matchID: id, roster: roster, language: language, source: source)
+                    }) else { break }
+                    slots[index].logNumber = number
+                }
+            }
             // The last feed may have closed just now, with every match over: nothing left to wait for.
             if feedsOpen == 0 && !slots.contains(where: { $0.phase != .done }) { break }
             let waiting = slots.contains { $0.phase == .waiting }
@@ -376,27 +405,38 @@ public final class StreamServer: Sendable {
             }
             // Events already due, of every match, go out in one trip to the event loop (up to
             // 64 events, 4,096 datagrams and 1 MiB: enough to amortize the trip, little enough in flight).
-            var batch: [Published] = []
-            var dues: [ContinuousClock.Instant] = []
+            var due: [(index: Int, event: MatchEvent, due: ContinuousClock.Instant)] = []
             var datagrams = 0
-            var bytes = 0
             var over: [Int] = []
             for index in slots.indices where slots[index].phase == .live {
-                while batch.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams && bytes < Self.maximumBatchBytes,
-                      let due = slots[index].due(configuration.interval), clock.now >= due
+                let audience = core.state.withLock { $0.matches[slots[index].slot].subscribers.count }
+                while due.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams,
+                      let at = slots[index].due(configuration.interval), clock.now >= at
                 {
                     guard let event = nextEvent(&slots[index], summary: &summary) else {
                         over.append(index)
                         break
                     }
-                    let published = try publish(event, slot: slots[index].slot)
-                    batch.append(published)
-                    dues.append(due)
-                    datagrams += published.recipients.count
-                    bytes += published.bytes
+                    due.append((index, event, at))
+                    datagrams += audience
                     slots[index].index += 1
                 }
             }
+            // Write-ahead: the events are on disk before any of them is published or sent.
+            if let log, !due.isEmpty {
+                var next: [Int: UInt32] = [:]
+                let entries = due.map { item -> MatchLog.Entry in
+                    let slot = slots[item.index].slot
+                    let sequence = next[slot] ?? core.state.withLock { $0.matches[slot].nextSequence }
+                    next[slot] = sequence &+ 1
+                    return MatchLog.Entry(match: slots[item.index].logNumber ?? 0, sequence: sequence, event: item.event,
+                                          at: (item.due - slots[item.index].start).inSeconds)
+                }
+                guard await durably("\(entries.count) event(s)", { () async throws(StreamingError) in try await log.append(entries) }) != nil else { break }
+            }
+            var batch: [Published] = []
+            for item in due { batch.append(try publish(item.event, slot: slots[item.index].slot)) }
+            let dues = due.map(\.due)
             if !batch.isEmpty {
                 try await fanOut(batch)
                 summary.events += batch.count
@@ -415,7 +455,7 @@ public final class StreamServer: Sendable {
                 }
                 // Every match that ended in this turn ends in the same trips.
                 try await finish(zip(over, nextStreams).map { index, next in
-                    Ending(reason: slots[index].endReason, slot: slots[index].slot, next: next?.id)
+                    Ending(reason: slots[index].endReason, slot: slots[index].slot, next: next?.id, logNumber: slots[index].logNumber)
                 }, repeats: &endRepeats)
                 for (index, next) in zip(over, nextStreams) {
                     logger.info("Match \(slots[index].id) over (\(slots[index].endReason.name)): \(slots[index].index) events streamed.")
@@ -429,7 +469,7 @@ public final class StreamServer: Sendable {
         }
         // Stopped: whoever is still subscribed learns the stream is over (also before kick-off).
         let unfinished = slots.filter { $0.phase != .done }
-        try await finish(unfinished.map { Ending(reason: .serverShutdown, slot: $0.slot, next: nil) }, repeats: &endRepeats)
+        try await finish(unfinished.map { Ending(reason: .serverShutdown, slot: $0.slot, next: nil, logNumber: $0.logNumber) }, repeats: &endRepeats)
         for stream in unfinished where stream.phase == .live {
             logger.info("Match \(stream.id) over (server_shutdown): \(stream.index) events streamed.")
         }
@@ -657,11 +697,32 @@ public final class StreamServer: Sendable {
         }
     }
 
+    /// Runs a match-log write until it succeeds: when it fails, says so and retries every
+    /// second, the stream paused meanwhile (never unlogged streaming); nil when the server is
+    /// stopped before the write succeeds.
+    private func durably<T>(_ what: String, _ write: () async throws(StreamingError) -> T) async -> T? {
+        var failures = 0
+        while !stopping {
+            do {
+                let value = try await write()
+                if failures > 0 { logger.warning("The match log is written again (\(what)); streaming resumes.") }
+                return value
+            } catch {
+                failures += 1
+                if failures == 1 { logger.error("\(error); streaming is paused until the match log can be written.") }
+                await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: .seconds(1)))
+            }
+        }
+        return nil
+    }
+
     /// A match to end: why, its slot, and the match that replaces it there (with `--loop`).
     private struct Ending {
         var reason: EndReason
         var slot: Int
         var next: UInt32?
+        /// The match's number in the match log, if logged.
+        var logNumber: Int?
     }
 
     /// Ends `endings`' matches together: their end frames go out in one trip now, then
@@ -669,6 +730,18 @@ public final class StreamServer: Sendable {
     /// without holding up the stream (the other matches' events keep their times); those
     /// repeats are joined to `repeats`, which the stream waits for before it closes.
     private func finish(_ endings: [Ending], repeats: inout EventLoopFuture<Void>) async throws {
+        // The end is history before anyone hears of it (a match that ended is never resumed).
+        if let log {
+            for ending in endings {
+                guard let number = ending.logNumber else { continue }
+                do {
+                    try await log.end(number, reason: ending.reason)
+                } catch {
+                    // Ends still go out: the clients must learn the stream is over. The log keeps the match as unfinished.
+                    logger.error("\(error); match #\(number) stays unfinished in the log.")
+                }
+            }
+        }
         let ends = endings.flatMap { core.finish($0.reason, slot: $0.slot, next: $0.next) }
         guard !ends.isEmpty else { return }
         let write: @Sendable (ServerChannelHandler) -> Void = { handler in

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Logging
 import Monitoring
@@ -19,6 +20,8 @@ struct Server: AsyncParsableCommand {
     @OptionGroup var match: MatchOptions
     @Option(help: "The formats offered: any, compact or json.") var format: OfferChoice = .any
     @Option(help: "The log file (relative paths from the current directory).") var logFile = "server.log"
+    @Option(help: "Where the durable match log lives (every event is written there before it is sent); default: soccer-stream-data next to --log-file; none: no log.")
+    var dataDir: String?
     @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
     var metricsPort: Int?
     @Option(help: "The address the metrics endpoint binds (only with --metrics-port).") var metricsHost = "127.0.0.1"
@@ -78,6 +81,7 @@ struct Server: AsyncParsableCommand {
         configuration.repairGrace = try duration(seconds: repairGrace, option: "--repair-grace")
         configuration.repairRate = repairRate
         configuration.dictionaries = dictionary.dictionaries
+        configuration.dataDirectory = dataDirectory(dataDir, logFile: logFile)
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
         try configuration.validate()
         let log = try LogFile(path: logFile)
@@ -101,4 +105,11 @@ struct Server: AsyncParsableCommand {
         let summary = try await server.run()
         StandardOutput.write("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.\n")
     }
+}
+
+/// `--data-dir`: the directory given, none for "none", else soccer-stream-data next to the log file.
+func dataDirectory(_ option: String?, logFile: String) -> String? {
+    if let option { return option == "none" ? nil : option }
+    let folder = (logFile as NSString).deletingLastPathComponent
+    return (folder.isEmpty ? "." : folder) + "/soccer-stream-data"
 }

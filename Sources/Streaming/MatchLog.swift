@@ -1,0 +1,274 @@
+import Foundation
+import Logging
+import Match
+import SQLiteNIO
+import Wire
+
+/// The durable match log: every match a server streams and every event of it, written before
+/// the event is sent (write-ahead), in an SQLite database (`DIR/matches.sqlite`, through
+/// sqlite-nio).
+///
+/// Why SQLite through sqlite-nio: a real embedded database (atomic transactions, a
+/// write-ahead journal that survives a crash mid-write, and `PRAGMA integrity_check`) rather
+/// than a file format of our own; sqlite-nio vendors SQLite itself (no system package, the
+/// version pinned with the rest in Package.resolved) and runs every statement on NIO's thread
+/// pool, so the event loop never blocks on the disk.
+///
+/// Fsync policy: WAL journal, `synchronous = FULL`: every append is one transaction, on disk
+/// (fsync'd) before it returns, so an event the log acknowledged survives `kill -9` and a power
+/// cut. Events are stored as feed lines (Spec/FEED.md), so a recorded match can be exported and
+/// replayed with `server --feed` as it is.
+public final class MatchLog: Sendable {
+    /// The database file's name inside the data directory.
+    public static let fileName = "matches.sqlite"
+
+    private let connection: SQLiteConnection
+    /// The database file.
+    public let path: String
+
+    private init(connection: SQLiteConnection, path: String) {
+        self.connection = connection
+        self.path = path
+    }
+
+    /// How a logged match is doing.
+    public enum Status: String, Sendable {
+        case live
+        case ended
+    }
+
+    /// One match as the log holds it.
+    public struct Record: Sendable, Hashable {
+        /// Its place in the log (1, 2, …): matches can share a match id across runs.
+        public var number: Int
+        public var matchID: UInt32
+        public var home: String
+        public var away: String
+        /// Where it came from: `simulated seed N` or `feed PATH`.
+        public var source: String
+        public var status: Status
+        /// How it ended (an ``EndReason`` name), when it has.
+        public var endReason: String?
+        /// Events logged.
+        public var events: Int
+        /// The latest logged score and minute.
+        public var score: Score
+        public var minute: UInt8
+        /// Unix time of kick-off.
+        public var started: Double
+    }
+
+    /// One event to log: its match (log number), sequence, the event, and when it happened
+    /// (seconds after kick-off).
+    public struct Entry: Sendable {
+        public var match: Int
+        public var sequence: UInt32
+        public var event: MatchEvent
+        public var at: Double
+
+        public init(match: Int, sequence: UInt32, event: MatchEvent, at: Double) {
+            self.match = match
+            self.sequence = sequence
+            self.event = event
+            self.at = at
+        }
+    }
+
+    /// Opens (creating it and its directory if need be) the log in `directory`.
+    ///
+    /// - Throws: ``StreamingError`` (`fileUnavailable`) naming the directory and why, when it
+    ///   cannot be created, written, or holds a database that is not a sound match log.
+    public static func open(directory: String, logger: Logger) async throws(StreamingError) -> MatchLog {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot create the data directory \(directory): \(error.localizedDescription)")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw StreamingError(.fileUnavailable, "the data directory \(directory) is not writable; the match log must be (--data-dir)")
+        }
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot open the match log \(path): \(error)")
+        }
+        let log = MatchLog(connection: connection, path: path)
+        do {
+            for statement in [
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = FULL",
+                """
+                CREATE TABLE IF NOT EXISTS matches (
+                    number INTEGER PRIMARY KEY AUTOINCREMENT, match_id INTEGER NOT NULL, lineups TEXT NOT NULL,
+                    source TEXT NOT NULL, started REAL NOT NULL, status TEXT NOT NULL, end_reason TEXT,
+                    events INTEGER NOT NULL DEFAULT 0, home INTEGER NOT NULL DEFAULT 0, away INTEGER NOT NULL DEFAULT 0,
+                    minute INTEGER NOT NULL DEFAULT 0)
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS events (
+                    match INTEGER NOT NULL REFERENCES matches(number), sequence INTEGER NOT NULL, line TEXT NOT NULL,
+                    PRIMARY KEY (match, sequence))
+                """,
+            ] {
+                _ = try await connection.query(statement, [])
+            }
+            let check = try await connection.query("PRAGMA quick_check", [])
+            let verdict = check.first?.column("quick_check")?.string ?? "no answer"
+            guard verdict == "ok" else {
+                throw StreamingError(.fileUnavailable, "the match log \(path) is damaged (SQLite quick_check: \(verdict))")
+            }
+        } catch let error as StreamingError {
+            try? await connection.close()   // already failing with the reason; a close error adds nothing
+            throw error
+        } catch {
+            try? await connection.close()   // already failing with the reason; a close error adds nothing
+            throw StreamingError(.fileUnavailable, "cannot use the match log \(path): \(error)")
+        }
+        return log
+    }
+
+    /// Closes the database.
+    public func close() async {
+        do {
+            try await connection.close()
+        } catch {
+            // Nothing is pending: every append committed before it returned.
+        }
+    }
+
+    /// Logs a match that kicks off: its id, teams and language, and where it comes from.
+    /// Returns its log number.
+    public func begin(matchID: UInt32, roster: Roster, language: String, source: String) async throws(StreamingError) -> Int {
+        let lineups = FeedLine.lineups(roster, language: language).jsonText
+        do {
+            let rows = try await connection.query(
+                "INSERT INTO matches (match_id, lineups, source, started, status) VALUES (?, ?, ?, ?, 'live') RETURNING number",
+                [.integer(Int(matchID)), .text(lineups), .text(source), .float(Date().timeIntervalSince1970)])
+            guard let number = rows.first?.column("number")?.integer else {
+                throw StreamingError(.fileUnavailable, "the match log \(path) returned no number for match \(matchID)")
+            }
+            return Int(number)
+        } catch let error as StreamingError {
+            throw error
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot write match \(matchID) to the match log \(path): \(error)")
+        }
+    }
+
+    /// Logs `entries` in one transaction, on disk when it returns (write-ahead: the caller
+    /// sends them only then).
+    public func append(_ entries: [Entry]) async throws(StreamingError) {
+        guard !entries.isEmpty else { return }
+        var values: [SQLiteData] = []
+        values.reserveCapacity(entries.count * 3)
+        for entry in entries {
+            let line = FeedLine.event(FeedEvent(type: entry.event.type, minute: entry.event.minute, actor: entry.event.actor,
+                                                opponent: entry.event.opponent, template: entry.event.template,
+                                                at: (entry.at * 1000).rounded() / 1000)).jsonText
+            values += [.integer(entry.match), .integer(Int(entry.sequence)), .text(line)]
+        }
+        let rows = Array(repeating: "(?, ?, ?)", count: entries.count).joined(separator: ", ")
+        // The latest score and minute per match, kept in its row (history reads them there).
+        var latest: [Int: Entry] = [:]
+        var counts: [Int: Int] = [:]
+        for entry in entries {
+            latest[entry.match] = entry
+            counts[entry.match, default: 0] += 1
+        }
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE", [])
+            do {
+                _ = try await connection.query("INSERT INTO events (match, sequence, line) VALUES \(rows)", values)
+                for (match, entry) in latest {
+                    _ = try await connection.query(
+                        "UPDATE matches SET events = events + ?, home = ?, away = ?, minute = ? WHERE number = ?",
+                        [.integer(counts[match] ?? 0), .integer(Int(entry.event.score.home)), .integer(Int(entry.event.score.away)),
+                         .integer(Int(entry.event.minute)), .integer(match)])
+                }
+                _ = try await connection.query("COMMIT", [])
+            } catch {
+                _ = try? await connection.query("ROLLBACK", [])   // the append fails with the first error either way
+                throw error
+            }
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot write \(entries.count) event(s) to the match log \(path): \(error)")
+        }
+    }
+
+    /// Logs the end of match `number`.
+    public func end(_ number: Int, reason: EndReason) async throws(StreamingError) {
+        do {
+            _ = try await connection.query("UPDATE matches SET status = 'ended', end_reason = ? WHERE number = ?",
+                                           [.text(reason.name), .integer(number)])
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot write the end of match #\(number) to the match log \(path): \(error)")
+        }
+    }
+
+    /// Every logged match, oldest first.
+    public func records() async throws(StreamingError) -> [Record] {
+        do {
+            let rows = try await connection.query(
+                "SELECT number, match_id, lineups, source, started, status, end_reason, events, home, away, minute FROM matches ORDER BY number", [])
+            return try rows.map { row throws(StreamingError) -> Record in
+                guard let number = row.column("number")?.integer, let id = row.column("match_id")?.integer,
+                      let lineups = row.column("lineups")?.string, let status = row.column("status")?.string.flatMap(Status.init(rawValue:)) else {
+                    throw StreamingError(.fileUnavailable, "the match log \(path) has a malformed match row")
+                }
+                var home = "?", away = "?"
+                if case .lineups(let roster, _) = try? FeedLine.parse(Array(lineups.utf8)) {   // shown as "?" if unreadable
+                    (home, away) = (roster.home.name, roster.away.name)
+                }
+                return Record(number: Int(number), matchID: UInt32(truncatingIfNeeded: id), home: home, away: away,
+                              source: row.column("source")?.string ?? "?", status: status, endReason: row.column("end_reason")?.string,
+                              events: Int(row.column("events")?.integer ?? 0),
+                              score: Score(home: UInt8(clamping: row.column("home")?.integer ?? 0), away: UInt8(clamping: row.column("away")?.integer ?? 0)),
+                              minute: UInt8(clamping: row.column("minute")?.integer ?? 0), started: row.column("started")?.double ?? 0)
+            }
+        } catch let error as StreamingError {
+            throw error
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot read the match log \(path): \(error)")
+        }
+    }
+
+    /// Match `number` as feed lines (Spec/FEED.md): line-ups, every event in sequence order,
+    /// and the end line if it ended.
+    public func feedLines(_ number: Int) async throws(StreamingError) -> [String] {
+        do {
+            let match = try await connection.query("SELECT lineups, end_reason FROM matches WHERE number = ?", [.integer(number)])
+            guard let lineups = match.first?.column("lineups")?.string else {
+                throw StreamingError(.configuration, "no match #\(number) in the match log \(path)")
+            }
+            let events = try await connection.query("SELECT line FROM events WHERE match = ? ORDER BY sequence", [.integer(number)])
+            var lines = [lineups] + events.compactMap { $0.column("line")?.string }
+            if let reason = match.first?.column("end_reason")?.string, let end = EndReason.allCases.first(where: { $0.name == reason }) {
+                lines.append(FeedLine.end(end).jsonText)
+            }
+            return lines
+        } catch let error as StreamingError {
+            throw error
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot read the match log \(path): \(error)")
+        }
+    }
+
+    /// The history table: number, match id, teams, score, minute, events, how it ended or
+    /// that it is unfinished, and its source.
+    public static func table(_ records: [Record]) -> String {
+        var lines = ["   #       match  home                      score  away                      minute  events  status             source"]
+        for record in records {
+            let status = record.status == .ended ? (record.endReason ?? "ended") : "unfinished"
+            lines.append([
+                String(record.number).padded(to: 4, alignRight: true), String(record.matchID).padded(to: 11, alignRight: true),
+                " " + record.home.padded(to: 25), "\(record.score.home)-\(record.score.away)".padded(to: 6), record.away.padded(to: 25),
+                String(record.minute).padded(to: 6, alignRight: true), String(record.events).padded(to: 7, alignRight: true),
+                " " + status.padded(to: 18), record.source,
+            ].joined(separator: " "))
+        }
+        if records.isEmpty { lines.append("   (no match logged yet)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Match
+import Streaming
+import Testing
+import Wire
+
+@Suite("Durable match log (server --data-dir) and history", .serialized)
+struct MatchLogTests {
+    static func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("soccer-data-\(UUID().uuidString)").path
+    }
+
+    @Test("every event streamed is in the log, in order, with the match's end; the export replays through --feed to the same match")
+    func logAndReplay() async throws {
+        try await bounded(60) {
+            let directory = Self.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            let server = try await makeServer { $0.dataDirectory = directory; $0.waitForClients = 1; $0.interval = .milliseconds(2) }
+            let client = try await makeClient(server)
+            async let summary = server.run()
+            let outcome = try await client.run()
+            let served = try await summary
+            let log = try await MatchLog.open(directory: directory, logger: quietLogger)
+            let records = try await log.records()
+            let lines = try await log.feedLines(1)
+            await log.close()
+            let (events, _) = MatchSimulator.play(seed: 7)
+            #expect(records.count == 1)
+            let record = try #require(records.first)
+            #expect(record.status == .ended && record.endReason == "full_time")
+            #expect(record.events == served.events && record.events == events.count && outcome.statistics.received == events.count)
+            #expect(record.score == events.last?.score && record.minute == events.last?.minute)
+            #expect(record.home == Roster.original.home.name && record.matchID == server.matchIDs.first)
+            // The feed lines: line-ups, every event as the simulator made it, the end.
+            #expect(lines.count == events.count + 2)
+            let parsed = try lines.map { try FeedLine.parse(Array($0.utf8)) }
+            for (index, event) in events.enumerated() {
+                guard case .event(let logged) = parsed[index + 1] else {
+                    Issue.record("line \(index + 2) is not an event")
+                    continue
+                }
+                #expect(logged.type == event.type && logged.minute == event.minute && logged.actor == event.actor
+                        && logged.opponent == event.opponent && logged.template == event.template)
+            }
+            guard case .end(.fullTime) = parsed.last else { Issue.record("no end line"); return }
+            // Replayed through a feed, the recorded match reaches a client whole.
+            // (The line-ups first; the rest once the viewer is welcomed, so that it sees every event.)
+            let feed = URL(fileURLWithPath: directory).appendingPathComponent("export.jsonl")
+            try Data((lines[0] + "\n").utf8).write(to: feed)
+            let replay = try await makeServer { $0.simulate = 0; $0.feeds = [feed.path] }
+            async let replayed = replay.run()
+            await replay.waitForMatches { $0 >= 1 }
+            let viewer = try await makeClient(replay)
+            async let watching = viewer.run()
+            await replay.waitForClients { $0 >= 1 }
+            for line in lines.dropFirst() { try FeedTests.append(line, to: feed) }
+            let seen = try await watching
+            _ = try await replayed
+            #expect(seen.statistics.received == events.count && seen.statistics.lost == 0)
+            #expect(seen.latest?.scoreLine == outcome.latest?.scoreLine)
+        }
+    }
+
+    @Test("a server stopped mid-match logs the match as ended by server_shutdown, with the events it sent")
+    func stoppedMidMatch() async throws {
+        try await bounded(60) {
+            let directory = Self.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            let server = try await makeServer { $0.dataDirectory = directory; $0.waitForClients = 1; $0.interval = .milliseconds(20) }
+            let client = try await makeClient(server)
+            async let summary = server.run()
+            async let outcome = client.run()
+            #expect(await client.waitUntilReceived(3))
+            server.stop()
+            let (served, seen) = try await (summary, outcome)
+            let log = try await MatchLog.open(directory: directory, logger: quietLogger)
+            let record = try #require(try await log.records().first)
+            await log.close()
+            #expect(record.status == .ended && record.endReason == "server_shutdown")
+            #expect(record.events == served.events && seen.statistics.received == served.events)
+        }
+    }
+
+    @Test("a data directory that cannot be created is a clear error at start, naming it")
+    func unusableDirectory() async throws {
+        do {
+            _ = try await makeServer { $0.dataDirectory = "/dev/null/soccer-data" }
+            Issue.record("the server started without a usable match log")
+        } catch {
+            #expect("\(error)".contains("/dev/null/soccer-data"))
+        }
+    }
+}
