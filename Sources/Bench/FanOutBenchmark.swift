@@ -93,6 +93,9 @@ public struct FanOutBenchmark {
     /// Whether the server also serves Prometheus metrics (`--metrics-port`, any free port), to
     /// measure what counting them costs.
     public var metrics = false
+    /// Whether the server writes its durable match log (`--data-dir` in the run's work
+    /// directory), to measure what durability costs.
+    public var durable = false
 
     /// Creates a benchmark.
     public init(executable: String, ceilingSource: String?) {
@@ -228,8 +231,8 @@ public struct FanOutBenchmark {
             "--simulate", String(concurrent),
             // The load generator sends no heartbeats: at a real pace a match outlasts the 15 s client timeout.
             "--client-timeout", "3600",
-            // The fan-out without the durable match log (its cost is measured on its own).
-            "--data-dir", "none",
+            // The fan-out without the durable match log unless asked (`--durable` measures its cost).
+            "--data-dir", durable ? work.path("data") : "none",
         ] + (metrics ? ["--metrics-port", "0"] : [])
     }
 

@@ -135,6 +135,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Simulated matches the server carries at once (server --simulate), the clients dealt over them.") var matches = 1
         @Option(help: "Seconds between a match's events (0: as fast as possible; 1: the real pace).") var interval = 0.0
         @Flag(help: "The server also serves Prometheus metrics (--metrics-port), to measure what counting them costs.") var metrics = false
+        @Flag(help: "The server writes its durable match log (--data-dir), to measure what durability costs.") var durable = false
 
         func run() async throws {
             let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -149,6 +150,7 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.targetDatagrams = datagrams
             benchmark.interval = interval
             benchmark.metrics = metrics
+            benchmark.durable = durable
             var results: [FanOutBenchmark.Result] = []
             for format in formats {
                 for count in counts {
