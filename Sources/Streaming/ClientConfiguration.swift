@@ -25,6 +25,9 @@ public struct ClientConfiguration: Sendable {
     /// After the welcome, give up when nothing has come from the server for this long
     /// (at least three event intervals).
     public var serverTimeout: Duration = .seconds(15)
+    /// How long a client whose server fell silent keeps registering again before it gives up
+    /// (`--reconnect-for`; the command's default is 2 minutes); zero: it gives up at once.
+    public var reconnectFor: Duration = .zero
     /// Ask the server again for missing events (Spec §4.8); `client --no-repair` turns it off.
     public var repairs: Bool = true
     /// The match to follow (a match id from `client --list`), or ``RegisterRequest/anyMatch``
@@ -52,6 +55,8 @@ public struct ClientConfiguration: Sendable {
         try check(initialBackoff > .zero && initialBackoff <= .seconds(60), "initial backoff", "\(initialBackoff.inSeconds) s", "more than 0 and at most 60 seconds")
         try check(serverTimeout > .zero && serverTimeout <= .seconds(3600), "server timeout (--server-timeout)", "\(serverTimeout.inSeconds) s",
                   "more than 0 and at most 3600 seconds")
+        try check(reconnectFor >= .zero && reconnectFor <= .seconds(86_400), "reconnect time (--reconnect-for)", "\(reconnectFor.inSeconds) s",
+                  "0 to 86400 seconds")
         if let originalInterval {
             try check(originalInterval.isFinite && originalInterval > 0 && originalInterval <= 3600, "original server's interval (--original-interval)",
                       "\(originalInterval) s", "more than 0 and at most 3600 seconds")

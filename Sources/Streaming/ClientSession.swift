@@ -93,7 +93,46 @@ public struct ClientSession: Sendable {
     /// Nominal seconds between events, for jitter (from the welcome, or given for original servers).
     public private(set) var interval: Double?
     /// When anything last came from the server (monotonic seconds).
-    public private(set) var lastHeard: Double?
+    public private(set) var lastHeard: Double? {
+        didSet {
+            // The first datagram after an outage ends it.
+            if let heard = lastHeard, let last = outages.indices.last, outages[last].end == nil { outages[last].end = heard }
+        }
+    }
+
+    /// A time the server was silent past the client's timeout and the client registered again
+    /// (`--reconnect-for`): when it was last heard, when it was heard again, and the sequences
+    /// around it, from which the events missed during it (and repaired since) are counted.
+    public struct Outage: Sendable, Hashable {
+        /// When the server was last heard before it (clock seconds).
+        public var start: Double
+        /// When it was heard again; nil while it lasts.
+        public var end: Double?
+        /// The highest sequence received before it (extended).
+        var highestBefore: Int64?
+        /// The first event received after it (extended).
+        var firstAfter: Int64?
+        /// How long it lasted, once over.
+        public var duration: Double? { end.map { $0 - start } }
+    }
+    /// The outages so far, oldest first.
+    public private(set) var outages: [Outage] = []
+    /// Outages that have ended.
+    public var endedOutages: Int { outages.filter { $0.end != nil }.count }
+
+    /// The server has been silent past the timeout and the client registers again: an outage
+    /// starts (it ends with the next datagram from the server).
+    public mutating func beginOutage() {
+        outages.append(Outage(start: lastHeard ?? startedAt, highestBefore: statistics.last.map { statistics.extend($0) }))
+    }
+
+    /// The events sent while `outage` lasted that did not arrive then (the gap between the last
+    /// event before it and the first after), and how many of them have arrived since (repaired).
+    public func figures(of outage: Outage) -> (missed: Int, repaired: Int) {
+        guard let before = outage.highestBefore, let after = outage.firstAfter, after > before + 1 else { return (0, 0) }
+        let gap = (before + 1)..<after
+        return (gap.count, gap.filter { statistics.has(UInt32(truncatingIfNeeded: $0)) }.count)
+    }
     /// The latest address token from a challenge, to echo in the next register.
     public private(set) var token: [UInt8] = []
     /// When the session started (clock seconds): silence counts from here until the first datagram.
@@ -408,6 +447,7 @@ public struct ClientSession: Sendable {
         if outcome == .duplicate { return .duplicate(snapshot.sequence) }
         if outcome == .implausible { return .rejected("implausible sequence \(snapshot.sequence), set aside until the stream confirms it") }
         pending[extended] = nil
+        if let last = outages.indices.last, outages[last].end != nil, outages[last].firstAfter == nil { outages[last].firstAfter = extended }
         if outcome == .inOrder { noteGaps(upTo: extended, now: arrival) }
         queueForLog(snapshot, repaired: false)
         // A late event does not replace a newer one on screen.

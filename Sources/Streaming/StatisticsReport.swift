@@ -8,12 +8,30 @@ public struct StatisticsReport: Sendable {
     public var statistics: ReceptionStatistics
     /// Datagrams rejected as forged (another subscription's identifier) or implausible (Spec §2.1, §6.1).
     public var rejected: Int
+    /// The server's outages the client lived through (`--reconnect-for`).
+    public var outages: [OutageFigures]
+
+    /// One outage as the report gives it.
+    public struct OutageFigures: Sendable, Hashable {
+        /// How long the server was silent (seconds), from the last datagram before to the first after.
+        public var seconds: Double
+        /// Events sent meanwhile that did not arrive then, and how many arrived since (repaired).
+        public var missed: Int
+        public var repaired: Int
+
+        public init(seconds: Double, missed: Int, repaired: Int) {
+            self.seconds = seconds
+            self.missed = missed
+            self.repaired = repaired
+        }
+    }
 
     /// Creates a report.
-    public init(reason: ClientStopReason, statistics: ReceptionStatistics, rejected: Int = 0) {
+    public init(reason: ClientStopReason, statistics: ReceptionStatistics, rejected: Int = 0, outages: [OutageFigures] = []) {
         self.reason = reason
         self.statistics = statistics
         self.rejected = rejected
+        self.outages = outages
     }
 
     /// The text appended to client_stats.log: the original's banner and three lines, then ours.
@@ -35,7 +53,10 @@ public struct StatisticsReport: Sendable {
             "(client) Number of packets repaired: \(statistics.repaired)",
             "(client) Number of packets unrecovered: \(statistics.unrecovered)",
             "(client) Repair delay: " + (statistics.repairDelay.map { String(format: "median %.1f ms, largest %.1f ms", $0.median * 1000, $0.largest * 1000) } ?? "none"),
-        ]
+        ] + outages.enumerated().map { index, outage in
+            String(format: "(client) Outage %d: server silent %.1f s, registered again; events missed during it: %d, repaired: %d",
+                   index + 1, outage.seconds, outage.missed, outage.repaired)
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -52,6 +73,11 @@ public struct StatisticsReport: Sendable {
             ("firstSequence", statistics.first.map { .int($0) } ?? JSONNode(.null)),
             ("lastSequence", statistics.last.map { .int($0) } ?? JSONNode(.null)),
             ("rejected", .int(rejected)),
-        ] + statistics.repairJSONMembers)
+        ] + statistics.repairJSONMembers + [
+            ("outages", .array(outages.map { outage in
+                .object([("seconds", JSONNode(.double((outage.seconds * 1000).rounded() / 1000))), ("missed", .int(outage.missed)),
+                         ("repaired", .int(outage.repaired))])
+            })),
+        ])
     }
 }

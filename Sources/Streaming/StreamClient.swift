@@ -31,7 +31,9 @@ public struct ClientResult: Sendable {
     public var match: UInt32?
 
     /// The report for client_stats.log and `--stats-json`.
-    public var report: StatisticsReport { StatisticsReport(reason: reason, statistics: statistics, rejected: rejected) }
+    public var report: StatisticsReport { StatisticsReport(reason: reason, statistics: statistics, rejected: rejected, outages: outages) }
+    /// The server's outages the client lived through.
+    public var outages: [StatisticsReport.OutageFigures] = []
 }
 
 /// What the client's control task waits on.
@@ -46,6 +48,8 @@ struct ClientSignals: Sendable {
     var received = 0
     /// When the next NACK is due (session clock seconds), so the control task wakes for it.
     var repairDue: Double?
+    /// Outages that have ended (the server heard again).
+    var outagesEnded = 0
 }
 
 /// The SoccerStream client: registers (retrying with backoff), shows every event, sends
@@ -192,9 +196,16 @@ public final class StreamClient: Sendable {
         }
         let reason = self.reason ?? .terminated
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
-        return ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
-                            format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0,
-                            rejected: final.rejected, repairTimer: final.repairTimer, match: final.welcome?.matchID)
+        var result = ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
+                                  format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0,
+                                  rejected: final.rejected, repairTimer: final.repairTimer, match: final.welcome?.matchID)
+        result.outages = final.outages.compactMap { outage in
+            outage.duration.map { seconds in
+                let (missed, repaired) = final.figures(of: outage)
+                return StatisticsReport.OutageFigures(seconds: seconds, missed: missed, repaired: repaired)
+            }
+        }
+        return result
     }
 
     /// client.log's line for an event, in sequence order; "(repaired)" marks a retransmission.
@@ -247,10 +258,10 @@ public final class StreamClient: Sendable {
             return false
         }
         let bytes = Array(envelope.data.readableBytesView)
-        let (reception, subscribed, token, received, loggable, finished, repairDue, outstanding) = session.withLock { session in
+        let (reception, subscribed, token, received, loggable, finished, repairDue, outstanding, outagesEnded) = session.withLock { session in
             let reception = session.receive(bytes)
             return (reception, session.subscribed, session.token, session.statistics.received, session.takeLoggable(), session.finished,
-                    session.nextRepairDue, session.repairsOutstanding)
+                    session.nextRepairDue, session.repairsOutstanding, session.outages.isEmpty ? 0 : session.endedOutages)
         }
         switch reception {
         case .welcomed(let welcome, let snapshot):
@@ -293,12 +304,14 @@ public final class StreamClient: Sendable {
             return true
         }
         let current = signals.value
-        if current.subscribed != subscribed || current.token != token || current.received != received || current.repairDue != repairDue {
+        if current.subscribed != subscribed || current.token != token || current.received != received || current.repairDue != repairDue
+            || current.outagesEnded != outagesEnded {
             signals.update { signals in
                 signals.subscribed = subscribed
                 signals.token = token
                 signals.received = received
                 signals.repairDue = repairDue
+                signals.outagesEnded = outagesEnded
             }
         }
         return self.reason != nil
@@ -378,8 +391,9 @@ public final class StreamClient: Sendable {
             if newDue != signals.value.repairDue { signals.update { $0.repairDue = newDue } }
             if session.withLock({ $0.serverSilent(limit: silence) }) {
                 let seconds = Int(session.withLock { $0.silence })
-                logger.info("Server silent for \(seconds) s; giving up.")
-                setReason(.serverSilent(seconds: seconds))
+                if configuration.reconnectFor > .zero, try await reconnect(silentFor: seconds) { continue }
+                logger.info("Server silent for \(Int(session.withLock { $0.silence })) s; giving up.")
+                setReason(.serverSilent(seconds: Int(session.withLock { $0.silence })))
                 break
             }
             if let heartbeat, let due = nextBeat, clock.now >= due {
@@ -388,6 +402,37 @@ public final class StreamClient: Sendable {
                 nextBeat = due.advanced(by: heartbeat)
             }
         }
+    }
+}
+
+extension StreamClient {
+    /// The server has been silent past the timeout: registers again with backoff (the latest
+    /// address token echoed at once) until the server is heard from and no challenge waits for
+    /// its echo, for at most ``ClientConfiguration/reconnectFor``. The outage is recorded in the
+    /// statistics; the stream goes on. Returns false when the server stayed silent.
+    fileprivate func reconnect(silentFor seconds: Int) async throws -> Bool {
+        let clock = ContinuousClock()
+        let giveUp = clock.now.advanced(by: configuration.reconnectFor)
+        let ended = session.withLock { session in
+            session.beginOutage()
+            return session.endedOutages
+        }
+        logger.info("Server silent for \(seconds) s; registering again (for up to \(Int(configuration.reconnectFor.inSeconds)) s).")
+        var backoff = configuration.initialBackoff
+        while clock.now < giveUp && !signals.value.stopped && !Task.isCancelled {
+            let echoed = signals.value.token
+            try await send(try registerBytes(token: echoed))
+            let deadline = min(clock.now.advanced(by: backoff), giveUp)
+            _ = await signals.wait(until: { $0.stopped || ($0.outagesEnded > ended && $0.token == echoed) || $0.token != echoed }, deadline: deadline)
+            let now = signals.value
+            if now.outagesEnded > ended && now.token == echoed {
+                logger.info("Server heard again after \(Int(session.withLock { $0.outages.last?.duration ?? 0 })) s; the stream goes on.")
+                return true
+            }
+            // A fresh challenge is echoed at once; silence waits longer each time.
+            if now.token == echoed { backoff = min(backoff * 2, .seconds(5)) }
+        }
+        return false
     }
 }
 

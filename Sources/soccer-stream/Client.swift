@@ -21,7 +21,9 @@ struct Client: AsyncParsableCommand {
     @Option(help: "The statistics file (appended to, as the original did).") var statsFile = "client_stats.log"
     @Option(help: "Also write the statistics as JSON to this file.") var statsJson: String?
     @Option(help: "Register attempts before giving up (exit code 2).") var registerAttempts = 6
-    @Option(help: "Seconds of silence from the server before giving up (exit code 4; at least three event intervals).") var serverTimeout = 15.0
+    @Option(help: "Seconds of silence from the server before registering again (at least three event intervals).") var serverTimeout = 15.0
+    @Option(help: "Seconds to keep registering again, with backoff, after the server fell silent, before giving up (exit code 4); 0: give up at once.")
+    var reconnectFor = 120.0
     @Option(help: "Write every datagram received to this classic pcap file (for soccer-stream validate).") var capture: String?
     @Flag(help: "Do not show the live view.") var quiet = false
     @Flag(help: "Do not ask the server for missing events again (they are only counted as lost).") var noRepair = false
@@ -43,6 +45,7 @@ struct Client: AsyncParsableCommand {
         configuration.capturePath = capture
         configuration.repairs = !noRepair
         configuration.serverTimeout = try duration(seconds: serverTimeout, option: "--server-timeout")
+        configuration.reconnectFor = try duration(seconds: reconnectFor, option: "--reconnect-for")
         // Every range is checked once, by the library (ClientConfiguration.validate), for every entry point.
         try configuration.validate()
         if list || all {
