@@ -117,12 +117,17 @@ public struct ClientSession: Sendable {
     }
     /// The outages so far, oldest first.
     public private(set) var outages: [Outage] = []
+    /// Registering again after an outage, until welcomed again.
+    public private(set) var reregistering = false
+    /// Welcomes received in answer to a register sent after an outage.
+    public private(set) var welcomedAgain = 0
     /// Outages that have ended.
     public var endedOutages: Int { outages.filter { $0.end != nil }.count }
 
     /// The server has been silent past the timeout and the client registers again: an outage
     /// starts (it ends with the next datagram from the server).
     public mutating func beginOutage() {
+        reregistering = true
         outages.append(Outage(start: lastHeard ?? startedAt, highestBefore: statistics.last.map { statistics.extend($0) }))
     }
 
@@ -359,7 +364,14 @@ public struct ClientSession: Sendable {
         }
         switch frame.body {
         case .welcome(let body):
-            guard welcome == nil else { return .ignored("repeated welcome") }
+            guard welcome == nil else {
+                // The answer to a register sent after an outage: the subscription holds again.
+                if reregistering {
+                    reregistering = false
+                    welcomedAgain += 1
+                }
+                return .ignored("repeated welcome")
+            }
             var snapshot: LiveSnapshot?
             if let current = body.current, let type = frame.eventType {
                 do {
@@ -413,7 +425,8 @@ public struct ClientSession: Sendable {
             flushLog()
             return .ended(end.reason)
         case .challenge(let challenge):
-            guard welcome == nil else { return .ignored("challenge after welcome") }
+            // After the welcome, a challenge matters only to a client registering again (after an outage).
+            guard welcome == nil || reregistering else { return .ignored("challenge after welcome") }
             token = challenge.token
             return .challenged(challenge.token)
         case .heartbeat:

@@ -104,7 +104,7 @@ public final class MatchLog: Sendable {
                     number INTEGER PRIMARY KEY AUTOINCREMENT, match_id INTEGER NOT NULL, lineups TEXT NOT NULL,
                     source TEXT NOT NULL, started REAL NOT NULL, status TEXT NOT NULL, end_reason TEXT,
                     events INTEGER NOT NULL DEFAULT 0, home INTEGER NOT NULL DEFAULT 0, away INTEGER NOT NULL DEFAULT 0,
-                    minute INTEGER NOT NULL DEFAULT 0)
+                    minute INTEGER NOT NULL DEFAULT 0, slot INTEGER, seed INTEGER, first_sequence INTEGER NOT NULL DEFAULT 0)
                 """,
                 """
                 CREATE TABLE IF NOT EXISTS events (
@@ -113,6 +113,12 @@ public final class MatchLog: Sendable {
                 """,
             ] {
                 _ = try await connection.query(statement, [])
+            }
+            // A log written before matches were resumable lacks their columns: add them.
+            let columns = Set(try await connection.query("PRAGMA table_info(matches)", []).compactMap { $0.column("name")?.string })
+            for (column, definition) in [("slot", "INTEGER"), ("seed", "INTEGER"), ("first_sequence", "INTEGER NOT NULL DEFAULT 0")]
+            where !columns.contains(column) {
+                _ = try await connection.query("ALTER TABLE matches ADD COLUMN \(column) \(definition)", [])
             }
             let check = try await connection.query("PRAGMA quick_check", [])
             let verdict = check.first?.column("quick_check")?.string ?? "no answer"
@@ -138,14 +144,21 @@ public final class MatchLog: Sendable {
         }
     }
 
-    /// Logs a match that kicks off: its id, teams and language, and where it comes from.
-    /// Returns its log number.
-    public func begin(matchID: UInt32, roster: Roster, language: String, source: String) async throws(StreamingError) -> Int {
+    /// Logs a match that kicks off: its id, teams and language, where it comes from (for a
+    /// simulated match, its slot and seed, from which a restarted server replays it), and the
+    /// sequence of its first event. Returns its log number.
+    public func begin(matchID: UInt32, roster: Roster, language: String, source: String, simulated: (slot: Int, seed: UInt64)? = nil,
+                      firstSequence: UInt32 = 0) async throws(StreamingError) -> Int {
         let lineups = FeedLine.lineups(roster, language: language).jsonText
         do {
             let rows = try await connection.query(
-                "INSERT INTO matches (match_id, lineups, source, started, status) VALUES (?, ?, ?, ?, 'live') RETURNING number",
-                [.integer(Int(matchID)), .text(lineups), .text(source), .float(Date().timeIntervalSince1970)])
+                """
+                INSERT INTO matches (match_id, lineups, source, started, status, slot, seed, first_sequence)
+                VALUES (?, ?, ?, ?, 'live', ?, ?, ?) RETURNING number
+                """,
+                [.integer(Int(matchID)), .text(lineups), .text(source), .float(Date().timeIntervalSince1970),
+                 simulated.map { .integer($0.slot) } ?? .null, simulated.map { .integer(Int(Int64(bitPattern: $0.seed))) } ?? .null,
+                 .integer(Int(firstSequence))])
             guard let number = rows.first?.column("number")?.integer else {
                 throw StreamingError(.fileUnavailable, "the match log \(path) returned no number for match \(matchID)")
             }
@@ -204,6 +217,48 @@ public final class MatchLog: Sendable {
                                            [.text(reason.name), .integer(number)])
         } catch {
             throw StreamingError(.fileUnavailable, "cannot write the end of match #\(number) to the match log \(path): \(error)")
+        }
+    }
+
+    /// A simulated match a server was streaming when it stopped without ending it (a crash,
+    /// `kill -9`): what a restarted server needs to continue it.
+    public struct Unfinished: Sendable, Hashable {
+        public var number: Int
+        public var matchID: UInt32
+        public var slot: Int
+        public var seed: UInt64
+        /// Events logged: the simulation replays this many, then continues.
+        public var events: Int
+        /// The sequence of its first event: the next is this plus ``events``.
+        public var firstSequence: UInt32
+    }
+
+    /// The unfinished simulated matches, oldest first (one per slot: the newest of a slot wins).
+    public func unfinished() async throws(StreamingError) -> [Unfinished] {
+        do {
+            let rows = try await connection.query(
+                "SELECT number, match_id, slot, seed, events, first_sequence FROM matches WHERE status = 'live' AND slot IS NOT NULL ORDER BY number", [])
+            var bySlot: [Int: Unfinished] = [:]
+            for row in rows {
+                guard let number = row.column("number")?.integer, let id = row.column("match_id")?.integer, let slot = row.column("slot")?.integer,
+                      let seed = row.column("seed")?.integer else { continue }
+                bySlot[Int(slot)] = Unfinished(number: Int(number), matchID: UInt32(truncatingIfNeeded: id), slot: Int(slot),
+                                               seed: UInt64(bitPattern: Int64(seed)), events: Int(row.column("events")?.integer ?? 0),
+                                               firstSequence: UInt32(truncatingIfNeeded: row.column("first_sequence")?.integer ?? 0))
+            }
+            return bySlot.values.sorted { $0.number < $1.number }
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot read the match log \(path): \(error)")
+        }
+    }
+
+    /// Marks every unfinished match as discarded (`server --fresh`): history, never resumed.
+    public func discardUnfinished() async throws(StreamingError) -> Int {
+        do {
+            let rows = try await connection.query("UPDATE matches SET status = 'ended', end_reason = 'discarded' WHERE status = 'live' RETURNING number", [])
+            return rows.count
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot write the match log \(path): \(error)")
         }
     }
 

@@ -31,6 +31,8 @@ public struct ServerConfiguration: Sendable {
     /// Where the durable match log lives (``MatchLog``); nil: none (the library's default; the
     /// `server` command's is a directory next to its log file).
     public var dataDirectory: String?
+    /// Discard the match log's unfinished matches instead of resuming them (`--fresh`).
+    public var fresh = false
     /// Pace feed events by their `at` times, this many times faster than real time (nil: each
     /// line is streamed when it arrives).
     public var replaySpeed: Double?

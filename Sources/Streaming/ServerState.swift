@@ -154,6 +154,12 @@ public struct ServerState: Sendable {
         }
     }
 
+    /// Continues slot `slot`'s match from the match log: its next event gets `nextSequence`
+    /// (the events before it were streamed by an earlier run of the server).
+    public mutating func resume(slot: Int, nextSequence: UInt32) {
+        matches[slot].nextSequence = nextSequence
+    }
+
     /// Answers one datagram from `address` that has just arrived.
     public mutating func handle(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {
         now = clock.now()

@@ -48,8 +48,8 @@ struct ClientSignals: Sendable {
     var received = 0
     /// When the next NACK is due (session clock seconds), so the control task wakes for it.
     var repairDue: Double?
-    /// Outages that have ended (the server heard again).
-    var outagesEnded = 0
+    /// Welcomes received in answer to a register sent after an outage.
+    var welcomedAgain = 0
 }
 
 /// The SoccerStream client: registers (retrying with backoff), shows every event, sends
@@ -258,10 +258,10 @@ public final class StreamClient: Sendable {
             return false
         }
         let bytes = Array(envelope.data.readableBytesView)
-        let (reception, subscribed, token, received, loggable, finished, repairDue, outstanding, outagesEnded) = session.withLock { session in
+        let (reception, subscribed, token, received, loggable, finished, repairDue, outstanding, welcomedAgain) = session.withLock { session in
             let reception = session.receive(bytes)
             return (reception, session.subscribed, session.token, session.statistics.received, session.takeLoggable(), session.finished,
-                    session.nextRepairDue, session.repairsOutstanding, session.outages.isEmpty ? 0 : session.endedOutages)
+                    session.nextRepairDue, session.repairsOutstanding, session.welcomedAgain)
         }
         switch reception {
         case .welcomed(let welcome, let snapshot):
@@ -305,13 +305,13 @@ public final class StreamClient: Sendable {
         }
         let current = signals.value
         if current.subscribed != subscribed || current.token != token || current.received != received || current.repairDue != repairDue
-            || current.outagesEnded != outagesEnded {
+            || current.welcomedAgain != welcomedAgain {
             signals.update { signals in
                 signals.subscribed = subscribed
                 signals.token = token
                 signals.received = received
                 signals.repairDue = repairDue
-                signals.outagesEnded = outagesEnded
+                signals.welcomedAgain = welcomedAgain
             }
         }
         return self.reason != nil
@@ -406,16 +406,16 @@ public final class StreamClient: Sendable {
 }
 
 extension StreamClient {
-    /// The server has been silent past the timeout: registers again with backoff (the latest
-    /// address token echoed at once) until the server is heard from and no challenge waits for
-    /// its echo, for at most ``ClientConfiguration/reconnectFor``. The outage is recorded in the
+    /// The server has been silent past the timeout: registers again with backoff (a fresh
+    /// address challenge echoed at once) until welcomed again, for at most
+    /// ``ClientConfiguration/reconnectFor``. The outage is recorded in the
     /// statistics; the stream goes on. Returns false when the server stayed silent.
     fileprivate func reconnect(silentFor seconds: Int) async throws -> Bool {
         let clock = ContinuousClock()
         let giveUp = clock.now.advanced(by: configuration.reconnectFor)
-        let ended = session.withLock { session in
+        let welcomed = session.withLock { session in
             session.beginOutage()
-            return session.endedOutages
+            return session.welcomedAgain
         }
         logger.info("Server silent for \(seconds) s; registering again (for up to \(Int(configuration.reconnectFor.inSeconds)) s).")
         var backoff = configuration.initialBackoff
@@ -423,9 +423,9 @@ extension StreamClient {
             let echoed = signals.value.token
             try await send(try registerBytes(token: echoed))
             let deadline = min(clock.now.advanced(by: backoff), giveUp)
-            _ = await signals.wait(until: { $0.stopped || ($0.outagesEnded > ended && $0.token == echoed) || $0.token != echoed }, deadline: deadline)
+            _ = await signals.wait(until: { $0.stopped || $0.welcomedAgain > welcomed || $0.token != echoed }, deadline: deadline)
             let now = signals.value
-            if now.outagesEnded > ended && now.token == echoed {
+            if now.welcomedAgain > welcomed {
                 logger.info("Server heard again after \(Int(session.withLock { $0.outages.last?.duration ?? 0 })) s; the stream goes on.")
                 return true
             }

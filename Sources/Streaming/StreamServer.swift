@@ -50,6 +50,8 @@ public final class StreamServer: Sendable {
     private let feeds: [LineFollower]
     /// The durable match log (``ServerConfiguration/dataDirectory``), if any.
     private let log: MatchLog?
+    /// Unfinished simulated matches of the log this run continues, by slot.
+    private let resumable: [Int: MatchLog.Unfinished]
 
     /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
     /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
@@ -60,9 +62,11 @@ public final class StreamServer: Sendable {
     public static let vectorReadCount = 32
 
     private init(configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
-                 core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower], log: MatchLog?) {
+                 core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower], log: MatchLog?,
+                 resumable: [Int: MatchLog.Unfinished]) {
         self.feeds = feeds
         self.log = log
+        self.resumable = resumable
         self.configuration = configuration
         self.channel = channel
         self.handler = handler
@@ -149,9 +153,24 @@ public final class StreamServer: Sendable {
             throw error
         }
         var log: MatchLog?
+        var resumable: [Int: MatchLog.Unfinished] = [:]
         if let directory = configuration.dataDirectory {
             do {
-                log = try await MatchLog.open(directory: directory, logger: logger)
+                let opened = try await MatchLog.open(directory: directory, logger: logger)
+                log = opened
+                if configuration.fresh {
+                    let discarded = try await opened.discardUnfinished()
+                    if discarded > 0 { logger.info("Discarded \(discarded) unfinished match(es) of the match log (--fresh).") }
+                } else {
+                    for match in try await opened.unfinished() {
+                        // Simulated matches only, in a slot this run carries, one match per stream (no --matches back to back).
+                        guard match.slot < configuration.simulate, configuration.matches == 1 else {
+                            logger.warning("Unfinished match \(match.matchID) (slot \(match.slot)) is not resumed: this run does not carry its slot one match at a time.")
+                            continue
+                        }
+                        resumable[match.slot] = match
+                    }
+                }
             } catch {
                 followers.forEach { $0.cancel() }
                 channel.close(promise: nil)
@@ -160,7 +179,7 @@ public final class StreamServer: Sendable {
         }
         core.signals.update { $0.matches = configuration.simulate }
         let server = StreamServer(configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
-                                  localAddress: address, logger: logger, feeds: followers, log: log)
+                                  localAddress: address, logger: logger, feeds: followers, log: log, resumable: resumable)
         if let log { logger.info("Match log: \(log.path) (every event on disk before it is sent).") }
         logger.info("Server started on port \(address.port ?? configuration.port).")
         logger.info("Server name: \(Self.hostName())")
@@ -352,6 +371,34 @@ public final class StreamServer: Sendable {
         var slots: [SlotStream] = (0..<configuration.simulate).map { slot in
             makeStream(slot: slot, simulator: MatchSimulator(roundSlot: slot, seed: configuration.seed, catalog: catalog))
         }
+        // Matches an earlier run left unfinished continue at once, where the log says they were.
+        for index in slots.indices {
+            guard let match = resumable[slots[index].slot] else { continue }
+            let roster = slots[index].roster
+            var simulator = MatchSimulator(seed: match.seed, roster: roster, catalog: catalog)
+            guard simulator.matchID == match.matchID else {
+                logger.warning("Unfinished match \(match.matchID) is not resumed: seed \(match.seed) in slot \(match.slot) plays match \(simulator.matchID) now.")
+                continue
+            }
+            var replayed = 0
+            while replayed < match.events, simulator.next() != nil { replayed += 1 }
+            guard replayed == match.events else {
+                logger.warning("Unfinished match \(match.matchID) is not resumed: its simulation has only \(replayed) of the \(match.events) logged events.")
+                continue
+            }
+            let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
+            slots[index].simulator = simulator
+            slots[index].seed = match.seed
+            slots[index].id = match.matchID
+            slots[index].index = match.events
+            slots[index].logNumber = match.number
+            slots[index].phase = .live
+            slots[index].start = clock.now - configuration.interval * match.events
+            core.beginMatch(id: match.matchID, slot: slots[index].slot)
+            core.state.withLock { $0.resume(slot: slots[index].slot, nextSequence: next) }
+            summary.matches += 1
+            logger.info("Resuming match \(match.matchID) (seed \(match.seed)) from the match log at event \(match.events), sequence \(next).")
+        }
         var feedsOpen = feeds.count
         var feedItemsSeen = 0
         // End frames' repeats, scheduled on the event loop so that the stream does not wait for them.
@@ -382,8 +429,10 @@ public final class StreamServer: Sendable {
                     let (slot, id, roster) = (slots[index].slot, slots[index].id, slots[index].roster)
                     let language = core.state.withLock { $0.matches[slot].catalog.language }
                     let source = slots[index].simulator != nil ? "simulated, seed \(slots[index].seed)" : "feed \(configuration.feeds[slots[index].feed ?? 0])"
+                    let simulated = slots[index].simulator.map { _ in (slot: slot, seed: slots[index].seed) }
+                    let first = core.state.withLock { $0.matches[slot].nextSequence }
                     guard let number = await durably("match \(id)", { () async throws(StreamingError) in
-                        try await log.begin(matchID: id, roster: roster, language: language, source: source)
+                        try await log.begin(matchID: id, roster: roster, language: language, source: source, simulated: simulated, firstSequence: first)
                     }) else { break }
                     slots[index].logNumber = number
                 }

@@ -66,7 +66,8 @@ struct MatchLogTests {
         try await bounded(60) {
             let directory = Self.temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
-            let server = try await makeServer { $0.dataDirectory = directory; $0.waitForClients = 1; $0.interval = .milliseconds(20) }
+            // Events 200 ms apart: the stop surely comes before the final whistle (9 s away).
+            let server = try await makeServer { $0.dataDirectory = directory; $0.waitForClients = 1; $0.interval = .milliseconds(200) }
             let client = try await makeClient(server)
             async let summary = server.run()
             async let outcome = client.run()

@@ -65,12 +65,13 @@ struct ReconnectTests {
             #expect(outcome.reason == .endOfTransmission(.fullTime))
             // First time: 0-2 and 6-7; the three of the outage came as repairs (lost = repaired + unrecovered, Spec §6).
             #expect(outcome.statistics.received == 5 && outcome.statistics.repaired == 3 && outcome.statistics.unrecovered == 0)
-            // The scripted silence; on a loaded machine a later pause of the test itself may count
-            // as another (short, nothing missed).
-            let outage = try #require(outcome.outages.first)
+            // The scripted silence; on a loaded machine a pause of the test itself may count as
+            // another outage (short, nothing missed).
+            let scripted = outcome.outages.filter { $0.missed > 0 }
+            #expect(scripted.count == 1)
+            let outage = try #require(scripted.first)
             #expect(outage.missed == 3 && outage.repaired == 3 && outage.seconds >= 0.5)
-            #expect(outcome.outages.dropFirst().allSatisfy { $0.missed == 0 })
-            #expect(outcome.report.text.contains("Outage 1: server silent") && outcome.report.text.contains("missed during it: 3, repaired: 3"))
+            #expect(outcome.report.text.contains("server silent") && outcome.report.text.contains("missed during it: 3, repaired: 3"))
         }
     }
 
