@@ -345,6 +345,8 @@ public final class StreamServer: Sendable {
         var phase = Phase.waiting
         /// Its number in the match log, once logged (nil without a log, or before kick-off).
         var logNumber: Int?
+        /// Continued from the match log: ``index`` events were streamed by an earlier run.
+        var resumed = false
 
         /// When the next event (or a feed's end, once its queue is empty) is due; nil: a feed
         /// with nothing queued and no end yet.
@@ -392,11 +394,9 @@ public final class StreamServer: Sendable {
             slots[index].id = match.matchID
             slots[index].index = match.events
             slots[index].logNumber = match.number
-            slots[index].phase = .live
-            slots[index].start = clock.now - configuration.interval * match.events
-            core.beginMatch(id: match.matchID, slot: slots[index].slot)
+            slots[index].resumed = true
             core.state.withLock { $0.resume(slot: slots[index].slot, nextSequence: next) }
-            summary.matches += 1
+            // It kicks off again like any match: at once, or once --wait-for-clients are back.
             logger.info("Resuming match \(match.matchID) (seed \(match.seed)) from the match log at event \(match.events), sequence \(next).")
         }
         var feedsOpen = feeds.count
@@ -409,8 +409,13 @@ public final class StreamServer: Sendable {
             if slots.contains(where: { $0.phase == .waiting }) && core.signals.value.clients >= needed {
                 for index in slots.indices where slots[index].phase == .waiting {
                     slots[index].phase = .live
-                    slots[index].start = clock.now
-                    slots[index].index = 0
+                    if slots[index].resumed {
+                        // Its next event is due one interval from now, as if it had never stopped.
+                        slots[index].start = clock.now - configuration.interval * slots[index].index
+                    } else {
+                        slots[index].start = clock.now
+                        slots[index].index = 0
+                    }
                     let (slot, id, seed, roster) = (slots[index].slot, slots[index].id, slots[index].seed, slots[index].roster)
                     core.beginMatch(id: id, slot: slot)
                     summary.matches += 1

@@ -79,7 +79,7 @@ struct ReconnectTests {
     func givesUp() async throws {
         try await bounded(30) {
             let server = try await RawPeer()
-            let client = try await makeClient(port: server.port) { $0.serverTimeout = .milliseconds(200); $0.registerAttempts = 1 }
+            let client = try await makeClient(port: server.port) { $0.serverTimeout = .milliseconds(200); $0.registerAttempts = 10 }
             async let result = client.run()
             let (address, register) = try #require(try await Self.next(.register, from: server))
             try await server.send(try Frame(body: .welcome(Welcome(format: .compact, matchID: 9, heartbeatSeconds: 0, intervalMicroseconds: 10_000,

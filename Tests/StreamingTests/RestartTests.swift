@@ -28,11 +28,11 @@ struct RestartTests {
         }
     }
 
-    static func startServer(port: Int, directory: String, log: String) throws -> Process {
+    static func startServer(port: Int, directory: String, log: String, extra: [String] = []) throws -> Process {
         let process = Process()
         process.executableURL = try CommandLineTests.executable()
         process.arguments = ["server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.05", "--seed", "1",
-                             "--wait-for-clients", "1", "--data-dir", directory, "--log-file", log, "--repair-grace", "1"]
+                             "--wait-for-clients", "1", "--data-dir", directory, "--log-file", log, "--repair-grace", "1"] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -78,6 +78,38 @@ struct RestartTests {
             let records = try await log.records()
             await log.close()
             #expect(records.count == 1 && records.first?.events == events.count && records.first?.endReason == "full_time")
+        }
+    }
+
+    @Test("SIGSTOP for 20 s, then SIGCONT: the client, silent past its timeout, registers again and sees the match through, nothing lost")
+    func pausedServer() async throws {
+        try await bounded(90) {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soccer-pause-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let port = try Self.freePort()
+            let server = try Self.startServer(port: port, directory: directory, log: directory + "/server.log")
+            let client = try await makeClient(port: port) {
+                $0.serverTimeout = .seconds(2)
+                $0.reconnectFor = .seconds(60)
+                $0.initialBackoff = .milliseconds(100)
+                $0.registerAttempts = 50
+            }
+            async let result = client.run()
+            #expect(await client.waitUntilReceived(10))
+            kill(server.processIdentifier, SIGSTOP)
+            // The pause itself is what is tested: 20 s of a stopped process (a paused VM).
+            try await Task.sleep(for: .seconds(20))
+            kill(server.processIdentifier, SIGCONT)
+            let outcome = try await result
+            server.waitUntilExit()
+            let (events, _) = MatchSimulator.play(seed: 1)
+            #expect(outcome.reason == .endOfTransmission(.fullTime))
+            // A stopped server sends nothing, so nothing is missed: every event arrives (a repair at most).
+            #expect(outcome.statistics.received + outcome.statistics.repaired == events.count && outcome.statistics.unrecovered == 0)
+            let outage = try #require(outcome.outages.first)
+            #expect(outage.seconds >= 19)
+            #expect(outcome.latest?.scoreLine == PhraseCatalog.english.scoreLine(events.last?.score ?? .zero, roster: .original))
         }
     }
 }
