@@ -25,10 +25,31 @@ public final class MatchLog: Sendable {
     private let connection: SQLiteConnection
     /// The database file.
     public let path: String
+    /// What opening found and repaired (a torn write at the end of the journal), for the
+    /// server to say on start; nil when the log was whole.
+    public let recovery: String?
 
-    private init(connection: SQLiteConnection, path: String) {
+    private init(connection: SQLiteConnection, path: String, recovery: String?) {
         self.connection = connection
         self.path = path
+        self.recovery = recovery
+    }
+
+    /// A torn write at the end of SQLite's write-ahead journal (`PATH-wal`): its size is not the
+    /// 32-byte header plus whole frames (24 bytes and a page each). SQLite itself recovers to
+    /// the last complete transaction; this names what it will drop.
+    static func tornWrite(journal: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: journal) else { return nil }
+        defer { try? handle.close() }   // read-only: nothing to flush
+        guard let header = try? handle.read(upToCount: 32), header.count == 32,   // no header: nothing written yet
+              let size = try? handle.seekToEnd() else { return nil }
+        let pageSize = header[8..<12].reduce(0) { $0 << 8 | Int($1) }
+        guard pageSize >= 512 else { return nil }
+        let frame = 24 + pageSize
+        let partial = (Int(size) - 32) % frame
+        guard partial != 0 else { return nil }
+        return "the match log's journal \(journal) ends with an incomplete record (\(partial) of \(frame) bytes: a torn write); "
+            + "SQLite recovers to the last complete transaction, and what it drops was never acknowledged, so never sent"
     }
 
     /// How a logged match is doing.
@@ -88,13 +109,14 @@ public final class MatchLog: Sendable {
             throw StreamingError(.fileUnavailable, "the data directory \(directory) is not writable; the match log must be (--data-dir)")
         }
         let path = (directory as NSString).appendingPathComponent(fileName)
+        let recovery = tornWrite(journal: path + "-wal")
         let connection: SQLiteConnection
         do {
             connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         } catch {
             throw StreamingError(.fileUnavailable, "cannot open the match log \(path): \(error)")
         }
-        let log = MatchLog(connection: connection, path: path)
+        let log = MatchLog(connection: connection, path: path, recovery: recovery)
         do {
             for statement in [
                 "PRAGMA journal_mode = WAL",

@@ -158,6 +158,7 @@ public final class StreamServer: Sendable {
             do {
                 let opened = try await MatchLog.open(directory: directory, logger: logger)
                 log = opened
+                if let recovery = opened.recovery { logger.warning("Recovered: \(recovery).") }
                 if configuration.fresh {
                     let discarded = try await opened.discardUnfinished()
                     if discarded > 0 { logger.info("Discarded \(discarded) unfinished match(es) of the match log (--fresh).") }
