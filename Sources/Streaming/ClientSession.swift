@@ -121,8 +121,6 @@ public struct ClientSession: Sendable {
     public private(set) var reregistering = false
     /// Welcomes received in answer to a register sent after an outage.
     public private(set) var welcomedAgain = 0
-    /// Outages that have ended.
-    public var endedOutages: Int { outages.filter { $0.end != nil }.count }
 
     /// The server has been silent past the timeout and the client registers again: an outage
     /// starts (it ends with the next datagram from the server).

@@ -157,6 +157,18 @@ public final class MatchLog: Sendable {
         return log
     }
 
+    /// Runs database work; an SQLite failure becomes a ``StreamingError`` saying what was being
+    /// done to which log (`cannot read the match log PATH: …`), and the log's own errors pass through.
+    private func database<T>(_ doing: String, _ work: () async throws -> T) async throws(StreamingError) -> T {
+        do {
+            return try await work()
+        } catch let error as StreamingError {
+            throw error
+        } catch {
+            throw StreamingError(.fileUnavailable, "cannot \(doing) the match log \(path): \(error)")
+        }
+    }
+
     /// Closes the database.
     public func close() async {
         do {
@@ -172,7 +184,7 @@ public final class MatchLog: Sendable {
     public func begin(matchID: UInt32, roster: Roster, language: String, source: String, simulated: (slot: Int, seed: UInt64)? = nil,
                       firstSequence: UInt32 = 0) async throws(StreamingError) -> Int {
         let lineups = FeedLine.lineups(roster, language: language).jsonText
-        do {
+        return try await database("write match \(matchID) to") {
             let rows = try await connection.query(
                 """
                 INSERT INTO matches (match_id, lineups, source, started, status, slot, seed, first_sequence)
@@ -185,10 +197,6 @@ public final class MatchLog: Sendable {
                 throw StreamingError(.fileUnavailable, "the match log \(path) returned no number for match \(matchID)")
             }
             return Int(number)
-        } catch let error as StreamingError {
-            throw error
-        } catch {
-            throw StreamingError(.fileUnavailable, "cannot write match \(matchID) to the match log \(path): \(error)")
         }
     }
 
@@ -234,11 +242,9 @@ public final class MatchLog: Sendable {
 
     /// Logs the end of match `number`.
     public func end(_ number: Int, reason: EndReason) async throws(StreamingError) {
-        do {
+        return try await database("write the end of match #\(number) to") {
             _ = try await connection.query("UPDATE matches SET status = 'ended', end_reason = ? WHERE number = ?",
                                            [.text(reason.name), .integer(number)])
-        } catch {
-            throw StreamingError(.fileUnavailable, "cannot write the end of match #\(number) to the match log \(path): \(error)")
         }
     }
 
@@ -257,7 +263,7 @@ public final class MatchLog: Sendable {
 
     /// The unfinished simulated matches, oldest first (one per slot: the newest of a slot wins).
     public func unfinished() async throws(StreamingError) -> [Unfinished] {
-        do {
+        return try await database("read") {
             let rows = try await connection.query(
                 "SELECT number, match_id, slot, seed, events, first_sequence FROM matches WHERE status = 'live' AND slot IS NOT NULL ORDER BY number", [])
             var bySlot: [Int: Unfinished] = [:]
@@ -269,24 +275,20 @@ public final class MatchLog: Sendable {
                                                firstSequence: UInt32(truncatingIfNeeded: row.column("first_sequence")?.integer ?? 0))
             }
             return bySlot.values.sorted { $0.number < $1.number }
-        } catch {
-            throw StreamingError(.fileUnavailable, "cannot read the match log \(path): \(error)")
         }
     }
 
     /// Marks every unfinished match as discarded (`server --fresh`): history, never resumed.
     public func discardUnfinished() async throws(StreamingError) -> Int {
-        do {
+        return try await database("write") {
             let rows = try await connection.query("UPDATE matches SET status = 'ended', end_reason = 'discarded' WHERE status = 'live' RETURNING number", [])
             return rows.count
-        } catch {
-            throw StreamingError(.fileUnavailable, "cannot write the match log \(path): \(error)")
         }
     }
 
     /// Every logged match, oldest first.
     public func records() async throws(StreamingError) -> [Record] {
-        do {
+        return try await database("read") {
             let rows = try await connection.query(
                 "SELECT number, match_id, lineups, source, started, status, end_reason, events, home, away, minute FROM matches ORDER BY number", [])
             return try rows.map { row throws(StreamingError) -> Record in
@@ -304,17 +306,13 @@ public final class MatchLog: Sendable {
                               score: Score(home: UInt8(clamping: row.column("home")?.integer ?? 0), away: UInt8(clamping: row.column("away")?.integer ?? 0)),
                               minute: UInt8(clamping: row.column("minute")?.integer ?? 0), started: row.column("started")?.double ?? 0)
             }
-        } catch let error as StreamingError {
-            throw error
-        } catch {
-            throw StreamingError(.fileUnavailable, "cannot read the match log \(path): \(error)")
         }
     }
 
     /// Match `number` as feed lines (Spec/FEED.md): line-ups, every event in sequence order,
     /// and the end line if it ended.
     public func feedLines(_ number: Int) async throws(StreamingError) -> [String] {
-        do {
+        return try await database("read") {
             let match = try await connection.query("SELECT lineups, end_reason FROM matches WHERE number = ?", [.integer(number)])
             guard let lineups = match.first?.column("lineups")?.string else {
                 throw StreamingError(.configuration, "no match #\(number) in the match log \(path)")
@@ -325,10 +323,6 @@ public final class MatchLog: Sendable {
                 lines.append(FeedLine.end(end).jsonText)
             }
             return lines
-        } catch let error as StreamingError {
-            throw error
-        } catch {
-            throw StreamingError(.fileUnavailable, "cannot read the match log \(path): \(error)")
         }
     }
 

@@ -460,27 +460,27 @@ public final class StreamServer: Sendable {
             }
             // Events already due, of every match, go out in one trip to the event loop (up to
             // 64 events, 4,096 datagrams and 1 MiB: enough to amortize the trip, little enough in flight).
-            var due: [(index: Int, event: MatchEvent, due: ContinuousClock.Instant)] = []
+            var ready: [(index: Int, event: MatchEvent, due: ContinuousClock.Instant)] = []
             var datagrams = 0
             var over: [Int] = []
             for index in slots.indices where slots[index].phase == .live {
                 let audience = core.state.withLock { $0.matches[slots[index].slot].subscribers.count }
-                while due.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams,
+                while ready.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams,
                       let at = slots[index].due(configuration.interval), clock.now >= at
                 {
                     guard let event = nextEvent(&slots[index], summary: &summary) else {
                         over.append(index)
                         break
                     }
-                    due.append((index, event, at))
+                    ready.append((index, event, at))
                     datagrams += audience
                     slots[index].index += 1
                 }
             }
             // Write-ahead: the events are on disk before any of them is published or sent.
-            if let log, !due.isEmpty {
+            if let log, !ready.isEmpty {
                 var next: [Int: UInt32] = [:]
-                let entries = due.map { item -> MatchLog.Entry in
+                let entries = ready.map { item -> MatchLog.Entry in
                     let slot = slots[item.index].slot
                     let sequence = next[slot] ?? core.state.withLock { $0.matches[slot].nextSequence }
                     next[slot] = sequence &+ 1
@@ -490,13 +490,12 @@ public final class StreamServer: Sendable {
                 guard await durably("\(entries.count) event(s)", { () async throws(StreamingError) in try await log.append(entries) }) != nil else { break }
             }
             var batch: [Published] = []
-            for item in due { batch.append(try publish(item.event, slot: slots[item.index].slot)) }
-            let dues = due.map(\.due)
+            for item in ready { batch.append(try publish(item.event, slot: slots[item.index].slot)) }
             if !batch.isEmpty {
                 try await fanOut(batch)
                 summary.events += batch.count
                 let flushed = clock.now
-                for due in dues { core.metrics.eventLag(flushed - due) }
+                for item in ready { core.metrics.eventLag(flushed - item.due) }
             }
             if !over.isEmpty {
                 // With --loop, a simulated match that ends is replaced by the next (seed + 1),

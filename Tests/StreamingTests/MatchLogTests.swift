@@ -6,9 +6,7 @@ import Wire
 
 @Suite("Durable match log (server --data-dir) and history", .serialized)
 struct MatchLogTests {
-    static func temporaryDirectory() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("soccer-data-\(UUID().uuidString)").path
-    }
+    static func temporaryDirectory() -> String { temporaryDirectoryPath("soccer-data") }
 
     @Test("every event streamed is in the log, in order, with the match's end; the export replays through --feed to the same match")
     func logAndReplay() async throws {

@@ -42,17 +42,12 @@ struct RestartTests {
     @Test("kill -9 after 10 events, restarted: same match id, sequences continue, the client's match ends whole with its final score")
     func killAndResume() async throws {
         try await bounded(90) {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soccer-restart-\(UUID().uuidString)").path
+            let directory = temporaryDirectoryPath("soccer-restart")
             defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let port = try Self.freePort()
             let first = try Self.startServer(port: port, directory: directory, log: directory + "/server-1.log")
-            let client = try await makeClient(port: port) {
-                $0.serverTimeout = .milliseconds(500)
-                $0.reconnectFor = .seconds(30)
-                $0.initialBackoff = .milliseconds(100)
-                $0.registerAttempts = 50
-            }
+            let client = try await makeReconnectingClient(port: port, serverTimeout: .milliseconds(500), reconnectFor: .seconds(30))
             async let result = client.run()
             #expect(await client.waitUntilReceived(10))
             kill(first.processIdentifier, SIGKILL)
@@ -84,17 +79,12 @@ struct RestartTests {
     @Test("SIGSTOP for 20 s, then SIGCONT: the client, silent past its timeout, registers again and sees the match through, nothing lost")
     func pausedServer() async throws {
         try await bounded(90) {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soccer-pause-\(UUID().uuidString)").path
+            let directory = temporaryDirectoryPath("soccer-pause")
             defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let port = try Self.freePort()
             let server = try Self.startServer(port: port, directory: directory, log: directory + "/server.log")
-            let client = try await makeClient(port: port) {
-                $0.serverTimeout = .seconds(2)
-                $0.reconnectFor = .seconds(60)
-                $0.initialBackoff = .milliseconds(100)
-                $0.registerAttempts = 50
-            }
+            let client = try await makeReconnectingClient(port: port, serverTimeout: .seconds(2), reconnectFor: .seconds(60))
             async let result = client.run()
             #expect(await client.waitUntilReceived(10))
             kill(server.processIdentifier, SIGSTOP)

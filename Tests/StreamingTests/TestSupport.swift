@@ -68,6 +68,22 @@ func makeClient(port: Int, _ adjust: (inout ClientConfiguration) -> Void = { _ i
     return try await StreamClient.connect(configuration: configuration, logger: quietLogger)
 }
 
+/// A client of 127.0.0.1:`port` that registers again after `serverTimeout` of silence, for up
+/// to `reconnectFor` (with short backoffs, so that tests of outages do not wait long).
+func makeReconnectingClient(port: Int, serverTimeout: Duration, reconnectFor: Duration) async throws -> StreamClient {
+    try await makeClient(port: port) {
+        $0.serverTimeout = serverTimeout
+        $0.reconnectFor = reconnectFor
+        $0.initialBackoff = .milliseconds(100)
+        $0.registerAttempts = 50
+    }
+}
+
+/// A path for a test's data directory under the temporary directory, not yet created.
+func temporaryDirectoryPath(_ prefix: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+}
+
 /// A bare UDP socket on loopback, for speaking raw bytes to a server (an "original client"
 /// or a misbehaving one). Received datagrams are collected in order; ``next(timeout:)`` waits
 /// for the next one without polling.
