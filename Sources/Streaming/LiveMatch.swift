@@ -6,7 +6,10 @@ import Wire
 /// holds one per match and routes each datagram to the match of its source address.
 public struct LiveMatch: Sendable {
     /// The match's identifier (what a welcome announces and a register names).
-    public internal(set) var id: UInt32
+    public internal(set) var id: UInt32 {
+        // Another match: the log record of the one before is not this one's.
+        didSet { if id != oldValue { logNumber = nil } }
+    }
     /// The teams.
     public let roster: Roster
     /// The words.
@@ -41,6 +44,9 @@ public struct LiveMatch: Sendable {
     private var ringBytes = 0
     /// Subscriptions whose match ended, still answered for repair until the next match begins here.
     var ended: [SocketAddress: Subscriber] = [:]
+    /// Its number in the durable match log, once logged: a NACK for events the ring no longer
+    /// (or, after a restart, not yet) holds is answered from there.
+    public internal(set) var logNumber: Int?
 
     /// Creates a match that has not kicked off.
     public init(id: UInt32, roster: Roster, catalog: PhraseCatalog, firstSequence: UInt32, intervalMicroseconds: UInt32) {
@@ -104,7 +110,7 @@ public struct LiveMatch: Sendable {
     }
 
     /// Keeps `event` for repair, dropping the oldest beyond the ring's event and byte limits.
-    private mutating func keepForRepair(_ event: EncodedEvent, events: Int, bytes: Int) {
+    mutating func keepForRepair(_ event: EncodedEvent, events: Int, bytes: Int) {
         if let replaced = ring.updateValue(event, forKey: event.sequence) {
             ringBytes -= replaced.storedBytes
         } else {

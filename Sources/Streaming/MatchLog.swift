@@ -326,6 +326,46 @@ public final class MatchLog: Sendable {
         }
     }
 
+    /// Match `number`'s logged events by sequence, decoded as `server --feed` decodes its
+    /// lines (so each is the event that was sent: same state, minute and words): what a NACK
+    /// for events past the repair ring is answered with.
+    ///
+    /// - Throws: ``StreamingError`` when the log cannot be read, has no match `number`, or a
+    ///   logged line no longer decodes (naming the sequence and why).
+    public func events(_ number: Int) async throws(StreamingError) -> [UInt32: MatchEvent] {
+        let (lineups, rows) = try await database("read") {
+            let match = try await connection.query("SELECT lineups FROM matches WHERE number = ?", [.integer(number)])
+            guard let lineups = match.first?.column("lineups")?.string else {
+                throw StreamingError(.configuration, "no match #\(number) in the match log \(path)")
+            }
+            let rows = try await connection.query("SELECT sequence, line FROM events WHERE match = ? ORDER BY sequence", [.integer(number)])
+            return (lineups, rows)
+        }
+        var decoder = FeedDecoder(catalog: .english)
+        do {
+            _ = try decoder.next(Array(lineups.utf8))
+        } catch {
+            throw StreamingError(.fileUnavailable, "the match log \(path) holds unreadable line-ups for match #\(number): \(error)")
+        }
+        var events: [UInt32: MatchEvent] = [:]
+        for row in rows {
+            guard let sequence = row.column("sequence")?.integer, let line = row.column("line")?.string else {
+                throw StreamingError(.fileUnavailable, "the match log \(path) has a malformed event row in match #\(number)")
+            }
+            do {
+                guard case .event(let event, _) = try decoder.next(Array(line.utf8)) else {
+                    throw StreamingError(.fileUnavailable, "the match log \(path) holds a line that is not an event at sequence \(sequence) of match #\(number)")
+                }
+                events[UInt32(truncatingIfNeeded: sequence)] = event
+            } catch let error as StreamingError {
+                throw error
+            } catch {
+                throw StreamingError(.fileUnavailable, "the match log \(path) holds an unreadable event at sequence \(sequence) of match #\(number): \(error)")
+            }
+        }
+        return events
+    }
+
     /// The history table: number, match id, teams, score, minute, events, how it ended or
     /// that it is unfinished, and its source.
     public static func table(_ records: [Record]) -> String {

@@ -33,6 +33,10 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String?
     /// Discard the match log's unfinished matches instead of resuming them (`--fresh`).
     public var fresh = false
+    /// Fault injection, for tests of the match log: once this many events are logged, the
+    /// process kills itself with SIGKILL before sending them (the worst moment for a crash:
+    /// events on disk that no client has seen). Nil in any real run.
+    public var crashAfterLogging: Int?
     /// Pace feed events by their `at` times, this many times faster than real time (nil: each
     /// line is streamed when it arrives).
     public var replaySpeed: Double?

@@ -26,6 +26,8 @@ final class ServerCore: Sendable {
     let metrics: ServerMetrics
     private let recentRejects = Mutex<[String: Int]>([:])
     private let feedInbox = Mutex<[FeedItem]>([])
+    /// Reads a NACK's events from the durable log (installed by the server once its log is open).
+    private let lookUpHandler = Mutex<(@Sendable (ServerState.LogLookup) -> Void)?>(nil)
 
     init(configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics) {
         state = Mutex(ServerState(configuration: configuration))
@@ -56,6 +58,18 @@ final class ServerCore: Sendable {
         }
         for notice in notices { log(notice, bytes: bytes.count) }
         noteClients(count)
+        return replies
+    }
+
+    /// Sets what a ``ServerState/Notice/lookUp(_:)`` calls: the server's read of its match log.
+    func onLookUp(_ handler: @escaping @Sendable (ServerState.LogLookup) -> Void) {
+        lookUpHandler.withLock { $0 = handler }
+    }
+
+    /// Answers the part of a NACK that the log was read for: the replies to send.
+    func answerFromLog(_ lookup: ServerState.LogLookup, events: [UInt32: MatchEvent]) -> [ServerState.Reply] {
+        let (replies, notices) = state.withLock { $0.answerFromLog(lookup, events: events) }
+        for notice in notices { log(notice, bytes: 0) }
         return replies
     }
 
@@ -144,6 +158,9 @@ final class ServerCore: Sendable {
             logger.debug("Repair for \(address.display): \(sent) sent again, \(unavailable) unavailable, \(overBudget) over budget.")
         case .encodingFailed(let what, let address, let error):
             logger.error("Not sent: the \(what)\(address.map { " for \($0.display)" } ?? "") failed to encode: \(error)")
+        case .lookUp(let lookup):
+            logger.debug("Repair for \(lookup.address.display): reading \(lookup.sequences.sequences.count) event(s) of match \(lookup.matchID) from the match log.")
+            lookUpHandler.withLock { $0 }?(lookup)
         }
     }
 }

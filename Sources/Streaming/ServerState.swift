@@ -30,6 +30,21 @@ public struct ServerState: Sendable {
         /// A datagram the server meant to send could not be encoded, so nothing was sent: a
         /// programming error (the built-in teams and texts always fit), logged and counted.
         case encodingFailed(what: String, SocketAddress?, WireError)
+        /// A NACK asked for events the repair ring does not hold, of a match the durable log
+        /// holds: the server reads them there and calls ``answerFromLog(_:events:)``.
+        case lookUp(LogLookup)
+    }
+
+    /// Events to read from the durable match log for one NACK (the part the ring could not answer).
+    public struct LogLookup: Sendable, Hashable {
+        /// Who asked.
+        public var address: SocketAddress
+        /// The match: its slot, id and number in the log.
+        public var slot: Int
+        public var matchID: UInt32
+        public var logNumber: Int
+        /// The sequence numbers asked for that the ring does not hold.
+        public var sequences: SequenceRanges
     }
 
     /// The configuration.
@@ -154,10 +169,47 @@ public struct ServerState: Sendable {
         }
     }
 
-    /// Continues slot `slot`'s match from the match log: its next event gets `nextSequence`
-    /// (the events before it were streamed by an earlier run of the server).
-    public mutating func resume(slot: Int, nextSequence: UInt32) {
+    /// Continues slot `slot`'s match from the match log, where it is match `logNumber`: its
+    /// next event gets `nextSequence` (the events before it were streamed by an earlier run of
+    /// the server, and NACKs for them are answered from the log).
+    public mutating func resume(slot: Int, nextSequence: UInt32, logNumber: Int) {
         matches[slot].nextSequence = nextSequence
+        matches[slot].logNumber = logNumber
+    }
+
+    /// Slot `slot`'s current match is match `number` of the durable log: from now on, a NACK
+    /// for events its ring does not hold is a ``Notice/lookUp(_:)``.
+    public mutating func logged(slot: Int, number: Int) {
+        matches[slot].logNumber = number
+    }
+
+    /// Answers the part of a NACK the ring could not, with the events the log holds for it
+    /// (`events`, by sequence): they are kept in the ring again (the next NACK for them, from
+    /// this client or another, is answered from there), sent within the budgets like any
+    /// repair, and what the log does not hold either is answered "unavailable". Nothing is sent
+    /// when the client is gone or the slot carries another match by now.
+    public mutating func answerFromLog(_ lookup: LogLookup, events: [UInt32: MatchEvent]) -> (replies: [Reply], notices: [Notice]) {
+        now = clock.now()
+        guard matches.indices.contains(lookup.slot), matches[lookup.slot].id == lookup.matchID,
+              matches[lookup.slot].logNumber == lookup.logNumber else { return ([], []) }
+        // Not a copy of the match: that would copy its ring when the ring grows below.
+        let (roster, catalog, deliveries) = (matches[lookup.slot].roster, matches[lookup.slot].catalog, matches[lookup.slot].deliveriesInUse)
+        let asked = Set(lookup.sequences.sequences)
+        var notices: [Notice] = []
+        for (sequence, event) in events.sorted(by: { $0.key < $1.key }) where asked.contains(sequence) && matches[lookup.slot].ring[sequence] == nil {
+            do {
+                let encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, deliveries: deliveries)
+                matches[lookup.slot].keepForRepair(encoded, events: configuration.repairRingEvents, bytes: configuration.repairRingBytes)
+            } catch {
+                encodingFailures["repair from the match log", default: 0] += 1
+                notices.append(.encodingFailed(what: "repair from the match log", lookup.address, error))
+            }
+        }
+        guard let subscriber = matches[lookup.slot].subscribers[lookup.address] ?? matches[lookup.slot].ended[lookup.address] else {
+            return ([], notices)
+        }
+        let (replies, repairNotices) = repair(subscriber, lookup.sequences, slot: lookup.slot, consultLog: false)
+        return (replies, notices + repairNotices)
     }
 
     /// Answers one datagram from `address` that has just arrived.
@@ -469,7 +521,10 @@ public struct ServerState: Sendable {
     /// retransmission, in the subscriber's format, within its budget and the server's; the
     /// sequence numbers no longer held get one "unavailable" answer. What the budgets leave
     /// unanswered the client asks for again later.
-    private mutating func repair(_ subscriber: Subscriber, _ ranges: SequenceRanges, slot: Int) -> (replies: [Reply], notices: [Notice]) {
+    /// With `consultLog` and a logged match, the sequences the ring lacks are not answered yet
+    /// but looked up in the log (``Notice/lookUp(_:)``).
+    private mutating func repair(_ subscriber: Subscriber, _ ranges: SequenceRanges, slot: Int,
+                                 consultLog: Bool = true) -> (replies: [Reply], notices: [Notice]) {
         var replies: [Reply] = []
         var missing: [UInt32] = []
         var overBudget = 0
@@ -500,6 +555,13 @@ public struct ServerState: Sendable {
         repairBudget = total
         repairsSent += replies.count
         var notices: [Notice] = []
+        if consultLog, !missing.isEmpty, let logNumber = matches[slot].logNumber {
+            notices.append(.lookUp(LogLookup(address: subscriber.address, slot: slot, matchID: matches[slot].id, logNumber: logNumber,
+                                             sequences: SequenceRanges(covering: missing))))
+            notices.append(.repaired(subscriber.address, sent: replies.count, unavailable: 0, overBudget: overBudget))
+            if overBudget > 0 { rejects["repair requests over budget", default: 0] += overBudget }
+            return (replies, notices)
+        }
         if !missing.isEmpty {
             let answer = SequenceRanges(covering: missing)
             switch counted(Self.encode("unavailable", for: subscriber.address, { () throws(WireError) in

@@ -52,6 +52,9 @@ public final class StreamServer: Sendable {
     private let log: MatchLog?
     /// Unfinished simulated matches of the log this run continues, by slot.
     private let resumable: [Int: MatchLog.Unfinished]
+    /// NACKs waiting for a read of the match log, by log number: one read answers all that
+    /// arrive while it runs (after a restart, every client asks for the same few events).
+    private let logReads = Mutex<[Int: [ServerState.LogLookup]]>([:])
 
     /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
     /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
@@ -74,6 +77,9 @@ public final class StreamServer: Sendable {
         self.sent = sent
         self.localAddress = localAddress
         self.logger = logger
+        if log != nil {
+            core.onLookUp { [weak self] lookup in self?.readForRepair(lookup) }
+        }
     }
 
     deinit {
@@ -190,6 +196,35 @@ public final class StreamServer: Sendable {
             logger.warning("Original-protocol clients are served (--original allow): a plain-text register subscribes its source address unvalidated, so a forged one can point the stream at a third party.")
         }
         return server
+    }
+
+    /// Answers a NACK's events past the repair ring from the match log: the first lookup of a
+    /// match reads its logged events (off the event loop), and every lookup of that match
+    /// waiting meanwhile is answered from the same read, on the event loop, in one flush.
+    private func readForRepair(_ lookup: ServerState.LogLookup) {
+        guard let log else { return }
+        let first = logReads.withLock { reads in
+            defer { reads[lookup.logNumber, default: []].append(lookup) }
+            return reads[lookup.logNumber] == nil
+        }
+        guard first else { return }
+        Task {
+            var events: [UInt32: MatchEvent] = [:]
+            do {
+                events = try await log.events(lookup.logNumber)
+            } catch {
+                // Answered "unavailable" below: the client stops asking and counts them unrecovered.
+                logger.error("Repair from the match log failed: \(error)")
+            }
+            let waiting = logReads.withLock { $0.removeValue(forKey: lookup.logNumber) ?? [] }
+            let (core, handler) = (self.core, self.handler)
+            channel.eventLoop.execute {
+                for lookup in waiting {
+                    for reply in core.answerFromLog(lookup, events: events) { handler.value.write(reply.payload, to: reply.address) }
+                }
+                handler.value.flush()
+            }
+        }
     }
 
     /// A non-blocking UDP socket bound to `host`:`port`, for NIO to adopt.
@@ -396,7 +431,7 @@ public final class StreamServer: Sendable {
             slots[index].index = match.events
             slots[index].logNumber = match.number
             slots[index].resumed = true
-            core.state.withLock { $0.resume(slot: slots[index].slot, nextSequence: next) }
+            core.state.withLock { $0.resume(slot: slots[index].slot, nextSequence: next, logNumber: match.number) }
             // It kicks off again like any match: at once, or once --wait-for-clients are back.
             logger.info("Resuming match \(match.matchID) (seed \(match.seed)) from the match log at event \(match.events), sequence \(next).")
         }
@@ -441,6 +476,7 @@ public final class StreamServer: Sendable {
                         try await log.begin(matchID: id, roster: roster, language: language, source: source, simulated: simulated, firstSequence: first)
                     }) else { break }
                     slots[index].logNumber = number
+                    core.state.withLock { $0.logged(slot: slot, number: number) }
                 }
             }
             // The last feed may have closed just now, with every match over: nothing left to wait for.
@@ -488,6 +524,11 @@ public final class StreamServer: Sendable {
                                           at: (item.due - slots[item.index].start).inSeconds)
                 }
                 guard await durably("\(entries.count) event(s)", { () async throws(StreamingError) in try await log.append(entries) }) != nil else { break }
+                if let crash = configuration.crashAfterLogging, summary.events + entries.count >= crash {
+                    // Fault injection (tests only): on disk, not yet sent to anyone.
+                    logger.critical("Crashing on purpose after logging \(summary.events + entries.count) events (--crash-after-logging).")
+                    kill(getpid(), SIGKILL)
+                }
             }
             var batch: [Published] = []
             for item in ready { batch.append(try publish(item.event, slot: slots[item.index].slot)) }
@@ -570,6 +611,8 @@ public final class StreamServer: Sendable {
             simulator = MatchSimulator(seed: stream.seed, roster: stream.roster, catalog: configuration.language.catalog)
             stream.id = simulator.matchID
             core.beginMatch(id: stream.id, slot: stream.slot)
+            // Logged as one record with the match before it (sequence numbers run on).
+            if let number = stream.logNumber { core.state.withLock { $0.logged(slot: stream.slot, number: number) } }
             summary.matches += 1
             logger.info("Kick-off: match \(stream.id) (seed \(stream.seed)), \(clientCount) client(s).")
         }

@@ -23,6 +23,7 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Where the durable match log lives (every event is written there before it is sent); default: soccer-stream-data next to --log-file; none: no log.")
     var dataDir: String?
     @Flag(help: "Discard the match log's unfinished matches instead of resuming them.") var fresh = false
+    @Option(help: .hidden) var crashAfterLogging: Int?
     @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
     var metricsPort: Int?
     @Option(help: "The address the metrics endpoint binds (only with --metrics-port).") var metricsHost = "127.0.0.1"
@@ -84,6 +85,7 @@ struct Server: AsyncParsableCommand {
         configuration.dictionaries = dictionary.dictionaries
         configuration.dataDirectory = dataDirectory(dataDir, logFile: logFile)
         configuration.fresh = fresh
+        configuration.crashAfterLogging = crashAfterLogging
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
         try configuration.validate()
         let log = try LogFile(path: logFile)

@@ -21,8 +21,11 @@ struct MatchLogTests {
             let log = try await MatchLog.open(directory: directory, logger: quietLogger)
             let records = try await log.records()
             let lines = try await log.feedLines(1)
+            let decoded = try await log.events(1)
             await log.close()
             let (events, _) = MatchSimulator.play(seed: 7)
+            // What a repair past the ring sends: each logged event decodes to the very event sent.
+            #expect(decoded.count == events.count && events.indices.allSatisfy { decoded[UInt32($0)] == events[$0] })
             #expect(records.count == 1)
             let record = try #require(records.first)
             #expect(record.status == .ended && record.endReason == "full_time")

@@ -348,6 +348,54 @@ struct ServerRepairTests {
         #expect(state.rejects["nack with another subscription's identifier"] == 1)
     }
 
+    @Test("a logged match: what the ring no longer holds is looked up in the log, sent from there, kept in the ring again; what the log lacks is unavailable")
+    func fromTheLog() throws {
+        let clock = ManualClock()
+        var state = ServerStateTests.state({ $0.repairRingEvents = 3 }, clock: clock)
+        let client = try ServerStateTests.address(9502)
+        _ = try ServerStateTests.register(&state, client, formats: [.json])
+        state.logged(slot: 0, number: 7)
+        try Self.publish(&state, 8)   // sequences 0...7; the ring keeps 5...7
+        let (replies, notices) = state.handle(try Self.nack([1, 2, 6]), from: client)
+        #expect(try replies.map { try Frame.decode(Array($0.payload.readableBytesView)).sequence } == [6])
+        let lookups = notices.compactMap { notice -> ServerState.LogLookup? in
+            if case .lookUp(let lookup) = notice { return lookup }
+            return nil
+        }
+        let lookup = try #require(lookups.first)
+        #expect(lookups.count == 1 && lookup.logNumber == 7 && lookup.sequences.sequences == [1, 2] && lookup.address == client)
+        #expect(state.unavailableSent == 0)
+        // The log holds 0...7 (as the server's read would give them), but say 2 is missing there too.
+        var logged: [UInt32: MatchEvent] = [:]
+        for (sequence, event) in MatchSimulator.play(seed: 2).events.prefix(8).enumerated() where sequence != 2 { logged[UInt32(sequence)] = event }
+        let (fromLog, _) = state.answerFromLog(lookup, events: logged)
+        let frames = try fromLog.map { try Frame.decode(Array($0.payload.readableBytesView)) }
+        #expect(frames.count == 2)
+        #expect(frames.first?.sequence == 1 && frames.first?.retransmission == true && frames.first?.subscription == 7)
+        guard case .event(.json(let datagram)) = frames.first?.body else {
+            Issue.record("not the client's format")
+            return
+        }
+        // The very event sent the first time (state, minute and words).
+        let original = try Frame.jsonEvent(MatchSimulator.play(seed: 2).events[1], sequence: 1, roster: .original, catalog: .english)
+        guard case .event(.json(let expected)) = original.body else {
+            Issue.record("no JSON event")
+            return
+        }
+        #expect(datagram == expected)
+        guard let last = frames.last, case .unavailable(let gone) = last.body else {
+            Issue.record("no unavailable answer")
+            return
+        }
+        #expect(gone.sequences == [2])
+        // Sequence 1 is in the ring again: the next NACK for it is answered at once.
+        let (again, againNotices) = state.handle(try Self.nack([1]), from: client)
+        #expect(again.count == 1 && !againNotices.contains { if case .lookUp = $0 { true } else { false } })
+        // A lookup for a match the slot no longer carries answers nothing.
+        state.announce(id: 99)
+        #expect(state.answerFromLog(lookup, events: logged).replies.isEmpty)
+    }
+
     @Test("after the end of the match its subscribers can still have its last events repaired")
     func afterTheEnd() throws {
         var state = ServerStateTests.state(clock: ManualClock())
