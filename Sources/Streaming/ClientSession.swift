@@ -287,6 +287,30 @@ public struct ClientSession: Sendable {
         flushLog()
     }
 
+    /// Takes the first welcome: its teams and words, its latest event (shown, not counted: it
+    /// was sent before this client joined), and the first sequence this client is owed.
+    private mutating func welcomed(_ body: Welcome, frame: Frame) -> Reception {
+        var snapshot: LiveSnapshot?
+        if let current = body.current, let type = frame.eventType {
+            do {
+                snapshot = try LiveSnapshot(event: current.event(type: type, minute: frame.minute), sequence: frame.sequence,
+                                            roster: body.roster, catalog: body.catalog)
+            } catch {
+                // Not accepted: the client registers again, as if the welcome were lost.
+                return .ignored("welcome whose latest event cannot be shown: \(error)")
+            }
+        }
+        welcome = body
+        interval = body.nominalInterval
+        if let snapshot {
+            latest = snapshot
+            statistics.expectFirst(frame.sequence &+ 1)
+        } else {
+            statistics.expectFirst(frame.sequence)
+        }
+        return .welcomed(body, snapshot)
+    }
+
     /// Notes every sequence from the last checked one up to (not including) `upTo` that has not
     /// arrived as missing.
     private mutating func noteGaps(upTo end: Int64, now: Double) {
@@ -362,33 +386,19 @@ public struct ClientSession: Sendable {
         }
         switch frame.body {
         case .welcome(let body):
-            guard welcome == nil else {
-                // The answer to a register sent after an outage: the subscription holds again.
-                if reregistering {
-                    reregistering = false
-                    welcomedAgain += 1
-                }
-                return .ignored("repeated welcome")
-            }
-            var snapshot: LiveSnapshot?
-            if let current = body.current, let type = frame.eventType {
-                do {
-                    snapshot = try LiveSnapshot(event: current.event(type: type, minute: frame.minute), sequence: frame.sequence,
-                                                roster: body.roster, catalog: body.catalog)
-                } catch {
-                    // Not accepted: the client registers again, as if the welcome were lost.
-                    return .ignored("welcome whose latest event cannot be shown: \(error)")
+            guard let first = welcome else { return welcomed(body, frame: frame) }
+            // The answer to a register sent after an outage: the subscription holds again.
+            if reregistering {
+                reregistering = false
+                welcomedAgain += 1
+                // Its latest event reveals what was sent meanwhile (Spec §4.8), even before the next
+                // event comes (a restarted server's match resumes only with its next event).
+                if body.matchID == first.matchID, body.current != nil, endReason == nil {
+                    statistics.noteLast(frame.sequence)
+                    noteGaps(upTo: statistics.extend(frame.sequence) + 1, now: arrival)
                 }
             }
-            welcome = body
-            interval = body.nominalInterval
-            if let snapshot {
-                latest = snapshot
-                statistics.expectFirst(frame.sequence &+ 1)
-            } else {
-                statistics.expectFirst(frame.sequence)
-            }
-            return .welcomed(body, snapshot)
+            return .ignored("repeated welcome")
         case .refuse(let refusal):
             guard welcome == nil else { return .ignored("refuse after welcome") }
             return .refused(refusal)

@@ -15,6 +15,9 @@ struct FeedItem: Sendable {
     /// The feed's index in ``ServerConfiguration/feeds``.
     var feed: Int
     var content: Content
+    /// For a decoded line, the file offset just past it (logged with its event, so that a
+    /// restarted server reads on from there).
+    var end: Int?
 }
 
 /// What `server --on-bad-line` does with a feed line that cannot be used.

@@ -10,8 +10,9 @@ import Foundation
 public final class LineFollower: Sendable {
     /// What the follower yields.
     public enum Item: Sendable, Equatable {
-        /// One line, without its newline (a final line without one is yielded at end of input).
-        case line([UInt8])
+        /// One line, without its newline (a final line without one is yielded at end of input),
+        /// and the file offset just past it and its newline (where reading would resume after it).
+        case line([UInt8], end: Int)
         /// End of input: a pipe closed, or a file not followed ended.
         case end
         /// Reading failed (the system's reason); nothing more follows.
@@ -27,19 +28,31 @@ public final class LineFollower: Sendable {
     /// decoder refuses it, naming its line).
     public static let maximumLine = 1 << 20
 
-    /// Starts reading `path` (nil or "-": standard input). With `follow`, a regular file is
-    /// followed as it grows until ``cancel()``; otherwise its end ends the items.
+    /// Starts reading `path` (nil or "-": standard input) at byte `offset` (a line's start: where
+    /// a resumed feed left off). With `follow`, a regular file is followed as it grows until
+    /// ``cancel()``; otherwise its end ends the items.
     ///
-    /// - Throws: ``StreamingError`` with code `fileUnavailable` when the file cannot be opened or watched.
-    public init(path: String?, follow: Bool = true) throws(StreamingError) {
+    /// - Throws: ``StreamingError`` with code `fileUnavailable` when the file cannot be opened or
+    ///   watched, or `offset` cannot be reached (past the file's end, or not a regular file).
+    public init(path: String?, follow: Bool = true, from offset: Int = 0) throws(StreamingError) {
         let name = path ?? "-"
         let fd: Int32 = (path == nil || path == "-") ? STDIN_FILENO : open(name, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StreamingError(.fileUnavailable, "cannot open feed \(name): \(String(cString: strerror(errno)))") }
         var status = stat()
         guard fstat(fd, &status) == 0 else {
-            throw StreamingError(.fileUnavailable, "cannot read feed \(name): \(String(cString: strerror(errno)))")
+            let why = String(cString: strerror(errno))
+            if fd != STDIN_FILENO { close(fd) }
+            throw StreamingError(.fileUnavailable, "cannot read feed \(name): \(why)")
         }
         let regular = (status.st_mode & S_IFMT) == S_IFREG
+        if offset > 0 {
+            guard regular, offset <= Int(status.st_size), lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
+                if fd != STDIN_FILENO { close(fd) }
+                throw StreamingError(.fileUnavailable, regular
+                    ? "cannot resume feed \(name) at byte \(offset): the file has \(status.st_size) bytes (was it replaced or truncated?)"
+                    : "cannot resume feed \(name) at byte \(offset): only a regular file can be read from a position")
+            }
+        }
         var watchFD: Int32 = -1
         if regular && follow {
             watchFD = inotify_init1(Int32(IN_CLOEXEC))
@@ -58,7 +71,7 @@ public final class LineFollower: Sendable {
         self.items = items
         let watch = watchFD
         let thread = Thread {
-            Self.read(fd: fd, regular: regular, watchFD: watch, stopFD: wakeFD, continuation: continuation)
+            Self.read(fd: fd, regular: regular, offset: offset, watchFD: watch, stopFD: wakeFD, continuation: continuation)
             if fd != STDIN_FILENO { close(fd) }
             if watch >= 0 { close(watch) }
             close(wakeFD)
@@ -78,18 +91,22 @@ public final class LineFollower: Sendable {
         close(stopFD)
     }
 
-    private static func read(fd: Int32, regular: Bool, watchFD: Int32, stopFD: Int32, continuation: AsyncStream<Item>.Continuation) {
+    private static func read(fd: Int32, regular: Bool, offset: Int, watchFD: Int32, stopFD: Int32, continuation: AsyncStream<Item>.Continuation) {
         var pending: [UInt8] = []
+        /// The file offset of `pending`'s first byte.
+        var pendingStart = offset
         var buffer = [UInt8](repeating: 0, count: 65_536)
         func flushLines() {
             var start = pending.startIndex
             while let newline = pending[start...].firstIndex(of: 0x0A) {
-                continuation.yield(.line(Array(pending[start..<newline])))
+                continuation.yield(.line(Array(pending[start..<newline]), end: pendingStart + newline + 1))
                 start = newline + 1
             }
+            pendingStart += start
             pending.removeSubrange(..<start)
             if pending.count > maximumLine {
-                continuation.yield(.line(Array(pending.prefix(maximumLine))))
+                pendingStart += pending.count
+                continuation.yield(.line(Array(pending.prefix(maximumLine)), end: pendingStart))
                 pending.removeAll()
             }
         }
@@ -107,7 +124,7 @@ public final class LineFollower: Sendable {
             let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
-                if !pending.isEmpty { continuation.yield(.line(pending)) }
+                if !pending.isEmpty { continuation.yield(.line(pending, end: pendingStart + pending.count)) }
                 continuation.yield(.failed(String(cString: strerror(errno))))
                 continuation.finish()
                 return
@@ -125,7 +142,7 @@ public final class LineFollower: Sendable {
             _ = events.withUnsafeMutableBytes { Glibc.read(watchFD, $0.baseAddress, $0.count) }   // drained; the next read() sees the growth
             continue outer
         }
-        if !pending.isEmpty { continuation.yield(.line(pending)) }
+        if !pending.isEmpty { continuation.yield(.line(pending, end: pendingStart + pending.count)) }
         continuation.yield(.end)
         continuation.finish()
     }

@@ -88,12 +88,13 @@ public struct LiveMatch: Sendable {
     }
 
     /// Starts a new match here (the first, or the next with `--loop`): its id, no latest event,
-    /// and the previous match's ended subscriptions no longer answered.
-    mutating func begin(id: UInt32) -> [SocketAddress] {
+    /// and the previous match's ended subscriptions no longer answered. A match `resuming` from
+    /// the match log keeps the latest event the log gave it.
+    mutating func begin(id: UInt32, resuming: Bool = false) -> [SocketAddress] {
         let forgotten = Array(ended.keys)
         ended.removeAll()
         self.id = id
-        current = nil
+        if !resuming { current = nil }
         status = .live
         return forgotten
     }

@@ -79,19 +79,22 @@ public final class MatchLog: Sendable {
         public var started: Double
     }
 
-    /// One event to log: its match (log number), sequence, the event, and when it happened
-    /// (seconds after kick-off).
+    /// One event to log: its match (log number), sequence, the event, when it happened
+    /// (seconds after kick-off), and for a feed's event the file offset just past its line
+    /// (where a restarted server reads on).
     public struct Entry: Sendable {
         public var match: Int
         public var sequence: UInt32
         public var event: MatchEvent
         public var at: Double
+        public var feedOffset: Int?
 
-        public init(match: Int, sequence: UInt32, event: MatchEvent, at: Double) {
+        public init(match: Int, sequence: UInt32, event: MatchEvent, at: Double, feedOffset: Int? = nil) {
             self.match = match
             self.sequence = sequence
             self.event = event
             self.at = at
+            self.feedOffset = feedOffset
         }
     }
 
@@ -126,7 +129,8 @@ public final class MatchLog: Sendable {
                     number INTEGER PRIMARY KEY AUTOINCREMENT, match_id INTEGER NOT NULL, lineups TEXT NOT NULL,
                     source TEXT NOT NULL, started REAL NOT NULL, status TEXT NOT NULL, end_reason TEXT,
                     events INTEGER NOT NULL DEFAULT 0, home INTEGER NOT NULL DEFAULT 0, away INTEGER NOT NULL DEFAULT 0,
-                    minute INTEGER NOT NULL DEFAULT 0, slot INTEGER, seed INTEGER, first_sequence INTEGER NOT NULL DEFAULT 0)
+                    minute INTEGER NOT NULL DEFAULT 0, slot INTEGER, seed INTEGER, first_sequence INTEGER NOT NULL DEFAULT 0,
+                    feed_path TEXT, feed_offset INTEGER)
                 """,
                 """
                 CREATE TABLE IF NOT EXISTS events (
@@ -138,7 +142,8 @@ public final class MatchLog: Sendable {
             }
             // A log written before matches were resumable lacks their columns: add them.
             let columns = Set(try await connection.query("PRAGMA table_info(matches)", []).compactMap { $0.column("name")?.string })
-            for (column, definition) in [("slot", "INTEGER"), ("seed", "INTEGER"), ("first_sequence", "INTEGER NOT NULL DEFAULT 0")]
+            for (column, definition) in [("slot", "INTEGER"), ("seed", "INTEGER"), ("first_sequence", "INTEGER NOT NULL DEFAULT 0"),
+                                         ("feed_path", "TEXT"), ("feed_offset", "INTEGER")]
             where !columns.contains(column) {
                 _ = try await connection.query("ALTER TABLE matches ADD COLUMN \(column) \(definition)", [])
             }
@@ -179,20 +184,21 @@ public final class MatchLog: Sendable {
     }
 
     /// Logs a match that kicks off: its id, teams and language, where it comes from (for a
-    /// simulated match, its slot and seed, from which a restarted server replays it), and the
-    /// sequence of its first event. Returns its log number.
+    /// simulated match, its slot and seed, from which a restarted server replays it; for a
+    /// feed's, the feed's path, read on from the offset its entries log), and the sequence of
+    /// its first event. Returns its log number.
     public func begin(matchID: UInt32, roster: Roster, language: String, source: String, simulated: (slot: Int, seed: UInt64)? = nil,
-                      firstSequence: UInt32 = 0) async throws(StreamingError) -> Int {
+                      feed: String? = nil, firstSequence: UInt32 = 0) async throws(StreamingError) -> Int {
         let lineups = FeedLine.lineups(roster, language: language).jsonText
         return try await database("write match \(matchID) to") {
             let rows = try await connection.query(
                 """
-                INSERT INTO matches (match_id, lineups, source, started, status, slot, seed, first_sequence)
-                VALUES (?, ?, ?, ?, 'live', ?, ?, ?) RETURNING number
+                INSERT INTO matches (match_id, lineups, source, started, status, slot, seed, first_sequence, feed_path)
+                VALUES (?, ?, ?, ?, 'live', ?, ?, ?, ?) RETURNING number
                 """,
                 [.integer(Int(matchID)), .text(lineups), .text(source), .float(Date().timeIntervalSince1970),
                  simulated.map { .integer($0.slot) } ?? .null, simulated.map { .integer(Int(Int64(bitPattern: $0.seed))) } ?? .null,
-                 .integer(Int(firstSequence))])
+                 .integer(Int(firstSequence)), feed.map { .text($0) } ?? .null])
             guard let number = rows.first?.column("number")?.integer else {
                 throw StreamingError(.fileUnavailable, "the match log \(path) returned no number for match \(matchID)")
             }
@@ -226,9 +232,9 @@ public final class MatchLog: Sendable {
                 _ = try await connection.query("INSERT INTO events (match, sequence, line) VALUES \(rows)", values)
                 for (match, entry) in latest {
                     _ = try await connection.query(
-                        "UPDATE matches SET events = events + ?, home = ?, away = ?, minute = ? WHERE number = ?",
+                        "UPDATE matches SET events = events + ?, home = ?, away = ?, minute = ?, feed_offset = COALESCE(?, feed_offset) WHERE number = ?",
                         [.integer(counts[match] ?? 0), .integer(Int(entry.event.score.home)), .integer(Int(entry.event.score.away)),
-                         .integer(Int(entry.event.minute)), .integer(match)])
+                         .integer(Int(entry.event.minute)), entry.feedOffset.map { .integer($0) } ?? .null, .integer(match)])
                 }
                 _ = try await connection.query("COMMIT", [])
             } catch {
@@ -248,33 +254,60 @@ public final class MatchLog: Sendable {
         }
     }
 
-    /// A simulated match a server was streaming when it stopped without ending it (a crash,
-    /// `kill -9`): what a restarted server needs to continue it.
+    /// A match a server was streaming when it stopped without ending it (a crash, `kill -9`):
+    /// what a restarted server needs to continue it.
     public struct Unfinished: Sendable, Hashable {
+        /// Where its events come from.
+        public enum Origin: Sendable, Hashable {
+            /// A simulation: its slot and seed (replayed to the logged event, then continued).
+            case simulated(slot: Int, seed: UInt64)
+            /// A feed file, read on from `offset` (just past the last logged event's line).
+            case feed(path: String, offset: Int)
+        }
         public var number: Int
         public var matchID: UInt32
-        public var slot: Int
-        public var seed: UInt64
-        /// Events logged: the simulation replays this many, then continues.
+        public var origin: Origin
+        /// Events logged: the next is the first after them.
         public var events: Int
         /// The sequence of its first event: the next is this plus ``events``.
         public var firstSequence: UInt32
+        /// When its latest logged event happened, in seconds after kick-off (0 before the first).
+        public var lastAt: Double
     }
 
-    /// The unfinished simulated matches, oldest first (one per slot: the newest of a slot wins).
+    /// The unfinished matches, oldest first: one per simulated slot and one per feed path (the
+    /// newest of each wins).
     public func unfinished() async throws(StreamingError) -> [Unfinished] {
         return try await database("read") {
             let rows = try await connection.query(
-                "SELECT number, match_id, slot, seed, events, first_sequence FROM matches WHERE status = 'live' AND slot IS NOT NULL ORDER BY number", [])
-            var bySlot: [Int: Unfinished] = [:]
+                """
+                SELECT number, match_id, slot, seed, feed_path, feed_offset, events, first_sequence,
+                       (SELECT line FROM events WHERE events.match = matches.number ORDER BY sequence DESC LIMIT 1) AS last_line
+                FROM matches WHERE status = 'live' AND (slot IS NOT NULL OR feed_path IS NOT NULL) ORDER BY number
+                """, [])
+            var newest: [String: Unfinished] = [:]
             for row in rows {
-                guard let number = row.column("number")?.integer, let id = row.column("match_id")?.integer, let slot = row.column("slot")?.integer,
-                      let seed = row.column("seed")?.integer else { continue }
-                bySlot[Int(slot)] = Unfinished(number: Int(number), matchID: UInt32(truncatingIfNeeded: id), slot: Int(slot),
-                                               seed: UInt64(bitPattern: Int64(seed)), events: Int(row.column("events")?.integer ?? 0),
-                                               firstSequence: UInt32(truncatingIfNeeded: row.column("first_sequence")?.integer ?? 0))
+                guard let number = row.column("number")?.integer, let id = row.column("match_id")?.integer else { continue }
+                let origin: Unfinished.Origin
+                let key: String
+                if let slot = row.column("slot")?.integer, let seed = row.column("seed")?.integer {
+                    origin = .simulated(slot: Int(slot), seed: UInt64(bitPattern: Int64(seed)))
+                    key = "slot \(slot)"
+                } else if let path = row.column("feed_path")?.string {
+                    origin = .feed(path: path, offset: Int(row.column("feed_offset")?.integer ?? 0))
+                    key = "feed \(path)"
+                } else {
+                    continue
+                }
+                var lastAt = 0.0
+                if let line = row.column("last_line")?.string, case .event(let event) = try FeedLine.parse(Array(line.utf8)) {
+                    lastAt = event.at ?? 0
+                }
+                newest[key] = Unfinished(number: Int(number), matchID: UInt32(truncatingIfNeeded: id), origin: origin,
+                                         events: Int(row.column("events")?.integer ?? 0),
+                                         firstSequence: UInt32(truncatingIfNeeded: row.column("first_sequence")?.integer ?? 0), lastAt: lastAt)
             }
-            return bySlot.values.sorted { $0.number < $1.number }
+            return newest.values.sorted { $0.number < $1.number }
         }
     }
 

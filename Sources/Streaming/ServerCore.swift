@@ -87,8 +87,14 @@ final class ServerCore: Sendable {
         }
     }
 
-    func beginMatch(id: UInt32, slot: Int) {
-        state.withLock { $0.beginMatch(id: id, slot: slot) }
+    func beginMatch(id: UInt32, slot: Int, resuming: Bool = false) {
+        state.withLock { $0.beginMatch(id: id, slot: slot, resuming: resuming) }
+    }
+
+    /// Continues slot `slot`'s match from the match log (``ServerState/resume(slot:nextSequence:logNumber:latest:)``).
+    func resume(slot: Int, nextSequence: UInt32, logNumber: Int, latest: MatchEvent?) {
+        let notices = state.withLock { $0.resume(slot: slot, nextSequence: nextSequence, logNumber: logNumber, latest: latest) }
+        for notice in notices { log(notice, bytes: 0) }
     }
 
     /// The end datagrams of slot `slot`'s match; its clients are then unsubscribed.

@@ -162,19 +162,33 @@ public struct ServerState: Sendable {
         return nil
     }
 
-    /// Starts a new match in slot `slot`: clears its latest event and sets its id.
-    public mutating func beginMatch(id: UInt32, slot: Int = 0) {
-        for address in matches[slot].begin(id: id) where matches[slot].subscribers[address] == nil {
+    /// Starts a new match in slot `slot`: clears its latest event and sets its id. A match
+    /// `resuming` from the match log keeps the latest event ``resume(slot:nextSequence:logNumber:latest:)`` gave it.
+    public mutating func beginMatch(id: UInt32, slot: Int = 0, resuming: Bool = false) {
+        for address in matches[slot].begin(id: id, resuming: resuming) where matches[slot].subscribers[address] == nil {
             slotOf[address] = nil
         }
     }
 
     /// Continues slot `slot`'s match from the match log, where it is match `logNumber`: its
     /// next event gets `nextSequence` (the events before it were streamed by an earlier run of
-    /// the server, and NACKs for them are answered from the log).
-    public mutating func resume(slot: Int, nextSequence: UInt32, logNumber: Int) {
+    /// the server, and NACKs for them are answered from the log), and `latest` (the last logged
+    /// event) is its latest event again, so that a welcome tells a returning client how far the
+    /// match got (and so what it missed) before the next event comes.
+    public mutating func resume(slot: Int, nextSequence: UInt32, logNumber: Int, latest: MatchEvent?) -> [Notice] {
         matches[slot].nextSequence = nextSequence
         matches[slot].logNumber = logNumber
+        guard let latest else { return [] }
+        do {
+            let event = try EncodedEvent(event: latest, sequence: nextSequence &- 1, roster: matches[slot].roster, catalog: matches[slot].catalog,
+                                         deliveries: [.compact])
+            matches[slot].current = event
+            matches[slot].keepForRepair(event, events: configuration.repairRingEvents, bytes: configuration.repairRingBytes)
+            return []
+        } catch {
+            encodingFailures["resumed match's latest event", default: 0] += 1
+            return [.encodingFailed(what: "resumed match's latest event", nil, error)]
+        }
     }
 
     /// Slot `slot`'s current match is match `number` of the durable log: from now on, a NACK

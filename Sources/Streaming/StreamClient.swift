@@ -44,7 +44,7 @@ struct ClientSignals: Sendable {
     var subscribed = false
     /// The latest address token from a challenge.
     var token: [UInt8] = []
-    /// Distinct events received so far.
+    /// Distinct events received so far, first time or repaired.
     var received = 0
     /// When the next NACK is due (session clock seconds), so the control task wakes for it.
     var repairDue: Double?
@@ -131,15 +131,23 @@ public final class StreamClient: Sendable {
                             logger: logger, display: display)
     }
 
-    /// Distinct events received so far.
+    /// Distinct events received so far, first time or repaired.
     public var received: Int { signals.value.received }
 
-    /// Waits until at least `count` distinct events have arrived (or the client stopped); true
+    /// Waits until at least `count` distinct events have arrived, first time or repaired (or the client stopped); true
     /// when they have. Cancellable; no polling.
     @discardableResult
     public func waitUntilReceived(_ count: Int) async -> Bool {
         await signals.wait { $0.received >= count || $0.stopped }
         return signals.value.received >= count
+    }
+
+    /// Waits until the server has welcomed this client (or the client stopped); true when it
+    /// has. Cancellable; no polling.
+    @discardableResult
+    public func waitUntilSubscribed() async -> Bool {
+        await signals.wait { $0.subscribed || $0.stopped }
+        return signals.value.subscribed
     }
 
     /// Asks the client to stop (Ctrl+C, SIGTERM): it unregisters and reports. Safe from any thread.
@@ -260,7 +268,7 @@ public final class StreamClient: Sendable {
         let bytes = Array(envelope.data.readableBytesView)
         let (reception, subscribed, token, received, loggable, finished, repairDue, outstanding, welcomedAgain) = session.withLock { session in
             let reception = session.receive(bytes)
-            return (reception, session.subscribed, session.token, session.statistics.received, session.takeLoggable(), session.finished,
+            return (reception, session.subscribed, session.token, session.statistics.received + session.statistics.repaired, session.takeLoggable(), session.finished,
                     session.nextRepairDue, session.repairsOutstanding, session.welcomedAgain)
         }
         switch reception {

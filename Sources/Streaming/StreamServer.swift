@@ -50,8 +50,8 @@ public final class StreamServer: Sendable {
     private let feeds: [LineFollower]
     /// The durable match log (``ServerConfiguration/dataDirectory``), if any.
     private let log: MatchLog?
-    /// Unfinished simulated matches of the log this run continues, by slot.
-    private let resumable: [Int: MatchLog.Unfinished]
+    /// The unfinished matches of the log this run continues.
+    private let plan: ResumePlan
     /// NACKs waiting for a read of the match log, by log number: one read answers all that
     /// arrive while it runs (after a restart, every client asks for the same few events).
     private let logReads = Mutex<[Int: [ServerState.LogLookup]]>([:])
@@ -66,10 +66,10 @@ public final class StreamServer: Sendable {
 
     private init(configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
                  core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower], log: MatchLog?,
-                 resumable: [Int: MatchLog.Unfinished]) {
+                 plan: ResumePlan) {
         self.feeds = feeds
         self.log = log
-        self.resumable = resumable
+        self.plan = plan
         self.configuration = configuration
         self.channel = channel
         self.handler = handler
@@ -150,16 +150,8 @@ public final class StreamServer: Sendable {
             channel.close(promise: nil)
             throw StreamingError(.socket, "bound socket has no local address")
         }
-        var followers: [LineFollower] = []
-        do {
-            for path in configuration.feeds { followers.append(try LineFollower(path: path)) }
-        } catch {
-            followers.forEach { $0.cancel() }
-            channel.close(promise: nil)
-            throw error
-        }
         var log: MatchLog?
-        var resumable: [Int: MatchLog.Unfinished] = [:]
+        var plan = ResumePlan()
         if let directory = configuration.dataDirectory {
             do {
                 let opened = try await MatchLog.open(directory: directory, logger: logger)
@@ -169,24 +161,29 @@ public final class StreamServer: Sendable {
                     let discarded = try await opened.discardUnfinished()
                     if discarded > 0 { logger.info("Discarded \(discarded) unfinished match(es) of the match log (--fresh).") }
                 } else {
-                    for match in try await opened.unfinished() {
-                        // Simulated matches only, in a slot this run carries, one match per stream (no --matches back to back).
-                        guard match.slot < configuration.simulate, configuration.matches == 1 else {
-                            logger.warning("Unfinished match \(match.matchID) (slot \(match.slot)) is not resumed: this run does not carry its slot one match at a time.")
-                            continue
-                        }
-                        resumable[match.slot] = match
-                    }
+                    plan = try await ResumePlan.make(log: opened, configuration: configuration, logger: logger)
                 }
             } catch {
-                followers.forEach { $0.cancel() }
+                await log?.close()
                 channel.close(promise: nil)
                 throw error
             }
         }
+        var followers: [LineFollower] = []
+        do {
+            // A resumed feed match's feed is read on from just past its last logged event.
+            for (index, path) in configuration.feeds.enumerated() {
+                followers.append(try LineFollower(path: path, from: plan.feeds[index]?.offset ?? 0))
+            }
+        } catch {
+            followers.forEach { $0.cancel() }
+            await log?.close()
+            channel.close(promise: nil)
+            throw error
+        }
         core.signals.update { $0.matches = configuration.simulate }
         let server = StreamServer(configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
-                                  localAddress: address, logger: logger, feeds: followers, log: log, resumable: resumable)
+                                  localAddress: address, logger: logger, feeds: followers, log: log, plan: plan)
         if let log { logger.info("Match log: \(log.path) (every event on disk before it is sent).") }
         logger.info("Server started on port \(address.port ?? configuration.port).")
         logger.info("Server name: \(Self.hostName())")
@@ -323,17 +320,18 @@ public final class StreamServer: Sendable {
     /// Reads one feed's lines as they arrive and hands what they decode to the stream loop,
     /// until the feed's end line, its end of input, a bad line under `--on-bad-line stop`, or stop().
     private func read(feed index: Int, from follower: LineFollower) async {
-        var decoder = FeedDecoder(catalog: configuration.language.catalog)
+        // A resumed feed match's decoder already holds its logged lines (the same match state).
+        var decoder = plan.feeds[index]?.decoder ?? FeedDecoder(catalog: configuration.language.catalog)
         defer { core.deliver(FeedItem(feed: index, content: .closed)) }
         for await item in follower.items {
             if case .failed(let why) = item {
                 core.deliver(FeedItem(feed: index, content: .unreadable(why)))
                 return
             }
-            guard case .line(let bytes) = item else { return }
+            guard case .line(let bytes, let end) = item else { return }
             do {
                 let output = try decoder.next(bytes)
-                core.deliver(FeedItem(feed: index, content: .output(output)))
+                core.deliver(FeedItem(feed: index, content: .output(output), end: end))
                 if case .end = output {
                     follower.cancel()
                     return
@@ -370,7 +368,9 @@ public final class StreamServer: Sendable {
         /// A feed's index in ``ServerConfiguration/feeds``, its decoded events waiting for their
         /// time, and its end once the queue drains.
         var feed: Int?
-        var queue: [(event: MatchEvent, due: ContinuousClock.Instant)] = []
+        var queue: [(event: MatchEvent, due: ContinuousClock.Instant, end: Int?)] = []
+        /// The file offset just past the line of the feed event taken last (logged with it).
+        var feedOffset: Int?
         var feedEnd: EndReason?
         /// Matches still to play back to back in this stream after the current one (`--matches`).
         var backToBackLeft: Int
@@ -398,6 +398,61 @@ public final class StreamServer: Sendable {
                           backToBackLeft: max(1, configuration.matches) - 1, start: ContinuousClock().now)
     }
 
+    /// Continues the matches an earlier run left unfinished, where the log says they were: a
+    /// simulated one (its seed replayed to the logged event) kicks off again like any match (at
+    /// once, or once --wait-for-clients are back); a feed's is live at once, its feed read on
+    /// from just past its last logged event.
+    private func resume(_ slots: inout [SlotStream], summary: inout ServerSummary, now: ContinuousClock.Instant) {
+        let catalog = configuration.language.catalog
+        for index in slots.indices {
+            guard let match = plan.simulated[slots[index].slot], case .simulated(let slot, let seed) = match.origin else { continue }
+            let roster = slots[index].roster
+            var simulator = MatchSimulator(seed: seed, roster: roster, catalog: catalog)
+            guard simulator.matchID == match.matchID else {
+                logger.warning("Unfinished match \(match.matchID) is not resumed: seed \(seed) in slot \(slot) plays match \(simulator.matchID) now.")
+                continue
+            }
+            var replayed = 0
+            var latest: MatchEvent?
+            while replayed < match.events, let event = simulator.next() {
+                latest = event
+                replayed += 1
+            }
+            guard replayed == match.events else {
+                logger.warning("Unfinished match \(match.matchID) is not resumed: its simulation has only \(replayed) of the \(match.events) logged events.")
+                continue
+            }
+            let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
+            slots[index].simulator = simulator
+            slots[index].seed = seed
+            slots[index].id = match.matchID
+            slots[index].index = match.events
+            slots[index].logNumber = match.number
+            slots[index].resumed = true
+            core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: latest)
+            logger.info("Resuming match \(match.matchID) (seed \(seed)) from the match log at event \(match.events), sequence \(next).")
+        }
+        for (feed, resumed) in plan.feeds.sorted(by: { $0.key < $1.key }) {
+            let match = resumed.match
+            let slot = core.state.withLock { $0.addMatch(id: match.matchID, roster: resumed.roster, catalog: resumed.catalog, paced: false) }
+            core.beginMatch(id: match.matchID, slot: slot)
+            let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
+            core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: resumed.latest)
+            summary.matches += 1
+            // Under --replay-speed, the next events' times count on from the last logged one's.
+            let start = now - .seconds(match.lastAt / (configuration.replaySpeed ?? 1))
+            var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: match.matchID, roster: resumed.roster, feed: feed,
+                                    backToBackLeft: 0, start: start)
+            stream.phase = .live
+            stream.index = match.events
+            stream.logNumber = match.number
+            stream.resumed = true
+            slots.append(stream)
+            core.signals.update { $0.matches += 1 }
+            logger.info("Resuming match \(match.matchID) from feed \(configuration.feeds[feed]) at byte \(resumed.offset) (event \(match.events), sequence \(next)).")
+        }
+    }
+
     /// Streams every match (Spec §4.9): one loop for all of them, simulated and fed, so that the
     /// events of every match due at the same time go out in one trip to the event loop (one flush).
     private func stream() async throws -> ServerSummary {
@@ -409,32 +464,8 @@ public final class StreamServer: Sendable {
         var slots: [SlotStream] = (0..<configuration.simulate).map { slot in
             makeStream(slot: slot, simulator: MatchSimulator(roundSlot: slot, seed: configuration.seed, catalog: catalog))
         }
-        // Matches an earlier run left unfinished continue at once, where the log says they were.
-        for index in slots.indices {
-            guard let match = resumable[slots[index].slot] else { continue }
-            let roster = slots[index].roster
-            var simulator = MatchSimulator(seed: match.seed, roster: roster, catalog: catalog)
-            guard simulator.matchID == match.matchID else {
-                logger.warning("Unfinished match \(match.matchID) is not resumed: seed \(match.seed) in slot \(match.slot) plays match \(simulator.matchID) now.")
-                continue
-            }
-            var replayed = 0
-            while replayed < match.events, simulator.next() != nil { replayed += 1 }
-            guard replayed == match.events else {
-                logger.warning("Unfinished match \(match.matchID) is not resumed: its simulation has only \(replayed) of the \(match.events) logged events.")
-                continue
-            }
-            let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
-            slots[index].simulator = simulator
-            slots[index].seed = match.seed
-            slots[index].id = match.matchID
-            slots[index].index = match.events
-            slots[index].logNumber = match.number
-            slots[index].resumed = true
-            core.state.withLock { $0.resume(slot: slots[index].slot, nextSequence: next, logNumber: match.number) }
-            // It kicks off again like any match: at once, or once --wait-for-clients are back.
-            logger.info("Resuming match \(match.matchID) (seed \(match.seed)) from the match log at event \(match.events), sequence \(next).")
-        }
+        // Matches an earlier run left unfinished continue where the log says they were.
+        resume(&slots, summary: &summary, now: clock.now)
         var feedsOpen = feeds.count
         var feedItemsSeen = 0
         // End frames' repeats, scheduled on the event loop so that the stream does not wait for them.
@@ -453,7 +484,7 @@ public final class StreamServer: Sendable {
                         slots[index].index = 0
                     }
                     let (slot, id, seed, roster) = (slots[index].slot, slots[index].id, slots[index].seed, slots[index].roster)
-                    core.beginMatch(id: id, slot: slot)
+                    core.beginMatch(id: id, slot: slot, resuming: slots[index].resumed)
                     summary.matches += 1
                     logger.info("Kick-off: match \(id) (seed \(seed)), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
                 }
@@ -473,7 +504,8 @@ public final class StreamServer: Sendable {
                     let simulated = slots[index].simulator.map { _ in (slot: slot, seed: slots[index].seed) }
                     let first = core.state.withLock { $0.matches[slot].nextSequence }
                     guard let number = await durably("match \(id)", { () async throws(StreamingError) in
-                        try await log.begin(matchID: id, roster: roster, language: language, source: source, simulated: simulated, firstSequence: first)
+                        try await log.begin(matchID: id, roster: roster, language: language, source: source, simulated: simulated,
+                                            feed: slots[index].feed.flatMap { ResumePlan.feedKey(configuration.feeds[$0]) }, firstSequence: first)
                     }) else { break }
                     slots[index].logNumber = number
                     core.state.withLock { $0.logged(slot: slot, number: number) }
@@ -496,7 +528,7 @@ public final class StreamServer: Sendable {
             }
             // Events already due, of every match, go out in one trip to the event loop (up to
             // 64 events, 4,096 datagrams and 1 MiB: enough to amortize the trip, little enough in flight).
-            var ready: [(index: Int, event: MatchEvent, due: ContinuousClock.Instant)] = []
+            var ready: [(index: Int, event: MatchEvent, due: ContinuousClock.Instant, feedOffset: Int?)] = []
             var datagrams = 0
             var over: [Int] = []
             for index in slots.indices where slots[index].phase == .live {
@@ -508,7 +540,7 @@ public final class StreamServer: Sendable {
                         over.append(index)
                         break
                     }
-                    ready.append((index, event, at))
+                    ready.append((index, event, at, slots[index].feedOffset))
                     datagrams += audience
                     slots[index].index += 1
                 }
@@ -521,7 +553,7 @@ public final class StreamServer: Sendable {
                     let sequence = next[slot] ?? core.state.withLock { $0.matches[slot].nextSequence }
                     next[slot] = sequence &+ 1
                     return MatchLog.Entry(match: slots[item.index].logNumber ?? 0, sequence: sequence, event: item.event,
-                                          at: (item.due - slots[item.index].start).inSeconds)
+                                          at: (item.due - slots[item.index].start).inSeconds, feedOffset: item.feedOffset)
                 }
                 guard await durably("\(entries.count) event(s)", { () async throws(StreamingError) in try await log.append(entries) }) != nil else { break }
                 if let crash = configuration.crashAfterLogging, summary.events + entries.count >= crash {
@@ -598,7 +630,9 @@ public final class StreamServer: Sendable {
                 stream.endReason = stream.feedEnd ?? .abandoned
                 return nil
             }
-            return stream.queue.removeFirst().event
+            let (event, _, end) = stream.queue.removeFirst()
+            stream.feedOffset = end
+            return event
         }
         defer { stream.simulator = simulator }
         while true {
@@ -636,7 +670,7 @@ public final class StreamServer: Sendable {
             summary.matches += 1
             var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: id, roster: roster, feed: item.feed, backToBackLeft: 0, start: now)
             stream.phase = .live
-            if let first { stream.queue.append((first, now)) }
+            if let first { stream.queue.append((first, now, item.end)) }
             slots.append(stream)
             core.signals.update { $0.matches += 1 }
             logger.info("Kick-off: match \(id) from feed \(name), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
@@ -646,7 +680,7 @@ public final class StreamServer: Sendable {
             if let speed = configuration.replaySpeed, let at {
                 due = max(now, slots[index].start.advanced(by: .seconds(at / speed)))
             }
-            slots[index].queue.append((event, due))
+            slots[index].queue.append((event, due, item.end))
         case .output(.end(let reason)):
             if let index { slots[index].feedEnd = reason }
         case .output(.blank):

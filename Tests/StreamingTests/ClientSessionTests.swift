@@ -140,6 +140,32 @@ struct ClientRepairTests {
         return (clock, session)
     }
 
+    @Test("a welcome answering a register after an outage reveals what was sent meanwhile (its latest event's sequence): asked for before the next event comes")
+    func welcomeAfterOutage() throws {
+        let (clock, first) = try Self.welcomedWithFirstEvent()
+        var session = first
+        _ = session.receive(try Self.event(1))
+        session.beginOutage()
+        // The restarted server's welcome: same match, its latest event is sequence 5.
+        let latest = MatchSimulator.play(seed: 9).events[5]
+        var welcome = Frame(sequence: 5, eventType: latest.type, score: latest.score, minute: latest.minute,
+                            body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 100_000,
+                                                   roster: .original, catalog: .english, current: CompactEvent(latest))))
+        welcome.subscription = 7
+        _ = session.receive(try welcome.encoded())
+        #expect(session.welcomedAgain == 1)
+        clock.advance(by: ClientSession.firstNackDelay)
+        #expect(session.dueRepairs()?.sequences == [2, 3, 4, 5])
+        // Another match's welcome (a server started afresh) reveals nothing of this one.
+        var other = try Self.welcomedWithFirstEvent().1
+        other.beginOutage()
+        var foreign = welcome
+        if case .welcome(var body) = foreign.body { body.matchID = 2; foreign.body = .welcome(body) }
+        _ = other.receive(try foreign.encoded())
+        clock.advance(by: ClientSession.firstNackDelay)
+        #expect(other.dueRepairs() == nil)
+    }
+
     @Test("a gap is asked for after a short wait, then with a doubling wait; a retransmission repairs it; the log stays in order")
     func repairsAGap() throws {
         let (clock, first) = try Self.welcomedWithFirstEvent()

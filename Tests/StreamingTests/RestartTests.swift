@@ -97,6 +97,64 @@ struct RestartTests {
         }
     }
 
+    /// Returns once a line containing `text` is written to the file at `path` (which must
+    /// exist): followed as it grows, no polling.
+    static func waitForLine(containing text: String, in path: String) async throws {
+        let follower = try LineFollower(path: path)
+        defer { follower.cancel() }
+        for await item in follower.items {
+            if case .line(let bytes, _) = item, String(decoding: bytes, as: UTF8.self).contains(text) { return }
+        }
+    }
+
+    @Test("a feed's match, killed after logging 10 events, resumes on restart at the feed's byte offset: same match, no event twice, every event reaches the client")
+    func feedResumes() async throws {
+        try await bounded(90) {
+            let directory = temporaryDirectoryPath("soccer-feed-restart")
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let lines = FeedTests.feedLines(3, .original, .english).map { String(decoding: $0, as: UTF8.self) }
+            let (events, _) = MatchSimulator.play(seed: 3, roster: .original, catalog: .english)
+            let feed = directory + "/feed.jsonl"
+            try Data((lines[0] + "\n").utf8).write(to: URL(fileURLWithPath: feed))
+            let port = try Self.freePort()
+            let firstLog = directory + "/server-1.log"
+            FileManager.default.createFile(atPath: firstLog, contents: nil)
+            let arguments = ["--simulate", "0", "--feed", feed]
+            let first = try Self.startServer(port: port, directory: directory, log: firstLog, extra: arguments + ["--crash-after-logging", "10"])
+            try await Self.waitForLine(containing: "Kick-off", in: firstLog)
+            let client = try await makeReconnectingClient(port: port, serverTimeout: .milliseconds(500), reconnectFor: .seconds(30))
+            async let result = client.run()
+            #expect(await client.waitUntilSubscribed())
+            // Events one at a time up to 8, then 12 at once: the server logs the 10th and dies before sending it.
+            for (index, line) in lines[1...8].enumerated() {
+                try FeedTests.append(line, to: URL(fileURLWithPath: feed))
+                #expect(await client.waitUntilReceived(index + 1))
+            }
+            for line in lines[9...20] { try FeedTests.append(line, to: URL(fileURLWithPath: feed)) }
+            await first.exited()
+            let second = try Self.startServer(port: port, directory: directory, log: directory + "/server-2.log", extra: arguments)
+            // Everything the feed held reaches the client (the logged events from the log, the rest read on from the file).
+            #expect(await client.waitUntilReceived(20))
+            for line in lines[21...] { try FeedTests.append(line, to: URL(fileURLWithPath: feed)) }
+            let outcome = try await result
+            await second.exited()
+            let resumed = try String(contentsOfFile: directory + "/server-2.log", encoding: .utf8)
+            #expect(resumed.contains("Resuming match") && resumed.contains("from feed"))
+            #expect(outcome.reason == .endOfTransmission(.fullTime))
+            let statistics = outcome.statistics
+            #expect(statistics.received + statistics.repaired == events.count && statistics.unrecovered == 0 && statistics.duplicates == 0)
+            #expect(outcome.latest?.scoreLine == PhraseCatalog.english.scoreLine(events.last?.score ?? .zero, roster: .original))
+            // One match in the log, every event once, each the event the feed gave (the decoder's state carried over).
+            let log = try await MatchLog.open(directory: directory, logger: quietLogger)
+            let records = try await log.records()
+            let logged = try await log.events(1)
+            await log.close()
+            #expect(records.count == 1 && records.first?.events == events.count && records.first?.endReason == "full_time")
+            #expect(logged.count == events.count && events.indices.allSatisfy { logged[UInt32($0)] == events[$0] })
+        }
+    }
+
     @Test("SIGSTOP for 20 s, then SIGCONT: the client, silent past its timeout, registers again and sees the match through, nothing lost")
     func pausedServer() async throws {
         try await bounded(90) {
