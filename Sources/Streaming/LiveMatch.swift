@@ -26,6 +26,9 @@ public struct LiveMatch: Sendable {
     var recipients: [Subscriber]?
     /// Subscribed clients per delivery, kept as they come and go.
     public internal(set) var deliveryCounts: [Delivery: Int] = [:]
+    /// Changes whenever an original-protocol client comes or goes (the match log keeps them,
+    /// written with the next events when this moved).
+    public internal(set) var originalsVersion = 0
     /// The latest event sent.
     public internal(set) var current: EncodedEvent? { didSet { welcomes.removeAll(keepingCapacity: true) } }
     /// The sequence number the next event gets.
@@ -73,9 +76,11 @@ public struct LiveMatch: Sendable {
         if let old = subscribers.updateValue(subscriber, forKey: subscriber.address) {
             deliveryCounts[old.delivery, default: 1] -= 1
             deliveryCounts[subscriber.delivery, default: 0] += 1
+            if old.delivery == .original || subscriber.delivery == .original { originalsVersion += 1 }
             return false
         }
         deliveryCounts[subscriber.delivery, default: 0] += 1
+        if subscriber.delivery == .original { originalsVersion += 1 }
         return true
     }
 
@@ -84,6 +89,7 @@ public struct LiveMatch: Sendable {
         guard let removed = subscribers.removeValue(forKey: address) else { return nil }
         recipients = nil
         deliveryCounts[removed.delivery, default: 1] -= 1
+        if removed.delivery == .original { originalsVersion += 1 }
         return removed
     }
 
@@ -135,6 +141,7 @@ public struct LiveMatch: Sendable {
         subscribers.removeAll()
         recipients = nil
         deliveryCounts.removeAll()
+        originalsVersion += 1
         status = .ended
         return leaving
     }

@@ -130,12 +130,17 @@ public final class MatchLog: Sendable {
                     source TEXT NOT NULL, started REAL NOT NULL, status TEXT NOT NULL, end_reason TEXT,
                     events INTEGER NOT NULL DEFAULT 0, home INTEGER NOT NULL DEFAULT 0, away INTEGER NOT NULL DEFAULT 0,
                     minute INTEGER NOT NULL DEFAULT 0, slot INTEGER, seed INTEGER, first_sequence INTEGER NOT NULL DEFAULT 0,
-                    feed_path TEXT, feed_offset INTEGER)
+                    feed_path TEXT, feed_offset INTEGER, updated REAL)
                 """,
                 """
                 CREATE TABLE IF NOT EXISTS events (
                     match INTEGER NOT NULL REFERENCES matches(number), sequence INTEGER NOT NULL, line TEXT NOT NULL,
                     PRIMARY KEY (match, sequence))
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS original_clients (
+                    match INTEGER NOT NULL REFERENCES matches(number), host TEXT NOT NULL, port INTEGER NOT NULL,
+                    PRIMARY KEY (match, host, port))
                 """,
             ] {
                 _ = try await connection.query(statement, [])
@@ -143,7 +148,7 @@ public final class MatchLog: Sendable {
             // A log written before matches were resumable lacks their columns: add them.
             let columns = Set(try await connection.query("PRAGMA table_info(matches)", []).compactMap { $0.column("name")?.string })
             for (column, definition) in [("slot", "INTEGER"), ("seed", "INTEGER"), ("first_sequence", "INTEGER NOT NULL DEFAULT 0"),
-                                         ("feed_path", "TEXT"), ("feed_offset", "INTEGER")]
+                                         ("feed_path", "TEXT"), ("feed_offset", "INTEGER"), ("updated", "REAL")]
             where !columns.contains(column) {
                 _ = try await connection.query("ALTER TABLE matches ADD COLUMN \(column) \(definition)", [])
             }
@@ -193,12 +198,12 @@ public final class MatchLog: Sendable {
         return try await database("write match \(matchID) to") {
             let rows = try await connection.query(
                 """
-                INSERT INTO matches (match_id, lineups, source, started, status, slot, seed, first_sequence, feed_path)
-                VALUES (?, ?, ?, ?, 'live', ?, ?, ?, ?) RETURNING number
+                INSERT INTO matches (match_id, lineups, source, started, status, slot, seed, first_sequence, feed_path, updated)
+                VALUES (?, ?, ?, ?, 'live', ?, ?, ?, ?, ?) RETURNING number
                 """,
                 [.integer(Int(matchID)), .text(lineups), .text(source), .float(Date().timeIntervalSince1970),
                  simulated.map { .integer($0.slot) } ?? .null, simulated.map { .integer(Int(Int64(bitPattern: $0.seed))) } ?? .null,
-                 .integer(Int(firstSequence)), feed.map { .text($0) } ?? .null])
+                 .integer(Int(firstSequence)), feed.map { .text($0) } ?? .null, .float(Date().timeIntervalSince1970)])
             guard let number = rows.first?.column("number")?.integer else {
                 throw StreamingError(.fileUnavailable, "the match log \(path) returned no number for match \(matchID)")
             }
@@ -206,9 +211,21 @@ public final class MatchLog: Sendable {
         }
     }
 
+    /// An original-protocol client's address as the log keeps it.
+    public struct Endpoint: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
     /// Logs `entries` in one transaction, on disk when it returns (write-ahead: the caller
-    /// sends them only then).
-    public func append(_ entries: [Entry]) async throws(StreamingError) {
+    /// sends them only then), with, for each match in `originals`, its original-protocol
+    /// clients as they are now (they get these events, so a restarted server knows them).
+    public func append(_ entries: [Entry], originals: [Int: [Endpoint]] = [:]) async throws(StreamingError) {
         guard !entries.isEmpty else { return }
         var values: [SQLiteData] = []
         values.reserveCapacity(entries.count * 3)
@@ -230,11 +247,22 @@ public final class MatchLog: Sendable {
             _ = try await connection.query("BEGIN IMMEDIATE", [])
             do {
                 _ = try await connection.query("INSERT INTO events (match, sequence, line) VALUES \(rows)", values)
+                let now = Date().timeIntervalSince1970
                 for (match, entry) in latest {
                     _ = try await connection.query(
-                        "UPDATE matches SET events = events + ?, home = ?, away = ?, minute = ?, feed_offset = COALESCE(?, feed_offset) WHERE number = ?",
+                        """
+                        UPDATE matches SET events = events + ?, home = ?, away = ?, minute = ?, feed_offset = COALESCE(?, feed_offset),
+                        updated = ? WHERE number = ?
+                        """,
                         [.integer(counts[match] ?? 0), .integer(Int(entry.event.score.home)), .integer(Int(entry.event.score.away)),
-                         .integer(Int(entry.event.minute)), entry.feedOffset.map { .integer($0) } ?? .null, .integer(match)])
+                         .integer(Int(entry.event.minute)), entry.feedOffset.map { .integer($0) } ?? .null, .float(now), .integer(match)])
+                }
+                for (match, endpoints) in originals {
+                    _ = try await connection.query("DELETE FROM original_clients WHERE match = ?", [.integer(match)])
+                    for endpoint in endpoints {
+                        _ = try await connection.query("INSERT OR IGNORE INTO original_clients (match, host, port) VALUES (?, ?, ?)",
+                                                       [.integer(match), .text(endpoint.host), .integer(endpoint.port)])
+                    }
                 }
                 _ = try await connection.query("COMMIT", [])
             } catch {
@@ -273,6 +301,10 @@ public final class MatchLog: Sendable {
         public var firstSequence: UInt32
         /// When its latest logged event happened, in seconds after kick-off (0 before the first).
         public var lastAt: Double
+        /// Unix time of the log's last write for it (about when the server stopped).
+        public var lastWrite: Double
+        /// Its original-protocol clients when its last events were logged.
+        public var originals: [Endpoint]
     }
 
     /// The unfinished matches, oldest first: one per simulated slot and one per feed path (the
@@ -281,7 +313,7 @@ public final class MatchLog: Sendable {
         return try await database("read") {
             let rows = try await connection.query(
                 """
-                SELECT number, match_id, slot, seed, feed_path, feed_offset, events, first_sequence,
+                SELECT number, match_id, slot, seed, feed_path, feed_offset, events, first_sequence, COALESCE(updated, started) AS updated,
                        (SELECT line FROM events WHERE events.match = matches.number ORDER BY sequence DESC LIMIT 1) AS last_line
                 FROM matches WHERE status = 'live' AND (slot IS NOT NULL OR feed_path IS NOT NULL) ORDER BY number
                 """, [])
@@ -305,9 +337,19 @@ public final class MatchLog: Sendable {
                 }
                 newest[key] = Unfinished(number: Int(number), matchID: UInt32(truncatingIfNeeded: id), origin: origin,
                                          events: Int(row.column("events")?.integer ?? 0),
-                                         firstSequence: UInt32(truncatingIfNeeded: row.column("first_sequence")?.integer ?? 0), lastAt: lastAt)
+                                         firstSequence: UInt32(truncatingIfNeeded: row.column("first_sequence")?.integer ?? 0), lastAt: lastAt,
+                                         lastWrite: row.column("updated")?.double ?? 0, originals: [])
             }
-            return newest.values.sorted { $0.number < $1.number }
+            var unfinished = newest.values.sorted { $0.number < $1.number }
+            for index in unfinished.indices {
+                let rows = try await connection.query("SELECT host, port FROM original_clients WHERE match = ? ORDER BY host, port",
+                                                      [.integer(unfinished[index].number)])
+                unfinished[index].originals = rows.compactMap { row in
+                    guard let host = row.column("host")?.string, let port = row.column("port")?.integer else { return nil }
+                    return Endpoint(host: host, port: Int(port))
+                }
+            }
+            return unfinished
         }
     }
 

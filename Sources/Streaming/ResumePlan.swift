@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Match
+import NIOCore
 import Wire
 
 /// What a server started on a match log continues (issue 14): the unfinished matches an earlier
@@ -24,6 +25,9 @@ struct ResumePlan: Sendable {
     var simulated: [Int: MatchLog.Unfinished] = [:]
     /// Unfinished feed matches, by feed index in ``ServerConfiguration/feeds``.
     var feeds: [Int: Feed] = [:]
+    /// The original-protocol clients to send each resumed match to again, by log number (those
+    /// of a match whose log was last written within ``ServerConfiguration/originalResumeWithin``).
+    var originals: [Int: [SocketAddress]] = [:]
 
     /// The path a feed is logged under and matched by on restart: absolute and standardized
     /// (nil for standard input, which cannot be read again).
@@ -36,7 +40,9 @@ struct ResumePlan: Sendable {
     static func make(log: MatchLog, configuration: ServerConfiguration, logger: Logger) async throws(StreamingError) -> ResumePlan {
         var plan = ResumePlan()
         let feedKeys = configuration.feeds.map(feedKey)
+        let now = Date().timeIntervalSince1970
         for match in try await log.unfinished() {
+            if !match.originals.isEmpty { plan.originals[match.number] = originals(of: match, within: configuration.originalResumeWithin, now: now, logger: logger) }
             switch match.origin {
             case .simulated(let slot, _):
                 // In a slot this run carries, one match per stream (no --matches back to back).
@@ -68,5 +74,23 @@ struct ResumePlan: Sendable {
             }
         }
         return plan
+    }
+
+    /// The original-protocol clients of `match` a restarted server sends to again: all of them
+    /// when the log was last written within `window`, else none (a warning says why).
+    static func originals(of match: MatchLog.Unfinished, within window: Duration, now: Double, logger: Logger) -> [SocketAddress] {
+        let down = now - match.lastWrite
+        guard down <= window.inSeconds else {
+            logger.warning("\(match.originals.count) original-protocol client(s) of match \(match.matchID) are not sent to again: its log was last written \(Int(down)) s ago, more than --original-resume-within \(Int(window.inSeconds)) s.")
+            return []
+        }
+        return match.originals.compactMap { endpoint in
+            do {
+                return try SocketAddress(ipAddress: endpoint.host, port: endpoint.port)
+            } catch {
+                logger.warning("Original-protocol client \(endpoint.host):\(endpoint.port) of match \(match.matchID) is not sent to again: not an address (\(error)).")
+                return nil
+            }
+        }
     }
 }

@@ -37,6 +37,11 @@ public struct ServerConfiguration: Sendable {
     /// process kills itself with SIGKILL before sending them (the worst moment for a crash:
     /// events on disk that no client has seen). Nil in any real run.
     public var crashAfterLogging: Int?
+    /// A restarted server sends a resumed match to the original-protocol clients the match log
+    /// kept for it only when it is back within this long of the log's last write (they cannot
+    /// register again; after longer they may be gone, and their address someone else's). Zero:
+    /// never (`--original-resume-within`).
+    public var originalResumeWithin: Duration = .seconds(120)
     /// Pace feed events by their `at` times, this many times faster than real time (nil: each
     /// line is streamed when it arrives).
     public var replaySpeed: Double?
@@ -129,6 +134,8 @@ public struct ServerConfiguration: Sendable {
         }
         try check(maxClients >= 1, "most clients (--max-clients)", "\(maxClients)", "1 or more")
         try check(endRepeats >= 1 && endRepeats <= 10, "end repeats", "\(endRepeats)", "1...10")
+        try check(originalResumeWithin >= .zero && originalResumeWithin <= .seconds(86_400), "original clients' resume window (--original-resume-within)",
+                  "\(originalResumeWithin.inSeconds) s", "0 to 86400 seconds")
         try check(clientTimeout > .zero && clientTimeout <= .seconds(3600), "client timeout (--client-timeout)", "\(clientTimeout.inSeconds) s",
                   "more than 0 and at most 3600 seconds")
         try check(heartbeatSeconds >= 1, "heartbeat seconds", "\(heartbeatSeconds)", "1...255")

@@ -91,6 +91,14 @@ final class ServerCore: Sendable {
         state.withLock { $0.beginMatch(id: id, slot: slot, resuming: resuming) }
     }
 
+    /// Subscribes again the original-protocol clients the match log kept for slot `slot`'s
+    /// resumed match; returns how many.
+    func restoreOriginals(_ addresses: [SocketAddress], slot: Int) -> Int {
+        let (restored, count) = state.withLock { state in (state.restoreOriginals(addresses, slot: slot), state.clientCount) }
+        noteClients(count)
+        return restored
+    }
+
     /// Continues slot `slot`'s match from the match log (``ServerState/resume(slot:nextSequence:logNumber:latest:)``).
     func resume(slot: Int, nextSequence: UInt32, logNumber: Int, latest: MatchEvent?) {
         let notices = state.withLock { $0.resume(slot: slot, nextSequence: nextSequence, logNumber: logNumber, latest: latest) }

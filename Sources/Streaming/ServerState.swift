@@ -191,6 +191,27 @@ public struct ServerState: Sendable {
         }
     }
 
+    /// Slot `slot`'s ``LiveMatch/originalsVersion``.
+    public func originalsVersion(slot: Int) -> Int { matches[slot].originalsVersion }
+
+    /// Slot `slot`'s original-protocol clients and their version (``LiveMatch/originalsVersion``):
+    /// what the match log keeps of them.
+    public func originals(slot: Int) -> (version: Int, addresses: [SocketAddress]) {
+        (matches[slot].originalsVersion, matches[slot].subscribers.values.filter { $0.delivery == .original }.map(\.address))
+    }
+
+    /// Subscribes again, to slot `slot`'s resumed match, the original-protocol clients the
+    /// match log kept for it (they cannot register again on their own), as far as the server's
+    /// client limit allows; returns how many.
+    public mutating func restoreOriginals(_ addresses: [SocketAddress], slot: Int) -> Int {
+        var restored = 0
+        for address in addresses where subscriberAndSlot(at: address) == nil && clientCount < configuration.maxClients {
+            subscribe(Subscriber(address: address, delivery: .original, lastHeard: clock.now()), slot: slot)
+            restored += 1
+        }
+        return restored
+    }
+
     /// Slot `slot`'s current match is match `number` of the durable log: from now on, a NACK
     /// for events its ring does not hold is a ``Notice/lookUp(_:)``.
     public mutating func logged(slot: Int, number: Int) {

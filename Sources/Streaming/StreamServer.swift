@@ -431,6 +431,7 @@ public final class StreamServer: Sendable {
             slots[index].resumed = true
             core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: latest)
             logger.info("Resuming match \(match.matchID) (seed \(seed)) from the match log at event \(match.events), sequence \(next).")
+            restoreOriginals(of: match, slot: slot)
         }
         for (feed, resumed) in plan.feeds.sorted(by: { $0.key < $1.key }) {
             let match = resumed.match
@@ -438,6 +439,7 @@ public final class StreamServer: Sendable {
             core.beginMatch(id: match.matchID, slot: slot)
             let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
             core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: resumed.latest)
+            restoreOriginals(of: match, slot: slot)
             summary.matches += 1
             // Under --replay-speed, the next events' times count on from the last logged one's.
             let start = now - .seconds(match.lastAt / (configuration.replaySpeed ?? 1))
@@ -451,6 +453,14 @@ public final class StreamServer: Sendable {
             core.signals.update { $0.matches += 1 }
             logger.info("Resuming match \(match.matchID) from feed \(configuration.feeds[feed]) at byte \(resumed.offset) (event \(match.events), sequence \(next)).")
         }
+    }
+
+    /// Sends a resumed match again to the original-protocol clients its log kept (within
+    /// ``ServerConfiguration/originalResumeWithin``), and says so.
+    private func restoreOriginals(of match: MatchLog.Unfinished, slot: Int) {
+        guard let addresses = plan.originals[match.number], !addresses.isEmpty else { return }
+        let restored = core.restoreOriginals(addresses, slot: slot)
+        logger.info("Sending match \(match.matchID) again to \(restored) of its \(addresses.count) original-protocol client(s), kept in the match log (they cannot register again).")
     }
 
     /// Streams every match (Spec §4.9): one loop for all of them, simulated and fed, so that the
@@ -468,6 +478,8 @@ public final class StreamServer: Sendable {
         resume(&slots, summary: &summary, now: clock.now)
         var feedsOpen = feeds.count
         var feedItemsSeen = 0
+        // The version of each slot's original-protocol clients last written to the match log.
+        var originalsLogged: [Int: Int] = [:]
         // End frames' repeats, scheduled on the event loop so that the stream does not wait for them.
         var endRepeats = channel.eventLoop.makeSucceededVoidFuture()
         if needed > 0 && !slots.isEmpty { logger.info("Waiting for \(needed) client(s) before kick-off.") }
@@ -547,6 +559,17 @@ public final class StreamServer: Sendable {
             }
             // Write-ahead: the events are on disk before any of them is published or sent.
             if let log, !ready.isEmpty {
+                // The original-protocol clients of a match, whenever they changed: they get these events.
+                var originals: [Int: [MatchLog.Endpoint]] = [:]
+                for item in ready {
+                    let (slot, number) = (slots[item.index].slot, slots[item.index].logNumber ?? 0)
+                    guard originals[number] == nil, core.state.withLock({ $0.originalsVersion(slot: slot) }) != originalsLogged[slot] else { continue }
+                    let (version, addresses) = core.state.withLock { $0.originals(slot: slot) }
+                    originalsLogged[slot] = version
+                    originals[number] = addresses.compactMap { address in
+                        address.ipAddress.flatMap { host in address.port.map { MatchLog.Endpoint(host: host, port: $0) } }
+                    }
+                }
                 var next: [Int: UInt32] = [:]
                 let entries = ready.map { item -> MatchLog.Entry in
                     let slot = slots[item.index].slot
@@ -555,7 +578,9 @@ public final class StreamServer: Sendable {
                     return MatchLog.Entry(match: slots[item.index].logNumber ?? 0, sequence: sequence, event: item.event,
                                           at: (item.due - slots[item.index].start).inSeconds, feedOffset: item.feedOffset)
                 }
-                guard await durably("\(entries.count) event(s)", { () async throws(StreamingError) in try await log.append(entries) }) != nil else { break }
+                guard await durably("\(entries.count) event(s)", { () async throws(StreamingError) in
+                    try await log.append(entries, originals: originals)
+                }) != nil else { break }
                 if let crash = configuration.crashAfterLogging, summary.events + entries.count >= crash {
                     // Fault injection (tests only): on disk, not yet sent to anyone.
                     logger.critical("Crashing on purpose after logging \(summary.events + entries.count) events (--crash-after-logging).")

@@ -24,6 +24,8 @@ struct Server: AsyncParsableCommand {
     var dataDir: String?
     @Flag(help: "Discard the match log's unfinished matches instead of resuming them.") var fresh = false
     @Option(help: .hidden) var crashAfterLogging: Int?
+    @Option(help: "After a crash, a restarted server sends a resumed match to its original-protocol clients (kept in the match log) only if it is back within this many seconds; 0: never.")
+    var originalResumeWithin = 120.0
     @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
     var metricsPort: Int?
     @Option(help: "The address the metrics endpoint binds (only with --metrics-port).") var metricsHost = "127.0.0.1"
@@ -86,6 +88,7 @@ struct Server: AsyncParsableCommand {
         configuration.dataDirectory = dataDirectory(dataDir, logFile: logFile)
         configuration.fresh = fresh
         configuration.crashAfterLogging = crashAfterLogging
+        configuration.originalResumeWithin = try duration(seconds: originalResumeWithin, option: "--original-resume-within")
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
         try configuration.validate()
         let log = try LogFile(path: logFile)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import NIOCore
 import Match
 import Streaming
 import Testing
@@ -152,6 +153,75 @@ struct RestartTests {
             await log.close()
             #expect(records.count == 1 && records.first?.events == events.count && records.first?.endReason == "full_time")
             #expect(logged.count == events.count && events.indices.allSatisfy { logged[UInt32($0)] == events[$0] })
+        }
+    }
+
+    /// An original-protocol client (a bare socket sending "register") of a server process that
+    /// is killed after `killAfter` datagrams and restarted 1 s later with `restartArguments`:
+    /// the sequence numbers it received, whether the end came, and the restarted server's log.
+    /// With `silent`, the restarted server is expected to send it nothing: the run ends when that
+    /// server has played the match out, and whatever it sent the client counts.
+    static func originalClientAcrossRestart(killAfter: Int, restartArguments: [String], waitForClients: Int, silent: Bool = false)
+        async throws -> (counts: [UInt32], ended: Bool, restartedLog: String) {
+        let directory = temporaryDirectoryPath("soccer-original-restart")
+        defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let port = try Self.freePort()
+        let first = try Self.startServer(port: port, directory: directory, log: directory + "/server-1.log")
+        let peer = try await RawPeer()
+        defer { Task { await peer.close() } }
+        let server = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        // The original client registers once, as the original does (retried only until the server is up).
+        var counts: [UInt32] = []
+        var datagram: [UInt8]?
+        for _ in 0..<50 where datagram == nil {
+            try await peer.send(Array(OriginalPacket.registerText.utf8), to: server)
+            datagram = try await peer.next(timeout: .milliseconds(200))?.1
+        }
+        var ended = false
+        var second: ServerProcess?
+        while let bytes = datagram {
+            if bytes == Array(OriginalPacket.endOfTransmissionText.utf8) {
+                ended = true
+                break
+            }
+            counts.append(try OriginalDatagram(decoding: bytes).message.count)
+            if counts.count == killAfter && second == nil {
+                await first.kill()
+                // The outage itself is what is tested: the server is gone for this long.
+                try await Task.sleep(for: .seconds(1))
+                second = try Self.startServer(port: port, directory: directory, log: directory + "/server-2.log",
+                                              waitForClients: waitForClients, extra: restartArguments)
+                if silent, let second {
+                    await second.exited()
+                    datagram = try await peer.next(timeout: .zero)?.1
+                    continue
+                }
+            }
+            datagram = try await peer.next(timeout: .seconds(10))?.1
+        }
+        await second?.exited()
+        let restartedLog = try String(contentsOfFile: directory + "/server-2.log", encoding: .utf8)
+        return (counts, ended, restartedLog)
+    }
+
+    @Test("an original-protocol client, which cannot register again, is kept in the match log and sent the resumed match after a restart; not when the server was down longer than --original-resume-within")
+    func originalClientKept() async throws {
+        try await bounded(90) {
+            let (events, _) = MatchSimulator.play(seed: 1)
+            async let kept = Self.originalClientAcrossRestart(killAfter: 10, restartArguments: [], waitForClients: 1)
+            async let dropped = Self.originalClientAcrossRestart(killAfter: 10, restartArguments: ["--original-resume-within", "0"],
+                                                                  waitForClients: 0, silent: true)
+            let (counts, ended, log) = try await kept
+            #expect(log.contains("again to 1 of its 1 original-protocol client(s)"))
+            #expect(ended)
+            // In order, none twice; every event but, at most, one the killed server had logged and
+            // not yet sent (the original protocol has no repair).
+            #expect(counts == counts.sorted() && Set(counts).count == counts.count)
+            #expect(counts.count >= events.count - 1 && counts.last == UInt32(events.count - 1), "\(counts.count) of \(events.count) events")
+            let (droppedCounts, droppedEnded, droppedLog) = try await dropped
+            #expect(droppedLog.contains("are not sent to again") && droppedLog.contains("--original-resume-within 0 s"))
+            #expect(droppedCounts.count == 10 && !droppedEnded)
         }
     }
 
