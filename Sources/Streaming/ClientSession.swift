@@ -189,6 +189,11 @@ public struct ClientSession: Sendable {
 
     /// Creates a session; `originalInterval` is the original server's interval, when known.
     /// `subscription` is for tests; by default a fresh random identifier (never 0).
+    /// Continuing an earlier run of this client (``ClientProgress``): its match, and the last
+    /// event it logged; every later one is owed, and asked for once the welcome says how far
+    /// the match got.
+    public var resumeAfter: (match: UInt32, sequence: UInt32)?
+
     public init(original: Bool, originalInterval: Double? = nil, clock: any ProtocolClock = SystemClock(),
                 subscription: UInt64 = UInt64.random(in: 1...UInt64.max), repairs: Bool = true) {
         self.subscription = subscription
@@ -302,8 +307,15 @@ public struct ClientSession: Sendable {
         }
         welcome = body
         interval = body.nominalInterval
-        if let snapshot {
-            latest = snapshot
+        if let snapshot { latest = snapshot }
+        if let resume = resumeAfter, resume.match == body.matchID {
+            // A run of this client before logged up to `resume.sequence`: everything after it is
+            // owed, the welcome's latest event included (it is asked for, and logged when it comes).
+            statistics.expectFirst(resume.sequence &+ 1)
+            checkedUpTo = statistics.extend(resume.sequence)
+            nextToLog = statistics.extend(resume.sequence) + 1
+            if snapshot != nil { noteGaps(upTo: statistics.extend(frame.sequence) + 1, now: clock.now()) }
+        } else if snapshot != nil {
             statistics.expectFirst(frame.sequence &+ 1)
         } else {
             statistics.expectFirst(frame.sequence)

@@ -86,8 +86,10 @@ public final class StreamClient: Sendable {
         self.localAddress = localAddress
         self.logger = logger
         self.display = display
-        self.session = Mutex(ClientSession(original: configuration.original, originalInterval: configuration.originalInterval,
-                                           clock: sessionClock, repairs: configuration.repairs))
+        var session = ClientSession(original: configuration.original, originalInterval: configuration.originalInterval,
+                                    clock: sessionClock, repairs: configuration.repairs)
+        if let resume = configuration.resume, let last = resume.lastLogged { session.resumeAfter = (resume.match, last) }
+        self.session = Mutex(session)
         if configuration.capturePath != nil { capture.withLock { $0 = PcapWriter() } }
     }
 
@@ -202,6 +204,11 @@ public final class StreamClient: Sendable {
             }
             return session
         }
+        // The match is over for this client (ended, or stopped on purpose): nothing to continue.
+        // (Gone silent or unanswered, it stays where it was: the next run continues from there.)
+        if final.endReason != nil || self.reason == .interrupted || self.reason == .terminated {
+            recordProgress(lastLogged: nil, ended: true)
+        }
         let reason = self.reason ?? .terminated
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
         var result = ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
@@ -214,6 +221,27 @@ public final class StreamClient: Sendable {
             }
         }
         return result
+    }
+
+    /// The last sequence written to the progress file, kept so that an end keeps it.
+    private let progressLogged = Mutex<UInt32?>(nil)
+
+    /// Keeps this client's progress in ``ClientConfiguration/progressPath`` (if any): its match
+    /// and the last event in client.log (`lastLogged`, or the one kept before). A failure to
+    /// write it is logged: the stream goes on, and a restart would then repeat some events.
+    private func recordProgress(lastLogged: UInt32?, ended: Bool) {
+        guard let path = configuration.progressPath,
+              let match = session.withLock({ $0.welcome?.matchID }) ?? configuration.resume?.match else { return }
+        let last = progressLogged.withLock { kept in
+            if let lastLogged { kept = lastLogged }
+            return kept ?? configuration.resume?.lastLogged
+        }
+        let progress = ClientProgress(server: configuration.server, port: configuration.port, match: match, lastLogged: last, ended: ended)
+        do {
+            try progress.write(to: path)
+        } catch {
+            logger.warning("\(error)")
+        }
     }
 
     /// client.log's line for an event, in sequence order; "(repaired)" marks a retransmission.
@@ -307,6 +335,7 @@ public final class StreamClient: Sendable {
         for (snapshot, repaired) in loggable {
             logMessage(snapshot, repaired: repaired)
         }
+        if let last = loggable.last { recordProgress(lastLogged: last.snapshot.sequence, ended: false) }
         if finished, let ended = session.withLock({ $0.endReason }) {
             setReason(.endOfTransmission(ended))
             return true

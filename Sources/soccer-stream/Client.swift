@@ -31,6 +31,9 @@ struct Client: AsyncParsableCommand {
     @Option(help: "The match to follow (an id from --list), or several, comma-separated, for a scoreboard of them. Default: the first live match.")
     var match: String?
     @Flag(help: "Follow every match the server carries, in a scoreboard.") var all = false
+    @Option(help: "Where the client keeps how far it got (match, last event logged), so that, killed and started again, it continues the same match and log; none: nowhere.")
+    var progressFile = "client_progress.json"
+    @Flag(help: "Ignore the progress file: follow the current match from now, with a new client.log.") var fresh = false
 
     func run() async throws {
         var configuration = ClientConfiguration()
@@ -52,7 +55,17 @@ struct Client: AsyncParsableCommand {
             guard !original else { throw ValidationError("--list and --all need the SoccerStream protocol; the original one has one match") }
             guard !(all && match != nil) else { throw ValidationError("--all and --match exclude each other") }
         }
-        let log = try LogFile(path: logFile)
+        // A run of this client that stopped mid-match (killed, or its server gone) is continued:
+        // same match, its log appended to, every event after its last one asked for.
+        let progressPath = progressFile == "none" || original || list || all || (match?.contains(",") ?? false) ? nil : progressFile
+        var resume: ClientProgress?
+        if let progressPath, !fresh, let kept = try ClientProgress.read(from: progressPath),
+           kept.continues(server: server, port: port, match: match.flatMap { UInt32($0) }) {
+            resume = kept
+            // The log is written first: killed between the two, it holds one event more.
+            if let inLog = ClientProgress.lastLogged(inLog: logFile) { resume?.lastLogged = inLog }
+        }
+        let log = try LogFile(path: logFile, append: resume != nil)
         if list {
             let matches = try await MatchLister.list(configuration: configuration, logger: log.logger(label: "client"))
             StandardOutput.write(MatchLister.table(matches))
@@ -81,11 +94,14 @@ struct Client: AsyncParsableCommand {
             return
         }
         configuration.match = followed.first ?? configuration.match
-        let client = try await StreamClient.connect(configuration: configuration, logger: log.logger(label: "client"),
-                                                    display: quiet ? .none : .standardOutput)
-        let watcher = SignalWatcher { client.stop(SignalWatcher.stopReason(for: $0)) }
-        defer { watcher.cancel() }
-        let result = try await client.run()
+        configuration.progressPath = progressPath
+        let logger = log.logger(label: "client")
+        var result = try await watch(configuration, resuming: resume, logger: logger)
+        if let resume, case .refused(let refusal) = result.reason, refusal.reason == .unknownMatch {
+            // The match this client was following is over or gone: follow the current one instead.
+            logger.info("Match \(resume.match), which this client was following, is no longer on the server; following the current match.")
+            result = try await watch(configuration, resuming: nil, logger: logger)
+        }
         let report = result.report
         report.append(to: stats)
         if let statsJson { try report.writeJSON(to: statsJson) }
@@ -94,6 +110,21 @@ struct Client: AsyncParsableCommand {
             StandardOutput.write("error: \(message)\n")
             throw ExitCode(code)
         }
+    }
+
+    /// One client run (Ctrl+C and SIGTERM stop it), continuing `resuming` when given.
+    private func watch(_ base: ClientConfiguration, resuming: ClientProgress?, logger: Logger) async throws -> ClientResult {
+        var configuration = base
+        configuration.resume = resuming
+        if let resuming {
+            configuration.match = resuming.match
+            let from = resuming.lastLogged.map { "after event #\($0)" } ?? "from its first event"
+            logger.info("Continuing match \(resuming.match) \(from), as \(progressFile) says (--fresh starts afresh).")
+        }
+        let client = try await StreamClient.connect(configuration: configuration, logger: logger, display: quiet ? .none : .standardOutput)
+        let watcher = SignalWatcher { client.stop(SignalWatcher.stopReason(for: $0)) }
+        defer { watcher.cancel() }
+        return try await client.run()
     }
 
     /// The exit code and message of a client that stopped for `reason`, or nil when it ended well:

@@ -225,6 +225,62 @@ struct RestartTests {
         }
     }
 
+    /// A client process of the built executable, quiet, logging in `directory` under `name`.
+    static func startClient(port: Int, directory: String, name: String) throws -> ServerProcess {
+        try ServerProcess(arguments: ["client", "--port", String(port), "--quiet", "--server-timeout", "2",
+                                      "--log-file", "\(directory)/\(name).log", "--stats-file", "\(directory)/\(name)_stats.log",
+                                      "--progress-file", "\(directory)/\(name)_progress.json"])
+    }
+
+    /// client.log's event lines without the "(repaired)" mark and the server's address.
+    static func eventLines(ofLog path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
+            guard let start = line.range(of: "Received message") else { return nil }
+            var text = String(line[start.lowerBound...]).replacingOccurrences(of: "Received message (repaired):", with: "Received message:")
+            if let from = text.range(of: " from ", options: .backwards) { text = String(text[..<from.lowerBound]) }
+            return text
+        }
+    }
+
+    @Test("a client process killed with SIGKILL and started again continues its match and its client.log: the log equals an uninterrupted client's")
+    func clientKilledAndRestarted() async throws {
+        try await bounded(90) {
+            let directory = temporaryDirectoryPath("soccer-client-restart")
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let port = try Self.freePort()
+            let server = try Self.startServer(port: port, directory: directory, log: directory + "/server.log", waitForClients: 2)
+            FileManager.default.createFile(atPath: directory + "/killed.log", contents: nil)
+            let reference = try Self.startClient(port: port, directory: directory, name: "reference")
+            let killed = try Self.startClient(port: port, directory: directory, name: "killed")
+            // Killed once its log holds 12 events.
+            let follower = try LineFollower(path: directory + "/killed.log")
+            var logged = 0
+            for await item in follower.items {
+                if case .line(let bytes, _) = item, String(decoding: bytes, as: UTF8.self).contains("Received message") { logged += 1 }
+                if logged == 12 { break }
+            }
+            follower.cancel()
+            await killed.kill()
+            // The outage itself is what is tested: the client is gone for this long.
+            try await Task.sleep(for: .seconds(1))
+            let again = try Self.startClient(port: port, directory: directory, name: "killed")
+            await again.exited()
+            await reference.exited()
+            await server.exited()
+            #expect(again.process.terminationStatus == 0 && reference.process.terminationStatus == 0)
+            let expected = try Self.eventLines(ofLog: directory + "/reference.log")
+            let continued = try Self.eventLines(ofLog: directory + "/killed.log")
+            let (events, _) = MatchSimulator.play(seed: 1)
+            #expect(expected.count == events.count)
+            #expect(continued == expected, "\(continued.count) lines, expected \(expected.count)")
+            let log = try String(contentsOfFile: directory + "/killed.log", encoding: .utf8)
+            #expect(log.contains("Continuing match"))
+            let progress = try #require(try ClientProgress.read(from: directory + "/killed_progress.json"))
+            #expect(progress.ended && progress.lastLogged == UInt32(events.count - 1))
+        }
+    }
+
     @Test("SIGSTOP for 20 s, then SIGCONT: the client, silent past its timeout, registers again and sees the match through, nothing lost")
     func pausedServer() async throws {
         try await bounded(90) {
