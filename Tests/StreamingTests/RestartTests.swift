@@ -34,9 +34,10 @@ struct RestartTests {
         let process: Process
         private let exit = Watch(false)
 
-        init(arguments: [String]) throws {
+        /// Runs `executable` (the built soccer-stream by default) with `arguments`.
+        init(arguments: [String], executable: URL? = nil) throws {
             process = Process()
-            process.executableURL = try CommandLineTests.executable()
+            process.executableURL = try executable ?? CommandLineTests.executable()
             process.arguments = arguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
