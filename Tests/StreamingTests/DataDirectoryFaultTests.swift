@@ -12,10 +12,22 @@ import Testing
 /// `/proc/PID/root`, then frees it.
 @Suite("Fault matrix: a data directory that fills up mid-match")
 struct DataDirectoryFaultTests {
-    static let canMount = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
+    /// Root, unshare(1), and a kernel that lets this process mount a tmpfs in a new mount
+    /// namespace (tried once: over /tmp, inside a namespace that ends with the probe).
+    static let canMount: Bool = {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return false }
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        probe.arguments = ["--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /tmp"]
+        probe.standardOutput = FileHandle.nullDevice
+        probe.standardError = FileHandle.nullDevice
+        do { try probe.run() } catch { return false }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0
+    }()
 
     @Test("full storage pauses the stream with a clear error (never unlogged streaming); freed, the stream resumes and every event arrives",
-          .enabled(if: canMount, "needs root and unshare(1): the test mounts a small tmpfs in a mount namespace of its own"))
+          .enabled(if: canMount, "needs root, unshare(1) and permission to mount a tmpfs in a new mount namespace (the test mounts one of its own)"))
     func storageFillsUp() async throws {
         try await bounded(90) {
             let directory = temporaryDirectoryPath("soccer-full")
