@@ -36,14 +36,9 @@ struct FaultMatrixTests {
         return (client, store)
     }
 
-    /// client.log's event lines without what differs between runs and is no event's content:
-    /// the "(repaired)" mark and the server's address.
+    /// client.log's event lines (``RestartTests/eventText(_:)``).
     static func eventLines(_ store: RecordingLogHandler.Store) -> [String] {
-        store.all.map(\.1).filter { $0.hasPrefix("Received message") }.map { line in
-            var text = line.replacingOccurrences(of: "Received message (repaired):", with: "Received message:")
-            if let from = text.range(of: " from ", options: .backwards) { text = String(text[..<from.lowerBound]) }
-            return text
-        }
+        store.all.compactMap { RestartTests.eventText($0.1) }
     }
 
     /// Where a kill lands.

@@ -233,14 +233,18 @@ struct RestartTests {
                                       "--progress-file", "\(directory)/\(name)_progress.json"])
     }
 
-    /// client.log's event lines without the "(repaired)" mark and the server's address.
+    /// A client.log line's event text without what differs between runs and is no event's
+    /// content (the timestamp, the "(repaired)" mark, the server's address); nil for other lines.
+    static func eventText(_ line: some StringProtocol) -> String? {
+        guard let start = line.range(of: "Received message") else { return nil }
+        var text = String(line[start.lowerBound...]).replacingOccurrences(of: "Received message (repaired):", with: "Received message:")
+        if let from = text.range(of: " from ", options: .backwards) { text = String(text[..<from.lowerBound]) }
+        return text
+    }
+
+    /// The event lines of the client.log at `path` (``eventText(_:)``).
     static func eventLines(ofLog path: String) throws -> [String] {
-        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
-            guard let start = line.range(of: "Received message") else { return nil }
-            var text = String(line[start.lowerBound...]).replacingOccurrences(of: "Received message (repaired):", with: "Received message:")
-            if let from = text.range(of: " from ", options: .backwards) { text = String(text[..<from.lowerBound]) }
-            return text
-        }
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap(eventText)
     }
 
     @Test("a client process killed with SIGKILL and started again continues its match and its client.log: the log equals an uninterrupted client's")
