@@ -374,34 +374,16 @@ public final class StreamClient: Sendable {
     /// watches for silence, until a stop reason is set. Sleeps between those moments.
     private func control() async throws {
         let clock = ContinuousClock()
-        let register = try registerBytes()
-        var backoff = configuration.original ? max(configuration.initialBackoff, .seconds(1)) : configuration.initialBackoff
+        let backoff = configuration.original ? max(configuration.initialBackoff, .seconds(1)) : configuration.initialBackoff
         let cap: Duration = configuration.original ? .seconds(8) : .seconds(2)
-        var attempts = 0
-        var echoed: [UInt8] = []
-        // A cancelled task stops the client as stop() would: a cancelled wait returns at once.
-        while !signals.value.subscribed && !signals.value.stopped && !Task.isCancelled {
-            guard attempts < configuration.registerAttempts else {
+        let (welcomed, attempts) = try await register(until: { $0.subscribed }, backoff: backoff, cap: cap, attempts: configuration.registerAttempts)
+        guard welcomed else {
+            // Stopped (a signal, a refusal) or unanswered.
+            if !signals.value.stopped && !Task.isCancelled {
                 logger.info("No answer from the server after \(attempts) register attempts.")
                 setReason(.noAnswer(attempts: attempts))
-                return
             }
-            try await send(register)
-            attempts += 1
-            logger.info("Sent register (attempt \(attempts)).")
-            let deadline = clock.now.advanced(by: backoff)
-            while true {
-                let last = echoed
-                let woken = await signals.wait(until: { $0.stopped || $0.subscribed || (!$0.token.isEmpty && $0.token != last) },
-                                               deadline: deadline)
-                let now = signals.value
-                guard woken, !now.stopped, !now.subscribed else { break }
-                // A challenge: echo its token at once (it does not count as another attempt).
-                echoed = now.token
-                try await send(try registerBytes(token: now.token))
-                logger.info("Sent register with the address token.")
-            }
-            backoff = min(backoff * 2, cap)
+            return
         }
         let (heartbeat, silence) = session.withLock { ($0.heartbeatPeriod, $0.silenceLimit(configured: configuration.serverTimeout)) }
         var nextBeat = heartbeat.map { clock.now.advanced(by: $0) }
@@ -455,21 +437,43 @@ extension StreamClient {
             return session.welcomedAgain
         }
         logger.info("Server silent for \(seconds) s; registering again (for up to \(Int(configuration.reconnectFor.inSeconds)) s).")
-        var backoff = configuration.initialBackoff
-        while clock.now < giveUp && !signals.value.stopped && !Task.isCancelled {
-            let echoed = signals.value.token
-            try await send(try registerBytes(token: echoed))
-            let deadline = min(clock.now.advanced(by: backoff), giveUp)
-            _ = await signals.wait(until: { $0.stopped || $0.welcomedAgain > welcomed || $0.token != echoed }, deadline: deadline)
+        let (again, _) = try await register(until: { $0.welcomedAgain > welcomed }, backoff: configuration.initialBackoff, cap: .seconds(5),
+                                            giveUpAt: giveUp)
+        if again { logger.info("Server heard again after \(Int(session.withLock { $0.outages.last?.duration ?? 0 })) s; the stream goes on.") }
+        return again
+    }
+
+    /// Sends registers until `done` holds: each attempt carries the latest address token (none
+    /// before the first challenge), a fresh challenge is echoed at once (not an attempt), and the
+    /// wait between attempts doubles from `backoff` up to `cap`; at most `attempts` attempts, or
+    /// until `giveUpAt`, or until the client stops. Returns whether `done` came, and the attempts made.
+    fileprivate func register(until done: @escaping @Sendable (ClientSignals) -> Bool, backoff initial: Duration, cap: Duration,
+                              attempts limit: Int? = nil, giveUpAt: ContinuousClock.Instant? = nil) async throws -> (Bool, attempts: Int) {
+        let clock = ContinuousClock()
+        var backoff = initial
+        var attempts = 0
+        while !Task.isCancelled {
             let now = signals.value
-            if now.welcomedAgain > welcomed {
-                logger.info("Server heard again after \(Int(session.withLock { $0.outages.last?.duration ?? 0 })) s; the stream goes on.")
-                return true
+            if done(now) { return (true, attempts) }
+            if now.stopped || limit.map({ attempts >= $0 }) == true || giveUpAt.map({ clock.now >= $0 }) == true { break }
+            var echoed = now.token
+            try await send(try registerBytes(token: echoed))
+            attempts += 1
+            logger.info("Sent register (attempt \(attempts)\(echoed.isEmpty ? "" : ", with the address token")).")
+            let deadline = giveUpAt.map { min(clock.now.advanced(by: backoff), $0) } ?? clock.now.advanced(by: backoff)
+            // Asleep until done, a stop, a fresh challenge (its token echoed at once), or the wait's end.
+            while true {
+                let last = echoed
+                guard await signals.wait(until: { done($0) || $0.stopped || $0.token != last }, deadline: deadline) else { break }
+                let woken = signals.value
+                guard !done(woken), !woken.stopped, woken.token != echoed else { break }
+                echoed = woken.token
+                try await send(try registerBytes(token: echoed))
+                logger.info("Sent register with the address token.")
             }
-            // A fresh challenge is echoed at once; silence waits longer each time.
-            if now.token == echoed { backoff = min(backoff * 2, .seconds(5)) }
+            backoff = min(backoff * 2, cap)
         }
-        return false
+        return (done(signals.value), attempts)
     }
 }
 
