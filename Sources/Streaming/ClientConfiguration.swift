@@ -35,6 +35,8 @@ public struct ClientConfiguration: Sendable {
     public var match: UInt32 = RegisterRequest.anyMatch
     /// Write every datagram received to this classic pcap file (raw IP link type).
     public var capturePath: String?
+    /// Hand every event, in sequence order, to ``StreamClient/relayed`` (a relay's upstream).
+    public var relaying: Bool = false
     /// Keep this client's progress in this file (``ClientProgress``), after each event logged.
     public var progressPath: String?
     /// Continue from an earlier run's progress: follow its match and ask for every event after

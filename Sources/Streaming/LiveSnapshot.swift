@@ -44,6 +44,9 @@ public struct LiveSnapshot: Sendable, Hashable {
     public var minute: UInt8
     /// The language of the labels ("pt" shows the original's Portuguese labels).
     public var language: String
+    /// The event itself, when it came as a compact frame (what a relay passes on); nil from a
+    /// JSON datagram.
+    public var event: MatchEvent?
 
     /// A snapshot from a JSON datagram, counting goals and red cards as the original client
     /// did: a goal when its minute is ≤ `time_passed`, a red card when `tempo_cv` < `time_passed`.
@@ -74,5 +77,6 @@ public struct LiveSnapshot: Sendable, Hashable {
     public init(event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog) throws(WireError) {
         self.init(datagram: try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog),
                   language: catalog.language)
+        self.event = event
     }
 }

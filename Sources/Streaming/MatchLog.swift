@@ -130,7 +130,7 @@ public final class MatchLog: Sendable {
                     source TEXT NOT NULL, started REAL NOT NULL, status TEXT NOT NULL, end_reason TEXT,
                     events INTEGER NOT NULL DEFAULT 0, home INTEGER NOT NULL DEFAULT 0, away INTEGER NOT NULL DEFAULT 0,
                     minute INTEGER NOT NULL DEFAULT 0, slot INTEGER, seed INTEGER, first_sequence INTEGER NOT NULL DEFAULT 0,
-                    feed_path TEXT, feed_offset INTEGER, updated REAL)
+                    feed_path TEXT, feed_offset INTEGER, updated REAL, relayed INTEGER NOT NULL DEFAULT 0)
                 """,
                 """
                 CREATE TABLE IF NOT EXISTS events (
@@ -148,7 +148,8 @@ public final class MatchLog: Sendable {
             // A log written before matches were resumable lacks their columns: add them.
             let columns = Set(try await connection.query("PRAGMA table_info(matches)", []).compactMap { $0.column("name")?.string })
             for (column, definition) in [("slot", "INTEGER"), ("seed", "INTEGER"), ("first_sequence", "INTEGER NOT NULL DEFAULT 0"),
-                                         ("feed_path", "TEXT"), ("feed_offset", "INTEGER"), ("updated", "REAL")]
+                                         ("feed_path", "TEXT"), ("feed_offset", "INTEGER"), ("updated", "REAL"),
+                                         ("relayed", "INTEGER NOT NULL DEFAULT 0")]
             where !columns.contains(column) {
                 _ = try await connection.query("ALTER TABLE matches ADD COLUMN \(column) \(definition)", [])
             }
@@ -190,20 +191,22 @@ public final class MatchLog: Sendable {
 
     /// Logs a match that kicks off: its id, teams and language, where it comes from (for a
     /// simulated match, its slot and seed, from which a restarted server replays it; for a
-    /// feed's, the feed's path, read on from the offset its entries log), and the sequence of
-    /// its first event. Returns its log number.
+    /// feed's, the feed's path, read on from the offset its entries log; `relayed` for a relay's,
+    /// followed upstream again after its last logged event), and the sequence of its first
+    /// event. Returns its log number.
     public func begin(matchID: UInt32, roster: Roster, language: String, source: String, simulated: (slot: Int, seed: UInt64)? = nil,
-                      feed: String? = nil, firstSequence: UInt32 = 0) async throws(StreamingError) -> Int {
+                      feed: String? = nil, relayed: Bool = false, firstSequence: UInt32 = 0) async throws(StreamingError) -> Int {
         let lineups = FeedLine.lineups(roster, language: language).jsonText
         return try await database("write match \(matchID) to") {
             let rows = try await connection.query(
                 """
-                INSERT INTO matches (match_id, lineups, source, started, status, slot, seed, first_sequence, feed_path, updated)
-                VALUES (?, ?, ?, ?, 'live', ?, ?, ?, ?, ?) RETURNING number
+                INSERT INTO matches (match_id, lineups, source, started, status, slot, seed, first_sequence, feed_path, updated, relayed)
+                VALUES (?, ?, ?, ?, 'live', ?, ?, ?, ?, ?, ?) RETURNING number
                 """,
                 [.integer(Int(matchID)), .text(lineups), .text(source), .float(Date().timeIntervalSince1970),
                  simulated.map { .integer($0.slot) } ?? .null, simulated.map { .integer(Int(Int64(bitPattern: $0.seed))) } ?? .null,
-                 .integer(Int(firstSequence)), feed.map { .text($0) } ?? .null, .float(Date().timeIntervalSince1970)])
+                 .integer(Int(firstSequence)), feed.map { .text($0) } ?? .null, .float(Date().timeIntervalSince1970),
+                 .integer(relayed ? 1 : 0)])
             guard let number = rows.first?.column("number")?.integer else {
                 throw StreamingError(.fileUnavailable, "the match log \(path) returned no number for match \(matchID)")
             }
@@ -291,6 +294,8 @@ public final class MatchLog: Sendable {
             case simulated(slot: Int, seed: UInt64)
             /// A feed file, read on from `offset` (just past the last logged event's line).
             case feed(path: String, offset: Int)
+            /// A relay's upstream, followed again after the last logged event.
+            case relayed
         }
         public var number: Int
         public var matchID: UInt32
@@ -305,6 +310,8 @@ public final class MatchLog: Sendable {
         public var lastWrite: Double
         /// Its original-protocol clients when its last events were logged.
         public var originals: [Endpoint]
+        /// The highest sequence logged (a relay's may skip one its upstream gave up).
+        public var lastSequence: UInt32?
     }
 
     /// The unfinished matches, oldest first: one per simulated slot and one per feed path (the
@@ -313,9 +320,10 @@ public final class MatchLog: Sendable {
         return try await database("read") {
             let rows = try await connection.query(
                 """
-                SELECT number, match_id, slot, seed, feed_path, feed_offset, events, first_sequence, COALESCE(updated, started) AS updated,
+                SELECT number, match_id, slot, seed, feed_path, feed_offset, events, first_sequence, COALESCE(updated, started) AS updated, relayed,
+                       (SELECT MAX(sequence) FROM events WHERE events.match = matches.number) AS last_sequence,
                        (SELECT line FROM events WHERE events.match = matches.number ORDER BY sequence DESC LIMIT 1) AS last_line
-                FROM matches WHERE status = 'live' AND (slot IS NOT NULL OR feed_path IS NOT NULL) ORDER BY number
+                FROM matches WHERE status = 'live' AND (slot IS NOT NULL OR feed_path IS NOT NULL OR relayed = 1) ORDER BY number
                 """, [])
             var newest: [String: Unfinished] = [:]
             for row in rows {
@@ -328,6 +336,9 @@ public final class MatchLog: Sendable {
                 } else if let path = row.column("feed_path")?.string {
                     origin = .feed(path: path, offset: Int(row.column("feed_offset")?.integer ?? 0))
                     key = "feed \(path)"
+                } else if row.column("relayed")?.integer == 1 {
+                    origin = .relayed
+                    key = "relayed \(id)"
                 } else {
                     continue
                 }
@@ -338,7 +349,8 @@ public final class MatchLog: Sendable {
                 newest[key] = Unfinished(number: Int(number), matchID: UInt32(truncatingIfNeeded: id), origin: origin,
                                          events: Int(row.column("events")?.integer ?? 0),
                                          firstSequence: UInt32(truncatingIfNeeded: row.column("first_sequence")?.integer ?? 0), lastAt: lastAt,
-                                         lastWrite: row.column("updated")?.double ?? 0, originals: [])
+                                         lastWrite: row.column("updated")?.double ?? 0, originals: [],
+                                         lastSequence: row.column("last_sequence")?.integer.map { UInt32(truncatingIfNeeded: $0) })
             }
             var unfinished = newest.values.sorted { $0.number < $1.number }
             for index in unfinished.indices {

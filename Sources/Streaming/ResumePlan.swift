@@ -21,6 +21,17 @@ struct ResumePlan: Sendable {
         var latest: MatchEvent?
     }
 
+    /// An unfinished relayed match: its log entry, teams and words, latest event and last sequence.
+    struct Relayed: Sendable {
+        var match: MatchLog.Unfinished
+        var roster: Roster
+        var catalog: PhraseCatalog
+        var latest: MatchEvent?
+        var lastSequence: UInt32?
+    }
+
+    /// Unfinished relayed matches (a relay's), oldest first.
+    var relayed: [Relayed] = []
     /// Unfinished simulated matches, by slot.
     var simulated: [Int: MatchLog.Unfinished] = [:]
     /// Unfinished feed matches, by feed index in ``ServerConfiguration/feeds``.
@@ -56,24 +67,42 @@ struct ResumePlan: Sendable {
                     logger.warning("Unfinished match \(match.matchID) is not resumed: this run does not read its feed \(path).")
                     continue
                 }
-                var decoder = FeedDecoder(catalog: configuration.language.catalog)
-                var latest: MatchEvent?
-                do {
-                    for line in try await log.feedLines(match.number) {
-                        if case .event(let event, _) = try decoder.next(Array(line.utf8)) { latest = event }
-                    }
-                } catch {
-                    logger.warning("Unfinished match \(match.matchID) is not resumed: its logged lines do not decode again (\(error)).")
+                guard let logged = await decode(match, log: log, catalog: configuration.language.catalog, logger: logger) else { continue }
+                plan.feeds[index] = Feed(match: match, decoder: logged.decoder, roster: logged.roster, catalog: logged.decoder.catalog,
+                                         offset: offset, latest: logged.latest)
+            case .relayed:
+                guard !configuration.upstreams.isEmpty,
+                      configuration.upstreamMatches.isEmpty || configuration.upstreamMatches.contains(match.matchID) else {
+                    logger.warning("Unfinished match \(match.matchID) is not resumed: this run does not relay it.")
                     continue
                 }
-                guard let roster = decoder.roster else {
-                    logger.warning("Unfinished match \(match.matchID) is not resumed: its log holds no line-ups.")
-                    continue
-                }
-                plan.feeds[index] = Feed(match: match, decoder: decoder, roster: roster, catalog: decoder.catalog, offset: offset, latest: latest)
+                guard let logged = await decode(match, log: log, catalog: configuration.language.catalog, logger: logger) else { continue }
+                plan.relayed.append(Relayed(match: match, roster: logged.roster, catalog: logged.decoder.catalog, latest: logged.latest,
+                                            lastSequence: match.lastSequence))
             }
         }
         return plan
+    }
+
+    /// `match`'s logged lines run through a feed decoder (the same match state, teams and
+    /// words); nil, with a warning, when they no longer decode.
+    static func decode(_ match: MatchLog.Unfinished, log: MatchLog, catalog: PhraseCatalog, logger: Logger) async
+        -> (decoder: FeedDecoder, roster: Roster, latest: MatchEvent?)? {
+        var decoder = FeedDecoder(catalog: catalog)
+        var latest: MatchEvent?
+        do {
+            for line in try await log.feedLines(match.number) {
+                if case .event(let event, _) = try decoder.next(Array(line.utf8)) { latest = event }
+            }
+        } catch {
+            logger.warning("Unfinished match \(match.matchID) is not resumed: its logged lines do not decode again (\(error)).")
+            return nil
+        }
+        guard let roster = decoder.roster else {
+            logger.warning("Unfinished match \(match.matchID) is not resumed: its log holds no line-ups.")
+            return nil
+        }
+        return (decoder, roster, latest)
     }
 
     /// The original-protocol clients of `match` a restarted server sends to again: all of them

@@ -42,6 +42,14 @@ public struct ServerConfiguration: Sendable {
     /// register again; after longer they may be gone, and their address someone else's). Zero:
     /// never (`--original-resume-within`).
     public var originalResumeWithin: Duration = .seconds(120)
+    /// A relay's upstreams (issue 15), tried in order: the matches come from there, with their
+    /// ids and sequence numbers, instead of a simulation or a feed. Empty: not a relay.
+    public var upstreams: [Upstream] = []
+    /// The upstream matches a relay follows; empty: the upstream's first live one.
+    public var upstreamMatches: [UInt32] = []
+    /// A relay's patience with a silent upstream: silence before registering again, and
+    /// registering again before the next upstream takes over.
+    public var upstreamTimeout: Duration = .seconds(5)
     /// Pace feed events by their `at` times, this many times faster than real time (nil: each
     /// line is streamed when it arrives).
     public var replaySpeed: Double?
@@ -126,7 +134,7 @@ public struct ServerConfiguration: Sendable {
         try check(waitForClients >= 0, "clients to wait for (--wait-for-clients)", "\(waitForClients)", "0 or more")
         try check((1...100_000).contains(matches), "matches (--matches)", "\(matches)", "1...100000")
         try check((0...1_000).contains(simulate), "simulated matches (--simulate)", "\(simulate)", "0...1000")
-        try check(simulate + feeds.count >= 1, "matches", "no simulated match and no feed", "--simulate 1 or more, or a --feed")
+        try check(simulate + feeds.count + upstreams.count >= 1, "matches", "no simulated match, feed or upstream", "--simulate 1 or more, a --feed, or a relay's --upstream")
         try check(feeds.count <= 100, "feeds (--feed)", "\(feeds.count)", "at most 100")
         try check(feeds.filter { $0 == "-" }.count <= 1, "feeds (--feed)", "standard input twice", "'-' at most once")
         if let replaySpeed {
@@ -134,6 +142,12 @@ public struct ServerConfiguration: Sendable {
         }
         try check(maxClients >= 1, "most clients (--max-clients)", "\(maxClients)", "1 or more")
         try check(endRepeats >= 1 && endRepeats <= 10, "end repeats", "\(endRepeats)", "1...10")
+        try check(upstreamTimeout >= .milliseconds(100) && upstreamTimeout <= .seconds(3600), "upstream timeout (--upstream-timeout)",
+                  "\(upstreamTimeout.inSeconds) s", "0.1 to 3600 seconds")
+        try check(upstreams.isEmpty || (feeds.isEmpty && simulate == 0), "a relay's matches (--upstream)", "with feeds or simulated matches",
+                  "a relay's matches from its upstreams only")
+        try check(Set(upstreamMatches).count == upstreamMatches.count && !upstreamMatches.contains(0), "relayed matches (--match)",
+                  "\(upstreamMatches)", "distinct match ids, none 0")
         try check(originalResumeWithin >= .zero && originalResumeWithin <= .seconds(86_400), "original clients' resume window (--original-resume-within)",
                   "\(originalResumeWithin.inSeconds) s", "0 to 86400 seconds")
         try check(clientTimeout > .zero && clientTimeout <= .seconds(3600), "client timeout (--client-timeout)", "\(clientTimeout.inSeconds) s",

@@ -9,8 +9,8 @@ struct ServerSignals: Sendable {
     var stopped = false
     /// Subscribed clients.
     var clients = 0
-    /// Feed items delivered so far (the stream loop wakes when it changes).
-    var feedItems = 0
+    /// Feed and upstream items delivered so far (the stream loop wakes when it changes).
+    var sourceItems = 0
     /// Matches announced (simulated ones at bind, a feed's when its line-ups arrive).
     var matches = 0
 }
@@ -26,6 +26,7 @@ final class ServerCore: Sendable {
     let metrics: ServerMetrics
     private let recentRejects = Mutex<[String: Int]>([:])
     private let feedInbox = Mutex<[FeedItem]>([])
+    private let upstreamInbox = Mutex<[(follower: Int, item: UpstreamFollower.Item)]>([])
     /// Reads a NACK's events from the durable log (installed by the server once its log is open).
     private let lookUpHandler = Mutex<(@Sendable (ServerState.LogLookup) -> Void)?>(nil)
 
@@ -76,7 +77,21 @@ final class ServerCore: Sendable {
     /// Hands a feed item to the stream loop and wakes it.
     func deliver(_ item: FeedItem) {
         feedInbox.withLock { $0.append(item) }
-        signals.update { $0.feedItems += 1 }
+        signals.update { $0.sourceItems += 1 }
+    }
+
+    /// Hands an upstream follower's item to the stream loop and wakes it.
+    func deliver(_ item: UpstreamFollower.Item, from follower: Int) {
+        upstreamInbox.withLock { $0.append((follower, item)) }
+        signals.update { $0.sourceItems += 1 }
+    }
+
+    /// The upstream items delivered since the last call, in order.
+    func takeUpstreamItems() -> [(follower: Int, item: UpstreamFollower.Item)] {
+        upstreamInbox.withLock { items in
+            defer { items.removeAll() }
+            return items
+        }
     }
 
     /// The feed items delivered since the last call, in order.
@@ -97,6 +112,12 @@ final class ServerCore: Sendable {
         let (restored, count) = state.withLock { state in (state.restoreOriginals(addresses, slot: slot), state.clientCount) }
         noteClients(count)
         return restored
+    }
+
+    /// Slot `slot`'s match continues one that began upstream (``ServerState/continueMatch(slot:nextSequence:latest:)``).
+    func continueMatch(slot: Int, nextSequence: UInt32, latest: MatchEvent?) {
+        let notices = state.withLock { $0.continueMatch(slot: slot, nextSequence: nextSequence, latest: latest) }
+        for notice in notices { log(notice, bytes: 0) }
     }
 
     /// Continues slot `slot`'s match from the match log (``ServerState/resume(slot:nextSequence:logNumber:latest:)``).

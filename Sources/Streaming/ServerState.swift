@@ -89,9 +89,20 @@ public struct ServerState: Sendable {
     /// Adds a match that has not kicked off (Spec §4.9) and returns its slot; `paced` false for
     /// a feed's (its welcome announces interval 0).
     public mutating func addMatch(id: UInt32, roster: Roster, catalog: PhraseCatalog, paced: Bool = true) -> Int {
+        addMatch(id: id, roster: roster, catalog: catalog, intervalMicroseconds: paced ? configuration.intervalMicroseconds : 0)
+    }
+
+    /// Adds a match whose welcome announces `intervalMicroseconds` (a relay's: its upstream's).
+    public mutating func addMatch(id: UInt32, roster: Roster, catalog: PhraseCatalog, intervalMicroseconds: UInt32) -> Int {
         matches.append(LiveMatch(id: id, roster: roster, catalog: catalog, firstSequence: configuration.firstSequence,
-                                 intervalMicroseconds: paced ? configuration.intervalMicroseconds : 0))
+                                 intervalMicroseconds: intervalMicroseconds))
         return matches.count - 1
+    }
+
+    /// The next event of slot `slot` is `sequence` (a relay's event keeps its upstream sequence;
+    /// one its upstream gave up is skipped, and a client that asks for it is told "unavailable").
+    public mutating func advance(slot: Int, to sequence: UInt32) {
+        matches[slot].nextSequence = sequence
     }
 
     /// Names slot `slot`'s next match before it kicks off (the first, or with `--loop` the one
@@ -176,8 +187,15 @@ public struct ServerState: Sendable {
     /// event) is its latest event again, so that a welcome tells a returning client how far the
     /// match got (and so what it missed) before the next event comes.
     public mutating func resume(slot: Int, nextSequence: UInt32, logNumber: Int, latest: MatchEvent?) -> [Notice] {
-        matches[slot].nextSequence = nextSequence
         matches[slot].logNumber = logNumber
+        return continueMatch(slot: slot, nextSequence: nextSequence, latest: latest)
+    }
+
+    /// Slot `slot`'s match continues one that began elsewhere (an earlier run, or a relay's
+    /// upstream): its next event gets `nextSequence`, and `latest` (the one before) is its latest
+    /// event, so that welcomes show how far the match got.
+    public mutating func continueMatch(slot: Int, nextSequence: UInt32, latest: MatchEvent?) -> [Notice] {
+        matches[slot].nextSequence = nextSequence
         guard let latest else { return [] }
         do {
             let event = try EncodedEvent(event: latest, sequence: nextSequence &- 1, roster: matches[slot].roster, catalog: matches[slot].catalog,

@@ -77,6 +77,20 @@ public final class StreamClient: Sendable {
     private let display: LiveDisplay
     private let capture = Mutex<PcapWriter?>(nil)
 
+    /// What a relay takes from its upstream (``ClientConfiguration/relaying``).
+    public enum Relayed: Sendable {
+        /// The first welcome: the match, its latest event if any (sent before this client
+        /// joined), and the sequence of the first event this client is owed.
+        case welcomed(Welcome, latest: (sequence: UInt32, event: MatchEvent)?, next: UInt32)
+        /// The next event in sequence order, first time or repaired (one given up is skipped).
+        case event(sequence: UInt32, MatchEvent)
+    }
+
+    /// With ``ClientConfiguration/relaying``, the welcome and then every event in sequence order,
+    /// as client.log gets them; it finishes when ``run()`` returns. Empty otherwise.
+    public let relayed: AsyncStream<Relayed>
+    private let relayContinuation: AsyncStream<Relayed>.Continuation
+
     private init(configuration: ClientConfiguration, channel: any Channel, inbound: AsyncStream<AddressedEnvelope<ByteBuffer>>,
                  serverAddress: SocketAddress, localAddress: SocketAddress, logger: Logger, display: LiveDisplay) {
         self.configuration = configuration
@@ -91,6 +105,8 @@ public final class StreamClient: Sendable {
         if let resume = configuration.resume, let last = resume.lastLogged { session.resumeAfter = (resume.match, last) }
         self.session = Mutex(session)
         if configuration.capturePath != nil { capture.withLock { $0 = PcapWriter() } }
+        (relayed, relayContinuation) = AsyncStream.makeStream(of: Relayed.self)
+        if !configuration.relaying { relayContinuation.finish() }
     }
 
     deinit {
@@ -169,6 +185,8 @@ public final class StreamClient: Sendable {
         guard !started.exchange(true, ordering: .relaxed) else {
             throw StreamingError(.configuration, "run() may be called only once")
         }
+        // However the run ends, a relay reading ``relayed`` learns it is over.
+        defer { relayContinuation.finish() }
         logger.info("Client connected to server \(serverAddress.ipAddress ?? configuration.server) on port \(serverAddress.port ?? configuration.port) (listening on port \(localAddress.port ?? 0)\(configuration.original ? ", original protocol" : "")).")
         let outcome: Result<Void, any Error>
         do {
@@ -201,6 +219,7 @@ public final class StreamClient: Sendable {
             // Whatever still waits for the log (the run was stopped before its repairs ended) goes now, in order.
             for (snapshot, repaired) in session.takeAllLoggable() {
                 logMessage(snapshot, repaired: repaired)
+                relay(snapshot)
             }
             return session
         }
@@ -242,6 +261,12 @@ public final class StreamClient: Sendable {
         } catch {
             logger.warning("\(error)")
         }
+    }
+
+    /// Hands an event in sequence order to a relay (compact frames carry the event itself).
+    private func relay(_ snapshot: LiveSnapshot) {
+        guard configuration.relaying, let event = snapshot.event else { return }
+        relayContinuation.yield(.event(sequence: snapshot.sequence, event))
     }
 
     /// client.log's line for an event, in sequence order; "(repaired)" marks a retransmission.
@@ -307,6 +332,10 @@ public final class StreamClient: Sendable {
                 logger.warning("The server chose dictionary \(welcome.dictionary), which this client did not offer (Spec §4.4).")
             }
             if let snapshot { display.show(snapshot) }
+            if configuration.relaying {
+                let next = session.withLock { $0.statistics.first } ?? 0
+                relayContinuation.yield(.welcomed(welcome, latest: snapshot.flatMap { shot in shot.event.map { (shot.sequence, $0) } }, next: next))
+            }
         case .refused(let refusal):
             logger.info("Registration refused: \(refusal.reason.name): \(refusal.text)")
             setReason(.refused(refusal))
@@ -334,6 +363,7 @@ public final class StreamClient: Sendable {
         // Every event in sequence order; "(repaired)" marks those that came by retransmission.
         for (snapshot, repaired) in loggable {
             logMessage(snapshot, repaired: repaired)
+            relay(snapshot)
         }
         if let last = loggable.last { recordProgress(lastLogged: last.snapshot.sequence, ended: false) }
         if finished, let ended = session.withLock({ $0.endReason }) {

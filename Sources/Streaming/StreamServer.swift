@@ -55,6 +55,9 @@ public final class StreamServer: Sendable {
     /// NACKs waiting for a read of the match log, by log number: one read answers all that
     /// arrive while it runs (after a restart, every client asks for the same few events).
     private let logReads = Mutex<[Int: [ServerState.LogLookup]]>([:])
+    /// A relay's upstream followers (one per followed match), and the upstream client each runs now.
+    private let followers: [UpstreamFollower]
+    private let upstreamClients = Mutex<[Int: StreamClient]>([:])
 
     /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
     /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
@@ -70,6 +73,15 @@ public final class StreamServer: Sendable {
         self.feeds = feeds
         self.log = log
         self.plan = plan
+        // One follower per relayed match; one the log says this relay was relaying continues after its last logged event.
+        var selected = configuration.upstreamMatches.isEmpty ? [RegisterRequest.anyMatch] : configuration.upstreamMatches
+        if configuration.upstreamMatches.isEmpty, let resumed = plan.relayed.first { selected = [resumed.match.matchID] }
+        followers = configuration.upstreams.isEmpty ? [] : selected.map { match in
+            let resumed = plan.relayed.first { $0.match.matchID == match }
+            return UpstreamFollower(upstreams: configuration.upstreams, match: match,
+                                    resumeAfter: resumed.flatMap { relayed in relayed.lastSequence.map { (match, $0) } },
+                                    timeout: configuration.upstreamTimeout, logger: logger)
+        }
         self.configuration = configuration
         self.channel = channel
         self.handler = handler
@@ -280,6 +292,7 @@ public final class StreamServer: Sendable {
     /// (reason: server shutdown) and ``run()`` returns. Safe from any thread or signal watcher.
     public func stop() {
         core.signals.update { $0.stopped = true }
+        for client in upstreamClients.withLock({ Array($0.values) }) { client.stop(.terminated) }
     }
 
     /// Stopped by ``stop()``, or the task running ``run()`` was cancelled (which stops the same
@@ -299,6 +312,9 @@ public final class StreamServer: Sendable {
                 for (index, follower) in self.feeds.enumerated() {
                     group.addTask { await self.read(feed: index, from: follower) }
                 }
+                for (index, follower) in self.followers.enumerated() {
+                    group.addTask { await self.follow(upstream: index, with: follower) }
+                }
                 defer {
                     self.feeds.forEach { $0.cancel() }
                     group.cancelAll()
@@ -315,6 +331,21 @@ public final class StreamServer: Sendable {
         }
         await log?.close()
         return try outcome.get()
+    }
+
+    /// Follows one upstream match (a relay) and hands the stream loop what comes, in order.
+    private func follow(upstream index: Int, with follower: UpstreamFollower) async {
+        let core = self.core
+        defer { core.deliver(.closed, from: index) }
+        await follower.run(
+            stopped: { core.signals.value.stopped },
+            pause: { wait in _ = await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: wait)) },
+            running: { client in
+                self.upstreamClients.withLock { $0[index] = client }
+                // Stopped while it was starting: stop it too.
+                if let client, core.signals.value.stopped { client.stop(.terminated) }
+            },
+            deliver: { core.deliver($0, from: index) })
     }
 
     /// Reads one feed's lines as they arrive and hands what they decode to the stream loop,
@@ -368,7 +399,11 @@ public final class StreamServer: Sendable {
         /// A feed's index in ``ServerConfiguration/feeds``, its decoded events waiting for their
         /// time, and its end once the queue drains.
         var feed: Int?
-        var queue: [(event: MatchEvent, due: ContinuousClock.Instant, end: Int?)] = []
+        var queue: [(event: MatchEvent, due: ContinuousClock.Instant, end: Int?, sequence: UInt32?)] = []
+        /// A relay's upstream follower (its index), for a relayed match.
+        var upstream: Int?
+        /// The upstream sequence of the relayed event taken last (published with it).
+        var upstreamSequence: UInt32?
         /// The file offset just past the line of the feed event taken last (logged with it).
         var feedOffset: Int?
         var feedEnd: EndReason?
@@ -433,6 +468,28 @@ public final class StreamServer: Sendable {
             logger.info("Resuming match \(match.matchID) (seed \(seed)) from the match log at event \(match.events), sequence \(next).")
             restoreOriginals(of: match, slot: slot)
         }
+        for (follower, upstream) in followers.enumerated() {
+            guard let resumed = plan.relayed.first(where: { $0.match.matchID == upstream.match }) else { continue }
+            let match = resumed.match
+            let slot = core.state.withLock {
+                $0.addMatch(id: match.matchID, roster: resumed.roster, catalog: resumed.catalog, intervalMicroseconds: 0)
+            }
+            core.beginMatch(id: match.matchID, slot: slot)
+            let next = resumed.lastSequence.map { $0 &+ 1 } ?? match.firstSequence
+            core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: resumed.latest)
+            restoreOriginals(of: match, slot: slot)
+            summary.matches += 1
+            var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: match.matchID, roster: resumed.roster, feed: nil,
+                                    backToBackLeft: 0, start: now)
+            stream.upstream = follower
+            stream.phase = .live
+            stream.index = match.events
+            stream.logNumber = match.number
+            stream.resumed = true
+            slots.append(stream)
+            core.signals.update { $0.matches += 1 }
+            logger.info("Resuming relayed match \(match.matchID) from the match log after sequence \(next &- 1); following it upstream from there.")
+        }
         for (feed, resumed) in plan.feeds.sorted(by: { $0.key < $1.key }) {
             let match = resumed.match
             let slot = core.state.withLock { $0.addMatch(id: match.matchID, roster: resumed.roster, catalog: resumed.catalog, paced: false) }
@@ -476,7 +533,7 @@ public final class StreamServer: Sendable {
         }
         // Matches an earlier run left unfinished continue where the log says they were.
         resume(&slots, summary: &summary, now: clock.now)
-        var feedsOpen = feeds.count
+        var feedsOpen = feeds.count + followers.count
         var feedItemsSeen = 0
         // The version of each slot's original-protocol clients last written to the match log.
         var originalsLogged: [Int: Int] = [:]
@@ -503,21 +560,27 @@ public final class StreamServer: Sendable {
             }
             // What the feeds brought since the last turn. The count is read before the items are
             // taken, so an item delivered after the take still wakes the wait below.
-            feedItemsSeen = core.signals.value.feedItems
+            feedItemsSeen = core.signals.value.sourceItems
             for item in feeds.isEmpty ? [] : core.takeFeedItems() {
                 feedsOpen -= take(item, into: &slots, summary: &summary, now: clock.now)
+            }
+            for (follower, item) in followers.isEmpty ? [] : core.takeUpstreamItems() {
+                feedsOpen -= take(item, from: follower, into: &slots, summary: &summary, now: clock.now)
             }
             // Every match that kicked off is in the match log before its first event.
             if let log {
                 for index in slots.indices where slots[index].phase == .live && slots[index].logNumber == nil {
                     let (slot, id, roster) = (slots[index].slot, slots[index].id, slots[index].roster)
                     let language = core.state.withLock { $0.matches[slot].catalog.language }
-                    let source = slots[index].simulator != nil ? "simulated, seed \(slots[index].seed)" : "feed \(configuration.feeds[slots[index].feed ?? 0])"
+                    let source = slots[index].simulator != nil ? "simulated, seed \(slots[index].seed)"
+                        : slots[index].upstream != nil ? "relayed from \(configuration.upstreams.map(\.description).joined(separator: ", "))"
+                        : "feed \(configuration.feeds[slots[index].feed ?? 0])"
                     let simulated = slots[index].simulator.map { _ in (slot: slot, seed: slots[index].seed) }
                     let first = core.state.withLock { $0.matches[slot].nextSequence }
                     guard let number = await durably("match \(id)", { () async throws(StreamingError) in
                         try await log.begin(matchID: id, roster: roster, language: language, source: source, simulated: simulated,
-                                            feed: slots[index].feed.flatMap { ResumePlan.feedKey(configuration.feeds[$0]) }, firstSequence: first)
+                                            feed: slots[index].feed.flatMap { ResumePlan.feedKey(configuration.feeds[$0]) },
+                                            relayed: slots[index].upstream != nil, firstSequence: first)
                     }) else { break }
                     slots[index].logNumber = number
                     core.state.withLock { $0.logged(slot: slot, number: number) }
@@ -527,7 +590,7 @@ public final class StreamServer: Sendable {
             if feedsOpen == 0 && !slots.contains(where: { $0.phase != .done }) { break }
             let waiting = slots.contains { $0.phase == .waiting }
             let seen = feedItemsSeen
-            let wake: @Sendable (ServerSignals) -> Bool = { $0.stopped || (waiting && $0.clients >= needed) || $0.feedItems != seen }
+            let wake: @Sendable (ServerSignals) -> Bool = { $0.stopped || (waiting && $0.clients >= needed) || $0.sourceItems != seen }
             guard let deadline = slots.filter({ $0.phase == .live }).compactMap({ $0.due(configuration.interval) }).min() else {
                 // Nothing due: asleep until enough clients are here, a feed brings a line, or stop().
                 await core.signals.wait(until: wake)
@@ -540,7 +603,7 @@ public final class StreamServer: Sendable {
             }
             // Events already due, of every match, go out in one trip to the event loop (up to
             // 64 events, 4,096 datagrams and 1 MiB: enough to amortize the trip, little enough in flight).
-            var ready: [(index: Int, event: MatchEvent, due: ContinuousClock.Instant, feedOffset: Int?)] = []
+            var ready: [(index: Int, event: MatchEvent, due: ContinuousClock.Instant, feedOffset: Int?, sequence: UInt32?)] = []
             var datagrams = 0
             var over: [Int] = []
             for index in slots.indices where slots[index].phase == .live {
@@ -552,7 +615,7 @@ public final class StreamServer: Sendable {
                         over.append(index)
                         break
                     }
-                    ready.append((index, event, at, slots[index].feedOffset))
+                    ready.append((index, event, at, slots[index].feedOffset, slots[index].upstreamSequence))
                     datagrams += audience
                     slots[index].index += 1
                 }
@@ -573,7 +636,7 @@ public final class StreamServer: Sendable {
                 var next: [Int: UInt32] = [:]
                 let entries = ready.map { item -> MatchLog.Entry in
                     let slot = slots[item.index].slot
-                    let sequence = next[slot] ?? core.state.withLock { $0.matches[slot].nextSequence }
+                    let sequence = item.sequence ?? next[slot] ?? core.state.withLock { $0.matches[slot].nextSequence }
                     next[slot] = sequence &+ 1
                     return MatchLog.Entry(match: slots[item.index].logNumber ?? 0, sequence: sequence, event: item.event,
                                           at: (item.due - slots[item.index].start).inSeconds, feedOffset: item.feedOffset)
@@ -588,7 +651,12 @@ public final class StreamServer: Sendable {
                 }
             }
             var batch: [Published] = []
-            for item in ready { batch.append(try publish(item.event, slot: slots[item.index].slot)) }
+            for item in ready {
+                let slot = slots[item.index].slot
+                // A relayed event keeps its upstream sequence (one given up upstream is skipped).
+                if let sequence = item.sequence { core.state.withLock { $0.advance(slot: slot, to: sequence) } }
+                batch.append(try publish(item.event, slot: slot))
+            }
             if !batch.isEmpty {
                 try await fanOut(batch)
                 summary.events += batch.count
@@ -655,8 +723,9 @@ public final class StreamServer: Sendable {
                 stream.endReason = stream.feedEnd ?? .abandoned
                 return nil
             }
-            let (event, _, end) = stream.queue.removeFirst()
+            let (event, _, end, sequence) = stream.queue.removeFirst()
             stream.feedOffset = end
+            stream.upstreamSequence = sequence
             return event
         }
         defer { stream.simulator = simulator }
@@ -695,7 +764,7 @@ public final class StreamServer: Sendable {
             summary.matches += 1
             var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: id, roster: roster, feed: item.feed, backToBackLeft: 0, start: now)
             stream.phase = .live
-            if let first { stream.queue.append((first, now, item.end)) }
+            if let first { stream.queue.append((first, now, item.end, nil)) }
             slots.append(stream)
             core.signals.update { $0.matches += 1 }
             logger.info("Kick-off: match \(id) from feed \(name), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
@@ -705,7 +774,7 @@ public final class StreamServer: Sendable {
             if let speed = configuration.replaySpeed, let at {
                 due = max(now, slots[index].start.advanced(by: .seconds(at / speed)))
             }
-            slots[index].queue.append((event, due, item.end))
+            slots[index].queue.append((event, due, item.end, nil))
         case .output(.end(let reason)):
             if let index { slots[index].feedEnd = reason }
         case .output(.blank):
@@ -721,6 +790,43 @@ public final class StreamServer: Sendable {
                 slots[index].feedEnd = .abandoned
             } else if index == nil {
                 logger.warning("Feed \(name) closed before its line-ups: no match.")
+            }
+            return 1
+        }
+        return 0
+    }
+
+    /// Applies one upstream item (a relay): the welcome makes a live match with the upstream's
+    /// id, teams, words, interval and place in its sequence space; events queue at once with
+    /// their upstream sequence; the end waits for the queue. Returns 1 when the follower closed.
+    private func take(_ item: UpstreamFollower.Item, from follower: Int, into slots: inout [SlotStream], summary: inout ServerSummary,
+                      now: ContinuousClock.Instant) -> Int {
+        let index = slots.firstIndex { $0.upstream == follower }
+        switch item {
+        case .welcomed(let welcome, let latest, let next):
+            guard index == nil else { return 0 }
+            let slot = core.state.withLock {
+                $0.addMatch(id: welcome.matchID, roster: welcome.roster, catalog: welcome.catalog, intervalMicroseconds: welcome.intervalMicroseconds)
+            }
+            core.beginMatch(id: welcome.matchID, slot: slot)
+            core.continueMatch(slot: slot, nextSequence: next, latest: latest?.event)
+            summary.matches += 1
+            var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: welcome.matchID, roster: welcome.roster, feed: nil,
+                                    backToBackLeft: 0, start: now)
+            stream.upstream = follower
+            stream.phase = .live
+            slots.append(stream)
+            core.signals.update { $0.matches += 1 }
+            logger.info("Relaying match \(welcome.matchID) (\(welcome.roster.home.name) vs \(welcome.roster.away.name)) from upstream, from sequence \(next).")
+        case .event(let sequence, let event):
+            guard let index else { return 0 }
+            slots[index].queue.append((event, now, nil, sequence))
+        case .ended(let reason):
+            if let index { slots[index].feedEnd = reason }
+        case .closed:
+            if let index, slots[index].feedEnd == nil {
+                logger.warning("Upstream follower stopped before the end of match \(slots[index].id): it ends as server_shutdown.")
+                slots[index].feedEnd = .serverShutdown
             }
             return 1
         }

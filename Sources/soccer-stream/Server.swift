@@ -14,22 +14,11 @@ struct Server: AsyncParsableCommand {
             (where the log goes), one at the end, and errors.
             """)
 
-    @Option(help: "The address to bind.") var host = "0.0.0.0"
-    @Option(help: "The UDP port (the original used 12345).") var port = 12345
     @Option(help: "Seconds between events, fractional (e.g. 0.05).") var interval = 1.0
     @OptionGroup var match: MatchOptions
-    @Option(help: "The formats offered: any, compact or json.") var format: OfferChoice = .any
     @Option(help: "The log file (relative paths from the current directory).") var logFile = "server.log"
-    @Option(help: "Where the durable match log lives (every event is written there before it is sent); default: soccer-stream-data next to --log-file; none: no log.")
-    var dataDir: String?
-    @Flag(help: "Discard the match log's unfinished matches instead of resuming them.") var fresh = false
+    @OptionGroup var serving: ServingOptions
     @Option(help: .hidden) var crashAfterLogging: Int?
-    @Option(help: "After a crash, a restarted server sends a resumed match to its original-protocol clients (kept in the match log) only if it is back within this many seconds; 0: never.")
-    var originalResumeWithin = 120.0
-    @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
-    var metricsPort: Int?
-    @Option(help: "The address the metrics endpoint binds (only with --metrics-port).") var metricsHost = "127.0.0.1"
-    @Option(help: "The least severe level logged (debug logs every send).") var logLevel: Logger.Level = .info
     @Option(help: "Start the match once this many clients are registered.") var waitForClients = 0
     @Flag(help: "Replace each match that ends by the next (seed + 1) instead of exiting.") var loop = false
     @Option(help: "Simulated matches carried at once (1...1000): match 1 is the original Galáticos vs The Bests, the others distinct pairs of built-in clubs. Clients pick one with client --match (ids from client --list).")
@@ -41,6 +30,41 @@ struct Server: AsyncParsableCommand {
     @Option(help: "A feed line that cannot be used: skip it (logged with its line number) or stop that feed (its match ends as abandoned).")
     var onBadLine: BadLinePolicy = .skip
     @Option(help: "Matches streamed back to back as one stream (clients stay subscribed).") var matches = 1
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        try serving.apply(to: &configuration, logFile: logFile)
+        configuration.interval = try duration(seconds: interval, option: "--interval")
+        configuration.seed = match.seed
+        configuration.language = match.language
+        configuration.waitForClients = waitForClients
+        configuration.loop = loop
+        configuration.matches = matches
+        configuration.simulate = simulate ?? (feed.isEmpty ? 1 : 0)
+        configuration.feeds = feed
+        configuration.replaySpeed = replaySpeed
+        configuration.onBadLine = onBadLine
+        configuration.crashAfterLogging = crashAfterLogging
+        try await serving.serve(configuration, logFile: logFile, what: "SoccerStream server", ending: "Ctrl+C ends the match")
+    }
+}
+
+/// What every server serves downstream, whatever its matches come from (`server`, `relay`):
+/// its socket, formats, clients, repair, durable log and metrics. One set of options and one
+/// way to run, for both commands.
+struct ServingOptions: ParsableArguments {
+    @Option(help: "The address to bind.") var host = "0.0.0.0"
+    @Option(help: "The UDP port (the original used 12345).") var port = 12345
+    @Option(help: "The formats offered: any, compact or json.") var format: OfferChoice = .any
+    @Option(help: "Where the durable match log lives (every event is written there before it is sent); default: soccer-stream-data next to --log-file; none: no log.")
+    var dataDir: String?
+    @Flag(help: "Discard the match log's unfinished matches instead of resuming them.") var fresh = false
+    @Option(help: "After a crash, a restarted server sends a resumed match to its original-protocol clients (kept in the match log) only if it is back within this many seconds; 0: never.")
+    var originalResumeWithin = 120.0
+    @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
+    var metricsPort: Int?
+    @Option(help: "The address the metrics endpoint binds (only with --metrics-port).") var metricsHost = "127.0.0.1"
+    @Option(help: "The least severe level logged (debug logs every send).") var logLevel: Logger.Level = .info
     @Option(help: "The most clients served at once.") var maxClients = 10_000
     @Option(name: [.customLong("original"), .customLong("legacy")],
             help: ArgumentHelp(
@@ -62,21 +86,11 @@ struct Server: AsyncParsableCommand {
     var repairRate: Double?
     @Option(help: "New subscriptions one client IP may make at once (default: twice --register-rate).") var registerBurst: Double?
 
-    func run() async throws {
-        var configuration = ServerConfiguration()
+    /// Sets what these options say in `configuration`.
+    func apply(to configuration: inout ServerConfiguration, logFile: String) throws {
         configuration.host = host
         configuration.port = port
-        configuration.interval = try duration(seconds: interval, option: "--interval")
-        configuration.seed = match.seed
-        configuration.language = match.language
         configuration.formats = format.formats
-        configuration.waitForClients = waitForClients
-        configuration.loop = loop
-        configuration.matches = matches
-        configuration.simulate = simulate ?? (feed.isEmpty ? 1 : 0)
-        configuration.feeds = feed
-        configuration.replaySpeed = replaySpeed
-        configuration.onBadLine = onBadLine
         configuration.maxClients = maxClients
         configuration.originalAllowed = original == .allow
         configuration.clientTimeout = try duration(seconds: clientTimeout, option: "--client-timeout")
@@ -87,8 +101,11 @@ struct Server: AsyncParsableCommand {
         configuration.dictionaries = dictionary.dictionaries
         configuration.dataDirectory = dataDirectory(dataDir, logFile: logFile)
         configuration.fresh = fresh
-        configuration.crashAfterLogging = crashAfterLogging
         configuration.originalResumeWithin = try duration(seconds: originalResumeWithin, option: "--original-resume-within")
+    }
+
+    /// Checks `configuration`, binds, serves until the matches end or a signal stops it.
+    func serve(_ configuration: ServerConfiguration, logFile: String, what: String, ending: String) async throws {
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
         try configuration.validate()
         let log = try LogFile(path: logFile)
@@ -102,7 +119,7 @@ struct Server: AsyncParsableCommand {
         }
         defer { endpoint?.stop() }
         // Written at once (not through print's buffer), so that a script reading the output sees it.
-        StandardOutput.write("SoccerStream server on \(server.localAddress.display); logging to \(logFile). Ctrl+C ends the match.\n")
+        StandardOutput.write("\(what) on \(server.localAddress.display); logging to \(logFile). \(ending).\n")
         if let endpoint {
             StandardOutput.write("Metrics: http://\(endpoint.localAddress.display)/metrics\n")
             logger.info("Metrics served at http://\(endpoint.localAddress.display)/metrics")

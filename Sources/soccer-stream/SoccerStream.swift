@@ -11,6 +11,6 @@ struct SoccerStream: AsyncParsableCommand {
             Shell completions: soccer-stream --generate-completion-script bash (or zsh, fish); see README, "Shell completions".
             """,
         version: Release.description,
-        subcommands: [Demo.self, Server.self, Client.self, Impair.self, Validate.self, Simulate.self, History.self, FixturesCommand.self, BenchCommand.self]
+        subcommands: [Demo.self, Server.self, Relay.self, Client.self, Impair.self, Validate.self, Simulate.self, History.self, FixturesCommand.self, BenchCommand.self]
     )
 }

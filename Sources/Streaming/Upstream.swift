@@ -1,0 +1,40 @@
+/// A relay's upstream (issue 15): the SoccerStream server, or relay, it follows.
+public struct Upstream: Sendable, Hashable, CustomStringConvertible {
+    /// Host name or address.
+    public var host: String
+    /// UDP port.
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT` (`[ADDRESS]:PORT` for IPv6, as in a URL).
+    ///
+    /// - Throws: ``StreamingError`` (`configuration`) saying what is wrong in `text`.
+    public init(parsing text: String) throws(StreamingError) {
+        func fail(_ why: String) -> StreamingError {
+            StreamingError(.configuration, "upstream (--upstream) \"\(text)\": \(why); expected HOST:PORT, e.g. 127.0.0.1:12345 or [::1]:12345")
+        }
+        let host: Substring
+        let rest: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw fail("no ] after the IPv6 address") }
+            host = text[text.index(after: text.startIndex)..<close]
+            rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw fail("no :PORT after ]") }
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw fail("no :PORT") }
+            host = text[..<colon]
+            rest = text[colon...]
+            guard !host.contains(":") else { throw fail("an IPv6 address must be in brackets") }
+        }
+        guard !host.isEmpty else { throw fail("no host before the port") }
+        guard let port = Int(rest.dropFirst()), (1...65535).contains(port) else { throw fail("the port is not 1...65535") }
+        self.init(host: String(host), port: port)
+    }
+
+    /// `HOST:PORT` (`[ADDRESS]:PORT` for IPv6).
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

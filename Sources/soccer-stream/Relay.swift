@@ -1,0 +1,42 @@
+import ArgumentParser
+import Streaming
+import Wire
+
+struct Relay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Follow matches of an upstream server (or relay) and serve them to clients of its own.",
+        discussion: """
+            Upstream, a relay is a normal client (compact, repairing, registering again after silence); \
+            downstream, a full server (negotiation, both formats, the original protocol, identifiers, repair, \
+            --list, metrics, a durable match log). Events keep their match id, sequence numbers and content end \
+            to end, and it never sends a client anything its upstream did not send. With several --upstream, the \
+            next takes over when one stays silent for --upstream-timeout (after registering again for as long).
+            """)
+
+    @Option(help: "An upstream server or relay, HOST:PORT ([ADDRESS]:PORT for IPv6); repeat for alternatives, tried in order.")
+    var upstream: [String] = []
+    @Option(help: "The upstream matches to relay, comma-separated ids (from client --list); default: the upstream's first live match.")
+    var match: String?
+    @Option(help: "Seconds of silence from an upstream before registering again, and then before the next upstream takes over.")
+    var upstreamTimeout = 5.0
+    @Option(help: "The log file (relative paths from the current directory).") var logFile = "relay.log"
+    @OptionGroup var serving: ServingOptions
+
+    func run() async throws {
+        guard !upstream.isEmpty else { throw ValidationError("--upstream HOST:PORT is required (the server or relay to follow)") }
+        var configuration = ServerConfiguration()
+        try serving.apply(to: &configuration, logFile: logFile)
+        configuration.simulate = 0
+        configuration.upstreams = try upstream.map { try Upstream(parsing: $0) }
+        configuration.upstreamTimeout = try duration(seconds: upstreamTimeout, option: "--upstream-timeout")
+        if let match {
+            configuration.upstreamMatches = try match.split(separator: ",").map { part in
+                guard let id = UInt32(part.trimmingCharacters(in: .whitespaces)), id != 0 else {
+                    throw ValidationError("--match takes match ids (1...4294967295, as client --list prints them), comma-separated; got '\(part)'")
+                }
+                return id
+            }
+        }
+        try await serving.serve(configuration, logFile: logFile, what: "SoccerStream relay", ending: "Ctrl+C stops it")
+    }
+}

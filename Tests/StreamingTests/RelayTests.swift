@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import Match
+import NIOCore
+import Streaming
+import Testing
+import Wire
+
+/// Relays (issue 15): `soccer-stream relay` processes between an origin server and clients.
+@Suite("Relays: an origin, relays in a chain, clients at the leaves", .serialized)
+struct RelayTests {
+    static func startRelay(upstream: Int, port: Int, directory: String, name: String) throws -> RestartTests.ServerProcess {
+        try RestartTests.ServerProcess(arguments: [
+            "relay", "--upstream", "127.0.0.1:\(upstream)", "--host", "127.0.0.1", "--port", String(port),
+            "--data-dir", "\(directory)/\(name)-data", "--log-file", "\(directory)/\(name).log", "--repair-grace", "2",
+            "--upstream-timeout", "1",
+        ])
+    }
+
+    /// A client of 127.0.0.1:`port` in `format` whose log is kept (registering again after 2 s of silence).
+    static func client(port: Int, format: BodyFormat) async throws -> (StreamClient, RecordingLogHandler.Store) {
+        var configuration = ClientConfiguration()
+        configuration.port = port
+        configuration.format = format
+        configuration.allowFallback = false
+        configuration.initialBackoff = .milliseconds(100)
+        configuration.registerAttempts = 50
+        configuration.serverTimeout = .seconds(2)
+        configuration.reconnectFor = .seconds(60)
+        let store = RecordingLogHandler.Store()
+        let client = try await StreamClient.connect(configuration: configuration, logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
+        return (client, store)
+    }
+
+    @Test("origin → relay → relay → a compact, a JSON and an original client; the first relay killed with SIGKILL and restarted mid-match: every leaf ends with the match whole, client.log equal to a client of the origin's")
+    func chainWithRestart() async throws {
+        try await bounded(120) {
+            let directory = temporaryDirectoryPath("soccer-relay")
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let (originPort, firstPort, secondPort) = (try RestartTests.freePort(), try RestartTests.freePort(), try RestartTests.freePort())
+            // The origin kicks off once relay 1 and the direct client are registered (the direct one comes last).
+            let origin = try RestartTests.startServer(port: originPort, directory: directory + "/origin-data", log: directory + "/origin.log",
+                                                      waitForClients: 2)
+            let firstLog = directory + "/relay-1.log"
+            FileManager.default.createFile(atPath: firstLog, contents: nil)
+            var first = try Self.startRelay(upstream: originPort, port: firstPort, directory: directory, name: "relay-1")
+            try await RestartTests.waitForLine(containing: "Relaying match", in: firstLog)
+            let secondLog = directory + "/relay-2.log"
+            FileManager.default.createFile(atPath: secondLog, contents: nil)
+            let second = try Self.startRelay(upstream: firstPort, port: secondPort, directory: directory, name: "relay-2")
+            try await RestartTests.waitForLine(containing: "Relaying match", in: secondLog)
+            // The leaves: compact, JSON, original (a bare socket).
+            let (compact, compactLog) = try await Self.client(port: secondPort, format: .compact)
+            let (json, jsonLog) = try await Self.client(port: secondPort, format: .json)
+            async let compactResult = compact.run()
+            async let jsonResult = json.run()
+            #expect(await compact.waitUntilSubscribed())
+            #expect(await json.waitUntilSubscribed())
+            let peer = try await RawPeer()
+            let secondAddress = try SocketAddress(ipAddress: "127.0.0.1", port: secondPort)
+            try await peer.send(Array(OriginalPacket.registerText.utf8), to: secondAddress)
+            // The direct client kicks the match off.
+            let (direct, directLog) = try await Self.client(port: originPort, format: .compact)
+            async let directResult = direct.run()
+            // Relay 1 dies mid-match and is back 1 s later on its data directory.
+            #expect(await compact.waitUntilReceived(15))
+            await first.kill()
+            try await Task.sleep(for: .seconds(1))   // the outage itself is what is tested
+            first = try Self.startRelay(upstream: originPort, port: firstPort, directory: directory, name: "relay-1")
+            let results = try await [compactResult, jsonResult, directResult]
+            // The original leaf: every event in order, then the end.
+            var counts: [UInt32] = []
+            var ended = false
+            while !ended, let (_, bytes) = try await peer.next(timeout: .seconds(10)) {
+                if bytes == Array(OriginalPacket.endOfTransmissionText.utf8) { ended = true } else {
+                    counts.append(try OriginalDatagram(decoding: bytes).message.count)
+                }
+            }
+            await peer.close()
+            await first.exited()
+            await second.exited()
+            await origin.exited()
+            let (events, _) = MatchSimulator.play(seed: 1)
+            let expected = directLog.all.compactMap { RestartTests.eventText($0.1) }
+            #expect(expected.count == events.count && results[2].statistics.unrecovered == 0)
+            for (name, store, result) in [("compact", compactLog, results[0]), ("json", jsonLog, results[1])] {
+                let lines = store.all.compactMap { RestartTests.eventText($0.1) }
+                #expect(lines == expected, "\(name) leaf: \(lines.count) lines, expected \(expected.count)")
+                #expect(result.reason == .endOfTransmission(.fullTime), "\(name) leaf: \(result.reason)")
+                #expect(result.statistics.unrecovered == 0 && result.statistics.received + result.statistics.repaired == events.count,
+                        "\(name) leaf: \(result.statistics.received) received, \(result.statistics.repaired) repaired, \(result.statistics.unrecovered) unrecovered")
+                #expect(result.match == results[2].match)
+            }
+            #expect(ended && counts == (0..<UInt32(events.count)).map { $0 }, "original leaf: \(counts.count) events, ended \(ended)")
+            let restarted = try String(contentsOfFile: firstLog, encoding: .utf8)
+            #expect(restarted.contains("Resuming relayed match"))
+        }
+    }
+}
