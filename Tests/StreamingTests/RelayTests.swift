@@ -12,9 +12,10 @@ import Wire
 /// Relays (issue 15): `soccer-stream relay` processes between an origin server and clients.
 @Suite("Relays: an origin, relays in a chain, clients at the leaves", .serialized)
 struct RelayTests {
-    static func startRelay(upstream: Int, port: Int, directory: String, name: String) throws -> RestartTests.ServerProcess {
+    static func startRelay(upstream: Int, port: Int, directory: String, name: String, alternatives: [Int] = []) throws -> RestartTests.ServerProcess {
         try RestartTests.ServerProcess(arguments: [
-            "relay", "--upstream", "127.0.0.1:\(upstream)", "--host", "127.0.0.1", "--port", String(port),
+            "relay", "--upstream", "127.0.0.1:\(upstream)"] + alternatives.flatMap { ["--upstream", "127.0.0.1:\($0)"] } + [
+            "--host", "127.0.0.1", "--port", String(port),
             "--data-dir", "\(directory)/\(name)-data", "--log-file", "\(directory)/\(name).log", "--repair-grace", "2",
             "--upstream-timeout", "1",
         ])
@@ -98,6 +99,48 @@ struct RelayTests {
             #expect(ended && counts == (0..<UInt32(events.count)).map { $0 }, "original leaf: \(counts.count) events, ended \(ended)")
             let restarted = try String(contentsOfFile: firstLog, encoding: .utf8)
             #expect(restarted.contains("Resuming relayed match"))
+        }
+    }
+
+    @Test("a relay with two upstreams fails over when the first dies for good: its client's match ends whole, client.log equal to a client of the origin's")
+    func failover() async throws {
+        try await bounded(120) {
+            let directory = temporaryDirectoryPath("soccer-failover")
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let ports = try (0..<4).map { _ in try RestartTests.freePort() }
+            let (originPort, aPort, bPort, cPort) = (ports[0], ports[1], ports[2], ports[3])
+            // Events 0.2 s apart: the failover (1 s of silence, 1 s registering again) comes well before the end.
+            let origin = try RestartTests.startServer(port: originPort, directory: directory + "/origin-data", log: directory + "/origin.log",
+                                                      waitForClients: 3, interval: 0.2)
+            var relays: [RestartTests.ServerProcess] = []
+            for (name, port) in [("a", aPort), ("b", bPort)] {
+                FileManager.default.createFile(atPath: "\(directory)/\(name).log", contents: nil)
+                relays.append(try Self.startRelay(upstream: originPort, port: port, directory: directory, name: name))
+                try await RestartTests.waitForLine(containing: "Relaying match", in: "\(directory)/\(name).log")
+            }
+            let cLog = directory + "/c.log"
+            FileManager.default.createFile(atPath: cLog, contents: nil)
+            let c = try Self.startRelay(upstream: aPort, port: cPort, directory: directory, name: "c", alternatives: [bPort])
+            try await RestartTests.waitForLine(containing: "Relaying match", in: cLog)
+            let (leaf, leafLog) = try await Self.client(port: cPort, format: .compact)
+            async let leafResult = leaf.run()
+            #expect(await leaf.waitUntilSubscribed())
+            let (direct, directLog) = try await Self.client(port: originPort, format: .compact)
+            async let directResult = direct.run()
+            #expect(await leaf.waitUntilReceived(10))
+            await relays[0].kill()   // relay a is gone for good
+            let (seen, reference) = try await (leafResult, directResult)
+            await relays[1].exited()
+            await c.exited()
+            await origin.exited()
+            let expected = directLog.all.compactMap { RestartTests.eventText($0.1) }
+            let lines = leafLog.all.compactMap { RestartTests.eventText($0.1) }
+            #expect(expected.count == MatchSimulator.play(seed: 1).events.count && reference.statistics.unrecovered == 0)
+            #expect(lines == expected, "\(lines.count) lines, expected \(expected.count)")
+            #expect(seen.reason == .endOfTransmission(.fullTime) && seen.statistics.unrecovered == 0)
+            let text = try String(contentsOfFile: cLog, encoding: .utf8)
+            #expect(text.contains("Failing over to upstream 127.0.0.1:\(bPort)"))
         }
     }
 }
