@@ -115,6 +115,9 @@ public struct GoldenFixtures: Sendable {
         datagrams.append(("unavailable", .frame(Frame(body: .unavailable(SequenceRanges([.init(first: 9, count: 1)]))))))
         datagrams.append(("heartbeat", .frame(Frame(sequence: 17, body: .heartbeat))))
         datagrams.append(("heartbeat-answer", .frame(Frame(sequence: UInt32(events.count), body: .heartbeat))))
+        var lost = Frame(sequence: 17, body: .heartbeat)
+        lost.sourceLost = true
+        datagrams.append(("heartbeat-source-lost", .frame(lost)))
         datagrams.append(("original-register", .original(.register)))
         datagrams.append(("original-unregister", .original(.unregister)))
         datagrams.append(("original-end-of-transmission", .original(.endOfTransmission)))

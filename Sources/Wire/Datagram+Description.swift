@@ -33,6 +33,9 @@ extension Frame {
         if retransmission {
             headerMembers.append(("retransmission", JSONNode(.bool(true))))
         }
+        if sourceLost {
+            headerMembers.append(("sourceLost", JSONNode(.bool(true))))
+        }
         headerMembers += [
             ("subscription", .string(Self.hex64(subscription))),
             ("sequence", .int(sequence)),

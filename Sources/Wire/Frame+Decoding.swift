@@ -60,6 +60,7 @@ extension Frame {
         var frame = Frame(sequence: header.sequence, eventType: eventType, score: header.score, minute: header.minute, body: frameBody,
                           subscription: header.subscription)
         frame.retransmission = header.retransmission
+        frame.sourceLost = header.sourceLost
         return (header, frame)
     }
 
@@ -74,6 +75,9 @@ extension Frame {
         }
         if header.retransmission && header.kind != .event {
             throw WireError(.reservedBits, field: "header.flags.retransmission", offset: 4, "only event frames are retransmitted")
+        }
+        if header.sourceLost && header.kind != .heartbeat {
+            throw WireError(.reservedBits, field: "header.flags.sourceLost", offset: 4, "only heartbeat frames say the source is lost")
         }
         if header.compressed && !rules.allowsCompression(of: header.format) {
             throw WireError(.reservedBits, field: "header.flags.compressed", offset: 4, "only welcome and compact event bodies may be compressed")

@@ -65,6 +65,7 @@ extension Frame {
             eventType: eventType?.rawValue ?? 0, score: score, minute: minute, bodyLength: UInt16(payload.count),
             subscription: subscription)
         header.retransmission = retransmission
+        header.sourceLost = sourceLost
         var writer = ByteWriter(capacity: FrameHeader.size + payload.count)
         header.write(to: &writer)
         writer.writeBytes(payload)

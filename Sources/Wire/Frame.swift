@@ -71,6 +71,9 @@ public struct Frame: Sendable, Hashable {
     public var subscription: UInt64
     /// Whether this event frame is a retransmission answering a NACK (header flag bit 5).
     public var retransmission = false
+    /// Whether this heartbeat says the sender's own source (a relay's upstream) is lost
+    /// (header flag bit 6, Spec §4.10).
+    public var sourceLost = false
 
     /// Creates a frame.
     public init(sequence: UInt32 = 0, eventType: EventType? = nil, score: Score = .zero, minute: UInt8 = 0, body: FrameBody,

@@ -28,6 +28,9 @@ public struct FrameHeader: Sendable, Hashable {
     public var dictionary: UInt8
     /// Byte 4, bit 5: this event frame is a retransmission, answering a NACK (Spec §4.8).
     public var retransmission: Bool = false
+    /// Byte 4, bit 6: in a relay's heartbeat, its upstream is lost (Spec §4.10): the stream
+    /// is paused, not over.
+    public var sourceLost: Bool = false
     /// Bytes 5–8: the sequence number.
     public var sequence: UInt32
     /// Byte 9: the event type, 0 for none.
@@ -89,7 +92,7 @@ public struct FrameHeader: Sendable, Hashable {
         writer.writeUInt8(Self.magic.1)
         writer.writeUInt8(version)
         writer.writeUInt8(kind.rawValue)
-        writer.writeUInt8(format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3 | (retransmission ? 0x20 : 0))
+        writer.writeUInt8(format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3 | (retransmission ? 0x20 : 0) | (sourceLost ? 0x40 : 0))
         writer.writeUInt32(sequence)
         writer.writeUInt8(eventType)
         writer.writeUInt8(score.home)
@@ -121,9 +124,8 @@ public struct FrameHeader: Sendable, Hashable {
             throw WireError(.unknownKind, field: "header.kind", offset: 3, "kind \(kindByte); expected 1...10")
         }
         let flags = try reader.readUInt8(field: "header.flags")
-        guard flags & 0xC0 == 0 else {
-            throw WireError(.reservedBits, field: "header.flags", offset: 4,
-                            "reserved bits 6-7 are 0x\(hex(flags & 0xC0)); expected 0")
+        guard flags & 0x80 == 0 else {
+            throw WireError(.reservedBits, field: "header.flags", offset: 4, "reserved bit 7 is set; expected 0")
         }
         guard let format = BodyFormat(rawValue: flags & 0x03) else {
             throw WireError(.unknownFormat, field: "header.flags.format", offset: 4, "format 3 is not defined; expected 0, 1 or 2")
@@ -154,6 +156,7 @@ public struct FrameHeader: Sendable, Hashable {
             version: version, kind: kind, format: format, compressed: flags & 0x04 != 0, dictionary: dictionary, sequence: sequence,
             eventType: eventType, score: Score(home: home, away: away), minute: minute, bodyLength: bodyLength, subscription: subscription)
         header.retransmission = flags & 0x20 != 0
+        header.sourceLost = flags & 0x40 != 0
         return header
     }
 }

@@ -79,7 +79,7 @@ struct MalformedInputTests {
             (mutated(3, 0), .unknownKind, "header.kind", 3),
             (mutated(3, 13), .unknownKind, "header.kind", 3),
             (mutated(4, 0x03), .unknownFormat, "header.flags.format", 4),
-            (mutated(4, 0x42), .reservedBits, "header.flags", 4),
+            (mutated(4, 0x42), .reservedBits, "header.flags.sourceLost", 4),   // source lost: heartbeats only (Spec §4.10)
             (mutated(4, 0x82), .reservedBits, "header.flags", 4),
             (mutated(4, 0x0A), .reservedBits, "header.flags.dictionary", 4),   // a dictionary on an uncompressed body
             (mutated(4, 0x16), .outOfRange, "header.flags.dictionary", 4),     // dictionary 2: not defined
@@ -218,6 +218,10 @@ struct RepairFrameTests {
         var flagged = try Frame(body: .heartbeat, subscription: 7).encoded()
         flagged[4] |= 0x20
         #expect(MalformedInputTests.error(flagged)?.field == "header.flags.retransmission")
+        // The source-lost flag (Spec §4.10) is a heartbeat's: it round-trips there.
+        var lost = Frame(sequence: 3, body: .heartbeat, subscription: 7)
+        lost.sourceLost = true
+        #expect(try Frame.decode(try lost.encoded()).sourceLost)
         var event = Frame.compactEvent(MatchSimulator.play(seed: 1).events[0], sequence: 0, subscription: 7)
         event.retransmission = true
         #expect(try Frame.decode(try event.encoded()).retransmission)

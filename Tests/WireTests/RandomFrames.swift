@@ -97,7 +97,9 @@ struct RandomFrames {
             let offset = int(100)
             return Frame(body: .listing(MatchListing(total: UInt16(offset + count + int(50)), offset: UInt16(offset), matches: matches)))
         default:
-            return Frame(sequence: sequence, body: .heartbeat)
+            var heartbeat = Frame(sequence: sequence, body: .heartbeat)
+            heartbeat.sourceLost = int(2) == 1   // a relay's, its upstream lost (Spec §4.10)
+            return heartbeat
         }
     }
 }

@@ -73,7 +73,8 @@ f.format = ProtoField.uint8("soccerstream.flags.format", "Body format", base.DEC
 f.compressed = ProtoField.bool("soccerstream.flags.compressed", "Compressed", 8, nil, 0x04)
 f.dictionary = ProtoField.uint8("soccerstream.flags.dictionary", "Preset dictionary", base.DEC, dictionaries, 0x18)
 f.retransmission = ProtoField.bool("soccerstream.flags.retransmission", "Retransmission", 8, nil, 0x20)
-f.reserved = ProtoField.uint8("soccerstream.flags.reserved", "Reserved", base.HEX, nil, 0xC0)
+f.source_lost = ProtoField.bool("soccerstream.flags.source_lost", "Source lost", 8, nil, 0x40)
+f.reserved = ProtoField.uint8("soccerstream.flags.reserved", "Reserved", base.HEX, nil, 0x80)
 f.sequence = ProtoField.uint32("soccerstream.sequence", "Sequence")
 f.event_type = ProtoField.uint8("soccerstream.event_type", "Event type", base.DEC, event_types)
 f.home_score = ProtoField.uint8("soccerstream.home_score", "Home score")
@@ -982,10 +983,10 @@ local function frame(tvb, pinfo, tree, dir)
     header_tree:add(f.kind, tvb:range(3, 1))
     local flags = tvb:range(4, 1):uint()
     local flags_tree = header_tree:add(f.flags, tvb:range(4, 1))
-    for _, field in ipairs({ f.format, f.compressed, f.dictionary, f.retransmission, f.reserved }) do flags_tree:add(field, tvb:range(4, 1)) end
+    for _, field in ipairs({ f.format, f.compressed, f.dictionary, f.retransmission, f.source_lost, f.reserved }) do flags_tree:add(field, tvb:range(4, 1)) end
     local header = {
         kind = kind, format = band(flags, 0x03), compressed = band(flags, 0x04) ~= 0, dictionary = band(rshift(flags, 3), 0x03),
-        retransmission = band(flags, 0x20) ~= 0, sequence = tvb:range(5, 4):uint(), event_type = tvb:range(9, 1):uint(),
+        retransmission = band(flags, 0x20) ~= 0, source_lost = band(flags, 0x40) ~= 0, sequence = tvb:range(5, 4):uint(), event_type = tvb:range(9, 1):uint(),
         home = tvb:range(10, 1):uint(), away = tvb:range(11, 1):uint(), minute = tvb:range(12, 1):uint(),
         body_length = tvb:range(13, 2):uint(), subscription = tvb:range(15, 8):uint64(),
     }
@@ -998,7 +999,7 @@ local function frame(tvb, pinfo, tree, dir)
     header_tree:add(f.subscription, tvb:range(15, 8))
     local kind_rules = rules[kind]
     if not kind_rules then fail("unknownKind", "header.kind", 3, "kind " .. kind .. "; expected 1...12") end
-    if band(flags, 0xC0) ~= 0 then fail("reservedBits", "header.flags", 4, string.format("reserved bits 6-7 are 0x%02X; expected 0", band(flags, 0xC0))) end
+    if band(flags, 0x80) ~= 0 then fail("reservedBits", "header.flags", 4, "reserved bit 7 is set; expected 0") end
     if header.format == 3 then fail("unknownFormat", "header.flags.format", 4, "format 3 is not defined; expected 0, 1 or 2") end
     if header.dictionary ~= 0 then
         if not header.compressed then fail("reservedBits", "header.flags.dictionary", 4, "dictionary " .. header.dictionary .. " named for a body that is not compressed; expected 0") end
@@ -1012,6 +1013,7 @@ local function frame(tvb, pinfo, tree, dir)
     local name = kinds[kind]
     if not kind_rules.formats[header.format] then fail("unknownFormat", "header.flags.format", 4, name .. " frames do not use format " .. formats[header.format]) end
     if header.retransmission and kind ~= 4 then fail("reservedBits", "header.flags.retransmission", 4, "only event frames are retransmitted") end
+    if header.source_lost and kind ~= 7 then fail("reservedBits", "header.flags.sourceLost", 4, "only heartbeat frames say the source is lost") end
     if header.compressed and not (kind_rules.compress and header.format == 2) then fail("reservedBits", "header.flags.compressed", 4, "only welcome and compact event bodies may be compressed") end
     if header.format == 0 and header.body_length ~= 0 then fail("lengthMismatch", "header.bodyLength", 13, name .. " frames have no body, found " .. header.body_length .. " bytes") end
     if header.format ~= 0 and header.body_length == 0 then fail("truncated", "body", HEADER_SIZE, name .. " frames need a body") end
@@ -1114,6 +1116,7 @@ local function frame(tvb, pinfo, tree, dir)
         summary = summary .. string.format(" %d-%d %d'", header.home, header.away, header.minute)
     end
     if header.retransmission then summary = summary .. " (retransmission)" end
+    if header.source_lost then summary = summary .. " (source lost)" end
     return name, summary, header
 end
 
