@@ -95,8 +95,10 @@ public struct ClientSession: Sendable {
     /// When anything last came from the server (monotonic seconds).
     public private(set) var lastHeard: Double? {
         didSet {
-            // The first datagram after an outage ends it.
-            if let heard = lastHeard, let last = outages.indices.last, outages[last].end == nil { outages[last].end = heard }
+            // The first datagram after a silence ends it (a relay's lost source ends otherwise: in receive).
+            if let heard = lastHeard, let last = outages.indices.last, outages[last].end == nil, outages[last].kind == .serverSilent {
+                outages[last].end = heard
+            }
         }
     }
 
@@ -104,6 +106,14 @@ public struct ClientSession: Sendable {
     /// (`--reconnect-for`): when it was last heard, when it was heard again, and the sequences
     /// around it, from which the events missed during it (and repaired since) are counted.
     public struct Outage: Sendable, Hashable {
+        /// What happened.
+        public enum Kind: String, Sendable, Hashable {
+            /// The server fell silent and the client registered again.
+            case serverSilent = "server_silent"
+            /// The server (a relay) said its own source was lost (Spec §4.10).
+            case sourceLost = "source_lost"
+        }
+        public var kind: Kind = .serverSilent
         /// When the server was last heard before it (clock seconds).
         public var start: Double
         /// When it was heard again; nil while it lasts.
@@ -127,6 +137,13 @@ public struct ClientSession: Sendable {
     public mutating func beginOutage() {
         reregistering = true
         outages.append(Outage(start: lastHeard ?? startedAt, highestBefore: statistics.last.map { statistics.extend($0) }))
+    }
+
+    /// The server (a relay) says its source is lost: an outage of the source starts, unless one
+    /// is on already (it ends with the next frame without the flag).
+    private mutating func sourceLost(at arrival: Double) {
+        if let last = outages.last, last.kind == .sourceLost, last.end == nil { return }
+        outages.append(Outage(kind: .sourceLost, start: arrival, highestBefore: statistics.last.map { statistics.extend($0) }))
     }
 
     /// The events sent while `outage` lasted that did not arrive then (the gap between the last
@@ -393,6 +410,11 @@ public struct ClientSession: Sendable {
             return .rejected("\(frame.kind.name) frame with another subscription's identifier")
         }
         lastHeard = arrival
+        if frame.sourceLost, frame.kind == .heartbeat {
+            sourceLost(at: arrival)
+        } else if let last = outages.indices.last, outages[last].kind == .sourceLost, outages[last].end == nil {
+            outages[last].end = arrival
+        }
         guard frame.kind.rules.directions.contains(.toClient) else {
             return .ignored("\(frame.kind.name) frame from the server")
         }

@@ -50,6 +50,8 @@ public struct LiveMatch: Sendable {
     /// Its number in the durable match log, once logged: a NACK for events the ring no longer
     /// (or, after a restart, not yet) holds is answered from there.
     public internal(set) var logNumber: Int?
+    /// A relay's match whose upstream is lost (Spec §4.10): its heartbeats say so.
+    public internal(set) var sourceLost = false
 
     /// Creates a match that has not kicked off.
     public init(id: UInt32, roster: Roster, catalog: PhraseCatalog, firstSequence: UInt32, intervalMicroseconds: UInt32) {

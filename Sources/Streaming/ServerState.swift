@@ -209,6 +209,25 @@ public struct ServerState: Sendable {
         }
     }
 
+    /// A relay's upstream for slot `slot` is lost (`lost`) or back (Spec §4.10): from now on its
+    /// heartbeat answers say so, and each SoccerStream subscriber gets one heartbeat saying it
+    /// now (the replies). Nothing when the state does not change.
+    public mutating func setSourceLost(_ lost: Bool, slot: Int) -> [Reply] {
+        guard matches[slot].sourceLost != lost else { return [] }
+        matches[slot].sourceLost = lost
+        let sequence = matches[slot].current?.sequence ?? matches[slot].nextSequence
+        var heartbeat = Frame(sequence: sequence, body: .heartbeat)
+        heartbeat.sourceLost = lost
+        switch counted(Self.encode("source-lost heartbeat", for: nil, { () throws(WireError) in try heartbeat.encoded() })) {
+        case .success(let payload):
+            return matches[slot].subscribers.values.filter { $0.delivery != .original }.map { subscriber in
+                Reply(address: subscriber.address, payload: payload.stamped(subscriber.subscription))
+            }
+        case .failure:
+            return []
+        }
+    }
+
     /// Slot `slot`'s ``LiveMatch/originalsVersion``.
     public func originalsVersion(slot: Int) -> Int { matches[slot].originalsVersion }
 
@@ -369,8 +388,11 @@ public struct ServerState: Sendable {
             // The answer is the same size as the question, and tells the client the server lives.
             let sequence = matches[slot].current?.sequence ?? matches[slot].nextSequence
             let id = subscriber.subscription
+            let lost = matches[slot].sourceLost
             switch counted(Self.encode("heartbeat answer", for: address, { () throws(WireError) in
-                try Frame(sequence: sequence, body: .heartbeat, subscription: id).encoded()
+                var answer = Frame(sequence: sequence, body: .heartbeat, subscription: id)
+                answer.sourceLost = lost
+                return try answer.encoded()
             })) {
             case .success(let payload): return ([Reply(address: address, payload: payload)], [])
             case .failure(let notice): return ([], [notice])

@@ -13,13 +13,17 @@ public struct StatisticsReport: Sendable {
 
     /// One outage as the report gives it.
     public struct OutageFigures: Sendable, Hashable {
-        /// How long the server was silent (seconds), from the last datagram before to the first after.
+        /// What happened: the server fell silent, or its source (a relay's upstream) was lost.
+        public var kind: ClientSession.Outage.Kind
+        /// How long it lasted (seconds): from the last datagram before to the first after, or
+        /// from the first heartbeat saying the source is lost to the first frame that does not.
         public var seconds: Double
         /// Events sent meanwhile that did not arrive then, and how many arrived since (repaired).
         public var missed: Int
         public var repaired: Int
 
-        public init(seconds: Double, missed: Int, repaired: Int) {
+        public init(kind: ClientSession.Outage.Kind = .serverSilent, seconds: Double, missed: Int, repaired: Int) {
+            self.kind = kind
             self.seconds = seconds
             self.missed = missed
             self.repaired = repaired
@@ -54,8 +58,14 @@ public struct StatisticsReport: Sendable {
             "(client) Number of packets unrecovered: \(statistics.unrecovered)",
             "(client) Repair delay: " + (statistics.repairDelay.map { String(format: "median %.1f ms, largest %.1f ms", $0.median * 1000, $0.largest * 1000) } ?? "none"),
         ] + outages.enumerated().map { index, outage in
-            String(format: "(client) Outage %d: server silent %.1f s, registered again; events missed during it: %d, repaired: %d",
-                   index + 1, outage.seconds, outage.missed, outage.repaired)
+            switch outage.kind {
+            case .serverSilent:
+                String(format: "(client) Outage %d: server silent %.1f s, registered again; events missed during it: %d, repaired: %d",
+                       index + 1, outage.seconds, outage.missed, outage.repaired)
+            case .sourceLost:
+                String(format: "(client) Outage %d: the server's source lost %.1f s (a relay's upstream); events missed during it: %d, repaired: %d",
+                       index + 1, outage.seconds, outage.missed, outage.repaired)
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -75,7 +85,8 @@ public struct StatisticsReport: Sendable {
             ("rejected", .int(rejected)),
         ] + statistics.repairJSONMembers + [
             ("outages", .array(outages.map { outage in
-                .object([("seconds", JSONNode(.double((outage.seconds * 1000).rounded() / 1000))), ("missed", .int(outage.missed)),
+                .object([("kind", .string(outage.kind.rawValue)),
+                         ("seconds", JSONNode(.double((outage.seconds * 1000).rounded() / 1000))), ("missed", .int(outage.missed)),
                          ("repaired", .int(outage.repaired))])
             })),
         ])

@@ -84,11 +84,16 @@ public final class StreamClient: Sendable {
         case welcomed(Welcome, latest: (sequence: UInt32, event: MatchEvent)?, next: UInt32)
         /// The next event in sequence order, first time or repaired (one given up is skipped).
         case event(sequence: UInt32, MatchEvent)
+        /// The server fell silent (the client registers again) or said its own source is lost
+        /// (true), or it, or its source, is back (false).
+        case silent(Bool)
     }
 
     /// With ``ClientConfiguration/relaying``, the welcome and then every event in sequence order,
     /// as client.log gets them; it finishes when ``run()`` returns. Empty otherwise.
     public let relayed: AsyncStream<Relayed>
+    /// The upstream said its own source is lost (a relay of a relay), as last passed on.
+    private let sourceReportedLost = Atomic<Bool>(false)
     private let relayContinuation: AsyncStream<Relayed>.Continuation
 
     private init(configuration: ClientConfiguration, channel: any Channel, inbound: AsyncStream<AddressedEnvelope<ByteBuffer>>,
@@ -236,7 +241,7 @@ public final class StreamClient: Sendable {
         result.outages = final.outages.compactMap { outage in
             outage.duration.map { seconds in
                 let (missed, repaired) = final.figures(of: outage)
-                return StatisticsReport.OutageFigures(seconds: seconds, missed: missed, repaired: repaired)
+                return StatisticsReport.OutageFigures(kind: outage.kind, seconds: seconds, missed: missed, repaired: repaired)
             }
         }
         return result
@@ -323,6 +328,11 @@ public final class StreamClient: Sendable {
             let reception = session.receive(bytes)
             return (reception, session.subscribed, session.token, session.statistics.received + session.statistics.repaired, session.takeLoggable(), session.finished,
                     session.nextRepairDue, session.repairsOutstanding, session.welcomedAgain)
+        }
+        if configuration.relaying {
+            // The upstream's own source lost or back (Spec §4.10): passed on as this relay's.
+            let lost = session.withLock { session in session.outages.last.map { $0.kind == .sourceLost && $0.end == nil } ?? false }
+            if sourceReportedLost.exchange(lost, ordering: .relaxed) != lost { relayContinuation.yield(.silent(lost)) }
         }
         switch reception {
         case .welcomed(let welcome, let snapshot):
@@ -467,9 +477,13 @@ extension StreamClient {
             return session.welcomedAgain
         }
         logger.info("Server silent for \(seconds) s; registering again (for up to \(Int(configuration.reconnectFor.inSeconds)) s).")
+        if configuration.relaying { relayContinuation.yield(.silent(true)) }
         let (again, _) = try await register(until: { $0.welcomedAgain > welcomed }, backoff: configuration.initialBackoff, cap: .seconds(5),
                                             giveUpAt: giveUp)
-        if again { logger.info("Server heard again after \(Int(session.withLock { $0.outages.last?.duration ?? 0 })) s; the stream goes on.") }
+        if again {
+            logger.info("Server heard again after \(Int(session.withLock { $0.outages.last?.duration ?? 0 })) s; the stream goes on.")
+            if configuration.relaying { relayContinuation.yield(.silent(false)) }
+        }
         return again
     }
 

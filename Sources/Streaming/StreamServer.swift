@@ -823,6 +823,16 @@ public final class StreamServer: Sendable {
             slots[index].queue.append((event, now, nil, sequence))
         case .ended(let reason):
             if let index { slots[index].feedEnd = reason }
+        case .outage(let lost):
+            guard let index else { return 0 }
+            let replies = core.state.withLock { $0.setSourceLost(lost, slot: slots[index].slot) }
+            logger.info(lost ? "Upstream of match \(slots[index].id) lost: \(replies.count) client(s) told (Spec §4.10)."
+                             : "Upstream of match \(slots[index].id) back: \(replies.count) client(s) told.")
+            let handler = self.handler
+            channel.eventLoop.execute {
+                for reply in replies { handler.value.write(reply.payload, to: reply.address) }
+                handler.value.flush()
+            }
         case .closed:
             if let index, slots[index].feedEnd == nil {
                 logger.warning("Upstream follower stopped before the end of match \(slots[index].id): it ends as server_shutdown.")

@@ -18,6 +18,9 @@ struct UpstreamFollower: Sendable {
         case event(sequence: UInt32, MatchEvent)
         /// The upstream's end of the match.
         case ended(EndReason)
+        /// The upstream went silent (true: the relay tells its clients their source is lost,
+        /// Spec §4.10), or an upstream is heard again (false).
+        case outage(Bool)
         /// The follower stopped (after the end, or a stop): nothing more comes.
         case closed
     }
@@ -42,6 +45,8 @@ struct UpstreamFollower: Sendable {
         var welcomed = resumeAfter != nil
         var attempt = 0
         var silentRound = 0
+        // The upstream is lost (silent, or failing over), as last told to the relay.
+        var lost = false
         while !stopped() && !Task.isCancelled {
             let upstream = upstreams[attempt % upstreams.count]
             var configuration = ClientConfiguration()
@@ -74,6 +79,10 @@ struct UpstreamFollower: Sendable {
                 switch item {
                 case .welcomed(let welcome, let latest, let next):
                     silentRound = 0
+                    if lost {
+                        lost = false
+                        deliver(.outage(false))
+                    }
                     guard !welcomed else { continue }   // the match is known (an earlier upstream, or the relay's log)
                     welcomed = true
                     last = (welcome.matchID, next &- 1)
@@ -81,6 +90,10 @@ struct UpstreamFollower: Sendable {
                 case .event(let sequence, let event):
                     last = (last?.match ?? match, sequence)
                     deliver(.event(sequence: sequence, event))
+                case .silent(let silent):
+                    guard silent != lost else { continue }
+                    lost = silent
+                    deliver(.outage(silent))
                 }
             }
             let result: ClientResult

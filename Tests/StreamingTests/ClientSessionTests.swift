@@ -166,6 +166,24 @@ struct ClientRepairTests {
         #expect(other.dueRepairs() == nil)
     }
 
+    @Test("a relay's heartbeat saying its source is lost starts an outage of the source, the next frame without the flag ends it (Spec §4.10); no register again")
+    func sourceLost() throws {
+        let (clock, first) = try Self.welcomedWithFirstEvent()
+        var session = first
+        clock.advance(by: 1)
+        var lost = Frame(sequence: 0, body: .heartbeat, subscription: 7)
+        lost.sourceLost = true
+        _ = session.receive(try lost.encoded())
+        clock.advance(by: 1)
+        _ = session.receive(try lost.encoded())   // still lost: the same outage
+        clock.advance(by: 1.5)
+        _ = session.receive(try Self.event(3))     // back, with events 1 and 2 missed meanwhile
+        #expect(session.outages.count == 1 && !session.reregistering)
+        let outage = try #require(session.outages.first)
+        #expect(outage.kind == .sourceLost && outage.duration.map { abs($0 - 2.5) < 1e-9 } == true)
+        #expect(session.figures(of: outage) == (missed: 2, repaired: 0))
+    }
+
     @Test("a gap is asked for after a short wait, then with a doubling wait; a retransmission repairs it; the log stays in order")
     func repairsAGap() throws {
         let (clock, first) = try Self.welcomedWithFirstEvent()

@@ -36,7 +36,7 @@ struct RelayTests {
         return (client, store)
     }
 
-    @Test("origin → relay → relay → a compact, a JSON and an original client; the first relay killed with SIGKILL and restarted mid-match: every leaf ends with the match whole, client.log equal to a client of the origin's")
+    @Test("origin → relay → relay → a compact, a JSON and an original client; the first relay killed with SIGKILL and restarted mid-match: every leaf ends with the match whole, client.log equal to a client of the origin's, the outage of its source in its statistics")
     func chainWithRestart() async throws {
         try await bounded(120) {
             let directory = temporaryDirectoryPath("soccer-relay")
@@ -95,6 +95,9 @@ struct RelayTests {
                 #expect(result.statistics.unrecovered == 0 && result.statistics.received + result.statistics.repaired == events.count,
                         "\(name) leaf: \(result.statistics.received) received, \(result.statistics.repaired) repaired, \(result.statistics.unrecovered) unrecovered")
                 #expect(result.match == results[2].match)
+                // Relay 2 told them its source was lost while relay 1 was away (Spec §4.10).
+                // (From when it said so: it notices after its upstream timeout, 1 s here.)
+                #expect(result.outages.contains { $0.kind == .sourceLost && $0.seconds > 0 }, "\(name) leaf: outages \(result.outages)")
             }
             #expect(ended && counts == (0..<UInt32(events.count)).map { $0 }, "original leaf: \(counts.count) events, ended \(ended)")
             let restarted = try String(contentsOfFile: firstLog, encoding: .utf8)
@@ -139,6 +142,7 @@ struct RelayTests {
             #expect(expected.count == MatchSimulator.play(seed: 1).events.count && reference.statistics.unrecovered == 0)
             #expect(lines == expected, "\(lines.count) lines, expected \(expected.count)")
             #expect(seen.reason == .endOfTransmission(.fullTime) && seen.statistics.unrecovered == 0)
+            #expect(seen.outages.contains { $0.kind == .sourceLost && $0.seconds > 0 }, "outages \(seen.outages)")
             let text = try String(contentsOfFile: cLog, encoding: .utf8)
             #expect(text.contains("Failing over to upstream 127.0.0.1:\(bPort)"))
         }

@@ -396,6 +396,22 @@ struct ServerRepairTests {
         #expect(state.answerFromLog(lookup, events: logged).replies.isEmpty)
     }
 
+    @Test("a relay whose upstream is lost tells each SoccerStream subscriber once, and flags its heartbeat answers until it is back (Spec §4.10)")
+    func sourceLost() throws {
+        var state = ServerStateTests.state(clock: ManualClock())
+        let client = try ServerStateTests.address(9503)
+        _ = try ServerStateTests.register(&state, client)
+        let told = state.setSourceLost(true, slot: 0)
+        #expect(told.count == 1 && told.first?.address == client)
+        let heartbeat = try Frame.decode(Array(try #require(told.first).payload.readableBytesView))
+        #expect(heartbeat.kind == .heartbeat && heartbeat.sourceLost && heartbeat.subscription == 7)
+        #expect(state.setSourceLost(true, slot: 0).isEmpty)   // no change, nothing sent
+        let answer = state.handle(try Frame(body: .heartbeat, subscription: 7).encoded(), from: client).replies
+        #expect(try answer.map { try Frame.decode(Array($0.payload.readableBytesView)).sourceLost } == [true])
+        let back = state.setSourceLost(false, slot: 0)
+        #expect(try back.map { try Frame.decode(Array($0.payload.readableBytesView)).sourceLost } == [false])
+    }
+
     @Test("after the end of the match its subscribers can still have its last events repaired")
     func afterTheEnd() throws {
         var state = ServerStateTests.state(clock: ManualClock())
