@@ -236,6 +236,29 @@ public final class LoadGenerator: @unchecked Sendable {
         return reception
     }
 
+    /// Records when each event first arrived (CLOCK_MONOTONIC seconds, comparable across
+    /// processes), by sequence number, until `expected` distinct events came, or nothing came
+    /// for `idle` seconds after the first (or `patience` before it): a probe's view, from which
+    /// the delay a relay adds is the difference with a probe of its upstream.
+    public func arrivals(expected: Int, idle: Double = 1.0, patience: Double = 30) -> [UInt32: Double] {
+        var seen: [UInt32: Double] = [:]
+        let start = Self.now()
+        var last = start
+        while seen.count < expected {
+            let now = Self.now()
+            if !seen.isEmpty, now - last > idle { break }
+            if seen.isEmpty, now - start > patience { break }
+            drain(timeout: 50) { _, bytes in
+                guard bytes.count >= FrameHeader.size, bytes[bytes.startIndex + 3] == FrameKind.event.rawValue else { return }
+                let base = bytes.startIndex + 5
+                let sequence = bytes[base..<(base + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                last = Self.now()
+                if seen[sequence] == nil { seen[sequence] = last }
+            }
+        }
+        return seen
+    }
+
     static func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)

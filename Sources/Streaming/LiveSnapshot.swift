@@ -45,8 +45,21 @@ public struct LiveSnapshot: Sendable, Hashable {
     /// The language of the labels ("pt" shows the original's Portuguese labels).
     public var language: String
     /// The event itself, when it came as a compact frame (what a relay passes on); nil from a
-    /// JSON datagram.
+    /// JSON datagram. Not part of the snapshot's equality: two viewers of the same moment see
+    /// the same thing, whatever format it came in.
     public var event: MatchEvent?
+
+    public static func == (left: LiveSnapshot, right: LiveSnapshot) -> Bool {
+        left.sequence == right.sequence && left.home == right.home && left.away == right.away && left.phrase == right.phrase
+            && left.typeName == right.typeName && left.scoreLine == right.scoreLine && left.minute == right.minute && left.language == right.language
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sequence)
+        hasher.combine(phrase)
+        hasher.combine(scoreLine)
+        hasher.combine(minute)
+    }
 
     /// A snapshot from a JSON datagram, counting goals and red cards as the original client
     /// did: a goal when its minute is ≤ `time_passed`, a red card when `tempo_cv` < `time_passed`.

@@ -9,7 +9,31 @@ import Wire
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure datagram sizes, codec throughput and fan-out (on 127.0.0.1 only).",
-        subcommands: [Sizes.self, Codec.self, FanOut.self, Idle.self, Repair.self, Generate.self])
+        subcommands: [Sizes.self, Codec.self, FanOut.self, Relay.self, Idle.self, Repair.self, Generate.self])
+
+    struct Relay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "An origin serving N clients directly, then through relay processes: the origin's CPU and datagrams, the relays', the delay a hop adds.")
+        @Option(help: "Clients in all (dealt evenly over the relays).") var clients = 10_000
+        @Option(help: "Relay processes under the origin.") var relays = 2
+        @Option(help: "Seconds between events.") var interval = 0.05
+        @Option(help: "Simulated matches back to back (about 45 events each).") var matches = 2
+
+        func run() async throws {
+            guard (1...40_000).contains(clients) else { throw ValidationError("--clients takes 1...40000 (one generator process each side)") }
+            guard (1...8).contains(relays) else { throw ValidationError("--relays takes 1...8") }
+            guard interval.isFinite, (0.001...10).contains(interval) else { throw ValidationError("--interval takes 0.001...10 seconds") }
+            guard (1...100).contains(matches) else { throw ValidationError("--matches takes 1...100") }
+            var benchmark = RelayBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
+            benchmark.clients = clients
+            benchmark.relays = relays
+            benchmark.interval = interval
+            benchmark.matches = matches
+            let configured = benchmark
+            let result = try await LoadGenerator.onOwnThread { try configured.run() }
+            StandardOutput.write(RelayBenchmark.table(result))
+        }
+    }
 
     struct Sizes: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Bytes per event datagram over seeded matches, per encoding.")
