@@ -37,6 +37,9 @@ public struct ServerConfiguration: Sendable {
     /// process kills itself with SIGKILL before sending them (the worst moment for a crash:
     /// events on disk that no client has seen). Nil in any real run.
     public var crashAfterLogging: Int?
+    /// Fault injection, for tests: once this many events are sent, the process kills itself
+    /// with SIGKILL (a crash between two events). Nil in any real run.
+    public var crashAfterSending: Int?
     /// A restarted server sends a resumed match to the original-protocol clients the match log
     /// kept for it only when it is back within this long of the log's last write (they cannot
     /// register again; after longer they may be gone, and their address someone else's). Zero:

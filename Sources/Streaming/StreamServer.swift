@@ -660,6 +660,11 @@ public final class StreamServer: Sendable {
             if !batch.isEmpty {
                 try await fanOut(batch)
                 summary.events += batch.count
+                if let crash = configuration.crashAfterSending, summary.events >= crash {
+                    // Fault injection (tests only): sent (in the kernel's hands), the next not yet due.
+                    logger.critical("Crashing on purpose after sending \(summary.events) events (--crash-after-sending).")
+                    kill(getpid(), SIGKILL)
+                }
                 let flushed = clock.now
                 for item in ready { core.metrics.eventLag(flushed - item.due) }
             }

@@ -19,6 +19,7 @@ struct Server: AsyncParsableCommand {
     @Option(help: "The log file (relative paths from the current directory).") var logFile = "server.log"
     @OptionGroup var serving: ServingOptions
     @Option(help: .hidden) var crashAfterLogging: Int?
+    @Option(help: .hidden) var crashAfterSending: Int?
     @Option(help: "Start the match once this many clients are registered.") var waitForClients = 0
     @Flag(help: "Replace each match that ends by the next (seed + 1) instead of exiting.") var loop = false
     @Option(help: "Simulated matches carried at once (1...1000): match 1 is the original Galáticos vs The Bests, the others distinct pairs of built-in clubs. Clients pick one with client --match (ids from client --list).")
@@ -45,6 +46,7 @@ struct Server: AsyncParsableCommand {
         configuration.replaySpeed = replaySpeed
         configuration.onBadLine = onBadLine
         configuration.crashAfterLogging = crashAfterLogging
+        configuration.crashAfterSending = crashAfterSending
         try await serving.serve(configuration, logFile: logFile, what: "SoccerStream server", ending: "Ctrl+C ends the match")
     }
 }

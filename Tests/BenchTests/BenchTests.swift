@@ -92,3 +92,32 @@ struct BenchTests {
         #expect(lines[1].contains("50.00") && lines[1].contains("13.00") && lines[1].contains("1.30×"))
     }
 }
+
+@Suite("Relay benchmark")
+struct RelayBenchmarkTests {
+    /// The soccer-stream executable built next to the tests.
+    static func executable() throws -> String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("soccer-stream").path }
+        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "soccer-stream not built next to the tests")
+    }
+
+    @Test("bench relay runs an origin directly and through two relay processes: every client gets every event both ways, the origin sends one copy per relay, the hops are measured")
+    func relay() async throws {
+        var benchmark = RelayBenchmark(executable: try Self.executable())
+        benchmark.clients = 20
+        benchmark.relays = 2
+        benchmark.interval = 0.02
+        benchmark.matches = 1
+        let configured = benchmark
+        let result = try await LoadGenerator.onOwnThread { try configured.run() }
+        #expect(result.direct.delivered == result.direct.expected && result.relayed.delivered == result.relayed.expected)
+        #expect(result.direct.expected == 20 * result.events && result.events > 0)
+        // Directly: a copy per client and the probe; relayed: one per relay and the probe (plus the end frames, 3 each).
+        #expect(result.direct.originDatagrams >= 21 * result.events && result.relayed.originDatagrams < 4 * (result.events + 3))
+        #expect(result.relayed.relayDatagrams.count == 2 && result.relayed.relayDatagrams.allSatisfy { $0 >= 11 * result.events })
+        #expect(result.relayed.hopDelays.count >= result.events)
+        let table = RelayBenchmark.table(result)
+        #expect(table.contains("relayed") && table.contains("delay a hop adds"))
+    }
+}

@@ -43,15 +43,16 @@ struct FaultMatrixTests {
 
     /// Where a kill lands.
     enum KillPoint: Sendable, CustomStringConvertible {
-        /// SIGKILL from outside once the compact client has this many events (between two events).
-        case received(Int)
+        /// SIGKILL once this many events are sent, before the next is due (between two events;
+        /// `--crash-after-sending`, so that the kill lands mid-match however busy the machine).
+        case sent(Int)
         /// SIGKILL of the server by itself once this many events are logged, before they are
         /// sent (`--crash-after-logging`): on disk, seen by no client.
         case logged(Int)
 
         var description: String {
             switch self {
-            case .received(let count): "kill -9 once \(count) events were received"
+            case .sent(let count): "kill -9 once \(count) events were sent"
             case .logged(let count): "kill -9 once \(count) events were logged, before sending them"
             }
         }
@@ -65,7 +66,11 @@ struct FaultMatrixTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let port = try RestartTests.freePort()
         var crash: [String] = []
-        if case .logged(let count) = kill?.point { crash = ["--crash-after-logging", String(count)] }
+        switch kill?.point {
+        case .logged(let count): crash = ["--crash-after-logging", String(count)]
+        case .sent(let count): crash = ["--crash-after-sending", String(count)]
+        case nil: break
+        }
         let first = try RestartTests.startServer(port: port, directory: directory, log: directory + "/server-1.log", waitForClients: 2, extra: crash)
         let (compact, compactLog) = try await client(port: port, format: .compact)
         let (json, jsonLog) = try await client(port: port, format: .json)
@@ -73,13 +78,7 @@ struct FaultMatrixTests {
         async let jsonResult = json.run()
         var logs = [directory + "/server-1.log"]
         if let kill {
-            switch kill.point {
-            case .received(let count):
-                _ = await compact.waitUntilReceived(count)
-                await first.kill()
-            case .logged:
-                await first.exited()
-            }
+            await first.exited()
             // The outage itself is what is tested: the server is gone for this long.
             try await Task.sleep(for: kill.after)
             let second = try RestartTests.startServer(port: port, directory: directory, log: directory + "/server-2.log", waitForClients: 2)
@@ -103,7 +102,7 @@ struct FaultMatrixTests {
             // Half the kills land between two events, half between an event's write to the log and its sending.
             let points = (0..<10).map { index -> KillPoint in
                 let event = Int.random(in: 2...(events.count - 3), using: &generator)
-                return index % 2 == 0 ? .received(event) : .logged(event)
+                return index % 2 == 0 ? .sent(event) : .logged(event)
             }
             // The uninterrupted match and the 20 interrupted ones, at once (each its own server process and port).
             let runs = try await withThrowingTaskGroup(of: (KillPoint?, Duration?, [Seen], String, [String]).self) { group in

@@ -48,6 +48,11 @@ struct RestartTests {
 
         var processIdentifier: Int32 { process.processIdentifier }
 
+        deinit {
+            // A test that failed or timed out must not leave its servers and relays behind.
+            if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        }
+
         /// Returns once the process has exited.
         func exited() async {
             _ = await exit.wait { $0 }
