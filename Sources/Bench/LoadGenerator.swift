@@ -236,24 +236,31 @@ public final class LoadGenerator: @unchecked Sendable {
         return reception
     }
 
-    /// Records when each event first arrived (CLOCK_MONOTONIC seconds, comparable across
-    /// processes), by sequence number, until `expected` distinct events came, or nothing came
-    /// for `idle` seconds after the first (or `patience` before it): a probe's view, from which
-    /// the delay a relay adds is the difference with a probe of its upstream.
+    /// Records when each event first arrived at socket 0, by the kernel's receive timestamp
+    /// (SO_TIMESTAMPNS, CLOCK_REALTIME seconds: comparable across processes, and independent
+    /// of when this thread got to read it), by sequence number, until `expected` distinct events
+    /// came, or nothing came for `idle` seconds after the first (or `patience` before it): a
+    /// probe's view, from which the delay a relay adds is the difference with a probe of its upstream.
     public func arrivals(expected: Int, idle: Double = 1.0, patience: Double = 30) -> [UInt32: Double] {
         var seen: [UInt32: Double] = [:]
+        guard let fd = sockets.first, bench_enable_timestamps(fd) == 0 else { return seen }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var indexes = [UInt32](repeating: 0, count: 8)
         let start = Self.now()
         var last = start
         while seen.count < expected {
             let now = Self.now()
             if !seen.isEmpty, now - last > idle { break }
             if seen.isEmpty, now - start > patience { break }
-            drain(timeout: 50) { _, bytes in
-                guard bytes.count >= FrameHeader.size, bytes[bytes.startIndex + 3] == FrameKind.event.rawValue else { return }
-                let base = bytes.startIndex + 5
-                let sequence = bytes[base..<(base + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            guard bench_epoll_wait(epoll, &indexes, Int32(indexes.count), 50) > 0 else { continue }
+            while true {
+                var when = 0.0
+                let length = buffer.withUnsafeMutableBufferPointer { bench_recv_timestamped(fd, $0.baseAddress, Int32($0.count), &when) }
+                guard length >= 0 else { break }
                 last = Self.now()
-                if seen[sequence] == nil { seen[sequence] = last }
+                guard length >= FrameHeader.size, buffer[3] == FrameKind.event.rawValue, when > 0 else { continue }
+                let sequence = buffer[5..<9].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                if seen[sequence] == nil { seen[sequence] = when }
             }
         }
         return seen

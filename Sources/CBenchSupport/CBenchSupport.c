@@ -49,3 +49,28 @@ int bench_wait_exit(int pid, int timeout_ms) {
     close(fd);
     return ready < 0 ? -1 : ready;
 }
+
+#include <errno.h>
+#include <time.h>
+
+int bench_enable_timestamps(int fd) {
+    int on = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+}
+
+int bench_recv_timestamped(int fd, unsigned char *buffer, int size, double *when) {
+    struct iovec iov = { .iov_base = buffer, .iov_len = (size_t)size };
+    char control[CMSG_SPACE(sizeof(struct timespec))];
+    struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control };
+    ssize_t length = recvmsg(fd, &message, MSG_DONTWAIT);
+    if (length < 0) return -1;
+    *when = -1;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec stamp;
+            memcpy(&stamp, CMSG_DATA(header), sizeof stamp);
+            *when = (double)stamp.tv_sec + (double)stamp.tv_nsec / 1e9;
+        }
+    }
+    return (int)length;
+}

@@ -15,6 +15,13 @@ int bench_epoll_wait(int epoll, uint32_t *indexes, int capacity, int timeout_ms)
  * bytes) with one recvmmsg call; their lengths go to `lengths`. Returns how many (0 if none). */
 int bench_recvmmsg(int fd, unsigned char *buffer, int count, int size, int *lengths);
 
+/// Asks the kernel to stamp each datagram's arrival on `fd` (SO_TIMESTAMPNS).
+int bench_enable_timestamps(int fd);
+
+/// Receives one datagram without waiting: its length (-1 when none), and in `when` the kernel's
+/// arrival time (CLOCK_REALTIME seconds; -1 without a stamp).
+int bench_recv_timestamped(int fd, unsigned char *buffer, int size, double *when);
+
 /* Waits until process `pid` (a child not yet reaped) exits, at most timeout_ms, without polling:
  * a pidfd (Linux 5.3+) becomes readable when the process ends. Returns 1 when it has exited,
  * 0 on timeout, -1 on error (errno says why). */
