@@ -50,6 +50,10 @@ public struct ServerConfiguration: Sendable {
     public var upstreams: [Upstream] = []
     /// The upstream matches a relay follows; empty: the upstream's first live one.
     public var upstreamMatches: [UInt32] = []
+    /// A relay that follows only what its clients ask for: a register for a match it does not
+    /// carry makes it subscribe upstream (the client's next attempt finds the match), and it
+    /// unsubscribes when the match's last client leaves.
+    public var upstreamOnDemand = false
     /// A relay's patience with a silent upstream: silence before registering again, and
     /// registering again before the next upstream takes over.
     public var upstreamTimeout: Duration = .seconds(5)
@@ -149,6 +153,8 @@ public struct ServerConfiguration: Sendable {
                   "\(upstreamTimeout.inSeconds) s", "0.1 to 3600 seconds")
         try check(upstreams.isEmpty || (feeds.isEmpty && simulate == 0), "a relay's matches (--upstream)", "with feeds or simulated matches",
                   "a relay's matches from its upstreams only")
+        try check(!upstreamOnDemand || (!upstreams.isEmpty && upstreamMatches.isEmpty), "on-demand relaying (--on-demand)",
+                  upstreams.isEmpty ? "without an upstream" : "with --match", "a relay's --upstream, without --match")
         try check(Set(upstreamMatches).count == upstreamMatches.count && !upstreamMatches.contains(0), "relayed matches (--match)",
                   "\(upstreamMatches)", "distinct match ids, none 0")
         try check(originalResumeWithin >= .zero && originalResumeWithin <= .seconds(86_400), "original clients' resume window (--original-resume-within)",

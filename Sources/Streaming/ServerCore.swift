@@ -29,6 +29,13 @@ final class ServerCore: Sendable {
     private let upstreamInbox = Mutex<[(follower: Int, item: UpstreamFollower.Item)]>([])
     /// Reads a NACK's events from the durable log (installed by the server once its log is open).
     private let lookUpHandler = Mutex<(@Sendable (ServerState.LogLookup) -> Void)?>(nil)
+    /// Subscribes an on-demand relay upstream (installed by the server).
+    private let wantedHandler = Mutex<(@Sendable (UInt32) -> Void)?>(nil)
+
+    /// Sets what a ``ServerState/Notice/wanted(_:)`` calls: an on-demand relay's upstream subscription.
+    func onWanted(_ handler: @escaping @Sendable (UInt32) -> Void) {
+        wantedHandler.withLock { $0 = handler }
+    }
 
     init(configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics) {
         state = Mutex(ServerState(configuration: configuration))
@@ -196,6 +203,8 @@ final class ServerCore: Sendable {
         case .lookUp(let lookup):
             logger.debug("Repair for \(lookup.address.display): reading \(lookup.sequences.sequences.count) event(s) of match \(lookup.matchID) from the match log.")
             lookUpHandler.withLock { $0 }?(lookup)
+        case .wanted(let match):
+            wantedHandler.withLock { $0 }?(match)
         }
     }
 }

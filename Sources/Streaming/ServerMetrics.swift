@@ -82,7 +82,7 @@ public final class ServerMetrics: Sendable {
             if sent > 0 { repairs.increment(by: Int64(sent)) }
             if unavailableCount > 0 { unavailable.increment(by: Int64(unavailableCount)) }
             if over > 0 { overBudget.increment(by: Int64(over)) }
-        case .registered, .unregistered, .listed, .timedOut, .encodingFailed, .lookUp:
+        case .registered, .unregistered, .listed, .timedOut, .encodingFailed, .lookUp, .wanted:
             break
         }
     }

@@ -33,6 +33,9 @@ public struct ServerState: Sendable {
         /// A NACK asked for events the repair ring does not hold, of a match the durable log
         /// holds: the server reads them there and calls ``answerFromLog(_:events:)``.
         case lookUp(LogLookup)
+        /// A relay following on demand was asked for a match it does not carry (after the
+        /// address check): it subscribes upstream; the register is answered by its next attempt.
+        case wanted(UInt32)
     }
 
     /// Events to read from the durable match log for one NACK (the part the ring could not answer).
@@ -226,6 +229,14 @@ public struct ServerState: Sendable {
         case .failure:
             return []
         }
+    }
+
+    /// Matches an on-demand relay's upstream refused: registers for them are refused here too.
+    public private(set) var unknownUpstream: Set<UInt32> = []
+
+    /// An on-demand relay's upstream does not carry match `id` (Spec §4.10): refuse it from now on.
+    public mutating func upstreamRefused(_ id: UInt32) {
+        unknownUpstream.insert(id)
     }
 
     /// Slot `slot`'s ``LiveMatch/originalsVersion``.
@@ -429,6 +440,10 @@ public struct ServerState: Sendable {
             return refuse(address, .noCommonFormat, "this server offers \(offered) only", budget: .max, subscription: subscription)
         }
         guard let slot = slot(for: request.match) else {
+            if configuration.upstreamOnDemand && !unknownUpstream.contains(request.match) {
+                // A relay on demand: not refused, but subscribed upstream; the client's next attempt finds it.
+                return ([], [.wanted(request.match)])
+            }
             let text = request.match == RegisterRequest.anyMatch ? "no live match" : "no live match \(request.match); ask with client --list"
             return refuse(address, .unknownMatch, text, budget: .max, subscription: subscription)
         }

@@ -58,6 +58,10 @@ public final class StreamServer: Sendable {
     /// A relay's upstream followers (one per followed match), and the upstream client each runs now.
     private let followers: [UpstreamFollower]
     private let upstreamClients = Mutex<[Int: StreamClient]>([:])
+    /// An on-demand relay's followers started by its clients' registers: the match each follows
+    /// (``RegisterRequest/anyMatch`` for "the first live one"), by follower index, and whether it
+    /// has had a client yet (it is dropped when its last client leaves).
+    private let demanded = Mutex<(next: Int, matches: [Int: UInt32], viewed: Set<Int>, slots: [Int: Int])>((0, [:], [], [:]))
 
     /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
     /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
@@ -76,7 +80,7 @@ public final class StreamServer: Sendable {
         // One follower per relayed match; one the log says this relay was relaying continues after its last logged event.
         var selected = configuration.upstreamMatches.isEmpty ? [RegisterRequest.anyMatch] : configuration.upstreamMatches
         if configuration.upstreamMatches.isEmpty, let resumed = plan.relayed.first { selected = [resumed.match.matchID] }
-        followers = configuration.upstreams.isEmpty ? [] : selected.map { match in
+        followers = configuration.upstreams.isEmpty || configuration.upstreamOnDemand ? [] : selected.map { match in
             let resumed = plan.relayed.first { $0.match.matchID == match }
             return UpstreamFollower(upstreams: configuration.upstreams, match: match,
                                     resumeAfter: resumed.flatMap { relayed in relayed.lastSequence.map { (match, $0) } },
@@ -91,6 +95,10 @@ public final class StreamServer: Sendable {
         self.logger = logger
         if log != nil {
             core.onLookUp { [weak self] lookup in self?.readForRepair(lookup) }
+        }
+        if configuration.upstreamOnDemand {
+            demanded.withLock { $0.next = 1_000_000 }   // above any static follower's index
+            core.onWanted { [weak self] match in self?.subscribeUpstream(to: match) }
         }
     }
 
@@ -333,6 +341,45 @@ public final class StreamServer: Sendable {
         return try outcome.get()
     }
 
+    /// An on-demand relay was asked for `match`: follows it upstream (once: a register retried
+    /// while the subscription is on its way starts nothing more).
+    private func subscribeUpstream(to match: UInt32) {
+        guard !core.signals.value.stopped else { return }
+        let index: Int? = demanded.withLock { state in
+            guard !state.matches.values.contains(match) else { return nil }
+            let index = state.next
+            state.next += 1
+            state.matches[index] = match
+            return index
+        }
+        guard let index else { return }
+        logger.info("Subscribing upstream to \(match == RegisterRequest.anyMatch ? "its first live match" : "match \(match)"), asked for by a client.")
+        var follower = UpstreamFollower(upstreams: configuration.upstreams, match: match, resumeAfter: nil,
+                                        timeout: configuration.upstreamTimeout, logger: logger)
+        follower.stopWhenRefused = true
+        Task { await self.follow(upstream: index, with: follower) }
+    }
+
+    /// An on-demand relay's matches whose last client left: their upstream subscriptions end
+    /// (each upstream client unregisters; its match then ends here, unwatched).
+    private func dropUnwatched() {
+        let candidates = demanded.withLock { $0.slots }
+        guard !candidates.isEmpty else { return }
+        let counts = core.state.withLock { state in candidates.mapValues { state.matches[$0].subscribers.count } }
+        let drop: [Int] = demanded.withLock { state in
+            var drop: [Int] = []
+            for (index, count) in counts {
+                if count > 0 { state.viewed.insert(index) } else if state.viewed.contains(index) { drop.append(index) }
+            }
+            for index in drop { state.viewed.remove(index); state.slots[index] = nil }
+            return drop
+        }
+        for index in drop {
+            logger.info("The last client of an on-demand match left: unsubscribing upstream.")
+            upstreamClients.withLock { $0[index] }?.stop(.terminated)
+        }
+    }
+
     /// Follows one upstream match (a relay) and hands the stream loop what comes, in order.
     private func follow(upstream index: Int, with follower: UpstreamFollower) async {
         let core = self.core
@@ -383,6 +430,7 @@ public final class StreamServer: Sendable {
         while !Task.isCancelled {
             if await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: .seconds(1))) { return }
             core.housekeeping()
+            if configuration.upstreamOnDemand { dropUnwatched() }
         }
     }
 
@@ -540,7 +588,7 @@ public final class StreamServer: Sendable {
         // End frames' repeats, scheduled on the event loop so that the stream does not wait for them.
         var endRepeats = channel.eventLoop.makeSucceededVoidFuture()
         if needed > 0 && !slots.isEmpty { logger.info("Waiting for \(needed) client(s) before kick-off.") }
-        while !stopping && (slots.contains(where: { $0.phase != .done }) || feedsOpen > 0) {
+        while !stopping && (slots.contains(where: { $0.phase != .done }) || feedsOpen > 0 || configuration.upstreamOnDemand) {
             // Kick off whatever waits, once enough clients are here.
             if slots.contains(where: { $0.phase == .waiting }) && core.signals.value.clients >= needed {
                 for index in slots.indices where slots[index].phase == .waiting {
@@ -564,7 +612,7 @@ public final class StreamServer: Sendable {
             for item in feeds.isEmpty ? [] : core.takeFeedItems() {
                 feedsOpen -= take(item, into: &slots, summary: &summary, now: clock.now)
             }
-            for (follower, item) in followers.isEmpty ? [] : core.takeUpstreamItems() {
+            for (follower, item) in configuration.upstreams.isEmpty ? [] : core.takeUpstreamItems() {
                 feedsOpen -= take(item, from: follower, into: &slots, summary: &summary, now: clock.now)
             }
             // Every match that kicked off is in the match log before its first event.
@@ -587,7 +635,7 @@ public final class StreamServer: Sendable {
                 }
             }
             // The last feed may have closed just now, with every match over: nothing left to wait for.
-            if feedsOpen == 0 && !slots.contains(where: { $0.phase != .done }) { break }
+            if feedsOpen == 0 && !slots.contains(where: { $0.phase != .done }) && !configuration.upstreamOnDemand { break }
             let waiting = slots.contains { $0.phase == .waiting }
             let seen = feedItemsSeen
             let wake: @Sendable (ServerSignals) -> Bool = { $0.stopped || (waiting && $0.clients >= needed) || $0.sourceItems != seen }
@@ -822,6 +870,7 @@ public final class StreamServer: Sendable {
             stream.phase = .live
             slots.append(stream)
             core.signals.update { $0.matches += 1 }
+            demanded.withLock { state in if state.matches[follower] != nil { state.slots[follower] = slot } }
             logger.info("Relaying match \(welcome.matchID) (\(welcome.roster.home.name) vs \(welcome.roster.away.name)) from upstream, from sequence \(next).")
         case .event(let sequence, let event):
             guard let index else { return 0 }
@@ -843,7 +892,18 @@ public final class StreamServer: Sendable {
                 logger.warning("Upstream follower stopped before the end of match \(slots[index].id): it ends as server_shutdown.")
                 slots[index].feedEnd = .serverShutdown
             }
-            return 1
+            // An on-demand follower: its match may be asked for again (a new subscription).
+            let wanted = demanded.withLock { state -> UInt32? in
+                defer { state.matches[follower] = nil; state.slots[follower] = nil; state.viewed.remove(follower) }
+                return state.matches[follower]
+            }
+            guard let wanted else { return 1 }
+            // Never welcomed: the upstream does not carry it; registers for it are refused from now on.
+            if index == nil, wanted != RegisterRequest.anyMatch, !stopping {
+                core.state.withLock { $0.upstreamRefused(wanted) }
+                logger.info("Upstream does not carry match \(wanted): registers for it are refused.")
+            }
+            return 0
         }
         return 0
     }

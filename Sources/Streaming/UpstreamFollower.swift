@@ -35,6 +35,9 @@ struct UpstreamFollower: Sendable {
     /// before the next upstream takes over.
     var timeout: Duration
     var logger: Logger
+    /// Stop when the upstream refuses the match (an on-demand relay: a client asked for a match
+    /// the upstream does not carry), instead of trying again.
+    var stopWhenRefused = false
 
     /// Follows until the match ends upstream, or `stopped` says so. `running` is told each
     /// upstream client as it starts, so that a stop can reach it.
@@ -121,6 +124,7 @@ struct UpstreamFollower: Sendable {
                     return
                 }
                 logger.warning("Upstream \(upstream) refused the relay: \(refusal.reason.name): \(refusal.text).")
+                if stopWhenRefused { return }
             case .noAnswer, .serverSilent:
                 logger.warning("Upstream \(upstream) is silent.")
             }

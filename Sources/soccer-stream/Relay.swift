@@ -17,6 +17,8 @@ struct Relay: AsyncParsableCommand {
     var upstream: [String] = []
     @Option(help: "The upstream matches to relay, comma-separated ids (from client --list); default: the upstream's first live match.")
     var match: String?
+    @Flag(help: "Follow only the matches the relay's clients ask for: subscribe upstream at a client's register, unsubscribe when a match's last client leaves (instead of --match).")
+    var onDemand = false
     @Option(help: "Seconds of silence from an upstream before registering again, and then before the next upstream takes over.")
     var upstreamTimeout = 5.0
     @Option(help: "The log file (relative paths from the current directory).") var logFile = "relay.log"
@@ -29,6 +31,7 @@ struct Relay: AsyncParsableCommand {
         configuration.simulate = 0
         configuration.upstreams = try upstream.map { try Upstream(parsing: $0) }
         configuration.upstreamTimeout = try duration(seconds: upstreamTimeout, option: "--upstream-timeout")
+        configuration.upstreamOnDemand = onDemand
         if let match {
             configuration.upstreamMatches = try match.split(separator: ",").map { part in
                 guard let id = UInt32(part.trimmingCharacters(in: .whitespaces)), id != 0 else {

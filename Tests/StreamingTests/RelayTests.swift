@@ -12,18 +12,20 @@ import Wire
 /// Relays (issue 15): `soccer-stream relay` processes between an origin server and clients.
 @Suite("Relays: an origin, relays in a chain, clients at the leaves", .serialized)
 struct RelayTests {
-    static func startRelay(upstream: Int, port: Int, directory: String, name: String, alternatives: [Int] = []) throws -> RestartTests.ServerProcess {
+    static func startRelay(upstream: Int, port: Int, directory: String, name: String, alternatives: [Int] = [],
+                           extra: [String] = []) throws -> RestartTests.ServerProcess {
         try RestartTests.ServerProcess(arguments: [
             "relay", "--upstream", "127.0.0.1:\(upstream)"] + alternatives.flatMap { ["--upstream", "127.0.0.1:\($0)"] } + [
             "--host", "127.0.0.1", "--port", String(port),
             "--data-dir", "\(directory)/\(name)-data", "--log-file", "\(directory)/\(name).log", "--repair-grace", "2",
             "--upstream-timeout", "1",
-        ])
+        ] + extra)
     }
 
     /// A client of 127.0.0.1:`port` in `format` whose log is kept (registering again after 2 s of silence).
-    static func client(port: Int, format: BodyFormat) async throws -> (StreamClient, RecordingLogHandler.Store) {
+    static func client(port: Int, format: BodyFormat, match: UInt32 = RegisterRequest.anyMatch) async throws -> (StreamClient, RecordingLogHandler.Store) {
         var configuration = ClientConfiguration()
+        configuration.match = match
         configuration.port = port
         configuration.format = format
         configuration.allowFallback = false
@@ -146,6 +148,46 @@ struct RelayTests {
             #expect(seen.outages.contains { $0.kind == .sourceLost && $0.seconds > 0 }, "outages \(seen.outages)")
             let text = try String(contentsOfFile: cLog, encoding: .utf8)
             #expect(text.contains("Failing over to upstream 127.0.0.1:\(bPort)"))
+        }
+    }
+
+    @Test("an on-demand relay subscribes upstream only to the matches its clients ask for, and unsubscribes when a match's last client leaves")
+    func onDemand() async throws {
+        try await bounded(120) {
+            let directory = temporaryDirectoryPath("soccer-on-demand")
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let (originPort, relayPort) = (try RestartTests.freePort(), try RestartTests.freePort())
+            let originLog = directory + "/origin.log"
+            FileManager.default.createFile(atPath: originLog, contents: nil)
+            // Two simulated matches, kicked off once someone (the relay) subscribes.
+            let origin = try RestartTests.startServer(port: originPort, directory: directory + "/origin-data", log: originLog,
+                                                      waitForClients: 1, interval: 0.2, extra: ["--simulate", "2"])
+            let relayLog = directory + "/relay.log"
+            FileManager.default.createFile(atPath: relayLog, contents: nil)
+            let relay = try Self.startRelay(upstream: originPort, port: relayPort, directory: directory, name: "relay", extra: ["--on-demand"])
+            try await RestartTests.waitForLine(containing: "Server started on port", in: relayLog)
+            let (first, second) = (MatchSimulator(roundSlot: 0, seed: 1).matchID, MatchSimulator(roundSlot: 1, seed: 1).matchID)
+            // A viewer of match 2 (to the end) and one of match 1 (who leaves after 5 events).
+            let (viewer, _) = try await Self.client(port: relayPort, format: .compact, match: second)
+            let (leaver, _) = try await Self.client(port: relayPort, format: .json, match: first)
+            async let viewed = viewer.run()
+            async let left = leaver.run()
+            #expect(await leaver.waitUntilReceived(5))
+            leaver.stop()
+            // The relay drops its upstream subscription to match 1: the origin sees it unregister.
+            try await RestartTests.waitForLine(containing: "Unregistering client", in: originLog)
+            let (seen, gone) = try await (viewed, left)
+            await relay.kill()   // an on-demand relay runs until stopped
+            await origin.exited()
+            #expect(seen.match == second && seen.reason == .endOfTransmission(.fullTime) && seen.statistics.unrecovered == 0)
+            #expect(gone.match == first && gone.reason == .terminated)
+            let relayText = try String(contentsOfFile: relayLog, encoding: .utf8)
+            #expect(relayText.contains("Subscribing upstream to match \(second)") && relayText.contains("Subscribing upstream to match \(first)"))
+            #expect(relayText.contains("unsubscribing upstream"))
+            // The origin had exactly the relay's two subscriptions, one per match asked for.
+            let originText = try String(contentsOfFile: originLog, encoding: .utf8)
+            #expect(originText.components(separatedBy: "Registering client").count - 1 == 2)
         }
     }
 }
