@@ -519,45 +519,43 @@ public final class StreamServer: Sendable {
         for (follower, upstream) in followers.enumerated() {
             guard let resumed = plan.relayed.first(where: { $0.match.matchID == upstream.match }) else { continue }
             let match = resumed.match
-            let slot = core.state.withLock {
-                $0.addMatch(id: match.matchID, roster: resumed.roster, catalog: resumed.catalog, intervalMicroseconds: 0)
-            }
-            core.beginMatch(id: match.matchID, slot: slot)
             let next = resumed.lastSequence.map { $0 &+ 1 } ?? match.firstSequence
-            core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: resumed.latest)
-            restoreOriginals(of: match, slot: slot)
-            summary.matches += 1
-            var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: match.matchID, roster: resumed.roster, feed: nil,
-                                    backToBackLeft: 0, start: now)
+            var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: now,
+                                    summary: &summary)
             stream.upstream = follower
-            stream.phase = .live
-            stream.index = match.events
-            stream.logNumber = match.number
-            stream.resumed = true
             slots.append(stream)
-            core.signals.update { $0.matches += 1 }
             logger.info("Resuming relayed match \(match.matchID) from the match log after sequence \(next &- 1); following it upstream from there.")
         }
         for (feed, resumed) in plan.feeds.sorted(by: { $0.key < $1.key }) {
             let match = resumed.match
-            let slot = core.state.withLock { $0.addMatch(id: match.matchID, roster: resumed.roster, catalog: resumed.catalog, paced: false) }
-            core.beginMatch(id: match.matchID, slot: slot)
             let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
-            core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: resumed.latest)
-            restoreOriginals(of: match, slot: slot)
-            summary.matches += 1
             // Under --replay-speed, the next events' times count on from the last logged one's.
             let start = now - .seconds(match.lastAt / (configuration.replaySpeed ?? 1))
-            var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: match.matchID, roster: resumed.roster, feed: feed,
-                                    backToBackLeft: 0, start: start)
-            stream.phase = .live
-            stream.index = match.events
-            stream.logNumber = match.number
-            stream.resumed = true
+            var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: start,
+                                    summary: &summary)
+            stream.feed = feed
             slots.append(stream)
-            core.signals.update { $0.matches += 1 }
             logger.info("Resuming match \(match.matchID) from feed \(configuration.feeds[feed]) at byte \(resumed.offset) (event \(match.events), sequence \(next)).")
         }
+    }
+
+    /// A feed's or a relay's match an earlier run left unfinished, live again at once: its slot
+    /// (interval 0: its events come when they come), its place in its sequence space and its
+    /// latest event, its original-protocol clients, and its stream (the caller names its source).
+    private func resumeLive(_ match: MatchLog.Unfinished, roster: Roster, catalog: PhraseCatalog, next: UInt32, latest: MatchEvent?,
+                            start: ContinuousClock.Instant, summary: inout ServerSummary) -> SlotStream {
+        let slot = core.state.withLock { $0.addMatch(id: match.matchID, roster: roster, catalog: catalog, intervalMicroseconds: 0) }
+        core.beginMatch(id: match.matchID, slot: slot)
+        core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: latest)
+        restoreOriginals(of: match, slot: slot)
+        summary.matches += 1
+        core.signals.update { $0.matches += 1 }
+        var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: match.matchID, roster: roster, feed: nil, backToBackLeft: 0, start: start)
+        stream.phase = .live
+        stream.index = match.events
+        stream.logNumber = match.number
+        stream.resumed = true
+        return stream
     }
 
     /// Sends a resumed match again to the original-protocol clients its log kept (within

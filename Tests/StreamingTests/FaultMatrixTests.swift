@@ -23,17 +23,7 @@ struct FaultMatrixTests {
 
     /// A reconnecting client of 127.0.0.1:`port` in `format` whose log is kept.
     static func client(port: Int, format: BodyFormat) async throws -> (StreamClient, RecordingLogHandler.Store) {
-        var configuration = ClientConfiguration()
-        configuration.server = "127.0.0.1"
-        configuration.port = port
-        configuration.format = format
-        configuration.initialBackoff = .milliseconds(100)
-        configuration.registerAttempts = 50
-        configuration.serverTimeout = .seconds(1)
-        configuration.reconnectFor = .seconds(60)
-        let store = RecordingLogHandler.Store()
-        let client = try await StreamClient.connect(configuration: configuration, logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
-        return (client, store)
+        try await makeRecordingClient(port: port, format: format, serverTimeout: .seconds(1))
     }
 
     /// client.log's event lines (``RestartTests/eventText(_:)``).

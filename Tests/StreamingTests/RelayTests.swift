@@ -24,18 +24,7 @@ struct RelayTests {
 
     /// A client of 127.0.0.1:`port` in `format` whose log is kept (registering again after 2 s of silence).
     static func client(port: Int, format: BodyFormat, match: UInt32 = RegisterRequest.anyMatch) async throws -> (StreamClient, RecordingLogHandler.Store) {
-        var configuration = ClientConfiguration()
-        configuration.match = match
-        configuration.port = port
-        configuration.format = format
-        configuration.allowFallback = false
-        configuration.initialBackoff = .milliseconds(100)
-        configuration.registerAttempts = 50
-        configuration.serverTimeout = .seconds(2)
-        configuration.reconnectFor = .seconds(60)
-        let store = RecordingLogHandler.Store()
-        let client = try await StreamClient.connect(configuration: configuration, logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
-        return (client, store)
+        try await makeRecordingClient(port: port, format: format, match: match, serverTimeout: .seconds(2))
     }
 
     @Test("origin → relay → relay → a compact, a JSON and an original client; the first relay killed with SIGKILL and restarted mid-match: every leaf ends with the match whole, client.log equal to a client of the origin's, the outage of its source in its statistics")

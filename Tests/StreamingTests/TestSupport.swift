@@ -79,6 +79,24 @@ func makeReconnectingClient(port: Int, serverTimeout: Duration, reconnectFor: Du
     }
 }
 
+/// A client of 127.0.0.1:`port` in `format` (only) following `match`, registering again after
+/// `serverTimeout` of silence (for up to 60 s), whose log is kept (its client.log lines).
+func makeRecordingClient(port: Int, format: BodyFormat, match: UInt32 = RegisterRequest.anyMatch,
+                         serverTimeout: Duration) async throws -> (StreamClient, RecordingLogHandler.Store) {
+    let store = RecordingLogHandler.Store()
+    var configuration = ClientConfiguration()
+    configuration.port = port
+    configuration.format = format
+    configuration.allowFallback = false
+    configuration.match = match
+    configuration.initialBackoff = .milliseconds(100)
+    configuration.registerAttempts = 50
+    configuration.serverTimeout = serverTimeout
+    configuration.reconnectFor = .seconds(60)
+    let client = try await StreamClient.connect(configuration: configuration, logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
+    return (client, store)
+}
+
 /// A path for a test's data directory under the temporary directory, not yet created.
 func temporaryDirectoryPath(_ prefix: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
