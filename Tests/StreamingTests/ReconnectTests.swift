@@ -71,7 +71,7 @@ struct ReconnectTests {
             // The scripted silence; on a loaded machine a pause of the test itself may count as
             // another outage (short, nothing missed).
             let scripted = outcome.outages.filter { $0.missed > 0 }
-            #expect(scripted.count == 1)
+            #expect(scripted.count == 1, "outages: \(outcome.outages)")
             let outage = try #require(scripted.first)
             #expect(outage.missed == 3 && outage.repaired == 3 && outage.seconds >= 1)
             #expect(outcome.report.text.contains("server silent") && outcome.report.text.contains("missed during it: 3, repaired: 3"))

@@ -13,20 +13,24 @@ import Wire
 /// match through to its end.
 @Suite("Restart: kill -9 of a server process, resumed from its match log", .serialized)
 struct RestartTests {
-    /// A UDP port free a moment ago on 127.0.0.1.
+    /// A UDP port free a moment ago on 127.0.0.1, below Linux's ephemeral range (32768 and up):
+    /// a server restarted on it must find it free again, and a client socket bound to port 0
+    /// elsewhere in the suite could otherwise be given it while the server is down.
     static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        return try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                try #require(bind(socket, raw, length) == 0 && getsockname(socket, raw, &length) == 0)
-                return Int(UInt16(bigEndian: pointer.pointee.sin_port))
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_000)
+            let socket = Glibc.socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
+            defer { close(socket) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
             }
+            if bound { return port }
         }
+        throw StreamingError(.socket, "no free UDP port in 20000..<32000 on 127.0.0.1 after 200 tries")
     }
 
     /// A server process of the built executable, whose exit can be awaited without blocking a thread.
