@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 import NIOCore
 import Match
 import Streaming
@@ -18,7 +19,8 @@ struct RestartTests {
     /// elsewhere in the suite could otherwise be given it while the server is down.
     static func freePort() throws -> Int {
         for _ in 0..<200 {
-            let port = Int.random(in: 20_000..<32_000)
+            // Each call its own port (suites run side by side): a counter from a random start.
+            let port = 20_000 + (portBase + portCounter.add(1, ordering: .relaxed).oldValue) % 12_000
             let socket = Glibc.socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
             defer { close(socket) }
             var address = sockaddr_in()
@@ -32,6 +34,9 @@ struct RestartTests {
         }
         throw StreamingError(.socket, "no free UDP port in 20000..<32000 on 127.0.0.1 after 200 tries")
     }
+
+    private static let portBase = Int.random(in: 0..<12_000)
+    private static let portCounter = Atomic<Int>(0)
 
     /// A server process of the built executable, whose exit can be awaited without blocking a thread.
     final class ServerProcess: Sendable {
@@ -102,9 +107,7 @@ struct RestartTests {
             #expect(statistics.received + statistics.repaired == events.count && statistics.unrecovered == 0)
             #expect(outcome.latest?.scoreLine == PhraseCatalog.english.scoreLine(events.last?.score ?? .zero, roster: .original))
             // The log holds the match once, ended at full time, every event.
-            let log = try await MatchLog.open(directory: directory, logger: quietLogger)
-            let records = try await log.records()
-            await log.close()
+            let (records, _) = try await readMatchLog(directory)
             #expect(records.count == 1 && records.first?.events == events.count && records.first?.endReason == "full_time")
         }
     }
@@ -158,10 +161,7 @@ struct RestartTests {
             #expect(statistics.received + statistics.repaired == events.count && statistics.unrecovered == 0 && statistics.duplicates == 0)
             #expect(outcome.latest?.scoreLine == PhraseCatalog.english.scoreLine(events.last?.score ?? .zero, roster: .original))
             // One match in the log, every event once, each the event the feed gave (the decoder's state carried over).
-            let log = try await MatchLog.open(directory: directory, logger: quietLogger)
-            let records = try await log.records()
-            let logged = try await log.events(1)
-            await log.close()
+            let (records, logged) = try await readMatchLog(directory)
             #expect(records.count == 1 && records.first?.events == events.count && records.first?.endReason == "full_time")
             #expect(logged.count == events.count && events.indices.allSatisfy { logged[UInt32($0)] == events[$0] })
         }

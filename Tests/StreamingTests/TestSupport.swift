@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Match
 import NIOCore
 import NIOPosix
 import Streaming
@@ -95,6 +96,21 @@ func makeRecordingClient(port: Int, format: BodyFormat, match: UInt32 = Register
     configuration.reconnectFor = .seconds(60)
     let client = try await StreamClient.connect(configuration: configuration, logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
     return (client, store)
+}
+
+/// The match log in `directory`: its records and, when it has a match #1, that match's events;
+/// closed whatever happens (an unclosed connection traps in sqlite-nio's debug builds).
+func readMatchLog(_ directory: String) async throws -> (records: [MatchLog.Record], events: [UInt32: MatchEvent]) {
+    let log = try await MatchLog.open(directory: directory, logger: quietLogger)
+    do {
+        let records = try await log.records()
+        let events = records.isEmpty ? [:] : try await log.events(1)
+        await log.close()
+        return (records, events)
+    } catch {
+        await log.close()
+        throw error
+    }
 }
 
 /// A path for a test's data directory under the temporary directory, not yet created.
