@@ -234,13 +234,18 @@ public final class StreamServer: Sendable {
                 logger.error("Repair from the match log failed: \(error)")
             }
             let waiting = logReads.withLock { $0.removeValue(forKey: lookup.logNumber) ?? [] }
-            let (core, handler) = (self.core, self.handler)
-            channel.eventLoop.execute {
-                for lookup in waiting {
-                    for reply in core.answerFromLog(lookup, events: events) { handler.value.write(reply.payload, to: reply.address) }
-                }
-                handler.value.flush()
-            }
+            let (core, read) = (self.core, events)
+            send { waiting.flatMap { core.answerFromLog($0, events: read) } }
+        }
+    }
+
+    /// Sends what `replies` makes, on the event loop (it runs there), in one flush: replies
+    /// that answer no datagram being read (repairs from the log, a relay's source-lost heartbeats).
+    private func send(_ replies: @escaping @Sendable () -> [ServerState.Reply]) {
+        let handler = self.handler
+        channel.eventLoop.execute {
+            for reply in replies() { handler.value.write(reply.payload, to: reply.address) }
+            handler.value.flush()
         }
     }
 
@@ -880,11 +885,7 @@ public final class StreamServer: Sendable {
             let replies = core.state.withLock { $0.setSourceLost(lost, slot: slots[index].slot) }
             logger.info(lost ? "Upstream of match \(slots[index].id) lost: \(replies.count) client(s) told (Spec §4.10)."
                              : "Upstream of match \(slots[index].id) back: \(replies.count) client(s) told.")
-            let handler = self.handler
-            channel.eventLoop.execute {
-                for reply in replies { handler.value.write(reply.payload, to: reply.address) }
-                handler.value.flush()
-            }
+            send { replies }
         case .closed:
             if let index, slots[index].feedEnd == nil {
                 logger.warning("Upstream follower stopped before the end of match \(slots[index].id): it ends as server_shutdown.")

@@ -80,12 +80,7 @@ struct Client: AsyncParsableCommand {
                 throw ExitCode(3)
             }
         } else if let match {
-            followed = try match.split(separator: ",").map { part in
-                guard let id = UInt32(part.trimmingCharacters(in: .whitespaces)), id != 0 else {
-                    throw ValidationError("--match takes match ids (1...4294967295, as --list prints them), comma-separated; got '\(part)'")
-                }
-                return id
-            }
+            followed = try matchIDs(match)
             guard Set(followed).count == followed.count else { throw ValidationError("--match lists a match twice") }
         }
         let stats = try LogFile(path: statsFile, append: true)

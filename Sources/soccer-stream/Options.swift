@@ -86,3 +86,13 @@ enum BenchFormatChoice: String, ExpressibleByArgument, CaseIterable {
         }
     }
 }
+
+/// `--match ID[,ID...]` (client, relay): match ids as `client --list` prints them.
+func matchIDs(_ option: String) throws -> [UInt32] {
+    try option.split(separator: ",").map { part in
+        guard let id = UInt32(part.trimmingCharacters(in: .whitespaces)), id != 0 else {
+            throw ValidationError("--match takes match ids (1...4294967295, as client --list prints them), comma-separated; got '\(part)'")
+        }
+        return id
+    }
+}

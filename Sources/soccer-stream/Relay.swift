@@ -33,12 +33,7 @@ struct Relay: AsyncParsableCommand {
         configuration.upstreamTimeout = try duration(seconds: upstreamTimeout, option: "--upstream-timeout")
         configuration.upstreamOnDemand = onDemand
         if let match {
-            configuration.upstreamMatches = try match.split(separator: ",").map { part in
-                guard let id = UInt32(part.trimmingCharacters(in: .whitespaces)), id != 0 else {
-                    throw ValidationError("--match takes match ids (1...4294967295, as client --list prints them), comma-separated; got '\(part)'")
-                }
-                return id
-            }
+            configuration.upstreamMatches = try matchIDs(match)
         }
         try await serving.serve(configuration, logFile: logFile, what: "SoccerStream relay", ending: "Ctrl+C stops it")
     }
