@@ -27,7 +27,7 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "Wire", dependencies: ["CZlib"]),
+        .target(name: "Wire", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Match", dependencies: ["Wire"]),
         .target(name: "Capture"),
         .target(name: "CDatagram"),

@@ -26,6 +26,9 @@ public struct LiveMatch: Sendable {
     var recipients: [Subscriber]?
     /// Subscribed clients per delivery, kept as they come and go.
     public internal(set) var deliveryCounts: [Delivery: Int] = [:]
+    /// Of those, the clients that take events from the multicast group (Spec §4.11), per
+    /// delivery: a format with none is not sent to the group.
+    public internal(set) var groupCounts: [Delivery: Int] = [:]
     /// Changes whenever an original-protocol client comes or goes (the match log keeps them,
     /// written with the next events when this moved).
     public internal(set) var originalsVersion = 0
@@ -62,6 +65,9 @@ public struct LiveMatch: Sendable {
         self.nextSequence = firstSequence
     }
 
+    /// The deliveries whose events go to the multicast group: some subscriber of it takes them there.
+    public var groupDeliveries: [Delivery] { groupCounts.filter { $0.value > 0 }.map(\.key).sorted { $0.rawValue < $1.rawValue } }
+
     /// The deliveries some client currently receives.
     public var deliveriesInUse: Set<Delivery> { Set(deliveryCounts.filter { $0.value > 0 }.keys) }
 
@@ -78,10 +84,13 @@ public struct LiveMatch: Sendable {
         if let old = subscribers.updateValue(subscriber, forKey: subscriber.address) {
             deliveryCounts[old.delivery, default: 1] -= 1
             deliveryCounts[subscriber.delivery, default: 0] += 1
+            if old.group { groupCounts[old.delivery, default: 1] -= 1 }
+            if subscriber.group { groupCounts[subscriber.delivery, default: 0] += 1 }
             if old.delivery == .original || subscriber.delivery == .original { originalsVersion += 1 }
             return false
         }
         deliveryCounts[subscriber.delivery, default: 0] += 1
+        if subscriber.group { groupCounts[subscriber.delivery, default: 0] += 1 }
         if subscriber.delivery == .original { originalsVersion += 1 }
         return true
     }
@@ -91,6 +100,7 @@ public struct LiveMatch: Sendable {
         guard let removed = subscribers.removeValue(forKey: address) else { return nil }
         recipients = nil
         deliveryCounts[removed.delivery, default: 1] -= 1
+        if removed.group { groupCounts[removed.delivery, default: 1] -= 1 }
         if removed.delivery == .original { originalsVersion += 1 }
         return removed
     }
@@ -113,7 +123,8 @@ public struct LiveMatch: Sendable {
         nextSequence = event.sequence &+ 1
         keepForRepair(event, events: ringEvents, bytes: limit)
         if let recipients { return recipients }
-        let fresh = Array(subscribers.values)
+        // Group subscribers get the event from the multicast group, not at their address.
+        let fresh = subscribers.values.filter { !$0.group }
         recipients = fresh
         return fresh
     }
@@ -143,6 +154,7 @@ public struct LiveMatch: Sendable {
         subscribers.removeAll()
         recipients = nil
         deliveryCounts.removeAll()
+        groupCounts.removeAll()
         originalsVersion += 1
         status = .ended
         return leaving

@@ -3,6 +3,9 @@ import Wire
 
 /// How a ``StreamServer`` runs.
 public struct ServerConfiguration: Sendable {
+    /// The multicast group every event is sent to as well, once per match and format, for the
+    /// clients that take it there (Spec §4.11); nil: unicast only.
+    public var multicast: MulticastSettings?
     /// The address to bind (`0.0.0.0`, `::`, `127.0.0.1`...).
     public var host: String = "0.0.0.0"
     /// The UDP port; 0 picks a free one.
@@ -176,6 +179,7 @@ public struct ServerConfiguration: Sendable {
                   "\(effectiveRepairRate) per second, bursts of \(repairBurst)", "a rate of 0 or more and a burst of at least 1")
         try check(repairGrace >= .zero && repairGrace <= .seconds(60), "repair grace", "\(repairGrace.inSeconds) s", "0...60 seconds")
         try check(repairRateTotal.isFinite && repairRateTotal >= 0, "total repair rate", "\(repairRateTotal)", "0 or more per second")
+        try multicast?.validate()
         try check((1...65507).contains(maximumInboundDatagram), "largest inbound datagram", "\(maximumInboundDatagram) bytes", "1...65507")
     }
 }

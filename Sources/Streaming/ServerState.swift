@@ -52,6 +52,12 @@ public struct ServerState: Sendable {
 
     /// The configuration.
     public let configuration: ServerConfiguration
+    /// What welcomes offer when the server sends to a multicast group (Spec §4.11): the group
+    /// and the key its events are signed with; nil without a group (then a register asking for
+    /// group delivery is served unicast, and its welcome says so by offering nothing).
+    public var multicastOffer: MulticastOffer? {
+        didSet { for slot in matches.indices { matches[slot].welcomes.removeAll() } }
+    }
     /// The matches carried, by slot (slot 0 is the first; ``addMatch(id:roster:catalog:)`` adds more).
     public private(set) var matches: [LiveMatch]
     /// The slot of the match each subscribed (or ended, still answered for repair) address follows.
@@ -425,10 +431,20 @@ public struct ServerState: Sendable {
 
     private mutating func register(_ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
                                    size: Int) -> (replies: [Reply], notices: [Notice]) {
+        let group = request.delivery == .group && multicastOffer != nil
         if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
             // Idempotent: the same welcome again, no second subscription. The address is validated.
-            matches[slot].subscribers[address]?.lastHeard = now
-            return welcoming(existing, slot: slot, repeated: true)
+            // A client that has joined the group says so this way (Spec §4.11): from now on its
+            // events come from there (and back to unicast, asked so).
+            var updated = existing
+            updated.lastHeard = now
+            if existing.group != group {
+                updated.group = group
+                _ = matches[slot].subscribe(updated)
+            } else {
+                matches[slot].subscribers[address]?.lastHeard = now
+            }
+            return welcoming(updated, slot: slot, repeated: true)
         }
         // Another identifier from a subscribed address (a client restarted on the same port, or a
         // forgery) is a new subscription: it needs a valid token like any other, and replaces the old.
@@ -456,8 +472,9 @@ public struct ServerState: Sendable {
         }
         // The first dictionary the client lists that this server uses; none otherwise.
         let dictionary = request.dictionaries.first { id in configuration.dictionaries.contains { $0.id == id } } ?? 0
-        let subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary,
+        var subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary,
                                     subscription: subscription)
+        subscriber.group = group
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
         let reply = welcoming(subscriber, slot: slot, repeated: false)
         if !reply.replies.isEmpty { subscribe(subscriber, slot: slot) }
@@ -535,10 +552,11 @@ public struct ServerState: Sendable {
         let match = matches[slot]
         let current = match.current
         let nextSequence = match.nextSequence
-        let body = Welcome(
+        var body = Welcome(
             format: delivery == .json ? .json : .compact, dictionary: dictionary.id, matchID: match.id,
             heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: match.intervalMicroseconds,
             roster: match.roster, catalog: match.catalog, current: current.map { CompactEvent($0.event) })
+        body.multicast = multicastOffer
         let frame = Frame(
             sequence: current?.sequence ?? nextSequence, eventType: current?.event.type,
             score: current?.event.score ?? .zero, minute: current?.event.minute ?? 0, body: .welcome(body))

@@ -26,6 +26,10 @@ public struct ServerSummary: Sendable {
     public var unavailableSent = 0
     /// Feed lines refused (Spec/FEED.md), skipped or stopping their feed.
     public var badFeedLines = 0
+    /// Signed group events sent to the multicast group (Spec §4.11), one per event, match and
+    /// format some subscriber takes there; and those dropped on purpose (hidden `--group-loss`).
+    public var groupSent = 0
+    public var groupDropped = 0
 }
 
 /// The SoccerStream server: binds a UDP socket, answers registrations, and streams the match
@@ -52,6 +56,8 @@ public final class StreamServer: Sendable {
     private let log: MatchLog?
     /// The unfinished matches of the log this run continues.
     private let plan: ResumePlan
+    /// The multicast side, with `--multicast` (Spec §4.11).
+    private let groupSender: GroupSender?
     /// NACKs waiting for a read of the match log, by log number: one read answers all that
     /// arrive while it runs (after a restart, every client asks for the same few events).
     private let logReads = Mutex<[Int: [ServerState.LogLookup]]>([:])
@@ -73,8 +79,9 @@ public final class StreamServer: Sendable {
 
     private init(configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
                  core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower], log: MatchLog?,
-                 plan: ResumePlan) {
+                 plan: ResumePlan, groupSender: GroupSender?) {
         self.feeds = feeds
+        self.groupSender = groupSender
         self.log = log
         self.plan = plan
         // One follower per relayed match; one the log says this relay was relaying continues after its last logged event.
@@ -134,6 +141,20 @@ public final class StreamServer: Sendable {
         // directly (DatagramSender). No SO_REUSEADDR: on Linux it lets a second UDP socket bind
         // the same port and share the registrations; a second server must fail instead.
         let socket = try boundSocket(host: configuration.host, port: configuration.port)
+        var groupSender: GroupSender?
+        if let multicast = configuration.multicast {
+            do {
+                try multicast.configure(socket: socket)
+                let (key, path) = try GroupKeyFile.load(directory: configuration.dataDirectory)
+                let offer = try multicast.offer(key: key.publicKey)
+                core.state.withLock { $0.multicastOffer = offer }
+                groupSender = try GroupSender(settings: multicast, key: key, seed: configuration.seed)
+                logger.info("Multicast group \(multicast.group) (TTL \(multicast.ttl)\(multicast.interface.map { ", via \($0)" } ?? "")); group events signed with Ed25519 key \(key.publicKey.hex)\(path.map { " (kept in \($0))" } ?? " (made for this run: no data dir)").")
+            } catch {
+                close(socket)
+                throw error
+            }
+        }
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: group)
@@ -203,7 +224,7 @@ public final class StreamServer: Sendable {
         }
         core.signals.update { $0.matches = configuration.simulate }
         let server = StreamServer(configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
-                                  localAddress: address, logger: logger, feeds: followers, log: log, plan: plan)
+                                  localAddress: address, logger: logger, feeds: followers, log: log, plan: plan, groupSender: groupSender)
         if let log { logger.info("Match log: \(log.path) (every event on disk before it is sent).") }
         logger.info("Server started on port \(address.port ?? configuration.port).")
         logger.info("Server name: \(Self.hostName())")
@@ -758,9 +779,13 @@ public final class StreamServer: Sendable {
         }
         core.housekeeping()
         summary.datagramsSent = sent.value
+        if let groupSender { (summary.groupSent, summary.groupDropped) = groupSender.figures }
         (summary.rejects, summary.encodingFailures) = core.totals
         (summary.repairsSent, summary.unavailableSent) = core.state.withLock { ($0.repairsSent, $0.unavailableSent) }
         logger.info("Totals: \(summary.matches) match(es), \(summary.events) events, \(summary.datagramsSent) datagrams sent, \(summary.repairsSent) events sent again on request, \(summary.unavailableSent) answered unavailable.")
+        if groupSender != nil {
+            logger.info("Multicast: \(summary.groupSent) signed group events sent\(summary.groupDropped > 0 ? ", \(summary.groupDropped) dropped on purpose (--group-loss)" : "").")
+        }
         for (reason, count) in summary.rejects.sorted(by: { $0.key < $1.key }) {
             logger.info("Rejected datagrams: \(count) × \(reason)")
         }
@@ -919,6 +944,8 @@ public final class StreamServer: Sendable {
         var event: EncodedEvent
         var recipients: [Subscriber]
         var bytes: Int
+        /// The signed group events for the multicast group (Spec §4.11), if any subscriber takes them there.
+        var group: [ByteBuffer] = []
     }
 
     /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
@@ -928,17 +955,27 @@ public final class StreamServer: Sendable {
         }
         var encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, deliveries: deliveries)
         // The per-delivery counts answer "who needs what" without walking the recipients.
-        let (recipients, counts) = core.state.withLock { ($0.publish(encoded, slot: slot), $0.matches[slot].deliveryCounts) }
-        if !deliveries.isSuperset(of: counts.lazy.filter { $0.value > 0 }.map(\.key)) {
+        let (recipients, allCounts, groupCounts, matchID) = core.state.withLock {
+            ($0.publish(encoded, slot: slot), $0.matches[slot].deliveryCounts, $0.matches[slot].groupCounts, $0.matches[slot].id)
+        }
+        if !deliveries.isSuperset(of: allCounts.lazy.filter { $0.value > 0 }.map(\.key)) {
             // A JSON client registered between the encoding and the fan-out (rare): encode it all.
             encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog)
+        }
+        // Those who take the group get one signed datagram there per format, not one each.
+        let counts = allCounts.merging(groupCounts) { $0 - $1 }
+        var group: [ByteBuffer] = []
+        if let groupSender {
+            let formats = groupCounts.filter { $0.value > 0 }.map(\.key).sorted { $0.rawValue < $1.rawValue }
+            if !formats.isEmpty { group = try groupSender.datagrams(for: encoded, matchID: matchID, deliveries: formats) }
         }
         if logger.logLevel <= .debug {
             for recipient in recipients {
                 logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
             }
         }
-        return Published(event: encoded, recipients: recipients, bytes: encoded.bytes(for: counts))
+        return Published(event: encoded, recipients: recipients, bytes: encoded.bytes(for: counts) + group.reduce(0) { $0 + $1.readableBytes },
+                         group: group)
     }
 
     /// Part of a published event's recipients: written, with others, in one trip to the event loop.
@@ -958,6 +995,14 @@ public final class StreamServer: Sendable {
     /// 10,000 clients is 30 MB), then waits for the socket before the next: usually one trip per
     /// batch, and the slab never grows past one trip.
     private func fanOut(_ batch: [Published]) async throws {
+        let group = batch.flatMap(\.group)
+        if let groupSender, !group.isEmpty {
+            // The group first: one datagram per match and format reaches every receiver on the network.
+            let address = groupSender.group
+            try await deliver { handler in
+                for datagram in group { handler.write(datagram, subscription: nil, to: address) }
+            }
+        }
         var trip: [Segment] = []
         var tripBytes = 0
         for published in batch {

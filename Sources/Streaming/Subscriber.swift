@@ -35,6 +35,10 @@ public struct Subscriber: Sendable, Hashable {
     public var subscription: UInt64 = 0
     /// Its repair budget (Spec §4.8), made full when first used.
     public var repairBudget: TokenBucket?
+    /// Whether it takes its events from the server's multicast group (its register asked for
+    /// it and the server has a group, Spec §4.11): events are not sent to its address, only
+    /// the welcome, heartbeat answers, repairs and the end.
+    public var group = false
 
     /// A client at `address` receiving `delivery`.
     public init(address: SocketAddress, delivery: Delivery, lastHeard: Double = 0, dictionary: UInt8 = 0,

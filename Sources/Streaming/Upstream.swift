@@ -10,12 +10,13 @@ public struct Upstream: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses `HOST:PORT` (`[ADDRESS]:PORT` for IPv6, as in a URL).
+    /// Parses `HOST:PORT` (`[ADDRESS]:PORT` for IPv6, as in a URL), given as `setting`
+    /// (`upstream (--upstream)`, `multicast group (--multicast)`).
     ///
     /// - Throws: ``StreamingError`` (`configuration`) saying what is wrong in `text`.
-    public init(parsing text: String) throws(StreamingError) {
+    public init(parsing text: String, setting: String = "upstream (--upstream)") throws(StreamingError) {
         func fail(_ why: String) -> StreamingError {
-            StreamingError(.configuration, "upstream (--upstream) \"\(text)\": \(why); expected HOST:PORT, e.g. 127.0.0.1:12345 or [::1]:12345")
+            StreamingError(.configuration, "\(setting) \"\(text)\": \(why); expected HOST:PORT, e.g. 127.0.0.1:12345 or [::1]:12345")
         }
         let host: Substring
         let rest: Substring

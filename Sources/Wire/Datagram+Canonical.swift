@@ -11,7 +11,8 @@ extension Frame {
     public static func content(of bytes: [UInt8], header: FrameHeader) throws(WireError) -> [UInt8] {
         guard header.compressed else { return bytes }
         let dictionary = try CompressionDictionary.named(header.dictionary, field: "header.flags.dictionary", offset: 4)
-        let body = try Compression.inflate(Array(bytes.dropFirst(FrameHeader.size)), dictionary: dictionary.bytes,
+        let bodyEnd = min(bytes.count, FrameHeader.size + Int(header.bodyLength))
+        let body = try Compression.inflate(Array(bytes[min(FrameHeader.size, bodyEnd)..<bodyEnd]), dictionary: dictionary.bytes,
                                            baseOffset: FrameHeader.size)
         var expanded = header
         expanded.compressed = false
@@ -20,6 +21,7 @@ extension Frame {
         var writer = ByteWriter(capacity: FrameHeader.size + body.count)
         expanded.write(to: &writer)
         writer.writeBytes(body)
+        writer.writeBytes(bytes[bodyEnd...])  // a group event's signature (Spec §4.11)
         return writer.bytes
     }
 }

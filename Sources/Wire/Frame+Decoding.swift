@@ -48,12 +48,12 @@ extension Frame {
             frameBody = .list(try ListRequest.read(from: &bodyReader))
         case .listing:
             frameBody = .listing(try MatchListing.read(from: &bodyReader))
-        case .event where header.format == .json:
+        case .event where header.format == .json, .groupEvent where header.format == .json:
             let datagram = try OriginalDatagram(decoding: body, base: FrameHeader.size)
             try checkJSON(datagram, against: header)
             frameBody = .event(.json(datagram))
             bodyReader = ByteReader([], base: bytes.count)
-        case .event:
+        case .event, .groupEvent:
             frameBody = .event(.compact(try CompactEvent.read(from: &bodyReader, score: header.score, minute: header.minute)))
         }
         try bodyReader.expectEnd(field: "body")
@@ -61,6 +61,9 @@ extension Frame {
                           subscription: header.subscription)
         frame.retransmission = header.retransmission
         frame.sourceLost = header.sourceLost
+        if header.kind == .groupEvent {
+            frame.groupSignature = try reader.readBytes(GroupSignature.size, field: "signature")
+        }
         return (header, frame)
     }
 
@@ -98,6 +101,16 @@ extension Frame {
         if !rules.carriesScore {
             guard header.score == .zero, header.minute == 0 else {
                 throw WireError(.reservedBits, field: "header", offset: 10, "\(kind) frames carry score and minute 0")
+            }
+        }
+        if header.kind == .groupEvent {
+            guard header.subscription & 0xFFFF_FFFF == 0 else {
+                throw WireError(.reservedBits, field: "header.reserved", offset: FrameHeader.subscriptionOffset + 4,
+                                "group-event frames carry the match id in bytes 15–18 and zero in 19–22")
+            }
+            guard header.subscription != 0 else {
+                throw WireError(.outOfRange, field: "header.match", offset: FrameHeader.subscriptionOffset,
+                                "group-event frames carry their match id in bytes 15–18; found 0, which no match has")
             }
         }
         if rules.requiresSubscription && header.subscription == 0 {

@@ -66,9 +66,16 @@ extension Frame {
             subscription: subscription)
         header.retransmission = retransmission
         header.sourceLost = sourceLost
-        var writer = ByteWriter(capacity: FrameHeader.size + payload.count)
+        var writer = ByteWriter(capacity: FrameHeader.size + payload.count + (groupSignature == nil ? 0 : GroupSignature.size))
         header.write(to: &writer)
         writer.writeBytes(payload)
+        if let groupSignature {
+            guard case .event = body, groupSignature.count == GroupSignature.size else {
+                throw WireError(.inconsistent, field: "signature", offset: writer.bytes.count,
+                                "only an event body is signed for a group, with \(GroupSignature.size) bytes")
+            }
+            writer.writeBytes(groupSignature)
+        }
         return writer.bytes
     }
 }

@@ -74,6 +74,11 @@ public struct Frame: Sendable, Hashable {
     /// Whether this heartbeat says the sender's own source (a relay's upstream) is lost
     /// (header flag bit 6, Spec §4.10).
     public var sourceLost = false
+    /// A group event's signature (Spec §4.11): set, the frame is a group event (kind 13) for
+    /// the match ``groupMatchID``, its body an event body; nil for every other frame. The
+    /// encoder writes these 64 bytes as they are; ``GroupSigningKey/groupEvent(from:matchID:)``
+    /// makes signed ones.
+    public var groupSignature: [UInt8]?
 
     /// Creates a frame.
     public init(sequence: UInt32 = 0, eventType: EventType? = nil, score: Score = .zero, minute: UInt8 = 0, body: FrameBody,
@@ -87,7 +92,11 @@ public struct Frame: Sendable, Hashable {
     }
 
     /// The frame's kind.
-    public var kind: FrameKind { body.kind }
+    public var kind: FrameKind { groupSignature != nil ? .groupEvent : body.kind }
+
+    /// The match a group event belongs to: header bytes 15–18 (the subscription field's high
+    /// half, Spec §4.11); 0 for other frames.
+    public var groupMatchID: UInt32 { groupSignature != nil ? UInt32(truncatingIfNeeded: subscription >> 32) : 0 }
 
     /// A compact event frame for `event`.
     public static func compactEvent(_ event: MatchEvent, sequence: UInt32, subscription: UInt64 = 0) -> Frame {

@@ -121,7 +121,7 @@ public struct FrameHeader: Sendable, Hashable {
         }
         let kindByte = try reader.readUInt8(field: "header.kind")
         guard let kind = FrameKind(rawValue: kindByte) else {
-            throw WireError(.unknownKind, field: "header.kind", offset: 3, "kind \(kindByte); expected 1...10")
+            throw WireError(.unknownKind, field: "header.kind", offset: 3, "kind \(kindByte); expected 1...\(FrameKind.allCases.count)")
         }
         let flags = try reader.readUInt8(field: "header.flags")
         guard flags & 0x80 == 0 else {
@@ -147,9 +147,12 @@ public struct FrameHeader: Sendable, Hashable {
             throw WireError(.outOfRange, field: "header.minute", offset: 12, "minute \(minute); expected 0...\(maximumMinute)")
         }
         let bodyLength = try reader.readUInt16(field: "header.bodyLength")
-        guard Int(bodyLength) == datagramSize - size else {
+        // A group event's signature follows its body (Spec §4.11).
+        let trailer = kind == .groupEvent ? GroupSignature.size : 0
+        guard Int(bodyLength) == datagramSize - size - trailer else {
             throw WireError(.lengthMismatch, field: "header.bodyLength", offset: 13,
-                            "declares \(bodyLength) body bytes but the datagram has \(datagramSize - size)")
+                            "declares \(bodyLength) body bytes but the datagram has \(datagramSize - size - trailer)"
+                                + (trailer > 0 ? " before its \(trailer)-byte signature" : ""))
         }
         let subscription = try reader.readUInt64(field: "header.subscription")
         var header = FrameHeader(

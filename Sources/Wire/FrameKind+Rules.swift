@@ -40,6 +40,8 @@ extension FrameKind {
             KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .event:
             KindRules(directions: [.toClient], formats: [.json, .compact], compressible: true, eventTypes: 1...8, carriesSequence: true, carriesScore: true)
+        case .groupEvent:
+            KindRules(directions: [.toClient], formats: [.json, .compact], compressible: true, eventTypes: 1...8, carriesSequence: true, carriesScore: true)
         case .end:
             KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: true, carriesScore: true)
         case .unregister:

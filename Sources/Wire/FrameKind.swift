@@ -24,6 +24,9 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
     case list = 11
     /// Server → client: the matches, a page at a time (Spec §4.9).
     case listing = 12
+    /// Server → multicast group: one match event for every receiver on the group, signed by the
+    /// server instead of stamped with a subscription (Spec §4.11).
+    case groupEvent = 13
 
     /// A lower-case name, used in Spec, fixtures and reports.
     public var name: String {
@@ -40,6 +43,7 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
         case .unavailable: "unavailable"
         case .list: "list"
         case .listing: "listing"
+        case .groupEvent: "group-event"
         }
     }
 }

@@ -21,31 +21,46 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     /// The match to follow (a welcome's `matchID`), or ``anyMatch`` for the first live one.
     /// Not sent at all when it is ``anyMatch`` (Spec §4.1).
     public var match: UInt32
+    /// How the client takes its events: unicast, or from the multicast group the welcome
+    /// offers (Spec §4.11). Not sent at all when unicast (Spec §4.1).
+    public var delivery: Delivery
     /// Zero bytes after the token (and dictionaries, and match).
     public var padding: Int
 
     /// The match selector meaning "the first live match".
     public static let anyMatch: UInt32 = 0
 
+    /// How a subscriber takes its events (Spec §4.1, §4.11).
+    public enum Delivery: UInt8, Sendable, Hashable, Codable {
+        /// Every event sent to the subscriber's address.
+        case unicast = 0
+        /// Events from the server's multicast group; only repairs, heartbeats, the welcome and
+        /// the end sent to the subscriber's address.
+        case group = 1
+    }
+
     /// Creates a request with `padding` zero bytes at the end.
-    public init(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [], match: UInt32 = anyMatch, padding: Int = 0) {
+    public init(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [], match: UInt32 = anyMatch,
+                delivery: Delivery = .unicast, padding: Int = 0) {
         self.formats = formats
         self.token = token
         self.dictionaries = dictionaries
         self.match = match
+        self.delivery = delivery
         self.padding = padding
     }
 
     /// The body's size without padding, in its canonical encoding.
     var unpaddedSize: Int {
-        let optional = match != Self.anyMatch ? 1 + dictionaries.count + 4 : (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
+        let optional = delivery != .unicast ? 1 + dictionaries.count + 4 + 1
+            : match != Self.anyMatch ? 1 + dictionaries.count + 4 : (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
         return 1 + formats.count + 1 + token.count + optional
     }
 
     /// A request padded so that its frame is exactly ``minimumFrameSize`` bytes (or unpadded if already larger).
     public static func padded(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [],
-                              match: UInt32 = anyMatch) -> RegisterRequest {
-        var request = RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, match: match)
+                              match: UInt32 = anyMatch, delivery: Delivery = .unicast) -> RegisterRequest {
+        var request = RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery)
         request.padding = max(0, minimumFrameSize - FrameHeader.size - request.unpaddedSize)
         return request
     }
@@ -72,12 +87,14 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
             throw WireError(.outOfRange, field: "body.dictionaries", offset: writer.bytes.count,
                             "dictionaries must be at most \(Self.maximumDictionaries) distinct ids 1...\(CompressionDictionary.maximumID)")
         }
-        // The dictionary count is omitted when 0, unless a match follows it (Spec §4.1).
-        if !dictionaries.isEmpty || match != Self.anyMatch {
+        // The dictionary count is omitted when 0, unless a match follows it; the match when 0,
+        // unless a delivery follows it; the delivery when unicast (Spec §4.1).
+        if !dictionaries.isEmpty || match != Self.anyMatch || delivery != .unicast {
             writer.writeUInt8(UInt8(dictionaries.count))
             writer.writeBytes(dictionaries)
         }
-        if match != Self.anyMatch { writer.writeUInt32(match) }
+        if match != Self.anyMatch || delivery != .unicast { writer.writeUInt32(match) }
+        if delivery != .unicast { writer.writeUInt8(delivery.rawValue) }
         writer.writeBytes(repeatElement(0, count: max(0, padding)))
     }
 
@@ -128,8 +145,19 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
             }
         }
         var match = anyMatch
+        var delivery = Delivery.unicast
         if reader.remaining >= 4 {
             match = try reader.readUInt32(field: "body.match")
+            // The delivery byte is optional as well: a zero reads as unicast, the same as padding.
+            if reader.remaining > 0 {
+                let deliveryOffset = reader.offset
+                let code = try reader.readUInt8(field: "body.delivery")
+                guard let value = Delivery(rawValue: code) else {
+                    throw WireError(.outOfRange, field: "body.delivery", offset: deliveryOffset,
+                                    "delivery \(code); expected 0 (unicast) or 1 (multicast group)")
+                }
+                delivery = value
+            }
         }
         let paddingStart = reader.offset
         let padding = try reader.readBytes(reader.remaining, field: "body.padding")
@@ -137,7 +165,7 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
             throw WireError(.reservedBits, field: "body.padding", offset: paddingStart + nonZero, "padding must be zero bytes")
         }
         // The optional fields' bytes that their canonical encoding omits (zeros) were padding.
-        var request = RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, match: match)
+        var request = RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery)
         let zeroFields = (paddingStart - countOffsetAfterToken) - (request.unpaddedSize - 2 - formats.count - token.count)
         request.padding = padding.count + zeroFields
         return request

@@ -28,6 +28,9 @@ public struct Welcome: Sendable, Hashable, Codable {
     public var catalog: PhraseCatalog
     /// The latest event's body, if the match has started.
     public var current: CompactEvent?
+    /// The multicast group the server sends its events to and the key that signs them, when it
+    /// has one (Spec §4.11); absent from the body otherwise.
+    public var multicast: MulticastOffer?
 
     /// Creates a welcome.
     public init(
@@ -63,6 +66,7 @@ public struct Welcome: Sendable, Hashable, Codable {
         } else {
             writer.writeUInt8(0)
         }
+        try multicast?.write(to: &writer)
     }
 
     /// Appends both team sheets as a welcome carries them (Spec §4.3).
@@ -184,8 +188,12 @@ public struct Welcome: Sendable, Hashable, Codable {
         default:
             throw WireError(.outOfRange, field: "body.current", offset: flagOffset, "flag \(hasCurrent); expected 0 or 1")
         }
-        return Welcome(format: format, dictionary: dictionary, matchID: matchID, heartbeatSeconds: heartbeat, intervalMicroseconds: interval,
-                       roster: roster, catalog: catalog, current: current)
+        var welcome = Welcome(format: format, dictionary: dictionary, matchID: matchID, heartbeatSeconds: heartbeat,
+                              intervalMicroseconds: interval, roster: roster, catalog: catalog, current: current)
+        if reader.remaining > 0 {
+            welcome.multicast = try MulticastOffer.read(from: &reader)
+        }
+        return welcome
     }
 
     /// Checks that `event`'s template and players exist in `catalog` and `roster`.

@@ -1,0 +1,75 @@
+/// What a welcome offers a client that can join a multicast group (Spec §4.3, §4.11): the group
+/// the server sends every event of its matches to, and the key that signs them.
+public struct MulticastOffer: Sendable, Hashable, Codable {
+    /// The group's address: 4 bytes (IPv4, 224.0.0.0/4) or 16 (IPv6, ff00::/8).
+    public var address: [UInt8]
+    /// The group's UDP port.
+    public var port: UInt16
+    /// The 32 bytes of the Ed25519 public key that signs the group's events.
+    public var publicKey: [UInt8]
+
+    /// Creates an offer; ``write(to:)`` checks it.
+    public init(address: [UInt8], port: UInt16, publicKey: [UInt8]) {
+        self.address = address
+        self.port = port
+        self.publicKey = publicKey
+    }
+
+    /// Whether `address` (4 or 16 bytes) is a multicast address.
+    public static func isMulticast(_ address: [UInt8]) -> Bool {
+        switch address.count {
+        case 4: (224...239).contains(address[0])
+        case 16: address[0] == 0xFF
+        default: false
+        }
+    }
+
+    /// The signing key, checked.
+    public func key() throws(WireError) -> GroupPublicKey { try GroupPublicKey(bytes: publicKey, field: "body.multicast.key") }
+
+    /// The group as text: `239.1.2.3:5000` or `[ff15::1]:5000`.
+    public var groupDescription: String {
+        if address.count == 4 { return address.map(String.init).joined(separator: ".") + ":\(port)" }
+        let words = stride(from: 0, to: address.count, by: 2).map { String(UInt16(address[$0]) << 8 | UInt16(address[$0 + 1]), radix: 16) }
+        return "[\(words.joined(separator: ":"))]:\(port)"
+    }
+
+    /// Appends the offer: `u8` family (4 or 6), the address, `u16` port, the 32-byte key.
+    public func write(to writer: inout ByteWriter) throws(WireError) {
+        guard Self.isMulticast(address) else {
+            throw WireError(.outOfRange, field: "body.multicast.address", offset: writer.bytes.count,
+                            "\(address.count)-byte address that is no multicast group; expected 224.0.0.0/4 or ff00::/8")
+        }
+        guard publicKey.count == GroupPublicKey.size else {
+            throw WireError(.outOfRange, field: "body.multicast.key", offset: writer.bytes.count, "\(publicKey.count) bytes; expected \(GroupPublicKey.size)")
+        }
+        writer.writeUInt8(address.count == 4 ? 4 : 6)
+        writer.writeBytes(address)
+        writer.writeUInt16(port)
+        writer.writeBytes(publicKey)
+    }
+
+    /// Reads an offer.
+    public static func read(from reader: inout ByteReader) throws(WireError) -> MulticastOffer {
+        let familyOffset = reader.offset
+        let family = try reader.readUInt8(field: "body.multicast.family")
+        let length: Int
+        switch family {
+        case 4: length = 4
+        case 6: length = 16
+        default:
+            throw WireError(.outOfRange, field: "body.multicast.family", offset: familyOffset, "family \(family); expected 4 or 6")
+        }
+        let addressOffset = reader.offset
+        let address = try reader.readBytes(length, field: "body.multicast.address")
+        guard isMulticast(address) else {
+            throw WireError(.outOfRange, field: "body.multicast.address", offset: addressOffset,
+                            "not a multicast group; expected \(family == 4 ? "224.0.0.0/4" : "ff00::/8")")
+        }
+        let port = try reader.readUInt16(field: "body.multicast.port")
+        let keyOffset = reader.offset
+        let key = try reader.readBytes(GroupPublicKey.size, field: "body.multicast.key")
+        _ = try GroupPublicKey(bytes: key, field: "body.multicast.key", offset: keyOffset)
+        return MulticastOffer(address: address, port: port, publicKey: key)
+    }
+}
