@@ -43,6 +43,25 @@ public struct ClientConfiguration: Sendable {
     /// the last one it logged.
     public var resume: ClientProgress?
 
+    /// Whether to take events from the multicast group a welcome offers (Spec §4.11).
+    public var multicast: MulticastMode = .auto
+    /// The group key to trust (`--server-key`): a welcome offering another is not followed to its group.
+    public var serverKey: GroupPublicKey?
+    /// The interface (name or IPv4 address) to join the group on; nil: the route's.
+    public var multicastInterface: String?
+
+    /// How a client takes events when its server offers a multicast group.
+    public enum MulticastMode: String, Sendable, Hashable, CaseIterable {
+        /// Join when the welcome offers a group, then ask the server to stop sending events to
+        /// the client's address (the default).
+        case auto
+        /// Ask for group delivery in the first register already: no event is ever sent to the
+        /// client's address, unless the server offers no group or joining fails (`--multicast`).
+        case group
+        /// Never join: every event at the client's address (`--no-multicast`).
+        case off
+    }
+
     /// Creates the default configuration.
     public init() {}
 

@@ -168,8 +168,35 @@ public struct ClientSession: Sendable {
     public private(set) var wrongIdentifier = 0
 
     /// Datagrams rejected: another subscription's identifier, or an implausible sequence never
-    /// confirmed (Spec §6.1).
-    public var rejected: Int { wrongIdentifier + statistics.implausible }
+    /// confirmed (Spec §6.1), or a group datagram forged or replayed (Spec §4.11).
+    public var rejected: Int { wrongIdentifier + statistics.implausible + group.forged + group.replayed }
+
+    /// The key group events must be signed with, pinned by `client --server-key`: a welcome
+    /// that offers another key is not followed to its group.
+    public var pinnedKey: GroupPublicKey?
+    /// The multicast group the welcome offered (Spec §4.11), when its key is acceptable (the
+    /// pinned one, or any without a pin): the client may join it.
+    public private(set) var groupOffer: MulticastOffer?
+    /// The key the offered group's events are checked with.
+    public private(set) var groupKey: GroupPublicKey?
+    /// A welcome offered a group whose key is not the pinned one: that key.
+    public private(set) var refusedKey: GroupPublicKey?
+    /// What came from the multicast group (Spec §4.11).
+    public private(set) var group = GroupFigures()
+
+    /// What came from the multicast group.
+    public struct GroupFigures: Sendable, Hashable {
+        /// Signed group events of this match and format accepted (first time, late, or duplicate).
+        public var accepted = 0
+        /// Group datagrams of this match whose signature is not the server's key: forged, rejected.
+        public var forged = 0
+        /// Correctly signed group events already held: replayed (or duplicated by the network), rejected.
+        public var replayed = 0
+        /// Group datagrams of other matches or formats (the group carries them all): ignored.
+        public var others = 0
+        /// Group datagrams that are no group event, or do not decode: ignored.
+        public var malformed = 0
+    }
 
     /// Whether missing events are asked for again (Spec §4.8; `client --no-repair` turns it off).
     public let repairs: Bool
@@ -324,6 +351,7 @@ public struct ClientSession: Sendable {
         }
         welcome = body
         interval = body.nominalInterval
+        adopt(body.multicast)
         if let snapshot { latest = snapshot }
         if let resume = resumeAfter, resume.match == body.matchID {
             // A run of this client before logged up to `resume.sequence`: everything after it is
@@ -422,6 +450,7 @@ public struct ClientSession: Sendable {
         case .welcome(let body):
             guard let first = welcome else { return welcomed(body, frame: frame) }
             // The answer to a register sent after an outage: the subscription holds again.
+            if body.matchID == first.matchID { adopt(body.multicast) }
             if reregistering {
                 reregistering = false
                 welcomedAgain += 1
@@ -438,21 +467,8 @@ public struct ClientSession: Sendable {
             return .refused(refusal)
         case .event(let body):
             guard let welcome else { return .ignored("event before welcome") }
-            let snapshot: LiveSnapshot
-            do {
-                switch body {
-                case .json(let datagram):
-                    snapshot = LiveSnapshot(datagram: datagram, language: welcome.catalog.language)
-                case .compact:
-                    guard let event = frame.compactEvent else { return .ignored("compact event without type") }
-                    snapshot = try LiveSnapshot(event: event, sequence: frame.sequence, roster: welcome.roster, catalog: welcome.catalog)
-                }
-            } catch {
-                return .ignored("\(error)")
-            }
-            if frame.retransmission { return repaired(snapshot, arrival: arrival) }
-            guard endReason == nil else { return .ignored("first transmission after the end of the match") }
-            return record(snapshot, arrival: arrival)
+            guard frame.kind == .event else { return .ignored("group event at the client's address; group events come from the group") }
+            return accept(body, frame: frame, welcome: welcome, arrival: arrival)
         case .end(let end):
             guard welcome != nil else { return .ignored("end before welcome") }
             guard endReason == nil else { return .ignored("repeated end") }
@@ -483,6 +499,87 @@ public struct ClientSession: Sendable {
             // Spec §3's directions (FrameKind.rules) turned these away above.
             return .ignored("\(frame.kind.name) frame from the server")
         }
+    }
+
+    /// Takes a welcome's multicast offer: usable when its key is the pinned one (or nothing is
+    /// pinned). A later welcome (a restarted server's) replaces it: a server without a data
+    /// directory signs with a new key after a restart.
+    private mutating func adopt(_ offer: MulticastOffer?) {
+        guard let offer, let key = try? offer.key() else {
+            // No offer (the decoder has checked an offer's key): nothing to join.
+            (groupOffer, groupKey) = (nil, nil)
+            return
+        }
+        if let pinnedKey, pinnedKey != key {
+            refusedKey = key
+            (groupOffer, groupKey) = (nil, nil)
+        } else {
+            (groupOffer, groupKey) = (offer, key)
+        }
+    }
+
+    /// Handles one datagram from the multicast group (Spec §4.11). It counts only as a group
+    /// event of this match, in this client's format, signed with the group's key; its header is
+    /// checked before the signature, the signature before the body is decoded (an unsigned
+    /// datagram is never inflated). A signed event already held is a replay and changes nothing.
+    public mutating func receiveGroup(_ bytes: [UInt8]) -> Reception {
+        let arrival = clock.now()
+        guard let welcome, let groupKey else { return .ignored("group datagram before a welcome offering the group") }
+        guard endReason == nil || !pending.isEmpty else { return .ignored("group datagram after the end of the match") }
+        let header: FrameHeader
+        do {
+            var reader = ByteReader(bytes)
+            header = try FrameHeader.read(from: &reader, datagramSize: bytes.count)
+        } catch {
+            group.malformed += 1
+            return .ignored("group datagram: \(error)")
+        }
+        guard header.kind == .groupEvent else {
+            group.malformed += 1
+            return .ignored("\(header.kind.name) frame on the group; only group events travel there")
+        }
+        guard UInt32(truncatingIfNeeded: header.subscription >> 32) == welcome.matchID, header.format == welcome.format else {
+            group.others += 1
+            return .ignored("group event of another match or format")
+        }
+        guard GroupSignature.isValid(bytes, key: groupKey) else {
+            group.forged += 1
+            return .rejected("group event #\(header.sequence) not signed with the group's key (forged)")
+        }
+        let frame: Frame
+        do {
+            frame = try Frame.decode(bytes)
+        } catch {
+            group.malformed += 1
+            return .ignored("signed group event that does not decode: \(error)")
+        }
+        if statistics.has(frame.sequence) {
+            group.replayed += 1
+            return .rejected("group event #\(frame.sequence) already held (replayed)")
+        }
+        lastHeard = arrival
+        group.accepted += 1
+        guard case .event(let body) = frame.body else { return .ignored("group event without an event body") }
+        return accept(body, frame: frame, welcome: welcome, arrival: arrival)
+    }
+
+    /// An event frame's snapshot, recorded (or taken as a repair when a retransmission).
+    private mutating func accept(_ body: EventBody, frame: Frame, welcome: Welcome, arrival: Double) -> Reception {
+        let snapshot: LiveSnapshot
+        do {
+            switch body {
+            case .json(let datagram):
+                snapshot = LiveSnapshot(datagram: datagram, language: welcome.catalog.language)
+            case .compact:
+                guard let event = frame.compactEvent else { return .ignored("compact event without type") }
+                snapshot = try LiveSnapshot(event: event, sequence: frame.sequence, roster: welcome.roster, catalog: welcome.catalog)
+            }
+        } catch {
+            return .ignored("\(error)")
+        }
+        if frame.retransmission { return repaired(snapshot, arrival: arrival) }
+        guard endReason == nil else { return .ignored("first transmission after the end of the match") }
+        return record(snapshot, arrival: arrival)
     }
 
     private mutating func repaired(_ snapshot: LiveSnapshot, arrival: Double) -> Reception {

@@ -10,6 +10,8 @@ public struct StatisticsReport: Sendable {
     public var rejected: Int
     /// The server's outages the client lived through (`--reconnect-for`).
     public var outages: [OutageFigures]
+    /// What came from the multicast group, when the client joined one (Spec §4.11).
+    public var group: ClientSession.GroupFigures?
 
     /// One outage as the report gives it.
     public struct OutageFigures: Sendable, Hashable {
@@ -57,7 +59,9 @@ public struct StatisticsReport: Sendable {
             "(client) Number of packets repaired: \(statistics.repaired)",
             "(client) Number of packets unrecovered: \(statistics.unrecovered)",
             "(client) Repair delay: " + (statistics.repairDelay.map { String(format: "median %.1f ms, largest %.1f ms", $0.median * 1000, $0.largest * 1000) } ?? "none"),
-        ] + outages.enumerated().map { index, outage in
+        ] + (group.map { group in
+            ["(client) Multicast group events: \(group.accepted) accepted, \(group.forged) forged and \(group.replayed) replayed rejected, \(group.others) of other matches or formats ignored"]
+        } ?? []) + outages.enumerated().map { index, outage in
             switch outage.kind {
             case .serverSilent:
                 String(format: "(client) Outage %d: server silent %.1f s, registered again; events missed during it: %d, repaired: %d",
@@ -83,7 +87,10 @@ public struct StatisticsReport: Sendable {
             ("firstSequence", statistics.first.map { .int($0) } ?? JSONNode(.null)),
             ("lastSequence", statistics.last.map { .int($0) } ?? JSONNode(.null)),
             ("rejected", .int(rejected)),
-        ] + statistics.repairJSONMembers + [
+        ] + statistics.repairJSONMembers + (group.map { group in
+            [("group", JSONNode.object([("accepted", .int(group.accepted)), ("forged", .int(group.forged)), ("replayed", .int(group.replayed)),
+                                         ("others", .int(group.others)), ("malformed", .int(group.malformed))]))]
+        } ?? []) + [
             ("outages", .array(outages.map { outage in
                 .object([("kind", .string(outage.kind.rawValue)),
                          ("seconds", JSONNode(.double((outage.seconds * 1000).rounded() / 1000))), ("missed", .int(outage.missed)),

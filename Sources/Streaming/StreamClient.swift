@@ -31,7 +31,13 @@ public struct ClientResult: Sendable {
     public var match: UInt32?
 
     /// The report for client_stats.log and `--stats-json`.
-    public var report: StatisticsReport { StatisticsReport(reason: reason, statistics: statistics, rejected: rejected, outages: outages) }
+    public var report: StatisticsReport {
+        var report = StatisticsReport(reason: reason, statistics: statistics, rejected: rejected, outages: outages)
+        report.group = group
+        return report
+    }
+    /// What came from the multicast group, when the client joined one (Spec §4.11).
+    public var group: ClientSession.GroupFigures?
     /// The server's outages the client lived through.
     public var outages: [StatisticsReport.OutageFigures] = []
 }
@@ -65,14 +71,14 @@ public final class StreamClient: Sendable {
     public let serverAddress: SocketAddress
     /// The client's own address.
     public let localAddress: SocketAddress
-    private let channel: any Channel
-    private let inbound: AsyncStream<AddressedEnvelope<ByteBuffer>>
-    private let session: Mutex<ClientSession>
+    let channel: any Channel
+    private let inbound: AsyncStream<Inbound>
+    let session: Mutex<ClientSession>
     /// The session's clock, to turn its due times into instants to sleep until.
     private let sessionClock = SystemClock()
     private let stopReason = Mutex<ClientStopReason?>(nil)
     private let signals = Watch(ClientSignals())
-    private let logger: Logger
+    let logger: Logger
     private let started = Atomic<Bool>(false)
     private let display: LiveDisplay
     private let capture = Mutex<PcapWriter?>(nil)
@@ -95,12 +101,30 @@ public final class StreamClient: Sendable {
     /// The upstream said its own source is lost (a relay of a relay), as last passed on.
     private let sourceReportedLost = Atomic<Bool>(false)
     private let relayContinuation: AsyncStream<Relayed>.Continuation
+    /// Where both sockets' datagrams go (the group's once joined).
+    let inboundContinuation: AsyncStream<Inbound>.Continuation
+    /// The socket that receives the multicast group (Spec §4.11), once joined.
+    let groupChannel = Mutex<(any Channel)?>(nil)
+    /// How this client's registers ask for events: unicast, or from the group once joined.
+    let delivery: Mutex<RegisterRequest.Delivery>
+    /// Joining the offered group was tried (once per run), or the refused key was reported.
+    let groupTried = Atomic<Bool>(false)
+    let keyRefusalReported = Atomic<Bool>(false)
 
-    private init(configuration: ClientConfiguration, channel: any Channel, inbound: AsyncStream<AddressedEnvelope<ByteBuffer>>,
+    /// A datagram from the client's own socket or from the multicast group.
+    struct Inbound: Sendable {
+        var envelope: AddressedEnvelope<ByteBuffer>
+        var fromGroup: Bool
+    }
+
+    private init(configuration: ClientConfiguration, channel: any Channel, inbound: AsyncStream<Inbound>,
+                 inboundContinuation: AsyncStream<Inbound>.Continuation,
                  serverAddress: SocketAddress, localAddress: SocketAddress, logger: Logger, display: LiveDisplay) {
         self.configuration = configuration
         self.channel = channel
         self.inbound = inbound
+        self.inboundContinuation = inboundContinuation
+        delivery = Mutex(configuration.multicast == .group && !configuration.original ? .group : .unicast)
         self.serverAddress = serverAddress
         self.localAddress = localAddress
         self.logger = logger
@@ -108,6 +132,7 @@ public final class StreamClient: Sendable {
         var session = ClientSession(original: configuration.original, originalInterval: configuration.originalInterval,
                                     clock: sessionClock, repairs: configuration.repairs)
         if let resume = configuration.resume, let last = resume.lastLogged { session.resumeAfter = (resume.match, last) }
+        session.pinnedKey = configuration.serverKey
         self.session = Mutex(session)
         if configuration.capturePath != nil { capture.withLock { $0 = PcapWriter() } }
         (relayed, relayContinuation) = AsyncStream.makeStream(of: Relayed.self)
@@ -130,7 +155,7 @@ public final class StreamClient: Sendable {
         try configuration.validate()
         let server = try configuration.resolvedServer()
         let bindHost = server.protocol == .inet6 ? "::" : "0.0.0.0"
-        let (inbound, continuation) = AsyncStream.makeStream(of: AddressedEnvelope<ByteBuffer>.self)
+        let (inbound, continuation) = AsyncStream.makeStream(of: Inbound.self)
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: group)
@@ -138,7 +163,7 @@ public final class StreamClient: Sendable {
                 .channelOption(.receivePacketInfo, value: configuration.capturePath != nil)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(InboundForwarder(continuation: continuation))
+                        try channel.pipeline.syncOperations.addHandler(InboundForwarder(continuation: continuation, fromGroup: false))
                     }
                 }
                 .bind(host: bindHost, port: 0).get()
@@ -150,7 +175,8 @@ public final class StreamClient: Sendable {
             channel.close(promise: nil)
             throw StreamingError(.socket, "bound socket has no local address")
         }
-        return StreamClient(configuration: configuration, channel: channel, inbound: inbound, serverAddress: server, localAddress: local,
+        return StreamClient(configuration: configuration, channel: channel, inbound: inbound, inboundContinuation: continuation,
+                            serverAddress: server, localAddress: local,
                             logger: logger, display: display)
     }
 
@@ -197,8 +223,10 @@ public final class StreamClient: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await envelope in self.inbound {
-                        if self.receive(envelope) { return }
+                    for await inbound in self.inbound {
+                        let over = inbound.fromGroup ? self.receiveGroup(inbound.envelope) : self.receive(inbound.envelope)
+                        if over { return }
+                        try await self.joinGroupIfOffered()
                     }
                 }
                 group.addTask { try await self.control() }
@@ -217,6 +245,13 @@ public final class StreamClient: Sendable {
             try await channel.close()
         } catch ChannelError.alreadyClosed {
             // Closed under us (the event loop group shut down): nothing left to release.
+        }
+        if let joined = groupChannel.withLock({ $0 }) {
+            do {
+                try await joined.close()
+            } catch ChannelError.alreadyClosed {
+                // As above.
+            }
         }
         try outcome.get()
         try writeCapture()
@@ -238,6 +273,7 @@ public final class StreamClient: Sendable {
         var result = ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
                                   format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0,
                                   rejected: final.rejected, repairTimer: final.repairTimer, match: final.welcome?.matchID)
+        if groupChannel.withLock({ $0 != nil }) { result.group = final.group }
         result.outages = final.outages.compactMap { outage in
             outage.duration.map { seconds in
                 let (missed, repaired) = final.figures(of: outage)
@@ -289,13 +325,13 @@ public final class StreamClient: Sendable {
         return Endpoint(address: chosen.ipAddress ?? "0.0.0.0", port: chosen.port ?? fallback.port ?? 0)
     }
 
-    private func record(_ envelope: AddressedEnvelope<ByteBuffer>) {
+    private func record(_ envelope: AddressedEnvelope<ByteBuffer>, port: Int? = nil) {
         guard configuration.capturePath != nil else { return }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let destination = envelope.metadata?.packetInfo.map { info -> SocketAddress in
             var address = info.destinationAddress
-            address.port = localAddress.port
+            address.port = port ?? localAddress.port
             return address
         }
         let bytes = Array(envelope.data.readableBytesView)
@@ -324,8 +360,23 @@ public final class StreamClient: Sendable {
             return false
         }
         let bytes = Array(envelope.data.readableBytesView)
+        return handle { $0.receive(bytes) }
+    }
+
+    /// Handles one datagram from the multicast group (Spec §4.11); true when the run is over.
+    /// Its source is not checked: its signature is.
+    func receiveGroup(_ envelope: AddressedEnvelope<ByteBuffer>) -> Bool {
+        let port = session.withLock { $0.groupOffer.map { Int($0.port) } }
+        record(envelope, port: port)
+        let bytes = Array(envelope.data.readableBytesView)
+        return handle { $0.receiveGroup(bytes) }
+    }
+
+    /// What one datagram meant, as `receiving` has the session tell: shown, logged in order,
+    /// relayed, and the control task woken when it changed something it waits for.
+    private func handle(_ receiving: (inout ClientSession) -> ClientSession.Reception) -> Bool {
         let (reception, subscribed, token, received, loggable, finished, repairDue, outstanding, welcomedAgain) = session.withLock { session in
-            let reception = session.receive(bytes)
+            let reception = receiving(&session)
             return (reception, session.subscribed, session.token, session.statistics.received + session.statistics.repaired, session.takeLoggable(), session.finished,
                     session.nextRepairDue, session.repairsOutstanding, session.welcomedAgain)
         }
@@ -397,11 +448,16 @@ public final class StreamClient: Sendable {
     /// This client's subscription identifier (Spec §2.1).
     private var subscription: UInt64 { session.withLock { $0.subscription } }
 
+    /// Sends a register now, with the latest address token.
+    func sendRegister() async throws {
+        try await send(try registerBytes(token: signals.value.token))
+    }
+
     private func registerBytes(token: [UInt8] = []) throws -> [UInt8] {
         if configuration.original { return Array(OriginalPacket.registerText.utf8) }
         return try Frame(body: .register(RegisterRequest.padded(
             formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 },
-            match: configuration.match)),
+            match: configuration.match, delivery: delivery.withLock { $0 })),
                          subscription: subscription).encoded()
     }
 
@@ -522,21 +578,25 @@ extension StreamClient {
 }
 
 /// Hands the client's datagrams to its receive task, in order, as the socket delivers them.
-private final class InboundForwarder: ChannelInboundHandler, Sendable {
+final class InboundForwarder: ChannelInboundHandler, Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
-    private let continuation: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation
+    private let continuation: AsyncStream<StreamClient.Inbound>.Continuation
 
-    init(continuation: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation) {
+    private let fromGroup: Bool
+
+    init(continuation: AsyncStream<StreamClient.Inbound>.Continuation, fromGroup: Bool) {
         self.continuation = continuation
+        self.fromGroup = fromGroup
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        continuation.yield(Self.unwrapInboundIn(data))
+        continuation.yield(StreamClient.Inbound(envelope: Self.unwrapInboundIn(data), fromGroup: fromGroup))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        continuation.finish()
+        // The group's socket closing ends nothing: the client's own socket carries the subscription.
+        if !fromGroup { continuation.finish() }
         context.fireChannelInactive()
     }
 }

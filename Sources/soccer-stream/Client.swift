@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import Streaming
+import Wire
 
 struct Client: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Register with a server and show the match live.")
@@ -34,6 +35,12 @@ struct Client: AsyncParsableCommand {
     @Option(help: "Where the client keeps how far it got (match, last event logged), so that, killed and started again, it continues the same match and log; none: nowhere.")
     var progressFile = "client_progress.json"
     @Flag(help: "Ignore the progress file: follow the current match from now, with a new client.log.") var fresh = false
+    @Flag(help: "Take events from the server's multicast group from the first register on (by default the client joins when the welcome offers a group, and switches once joined).")
+    var multicast = false
+    @Flag(help: "Never join the server's multicast group: every event at this client's address.") var noMulticast = false
+    @Option(help: "The server's group key (64 hexadecimal digits, as its log prints it): group events must be signed with it; a welcome offering another key is not followed to its group.")
+    var serverKey: String?
+    @Option(help: "The interface (name or IPv4 address) to join the multicast group on (default: the route's).") var multicastInterface: String?
 
     func run() async throws {
         var configuration = ClientConfiguration()
@@ -49,6 +56,16 @@ struct Client: AsyncParsableCommand {
         configuration.repairs = !noRepair
         configuration.serverTimeout = try duration(seconds: serverTimeout, option: "--server-timeout")
         configuration.reconnectFor = try duration(seconds: reconnectFor, option: "--reconnect-for")
+        guard !(multicast && noMulticast) else { throw ValidationError("--multicast and --no-multicast exclude each other") }
+        configuration.multicast = multicast ? .group : noMulticast ? .off : .auto
+        configuration.multicastInterface = multicastInterface
+        if let serverKey {
+            do {
+                configuration.serverKey = try GroupPublicKey(hex: serverKey)
+            } catch {
+                throw ValidationError("--server-key: \(error.message)")
+            }
+        }
         // Every range is checked once, by the library (ClientConfiguration.validate), for every entry point.
         try configuration.validate()
         if list || all {

@@ -87,6 +87,12 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Events one subscription may have sent again per second (its repair budget; default: 4 times the stream's rate, at least 10).")
     var repairRate: Double?
     @Option(help: "New subscriptions one client IP may make at once (default: twice --register-rate).") var registerBurst: Double?
+    @Option(help: "Also send every event to this IPv4 multicast group (GROUP:PORT, e.g. 239.1.2.3:5000), once per match and format, signed with Ed25519, for the clients that join it; registration, heartbeats and repair stay unicast.")
+    var multicast: String?
+    @Option(help: "The interface (name or IPv4 address) group datagrams leave by (only with --multicast; default: the route's).")
+    var multicastInterface: String?
+    @Option(help: "How many routers a group datagram may cross (only with --multicast; 1: this network only).") var multicastTtl = 1
+    @Option(help: .hidden) var groupLoss = 0.0
 
     /// Sets what these options say in `configuration`.
     func apply(to configuration: inout ServerConfiguration, logFile: String) throws {
@@ -104,6 +110,15 @@ struct ServingOptions: ParsableArguments {
         configuration.dataDirectory = dataDirectory(dataDir, logFile: logFile)
         configuration.fresh = fresh
         configuration.originalResumeWithin = try duration(seconds: originalResumeWithin, option: "--original-resume-within")
+        if let multicast {
+            var settings = try MulticastSettings(parsing: multicast)
+            settings.interface = multicastInterface
+            settings.ttl = multicastTtl
+            settings.loss = groupLoss
+            configuration.multicast = settings
+        } else if multicastInterface != nil || multicastTtl != 1 || groupLoss != 0 {
+            throw StreamingError(.configuration, "--multicast-interface, --multicast-ttl: only with --multicast GROUP:PORT")
+        }
     }
 
     /// Checks `configuration`, binds, serves until the matches end or a signal stops it.

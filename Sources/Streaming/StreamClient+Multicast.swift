@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+import Wire
+
+extension StreamClient {
+    /// After a welcome that offers a multicast group (Spec §4.11): joins it once, on a socket
+    /// of its own bound to the group's port, then registers again asking for group delivery,
+    /// so that the server stops sending events to this client's address. When joining fails,
+    /// the client stays on (or goes back to) unicast and says why.
+    func joinGroupIfOffered() async throws {
+        guard configuration.multicast != .off, !configuration.original else { return }
+        let (offer, refused) = session.withLock { ($0.groupOffer, $0.refusedKey) }
+        if let refused, configuration.multicast != .off, !keyRefusalReported.exchange(true, ordering: .relaxed) {
+            logger.warning("The welcome offers a multicast group signed with key \(refused.hex), not the pinned --server-key \(configuration.serverKey?.hex ?? "?"): not joining it; events stay unicast.")
+            if delivery.withLock({ $0 }) == .group { try await switchDelivery(to: .unicast) }
+        }
+        guard let offer, !groupTried.exchange(true, ordering: .relaxed) else { return }
+        do {
+            let joined = try await join(offer)
+            groupChannel.withLock { $0 = joined }
+            logger.info("Joined multicast group \(offer.groupDescription); events come from there, signed with key \(session.withLock { $0.groupKey?.hex ?? "?" }).")
+            try await switchDelivery(to: .group)
+        } catch {
+            logger.warning("Cannot join multicast group \(offer.groupDescription): \(error); events stay unicast.")
+            if delivery.withLock({ $0 }) == .group { try await switchDelivery(to: .unicast) }
+        }
+    }
+
+    /// Registers again (the same subscription: a repeat, Spec §7.2) asking for `wanted` delivery.
+    private func switchDelivery(to wanted: RegisterRequest.Delivery) async throws {
+        delivery.withLock { $0 = wanted }
+        try await sendRegister()
+        logger.info("Sent register asking for \(wanted == .group ? "events from the multicast group" : "events at this address").")
+    }
+
+    /// A socket bound to the group's port (address reuse on, so that other receivers on this
+    /// machine can bind it too; only the groups it joined delivered to it, IP_MULTICAST_ALL
+    /// off), joined to the group on the configured interface.
+    private func join(_ offer: MulticastOffer) async throws -> any Channel {
+        guard offer.address.count == 4 else {
+            throw StreamingError(.configuration, "IPv6 multicast groups are not supported by this client")
+        }
+        let group = try SocketAddress(packedIPAddress: ByteBuffer(bytes: offer.address), port: Int(offer.port))
+        let continuation = inboundContinuation
+        let channel = try await DatagramBootstrap(group: channel.eventLoop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: StreamServer.receiveBufferSize))
+            .channelOption(.receivePacketInfo, value: configuration.capturePath != nil)
+            // IP_MULTICAST_ALL (49): off, or a socket bound to the wildcard address gets every group joined on the machine.
+            .channelOption(ChannelOptions.Types.SocketOption(level: SocketOptionLevel(IPPROTO_IP), name: 49), value: 0)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(InboundForwarder(continuation: continuation, fromGroup: true))
+                }
+            }
+            .bind(host: "0.0.0.0", port: Int(offer.port)).get()
+        do {
+            guard let multicast = channel as? MulticastChannel else {
+                throw StreamingError(.socket, "the group's socket cannot join groups")
+            }
+            try await multicast.joinGroup(group, device: try device()).get()
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        return channel
+    }
+
+    /// The interface `--multicast-interface` names (by name or IPv4 address), or nil for the route's.
+    private func device() throws -> NIONetworkDevice? {
+        guard let wanted = configuration.multicastInterface else { return nil }
+        let devices = try System.enumerateDevices()
+        guard let found = devices.first(where: { $0.name == wanted && $0.address?.protocol == .inet })
+            ?? devices.first(where: { $0.address?.ipAddress == wanted }) else {
+            throw StreamingError(.configuration, "multicast interface (--multicast-interface) \"\(wanted)\": no such IPv4 interface or address here")
+        }
+        return found
+    }
+}
