@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Match
+import Streaming
+import Testing
+import Wire
+
+/// Issue 15's multicast delivery, end to end in a network namespace the test makes: a server
+/// process sends every event to a group (losing a fifth of them on purpose, as a lossy link
+/// would), receivers join it, an attacker inside the namespace replays and forges group
+/// datagrams, and repair over unicast fills what the group lost.
+@Suite("Multicast: signed group events in a network namespace", .serialized)
+struct MulticastTests {
+    /// What the attacker sent, per body format (header byte 4, bits 0–1).
+    struct Attack: Sendable {
+        var replays: [UInt8: Int] = [:]
+        var forgeries: [UInt8: Int] = [:]
+    }
+
+    /// Joins `group`:`port` inside the namespace and, for every group event of sequence
+    /// 20..<30 it sees, sends it again as it is (a replay), once with a byte of its body
+    /// changed (its signature no longer fits), and once re-signed with another key at sequence
+    /// +1000 (a forger's own key). Stops once it has seen the server's sequence 30 or more, or
+    /// after 60 s. (It hears its own datagrams too: only the server's, signed with `server`'s
+    /// key and not seen before, are attacked.)
+    static func attack(in namespace: NetworkNamespace, group: String, port: Int, server: GroupPublicKey) async throws -> Attack {
+        try await namespace.onThread {
+            let socket = Glibc.socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
+            guard socket >= 0 else { throw NetworkNamespace.NamespaceError(message: "socket: errno \(errno)") }
+            defer { close(socket) }
+            var one: CInt = 1, zero: CInt = 0
+            setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size))
+            setsockopt(socket, CInt(IPPROTO_IP), 49 /* IP_MULTICAST_ALL */, &zero, socklen_t(MemoryLayout<CInt>.size))
+            var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw NetworkNamespace.NamespaceError(message: "bind to the group's port: errno \(errno)") }
+            var membership = ip_mreqn()
+            membership.imr_multiaddr.s_addr = inet_addr(group)
+            guard setsockopt(socket, CInt(IPPROTO_IP), IP_ADD_MEMBERSHIP, &membership, socklen_t(MemoryLayout<ip_mreqn>.size)) == 0 else {
+                throw NetworkNamespace.NamespaceError(message: "join \(group): errno \(errno)")
+            }
+            var destination = sockaddr_in()
+            destination.sin_family = sa_family_t(AF_INET)
+            destination.sin_port = UInt16(port).bigEndian
+            destination.sin_addr.s_addr = inet_addr(group)
+            func send(_ bytes: [UInt8]) {
+                _ = withUnsafePointer(to: &destination) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(socket, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+            }
+            let forger = GroupSigningKey()
+            var attack = Attack()
+            var attacked = Set<[UInt8]>()
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                let count = recv(socket, &buffer, buffer.count, 0)
+                guard count > 0 else { continue }   // the 200 ms timeout: look at the deadline again
+                let bytes = Array(buffer[0..<count])
+                guard let (header, frame) = try? Frame.decodeWithHeader(bytes), header.kind == .groupEvent,
+                      GroupSignature.isValid(bytes, key: server) else { continue }
+                if header.sequence >= 30 { break }
+                guard header.sequence >= 20, attacked.insert(bytes).inserted else { continue }
+                let format = header.format.rawValue
+                send(bytes)
+                attack.replays[format, default: 0] += 1
+                var tampered = bytes
+                tampered[FrameHeader.size] ^= 0x01
+                send(tampered)
+                var other = frame
+                other.groupSignature = nil
+                other.sequence &+= 1000
+                other.subscription = 0
+                if case .event(.json(var datagram)) = other.body {
+                    datagram.message.count = other.sequence
+                    other.body = .event(.json(datagram))
+                }
+                let forged = try forger.groupEvent(from: try other.encoded(), matchID: frame.groupMatchID)
+                send(forged)
+                attack.forgeries[format, default: 0] += 2
+            }
+            return attack
+        }
+    }
+
+    @Test("every receiver gets every event; forged and replayed group datagrams are rejected and counted; unicast repair fills the group's losses; a pinned key that differs keeps a client on unicast",
+          .enabled(if: NetworkNamespace.available, "needs root and ip(8) to make a network namespace of its own"))
+    func groupDelivery() async throws {
+        try await bounded(120) {
+            let directory = temporaryDirectoryPath("soccer-multicast")
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            let data = directory + "/data"
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            // The server's key, made here so that a client can pin it.
+            let key = GroupSigningKey()
+            try Data(key.seed).write(to: URL(fileURLWithPath: data + "/" + GroupKeyFile.name))
+            let namespace = try NetworkNamespace()
+            defer { namespace.remove() }
+            let ip = URL(fileURLWithPath: try #require(NetworkNamespace.ip))
+            let executable = try CommandLineTests.executable().path
+            let (group, groupPort, port) = ("239.7.7.7", 15_000, 14_000)
+            let log = directory + "/server.log"
+            let server = try RestartTests.ServerProcess(arguments: namespace.exec([
+                executable, "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.1", "--seed", "1",
+                "--wait-for-clients", "6", "--data-dir", data, "--log-file", log, "--repair-grace", "2",
+                "--multicast", "\(group):\(groupPort)", "--group-loss", "0.2"]), executable: ip)
+            // Receivers: compact and JSON joining when offered, one asking for the group from its
+            // first register with the key pinned, one pinning another key, and two that never join.
+            let clients: [(name: String, options: [String])] = [
+                ("compact", []), ("json", ["--format", "json"]), ("pinned", ["--multicast", "--server-key", key.publicKey.hex]),
+                ("wrong-key", ["--server-key", GroupSigningKey().publicKey.hex]), ("unicast", ["--no-multicast"]),
+                ("unicast-json", ["--no-multicast", "--format", "json"]),
+            ]
+            var processes: [RestartTests.ServerProcess] = []
+            for client in clients {
+                processes.append(try RestartTests.ServerProcess(arguments: namespace.exec([
+                    executable, "client", "--port", String(port), "--quiet", "--server-timeout", "5",
+                    "--log-file", "\(directory)/\(client.name).log", "--stats-file", "\(directory)/\(client.name)_stats.log",
+                    "--stats-json", "\(directory)/\(client.name).json", "--progress-file", "none"] + client.options), executable: ip))
+            }
+            let attack = try await Self.attack(in: namespace, group: group, port: groupPort, server: key.publicKey)
+            for process in processes { await process.exited() }
+            await server.exited()
+            let serverLog = try String(contentsOfFile: log, encoding: .utf8)
+            let (events, _) = MatchSimulator.play(seed: 1)
+            let reference = try RestartTests.eventLines(ofLog: directory + "/unicast.log")
+            #expect(reference.count == events.count)
+            for client in clients {
+                let process = processes[clients.firstIndex { $0.name == client.name } ?? 0]
+                #expect(process.process.terminationStatus == 0, "\(client.name) exited with \(process.process.terminationStatus)")
+                // Every receiver holds the match whole, in order, the same as a unicast client.
+                #expect(try RestartTests.eventLines(ofLog: "\(directory)/\(client.name).log") == reference, "\(client.name)'s client.log")
+                let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(client.name).json"))) as? [String: Any])
+                #expect(stats["unrecovered"] as? Int == 0 && stats["lost"] as? Int == stats["repaired"] as? Int, "\(client.name): \(stats)")
+                let groupFigures = stats["group"] as? [String: Int]
+                switch client.name {
+                case "unicast", "unicast-json", "wrong-key":
+                    #expect(groupFigures == nil, "\(client.name) joined the group")
+                    #expect(stats["repaired"] as? Int == 0)
+                default:
+                    let format: UInt8 = client.name == "json" ? 1 : 2
+                    let figures = try #require(groupFigures, "\(client.name) did not join the group")
+                    // The group lost a fifth of its datagrams: asked for and repaired over unicast.
+                    #expect((stats["repaired"] as? Int ?? 0) > 0, "\(client.name): \(stats)")
+                    #expect(figures["forged"] == attack.forgeries[format, default: 0] && figures["replayed"] == attack.replays[format, default: 0],
+                            "\(client.name): \(figures), attack \(attack)")
+                    #expect(stats["rejected"] as? Int == attack.forgeries[format, default: 0] + attack.replays[format, default: 0])
+                }
+            }
+            #expect(attack.replays[2, default: 0] > 0 && attack.replays[1, default: 0] > 0, "the attacker saw no group event: \(attack)")
+            #expect(serverLog.contains("signed group events sent") && serverLog.contains("dropped on purpose"))
+            let wrongKey = try String(contentsOfFile: directory + "/wrong-key.log", encoding: .utf8)
+            #expect(wrongKey.contains("not the pinned --server-key"))
+        }
+    }
+}
