@@ -34,14 +34,14 @@ extension CaptureValidation {
             }
             if !report.flows.isEmpty {
                 lines.append("  flows:")
-                lines.append("    " + [pad("if", 3), pad("server", 24), pad("client", 24), pad("match", 10, right: true), pad("packets", 8, right: true), pad("invalid", 8, right: true),
+                lines.append("    " + [pad("if", 3), pad("server", 24), pad("client", 24), pad("match", 16, right: true), pad("packets", 8, right: true), pad("invalid", 8, right: true),
                                          pad("forged", 7, right: true), pad("events", 7, right: true), pad("repaired", 9, right: true),
                                          pad("unrecov", 8, right: true), pad("repair ms p50/max", 18, right: true), pad("expected", 9, right: true), pad("lost", 6, right: true),
                                          pad("reordered", 10, right: true), pad("dups", 6, right: true), pad("first", 11, right: true),
                                          pad("last", 11, right: true)].joined(separator: " "))
                 for flow in report.flows {
                     let stats = flow.statistics
-                    let matchCell: String = pad(flow.match.map(String.init) ?? "unknown", 10, right: true)
+                    let matchCell: String = pad((flow.group ? "group " : "") + (flow.match.map(String.init) ?? "unknown"), 16, right: true)
                     lines.append("    " + [pad(String(flow.interface), 3), pad(flow.server.description, 24), pad(flow.client.description, 24),
                                              matchCell,
                                              pad(String(flow.packets), 8, right: true), pad(String(flow.invalid), 8, right: true),
@@ -52,6 +52,9 @@ extension CaptureValidation {
                                              pad(String(stats.duplicates), 6, right: true),
                                              pad(stats.first.map(String.init) ?? "-", 11, right: true),
                                              pad(stats.last.map(String.init) ?? "-", 11, right: true)].joined(separator: " "))
+                }
+                for relay in report.relays {
+                    lines.append("  relay: match \(relay.match) passed on by \(relay.relay) from \(relay.upstream): \(relay.checked) events checked, \(relay.violations) not as the upstream sent them (Spec §4.10)")
                 }
                 lines.append("  matches:")
                 lines.append("    " + [pad("match", 10, right: true), pad("flows", 6, right: true), pad("packets", 8, right: true), pad("invalid", 8, right: true),
@@ -120,6 +123,7 @@ extension CaptureValidation {
                         ("client", .string(flow.client.description)), ("packets", .int(flow.packets)), ("invalid", .int(flow.invalid)),
                         ("subscription", flow.subscription.map { .string(Frame.hex64($0)) } ?? JSONNode(.null)),
                         ("match", match),
+                        ("group", JSONNode(.bool(flow.group))), ("signaturesNotChecked", .int(flow.unsigned)),
                         ("wrongSubscription", .int(flow.wrongSubscription)),
                     ] + flow.statistics.repairJSONMembers + [
                         ("received", .int(flow.statistics.received)), ("expected", .int(flow.statistics.expected)),
@@ -136,6 +140,10 @@ extension CaptureValidation {
                         ("packets", .int(match.packets)), ("invalid", .int(match.invalid)), ("received", .int(match.received)),
                         ("lost", .int(match.lost)), ("repaired", .int(match.repaired)), ("unrecovered", .int(match.unrecovered)),
                     ])
+                })),
+                ("relays", .array(report.relays.map { relay -> JSONNode in
+                    .object([("match", .int(relay.match)), ("upstream", .string(relay.upstream.description)), ("relay", .string(relay.relay.description)),
+                             ("checked", .int(relay.checked)), ("violations", .int(relay.violations))])
                 })),
                 ("warnings", .array(report.warnings.map { .string($0) } + report.problems.map { .string("frame #\($0.frame): \($0.message)") })),
             ])

@@ -54,6 +54,10 @@ public struct FlowReport: Sendable {
     var advances: [(sequence: Int64, time: Double)] = []
     /// When the end frame was captured (it reveals the tail's gaps).
     var endTime: Double?
+    /// A multicast group's events of one match (Spec §4.11): the "client" is the group.
+    public var group = false
+    /// Its group events whose signature could not be checked (no key given or captured).
+    public var unsigned = 0
 }
 
 /// What a capture shows of one match (Spec §4.9): its flows' figures added up.
@@ -90,6 +94,8 @@ public struct FileValidation: Sendable {
     public var warnings: [String] = []
     /// Why the file could not be read (completely): exit code 2.
     public var readError: String?
+    /// Relays seen (a match's events sent by two servers, Spec §4.10).
+    public var relays: [RelayCheck] = []
 
     /// Creates an empty report for `path`.
     public init(path: String, format: String, frames: Int) {
@@ -128,6 +134,13 @@ public struct FileValidation: Sendable {
 public enum CaptureValidation {
     /// Validates a capture file's bytes, selecting UDP datagrams to or from `port`.
     public static func validate(capture bytes: [UInt8], path: String, port: Int) -> FileValidation {
+        validate(capture: bytes, path: path, ports: [port])
+    }
+
+    /// Validates a capture file's bytes, selecting UDP datagrams to or from any of `ports`
+    /// (a relay's capture: its upstream's port and its own). Group events (Spec §4.11) are
+    /// checked against `serverKey`, or the key a captured welcome announces for their group.
+    public static func validate(capture bytes: [UInt8], path: String, ports: [Int], serverKey: GroupPublicKey? = nil) -> FileValidation {
         let contents = CaptureReader.read(bytes)
         var report = FileValidation(path: path, format: contents.format.rawValue, frames: contents.frames.count)
         if let error = contents.error {
@@ -148,32 +161,50 @@ public enum CaptureValidation {
         }
         let start = contents.frames.first?.timestamp ?? 0
         var flowIndex: [String: Int] = [:]
-        for datagram in decoder.datagrams where datagram.source.port == port || datagram.destination.port == port {
-            let direction: Direction = datagram.source.port == port ? .toClient : .toServer
+        let keys = groupKeys(in: decoder.datagrams, ports: ports)
+        var sent: [SentEvent] = []
+        for datagram in decoder.datagrams where ports.contains(datagram.source.port) || ports.contains(datagram.destination.port) {
+            let direction: Direction = ports.contains(datagram.source.port) ? .toClient : .toServer
             var check = DatagramCheck(datagram.payload, direction: direction)
+            let signatureChecked = checkGroup(&check, bytes: datagram.payload, destination: datagram.destination, keys: keys, serverKey: serverKey)
+            // A group event's flow is its group's events of its match (no subscription identifier).
+            let groupMatch = check.header.flatMap { $0.kind == .groupEvent ? UInt32(truncatingIfNeeded: $0.subscription >> 32) : nil }
             report.verdicts.append(DatagramVerdict(
                 frame: datagram.frame, time: datagram.timestamp - start, source: datagram.source, destination: datagram.destination,
                 interface: datagram.interface, size: datagram.payload.count, fragments: datagram.fragments,
                 direction: direction, check: check))
             let server = direction == .toClient ? datagram.source : datagram.destination
             let client = direction == .toClient ? datagram.destination : datagram.source
-            let key = "\(datagram.interface) \(server) \(client)"
+            let key = "\(datagram.interface) \(server) \(client)" + (groupMatch.map { " match \($0)" } ?? "")
             let index = flowIndex[key] ?? {
-                report.flows.append(FlowReport(interface: datagram.interface, server: server, client: client))
+                var flow = FlowReport(interface: datagram.interface, server: server, client: client)
+                if let groupMatch { (flow.group, flow.match) = (true, groupMatch) }
+                report.flows.append(flow)
                 flowIndex[key] = report.flows.count - 1
                 return report.flows.count - 1
             }()
             report.flows[index].packets += 1
-            if check.valid { bind(&check, to: &report.flows[index], frameNumber: datagram.frame) }
+            if signatureChecked == false { report.flows[index].unsigned += 1 }
+            if check.valid && groupMatch == nil { bind(&check, to: &report.flows[index], frameNumber: datagram.frame) }
             if !check.valid { report.flows[index].invalid += 1 }
             report.verdicts[report.verdicts.count - 1].check = check
-            // A frame of another subscription moves nothing in this flow's statistics, as at the client.
-            let forged = check.error?.field == "header.subscription"
+            // A frame of another subscription, or a forged group event, moves nothing in this
+            // flow's statistics, as at the client.
+            let forged = check.error?.field == "header.subscription" || check.error?.field == "signature"
             if direction == .toClient, !forged, let decoded = check.datagram {
                 record(decoded, header: check.header, at: datagram.timestamp, in: &report.flows[index])
+                if case .frame(let frame) = decoded, let match = report.flows[index].match, let content = relayContent(frame) {
+                    sent.append(SentEvent(match: match, server: server, sequence: frame.sequence, format: frame.body.format, content: content,
+                                          time: datagram.timestamp, verdict: report.verdicts.count - 1))
+                }
             }
         }
-        if report.verdicts.isEmpty, report.readError == nil, let warning = noDatagramWarning(decoder.datagrams, port: port) {
+        checkRelays(&report, sent)
+        let unsigned = report.flows.reduce(0) { $0 + $1.unsigned }
+        if unsigned > 0 {
+            report.warnings.append("\(unsigned) group event(s) whose signature was not checked: no --server-key given and no captured welcome announcing their group's key")
+        }
+        if report.verdicts.isEmpty, report.readError == nil, let warning = noDatagramWarning(decoder.datagrams, ports: ports) {
             report.warnings.append(warning)
         }
         return report
@@ -181,7 +212,7 @@ public enum CaptureValidation {
 
     /// What to say when no datagram of `datagrams` is to or from `port`: how many UDP datagrams
     /// the capture holds, and on which ports, so that a wrong `--port` is plain.
-    static func noDatagramWarning(_ datagrams: [UDPDatagram], port: Int) -> String? {
+    static func noDatagramWarning(_ datagrams: [UDPDatagram], ports: [Int]) -> String? {
         guard !datagrams.isEmpty else { return "no UDP datagram in this capture, so nothing to check" }
         var perPort: [Int: Int] = [:]
         for datagram in datagrams {
@@ -189,8 +220,9 @@ public enum CaptureValidation {
             if datagram.destination.port != datagram.source.port { perPort[datagram.destination.port, default: 0] += 1 }
         }
         let busiest = perPort.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
-        let ports = busiest.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
-        return "no datagram to or from port \(port) among the capture's \(datagrams.count) UDP datagram\(datagrams.count == 1 ? "" : "s"), so nothing was checked; the busiest ports: \(ports). Wrong --port?"
+        let busiestPorts = busiest.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+        let selected = ports.map(String.init).joined(separator: " or ")
+        return "no datagram to or from port \(selected) among the capture's \(datagrams.count) UDP datagram\(datagrams.count == 1 ? "" : "s"), so nothing was checked; the busiest ports: \(busiestPorts). Wrong --port?"
     }
 
     /// Checks a valid frame's subscription identifier against its flow's (Spec §2.1): a register

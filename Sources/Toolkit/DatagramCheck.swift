@@ -76,15 +76,18 @@ public struct DatagramCheck: Sendable {
             case .register(let request):
                 return "register (\(request.formats.map(\.name).joined(separator: ", "))\(request.token.isEmpty ? "" : ", token")"
                     + (request.dictionaries.isEmpty ? "" : ", dictionaries \(request.dictionaries.map(String.init).joined(separator: ", "))")
-                    + (request.match == RegisterRequest.anyMatch ? "" : ", match \(request.match)") + ")"
+                    + (request.match == RegisterRequest.anyMatch ? "" : ", match \(request.match)")
+                    + (request.delivery == .group ? ", group delivery" : "") + ")"
             case .welcome(let welcome):
                 return "welcome \(welcome.format.name)\(welcome.dictionary == 0 ? "" : ", dictionary \(welcome.dictionary)"), match \(welcome.matchID), \(welcome.catalog.language)" + (welcome.current == nil ? ", before kick-off" : ", at #\(frame.sequence) \(score)")
+                    + (welcome.multicast.map { ", multicast \($0.groupDescription)" } ?? "")
             case .refuse(let refusal):
                 return "refuse \(refusal.reason.name)"
             case .event(let body):
                 let format = if case .json = body { "json" } else { "compact" }
                 let type = frame.eventType?.identifier ?? "?"
-                return "event \(format)\(header?.compressed == true ? " (deflated)" : "")\(frame.retransmission ? " (retransmission)" : "") #\(frame.sequence) \(type) \(score) \(MatchClock.display(frame.minute))"
+                let kind = frame.groupSignature == nil ? "event" : "group event (match \(frame.groupMatchID), signed)"
+                return "\(kind) \(format)\(header?.compressed == true ? " (deflated)" : "")\(frame.retransmission ? " (retransmission)" : "") #\(frame.sequence) \(type) \(score) \(MatchClock.display(frame.minute))"
             case .end(let end):
                 return "end \(end.reason.name) after #\(frame.sequence) \(score)"
             case .unregister:

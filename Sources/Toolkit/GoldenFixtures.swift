@@ -118,6 +118,23 @@ public struct GoldenFixtures: Sendable {
         var lost = Frame(sequence: 17, body: .heartbeat)
         lost.sourceLost = true
         datagrams.append(("heartbeat-source-lost", .frame(lost)))
+        // Multicast (Spec §4.11): a register asking for group delivery, a welcome offering the
+        // group and its key, and group events in both formats, signed with the fixtures' key.
+        let groupKey = try GroupSigningKey(seed: Self.groupKeySeed)
+        let offer = MulticastOffer(address: [239, 1, 2, 3], port: 5000, publicKey: groupKey.publicKey.bytes)
+        datagrams.append(("register-multicast", .frame(Frame(body: .register(RegisterRequest.padded(
+            formats: [.compact, .json], dictionaries: [CompressionDictionary.standard.id], delivery: .group))))))
+        var offering = Welcome(format: .compact, dictionary: CompressionDictionary.standard.id, matchID: matchID, heartbeatSeconds: 5,
+                               intervalMicroseconds: 1_000_000, roster: roster, catalog: catalog, current: nil)
+        offering.multicast = offer
+        datagrams.append(("welcome-multicast", .frame(Frame(body: .welcome(offering)))))
+        if let goal = events.firstIndex(where: { $0.type == .goal }) {
+            for (format, frame) in [("compact", Frame.compactEvent(events[goal], sequence: UInt32(goal))),
+                                    ("json", try Frame.jsonEvent(events[goal], sequence: UInt32(goal), roster: roster, catalog: catalog))] {
+                let signed = try groupKey.groupEvent(from: try frame.encoded(), matchID: matchID)
+                datagrams.append(("group-event-\(format)-goal", .frame(try Frame.decode(signed))))
+            }
+        }
         datagrams.append(("original-register", .original(.register)))
         datagrams.append(("original-unregister", .original(.unregister)))
         datagrams.append(("original-end-of-transmission", .original(.endOfTransmission)))
@@ -127,7 +144,7 @@ public struct GoldenFixtures: Sendable {
             var stamped = datagram
             // Every frame carries the fixtures' subscription identifier, but the refusal of another
             // version's register, whose identifier the server cannot read (Spec §2.1).
-            if case .frame(var frame) = datagram, name != "refuse-unsupported-version" {
+            if case .frame(var frame) = datagram, name != "refuse-unsupported-version", frame.groupSignature == nil {
                 frame.subscription = Self.subscription
                 stamped = .frame(frame)
             }
@@ -136,6 +153,10 @@ public struct GoldenFixtures: Sendable {
         }
         self.fixtures = fixtures
     }
+
+    /// The seed of the fixtures' group signing key (Spec §4.11): Ed25519 is deterministic, so
+    /// the group events' signatures are the same at every generation.
+    public static let groupKeySeed: [UInt8] = (0..<32).map { UInt8(($0 * 29 + 7) & 0xFF) }
 
     /// The subscription identifier the fixtures' frames carry.
     public static let subscription: UInt64 = 0x5EED_2028_C0FF_EE01

@@ -36,8 +36,8 @@ extension Frame {
         if sourceLost {
             headerMembers.append(("sourceLost", JSONNode(.bool(true))))
         }
+        headerMembers += groupSignature == nil ? [("subscription", .string(Self.hex64(subscription)))] : [("match", .int(groupMatchID))]
         headerMembers += [
-            ("subscription", .string(Self.hex64(subscription))),
             ("sequence", .int(sequence)),
             ("eventType", eventType.map { .string($0.identifier) } ?? JSONNode(.null)),
             ("score", Self.describe(score)),
@@ -46,7 +46,9 @@ extension Frame {
         if let header {
             headerMembers.append(("bodyLength", .int(header.bodyLength)))
         }
-        return .object([("protocol", "soccerstream"), ("header", .object(headerMembers)), ("body", describeBody())])
+        var members: [(String, JSONNode)] = [("protocol", "soccerstream"), ("header", .object(headerMembers)), ("body", describeBody())]
+        if let groupSignature { members.append(("signature", .string(groupSignature.map { hex($0) }.joined().lowercased()))) }
+        return .object(members)
     }
 
     private func describeBody() -> JSONNode {
@@ -57,6 +59,7 @@ extension Frame {
                 ("token", .string(request.token.map { hex($0) }.joined())),
                 ("dictionaries", .array(request.dictionaries.map { .int($0) })),
                 ("match", .int(request.match)),
+            ] + (request.delivery == .unicast ? [] : [("delivery", .string("group"))]) + [
                 ("padding", .int(request.padding)),
             ])
         case .challenge(let challenge):
@@ -85,7 +88,10 @@ extension Frame {
                 ("roster", Self.describe(welcome.roster)),
                 ("catalog", Self.describe(welcome.catalog)),
                 ("current", welcome.current.map { Self.describe($0, roster: welcome.roster) } ?? JSONNode(.null)),
-            ])
+            ] + (welcome.multicast.map { offer in
+                [("multicast", JSONNode.object([("group", .string(offer.groupDescription)),
+                                                ("key", .string(offer.publicKey.map { hex($0) }.joined().lowercased()))]))]
+            } ?? []))
         case .refuse(let refusal):
             return .object([("reason", .string(refusal.reason.name)), ("text", .string(refusal.text))])
         case .event(.compact(let event)):

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Streaming
 import Toolkit
+import Wire
 
 struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,17 +12,28 @@ struct Validate: AsyncParsableCommand {
     @Argument(help: "Capture files (classic pcap or pcapng), or with --raw files of one datagram each.")
     var files: [String]
 
-    @Option(help: "The server's UDP port: datagrams to or from it are checked.") var port = 12345
+    @Option(help: "The server's UDP port: datagrams to or from it are checked. Give it again for each server of a relay's capture (its upstream's port and its own): a match sent by two servers is checked as relayed (Spec §4.10).")
+    var port: [Int] = [12345]
+    @Option(help: "The server's group key (64 hexadecimal digits): group events (multicast, Spec §4.11) must be signed with it. Default: the key a captured welcome announces for the group.")
+    var serverKey: String?
     @Flag(help: "Treat each file as one datagram's bytes.") var raw = false
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "Print the summary only.") var quiet = false
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one file") }
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
+        guard port.allSatisfy({ (1...65535).contains($0) }) else { throw ValidationError("--port must be 1...65535") }
+        if let serverKey {
+            do {
+                _ = try GroupPublicKey(hex: serverKey)
+            } catch {
+                throw ValidationError("--server-key: \(error.message)")
+            }
+        }
     }
 
     func run() async throws {
+        let key = try serverKey.map { text throws(WireError) in try GroupPublicKey(hex: text) }
         var reports: [FileValidation] = []
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -31,7 +43,7 @@ struct Validate: AsyncParsableCommand {
                 continue
             }
             let bytes = [UInt8](data)
-            reports.append(raw ? CaptureValidation.validate(raw: bytes, path: file) : CaptureValidation.validate(capture: bytes, path: file, port: port))
+            reports.append(raw ? CaptureValidation.validate(raw: bytes, path: file) : CaptureValidation.validate(capture: bytes, path: file, ports: port, serverKey: key))
         }
         StandardOutput.write(json ? CaptureValidation.json(reports).prettyText() : CaptureValidation.text(reports, quiet: quiet))
         let code = CaptureValidation.exitCode(reports)

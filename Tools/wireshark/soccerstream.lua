@@ -29,8 +29,9 @@ local MAX_JSON_BODY = 4096
 local kinds = {
     [1] = "register", [2] = "welcome", [3] = "refuse", [4] = "event", [5] = "end",
     [6] = "unregister", [7] = "heartbeat", [8] = "challenge", [9] = "nack",
-    [10] = "unavailable", [11] = "list", [12] = "listing",
+    [10] = "unavailable", [11] = "list", [12] = "listing", [13] = "group-event",
 }
+local SIGNATURE_SIZE = 64
 local formats = { [0] = "none", [1] = "json", [2] = "compact", [3] = "invalid" }
 local event_types = {
     [0] = "none", [1] = "goal", [2] = "missed chance", [3] = "save", [4] = "dribble",
@@ -58,6 +59,7 @@ local rules = {
     [8]  = { dirs = "c",  formats = { [2] = true },            compress = false, types = { 0, 0 }, seq = false, score = false, sub = true },
     [9]  = { dirs = "s",  formats = { [2] = true },            compress = false, types = { 0, 0 }, seq = false, score = false, sub = true },
     [10] = { dirs = "c",  formats = { [2] = true },            compress = false, types = { 0, 0 }, seq = false, score = false, sub = true },
+    [13] = { dirs = "c",  formats = { [1] = true, [2] = true }, compress = true,  types = { 1, 8 }, seq = true,  score = true,  sub = true },
     [11] = { dirs = "s",  formats = { [2] = true },            compress = false, types = { 0, 0 }, seq = false, score = false, sub = true },
     [12] = { dirs = "c",  formats = { [2] = true },            compress = false, types = { 0, 0 }, seq = false, score = false, sub = true },
 }
@@ -98,6 +100,13 @@ f.dict_count = ProtoField.uint8("soccerstream.register.dictionaries_count", "Dic
 f.dict_id = ProtoField.uint8("soccerstream.register.dictionary", "Dictionary", base.DEC, dictionaries)
 f.match = ProtoField.uint32("soccerstream.match", "Match id")
 f.padding = ProtoField.bytes("soccerstream.padding", "Padding")
+f.delivery = ProtoField.uint8("soccerstream.register.delivery", "Delivery", base.DEC, { [0] = "unicast", [1] = "multicast group" })
+f.group_match = ProtoField.uint32("soccerstream.group.match", "Match (group event)")
+f.signature = ProtoField.bytes("soccerstream.group.signature", "Ed25519 signature (not checked here)")
+f.multicast_family = ProtoField.uint8("soccerstream.welcome.multicast.family", "Multicast family")
+f.multicast_address = ProtoField.bytes("soccerstream.welcome.multicast.address", "Multicast group")
+f.multicast_port = ProtoField.uint16("soccerstream.welcome.multicast.port", "Multicast port")
+f.multicast_key = ProtoField.bytes("soccerstream.welcome.multicast.key", "Group key (Ed25519)")
 f.welcome_format = ProtoField.uint8("soccerstream.welcome.format", "Chosen format", base.DEC, formats)
 f.welcome_dictionary = ProtoField.uint8("soccerstream.welcome.dictionary", "Agreed dictionary", base.DEC, dictionaries)
 f.heartbeat = ProtoField.uint8("soccerstream.welcome.heartbeat", "Heartbeat seconds")
@@ -827,6 +836,22 @@ local function welcome(r, tree, header)
     else
         fail("outOfRange", "body.current", flag_offset, "flag " .. has .. "; expected 0 or 1")
     end
+    -- The multicast offer (Spec §4.11), only when the server sends to a group.
+    if r:remaining() > 0 then
+        local family_offset = r:offset()
+        local family = r:u8(tree, f.multicast_family, "body.multicast.family")
+        if family ~= 4 and family ~= 6 then fail("outOfRange", "body.multicast.family", family_offset, "family " .. family .. "; expected 4 or 6") end
+        local address_offset = r:offset()
+        local address = r:range(family == 4 and 4 or 16, "body.multicast.address")
+        tree:add(f.multicast_address, address)
+        local first = address:range(0, 1):uint()
+        if (family == 4 and (first < 224 or first > 239)) or (family == 6 and first ~= 0xFF) then
+            fail("outOfRange", "body.multicast.address", address_offset, "not a multicast group")
+        end
+        local port = r:u16(tree, f.multicast_port, "body.multicast.port")
+        tree:add(f.multicast_key, r:range(32, "body.multicast.key"))
+        return "match " .. match .. ", multicast"
+    end
     return "match " .. match
 end
 
@@ -890,10 +915,17 @@ local function register(r, tree)
             ids[id] = true
         end
     end
-    local match = 0
-    if r:remaining() >= 4 then match = r:u32(tree, f.match, "body.match") end
+    local match, delivery = 0, 0
+    if r:remaining() >= 4 then
+        match = r:u32(tree, f.match, "body.match")
+        if r:remaining() > 0 then
+            local delivery_offset = r:offset()
+            delivery = r:u8(tree, f.delivery, "body.delivery")
+            if delivery > 1 then fail("outOfRange", "body.delivery", delivery_offset, "delivery " .. delivery .. "; expected 0 (unicast) or 1 (multicast group)") end
+        end
+    end
     padding(r, tree)
-    return match == 0 and "any match" or ("match " .. match)
+    return (match == 0 and "any match" or ("match " .. match)) .. (delivery == 1 and ", group delivery" or "")
 end
 
 local function listing(r, tree)
@@ -998,7 +1030,7 @@ local function frame(tvb, pinfo, tree, dir)
     header_tree:add(f.body_length, tvb:range(13, 2))
     header_tree:add(f.subscription, tvb:range(15, 8))
     local kind_rules = rules[kind]
-    if not kind_rules then fail("unknownKind", "header.kind", 3, "kind " .. kind .. "; expected 1...12") end
+    if not kind_rules then fail("unknownKind", "header.kind", 3, "kind " .. kind .. "; expected 1...13") end
     if band(flags, 0x80) ~= 0 then fail("reservedBits", "header.flags", 4, "reserved bit 7 is set; expected 0") end
     if header.format == 3 then fail("unknownFormat", "header.flags.format", 4, "format 3 is not defined; expected 0, 1 or 2") end
     if header.dictionary ~= 0 then
@@ -1006,8 +1038,11 @@ local function frame(tvb, pinfo, tree, dir)
         if header.dictionary > 1 then fail("outOfRange", "header.flags.dictionary", 4, "dictionary " .. header.dictionary .. " is not defined") end
     end
     if header.minute > MAX_MINUTE then fail("outOfRange", "header.minute", 12, "minute " .. header.minute .. "; expected 0..." .. MAX_MINUTE) end
-    if header.body_length ~= size - HEADER_SIZE then
-        fail("lengthMismatch", "header.bodyLength", 13, "declares " .. header.body_length .. " body bytes but the datagram has " .. (size - HEADER_SIZE))
+    -- A group event's signature follows its body (Spec §4.11).
+    local trailer = kind == 13 and SIGNATURE_SIZE or 0
+    if header.body_length ~= size - HEADER_SIZE - trailer then
+        fail("lengthMismatch", "header.bodyLength", 13, "declares " .. header.body_length .. " body bytes but the datagram has " .. (size - HEADER_SIZE - trailer)
+            .. (trailer > 0 and (" before its " .. trailer .. "-byte signature") or ""))
     end
     -- Spec §3's row for the kind.
     local name = kinds[kind]
@@ -1021,6 +1056,11 @@ local function frame(tvb, pinfo, tree, dir)
         fail(kind_rules.score and "outOfRange" or "reservedBits", "header.eventType", 9, "event type " .. header.event_type .. " not allowed in " .. name .. " frames")
     end
     if not kind_rules.score and (header.home ~= 0 or header.away ~= 0 or header.minute ~= 0) then fail("reservedBits", "header", 10, name .. " frames carry score and minute 0") end
+    if kind == 13 then
+        if tvb:range(19, 4):uint() ~= 0 then fail("reservedBits", "header.reserved", 19, "group-event frames carry the match id in bytes 15–18 and zero in 19–22") end
+        if tvb:range(15, 4):uint() == 0 then fail("outOfRange", "header.match", 15, "group-event frames carry their match id in bytes 15–18; found 0, which no match has") end
+        header_tree:add(f.group_match, tvb:range(15, 4))
+    end
     if kind_rules.sub and header.subscription == UInt64(0) then fail("outOfRange", "header.subscription", 15, name .. " frames carry the subscription identifier; found 0") end
     if not kind_rules.seq and header.sequence ~= 0 then fail("reservedBits", "header.sequence", 5, name .. " frames carry sequence 0, found " .. header.sequence) end
 
@@ -1059,6 +1099,7 @@ local function frame(tvb, pinfo, tree, dir)
     local body_length = header.compressed and body_tvb:len() or header.body_length
     local body_tree = body_length > 0 and tree:add(f.body, body_tvb:range(body_start, body_length)) or tree
     local br = reader(body_tvb, body_start, body_start + body_length, base)
+    if kind == 13 then tree:add(f.signature, tvb:range(HEADER_SIZE + header.body_length, SIGNATURE_SIZE)) end
     local summary = name
     if kind == 1 then
         summary = "register, " .. register(br, body_tree)
@@ -1069,7 +1110,7 @@ local function frame(tvb, pinfo, tree, dir)
         if reason < 1 or reason > 6 then fail("outOfRange", "body.reason", HEADER_SIZE, "reason " .. reason .. "; expected 1...6") end
         br:str8(body_tree, f.text, "body.text")
         summary = "refuse, " .. refuse_reasons[reason]
-    elseif kind == 4 and header.format == 1 then
+    elseif (kind == 4 or kind == 13) and header.format == 1 then
         local values = json_body(body_tvb, body_start, body_length, base, pinfo, body_tree)
         if values.count ~= header.sequence then fail("inconsistent", "json.message.count", HEADER_SIZE, "count " .. values.count .. " differs from the header's sequence " .. header.sequence) end
         if values.minute ~= header.minute then fail("inconsistent", "json.message.time_passed", HEADER_SIZE, "time_passed " .. values.minute .. " differs from the header's minute " .. header.minute) end
@@ -1078,10 +1119,10 @@ local function frame(tvb, pinfo, tree, dir)
         end
         check_canonical_text(values.text, values.canonical, "body", HEADER_SIZE)
         br.pos = br.stop
-        summary = "event (json) #" .. header.sequence
-    elseif kind == 4 then
+        summary = (kind == 13 and "group event (json) #" or "event (json) #") .. header.sequence
+    elseif kind == 4 or kind == 13 then
         compact_event(br, body_tree, header.home, header.away, header.minute)
-        summary = "event #" .. header.sequence
+        summary = (kind == 13 and "group event #" or "event #") .. header.sequence
     elseif kind == 5 then
         local reason = br:u8(body_tree, f.end_reason, "body.reason")
         if reason < 1 or reason > 3 then fail("outOfRange", "body.reason", HEADER_SIZE, "reason " .. reason .. "; expected 1...3") end
@@ -1112,7 +1153,8 @@ local function frame(tvb, pinfo, tree, dir)
             fail("inconsistent", "header.flags.compressed", 4, "a body of " .. header.inflated .. " bytes is compressed; bodies under 32 bytes never are")
         end
     end
-    if kind == 4 or kind == 2 or kind == 5 then
+    if kind == 13 then summary = summary .. " of match " .. tvb:range(15, 4):uint() end
+    if kind == 4 or kind == 13 or kind == 2 or kind == 5 then
         summary = summary .. string.format(" %d-%d %d'", header.home, header.away, header.minute)
     end
     if header.retransmission then summary = summary .. " (retransmission)" end
