@@ -27,15 +27,17 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "Wire", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Wire", dependencies: ["CZlib"]),
+        // Ed25519 for group events (Spec §4.11), apart from Wire so that decoders and fuzzers need no cryptography.
+        .target(name: "GroupSigning", dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Match", dependencies: ["Wire"]),
         .target(name: "Capture"),
         .target(name: "CDatagram"),
-        .target(name: "Toolkit", dependencies: ["Wire", "Match", "Capture"]),
+        .target(name: "Toolkit", dependencies: ["Wire", "GroupSigning", "Match", "Capture"]),
         .target(
             name: "Streaming",
             dependencies: [
-                "Wire", "Match", "Capture", "CDatagram",
+                "Wire", "GroupSigning", "Match", "Capture", "CDatagram",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -57,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "soccer-stream",
             dependencies: [
-                "Wire", "Match", "Toolkit", "Streaming", "Bench", "Monitoring",
+                "Wire", "GroupSigning", "Match", "Toolkit", "Streaming", "Bench", "Monitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,7 +70,7 @@ let package = Package(
             dependencies: ["Wire", "Match", "CBenchSupport", "Streaming", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Match", "Toolkit"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "GroupSigning", "Match", "Toolkit"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Wire"]),
         .testTarget(
             name: "BenchTests",
@@ -78,7 +80,7 @@ let package = Package(
         .testTarget(
             name: "StreamingTests",
             dependencies: [
-                "Streaming", "Wire", "Match", "Capture", "Toolkit",
+                "Streaming", "Wire", "GroupSigning", "Match", "Capture", "Toolkit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import NIOCore
+import GroupSigning
 import Wire
 
 /// How a ``StreamClient`` connects.

@@ -1,3 +1,4 @@
+import GroupSigning
 import Wire
 
 /// Why a client stopped.

@@ -1,4 +1,5 @@
 import Foundation
+import GroupSigning
 import Wire
 
 /// Where a server keeps its group signing key (Spec §4.11): `group-signing-key` in its data

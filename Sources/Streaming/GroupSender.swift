@@ -1,6 +1,7 @@
 import Match
 import NIOCore
 import Synchronization
+import GroupSigning
 import Wire
 
 /// A server's multicast side (Spec §4.11): each event, once per match and format that some

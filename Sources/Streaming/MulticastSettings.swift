@@ -1,5 +1,6 @@
 import Glibc
 import NIOCore
+import GroupSigning
 import Wire
 
 /// Where a server (or relay) sends its group events (Spec §4.11), and how: `--multicast

@@ -1,4 +1,5 @@
 import Capture
+import GroupSigning
 import Wire
 
 /// A relay seen in a capture (Spec §4.10): a match whose events two servers sent, the first

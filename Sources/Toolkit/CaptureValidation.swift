@@ -1,5 +1,6 @@
 import Capture
 import Foundation
+import GroupSigning
 import Wire
 
 /// One selected datagram of a capture and its verdict.

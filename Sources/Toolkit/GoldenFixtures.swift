@@ -1,5 +1,6 @@
 import Foundation
 import Match
+import GroupSigning
 import Wire
 
 /// The golden frames of `Fixtures/frames/`: every frame kind, every event type in both

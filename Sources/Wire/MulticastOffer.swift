@@ -15,6 +15,9 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
         self.publicKey = publicKey
     }
 
+    /// The size of an Ed25519 public key.
+    public static let keySize = 32
+
     /// Whether `address` (4 or 16 bytes) is a multicast address.
     public static func isMulticast(_ address: [UInt8]) -> Bool {
         switch address.count {
@@ -23,9 +26,6 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
         default: false
         }
     }
-
-    /// The signing key, checked.
-    public func key() throws(WireError) -> GroupPublicKey { try GroupPublicKey(bytes: publicKey, field: "body.multicast.key") }
 
     /// The group as text: `239.1.2.3:5000` or `[ff15::1]:5000`.
     public var groupDescription: String {
@@ -40,8 +40,8 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
             throw WireError(.outOfRange, field: "body.multicast.address", offset: writer.bytes.count,
                             "\(address.count)-byte address that is no multicast group; expected 224.0.0.0/4 or ff00::/8")
         }
-        guard publicKey.count == GroupPublicKey.size else {
-            throw WireError(.outOfRange, field: "body.multicast.key", offset: writer.bytes.count, "\(publicKey.count) bytes; expected \(GroupPublicKey.size)")
+        guard publicKey.count == Self.keySize else {
+            throw WireError(.outOfRange, field: "body.multicast.key", offset: writer.bytes.count, "\(publicKey.count) bytes; expected \(Self.keySize)")
         }
         writer.writeUInt8(address.count == 4 ? 4 : 6)
         writer.writeBytes(address)
@@ -67,9 +67,7 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
                             "not a multicast group; expected \(family == 4 ? "224.0.0.0/4" : "ff00::/8")")
         }
         let port = try reader.readUInt16(field: "body.multicast.port")
-        let keyOffset = reader.offset
-        let key = try reader.readBytes(GroupPublicKey.size, field: "body.multicast.key")
-        _ = try GroupPublicKey(bytes: key, field: "body.multicast.key", offset: keyOffset)
+        let key = try reader.readBytes(Self.keySize, field: "body.multicast.key")
         return MulticastOffer(address: address, port: port, publicKey: key)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import Streaming
+import GroupSigning
 import Wire
 
 struct Client: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Streaming
 import Toolkit
+import GroupSigning
 import Wire
 
 struct Validate: AsyncParsableCommand {

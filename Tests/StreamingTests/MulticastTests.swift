@@ -5,6 +5,7 @@ import Foundation
 import Match
 import Streaming
 import Testing
+import GroupSigning
 import Wire
 
 /// Issue 15's multicast delivery, end to end in a network namespace the test makes: a server

@@ -1,5 +1,6 @@
 import Match
 import Testing
+import GroupSigning
 import Wire
 
 /// Spec §4.11: group events signed with Ed25519, the welcome's multicast offer, the register's

@@ -46,6 +46,7 @@ struct RandomFrames {
     mutating func frame() throws -> Frame {
         var frame = try unstamped()
         frame.subscription = frame.kind == .refuse && int(2) == 0 ? 0 : max(1, generator.next())
+        if frame.kind == .groupEvent { frame.subscription = UInt64(max(1, UInt32(truncatingIfNeeded: generator.next()))) << 32 }   // its match id (Spec §4.11)
         return frame
     }
 
@@ -58,22 +59,34 @@ struct RandomFrames {
             let dictionaries: [UInt8] = int(2) == 0 ? [] : [1]
             let match = int(2) == 0 ? RegisterRequest.anyMatch : UInt32(truncatingIfNeeded: generator.next())
             return Frame(body: .register(RegisterRequest(formats: formats[int(4)], token: token, dictionaries: dictionaries, match: match,
-                                                         padding: int(3) == 0 ? int(60) : 0)))
+                                                         delivery: int(3) == 0 ? .group : .unicast, padding: int(3) == 0 ? int(60) : 0)))
         case 1:
             let event = event()
             let catalog: PhraseCatalog = int(2) == 0 ? .english : .portuguese
             let current = int(2) == 0 ? nil : event
+            var welcome = Welcome(format: int(2) == 0 ? .json : .compact, matchID: UInt32(truncatingIfNeeded: generator.next()),
+                                  heartbeatSeconds: UInt8(int(256)),
+                                  intervalMicroseconds: UInt32(truncatingIfNeeded: generator.next()), roster: .original, catalog: catalog,
+                                  current: current.map(CompactEvent.init))
+            if int(3) == 0 {
+                // A multicast offer (Spec §4.11): an IPv4 or IPv6 group, a port, a key's 32 bytes.
+                let address: [UInt8] = int(2) == 0 ? [UInt8(224 + int(16)), UInt8(int(256)), UInt8(int(256)), UInt8(int(256))]
+                    : [0xFF] + (0..<15).map { _ in UInt8(int(256)) }
+                welcome.multicast = MulticastOffer(address: address, port: UInt16(int(65536)), publicKey: (0..<32).map { _ in UInt8(int(256)) })
+            }
             return Frame(sequence: current == nil ? 0 : sequence, eventType: current?.type, score: current?.score ?? .zero,
-                         minute: current?.minute ?? 0,
-                         body: .welcome(Welcome(format: int(2) == 0 ? .json : .compact, matchID: UInt32(truncatingIfNeeded: generator.next()),
-                                                heartbeatSeconds: UInt8(int(256)),
-                                                intervalMicroseconds: UInt32(truncatingIfNeeded: generator.next()), roster: .original, catalog: catalog,
-                                                current: current.map(CompactEvent.init))))
+                         minute: current?.minute ?? 0, body: .welcome(welcome))
         case 2:
             let reason = RefuseReason.allCases[int(RefuseReason.allCases.count)]
             return Frame(body: .refuse(Refusal(reason: reason, text: String(repeating: "é", count: int(100)))))
-        case 3, 4:
+        case 3:
             return Frame.compactEvent(event(), sequence: sequence)
+        case 4:
+            // A group event (Spec §4.11): an event body and 64 signature bytes (not checked here).
+            var frame = int(2) == 0 ? Frame.compactEvent(event(), sequence: sequence)
+                : try Frame.jsonEvent(event(), sequence: sequence, roster: .original, catalog: .english)
+            frame.groupSignature = (0..<GroupSignature.size).map { _ in UInt8(int(256)) }
+            return frame
         case 5:
             let catalog: PhraseCatalog = int(2) == 0 ? .english : .portuguese
             return try Frame.jsonEvent(event(), sequence: sequence, roster: .original, catalog: catalog)
