@@ -76,7 +76,7 @@ let package = Package(
             name: "BenchTests",
             dependencies: ["Bench", "Streaming", "Wire", "Match", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "Wire", "Match"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "Wire", "GroupSigning", "Match"]),
         .testTarget(
             name: "StreamingTests",
             dependencies: [

@@ -197,6 +197,11 @@ public struct ClientSession: Sendable {
         public var others = 0
         /// Group datagrams that are no group event, or do not decode: ignored.
         public var malformed = 0
+
+        /// Figures with these counts.
+        public init(accepted: Int = 0, forged: Int = 0, replayed: Int = 0, others: Int = 0, malformed: Int = 0) {
+            (self.accepted, self.forged, self.replayed, self.others, self.malformed) = (accepted, forged, replayed, others, malformed)
+        }
     }
 
     /// Whether missing events are asked for again (Spec §4.8; `client --no-repair` turns it off).

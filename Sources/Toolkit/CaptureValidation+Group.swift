@@ -15,6 +15,11 @@ public struct RelayCheck: Sendable, Hashable {
     /// before, or sent with other content: INVALID.
     public var checked = 0
     public var violations = 0
+
+    /// A check with these figures.
+    public init(match: UInt32, upstream: Endpoint, relay: Endpoint, checked: Int = 0, violations: Int = 0) {
+        (self.match, self.upstream, self.relay, self.checked, self.violations) = (match, upstream, relay, checked, violations)
+    }
 }
 
 extension CaptureValidation {

@@ -41,7 +41,7 @@ extension CaptureValidation {
                                          pad("last", 11, right: true)].joined(separator: " "))
                 for flow in report.flows {
                     let stats = flow.statistics
-                    let matchCell: String = pad((flow.group ? "group " : "") + (flow.match.map(String.init) ?? "unknown"), 16, right: true)
+                    let matchCell: String = pad((flow.group ? "group \(flow.format == .json ? "j" : "c") " : "") + (flow.match.map(String.init) ?? "unknown"), 16, right: true)
                     lines.append("    " + [pad(String(flow.interface), 3), pad(flow.server.description, 24), pad(flow.client.description, 24),
                                              matchCell,
                                              pad(String(flow.packets), 8, right: true), pad(String(flow.invalid), 8, right: true),

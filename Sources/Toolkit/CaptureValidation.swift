@@ -59,6 +59,8 @@ public struct FlowReport: Sendable {
     public var group = false
     /// Its group events whose signature could not be checked (no key given or captured).
     public var unsigned = 0
+    /// A group flow's body format (one flow per match and format: the group carries both).
+    public var format: BodyFormat?
 }
 
 /// What a capture shows of one match (Spec §4.9): its flows' figures added up.
@@ -164,8 +166,12 @@ public enum CaptureValidation {
         var flowIndex: [String: Int] = [:]
         let keys = groupKeys(in: decoder.datagrams, ports: ports)
         var sent: [SentEvent] = []
-        for datagram in decoder.datagrams where ports.contains(datagram.source.port) || ports.contains(datagram.destination.port) {
-            let direction: Direction = ports.contains(datagram.source.port) ? .toClient : .toServer
+        // Besides the servers' ports: whatever goes to a group a captured welcome offers (Spec
+        // §4.11), from whatever source (a forger's too).
+        let groups = Set(keys.keys)
+        for datagram in decoder.datagrams
+        where ports.contains(datagram.source.port) || ports.contains(datagram.destination.port) || groups.contains(datagram.destination.description) {
+            let direction: Direction = ports.contains(datagram.source.port) || groups.contains(datagram.destination.description) ? .toClient : .toServer
             var check = DatagramCheck(datagram.payload, direction: direction)
             let signatureChecked = checkGroup(&check, bytes: datagram.payload, destination: datagram.destination, keys: keys, serverKey: serverKey)
             // A group event's flow is its group's events of its match (no subscription identifier).
@@ -176,10 +182,10 @@ public enum CaptureValidation {
                 direction: direction, check: check))
             let server = direction == .toClient ? datagram.source : datagram.destination
             let client = direction == .toClient ? datagram.destination : datagram.source
-            let key = "\(datagram.interface) \(server) \(client)" + (groupMatch.map { " match \($0)" } ?? "")
+            let key = "\(datagram.interface) \(server) \(client)" + (groupMatch.map { " match \($0) format \(check.header?.format.name ?? "")" } ?? "")
             let index = flowIndex[key] ?? {
                 var flow = FlowReport(interface: datagram.interface, server: server, client: client)
-                if let groupMatch { (flow.group, flow.match) = (true, groupMatch) }
+                if let groupMatch { (flow.group, flow.match, flow.format) = (true, groupMatch, check.header?.format) }
                 report.flows.append(flow)
                 flowIndex[key] = report.flows.count - 1
                 return report.flows.count - 1

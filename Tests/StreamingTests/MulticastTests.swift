@@ -5,6 +5,7 @@ import Foundation
 import Match
 import Streaming
 import Testing
+import Toolkit
 import GroupSigning
 import Wire
 
@@ -118,7 +119,7 @@ struct MulticastTests {
             // Receivers: compact and JSON joining when offered, one asking for the group from its
             // first register with the key pinned, one pinning another key, and two that never join.
             let clients: [(name: String, options: [String])] = [
-                ("compact", []), ("json", ["--format", "json"]), ("pinned", ["--multicast", "--server-key", key.publicKey.hex]),
+                ("compact", ["--capture", directory + "/compact.pcap"]), ("json", ["--format", "json"]), ("pinned", ["--multicast", "--server-key", key.publicKey.hex]),
                 ("wrong-key", ["--server-key", GroupSigningKey().publicKey.hex]), ("unicast", ["--no-multicast"]),
                 ("unicast-json", ["--no-multicast", "--format", "json"]),
             ]
@@ -162,6 +163,26 @@ struct MulticastTests {
             #expect(serverLog.contains("signed group events sent") && serverLog.contains("dropped on purpose"))
             let wrongKey = try String(contentsOfFile: directory + "/wrong-key.log", encoding: .utf8)
             #expect(wrongKey.contains("not the pinned --server-key"))
+            // validate on the compact receiver's capture (its socket and the group's): the forged
+            // group events are INVALID on their signature, with the key from the captured welcome
+            // or given; the rest is valid; the group's flows hold both formats' events of the match.
+            let capture = [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/compact.pcap")))
+            let forgeries = attack.forgeries.values.reduce(0, +)
+            for serverKey in [nil, key.publicKey] {
+                let report = CaptureValidation.validate(capture: capture, path: "compact.pcap", ports: [port], serverKey: serverKey)
+                let invalid = report.verdicts.filter { !$0.check.valid }
+                // (A changed body byte may already fail to decode; the forger's own key always fails the signature.)
+                #expect(invalid.count == forgeries && invalid.filter { $0.check.error?.field == "signature" }.count >= forgeries / 2,
+                        "\(invalid.map { $0.check.error.map(String.init(describing:)) ?? "" })")
+                // One flow per sender, match and format: the server's, with the group's losses and no
+                // duplicate, and the attacker's, whose replays are valid (signed by the server).
+                let fromServer = report.flows.filter { $0.group && $0.server.port == port }
+                let fromAttacker = report.flows.filter { $0.group && $0.server.port == groupPort }
+                #expect(fromServer.count == 2 && fromServer.allSatisfy { $0.client.address == group && $0.unsigned == 0 && $0.statistics.duplicates == 0 })
+                #expect(fromServer.allSatisfy { $0.statistics.lost > 0 }, "the group's induced losses")
+                #expect(fromAttacker.map(\.statistics.received).reduce(0, +) == attack.replays.values.reduce(0, +))
+                #expect(report.warnings.isEmpty, "\(report.warnings)")
+            }
         }
     }
 }
