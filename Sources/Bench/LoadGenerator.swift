@@ -33,7 +33,9 @@ public final class LoadGenerator: @unchecked Sendable {
     /// Opens `count` sockets (raising the open-file limit as needed: as root, the hard limit too).
     /// `firstIndex`: the global index of the first socket, when several generator processes
     /// share one benchmark (addresses and matches follow the global index).
-    public init(count: Int, firstIndex: Int = 0, receiveBuffer: Int32 = 1 << 20) throws {
+    /// With `group`, each socket instead binds the group's port (address reuse on, so that all
+    /// can) and joins the group, standing in for a receiver on the network (Spec §4.11).
+    public init(count: Int, firstIndex: Int = 0, receiveBuffer: Int32 = 1 << 20, group: (address: String, port: Int)? = nil) throws {
         self.firstIndex = firstIndex
         var limit = rlimit()
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
@@ -53,10 +55,23 @@ public final class LoadGenerator: @unchecked Sendable {
             var size = receiveBuffer
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
             var address = Self.loopback(port: 0, host: Self.host(of: firstIndex + index))
+            if let group {
+                var on: Int32 = 1, off: Int32 = 0
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+                setsockopt(fd, Int32(IPPROTO_IP), 49 /* IP_MULTICAST_ALL */, &off, socklen_t(MemoryLayout<Int32>.size))
+                address = Self.loopback(port: group.port, host: 0)
+            }
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
             guard bound == 0 else { throw BenchError.system("bind") }
+            if let group {
+                var membership = ip_mreqn()
+                membership.imr_multiaddr.s_addr = inet_addr(group.address)
+                guard setsockopt(fd, Int32(IPPROTO_IP), IP_ADD_MEMBERSHIP, &membership, socklen_t(MemoryLayout<ip_mreqn>.size)) == 0 else {
+                    throw BenchError.system("join \(group.address) (IP_ADD_MEMBERSHIP)")
+                }
+            }
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             _ = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
@@ -119,8 +134,9 @@ public final class LoadGenerator: @unchecked Sendable {
     /// challenge/token round trip included, resending to the unwelcomed ones round after round.
     /// Throws if some are still unwelcomed after `seconds` (a slow or busy server gets that long).
     /// With `matches`, socket *i* asks for match `matches[i % matches.count]` (Spec §4.9); without, any.
+    /// With `delivery` `.group`, each asks for its events from the server's multicast group (Spec §4.11).
     public func register(serverPort: Int, format: BodyFormat, matches: [UInt32] = [], seconds: Double = 20,
-                         counting accept: (ArraySlice<UInt8>) -> Bool) throws {
+                         delivery: RegisterRequest.Delivery = .unicast, counting accept: (ArraySlice<UInt8>) -> Bool) throws {
         var welcomed = [Bool](repeating: false, count: sockets.count)
         var remaining = sockets.count
         // As a real client does: offering the standard dictionary (a 62-byte welcome, not 1.1 KB).
@@ -129,7 +145,7 @@ public final class LoadGenerator: @unchecked Sendable {
         let subscriptions = (0..<sockets.count).map { _ in UInt64.random(in: 1...UInt64.max) }
         let selectors = matches.isEmpty ? [RegisterRequest.anyMatch] : matches
         let plains = try selectors.map { match in
-            try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries, match: match))).encoded()
+            try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries, match: match, delivery: delivery))).encoded()
         }
         func stamped(_ index: Int) -> [UInt8] {
             var copy = plains[(firstIndex + index) % plains.count]
@@ -168,7 +184,8 @@ public final class LoadGenerator: @unchecked Sendable {
                             do {
                                 let again = try Frame(body: .register(RegisterRequest.padded(formats: [format], token: challenge.token,
                                                                                              dictionaries: dictionaries,
-                                                                                             match: selectors[(self.firstIndex + i) % selectors.count])),
+                                                                                             match: selectors[(self.firstIndex + i) % selectors.count],
+                                                                                             delivery: delivery)),
                                                       subscription: subscriptions[i]).encoded()
                                 self.send(again, from: i, to: serverPort)
                             } catch {

@@ -74,3 +74,18 @@ int bench_recv_timestamped(int fd, unsigned char *buffer, int size, double *when
     }
     return (int)length;
 }
+
+#include <fcntl.h>
+#include <sched.h>
+
+/* Moves the calling thread into the network namespace at `path` (/var/run/netns/NAME): the
+   sockets it makes, and the processes it spawns, belong to that namespace. 0, or -1 (errno). */
+int bench_enter_netns(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int result = setns(fd, CLONE_NEWNET);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return result;
+}

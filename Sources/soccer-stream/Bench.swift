@@ -9,7 +9,7 @@ import Wire
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure datagram sizes, codec throughput and fan-out (on 127.0.0.1 only).",
-        subcommands: [Sizes.self, Codec.self, FanOut.self, Relay.self, Idle.self, Repair.self, Generate.self])
+        subcommands: [Sizes.self, Codec.self, FanOut.self, Relay.self, Multicast.self, Idle.self, Repair.self, Generate.self])
 
     struct Relay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -32,6 +32,27 @@ struct BenchCommand: AsyncParsableCommand {
             let configured = benchmark
             let result = try await LoadGenerator.onOwnThread { try configured.run() }
             StandardOutput.write(RelayBenchmark.table(result))
+        }
+    }
+
+    struct Multicast: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "In a network namespace of its own (needs root): an origin serving N unicast clients, then N multicast receivers; the origin's CPU per event and datagrams either way.")
+        @Option(help: "Receivers each side.") var receivers = 1_000
+        @Option(help: "Seconds between events.") var interval = 0.02
+        @Option(help: "Simulated matches back to back (about 45 events each).") var matches = 4
+
+        func run() async throws {
+            guard (1...10_000).contains(receivers) else { throw ValidationError("--receivers takes 1...10000") }
+            guard interval.isFinite, (0.001...10).contains(interval) else { throw ValidationError("--interval takes 0.001...10 seconds") }
+            guard (1...100).contains(matches) else { throw ValidationError("--matches takes 1...100") }
+            var benchmark = MulticastBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
+            benchmark.receivers = receivers
+            benchmark.interval = interval
+            benchmark.matches = matches
+            let configured = benchmark
+            let result = try await LoadGenerator.onOwnThread { try configured.run() }
+            StandardOutput.write(MulticastBenchmark.table(result))
         }
     }
 

@@ -26,4 +26,8 @@ int bench_recv_timestamped(int fd, unsigned char *buffer, int size, double *when
  * a pidfd (Linux 5.3+) becomes readable when the process ends. Returns 1 when it has exited,
  * 0 on timeout, -1 on error (errno says why). */
 int bench_wait_exit(int pid, int timeout_ms);
+
+/// Moves the calling thread into the network namespace at `path`; 0, or -1 with errno set.
+int bench_enter_netns(const char *path);
+
 #endif
