@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "CBenchSupport"),
         .target(
             name: "Bench",
-            dependencies: ["Wire", "Match", "CBenchSupport", "Streaming", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Wire", "GroupSigning", "Match", "CBenchSupport", "Streaming", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "GroupSigning", "Match", "Toolkit"]),

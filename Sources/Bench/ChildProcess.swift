@@ -9,6 +9,12 @@ struct ChildProcess {
 
     /// CPU seconds (user + system) the running process has used so far, from `/proc/PID/stat`.
     func cpuSecondsSoFar() throws -> Double {
+        let split = try cpuSplitSoFar()
+        return split.user + split.system
+    }
+
+    /// CPU seconds the running process has used so far in user space and in the kernel.
+    func cpuSplitSoFar() throws -> (user: Double, system: Double) {
         guard let file = fopen("/proc/\(pid)/stat", "r") else { throw BenchError("cannot read /proc/\(pid)/stat") }
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 4096)
@@ -21,7 +27,8 @@ struct ChildProcess {
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
             throw BenchError("malformed /proc/\(pid)/stat: \(line.prefix(80))")
         }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (user / tick, system / tick)
     }
 
     /// Asks the process to end (SIGTERM).

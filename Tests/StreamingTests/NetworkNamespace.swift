@@ -32,6 +32,10 @@ final class NetworkNamespace: Sendable {
         }
     }()
 
+    /// Set (SOCCERSTREAM_REQUIRE_NETNS=1, as `.ci/run` does as root): the tests that need a
+    /// namespace fail without one instead of skipping.
+    static let required = ProcessInfo.processInfo.environment["SOCCERSTREAM_REQUIRE_NETNS"] == "1"
+
     private static let counter = Atomic<Int>(0)
 
     /// Makes and sets up a fresh namespace.
