@@ -58,6 +58,8 @@ struct UpstreamFollower: Sendable {
             configuration.format = .compact
             configuration.allowFallback = false
             configuration.relaying = true
+            // Unicast from the upstream: a relay is usually across a network from it (README, "Scaling out").
+            configuration.multicast = .off
             configuration.match = last?.match ?? match
             configuration.serverTimeout = timeout
             // One upstream: keep registering again for as long as the relay runs (a day at a

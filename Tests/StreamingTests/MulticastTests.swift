@@ -187,4 +187,52 @@ struct MulticastTests {
             }
         }
     }
+
+    @Test("a relay with --multicast: its own group and key, its receivers get the origin's whole match from its group, as a direct client does",
+          .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
+    func relayGroup() async throws {
+        try #require(NetworkNamespace.available, "cannot make a network namespace (root and ip(8) needed)")
+        try await bounded(90) {
+            let directory = temporaryDirectoryPath("soccer-multicast-relay")
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let namespace = try NetworkNamespace()
+            defer { namespace.remove() }
+            let ip = URL(fileURLWithPath: try #require(NetworkNamespace.ip))
+            let executable = try CommandLineTests.executable().path
+            func start(_ arguments: [String]) throws -> RestartTests.ServerProcess {
+                try RestartTests.ServerProcess(arguments: namespace.exec([executable] + arguments), executable: ip)
+            }
+            // The origin kicks off once the relay and the direct client are subscribed.
+            let origin = try start(["server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.05", "--seed", "1",
+                                    "--wait-for-clients", "2", "--data-dir", "none", "--log-file", directory + "/origin.log", "--repair-grace", "1"])
+            let relay = try start(["relay", "--upstream", "127.0.0.1:14000", "--host", "127.0.0.1", "--port", "14001", "--data-dir", "none",
+                                   "--log-file", directory + "/relay.log", "--repair-grace", "1", "--multicast", "239.8.8.8:15001"])
+            var receivers: [RestartTests.ServerProcess] = []
+            for (name, format) in [("leaf-compact", "compact"), ("leaf-json", "json")] {
+                let log = "\(directory)/\(name).log"
+                FileManager.default.createFile(atPath: log, contents: nil)
+                receivers.append(try start(["client", "--port", "14001", "--format", format, "--quiet", "--server-timeout", "5",
+                                            "--log-file", log, "--stats-file", "\(directory)/\(name)_stats.log",
+                                            "--stats-json", "\(directory)/\(name).json", "--progress-file", "none"]))
+                try await RestartTests.waitForLine(containing: "Joined multicast group 239.8.8.8:15001", in: log)
+            }
+            let direct = try start(["client", "--port", "14000", "--quiet", "--server-timeout", "5", "--log-file", directory + "/direct.log",
+                                    "--stats-file", directory + "/direct_stats.log", "--progress-file", "none"])
+            await direct.exited()
+            for receiver in receivers { await receiver.exited() }
+            await origin.exited()
+            await relay.kill(SIGTERM)
+            let reference = try RestartTests.eventLines(ofLog: directory + "/direct.log")
+            #expect(reference.count == MatchSimulator.play(seed: 1).events.count)
+            for name in ["leaf-compact", "leaf-json"] {
+                #expect(try RestartTests.eventLines(ofLog: "\(directory)/\(name).log") == reference, "\(name)'s client.log")
+                let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name).json"))) as? [String: Any])
+                let group = try #require(stats["group"] as? [String: Int], "\(name) did not join the relay's group")
+                #expect(group["accepted"] == reference.count && group["forged"] == 0 && stats["unrecovered"] as? Int == 0, "\(name): \(stats)")
+            }
+            let relayLog = try String(contentsOfFile: directory + "/relay.log", encoding: .utf8)
+            #expect(relayLog.contains("Multicast group 239.8.8.8:15001"))
+        }
+    }
 }
