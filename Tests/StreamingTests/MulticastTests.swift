@@ -114,10 +114,12 @@ struct MulticastTests {
             let executable = try CommandLineTests.executable().path
             let (group, groupPort, port) = ("239.7.7.7", 15_000, 14_000)
             let log = directory + "/server.log"
+            #expect(FileManager.default.createFile(atPath: log, contents: nil))   // followed before the server writes it
             let server = try RestartTests.ServerProcess(arguments: namespace.exec([
                 executable, "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.1", "--seed", "1",
                 "--wait-for-clients", "6", "--data-dir", data, "--log-file", log, "--repair-grace", "2",
                 "--multicast", "\(group):\(groupPort)", "--group-loss", "0.2"]), executable: ip)
+            try await RestartTests.waitForLine(containing: "Server started on port", in: log)
             // Receivers: compact and JSON joining when offered, one asking for the group from its
             // first register with the key pinned, one pinning another key, and two that never join.
             let clients: [(name: String, options: [String])] = [
@@ -128,7 +130,7 @@ struct MulticastTests {
             var processes: [RestartTests.ServerProcess] = []
             for client in clients {
                 processes.append(try RestartTests.ServerProcess(arguments: namespace.exec([
-                    executable, "client", "--port", String(port), "--quiet", "--server-timeout", "5",
+                    executable, "client", "--port", String(port), "--quiet", "--server-timeout", "5", "--register-attempts", "20",
                     "--log-file", "\(directory)/\(client.name).log", "--stats-file", "\(directory)/\(client.name)_stats.log",
                     "--stats-json", "\(directory)/\(client.name).json", "--progress-file", "none"] + client.options), executable: ip))
             }
@@ -206,18 +208,23 @@ struct MulticastTests {
             // The origin kicks off once the relay and the direct client are subscribed.
             let origin = try start(["server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.05", "--seed", "1",
                                     "--wait-for-clients", "2", "--data-dir", "none", "--log-file", directory + "/origin.log", "--repair-grace", "1"])
+            let relayLog = directory + "/relay.log"
+            #expect(FileManager.default.createFile(atPath: relayLog, contents: nil))   // followed before the relay writes it
             let relay = try start(["relay", "--upstream", "127.0.0.1:14000", "--host", "127.0.0.1", "--port", "14001", "--data-dir", "none",
-                                   "--log-file", directory + "/relay.log", "--repair-grace", "1", "--multicast", "239.8.8.8:15001"])
+                                   "--log-file", relayLog, "--repair-grace", "1", "--multicast", "239.8.8.8:15001"])
+            // Its leaves register once it carries the match (before, they would be refused: no live match).
+            try await RestartTests.waitForLine(containing: "Relaying match", in: relayLog)
             var receivers: [RestartTests.ServerProcess] = []
             for (name, format) in [("leaf-compact", "compact"), ("leaf-json", "json")] {
                 let log = "\(directory)/\(name).log"
-                FileManager.default.createFile(atPath: log, contents: nil)
-                receivers.append(try start(["client", "--port", "14001", "--format", format, "--quiet", "--server-timeout", "5",
+                #expect(FileManager.default.createFile(atPath: log, contents: nil))   // followed before the client writes it
+                receivers.append(try start(["client", "--port", "14001", "--format", format, "--quiet", "--server-timeout", "5", "--register-attempts", "20",
                                             "--log-file", log, "--stats-file", "\(directory)/\(name)_stats.log",
                                             "--stats-json", "\(directory)/\(name).json", "--progress-file", "none"]))
                 try await RestartTests.waitForLine(containing: "Joined multicast group 239.8.8.8:15001", in: log)
             }
-            let direct = try start(["client", "--port", "14000", "--quiet", "--server-timeout", "5", "--log-file", directory + "/direct.log",
+            let direct = try start(["client", "--port", "14000", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                                    "--log-file", directory + "/direct.log",
                                     "--stats-file", directory + "/direct_stats.log", "--progress-file", "none"])
             await direct.exited()
             for receiver in receivers { await receiver.exited() }
@@ -231,8 +238,7 @@ struct MulticastTests {
                 let group = try #require(stats["group"] as? [String: Int], "\(name) did not join the relay's group")
                 #expect(group["accepted"] == reference.count && group["forged"] == 0 && stats["unrecovered"] as? Int == 0, "\(name): \(stats)")
             }
-            let relayLog = try String(contentsOfFile: directory + "/relay.log", encoding: .utf8)
-            #expect(relayLog.contains("Multicast group 239.8.8.8:15001"))
+            #expect(try String(contentsOfFile: relayLog, encoding: .utf8).contains("Multicast group 239.8.8.8:15001"))
         }
     }
 }
