@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(
             name: "StreamingTests",
             dependencies: [
-                "Streaming", "Wire", "GroupSigning", "Match", "Capture", "Toolkit",
+                "Streaming", "Wire", "GroupSigning", "Match", "Capture", "Toolkit", "Bench",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -94,50 +94,32 @@ public struct MulticastBenchmark: Sendable {
         return ((middle - start) * 1e6 / Double(count), (end - middle) * 1e6 / Double(count))
     }
 
-    /// Makes the namespace, runs both sides inside it (on a thread that entered it: the
-    /// processes it spawns and the sockets it opens are the namespace's), and removes it.
-    public func run() throws -> Result {
+    /// Makes a namespace of its own, runs both sides inside it (on a thread that entered it:
+    /// the processes it spawns and the sockets it opens are the namespace's), and removes it.
+    public func run() async throws -> Result {
         guard geteuid() == 0 else { throw BenchError("bench multicast needs root: it makes a network namespace of its own (ip netns)") }
-        let name = "ss-bench-\(getpid())"
-        try Self.ip(["netns", "add", name])
-        defer { _ = try? Self.ip(["netns", "del", name]) }   // removed however the run ends (a failure here is reported by ip itself)
-        try Self.ip(["-n", name, "link", "set", "lo", "up"])
-        try Self.ip(["-n", name, "link", "set", "lo", "multicast", "on"])
-        try Self.ip(["-n", name, "route", "add", "224.0.0.0/4", "dev", "lo", "src", "127.0.0.1"])
-        let outcome = Locked<Result?>(nil)
-        let failure = Locked<String?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            defer { done.signal() }
-            guard bench_enter_netns("/var/run/netns/\(name)") == 0 else {
-                failure.update { $0 = "cannot enter the namespace \(name): \(String(cString: strerror(errno)))" }
-                return
-            }
-            do {
-                let result = try WorkDirectory.with("multicast") { work in
-                    let events = FanOutBenchmark.slots(concurrent: 1, matches: matches).events.first ?? 0
-                    var baseline = try measure(multicast: false, receivers: 1, events: events, work: work, run: 0)
-                    var unicast = try measure(multicast: false, receivers: receivers, events: events, work: work, run: 0)
-                    var multicast = try measure(multicast: true, receivers: receivers, events: events, work: work, run: 0)
-                    for run in 1..<max(1, repeats) {
-                        baseline.add(try measure(multicast: false, receivers: 1, events: events, work: work, run: run))
-                        unicast.add(try measure(multicast: false, receivers: receivers, events: events, work: work, run: run))
-                        multicast.add(try measure(multicast: true, receivers: receivers, events: events, work: work, run: run))
-                    }
-                    let (sign, verify) = try Self.signingCost()
-                    return Result(receivers: receivers, events: events, repeats: max(1, repeats), baseline: baseline, unicast: unicast, multicast: multicast,
-                                  signMicroseconds: sign, verifyMicroseconds: verify)
+        let namespace = try NetworkNamespace()
+        defer { namespace.remove() }
+        let benchmark = self
+        return try await namespace.onThread {
+            try WorkDirectory.with("multicast") { work in
+                let events = FanOutBenchmark.slots(concurrent: 1, matches: benchmark.matches).events.first ?? 0
+                func measure(multicast: Bool, receivers: Int, run: Int) throws -> Side {
+                    try benchmark.measure(multicast: multicast, receivers: receivers, events: events, work: work, run: run)
                 }
-                outcome.update { $0 = result }
-            } catch {
-                failure.update { $0 = "\(error)" }
+                var baseline = try measure(multicast: false, receivers: 1, run: 0)
+                var unicast = try measure(multicast: false, receivers: benchmark.receivers, run: 0)
+                var multicast = try measure(multicast: true, receivers: benchmark.receivers, run: 0)
+                for run in 1..<max(1, benchmark.repeats) {
+                    baseline.add(try measure(multicast: false, receivers: 1, run: run))
+                    unicast.add(try measure(multicast: false, receivers: benchmark.receivers, run: run))
+                    multicast.add(try measure(multicast: true, receivers: benchmark.receivers, run: run))
+                }
+                let (sign, verify) = try Self.signingCost()
+                return Result(receivers: benchmark.receivers, events: events, repeats: max(1, benchmark.repeats), baseline: baseline,
+                              unicast: unicast, multicast: multicast, signMicroseconds: sign, verifyMicroseconds: verify)
             }
         }
-        thread.start()
-        done.wait()
-        if let message = failure.value { throw BenchError(message) }
-        guard let result = outcome.value else { throw BenchError("the benchmark thread ended without a result") }
-        return result
     }
 
     /// One run: the origin and its receivers, unicast or on the group.
@@ -187,16 +169,6 @@ public struct MulticastBenchmark: Sendable {
     /// Whether `bytes` are a group event frame (kind 13).
     static func isGroupEvent(_ bytes: ArraySlice<UInt8>) -> Bool {
         bytes.count > 3 && bytes[bytes.startIndex] == 0xFF && bytes[bytes.startIndex + 3] == FrameKind.groupEvent.rawValue
-    }
-
-    /// Runs `ip` with `arguments`; throws when it fails.
-    static func ip(_ arguments: [String]) throws {
-        let candidates = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
-        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw BenchError("bench multicast needs ip(8) (iproute2) to make its network namespace")
-        }
-        let status = try ChildProcess(path, arguments).wait(timeout: 30).status
-        guard status == 0 else { throw BenchError("ip \(arguments.joined(separator: " ")) failed (status \(status))") }
     }
 
     /// The table `bench multicast` prints.

@@ -53,8 +53,7 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.matches = matches
             guard (1...50).contains(repeats) else { throw ValidationError("--repeats takes 1...50") }
             benchmark.repeats = repeats
-            let configured = benchmark
-            let result = try await LoadGenerator.onOwnThread { try configured.run() }
+            let result = try await benchmark.run()
             StandardOutput.write(MulticastBenchmark.table(result))
         }
     }

@@ -124,18 +124,14 @@ struct RelayBenchmarkTests {
 
 @Suite("Multicast benchmark")
 struct MulticastBenchmarkTests {
-    /// Root and ip(8): the benchmark makes a network namespace of its own.
-    static let canRun = getuid() == 0 && ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].contains { FileManager.default.isExecutableFile(atPath: $0) }
-
     @Test("bench multicast runs unicast and multicast receivers in a namespace: every receiver gets every event both ways, the origin sends one group event per event",
-          .enabled(if: canRun, "needs root and ip(8): the benchmark makes a network namespace of its own"))
+          .enabled(if: NetworkNamespace.available, "needs root and ip(8): the benchmark makes a network namespace of its own"))
     func multicast() async throws {
         var benchmark = MulticastBenchmark(executable: try RelayBenchmarkTests.executable())
         benchmark.receivers = 20
         benchmark.repeats = 1
         benchmark.interval = 0.01
-        let configured = benchmark
-        let result = try await LoadGenerator.onOwnThread { try configured.run() }
+        let result = try await benchmark.run()
         #expect(result.events > 0 && result.unicast.expected == 20 * result.events)
         #expect(result.unicast.delivered == result.unicast.expected && result.multicast.delivered == result.multicast.expected)
         #expect(result.baseline.delivered == result.events)

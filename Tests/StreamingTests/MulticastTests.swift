@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Bench
 import Foundation
 import Match
 import Streaming
@@ -15,6 +16,12 @@ import Wire
 /// datagrams, and repair over unicast fills what the group lost.
 @Suite("Multicast: signed group events in a network namespace", .serialized)
 struct MulticastTests {
+    /// Why the attacker could not start.
+    struct AttackError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
     /// What the attacker sent, per body format (header byte 4, bits 0–1).
     struct Attack: Sendable {
         var replays: [UInt8: Int] = [:]
@@ -30,7 +37,7 @@ struct MulticastTests {
     static func attack(in namespace: NetworkNamespace, group: String, port: Int, server: GroupPublicKey) async throws -> Attack {
         try await namespace.onThread {
             let socket = Glibc.socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
-            guard socket >= 0 else { throw NetworkNamespace.NamespaceError(message: "socket: errno \(errno)") }
+            guard socket >= 0 else { throw AttackError("socket: errno \(errno)") }
             defer { close(socket) }
             var one: CInt = 1, zero: CInt = 0
             setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size))
@@ -43,11 +50,11 @@ struct MulticastTests {
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard bound == 0 else { throw NetworkNamespace.NamespaceError(message: "bind to the group's port: errno \(errno)") }
+            guard bound == 0 else { throw AttackError("bind to the group's port: errno \(errno)") }
             var membership = ip_mreqn()
             membership.imr_multiaddr.s_addr = inet_addr(group)
             guard setsockopt(socket, CInt(IPPROTO_IP), IP_ADD_MEMBERSHIP, &membership, socklen_t(MemoryLayout<ip_mreqn>.size)) == 0 else {
-                throw NetworkNamespace.NamespaceError(message: "join \(group): errno \(errno)")
+                throw AttackError("join \(group): errno \(errno)")
             }
             var destination = sockaddr_in()
             destination.sin_family = sa_family_t(AF_INET)
