@@ -187,7 +187,7 @@ public struct ClientSession: Sendable {
 
     /// What came from the multicast group.
     public struct GroupFigures: Sendable, Hashable {
-        /// Signed group events of this match and format accepted (first time, late, or duplicate).
+        /// Signed group events of this match and format taken (first time or late).
         public var accepted = 0
         /// Group datagrams of this match whose signature is not the server's key: forged, rejected.
         public var forged = 0

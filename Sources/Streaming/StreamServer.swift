@@ -955,8 +955,9 @@ public final class StreamServer: Sendable {
         }
         var encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, deliveries: deliveries)
         // The per-delivery counts answer "who needs what" without walking the recipients.
-        let (recipients, allCounts, groupCounts, matchID) = core.state.withLock {
-            ($0.publish(encoded, slot: slot), $0.matches[slot].deliveryCounts, $0.matches[slot].groupCounts, $0.matches[slot].id)
+        let (recipients, allCounts, groupCounts, groupDeliveries, matchID) = core.state.withLock {
+            ($0.publish(encoded, slot: slot), $0.matches[slot].deliveryCounts, $0.matches[slot].groupCounts,
+             $0.matches[slot].groupDeliveries, $0.matches[slot].id)
         }
         if !deliveries.isSuperset(of: allCounts.lazy.filter { $0.value > 0 }.map(\.key)) {
             // A JSON client registered between the encoding and the fan-out (rare): encode it all.
@@ -965,9 +966,8 @@ public final class StreamServer: Sendable {
         // Those who take the group get one signed datagram there per format, not one each.
         let counts = allCounts.merging(groupCounts) { $0 - $1 }
         var group: [ByteBuffer] = []
-        if let groupSender {
-            let formats = groupCounts.filter { $0.value > 0 }.map(\.key).sorted { $0.rawValue < $1.rawValue }
-            if !formats.isEmpty { group = try groupSender.datagrams(for: encoded, matchID: matchID, deliveries: formats) }
+        if let groupSender, !groupDeliveries.isEmpty {
+            group = try groupSender.datagrams(for: encoded, matchID: matchID, deliveries: groupDeliveries)
         }
         if logger.logLevel <= .debug {
             for recipient in recipients {
