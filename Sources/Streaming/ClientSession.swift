@@ -197,6 +197,9 @@ public struct ClientSession: Sendable {
         public var others = 0
         /// Group datagrams that are no group event, or do not decode: ignored.
         public var malformed = 0
+        /// Events repaired since the last group event taken: many in a row, and the group does
+        /// not reach this receiver (its client goes back to unicast).
+        public var repairedInARow = 0
 
         /// Figures with these counts.
         public init(accepted: Int = 0, forged: Int = 0, replayed: Int = 0, others: Int = 0, malformed: Int = 0) {
@@ -219,6 +222,11 @@ public struct ClientSession: Sendable {
     public private(set) var repairTimer = RepairTimer(initial: ClientSession.repairBackoff, cap: ClientSession.repairTimeoutCap)
     /// The highest extended sequence whose predecessors have been checked for gaps.
     private var checkedUpTo: Int64?
+    /// From the welcome: the first sequence owed, and the one a heartbeat answer must exceed to
+    /// reveal events before any has arrived (the welcome's own: its latest event, or, before
+    /// kick-off, the first event, which an answer names before it is sent).
+    private var firstOwed: Int64?
+    private var revealFloor: Int64?
     /// Events waiting to be logged in sequence order behind a missing one.
     private var logQueue: [Int64: (snapshot: LiveSnapshot, repaired: Bool)] = [:]
     private var nextToLog: Int64?
@@ -371,6 +379,9 @@ public struct ClientSession: Sendable {
         } else {
             statistics.expectFirst(frame.sequence)
         }
+        firstOwed = resumeAfter.flatMap { $0.match == body.matchID ? statistics.extend($0.sequence) + 1 : nil }
+            ?? statistics.extend(snapshot != nil ? frame.sequence &+ 1 : frame.sequence)
+        revealFloor = statistics.extend(frame.sequence)
         return .welcomed(body, snapshot)
     }
 
@@ -494,6 +505,20 @@ public struct ClientSession: Sendable {
             token = challenge.token
             return .challenged(challenge.token)
         case .heartbeat:
+            // The answer carries the server's latest event's sequence (Spec §3; before kick-off,
+            // the first event's, not sent yet). One ahead of the highest received (or, before any
+            // arrived, of the welcome's) reveals events sent and not received (Spec §4.8): a
+            // group receiver whose group went quiet, or a stream whose last events were lost,
+            // asks for them now, not at the next event or the end.
+            if welcome != nil, endReason == nil, let top = statistics.last.map({ statistics.extend($0) }) ?? revealFloor {
+                let extended = statistics.extend(frame.sequence)
+                if extended > top, extended - top <= ReceptionStatistics.unpacedAdvance {
+                    statistics.noteLast(frame.sequence)
+                    // Nothing received yet: every event from the first owed is missing.
+                    if checkedUpTo == nil, statistics.last == nil, let firstOwed { checkedUpTo = firstOwed - 1 }
+                    noteGaps(upTo: extended + 1, now: arrival)
+                }
+            }
             return .keepalive
         case .unavailable(let ranges):
             let given = ranges.sequences.map { statistics.extend($0) }.filter { pending.removeValue(forKey: $0) != nil }
@@ -565,6 +590,7 @@ public struct ClientSession: Sendable {
         }
         lastHeard = arrival
         group.accepted += 1
+        group.repairedInARow = 0
         guard case .event(let body) = frame.body else { return .ignored("group event without an event body") }
         return accept(body, frame: frame, welcome: welcome, arrival: arrival)
     }
@@ -595,6 +621,7 @@ public struct ClientSession: Sendable {
         // Karn's rule: only an event asked for once gives an unambiguous round trip.
         if let entry, entry.attempts == 1, let asked = entry.asked { repairTimer.sample(arrival - asked) }
         guard statistics.recordRepair(snapshot.sequence, arrival: arrival, noticed: noticed) else { return .duplicate(snapshot.sequence) }
+        if groupKey != nil { group.repairedInARow += 1 }
         queueForLog(snapshot, repaired: true)
         return .repaired(snapshot, delay: noticed.map { arrival - $0 })
     }

@@ -6,12 +6,29 @@ import NIOPosix
 import Wire
 
 extension StreamClient {
+    /// Events repaired in a row, with no group event between them, after which a group
+    /// receiver concludes that the group does not reach it and goes back to unicast.
+    public static let groupFallbackRepairs = 10
+
     /// After a welcome that offers a multicast group (Spec §4.11): joins it once, on a socket
     /// of its own bound to the group's port, then registers again asking for group delivery,
     /// so that the server stops sending events to this client's address. When joining fails,
-    /// the client stays on (or goes back to) unicast and says why.
+    /// the client stays on (or goes back to) unicast and says why; and so it does when the
+    /// group stops reaching it (``groupFallbackRepairs`` events in a row came only as repairs).
     func joinGroupIfOffered() async throws {
         guard configuration.multicast != .off, !configuration.original else { return }
+        if delivery.withLock({ $0 }) == .group, session.withLock({ $0.group.repairedInARow }) >= Self.groupFallbackRepairs {
+            logger.warning("The last \(Self.groupFallbackRepairs) events came only as repairs, none from the multicast group: it does not reach this client; events at this address again.")
+            try await switchDelivery(to: .unicast)
+            if let joined = groupChannel.withLock({ $0 }) {
+                do {
+                    try await joined.close()
+                } catch ChannelError.alreadyClosed {
+                    // Closed already: nothing to release.
+                }
+            }
+            return
+        }
         let (offer, refused) = session.withLock { ($0.groupOffer, $0.refusedKey) }
         if let refused, configuration.multicast != .off, !keyRefusalReported.exchange(true, ordering: .relaxed) {
             logger.warning("The welcome offers a multicast group signed with key \(refused.hex), not the pinned --server-key \(configuration.serverKey?.hex ?? "?"): not joining it; events stay unicast.")

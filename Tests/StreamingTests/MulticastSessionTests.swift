@@ -80,6 +80,41 @@ struct MulticastSessionTests {
         #expect(second.sequence == 1 && session.statistics.received == 2)
     }
 
+    @Test("a heartbeat answer ahead of the highest event reveals the events missed (a group gone quiet); before any event it reveals nothing; repairs in a row are counted until a group event comes")
+    func heartbeatRevealsGaps() throws {
+        let clock = ManualClock()
+        var session = ClientSession(original: false, clock: clock, subscription: 7)
+        _ = session.receive(try Self.welcome())
+        // Before kick-off the answer names the first event, not sent yet: nothing owed.
+        _ = session.receive(try Frame(sequence: 0, body: .heartbeat, subscription: 7).encoded())
+        clock.advance(by: 1)
+        #expect(session.dueRepairs() == nil && session.nextRepairDue == nil)
+        // A receiver the group never reached: the answer naming #1 says #0 and #1 were sent.
+        var unreached = ClientSession(original: false, clock: clock, subscription: 7)
+        _ = unreached.receive(try Self.welcome())
+        _ = unreached.receive(try Frame(sequence: 1, body: .heartbeat, subscription: 7).encoded())
+        clock.advance(by: 0.05)
+        let owed = unreached.dueRepairs()
+        #expect(owed?.sequences == [0, 1] && unreached.statistics.expected == 2)
+        _ = session.receiveGroup(try Self.group(0))
+        _ = session.receiveGroup(try Self.group(1))
+        // The group goes quiet; the answer to the next heartbeat says the server is at #4.
+        _ = session.receive(try Frame(sequence: 4, body: .heartbeat, subscription: 7).encoded())
+        clock.advance(by: 0.05)
+        let due = session.dueRepairs()
+        #expect(due?.sequences == [2, 3, 4])
+        #expect(session.statistics.expected == 5)
+        // Repaired over unicast: three in a row with no group event; a group event resets the count.
+        for sequence in 2...4 {
+            var repair = try Frame.decode(try Frame.compactEvent(Self.events[sequence], sequence: UInt32(sequence), subscription: 7).encoded())
+            repair.retransmission = true
+            _ = session.receive(try repair.encoded())
+        }
+        #expect(session.group.repairedInARow == 3 && session.statistics.repaired == 3)
+        _ = session.receiveGroup(try Self.group(5))
+        #expect(session.group.repairedInARow == 0 && session.statistics.received == 3)
+    }
+
     @Test("a pinned key that the welcome does not offer: no group to join, every group event refused")
     func pinnedKey() throws {
         var session = ClientSession(original: false, clock: ManualClock(), subscription: 7)

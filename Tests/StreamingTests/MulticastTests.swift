@@ -248,4 +248,48 @@ struct MulticastTests {
             #expect(try String(contentsOfFile: relayLog, encoding: .utf8).contains("Multicast group 239.8.8.8:15001"))
         }
     }
+
+    @Test("a group that never reaches a receiver: heartbeat answers reveal what it missed, repairs fill it, and after ten repairs in a row it goes back to unicast; its match whole",
+          .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
+    func groupNeverArrives() async throws {
+        try #require(NetworkNamespace.available, "cannot make a network namespace (root and ip(8) needed)")
+        try await bounded(90) {
+            let directory = temporaryDirectoryPath("soccer-multicast-lost")
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let namespace = try NetworkNamespace()
+            defer { namespace.remove() }
+            let ip = URL(fileURLWithPath: try #require(NetworkNamespace.ip))
+            let executable = try CommandLineTests.executable().path
+            func start(_ arguments: [String]) throws -> RestartTests.ServerProcess {
+                try RestartTests.ServerProcess(arguments: namespace.exec([executable] + arguments), executable: ip)
+            }
+            let log = directory + "/server.log"
+            #expect(FileManager.default.createFile(atPath: log, contents: nil))   // followed before the server writes it
+            // Every group datagram dropped before it leaves: the group reaches nobody. An event every
+            // 0.25 s: the match (about 11 s) outlasts the first heartbeats (every 5 s).
+            let server = try start(["server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.25", "--seed", "1",
+                                    "--wait-for-clients", "2", "--data-dir", "none", "--log-file", log, "--repair-grace", "2",
+                                    "--multicast", "239.9.9.9:15000", "--group-loss", "1"])
+            try await RestartTests.waitForLine(containing: "Server started on port", in: log)
+            let leaf = try start(["client", "--port", "14000", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                                  "--log-file", directory + "/leaf.log", "--stats-file", directory + "/leaf_stats.log",
+                                  "--stats-json", directory + "/leaf.json", "--progress-file", "none"])
+            let direct = try start(["client", "--port", "14000", "--no-multicast", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                                    "--log-file", directory + "/direct.log", "--stats-file", directory + "/direct_stats.log", "--progress-file", "none"])
+            await leaf.exited()
+            await direct.exited()
+            await server.exited()
+            let reference = try RestartTests.eventLines(ofLog: directory + "/direct.log")
+            #expect(reference.count == MatchSimulator.play(seed: 1).events.count)
+            #expect(try RestartTests.eventLines(ofLog: directory + "/leaf.log") == reference)
+            let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/leaf.json"))) as? [String: Any])
+            let repaired = stats["repaired"] as? Int ?? 0
+            // Ten repairs, then unicast: the rest arrived first time.
+            #expect(repaired >= StreamClient.groupFallbackRepairs && repaired < reference.count, "\(stats)")
+            #expect(stats["unrecovered"] as? Int == 0 && (stats["group"] as? [String: Int])?["accepted"] == 0, "\(stats)")
+            let leafLog = try String(contentsOfFile: directory + "/leaf.log", encoding: .utf8)
+            #expect(leafLog.contains("none from the multicast group") && leafLog.contains("Joined multicast group"))
+        }
+    }
 }
