@@ -44,30 +44,30 @@ public final class StreamServer: Sendable {
     public let configuration: ServerConfiguration
     /// The address the socket is bound to.
     public let localAddress: SocketAddress
-    private let channel: any Channel
-    private let handler: NIOLoopBound<ServerChannelHandler>
-    private let core: ServerCore
-    private let sent: SentCounter
-    private let logger: Logger
-    private let started = Atomic<Bool>(false)
+    let channel: any Channel
+    let handler: NIOLoopBound<ServerChannelHandler>
+    let core: ServerCore
+    let sent: SentCounter
+    let logger: Logger
+    let started = Atomic<Bool>(false)
     /// The feeds' readers, opened at bind so that a missing file is an error at start.
-    private let feeds: [LineFollower]
+    let feeds: [LineFollower]
     /// The durable match log (``ServerConfiguration/dataDirectory``), if any.
-    private let log: MatchLog?
+    let log: MatchLog?
     /// The unfinished matches of the log this run continues.
-    private let plan: ResumePlan
+    let plan: ResumePlan
     /// The multicast side, with `--multicast` (Spec §4.11).
-    private let groupSender: GroupSender?
+    let groupSender: GroupSender?
     /// NACKs waiting for a read of the match log, by log number: one read answers all that
     /// arrive while it runs (after a restart, every client asks for the same few events).
-    private let logReads = Mutex<[Int: [ServerState.LogLookup]]>([:])
+    let logReads = Mutex<[Int: [ServerState.LogLookup]]>([:])
     /// A relay's upstream followers (one per followed match), and the upstream client each runs now.
-    private let followers: [UpstreamFollower]
-    private let upstreamClients = Mutex<[Int: StreamClient]>([:])
+    let followers: [UpstreamFollower]
+    let upstreamClients = Mutex<[Int: StreamClient]>([:])
     /// An on-demand relay's followers started by its clients' registers: the match each follows
     /// (``RegisterRequest/anyMatch`` for "the first live one"), by follower index, and whether it
     /// has had a client yet (it is dropped when its last client leaves).
-    private let demanded = Mutex<(next: Int, matches: [Int: UInt32], viewed: Set<Int>, slots: [Int: Int])>((0, [:], [], [:]))
+    let demanded = Mutex<(next: Int, matches: [Int: UInt32], viewed: Set<Int>, slots: [Int: Int])>((0, [:], [], [:]))
 
     /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
     /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
@@ -236,33 +236,9 @@ public final class StreamServer: Sendable {
         return server
     }
 
-    /// Answers a NACK's events past the repair ring from the match log: the first lookup of a
-    /// match reads its logged events (off the event loop), and every lookup of that match
-    /// waiting meanwhile is answered from the same read, on the event loop, in one flush.
-    private func readForRepair(_ lookup: ServerState.LogLookup) {
-        guard let log else { return }
-        let first = logReads.withLock { reads in
-            defer { reads[lookup.logNumber, default: []].append(lookup) }
-            return reads[lookup.logNumber] == nil
-        }
-        guard first else { return }
-        Task {
-            var events: [UInt32: MatchEvent] = [:]
-            do {
-                events = try await log.events(lookup.logNumber)
-            } catch {
-                // Answered "unavailable" below: the client stops asking and counts them unrecovered.
-                logger.error("Repair from the match log failed: \(error)")
-            }
-            let waiting = logReads.withLock { $0.removeValue(forKey: lookup.logNumber) ?? [] }
-            let (core, read) = (self.core, events)
-            send { waiting.flatMap { core.answerFromLog($0, events: read) } }
-        }
-    }
-
     /// Sends what `replies` makes, on the event loop (it runs there), in one flush: replies
     /// that answer no datagram being read (repairs from the log, a relay's source-lost heartbeats).
-    private func send(_ replies: @escaping @Sendable () -> [ServerState.Reply]) {
+    func send(_ replies: @escaping @Sendable () -> [ServerState.Reply]) {
         let handler = self.handler
         channel.eventLoop.execute {
             for reply in replies() { handler.value.write(reply.payload, to: reply.address) }
@@ -271,7 +247,7 @@ public final class StreamServer: Sendable {
     }
 
     /// A non-blocking UDP socket bound to `host`:`port`, for NIO to adopt.
-    private static func boundSocket(host: String, port: Int) throws(StreamingError) -> CInt {
+    static func boundSocket(host: String, port: Int) throws(StreamingError) -> CInt {
         let address: SocketAddress
         do {
             address = try SocketAddress.makeAddressResolvingHost(host, port: port)
@@ -331,7 +307,7 @@ public final class StreamServer: Sendable {
 
     /// Stopped by ``stop()``, or the task running ``run()`` was cancelled (which stops the same
     /// way: a cancelled wait returns at once, so the stream must not loop on it).
-    private var stopping: Bool { core.signals.value.stopped || Task.isCancelled }
+    var stopping: Bool { core.signals.value.stopped || Task.isCancelled }
 
     /// Serves registrations and streams matches until the match ends (or, with `loop`, until
     /// ``stop()``), then closes the socket.
@@ -367,63 +343,9 @@ public final class StreamServer: Sendable {
         return try outcome.get()
     }
 
-    /// An on-demand relay was asked for `match`: follows it upstream (once: a register retried
-    /// while the subscription is on its way starts nothing more).
-    private func subscribeUpstream(to match: UInt32) {
-        guard !core.signals.value.stopped else { return }
-        let index: Int? = demanded.withLock { state in
-            guard !state.matches.values.contains(match) else { return nil }
-            let index = state.next
-            state.next += 1
-            state.matches[index] = match
-            return index
-        }
-        guard let index else { return }
-        logger.info("Subscribing upstream to \(match == RegisterRequest.anyMatch ? "its first live match" : "match \(match)"), asked for by a client.")
-        var follower = UpstreamFollower(upstreams: configuration.upstreams, match: match, resumeAfter: nil,
-                                        timeout: configuration.upstreamTimeout, logger: logger)
-        follower.stopWhenRefused = true
-        Task { await self.follow(upstream: index, with: follower) }
-    }
-
-    /// An on-demand relay's matches whose last client left: their upstream subscriptions end
-    /// (each upstream client unregisters; its match then ends here, unwatched).
-    private func dropUnwatched() {
-        let candidates = demanded.withLock { $0.slots }
-        guard !candidates.isEmpty else { return }
-        let counts = core.state.withLock { state in candidates.mapValues { state.matches[$0].subscribers.count } }
-        let drop: [Int] = demanded.withLock { state in
-            var drop: [Int] = []
-            for (index, count) in counts {
-                if count > 0 { state.viewed.insert(index) } else if state.viewed.contains(index) { drop.append(index) }
-            }
-            for index in drop { state.viewed.remove(index); state.slots[index] = nil }
-            return drop
-        }
-        for index in drop {
-            logger.info("The last client of an on-demand match left: unsubscribing upstream.")
-            upstreamClients.withLock { $0[index] }?.stop(.terminated)
-        }
-    }
-
-    /// Follows one upstream match (a relay) and hands the stream loop what comes, in order.
-    private func follow(upstream index: Int, with follower: UpstreamFollower) async {
-        let core = self.core
-        defer { core.deliver(.closed, from: index) }
-        await follower.run(
-            stopped: { core.signals.value.stopped },
-            pause: { wait in _ = await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: wait)) },
-            running: { client in
-                self.upstreamClients.withLock { $0[index] = client }
-                // Stopped while it was starting: stop it too.
-                if let client, core.signals.value.stopped { client.stop(.terminated) }
-            },
-            deliver: { core.deliver($0, from: index) })
-    }
-
     /// Reads one feed's lines as they arrive and hands what they decode to the stream loop,
     /// until the feed's end line, its end of input, a bad line under `--on-bad-line stop`, or stop().
-    private func read(feed index: Int, from follower: LineFollower) async {
+    func read(feed index: Int, from follower: LineFollower) async {
         // A resumed feed match's decoder already holds its logged lines (the same match state).
         var decoder = plan.feeds[index]?.decoder ?? FeedDecoder(catalog: configuration.language.catalog)
         defer { core.deliver(FeedItem(feed: index, content: .closed)) }
@@ -452,7 +374,7 @@ public final class StreamServer: Sendable {
     }
 
     /// Once a second until stopped or cancelled: the rejects summary and the client timeouts.
-    private func housekeepingLoop() async {
+    func housekeepingLoop() async {
         while !Task.isCancelled {
             if await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: .seconds(1))) { return }
             core.housekeeping()
@@ -460,141 +382,15 @@ public final class StreamServer: Sendable {
         }
     }
 
-    /// One concurrent match's stream: its slot, its source (a simulator, or a feed's queue of
-    /// decoded events), and when its next event is due.
-    private struct SlotStream {
-        enum Phase { case waiting, live, done }
-        var slot: Int
-        var seed: UInt64
-        /// The simulator of a simulated match; nil for a feed's.
-        var simulator: MatchSimulator?
-        var id: UInt32
-        var roster: Roster
-        /// A feed's index in ``ServerConfiguration/feeds``, its decoded events waiting for their
-        /// time, and its end once the queue drains.
-        var feed: Int?
-        var queue: [(event: MatchEvent, due: ContinuousClock.Instant, end: Int?, sequence: UInt32?)] = []
-        /// A relay's upstream follower (its index), for a relayed match.
-        var upstream: Int?
-        /// The upstream sequence of the relayed event taken last (published with it).
-        var upstreamSequence: UInt32?
-        /// The file offset just past the line of the feed event taken last (logged with it).
-        var feedOffset: Int?
-        var feedEnd: EndReason?
-        /// Matches still to play back to back in this stream after the current one (`--matches`).
-        var backToBackLeft: Int
-        var start: ContinuousClock.Instant
-        /// Events sent in this stream.
-        var index = 0
-        var endReason = EndReason.fullTime
-        var phase = Phase.waiting
-        /// Its number in the match log, once logged (nil without a log, or before kick-off).
-        var logNumber: Int?
-        /// Continued from the match log: ``index`` events were streamed by an earlier run.
-        var resumed = false
-
-        /// When the next event (or a feed's end, once its queue is empty) is due; nil: a feed
-        /// with nothing queued and no end yet.
-        func due(_ interval: Duration) -> ContinuousClock.Instant? {
-            if simulator != nil { return start.advanced(by: interval * (index + 1)) }
-            return queue.first?.due ?? (feedEnd != nil ? start : nil)
-        }
-    }
-
     /// The stream of slot `slot` playing `simulator`'s match (then, with `--matches`, its next seeds).
-    private func makeStream(slot: Int, simulator: MatchSimulator) -> SlotStream {
+    func makeStream(slot: Int, simulator: MatchSimulator) -> SlotStream {
         SlotStream(slot: slot, seed: simulator.seed, simulator: simulator, id: simulator.matchID, roster: simulator.roster,
                           backToBackLeft: max(1, configuration.matches) - 1, start: ContinuousClock().now)
     }
 
-    /// Continues the matches an earlier run left unfinished, where the log says they were: a
-    /// simulated one (its seed replayed to the logged event) kicks off again like any match (at
-    /// once, or once --wait-for-clients are back); a feed's is live at once, its feed read on
-    /// from just past its last logged event.
-    private func resume(_ slots: inout [SlotStream], summary: inout ServerSummary, now: ContinuousClock.Instant) {
-        let catalog = configuration.language.catalog
-        for index in slots.indices {
-            guard let match = plan.simulated[slots[index].slot], case .simulated(let slot, let seed) = match.origin else { continue }
-            let roster = slots[index].roster
-            var simulator = MatchSimulator(seed: seed, roster: roster, catalog: catalog)
-            guard simulator.matchID == match.matchID else {
-                logger.warning("Unfinished match \(match.matchID) is not resumed: seed \(seed) in slot \(slot) plays match \(simulator.matchID) now.")
-                continue
-            }
-            var replayed = 0
-            var latest: MatchEvent?
-            while replayed < match.events, let event = simulator.next() {
-                latest = event
-                replayed += 1
-            }
-            guard replayed == match.events else {
-                logger.warning("Unfinished match \(match.matchID) is not resumed: its simulation has only \(replayed) of the \(match.events) logged events.")
-                continue
-            }
-            let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
-            slots[index].simulator = simulator
-            slots[index].seed = seed
-            slots[index].id = match.matchID
-            slots[index].index = match.events
-            slots[index].logNumber = match.number
-            slots[index].resumed = true
-            core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: latest)
-            logger.info("Resuming match \(match.matchID) (seed \(seed)) from the match log at event \(match.events), sequence \(next).")
-            restoreOriginals(of: match, slot: slot)
-        }
-        for (follower, upstream) in followers.enumerated() {
-            guard let resumed = plan.relayed.first(where: { $0.match.matchID == upstream.match }) else { continue }
-            let match = resumed.match
-            let next = resumed.lastSequence.map { $0 &+ 1 } ?? match.firstSequence
-            var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: now,
-                                    summary: &summary)
-            stream.upstream = follower
-            slots.append(stream)
-            logger.info("Resuming relayed match \(match.matchID) from the match log after sequence \(next &- 1); following it upstream from there.")
-        }
-        for (feed, resumed) in plan.feeds.sorted(by: { $0.key < $1.key }) {
-            let match = resumed.match
-            let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
-            // Under --replay-speed, the next events' times count on from the last logged one's.
-            let start = now - .seconds(match.lastAt / (configuration.replaySpeed ?? 1))
-            var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: start,
-                                    summary: &summary)
-            stream.feed = feed
-            slots.append(stream)
-            logger.info("Resuming match \(match.matchID) from feed \(configuration.feeds[feed]) at byte \(resumed.offset) (event \(match.events), sequence \(next)).")
-        }
-    }
-
-    /// A feed's or a relay's match an earlier run left unfinished, live again at once: its slot
-    /// (interval 0: its events come when they come), its place in its sequence space and its
-    /// latest event, its original-protocol clients, and its stream (the caller names its source).
-    private func resumeLive(_ match: MatchLog.Unfinished, roster: Roster, catalog: PhraseCatalog, next: UInt32, latest: MatchEvent?,
-                            start: ContinuousClock.Instant, summary: inout ServerSummary) -> SlotStream {
-        let slot = core.state.withLock { $0.addMatch(id: match.matchID, roster: roster, catalog: catalog, intervalMicroseconds: 0) }
-        core.beginMatch(id: match.matchID, slot: slot)
-        core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: latest)
-        restoreOriginals(of: match, slot: slot)
-        summary.matches += 1
-        core.signals.update { $0.matches += 1 }
-        var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: match.matchID, roster: roster, feed: nil, backToBackLeft: 0, start: start)
-        stream.phase = .live
-        stream.index = match.events
-        stream.logNumber = match.number
-        stream.resumed = true
-        return stream
-    }
-
-    /// Sends a resumed match again to the original-protocol clients its log kept (within
-    /// ``ServerConfiguration/originalResumeWithin``), and says so.
-    private func restoreOriginals(of match: MatchLog.Unfinished, slot: Int) {
-        guard let addresses = plan.originals[match.number], !addresses.isEmpty else { return }
-        let restored = core.restoreOriginals(addresses, slot: slot)
-        logger.info("Sending match \(match.matchID) again to \(restored) of its \(addresses.count) original-protocol client(s), kept in the match log (they cannot register again).")
-    }
-
     /// Streams every match (Spec §4.9): one loop for all of them, simulated and fed, so that the
     /// events of every match due at the same time go out in one trip to the event loop (one flush).
-    private func stream() async throws -> ServerSummary {
+    func stream() async throws -> ServerSummary {
         var summary = ServerSummary()
         let clock = ContinuousClock()
         let catalog = configuration.language.catalog
@@ -797,7 +593,7 @@ public final class StreamServer: Sendable {
 
     /// The next event of a live stream, or nil when its match is over (a simulated match whose
     /// simulator ran out, after any back-to-back matches; a feed never gets here empty).
-    private func nextEvent(_ stream: inout SlotStream, summary: inout ServerSummary) -> MatchEvent? {
+    func nextEvent(_ stream: inout SlotStream, summary: inout ServerSummary) -> MatchEvent? {
         guard var simulator = stream.simulator else {
             guard !stream.queue.isEmpty else {
                 // The feed's end (it is due only once the queue is empty and the end known).
@@ -829,7 +625,7 @@ public final class StreamServer: Sendable {
 
     /// Applies one feed item: line-ups make a new live match, events queue for their time, the
     /// end waits for the queue; bad lines are logged (Spec/FEED.md). Returns 1 when the feed closed.
-    private func take(_ item: FeedItem, into slots: inout [SlotStream], summary: inout ServerSummary,
+    func take(_ item: FeedItem, into slots: inout [SlotStream], summary: inout ServerSummary,
                       now: ContinuousClock.Instant) -> Int {
         let name = configuration.feeds[item.feed]
         let index = slots.firstIndex { $0.feed == item.feed }
@@ -877,211 +673,13 @@ public final class StreamServer: Sendable {
         return 0
     }
 
-    /// Applies one upstream item (a relay): the welcome makes a live match with the upstream's
-    /// id, teams, words, interval and place in its sequence space; events queue at once with
-    /// their upstream sequence; the end waits for the queue. Returns 1 when the follower closed.
-    private func take(_ item: UpstreamFollower.Item, from follower: Int, into slots: inout [SlotStream], summary: inout ServerSummary,
-                      now: ContinuousClock.Instant) -> Int {
-        let index = slots.firstIndex { $0.upstream == follower }
-        switch item {
-        case .welcomed(let welcome, let latest, let next):
-            guard index == nil else { return 0 }
-            let slot = core.state.withLock {
-                $0.addMatch(id: welcome.matchID, roster: welcome.roster, catalog: welcome.catalog, intervalMicroseconds: welcome.intervalMicroseconds)
-            }
-            core.beginMatch(id: welcome.matchID, slot: slot)
-            core.continueMatch(slot: slot, nextSequence: next, latest: latest?.event)
-            summary.matches += 1
-            var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: welcome.matchID, roster: welcome.roster, feed: nil,
-                                    backToBackLeft: 0, start: now)
-            stream.upstream = follower
-            stream.phase = .live
-            slots.append(stream)
-            core.signals.update { $0.matches += 1 }
-            demanded.withLock { state in if state.matches[follower] != nil { state.slots[follower] = slot } }
-            logger.info("Relaying match \(welcome.matchID) (\(welcome.roster.home.name) vs \(welcome.roster.away.name)) from upstream, from sequence \(next).")
-        case .event(let sequence, let event):
-            guard let index else { return 0 }
-            slots[index].queue.append((event, now, nil, sequence))
-        case .ended(let reason):
-            if let index { slots[index].feedEnd = reason }
-        case .outage(let lost):
-            guard let index else { return 0 }
-            let replies = core.state.withLock { $0.setSourceLost(lost, slot: slots[index].slot) }
-            logger.info(lost ? "Upstream of match \(slots[index].id) lost: \(replies.count) client(s) told (Spec §4.10)."
-                             : "Upstream of match \(slots[index].id) back: \(replies.count) client(s) told.")
-            send { replies }
-        case .closed:
-            if let index, slots[index].feedEnd == nil {
-                logger.warning("Upstream follower stopped before the end of match \(slots[index].id): it ends as server_shutdown.")
-                slots[index].feedEnd = .serverShutdown
-            }
-            // An on-demand follower: its match may be asked for again (a new subscription).
-            let wanted = demanded.withLock { state -> UInt32? in
-                defer { state.matches[follower] = nil; state.slots[follower] = nil; state.viewed.remove(follower) }
-                return state.matches[follower]
-            }
-            guard let wanted else { return 1 }
-            // Never welcomed: the upstream does not carry it; registers for it are refused from now on.
-            if index == nil, wanted != RegisterRequest.anyMatch, !stopping {
-                core.state.withLock { $0.upstreamRefused(wanted) }
-                logger.info("Upstream does not carry match \(wanted): registers for it are refused.")
-            }
-            return 0
-        }
-        return 0
-    }
-
     /// The most due events written in one trip to the event loop.
     static let maximumBatch = 64
-    /// A batch grows no further once it holds this many datagrams...
-    static let maximumBatchDatagrams = 4096
-    /// ...or this many bytes.
-    static let maximumBatchBytes = 1 << 20
-
-    /// An event encoded and made the latest: who gets it, and how many bytes that is.
-    private struct Published {
-        var event: EncodedEvent
-        var recipients: [Subscriber]
-        var bytes: Int
-        /// The signed group events for the multicast group (Spec §4.11), if any subscriber takes them there.
-        var group: [ByteBuffer] = []
-    }
-
-    /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
-    private func publish(_ event: MatchEvent, slot: Int) throws -> Published {
-        let (sequence, deliveries, roster, catalog) = core.state.withLock { state in
-            (state.matches[slot].nextSequence, state.matches[slot].deliveriesInUse, state.matches[slot].roster, state.matches[slot].catalog)
-        }
-        var encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, deliveries: deliveries)
-        // The per-delivery counts answer "who needs what" without walking the recipients.
-        let (recipients, allCounts, groupCounts, groupDeliveries, matchID) = core.state.withLock {
-            ($0.publish(encoded, slot: slot), $0.matches[slot].deliveryCounts, $0.matches[slot].groupCounts,
-             $0.matches[slot].groupDeliveries, $0.matches[slot].id)
-        }
-        if !deliveries.isSuperset(of: allCounts.lazy.filter { $0.value > 0 }.map(\.key)) {
-            // A JSON client registered between the encoding and the fan-out (rare): encode it all.
-            encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog)
-        }
-        // Those who take the group get one signed datagram there per format, not one each.
-        let counts = allCounts.merging(groupCounts) { $0 - $1 }
-        var group: [ByteBuffer] = []
-        if let groupSender, !groupDeliveries.isEmpty {
-            group = try groupSender.datagrams(for: encoded, matchID: matchID, deliveries: groupDeliveries)
-        }
-        if logger.logLevel <= .debug {
-            for recipient in recipients {
-                logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
-            }
-        }
-        return Published(event: encoded, recipients: recipients, bytes: encoded.bytes(for: counts) + group.reduce(0) { $0 + $1.readableBytes },
-                         group: group)
-    }
-
-    /// Part of a published event's recipients: written, with others, in one trip to the event loop.
-    private struct Segment: Sendable {
-        var event: EncodedEvent
-        var recipients: ArraySlice<Subscriber>
-    }
-
-    /// Writes each event of `batch` to every recipient and returns when that is sent and the
-    /// channel can take more: the producer never runs ahead of the socket, so memory stays flat
-    /// at any rate.
-    ///
-    /// Each SoccerStream client gets its own bytes (its subscription identifier in the header):
-    /// the handler's ``DatagramSender`` copies each client's frame into its one reused slab,
-    /// stamped, and sends the trip with `sendmmsg`, so the cost per client is a copy of the frame
-    /// and no allocation. A trip carries at most ``maximumBatchBytes`` of copies (a JSON event to
-    /// 10,000 clients is 30 MB), then waits for the socket before the next: usually one trip per
-    /// batch, and the slab never grows past one trip.
-    private func fanOut(_ batch: [Published]) async throws {
-        let group = batch.flatMap(\.group)
-        if let groupSender, !group.isEmpty {
-            // The group first: one datagram per match and format reaches every receiver on the network.
-            let address = groupSender.group
-            try await deliver { handler in
-                for datagram in group { handler.write(datagram, subscription: nil, to: address) }
-            }
-        }
-        var trip: [Segment] = []
-        var tripBytes = 0
-        for published in batch {
-            let unit = max(1, published.event.compact.readableBytes, published.event.json.readableBytes)
-            let perTrip = max(1, Self.maximumBatchBytes / unit)
-            var start = published.recipients.startIndex
-            while start < published.recipients.endIndex {
-                let room = max(1, (Self.maximumBatchBytes - tripBytes) / unit)
-                let end = min(published.recipients.endIndex, start + min(room, perTrip))
-                trip.append(Segment(event: published.event, recipients: published.recipients[start..<end]))
-                tripBytes += (end - start) * unit
-                start = end
-                if tripBytes >= Self.maximumBatchBytes {
-                    try await deliverCopies(trip)
-                    trip.removeAll(keepingCapacity: true)
-                    tripBytes = 0
-                }
-            }
-        }
-        if !trip.isEmpty { try await deliverCopies(trip) }
-    }
-
-    /// One trip of ``fanOut(_:)``: every copy queued in the handler (one slab, reused), then
-    /// sent with `sendmmsg` by the flush.
-    private func deliverCopies(_ trip: [Segment]) async throws {
-        let metrics = core.metrics
-        try await deliver { handler in
-            // The recipients are read field by field (never a whole Subscriber copied out of the
-            // array, which would retain and release its address per datagram).
-            var datagrams = 0
-            var total = 0
-            for segment in trip {
-                let recipients = segment.recipients
-                for index in recipients.indices {
-                    total += segment.event.payload(for: recipients[index].delivery).readableBytes
-                }
-                datagrams += recipients.count
-            }
-            handler.reserve(datagrams: datagrams, bytes: total)
-            metrics.batch(datagrams: datagrams)
-            for segment in trip {
-                let recipients = segment.recipients
-                for index in recipients.indices {
-                    let delivery = recipients[index].delivery
-                    handler.write(segment.event.payload(for: delivery),
-                                  subscription: delivery == .original ? nil : recipients[index].subscription,
-                                  to: recipients[index].datagramAddress)
-                }
-            }
-        }
-    }
-
-    /// Runs `writes` on the event loop through the channel handler, the one way the server
-    /// writes; flushes once; then waits, without polling, until the channel is writable.
-    /// Replies to datagrams take the same handler's ``ServerChannelHandler/write(_:to:)``.
-    private func deliver(_ writes: @escaping @Sendable (ServerChannelHandler) -> Void) async throws {
-        try await channel.eventLoop.flatSubmit(work(writes)).get()
-    }
-
-    /// ``deliver(_:)`` after `delay`, on the event loop's timer, not waited for: the future
-    /// completes when it has been sent.
-    private func schedule(after delay: TimeAmount, _ writes: @escaping @Sendable (ServerChannelHandler) -> Void) -> EventLoopFuture<Void> {
-        channel.eventLoop.flatScheduleTask(in: delay, work(writes)).futureResult
-    }
-
-    private func work(_ writes: @escaping @Sendable (ServerChannelHandler) -> Void) -> @Sendable () -> EventLoopFuture<Void> {
-        let handler = self.handler
-        return {
-            let value = handler.value
-            writes(value)
-            value.flush()
-            return value.writable()
-        }
-    }
 
     /// Runs a match-log write until it succeeds: when it fails, says so and retries every
     /// second, the stream paused meanwhile (never unlogged streaming); nil when the server is
     /// stopped before the write succeeds.
-    private func durably<T>(_ what: String, _ write: () async throws(StreamingError) -> T) async -> T? {
+    func durably<T>(_ what: String, _ write: () async throws(StreamingError) -> T) async -> T? {
         var failures = 0
         while !stopping {
             do {
@@ -1098,7 +696,7 @@ public final class StreamServer: Sendable {
     }
 
     /// A match to end: why, its slot, and the match that replaces it there (with `--loop`).
-    private struct Ending {
+    struct Ending {
         var reason: EndReason
         var slot: Int
         var next: UInt32?
@@ -1110,7 +708,7 @@ public final class StreamServer: Sendable {
     /// `endRepeats − 1` more times 20 ms apart (UDP loses packets) on the event loop's timer,
     /// without holding up the stream (the other matches' events keep their times); those
     /// repeats are joined to `repeats`, which the stream waits for before it closes.
-    private func finish(_ endings: [Ending], repeats: inout EventLoopFuture<Void>) async throws {
+    func finish(_ endings: [Ending], repeats: inout EventLoopFuture<Void>) async throws {
         // The end is history before anyone hears of it (a match that ended is never resumed).
         if let log {
             for ending in endings {

@@ -1,0 +1,110 @@
+import Logging
+import Match
+import NIOCore
+import Wire
+
+// Continuing after a restart (issue 14): matches the match log left unfinished, their original-protocol clients, and repairs answered from the log.
+extension StreamServer {
+    /// Answers a NACK's events past the repair ring from the match log: the first lookup of a
+    /// match reads its logged events (off the event loop), and every lookup of that match
+    /// waiting meanwhile is answered from the same read, on the event loop, in one flush.
+    func readForRepair(_ lookup: ServerState.LogLookup) {
+        guard let log else { return }
+        let first = logReads.withLock { reads in
+            defer { reads[lookup.logNumber, default: []].append(lookup) }
+            return reads[lookup.logNumber] == nil
+        }
+        guard first else { return }
+        Task {
+            var events: [UInt32: MatchEvent] = [:]
+            do {
+                events = try await log.events(lookup.logNumber)
+            } catch {
+                // Answered "unavailable" below: the client stops asking and counts them unrecovered.
+                logger.error("Repair from the match log failed: \(error)")
+            }
+            let waiting = logReads.withLock { $0.removeValue(forKey: lookup.logNumber) ?? [] }
+            let (core, read) = (self.core, events)
+            send { waiting.flatMap { core.answerFromLog($0, events: read) } }
+        }
+    }
+
+    /// Continues the matches an earlier run left unfinished, where the log says they were: a
+    /// simulated one (its seed replayed to the logged event) kicks off again like any match (at
+    /// once, or once --wait-for-clients are back); a feed's is live at once, its feed read on
+    /// from just past its last logged event.
+    func resume(_ slots: inout [SlotStream], summary: inout ServerSummary, now: ContinuousClock.Instant) {
+        let catalog = configuration.language.catalog
+        for index in slots.indices {
+            guard let match = plan.simulated[slots[index].slot], case .simulated(let slot, let seed) = match.origin else { continue }
+            let roster = slots[index].roster
+            var simulator = MatchSimulator(seed: seed, roster: roster, catalog: catalog)
+            guard simulator.matchID == match.matchID else {
+                logger.warning("Unfinished match \(match.matchID) is not resumed: seed \(seed) in slot \(slot) plays match \(simulator.matchID) now.")
+                continue
+            }
+            var replayed = 0
+            var latest: MatchEvent?
+            while replayed < match.events, let event = simulator.next() {
+                latest = event
+                replayed += 1
+            }
+            guard replayed == match.events else {
+                logger.warning("Unfinished match \(match.matchID) is not resumed: its simulation has only \(replayed) of the \(match.events) logged events.")
+                continue
+            }
+            let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
+            slots[index].simulator = simulator
+            slots[index].seed = seed
+            slots[index].id = match.matchID
+            slots[index].index = match.events
+            slots[index].logNumber = match.number
+            slots[index].resumed = true
+            core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: latest)
+            logger.info("Resuming match \(match.matchID) (seed \(seed)) from the match log at event \(match.events), sequence \(next).")
+            restoreOriginals(of: match, slot: slot)
+        }
+        for (follower, upstream) in followers.enumerated() {
+            guard let resumed = plan.relayed.first(where: { $0.match.matchID == upstream.match }) else { continue }
+            let match = resumed.match
+            let next = resumed.lastSequence.map { $0 &+ 1 } ?? match.firstSequence
+            var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: now,
+                                    summary: &summary)
+            stream.upstream = follower
+            slots.append(stream)
+            logger.info("Resuming relayed match \(match.matchID) from the match log after sequence \(next &- 1); following it upstream from there.")
+        }
+        for (feed, resumed) in plan.feeds.sorted(by: { $0.key < $1.key }) {
+            let match = resumed.match
+            let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
+            // Under --replay-speed, the next events' times count on from the last logged one's.
+            let start = now - .seconds(match.lastAt / (configuration.replaySpeed ?? 1))
+            var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: start,
+                                    summary: &summary)
+            stream.feed = feed
+            slots.append(stream)
+            logger.info("Resuming match \(match.matchID) from feed \(configuration.feeds[feed]) at byte \(resumed.offset) (event \(match.events), sequence \(next)).")
+        }
+    }
+
+    /// A feed's or a relay's match an earlier run left unfinished, live again at once: its slot
+    /// (interval 0: its events come when they come), its place in its sequence space and its
+    /// latest event, its original-protocol clients, and its stream (the caller names its source).
+    func resumeLive(_ match: MatchLog.Unfinished, roster: Roster, catalog: PhraseCatalog, next: UInt32, latest: MatchEvent?,
+                    start: ContinuousClock.Instant, summary: inout ServerSummary) -> SlotStream {
+        var stream = liveSlot(id: match.matchID, roster: roster, catalog: catalog, intervalMicroseconds: 0, next: next, latest: latest,
+                              logNumber: match.number, start: start, summary: &summary)
+        restoreOriginals(of: match, slot: stream.slot)
+        stream.index = match.events
+        stream.resumed = true
+        return stream
+    }
+
+    /// Sends a resumed match again to the original-protocol clients its log kept (within
+    /// ``ServerConfiguration/originalResumeWithin``), and says so.
+    func restoreOriginals(of match: MatchLog.Unfinished, slot: Int) {
+        guard let addresses = plan.originals[match.number], !addresses.isEmpty else { return }
+        let restored = core.restoreOriginals(addresses, slot: slot)
+        logger.info("Sending match \(match.matchID) again to \(restored) of its \(addresses.count) original-protocol client(s), kept in the match log (they cannot register again).")
+    }
+}
