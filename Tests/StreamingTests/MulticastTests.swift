@@ -197,21 +197,29 @@ struct MulticastTests {
         }
     }
 
-    @Test("a relay with --multicast: its own group and key, its receivers get the origin's whole match from its group, as a direct client does",
-          .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
-    func relayGroup() async throws {
+    /// Runs `body` in a network namespace of its own, with a temporary directory and a way to
+    /// start the built executable inside the namespace (both removed after), within 90 s.
+    static func inNamespace(_ prefix: String,
+                            _ body: @escaping @Sendable (_ directory: String, _ start: @Sendable ([String]) throws -> RestartTests.ServerProcess) async throws -> Void) async throws {
         try #require(NetworkNamespace.available, "cannot make a network namespace (root and ip(8) needed)")
         try await bounded(90) {
-            let directory = temporaryDirectoryPath("soccer-multicast-relay")
+            let directory = temporaryDirectoryPath(prefix)
             defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let namespace = try NetworkNamespace()
             defer { namespace.remove() }
             let ip = URL(fileURLWithPath: try #require(NetworkNamespace.ip))
             let executable = try CommandLineTests.executable().path
-            func start(_ arguments: [String]) throws -> RestartTests.ServerProcess {
+            try await body(directory) { arguments in
                 try RestartTests.ServerProcess(arguments: namespace.exec([executable] + arguments), executable: ip)
             }
+        }
+    }
+
+    @Test("a relay with --multicast: its own group and key, its receivers get the origin's whole match from its group, as a direct client does",
+          .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
+    func relayGroup() async throws {
+        try await Self.inNamespace("soccer-multicast-relay") { directory, start in
             // The origin kicks off once the relay and the direct client are subscribed.
             let origin = try start(["server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.05", "--seed", "1",
                                     "--wait-for-clients", "2", "--data-dir", "none", "--log-file", directory + "/origin.log", "--repair-grace", "1"])
@@ -252,18 +260,7 @@ struct MulticastTests {
     @Test("a group that never reaches a receiver: heartbeat answers reveal what it missed, repairs fill it, and after ten repairs in a row it goes back to unicast; its match whole",
           .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
     func groupNeverArrives() async throws {
-        try #require(NetworkNamespace.available, "cannot make a network namespace (root and ip(8) needed)")
-        try await bounded(90) {
-            let directory = temporaryDirectoryPath("soccer-multicast-lost")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let namespace = try NetworkNamespace()
-            defer { namespace.remove() }
-            let ip = URL(fileURLWithPath: try #require(NetworkNamespace.ip))
-            let executable = try CommandLineTests.executable().path
-            func start(_ arguments: [String]) throws -> RestartTests.ServerProcess {
-                try RestartTests.ServerProcess(arguments: namespace.exec([executable] + arguments), executable: ip)
-            }
+        try await Self.inNamespace("soccer-multicast-lost") { directory, start in
             let log = directory + "/server.log"
             #expect(FileManager.default.createFile(atPath: log, contents: nil))   // followed before the server writes it
             // Every group datagram dropped before it leaves: the group reaches nobody. An event every
