@@ -9,14 +9,7 @@ extension StreamServer {
     /// while the subscription is on its way starts nothing more).
     func subscribeUpstream(to match: UInt32) {
         guard !core.signals.value.stopped else { return }
-        let index: Int? = demanded.withLock { state in
-            guard !state.matches.values.contains(match) else { return nil }
-            let index = state.next
-            state.next += 1
-            state.matches[index] = match
-            return index
-        }
-        guard let index else { return }
+        guard let index = demanded.withLock({ $0.start(match) }) else { return }
         logger.info("Subscribing upstream to \(match == RegisterRequest.anyMatch ? "its first live match" : "match \(match)"), asked for by a client.")
         var follower = UpstreamFollower(upstreams: configuration.upstreams, match: match, resumeAfter: nil,
                                         timeout: configuration.upstreamTimeout, logger: logger)
@@ -24,22 +17,16 @@ extension StreamServer {
         Task { await self.follow(upstream: index, with: follower) }
     }
 
-    /// An on-demand relay's matches whose last client left: their upstream subscriptions end
-    /// (each upstream client unregisters; its match then ends here, unwatched).
+    /// An on-demand relay's matches whose last client left, or that nobody joined within the
+    /// client timeout (the client that asked gave up): their upstream subscriptions end (each
+    /// upstream client unregisters; its match then ends here, unwatched).
     func dropUnwatched() {
         let candidates = demanded.withLock { $0.slots }
         guard !candidates.isEmpty else { return }
-        let counts = core.state.withLock { state in candidates.mapValues { state.matches[$0].subscribers.count } }
-        let drop: [Int] = demanded.withLock { state in
-            var drop: [Int] = []
-            for (index, count) in counts {
-                if count > 0 { state.viewed.insert(index) } else if state.viewed.contains(index) { drop.append(index) }
-            }
-            for index in drop { state.viewed.remove(index); state.slots[index] = nil }
-            return drop
-        }
+        let counts = core.state.withLock { state in candidates.mapValues { state.matches[$0.slot].subscribers.count } }
+        let drop = demanded.withLock { $0.unwatched(clients: counts, now: .now, grace: configuration.clientTimeout) }
         for index in drop {
-            logger.info("The last client of an on-demand match left: unsubscribing upstream.")
+            logger.info("An on-demand match has no client (its last one left, or none joined within \(configuration.clientTimeout)): unsubscribing upstream.")
             upstreamClients.withLock { $0[index] }?.stop(.terminated)
         }
     }
@@ -73,7 +60,7 @@ extension StreamServer {
                                   start: now, summary: &summary)
             stream.upstream = follower
             slots.append(stream)
-            demanded.withLock { state in if state.matches[follower] != nil { state.slots[follower] = stream.slot } }
+            demanded.withLock { $0.live(follower, slot: stream.slot, now: now) }
             logger.info("Relaying match \(welcome.matchID) (\(welcome.roster.home.name) vs \(welcome.roster.away.name)) from upstream, from sequence \(next).")
         case .event(let sequence, let event):
             guard let index else { return 0 }
@@ -92,10 +79,7 @@ extension StreamServer {
                 slots[index].feedEnd = .serverShutdown
             }
             // An on-demand follower: its match may be asked for again (a new subscription).
-            let wanted = demanded.withLock { state -> UInt32? in
-                defer { state.matches[follower] = nil; state.slots[follower] = nil; state.viewed.remove(follower) }
-                return state.matches[follower]
-            }
+            let wanted = demanded.withLock { $0.closed(follower) }
             guard let wanted else { return 1 }
             // Never welcomed: the upstream does not carry it; registers for it are refused from now on.
             if index == nil, wanted != RegisterRequest.anyMatch, !stopping {

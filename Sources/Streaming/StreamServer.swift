@@ -64,10 +64,8 @@ public final class StreamServer: Sendable {
     /// A relay's upstream followers (one per followed match), and the upstream client each runs now.
     let followers: [UpstreamFollower]
     let upstreamClients = Mutex<[Int: StreamClient]>([:])
-    /// An on-demand relay's followers started by its clients' registers: the match each follows
-    /// (``RegisterRequest/anyMatch`` for "the first live one"), by follower index, and whether it
-    /// has had a client yet (it is dropped when its last client leaves).
-    let demanded = Mutex<(next: Int, matches: [Int: UInt32], viewed: Set<Int>, slots: [Int: Int])>((0, [:], [], [:]))
+    /// An on-demand relay's followers started by its clients' registers (``OnDemandSubscriptions``).
+    let demanded = Mutex(OnDemandSubscriptions())
 
     /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
     /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
@@ -104,7 +102,6 @@ public final class StreamServer: Sendable {
             core.onLookUp { [weak self] lookup in self?.readForRepair(lookup) }
         }
         if configuration.upstreamOnDemand {
-            demanded.withLock { $0.next = 1_000_000 }   // above any static follower's index
             core.onWanted { [weak self] match in self?.subscribeUpstream(to: match) }
         }
     }

@@ -140,6 +140,39 @@ struct RelayTests {
         }
     }
 
+    @Test("an on-demand relay unsubscribes upstream from a match nobody joined within its client timeout (the client that asked gave up)")
+    func onDemandNeverJoined() async throws {
+        try await bounded(90) {
+            let directory = temporaryDirectoryPath("soccer-on-demand-unjoined")
+            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let (originPort, relayPort) = (try RestartTests.freePort(), try RestartTests.freePort())
+            let originLog = directory + "/origin.log"
+            #expect(FileManager.default.createFile(atPath: originLog, contents: nil))   // followed before the origin writes it
+            // A long match (an event every 0.5 s): it is still on when the relay drops it.
+            let origin = try RestartTests.startServer(port: originPort, directory: directory + "/origin-data", log: originLog,
+                                                      waitForClients: 1, interval: 0.5)
+            let relayLog = directory + "/relay.log"
+            #expect(FileManager.default.createFile(atPath: relayLog, contents: nil))
+            let relay = try Self.startRelay(upstream: originPort, port: relayPort, directory: directory, name: "relay",
+                                            extra: ["--on-demand", "--client-timeout", "6"])
+            try await RestartTests.waitForLine(containing: "Server started on port", in: relayLog)
+            // One register attempt, echoing the relay's challenge, then it gives up: the relay subscribes upstream for it.
+            let asker = try await makeClient(port: relayPort) {
+                $0.match = MatchSimulator(seed: 1).matchID
+                $0.registerAttempts = 1
+            }
+            let asked = try await asker.run()
+            #expect(asked.reason == .noAnswer(attempts: 1))
+            try await RestartTests.waitForLine(containing: "Relaying match", in: relayLog)
+            // Nobody joins: after the 6 s client timeout the relay unsubscribes, and the origin sees it unregister.
+            try await RestartTests.waitForLine(containing: "Unregistering client", in: originLog)
+            await relay.kill()   // an on-demand relay runs until stopped
+            await origin.kill()
+            #expect(try String(contentsOfFile: relayLog, encoding: .utf8).contains("none joined within"))
+        }
+    }
+
     @Test("an on-demand relay subscribes upstream only to the matches its clients ask for, and unsubscribes when a match's last client leaves")
     func onDemand() async throws {
         try await bounded(120) {
