@@ -130,7 +130,8 @@ public final class MatchLog: Sendable {
                     source TEXT NOT NULL, started REAL NOT NULL, status TEXT NOT NULL, end_reason TEXT,
                     events INTEGER NOT NULL DEFAULT 0, home INTEGER NOT NULL DEFAULT 0, away INTEGER NOT NULL DEFAULT 0,
                     minute INTEGER NOT NULL DEFAULT 0, slot INTEGER, seed INTEGER, first_sequence INTEGER NOT NULL DEFAULT 0,
-                    feed_path TEXT, feed_offset INTEGER, updated REAL, relayed INTEGER NOT NULL DEFAULT 0)
+                    feed_path TEXT, feed_offset INTEGER, updated REAL, relayed INTEGER NOT NULL DEFAULT 0,
+                    interval_us INTEGER NOT NULL DEFAULT 0)
                 """,
                 """
                 CREATE TABLE IF NOT EXISTS events (
@@ -149,7 +150,7 @@ public final class MatchLog: Sendable {
             let columns = Set(try await connection.query("PRAGMA table_info(matches)", []).compactMap { $0.column("name")?.string })
             for (column, definition) in [("slot", "INTEGER"), ("seed", "INTEGER"), ("first_sequence", "INTEGER NOT NULL DEFAULT 0"),
                                          ("feed_path", "TEXT"), ("feed_offset", "INTEGER"), ("updated", "REAL"),
-                                         ("relayed", "INTEGER NOT NULL DEFAULT 0")]
+                                         ("relayed", "INTEGER NOT NULL DEFAULT 0"), ("interval_us", "INTEGER NOT NULL DEFAULT 0")]
             where !columns.contains(column) {
                 _ = try await connection.query("ALTER TABLE matches ADD COLUMN \(column) \(definition)", [])
             }
@@ -192,21 +193,24 @@ public final class MatchLog: Sendable {
     /// Logs a match that kicks off: its id, teams and language, where it comes from (for a
     /// simulated match, its slot and seed, from which a restarted server replays it; for a
     /// feed's, the feed's path, read on from the offset its entries log; `relayed` for a relay's,
-    /// followed upstream again after its last logged event), and the sequence of its first
-    /// event. Returns its log number.
+    /// followed upstream again after its last logged event), the sequence of its first event,
+    /// and the nominal microseconds between events its welcomes announce (a relay's: its
+    /// upstream's, which it announces again after a restart). Returns its log number.
     public func begin(matchID: UInt32, roster: Roster, language: String, source: String, simulated: (slot: Int, seed: UInt64)? = nil,
-                      feed: String? = nil, relayed: Bool = false, firstSequence: UInt32 = 0) async throws(StreamingError) -> Int {
+                      feed: String? = nil, relayed: Bool = false, firstSequence: UInt32 = 0,
+                      intervalMicroseconds: UInt32 = 0) async throws(StreamingError) -> Int {
         let lineups = FeedLine.lineups(roster, language: language).jsonText
         return try await database("write match \(matchID) to") {
             let rows = try await connection.query(
                 """
-                INSERT INTO matches (match_id, lineups, source, started, status, slot, seed, first_sequence, feed_path, updated, relayed)
-                VALUES (?, ?, ?, ?, 'live', ?, ?, ?, ?, ?, ?) RETURNING number
+                INSERT INTO matches (match_id, lineups, source, started, status, slot, seed, first_sequence, feed_path, updated, relayed,
+                                     interval_us)
+                VALUES (?, ?, ?, ?, 'live', ?, ?, ?, ?, ?, ?, ?) RETURNING number
                 """,
                 [.integer(Int(matchID)), .text(lineups), .text(source), .float(Date().timeIntervalSince1970),
                  simulated.map { .integer($0.slot) } ?? .null, simulated.map { .integer(Int(Int64(bitPattern: $0.seed))) } ?? .null,
                  .integer(Int(firstSequence)), feed.map { .text($0) } ?? .null, .float(Date().timeIntervalSince1970),
-                 .integer(relayed ? 1 : 0)])
+                 .integer(relayed ? 1 : 0), .integer(Int(intervalMicroseconds))])
             guard let number = rows.first?.column("number")?.integer else {
                 throw StreamingError(.fileUnavailable, "the match log \(path) returned no number for match \(matchID)")
             }
@@ -312,6 +316,9 @@ public final class MatchLog: Sendable {
         public var originals: [Endpoint]
         /// The highest sequence logged (a relay's may skip one its upstream gave up).
         public var lastSequence: UInt32?
+        /// The nominal microseconds between events its welcomes announced (0: unpaced, or logged
+        /// before the log kept it).
+        public var intervalMicroseconds: UInt32 = 0
     }
 
     /// The unfinished matches, oldest first: one per simulated slot and one per feed path (the
@@ -320,7 +327,7 @@ public final class MatchLog: Sendable {
         return try await database("read") {
             let rows = try await connection.query(
                 """
-                SELECT number, match_id, slot, seed, feed_path, feed_offset, events, first_sequence, COALESCE(updated, started) AS updated, relayed,
+                SELECT number, match_id, slot, seed, feed_path, feed_offset, events, first_sequence, COALESCE(updated, started) AS updated, relayed, interval_us,
                        (SELECT MAX(sequence) FROM events WHERE events.match = matches.number) AS last_sequence,
                        (SELECT line FROM events WHERE events.match = matches.number ORDER BY sequence DESC LIMIT 1) AS last_line
                 FROM matches WHERE status = 'live' AND (slot IS NOT NULL OR feed_path IS NOT NULL OR relayed = 1) ORDER BY number
@@ -350,7 +357,8 @@ public final class MatchLog: Sendable {
                                          events: Int(row.column("events")?.integer ?? 0),
                                          firstSequence: UInt32(truncatingIfNeeded: row.column("first_sequence")?.integer ?? 0), lastAt: lastAt,
                                          lastWrite: row.column("updated")?.double ?? 0, originals: [],
-                                         lastSequence: row.column("last_sequence")?.integer.map { UInt32(truncatingIfNeeded: $0) })
+                                         lastSequence: row.column("last_sequence")?.integer.map { UInt32(truncatingIfNeeded: $0) },
+                                         intervalMicroseconds: UInt32(clamping: row.column("interval_us")?.integer ?? 0))
             }
             var unfinished = newest.values.sorted { $0.number < $1.number }
             for index in unfinished.indices {

@@ -68,8 +68,9 @@ extension StreamServer {
             guard let resumed = plan.relayed.first(where: { $0.match.matchID == upstream.match }) else { continue }
             let match = resumed.match
             let next = resumed.lastSequence.map { $0 &+ 1 } ?? match.firstSequence
-            var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: now,
-                                    summary: &summary)
+            // Its upstream's interval, as logged: clients that join after the restart still get jitter.
+            var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, interval: match.intervalMicroseconds, next: next,
+                                    latest: resumed.latest, start: now, summary: &summary)
             stream.upstream = follower
             slots.append(stream)
             logger.info("Resuming relayed match \(match.matchID) from the match log after sequence \(next &- 1); following it upstream from there.")
@@ -88,11 +89,12 @@ extension StreamServer {
     }
 
     /// A feed's or a relay's match an earlier run left unfinished, live again at once: its slot
-    /// (interval 0: its events come when they come), its place in its sequence space and its
-    /// latest event, its original-protocol clients, and its stream (the caller names its source).
-    func resumeLive(_ match: MatchLog.Unfinished, roster: Roster, catalog: PhraseCatalog, next: UInt32, latest: MatchEvent?,
+    /// (a feed's interval 0: its events come when they come; a relay's, its upstream's), its
+    /// place in its sequence space and its latest event, its original-protocol clients, and its
+    /// stream (the caller names its source).
+    func resumeLive(_ match: MatchLog.Unfinished, roster: Roster, catalog: PhraseCatalog, interval: UInt32 = 0, next: UInt32, latest: MatchEvent?,
                     start: ContinuousClock.Instant, summary: inout ServerSummary) -> SlotStream {
-        var stream = liveSlot(id: match.matchID, roster: roster, catalog: catalog, intervalMicroseconds: 0, next: next, latest: latest,
+        var stream = liveSlot(id: match.matchID, roster: roster, catalog: catalog, intervalMicroseconds: interval, next: next, latest: latest,
                               logNumber: match.number, start: start, summary: &summary)
         restoreOriginals(of: match, slot: stream.slot)
         stream.index = match.events

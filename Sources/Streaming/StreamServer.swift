@@ -441,11 +441,11 @@ public final class StreamServer: Sendable {
                         : slots[index].upstream != nil ? "relayed from \(configuration.upstreams.map(\.description).joined(separator: ", "))"
                         : "feed \(configuration.feeds[slots[index].feed ?? 0])"
                     let simulated = slots[index].simulator.map { _ in (slot: slot, seed: slots[index].seed) }
-                    let first = core.state.withLock { $0.matches[slot].nextSequence }
+                    let (first, interval) = core.state.withLock { ($0.matches[slot].nextSequence, $0.matches[slot].intervalMicroseconds) }
                     guard let number = await durably("match \(id)", { () async throws(StreamingError) in
                         try await log.begin(matchID: id, roster: roster, language: language, source: source, simulated: simulated,
                                             feed: slots[index].feed.flatMap { ResumePlan.feedKey(configuration.feeds[$0]) },
-                                            relayed: slots[index].upstream != nil, firstSequence: first)
+                                            relayed: slots[index].upstream != nil, firstSequence: first, intervalMicroseconds: interval)
                     }) else { break }
                     slots[index].logNumber = number
                     core.state.withLock { $0.logged(slot: slot, number: number) }

@@ -75,11 +75,29 @@ struct MatchLogTests {
             #expect(await client.waitUntilReceived(3))
             server.stop()
             let (served, seen) = try await (summary, outcome)
-            let log = try await MatchLog.open(directory: directory, logger: quietLogger)
-            let record = try #require(try await log.records().first)
-            await log.close()
+            let record = try #require(try await readMatchLog(directory).records.first)
             #expect(record.status == .ended && record.endReason == "server_shutdown")
             #expect(record.events == served.events && seen.statistics.received == served.events)
+        }
+    }
+
+    @Test("a relayed match's interval is logged and given back with the unfinished match (a resumed relay announces its upstream's interval again)")
+    func relayedInterval() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+        let log = try await MatchLog.open(directory: directory, logger: quietLogger)
+        do {
+            _ = try await log.begin(matchID: 77, roster: .original, language: "en", source: "relayed from 127.0.0.1:12345", relayed: true,
+                                    firstSequence: 10, intervalMicroseconds: 250_000)
+            _ = try await log.begin(matchID: 78, roster: .original, language: "en", source: "feed", feed: "feed.jsonl")
+            let unfinished = try await log.unfinished()
+            await log.close()
+            #expect(unfinished.map(\.matchID) == [77, 78])
+            #expect(unfinished.first?.intervalMicroseconds == 250_000 && unfinished.first?.origin == .relayed)
+            #expect(unfinished.last?.intervalMicroseconds == 0, "a feed's match is unpaced")
+        } catch {
+            await log.close()
+            throw error
         }
     }
 
