@@ -10,39 +10,55 @@ extension StreamClient {
     /// receiver concludes that the group does not reach it and goes back to unicast.
     public static let groupFallbackRepairs = 10
 
-    /// After a welcome that offers a multicast group (Spec §4.11): joins it once, on a socket
-    /// of its own bound to the group's port, then registers again asking for group delivery,
-    /// so that the server stops sending events to this client's address. When joining fails,
-    /// the client stays on (or goes back to) unicast and says why; and so it does when the
-    /// group stops reaching it (``groupFallbackRepairs`` events in a row came only as repairs).
+    /// After a welcome that offers a multicast group (Spec §4.11): joins it, on a socket of its
+    /// own bound to the group's port, then registers again asking for group delivery, so that
+    /// the server stops sending events to this client's address. A later welcome offering
+    /// another group (a server restarted with another `--multicast`) is followed there. When
+    /// joining fails, the client stays on (or goes back to) unicast for the rest of the run and
+    /// says why; and so it does when the group stops reaching it (``groupFallbackRepairs``
+    /// events in a row came only as repairs).
     func joinGroupIfOffered() async throws {
-        guard configuration.multicast != .off, !configuration.original else { return }
+        guard configuration.multicast != .off, !configuration.original, !groupGivenUp.load(ordering: .relaxed) else { return }
         if delivery.withLock({ $0 }) == .group, session.withLock({ $0.group.repairedInARow }) >= Self.groupFallbackRepairs {
             logger.warning("The last \(Self.groupFallbackRepairs) events came only as repairs, none from the multicast group: it does not reach this client; events at this address again.")
+            groupGivenUp.store(true, ordering: .relaxed)
             try await switchDelivery(to: .unicast)
-            if let joined = groupChannel.withLock({ $0 }) {
-                do {
-                    try await joined.close()
-                } catch ChannelError.alreadyClosed {
-                    // Closed already: nothing to release.
-                }
-            }
+            try await leaveGroup()
             return
         }
         let (offer, refused) = session.withLock { ($0.groupOffer, $0.refusedKey) }
-        if let refused, configuration.multicast != .off, !keyRefusalReported.exchange(true, ordering: .relaxed) {
+        if let refused, !keyRefusalReported.exchange(true, ordering: .relaxed) {
             logger.warning("The welcome offers a multicast group signed with key \(refused.hex), not the pinned --server-key \(configuration.serverKey?.hex ?? "?"): not joining it; events stay unicast.")
             if delivery.withLock({ $0 }) == .group { try await switchDelivery(to: .unicast) }
         }
-        guard let offer, !groupTried.exchange(true, ordering: .relaxed) else { return }
+        guard let offer else { return }
+        let current = joinedOffer.withLock { $0 }
+        if let current {
+            guard current.address != offer.address || current.port != offer.port else { return }
+            logger.info("The server now offers multicast group \(offer.groupDescription) (it was \(current.groupDescription)): joining it.")
+            try await leaveGroup()
+        }
         do {
             let joined = try await join(offer)
             groupChannel.withLock { $0 = joined }
+            joinedOffer.withLock { $0 = offer }
             logger.info("Joined multicast group \(offer.groupDescription); events come from there, signed with key \(session.withLock { $0.groupKey?.hex ?? "?" }).")
             try await switchDelivery(to: .group)
         } catch {
+            groupGivenUp.store(true, ordering: .relaxed)
             logger.warning("Cannot join multicast group \(offer.groupDescription): \(error); events stay unicast.")
             if delivery.withLock({ $0 }) == .group { try await switchDelivery(to: .unicast) }
+        }
+    }
+
+    /// Closes the group's socket, if one is open (the kernel leaves the group with it).
+    private func leaveGroup() async throws {
+        joinedOffer.withLock { $0 = nil }
+        guard let joined = groupChannel.withLock({ $0 }) else { return }
+        do {
+            try await joined.close()
+        } catch ChannelError.alreadyClosed {
+            // Closed already: nothing to release.
         }
     }
 

@@ -107,8 +107,11 @@ public final class StreamClient: Sendable {
     let groupChannel = Mutex<(any Channel)?>(nil)
     /// How this client's registers ask for events: unicast, or from the group once joined.
     let delivery: Mutex<RegisterRequest.Delivery>
-    /// Joining the offered group was tried (once per run), or the refused key was reported.
-    let groupTried = Atomic<Bool>(false)
+    /// The group joined (its socket is ``groupChannel``), if any.
+    let joinedOffer = Mutex<MulticastOffer?>(nil)
+    /// Joining failed, or the group stopped reaching this client: unicast for the rest of the run.
+    let groupGivenUp = Atomic<Bool>(false)
+    /// The refused key was reported (once).
     let keyRefusalReported = Atomic<Bool>(false)
 
     /// A datagram from the client's own socket or from the multicast group.

@@ -289,4 +289,38 @@ struct MulticastTests {
             #expect(leafLog.contains("none from the multicast group") && leafLog.contains("Joined multicast group"))
         }
     }
+
+    @Test("a server restarted with another group: the returning client follows the welcome to the new group, and its match ends whole",
+          .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
+    func newGroupAfterRestart() async throws {
+        try await Self.inNamespace("soccer-multicast-regroup") { directory, start in
+            let data = directory + "/data"
+            func server(_ number: Int, group: String) throws -> (RestartTests.ServerProcess, String) {
+                let log = "\(directory)/server-\(number).log"
+                #expect(FileManager.default.createFile(atPath: log, contents: nil))   // followed before the server writes it
+                return (try start(["server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.2", "--seed", "1",
+                                   "--wait-for-clients", "1", "--data-dir", data, "--log-file", log, "--repair-grace", "2",
+                                   "--multicast", group]), log)
+            }
+            let (first, firstLog) = try server(1, group: "239.1.1.1:15000")
+            try await RestartTests.waitForLine(containing: "Server started on port", in: firstLog)
+            let clientLog = directory + "/client.log"
+            #expect(FileManager.default.createFile(atPath: clientLog, contents: nil))
+            let client = try start(["client", "--port", "14000", "--quiet", "--server-timeout", "1", "--reconnect-for", "60",
+                                    "--register-attempts", "20", "--log-file", clientLog, "--stats-file", directory + "/client_stats.log",
+                                    "--stats-json", directory + "/client.json", "--progress-file", "none"])
+            try await RestartTests.waitForLine(containing: ": #10 ", in: clientLog)
+            await first.kill()
+            let (second, _) = try server(2, group: "239.2.2.2:15002")
+            try await RestartTests.waitForLine(containing: "now offers multicast group 239.2.2.2:15002", in: clientLog)
+            await client.exited()
+            await second.exited()
+            let lines = try RestartTests.eventLines(ofLog: clientLog)
+            #expect(lines.count == MatchSimulator.play(seed: 1).events.count && Set(lines).count == lines.count)
+            let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/client.json"))) as? [String: Any])
+            #expect(stats["unrecovered"] as? Int == 0 && stats["reason"] as? String == "end_of_transmission", "\(stats)")
+            let text = try String(contentsOfFile: clientLog, encoding: .utf8)
+            #expect(text.contains("Joined multicast group 239.1.1.1:15000") && text.contains("Joined multicast group 239.2.2.2:15002"))
+        }
+    }
 }
