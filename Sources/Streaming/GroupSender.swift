@@ -7,8 +7,8 @@ import Wire
 /// A server's multicast side (Spec §4.11): each event, once per match and format that some
 /// subscriber takes from the group, made a signed group event and sent to the group.
 final class GroupSender: Sendable {
-    /// The group, as the kernel takes it.
-    let group: DatagramAddress
+    /// Where each format's group events go, as the kernel takes it (the group, at that format's port).
+    let destinations: [Delivery: DatagramAddress]
     /// The group as text, for logs.
     let groupDescription: String
     /// The key the events are signed with.
@@ -20,22 +20,29 @@ final class GroupSender: Sendable {
     private let counts = Mutex<(sent: Int, dropped: Int)>((0, 0))
 
     init(settings: MulticastSettings, key: GroupSigningKey, seed: UInt64) throws(StreamingError) {
-        let address = try settings.groupAddress()
-        group = DatagramAddress(address)
+        var destinations: [Delivery: DatagramAddress] = [:]
+        for (delivery, format) in [(Delivery.compact, BodyFormat.compact), (.json, .json)] {
+            var address = try settings.groupAddress()
+            address.port = settings.port(for: format)
+            destinations[delivery] = DatagramAddress(address)
+        }
+        self.destinations = destinations
         groupDescription = settings.group.description
         self.key = key
         loss = settings.loss
         generator = Mutex(SeededGenerator(seed: seed ^ 0x6D75_6C74_6963_6173))
     }
 
-    /// The group datagrams for `event` of match `matchID`: one per delivery in `deliveries`
-    /// (compact or JSON; original-protocol clients never take the group), each the event frame
-    /// made a signed group event. Those the induced loss drops are left out.
+    /// The group datagrams for `event` of match `matchID`, with where each goes: one per delivery
+    /// in `deliveries` (compact or JSON, each to its port; original-protocol clients never take
+    /// the group), each the event frame made a signed group event. Those the induced loss drops
+    /// are left out.
     ///
     /// - Throws: ``WireError`` when an encoding is missing or does not sign.
-    func datagrams(for event: EncodedEvent, matchID: UInt32, deliveries: [Delivery]) throws(WireError) -> [ByteBuffer] {
-        var made: [ByteBuffer] = []
-        for delivery in deliveries where delivery != .original {
+    func datagrams(for event: EncodedEvent, matchID: UInt32, deliveries: [Delivery]) throws(WireError) -> [(ByteBuffer, DatagramAddress)] {
+        var made: [(ByteBuffer, DatagramAddress)] = []
+        for delivery in deliveries {
+            guard let destination = destinations[delivery] else { continue }   // the original protocol never takes the group
             let frame = event.payload(for: delivery)
             guard frame.readableBytes > 0 else {
                 throw WireError(.inconsistent, field: "body", offset: 0, "event \(event.sequence) has no \(delivery.rawValue) encoding for the group")
@@ -45,7 +52,7 @@ final class GroupSender: Sendable {
                 counts.withLock { $0.dropped += 1 }
                 continue
             }
-            made.append(ByteBuffer(bytes: bytes))
+            made.append((ByteBuffer(bytes: bytes), destination))
         }
         if !made.isEmpty { counts.withLock { $0.sent += made.count } }
         return made

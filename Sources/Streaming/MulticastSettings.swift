@@ -44,6 +44,9 @@ public struct MulticastSettings: Sendable, Hashable {
     /// Checks the settings.
     public func validate() throws(StreamingError) {
         _ = try groupAddress()
+        guard group.port < 65535 else {
+            throw StreamingError(.configuration, "multicast group (--multicast) \"\(group)\": port 65535; expected 1...65534 (JSON group events go to the next port)")
+        }
         guard (1...255).contains(ttl) else {
             throw StreamingError(.configuration, "multicast TTL (--multicast-ttl): \(ttl); expected 1...255 (1: this network only)")
         }
@@ -52,9 +55,19 @@ public struct MulticastSettings: Sendable, Hashable {
         }
     }
 
-    /// What a welcome offers: the group and `key`.
-    public func offer(key: GroupPublicKey) throws(StreamingError) -> MulticastOffer {
-        MulticastOffer(address: Self.addressBytes(try groupAddress()), port: UInt16(group.port), publicKey: key.bytes)
+    /// The port a format's group events go to: compact to the group's port, JSON to the next,
+    /// so that a receiver gets only its own format (a compact receiver on a low-bandwidth link
+    /// never receives the 3 KB JSON events).
+    public func port(for format: BodyFormat) -> Int {
+        format == .json ? group.port + 1 : group.port
+    }
+
+    /// What each format's welcome offers: the group, that format's port, and `key`.
+    public func offers(key: GroupPublicKey) throws(StreamingError) -> [BodyFormat: MulticastOffer] {
+        let address = Self.addressBytes(try groupAddress())
+        return Dictionary(uniqueKeysWithValues: [BodyFormat.compact, .json].map { format in
+            (format, MulticastOffer(address: address, port: UInt16(port(for: format)), publicKey: key.bytes))
+        })
     }
 
     /// The 4 or 16 bytes of an IP address (none for a Unix socket).

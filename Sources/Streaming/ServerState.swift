@@ -52,10 +52,11 @@ public struct ServerState: Sendable {
 
     /// The configuration.
     public let configuration: ServerConfiguration
-    /// What welcomes offer when the server sends to a multicast group (Spec §4.11): the group
-    /// and the key its events are signed with; nil without a group (then a register asking for
-    /// group delivery is served unicast, and its welcome says so by offering nothing).
-    public var multicastOffer: MulticastOffer? {
+    /// What each format's welcomes offer when the server sends to a multicast group (Spec
+    /// §4.11): the group, that format's port, and the key its events are signed with; empty
+    /// without a group (then a register asking for group delivery is served unicast, and its
+    /// welcome says so by offering nothing).
+    public var multicastOffers: [BodyFormat: MulticastOffer] = [:] {
         didSet { for slot in matches.indices { matches[slot].welcomes.removeAll() } }
     }
     /// The matches carried, by slot (slot 0 is the first; ``addMatch(id:roster:catalog:)`` adds more).
@@ -431,8 +432,8 @@ public struct ServerState: Sendable {
 
     private mutating func register(_ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
                                    size: Int) -> (replies: [Reply], notices: [Notice]) {
-        let group = request.delivery == .group && multicastOffer != nil
         if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
+            let group = request.delivery == .group && multicastOffers[existing.delivery == .json ? .json : .compact] != nil
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             // A client that has joined the group says so this way (Spec §4.11): from now on its
             // events come from there (and back to unicast, asked so).
@@ -474,7 +475,7 @@ public struct ServerState: Sendable {
         let dictionary = request.dictionaries.first { id in configuration.dictionaries.contains { $0.id == id } } ?? 0
         var subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary,
                                     subscription: subscription)
-        subscriber.group = group
+        subscriber.group = request.delivery == .group && multicastOffers[format] != nil
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
         let reply = welcoming(subscriber, slot: slot, repeated: false)
         if !reply.replies.isEmpty { subscribe(subscriber, slot: slot) }
@@ -556,7 +557,7 @@ public struct ServerState: Sendable {
             format: delivery == .json ? .json : .compact, dictionary: dictionary.id, matchID: match.id,
             heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: match.intervalMicroseconds,
             roster: match.roster, catalog: match.catalog, current: current.map { CompactEvent($0.event) })
-        body.multicast = multicastOffer
+        body.multicast = multicastOffers[body.format]
         let frame = Frame(
             sequence: current?.sequence ?? nextSequence, eventType: current?.event.type,
             score: current?.event.score ?? .zero, minute: current?.event.minute ?? 0, body: .welcome(body))

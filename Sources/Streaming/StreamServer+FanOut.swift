@@ -15,8 +15,9 @@ extension StreamServer {
         var event: EncodedEvent
         var recipients: [Subscriber]
         var bytes: Int
-        /// The signed group events for the multicast group (Spec §4.11), if any subscriber takes them there.
-        var group: [ByteBuffer] = []
+        /// The signed group events for the multicast group (Spec §4.11), if any subscriber takes
+        /// them there, each with its format's destination.
+        var group: [(ByteBuffer, DatagramAddress)] = []
     }
 
     /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
@@ -36,7 +37,7 @@ extension StreamServer {
         }
         // Those who take the group get one signed datagram there per format, not one each.
         let counts = allCounts.merging(groupCounts) { $0 - $1 }
-        var group: [ByteBuffer] = []
+        var group: [(ByteBuffer, DatagramAddress)] = []
         if let groupSender, !groupDeliveries.isEmpty {
             group = try groupSender.datagrams(for: encoded, matchID: matchID, deliveries: groupDeliveries)
         }
@@ -45,7 +46,7 @@ extension StreamServer {
                 logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
             }
         }
-        return Published(event: encoded, recipients: recipients, bytes: encoded.bytes(for: counts) + group.reduce(0) { $0 + $1.readableBytes },
+        return Published(event: encoded, recipients: recipients, bytes: encoded.bytes(for: counts) + group.reduce(0) { $0 + $1.0.readableBytes },
                          group: group)
     }
 
@@ -67,11 +68,10 @@ extension StreamServer {
     /// batch, and the slab never grows past one trip.
     func fanOut(_ batch: [Published]) async throws {
         let group = batch.flatMap(\.group)
-        if let groupSender, !group.isEmpty {
+        if !group.isEmpty {
             // The group first: one datagram per match and format reaches every receiver on the network.
-            let address = groupSender.group
             try await deliver { handler in
-                for datagram in group { handler.write(datagram, subscription: nil, to: address) }
+                for (datagram, destination) in group { handler.write(datagram, subscription: nil, to: destination) }
             }
         }
         var trip: [Segment] = []

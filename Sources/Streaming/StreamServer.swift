@@ -143,10 +143,10 @@ public final class StreamServer: Sendable {
             do {
                 try multicast.configure(socket: socket)
                 let (key, path) = try GroupKeyFile.load(directory: configuration.dataDirectory)
-                let offer = try multicast.offer(key: key.publicKey)
-                core.state.withLock { $0.multicastOffer = offer }
+                let offers = try multicast.offers(key: key.publicKey)
+                core.state.withLock { $0.multicastOffers = offers }
                 groupSender = try GroupSender(settings: multicast, key: key, seed: configuration.seed)
-                logger.info("Multicast group \(multicast.group) (TTL \(multicast.ttl)\(multicast.interface.map { ", via \($0)" } ?? "")); group events signed with Ed25519 key \(key.publicKey.hex)\(path.map { " (kept in \($0))" } ?? " (made for this run: no data dir)").")
+                logger.info("Multicast group \(multicast.group) (compact; JSON to port \(multicast.port(for: .json))) (TTL \(multicast.ttl)\(multicast.interface.map { ", via \($0)" } ?? "")); group events signed with Ed25519 key \(key.publicKey.hex)\(path.map { " (kept in \($0))" } ?? " (made for this run: no data dir)").")
             } catch {
                 close(socket)
                 throw error

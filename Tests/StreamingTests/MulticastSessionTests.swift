@@ -152,7 +152,7 @@ struct MulticastSessionTests {
             return
         }
         #expect(plain.multicast == nil && state.matches[0].groupCounts.values.reduce(0, +) == 0)
-        state.multicastOffer = offer
+        state.multicastOffers = [.compact: offer]
         guard case .welcome(let offered) = try Frame.decode(try #require(try register(client, delivery: .group))).body else {
             Issue.record("no welcome")
             return
