@@ -60,6 +60,9 @@ public struct ServerConfiguration: Sendable {
     /// A relay's patience with a silent upstream: silence before registering again, and
     /// registering again before the next upstream takes over.
     public var upstreamTimeout: Duration = .seconds(5)
+    /// A relay takes its upstream's events from the upstream's multicast group when offered
+    /// (`relay --upstream-multicast`: a relay on the upstream's network); unicast otherwise.
+    public var upstreamMulticast = false
     /// Pace feed events by their `at` times, this many times faster than real time (nil: each
     /// line is streamed when it arrives).
     public var replaySpeed: Double?

@@ -14,6 +14,7 @@ extension StreamServer {
         var follower = UpstreamFollower(upstreams: configuration.upstreams, match: match, resumeAfter: nil,
                                         timeout: configuration.upstreamTimeout, logger: logger)
         follower.stopWhenRefused = true
+        follower.multicast = configuration.upstreamMulticast
         Task { await self.follow(upstream: index, with: follower) }
     }
 

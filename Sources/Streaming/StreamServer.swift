@@ -87,9 +87,11 @@ public final class StreamServer: Sendable {
         if configuration.upstreamMatches.isEmpty, let resumed = plan.relayed.first { selected = [resumed.match.matchID] }
         followers = configuration.upstreams.isEmpty || configuration.upstreamOnDemand ? [] : selected.map { match in
             let resumed = plan.relayed.first { $0.match.matchID == match }
-            return UpstreamFollower(upstreams: configuration.upstreams, match: match,
-                                    resumeAfter: resumed.flatMap { relayed in relayed.lastSequence.map { (match, $0) } },
-                                    timeout: configuration.upstreamTimeout, logger: logger)
+            var follower = UpstreamFollower(upstreams: configuration.upstreams, match: match,
+                                            resumeAfter: resumed.flatMap { relayed in relayed.lastSequence.map { (match, $0) } },
+                                            timeout: configuration.upstreamTimeout, logger: logger)
+            follower.multicast = configuration.upstreamMulticast
+            return follower
         }
         self.configuration = configuration
         self.channel = channel

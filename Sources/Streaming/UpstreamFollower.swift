@@ -38,6 +38,9 @@ struct UpstreamFollower: Sendable {
     /// Stop when the upstream refuses the match (an on-demand relay: a client asked for a match
     /// the upstream does not carry), instead of trying again.
     var stopWhenRefused = false
+    /// Take the upstream's events from its multicast group when its welcome offers one (a relay
+    /// on the upstream's network, `relay --upstream-multicast`); unicast otherwise.
+    var multicast = false
 
     /// Follows until the match ends upstream, or `stopped` says so. `running` is told each
     /// upstream client as it starts, so that a stop can reach it.
@@ -58,8 +61,9 @@ struct UpstreamFollower: Sendable {
             configuration.format = .compact
             configuration.allowFallback = false
             configuration.relaying = true
-            // Unicast from the upstream: a relay is usually across a network from it (README, "Scaling out").
-            configuration.multicast = .off
+            // Unicast from the upstream unless told otherwise: a relay is usually across a network
+            // from it (README, "Scaling out").
+            configuration.multicast = multicast ? .auto : .off
             configuration.match = last?.match ?? match
             configuration.serverTimeout = timeout
             // One upstream: keep registering again for as long as the relay runs (a day at a

@@ -21,6 +21,8 @@ struct Relay: AsyncParsableCommand {
     var onDemand = false
     @Option(help: "Seconds of silence from an upstream before registering again, and then before the next upstream takes over.")
     var upstreamTimeout = 5.0
+    @Flag(help: "Take the upstream's events from its multicast group when its welcome offers one (a relay on the upstream's network); by default from the upstream's unicast stream.")
+    var upstreamMulticast = false
     @Option(help: "The log file (relative paths from the current directory).") var logFile = "relay.log"
     @OptionGroup var serving: ServingOptions
 
@@ -32,6 +34,7 @@ struct Relay: AsyncParsableCommand {
         configuration.upstreams = try upstream.map { try Upstream(parsing: $0) }
         configuration.upstreamTimeout = try duration(seconds: upstreamTimeout, option: "--upstream-timeout")
         configuration.upstreamOnDemand = onDemand
+        configuration.upstreamMulticast = upstreamMulticast
         if let match {
             configuration.upstreamMatches = try matchIDs(match)
         }

@@ -336,4 +336,35 @@ struct MulticastTests {
             #expect(text.contains("Joined multicast group 239.1.1.1:15000") && text.contains("Joined multicast group 239.2.2.2:15002"))
         }
     }
+
+    @Test("relay --upstream-multicast takes its upstream's events from the upstream's group; its clients get the whole match, as a direct client does")
+    func relayOnTheGroup() async throws {
+        try await Self.inNamespace("soccer-multicast-upstream") { directory, start in
+            let originLog = directory + "/origin.log", relayLog = directory + "/relay.log"
+            for log in [originLog, relayLog] { #expect(FileManager.default.createFile(atPath: log, contents: nil)) }   // followed before written
+            // The origin kicks off once the relay and the direct client are subscribed.
+            let origin = try start(["server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.05", "--seed", "1",
+                                    "--wait-for-clients", "2", "--data-dir", "none", "--log-file", originLog, "--repair-grace", "1",
+                                    "--multicast", "239.4.4.4:15000"])
+            try await RestartTests.waitForLine(containing: "Server started on port", in: originLog)
+            let relay = try start(["relay", "--upstream", "127.0.0.1:14000", "--upstream-multicast", "--host", "127.0.0.1", "--port", "14001",
+                                   "--data-dir", "none", "--log-file", relayLog, "--repair-grace", "1"])
+            try await RestartTests.waitForLine(containing: "Joined multicast group 239.4.4.4:15000", in: relayLog)
+            let leaf = try start(["client", "--port", "14001", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                                  "--log-file", directory + "/leaf.log", "--stats-file", directory + "/leaf_stats.log", "--progress-file", "none"])
+            try await RestartTests.waitForLine(containing: "Registering client", in: relayLog)
+            let direct = try start(["client", "--port", "14000", "--no-multicast", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                                    "--log-file", directory + "/direct.log", "--stats-file", directory + "/direct_stats.log", "--progress-file", "none"])
+            await direct.exited()
+            await leaf.exited()
+            await origin.exited()
+            await relay.kill(SIGTERM)
+            let reference = try RestartTests.eventLines(ofLog: directory + "/direct.log")
+            #expect(reference.count == MatchSimulator.play(seed: 1).events.count)
+            #expect(try RestartTests.eventLines(ofLog: directory + "/leaf.log") == reference)
+            // The origin sent the relay's stream to the group: one signed group event per event.
+            let originText = try String(contentsOfFile: originLog, encoding: .utf8)
+            #expect(originText.contains("Multicast: \(reference.count) signed group events sent"), "\(originText.suffix(400))")
+        }
+    }
 }
