@@ -179,7 +179,10 @@ struct HardeningTests {
             let truth = try #require(relay.report.events.values.first)
             #expect(truth.sent.count == MatchSimulator.play(seed: seed).events.count)
             #expect(truth.sent.contains(UInt32.max) && truth.sent.contains(0))   // the stream crossed the wrap
-            #expect(relay.report.toClient.dropped > 0 && truth.lost > 0 && truth.duplicates > 0 && truth.outOfOrder > 0, "the relay must have done something")
+            // The relay's draws are seeded, but repairs pass through it too, interleaved with first
+            // transmissions as the machine's load has it: which faults a run gets varies, that it gets some does not.
+            #expect(relay.report.toClient.dropped > 0 && truth.lost > 0 && (truth.duplicates > 0 || truth.outOfOrder > 0),
+                    "the relay must have done something")
             #expect(result.statistics.received == truth.received)
             #expect(result.statistics.lost == truth.lost)
             #expect(result.statistics.outOfOrder == truth.outOfOrder)
