@@ -170,14 +170,23 @@ private final class RelayCore: Sendable {
     struct Flow {
         var upstream: (any Channel)?
         var waiting: [ByteBuffer] = []
-        var held: [Direction: ByteBuffer] = [:]
+        var held: [Lane: ByteBuffer] = [:]
+    }
+
+    /// A stream of decisions: one direction's first transmissions, or its repair traffic (nacks,
+    /// retransmissions). Each lane has its own generator and its own held datagram, so what
+    /// happens to the first transmissions depends on the seed alone, not on how repairs
+    /// interleave with them (which the machine's load decides).
+    struct Lane: Hashable {
+        var direction: Direction
+        var repair: Bool
     }
 
     struct State {
         var flows: [SocketAddress: Flow] = [:]
         var order: [SocketAddress] = []
-        var random: SeededGenerator
-        var bad: [Direction: Bool] = [:]
+        var random: [Lane: SeededGenerator] = [:]
+        var bad: [Lane: Bool] = [:]
         var report = ImpairmentReport()
     }
 
@@ -192,7 +201,7 @@ private final class RelayCore: Sendable {
         self.configuration = configuration
         self.server = server
         self.group = group
-        state = Mutex(State(random: SeededGenerator(seed: configuration.seed)))
+        state = Mutex(State())
     }
 
     var report: ImpairmentReport { state.withLock { $0.report } }
@@ -289,7 +298,8 @@ private final class RelayCore: Sendable {
         let sequence = direction == .toClient ? Self.eventSequence(data) : nil
         let impaired = !configuration.eventsOnly || sequence != nil || Self.isRepairTraffic(data)
             || data.getInteger(at: data.readerIndex, as: UInt8.self) == UInt8(ascii: "{")
-        // Decisions under the lock (one generator: the same seed and traffic give the same run).
+        // Decisions under the lock, from each lane's generator (the same seed and first transmissions
+        // give the same fates, however repairs interleave with them).
         // What to send, in order, and after what delay.
         let sends: [(ByteBuffer, Duration)] = state.withLock { state in
             let key = client.display
@@ -311,36 +321,47 @@ private final class RelayCore: Sendable {
                     state.report.events[key, default: EventTruth()].sent.append(sequence.sequence)
                 }
             }
-            let held = state.flows[client]?.held.removeValue(forKey: direction)
+            let lane = Lane(direction: direction, repair: repairTraffic)
+            // The first transmissions' lane draws from the seed itself; the repair lane from a seed of its own.
+            func unit() -> Double {
+                var generator = state.random[lane] ?? SeededGenerator(seed: configuration.seed ^ (lane.repair ? 0x7265_7061_6972 : 0)
+                                                                          ^ (direction == .toServer ? 0x7365_7276_6572 : 0))
+                defer { state.random[lane] = generator }
+                return generator.nextUnit()
+            }
             // A datagram that is not impaired is neither lost nor duplicated, and goes after any event held
-            // back before it and any still delayed (the longest delay), so that it never overtakes them.
+            // back before it (in either lane) and any still delayed (the longest delay), so that it never overtakes them.
             let last = impairment.delay + impairment.jitter
-            guard impaired else { return (held.map { [($0, last)] } ?? []) + [(data, last)] }
+            guard impaired else {
+                let released = [false, true].compactMap { state.flows[client]?.held.removeValue(forKey: Lane(direction: direction, repair: $0)) }
+                return released.map { ($0, last) } + [(data, last)]
+            }
+            let held = state.flows[client]?.held.removeValue(forKey: lane)
             if let burst = impairment.burst {
-                let bad = state.bad[direction] ?? false
-                let switching = state.random.nextUnit() < (bad ? burst.leaveBad : burst.enterBad)
+                let bad = state.bad[lane] ?? false
+                let switching = unit() < (bad ? burst.leaveBad : burst.enterBad)
                 let nowBad = switching ? !bad : bad
-                state.bad[direction] = nowBad
-                if nowBad, state.random.nextUnit() < burst.lossInBad {
+                state.bad[lane] = nowBad
+                if nowBad, unit() < burst.lossInBad {
                     dropped()
                     return held.map { [($0, impairment.delay)] } ?? []
                 }
             }
             func chance(_ probability: Double) -> Bool {
-                probability > 0 && state.random.nextUnit() < probability
+                probability > 0 && unit() < probability
             }
             if chance(impairment.loss) {
                 dropped()
                 return held.map { [($0, impairment.delay)] } ?? []
             }
             if held == nil, chance(impairment.reorder) {
-                state.flows[client]?.held[direction] = data
+                state.flows[client]?.held[lane] = data
                 count { $0.reordered += 1 }
                 return []
             }
             func delay() -> Duration {
                 guard impairment.jitter > .zero else { return impairment.delay }
-                let spread = (state.random.nextUnit() * 2 - 1) * impairment.jitter.inSeconds
+                let spread = (unit() * 2 - 1) * impairment.jitter.inSeconds
                 return max(.zero, impairment.delay + .seconds(spread))
             }
             var sends = [(data, delay())]
