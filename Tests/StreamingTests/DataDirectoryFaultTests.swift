@@ -40,7 +40,7 @@ struct DataDirectoryFaultTests {
             let executable = try CommandLineTests.executable().path
             let server = try RestartTests.ServerProcess(
                 arguments: ["--mount", "--propagation", "private", "sh", "-c", #"d=$1; shift; mount -t tmpfs -o size=2m tmpfs "$d" && exec "$@""#,
-                            "sh", data, executable, "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.05",
+                            "sh", data, executable, "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.2",
                             "--seed", "1", "--wait-for-clients", "1", "--data-dir", data, "--log-file", log, "--repair-grace", "1"],
                 executable: URL(fileURLWithPath: "/usr/bin/unshare"))
             let client = try await makeReconnectingClient(port: port, serverTimeout: .seconds(2), reconnectFor: .seconds(60))

@@ -88,12 +88,13 @@ struct RestartTests {
             defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let port = try Self.freePort()
-            let first = try Self.startServer(port: port, directory: directory, log: directory + "/server-1.log")
+            // Events 0.2 s apart: the kill surely comes mid-match, even when a loaded machine starves this test for seconds.
+            let first = try Self.startServer(port: port, directory: directory, log: directory + "/server-1.log", interval: 0.2)
             let client = try await makeReconnectingClient(port: port, serverTimeout: .milliseconds(500), reconnectFor: .seconds(30))
             async let result = client.run()
             #expect(await client.waitUntilReceived(10))
             await first.kill()
-            let second = try Self.startServer(port: port, directory: directory, log: directory + "/server-2.log")
+            let second = try Self.startServer(port: port, directory: directory, log: directory + "/server-2.log", interval: 0.2)
             let outcome = try await result
             await second.exited()
             let (events, _) = MatchSimulator.play(seed: 1)
