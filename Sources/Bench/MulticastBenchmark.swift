@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CBenchSupport
 import Foundation
 import GroupSigning
 import Match
@@ -151,19 +150,9 @@ public struct MulticastBenchmark: Sendable {
         let endCPU = try origin.cpuSplitSoFar()
         let (user, system) = (endCPU.user - registeredCPU.user, endCPU.system - registeredCPU.system)
         let exit = origin.wait(timeout: 120)
-        let text: String
-        do {
-            text = try String(contentsOfFile: log, encoding: .utf8)
-        } catch {
-            throw BenchError("cannot read \(log): \(error.localizedDescription)")
-        }
-        var group = 0
-        if let line = text.split(separator: "\n").last(where: { $0.contains("signed group events sent") }),
-           let range = line.range(of: "Multicast: ") {
-            group = Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
-        }
-        return Side(expected: receivers * events, delivered: reception.datagrams, originCPUSeconds: user + system, userCPUSeconds: user, wholeRunCPUSeconds: exit.cpuSeconds,
-                    originDatagrams: try RelayBenchmark.datagramsSent(log: log), groupDatagrams: group)
+        let totals = try ServerLogTotals(log: log)
+        return Side(expected: receivers * events, delivered: reception.datagrams, originCPUSeconds: user + system, userCPUSeconds: user,
+                    wholeRunCPUSeconds: exit.cpuSeconds, originDatagrams: totals.datagramsSent, groupDatagrams: totals.groupEventsSent)
     }
 
     /// Whether `bytes` are a group event frame (kind 13).

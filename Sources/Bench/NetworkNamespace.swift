@@ -75,15 +75,11 @@ public final class NetworkNamespace: Sendable {
     /// returns, without blocking a task's thread.
     public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let path = "/var/run/netns/\(name)"
-        return try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                guard bench_enter_netns(path) == 0 else {
-                    continuation.resume(throwing: BenchError("cannot enter the namespace \(path): \(String(cString: strerror(errno)))"))
-                    return
-                }
-                continuation.resume(with: Result { try body() })
+        return try await LoadGenerator.onOwnThread {
+            guard bench_enter_netns(path) == 0 else {
+                throw BenchError("cannot enter the namespace \(path): \(String(cString: strerror(errno)))")
             }
-            thread.start()
+            return try body()
         }
     }
 }

@@ -128,26 +128,10 @@ public struct RelayBenchmark: Sendable {
             }
         }
         return Side(expected: expectedPer.reduce(0, +), delivered: counts.value.reduce(0, +), originCPUSeconds: originExit.cpuSeconds,
-                    originDatagrams: try Self.datagramsSent(log: work.path("origin-\(tag).log")),
+                    originDatagrams: try ServerLogTotals(log: work.path("origin-\(tag).log")).datagramsSent,
                     relayCPUSeconds: relayCPU,
-                    relayDatagrams: try (0..<relays).map { try Self.datagramsSent(log: work.path("relay-\($0)-\(tag).log")) },
+                    relayDatagrams: try (0..<relays).map { try ServerLogTotals(log: work.path("relay-\($0)-\(tag).log")).datagramsSent },
                     hopDelays: delays)
-    }
-
-    /// The datagrams a server or relay says it sent ("Totals: … N datagrams sent" in its log).
-    static func datagramsSent(log path: String) throws -> Int {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw BenchError("cannot read \(path): \(error.localizedDescription)")
-        }
-        guard let line = text.split(separator: "\n").last(where: { $0.contains("Totals:") }),
-              let range = line.range(of: " datagrams sent"),
-              let number = line[..<range.lowerBound].split(separator: " ").last.flatMap({ Int($0) }) else {
-            throw BenchError("no totals line in \(path) (did the process end normally?)")
-        }
-        return number
     }
 
     /// The `p`-quantile (0...1) of `values`, nearest rank; nil when there are none.

@@ -21,9 +21,9 @@ final class GroupSender: Sendable {
 
     init(settings: MulticastSettings, key: GroupSigningKey, seed: UInt64) throws(StreamingError) {
         var destinations: [Delivery: DatagramAddress] = [:]
-        for (delivery, format) in [(Delivery.compact, BodyFormat.compact), (.json, .json)] {
+        for delivery in [Delivery.compact, .json] {
             var address = try settings.groupAddress()
-            address.port = settings.port(for: format)
+            address.port = settings.port(for: delivery.format)
             destinations[delivery] = DatagramAddress(address)
         }
         self.destinations = destinations

@@ -433,7 +433,7 @@ public struct ServerState: Sendable {
     private mutating func register(_ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
                                    size: Int) -> (replies: [Reply], notices: [Notice]) {
         if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
-            let group = request.delivery == .group && multicastOffers[existing.delivery == .json ? .json : .compact] != nil
+            let group = request.delivery == .group && multicastOffers[existing.delivery.format] != nil
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             // A client that has joined the group says so this way (Spec §4.11): from now on its
             // events come from there (and back to unicast, asked so).
@@ -554,7 +554,7 @@ public struct ServerState: Sendable {
         let current = match.current
         let nextSequence = match.nextSequence
         var body = Welcome(
-            format: delivery == .json ? .json : .compact, dictionary: dictionary.id, matchID: match.id,
+            format: delivery.format, dictionary: dictionary.id, matchID: match.id,
             heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: match.intervalMicroseconds,
             roster: match.roster, catalog: match.catalog, current: current.map { CompactEvent($0.event) })
         body.multicast = multicastOffers[body.format]

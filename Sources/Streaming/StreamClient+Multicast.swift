@@ -51,8 +51,9 @@ extension StreamClient {
         }
     }
 
-    /// Closes the group's socket, if one is open (the kernel leaves the group with it).
-    private func leaveGroup() async throws {
+    /// Closes the group's socket, if one is open (the kernel leaves the group with it); closed
+    /// already (left before, or the event loop group shut down), nothing is left to release.
+    func leaveGroup() async throws {
         joinedOffer.withLock { $0 = nil }
         guard let joined = groupChannel.withLock({ $0 }) else { return }
         do {

@@ -249,13 +249,7 @@ public final class StreamClient: Sendable {
         } catch ChannelError.alreadyClosed {
             // Closed under us (the event loop group shut down): nothing left to release.
         }
-        if let joined = groupChannel.withLock({ $0 }) {
-            do {
-                try await joined.close()
-            } catch ChannelError.alreadyClosed {
-                // As above.
-            }
-        }
+        try await leaveGroup()
         try outcome.get()
         try writeCapture()
         let final = session.withLock { session in

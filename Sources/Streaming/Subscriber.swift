@@ -14,6 +14,10 @@ public enum Delivery: String, Sendable, Hashable, CaseIterable {
     init(_ format: BodyFormat) {
         self = format == .json ? .json : .compact
     }
+
+    /// The body format of its SoccerStream frames (welcome, events, group events): JSON for
+    /// JSON, compact otherwise (an original-protocol client gets no frames).
+    var format: BodyFormat { self == .json ? .json : .compact }
 }
 
 /// One registered client.

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Capture
 import GroupSigning
 import Wire
@@ -36,11 +39,18 @@ extension CaptureValidation {
         return keys
     }
 
-    /// Whether `endpoint`'s address is an IP multicast group (224.0.0.0/4 or ff00::/8).
+    /// Whether `endpoint`'s address is an IP multicast group (224.0.0.0/4 or ff00::/8: Spec
+    /// §4.11's rule, ``MulticastOffer/isMulticast(_:)``, on the address's bytes).
     static func isGroup(_ endpoint: Endpoint) -> Bool {
-        if endpoint.address.lowercased().hasPrefix("ff") { return true }
-        guard let first = endpoint.address.split(separator: ".").first.flatMap({ Int($0) }) else { return false }
-        return (224...239).contains(first)
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, endpoint.address, &v4) == 1 {
+            return MulticastOffer.isMulticast(withUnsafeBytes(of: v4) { Array($0) })
+        }
+        if inet_pton(AF_INET6, endpoint.address, &v6) == 1 {
+            return MulticastOffer.isMulticast(withUnsafeBytes(of: v6) { Array($0) })
+        }
+        return false
     }
 
     /// Spec §4.11's checks of a datagram by where it went: a group event goes to a group and is
