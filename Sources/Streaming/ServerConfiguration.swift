@@ -63,9 +63,9 @@ public struct ServerConfiguration: Sendable {
     /// A relay takes its upstream's events from the upstream's multicast group when offered
     /// (`relay --upstream-multicast`: a relay on the upstream's network); unicast otherwise.
     public var upstreamMulticast = false
-    /// Pace feed events by their `at` times, this many times faster than real time (nil: each
-    /// line is streamed when it arrives).
-    public var replaySpeed: Double?
+    /// How feed events are timed (``ReplayPace``): by default a feed with `at` times replays at
+    /// its recorded pace, one without streams each line as it arrives.
+    public var replayPace: ReplayPace = .recorded
     /// What a bad feed line does.
     public var onBadLine: BadLinePolicy = .skip
     /// The most clients served at once; more are refused as "server full".
@@ -124,6 +124,24 @@ public struct ServerConfiguration: Sendable {
     /// Creates the default configuration.
     public init() {}
 
+    /// What the server carries, in words, for its start-up banner: its simulated matches (with
+    /// their interval and seed), its feeds (with their pace) or its upstreams, only what it has.
+    public var carried: String {
+        var parts: [String] = []
+        if simulate > 0 {
+            parts.append("\(simulate == 1 ? "a simulated match" : "\(simulate) simulated matches") (seed \(seed)\(simulate > 1 ? " on" : ""), "
+                         + "an event every \(interval.inSeconds) s)")
+        }
+        if !feeds.isEmpty {
+            parts.append("\(feeds.count == 1 ? "a feed" : "\(feeds.count) feeds") (\(feeds.joined(separator: ", ")); \(replayPace))")
+        }
+        if !upstreams.isEmpty {
+            parts.append("matches relayed from \(upstreams.map(\.description).joined(separator: ", "))"
+                         + (upstreamOnDemand ? " on demand" : ""))
+        }
+        return parts.joined(separator: " and ")
+    }
+
     /// The interval in microseconds, as the welcome announces it.
     public var intervalMicroseconds: UInt32 { interval.wholeMicroseconds }
 
@@ -150,8 +168,8 @@ public struct ServerConfiguration: Sendable {
         try check(simulate + feeds.count + upstreams.count >= 1, "matches", "no simulated match, feed or upstream", "--simulate 1 or more, a --feed, or a relay's --upstream")
         try check(feeds.count <= 100, "feeds (--feed)", "\(feeds.count)", "at most 100")
         try check(feeds.filter { $0 == "-" }.count <= 1, "feeds (--feed)", "standard input twice", "'-' at most once")
-        if let replaySpeed {
-            try check(replaySpeed.isFinite && replaySpeed > 0 && replaySpeed <= 10_000, "replay speed (--replay-speed)", "\(replaySpeed)", "more than 0 and at most 10000")
+        if case .speed(let speed) = replayPace {
+            try check(speed.isFinite && speed > 0 && speed <= 10_000, "replay speed (--replay-speed)", "\(speed)", "more than 0 and at most 10000, or max")
         }
         try check(maxClients >= 1, "most clients (--max-clients)", "\(maxClients)", "1 or more")
         try check(endRepeats >= 1 && endRepeats <= 10, "end repeats", "\(endRepeats)", "1...10")

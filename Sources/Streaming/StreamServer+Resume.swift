@@ -79,7 +79,7 @@ extension StreamServer {
             let match = resumed.match
             let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
             // Under --replay-speed, the next events' times count on from the last logged one's.
-            let start = now - .seconds(match.lastAt / (configuration.replaySpeed ?? 1))
+            let start = now - .seconds(match.lastAt / configuration.replayPace.speed)
             var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: start,
                                     summary: &summary)
             stream.feed = feed

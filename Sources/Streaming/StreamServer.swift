@@ -54,6 +54,8 @@ public final class StreamServer: Sendable {
     let feeds: [LineFollower]
     /// The durable match log (``ServerConfiguration/dataDirectory``), if any.
     let log: MatchLog?
+    /// This process's claim on the data directory, held until the server is released.
+    let dataLock: DataDirectoryLock?
     /// The unfinished matches of the log this run continues.
     let plan: ResumePlan
     /// The multicast side, with `--multicast` (Spec §4.11).
@@ -77,8 +79,9 @@ public final class StreamServer: Sendable {
 
     private init(configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
                  core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower], log: MatchLog?,
-                 plan: ResumePlan, groupSender: GroupSender?) {
+                 plan: ResumePlan, groupSender: GroupSender?, dataLock: DataDirectoryLock?) {
         self.feeds = feeds
+        self.dataLock = dataLock
         self.groupSender = groupSender
         self.log = log
         self.plan = plan
@@ -124,6 +127,9 @@ public final class StreamServer: Sendable {
         metrics: ServerMetrics = ServerMetrics()
     ) async throws(StreamingError) -> StreamServer {
         try configuration.validate()
+        // The data directory first: a second process on it stops here, before touching anything.
+        var dataLock: DataDirectoryLock?
+        if let directory = configuration.dataDirectory { dataLock = try DataDirectoryLock.acquire(directory: directory) }
         let core = ServerCore(configuration: configuration, logger: logger, metrics: metrics)
         // Every simulated match is announced at once (listed as waiting), so that clients can
         // name one before kick-off.
@@ -223,12 +229,13 @@ public final class StreamServer: Sendable {
         }
         core.signals.update { $0.matches = configuration.simulate }
         let server = StreamServer(configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
-                                  localAddress: address, logger: logger, feeds: followers, log: log, plan: plan, groupSender: groupSender)
+                                  localAddress: address, logger: logger, feeds: followers, log: log, plan: plan, groupSender: groupSender,
+                                  dataLock: dataLock)
         if let log { logger.info("Match log: \(log.path) (every event on disk before it is sent).") }
         logger.info("Server started on port \(address.port ?? configuration.port).")
         logger.info("Server name: \(Self.hostName())")
         logger.info("Server ip: \(address.ipAddress ?? configuration.host)")
-        logger.info("Formats offered: \(configuration.formats.map(\.name).joined(separator: ", ")); interval \(configuration.interval); seed \(configuration.seed)")
+        logger.info("Formats offered: \(configuration.formats.map(\.name).joined(separator: ", ")); carrying \(configuration.carried).")
         if configuration.originalAllowed {
             logger.warning("Original-protocol clients are served (--original allow): a plain-text register subscribes its source address unvalidated, so a forged one can point the stream at a third party.")
         }
@@ -339,6 +346,7 @@ public final class StreamServer: Sendable {
             // Closed under us (the event loop group shut down): nothing left to release.
         }
         await log?.close()
+        dataLock?.release()
         return try outcome.get()
     }
 
@@ -347,6 +355,7 @@ public final class StreamServer: Sendable {
     func read(feed index: Int, from follower: LineFollower) async {
         // A resumed feed match's decoder already holds its logged lines (the same match state).
         var decoder = plan.feeds[index]?.decoder ?? FeedDecoder(catalog: configuration.language.catalog)
+        var pacing = FeedPacing(pace: configuration.replayPace)
         defer { core.deliver(FeedItem(feed: index, content: .closed)) }
         for await item in follower.items {
             if case .failed(let why) = item {
@@ -355,7 +364,11 @@ public final class StreamServer: Sendable {
             }
             guard case .line(let bytes, let end) = item else { return }
             do {
-                let output = try decoder.next(bytes)
+                // Tried on a copy: a line the pacing refuses changes nothing, like any bad line.
+                var next = decoder
+                var output = try next.next(bytes)
+                if case .event(let event, _) = output { output = .event(event, at: try pacing.due(output, line: next.lineNumber)) }
+                decoder = next
                 core.deliver(FeedItem(feed: index, content: .output(output), end: end))
                 if case .end = output {
                     follower.cancel()
@@ -416,13 +429,17 @@ public final class StreamServer: Sendable {
                         // Its next event is due one interval from now, as if it had never stopped.
                         slots[index].start = clock.now - configuration.interval * slots[index].index
                     } else {
+                        // A fed match that waited: its queued events keep their times after kick-off.
+                        let shift = clock.now - slots[index].start
+                        for entry in slots[index].queue.indices { slots[index].queue[entry].due += shift }
                         slots[index].start = clock.now
                         slots[index].index = 0
                     }
                     let (slot, id, seed, roster) = (slots[index].slot, slots[index].id, slots[index].seed, slots[index].roster)
                     core.beginMatch(id: id, slot: slot, resuming: slots[index].resumed)
                     summary.matches += 1
-                    logger.info("Kick-off: match \(id) (seed \(seed)), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
+                    let source = slots[index].feed.map { "from feed \(configuration.feeds[$0])" } ?? "(seed \(seed))"
+                    logger.info("Kick-off: match \(id) \(source), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
                 }
             }
             // What the feeds brought since the last turn. The count is read before the items are
@@ -636,20 +653,23 @@ public final class StreamServer: Sendable {
                 return id
             }
             let slot = core.state.withLock { $0.addMatch(id: id, roster: roster, catalog: catalog, paced: false) }
-            core.beginMatch(id: id, slot: slot)
-            summary.matches += 1
             var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: id, roster: roster, feed: item.feed, backToBackLeft: 0, start: now)
-            stream.phase = .live
             if let first { stream.queue.append((first, now, item.end, nil)) }
-            slots.append(stream)
             core.signals.update { $0.matches += 1 }
-            logger.info("Kick-off: match \(id) from feed \(name), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
+            // --wait-for-clients holds a fed match's kick-off like any other (the loop kicks it off).
+            if core.signals.value.clients >= configuration.waitForClients {
+                core.beginMatch(id: id, slot: slot)
+                summary.matches += 1
+                stream.phase = .live
+                logger.info("Kick-off: match \(id) from feed \(name), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
+            } else {
+                logger.info("Match \(id) from feed \(name), \(roster.home.name) vs \(roster.away.name): waiting for \(configuration.waitForClients) client(s) before kick-off.")
+            }
+            slots.append(stream)
         case .output(.event(let event, let at)):
             guard let index else { return 0 }
-            var due = now
-            if let speed = configuration.replaySpeed, let at {
-                due = max(now, slots[index].start.advanced(by: .seconds(at / speed)))
-            }
+            // `at` is the pacing's (FeedPacing): seconds after kick-off at the replay's speed, or nil for at once.
+            let due = at.map { max(now, slots[index].start.advanced(by: .seconds($0))) } ?? now
             slots[index].queue.append((event, due, item.end, nil))
         case .output(.end(let reason)):
             if let index { slots[index].feedEnd = reason }

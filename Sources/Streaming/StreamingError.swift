@@ -10,6 +10,8 @@ public struct StreamingError: Error, Sendable, Hashable, CustomStringConvertible
         case configuration
         /// The server never answered (`client --list`).
         case noAnswer
+        /// Another process holds the data directory (``DataDirectoryLock``).
+        case dataDirectoryInUse
     }
 
     /// What failed.

@@ -18,6 +18,10 @@ struct MatchOptions: ParsableArguments {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension DemoFormat: ExpressibleByArgument {}
 extension BadLinePolicy: ExpressibleByArgument {}
+extension ReplayPace: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { self == .recorded ? "recorded" : description }
+}
 
 /// A body format as the command line names it.
 enum FormatChoice: String, ExpressibleByArgument, CaseIterable {

@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import Logging
+import Match
 import Monitoring
 import Streaming
 
@@ -26,8 +27,11 @@ struct Server: AsyncParsableCommand {
     var simulate: Int?
     @Option(help: "A live feed in JSON Lines (Spec/FEED.md; `soccer-stream simulate --jsonl` writes one), one match per feed: a file, followed as it grows (tail -f), or - for standard input. Repeatable. With feeds, --simulate defaults to 0.")
     var feed: [String] = []
-    @Option(help: "Pace feed events by their \"at\" times, this many times real time (default: stream each line as it arrives).")
-    var replaySpeed: Double?
+    @Option(help: ArgumentHelp(
+        "How feed events are timed: a speed (2: twice the recorded pace) or max (each line as it arrives). Default: a feed whose events carry \"at\" times replays at its recorded pace, one without streams each line as it arrives.",
+        discussion: "An event line that does not fit the pace (no \"at\" in a paced feed) is a bad line (--on-bad-line).",
+        valueName: "speed|max"))
+    var replaySpeed: ReplayPace = .recorded
     @Option(help: "A feed line that cannot be used: skip it (logged with its line number) or stop that feed (its match ends as abandoned).")
     var onBadLine: BadLinePolicy = .skip
     @Option(help: "Matches streamed back to back as one stream (clients stay subscribed).") var matches = 1
@@ -43,7 +47,7 @@ struct Server: AsyncParsableCommand {
         configuration.matches = matches
         configuration.simulate = simulate ?? (feed.isEmpty ? 1 : 0)
         configuration.feeds = feed
-        configuration.replaySpeed = replaySpeed
+        configuration.replayPace = replaySpeed
         configuration.onBadLine = onBadLine
         configuration.crashAfterLogging = crashAfterLogging
         configuration.crashAfterSending = crashAfterSending
@@ -58,7 +62,7 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "The address to bind.") var host = "0.0.0.0"
     @Option(help: "The UDP port (the original used 12345).") var port = 12345
     @Option(help: "The formats offered: any, compact or json.") var format: OfferChoice = .any
-    @Option(help: "Where the durable match log lives (every event is written there before it is sent); default: soccer-stream-data next to --log-file; none: no log.")
+    @Option(help: "Where the durable match log lives (every event is written there before it is sent); default: named after --log-file, beside it: soccer-stream-data for server.log, NAME-data for NAME.log; none: no log. One process per data directory (a second is refused).")
     var dataDir: String?
     @Flag(help: "Discard the match log's unfinished matches instead of resuming them.") var fresh = false
     @Option(help: "After a crash, a restarted server sends a resumed match to its original-protocol clients (kept in the match log) only if it is back within this many seconds; 0: never.")
@@ -148,9 +152,15 @@ struct ServingOptions: ParsableArguments {
     }
 }
 
-/// `--data-dir`: the directory given, none for "none", else soccer-stream-data next to the log file.
+/// `--data-dir`: the directory given, none for "none", else a directory named after the log
+/// file, beside it: `soccer-stream-data` for `server.log` (the default, as before), `NAME-data`
+/// for `NAME.log` (`relay-2.log` → `relay-2-data`), so that processes started in one folder with
+/// their own log files never share a data directory by default.
 func dataDirectory(_ option: String?, logFile: String) -> String? {
     if let option { return option == "none" ? nil : option }
-    let folder = (logFile as NSString).deletingLastPathComponent
-    return (folder.isEmpty ? "." : folder) + "/soccer-stream-data"
+    let path = logFile as NSString
+    let folder = path.deletingLastPathComponent
+    let stem = (path.lastPathComponent as NSString).deletingPathExtension
+    let name = stem == "server" || stem.isEmpty ? "soccer-stream-data" : stem + "-data"
+    return (folder.isEmpty ? "." : folder) + "/" + name
 }

@@ -43,19 +43,31 @@ struct RestartTests {
         let process: Process
         private let exit = Watch(false)
 
-        /// Runs `executable` (the built soccer-stream by default) with `arguments`.
-        init(arguments: [String], executable: URL? = nil) throws {
+        /// Runs `executable` (the built soccer-stream by default) with `arguments`, in
+        /// `directory` (the test's by default), its standard output and error written to
+        /// `output` (discarded by default).
+        init(arguments: [String], executable: URL? = nil, directory: String? = nil, output: String? = nil) throws {
             process = Process()
             process.executableURL = try executable ?? CommandLineTests.executable()
             process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+            if let output {
+                FileManager.default.createFile(atPath: output, contents: nil)
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+                process.standardOutput = handle
+                process.standardError = handle
+            } else {
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+            }
             let exit = self.exit
             process.terminationHandler = { _ in exit.update { $0 = true } }
             try process.run()
         }
 
         var processIdentifier: Int32 { process.processIdentifier }
+        /// The exit status, once ``exited()`` has returned.
+        var status: Int32 { process.terminationStatus }
 
         deinit {
             // A test that failed or timed out must not leave its servers and relays behind.
@@ -137,7 +149,9 @@ struct RestartTests {
             let firstLog = directory + "/server-1.log"
             FileManager.default.createFile(atPath: firstLog, contents: nil)
             let arguments = ["--simulate", "0", "--feed", feed]
-            let first = try Self.startServer(port: port, directory: directory, log: firstLog, extra: arguments + ["--crash-after-logging", "10"])
+            // Kicked off by its line-ups (--wait-for-clients, which holds a fed match's kick-off too, is 0).
+            let first = try Self.startServer(port: port, directory: directory, log: firstLog, waitForClients: 0,
+                                             extra: arguments + ["--crash-after-logging", "10"])
             try await Self.waitForLine(containing: "Kick-off", in: firstLog)
             let client = try await makeReconnectingClient(port: port, serverTimeout: .milliseconds(500), reconnectFor: .seconds(30))
             async let result = client.run()
