@@ -50,6 +50,7 @@ let package = Package(
             name: "Monitoring",
             dependencies: [
                 "Streaming",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

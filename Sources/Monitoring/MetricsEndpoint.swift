@@ -27,7 +27,8 @@ public final class MetricsEndpoint: Sendable {
 
     /// A metrics factory writing into `registry`, with histogram buckets that suit the server's
     /// histograms (event lag from 100 µs to 10 s; fan-out trips of 1 to 4,096 datagrams).
-    public static func factory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+    /// Every family gets its help text from ``ServerMetrics/help`` (``DescribedPrometheusFactory``).
+    public static func factory(registry: PrometheusCollectorRegistry) -> DescribedPrometheusFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets["soccerstream_event_lag_seconds"] = [
             .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5),
@@ -35,7 +36,7 @@ public final class MetricsEndpoint: Sendable {
             .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
         ]
         factory.valueHistogramBuckets["soccerstream_fanout_batch_datagrams"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
-        return factory
+        return DescribedPrometheusFactory(base: factory, help: ServerMetrics.help)
     }
 
     /// Starts serving `registry` on `host`:`port` (0: any free port); `beforeScrape` runs first

@@ -21,6 +21,23 @@ import Wire
 ///   (a histogram);
 /// - `soccerstream_fanout_batch_datagrams`: datagrams per trip to the event loop (a histogram).
 public final class ServerMetrics: Sendable {
+    /// Every metric family the server makes, with its help text (Prometheus's `# HELP` line,
+    /// which `promtool check metrics` requires): the one list that a backend which takes help
+    /// text (Monitoring's Prometheus factory) reads.
+    public static let help: [String: String] = [
+        "soccerstream_datagrams_sent_total": "Datagrams the kernel took for sending, by frame kind (original: the original protocol's datagrams).",
+        "soccerstream_bytes_sent_total": "Bytes of the datagrams sent, by frame kind (original: the original protocol's datagrams).",
+        "soccerstream_subscribers": "Subscribed clients per match and delivery (compact, json, original).",
+        "soccerstream_rejects_total": "Datagrams from clients rejected unanswered, by reason.",
+        "soccerstream_refusals_total": "Registers refused, by reason.",
+        "soccerstream_challenges_total": "Address challenges sent to registers whose address was not validated yet (Spec 7.1).",
+        "soccerstream_repairs_total": "Events sent again on request (NACK, Spec 4.8).",
+        "soccerstream_unavailable_total": "Sequence numbers answered unavailable: no longer held for repair (Spec 4.8).",
+        "soccerstream_repair_over_budget_total": "Repairs asked for beyond the repair budget, left for the client to ask again (Spec 4.8).",
+        "soccerstream_event_lag_seconds": "Time from an event being due to its fan-out being flushed.",
+        "soccerstream_fanout_batch_datagrams": "Datagrams per fan-out trip to the event loop.",
+    ]
+
     /// The label values of ``sent(datagrams:bytes:)``'s slots: index 0 is the original protocol,
     /// 1…12 the frame kinds.
     public static let kindNames: [String] = ["original"] + (1...12).map { FrameKind(rawValue: UInt8($0))?.name ?? "kind \($0)" }

@@ -32,6 +32,35 @@ struct MetricsEndpointTests {
         return nil
     }
 
+    /// `promtool check metrics` (Debian's `prometheus`, which `.ci/run` installs), if here; in
+    /// CI (SOCCERSTREAM_REQUIRE_PROMTOOL=1) its absence is a failure, not a skip.
+    static let promtool: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        .split(separator: ":").map { "\($0)/promtool" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let promtoolRequired = ProcessInfo.processInfo.environment["SOCCERSTREAM_REQUIRE_PROMTOOL"] == "1"
+
+    /// What `promtool check metrics` says of `body`: its exit status and output (nil without promtool).
+    static func promtoolCheck(_ body: String) throws -> (status: Int32, output: String)? {
+        guard let promtool else {
+            #expect(!promtoolRequired, "promtool is required (SOCCERSTREAM_REQUIRE_PROMTOOL=1) but not on PATH")
+            if !promtoolRequired { print("promtool not found (Debian's prometheus package): the scrape's check by Prometheus's own checker is skipped") }
+            return nil
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: promtool)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(body.utf8))
+        try input.fileHandleForWriting.close()
+        let said = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: said, as: UTF8.self))
+    }
+
     @Test("during a match: events sent equal what the clients received, subscribers by format, challenges, welcomes; then 404 elsewhere")
     func scrapeDuringMatch() async throws {
         try await bounded(60) {
@@ -55,6 +84,11 @@ struct MetricsEndpointTests {
             async let first = compact.run()
             async let second = json.run()
             await server.waitForClients { $0 >= 2 }
+            // A datagram that is no frame, long before the scrape (read ahead of the events below):
+            // the rejects' family is in the scrape too.
+            let peer = try await RawPeer()
+            try await peer.send(Array("not a frame".utf8), to: try SocketAddress(ipAddress: "127.0.0.1", port: server.localAddress.port ?? 0))
+            await peer.close()
             for (index, event) in events.prefix(3).enumerated() {
                 try FeedTests.append(FeedLine.event(FeedEvent(type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
                                                               template: event.template)).jsonText, to: url)
@@ -79,6 +113,14 @@ struct MetricsEndpointTests {
             #expect((Self.sample(body, "soccerstream_bytes_sent_total{kind=\"event\"}") ?? 0) > 6_000)
             #expect(Self.sample(body, "soccerstream_event_lag_seconds_count") == 3)
             #expect(body.contains("# TYPE soccerstream_event_lag_seconds histogram"))
+            // Every family has its help text, and Prometheus's own checker accepts the scrape.
+            for family in body.split(separator: "\n").filter({ $0.hasPrefix("# TYPE ") }).map({ $0.split(separator: " ")[2] }) {
+                #expect(body.contains("# HELP \(family) "), "\(family) has no help text")
+            }
+            #expect(body.contains("# HELP soccerstream_rejects_total "))
+            if let (status, said) = try Self.promtoolCheck(body) {
+                #expect(status == 0 && said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool check metrics: \(said)")
+            }
             #expect(try await Self.get("/elsewhere", from: endpoint.localAddress).hasPrefix("HTTP/1.1 404"))
             try FeedTests.append(FeedLine.end(.fullTime).jsonText, to: url)
             let (served, a, b) = try await (summary, first, second)
