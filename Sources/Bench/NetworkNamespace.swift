@@ -67,6 +67,14 @@ public final class NetworkNamespace: Sendable {
         guard status == 0 else { throw BenchError("ip \(arguments.joined(separator: " ")) failed (status \(status); root needed)") }
     }
 
+    /// Gives the namespace's `device` (loopback by default) the address `cidr` as well (such as
+    /// `203.0.113.5/32`): a socket bound there sends from it, and datagrams to it stay inside.
+    ///
+    /// - Throws: ``BenchError`` when `ip` fails.
+    public func addAddress(_ cidr: String, device: String = "lo") throws {
+        try Self.run(["-n", name, "addr", "add", cidr, "dev", device])
+    }
+
     /// The arguments that run `command` inside the namespace, for a process started with `ip`.
     public func exec(_ command: [String]) -> [String] { ["netns", "exec", name] + command }
 

@@ -36,12 +36,25 @@ public enum LiveDisplay: Sendable {
 public enum StandardOutput {
     /// Writes `text` whole.
     public static func write(_ text: String) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-            if written <= 0 { return }
-            offset += written
-        }
+        writeWhole(text, to: STDOUT_FILENO)
+    }
+}
+
+/// Unbuffered writes to standard error (file descriptor 2), safe from any task.
+public enum StandardError {
+    /// Writes `text` whole.
+    public static func write(_ text: String) {
+        writeWhole(text, to: STDERR_FILENO)
+    }
+}
+
+/// Writes `text` whole to `descriptor`, retrying short writes (stops at an error).
+private func writeWhole(_ text: String, to descriptor: CInt) {
+    let bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        if written <= 0 { return }
+        offset += written
     }
 }

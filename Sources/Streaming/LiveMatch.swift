@@ -24,6 +24,8 @@ public struct LiveMatch: Sendable {
     /// Who gets the next event, kept between events until someone subscribes or leaves, so an
     /// event does not copy the subscriber table: the array is shared, not copied.
     var recipients: [Subscriber]?
+    /// Whether some of ``recipients`` are budgeted original subscribers (``OriginalBudget``).
+    var recipientsBudgeted = false
     /// Subscribed clients per delivery, kept as they come and go.
     public internal(set) var deliveryCounts: [Delivery: Int] = [:]
     /// Of those, the clients that take events from the multicast group (Spec §4.11), per
@@ -126,6 +128,7 @@ public struct LiveMatch: Sendable {
         // Group subscribers get the event from the multicast group, not at their address.
         let fresh = subscribers.values.filter { !$0.group }
         recipients = fresh
+        recipientsBudgeted = fresh.contains { $0.budgetBlock != nil }
         return fresh
     }
 

@@ -1,4 +1,5 @@
 import Match
+import NIOCore
 import Wire
 
 /// How a ``StreamServer`` runs.
@@ -78,6 +79,17 @@ public struct ServerConfiguration: Sendable {
     public var endRepeats: Int = 3
     /// Whether original-protocol clients (`register` text) are served.
     public var originalAllowed: Bool = true
+    /// Where original-protocol registers are accepted from besides loopback and private ranges
+    /// (``AddressRange/loopbackAndPrivate``, always accepted): protected mode, after Redis's,
+    /// since such a register subscribes its source address unvalidated (`--original-from`).
+    public var originalFrom: [AddressRange] = []
+    /// The bytes a second original-protocol clients off loopback may be sent (``OriginalBudget``).
+    public var originalBudget = OriginalBudgetSettings()
+
+    /// Whether an original-protocol register from `address` is accepted (``originalFrom``).
+    public func originalAccepted(from address: SocketAddress) -> Bool {
+        AddressRange.any(AddressRange.loopbackAndPrivate, contains: address) || AddressRange.any(originalFrom, contains: address)
+    }
     /// A SoccerStream client silent (no heartbeat) for longer is dropped.
     public var clientTimeout: Duration = .seconds(15)
     /// New subscriptions allowed per client IP per second (0: unlimited).
@@ -201,6 +213,10 @@ public struct ServerConfiguration: Sendable {
         try check(repairGrace >= .zero && repairGrace <= .seconds(60), "repair grace", "\(repairGrace.inSeconds) s", "0...60 seconds")
         try check(repairRateTotal.isFinite && repairRateTotal >= 0, "total repair rate", "\(repairRateTotal)", "0 or more per second")
         try multicast?.validate()
+        try check(originalBudget.perPrefix >= 4096 && originalBudget.total >= originalBudget.perPrefix,
+                  "original clients' byte budget (--original-budget, --original-budget-total)",
+                  "\(originalBudget.perPrefix) per block, \(originalBudget.total) in all",
+                  "at least 4096 bytes a second per block (an original datagram is about 3 KB), and a total no smaller")
         try check((1...65507).contains(maximumInboundDatagram), "largest inbound datagram", "\(maximumInboundDatagram) bytes", "1...65507")
     }
 }

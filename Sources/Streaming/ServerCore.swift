@@ -25,6 +25,8 @@ final class ServerCore: Sendable {
     /// The server's metrics (notices are counted where they are logged).
     let metrics: ServerMetrics
     private let recentRejects = Mutex<[String: Int]>([:])
+    /// The original budget's drops already reported (datagrams, bytes).
+    private let reportedDrops = Mutex((datagrams: 0, bytes: 0))
     private let feedInbox = Mutex<[FeedItem]>([])
     private let upstreamInbox = Mutex<[(follower: Int, item: UpstreamFollower.Item)]>([])
     /// Reads a NACK's events from the durable log (installed by the server once its log is open).
@@ -46,8 +48,24 @@ final class ServerCore: Sendable {
     /// Sets the subscriber gauges from the state (each housekeeping tick, and whenever a reader
     /// of the metrics wants them exact).
     func refreshSubscriberMetrics() {
-        let counts = state.withLock { state in state.matches.map { (id: $0.id, counts: $0.deliveryCounts) } }
+        let (counts, dropped) = state.withLock { state in
+            (state.matches.map { (id: $0.id, counts: $0.deliveryCounts) },
+             (datagrams: state.originalBudget.droppedDatagrams, bytes: state.originalBudget.droppedBytes))
+        }
         metrics.recordSubscribers(counts)
+        metrics.originalBudgetDropped(datagrams: dropped.datagrams, bytes: dropped.bytes)
+    }
+
+    /// Says, once per housekeeping tick that saw some, how many datagrams to original-protocol
+    /// clients the byte budget held back (``OriginalBudget``).
+    private func reportOriginalDrops() {
+        let (budget, now) = state.withLock { ($0.originalBudget, ($0.originalBudget.droppedDatagrams, $0.originalBudget.droppedBytes)) }
+        let (datagrams, bytes) = reportedDrops.withLock { reported in
+            defer { reported = (now.0, now.1) }
+            return (now.0 - reported.datagrams, now.1 - reported.bytes)
+        }
+        guard datagrams > 0 else { return }
+        logger.warning("Original-protocol byte budget: \(datagrams) datagram(s), \(bytes) bytes to unvalidated original clients not sent since the last report (budget \(budget.settings.perPrefix) bytes/s per /24 or /56, \(budget.settings.total) bytes/s in all; --original-budget, --original-budget-total).")
     }
 
     var clientCount: Int { state.withLock { $0.clientCount } }
@@ -164,6 +182,7 @@ final class ServerCore: Sendable {
         let (expired, count) = state.withLock { state in (state.expire(), state.clientCount) }
         for notice in expired { log(notice, bytes: 0) }
         noteClients(count)
+        reportOriginalDrops()
         refreshSubscriberMetrics()
     }
 

@@ -19,7 +19,9 @@ import Wire
 ///   `soccerstream_repair_over_budget_total` (Spec §4.8);
 /// - `soccerstream_event_lag_seconds`: from an event being due to its fan-out being flushed
 ///   (a histogram);
-/// - `soccerstream_fanout_batch_datagrams`: datagrams per trip to the event loop (a histogram).
+/// - `soccerstream_fanout_batch_datagrams`: datagrams per trip to the event loop (a histogram);
+/// - `soccerstream_original_budget_dropped_total`, `…_bytes_total`: datagrams to original-protocol
+///   clients the byte budget held back (``OriginalBudget``).
 public final class ServerMetrics: Sendable {
     /// Every metric family the server makes, with its help text (Prometheus's `# HELP` line,
     /// which `promtool check metrics` requires): the one list that a backend which takes help
@@ -36,6 +38,8 @@ public final class ServerMetrics: Sendable {
         "soccerstream_repair_over_budget_total": "Repairs asked for beyond the repair budget, left for the client to ask again (Spec 4.8).",
         "soccerstream_event_lag_seconds": "Time from an event being due to its fan-out being flushed.",
         "soccerstream_fanout_batch_datagrams": "Datagrams per fan-out trip to the event loop.",
+        "soccerstream_original_budget_dropped_total": "Datagrams to unvalidated original-protocol clients not sent: over the byte budget of their /24 or /56, or the server's.",
+        "soccerstream_original_budget_dropped_bytes_total": "Bytes of the datagrams to original-protocol clients not sent over the byte budget.",
     ]
 
     /// The label values of ``sent(datagrams:bytes:)``'s slots: index 0 is the original protocol,
@@ -51,6 +55,10 @@ public final class ServerMetrics: Sendable {
     private let overBudget: Counter
     private let eventLag: CoreMetrics.Timer
     private let batch: Recorder
+    private let originalDropped: Counter
+    private let originalDroppedBytes: Counter
+    /// The original budget's drops counted so far (the state keeps totals; the counters take the growth).
+    private let originalCounted = Mutex((datagrams: 0, bytes: 0))
     private let byReason = Mutex<[String: Counter]>([:])
     private let subscriberGauges = Mutex<[String: Gauge]>([:])
 
@@ -65,6 +73,17 @@ public final class ServerMetrics: Sendable {
         overBudget = Counter(label: "soccerstream_repair_over_budget_total", factory: factory)
         eventLag = CoreMetrics.Timer(label: "soccerstream_event_lag_seconds", preferredDisplayUnit: .seconds, factory: factory)
         batch = Recorder(label: "soccerstream_fanout_batch_datagrams", aggregate: true, factory: factory)
+        originalDropped = Counter(label: "soccerstream_original_budget_dropped_total", factory: factory)
+        originalDroppedBytes = Counter(label: "soccerstream_original_budget_dropped_bytes_total", factory: factory)
+    }
+
+    /// Brings the original budget's counters up to the state's totals (``OriginalBudget``).
+    func originalBudgetDropped(datagrams: Int, bytes: Int) {
+        originalCounted.withLock { counted in
+            if datagrams > counted.datagrams { originalDropped.increment(by: Int64(datagrams - counted.datagrams)) }
+            if bytes > counted.bytes { originalDroppedBytes.increment(by: Int64(bytes - counted.bytes)) }
+            counted = (max(counted.datagrams, datagrams), max(counted.bytes, bytes))
+        }
     }
 
     /// The slot of ``kindNames`` a datagram's bytes belong to: its frame kind, or 0.

@@ -73,6 +73,8 @@ public struct ServerState: Sendable {
     public private(set) var unavailableSent = 0
     /// The server's total repair budget (NACK storms from many clients).
     private var repairBudget: TokenBucket?
+    /// The bytes a second original-protocol clients (never validated) may be sent, and what it dropped.
+    public private(set) var originalBudget: OriginalBudget
     /// Datagrams not sent because they failed to encode, by what they were (see ``Notice/encodingFailed(what:_:_:)``).
     public private(set) var encodingFailures: [String: Int] = [:]
     private var validator: AddressValidator
@@ -94,6 +96,7 @@ public struct ServerState: Sendable {
         self.clock = clock
         self.validator = AddressValidator(clock: clock)
         self.limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst, clock: clock)
+        self.originalBudget = OriginalBudget(settings: configuration.originalBudget)
     }
 
     /// Adds a match that has not kicked off (Spec §4.9) and returns its slot; `paced` false for
@@ -260,7 +263,8 @@ public struct ServerState: Sendable {
     /// client limit allows; returns how many.
     public mutating func restoreOriginals(_ addresses: [SocketAddress], slot: Int) -> Int {
         var restored = 0
-        for address in addresses where subscriberAndSlot(at: address) == nil && clientCount < configuration.maxClients {
+        for address in addresses where subscriberAndSlot(at: address) == nil && clientCount < configuration.maxClients
+            && configuration.originalAccepted(from: address) {
             subscribe(Subscriber(address: address, delivery: .original, lastHeard: clock.now()), slot: slot)
             restored += 1
         }
@@ -580,6 +584,11 @@ public struct ServerState: Sendable {
                 rejects["original register denied", default: 0] += 1
                 return ([], [.originalRefused(address, reason: "original-protocol clients are not served (--original deny)")])
             }
+            // Protected mode: an unvalidated register from elsewhere could point the stream at a
+            // third party. Counted with the rejects (summarized, never a log line per datagram).
+            guard configuration.originalAccepted(from: address) else {
+                return reject(address, "original register from outside loopback, private ranges and --original-from")
+            }
             if let (existing, _) = subscriberAndSlot(at: address), existing.delivery == .original {
                 return ([], [.registered(existing, count: clientCount, repeated: true)])
             }
@@ -608,6 +617,7 @@ public struct ServerState: Sendable {
     /// clients cannot send heartbeats and are kept until they unregister or the match ends).
     public mutating func expire() -> [Notice] {
         let now = clock.now()
+        originalBudget.prune(now: now)
         let timeout = configuration.clientTimeout.inSeconds
         var notices: [Notice] = []
         for match in matches {
@@ -622,8 +632,16 @@ public struct ServerState: Sendable {
     /// Makes `event` the latest of slot `slot`'s match and returns who gets it (their address
     /// and delivery; other fields may be as of their subscription). `event.sequence` must be
     /// that match's ``nextSequence(slot:)``.
+    /// Original-protocol clients off loopback get the event only within the byte budget of
+    /// their /24 (or /56) and the server's (``OriginalBudget``); the others are left out of this
+    /// event and counted (the recipients are filtered only when such clients are subscribed).
     public mutating func publish(_ event: EncodedEvent, slot: Int = 0) -> [Subscriber] {
-        matches[slot].publish(event, ringEvents: configuration.repairRingEvents, ringBytes: configuration.repairRingBytes)
+        let recipients = matches[slot].publish(event, ringEvents: configuration.repairRingEvents, ringBytes: configuration.repairRingBytes)
+        guard matches[slot].recipientsBudgeted else { return recipients }
+        let (size, now) = (event.payload(for: .original).readableBytes, clock.now())
+        return recipients.filter { subscriber in
+            subscriber.budgetBlock.map { originalBudget.allows($0, bytes: size, now: now) } ?? true
+        }
     }
 
     /// Answers a NACK (Spec §4.8): each event still held is sent again, marked as a

@@ -30,6 +30,9 @@ public struct ServerSummary: Sendable {
     /// format some subscriber takes there; and those dropped on purpose (hidden `--group-loss`).
     public var groupSent = 0
     public var groupDropped = 0
+    /// Datagrams (and their bytes) to original-protocol clients that their byte budget held back.
+    public var originalBudgetDropped = 0
+    public var originalBudgetDroppedBytes = 0
 }
 
 /// The SoccerStream server: binds a UDP socket, answers registrations, and streams the match
@@ -237,7 +240,11 @@ public final class StreamServer: Sendable {
         logger.info("Server ip: \(address.ipAddress ?? configuration.host)")
         logger.info("Formats offered: \(configuration.formats.map(\.name).joined(separator: ", ")); carrying \(configuration.carried).")
         if configuration.originalAllowed {
-            logger.warning("Original-protocol clients are served (--original allow): a plain-text register subscribes its source address unvalidated, so a forged one can point the stream at a third party.")
+            let budget = "at most \(configuration.originalBudget.perPrefix) bytes/s per /24 or /56 and \(configuration.originalBudget.total) bytes/s in all"
+            logger.info("Original-protocol clients are served from loopback and private addresses only (protected mode), \(budget) off loopback.")
+            if !configuration.originalFrom.isEmpty {
+                logger.warning("Original-protocol registers are also accepted from \(configuration.originalFrom.map(\.description).joined(separator: ", ")) (--original-from): such a register subscribes its source address unvalidated, so a forged one can point the stream at a third party there (\(budget)).")
+            }
         }
         return server
     }
@@ -593,8 +600,13 @@ public final class StreamServer: Sendable {
         summary.datagramsSent = sent.value
         if let groupSender { (summary.groupSent, summary.groupDropped) = groupSender.figures }
         (summary.rejects, summary.encodingFailures) = core.totals
-        (summary.repairsSent, summary.unavailableSent) = core.state.withLock { ($0.repairsSent, $0.unavailableSent) }
+        (summary.repairsSent, summary.unavailableSent, summary.originalBudgetDropped, summary.originalBudgetDroppedBytes) = core.state.withLock {
+            ($0.repairsSent, $0.unavailableSent, $0.originalBudget.droppedDatagrams, $0.originalBudget.droppedBytes)
+        }
         logger.info("Totals: \(summary.matches) match(es), \(summary.events) events, \(summary.datagramsSent) datagrams sent, \(summary.repairsSent) events sent again on request, \(summary.unavailableSent) answered unavailable.")
+        if summary.originalBudgetDropped > 0 {
+            logger.info("Original-protocol byte budget: \(summary.originalBudgetDropped) datagram(s), \(summary.originalBudgetDroppedBytes) bytes not sent.")
+        }
         if groupSender != nil {
             logger.info("Multicast: \(summary.groupSent) signed group events sent\(summary.groupDropped > 0 ? ", \(summary.groupDropped) dropped on purpose (--group-loss)" : "").")
         }

@@ -24,12 +24,20 @@ public enum Delivery: String, Sendable, Hashable, CaseIterable {
 public struct Subscriber: Sendable, Hashable {
     /// Where it listens.
     public var address: SocketAddress {
-        didSet { datagramAddress = DatagramAddress(address) }
+        didSet {
+            datagramAddress = DatagramAddress(address)
+            budgetBlock = Self.budgetBlock(address, delivery)
+        }
     }
     /// The same, as the kernel takes it: built once, copied into each `sendmmsg` message.
     private(set) var datagramAddress: DatagramAddress
     /// What it receives.
-    public var delivery: Delivery
+    public var delivery: Delivery {
+        didSet { budgetBlock = Self.budgetBlock(address, delivery) }
+    }
+    /// For an original-protocol client (its address never validated) not on loopback, the
+    /// block its datagrams are budgeted by (``OriginalBudget``); nil for everyone else.
+    public private(set) var budgetBlock: AddressPrefix?
     /// When it was last heard from (register, heartbeat), in server seconds.
     public var lastHeard: Double = 0
     /// The preset dictionary agreed for its compressed bodies (0: none).
@@ -50,9 +58,14 @@ public struct Subscriber: Sendable, Hashable {
         self.address = address
         self.datagramAddress = DatagramAddress(address)
         self.delivery = delivery
+        self.budgetBlock = Self.budgetBlock(address, delivery)
         self.lastHeard = lastHeard
         self.dictionary = dictionary
         self.subscription = subscription
         self.repairBudget = repairBudget
+    }
+
+    private static func budgetBlock(_ address: SocketAddress, _ delivery: Delivery) -> AddressPrefix? {
+        delivery == .original ? AddressPrefix(budgetOf: address) : nil
     }
 }

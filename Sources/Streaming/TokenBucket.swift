@@ -20,10 +20,20 @@ public struct TokenBucket: Sendable, Hashable {
 
     /// Takes one token at `now`; false (and nothing taken) when fewer than one is left.
     public mutating func take(now: Double) -> Bool {
-        tokens = min(burst, tokens + max(0, now - updated) * rate)
+        take(1, now: now)
+    }
+
+    /// Takes `count` tokens at `now`; false (and nothing taken) when fewer are left.
+    public mutating func take(_ count: Double, now: Double) -> Bool {
+        tokens = available(now: now)
         updated = now
-        guard tokens >= 1 else { return false }
-        tokens -= 1
+        guard tokens >= count else { return false }
+        tokens -= count
         return true
+    }
+
+    /// The tokens held at `now` (refilled since ``updated``, at most ``burst``).
+    public func available(now: Double) -> Double {
+        min(burst, tokens + max(0, now - updated) * rate)
     }
 }

@@ -74,15 +74,24 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "The most clients served at once.") var maxClients = 10_000
     @Option(name: [.customLong("original"), .customLong("legacy")],
             help: ArgumentHelp(
-                "Serve original-protocol clients (allow) or not (deny). (--legacy: version 1's spelling, kept so existing scripts work.)",
+                "Serve original-protocol clients (allow, from loopback and private addresses unless --original-from says more) or not (deny). (--legacy: version 1's spelling, kept so existing scripts work.)",
                 discussion: """
                     The original protocol carries no subscription identifier and no address check, so anyone who can \
                     forge a source address can, with one datagram: register any address (the server then sends it \
                     about 3 KB per event: a reflection attack on a third party), or unregister any original client \
-                    (its stream stops). SoccerStream clients are not affected (protocol version 2 binds every \
-                    datagram to its subscription). Use deny on any server reachable from an untrusted network.
+                    (its stream stops). So by default (protected mode) its registers are accepted only from loopback \
+                    and private ranges (127/8, ::1, 10/8, 172.16/12, 192.168/16, fc00::/7), and what original clients \
+                    off loopback are sent is capped by --original-budget and --original-budget-total. SoccerStream \
+                    clients are not affected (protocol version 2 validates every address).
                     """))
     var original: OriginalPolicy = .allow
+    @Option(help: ArgumentHelp("Also accept original-protocol registers from this address range (CIDR, e.g. 198.51.100.0/24; repeatable). Each is a range from which a forged register can point the stream at a third party: a warning says so.",
+                               valueName: "cidr"))
+    var originalFrom: [String] = []
+    @Option(help: "Bytes per second that original-protocol clients off loopback in one /24 (IPv6: /56) may be sent together; more is dropped and counted.")
+    var originalBudget = OriginalBudgetSettings().perPrefix
+    @Option(help: "Bytes per second that all original-protocol clients off loopback may be sent together.")
+    var originalBudgetTotal = OriginalBudgetSettings().total
     @Option(help: "Seconds without a heartbeat before a client is dropped.") var clientTimeout = 15.0
     @Option(help: "The preset compression dictionary to use with clients that offer it: standard or none.")
     var dictionary: DictionaryChoice = .standard
@@ -105,6 +114,9 @@ struct ServingOptions: ParsableArguments {
         configuration.formats = format.formats
         configuration.maxClients = maxClients
         configuration.originalAllowed = original == .allow
+        configuration.originalFrom = try originalFrom.map { try AddressRange(parsing: $0) }
+        configuration.originalBudget.perPrefix = originalBudget
+        configuration.originalBudget.total = originalBudgetTotal
         configuration.clientTimeout = try duration(seconds: clientTimeout, option: "--client-timeout")
         configuration.registerRate = registerRate
         configuration.registerBurst = registerBurst
@@ -141,6 +153,9 @@ struct ServingOptions: ParsableArguments {
         defer { endpoint?.stop() }
         // Written at once (not through print's buffer), so that a script reading the output sees it.
         StandardOutput.write("\(what) on \(server.localAddress.display); logging to \(logFile). \(ending).\n")
+        if configuration.originalAllowed && !configuration.originalFrom.isEmpty {
+            StandardError.write("Warning: original-protocol registers accepted from \(configuration.originalFrom.map(\.description).joined(separator: ", ")) (--original-from): a forged register from there subscribes a third party's address unvalidated (within --original-budget).\n")
+        }
         if let endpoint {
             StandardOutput.write("Metrics: http://\(endpoint.localAddress.display)/metrics\n")
             logger.info("Metrics served at http://\(endpoint.localAddress.display)/metrics")
