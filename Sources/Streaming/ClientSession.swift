@@ -79,6 +79,9 @@ public struct ClientSession: Sendable {
         case repaired(LiveSnapshot, delay: Double?)
         /// The server no longer holds these missing events: given up.
         case unavailable([UInt32])
+        /// The server holds no subscription under this client's identifier (Spec §4.12: it
+        /// restarted without keeping it): register again now.
+        case reset
     }
 
     /// Whether this session speaks the original protocol.
@@ -130,13 +133,43 @@ public struct ClientSession: Sendable {
     public private(set) var outages: [Outage] = []
     /// Registering again after an outage, until welcomed again.
     public private(set) var reregistering = false
-    /// Welcomes received in answer to a register sent after an outage.
+    /// Resets received: the server held no subscription for this client (Spec §4.12).
+    public private(set) var resets = 0
+    /// Times the subscription was confirmed again after an outage: a welcome answering a
+    /// register sent after it, or a restarted server that kept it streaming to it again.
     public private(set) var welcomedAgain = 0
 
     /// The server has been silent past the timeout and the client registers again: an outage
     /// starts (it ends with the next datagram from the server).
     public mutating func beginOutage() {
-        reregistering = true
+        defer { reregistering = true }
+        // Already on: a reset began it (and registering again), or an unanswered probe found the silence.
+        if reregistering { return }
+        if let last = outages.last, last.kind == .serverSilent, last.end == nil { return }
+        outages.append(Outage(start: lastHeard ?? startedAt, highestBefore: statistics.last.map { statistics.extend($0) }))
+    }
+
+    /// How long a silence lasts before the client probes the server with a heartbeat, and then
+    /// again as often while it lasts: three event intervals (at least half a second), at most a
+    /// heartbeat period; a heartbeat period for an unpaced match; nil before the welcome, for
+    /// the original protocol, or without heartbeats. A live server answers the probe; a
+    /// restarted one that kept the subscription is streaming again; one that did not answers
+    /// with a reset (Spec §4.12). So a 0.2 s stream notices a dead server within about a second,
+    /// not at its 15 s timeout.
+    public var probePeriod: Duration? {
+        guard !original, let heartbeat = heartbeatPeriod else { return nil }
+        guard let interval, interval > 0 else { return heartbeat }
+        return min(heartbeat, .seconds(max(0.5, 3 * interval)))
+    }
+
+    /// The server has been silent for a probe period on a paced stream (three intervals with no
+    /// event: it missed its own schedule), or for two on an unpaced one (a probe went
+    /// unanswered: a quiet live feed is not an outage): an outage starts, dated from when the
+    /// server was last heard; the next datagram from it ends it. Nothing when one is on.
+    public mutating func noteSilence() {
+        guard let probe = probePeriod, endReason == nil, welcome != nil,
+              silence >= probe.inSeconds * ((interval ?? 0) > 0 ? 1 : 2) else { return }
+        if let last = outages.last, last.end == nil { return }
         outages.append(Outage(start: lastHeard ?? startedAt, highestBefore: statistics.last.map { statistics.extend($0) }))
     }
 
@@ -454,6 +487,18 @@ public struct ClientSession: Sendable {
             wrongIdentifier += 1
             return .rejected("\(frame.kind.name) frame with another subscription's identifier")
         }
+        if frame.kind == .reset {
+            // Spec §4.12. Its identifier is ours (checked above), which only the server we
+            // registered with can know: a forger's guess was dropped there.
+            guard welcome != nil, endReason == nil, !reregistering else { return .ignored("reset \(welcome == nil ? "before the welcome" : endReason != nil ? "after the end" : "while registering again")") }
+            if outages.last.map({ $0.end != nil || $0.kind != .serverSilent }) ?? true {
+                outages.append(Outage(start: lastHeard ?? startedAt, highestBefore: statistics.last.map { statistics.extend($0) }))
+            }
+            reregistering = true
+            resets += 1
+            lastHeard = arrival   // the server is back: the outage ends here
+            return .reset
+        }
         lastHeard = arrival
         if frame.sourceLost, frame.kind == .heartbeat {
             sourceLost(at: arrival)
@@ -462,6 +507,12 @@ public struct ClientSession: Sendable {
         }
         guard frame.kind.rules.directions.contains(.toClient) else {
             return .ignored("\(frame.kind.name) frame from the server")
+        }
+        if reregistering, welcome != nil, [.event, .heartbeat, .end, .unavailable].contains(frame.kind) {
+            // A restarted server that kept this subscription streams to it again (Spec §4.12):
+            // it holds, as a welcome would say; registering again is over.
+            reregistering = false
+            welcomedAgain += 1
         }
         switch frame.body {
         case .welcome(let body):
@@ -526,6 +577,8 @@ public struct ClientSession: Sendable {
             return .unavailable(given.map { UInt32(truncatingIfNeeded: $0) })
         case .listing:
             return .ignored("listing frame outside a list request")
+        case .reset:
+            return .ignored("reset")   // handled above
         case .register, .unregister, .nack, .list:
             // Spec §3's directions (FrameKind.rules) turned these away above.
             return .ignored("\(frame.kind.name) frame from the server")

@@ -31,9 +31,9 @@ public struct LiveMatch: Sendable {
     /// Of those, the clients that take events from the multicast group (Spec §4.11), per
     /// delivery: a format with none is not sent to the group.
     public internal(set) var groupCounts: [Delivery: Int] = [:]
-    /// Changes whenever an original-protocol client comes or goes (the match log keeps them,
-    /// written with the next events when this moved).
-    public internal(set) var originalsVersion = 0
+    /// Changes whenever a subscription comes, goes or changes its delivery (the match log keeps
+    /// them, written with the next events when this moved).
+    public internal(set) var subscribersVersion = 0
     /// The latest event sent.
     public internal(set) var current: EncodedEvent? { didSet { welcomes.removeAll(keepingCapacity: true) } }
     /// The sequence number the next event gets.
@@ -88,12 +88,12 @@ public struct LiveMatch: Sendable {
             deliveryCounts[subscriber.delivery, default: 0] += 1
             if old.group { groupCounts[old.delivery, default: 1] -= 1 }
             if subscriber.group { groupCounts[subscriber.delivery, default: 0] += 1 }
-            if old.delivery == .original || subscriber.delivery == .original { originalsVersion += 1 }
+            subscribersVersion += 1
             return false
         }
         deliveryCounts[subscriber.delivery, default: 0] += 1
         if subscriber.group { groupCounts[subscriber.delivery, default: 0] += 1 }
-        if subscriber.delivery == .original { originalsVersion += 1 }
+        subscribersVersion += 1
         return true
     }
 
@@ -103,7 +103,7 @@ public struct LiveMatch: Sendable {
         recipients = nil
         deliveryCounts[removed.delivery, default: 1] -= 1
         if removed.group { groupCounts[removed.delivery, default: 1] -= 1 }
-        if removed.delivery == .original { originalsVersion += 1 }
+        subscribersVersion += 1
         return removed
     }
 
@@ -158,7 +158,7 @@ public struct LiveMatch: Sendable {
         recipients = nil
         deliveryCounts.removeAll()
         groupCounts.removeAll()
-        originalsVersion += 1
+        subscribersVersion += 1
         status = .ended
         return leaving
     }

@@ -146,6 +146,14 @@ public final class MatchLog: Sendable {
             ] {
                 _ = try await connection.query(statement, [])
             }
+            // A log written before SoccerStream clients were kept (only original ones, in the table
+            // named for them) lacks their columns: add them (old rows read as original clients).
+            let kept = Set(try await connection.query("PRAGMA table_info(original_clients)", []).compactMap { $0.column("name")?.string })
+            for (column, definition) in [("subscription", "INTEGER NOT NULL DEFAULT 0"), ("delivery", "TEXT NOT NULL DEFAULT 'original'"),
+                                         ("dictionary", "INTEGER NOT NULL DEFAULT 0"), ("grp", "INTEGER NOT NULL DEFAULT 0")]
+            where !kept.contains(column) {
+                _ = try await connection.query("ALTER TABLE original_clients ADD COLUMN \(column) \(definition)", [])
+            }
             // A log written before matches were resumable lacks their columns: add them.
             let columns = Set(try await connection.query("PRAGMA table_info(matches)", []).compactMap { $0.column("name")?.string })
             for (column, definition) in [("slot", "INTEGER"), ("seed", "INTEGER"), ("first_sequence", "INTEGER NOT NULL DEFAULT 0"),
@@ -218,21 +226,41 @@ public final class MatchLog: Sendable {
         }
     }
 
-    /// An original-protocol client's address as the log keeps it.
-    public struct Endpoint: Sendable, Hashable {
+    /// A subscription as the log keeps it, so that a restarted server goes on sending to it
+    /// (Spec §4.12): its address, and for a SoccerStream client its identifier, delivery,
+    /// dictionary and whether it takes the multicast group.
+    public struct KeptSubscriber: Sendable, Hashable {
         public var host: String
         public var port: Int
+        /// Its identifier (Spec §2.1); 0 for an original-protocol client.
+        public var subscription: UInt64 = 0
+        /// ``Delivery``'s raw value.
+        public var delivery = Delivery.original.rawValue
+        public var dictionary: UInt8 = 0
+        public var group = false
 
-        public init(host: String, port: Int) {
+        public init(host: String, port: Int, subscription: UInt64 = 0, delivery: String = Delivery.original.rawValue, dictionary: UInt8 = 0,
+                    group: Bool = false) {
             self.host = host
             self.port = port
+            self.subscription = subscription
+            self.delivery = delivery
+            self.dictionary = dictionary
+            self.group = group
+        }
+
+        /// How `subscriber` is kept; nil for an address that is not IP.
+        public init?(_ subscriber: Subscriber) {
+            guard let host = subscriber.address.ipAddress, let port = subscriber.address.port else { return nil }
+            self.init(host: host, port: port, subscription: subscriber.subscription, delivery: subscriber.delivery.rawValue,
+                      dictionary: subscriber.dictionary, group: subscriber.group)
         }
     }
 
     /// Logs `entries` in one transaction, on disk when it returns (write-ahead: the caller
-    /// sends them only then), with, for each match in `originals`, its original-protocol
-    /// clients as they are now (they get these events, so a restarted server knows them).
-    public func append(_ entries: [Entry], originals: [Int: [Endpoint]] = [:]) async throws(StreamingError) {
+    /// sends them only then), with, for each match in `subscribers`, its subscriptions as they
+    /// are now (they get these events, so a restarted server knows them).
+    public func append(_ entries: [Entry], subscribers: [Int: [KeptSubscriber]] = [:]) async throws(StreamingError) {
         guard !entries.isEmpty else { return }
         var values: [SQLiteData] = []
         values.reserveCapacity(entries.count * 3)
@@ -264,11 +292,13 @@ public final class MatchLog: Sendable {
                         [.integer(counts[match] ?? 0), .integer(Int(entry.event.score.home)), .integer(Int(entry.event.score.away)),
                          .integer(Int(entry.event.minute)), entry.feedOffset.map { .integer($0) } ?? .null, .float(now), .integer(match)])
                 }
-                for (match, endpoints) in originals {
+                for (match, kept) in subscribers {
                     _ = try await connection.query("DELETE FROM original_clients WHERE match = ?", [.integer(match)])
-                    for endpoint in endpoints {
-                        _ = try await connection.query("INSERT OR IGNORE INTO original_clients (match, host, port) VALUES (?, ?, ?)",
-                                                       [.integer(match), .text(endpoint.host), .integer(endpoint.port)])
+                    for subscriber in kept {
+                        _ = try await connection.query(
+                            "INSERT OR IGNORE INTO original_clients (match, host, port, subscription, delivery, dictionary, grp) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [.integer(match), .text(subscriber.host), .integer(subscriber.port), .integer(Int(Int64(bitPattern: subscriber.subscription))),
+                             .text(subscriber.delivery), .integer(Int(subscriber.dictionary)), .integer(subscriber.group ? 1 : 0)])
                     }
                 }
                 _ = try await connection.query("COMMIT", [])
@@ -312,8 +342,8 @@ public final class MatchLog: Sendable {
         public var lastAt: Double
         /// Unix time of the log's last write for it (about when the server stopped).
         public var lastWrite: Double
-        /// Its original-protocol clients when its last events were logged.
-        public var originals: [Endpoint]
+        /// Its subscriptions when its last events were logged.
+        public var subscribers: [KeptSubscriber]
         /// The highest sequence logged (a relay's may skip one its upstream gave up).
         public var lastSequence: UInt32?
         /// The nominal microseconds between events its welcomes announced (0: unpaced, or logged
@@ -356,17 +386,20 @@ public final class MatchLog: Sendable {
                 newest[key] = Unfinished(number: Int(number), matchID: UInt32(truncatingIfNeeded: id), origin: origin,
                                          events: Int(row.column("events")?.integer ?? 0),
                                          firstSequence: UInt32(truncatingIfNeeded: row.column("first_sequence")?.integer ?? 0), lastAt: lastAt,
-                                         lastWrite: row.column("updated")?.double ?? 0, originals: [],
+                                         lastWrite: row.column("updated")?.double ?? 0, subscribers: [],
                                          lastSequence: row.column("last_sequence")?.integer.map { UInt32(truncatingIfNeeded: $0) },
                                          intervalMicroseconds: UInt32(clamping: row.column("interval_us")?.integer ?? 0))
             }
             var unfinished = newest.values.sorted { $0.number < $1.number }
             for index in unfinished.indices {
-                let rows = try await connection.query("SELECT host, port FROM original_clients WHERE match = ? ORDER BY host, port",
-                                                      [.integer(unfinished[index].number)])
-                unfinished[index].originals = rows.compactMap { row in
+                let rows = try await connection.query(
+                    "SELECT host, port, subscription, delivery, dictionary, grp FROM original_clients WHERE match = ? ORDER BY host, port",
+                    [.integer(unfinished[index].number)])
+                unfinished[index].subscribers = rows.compactMap { row in
                     guard let host = row.column("host")?.string, let port = row.column("port")?.integer else { return nil }
-                    return Endpoint(host: host, port: Int(port))
+                    return KeptSubscriber(host: host, port: Int(port), subscription: UInt64(bitPattern: Int64(row.column("subscription")?.integer ?? 0)),
+                                          delivery: row.column("delivery")?.string ?? Delivery.original.rawValue,
+                                          dictionary: UInt8(clamping: row.column("dictionary")?.integer ?? 0), group: row.column("grp")?.integer == 1)
                 }
             }
             return unfinished

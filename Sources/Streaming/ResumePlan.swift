@@ -36,9 +36,9 @@ struct ResumePlan: Sendable {
     var simulated: [Int: MatchLog.Unfinished] = [:]
     /// Unfinished feed matches, by feed index in ``ServerConfiguration/feeds``.
     var feeds: [Int: Feed] = [:]
-    /// The original-protocol clients to send each resumed match to again, by log number (those
-    /// of a match whose log was last written within ``ServerConfiguration/originalResumeWithin``).
-    var originals: [Int: [SocketAddress]] = [:]
+    /// The subscriptions to send each resumed match to again, by log number (those of a match
+    /// whose log was last written within ``ServerConfiguration/originalResumeWithin``).
+    var subscribers: [Int: [Subscriber]] = [:]
 
     /// The path a feed is logged under and matched by on restart: absolute and standardized
     /// (nil for standard input, which cannot be read again).
@@ -53,7 +53,9 @@ struct ResumePlan: Sendable {
         let feedKeys = configuration.feeds.map(feedKey)
         let now = Date().timeIntervalSince1970
         for match in try await log.unfinished() {
-            if !match.originals.isEmpty { plan.originals[match.number] = originals(of: match, within: configuration.originalResumeWithin, now: now, logger: logger) }
+            if !match.subscribers.isEmpty {
+                plan.subscribers[match.number] = subscribers(of: match, within: configuration.originalResumeWithin, now: now, logger: logger)
+            }
             switch match.origin {
             case .simulated(let slot, _):
                 // In a slot this run carries, one match per stream (no --matches back to back).
@@ -105,19 +107,27 @@ struct ResumePlan: Sendable {
         return (decoder, roster, latest)
     }
 
-    /// The original-protocol clients of `match` a restarted server sends to again: all of them
-    /// when the log was last written within `window`, else none (a warning says why).
-    static func originals(of match: MatchLog.Unfinished, within window: Duration, now: Double, logger: Logger) -> [SocketAddress] {
+    /// The subscriptions of `match` a restarted server sends to again: all of them when the log
+    /// was last written within `window`, else none (a warning says why: their clients register
+    /// again, SoccerStream ones at once when reset, Spec §4.12).
+    static func subscribers(of match: MatchLog.Unfinished, within window: Duration, now: Double, logger: Logger) -> [Subscriber] {
         let down = now - match.lastWrite
         guard down <= window.inSeconds else {
-            logger.warning("\(match.originals.count) original-protocol client(s) of match \(match.matchID) are not sent to again: its log was last written \(Int(down)) s ago, more than --original-resume-within \(Int(window.inSeconds)) s.")
+            logger.warning("\(match.subscribers.count) subscription(s) of match \(match.matchID) are not sent to again: its log was last written \(Int(down)) s ago, more than --original-resume-within \(Int(window.inSeconds)) s (SoccerStream clients are reset and register again; original ones cannot).")
             return []
         }
-        return match.originals.compactMap { endpoint in
+        return match.subscribers.compactMap { kept in
+            guard let delivery = Delivery(rawValue: kept.delivery) else {
+                logger.warning("Subscription \(kept.host):\(kept.port) of match \(match.matchID) is not kept: unknown delivery \(kept.delivery).")
+                return nil
+            }
             do {
-                return try SocketAddress(ipAddress: endpoint.host, port: endpoint.port)
+                var subscriber = Subscriber(address: try SocketAddress(ipAddress: kept.host, port: kept.port), delivery: delivery,
+                                            dictionary: kept.dictionary, subscription: kept.subscription)
+                subscriber.group = kept.group
+                return subscriber
             } catch {
-                logger.warning("Original-protocol client \(endpoint.host):\(endpoint.port) of match \(match.matchID) is not sent to again: not an address (\(error)).")
+                logger.warning("Subscription \(kept.host):\(kept.port) of match \(match.matchID) is not kept: not an address (\(error)).")
                 return nil
             }
         }

@@ -131,12 +131,13 @@ final class ServerCore: Sendable {
         state.withLock { $0.beginMatch(id: id, slot: slot, resuming: resuming) }
     }
 
-    /// Subscribes again the original-protocol clients the match log kept for slot `slot`'s
-    /// resumed match; returns how many.
-    func restoreOriginals(_ addresses: [SocketAddress], slot: Int) -> Int {
-        let (restored, count) = state.withLock { state in (state.restoreOriginals(addresses, slot: slot), state.clientCount) }
+    /// Subscribes again the subscriptions the match log kept for slot `slot`'s resumed match;
+    /// returns those restored.
+    func restoreSubscribers(_ kept: [Subscriber], slot: Int) -> (restored: [Subscriber], replies: [ServerState.Reply]) {
+        let (result, count) = state.withLock { state in (state.restoreSubscribers(kept, slot: slot), state.clientCount) }
+        for notice in result.notices { log(notice, bytes: 0) }
         noteClients(count)
-        return restored
+        return (result.restored, result.replies)
     }
 
     /// Slot `slot`'s match continues one that began upstream (``ServerState/continueMatch(slot:nextSequence:latest:)``).
@@ -224,6 +225,9 @@ final class ServerCore: Sendable {
             lookUpHandler.withLock { $0 }?(lookup)
         case .wanted(let match):
             wantedHandler.withLock { $0 }?(match)
+        case .reset(let address, let what):
+            // Rate-limited, and counted in the totals: a line each only at debug (a flood of forged ones stays out of the log).
+            logger.debug("Sent a reset to \(address.display): a \(what) under a subscription this server does not hold (Spec §4.12).")
         }
     }
 }

@@ -43,8 +43,8 @@ public final class ServerMetrics: Sendable {
     ]
 
     /// The label values of ``sent(datagrams:bytes:)``'s slots: index 0 is the original protocol,
-    /// 1…12 the frame kinds.
-    public static let kindNames: [String] = ["original"] + (1...12).map { FrameKind(rawValue: UInt8($0))?.name ?? "kind \($0)" }
+    /// 1… the frame kinds (group events and resets included).
+    public static let kindNames: [String] = ["original"] + FrameKind.allCases.map(\.name)
 
     private let factory: any MetricsFactory
     private let datagrams: [Counter]
@@ -89,7 +89,7 @@ public final class ServerMetrics: Sendable {
     /// The slot of ``kindNames`` a datagram's bytes belong to: its frame kind, or 0.
     @inline(__always)
     static func kindSlot(firstByte: UInt8, kindByte: UInt8, length: Int) -> Int {
-        firstByte == FrameHeader.magic.0 && length >= FrameHeader.size && kindByte >= 1 && kindByte <= 12 ? Int(kindByte) : 0
+        firstByte == FrameHeader.magic.0 && length >= FrameHeader.size && kindByte >= 1 && Int(kindByte) < kindNames.count ? Int(kindByte) : 0
     }
 
     /// Adds a flush's tallies: datagrams and bytes per slot of ``kindNames``.
@@ -118,7 +118,7 @@ public final class ServerMetrics: Sendable {
             if sent > 0 { repairs.increment(by: Int64(sent)) }
             if unavailableCount > 0 { unavailable.increment(by: Int64(unavailableCount)) }
             if over > 0 { overBudget.increment(by: Int64(over)) }
-        case .registered, .unregistered, .listed, .timedOut, .encodingFailed, .lookUp, .wanted:
+        case .registered, .unregistered, .listed, .timedOut, .encodingFailed, .lookUp, .wanted, .reset:
             break
         }
     }

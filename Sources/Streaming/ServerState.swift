@@ -36,6 +36,9 @@ public struct ServerState: Sendable {
         /// A relay following on demand was asked for a match it does not carry (after the
         /// address check): it subscribes upstream; the register is answered by its next attempt.
         case wanted(UInt32)
+        /// A heartbeat, NACK or unregister under an identifier this server holds no subscription
+        /// for (it restarted and did not keep it) was answered with a reset (Spec §4.12).
+        case reset(SocketAddress, what: String)
     }
 
     /// Events to read from the durable match log for one NACK (the part the ring could not answer).
@@ -69,10 +72,17 @@ public struct ServerState: Sendable {
     public private(set) var rejects: [String: Int] = [:]
     /// Events sent again on request (Spec §4.8).
     public private(set) var repairsSent = 0
+    /// Resets sent (Spec §4.12).
+    public private(set) var resetsSent = 0
     /// Sequence numbers answered "unavailable" (no longer held).
     public private(set) var unavailableSent = 0
     /// The server's total repair budget (NACK storms from many clients).
     private var repairBudget: TokenBucket?
+    /// Resets sent per client IP (``RegistrationLimiter``) and in all (Spec §4.12: rate-limited).
+    private var resetLimiter: RegistrationLimiter
+    private var resetBudget: TokenBucket?
+    /// Resets sent per second at most, over all addresses, and per IP.
+    public static let resetRate = (total: 1000.0, perIP: 10.0)
     /// The bytes a second original-protocol clients (never validated) may be sent, and what it dropped.
     public private(set) var originalBudget: OriginalBudget
     /// Datagrams not sent because they failed to encode, by what they were (see ``Notice/encodingFailed(what:_:_:)``).
@@ -97,6 +107,7 @@ public struct ServerState: Sendable {
         self.validator = AddressValidator(clock: clock)
         self.limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst, clock: clock)
         self.originalBudget = OriginalBudget(settings: configuration.originalBudget)
+        self.resetLimiter = RegistrationLimiter(rate: Self.resetRate.perIP, clock: clock)
     }
 
     /// Adds a match that has not kicked off (Spec §4.9) and returns its slot; `paced` false for
@@ -249,26 +260,61 @@ public struct ServerState: Sendable {
         unknownUpstream.insert(id)
     }
 
-    /// Slot `slot`'s ``LiveMatch/originalsVersion``.
-    public func originalsVersion(slot: Int) -> Int { matches[slot].originalsVersion }
-
-    /// Slot `slot`'s original-protocol clients and their version (``LiveMatch/originalsVersion``):
-    /// what the match log keeps of them.
-    public func originals(slot: Int) -> (version: Int, addresses: [SocketAddress]) {
-        (matches[slot].originalsVersion, matches[slot].subscribers.values.filter { $0.delivery == .original }.map(\.address))
+    /// A heartbeat to `subscriber` carrying slot `slot`'s latest sequence (and its source-lost
+    /// flag): the answer to its heartbeat, or, unasked, the word of a restarted server that kept
+    /// its subscription (the sequence reveals what it missed, Spec §4.8).
+    private mutating func heartbeat(to subscriber: Subscriber, slot: Int) -> (replies: [Reply], notices: [Notice]) {
+        let sequence = matches[slot].current?.sequence ?? matches[slot].nextSequence
+        let lost = matches[slot].sourceLost
+        switch counted(Self.encode("heartbeat", for: subscriber.address, { () throws(WireError) in
+            var answer = Frame(sequence: sequence, body: .heartbeat, subscription: subscriber.subscription)
+            answer.sourceLost = lost
+            return try answer.encoded()
+        })) {
+        case .success(let payload): return ([Reply(address: subscriber.address, payload: payload)], [])
+        case .failure(let notice): return ([], [notice])
+        }
     }
 
-    /// Subscribes again, to slot `slot`'s resumed match, the original-protocol clients the
-    /// match log kept for it (they cannot register again on their own), as far as the server's
-    /// client limit allows; returns how many.
-    public mutating func restoreOriginals(_ addresses: [SocketAddress], slot: Int) -> Int {
-        var restored = 0
-        for address in addresses where subscriberAndSlot(at: address) == nil && clientCount < configuration.maxClients
-            && configuration.originalAccepted(from: address) {
-            subscribe(Subscriber(address: address, delivery: .original, lastHeard: clock.now()), slot: slot)
-            restored += 1
+    /// Slot `slot`'s ``LiveMatch/subscribersVersion``.
+    public func subscribersVersion(slot: Int) -> Int { matches[slot].subscribersVersion }
+
+    /// Slot `slot`'s subscriptions and their version (``LiveMatch/subscribersVersion``): what
+    /// the match log keeps of them.
+    public func keptSubscribers(slot: Int) -> (version: Int, subscribers: [Subscriber]) {
+        (matches[slot].subscribersVersion, Array(matches[slot].subscribers.values))
+    }
+
+    /// Subscribes again, to slot `slot`'s resumed match, the subscriptions the match log kept
+    /// for it (Spec §4.12: an original client cannot register again, and a SoccerStream client
+    /// need not), as far as the server's client limit allows; returns those restored. A
+    /// SoccerStream subscription whose format or dictionary this run does not serve is left
+    /// out (its client is reset when it next speaks, and registers again); so is an original
+    /// client outside the original protocol's ranges. Each SoccerStream one restored is sent a
+    /// heartbeat at once (the replies), so that it hears from the server, and learns what it
+    /// missed, without waiting for the next event.
+    public mutating func restoreSubscribers(_ kept: [Subscriber], slot: Int) -> (restored: [Subscriber], replies: [Reply], notices: [Notice]) {
+        var restored: [Subscriber] = []
+        var replies: [Reply] = []
+        var notices: [Notice] = []
+        for var subscriber in kept where subscriberAndSlot(at: subscriber.address) == nil && clientCount < configuration.maxClients {
+            if subscriber.delivery == .original {
+                guard configuration.originalAllowed && configuration.originalAccepted(from: subscriber.address) else { continue }
+            } else {
+                guard subscriber.subscription != 0, configuration.formats.contains(subscriber.delivery.format),
+                      subscriber.dictionary == 0 || configuration.dictionaries.contains(where: { $0.id == subscriber.dictionary }) else { continue }
+                subscriber.group = subscriber.group && multicastOffers[subscriber.delivery.format] != nil
+            }
+            subscriber.lastHeard = clock.now()
+            subscribe(subscriber, slot: slot)
+            restored.append(subscriber)
+            if subscriber.delivery != .original {
+                let (answer, failed) = heartbeat(to: subscriber, slot: slot)
+                replies += answer
+                notices += failed
+            }
         }
-        return restored
+        return (restored, replies, notices)
     }
 
     /// Slot `slot`'s current match is match `number` of the durable log: from now on, a NACK
@@ -392,7 +438,7 @@ public struct ServerState: Sendable {
             return list(address, request, subscription: frame.subscription, size: bytes.count)
         case .unregister:
             guard let (subscriber, _) = subscriberAndSlot(at: address), subscriber.delivery != .original else {
-                return reject(address, "unregister from an unknown address")
+                return resetOrReject(address, frame, "unregister")
             }
             guard subscriber.subscription == frame.subscription else {
                 return reject(address, "unregister with another subscription's identifier")
@@ -401,36 +447,49 @@ public struct ServerState: Sendable {
             return ([], [.unregistered(address, subscriber.delivery, count: clientCount)])
         case .heartbeat:
             guard let (subscriber, slot) = subscriberAndSlot(at: address), subscriber.delivery != .original else {
-                return reject(address, "heartbeat from an unknown address")
+                return resetOrReject(address, frame, "heartbeat")
             }
             guard subscriber.subscription == frame.subscription else {
                 return reject(address, "heartbeat with another subscription's identifier")
             }
             matches[slot].subscribers[address]?.lastHeard = now
             // The answer is the same size as the question, and tells the client the server lives.
-            let sequence = matches[slot].current?.sequence ?? matches[slot].nextSequence
-            let id = subscriber.subscription
-            let lost = matches[slot].sourceLost
-            switch counted(Self.encode("heartbeat answer", for: address, { () throws(WireError) in
-                var answer = Frame(sequence: sequence, body: .heartbeat, subscription: id)
-                answer.sourceLost = lost
-                return try answer.encoded()
-            })) {
-            case .success(let payload): return ([Reply(address: address, payload: payload)], [])
-            case .failure(let notice): return ([], [notice])
-            }
+            return heartbeat(to: subscriber, slot: slot)
         case .nack(let ranges):
             guard let (subscriber, slot) = subscriberAndSlot(at: address, includingEnded: true), subscriber.delivery != .original else {
-                return reject(address, "nack from an unknown address")
+                return resetOrReject(address, frame, "nack")
             }
             guard subscriber.subscription == frame.subscription else {
                 return reject(address, "nack with another subscription's identifier")
             }
             matches[slot].subscribers[address]?.lastHeard = now
             return repair(subscriber, ranges, slot: slot)
-        case .welcome, .refuse, .event, .end, .challenge, .unavailable, .listing:
+        case .welcome, .refuse, .event, .end, .challenge, .unavailable, .listing, .reset:
             // Spec §3's directions (FrameKind.rules) turned these away above.
             return reject(address, "\(frame.kind.name) frame sent to the server")
+        }
+    }
+
+    /// A `what` (heartbeat, NACK, unregister) from an address this server holds nothing for,
+    /// not even an ended subscription: answered with a reset under the frame's identifier
+    /// (Spec §4.12), a header alone, so never more bytes than the frame had (every frame has at
+    /// least a header), and within the reset rates; otherwise rejected. The address is not
+    /// trusted: the reset carries back only the identifier it came with, which the real client
+    /// alone knows (a forger's guess makes a reset the client drops).
+    private mutating func resetOrReject(_ address: SocketAddress, _ frame: Frame, _ what: String) -> (replies: [Reply], notices: [Notice]) {
+        // Counted as a reject either way: the datagram changes nothing here.
+        let rejected = reject(address, "\(what) from an unknown address")
+        guard subscriberAndSlot(at: address, includingEnded: true) == nil else { return rejected }
+        var total = resetBudget ?? TokenBucket(rate: Self.resetRate.total, burst: Self.resetRate.total, now: now)
+        defer { resetBudget = total }
+        guard resetLimiter.allow(address.ipAddress ?? "?"), total.take(now: now) else { return rejected }
+        switch counted(Self.encode("reset", for: address, { () throws(WireError) in
+            try Frame(body: .reset, subscription: frame.subscription).encoded()
+        })) {
+        case .success(let payload):
+            resetsSent += 1
+            return ([Reply(address: address, payload: payload)], rejected.notices + [.reset(address, what: what)])
+        case .failure(let notice): return ([], rejected.notices + [notice])
         }
     }
 

@@ -56,6 +56,8 @@ struct ClientSignals: Sendable {
     var repairDue: Double?
     /// Welcomes received in answer to a register sent after an outage.
     var welcomedAgain = 0
+    /// Resets received (Spec §4.12): the control task registers again at once.
+    var resets = 0
 }
 
 /// The SoccerStream client: registers (retrying with backoff), shows every event, sends
@@ -413,6 +415,9 @@ public final class StreamClient: Sendable {
             logger.info("Received an address challenge; registering again with the token.")
         case .keepalive:
             break
+        case .reset:
+            logger.info("The server holds no subscription for this client (a reset: it restarted without keeping it); registering again.")
+            signals.update { $0.resets += 1 }
         case .ignored(let why):
             logger.debug("Ignored datagram: \(why)")
         case .rejected(let why):
@@ -463,6 +468,12 @@ public final class StreamClient: Sendable {
         return try Frame(body: .unregister, subscription: subscription).encoded()
     }
 
+    /// A heartbeat carrying the highest sequence received (Spec §3).
+    private func sendHeartbeat() async throws {
+        let highest = session.withLock { $0.statistics.last ?? 0 }
+        try await send(try Frame(sequence: highest, body: .heartbeat, subscription: subscription).encoded())
+    }
+
     /// Registers with backoff (echoing a challenge's token at once), then sends heartbeats and
     /// watches for silence, until a stop reason is set. Sleeps between those moments.
     private func control() async throws {
@@ -478,16 +489,34 @@ public final class StreamClient: Sendable {
             }
             return
         }
-        let (heartbeat, silence) = session.withLock { ($0.heartbeatPeriod, $0.silenceLimit(configured: configuration.serverTimeout)) }
+        let (heartbeat, silence, probe) = session.withLock {
+            ($0.heartbeatPeriod, $0.silenceLimit(configured: configuration.serverTimeout), $0.probePeriod)
+        }
         var nextBeat = heartbeat.map { clock.now.advanced(by: $0) }
+        var lastProbe: ContinuousClock.Instant?
+        var resets = signals.value.resets
         while !signals.value.stopped && !Task.isCancelled {
             let (quiet, due) = session.withLock { ($0.silence, $0.nextRepairDue) }
             let silentAt = clock.now.advanced(by: silence - .seconds(quiet))
             var wake = nextBeat.map { min($0, silentAt) } ?? silentAt
             if let due { wake = min(wake, sessionClock.instant(at: due)) }
-            // Asleep until something is due, or the receive task schedules an earlier repair.
-            if await signals.wait(until: { $0.stopped || $0.repairDue != due }, deadline: wake) {
+            if let probe {
+                // Probes: once the silence reaches a probe period, then every probe period while it lasts.
+                let reached = clock.now.advanced(by: probe - .seconds(quiet))
+                wake = min(wake, max(reached, lastProbe.map { $0.advanced(by: probe) } ?? reached))
+            }
+            // Asleep until something is due, the receive task schedules an earlier repair, or a reset comes.
+            let seen = resets
+            if await signals.wait(until: { $0.stopped || $0.repairDue != due || $0.resets != seen }, deadline: wake) {
                 if signals.value.stopped { break }
+                if signals.value.resets != resets {
+                    resets = signals.value.resets
+                    // The server is back but holds no subscription for us: register again now (Spec §4.12).
+                    if configuration.reconnectFor > .zero, try await reconnect(silentFor: Int(quiet), reset: true) { continue }
+                    logger.info("Reset by the server and not registering again (--reconnect-for 0).")
+                    setReason(.serverSilent(seconds: Int(quiet)))
+                    break
+                }
                 continue
             }
             let (nack, finished, ended) = session.withLock { ($0.dueRepairs(), $0.finished, $0.endReason) }
@@ -508,9 +537,15 @@ public final class StreamClient: Sendable {
                 setReason(.serverSilent(seconds: Int(session.withLock { $0.silence })))
                 break
             }
+            if let probe, session.withLock({ $0.silence }) >= probe.inSeconds, lastProbe.map({ $0.advanced(by: probe) <= clock.now }) ?? true {
+                // Silent for a probe period: a heartbeat now asks whether the server still holds us.
+                try await sendHeartbeat()
+                lastProbe = clock.now
+                // Unanswered since the last probe: the server is down; an outage is on from when it was last heard.
+                session.withLock { $0.noteSilence() }
+            }
             if let heartbeat, let due = nextBeat, clock.now >= due {
-                let highest = session.withLock { $0.statistics.last ?? 0 }
-                try await send(try Frame(sequence: highest, body: .heartbeat, subscription: subscription).encoded())
+                try await sendHeartbeat()
                 nextBeat = due.advanced(by: heartbeat)
             }
         }
@@ -522,14 +557,14 @@ extension StreamClient {
     /// address challenge echoed at once) until welcomed again, for at most
     /// ``ClientConfiguration/reconnectFor``. The outage is recorded in the
     /// statistics; the stream goes on. Returns false when the server stayed silent.
-    fileprivate func reconnect(silentFor seconds: Int) async throws -> Bool {
+    fileprivate func reconnect(silentFor seconds: Int, reset: Bool = false) async throws -> Bool {
         let clock = ContinuousClock()
         let giveUp = clock.now.advanced(by: configuration.reconnectFor)
         let welcomed = session.withLock { session in
             session.beginOutage()
             return session.welcomedAgain
         }
-        logger.info("Server silent for \(seconds) s; registering again (for up to \(Int(configuration.reconnectFor.inSeconds)) s).")
+        logger.info("\(reset ? "Reset by the server" : "Server silent for \(seconds) s"); registering again (for up to \(Int(configuration.reconnectFor.inSeconds)) s).")
         if configuration.relaying { relayContinuation.yield(.silent(true)) }
         let (again, _) = try await register(until: { $0.welcomedAgain > welcomed }, backoff: configuration.initialBackoff, cap: .seconds(5),
                                             giveUpAt: giveUp)

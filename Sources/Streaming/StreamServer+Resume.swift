@@ -62,7 +62,7 @@ extension StreamServer {
             slots[index].resumed = true
             core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: latest)
             logger.info("Resuming match \(match.matchID) (seed \(seed)) from the match log at event \(match.events), sequence \(next).")
-            restoreOriginals(of: match, slot: slot)
+            restoreSubscribers(of: match, slot: slot)
         }
         for (follower, upstream) in followers.enumerated() {
             guard let resumed = plan.relayed.first(where: { $0.match.matchID == upstream.match }) else { continue }
@@ -96,17 +96,20 @@ extension StreamServer {
                     start: ContinuousClock.Instant, summary: inout ServerSummary) -> SlotStream {
         var stream = liveSlot(id: match.matchID, roster: roster, catalog: catalog, intervalMicroseconds: interval, next: next, latest: latest,
                               logNumber: match.number, start: start, summary: &summary)
-        restoreOriginals(of: match, slot: stream.slot)
+        restoreSubscribers(of: match, slot: stream.slot)
         stream.index = match.events
         stream.resumed = true
         return stream
     }
 
-    /// Sends a resumed match again to the original-protocol clients its log kept (within
-    /// ``ServerConfiguration/originalResumeWithin``), and says so.
-    func restoreOriginals(of match: MatchLog.Unfinished, slot: Int) {
-        guard let addresses = plan.originals[match.number], !addresses.isEmpty else { return }
-        let restored = core.restoreOriginals(addresses, slot: slot)
-        logger.info("Sending match \(match.matchID) again to \(restored) of its \(addresses.count) original-protocol client(s), kept in the match log (they cannot register again).")
+    /// Sends a resumed match again to the subscriptions its log kept (within
+    /// ``ServerConfiguration/originalResumeWithin``; Spec §4.12), each SoccerStream one a
+    /// heartbeat at once, and says so.
+    func restoreSubscribers(of match: MatchLog.Unfinished, slot: Int) {
+        guard let kept = plan.subscribers[match.number], !kept.isEmpty else { return }
+        let (restored, heartbeats) = core.restoreSubscribers(kept, slot: slot)
+        if !heartbeats.isEmpty { send { heartbeats } }
+        let (originals, keptOriginals) = (restored.filter { $0.delivery == .original }.count, kept.filter { $0.delivery == .original }.count)
+        logger.info("Sending match \(match.matchID) again to \(originals) of its \(keptOriginals) original-protocol client(s) and \(restored.count - originals) of its \(kept.count - keptOriginals) SoccerStream subscription(s), kept in the match log.")
     }
 }

@@ -31,6 +31,8 @@ public struct ServerSummary: Sendable {
     public var groupSent = 0
     public var groupDropped = 0
     /// Datagrams (and their bytes) to original-protocol clients that their byte budget held back.
+    /// Resets sent to clients of subscriptions this server does not hold (Spec §4.12).
+    public var resetsSent = 0
     public var originalBudgetDropped = 0
     public var originalBudgetDroppedBytes = 0
 }
@@ -422,8 +424,8 @@ public final class StreamServer: Sendable {
         resume(&slots, summary: &summary, now: clock.now)
         var feedsOpen = feeds.count + followers.count
         var feedItemsSeen = 0
-        // The version of each slot's original-protocol clients last written to the match log.
-        var originalsLogged: [Int: Int] = [:]
+        // The version of each slot's subscriptions last written to the match log.
+        var subscribersLogged: [Int: Int] = [:]
         // End frames' repeats, scheduled on the event loop so that the stream does not wait for them.
         var endRepeats = channel.eventLoop.makeSucceededVoidFuture()
         if needed > 0 && !slots.isEmpty { logger.info("Waiting for \(needed) client(s) before kick-off.") }
@@ -513,16 +515,15 @@ public final class StreamServer: Sendable {
             }
             // Write-ahead: the events are on disk before any of them is published or sent.
             if let log, !ready.isEmpty {
-                // The original-protocol clients of a match, whenever they changed: they get these events.
-                var originals: [Int: [MatchLog.Endpoint]] = [:]
+                // The subscriptions of a match, whenever they changed: they get these events, and a
+                // restarted server goes on sending to them (Spec §4.12).
+                var kept: [Int: [MatchLog.KeptSubscriber]] = [:]
                 for item in ready {
                     let (slot, number) = (slots[item.index].slot, slots[item.index].logNumber ?? 0)
-                    guard originals[number] == nil, core.state.withLock({ $0.originalsVersion(slot: slot) }) != originalsLogged[slot] else { continue }
-                    let (version, addresses) = core.state.withLock { $0.originals(slot: slot) }
-                    originalsLogged[slot] = version
-                    originals[number] = addresses.compactMap { address in
-                        address.ipAddress.flatMap { host in address.port.map { MatchLog.Endpoint(host: host, port: $0) } }
-                    }
+                    guard kept[number] == nil, core.state.withLock({ $0.subscribersVersion(slot: slot) }) != subscribersLogged[slot] else { continue }
+                    let (version, subscribers) = core.state.withLock { $0.keptSubscribers(slot: slot) }
+                    subscribersLogged[slot] = version
+                    kept[number] = subscribers.compactMap(MatchLog.KeptSubscriber.init)
                 }
                 var next: [Int: UInt32] = [:]
                 let entries = ready.map { item -> MatchLog.Entry in
@@ -533,7 +534,7 @@ public final class StreamServer: Sendable {
                                           at: (item.due - slots[item.index].start).inSeconds, feedOffset: item.feedOffset)
                 }
                 guard await durably("\(entries.count) event(s)", { () async throws(StreamingError) in
-                    try await log.append(entries, originals: originals)
+                    try await log.append(entries, subscribers: kept)
                 }) != nil else { break }
                 if let crash = configuration.crashAfterLogging, summary.events + entries.count >= crash {
                     // Fault injection (tests only): on disk, not yet sent to anyone.
@@ -600,10 +601,13 @@ public final class StreamServer: Sendable {
         summary.datagramsSent = sent.value
         if let groupSender { (summary.groupSent, summary.groupDropped) = groupSender.figures }
         (summary.rejects, summary.encodingFailures) = core.totals
-        (summary.repairsSent, summary.unavailableSent, summary.originalBudgetDropped, summary.originalBudgetDroppedBytes) = core.state.withLock {
-            ($0.repairsSent, $0.unavailableSent, $0.originalBudget.droppedDatagrams, $0.originalBudget.droppedBytes)
+        (summary.repairsSent, summary.unavailableSent, summary.originalBudgetDropped, summary.originalBudgetDroppedBytes, summary.resetsSent) = core.state.withLock {
+            ($0.repairsSent, $0.unavailableSent, $0.originalBudget.droppedDatagrams, $0.originalBudget.droppedBytes, $0.resetsSent)
         }
         logger.info("Totals: \(summary.matches) match(es), \(summary.events) events, \(summary.datagramsSent) datagrams sent, \(summary.repairsSent) events sent again on request, \(summary.unavailableSent) answered unavailable.")
+        if summary.resetsSent > 0 {
+            logger.info("Resets: \(summary.resetsSent) sent to clients of subscriptions this server does not hold (they register again).")
+        }
         if summary.originalBudgetDropped > 0 {
             logger.info("Original-protocol byte budget: \(summary.originalBudgetDropped) datagram(s), \(summary.originalBudgetDroppedBytes) bytes not sent.")
         }

@@ -104,6 +104,8 @@ public struct DatagramCheck: Sendable {
                 return "list\(request.token.isEmpty ? "" : " (token)") from #\(request.offset)"
             case .listing(let listing):
                 return "listing \(listing.matches.count) of \(listing.total) matches from #\(listing.offset)"
+            case .reset:
+                return "reset (no subscription under this identifier: register again)"
             }
         case .original(let packet):
             switch packet {

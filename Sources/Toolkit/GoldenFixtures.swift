@@ -119,6 +119,8 @@ public struct GoldenFixtures: Sendable {
         var lost = Frame(sequence: 17, body: .heartbeat)
         lost.sourceLost = true
         datagrams.append(("heartbeat-source-lost", .frame(lost)))
+        // A restarted server that holds no subscription under a heartbeat's identifier (Spec §4.12).
+        datagrams.append(("reset", .frame(Frame(body: .reset))))
         // Multicast (Spec §4.11): a register asking for group delivery, a welcome offering the
         // group and its key, and group events in both formats, signed with the fixtures' key.
         let groupKey = try GroupSigningKey(seed: Self.groupKeySeed)

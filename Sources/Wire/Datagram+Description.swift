@@ -100,7 +100,7 @@ extension Frame {
             return datagram.jsonNode
         case .end(let end):
             return .object([("reason", .string(end.reason.name))])
-        case .unregister, .heartbeat:
+        case .unregister, .heartbeat, .reset:
             return JSONNode(.null)
         }
     }

@@ -38,6 +38,8 @@ extension Frame {
             frameBody = .unregister
         case .heartbeat:
             frameBody = .heartbeat
+        case .reset:
+            frameBody = .reset
         case .challenge:
             frameBody = .challenge(try Challenge.read(from: &bodyReader))
         case .nack:

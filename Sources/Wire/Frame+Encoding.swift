@@ -49,7 +49,7 @@ extension Frame {
         case .nack(let ranges), .unavailable(let ranges): try ranges.write(to: &writer)
         case .list(let request): try request.write(to: &writer)
         case .listing(let listing): try listing.write(to: &writer)
-        case .unregister, .heartbeat: break
+        case .unregister, .heartbeat, .reset: break
         }
         return writer.bytes
     }

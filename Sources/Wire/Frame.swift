@@ -20,6 +20,8 @@ public enum FrameBody: Sendable, Hashable {
     case unavailable(SequenceRanges)
     case list(ListRequest)
     case listing(MatchListing)
+    /// The server holds no subscription under the frame's identifier (Spec §4.12): no body.
+    case reset
 
     /// The frame kind this body belongs to.
     public var kind: FrameKind {
@@ -36,13 +38,14 @@ public enum FrameBody: Sendable, Hashable {
         case .unavailable: .unavailable
         case .list: .list
         case .listing: .listing
+        case .reset: .reset
         }
     }
 
     /// The body format this body is encoded in.
     public var format: BodyFormat {
         switch self {
-        case .unregister, .heartbeat: .none
+        case .unregister, .heartbeat, .reset: .none
         case .event(.json): .json
         case .register, .welcome, .refuse, .event(.compact), .end, .challenge, .nack, .unavailable, .list, .listing: .compact
         }

@@ -56,6 +56,8 @@ extension FrameKind {
             KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .heartbeat:
             KindRules(directions: [.toServer, .toClient], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: true, carriesScore: false)
+        case .reset:
+            KindRules(directions: [.toClient], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         }
     }
 }

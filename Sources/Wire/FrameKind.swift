@@ -27,6 +27,10 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
     /// Server → multicast group: one match event for every receiver on the group, signed by the
     /// server instead of stamped with a subscription (Spec §4.11).
     case groupEvent = 13
+    /// Server → client: "I hold no subscription under this identifier" (a restarted server
+    /// answering a heartbeat, NACK or unregister it cannot place): register again now, without
+    /// waiting for silence (Spec §4.12, after QUIC's stateless reset).
+    case reset = 14
 
     /// A lower-case name, used in Spec, fixtures and reports.
     public var name: String {
@@ -44,6 +48,7 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable, Codable {
         case .list: "list"
         case .listing: "listing"
         case .groupEvent: "group-event"
+        case .reset: "reset"
         }
     }
 }

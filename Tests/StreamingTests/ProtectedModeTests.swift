@@ -63,7 +63,7 @@ struct ProtectedModeTests {
         #expect(Self.subscribed(widened, forged))
         // Restored from the match log after a restart: the same rule.
         var restored = ServerStateTests.state(clock: clock)
-        #expect(restored.restoreOriginals([forged, lan], slot: 0) == 1 && !Self.subscribed(restored, forged))
+        #expect(restored.restoreSubscribers([forged, lan].map { Subscriber(address: $0, delivery: .original) }, slot: 0).restored.count == 1 && !Self.subscribed(restored, forged))
     }
 
     /// Subscribes original clients at `ips`, publishes `events` events one `step` second apart

@@ -77,7 +77,7 @@ struct MalformedInputTests {
             (mutated(2, 1), .unsupportedVersion, "header.version", 2),   // version 1 frames are refused by a version 2 reader
             (mutated(2, 0), .unsupportedVersion, "header.version", 2),
             (mutated(3, 0), .unknownKind, "header.kind", 3),
-            (mutated(3, 14), .unknownKind, "header.kind", 3),
+            (mutated(3, UInt8(FrameKind.allCases.count + 1)), .unknownKind, "header.kind", 3),
             (mutated(4, 0x03), .unknownFormat, "header.flags.format", 4),
             (mutated(4, 0x42), .reservedBits, "header.flags.sourceLost", 4),   // source lost: heartbeats only (Spec §4.10)
             (mutated(4, 0x82), .reservedBits, "header.flags", 4),

@@ -95,8 +95,11 @@ struct RandomFrames {
             return Frame(sequence: sequence, score: event.score, minute: event.minute,
                          body: .end(EndOfMatch(reason: EndReason.allCases[int(EndReason.allCases.count)])))
         case 7:
-            return int(2) == 0 ? Frame(body: .unregister)
-                : Frame(body: .challenge(Challenge(token: (0..<(1 + int(RegisterRequest.maximumTokenLength))).map { _ in UInt8(int(256)) })))
+            switch int(3) {
+            case 0: return Frame(body: .unregister)
+            case 1: return Frame(body: .reset)   // Spec §4.12
+            default: return Frame(body: .challenge(Challenge(token: (0..<(1 + int(RegisterRequest.maximumTokenLength))).map { _ in UInt8(int(256)) })))
+            }
         case 8:
             let token = (0..<int(RegisterRequest.maximumTokenLength + 1)).map { _ in UInt8(int(256)) }
             return Frame(body: .list(ListRequest(token: token, offset: UInt16(int(65536)), padding: int(40))))

@@ -29,7 +29,7 @@ local MAX_JSON_BODY = 4096
 local kinds = {
     [1] = "register", [2] = "welcome", [3] = "refuse", [4] = "event", [5] = "end",
     [6] = "unregister", [7] = "heartbeat", [8] = "challenge", [9] = "nack",
-    [10] = "unavailable", [11] = "list", [12] = "listing", [13] = "group-event",
+    [10] = "unavailable", [11] = "list", [12] = "listing", [13] = "group-event", [14] = "reset",
 }
 local SIGNATURE_SIZE = 64
 local formats = { [0] = "none", [1] = "json", [2] = "compact", [3] = "invalid" }
@@ -62,6 +62,8 @@ local rules = {
     [13] = { dirs = "c",  formats = { [1] = true, [2] = true }, compress = true,  types = { 1, 8 }, seq = true,  score = true,  sub = true },
     [11] = { dirs = "s",  formats = { [2] = true },            compress = false, types = { 0, 0 }, seq = false, score = false, sub = true },
     [12] = { dirs = "c",  formats = { [2] = true },            compress = false, types = { 0, 0 }, seq = false, score = false, sub = true },
+    -- A reset (Spec §4.12): no body; the unknown subscription's identifier, sent back.
+    [14] = { dirs = "c",  formats = { [0] = true },            compress = false, types = { 0, 0 }, seq = false, score = false, sub = true },
 }
 
 -- Fields ---------------------------------------------------------------------------------
