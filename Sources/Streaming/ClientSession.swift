@@ -522,12 +522,13 @@ public struct ClientSession: Sendable {
             if reregistering {
                 reregistering = false
                 welcomedAgain += 1
-                // Its latest event reveals what was sent meanwhile (Spec §4.8), even before the next
-                // event comes (a restarted server's match resumes only with its next event).
-                if body.matchID == first.matchID, body.current != nil, endReason == nil {
-                    statistics.noteLast(frame.sequence)
-                    noteGaps(upTo: statistics.extend(frame.sequence) + 1, now: arrival)
-                }
+            }
+            // Its latest event reveals what was sent meanwhile (Spec §4.8), even before the next
+            // event comes: the answer to a register after an outage, or a restarted server that
+            // kept the subscription (§4.12).
+            if body.matchID == first.matchID, body.current != nil, endReason == nil {
+                statistics.noteLast(frame.sequence)
+                noteGaps(upTo: statistics.extend(frame.sequence) + 1, now: arrival)
             }
             return .ignored("repeated welcome")
         case .refuse(let refusal):

@@ -44,10 +44,11 @@ public struct ServerConfiguration: Sendable {
     /// Fault injection, for tests: once this many events are sent, the process kills itself
     /// with SIGKILL (a crash between two events). Nil in any real run.
     public var crashAfterSending: Int?
-    /// A restarted server sends a resumed match to the original-protocol clients the match log
-    /// kept for it only when it is back within this long of the log's last write (they cannot
-    /// register again; after longer they may be gone, and their address someone else's). Zero:
-    /// never (`--original-resume-within`).
+    /// A restarted server goes on sending a resumed match to the subscriptions the match log
+    /// kept for it (original-protocol clients, which cannot register again, and SoccerStream
+    /// ones, Spec §4.12) only when it is back within this long of the log's last write (after
+    /// longer they may be gone, and their address someone else's). Zero: never
+    /// (`--original-resume-within`).
     public var originalResumeWithin: Duration = .seconds(120)
     /// A relay's upstreams (issue 15), tried in order: the matches come from there, with their
     /// ids and sequence numbers, instead of a simulation or a feed. Empty: not a relay.

@@ -290,9 +290,10 @@ public struct ServerState: Sendable {
     /// need not), as far as the server's client limit allows; returns those restored. A
     /// SoccerStream subscription whose format or dictionary this run does not serve is left
     /// out (its client is reset when it next speaks, and registers again); so is an original
-    /// client outside the original protocol's ranges. Each SoccerStream one restored is sent a
-    /// heartbeat at once (the replies), so that it hears from the server, and learns what it
-    /// missed, without waiting for the next event.
+    /// client outside the original protocol's ranges. Each SoccerStream one restored is sent its
+    /// welcome again at once (the replies), so that it hears from the server without waiting for
+    /// the next event, learns what it missed (the latest event's sequence, Spec §4.8) and the
+    /// group this run offers, if it changed (§4.11).
     public mutating func restoreSubscribers(_ kept: [Subscriber], slot: Int) -> (restored: [Subscriber], replies: [Reply], notices: [Notice]) {
         var restored: [Subscriber] = []
         var replies: [Reply] = []
@@ -309,9 +310,9 @@ public struct ServerState: Sendable {
             subscribe(subscriber, slot: slot)
             restored.append(subscriber)
             if subscriber.delivery != .original {
-                let (answer, failed) = heartbeat(to: subscriber, slot: slot)
-                replies += answer
-                notices += failed
+                let (welcome, said) = welcoming(subscriber, slot: slot, repeated: true)
+                replies += welcome
+                notices += said.filter { if case .registered = $0 { false } else { true } }
             }
         }
         return (restored, replies, notices)

@@ -103,12 +103,12 @@ extension StreamServer {
     }
 
     /// Sends a resumed match again to the subscriptions its log kept (within
-    /// ``ServerConfiguration/originalResumeWithin``; Spec §4.12), each SoccerStream one a
-    /// heartbeat at once, and says so.
+    /// ``ServerConfiguration/originalResumeWithin``; Spec §4.12), each SoccerStream one its
+    /// welcome again at once, and says so.
     func restoreSubscribers(of match: MatchLog.Unfinished, slot: Int) {
         guard let kept = plan.subscribers[match.number], !kept.isEmpty else { return }
-        let (restored, heartbeats) = core.restoreSubscribers(kept, slot: slot)
-        if !heartbeats.isEmpty { send { heartbeats } }
+        let (restored, welcomes) = core.restoreSubscribers(kept, slot: slot)
+        if !welcomes.isEmpty { send { welcomes } }
         let (originals, keptOriginals) = (restored.filter { $0.delivery == .original }.count, kept.filter { $0.delivery == .original }.count)
         logger.info("Sending match \(match.matchID) again to \(originals) of its \(keptOriginals) original-protocol client(s) and \(restored.count - originals) of its \(kept.count - keptOriginals) SoccerStream subscription(s), kept in the match log.")
     }

@@ -65,7 +65,7 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Where the durable match log lives (every event is written there before it is sent); default: named after --log-file, beside it: soccer-stream-data for server.log, NAME-data for NAME.log; none: no log. One process per data directory (a second is refused).")
     var dataDir: String?
     @Flag(help: "Discard the match log's unfinished matches instead of resuming them.") var fresh = false
-    @Option(help: "After a crash, a restarted server sends a resumed match to its original-protocol clients (kept in the match log) only if it is back within this many seconds; 0: never.")
+    @Option(help: "After a crash, a restarted server goes on sending a resumed match to the subscriptions kept in its match log (original-protocol and SoccerStream clients) only if it is back within this many seconds; 0: never (SoccerStream clients are then reset and register again).")
     var originalResumeWithin = 120.0
     @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
     var metricsPort: Int?
