@@ -6,6 +6,7 @@ import Match
 import NIOCore
 import Streaming
 import Testing
+import Toolkit
 import Wire
 
 /// A server process killed with SIGKILL at the real pace of the issue that found it (an event
@@ -22,6 +23,8 @@ struct KeptSubscriptionTests {
         /// From the kill to the restarted server's resume line.
         var downtime: Double
         var restartedLog: String
+        /// What validate said of the compact client's capture (`client --capture`).
+        var capture: FileValidation
     }
 
     /// The scenario: a server at 0.2 s with a compact, a JSON and an original client; SIGKILL
@@ -40,7 +43,8 @@ struct KeptSubscriptionTests {
         let first = try start(directory + "/server-1.log", wait: 3)
         try await RestartTests.waitForLine(containing: "Server started", in: directory + "/server-1.log")
         // Their default timeout: only probes and resets bring them back fast.
-        let (compact, compactLog) = try await makeRecordingClient(port: port, format: .compact, serverTimeout: .seconds(15))
+        let capture = directory + "/compact.pcap"
+        let (compact, compactLog) = try await makeRecordingClient(port: port, format: .compact, serverTimeout: .seconds(15), capture: capture)
         let (json, jsonLog) = try await makeRecordingClient(port: port, format: .json, serverTimeout: .seconds(15))
         async let compactResult = compact.run()
         async let jsonResult = json.run()
@@ -69,8 +73,9 @@ struct KeptSubscriptionTests {
         let results = try await [compactResult, jsonResult]
         await second.exited()
         let lines = [compactLog, jsonLog].map { $0.all.compactMap { RestartTests.eventText($0.1) } }
+        let validation = CaptureValidation.validate(capture: [UInt8](try Data(contentsOf: URL(fileURLWithPath: capture))), path: capture, port: port)
         return Outcome(compact: (results[0], lines[0]), json: (results[1], lines[1]), original: (counts, ended), downtime: downtime,
-                       restartedLog: try String(contentsOfFile: restartedLog, encoding: .utf8))
+                       restartedLog: try String(contentsOfFile: restartedLog, encoding: .utf8), capture: validation)
     }
 
     /// Every event in client.log once, in order; nothing unrecovered; one outage, within 1 s of the downtime.
@@ -115,6 +120,9 @@ struct KeptSubscriptionTests {
             #expect(outcome.restartedLog.contains("Resets:"), "the restarted server sent no reset")
             Self.check("compact", outcome.compact, downtime: outcome.downtime, events: events)
             Self.check("json", outcome.json, downtime: outcome.downtime, events: events)
+            // validate reads the capture across the restart, the reset included, and finds nothing invalid.
+            #expect(outcome.capture.readError == nil && outcome.capture.invalidCount == 0)
+            #expect(outcome.capture.verdicts.contains { $0.check.summary.hasPrefix("reset") }, "no reset in the compact client's capture")
         }
     }
 }

@@ -83,7 +83,7 @@ func makeReconnectingClient(port: Int, serverTimeout: Duration, reconnectFor: Du
 /// A client of 127.0.0.1:`port` in `format` (only) following `match`, registering again after
 /// `serverTimeout` of silence (for up to 60 s), whose log is kept (its client.log lines).
 func makeRecordingClient(port: Int, format: BodyFormat, match: UInt32 = RegisterRequest.anyMatch,
-                         serverTimeout: Duration) async throws -> (StreamClient, RecordingLogHandler.Store) {
+                         serverTimeout: Duration, capture: String? = nil) async throws -> (StreamClient, RecordingLogHandler.Store) {
     let store = RecordingLogHandler.Store()
     var configuration = ClientConfiguration()
     configuration.port = port
@@ -94,6 +94,7 @@ func makeRecordingClient(port: Int, format: BodyFormat, match: UInt32 = Register
     configuration.registerAttempts = 50
     configuration.serverTimeout = serverTimeout
     configuration.reconnectFor = .seconds(60)
+    configuration.capturePath = capture
     let client = try await StreamClient.connect(configuration: configuration, logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
     return (client, store)
 }
