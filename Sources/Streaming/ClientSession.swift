@@ -9,6 +9,8 @@ public enum ClientStopReason: Sendable, Hashable {
     case interrupted
     /// SIGTERM, or a stop asked for by the program.
     case terminated
+    /// SIGHUP: the terminal or SSH session the client ran in closed. It ends as on SIGTERM.
+    case hangUp
     /// The server did not answer the register in time.
     case noAnswer(attempts: Int)
     /// The server refused the registration.
@@ -22,6 +24,7 @@ public enum ClientStopReason: Sendable, Hashable {
         case .endOfTransmission: "(client) Received end of transmission."
         case .interrupted: "(client) Ctrl+C received. Unregistering client."
         case .terminated: "(client) SIGTERM received. Unregistering client."
+        case .hangUp: "(client) SIGHUP received (the terminal closed). Unregistering client."
         case .noAnswer(let attempts): "(client) No answer from the server after \(attempts) register attempts."
         case .refused(let refusal): "(client) Registration refused: \(refusal.reason.name): \(refusal.text)"
         case .serverSilent(let seconds): "(client) Server silent for \(seconds) s. Unregistering client."
@@ -31,7 +34,7 @@ public enum ClientStopReason: Sendable, Hashable {
     /// Whether the client tells the server it is leaving (it stopped on its own account).
     public var unregisters: Bool {
         switch self {
-        case .interrupted, .terminated, .serverSilent: true
+        case .interrupted, .terminated, .hangUp, .serverSilent: true
         case .endOfTransmission, .noAnswer, .refused: false
         }
     }
@@ -42,6 +45,7 @@ public enum ClientStopReason: Sendable, Hashable {
         case .endOfTransmission: "end_of_transmission"
         case .interrupted: "interrupted"
         case .terminated: "terminated"
+        case .hangUp: "hang_up"
         case .noAnswer: "no_answer"
         case .refused: "refused"
         case .serverSilent: "server_silent"

@@ -9,7 +9,7 @@ import Synchronization
 /// guard theirs: two servers (or a server and relays) sharing one data directory would resume
 /// each other's matches and clash on the log.
 ///
-/// The claim is an `flock(2)` on the file `lock` in the directory, which also holds the owner's
+/// The claim is an `flock(2)` (``FileLock``) on the file `lock` in the directory, which also holds the owner's
 /// pid for the message a second process gets. The kernel drops the lock when the process exits,
 /// however it exits (`kill -9` included), so a crash never leaves a stale lock behind; the file
 /// itself stays (removing it would race with a process taking it).
@@ -52,16 +52,17 @@ public final class DataDirectoryLock: Sendable {
         guard descriptor >= 0 else {
             throw StreamingError(.fileUnavailable, "cannot open the data directory's lock file \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let reason = errno
+        if case .failure(let failure) = FileLock.exclusive(descriptor) {
             let holder = Self.holder(descriptor)
             close(descriptor)
-            guard reason == EWOULDBLOCK else {
-                throw StreamingError(.fileUnavailable, "cannot lock the data directory \(directory): \(String(cString: strerror(reason)))")
+            switch failure {
+            case .failed(let reason):
+                throw StreamingError(.fileUnavailable, "cannot lock the data directory \(directory): \(reason)")
+            case .held(let pid):
+                throw StreamingError(.dataDirectoryInUse,
+                                     "the data directory \(directory) is in use by another process\((holder ?? pid).map { " (pid \($0))" } ?? ""); "
+                                     + "a data directory belongs to one server or relay: give this one its own with --data-dir DIR (or --data-dir none)")
             }
-            throw StreamingError(.dataDirectoryInUse,
-                                 "the data directory \(directory) is in use by another process\(holder.map { " (pid \($0))" } ?? ""); "
-                                 + "a data directory belongs to one server or relay: give this one its own with --data-dir DIR (or --data-dir none)")
         }
         let pid = Array("\(getpid())\n".utf8)
         let written = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }

@@ -76,9 +76,10 @@ public struct Demo: Sendable {
     /// Runs the whole match; `started` receives the server once it is bound.
     public func run(started: Started = { _ in }) async throws -> Outcome {
         try validate()
-        let serverLog = try LogFile(path: serverLogPath)
-        let clientLog = try LogFile(path: clientLogPath)
-        let stats = try LogFile(path: statsPath)
+        // Opened (for append) only once the server is bound: a demo that cannot start touches no file.
+        let serverLog = LogFile(path: serverLogPath)
+        let clientLog = LogFile(path: clientLogPath)
+        let stats = LogFile(path: statsPath, exclusive: false)
         var serverConfiguration = ServerConfiguration()
         serverConfiguration.host = "127.0.0.1"
         serverConfiguration.port = port
@@ -88,6 +89,9 @@ public struct Demo: Sendable {
         serverConfiguration.waitForClients = clients
         serverConfiguration.simulate = matches
         let server = try await StreamServer.bind(configuration: serverConfiguration, logger: serverLog.logger(label: "server"))
+        try serverLog.start("SoccerStream demo server \(Release.version) started (pid \(getpid()))")
+        try clientLog.start("SoccerStream demo clients \(Release.version) started (pid \(getpid()))")
+        try stats.start(nil)
         started(server)
         var relay: ImpairmentRelay?
         if loss > 0 {

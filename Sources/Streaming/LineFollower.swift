@@ -29,8 +29,10 @@ public final class LineFollower: Sendable {
     public static let maximumLine = 1 << 20
 
     /// Starts reading `path` (nil or "-": standard input) at byte `offset` (a line's start: where
-    /// a resumed feed left off). With `follow`, a regular file is followed as it grows until
-    /// ``cancel()``; otherwise its end ends the items.
+    /// a resumed feed left off). With `follow`, a regular file named by its path is followed as
+    /// it grows until ``cancel()``; otherwise its end ends the items. Standard input is never
+    /// watched for growth: a pipe ends when its writer closes it, and a regular file redirected
+    /// into it (`--feed - < match.jsonl`) is read to its end (it has no path to watch).
     ///
     /// - Throws: ``StreamingError`` with code `fileUnavailable` when the file cannot be opened or
     ///   watched, or `offset` cannot be reached (past the file's end, or not a regular file).
@@ -54,7 +56,7 @@ public final class LineFollower: Sendable {
             }
         }
         var watchFD: Int32 = -1
-        if regular && follow {
+        if regular && follow && fd != STDIN_FILENO {
             watchFD = inotify_init1(Int32(IN_CLOEXEC))
             guard watchFD >= 0, inotify_add_watch(watchFD, name, UInt32(IN_MODIFY | IN_CLOSE_WRITE)) >= 0 else {
                 if fd != STDIN_FILENO { close(fd) }

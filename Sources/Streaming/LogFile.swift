@@ -8,40 +8,132 @@ import Synchronization
 
 /// A log file shared by any number of loggers (the demo's three clients write one
 /// client.log, as the original's three clients did). Lines are written whole, under a lock.
+///
+/// Nothing a user owns is lost through it:
+/// - it is **opened only by ``start(_:)``**, which a command calls once its socket, data
+///   directory and inputs are ready; lines logged before are held in memory and written then
+///   (a process that fails to start never touches the file);
+/// - it is opened **for append**, never truncated, and each start writes a header line;
+/// - it **belongs to one process at a time** (an exclusive ``FileLock``): a second process
+///   given the same path gets an error naming the holder;
+/// - a **failed write** is kept (``failure``): the first one's path and reason, for the command
+///   to report once and to exit non-zero with; later lines are still tried (the disk may free up).
 public final class LogFile: Sendable {
-    private let descriptor: Mutex<Int32>
+    private enum State {
+        /// Not started: lines waiting (at most ``pendingLimit``; beyond, the oldest are dropped and counted).
+        case pending([String], dropped: Int)
+        case open(Int32)
+        case closed
+    }
+
+    private let state = Mutex<State>(.pending([], dropped: 0))
+    private let firstFailure = Mutex<(message: String?, count: Int)>((nil, 0))
     /// The file's path.
     public let path: String
+    /// Whether ``start(_:)`` claims the file for this process (a log; a statistics file that
+    /// several clients append their blocks to is shared).
+    public let exclusive: Bool
+    /// Lines held before ``start(_:)`` at most.
+    static let pendingLimit = 10_000
 
-    /// Opens `path` for writing, truncating it unless `append`.
-    ///
-    /// - Throws: ``StreamingError`` when the file cannot be opened.
-    public init(path: String, append: Bool = false) throws(StreamingError) {
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
-        let fd = open(path, flags, 0o644)
-        guard fd >= 0 else {
-            throw StreamingError(.fileUnavailable, "cannot open \(path) for writing: \(String(cString: strerror(errno)))")
-        }
+    /// A log file at `path`, not opened yet (``start(_:)`` opens it), claimed for this process
+    /// when `exclusive`.
+    public init(path: String, exclusive: Bool = true) {
         self.path = path
-        self.descriptor = Mutex(fd)
+        self.exclusive = exclusive
     }
 
     deinit {
-        descriptor.withLock { fd in
-            if fd >= 0 { close(fd) }
+        state.withLock { state in
+            if case .open(let fd) = state { close(fd) }
         }
     }
 
-    /// Appends `text` as it is.
+    /// Opens the file for append (creating it), claims it for this process (when exclusive),
+    /// writes `header` (if any) and then the lines logged so far.
+    ///
+    /// - Throws: ``StreamingError`` (`fileUnavailable`) when it cannot be opened (the reason in
+    ///   plain words) or another process writes it (naming that process's pid).
+    public func start(_ header: String?) throws(StreamingError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw StreamingError(.fileUnavailable, "cannot open the log file \(path) for writing: \(String(cString: strerror(errno)))")
+        }
+        if exclusive, case .failure(let failure) = FileLock.exclusive(descriptor) {
+            close(descriptor)
+            switch failure {
+            case .failed(let reason):
+                throw StreamingError(.fileUnavailable, "cannot lock the log file \(path): \(reason)")
+            case .held(let pid):
+                throw StreamingError(.fileUnavailable, "the log file \(path) is being written by another process\(pid.map { " (pid \($0))" } ?? ""); "
+                                     + "give this one its own with --log-file FILE")
+            }
+        }
+        let waiting = state.withLock { state -> [String] in
+            defer { state = .open(descriptor) }
+            guard case .pending(let lines, let dropped) = state else { return [] }
+            return lines + (dropped > 0 ? ["[\(Self.timestamp())] (log) \(dropped) earlier line(s) held before the start were dropped\n"] : [])
+        }
+        if let header { write("[\(Self.timestamp())] ---- \(header) ----\n") }
+        for line in waiting { write(line) }
+    }
+
+    /// Opens the path again (SIGHUP, after logrotate moved the file away), keeping the lines
+    /// flowing; an error leaves the old file in use and is returned in plain words.
+    public func reopen() -> String? {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return "cannot open the log file \(path) again: \(String(cString: strerror(errno)))" }
+        if exclusive, case .failure(.held(let pid)) = FileLock.exclusive(descriptor) {
+            close(descriptor)
+            return "the log file \(path) is now written by another process\(pid.map { " (pid \($0))" } ?? ""); still writing the one opened before"
+        }
+        state.withLock { state in
+            if case .open(let old) = state { close(old) }
+            state = .open(descriptor)
+        }
+        return nil
+    }
+
+    /// The first write that failed, with the path and the system's reason; nil while all succeed.
+    public var failure: String? { firstFailure.withLock { $0.message } }
+    /// Writes that failed so far.
+    public var failedWrites: Int { firstFailure.withLock { $0.count } }
+
+    /// Appends `text` as it is (held in memory before ``start(_:)``).
     public func write(_ text: String) {
         let bytes = Array(text.utf8)
-        descriptor.withLock { fd in
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                if written <= 0 { return }
-                offset += written
+        let failed: Int32? = state.withLock { state in
+            switch state {
+            case .pending(var lines, var dropped):
+                lines.append(text)
+                if lines.count > Self.pendingLimit {
+                    lines.removeFirst()
+                    dropped += 1
+                }
+                state = .pending(lines, dropped: dropped)
+                return nil
+            case .closed:
+                return nil
+            case .open(let fd):
+                var offset = 0
+                while offset < bytes.count {
+                    let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                    if written < 0 && errno == EINTR { continue }
+                    guard written > 0 else { return written < 0 ? errno : ENOSPC }
+                    offset += written
+                }
+                return nil
             }
+        }
+        if let failed {
+            let first: String? = firstFailure.withLock { failures in
+                failures.count += 1
+                guard failures.message == nil else { return nil }
+                failures.message = "cannot write to the log file \(path): \(String(cString: strerror(failed)))"
+                return failures.message
+            }
+            // Said once, on standard error: the one channel left when the log itself fails.
+            if let first { StandardError.write("error: \(first); going on without it (the exit status will say so)\n") }
         }
     }
 

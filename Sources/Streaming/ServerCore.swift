@@ -54,6 +54,7 @@ final class ServerCore: Sendable {
         }
         metrics.recordSubscribers(counts)
         metrics.originalBudgetDropped(datagrams: dropped.datagrams, bytes: dropped.bytes)
+        metrics.refreshLogFailures()
     }
 
     /// Says, once per housekeeping tick that saw some, how many datagrams to original-protocol

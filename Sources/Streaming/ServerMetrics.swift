@@ -38,6 +38,7 @@ public final class ServerMetrics: Sendable {
         "soccerstream_repair_over_budget_total": "Repairs asked for beyond the repair budget, left for the client to ask again (Spec 4.8).",
         "soccerstream_event_lag_seconds": "Time from an event being due to its fan-out being flushed.",
         "soccerstream_fanout_batch_datagrams": "Datagrams per fan-out trip to the event loop.",
+        "soccerstream_log_write_failures_total": "Lines the server could not write to its log file (a full disk, a file that refuses writes); it streams on.",
         "soccerstream_original_budget_dropped_total": "Datagrams to unvalidated original-protocol clients not sent: over the byte budget of their /24 or /56, or the server's.",
         "soccerstream_original_budget_dropped_bytes_total": "Bytes of the datagrams to original-protocol clients not sent over the byte budget.",
     ]
@@ -56,6 +57,9 @@ public final class ServerMetrics: Sendable {
     private let eventLag: CoreMetrics.Timer
     private let batch: Recorder
     private let originalDropped: Counter
+    private let logWriteFailures: Counter
+    /// The log file whose failed writes are counted, and how many were counted.
+    private let logFile = Mutex<(file: LogFile?, counted: Int)>((nil, 0))
     private let originalDroppedBytes: Counter
     /// The original budget's drops counted so far (the state keeps totals; the counters take the growth).
     private let originalCounted = Mutex((datagrams: 0, bytes: 0))
@@ -74,7 +78,23 @@ public final class ServerMetrics: Sendable {
         eventLag = CoreMetrics.Timer(label: "soccerstream_event_lag_seconds", preferredDisplayUnit: .seconds, factory: factory)
         batch = Recorder(label: "soccerstream_fanout_batch_datagrams", aggregate: true, factory: factory)
         originalDropped = Counter(label: "soccerstream_original_budget_dropped_total", factory: factory)
+        logWriteFailures = Counter(label: "soccerstream_log_write_failures_total", factory: factory)
         originalDroppedBytes = Counter(label: "soccerstream_original_budget_dropped_bytes_total", factory: factory)
+    }
+
+    /// Counts `file`'s failed writes from now on (``refreshLogFailures()``).
+    public func watch(logFile file: LogFile) {
+        logFile.withLock { $0 = (file, file.failedWrites) }
+    }
+
+    /// Brings `soccerstream_log_write_failures_total` up to the watched log file's count.
+    func refreshLogFailures() {
+        logFile.withLock { watched in
+            guard let file = watched.file else { return }
+            let now = file.failedWrites
+            if now > watched.counted { logWriteFailures.increment(by: Int64(now - watched.counted)) }
+            watched.counted = max(watched.counted, now)
+        }
     }
 
     /// Brings the original budget's counters up to the state's totals (``OriginalBudget``).

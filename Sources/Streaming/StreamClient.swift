@@ -264,7 +264,7 @@ public final class StreamClient: Sendable {
         }
         // The match is over for this client (ended, or stopped on purpose): nothing to continue.
         // (Gone silent or unanswered, it stays where it was: the next run continues from there.)
-        if final.endReason != nil || self.reason == .interrupted || self.reason == .terminated {
+        if final.endReason != nil || self.reason == .interrupted || self.reason == .terminated || self.reason == .hangUp {
             recordProgress(lastLogged: nil, ended: true)
         }
         let reason = self.reason ?? .terminated

@@ -301,6 +301,11 @@ public final class StreamServer: Sendable {
 
     public var matchIDs: [UInt32] { core.state.withLock { $0.matches.map(\.id) } }
 
+    /// Counts `file`'s failed writes in the metrics (`soccerstream_log_write_failures_total`).
+    public func watch(logFile file: LogFile) {
+        core.metrics.watch(logFile: file)
+    }
+
     /// Waits until the number of matches announced satisfies `condition` (a feed's match is
     /// announced when its line-ups arrive). Cancellable; no polling.
     public func waitForMatches(_ condition: @escaping @Sendable (Int) -> Bool) async {

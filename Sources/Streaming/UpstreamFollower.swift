@@ -120,7 +120,7 @@ struct UpstreamFollower: Sendable {
             case .endOfTransmission(let reason):
                 deliver(.ended(reason))
                 return
-            case .interrupted, .terminated:
+            case .interrupted, .terminated, .hangUp:
                 return
             case .refused(let refusal):
                 if welcomed && refusal.reason == .unknownMatch {

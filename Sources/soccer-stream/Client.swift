@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import Streaming
 import GroupSigning
@@ -83,7 +84,13 @@ struct Client: AsyncParsableCommand {
             // The log is written first: killed between the two, it holds one event more.
             if let inLog = ClientProgress.lastLogged(inLog: logFile) { resume?.lastLogged = inLog }
         }
-        let log = try LogFile(path: logFile, append: resume != nil)
+        // No file is touched before the server resolves and the paths are sound: then the log is
+        // opened for append (a header line), claimed for this process.
+        try PathCheck.distinct(outputs: [("--log-file", logFile), ("--stats-file", statsFile), ("--stats-json", statsJson ?? "-"),
+                                         ("--progress-file", progressPath ?? "-"), ("--capture", capture ?? "-")])
+        _ = try configuration.resolvedServer()
+        let log = LogFile(path: logFile)
+        try log.start("SoccerStream client \(Release.version) (pid \(getpid())) for \(server):\(port)")
         if list {
             let matches = try await MatchLister.list(configuration: configuration, logger: log.logger(label: "client"))
             StandardOutput.write(MatchLister.table(matches))
@@ -101,7 +108,8 @@ struct Client: AsyncParsableCommand {
             followed = try matchIDs(match)
             guard Set(followed).count == followed.count else { throw ValidationError("--match lists a match twice") }
         }
-        let stats = try LogFile(path: statsFile, append: true)
+        let stats = LogFile(path: statsFile, exclusive: false)
+        try stats.start(nil)
         if followed.count > 1 {
             try await follow(followed, configuration: configuration, log: log, stats: stats)
             return
@@ -123,6 +131,12 @@ struct Client: AsyncParsableCommand {
             StandardOutput.write("error: \(message)\n")
             throw ExitCode(code)
         }
+        try Self.checkWrites(log, stats)
+    }
+
+    /// Exit status 1 when a log or statistics write failed (each was said on standard error when it happened).
+    static func checkWrites(_ files: LogFile...) throws {
+        if files.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
     }
 
     /// One client run (Ctrl+C and SIGTERM stop it), continuing `resuming` when given.
@@ -147,7 +161,7 @@ struct Client: AsyncParsableCommand {
         case .noAnswer: (2, "no answer from \(server):\(port) after \(registerAttempts) register attempts")
         case .refused(let refusal): (3, "the server refused the registration: \(refusal.reason.name): \(refusal.text)")
         case .serverSilent(let seconds): (4, "the server fell silent for \(seconds) s")
-        case .endOfTransmission, .interrupted, .terminated: nil
+        case .endOfTransmission, .interrupted, .terminated, .hangUp: nil
         }
     }
 
@@ -175,5 +189,6 @@ struct Client: AsyncParsableCommand {
             try MultiMatchFollower.writeJSON(outcomes, to: statsJson)
         }
         if worst != 0 { throw ExitCode(worst) }
+        try Self.checkWrites(log, stats)
     }
 }

@@ -10,7 +10,7 @@ struct Server: AsyncParsableCommand {
         abstract: "Stream a simulated match to every registered client.",
         discussion: """
             Logs: the server writes its log to --log-file (server.log in the current directory by default, \
-            replaced at each start): start-up, registrations, kick-offs, ends, rejects and totals, in the original \
+            appended to, never truncated, one process at a time; each start writes a header line): start-up, registrations, kick-offs, ends, rejects and totals, in the original \
             project's wording; --log-level debug adds a line per datagram sent. The terminal shows one line at start \
             (where the log goes), one at the end, and errors.
             """)
@@ -141,7 +141,10 @@ struct ServingOptions: ParsableArguments {
     func serve(_ configuration: ServerConfiguration, logFile: String, what: String, ending: String) async throws {
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
         try configuration.validate()
-        let log = try LogFile(path: logFile)
+        try PathCheck.distinct(outputs: [("--log-file", logFile)], inputs: configuration.feeds.map { ("--feed", $0) })
+        // Opened (for append) only once the socket, data directory and feeds are ready: a server
+        // that fails to start never touches its log, and a second one on the same log is refused.
+        let log = LogFile(path: logFile)
         let logger = log.logger(label: "server", level: logLevel)
         let server: StreamServer
         var endpoint: MetricsEndpoint?
@@ -151,6 +154,8 @@ struct ServingOptions: ParsableArguments {
             server = try await StreamServer.bind(configuration: configuration, logger: logger)
         }
         defer { endpoint?.stop() }
+        try log.start("SoccerStream \(what) \(Release.version) started (pid \(getpid())): soccer-stream \(CommandLine.arguments.dropFirst().joined(separator: " "))")
+        server.watch(logFile: log)
         // Written at once (not through print's buffer), so that a script reading the output sees it.
         StandardOutput.write("\(what) on \(server.localAddress.display); logging to \(logFile). \(ending).\n")
         if configuration.originalAllowed && !configuration.originalFrom.isEmpty {
@@ -160,10 +165,19 @@ struct ServingOptions: ParsableArguments {
             StandardOutput.write("Metrics: http://\(endpoint.localAddress.display)/metrics\n")
             logger.info("Metrics served at http://\(endpoint.localAddress.display)/metrics")
         }
-        let watcher = SignalWatcher { _ in server.stop() }
+        // SIGINT, SIGTERM: end frames to every client, totals, exit. SIGHUP (a closed terminal,
+        // or an operator's "reload", as nginx and sshd take it): the log file is opened again
+        // (after logrotate moved it) and the stream goes on.
+        let watcher = SignalWatcher { signal in
+            guard signal == SIGHUP else { return server.stop() }
+            let trouble = log.reopen()
+            logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); nothing else to reload; streaming on.")
+        }
         defer { watcher.cancel() }
         let summary = try await server.run()
         StandardOutput.write("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.\n")
+        // A log that could not be written was said on standard error when it happened; the stream went on.
+        if log.failure != nil { throw ExitCode(1) }
     }
 }
 

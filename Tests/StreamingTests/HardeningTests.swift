@@ -386,7 +386,8 @@ struct RepairTests {
             var logs: [LogFile] = []
             var clients: [StreamClient] = []
             for format in [BodyFormat.compact, .json] {
-                let log = try LogFile(path: directory.appendingPathComponent("client-\(format.name).log").path)
+                let log = LogFile(path: directory.appendingPathComponent("client-\(format.name).log").path)
+                try log.start(nil)
                 logs.append(log)
                 var client = ClientConfiguration()
                 client.port = relay.port

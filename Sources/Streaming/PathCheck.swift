@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Refuses, at start, a command whose output files would overwrite its inputs or each other
+/// (`server --log-file feed.jsonl --feed feed.jsonl` used to truncate the feed and read its
+/// own log lines back as feed lines).
+public enum PathCheck {
+    /// An option and the path it names.
+    public typealias Named = (option: String, path: String)
+
+    /// Throws when two of `outputs`, or an output and one of `inputs`, name the same file: the
+    /// same device and inode when both exist, else the same absolute path once `.`, `..` and
+    /// symbolic links are resolved. `-` (standard input or output) and `none` name no file.
+    ///
+    /// - Throws: ``StreamingError`` (`configuration`) naming both options and the file.
+    public static func distinct(outputs: [Named], inputs: [Named] = []) throws(StreamingError) {
+        let files = (outputs.map { ($0, true) } + inputs.map { ($0, false) }).filter { $0.0.path != "-" && $0.0.path != "none" }
+        for (index, (first, firstIsOutput)) in files.enumerated() {
+            for (second, secondIsOutput) in files[(index + 1)...] where (firstIsOutput || secondIsOutput) && same(first.path, second.path) {
+                let what = firstIsOutput && secondIsOutput ? "both would write it" : "the output would overwrite the input"
+                throw StreamingError(.configuration, "\(first.option) and \(second.option) name the same file, \(first.path): \(what); give them different files")
+            }
+        }
+    }
+
+    /// Whether `a` and `b` are one file.
+    static func same(_ a: String, _ b: String) -> Bool {
+        var first = stat(), second = stat()
+        if stat(a, &first) == 0, stat(b, &second) == 0 { return first.st_dev == second.st_dev && first.st_ino == second.st_ino }
+        return resolved(a) == resolved(b)
+    }
+
+    private static func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}
