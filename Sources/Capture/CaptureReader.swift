@@ -12,8 +12,8 @@ public enum CaptureReader {
     /// Reads a whole capture file.
     public static func read(_ bytes: [UInt8]) -> CaptureContents {
         guard bytes.count >= 4 else {
-            return CaptureContents(format: .pcap, bigEndian: false, frames: [],
-                                   error: CaptureError(.truncated, offset: 0, "a capture needs at least 4 bytes, the file has \(bytes.count)"))
+            return CaptureContents(format: .notACapture, bigEndian: false, frames: [],
+                                   error: CaptureError(.truncated, offset: 0, "\(bytes.isEmpty ? "the file is empty" : "the file has \(bytes.count) byte\(bytes.count == 1 ? "" : "s")"), too short for a capture's 4-byte magic number: \(expectedMagic)"))
         }
         let magic = ByteCursor(bytes: bytes, bigEndian: true).u32(0) ?? 0
         switch magic {
@@ -23,10 +23,24 @@ public enum CaptureReader {
         case 0x4D3C_B2A1: return readPcap(bytes, bigEndian: false, nanoseconds: true)
         case 0x0A0D_0D0A: return readPcapNG(bytes)
         default:
-            let hex = String(magic, radix: 16, uppercase: true)
-            return CaptureContents(format: .pcap, bigEndian: false, frames: [],
-                                   error: CaptureError(.unknownFormat, offset: 0, "magic 0x\(hex) is neither pcap (0xA1B2C3D4, 0xA1B23C4D) nor pcapng (0x0A0D0D0A)"))
+            return CaptureContents(format: .notACapture, bigEndian: false, frames: [],
+                                   error: CaptureError(.unknownFormat, offset: 0, "the file starts with \(describeMagic(bytes.prefix(4))), not a capture's magic number: \(expectedMagic)"))
         }
+    }
+
+    /// The magic numbers a capture starts with, as an error message names them.
+    static let expectedMagic = "pcap's a1b2c3d4 or d4c3b2a1 (a1b23c4d or 4d3cb2a1 with nanoseconds) or pcapng's 0a0d0d0a"
+
+    /// The first four bytes of a file that is not a capture, in hexadecimal, and as text when
+    /// they are printable ASCII (a text file: `"Hell"`).
+    static func describeMagic(_ bytes: ArraySlice<UInt8>) -> String {
+        let hex = bytes.map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count < 2 ? "0" + digits : digits
+        }.joined()
+        let printable = bytes.allSatisfy { (0x20...0x7E).contains($0) }
+        let text = printable ? " (\"\(String(decoding: bytes, as: UTF8.self))\" as text)" : ""
+        return "\(hex)\(text)"
     }
 
     static func readPcap(_ bytes: [UInt8], bigEndian: Bool, nanoseconds: Bool) -> CaptureContents {
@@ -95,8 +109,8 @@ public enum CaptureReader {
                 interfaces = []
             }
             guard let type = cursor.u32(offset), let length = cursor.u32(offset + 4).map(Int.init) else { return contents }
-            guard length >= 12, length % 4 == 0, length <= maximumFrameLength + 1024 else {
-                contents.error = CaptureError(.malformed, offset: offset + 4, "block length \(length) is not a multiple of 4 between 12 and \(maximumFrameLength + 1024)")
+            if let problem = blockLengthProblem(length, left: bytes.count - offset) {
+                contents.error = CaptureError(.malformed, offset: offset + 4, "block at byte \(offset): \(problem)")
                 return contents
             }
             guard cursor.has(offset, length) else {
@@ -149,6 +163,27 @@ public enum CaptureReader {
             offset += length
         }
         return contents
+    }
+
+    /// The largest pcapng block accepted: a frame of ``maximumFrameLength`` and 1 KiB of
+    /// block fields and options.
+    static let maximumBlockLength = maximumFrameLength + 1024
+
+    /// Why a pcapng block's length is impossible, or nil when it is in range: a multiple of 4
+    /// from 12 (type, length and trailing length) to ``maximumBlockLength``. `left` is the
+    /// bytes from the block's start to the end of the file.
+    static func blockLengthProblem(_ length: Int, left: Int) -> String? {
+        let allowed = "a block's length is a multiple of 4 from 12 to \(maximumBlockLength) bytes; \(left) byte\(left == 1 ? " is" : "s are") left in the file"
+        if length < 12 {
+            return "block length \(length) is less than 12, the type, length and trailing length alone (\(allowed))"
+        }
+        if length > maximumBlockLength {
+            return "block length \(length) is larger than any block accepted (\(allowed))"
+        }
+        if length % 4 != 0 {
+            return "block length \(length) is not a multiple of 4 (\(allowed))"
+        }
+        return nil
     }
 
     /// The interface's timestamp units per second, from its `if_tsresol` option (code 9).

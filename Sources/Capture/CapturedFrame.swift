@@ -18,11 +18,14 @@ public struct CapturedFrame: Sendable, Hashable {
 
 /// What a capture file held, and whether it could be read to the end.
 public struct CaptureContents: Sendable {
-    /// The file format.
+    /// The file format, from the magic number the file starts with.
     public enum Format: String, Sendable {
         case pcap
         case pcapNanoseconds = "pcap (ns)"
         case pcapng
+        /// Neither: the file does not start with a pcap or pcapng magic number (or is shorter
+        /// than one), and nothing was read.
+        case notACapture = "not a capture"
     }
 
     /// The format.

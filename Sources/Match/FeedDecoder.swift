@@ -55,6 +55,8 @@ public struct FeedDecoder: Sendable {
     public mutating func next(_ line: [UInt8]) throws(FeedError) -> Output {
         lineNumber += 1
         let number = lineNumber
+        // A UTF-8 byte order mark before the first line (editors on Windows write one) is not text.
+        let line = number == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(line.dropFirst(3)) : line
         func fail(_ field: String, _ offset: Int, _ message: String, _ code: WireError.Code = .schemaViolation) -> FeedError {
             FeedError(line: number, error: WireError(code, field: field, offset: offset, message))
         }

@@ -34,9 +34,19 @@ public enum LiveDisplay: Sendable {
 
 /// Unbuffered writes to standard output (file descriptor 1), safe from any task.
 public enum StandardOutput {
-    /// Writes `text` whole.
+    /// Writes `text` whole (a screen, a message: a failure here is nothing to stop for).
     public static func write(_ text: String) {
-        writeWhole(text, to: STDOUT_FILENO)
+        _ = writeWhole(text, to: STDOUT_FILENO)
+    }
+
+    /// Writes `text` whole, or says why it could not: for output that is the command's result
+    /// (an export, a feed, a report), which a full disk must not lose silently.
+    ///
+    /// - Throws: ``StreamingError`` (`fileUnavailable`) with the system's reason.
+    public static func writeAll(_ text: String) throws(StreamingError) {
+        if let failed = writeWhole(text, to: STDOUT_FILENO) {
+            throw StreamingError(.fileUnavailable, "cannot write to standard output: \(String(cString: strerror(failed)))")
+        }
     }
 }
 
@@ -44,17 +54,20 @@ public enum StandardOutput {
 public enum StandardError {
     /// Writes `text` whole.
     public static func write(_ text: String) {
-        writeWhole(text, to: STDERR_FILENO)
+        _ = writeWhole(text, to: STDERR_FILENO)
     }
 }
 
-/// Writes `text` whole to `descriptor`, retrying short writes (stops at an error).
-private func writeWhole(_ text: String, to descriptor: CInt) {
+/// Writes `text` whole to `descriptor`, retrying short and interrupted writes; the errno of a
+/// failure (ENOSPC for a write that takes nothing), nil when it is all written.
+private func writeWhole(_ text: String, to descriptor: CInt) -> Int32? {
     let bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
         let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        if written <= 0 { return }
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { return written < 0 ? errno : ENOSPC }
         offset += written
     }
+    return nil
 }

@@ -25,6 +25,21 @@ public enum PathCheck {
         }
     }
 
+    /// Throws when the folder an output would be written in does not exist or is no folder:
+    /// said once at start, instead of at every write (a progress file in a missing folder used
+    /// to give a warning per event).
+    ///
+    /// - Throws: ``StreamingError`` (`fileUnavailable`) naming the option, the path and the folder.
+    public static func foldersExist(_ outputs: [Named]) throws(StreamingError) {
+        for output in outputs where output.path != "-" && output.path != "none" {
+            let folder = (output.path as NSString).deletingLastPathComponent
+            var isFolder: ObjCBool = false
+            guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) else {
+                throw StreamingError(.fileUnavailable, "\(output.option) \(output.path): the folder \(folder) \(FileManager.default.fileExists(atPath: folder) ? "is not a folder" : "does not exist"); create it or give another path")
+            }
+        }
+    }
+
     /// Whether `a` and `b` are one file.
     static func same(_ a: String, _ b: String) -> Bool {
         var first = stat(), second = stat()

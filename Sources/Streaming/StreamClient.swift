@@ -391,6 +391,12 @@ public final class StreamClient: Sendable {
                 // Frames name their dictionary, so decoding still works; the server broke §4.4's agreement rule.
                 logger.warning("The server chose dictionary \(welcome.dictionary), which this client did not offer (Spec §4.4).")
             }
+            if configuration.multicast == .group && welcome.multicast == nil {
+                // Asked for explicitly: said where the user looks, not only in the log.
+                let said = "--multicast: the server offers no multicast group (it runs without --multicast); events come to this client's address instead."
+                logger.warning("\(said)")
+                StandardError.write("warning: \(said)\n")
+            }
             if let snapshot { display.show(snapshot) }
             if configuration.relaying {
                 let next = session.withLock { $0.statistics.first } ?? 0

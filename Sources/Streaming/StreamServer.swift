@@ -31,6 +31,12 @@ public struct ServerSummary: Sendable {
     public var groupSent = 0
     public var groupDropped = 0
     /// Datagrams (and their bytes) to original-protocol clients that their byte budget held back.
+    /// The feeds that closed without giving a match (no usable line-ups), each with the first
+    /// problem its lines had: said on the terminal, and the exit status when they were all
+    /// the server carried.
+    public var feedsWithoutMatch: [(feed: String, problem: String?)] = []
+    /// The first bad line of each feed (by index), for ``feedsWithoutMatch``.
+    var firstFeedProblems: [Int: String] = [:]
     /// Resets sent to clients of subscriptions this server does not hold (Spec §4.12).
     public var resetsSent = 0
     public var originalBudgetDropped = 0
@@ -201,6 +207,12 @@ public final class StreamServer: Sendable {
             channel.close(promise: nil)
             throw StreamingError(.socket, "bound socket has no local address")
         }
+        do {
+            try Self.checkUpstreams(configuration.upstreams, local: address)
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
         var log: MatchLog?
         var plan = ResumePlan()
         if let directory = configuration.dataDirectory {
@@ -258,6 +270,27 @@ public final class StreamServer: Sendable {
         channel.eventLoop.execute {
             for reply in replies() { handler.value.write(reply.payload, to: reply.address) }
             handler.value.flush()
+        }
+    }
+
+    /// A relay's upstreams must resolve, and none may be the relay itself (it would wait on its
+    /// own silence forever).
+    ///
+    /// - Throws: ``StreamingError`` (`configuration`) naming the upstream and why.
+    static func checkUpstreams(_ upstreams: [Upstream], local: SocketAddress) throws(StreamingError) {
+        for upstream in upstreams {
+            let resolved: SocketAddress
+            do {
+                resolved = try SocketAddress.makeAddressResolvingHost(upstream.host, port: upstream.port)
+            } catch {
+                throw StreamingError(.configuration, "upstream (--upstream) \(upstream) does not resolve: \(error)")
+            }
+            // Its own address, or loopback while it listens on every address (a common port elsewhere is another host's).
+            let wildcard = ["0.0.0.0", "::"].contains(local.ipAddress ?? "")
+            let own = resolved.ipAddress == local.ipAddress || (wildcard && AddressRange.any(AddressRange.loopback, contains: resolved))
+            if resolved.port == local.port && own {
+                throw StreamingError(.configuration, "upstream (--upstream) \(upstream) is this relay itself (it listens on \(local.display)); give the server or relay to follow")
+            }
         }
     }
 
@@ -385,8 +418,9 @@ public final class StreamServer: Sendable {
                 decoder = next
                 core.deliver(FeedItem(feed: index, content: .output(output), end: end))
                 if case .end = output {
+                    // Followed no further; lines already there after the end are still read, and
+                    // refused with their numbers (Spec/FEED.md), not silently ignored.
                     follower.cancel()
-                    return
                 }
             } catch {
                 let stop = configuration.onBadLine == .stop
@@ -699,14 +733,17 @@ public final class StreamServer: Sendable {
         case .bad(let error, let stopping):
             logger.error("Feed \(name): \(error)\(stopping ? "; the feed stops here (--on-bad-line stop)" : "; line skipped")")
             summary.badFeedLines += 1
+            if summary.firstFeedProblems[item.feed] == nil { summary.firstFeedProblems[item.feed] = "\(error)" }
         case .unreadable(let why):
             logger.error("Feed \(name) cannot be read any further: \(why).")
+            if summary.firstFeedProblems[item.feed] == nil { summary.firstFeedProblems[item.feed] = "cannot be read: \(why)" }
         case .closed:
             if let index, slots[index].feedEnd == nil {
                 logger.warning("Feed \(name) closed without an end line: match \(slots[index].id) ends as abandoned.")
                 slots[index].feedEnd = .abandoned
             } else if index == nil {
                 logger.warning("Feed \(name) closed before its line-ups: no match.")
+                summary.feedsWithoutMatch.append((name, summary.firstFeedProblems[item.feed]))
             }
             return 1
         }

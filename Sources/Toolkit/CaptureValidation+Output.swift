@@ -9,6 +9,10 @@ extension CaptureValidation {
     }
 
     /// The readable report: every datagram (unless `quiet`), each file's flows, and a summary table.
+    ///
+    /// Safe to print on a terminal: each line goes through ``TerminalText/escaped(_:)``, so what
+    /// a datagram or a file name holds (a team name, a refusal's text, an error quoting the
+    /// bytes) shows its control characters as `\u{1B}` and cannot break a line in two.
     public static func text(_ reports: [FileValidation], quiet: Bool) -> String {
         var lines: [String] = []
         for report in reports {
@@ -73,15 +77,15 @@ extension CaptureValidation {
         }
         lines.append("")
         lines.append("Summary:")
-        let fileWidth = max(40, reports.map(\.path.count).max() ?? 0)
+        let fileWidth = max(40, reports.map { TerminalText.escaped($0.path).count }.max() ?? 0)
         lines.append("  " + [pad("file", fileWidth), pad("datagrams", 10, right: true), pad("valid", 7, right: true), pad("invalid", 8, right: true), "  status"].joined(separator: " "))
         for report in reports {
             let invalid = report.invalidCount
             let status = report.readError != nil ? "unreadable" : invalid > 0 ? "INVALID" : report.warnings.isEmpty ? "ok" : "nothing checked (see warning)"
-            lines.append("  " + [pad(report.path, fileWidth), pad(String(report.verdicts.count), 10, right: true),
+            lines.append("  " + [pad(TerminalText.escaped(report.path), fileWidth), pad(String(report.verdicts.count), 10, right: true),
                                  pad(String(report.verdicts.count - invalid), 7, right: true), pad(String(invalid), 8, right: true), "  " + status].joined(separator: " "))
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.map(TerminalText.escaped).joined(separator: "\n") + "\n"
     }
 
     /// The machine-readable report.

@@ -82,7 +82,8 @@ public struct MatchTraffic: Sendable, Hashable {
 public struct FileValidation: Sendable {
     /// The path.
     public var path: String
-    /// The file format (`pcap`, `pcap (ns)`, `pcapng`, `raw`).
+    /// The file format (`pcap`, `pcap (ns)`, `pcapng`, `raw`), or `not a capture` (no pcap or
+    /// pcapng magic number), or `not read` (the file could not be opened).
     public var format: String
     /// Frames in the file.
     public var frames: Int
@@ -147,7 +148,7 @@ public enum CaptureValidation {
         let contents = CaptureReader.read(bytes)
         var report = FileValidation(path: path, format: contents.format.rawValue, frames: contents.frames.count)
         if let error = contents.error {
-            report.readError = "\(error) (\(contents.frames.count) frames read before it)"
+            report.readError = contents.format == .notACapture ? "\(error)" : "\(error) (\(contents.frames.count) frames read before it)"
         }
         let decoder = PacketDecoder.decode(contents.frames)
         report.problems = decoder.problems

@@ -5,6 +5,10 @@ import Wire
 /// The verdict on one datagram: decodable, in range, canonical, going the right way.
 public struct DatagramCheck: Sendable {
     /// What the datagram is, briefly (`event compact #4 goal 1-0 23'`), or what it seemed to be.
+    ///
+    /// It quotes texts of the datagram as they are (a refusal's text, a welcome's teams and
+    /// language, an original event's type): print it through ``TerminalText/escaped(_:)``, as
+    /// ``CaptureValidation/text(_:quiet:)`` does.
     public var summary: String
     /// The decoded datagram, when it decoded.
     public var datagram: Datagram?
@@ -79,10 +83,10 @@ public struct DatagramCheck: Sendable {
                     + (request.match == RegisterRequest.anyMatch ? "" : ", match \(request.match)")
                     + (request.delivery == .group ? ", group delivery" : "") + ")"
             case .welcome(let welcome):
-                return "welcome \(welcome.format.name)\(welcome.dictionary == 0 ? "" : ", dictionary \(welcome.dictionary)"), match \(welcome.matchID), \(welcome.catalog.language)" + (welcome.current == nil ? ", before kick-off" : ", at #\(frame.sequence) \(score)")
+                return "welcome \(welcome.format.name)\(welcome.dictionary == 0 ? "" : ", dictionary \(welcome.dictionary)"), match \(welcome.matchID) (\(welcome.roster.home.name) v \(welcome.roster.away.name)), \(welcome.catalog.language)" + (welcome.current == nil ? ", before kick-off" : ", at #\(frame.sequence) \(score)")
                     + (welcome.multicast.map { ", multicast \($0.groupDescription)" } ?? "")
             case .refuse(let refusal):
-                return "refuse \(refusal.reason.name)"
+                return "refuse \(refusal.reason.name) \"\(refusal.text)\""
             case .event(let body):
                 let format = if case .json = body { "json" } else { "compact" }
                 let type = frame.eventType?.identifier ?? "?"

@@ -41,7 +41,7 @@ public enum OriginalPacket: Sendable, Hashable {
         if bytes.elementsEqual(registerText.utf8) { return .register }
         if bytes.elementsEqual(unregisterText.utf8) { return .unregister }
         if bytes.elementsEqual(endOfTransmissionText.utf8) { return .endOfTransmission }
-        let preview = String(decoding: bytes.prefix(24), as: UTF8.self)
+        let preview = TerminalText.escaped(utf8: bytes.prefix(24))
         throw WireError(.unknownText, field: "original", offset: 0,
                         "\(bytes.count)-byte datagram \"\(preview)\(bytes.count > 24 ? "…" : "")\" is neither a frame nor register, unregister, End of transmission or a JSON object")
     }

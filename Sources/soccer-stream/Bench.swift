@@ -16,7 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
             abstract: "An origin serving N clients directly, then through relay processes: the origin's CPU and datagrams, the relays', the delay a hop adds.")
         @Option(help: "Clients in all (dealt evenly over the relays).") var clients = 10_000
         @Option(help: "Relay processes under the origin.") var relays = 2
-        @Option(help: "Seconds between events.") var interval = 0.05
+        @Option(parsing: .unconditional, help: "Seconds between events.") var interval = 0.05
         @Option(help: "Simulated matches back to back (about 45 events each).") var matches = 2
 
         func run() async throws {
@@ -39,7 +39,7 @@ struct BenchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "In a network namespace of its own (needs root): an origin serving N unicast clients, then N multicast receivers; the origin's CPU per event and datagrams either way.")
         @Option(help: "Receivers each side.") var receivers = 1_000
-        @Option(help: "Seconds between events.") var interval = 0.02
+        @Option(parsing: .unconditional, help: "Seconds between events.") var interval = 0.02
         @Option(help: "Simulated matches back to back (about 45 events each; between two, every receiver's end frames count in the events' CPU).") var matches = 1
         @Option(help: "Runs of each side, added up (the CPU is read in 10 ms ticks).") var repeats = 5
 
@@ -69,7 +69,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Codec: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Encode + decode of event frames per second on one core, per format.")
-        @Option(help: "CPU seconds per format.") var seconds = 2.0
+        @Option(parsing: .unconditional, help: "CPU seconds per format.") var seconds = 2.0
         @Option(help: "The formats measured: compact, json or both.") var format: BenchFormatChoice = .both
         @Option(help: "Run exactly this many frames instead of for --seconds.") var frames: Int?
         @Option(help: "Also count allocations per frame with this LD_PRELOAD counter's source.") var allocations: String?
@@ -92,7 +92,7 @@ struct BenchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "CPU of a server holding N registered clients between two events, and of an idle client, over a window.")
         @Option(help: "Registered load-generator clients (1...20000).") var clients = 10_000
-        @Option(help: "The measured window in seconds (1...600).") var seconds = 10.0
+        @Option(parsing: .unconditional, help: "The measured window in seconds (1...600).") var seconds = 10.0
         @Option(help: "Measure this soccer-stream executable's server and client instead of this one (e.g. an older build).")
         var executable: String?
 
@@ -180,7 +180,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "The C ceiling's source (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
         @Option(help: "Also count the server's allocations with this LD_PRELOAD counter's source (10 vs 1000 clients).") var allocations: String?
         @Option(help: "Simulated matches the server carries at once (server --simulate), the clients dealt over them.") var matches = 1
-        @Option(help: "Seconds between a match's events (0: as fast as possible; 1: the real pace).") var interval = 0.0
+        @Option(parsing: .unconditional, help: "Seconds between a match's events (0: as fast as possible; 1: the real pace).") var interval = 0.0
         @Flag(help: "The server also serves Prometheus metrics (--metrics-port), to measure what counting them costs.") var metrics = false
         @Flag(help: "The server writes its durable match log (--data-dir), to measure what durability costs.") var durable = false
 

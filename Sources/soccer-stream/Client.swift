@@ -24,8 +24,8 @@ struct Client: AsyncParsableCommand {
     @Option(help: "The statistics file (appended to, as the original did).") var statsFile = "client_stats.log"
     @Option(help: "Also write the statistics as JSON to this file.") var statsJson: String?
     @Option(help: "Register attempts before giving up (exit code 2).") var registerAttempts = 6
-    @Option(help: "Seconds of silence from the server before registering again (at least three event intervals).") var serverTimeout = 15.0
-    @Option(help: "Seconds to keep registering again, with backoff, after the server fell silent, before giving up (exit code 4); 0: give up at once.")
+    @Option(parsing: .unconditional, help: "Seconds of silence from the server before registering again (at least three event intervals).") var serverTimeout = 15.0
+    @Option(parsing: .unconditional, help: "Seconds to keep registering again, with backoff, after the server fell silent, before giving up (exit code 4); 0: give up at once.")
     var reconnectFor = 120.0
     @Option(help: "Write every datagram received to this classic pcap file (for soccer-stream validate).") var capture: String?
     @Flag(help: "Do not show the live view.") var quiet = false
@@ -86,8 +86,10 @@ struct Client: AsyncParsableCommand {
         }
         // No file is touched before the server resolves and the paths are sound: then the log is
         // opened for append (a header line), claimed for this process.
-        try PathCheck.distinct(outputs: [("--log-file", logFile), ("--stats-file", statsFile), ("--stats-json", statsJson ?? "-"),
-                                         ("--progress-file", progressPath ?? "-"), ("--capture", capture ?? "-")])
+        let outputs: [PathCheck.Named] = [("--log-file", logFile), ("--stats-file", statsFile), ("--stats-json", statsJson ?? "-"),
+                                          ("--progress-file", progressPath ?? "-"), ("--capture", capture ?? "-")]
+        try PathCheck.distinct(outputs: outputs)
+        try PathCheck.foldersExist(outputs)
         _ = try configuration.resolvedServer()
         let log = LogFile(path: logFile)
         try log.start("SoccerStream client \(Release.version) (pid \(getpid())) for \(server):\(port)")

@@ -10,12 +10,12 @@ struct Demo: AsyncParsableCommand {
             """)
 
     @Option(help: "The number of clients.") var clients = 3
-    @Option(help: "Seconds between events (the default plays a match in about a minute).") var interval = 1.25
+    @Option(parsing: .unconditional, help: "Seconds between events (the default plays a match in about a minute).") var interval = 1.25
     @Option(help: "The clients' formats: compact, json or mixed.") var format: DemoFormat = .mixed
     @OptionGroup var match: MatchOptions
     @Option(help: "The server's port (0: any free port).") var port = 0
     @Option(help: "Simulated matches at once (1...100): the clients are dealt over them, and the live view becomes a scoreboard.") var matches = 1
-    @Option(help: "Drop this share of the events to each client (0...1), through the impairment relay (soccer-stream impair).")
+    @Option(parsing: .unconditional, help: "Drop this share of the events to each client (0...1), through the impairment relay (soccer-stream impair).")
     var loss = 0.0
 
     func run() async throws {

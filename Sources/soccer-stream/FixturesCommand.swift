@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Toolkit
+import Wire
 
 struct FixturesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,8 +31,7 @@ struct FixturesCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let describe {
-            let data = try Data(contentsOf: URL(fileURLWithPath: describe))
-            print(try GoldenFixtures.expectation(of: [UInt8](data)), terminator: "")
+            print(try GoldenFixtures.describe(file: describe), terminator: "")
             return
         }
         let fixtures = try GoldenFixtures()
@@ -46,7 +46,7 @@ struct FixturesCommand: AsyncParsableCommand {
         if drifts.isEmpty {
             print("\(fixtures.fixtures.count) fixtures in \(directory) match the code (seed \(GoldenFixtures.seed))")
         } else {
-            drifts.forEach { print("drift: \($0)") }
+            drifts.forEach { print(TerminalText.escaped("drift: \($0)")) }
             print("\(drifts.count) difference\(drifts.count == 1 ? "" : "s"); run `soccer-stream fixtures --write` if the change is intended")
             throw ExitCode(1)
         }

@@ -28,6 +28,6 @@ struct History: AsyncParsableCommand {
             text = .failure(error)
         }
         await log.close()
-        StandardOutput.write(try text.get())
+        try StandardOutput.writeAll(try text.get())
     }
 }

@@ -17,19 +17,22 @@ struct Impair: AsyncParsableCommand {
     @Option(help: "The server's host name or address.") var server = "127.0.0.1"
     @Option(help: "The server's UDP port.") var serverPort = 12345
     @Option(help: "Which way the impairments apply: both, to-client or to-server.") var direction: ImpairDirection = .both
-    @Option(help: "Probability of dropping a datagram (0...1).") var loss = 0.0
+    @Option(parsing: .unconditional, help: "Probability of dropping a datagram (0...1).") var loss = 0.0
     @Option(help: "Bursty loss, Gilbert–Elliott: ENTER,LEAVE[,LOSS] probabilities per datagram of entering and leaving the bad state, and of loss in it (default 1).")
     var burstLoss: String?
-    @Option(help: "Probability of holding a datagram back until after the next one (0...1).") var reorder = 0.0
-    @Option(help: "Probability of sending a datagram twice (0...1).") var duplicate = 0.0
-    @Option(help: "Delay added to every datagram, in milliseconds.") var delay = 0.0
-    @Option(help: "Uniform jitter around the delay, in milliseconds (delay ± jitter).") var jitter = 0.0
+    @Option(parsing: .unconditional, help: "Probability of holding a datagram back until after the next one (0...1).") var reorder = 0.0
+    @Option(parsing: .unconditional, help: "Probability of sending a datagram twice (0...1).") var duplicate = 0.0
+    @Option(parsing: .unconditional, help: "Delay added to every datagram, in milliseconds.") var delay = 0.0
+    @Option(parsing: .unconditional, help: "Uniform jitter around the delay, in milliseconds (delay ± jitter).") var jitter = 0.0
     @Option(help: "The seed of every random choice.") var seed: UInt64 = 1
     @Flag(help: "Impair only event frames (and original-protocol JSON datagrams); everything else passes at once.") var eventsOnly = false
-    @Option(help: "Stop after this many seconds (default: run until Ctrl+C or SIGTERM).") var duration: Double?
+    @Option(parsing: .unconditional, help: "Stop after this many seconds (default: run until Ctrl+C or SIGTERM).") var duration: Double?
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() async throws {
+        // Checked before the relay starts (and announces itself).
+        let runFor = try duration.map { try Swift.Duration.milliseconds($0 * 1000, option: "--duration") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration: \(duration) seconds; expected more than 0 (or no --duration: run until Ctrl+C)") }
         var impairment = Impairment()
         impairment.loss = loss
         impairment.reorder = reorder
@@ -56,7 +59,7 @@ struct Impair: AsyncParsableCommand {
         StandardOutput.write("Impairment relay on \(relay.localAddress.display) → \(relay.serverAddress.display). Ctrl+C ends it.\n")
         let watcher = SignalWatcher { _ in relay.stop() }
         defer { watcher.cancel() }
-        let report = await relay.run(for: try duration.map { try Swift.Duration.milliseconds($0 * 1000, option: "--duration") })
+        let report = await relay.run(for: runFor)
         StandardOutput.write(json ? report.json.prettyText() : report.text)
     }
 }

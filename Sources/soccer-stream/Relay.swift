@@ -19,7 +19,7 @@ struct Relay: AsyncParsableCommand {
     var match: String?
     @Flag(help: "Follow only the matches the relay's clients ask for: subscribe upstream at a client's register, unsubscribe when a match's last client leaves (instead of --match).")
     var onDemand = false
-    @Option(help: "Seconds of silence from an upstream before registering again, and then before the next upstream takes over.")
+    @Option(parsing: .unconditional, help: "Seconds of silence from an upstream before registering again, and then before the next upstream takes over.")
     var upstreamTimeout = 5.0
     @Flag(help: "Take the upstream's events from its multicast group when its welcome offers one (a relay on the upstream's network); by default from the upstream's unicast stream.")
     var upstreamMulticast = false

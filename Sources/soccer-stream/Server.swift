@@ -4,6 +4,7 @@ import Logging
 import Match
 import Monitoring
 import Streaming
+import Wire
 
 struct Server: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct Server: AsyncParsableCommand {
             (where the log goes), one at the end, and errors.
             """)
 
-    @Option(help: "Seconds between events, fractional (e.g. 0.05).") var interval = 1.0
+    @Option(parsing: .unconditional, help: "Seconds between events, fractional (e.g. 0.05).") var interval = 1.0
     @OptionGroup var match: MatchOptions
     @Option(help: "The log file (relative paths from the current directory).") var logFile = "server.log"
     @OptionGroup var serving: ServingOptions
@@ -65,7 +66,7 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Where the durable match log lives (every event is written there before it is sent); default: named after --log-file, beside it: soccer-stream-data for server.log, NAME-data for NAME.log; none: no log. One process per data directory (a second is refused).")
     var dataDir: String?
     @Flag(help: "Discard the match log's unfinished matches instead of resuming them.") var fresh = false
-    @Option(help: "After a crash, a restarted server goes on sending a resumed match to the subscriptions kept in its match log (original-protocol and SoccerStream clients) only if it is back within this many seconds; 0: never (SoccerStream clients are then reset and register again).")
+    @Option(parsing: .unconditional, help: "After a crash, a restarted server goes on sending a resumed match to the subscriptions kept in its match log (original-protocol and SoccerStream clients) only if it is back within this many seconds; 0: never (SoccerStream clients are then reset and register again).")
     var originalResumeWithin = 120.0
     @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
     var metricsPort: Int?
@@ -92,20 +93,20 @@ struct ServingOptions: ParsableArguments {
     var originalBudget = OriginalBudgetSettings().perPrefix
     @Option(help: "Bytes per second that all original-protocol clients off loopback may be sent together.")
     var originalBudgetTotal = OriginalBudgetSettings().total
-    @Option(help: "Seconds without a heartbeat before a client is dropped.") var clientTimeout = 15.0
+    @Option(parsing: .unconditional, help: "Seconds without a heartbeat before a client is dropped.") var clientTimeout = 15.0
     @Option(help: "The preset compression dictionary to use with clients that offer it: standard or none.")
     var dictionary: DictionaryChoice = .standard
-    @Option(help: "New subscriptions per client IP per second (0: unlimited).") var registerRate = 20.0
-    @Option(help: "Seconds to keep answering repair requests (NACKs) after the last match, before exiting.") var repairGrace = 5.0
-    @Option(help: "Events one subscription may have sent again per second (its repair budget; default: 4 times the stream's rate, at least 10).")
+    @Option(parsing: .unconditional, help: "New subscriptions per client IP per second (0: unlimited).") var registerRate = 20.0
+    @Option(parsing: .unconditional, help: "Seconds to keep answering repair requests (NACKs) after the last match, before exiting.") var repairGrace = 5.0
+    @Option(parsing: .unconditional, help: "Events one subscription may have sent again per second (its repair budget; default: 4 times the stream's rate, at least 10).")
     var repairRate: Double?
-    @Option(help: "New subscriptions one client IP may make at once (default: twice --register-rate).") var registerBurst: Double?
+    @Option(parsing: .unconditional, help: "New subscriptions one client IP may make at once (default: twice --register-rate).") var registerBurst: Double?
     @Option(help: "Also send every event to this IPv4 multicast group (GROUP:PORT, e.g. 239.1.2.3:5000), once per match and format, signed with Ed25519, for the clients that join it; registration, heartbeats and repair stay unicast.")
     var multicast: String?
     @Option(help: "The interface (name or IPv4 address) group datagrams leave by (only with --multicast; default: the route's).")
     var multicastInterface: String?
     @Option(help: "How many routers a group datagram may cross (only with --multicast; 1: this network only).") var multicastTtl = 1
-    @Option(help: .hidden) var groupLoss = 0.0
+    @Option(parsing: .unconditional, help: .hidden) var groupLoss = 0.0
 
     /// Sets what these options say in `configuration`.
     func apply(to configuration: inout ServerConfiguration, logFile: String) throws {
@@ -142,10 +143,11 @@ struct ServingOptions: ParsableArguments {
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
         try configuration.validate()
         try PathCheck.distinct(outputs: [("--log-file", logFile)], inputs: configuration.feeds.map { ("--feed", $0) })
+        try PathCheck.foldersExist([("--log-file", logFile)])
         // Opened (for append) only once the socket, data directory and feeds are ready: a server
         // that fails to start never touches its log, and a second one on the same log is refused.
         let log = LogFile(path: logFile)
-        let logger = log.logger(label: "server", level: logLevel)
+        let logger = log.logger(label: configuration.upstreams.isEmpty ? "server" : "relay", level: logLevel)
         let server: StreamServer
         var endpoint: MetricsEndpoint?
         if let metricsPort {
@@ -154,7 +156,7 @@ struct ServingOptions: ParsableArguments {
             server = try await StreamServer.bind(configuration: configuration, logger: logger)
         }
         defer { endpoint?.stop() }
-        try log.start("SoccerStream \(what) \(Release.version) started (pid \(getpid())): soccer-stream \(CommandLine.arguments.dropFirst().joined(separator: " "))")
+        try log.start("\(what) \(Release.version) started (pid \(getpid())): soccer-stream \(CommandLine.arguments.dropFirst().joined(separator: " "))")
         server.watch(logFile: log)
         // Written at once (not through print's buffer), so that a script reading the output sees it.
         StandardOutput.write("\(what) on \(server.localAddress.display); logging to \(logFile). \(ending).\n")
@@ -176,6 +178,13 @@ struct ServingOptions: ParsableArguments {
         defer { watcher.cancel() }
         let summary = try await server.run()
         StandardOutput.write("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.\n")
+        // A feed that gave no match is an error on the terminal too (its lines' errors are in the
+        // log), and the exit status when it was all the server carried.
+        for (feed, problem) in summary.feedsWithoutMatch {
+            StandardError.write("error: feed \(TerminalText.escaped(feed)) gave no match\(problem.map { ": \(TerminalText.escaped($0))" } ?? ": it closed before its line-ups") (Spec/FEED.md; more in \(logFile))\n")
+        }
+        let sources = configuration.simulate + configuration.feeds.count + configuration.upstreams.count
+        if !summary.feedsWithoutMatch.isEmpty && summary.feedsWithoutMatch.count == sources { throw ExitCode(1) }
         // A log that could not be written was said on standard error when it happened; the stream went on.
         if log.failure != nil { throw ExitCode(1) }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Streaming
 import Toolkit
 import Wire
 
@@ -14,7 +15,7 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Print the match as a live feed in JSON Lines (line-ups, events, end; Spec/FEED.md), for server --feed.")
     var jsonl = false
 
-    @Option(help: "With --jsonl: seconds between events, written as each event's time after kick-off (\"at\").")
+    @Option(parsing: .unconditional, help: "With --jsonl: seconds between events, written as each event's time after kick-off (\"at\").")
     var interval = 1.0
 
     @Flag(help: "Print the median and largest datagram size of each encoding.")
@@ -25,6 +26,7 @@ struct Simulate: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...10_000).contains(matches) else { throw ValidationError("--matches must be 1...10000") }
+        guard matches == 1 || sizes else { throw ValidationError("--matches \(matches): only with --sizes (the other outputs are one match: give --seed)") }
         guard [json, sizes, jsonl].filter({ $0 }).count <= 1 else { throw ValidationError("--json, --jsonl and --sizes exclude each other") }
         guard interval.isFinite, interval >= 0, interval <= 3600 else { throw ValidationError("--interval takes 0...3600 seconds") }
     }
@@ -33,16 +35,15 @@ struct Simulate: AsyncParsableCommand {
         let catalog = match.language.catalog
         if sizes {
             let seeds = (0..<UInt64(matches)).map { match.seed &+ $0 }
-            try SizeReport(seeds: seeds, catalog: catalog).textLines().forEach { print($0) }
+            try StandardOutput.writeAll(try SizeReport(seeds: seeds, catalog: catalog).textLines().map { $0 + "\n" }.joined())
             return
         }
         let report = MatchReport(seed: match.seed, catalog: catalog)
         if jsonl {
-            report.feedLines(interval: interval).forEach { print($0) }
+            try StandardOutput.writeAll(report.feedLines(interval: interval).map { $0 + "\n" }.joined())
             return
         }
-        for line in try json ? report.jsonLines() : report.textLines() {
-            print(line)
-        }
+        // Written and checked: a full disk (`> /dev/full`) is an error, not a silent loss.
+        try StandardOutput.writeAll(try (json ? report.jsonLines() : report.textLines()).map { $0 + "\n" }.joined())
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Streaming
 
 /// The `soccer-stream` command: a live soccer-match streaming service over UDP.
@@ -13,4 +14,16 @@ struct SoccerStream: AsyncParsableCommand {
         version: Release.description,
         subcommands: [Demo.self, Server.self, Relay.self, Client.self, Impair.self, Validate.self, Simulate.self, History.self, FixturesCommand.self, BenchCommand.self]
     )
+
+    /// As ArgumentParser runs it, except that `help` with a subcommand that does not exist is an
+    /// error (ArgumentParser prints the main help and exits 0, so a typo looked like success).
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let names = configuration.subcommands.map { $0._commandName }
+        if arguments.first == "help", let asked = arguments.dropFirst().first, !asked.hasPrefix("-"), !names.contains(asked) {
+            StandardError.write("error: no subcommand \(asked); the subcommands are \(names.joined(separator: ", ")) (soccer-stream --help)\n")
+            Foundation.exit(64)
+        }
+        await main(arguments)
+    }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Streaming
 import Toolkit
 import GroupSigning
@@ -37,14 +36,7 @@ struct Validate: AsyncParsableCommand {
         let key = try serverKey.map { text throws(WireError) in try GroupPublicKey(hex: text) }
         var reports: [FileValidation] = []
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                var unreadable = FileValidation(path: file, format: "?", frames: 0)
-                unreadable.readError = "cannot open \(file)"
-                reports.append(unreadable)
-                continue
-            }
-            let bytes = [UInt8](data)
-            reports.append(raw ? CaptureValidation.validate(raw: bytes, path: file) : CaptureValidation.validate(capture: bytes, path: file, ports: port, serverKey: key))
+            reports.append(CaptureValidation.validate(file: file, raw: raw, ports: port, serverKey: key))
         }
         StandardOutput.write(json ? CaptureValidation.json(reports).prettyText() : CaptureValidation.text(reports, quiet: quiet))
         let code = CaptureValidation.exitCode(reports)
