@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Wire
 
 /// Where a client shows its live view.
 public enum LiveDisplay: Sendable {
@@ -17,7 +18,15 @@ public enum LiveDisplay: Sendable {
     /// Shows one screen of text on standard output: redrawn in place on a terminal (ANSI),
     /// one plain block after the last otherwise.
     public static func showScreen(_ text: String) {
-        StandardOutput.write(standardOutputIsTerminal ? "\u{1B}[H\u{1B}[2J" + text : "\n" + text)
+        StandardOutput.write(screen(text, terminal: standardOutputIsTerminal))
+    }
+
+    /// What ``showScreen(_:)`` writes: `text` with every control character from data escaped
+    /// (``TerminalText``: team and player names and phrases come from feeds and upstreams),
+    /// after this program's own "home, clear" sequence on a terminal.
+    public static func screen(_ text: String, terminal: Bool) -> String {
+        let safe = TerminalText.escapedLines(text)
+        return terminal ? "\u{1B}[H\u{1B}[2J" + safe : "\n" + safe
     }
 
     func show(_ snapshot: LiveSnapshot) {

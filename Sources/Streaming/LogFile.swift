@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Logging
 import Synchronization
+import Wire
 
 /// A log file shared by any number of loggers (the demo's three clients write one
 /// client.log, as the original's three clients did). Lines are written whole, under a lock.
@@ -183,6 +184,8 @@ public struct FileLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         let extra = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let level = event.level == .info ? "" : "\(event.level.rawValue.uppercased()) "
-        file.write("[\(LogFile.timestamp())] (\(label)) \(level)\(event.message)\(extra)\n")
+        // Names and phrases in messages come from feeds and upstreams: no control character of
+        // theirs reaches whoever reads the log in a terminal (TerminalText).
+        file.write("[\(LogFile.timestamp())] (\(label)) \(level)\(TerminalText.escapedLines("\(event.message)"))\(TerminalText.escaped(extra))\n")
     }
 }

@@ -74,14 +74,15 @@ public enum MatchLister {
     }
 
     /// The matches as `client --list` prints them: one line each, aligned.
+    /// Team names are escaped (``TerminalText``): they come from the server.
     public static func table(_ matches: [MatchSummary]) -> String {
         guard !matches.isEmpty else { return "The server carries no match.\n" }
         var lines = [["match".padded(to: 10, alignRight: true), "status ", "minute", "home".padded(to: 24, alignRight: true),
                       "score", "away".padded(to: 24), "viewers".padded(to: 8, alignRight: true)].joined(separator: "  ")]
         for match in matches {
             lines.append([String(match.id).padded(to: 10, alignRight: true), match.status.name.padded(to: 7),
-                          String(match.minute).padded(to: 6, alignRight: true), match.home.padded(to: 24, alignRight: true),
-                          "\(match.score.home)-\(match.score.away)".padded(to: 5), match.away.padded(to: 24),
+                          String(match.minute).padded(to: 6, alignRight: true), TerminalText.escaped(match.home).padded(to: 24, alignRight: true),
+                          "\(match.score.home)-\(match.score.away)".padded(to: 5), TerminalText.escaped(match.away).padded(to: 24),
                           String(match.viewers).padded(to: 8, alignRight: true)].joined(separator: "  "))
         }
         return lines.joined(separator: "\n") + "\n"
