@@ -34,7 +34,7 @@ public struct ClientProgress: Codable, Sendable, Hashable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw StreamingError(.fileUnavailable, "cannot read the progress file \(path): \(error.localizedDescription)")
+            throw StreamingError(.fileUnavailable, "cannot read the progress file \(path): \(StreamingError.plain(error))")
         }
         do {
             return try JSONDecoder().decode(ClientProgress.self, from: data)
@@ -56,7 +56,7 @@ public struct ClientProgress: Codable, Sendable, Hashable {
             encoder.outputFormatting = [.sortedKeys]
             try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw StreamingError(.fileUnavailable, "cannot write the progress file \(path): \(error.localizedDescription)")
+            throw StreamingError(.fileUnavailable, "cannot write the progress file \(path): \(StreamingError.plain(error))")
         }
     }
 

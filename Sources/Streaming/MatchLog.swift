@@ -106,7 +106,7 @@ public final class MatchLog: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw StreamingError(.fileUnavailable, "cannot create the data directory \(directory): \(error.localizedDescription)")
+            throw StreamingError(.fileUnavailable, "cannot create the data directory \(directory): \(StreamingError.plain(error))")
         }
         guard FileManager.default.isWritableFile(atPath: directory) else {
             throw StreamingError(.fileUnavailable, "the data directory \(directory) is not writable; the match log must be (--data-dir)")

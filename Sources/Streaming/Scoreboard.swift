@@ -105,9 +105,10 @@ public enum MultiMatchFollower {
     /// Writes ``json(_:)`` to `path`.
     public static func writeJSON(_ outcomes: [Outcome], to path: String) throws {
         do {
-            try Data(json(outcomes).prettyText().utf8).write(to: URL(fileURLWithPath: path))
+            // Replaced whole, on purpose (this run's result), atomically (see StatisticsReport.writeJSON).
+            try Data(json(outcomes).prettyText().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw StreamingError(.fileUnavailable, "cannot write \(path): \(error.localizedDescription)")
+            throw StreamingError(.fileUnavailable, "cannot write \(path): \(StreamingError.plain(error))")
         }
     }
 }

@@ -12,9 +12,11 @@ extension StatisticsReport {
     /// - Throws: ``StreamingError`` with code `fileUnavailable`.
     public func writeJSON(to path: String) throws {
         do {
-            try Data(json.prettyText().utf8).write(to: URL(fileURLWithPath: path))
+            // Replaced whole, on purpose: it is this run's result (`--stats-json`), written once at
+            // the end; atomically, so a failure never leaves half of it or loses the one before.
+            try Data(json.prettyText().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw StreamingError(.fileUnavailable, "cannot write \(path): \(error.localizedDescription)")
+            throw StreamingError(.fileUnavailable, "cannot write \(path): \(StreamingError.plain(error))")
         }
     }
 }

@@ -344,10 +344,12 @@ public final class StreamClient: Sendable {
     private func writeCapture() throws {
         guard let path = configuration.capturePath, let bytes = capture.withLock({ $0?.bytes }) else { return }
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            // Replaced whole, on purpose: a pcap is one capture (a header, then this run's datagrams),
+            // written once at the end, atomically (a failure never leaves half of one).
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
             logger.info("Wrote the datagrams received to \(path).")
         } catch {
-            throw StreamingError(.fileUnavailable, "cannot write capture \(path): \(error.localizedDescription)")
+            throw StreamingError(.fileUnavailable, "cannot write capture \(path): \(StreamingError.plain(error))")
         }
     }
 
