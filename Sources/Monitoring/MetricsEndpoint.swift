@@ -14,7 +14,7 @@ import Synchronization
 /// Hummingbird rather than an HTTP handler of our own on NIOHTTP1: it is the HTTP server the
 /// Swift server ecosystem maintains (request parsing, keep-alive, errors, graceful shutdown),
 /// and an endpoint that Prometheus scrapes every few seconds is no place for a hand-written
-/// HTTP parser. What it costs in build time is in README ("Monitoring").
+/// HTTP parser. What it costs in build time is in docs/OPERATING.md ("Monitoring").
 public final class MetricsEndpoint: Sendable {
     /// Where it listens.
     public let localAddress: SocketAddress

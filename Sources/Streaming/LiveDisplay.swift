@@ -67,10 +67,15 @@ public enum StandardError {
     }
 }
 
-/// Writes `text` whole to `descriptor`, retrying short and interrupted writes; the errno of a
-/// failure (ENOSPC for a write that takes nothing), nil when it is all written.
+/// Writes `text` whole to `descriptor` (its UTF-8 bytes, as below).
 private func writeWhole(_ text: String, to descriptor: CInt) -> Int32? {
-    let bytes = Array(text.utf8)
+    writeWhole(Array(text.utf8), to: descriptor)
+}
+
+/// Writes `bytes` whole to `descriptor`, retrying short and interrupted writes; the errno of a
+/// failure (ENOSPC for a write that takes nothing), nil when it is all written. The one write
+/// loop of standard output, standard error and the log files.
+func writeWhole(_ bytes: [UInt8], to descriptor: CInt) -> Int32? {
     var offset = 0
     while offset < bytes.count {
         let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }

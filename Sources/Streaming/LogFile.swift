@@ -116,14 +116,7 @@ public final class LogFile: Sendable {
             case .closed:
                 return nil
             case .open(let fd):
-                var offset = 0
-                while offset < bytes.count {
-                    let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                    if written < 0 && errno == EINTR { continue }
-                    guard written > 0 else { return written < 0 ? errno : ENOSPC }
-                    offset += written
-                }
-                return nil
+                return writeWhole(bytes, to: fd)
             }
         }
         if let failed {

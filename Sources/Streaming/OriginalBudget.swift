@@ -1,6 +1,6 @@
 /// How many bytes a second the server may send to original-protocol subscribers, whose
 /// addresses are never validated (their protocol has no challenge), so that a forged register
-/// can point at most this much traffic at a third party (Spec §8, README "Original clients").
+/// can point at most this much traffic at a third party (Spec §8, docs/OPERATING.md "The original protocol's risk").
 public struct OriginalBudgetSettings: Sendable, Hashable {
     /// Bytes a second to the original subscribers of one /24 (IPv4) or /56 (IPv6) together.
     public var perPrefix: Int = 256 << 10

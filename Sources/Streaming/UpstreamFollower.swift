@@ -62,7 +62,7 @@ struct UpstreamFollower: Sendable {
             configuration.allowFallback = false
             configuration.relaying = true
             // Unicast from the upstream unless told otherwise: a relay is usually across a network
-            // from it (README, "Scaling out").
+            // from it (docs/OPERATING.md, "Scaling out").
             configuration.multicast = multicast ? .auto : .off
             configuration.match = last?.match ?? match
             configuration.serverTimeout = timeout

@@ -9,7 +9,7 @@ struct SoccerStream: AsyncParsableCommand {
         commandName: "soccer-stream",
         abstract: "Stream a simulated soccer match over UDP, and inspect the protocol.",
         discussion: """
-            Shell completions: soccer-stream --generate-completion-script bash (or zsh, fish); see README, "Shell completions".
+            Shell completions: soccer-stream --generate-completion-script bash (or zsh, fish); see docs/OPERATING.md, "Platforms, versions, completions".
             """,
         version: Release.description,
         subcommands: [Demo.self, Server.self, Relay.self, Client.self, Impair.self, Validate.self, Simulate.self, History.self, FixturesCommand.self, BenchCommand.self]

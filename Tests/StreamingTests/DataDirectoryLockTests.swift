@@ -64,7 +64,7 @@ struct DataDirectoryLockTests {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let (originPort, firstPort, secondPort) = (try RestartTests.freePort(), try RestartTests.freePort(), try RestartTests.freePort())
             for name in ["server.log", "relay-1.log", "relay-2.log"] { FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: nil) }
-            // As README's relay example: each its own --port and --log-file, nothing else.
+            // As docs/OPERATING.md's relay example: each its own --port and --log-file, nothing else.
             let origin = try RestartTests.ServerProcess(
                 arguments: ["server", "--host", "127.0.0.1", "--port", String(originPort), "--interval", "0.05", "--wait-for-clients", "2",
                             "--repair-grace", "1"],

@@ -25,6 +25,16 @@ struct HostileCommandLineTests {
                                               directory: folder, output: folder + "/client.out")
     }
 
+    /// A server process and a client process in `folder`, the client 3 events into the match.
+    static func matchUnderWay(in folder: String) async throws -> (server: RestartTests.ServerProcess, client: RestartTests.ServerProcess) {
+        let port = try RestartTests.freePort()
+        let server = try Self.server(folder, port: port)
+        try await RestartTests.waitForLine(containing: "Server started", in: folder + "/server.log")
+        let client = try Self.client(folder, port: port)
+        try await RestartTests.waitForLine(containing: "Received message: #3 ", in: folder + "/client.log")
+        return (server, client)
+    }
+
     @Test("a client given SIGINT, SIGTERM or SIGHUP (its terminal closed) unregisters, writes its statistics and --stats-json, and exits 0",
           arguments: [(SIGINT, "Ctrl+C received", "interrupted"), (SIGTERM, "SIGTERM received", "terminated"),
                       (SIGHUP, "SIGHUP received (the terminal closed)", "hang_up")])
@@ -32,11 +42,7 @@ struct HostileCommandLineTests {
         try await bounded(60) {
             let folder = try HostileUser.folder("client-signal")
             defer { try? FileManager.default.removeItem(atPath: folder) }   // a temporary folder
-            let port = try RestartTests.freePort()
-            let server = try Self.server(folder, port: port)
-            try await RestartTests.waitForLine(containing: "Server started", in: folder + "/server.log")
-            let client = try Self.client(folder, port: port)
-            try await RestartTests.waitForLine(containing: "Received message: #3 ", in: folder + "/client.log")
+            let (server, client) = try await Self.matchUnderWay(in: folder)
             await client.kill(signal)
             #expect(client.status == 0)
             #expect(try HostileUser.contents(folder + "/client_stats.log").contains("(client) \(line)"))
@@ -53,11 +59,7 @@ struct HostileCommandLineTests {
         try await bounded(60) {
             let folder = try HostileUser.folder("server-signal")
             defer { try? FileManager.default.removeItem(atPath: folder) }   // a temporary folder
-            let port = try RestartTests.freePort()
-            let server = try Self.server(folder, port: port)
-            try await RestartTests.waitForLine(containing: "Server started", in: folder + "/server.log")
-            let client = try Self.client(folder, port: port)
-            try await RestartTests.waitForLine(containing: "Received message: #3 ", in: folder + "/client.log")
+            let (server, client) = try await Self.matchUnderWay(in: folder)
             try FileManager.default.moveItem(atPath: folder + "/server.log", toPath: folder + "/server.log.1")
             FileManager.default.createFile(atPath: folder + "/server.log", contents: nil)   // followed before the server writes it
             kill(server.processIdentifier, SIGHUP)
