@@ -171,10 +171,28 @@ public struct ClientSession: Sendable {
     /// unanswered: a quiet live feed is not an outage): an outage starts, dated from when the
     /// server was last heard; the next datagram from it ends it. Nothing when one is on.
     public mutating func noteSilence() {
-        guard let probe = probePeriod, endReason == nil, welcome != nil,
-              silence >= probe.inSeconds * ((interval ?? 0) > 0 ? 1 : 2) else { return }
+        guard let limit = outageSilence, endReason == nil, welcome != nil, silence >= limit else { return }
         if let last = outages.last, last.end == nil { return }
         outages.append(Outage(start: lastHeard ?? startedAt, highestBefore: statistics.last.map { statistics.extend($0) }))
+    }
+
+    /// The silence that makes an outage (seconds): a probe period on a paced stream, two on an
+    /// unpaced one; nil when the client does not probe.
+    private var outageSilence: Double? {
+        probePeriod.map { $0.inSeconds * ((interval ?? 0) > 0 ? 1 : 2) }
+    }
+
+    /// A datagram from the server arrived at `arrival`: the server is heard. A silence before it
+    /// long enough to be an outage, that no probe recorded (the control task was not scheduled
+    /// in time on a loaded machine), is recorded now, from the same two times: the figures do
+    /// not depend on when a task ran. (A relay's word that its source is lost explains the
+    /// silence: its own outage starts there, Spec §4.10.)
+    private mutating func heard(at arrival: Double, sourceLost: Bool = false) {
+        if !sourceLost, let previous = lastHeard, let limit = outageSilence, arrival - previous >= limit, endReason == nil,
+           outages.last.map({ $0.end != nil }) ?? true {
+            outages.append(Outage(start: previous, end: arrival, highestBefore: statistics.last.map { statistics.extend($0) }))
+        }
+        lastHeard = arrival
     }
 
     /// The server (a relay) says its source is lost: an outage of the source starts, unless one
@@ -503,7 +521,7 @@ public struct ClientSession: Sendable {
             lastHeard = arrival   // the server is back: the outage ends here
             return .reset
         }
-        lastHeard = arrival
+        heard(at: arrival, sourceLost: frame.sourceLost)
         if frame.sourceLost, frame.kind == .heartbeat {
             sourceLost(at: arrival)
         } else if let last = outages.indices.last, outages[last].kind == .sourceLost, outages[last].end == nil {
@@ -646,7 +664,7 @@ public struct ClientSession: Sendable {
             group.replayed += 1
             return .rejected("group event #\(frame.sequence) already held (replayed)")
         }
-        lastHeard = arrival
+        heard(at: arrival)
         group.accepted += 1
         group.repairedInARow = 0
         guard case .event(let body) = frame.body else { return .ignored("group event without an event body") }

@@ -87,10 +87,10 @@ struct RestartTests {
     }
 
     static func startServer(port: Int, directory: String, log: String, waitForClients: Int = 1, interval: Double = 0.05,
-                            extra: [String] = []) throws -> ServerProcess {
+                            repairGrace: Double = 1, extra: [String] = []) throws -> ServerProcess {
         try ServerProcess(arguments: ["server", "--host", "127.0.0.1", "--port", String(port), "--interval", String(interval), "--seed", "1",
                                       "--wait-for-clients", String(waitForClients), "--data-dir", directory, "--log-file", log,
-                                      "--repair-grace", "1"] + extra)
+                                      "--repair-grace", String(repairGrace)] + extra)
     }
 
     @Test("kill -9 after 10 events, restarted: same match id, sequences continue, the client's match ends whole with its final score")
