@@ -78,7 +78,9 @@ struct KeptSubscriptionTests {
                        restartedLog: try String(contentsOfFile: restartedLog, encoding: .utf8), capture: validation)
     }
 
-    /// Every event in client.log once, in order; nothing unrecovered; one outage, within 1 s of the downtime.
+    /// Every event in client.log once, in order; nothing unrecovered; one outage spanning the
+    /// downtime, within 1 s of it. (On a loaded machine a server process that runs late makes
+    /// short silences of a few intervals, recorded as outages too: short, nothing missed.)
     static func check(_ name: String, _ client: (ClientResult, [String]), downtime: Double, events: Int) {
         let (result, lines) = client
         #expect(lines.count == events && Set(lines).count == events, "\(name): \(lines.count) event lines, expected \(events)")
@@ -90,8 +92,10 @@ struct KeptSubscriptionTests {
         #expect(result.reason == .endOfTransmission(.fullTime), "\(name): \(result.reason)")
         let outages = result.outages.filter { $0.kind == .serverSilent }
         print("\(name): \(statistics.received) + \(statistics.repaired) repaired, outage \(outages.map { String(format: "%.2f s", $0.seconds) }.joined(separator: ", ")), server down \(String(format: "%.2f s", downtime))")
-        #expect(outages.count == 1 && outages.allSatisfy { abs($0.seconds - downtime) <= 1 },
+        let spanning = outages.filter { $0.seconds >= downtime - 1 }
+        #expect(spanning.count == 1 && spanning.allSatisfy { abs($0.seconds - downtime) <= 1 },
                 "\(name): outages \(outages.map(\.seconds)) s, the server down \(downtime) s")
+        #expect(outages.filter { $0.seconds < downtime - 1 }.allSatisfy { $0.missed == 0 }, "\(name): a short outage missed events: \(outages)")
     }
 
     @Test("kept: kill -9 at 0.2 s, restart 2 s later; the restarted server streams to every kept subscription at once: compact and JSON whole, the original client every event but at most one logged and unsent")
