@@ -36,6 +36,28 @@ public struct Upstream: Sendable, Hashable, CustomStringConvertible {
         self.init(host: String(host), port: port)
     }
 
+    /// Where a server is, as every command takes it (`--server`): `HOST`, `HOST:PORT` or
+    /// `[ADDRESS]:PORT` (a bare IPv6 address, with its colons, is a host), its port from the
+    /// text or else `port` (a separate option's), else 12345; a text and an option that name two
+    /// different ports are an error.
+    ///
+    /// - Throws: ``StreamingError`` (`configuration`) naming `setting` and what is expected.
+    public static func server(_ text: String, port: Int?, setting: String = "server (--server)", portSetting: String = "--server-port") throws(StreamingError) -> Upstream {
+        let colons = text.filter { $0 == ":" }.count
+        guard text.hasPrefix("[") || colons == 1 else {
+            let chosen = port ?? 12345
+            guard !text.isEmpty, (1...65535).contains(chosen) else {
+                throw StreamingError(.configuration, "\(setting) \"\(text)\" port \(chosen): expected a host and a port 1...65535")
+            }
+            return Upstream(host: text, port: chosen)
+        }
+        let parsed = try Upstream(parsing: text, setting: setting)
+        if let port, port != parsed.port {
+            throw StreamingError(.configuration, "\(setting) \"\(text)\" names port \(parsed.port), and \(portSetting) \(port): give the port once")
+        }
+        return parsed
+    }
+
     /// `HOST:PORT` (`[ADDRESS]:PORT` for IPv6).
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -8,8 +8,8 @@ import Wire
 struct Client: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Register with a server and show the match live.")
 
-    @Option(help: "The server's host name or address.") var server = "127.0.0.1"
-    @Option(help: "The server's UDP port.") var port = 12345
+    @OptionGroup var serverAddress: ServerAddressOptions
+    @Option(help: "The server's UDP port: --server-port's other spelling, kept for scripts.") var port: Int?
     @Option(help: "The preferred body format: compact or json.") var format: FormatChoice = .compact
     @Flag(help: "Fail instead of accepting the other format when the preferred one is not offered.") var strictFormat = false
     @Option(help: "The preset compression dictionary to offer: standard (the welcome shrinks from about 1,100 bytes to about 60) or none.")
@@ -45,6 +45,8 @@ struct Client: AsyncParsableCommand {
     @Option(help: "The interface (name or IPv4 address) to join the multicast group on (default: the route's).") var multicastInterface: String?
 
     func run() async throws {
+        let address = try serverAddress.address(alias: port)
+        let (server, port) = (address.host, address.port)
         var configuration = ClientConfiguration()
         configuration.server = server
         configuration.port = port
@@ -129,7 +131,7 @@ struct Client: AsyncParsableCommand {
         report.append(to: stats)
         if let statsJson { try report.writeJSON(to: statsJson) }
         StandardOutput.write(report.text)
-        if let (code, message) = failure(result.reason) {
+        if let (code, message) = failure(result.reason, server: address) {
             StandardOutput.write("error: \(message)\n")
             throw ExitCode(code)
         }
@@ -158,9 +160,9 @@ struct Client: AsyncParsableCommand {
 
     /// The exit code and message of a client that stopped for `reason`, or nil when it ended well:
     /// 2 no answer, 3 refused, 4 the server fell silent.
-    private func failure(_ reason: ClientStopReason) -> (Int32, String)? {
+    private func failure(_ reason: ClientStopReason, server: Upstream) -> (Int32, String)? {
         switch reason {
-        case .noAnswer: (2, "no answer from \(server):\(port) after \(registerAttempts) register attempts")
+        case .noAnswer: (2, "no answer from \(server) after \(registerAttempts) register attempts")
         case .refused(let refusal): (3, "the server refused the registration: \(refusal.reason.name): \(refusal.text)")
         case .serverSilent(let seconds): (4, "the server fell silent for \(seconds) s")
         case .endOfTransmission, .interrupted, .terminated, .hangUp: nil
@@ -182,7 +184,7 @@ struct Client: AsyncParsableCommand {
             stats.write("(client) Match \(outcome.match):\n")
             report.append(to: stats)
             StandardOutput.write("\nMatch \(outcome.match):\n" + report.text)
-            if let (code, message) = failure(outcome.result.reason) {
+            if let (code, message) = failure(outcome.result.reason, server: Upstream(host: configuration.server, port: configuration.port)) {
                 StandardOutput.write("error: match \(outcome.match): \(message)\n")
                 worst = max(worst, code)
             }

@@ -14,8 +14,7 @@ struct Impair: AsyncParsableCommand {
 
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port clients send to (0: any free one, printed at start).") var port = 12346
-    @Option(help: "The server's host name or address.") var server = "127.0.0.1"
-    @Option(help: "The server's UDP port.") var serverPort = 12345
+    @OptionGroup var serverAddress: ServerAddressOptions
     @Option(help: "Which way the impairments apply: both, to-client or to-server.") var direction: ImpairDirection = .both
     @Option(parsing: .unconditional, help: "Probability of dropping a datagram (0...1).") var loss = 0.0
     @Option(help: "Bursty loss, Gilbert–Elliott: ENTER,LEAVE[,LOSS] probabilities per datagram of entering and leaving the bad state, and of loss in it (default 1).")
@@ -49,8 +48,9 @@ struct Impair: AsyncParsableCommand {
         var configuration = ImpairmentConfiguration()
         configuration.host = host
         configuration.port = port
-        configuration.server = server
-        configuration.serverPort = serverPort
+        let address = try serverAddress.address()
+        configuration.server = address.host
+        configuration.serverPort = address.port
         configuration.seed = seed
         configuration.eventsOnly = eventsOnly
         if direction != .toServer { configuration.toClient = impairment }

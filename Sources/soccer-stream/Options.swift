@@ -18,6 +18,24 @@ struct MatchOptions: ParsableArguments {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension DemoFormat: ExpressibleByArgument {}
 extension BadLinePolicy: ExpressibleByArgument {}
+
+/// Where the server is, spelled the same by every command that asks (`client`, `impair`):
+/// `--server HOST[:PORT]`, the port also as `--server-port` (and, for the client, as `--port`,
+/// version 2's spelling, kept for scripts). A relay's `--upstream HOST:PORT` is the same value
+/// and also answers to `--server`.
+struct ServerAddressOptions: ParsableArguments {
+    @Option(help: "The server: HOST, HOST:PORT or [IPv6]:PORT (its port otherwise from --server-port, 12345 by default).")
+    var server = "127.0.0.1"
+    @Option(help: "The server's UDP port (or give it in --server HOST:PORT).") var serverPort: Int?
+
+    /// The server named, `alias` being another spelling of `--server-port` (`option`) if given.
+    func address(alias: Int? = nil, option: String = "--port") throws -> Upstream {
+        if let alias, let serverPort, alias != serverPort {
+            throw ValidationError("\(option) \(alias) and --server-port \(serverPort) name two ports: give one")
+        }
+        return try Upstream.server(server, port: serverPort ?? alias, portSetting: serverPort != nil ? "--server-port" : option)
+    }
+}
 extension ReplayPace: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
     public var defaultValueDescription: String { self == .recorded ? "recorded" : description }

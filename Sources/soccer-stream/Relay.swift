@@ -13,7 +13,8 @@ struct Relay: AsyncParsableCommand {
             next takes over when one stays silent for --upstream-timeout (after registering again for as long).
             """)
 
-    @Option(help: "An upstream server or relay, HOST:PORT ([ADDRESS]:PORT for IPv6); repeat for alternatives, tried in order.")
+    @Option(name: [.customLong("upstream"), .customLong("server")],
+            help: "An upstream server or relay, HOST:PORT ([ADDRESS]:PORT for IPv6); repeat for alternatives, tried in order. (--server: the same, as client and impair spell where the server is.)")
     var upstream: [String] = []
     @Option(help: "The upstream matches to relay, comma-separated ids (from client --list); default: the upstream's first live match.")
     var match: String?

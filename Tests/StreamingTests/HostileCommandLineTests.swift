@@ -138,3 +138,45 @@ struct HostileCommandLineTests {
         #expect(!written.unicodeScalars.contains { [0x1B, 0x07, 0x202E].contains($0.value) } && written.contains("Evil\\u{1B}[2J"), "\(written)")
     }
 }
+
+/// "Where the server is", one spelling for every command (issue 24): `--server HOST[:PORT]`,
+/// `--server-port`, and the earlier spellings kept as aliases.
+@Suite("Where the server is: --server HOST[:PORT] everywhere")
+struct ServerAddressTests {
+    @Test("HOST, HOST:PORT, [IPv6]:PORT and a bare IPv6 address; a port given twice, differently, is an error naming both")
+    func spellings() throws {
+        #expect(try Upstream.server("127.0.0.1:4000", port: nil) == Upstream(host: "127.0.0.1", port: 4000))
+        #expect(try Upstream.server("example.net", port: 4001) == Upstream(host: "example.net", port: 4001))
+        #expect(try Upstream.server("example.net", port: nil).port == 12345)
+        #expect(try Upstream.server("[::1]:4002", port: nil) == Upstream(host: "::1", port: 4002))
+        #expect(try Upstream.server("::1", port: 4003) == Upstream(host: "::1", port: 4003))
+        #expect(try Upstream.server("127.0.0.1:4000", port: 4000).port == 4000)
+        do {
+            _ = try Upstream.server("127.0.0.1:4000", port: 5000, portSetting: "--port")
+            Issue.record("two ports accepted")
+        } catch {
+            #expect(error.message.contains("names port 4000, and --port 5000"), "\(error.message)")
+        }
+    }
+
+    @Test("client --server 127.0.0.1:PORT and impair --server 127.0.0.1:PORT reach the server as --port and --server-port did")
+    func commands() async throws {
+        try await bounded(60) {
+            let folder = try HostileUser.folder("server-address")
+            defer { try? FileManager.default.removeItem(atPath: folder) }   // a temporary folder
+            let port = try RestartTests.freePort()
+            let relayPort = try RestartTests.freePort()
+            let server = try HostileCommandLineTests.server(folder, port: port, interval: "0.01")
+            try await RestartTests.waitForLine(containing: "Server started", in: folder + "/server.log")
+            let impair = try RestartTests.ServerProcess(arguments: ["impair", "--port", String(relayPort), "--server", "127.0.0.1:\(port)", "--duration", "30"],
+                                                        directory: folder)
+            let client = try RestartTests.ServerProcess(arguments: ["client", "--server", "127.0.0.1:\(relayPort)", "--quiet", "--progress-file", "none"],
+                                                        directory: folder)
+            await client.exited()
+            await server.exited()
+            await impair.kill(SIGTERM)
+            #expect(client.status == 0)
+            #expect(try RestartTests.eventLines(ofLog: folder + "/client.log").count == MatchSimulator.play(seed: 1).events.count)
+        }
+    }
+}
