@@ -153,9 +153,7 @@ struct Client: AsyncParsableCommand {
             logger.info("Continuing match \(resuming.match) \(from), as \(progressFile) says (--fresh starts afresh).")
         }
         let client = try await StreamClient.connect(configuration: configuration, logger: logger, display: quiet ? .none : .standardOutput)
-        let watcher = SignalWatcher { client.stop(SignalWatcher.stopReason(for: $0)) }
-        defer { watcher.cancel() }
-        return try await client.run()
+        return try await runWithSignals(logger: logger, handle: { client.stop($0.clientStopReason) }, { try await client.run() })
     }
 
     /// The exit code and message of a client that stopped for `reason`, or nil when it ended well:
@@ -172,12 +170,14 @@ struct Client: AsyncParsableCommand {
     /// Several matches at once: one subscription each, a scoreboard, per-match statistics.
     private func follow(_ matches: [UInt32], configuration: ClientConfiguration, log: LogFile, stats: LogFile) async throws {
         let holder = ClientsHolder()
-        let watcher = SignalWatcher { signal in holder.stop(SignalWatcher.stopReason(for: signal)) }
-        defer { watcher.cancel() }
-        let outcomes = try await MultiMatchFollower.follow(
-            matches: matches, configuration: configuration, logger: log.logger(label: "client"),
-            show: { text in if !quiet { LiveDisplay.showScreen(text) } },
-            onClients: { holder.set($0) })
+        let logger = log.logger(label: "client")
+        let quiet = self.quiet
+        let outcomes = try await runWithSignals(logger: logger, handle: { holder.stop($0.clientStopReason) }, {
+            try await MultiMatchFollower.follow(
+                matches: matches, configuration: configuration, logger: logger,
+                show: { text in if !quiet { LiveDisplay.showScreen(text) } },
+                onClients: { holder.set($0) })
+        })
         var worst: Int32 = 0
         for outcome in outcomes {
             let report = outcome.result.report

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import Streaming
 
 struct Demo: AsyncParsableCommand {
@@ -29,9 +30,10 @@ struct Demo: AsyncParsableCommand {
         demo.loss = loss
         demo.matches = matches
         let stopper = ServerHolder()
-        let watcher = SignalWatcher { _ in stopper.stop() }
-        defer { watcher.cancel() }
-        let outcome = try await demo.run { stopper.set($0) }
+        let configured = demo
+        let outcome = try await runWithSignals(logger: Logger(label: "demo") { _ in SwiftLogNoOpLogHandler() }, handle: { _ in stopper.stop() }, {
+            try await configured.run { stopper.set($0) }
+        })
         StandardOutput.write("\nStatistics (also in client_stats.log; logs in server.log and client.log):\n")
         StandardOutput.write(Streaming.Demo.table(outcome.clients))
         if let relay = outcome.relay { StandardOutput.write("\n" + relay.text) }

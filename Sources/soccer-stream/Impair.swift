@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Streaming
 
 struct Impair: AsyncParsableCommand {
@@ -57,9 +58,9 @@ struct Impair: AsyncParsableCommand {
         if direction != .toClient { configuration.toServer = impairment }
         let relay = try await ImpairmentRelay.start(configuration: configuration)
         StandardOutput.write("Impairment relay on \(relay.localAddress.display) → \(relay.serverAddress.display). Ctrl+C ends it.\n")
-        let watcher = SignalWatcher { _ in relay.stop() }
-        defer { watcher.cancel() }
-        let report = await relay.run(for: runFor)
+        let report = try await runWithSignals(logger: Logger(label: "impair") { _ in SwiftLogNoOpLogHandler() }, handle: { _ in relay.stop() }, {
+            await relay.run(for: runFor)
+        })
         StandardOutput.write(json ? report.json.prettyText() : report.text)
     }
 }

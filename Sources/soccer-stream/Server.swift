@@ -170,13 +170,11 @@ struct ServingOptions: ParsableArguments {
         // SIGINT, SIGTERM: end frames to every client, totals, exit. SIGHUP (a closed terminal,
         // or an operator's "reload", as nginx and sshd take it): the log file is opened again
         // (after logrotate moved it) and the stream goes on.
-        let watcher = SignalWatcher { signal in
-            guard signal == SIGHUP else { return server.stop() }
+        let summary = try await runWithSignals(logger: logger, handle: { signal in
+            guard signal == .hangUp else { return server.stop() }
             let trouble = log.reopen()
             logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); nothing else to reload; streaming on.")
-        }
-        defer { watcher.cancel() }
-        let summary = try await server.run()
+        }, { try await server.run() })
         StandardOutput.write("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.\n")
         // A feed that gave no match is an error on the terminal too (its lines' errors are in the
         // log), and the exit status when it was all the server carried.
