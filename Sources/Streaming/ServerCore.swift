@@ -18,6 +18,14 @@ struct ServerSignals: Sendable {
 /// The server's shared state and its logging: ``ServerState`` under a lock, the signals its
 /// tasks wait on, and the rejects summary. The channel handler calls ``answer(_:from:)`` for
 /// every datagram; the stream and the housekeeping use the rest.
+/// Something the server's state asked for beyond its replies (``ServerCore/actions``).
+enum ServerAction: Sendable {
+    /// Read these events of a logged match for a NACK the repair ring could not answer.
+    case readLog(ServerState.LogLookup)
+    /// An on-demand relay: follow this upstream match, a client asked for it.
+    case followUpstream(UInt32)
+}
+
 final class ServerCore: Sendable {
     let state: Mutex<ServerState>
     let signals = Watch(ServerSignals())
@@ -29,20 +37,17 @@ final class ServerCore: Sendable {
     private let reportedDrops = Mutex((datagrams: 0, bytes: 0))
     private let feedInbox = Mutex<[FeedItem]>([])
     private let upstreamInbox = Mutex<[(follower: Int, item: UpstreamFollower.Item)]>([])
-    /// Reads a NACK's events from the durable log (installed by the server once its log is open).
-    private let lookUpHandler = Mutex<(@Sendable (ServerState.LogLookup) -> Void)?>(nil)
-    /// Subscribes an on-demand relay upstream (installed by the server).
-    private let wantedHandler = Mutex<(@Sendable (UInt32) -> Void)?>(nil)
-
-    /// Sets what a ``ServerState/Notice/wanted(_:)`` calls: an on-demand relay's upstream subscription.
-    func onWanted(_ handler: @escaping @Sendable (UInt32) -> Void) {
-        wantedHandler.withLock { $0 = handler }
-    }
+    /// What the state decided that answering a datagram cannot do on the event loop: read the
+    /// match log for a NACK, follow an upstream match a client asked for. The server's driver
+    /// (``StreamServer/performActions()``) carries them out in its task tree, in order.
+    let actions: AsyncStream<ServerAction>
+    private let actionSink: AsyncStream<ServerAction>.Continuation
 
     init(configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics) {
         state = Mutex(ServerState(configuration: configuration))
         self.logger = logger
         self.metrics = metrics
+        (actions, actionSink) = AsyncStream.makeStream(of: ServerAction.self)
     }
 
     /// Sets the subscriber gauges from the state (each housekeeping tick, and whenever a reader
@@ -86,11 +91,6 @@ final class ServerCore: Sendable {
         for notice in notices { log(notice, bytes: bytes.count) }
         noteClients(count)
         return replies
-    }
-
-    /// Sets what a ``ServerState/Notice/lookUp(_:)`` calls: the server's read of its match log.
-    func onLookUp(_ handler: @escaping @Sendable (ServerState.LogLookup) -> Void) {
-        lookUpHandler.withLock { $0 = handler }
     }
 
     /// Answers the part of a NACK that the log was read for: the replies to send.
@@ -223,9 +223,9 @@ final class ServerCore: Sendable {
             logger.error("Not sent: the \(what)\(address.map { " for \($0.display)" } ?? "") failed to encode: \(error)")
         case .lookUp(let lookup):
             logger.debug("Repair for \(lookup.address.display): reading \(lookup.sequences.sequences.count) event(s) of match \(lookup.matchID) from the match log.")
-            lookUpHandler.withLock { $0 }?(lookup)
+            actionSink.yield(.readLog(lookup))
         case .wanted(let match):
-            wantedHandler.withLock { $0 }?(match)
+            actionSink.yield(.followUpstream(match))
         case .reset(let address, let what):
             // Rate-limited, and counted in the totals: a line each only at debug (a flood of forged ones stays out of the log).
             logger.debug("Sent a reset to \(address.display): a \(what) under a subscription this server does not hold (Spec §4.12).")

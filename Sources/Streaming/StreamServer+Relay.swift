@@ -5,17 +5,17 @@ import Wire
 
 // A relay's side of the server (Spec §4.10): following upstream matches, on demand or named, and taking what its upstream clients hand over.
 extension StreamServer {
-    /// An on-demand relay was asked for `match`: follows it upstream (once: a register retried
-    /// while the subscription is on its way starts nothing more).
-    func subscribeUpstream(to match: UInt32) {
-        guard !core.signals.value.stopped else { return }
-        guard let index = demanded.withLock({ $0.start(match) }) else { return }
+    /// An on-demand relay was asked for `match`: the follower to run for it upstream (once: a
+    /// register retried while the subscription is on its way gets nil), and its index.
+    func demandUpstream(_ match: UInt32) -> (index: Int, follower: UpstreamFollower)? {
+        guard !core.signals.value.stopped else { return nil }
+        guard let index = demanded.withLock({ $0.start(match) }) else { return nil }
         logger.info("Subscribing upstream to \(match == RegisterRequest.anyMatch ? "its first live match" : "match \(match)"), asked for by a client.")
         var follower = UpstreamFollower(upstreams: configuration.upstreams, match: match, resumeAfter: nil,
                                         timeout: configuration.upstreamTimeout, logger: logger)
         follower.stopWhenRefused = true
         follower.multicast = configuration.upstreamMulticast
-        Task { await self.follow(upstream: index, with: follower) }
+        return (index, follower)
     }
 
     /// An on-demand relay's matches whose last client left, or that nobody joined within the

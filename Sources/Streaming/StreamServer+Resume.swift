@@ -5,28 +5,46 @@ import Wire
 
 // Continuing after a restart (issue 14): matches the match log left unfinished, their original-protocol clients, and repairs answered from the log.
 extension StreamServer {
-    /// Answers a NACK's events past the repair ring from the match log: the first lookup of a
-    /// match reads its logged events (off the event loop), and every lookup of that match
-    /// waiting meanwhile is answered from the same read, on the event loop, in one flush.
-    func readForRepair(_ lookup: ServerState.LogLookup) {
-        guard let log else { return }
-        let first = logReads.withLock { reads in
+    /// The driver of the state's actions (``ServerAction``): each is carried out in a child task
+    /// of the server's task tree, until the server's run ends (its tasks are then cancelled,
+    /// which ends the stream of actions). No closure is installed anywhere for them.
+    func performActions() async {
+        await withDiscardingTaskGroup { group in
+            for await action in core.actions {
+                switch action {
+                case .readLog(let lookup):
+                    guard let log, firstRead(lookup) else { continue }
+                    group.addTask { await self.answerFromLog(lookup.logNumber, log: log) }
+                case .followUpstream(let match):
+                    guard let (index, follower) = demandUpstream(match) else { continue }
+                    group.addTask { await self.follow(upstream: index, with: follower) }
+                }
+            }
+        }
+    }
+
+    /// Notes a NACK's events past the repair ring; true for the first lookup of its match, which
+    /// reads the log: every lookup of that match waiting meanwhile is answered from that read.
+    func firstRead(_ lookup: ServerState.LogLookup) -> Bool {
+        logReads.withLock { reads in
             defer { reads[lookup.logNumber, default: []].append(lookup) }
             return reads[lookup.logNumber] == nil
         }
-        guard first else { return }
-        Task {
-            var events: [UInt32: MatchEvent] = [:]
-            do {
-                events = try await log.events(lookup.logNumber)
-            } catch {
-                // Answered "unavailable" below: the client stops asking and counts them unrecovered.
-                logger.error("Repair from the match log failed: \(error)")
-            }
-            let waiting = logReads.withLock { $0.removeValue(forKey: lookup.logNumber) ?? [] }
-            let (core, read) = (self.core, events)
-            send { waiting.flatMap { core.answerFromLog($0, events: read) } }
+    }
+
+    /// Reads match `number`'s logged events (off the event loop) and answers every lookup of it
+    /// waiting, on the event loop, in one flush.
+    func answerFromLog(_ number: Int, log: MatchLog) async {
+        var events: [UInt32: MatchEvent] = [:]
+        do {
+            events = try await log.events(number)
+        } catch {
+            // Answered "unavailable" below: the client stops asking and counts them unrecovered.
+            logger.error("Repair from the match log failed: \(error)")
         }
+        let waiting = logReads.withLock { $0.removeValue(forKey: number) ?? [] }
+        let (core, read) = (self.core, events)
+        send { waiting.flatMap { core.answerFromLog($0, events: read) } }
     }
 
     /// Continues the matches an earlier run left unfinished, where the log says they were: a

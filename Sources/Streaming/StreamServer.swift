@@ -114,12 +114,7 @@ public final class StreamServer: Sendable {
         self.sent = sent
         self.localAddress = localAddress
         self.logger = logger
-        if log != nil {
-            core.onLookUp { [weak self] lookup in self?.readForRepair(lookup) }
-        }
-        if configuration.upstreamOnDemand {
-            core.onWanted { [weak self] match in self?.subscribeUpstream(to: match) }
-        }
+
     }
 
     deinit {
@@ -372,6 +367,7 @@ public final class StreamServer: Sendable {
         do {
             outcome = .success(try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.housekeepingLoop() }
+                group.addTask { await self.performActions() }
                 for (index, follower) in self.feeds.enumerated() {
                     group.addTask { await self.read(feed: index, from: follower) }
                 }
