@@ -50,6 +50,12 @@ public struct FeedDecoder: Sendable {
         self.catalog = catalog
     }
 
+    /// Counts a line that a caller refused after decoding it on a copy of this decoder (its
+    /// pacing did not fit): the next line's number stays right.
+    public mutating func skipLine() {
+        lineNumber += 1
+    }
+
     /// Reads the next line (without its newline). A bad line throws ``FeedError`` and changes
     /// nothing, so the caller may skip it and go on.
     public mutating func next(_ line: [UInt8]) throws(FeedError) -> Output {

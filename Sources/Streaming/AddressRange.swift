@@ -39,6 +39,10 @@ public struct AddressRange: Sendable, Hashable, CustomStringConvertible {
             length = given
         }
         prefixLength = length + (isIPv4 ? 96 : 0)
+        // An IPv4-mapped IPv6 block shorter than /96 would take in every IPv4 address (and more).
+        if !isIPv4, bytes.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF], length < 96 {
+            throw StreamingError(.configuration, "address range \(text): an IPv4-mapped block needs a prefix of /96 or more (write IPv4 ranges as IPv4: 10.0.0.0/8)")
+        }
         network = Self.masked(bytes, to: prefixLength)
         description = "\(parts[0])/\(length)"
     }

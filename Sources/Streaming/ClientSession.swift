@@ -513,6 +513,8 @@ public struct ClientSession: Sendable {
             // Spec §4.12. Its identifier is ours (checked above), which only the server we
             // registered with can know: a forger's guess was dropped there.
             guard welcome != nil, endReason == nil, !reregistering else { return .ignored("reset \(welcome == nil ? "before the welcome" : endReason != nil ? "after the end" : "while registering again")") }
+            // A relay's lost source, if one was on, is over: its server is answering.
+            if let last = outages.indices.last, outages[last].kind == .sourceLost, outages[last].end == nil { outages[last].end = arrival }
             if outages.last.map({ $0.end != nil || $0.kind != .serverSilent }) ?? true {
                 outages.append(Outage(start: lastHeard ?? startedAt, highestBefore: statistics.last.map { statistics.extend($0) }))
             }

@@ -70,13 +70,16 @@ public final class LogFile: Sendable {
                                      + "give this one its own with --log-file FILE")
             }
         }
-        let waiting = state.withLock { state -> [String] in
-            defer { state = .open(descriptor) }
-            guard case .pending(let lines, let dropped) = state else { return [] }
-            return lines + (dropped > 0 ? ["[\(Self.timestamp())] (log) \(dropped) earlier line(s) held before the start were dropped\n"] : [])
+        // The header, then the lines held, before any line logged from now on (one lock).
+        let failed: Int32? = state.withLock { state in
+            var first: [String] = header.map { ["[\(Self.timestamp())] ---- \($0) ----\n"] } ?? []
+            if case .pending(let lines, let dropped) = state {
+                first += lines + (dropped > 0 ? ["[\(Self.timestamp())] (log) \(dropped) earlier line(s) held before the start were dropped\n"] : [])
+            }
+            state = .open(descriptor)
+            return writeWhole(Array(first.joined().utf8), to: descriptor)
         }
-        if let header { write("[\(Self.timestamp())] ---- \(header) ----\n") }
-        for line in waiting { write(line) }
+        if let failed { noteFailure(failed) }
     }
 
     /// Opens the path again (SIGHUP, after logrotate moved the file away), keeping the lines
@@ -84,9 +87,24 @@ public final class LogFile: Sendable {
     public func reopen() -> String? {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return "cannot open the log file \(path) again: \(String(cString: strerror(errno)))" }
-        if exclusive, case .failure(.held(let pid)) = FileLock.exclusive(descriptor) {
+        // Still the same file (nothing moved it away): nothing to do.
+        let same = state.withLock { state -> Bool in
+            guard case .open(let current) = state else { return false }
+            var old = stat(), new = stat()
+            return fstat(current, &old) == 0 && fstat(descriptor, &new) == 0 && old.st_dev == new.st_dev && old.st_ino == new.st_ino
+        }
+        if same {
             close(descriptor)
-            return "the log file \(path) is now written by another process\(pid.map { " (pid \($0))" } ?? ""); still writing the one opened before"
+            return nil
+        }
+        if exclusive, case .failure(let failure) = FileLock.exclusive(descriptor) {
+            close(descriptor)
+            switch failure {
+            case .held(let pid):
+                return "the log file \(path) is now written by another process\(pid.map { " (pid \($0))" } ?? ""); still writing the one opened before"
+            case .failed(let reason):
+                return "cannot lock the log file \(path) again: \(reason); still writing the one opened before"
+            }
         }
         state.withLock { state in
             if case .open(let old) = state { close(old) }
@@ -119,16 +137,19 @@ public final class LogFile: Sendable {
                 return writeWhole(bytes, to: fd)
             }
         }
-        if let failed {
-            let first: String? = firstFailure.withLock { failures in
-                failures.count += 1
-                guard failures.message == nil else { return nil }
-                failures.message = "cannot write to the log file \(path): \(String(cString: strerror(failed)))"
-                return failures.message
-            }
-            // Said once, on standard error: the one channel left when the log itself fails.
-            if let first { StandardError.write("error: \(first); going on without it (the exit status will say so)\n") }
+        if let failed { noteFailure(failed) }
+    }
+
+    /// Keeps a failed write (`errno`): counted, and the first said once on standard error.
+    private func noteFailure(_ failed: Int32) {
+        let first: String? = firstFailure.withLock { failures in
+            failures.count += 1
+            guard failures.message == nil else { return nil }
+            failures.message = "cannot write to the log file \(path): \(String(cString: strerror(failed)))"
+            return failures.message
         }
+        // Said once, on standard error: the one channel left when the log itself fails.
+        if let first { StandardError.write("error: \(first); going on without it (the exit status will say so)\n") }
     }
 
     /// A logger labelled `label` that writes to this file.

@@ -294,11 +294,16 @@ public final class MatchLog: Sendable {
                 }
                 for (match, kept) in subscribers {
                     _ = try await connection.query("DELETE FROM original_clients WHERE match = ?", [.integer(match)])
-                    for subscriber in kept {
-                        _ = try await connection.query(
-                            "INSERT OR IGNORE INTO original_clients (match, host, port, subscription, delivery, dictionary, grp) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    // Many rows a statement (7 values each, well within SQLite's limit on them).
+                    for start in stride(from: 0, to: kept.count, by: 500) {
+                        let chunk = kept[start..<min(kept.count, start + 500)]
+                        let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                        let values: [SQLiteData] = chunk.flatMap { subscriber -> [SQLiteData] in
                             [.integer(match), .text(subscriber.host), .integer(subscriber.port), .integer(Int(Int64(bitPattern: subscriber.subscription))),
-                             .text(subscriber.delivery), .integer(Int(subscriber.dictionary)), .integer(subscriber.group ? 1 : 0)])
+                             .text(subscriber.delivery), .integer(Int(subscriber.dictionary)), .integer(subscriber.group ? 1 : 0)]
+                        }
+                        _ = try await connection.query(
+                            "INSERT OR IGNORE INTO original_clients (match, host, port, subscription, delivery, dictionary, grp) VALUES \(rows)", values)
                     }
                 }
                 _ = try await connection.query("COMMIT", [])

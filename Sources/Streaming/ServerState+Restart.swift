@@ -71,10 +71,14 @@ extension ServerState {
     mutating func resetOrReject(_ address: SocketAddress, _ frame: Frame, _ what: String) -> (replies: [Reply], notices: [Notice]) {
         // Counted as a reject either way: the datagram changes nothing here.
         let rejected = reject(address, "\(what) from an unknown address")
-        guard subscriberAndSlot(at: address, includingEnded: true) == nil else { return rejected }
+        // Not while a restarted server has yet to restore the subscriptions its log kept: the
+        // client probing now is likely one of them.
+        guard !holdingResets, subscriberAndSlot(at: address, includingEnded: true) == nil else { return rejected }
+        // The server-wide budget first: a flood from many forged addresses stops there, before
+        // the per-address table is consulted.
         var total = resetBudget ?? TokenBucket(rate: Self.resetRate.total, burst: Self.resetRate.total, now: now)
         defer { resetBudget = total }
-        guard resetLimiter.allow(address.ipAddress ?? "?"), total.take(now: now) else { return rejected }
+        guard total.available(now: now) >= 1, resetLimiter.allow(address.ipAddress ?? "?"), total.take(now: now) else { return rejected }
         switch counted(Self.encode("reset", for: address, { () throws(WireError) in
             try Frame(body: .reset, subscription: frame.subscription).encoded()
         })) {

@@ -78,6 +78,9 @@ public struct ServerState: Sendable {
     public internal(set) var unavailableSent = 0
     /// The server's total repair budget (NACK storms from many clients).
     var repairBudget: TokenBucket?
+    /// Set while a restarted server has kept subscriptions still to restore (Spec §4.12): no
+    /// reset is sent meanwhile (``StreamServer`` clears it once they are restored).
+    public var holdingResets = false
     /// Resets sent per client IP (``RegistrationLimiter``) and in all (Spec §4.12: rate-limited).
     var resetLimiter: RegistrationLimiter
     var resetBudget: TokenBucket?

@@ -96,8 +96,9 @@ extension StreamServer {
         for (feed, resumed) in plan.feeds.sorted(by: { $0.key < $1.key }) {
             let match = resumed.match
             let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
-            // Under --replay-speed, the next events' times count on from the last logged one's.
-            let start = now - .seconds(match.lastAt / configuration.replayPace.speed)
+            // The next events' times count on from the last logged one's (the log keeps times
+            // after kick-off as they were streamed, the replay's speed already applied).
+            let start = now - .seconds(match.lastAt)
             var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: start,
                                     summary: &summary)
             stream.feed = feed

@@ -240,6 +240,8 @@ public final class StreamServer: Sendable {
             throw error
         }
         core.signals.update { $0.matches = configuration.simulate }
+        // Until resume() has restored them, a kept client's probe must not be reset.
+        if !plan.subscribers.isEmpty { core.state.withLock { $0.holdingResets = true } }
         let server = StreamServer(configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
                                   localAddress: address, logger: logger, feeds: followers, log: log, plan: plan, groupSender: groupSender,
                                   dataLock: dataLock)
@@ -419,6 +421,8 @@ public final class StreamServer: Sendable {
                     follower.cancel()
                 }
             } catch {
+                // Tried on a copy: the line still counts, so that later lines keep their numbers.
+                decoder.skipLine()
                 let stop = configuration.onBadLine == .stop
                 core.deliver(FeedItem(feed: index, content: .bad(error, stopping: stop)))
                 if stop {
@@ -457,6 +461,7 @@ public final class StreamServer: Sendable {
         }
         // Matches an earlier run left unfinished continue where the log says they were.
         resume(&slots, summary: &summary, now: clock.now)
+        core.state.withLock { $0.holdingResets = false }
         var feedsOpen = feeds.count + followers.count
         var feedItemsSeen = 0
         // The version of each slot's subscriptions last written to the match log.

@@ -64,6 +64,9 @@ struct HostileCommandLineTests {
             FileManager.default.createFile(atPath: folder + "/server.log", contents: nil)   // followed before the server writes it
             kill(server.processIdentifier, SIGHUP)
             try await RestartTests.waitForLine(containing: "SIGHUP received", in: folder + "/server.log")
+            // A SIGHUP with nothing moved (a closed terminal) keeps the same file, without complaint.
+            kill(server.processIdentifier, SIGHUP)
+            try await RestartTests.waitForLine(containing: "Received message: #6 ", in: folder + "/client.log")
             // Still streaming: the client gets more events after the reload.
             try await RestartTests.waitForLine(containing: "Received message: #8 ", in: folder + "/client.log")
             await server.kill(last)
@@ -73,6 +76,7 @@ struct HostileCommandLineTests {
             #expect(log.contains("Sent end of transmission to client") && log.contains("Totals:"))
             #expect(try HostileUser.contents(folder + "/client.log").contains("Received end of transmission (server_shutdown)"))
             #expect(try HostileUser.contents(folder + "/server.log.1").contains("Kick-off"))
+            #expect(log.components(separatedBy: "SIGHUP received: the log file").count == 3 && !log.contains("another process"), "\(log)")
         }
     }
 

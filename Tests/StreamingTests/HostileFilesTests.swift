@@ -149,5 +149,13 @@ struct HostileFilesTests {
             #expect(try HostileUser.contents("\(folder)/\(log)").contains("over (full_time): \(MatchSimulator.play(seed: 4).events.count) events streamed"), "\(name)")
         }
         #expect(try HostileUser.contents(folder + "/after.log").contains("Feed after.jsonl: line \(lines + 1): schemaViolation"), "the line after the end")
+        // Two bad lines in a row keep their own numbers (each line counts, refused or not).
+        var twoBad = feed.split(separator: "\n").map(String.init)
+        twoBad.insert(contentsOf: ["{not json", "{not json either"], at: 1)
+        try Data((twoBad.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: folder + "/two.jsonl"))
+        let two = try HostileUser.run(["server", "--host", "127.0.0.1", "--port", "0", "--feed", "two.jsonl", "--data-dir", "none", "--repair-grace", "0",
+                                       "--log-file", "two.log"], in: folder)
+        let twoLog = try HostileUser.contents(folder + "/two.log")
+        #expect(two.status == 0 && twoLog.contains("Feed two.jsonl: line 2:") && twoLog.contains("Feed two.jsonl: line 3:"), "\(twoLog)")
     }
 }

@@ -35,7 +35,7 @@ struct ProtectedModeTests {
         #expect(AddressRange.any([wide], contains: try SocketAddress(ipAddress: "198.51.100.77", port: 1)))
         #expect(!AddressRange.any([wide], contains: try SocketAddress(ipAddress: "198.51.101.1", port: 1)))
         for (text, says) in [("10.0.0.0/33", "expected 0...32"), ("nonsense/8", "not an IPv4 or IPv6 address"), ("2001:db8::/129", "expected 0...128"),
-                             ("10.0.0.0/x", "prefix /x")] {
+                             ("10.0.0.0/x", "prefix /x"), ("::ffff:10.0.0.0/8", "IPv4-mapped block needs a prefix of /96")] {
             do {
                 _ = try AddressRange(parsing: text)
                 Issue.record("\(text) parsed")
