@@ -92,10 +92,11 @@ struct KeptSubscriptionTests {
         #expect(result.reason == .endOfTransmission(.fullTime), "\(name): \(result.reason)")
         let outages = result.outages.filter { $0.kind == .serverSilent }
         print("\(name): \(statistics.received) + \(statistics.repaired) repaired, outage \(outages.map { String(format: "%.2f s", $0.seconds) }.joined(separator: ", ")), server down \(String(format: "%.2f s", downtime))")
-        let spanning = outages.filter { $0.seconds >= downtime - 1 }
-        #expect(spanning.count == 1 && spanning.allSatisfy { abs($0.seconds - downtime) <= 1 },
-                "\(name): outages \(outages.map(\.seconds)) s, the server down \(downtime) s")
-        #expect(outages.filter { $0.seconds < downtime - 1 }.allSatisfy { $0.missed == 0 }, "\(name): a short outage missed events: \(outages)")
+        // The restart's outage is the longest; any other (a server process running late on a
+        // loaded machine) is shorter and missed nothing.
+        let sorted = outages.sorted { $0.seconds > $1.seconds }
+        #expect(sorted.first.map { abs($0.seconds - downtime) <= 1 } == true, "\(name): outages \(outages.map(\.seconds)) s, the server down \(downtime) s")
+        #expect(sorted.dropFirst().allSatisfy { $0.missed == 0 }, "\(name): a short outage missed events: \(outages)")
     }
 
     @Test("kept: kill -9 at 0.2 s, restart 2 s later; the restarted server streams to every kept subscription at once: compact and JSON whole, the original client every event but at most one logged and unsent")
