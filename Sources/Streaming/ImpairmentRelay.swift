@@ -280,6 +280,14 @@ private final class RelayCore: Sendable {
         return (sequence, flags & 0x20 != 0)
     }
 
+    /// The sequences a NACK asks for; empty for any other datagram (or one that does not decode).
+    private static func nackedSequences(_ data: ByteBuffer) -> [UInt32] {
+        guard data.readableBytes >= FrameHeader.size, data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.nack.rawValue,
+              case .nack(let ranges)? = try? Frame.decode(Array(data.readableBytesView)).body
+        else { return [] }   // not a NACK the server would take either: nothing was asked
+        return ranges.sequences
+    }
+
     /// Whether a datagram is repair traffic (a NACK or an unavailable answer).
     private static func isRepairTraffic(_ data: ByteBuffer) -> Bool {
         guard data.readableBytes >= FrameHeader.size, data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
@@ -313,6 +321,9 @@ private final class RelayCore: Sendable {
             func dropped() {
                 count { $0.dropped += 1 }
                 if firstEvent { count { $0.droppedEventBytes += data.readableBytes } }
+            }
+            if direction == .toServer {
+                state.report.events[key, default: EventTruth()].asked += Self.nackedSequences(data)
             }
             if let sequence {
                 if sequence.retransmission {
@@ -389,6 +400,9 @@ private final class RelayCore: Sendable {
                 state.report[toServer: direction == .toServer].forwarded += 1
                 if delay > .zero {
                     state.report[toServer: direction == .toServer].delayed += 1
+                }
+                if direction == .toServer {
+                    state.report.events[key, default: EventTruth()].askedForwarded += Self.nackedSequences(data)
                 }
                 if direction == .toClient, let sequence {
                     if sequence.retransmission {

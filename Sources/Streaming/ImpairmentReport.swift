@@ -31,6 +31,10 @@ public struct EventTruth: Sendable, Hashable {
     /// Retransmissions (repairs, Spec §4.8) the server sent, and those the relay delivered.
     public var resent: [UInt32] = []
     public var redelivered: [UInt32] = []
+    /// The sequences the client's NACKs (Spec §4.8) asked for, once per NACK naming them: as the
+    /// relay received them, and as it forwarded them to the server.
+    public var asked: [UInt32] = []
+    public var askedForwarded: [UInt32] = []
 
     /// Events lost first time and delivered by a retransmission: what the client counts as repaired.
     public var repaired: Int { Set(redelivered).subtracting(delivered).count }
