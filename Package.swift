@@ -7,6 +7,7 @@ let package = Package(
     // platform is claimed, since none is built.
     products: [
         .executable(name: "soccer-stream", targets: ["soccer-stream"]),
+        .library(name: "MatchModel", targets: ["MatchModel"]),
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Match", targets: ["Match"]),
     ],
@@ -29,7 +30,10 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "Wire", dependencies: ["CZlib"]),
+        // The match model: events, rosters, phrase catalogues, feed lines; no bytes, no I/O.
+        .target(name: "MatchModel"),
+        // Bytes: frames, codecs, the rule table (Spec/PROTOCOL.md); it re-exports MatchModel.
+        .target(name: "Wire", dependencies: ["MatchModel", "CZlib"]),
         // Ed25519 for group events (Spec §4.11), apart from Wire so that decoders and fuzzers need no cryptography.
         .target(name: "GroupSigning", dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Match", dependencies: ["Wire"]),

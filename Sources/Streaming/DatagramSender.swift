@@ -50,10 +50,10 @@ final class DatagramSender {
     private(set) var count = 0
     /// Slab bytes in use.
     private var used = 0
-    /// Datagrams and bytes queued, per slot of ``ServerMetrics/kindNames`` (frame kind, or 0
+    /// Datagrams and bytes queued, per slot of ``DatagramKind/names`` (frame kind, or 0
     /// for the original protocol): what the metrics count at each flush.
-    private(set) var kindCounts = [Int](repeating: 0, count: ServerMetrics.kindNames.count)
-    private(set) var kindBytes = [Int](repeating: 0, count: ServerMetrics.kindNames.count)
+    private(set) var kindCounts = [Int](repeating: 0, count: DatagramKind.names.count)
+    private(set) var kindBytes = [Int](repeating: 0, count: DatagramKind.names.count)
 
     /// A sender writing to `socket`, through `sendDatagrams`.
     init(socket: CInt, sendDatagrams: @escaping SendDatagrams = { soccer_send_datagrams($0, $1, $2, $3) }) {
@@ -81,10 +81,10 @@ final class DatagramSender {
         }
     }
 
-    /// Datagram `index`'s slot of ``ServerMetrics/kindNames``.
+    /// Datagram `index`'s slot of ``DatagramKind/names``.
     func kindSlot(at index: Int) -> Int {
         guard let (bytes, _) = datagram(at: index), bytes.count >= 4 else { return 0 }
-        return ServerMetrics.kindSlot(firstByte: bytes[0], kindByte: bytes[3], length: bytes.count)
+        return DatagramKind.slot(firstByte: bytes[0], kindByte: bytes[3], length: bytes.count)
     }
 
     /// Takes a datagram that the kernel refused out of the tallies.
@@ -112,7 +112,7 @@ final class DatagramSender {
         datagrams[count] = soccer_datagram(offset: UInt32(used), length: UInt32(length), address_length: address.length,
                                            reserved: 0, address: storage)
         let slot = length >= FrameHeader.size
-            ? ServerMetrics.kindSlot(firstByte: start.load(as: UInt8.self), kindByte: start.load(fromByteOffset: 3, as: UInt8.self), length: length) : 0
+            ? DatagramKind.slot(firstByte: start.load(as: UInt8.self), kindByte: start.load(fromByteOffset: 3, as: UInt8.self), length: length) : 0
         kindCounts[slot] += 1
         kindBytes[slot] += length
         used += length

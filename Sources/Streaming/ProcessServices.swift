@@ -13,15 +13,6 @@ public enum ProcessSignal: Sendable, Hashable {
     /// SIGHUP: the terminal or SSH session closed, or an operator's "reload".
     case hangUp
 
-    /// The client stop reason it means (SIGHUP: the terminal closed; the client ends as on SIGTERM).
-    public var clientStopReason: ClientStopReason {
-        switch self {
-        case .interrupt: .interrupted
-        case .terminate: .terminated
-        case .hangUp: .hangUp
-        }
-    }
-
     init?(_ signal: UnixSignal) {
         switch signal {
         case .sigint: self = .interrupt

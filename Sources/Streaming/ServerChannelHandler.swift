@@ -19,19 +19,19 @@ final class ServerChannelHandler: ChannelInboundHandler {
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     /// Answers one datagram: the replies to send.
-    typealias Answer = @Sendable (_ bytes: [UInt8], _ from: SocketAddress) -> [ServerState.Reply]
+    typealias Answer = @Sendable (_ bytes: [UInt8], _ from: SocketAddress) -> [OutboundDatagram]
 
     private let answer: Answer
     private let counter: SentCounter
     private let logger: Logger
-    private let metrics: ServerMetrics
+    private let metrics: any DatagramTallies
     /// Every datagram the server sends is queued here, then sent by ``flush()``.
     private let sender: DatagramSender
     private let eventLoop: any EventLoop
     private var context: ChannelHandlerContext?
     private var writabilityWaiters: [EventLoopPromise<Void>] = []
 
-    init(eventLoop: any EventLoop, counter: SentCounter, socket: CInt, logger: Logger, metrics: ServerMetrics, answer: @escaping Answer) {
+    init(eventLoop: any EventLoop, counter: SentCounter, socket: CInt, logger: Logger, metrics: any DatagramTallies, answer: @escaping Answer) {
         self.eventLoop = eventLoop
         self.counter = counter
         self.logger = logger

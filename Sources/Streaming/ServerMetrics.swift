@@ -22,7 +22,7 @@ import Wire
 /// - `soccerstream_fanout_batch_datagrams`: datagrams per trip to the event loop (a histogram);
 /// - `soccerstream_original_budget_dropped_total`, `…_bytes_total`: datagrams to original-protocol
 ///   clients the byte budget held back (``OriginalBudget``).
-public final class ServerMetrics: Sendable {
+public final class ServerMetrics: DatagramTallies {
     /// Every metric family the server makes, with its help text (Prometheus's `# HELP` line,
     /// which `promtool check metrics` requires): the one list that a backend which takes help
     /// text (Monitoring's Prometheus factory) reads.
@@ -45,7 +45,7 @@ public final class ServerMetrics: Sendable {
 
     /// The label values of ``sent(datagrams:bytes:)``'s slots: index 0 is the original protocol,
     /// 1… the frame kinds (group events and resets included).
-    public static let kindNames: [String] = ["original"] + FrameKind.allCases.map(\.name)
+    public static let kindNames: [String] = DatagramKind.names
 
     private let factory: any MetricsFactory
     private let datagrams: [Counter]
@@ -106,14 +106,8 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    /// The slot of ``kindNames`` a datagram's bytes belong to: its frame kind, or 0.
-    @inline(__always)
-    static func kindSlot(firstByte: UInt8, kindByte: UInt8, length: Int) -> Int {
-        firstByte == FrameHeader.magic.0 && length >= FrameHeader.size && kindByte >= 1 && Int(kindByte) < kindNames.count ? Int(kindByte) : 0
-    }
-
     /// Adds a flush's tallies: datagrams and bytes per slot of ``kindNames``.
-    func sent(datagrams counts: borrowing [Int], bytes sizes: borrowing [Int]) {
+    public func sent(datagrams counts: borrowing [Int], bytes sizes: borrowing [Int]) {
         for slot in counts.indices where counts[slot] > 0 {
             datagrams[slot].increment(by: Int64(counts[slot]))
             bytes[slot].increment(by: Int64(sizes[slot]))

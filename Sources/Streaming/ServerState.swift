@@ -6,12 +6,7 @@ import Wire
 /// datagram, and what each event goes to. ``StreamServer`` holds it under a lock.
 public struct ServerState: Sendable {
     /// A datagram to send.
-    public struct Reply: Sendable {
-        /// Where to.
-        public var address: SocketAddress
-        /// What.
-        public var payload: ByteBuffer
-    }
+    public typealias Reply = OutboundDatagram
 
     /// Something worth logging.
     public enum Notice: Sendable {

@@ -164,7 +164,7 @@ public final class StreamClient: Sendable {
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: group)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: StreamServer.receiveBufferSize))
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: DatagramSocket.receiveBufferSize))
                 .channelOption(.receivePacketInfo, value: configuration.capturePath != nil)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {

@@ -80,10 +80,9 @@ public final class StreamServer: Sendable {
     /// An on-demand relay's followers started by its clients' registers (``OnDemandSubscriptions``).
     let demanded = Mutex(OnDemandSubscriptions())
 
-    /// The receive buffer: one `recvmmsg` fills it with up to ``vectorReadCount`` datagrams,
-    /// each in a slot of `receiveBufferSize / vectorReadCount` (2,048) bytes. Clients send at
-    /// most 1,024; a larger datagram is truncated by the kernel and then fails its size check.
-    public static let receiveBufferSize = 65_536
+    /// The receive buffer (``DatagramSocket/receiveBufferSize``): one `recvmmsg` fills it with
+    /// up to ``vectorReadCount`` datagrams.
+    public static let receiveBufferSize = DatagramSocket.receiveBufferSize
     /// Datagrams read per system call (`recvmmsg`), so a registration storm or a flood costs
     /// one system call per batch rather than per datagram.
     public static let vectorReadCount = 32

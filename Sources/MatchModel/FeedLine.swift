@@ -1,0 +1,45 @@
+/// One line of a live event feed in JSON Lines (Spec/FEED.md), what `server --feed` reads and
+/// `simulate --jsonl` writes: the line-ups first, then one line per event, then the end.
+///
+/// ```
+/// {"type": "lineups", "home": {"name": "Galáticos", "keeper": "Dida", "players": [{"name": "Cafú", "position": "LD"}, ...]}, "away": {...}}
+/// {"type": "event", "event": "goal", "minute": 23, "actor": "home:8", "opponent": "away:keeper", "template": 2, "at": 28.75}
+/// {"type": "end", "reason": "full_time"}
+/// ```
+public enum FeedLine: Sendable, Hashable {
+    /// Both team sheets; optionally the phrase language (`en` or `pt`).
+    case lineups(Roster, language: String?)
+    /// One event.
+    case event(FeedEvent)
+    /// The final whistle (or why the match stopped).
+    case end(EndReason)
+
+    /// A player reference as the feed writes it: `home:3`, `away:keeper`.
+    public static func reference(_ player: PlayerRef) -> String {
+        "\(player.side == .home ? "home" : "away"):\(player.isKeeper ? "keeper" : String(player.slot))"
+    }
+}
+
+/// One event of a feed, before the server gives it a sequence number and the match state.
+public struct FeedEvent: Sendable, Hashable {
+    public var type: EventType
+    /// The match clock after the event.
+    public var minute: UInt8
+    /// Who it is about, and a player of the other side (default: that side's goalkeeper).
+    public var actor: PlayerRef
+    public var opponent: PlayerRef?
+    /// The phrase template (default 0).
+    public var template: UInt8?
+    /// Seconds after kick-off at which it happened (`--replay-speed` paces by it).
+    public var at: Double?
+
+    /// Creates an event.
+    public init(type: EventType, minute: UInt8, actor: PlayerRef, opponent: PlayerRef? = nil, template: UInt8? = nil, at: Double? = nil) {
+        self.type = type
+        self.minute = minute
+        self.actor = actor
+        self.opponent = opponent
+        self.template = template
+        self.at = at
+    }
+}
