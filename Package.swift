@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+let nio: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
 let package = Package(
     name: "SoccerStream",
     // Linux only: built and tested on Debian 12 with Swift 6.3.1 (README, "Platforms"). No other
@@ -40,18 +44,62 @@ let package = Package(
         .target(name: "Capture"),
         .target(name: "CDatagram"),
         .target(name: "Toolkit", dependencies: ["Wire", "GroupSigning", "Match", "Capture"]),
+        // The streaming modules, one per role on the data path (docs/ARCHITECTURE.md).
+        // Errors, clocks, signals, log files, locks: what every runtime uses.
+        .target(
+            name: "RuntimeSupport",
+            dependencies: [
+                "Wire", "CDatagram", nio, nioPosix, logging,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The datagram transport: the server's channel handler and its sendmmsg sender.
+        .target(name: "DatagramTransport", dependencies: ["RuntimeSupport", "Wire", "CDatagram", nio, nioPosix, logging]),
+        // The server's engine, free of I/O: subscriptions, registration, repair, the original protocol.
+        .target(name: "ServerEngine", dependencies: ["RuntimeSupport", "Wire", "Match", "GroupSigning", nio, logging]),
+        // The durable store: the match log (SQLite), the data directory's lock, the group key file.
+        .target(
+            name: "MatchStore",
+            dependencies: [
+                "RuntimeSupport", "ServerEngine", "Wire", "Match", "GroupSigning", nio, logging,
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ]
+        ),
+        // The client's engine, free of I/O: reception, gaps and repairs, statistics, the live snapshot.
+        .target(name: "ClientEngine", dependencies: ["RuntimeSupport", "Wire", "Match", nio]),
+        // The terminal UI: the live view and the scoreboard.
+        .target(name: "TerminalUI", dependencies: ["RuntimeSupport", "ClientEngine", "Wire", "Match"]),
+        // The client's runtime: its socket and control loop, listings, progress, reports.
+        .target(
+            name: "ClientRuntime",
+            dependencies: [
+                "RuntimeSupport", "ClientEngine", "TerminalUI", "ServerEngine", "Wire", "Match", "GroupSigning", "Capture",
+                nio, nioPosix, logging, .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // A relay's upstream: following a server as one of its clients.
+        .target(name: "RelayRuntime", dependencies: ["RuntimeSupport", "ClientEngine", "ClientRuntime", "ServerEngine", "Wire", "Match", nio, logging]),
+        // The server's runtime: the stream loop, fan-out, feeds, resume, metrics.
+        .target(
+            name: "ServerRuntime",
+            dependencies: [
+                "RuntimeSupport", "DatagramTransport", "ServerEngine", "MatchStore", "ClientEngine", "ClientRuntime", "RelayRuntime",
+                "Wire", "Match", "GroupSigning", "CDatagram", nio, nioPosix, logging,
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // `soccer-stream impair`: the userland network impairment proxy.
+        .target(name: "ImpairmentProxy", dependencies: ["RuntimeSupport", "Wire", "Match", nio, nioPosix, logging]),
+        // All of the above in one import, and the demo.
         .target(
             name: "Streaming",
             dependencies: [
-                "Wire", "GroupSigning", "Match", "Capture", "CDatagram",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "SQLiteNIO", package: "sqlite-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                "RuntimeSupport", "DatagramTransport", "ServerEngine", "MatchStore", "ClientEngine", "TerminalUI", "ClientRuntime",
+                "RelayRuntime", "ServerRuntime", "ImpairmentProxy", "Wire", "Match", nio, nioPosix, logging,
             ]
         ),
         .target(

@@ -67,7 +67,7 @@ public struct RepairBenchmark {
         relayConfiguration.toServer = both
         relayConfiguration.eventsOnly = true
         relayConfiguration.seed = seed
-        let relay = try await ImpairmentRelay.start(configuration: relayConfiguration)
+        let relay = try await ImpairmentProxy.start(configuration: relayConfiguration)
         var clients: [StreamClient] = []
         for _ in 0..<count {
             var configuration = ClientConfiguration()

@@ -93,13 +93,13 @@ public struct Demo: Sendable {
         try clientLog.start("SoccerStream demo clients \(Release.version) started (pid \(getpid()))")
         try stats.start(nil)
         started(server)
-        var relay: ImpairmentRelay?
+        var relay: ImpairmentProxy?
         if loss > 0 {
             var impairment = ImpairmentConfiguration()
             impairment.serverPort = server.localAddress.port ?? port
             impairment.toClient.loss = loss
             impairment.eventsOnly = true
-            relay = try await ImpairmentRelay.start(configuration: impairment)
+            relay = try await ImpairmentProxy.start(configuration: impairment)
         }
         let ids = server.matchIDs
         let board = Scoreboard.Shared(matches: ids)

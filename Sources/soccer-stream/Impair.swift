@@ -56,7 +56,7 @@ struct Impair: AsyncParsableCommand {
         configuration.eventsOnly = eventsOnly
         if direction != .toServer { configuration.toClient = impairment }
         if direction != .toClient { configuration.toServer = impairment }
-        let relay = try await ImpairmentRelay.start(configuration: configuration)
+        let relay = try await ImpairmentProxy.start(configuration: configuration)
         StandardOutput.write("Impairment relay on \(relay.localAddress.display) → \(relay.serverAddress.display). Ctrl+C ends it.\n")
         let report = try await runWithSignals(logger: Logger(label: "impair") { _ in SwiftLogNoOpLogHandler() }, handle: { _ in relay.stop() }, {
             await relay.run(for: runFor)

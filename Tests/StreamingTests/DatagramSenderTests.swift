@@ -3,7 +3,8 @@ import Glibc
 #endif
 import CDatagram
 import NIOCore
-@testable import Streaming
+import Streaming
+@testable import DatagramTransport
 import Testing
 import Wire
 

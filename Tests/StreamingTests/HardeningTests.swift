@@ -327,7 +327,7 @@ struct ImpairTests {
             configuration.toClient.jitter = .milliseconds(3)
             configuration.seed = 5
             configuration.eventsOnly = true
-            let relay = try await ImpairmentRelay.start(configuration: configuration)
+            let relay = try await ImpairmentProxy.start(configuration: configuration)
             let client = try await makeClient(port: relay.port)
             async let summary = server.run()
             let result = try await client.run()
@@ -349,7 +349,7 @@ struct ImpairTests {
         var configuration = ImpairmentConfiguration()
         configuration.toClient.loss = 2
         let tooMuch = configuration
-        await #expect(throws: StreamingError.self) { _ = try await ImpairmentRelay.start(configuration: tooMuch) }
+        await #expect(throws: StreamingError.self) { _ = try await ImpairmentProxy.start(configuration: tooMuch) }
         var burst = ImpairmentConfiguration()
         burst.toServer.burst = BurstLoss(enterBad: 0.5, leaveBad: 0)
         let stuck = burst
@@ -380,7 +380,7 @@ struct RepairTests {
             configuration.toServer = impairment
             configuration.seed = seed
             configuration.eventsOnly = true   // events and repair traffic: registration and the end pass
-            let relay = try await ImpairmentRelay.start(configuration: configuration)
+            let relay = try await ImpairmentProxy.start(configuration: configuration)
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soccerstream-repair-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             var logs: [LogFile] = []

@@ -1,4 +1,4 @@
-@testable import Streaming
+import Streaming
 import Testing
 
 /// An on-demand relay's bookkeeping (Spec §4.10), no sockets: which upstream subscriptions to

@@ -1,6 +1,6 @@
 import MetricsTestKit
 import NIOCore
-@testable import Streaming
+import Streaming
 import Testing
 import Wire
 

@@ -43,7 +43,7 @@ func makeServer(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) async 
 /// The impairment relay (`soccer-stream impair`) between clients and `server`, impairing only
 /// events to the client: independent loss, duplication and reordering at the given rates.
 func makeRelay(_ server: StreamServer, loss: Double = 0.1, duplicate: Double = 0.1, reorder: Double = 0.1,
-               seed: UInt64 = 1) async throws -> ImpairmentRelay {
+               seed: UInt64 = 1) async throws -> ImpairmentProxy {
     var configuration = ImpairmentConfiguration()
     configuration.serverPort = server.localAddress.port ?? 0
     configuration.toClient.loss = loss
@@ -51,7 +51,7 @@ func makeRelay(_ server: StreamServer, loss: Double = 0.1, duplicate: Double = 0
     configuration.toClient.reorder = reorder
     configuration.seed = seed
     configuration.eventsOnly = true
-    return try await ImpairmentRelay.start(configuration: configuration)
+    return try await ImpairmentProxy.start(configuration: configuration)
 }
 
 /// A client of `server`.

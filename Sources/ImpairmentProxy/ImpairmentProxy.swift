@@ -1,0 +1,426 @@
+import Match
+import NIOCore
+import NIOPosix
+import Synchronization
+import Wire
+import RuntimeSupport
+
+/// How a ``ImpairmentProxy`` runs.
+public struct ImpairmentConfiguration: Sendable {
+    /// The address the relay listens on (clients send here instead of to the server).
+    public var host = "127.0.0.1"
+    /// The port it listens on (0: any free one).
+    public var port = 0
+    /// The server's host and port.
+    public var server = "127.0.0.1"
+    public var serverPort = 12345
+    /// Client → server impairments.
+    public var toServer = Impairment()
+    /// Server → client impairments.
+    public var toClient = Impairment()
+    /// The seed of every random choice: the same seed and traffic give the same impairments.
+    public var seed: UInt64 = 1
+    /// Impair only event frames (and original-protocol JSON datagrams); every other datagram is
+    /// neither lost nor duplicated, and goes after the longest delay (delay + jitter), after any
+    /// event held for reordering, so it never overtakes an event. For exact tests of the statistics.
+    public var eventsOnly = false
+    /// The most clients relayed at once (each gets a socket of its own toward the server).
+    public var maxClients = 20_000
+
+    /// Creates the default configuration: no impairment.
+    public init() {}
+
+    /// Checks every setting.
+    ///
+    /// - Throws: ``StreamingError`` with code `configuration`.
+    public func validate() throws(StreamingError) {
+        guard (0...65535).contains(port) else { throw StreamingError(.configuration, "port (--port): \(port); expected 0...65535") }
+        guard (1...65535).contains(serverPort) else {
+            throw StreamingError(.configuration, "server port (--server-port): \(serverPort); expected 1...65535")
+        }
+        guard maxClients >= 1 else { throw StreamingError(.configuration, "most clients: \(maxClients); expected 1 or more") }
+        try toServer.validate(direction: "to the server")
+        try toClient.validate(direction: "to the client")
+    }
+}
+
+/// `soccer-stream impair`: a userland network impairment proxy (what `tc netem` does, without
+/// root). It listens on one port; each client that sends to it gets a socket of its own toward
+/// the server, so the server sees one address per client; datagrams both ways are dropped,
+/// delayed, reordered and duplicated as configured, from a seeded generator, and every decision
+/// is recorded (``report``), with the event sequences each client was sent and delivered.
+public final class ImpairmentProxy: Sendable {
+    /// The configuration.
+    public let configuration: ImpairmentConfiguration
+    /// Where clients send.
+    public let localAddress: SocketAddress
+    /// The server.
+    public let serverAddress: SocketAddress
+    private let listener: any Channel
+    private let core: ProxyCore
+
+    private init(configuration: ImpairmentConfiguration, listener: any Channel, core: ProxyCore, localAddress: SocketAddress,
+                 serverAddress: SocketAddress) {
+        self.configuration = configuration
+        self.listener = listener
+        self.core = core
+        self.localAddress = localAddress
+        self.serverAddress = serverAddress
+    }
+
+    /// Checks the configuration, resolves the server and binds the listening socket.
+    ///
+    /// - Throws: ``StreamingError``.
+    public static func start(configuration: ImpairmentConfiguration,
+                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(StreamingError) -> ImpairmentProxy {
+        try configuration.validate()
+        let server: SocketAddress
+        do {
+            server = try SocketAddress.makeAddressResolvingHost(configuration.server, port: configuration.serverPort)
+        } catch {
+            throw StreamingError(.socket, "cannot resolve server \(configuration.server):\(configuration.serverPort): \(error)")
+        }
+        let core = ProxyCore(configuration: configuration, server: server, group: group)
+        let listener: any Channel
+        do {
+            listener = try await DatagramBootstrap(group: group)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+                .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RelayHandler { envelope in core.fromClient(envelope) })
+                    }
+                }
+                .bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            throw StreamingError.cannotBind(configuration.host, configuration.port, error)
+        }
+        guard let local = listener.localAddress else {
+            listener.close(promise: nil)
+            throw StreamingError(.socket, "bound socket has no local address")
+        }
+        core.listener.withLock { $0 = listener }
+        return ImpairmentProxy(configuration: configuration, listener: listener, core: core, localAddress: local, serverAddress: server)
+    }
+
+    /// The listening port.
+    public var port: Int { localAddress.port ?? 0 }
+
+    /// Everything the relay did so far.
+    public var report: ImpairmentReport { core.report }
+
+    /// Sends `bytes` from the relay's own sockets, unimpaired: to the (first) client, where they
+    /// seem to come from the server, or to the server from that client's socket, where they
+    /// seem to come from the client: an off-path forgery of either's address, without raw
+    /// sockets (the forgery tests use it).
+    public func inject(_ bytes: [UInt8], toClient: Bool) async throws {
+        guard let (client, upstream) = core.firstClient() else { return }
+        let channel = toClient ? listener : upstream
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: toClient ? client : serverAddress, data: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Asks ``run(for:)`` to return (Ctrl+C, SIGTERM). Safe from any thread.
+    public func stop() {
+        core.stopped.update { $0 = true }
+    }
+
+    /// Relays until ``stop()`` or, if given, until `duration` has passed; then closes every
+    /// socket and returns the report.
+    public func run(for duration: Duration?) async -> ImpairmentReport {
+        if let duration {
+            await core.stopped.wait(until: { $0 }, deadline: .now.advanced(by: duration))
+        } else {
+            await core.stopped.wait { $0 }
+        }
+        let report = self.report
+        await close()
+        return report
+    }
+
+    /// Closes every socket.
+    public func close() async {
+        for channel in core.allChannels() + [listener] {
+            do {
+                try await channel.close()
+            } catch {
+                // Already closed: nothing left to release.
+            }
+        }
+    }
+}
+
+/// Hands each datagram to a closure (on the channel's event loop).
+private final class RelayHandler: ChannelInboundHandler, Sendable {
+    package typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private let read: @Sendable (AddressedEnvelope<ByteBuffer>) -> Void
+
+    package init(read: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) {
+        self.read = read
+    }
+
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        read(Self.unwrapInboundIn(data))
+    }
+}
+
+/// The relay's shared state: the clients' upstream sockets, the random decisions and the record.
+private final class ProxyCore: Sendable {
+    package enum Direction { case toServer, toClient }
+
+    package struct Flow {
+        package var upstream: (any Channel)?
+        package var waiting: [ByteBuffer] = []
+        package var held: [Lane: ByteBuffer] = [:]
+    }
+
+    /// A stream of decisions: one direction's first transmissions, or its repair traffic (nacks,
+    /// retransmissions). Each lane has its own generator and its own held datagram, so what
+    /// happens to the first transmissions depends on the seed alone, not on how repairs
+    /// interleave with them (which the machine's load decides).
+    package struct Lane: Hashable {
+        package var direction: Direction
+        package var repair: Bool
+    }
+
+    package struct State {
+        package var flows: [SocketAddress: Flow] = [:]
+        package var order: [SocketAddress] = []
+        package var random: [Lane: SeededGenerator] = [:]
+        package var bad: [Lane: Bool] = [:]
+        package var report = ImpairmentReport()
+    }
+
+    package let configuration: ImpairmentConfiguration
+    package let server: SocketAddress
+    package let group: any EventLoopGroup
+    package let listener = Mutex<(any Channel)?>(nil)
+    package let stopped = Watch(false)
+    private let state: Mutex<State>
+
+    package init(configuration: ImpairmentConfiguration, server: SocketAddress, group: any EventLoopGroup) {
+        self.configuration = configuration
+        self.server = server
+        self.group = group
+        state = Mutex(State())
+    }
+
+    package var report: ImpairmentReport { state.withLock { $0.report } }
+
+    package func firstClient() -> (SocketAddress, any Channel)? {
+        state.withLock { state in
+            guard let first = state.order.first, let upstream = state.flows[first]?.upstream else { return nil }
+            return (first, upstream)
+        }
+    }
+
+    package func allChannels() -> [any Channel] {
+        state.withLock { $0.flows.values.compactMap(\.upstream) }
+    }
+
+    /// A datagram from a client: to the server through the client's own socket (made on first use).
+    package func fromClient(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        let client = envelope.remoteAddress
+        let connect: Bool = state.withLock { state in
+            if state.flows[client]?.upstream != nil { return false }
+            if state.flows[client] != nil {
+                state.flows[client]?.waiting.append(envelope.data)
+                return false
+            }
+            guard state.flows.count < configuration.maxClients else { return false }
+            state.flows[client] = Flow(waiting: [envelope.data])
+            state.order.append(client)
+            state.report.clients += 1
+            return true
+        }
+        if connect {
+            openUpstream(for: client)
+        } else {
+            forward(envelope.data, .toServer, client: client)
+        }
+    }
+
+    private func openUpstream(for client: SocketAddress) {
+        let bindHost = server.protocol == .inet6 ? "::1" : "127.0.0.1"
+        DatagramBootstrap(group: group)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RelayHandler { [self] envelope in
+                        forward(envelope.data, .toClient, client: client)
+                    })
+                }
+            }
+            .bind(host: bindHost, port: 0)
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    let waiting: [ByteBuffer] = state.withLock { state in
+                        state.flows[client]?.upstream = channel
+                        defer { state.flows[client]?.waiting = [] }
+                        return state.flows[client]?.waiting ?? []
+                    }
+                    for data in waiting { forward(data, .toServer, client: client) }
+                case .failure:
+                    // No socket for this client (descriptors exhausted): its datagrams are dropped and counted.
+                    let lost = state.withLock { state in state.flows.removeValue(forKey: client)?.waiting.count ?? 0 }
+                    state.withLock { $0.report.toServer.dropped += lost }
+                }
+            }
+    }
+
+    /// The event sequence a datagram carries, if it is an event frame, and whether it is a
+    /// retransmission (header flag bit 5).
+    private static func eventSequence(_ data: ByteBuffer) -> (sequence: UInt32, retransmission: Bool)? {
+        guard data.readableBytes >= FrameHeader.size,
+              data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
+              data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.event.rawValue,
+              let sequence = data.getInteger(at: data.readerIndex + 5, as: UInt32.self),
+              let flags = data.getInteger(at: data.readerIndex + 4, as: UInt8.self)
+        else { return nil }
+        return (sequence, flags & 0x20 != 0)
+    }
+
+    /// The sequences a NACK asks for; empty for any other datagram (or one that does not decode).
+    private static func nackedSequences(_ data: ByteBuffer) -> [UInt32] {
+        guard data.readableBytes >= FrameHeader.size, data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.nack.rawValue,
+              case .nack(let ranges)? = try? Frame.decode(Array(data.readableBytesView)).body
+        else { return [] }   // not a NACK the server would take either: nothing was asked
+        return ranges.sequences
+    }
+
+    /// Whether a datagram is repair traffic (a NACK or an unavailable answer).
+    private static func isRepairTraffic(_ data: ByteBuffer) -> Bool {
+        guard data.readableBytes >= FrameHeader.size, data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
+              let kind = data.getInteger(at: data.readerIndex + 3, as: UInt8.self)
+        else { return false }
+        return kind == FrameKind.nack.rawValue || kind == FrameKind.unavailable.rawValue
+    }
+
+    private func impairment(_ direction: Direction) -> Impairment {
+        direction == .toServer ? configuration.toServer : configuration.toClient
+    }
+
+    /// Decides a datagram's fate and sends what survives.
+    package func forward(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress) {
+        let impairment = impairment(direction)
+        let sequence = direction == .toClient ? Self.eventSequence(data) : nil
+        let impaired = !configuration.eventsOnly || sequence != nil || Self.isRepairTraffic(data)
+            || data.getInteger(at: data.readerIndex, as: UInt8.self) == UInt8(ascii: "{")
+        // Decisions under the lock, from each lane's generator (the same seed and first transmissions
+        // give the same fates, however repairs interleave with them).
+        // What to send, in order, and after what delay.
+        let sends: [(ByteBuffer, Duration)] = state.withLock { state in
+            let key = client.display
+            func count(_ change: (inout DirectionReport) -> Void) {
+                change(&state.report[toServer: direction == .toServer])
+            }
+            count { $0.received += 1 }
+            let repairTraffic = Self.isRepairTraffic(data) || sequence?.retransmission == true
+            if repairTraffic { count { $0.repairBytes += data.readableBytes } }
+            let firstEvent = sequence.map { !$0.retransmission } ?? false
+            func dropped() {
+                count { $0.dropped += 1 }
+                if firstEvent { count { $0.droppedEventBytes += data.readableBytes } }
+            }
+            if direction == .toServer {
+                state.report.events[key, default: EventTruth()].asked += Self.nackedSequences(data)
+            }
+            if let sequence {
+                if sequence.retransmission {
+                    state.report.events[key, default: EventTruth()].resent.append(sequence.sequence)
+                } else {
+                    state.report.events[key, default: EventTruth()].sent.append(sequence.sequence)
+                }
+            }
+            let lane = Lane(direction: direction, repair: repairTraffic)
+            // The first transmissions' lane draws from the seed itself; the repair lane from a seed of its own.
+            func unit() -> Double {
+                var generator = state.random[lane] ?? SeededGenerator(seed: configuration.seed ^ (lane.repair ? 0x7265_7061_6972 : 0)
+                                                                          ^ (direction == .toServer ? 0x7365_7276_6572 : 0))
+                defer { state.random[lane] = generator }
+                return generator.nextUnit()
+            }
+            // A datagram that is not impaired is neither lost nor duplicated, and goes after any event held
+            // back before it (in either lane) and any still delayed (the longest delay), so that it never overtakes them.
+            let last = impairment.delay + impairment.jitter
+            guard impaired else {
+                let released = [false, true].compactMap { state.flows[client]?.held.removeValue(forKey: Lane(direction: direction, repair: $0)) }
+                return released.map { ($0, last) } + [(data, last)]
+            }
+            let held = state.flows[client]?.held.removeValue(forKey: lane)
+            if let burst = impairment.burst {
+                let bad = state.bad[lane] ?? false
+                let switching = unit() < (bad ? burst.leaveBad : burst.enterBad)
+                let nowBad = switching ? !bad : bad
+                state.bad[lane] = nowBad
+                if nowBad, unit() < burst.lossInBad {
+                    dropped()
+                    return held.map { [($0, impairment.delay)] } ?? []
+                }
+            }
+            func chance(_ probability: Double) -> Bool {
+                probability > 0 && unit() < probability
+            }
+            if chance(impairment.loss) {
+                dropped()
+                return held.map { [($0, impairment.delay)] } ?? []
+            }
+            if held == nil, chance(impairment.reorder) {
+                state.flows[client]?.held[lane] = data
+                count { $0.reordered += 1 }
+                return []
+            }
+            func delay() -> Duration {
+                guard impairment.jitter > .zero else { return impairment.delay }
+                let spread = (unit() * 2 - 1) * impairment.jitter.inSeconds
+                return max(.zero, impairment.delay + .seconds(spread))
+            }
+            var sends = [(data, delay())]
+            if chance(impairment.duplicate) {
+                sends.append((data, delay()))
+                count { $0.duplicated += 1 }
+            }
+            // The held datagram goes after this one: the two arrive swapped.
+            if let held { sends.append((held, delay())) }
+            return sends
+        }
+        for (bytes, after) in sends {
+            send(bytes, direction, client: client, sequence: direction == .toClient ? Self.eventSequence(bytes) : nil, after: after)
+        }
+    }
+
+    private func send(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress, sequence: (sequence: UInt32, retransmission: Bool)?,
+                      after delay: Duration) {
+        let channel: (any Channel)? = direction == .toServer ? state.withLock { $0.flows[client]?.upstream } : listener.withLock { $0 }
+        guard let channel else { return }
+        let destination = direction == .toServer ? server : client
+        let key = client.display
+        let deliver: @Sendable () -> Void = { [self] in
+            state.withLock { state in
+                state.report[toServer: direction == .toServer].forwarded += 1
+                if delay > .zero {
+                    state.report[toServer: direction == .toServer].delayed += 1
+                }
+                if direction == .toServer {
+                    state.report.events[key, default: EventTruth()].askedForwarded += Self.nackedSequences(data)
+                }
+                if direction == .toClient, let sequence {
+                    if sequence.retransmission {
+                        state.report.events[key, default: EventTruth()].redelivered.append(sequence.sequence)
+                    } else {
+                        state.report.events[key, default: EventTruth()].delivered.append(sequence.sequence)
+                    }
+                }
+            }
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: data), promise: nil)
+        }
+        if delay > .zero {
+            channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay.inSeconds * 1e9))) { deliver() }
+        } else if channel.eventLoop.inEventLoop {
+            deliver()
+        } else {
+            channel.eventLoop.execute { deliver() }
+        }
+    }
+}

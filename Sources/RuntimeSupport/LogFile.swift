@@ -1,0 +1,205 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import Synchronization
+import Wire
+
+/// A log file shared by any number of loggers (the demo's three clients write one
+/// client.log, as the original's three clients did). Lines are written whole, under a lock.
+///
+/// Nothing a user owns is lost through it:
+/// - it is **opened only by ``start(_:)``**, which a command calls once its socket, data
+///   directory and inputs are ready; lines logged before are held in memory and written then
+///   (a process that fails to start never touches the file);
+/// - it is opened **for append**, never truncated, and each start writes a header line;
+/// - it **belongs to one process at a time** (an exclusive ``FileLock``): a second process
+///   given the same path gets an error naming the holder;
+/// - a **failed write** is kept (``failure``): the first one's path and reason, for the command
+///   to report once and to exit non-zero with; later lines are still tried (the disk may free up).
+public final class LogFile: Sendable {
+    private enum State {
+        /// Not started: lines waiting (at most ``pendingLimit``; beyond, the oldest are dropped and counted).
+        case pending([String], dropped: Int)
+        case open(Int32)
+        case closed
+    }
+
+    private let state = Mutex<State>(.pending([], dropped: 0))
+    private let firstFailure = Mutex<(message: String?, count: Int)>((nil, 0))
+    /// The file's path.
+    public let path: String
+    /// Whether ``start(_:)`` claims the file for this process (a log; a statistics file that
+    /// several clients append their blocks to is shared).
+    public let exclusive: Bool
+    /// Lines held before ``start(_:)`` at most.
+    package static let pendingLimit = 10_000
+
+    /// A log file at `path`, not opened yet (``start(_:)`` opens it), claimed for this process
+    /// when `exclusive`.
+    public init(path: String, exclusive: Bool = true) {
+        self.path = path
+        self.exclusive = exclusive
+    }
+
+    deinit {
+        state.withLock { state in
+            if case .open(let fd) = state { close(fd) }
+        }
+    }
+
+    /// Opens the file for append (creating it), claims it for this process (when exclusive),
+    /// writes `header` (if any) and then the lines logged so far.
+    ///
+    /// - Throws: ``StreamingError`` (`fileUnavailable`) when it cannot be opened (the reason in
+    ///   plain words) or another process writes it (naming that process's pid).
+    public func start(_ header: String?) throws(StreamingError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw StreamingError(.fileUnavailable, "cannot open the log file \(path) for writing: \(String(cString: strerror(errno)))")
+        }
+        if exclusive, case .failure(let failure) = FileLock.exclusive(descriptor) {
+            close(descriptor)
+            switch failure {
+            case .failed(let reason):
+                throw StreamingError(.fileUnavailable, "cannot lock the log file \(path): \(reason)")
+            case .held(let pid):
+                throw StreamingError(.fileUnavailable, "the log file \(path) is being written by another process\(pid.map { " (pid \($0))" } ?? ""); "
+                                     + "give this one its own with --log-file FILE")
+            }
+        }
+        // The header, then the lines held, before any line logged from now on (one lock).
+        let failed: Int32? = state.withLock { state in
+            var first: [String] = header.map { ["[\(Self.timestamp())] ---- \($0) ----\n"] } ?? []
+            if case .pending(let lines, let dropped) = state {
+                first += lines + (dropped > 0 ? ["[\(Self.timestamp())] (log) \(dropped) earlier line(s) held before the start were dropped\n"] : [])
+            }
+            state = .open(descriptor)
+            return writeWhole(Array(first.joined().utf8), to: descriptor)
+        }
+        if let failed { noteFailure(failed) }
+    }
+
+    /// Opens the path again (SIGHUP, after logrotate moved the file away), keeping the lines
+    /// flowing; an error leaves the old file in use and is returned in plain words.
+    public func reopen() -> String? {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return "cannot open the log file \(path) again: \(String(cString: strerror(errno)))" }
+        // Still the same file (nothing moved it away): nothing to do.
+        let same = state.withLock { state -> Bool in
+            guard case .open(let current) = state else { return false }
+            var old = stat(), new = stat()
+            return fstat(current, &old) == 0 && fstat(descriptor, &new) == 0 && old.st_dev == new.st_dev && old.st_ino == new.st_ino
+        }
+        if same {
+            close(descriptor)
+            return nil
+        }
+        if exclusive, case .failure(let failure) = FileLock.exclusive(descriptor) {
+            close(descriptor)
+            switch failure {
+            case .held(let pid):
+                return "the log file \(path) is now written by another process\(pid.map { " (pid \($0))" } ?? ""); still writing the one opened before"
+            case .failed(let reason):
+                return "cannot lock the log file \(path) again: \(reason); still writing the one opened before"
+            }
+        }
+        state.withLock { state in
+            if case .open(let old) = state { close(old) }
+            state = .open(descriptor)
+        }
+        return nil
+    }
+
+    /// The first write that failed, with the path and the system's reason; nil while all succeed.
+    public var failure: String? { firstFailure.withLock { $0.message } }
+    /// Writes that failed so far.
+    public var failedWrites: Int { firstFailure.withLock { $0.count } }
+
+    /// Appends `text` as it is (held in memory before ``start(_:)``).
+    public func write(_ text: String) {
+        let bytes = Array(text.utf8)
+        let failed: Int32? = state.withLock { state in
+            switch state {
+            case .pending(var lines, var dropped):
+                lines.append(text)
+                if lines.count > Self.pendingLimit {
+                    lines.removeFirst()
+                    dropped += 1
+                }
+                state = .pending(lines, dropped: dropped)
+                return nil
+            case .closed:
+                return nil
+            case .open(let fd):
+                return writeWhole(bytes, to: fd)
+            }
+        }
+        if let failed { noteFailure(failed) }
+    }
+
+    /// Keeps a failed write (`errno`): counted, and the first said once on standard error.
+    private func noteFailure(_ failed: Int32) {
+        let first: String? = firstFailure.withLock { failures in
+            failures.count += 1
+            guard failures.message == nil else { return nil }
+            failures.message = "cannot write to the log file \(path): \(String(cString: strerror(failed)))"
+            return failures.message
+        }
+        // Said once, on standard error: the one channel left when the log itself fails.
+        if let first { StandardError.write("error: \(first); going on without it (the exit status will say so)\n") }
+    }
+
+    /// A logger labelled `label` that writes to this file.
+    public func logger(label: String, level: Logger.Level = .info) -> Logger {
+        var logger = Logger(label: label) { _ in FileLogHandler(file: self, label: label) }
+        logger.logLevel = level
+        return logger
+    }
+
+    /// The current UTC time as `2026-11-25 01:20:00.123`.
+    package static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
+        let millis = Int(now.tv_nsec / 1_000_000)
+        let text = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text + "." + (millis < 10 ? "00" : millis < 100 ? "0" : "") + String(millis)
+    }
+}
+
+/// A swift-log handler writing `[time] (label) LEVEL message key=value` lines to a ``LogFile``.
+public struct FileLogHandler: LogHandler {
+    package let file: LogFile
+    package let label: String
+    /// Metadata added to every line.
+    public var metadata: Logger.Metadata = [:]
+    /// The least severe level written.
+    public var logLevel: Logger.Level = .info
+
+    /// Creates a handler.
+    public init(file: LogFile, label: String) {
+        self.file = file
+        self.label = label
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let extra = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let level = event.level == .info ? "" : "\(event.level.rawValue.uppercased()) "
+        // Names and phrases in messages come from feeds and upstreams: no control character of
+        // theirs reaches whoever reads the log in a terminal (TerminalText).
+        file.write("[\(LogFile.timestamp())] (\(label)) \(level)\(TerminalText.escapedLines("\(event.message)"))\(TerminalText.escaped(extra))\n")
+    }
+}

@@ -1,0 +1,86 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import Wire
+
+/// A signal as the process gets it (SIGINT, SIGTERM, SIGHUP), through swift-service-lifecycle's
+/// `UnixSignalsSequence` instead of its default action, for a command to act on.
+public enum ProcessSignal: Sendable, Hashable {
+    /// SIGINT (Ctrl+C).
+    case interrupt
+    /// SIGTERM.
+    case terminate
+    /// SIGHUP: the terminal or SSH session closed, or an operator's "reload".
+    case hangUp
+
+    package init?(_ signal: UnixSignal) {
+        switch signal {
+        case .sigint: self = .interrupt
+        case .sigterm: self = .terminate
+        case .sighup: self = .hangUp
+        default: return nil
+        }
+    }
+}
+
+/// The signals a command watches, as a `Service` of its `ServiceGroup`: each SIGINT, SIGTERM and
+/// SIGHUP goes to `handle`, in order, until the group shuts down gracefully (its main service
+/// ended). It replaces the hand-made signal watcher (Dispatch sources and start/stop calls).
+public struct SignalService: Service {
+    package let handle: @Sendable (ProcessSignal) -> Void
+
+    /// A service handing SIGINT, SIGTERM and SIGHUP to `handle`.
+    public init(handle: @escaping @Sendable (ProcessSignal) -> Void) {
+        self.handle = handle
+    }
+
+    public func run() async throws {
+        for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup).cancelOnGracefulShutdown() {
+            if let signal = ProcessSignal(signal) { handle(signal) }
+        }
+    }
+}
+
+/// Runs `work` (a command's main job) as the main service of a `ServiceGroup` beside a
+/// ``SignalService`` handing signals to `handle`: when the work ends, the group shuts down
+/// gracefully (the signals stop being watched), and its result is returned. The one way the
+/// commands run (server, relay, client, impairment relay).
+///
+/// - Throws: what `work` throws.
+public func runWithSignals<T: Sendable>(logger: Logger, handle: @escaping @Sendable (ProcessSignal) -> Void,
+                                        _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    let main = WorkService(work)
+    let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+        services: [.init(service: main, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                   .init(service: SignalService(handle: handle))],
+        logger: logger))
+    try await group.run()
+    return try main.result()
+}
+
+/// A command's work as a `Service`, its result kept for ``runWithSignals(logger:handle:_:)``.
+package final class WorkService<T: Sendable>: Service, Sendable {
+    private let work: @Sendable () async throws -> T
+    private let outcome = Mutex<Result<T, any Error>?>(nil)
+
+    package init(_ work: @escaping @Sendable () async throws -> T) {
+        self.work = work
+    }
+
+    package func run() async throws {
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await work())
+        } catch {
+            result = .failure(error)
+        }
+        outcome.withLock { $0 = result }
+    }
+
+    /// What the work returned or threw (a group that never ran it: cancelled).
+    package func result() throws -> T {
+        guard let outcome = outcome.withLock({ $0 }) else { throw CancellationError() }
+        return try outcome.get()
+    }
+}

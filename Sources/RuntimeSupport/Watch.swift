@@ -1,0 +1,100 @@
+import Synchronization
+import Wire
+
+/// A value that tasks wait on without polling: each waiter is resumed by the ``update(_:)``
+/// that makes its condition true (or by its deadline, or by cancellation), and costs nothing
+/// while it waits.
+///
+/// The server waits on one for "stop requested" and "N clients registered", the client for
+/// "welcomed", "challenged" and "stop requested", the tests for the events they mean.
+public final class Watch<Value: Sendable>: Sendable {
+    private struct Waiter {
+        package var id: UInt64
+        package var condition: @Sendable (Value) -> Bool
+        package var continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private struct State {
+        package var value: Value
+        package var waiters: [Waiter] = []
+        package var nextID: UInt64 = 0
+        /// Waiters cancelled before they were registered.
+        package var cancelled: Set<UInt64> = []
+    }
+
+    private let state: Mutex<State>
+
+    /// Creates a watch holding `value`.
+    public init(_ value: Value) {
+        state = Mutex(State(value: value))
+    }
+
+    /// The current value.
+    public var value: Value { state.withLock { $0.value } }
+
+    /// Changes the value and resumes every waiter whose condition now holds.
+    public func update(_ change: (inout Value) -> Void) {
+        let ready: [CheckedContinuation<Bool, Never>] = state.withLock { state in
+            change(&state.value)
+            var ready: [CheckedContinuation<Bool, Never>] = []
+            state.waiters.removeAll { waiter in
+                guard waiter.condition(state.value) else { return false }
+                ready.append(waiter.continuation)
+                return true
+            }
+            return ready
+        }
+        for continuation in ready { continuation.resume(returning: true) }
+    }
+
+    /// Waits until `condition` holds for the value; returns false only if the task is cancelled first.
+    @discardableResult
+    public func wait(until condition: @escaping @Sendable (Value) -> Bool) async -> Bool {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let answer: Bool? = state.withLock { state in
+                    if condition(state.value) { return true }
+                    if state.cancelled.remove(id) != nil { return false }
+                    state.waiters.append(Waiter(id: id, condition: condition, continuation: continuation))
+                    return nil
+                }
+                if let answer { continuation.resume(returning: answer) }
+            }
+        } onCancel: {
+            let continuation: CheckedContinuation<Bool, Never>? = state.withLock { state in
+                if let index = state.waiters.firstIndex(where: { $0.id == id }) {
+                    return state.waiters.remove(at: index).continuation
+                }
+                state.cancelled.insert(id)
+                return nil
+            }
+            continuation?.resume(returning: false)
+        }
+    }
+
+    /// Waits until `condition` holds or `deadline` passes, whichever is first; true when the
+    /// condition holds. A deadline already past only checks the condition (no task, no timer).
+    @discardableResult
+    public func wait(until condition: @escaping @Sendable (Value) -> Bool, deadline: ContinuousClock.Instant) async -> Bool {
+        if condition(value) { return true }
+        if deadline <= .now || Task.isCancelled { return false }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.wait(until: condition) }
+            group.addTask {
+                do {
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                } catch {
+                    // Cancelled: the condition came first (or the caller was cancelled); the other child answers.
+                }
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first || condition(value)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+import NIOCore
+import RuntimeSupport
+import Wire
+import Match
+import GroupSigning
+
+/// Stateless address validation (Spec §7.1), as QUIC's Retry token (RFC 9000 §8.1) and DTLS's
+/// HelloVerifyRequest cookie (RFC 6347 §4.2.1) do it.
+///
+/// A token is `timestamp (4 bytes, big-endian seconds) | HMAC-SHA256(key, "SSv1" | client IP |
+/// client port | timestamp)` (32 bytes): it binds the client's address and a time, expires after
+/// ``lifetime`` seconds, and needs no state per address: the server only keeps its keys. The
+/// key rotates every ``rotationInterval``; tokens made with the previous key stay valid.
+public struct AddressValidator: Sendable {
+    /// Seconds a token stays valid.
+    public static let lifetime: UInt32 = 30
+    /// How far in the future a token's time may lie (clock steps).
+    public static let futureTolerance: UInt32 = 5
+    /// Seconds between key rotations.
+    public static let rotationInterval: UInt32 = 600
+    /// A token's size.
+    public static let tokenSize = 36
+
+    // Key bytes (SymmetricKey is not Sendable); a SymmetricKey is made from them for each use.
+    private var current: [UInt8]
+    private var previous: [UInt8]?
+    private var rotatedAt: UInt32
+    private let clock: any ProtocolClock
+
+    /// Token time: whole seconds of the clock.
+    private var now: UInt32 { UInt32(clamping: Int64(clock.now().rounded(.down))) }
+
+    private static func freshKey() -> [UInt8] {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    }
+
+    /// Creates a validator with a fresh random key, reading the time from `clock`.
+    public init(clock: any ProtocolClock) {
+        self.clock = clock
+        current = Self.freshKey()
+        previous = nil
+        rotatedAt = 0
+        rotatedAt = now
+    }
+
+    /// Replaces the key if it is due, keeping the old one for tokens already handed out.
+    public mutating func rotateIfDue() {
+        let now = self.now
+        guard now &- rotatedAt >= Self.rotationInterval else { return }
+        previous = current
+        current = Self.freshKey()
+        rotatedAt = now
+    }
+
+    private static func message(_ address: SocketAddress, time: UInt32) -> Data {
+        var data = Data("SSv1|\(address.ipAddress ?? "?")|\(address.port ?? 0)|".utf8)
+        data.append(contentsOf: [UInt8(time >> 24), UInt8((time >> 16) & 0xFF), UInt8((time >> 8) & 0xFF), UInt8(time & 0xFF)])
+        return data
+    }
+
+    /// A token for `address`, now.
+    public func token(for address: SocketAddress) -> [UInt8] {
+        let now = self.now
+        let mac = HMAC<SHA256>.authenticationCode(for: Self.message(address, time: now), using: SymmetricKey(data: current))
+        return [UInt8(now >> 24), UInt8((now >> 16) & 0xFF), UInt8((now >> 8) & 0xFF), UInt8(now & 0xFF)] + Array(mac)
+    }
+
+    /// Whether `token` was made by this server for `address` within the last ``lifetime`` seconds.
+    /// Malformed tokens are simply invalid, as if there were none.
+    public func isValid(_ token: [UInt8], for address: SocketAddress) -> Bool {
+        let now = self.now
+        guard token.count == Self.tokenSize else { return false }
+        let time = UInt32(token[0]) << 24 | UInt32(token[1]) << 16 | UInt32(token[2]) << 8 | UInt32(token[3])
+        guard time <= now &+ Self.futureTolerance, now <= time &+ Self.lifetime else { return false }
+        let mac = Array(token[4...])
+        let message = Self.message(address, time: time)
+        return [current, previous].compactMap { $0 }.contains { key in
+            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message, using: SymmetricKey(data: key))
+        }
+    }
+}

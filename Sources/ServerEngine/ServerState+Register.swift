@@ -1,0 +1,142 @@
+import Match
+import NIOCore
+import Wire
+import RuntimeSupport
+import GroupSigning
+
+// Registration (Spec §7): a register through the address challenge to its welcome, and list requests (§4.9).
+extension ServerState {
+    package mutating func register(_ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
+                                   size: Int) -> (replies: [Reply], notices: [Notice]) {
+        if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
+            let group = request.delivery == .group && multicastOffers[existing.delivery.format] != nil
+            // Idempotent: the same welcome again, no second subscription. The address is validated.
+            // A client that has joined the group says so this way (Spec §4.11): from now on its
+            // events come from there (and back to unicast, asked so).
+            var updated = existing
+            updated.lastHeard = now
+            if existing.group != group {
+                updated.group = group
+                _ = matches[slot].subscribe(updated)
+            } else {
+                matches[slot].subscribers[address]?.lastHeard = now
+            }
+            return welcoming(updated, slot: slot, repeated: true)
+        }
+        // Another identifier from a subscribed address (a client restarted on the same port, or a
+        // forgery) is a new subscription: it needs a valid token like any other, and replaces the old.
+        if let challenge = challengeUnlessValid(address, token: request.token, subscription: subscription, size: size, what: "register") {
+            return challenge
+        }
+        guard let format = request.formats.first(where: { configuration.formats.contains($0) }) else {
+            let offered = configuration.formats.map(\.name).joined(separator: " and ")
+            return refuse(address, .noCommonFormat, "this server offers \(offered) only", budget: .max, subscription: subscription)
+        }
+        guard let slot = slot(for: request.match) else {
+            if configuration.upstreamOnDemand && !unknownUpstream.contains(request.match) {
+                // A relay on demand: not refused, but subscribed upstream; the client's next attempt finds it.
+                return ([], [.wanted(request.match)])
+            }
+            let text = request.match == RegisterRequest.anyMatch ? "no live match" : "no live match \(request.match); ask with client --list"
+            return refuse(address, .unknownMatch, text, budget: .max, subscription: subscription)
+        }
+        guard subscriberAndSlot(at: address) != nil || clientCount < configuration.maxClients else {
+            return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max, subscription: subscription)
+        }
+        guard limiter.allow(address.ipAddress ?? "?") else {
+            return refuse(address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second",
+                          budget: .max, subscription: subscription)
+        }
+        // The first dictionary the client lists that this server uses; none otherwise.
+        let dictionary = request.dictionaries.first { id in configuration.dictionaries.contains { $0.id == id } } ?? 0
+        var subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary,
+                                    subscription: subscription)
+        subscriber.group = request.delivery == .group && multicastOffers[format] != nil
+        // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
+        let reply = welcoming(subscriber, slot: slot, repeated: false)
+        if !reply.replies.isEmpty { subscribe(subscriber, slot: slot) }
+        return (reply.replies, reply.replies.isEmpty ? reply.notices : [.registered(subscriber, count: clientCount, repeated: false)])
+    }
+
+    /// nil when `token` is valid for `address`; otherwise the answer: a challenge no larger than
+    /// the `size` bytes received (or nothing, for a request not padded to the minimum).
+    package mutating func challengeUnlessValid(_ address: SocketAddress, token: [UInt8], subscription: UInt64, size: Int,
+                                               what: String) -> (replies: [Reply], notices: [Notice])? {
+        guard !validator.isValid(token, for: address) else { return nil }
+        // Not validated: answer with a token, never with more bytes than were received.
+        guard size >= RegisterRequest.minimumFrameSize else {
+            return reject(address, "\(what) shorter than \(RegisterRequest.minimumFrameSize) bytes (not padded)")
+        }
+        let fresh = validator.token(for: address)
+        switch counted(Self.encode("challenge", for: address, { () throws(WireError) in
+            try Frame(body: .challenge(Challenge(token: fresh)), subscription: subscription).encoded()
+        })) {
+        case .success(let challenge):
+            guard challenge.readableBytes <= size else {
+                return reject(address, "challenge of \(challenge.readableBytes) bytes larger than the \(size)-byte \(what); not sent")
+            }
+            return ([Reply(address: address, payload: challenge)], [.challenged(address)])
+        case .failure(let notice):
+            return ([], [notice])
+        }
+    }
+
+    /// Answers a list request (Spec §4.9): a challenge for an address not validated yet, else one
+    /// page of the listing (at most ``MatchListing/maximumFrameSize`` bytes), within the
+    /// per-address rate that registers obey.
+    package mutating func list(_ address: SocketAddress, _ request: ListRequest, subscription: UInt64,
+                               size: Int) -> (replies: [Reply], notices: [Notice]) {
+        if let challenge = challengeUnlessValid(address, token: request.token, subscription: subscription, size: size, what: "list") {
+            return challenge
+        }
+        guard limiter.allow(address.ipAddress ?? "?") else {
+            return reject(address, "list requests over the per-address rate")
+        }
+        let page = listing(from: Int(request.offset))
+        switch counted(Self.encode("listing", for: address, { () throws(WireError) in
+            try Frame(body: .listing(page), subscription: subscription).encoded()
+        })) {
+        case .success(let payload): return ([Reply(address: address, payload: payload)], [.listed(address, matches: page.matches.count)])
+        case .failure(let notice): return ([], [notice])
+        }
+    }
+
+    /// The welcome for `subscriber` (made once per format and dictionary between two events),
+    /// or the notice of its failure to encode.
+    package mutating func welcoming(_ subscriber: Subscriber, slot: Int, repeated: Bool) -> (replies: [Reply], notices: [Notice]) {
+        let kind = LiveMatch.WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary)
+        if let made = matches[slot].welcomes[kind] {
+            return ([Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
+                    [.registered(subscriber, count: clientCount, repeated: repeated)])
+        }
+        let dictionary = CompressionDictionary.withID(subscriber.dictionary) ?? .none
+        switch counted(Self.encode("welcome (\(subscriber.delivery.rawValue))", for: subscriber.address, { () throws(WireError) in
+            try welcome(for: subscriber.delivery, dictionary: dictionary, slot: slot)
+        })) {
+        case .success(let made):
+            matches[slot].welcomes[kind] = made
+            return ([Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
+                    [.registered(subscriber, count: clientCount, repeated: repeated)])
+        case .failure(let notice):
+            return ([], [notice])
+        }
+    }
+
+    /// The welcome frame for a client receiving `delivery`, with the latest event.
+    ///
+    /// - Throws: ``WireError`` when the roster or catalogue does not fit the wire.
+    public func welcome(for delivery: Delivery, dictionary: CompressionDictionary = .none, slot: Int = 0) throws(WireError) -> [UInt8] {
+        let match = matches[slot]
+        let current = match.current
+        let nextSequence = match.nextSequence
+        var body = Welcome(
+            format: delivery.format, dictionary: dictionary.id, matchID: match.id,
+            heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: match.intervalMicroseconds,
+            roster: match.roster, catalog: match.catalog, current: current.map { CompactEvent($0.event) })
+        body.multicast = multicastOffers[body.format]
+        let frame = Frame(
+            sequence: current?.sequence ?? nextSequence, eventType: current?.event.type,
+            score: current?.event.score ?? .zero, minute: current?.event.minute ?? 0, body: .welcome(body))
+        return try frame.encoded()
+    }
+}

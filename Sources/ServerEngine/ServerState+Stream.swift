@@ -1,0 +1,68 @@
+import Match
+import NIOCore
+import Wire
+import RuntimeSupport
+import GroupSigning
+
+// The stream's side of the state: each event made the latest and handed to its recipients, silent clients dropped, and a match's end.
+extension ServerState {
+    /// Drops SoccerStream clients not heard from for longer than the client timeout (original
+    /// clients cannot send heartbeats and are kept until they unregister or the match ends).
+    public mutating func expire() -> [Notice] {
+        let now = clock.now()
+        originalBudget.prune(now: now)
+        let timeout = configuration.clientTimeout.inSeconds
+        var notices: [Notice] = []
+        for match in matches {
+            for subscriber in match.subscribers.values where subscriber.delivery != .original && now - subscriber.lastHeard > timeout {
+                _ = unsubscribe(subscriber.address)
+                notices.append(.timedOut(subscriber, silentFor: now - subscriber.lastHeard))
+            }
+        }
+        return notices
+    }
+
+    /// Makes `event` the latest of slot `slot`'s match and returns who gets it (their address
+    /// and delivery; other fields may be as of their subscription). `event.sequence` must be
+    /// that match's ``nextSequence(slot:)``.
+    /// Original-protocol clients off loopback get the event only within the byte budget of
+    /// their /24 (or /56) and the server's (``OriginalBudget``); the others are left out of this
+    /// event and counted (the recipients are filtered only when such clients are subscribed).
+    public mutating func publish(_ event: EncodedEvent, slot: Int = 0) -> [Subscriber] {
+        let recipients = matches[slot].publish(event, ringEvents: configuration.repairRingEvents, ringBytes: configuration.repairRingBytes)
+        guard matches[slot].recipientsBudgeted else { return recipients }
+        let (size, now) = (event.payload(for: .original).readableBytes, clock.now())
+        return recipients.filter { subscriber in
+            subscriber.budgetBlock.map { originalBudget.allows($0, bytes: size, now: now) } ?? true
+        }
+    }
+
+    /// The end-of-match datagrams for every client (frames for SoccerStream clients,
+    /// `End of transmission` for original ones), and who they go to; the clients are then
+    /// unsubscribed. Should the end frame fail to encode, SoccerStream clients get nothing
+    /// (never an empty datagram) and the notice says so.
+    /// With `next`, the slot at once announces the match replacing it (`--loop`), so that a
+    /// register arriving while the end goes out joins the next match instead of being refused.
+    public mutating func finish(_ reason: EndReason, slot: Int = 0, next: UInt32? = nil) -> (ends: [(Subscriber, ByteBuffer)], notices: [Notice]) {
+        let last = matches[slot].current
+        let end = Frame(
+            sequence: last?.sequence ?? matches[slot].nextSequence &- 1, score: last?.event.score ?? .zero,
+            minute: last?.event.minute ?? 0, body: .end(EndOfMatch(reason: reason)))
+        var notices: [Notice] = []
+        var endBytes: ByteBuffer?
+        switch counted(Self.encode("end", for: nil, { () throws(WireError) in try end.encoded() })) {
+        case .success(let bytes): endBytes = bytes
+        case .failure(let notice): notices.append(notice)
+        }
+        let originalBytes = ByteBuffer(string: OriginalPacket.endOfTransmissionText)
+        // Kept for repair only (the events just before the end are the last a client can miss).
+        let leaving = matches[slot].end()
+        if let next { announce(id: next, slot: slot) }
+        clientCount -= leaving.count
+        for subscriber in leaving where subscriber.delivery == .original { slotOf[subscriber.address] = nil }
+        let result = leaving.compactMap { subscriber in
+            subscriber.delivery == .original ? (subscriber, originalBytes) : endBytes.map { (subscriber, $0.stamped(subscriber.subscription)) }
+        }
+        return (result, notices)
+    }
+}

@@ -1,0 +1,74 @@
+import NIOCore
+import Wire
+import RuntimeSupport
+import Match
+import GroupSigning
+
+/// How a subscribed client receives events.
+public enum Delivery: String, Sendable, Hashable, CaseIterable {
+    /// SoccerStream frames with compact bodies.
+    case compact
+    /// SoccerStream frames with JSON bodies.
+    case json
+    /// The original protocol: bare JSON datagrams and `End of transmission`.
+    case original
+
+    /// The delivery of a negotiated body format.
+    package init(_ format: BodyFormat) {
+        self = format == .json ? .json : .compact
+    }
+
+    /// The body format of its SoccerStream frames (welcome, events, group events): JSON for
+    /// JSON, compact otherwise (an original-protocol client gets no frames).
+    package var format: BodyFormat { self == .json ? .json : .compact }
+}
+
+/// One registered client.
+public struct Subscriber: Sendable, Hashable {
+    /// Where it listens.
+    public var address: SocketAddress {
+        didSet {
+            datagramAddress = DatagramAddress(address)
+            budgetBlock = Self.budgetBlock(address, delivery)
+        }
+    }
+    /// The same, as the kernel takes it: built once, copied into each `sendmmsg` message.
+    package private(set) var datagramAddress: DatagramAddress
+    /// What it receives.
+    public var delivery: Delivery {
+        didSet { budgetBlock = Self.budgetBlock(address, delivery) }
+    }
+    /// For an original-protocol client (its address never validated) not on loopback, the
+    /// block its datagrams are budgeted by (``OriginalBudget``); nil for everyone else.
+    public private(set) var budgetBlock: AddressPrefix?
+    /// When it was last heard from (register, heartbeat), in server seconds.
+    public var lastHeard: Double = 0
+    /// The preset dictionary agreed for its compressed bodies (0: none).
+    public var dictionary: UInt8 = 0
+    /// The subscription identifier its register carried and its welcome confirmed (Spec §2.1);
+    /// every frame to and from it carries this value. 0 for original-protocol clients.
+    public var subscription: UInt64 = 0
+    /// Its repair budget (Spec §4.8), made full when first used.
+    public var repairBudget: TokenBucket?
+    /// Whether it takes its events from the server's multicast group (its register asked for
+    /// it and the server has a group, Spec §4.11): events are not sent to its address, only
+    /// the welcome, heartbeat answers, repairs and the end.
+    public var group = false
+
+    /// A client at `address` receiving `delivery`.
+    public init(address: SocketAddress, delivery: Delivery, lastHeard: Double = 0, dictionary: UInt8 = 0,
+                subscription: UInt64 = 0, repairBudget: TokenBucket? = nil) {
+        self.address = address
+        self.datagramAddress = DatagramAddress(address)
+        self.delivery = delivery
+        self.budgetBlock = Self.budgetBlock(address, delivery)
+        self.lastHeard = lastHeard
+        self.dictionary = dictionary
+        self.subscription = subscription
+        self.repairBudget = repairBudget
+    }
+
+    private static func budgetBlock(_ address: SocketAddress, _ delivery: Delivery) -> AddressPrefix? {
+        delivery == .original ? AddressPrefix(budgetOf: address) : nil
+    }
+}

@@ -1,0 +1,160 @@
+import Logging
+import Match
+import NIOCore
+import Wire
+import RuntimeSupport
+import DatagramTransport
+import ServerEngine
+import MatchStore
+import ClientEngine
+import ClientRuntime
+import RelayRuntime
+import GroupSigning
+import CDatagram
+
+// The fan-out: each event encoded once per format, then written to every recipient (and to the multicast group) through the channel handler, in trips of at most a megabyte.
+extension StreamServer {
+    /// A batch grows no further once it holds this many datagrams...
+    package static let maximumBatchDatagrams = 4096
+    /// ...or this many bytes.
+    package static let maximumBatchBytes = 1 << 20
+
+    /// An event encoded and made the latest: who gets it, and how many bytes that is.
+    package struct Published {
+        package var event: EncodedEvent
+        package var recipients: [Subscriber]
+        package var bytes: Int
+        /// The signed group events for the multicast group (Spec §4.11), if any subscriber takes
+        /// them there, each with its format's destination.
+        package var group: [(ByteBuffer, DatagramAddress)] = []
+    }
+
+    /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
+    package func publish(_ event: MatchEvent, slot: Int) throws -> Published {
+        let (sequence, deliveries, roster, catalog) = core.state.withLock { state in
+            (state.matches[slot].nextSequence, state.matches[slot].deliveriesInUse, state.matches[slot].roster, state.matches[slot].catalog)
+        }
+        var encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, deliveries: deliveries)
+        // The per-delivery counts answer "who needs what" without walking the recipients.
+        let (recipients, allCounts, groupCounts, groupDeliveries, matchID) = core.state.withLock {
+            ($0.publish(encoded, slot: slot), $0.matches[slot].deliveryCounts, $0.matches[slot].groupCounts,
+             $0.matches[slot].groupDeliveries, $0.matches[slot].id)
+        }
+        if !deliveries.isSuperset(of: allCounts.lazy.filter { $0.value > 0 }.map(\.key)) {
+            // A JSON client registered between the encoding and the fan-out (rare): encode it all.
+            encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog)
+        }
+        // Those who take the group get one signed datagram there per format, not one each.
+        let counts = allCounts.merging(groupCounts) { $0 - $1 }
+        var group: [(ByteBuffer, DatagramAddress)] = []
+        if let groupSender, !groupDeliveries.isEmpty {
+            group = try groupSender.datagrams(for: encoded, matchID: matchID, deliveries: groupDeliveries)
+        }
+        if logger.logLevel <= .debug {
+            for recipient in recipients {
+                logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
+            }
+        }
+        return Published(event: encoded, recipients: recipients, bytes: encoded.bytes(for: counts) + group.reduce(0) { $0 + $1.0.readableBytes },
+                         group: group)
+    }
+
+    /// Part of a published event's recipients: written, with others, in one trip to the event loop.
+    private struct Segment: Sendable {
+        package var event: EncodedEvent
+        package var recipients: ArraySlice<Subscriber>
+    }
+
+    /// Writes each event of `batch` to every recipient and returns when that is sent and the
+    /// channel can take more: the producer never runs ahead of the socket, so memory stays flat
+    /// at any rate.
+    ///
+    /// Each SoccerStream client gets its own bytes (its subscription identifier in the header):
+    /// the handler's ``DatagramSender`` copies each client's frame into its one reused slab,
+    /// stamped, and sends the trip with `sendmmsg`, so the cost per client is a copy of the frame
+    /// and no allocation. A trip carries at most ``maximumBatchBytes`` of copies (a JSON event to
+    /// 10,000 clients is 30 MB), then waits for the socket before the next: usually one trip per
+    /// batch, and the slab never grows past one trip.
+    package func fanOut(_ batch: [Published]) async throws {
+        let group = batch.flatMap(\.group)
+        if !group.isEmpty {
+            // The group first: one datagram per match and format reaches every receiver on the network.
+            try await deliver { handler in
+                for (datagram, destination) in group { handler.write(datagram, subscription: nil, to: destination) }
+            }
+        }
+        var trip: [Segment] = []
+        var tripBytes = 0
+        for published in batch {
+            let unit = max(1, published.event.compact.readableBytes, published.event.json.readableBytes)
+            let perTrip = max(1, Self.maximumBatchBytes / unit)
+            var start = published.recipients.startIndex
+            while start < published.recipients.endIndex {
+                let room = max(1, (Self.maximumBatchBytes - tripBytes) / unit)
+                let end = min(published.recipients.endIndex, start + min(room, perTrip))
+                trip.append(Segment(event: published.event, recipients: published.recipients[start..<end]))
+                tripBytes += (end - start) * unit
+                start = end
+                if tripBytes >= Self.maximumBatchBytes {
+                    try await deliverCopies(trip)
+                    trip.removeAll(keepingCapacity: true)
+                    tripBytes = 0
+                }
+            }
+        }
+        if !trip.isEmpty { try await deliverCopies(trip) }
+    }
+
+    /// One trip of ``fanOut(_:)``: every copy queued in the handler (one slab, reused), then
+    /// sent with `sendmmsg` by the flush.
+    private func deliverCopies(_ trip: [Segment]) async throws {
+        let metrics = core.metrics
+        try await deliver { handler in
+            // The recipients are read field by field (never a whole Subscriber copied out of the
+            // array, which would retain and release its address per datagram).
+            var datagrams = 0
+            var total = 0
+            for segment in trip {
+                let recipients = segment.recipients
+                for index in recipients.indices {
+                    total += segment.event.payload(for: recipients[index].delivery).readableBytes
+                }
+                datagrams += recipients.count
+            }
+            handler.reserve(datagrams: datagrams, bytes: total)
+            metrics.batch(datagrams: datagrams)
+            for segment in trip {
+                let recipients = segment.recipients
+                for index in recipients.indices {
+                    let delivery = recipients[index].delivery
+                    handler.write(segment.event.payload(for: delivery),
+                                  subscription: delivery == .original ? nil : recipients[index].subscription,
+                                  to: recipients[index].datagramAddress)
+                }
+            }
+        }
+    }
+
+    /// Runs `writes` on the event loop through the channel handler, the one way the server
+    /// writes; flushes once; then waits, without polling, until the channel is writable.
+    /// Replies to datagrams take the same handler's ``ServerChannelHandler/write(_:to:)``.
+    package func deliver(_ writes: @escaping @Sendable (ServerChannelHandler) -> Void) async throws {
+        try await channel.eventLoop.flatSubmit(work(writes)).get()
+    }
+
+    /// ``deliver(_:)`` after `delay`, on the event loop's timer, not waited for: the future
+    /// completes when it has been sent.
+    package func schedule(after delay: TimeAmount, _ writes: @escaping @Sendable (ServerChannelHandler) -> Void) -> EventLoopFuture<Void> {
+        channel.eventLoop.flatScheduleTask(in: delay, work(writes)).futureResult
+    }
+
+    private func work(_ writes: @escaping @Sendable (ServerChannelHandler) -> Void) -> @Sendable () -> EventLoopFuture<Void> {
+        let handler = self.handler
+        return {
+            let value = handler.value
+            writes(value)
+            value.flush()
+            return value.writable()
+        }
+    }
+}
