@@ -71,7 +71,7 @@ extension StreamClient {
     }
 
     /// Registers again (the same subscription: a repeat, Spec §7.2) asking for `wanted` delivery.
-    private func switchDelivery(to wanted: RegisterRequest.Delivery) async throws {
+    func switchDelivery(to wanted: RegisterRequest.Delivery) async throws {
         delivery.withLock { $0 = wanted }
         try await sendRegister()
         logger.info("Sent register asking for \(wanted == .group ? "events from the multicast group" : "events at this address").")
@@ -80,7 +80,7 @@ extension StreamClient {
     /// A socket bound to the group's port (address reuse on, so that other receivers on this
     /// machine can bind it too; only the groups it joined delivered to it, IP_MULTICAST_ALL
     /// off), joined to the group on the configured interface.
-    private func join(_ offer: MulticastOffer) async throws -> any Channel {
+    func join(_ offer: MulticastOffer) async throws -> any Channel {
         guard offer.address.count == 4 else {
             throw StreamingError(.configuration, "IPv6 multicast groups are not supported by this client")
         }
@@ -111,7 +111,7 @@ extension StreamClient {
     }
 
     /// The interface `--multicast-interface` names (by name or IPv4 address), or nil for the route's.
-    private func device() throws -> NIONetworkDevice? {
+    func device() throws -> NIONetworkDevice? {
         guard let wanted = configuration.multicastInterface else { return nil }
         let devices = try System.enumerateDevices()
         guard let found = devices.first(where: { $0.name == wanted && $0.address?.protocol == .inet })

@@ -1,0 +1,69 @@
+import GroupSigning
+import Wire
+import RuntimeSupport
+import Match
+
+extension ClientSession {
+    /// An event frame's snapshot, recorded (or taken as a repair when a retransmission).
+    mutating func accept(_ body: EventBody, frame: Frame, welcome: Welcome, arrival: Double) -> Reception {
+        let snapshot: LiveSnapshot
+        do {
+            switch body {
+            case .json(let datagram):
+                snapshot = LiveSnapshot(datagram: datagram, language: welcome.catalog.language)
+            case .compact:
+                guard let event = frame.compactEvent else { return .ignored("compact event without type") }
+                snapshot = try LiveSnapshot(event: event, sequence: frame.sequence, roster: welcome.roster, catalog: welcome.catalog)
+            }
+        } catch {
+            return .ignored("\(error)")
+        }
+        if frame.retransmission { return repaired(snapshot, arrival: arrival) }
+        guard endReason == nil else { return .ignored("first transmission after the end of the match") }
+        return record(snapshot, arrival: arrival)
+    }
+
+    private mutating func repaired(_ snapshot: LiveSnapshot, arrival: Double) -> Reception {
+        let extended = statistics.extend(snapshot.sequence)
+        let entry = pending.removeValue(forKey: extended)
+        let noticed = entry?.noticed
+        // Karn's rule: only an event asked for once gives an unambiguous round trip.
+        if let entry, entry.attempts == 1, let asked = entry.asked { repairTimer.sample(arrival - asked) }
+        guard statistics.recordRepair(snapshot.sequence, arrival: arrival, noticed: noticed) else { return .duplicate(snapshot.sequence) }
+        if groupKey != nil { group.repairedInARow += 1 }
+        queueForLog(snapshot, repaired: true)
+        return .repaired(snapshot, delay: noticed.map { arrival - $0 })
+    }
+
+    private mutating func record(_ snapshot: LiveSnapshot, arrival: Double) -> Reception {
+        let extended = statistics.extend(snapshot.sequence)
+        let outcome = statistics.record(snapshot.sequence, arrival: arrival, interval: interval)
+        if outcome == .duplicate { return .duplicate(snapshot.sequence) }
+        if outcome == .implausible { return .rejected("implausible sequence \(snapshot.sequence), set aside until the stream confirms it") }
+        pending[extended] = nil
+        if let last = outages.indices.last, outages[last].end != nil, outages[last].firstAfter == nil { outages[last].firstAfter = extended }
+        if outcome == .inOrder { noteGaps(upTo: extended, now: arrival) }
+        queueForLog(snapshot, repaired: false)
+        // A late event does not replace a newer one on screen.
+        if outcome == .inOrder { latest = snapshot }
+        return .event(snapshot, outcome)
+    }
+
+    mutating func receiveOriginal(_ bytes: [UInt8], arrival: Double) -> Reception {
+        do {
+            let packet = try OriginalPacket.decode(bytes)
+            guard packet.direction == .toClient else { return .ignored("client text from the server") }
+            switch packet {
+            case .datagram(let datagram):
+                return record(LiveSnapshot(datagram: datagram, language: "pt"), arrival: arrival)
+            case .endOfTransmission:
+                endReason = .fullTime
+                return .ended(.fullTime)
+            case .register, .unregister:
+                return .ignored("client text from the server")
+            }
+        } catch {
+            return .ignored("\(error)")
+        }
+    }
+}

@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Capture
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import Wire
+import RuntimeSupport
+import ClientEngine
+import TerminalUI
+import ServerEngine
+import Match
+import GroupSigning
+
+extension StreamClient {
+    /// Handles one datagram; true when the run is over.
+    func receive(_ envelope: AddressedEnvelope<ByteBuffer>) -> Bool {
+        record(envelope)
+        guard envelope.remoteAddress == serverAddress else {
+            logger.debug("Ignored datagram from \(envelope.remoteAddress.display): not the server.")
+            return false
+        }
+        let bytes = Array(envelope.data.readableBytesView)
+        return handle { $0.receive(bytes) }
+    }
+
+    /// Handles one datagram from the multicast group (Spec §4.11); true when the run is over.
+    /// Its source is not checked: its signature is.
+    package func receiveGroup(_ envelope: AddressedEnvelope<ByteBuffer>) -> Bool {
+        let port = session.withLock { $0.groupOffer.map { Int($0.port) } }
+        record(envelope, port: port)
+        let bytes = Array(envelope.data.readableBytesView)
+        return handle { $0.receiveGroup(bytes) }
+    }
+
+    /// What one datagram meant, as `receiving` has the session tell: shown, logged in order,
+    /// relayed, and the control task woken when it changed something it waits for.
+    func handle(_ receiving: (inout ClientSession) -> ClientSession.Reception) -> Bool {
+        let (reception, subscribed, token, received, loggable, finished, repairDue, outstanding, welcomedAgain) = session.withLock { session in
+            let reception = receiving(&session)
+            return (reception, session.subscribed, session.token, session.statistics.received + session.statistics.repaired, session.takeLoggable(), session.finished,
+                    session.nextRepairDue, session.repairsOutstanding, session.welcomedAgain)
+        }
+        if configuration.relaying {
+            // The upstream's own source lost or back (Spec §4.10): passed on as this relay's.
+            let lost = session.withLock { session in session.outages.last.map { $0.kind == .sourceLost && $0.end == nil } ?? false }
+            if sourceReportedLost.exchange(lost, ordering: .relaxed) != lost { relayContinuation.yield(.silent(lost)) }
+        }
+        switch reception {
+        case .welcomed(let welcome, let snapshot):
+            logger.info("Registered: format \(welcome.format.name), dictionary \(welcome.dictionary), match \(welcome.matchID), language \(welcome.catalog.language).")
+            if welcome.dictionary != 0, !configuration.dictionaries.contains(where: { $0.id == welcome.dictionary }) {
+                // Frames name their dictionary, so decoding still works; the server broke §4.4's agreement rule.
+                logger.warning("The server chose dictionary \(welcome.dictionary), which this client did not offer (Spec §4.4).")
+            }
+            if configuration.multicast == .group && welcome.multicast == nil {
+                // Asked for explicitly: said where the user looks, not only in the log.
+                let said = "--multicast: the server offers no multicast group (it runs without --multicast); events come to this client's address instead."
+                logger.warning("\(said)")
+                StandardError.write("warning: \(said)\n")
+            }
+            if let snapshot { display.show(snapshot) }
+            if configuration.relaying {
+                let next = session.withLock { $0.statistics.first } ?? 0
+                relayContinuation.yield(.welcomed(welcome, latest: snapshot.flatMap { shot in shot.event.map { (shot.sequence, $0) } }, next: next))
+            }
+        case .refused(let refusal):
+            logger.info("Registration refused: \(refusal.reason.name): \(refusal.text)")
+            setReason(.refused(refusal))
+            return true
+        case .event(let snapshot, let outcome):
+            // Logged below, in sequence order; a late event never replaces a newer one on screen.
+            if outcome == .inOrder { display.show(snapshot) }
+        case .repaired(let snapshot, let delay):
+            logger.debug("Repaired message #\(snapshot.sequence)\(delay.map { String(format: " after %.1f ms", $0 * 1000) } ?? "").")
+        case .unavailable(let sequences):
+            logger.info("The server no longer holds \(sequences.count) missing message(s) (from #\(sequences.first ?? 0)); given up.")
+        case .duplicate(let sequence):
+            logger.info("Received duplicate of message #\(sequence).")
+        case .ended(let reason):
+            logger.info("Received end of transmission (\(reason.name))\(finished ? "" : "; waiting for \(outstanding) repair(s)").")
+        case .challenged:
+            logger.info("Received an address challenge; registering again with the token.")
+        case .keepalive:
+            break
+        case .reset:
+            logger.info("The server holds no subscription for this client (a reset: it restarted without keeping it); registering again.")
+            signals.update { $0.resets += 1 }
+        case .ignored(let why):
+            logger.debug("Ignored datagram: \(why)")
+        case .rejected(let why):
+            logger.info("Rejected datagram: \(why).")
+        }
+        // Every event in sequence order; "(repaired)" marks those that came by retransmission.
+        for (snapshot, repaired) in loggable {
+            logMessage(snapshot, repaired: repaired)
+            relay(snapshot)
+        }
+        if let last = loggable.last { recordProgress(lastLogged: last.snapshot.sequence, ended: false) }
+        if finished, let ended = session.withLock({ $0.endReason }) {
+            setReason(.endOfTransmission(ended))
+            return true
+        }
+        let current = signals.value
+        if current.subscribed != subscribed || current.token != token || current.received != received || current.repairDue != repairDue
+            || current.welcomedAgain != welcomedAgain {
+            signals.update { signals in
+                signals.subscribed = subscribed
+                signals.token = token
+                signals.received = received
+                signals.repairDue = repairDue
+                signals.welcomedAgain = welcomedAgain
+            }
+        }
+        return self.reason != nil
+    }
+
+    /// This client's subscription identifier (Spec §2.1).
+    var subscription: UInt64 { session.withLock { $0.subscription } }
+}

@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Match
+import NIOCore
+import NIOPosix
+import Synchronization
+import Wire
+import RuntimeSupport
+import DatagramTransport
+import ServerEngine
+import MatchStore
+import ClientEngine
+import ClientRuntime
+import RelayRuntime
+import GroupSigning
+import CDatagram
+
+extension StreamServer {
+    /// The ids of the matches announced so far, in slot order (what `client --list` lists).
+    /// Brings the metrics that are read rather than counted (subscribers per match and format)
+    /// up to date: a metrics endpoint calls it before each scrape.
+    public func refreshMetrics() {
+        core.refreshSubscriberMetrics()
+    }
+
+    public var matchIDs: [UInt32] { core.state.withLock { $0.matches.map(\.id) } }
+
+    /// Counts `file`'s failed writes in the metrics (`soccerstream_log_write_failures_total`).
+    public func watch(logFile file: LogFile) {
+        core.metrics.watch(logFile: file)
+    }
+
+    /// Waits until the number of matches announced satisfies `condition` (a feed's match is
+    /// announced when its line-ups arrive). Cancellable; no polling.
+    public func waitForMatches(_ condition: @escaping @Sendable (Int) -> Bool) async {
+        await core.signals.wait { condition($0.matches) }
+    }
+
+    /// Waits until the number of subscribed clients satisfies `condition` (no polling: each
+    /// registration, unregistration and expiry wakes the waiter). Cancellable.
+    public func waitForClients(_ condition: @escaping @Sendable (Int) -> Bool) async {
+        await core.signals.wait { condition($0.clients) }
+    }
+
+    /// Asks the server to stop: the current match ends at once with an end frame
+    /// (reason: server shutdown) and ``run()`` returns. Safe from any thread or signal watcher.
+    public func stop() {
+        core.signals.update { $0.stopped = true }
+        for client in upstreamClients.withLock({ Array($0.values) }) { client.stop(.terminated) }
+    }
+
+    /// Stopped by ``stop()``, or the task running ``run()`` was cancelled (which stops the same
+    /// way: a cancelled wait returns at once, so the stream must not loop on it).
+    package var stopping: Bool { core.signals.value.stopped || Task.isCancelled }
+
+    /// Serves registrations and streams matches until the match ends (or, with `loop`, until
+    /// ``stop()``), then closes the socket.
+    public func run() async throws -> ServerSummary {
+        guard !started.exchange(true, ordering: .relaxed) else {
+            throw StreamingError(.configuration, "run() may be called only once")
+        }
+        let outcome: Result<ServerSummary, any Error>
+        do {
+            outcome = .success(try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await self.housekeepingLoop() }
+                group.addTask { await self.performActions() }
+                for (index, follower) in self.feeds.enumerated() {
+                    group.addTask { await self.read(feed: index, from: follower) }
+                }
+                for (index, follower) in self.followers.enumerated() {
+                    group.addTask { await self.follow(upstream: index, with: follower) }
+                }
+                defer {
+                    self.feeds.forEach { $0.cancel() }
+                    group.cancelAll()
+                }
+                return try await self.stream()
+            })
+        } catch {
+            outcome = .failure(error)
+        }
+        do {
+            try await channel.close()
+        } catch ChannelError.alreadyClosed {
+            // Closed under us (the event loop group shut down): nothing left to release.
+        }
+        await log?.close()
+        dataLock?.release()
+        return try outcome.get()
+    }
+
+    /// Reads one feed's lines as they arrive and hands what they decode to the stream loop,
+    /// until the feed's end line, its end of input, a bad line under `--on-bad-line stop`, or stop().
+    package func read(feed index: Int, from follower: LineFollower) async {
+        // A resumed feed match's decoder already holds its logged lines (the same match state).
+        var decoder = plan.feeds[index]?.decoder ?? FeedDecoder(catalog: configuration.language.catalog)
+        var pacing = FeedPacing(pace: configuration.replayPace)
+        defer { core.deliver(FeedItem(feed: index, content: .closed)) }
+        for await item in follower.items {
+            if case .failed(let why) = item {
+                core.deliver(FeedItem(feed: index, content: .unreadable(why)))
+                return
+            }
+            guard case .line(let bytes, let end) = item else { return }
+            do {
+                // Tried on a copy: a line the pacing refuses changes nothing, like any bad line.
+                var next = decoder
+                var output = try next.next(bytes)
+                if case .event(let event, _) = output { output = .event(event, at: try pacing.due(output, line: next.lineNumber)) }
+                decoder = next
+                core.deliver(FeedItem(feed: index, content: .output(output), end: end))
+                if case .end = output {
+                    // Followed no further; lines already there after the end are still read, and
+                    // refused with their numbers (Spec/FEED.md), not silently ignored.
+                    follower.cancel()
+                }
+            } catch {
+                // Tried on a copy: the line still counts, so that later lines keep their numbers.
+                decoder.skipLine()
+                let stop = configuration.onBadLine == .stop
+                core.deliver(FeedItem(feed: index, content: .bad(error, stopping: stop)))
+                if stop {
+                    follower.cancel()
+                    return
+                }
+            }
+        }
+    }
+
+    /// Once a second until stopped or cancelled: the rejects summary and the client timeouts.
+    package func housekeepingLoop() async {
+        while !Task.isCancelled {
+            if await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: .seconds(1))) { return }
+            core.housekeeping()
+            if configuration.upstreamOnDemand { dropUnwatched() }
+        }
+    }
+}
