@@ -26,6 +26,9 @@ let package = Package(
         // Services and signals (ServiceGroup, UnixSignalsSequence); Hummingbird depends on it already.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Without its default traits (swift-configuration support, full Foundation): not used here.
+        // Server and relay settings from SOCCERSTREAM_* variables and a JSON file (--config); JSON trait only.
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
@@ -68,7 +71,7 @@ let package = Package(
             ]
         ),
         // The client's engine, free of I/O: reception, gaps and repairs, statistics, the live snapshot.
-        .target(name: "ClientEngine", dependencies: ["RuntimeSupport", "Wire", "Match", nio]),
+        .target(name: "ClientEngine", dependencies: ["RuntimeSupport", "Wire", "Match", "GroupSigning", nio]),
         // The terminal UI: the live view and the scoreboard.
         .target(name: "TerminalUI", dependencies: ["RuntimeSupport", "ClientEngine", "Wire", "Match"]),
         // The client's runtime: its socket and control loop, listings, progress, reports.
@@ -90,6 +93,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Flags, then SOCCERSTREAM_* variables, then a JSON configuration file: one layered reading.
+        .target(
+            name: "CommandSettings",
+            dependencies: [
+                "RuntimeSupport",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // `soccer-stream impair`: the userland network impairment proxy.
@@ -116,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "soccer-stream",
             dependencies: [
-                "Wire", "GroupSigning", "Match", "Toolkit", "Streaming", "Bench", "Monitoring",
+                "Wire", "GroupSigning", "Match", "Toolkit", "Streaming", "Bench", "Monitoring", "CommandSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -137,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "StreamingTests",
             dependencies: [
-                "Streaming", "Wire", "GroupSigning", "Match", "Capture", "Toolkit", "Bench",
+                "Streaming", "Wire", "GroupSigning", "Match", "Capture", "Toolkit", "Bench", "CommandSettings",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -11,7 +11,7 @@ for target in frames original captures; do
     flag=$(echo "FUZZ_$target" | tr '[:lower:]' '[:upper:]')
     swiftc -O -g -sanitize=fuzzer,address -parse-as-library -DFUZZING -D"$flag" \
         -module-name FuzzDecoders -I Sources/CZlib -lz \
-        Sources/Wire/*.swift Sources/Capture/*.swift Sources/fuzz-decoders/FuzzDecoders.swift \
+        -package-name soccerstream Sources/MatchModel/*.swift Sources/Wire/*.swift Sources/Capture/*.swift Sources/fuzz-decoders/FuzzDecoders.swift \
         -o "Fuzz/.build-fuzz/fuzz-$target" 2> >(grep -v "Cannot export local symbol" >&2)
     echo "built Fuzz/.build-fuzz/fuzz-$target"
 done

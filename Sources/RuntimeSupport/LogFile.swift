@@ -29,6 +29,8 @@ public final class LogFile: Sendable {
 
     private let state = Mutex<State>(.pending([], dropped: 0))
     private let firstFailure = Mutex<(message: String?, count: Int)>((nil, 0))
+    /// The least severe level written, for every logger of this file (a reload may change it).
+    private let minimum = Atomic<UInt8>(UInt8(Logger.Level.allCases.firstIndex(of: .info) ?? 0))
     /// The file's path.
     public let path: String
     /// Whether ``start(_:)`` claims the file for this process (a log; a statistics file that
@@ -154,9 +156,18 @@ public final class LogFile: Sendable {
 
     /// A logger labelled `label` that writes to this file.
     public func logger(label: String, level: Logger.Level = .info) -> Logger {
-        var logger = Logger(label: label) { _ in FileLogHandler(file: self, label: label) }
-        logger.logLevel = level
-        return logger
+        self.level = level
+        return Logger(label: label) { _ in FileLogHandler(file: self, label: label) }
+    }
+
+    /// The least severe level written, by every logger of this file: set by ``logger(label:level:)``,
+    /// and again by a reloaded configuration (SIGHUP) while the process runs.
+    public var level: Logger.Level {
+        get {
+            let index = Int(minimum.load(ordering: .relaxed))
+            return Logger.Level.allCases.indices.contains(index) ? Logger.Level.allCases[index] : .info
+        }
+        set { minimum.store(UInt8(Logger.Level.allCases.firstIndex(of: newValue) ?? 0), ordering: .relaxed) }
     }
 
     /// The current UTC time as `2026-11-25 01:20:00.123`.
@@ -180,8 +191,11 @@ public struct FileLogHandler: LogHandler {
     package let label: String
     /// Metadata added to every line.
     public var metadata: Logger.Metadata = [:]
-    /// The least severe level written.
-    public var logLevel: Logger.Level = .info
+    /// The least severe level written: the file's (``LogFile/level``), shared by its loggers.
+    public var logLevel: Logger.Level {
+        get { file.level }
+        set { file.level = newValue }
+    }
 
     /// Creates a handler.
     public init(file: LogFile, label: String) {

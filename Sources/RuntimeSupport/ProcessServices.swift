@@ -28,16 +28,21 @@ public enum ProcessSignal: Sendable, Hashable {
 /// SIGHUP goes to `handle`, in order, until the group shuts down gracefully (its main service
 /// ended). It replaces the hand-made signal watcher (Dispatch sources and start/stop calls).
 public struct SignalService: Service {
-    package let handle: @Sendable (ProcessSignal) -> Void
+    package let handle: @Sendable (ProcessSignal) async -> Void
+    /// Trapping from its creation: a signal that comes before ``run()`` waits in it.
+    package let signals: UnixSignalsSequence
 
-    /// A service handing SIGINT, SIGTERM and SIGHUP to `handle`.
-    public init(handle: @escaping @Sendable (ProcessSignal) -> Void) {
+    /// A service handing SIGINT, SIGTERM and SIGHUP to `handle`. The signals are trapped from
+    /// here on (no longer their default action, which would end the process), before any work
+    /// starts: a SIGHUP during start-up waits for the service instead of killing the process.
+    public init(handle: @escaping @Sendable (ProcessSignal) async -> Void) async {
         self.handle = handle
+        self.signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup)
     }
 
     public func run() async throws {
-        for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup).cancelOnGracefulShutdown() {
-            if let signal = ProcessSignal(signal) { handle(signal) }
+        for await signal in signals.cancelOnGracefulShutdown() {
+            if let signal = ProcessSignal(signal) { await handle(signal) }
         }
     }
 }
@@ -48,12 +53,13 @@ public struct SignalService: Service {
 /// commands run (server, relay, client, impairment relay).
 ///
 /// - Throws: what `work` throws.
-public func runWithSignals<T: Sendable>(logger: Logger, handle: @escaping @Sendable (ProcessSignal) -> Void,
+public func runWithSignals<T: Sendable>(logger: Logger, handle: @escaping @Sendable (ProcessSignal) async -> Void,
                                         _ work: @escaping @Sendable () async throws -> T) async throws -> T {
     let main = WorkService(work)
+    let signals = await SignalService(handle: handle)
     let group = ServiceGroup(configuration: ServiceGroupConfiguration(
         services: [.init(service: main, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                   .init(service: SignalService(handle: handle))],
+                   .init(service: signals)],
         logger: logger))
     try await group.run()
     return try main.result()

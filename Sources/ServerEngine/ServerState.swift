@@ -51,7 +51,7 @@ public struct ServerState: Sendable {
     }
 
     /// The configuration.
-    public let configuration: ServerConfiguration
+    public internal(set) var configuration: ServerConfiguration
     /// What each format's welcomes offer when the server sends to a multicast group (Spec
     /// §4.11): the group, that format's port, and the key its events are signed with; empty
     /// without a group (then a register asking for group delivery is served unicast, and its

@@ -138,3 +138,12 @@ extension StreamServer {
         }
     }
 }
+
+extension StreamServer {
+    /// Takes the limits and rates of a reloaded configuration (SIGHUP) that may change while the
+    /// server runs, after checking all of it as at startup; returns those that changed.
+    public func reload(_ new: ServerConfiguration) throws(StreamingError) -> [LiveSetting] {
+        try new.validate()
+        return core.state.withLock { $0.applyLive(new) }
+    }
+}

@@ -3,11 +3,11 @@ import Glibc
 #endif
 // In the package these are modules; Fuzz/build.sh compiles everything as one module.
 #if canImport(Capture)
-#endif
 import Capture
-#if canImport(Wire)
 #endif
+#if canImport(Wire)
 import Wire
+#endif
 
 /// The frame decoder: whatever decodes must re-encode, be judged canonical or not without a
 /// crash, and decode again to the same value.

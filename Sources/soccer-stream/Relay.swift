@@ -28,6 +28,18 @@ struct Relay: AsyncParsableCommand {
     @OptionGroup var serving: ServingOptions
 
     func run() async throws {
+        let resolved = try await CommandLayers.resolve(Self.self, file: serving.config) { try $0.makeConfiguration().validate() }
+        let file = resolved.file
+        try await resolved.command.serving.serve(try resolved.command.makeConfiguration(), logFile: resolved.command.logFile,
+                                                 what: "SoccerStream relay", ending: "Ctrl+C stops it", settings: resolved.settings,
+                                                 configFile: file) {
+            let again = try await CommandLayers.resolve(Self.self, file: file) { try $0.makeConfiguration().validate() }
+            return (try again.command.makeConfiguration(), again.command.serving.logLevel, again.settings)
+        }
+    }
+
+    /// The relay's configuration as these options say.
+    func makeConfiguration() throws -> ServerConfiguration {
         guard !upstream.isEmpty else { throw ValidationError("--upstream HOST:PORT is required (the server or relay to follow)") }
         var configuration = ServerConfiguration()
         try serving.apply(to: &configuration, logFile: logFile)
@@ -39,6 +51,6 @@ struct Relay: AsyncParsableCommand {
         if let match {
             configuration.upstreamMatches = try matchIDs(match)
         }
-        try await serving.serve(configuration, logFile: logFile, what: "SoccerStream relay", ending: "Ctrl+C stops it")
+        return configuration
     }
 }

@@ -1,9 +1,11 @@
+import CommandSettings
 import Foundation
 import ArgumentParser
 import Logging
 import Match
 import Monitoring
 import Streaming
+import Synchronization
 import Wire
 
 struct Server: AsyncParsableCommand {
@@ -38,6 +40,18 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Matches streamed back to back as one stream (clients stay subscribed).") var matches = 1
 
     func run() async throws {
+        let resolved = try await CommandLayers.resolve(Self.self, file: serving.config) { try $0.makeConfiguration().validate() }
+        let file = resolved.file
+        try await resolved.command.serving.serve(try resolved.command.makeConfiguration(), logFile: resolved.command.logFile,
+                                                 what: "SoccerStream server", ending: "Ctrl+C ends the match", settings: resolved.settings,
+                                                 configFile: file) {
+            let again = try await CommandLayers.resolve(Self.self, file: file) { try $0.makeConfiguration().validate() }
+            return (try again.command.makeConfiguration(), again.command.serving.logLevel, again.settings)
+        }
+    }
+
+    /// The server's configuration as these options say.
+    func makeConfiguration() throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
         try serving.apply(to: &configuration, logFile: logFile)
         configuration.interval = try duration(seconds: interval, option: "--interval")
@@ -52,7 +66,7 @@ struct Server: AsyncParsableCommand {
         configuration.onBadLine = onBadLine
         configuration.crashAfterLogging = crashAfterLogging
         configuration.crashAfterSending = crashAfterSending
-        try await serving.serve(configuration, logFile: logFile, what: "SoccerStream server", ending: "Ctrl+C ends the match")
+        return configuration
     }
 }
 
@@ -60,6 +74,8 @@ struct Server: AsyncParsableCommand {
 /// its socket, formats, clients, repair, durable log and metrics. One set of options and one
 /// way to run, for both commands.
 struct ServingOptions: ParsableArguments {
+    @Option(help: "A JSON configuration file: an object whose keys are these options' long names (\"max-clients\": 500). Flags win over SOCCERSTREAM_* environment variables (SOCCERSTREAM_MAX_CLIENTS=500), which win over the file. SIGHUP reads it again: limits, rates and --log-level apply at once; the rest is logged as needing a restart. Default: $SOCCERSTREAM_CONFIG.")
+    var config: String?
     @Option(help: "The address to bind.") var host = "0.0.0.0"
     @Option(help: "The UDP port (the original used 12345).") var port = 12345
     @Option(help: "The formats offered: any, compact or json.") var format: OfferChoice = .any
@@ -139,7 +155,9 @@ struct ServingOptions: ParsableArguments {
     }
 
     /// Checks `configuration`, binds, serves until the matches end or a signal stops it.
-    func serve(_ configuration: ServerConfiguration, logFile: String, what: String, ending: String) async throws {
+    /// `settings` came from the environment and `configFile`; `reload` reads them again (SIGHUP).
+    func serve(_ configuration: ServerConfiguration, logFile: String, what: String, ending: String, settings: [LayeredSetting], configFile: String?,
+               reload: @escaping @Sendable () async throws -> (ServerConfiguration, Logger.Level, [LayeredSetting])) async throws {
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
         try configuration.validate()
         try PathCheck.distinct(outputs: [("--log-file", logFile)], inputs: configuration.feeds.map { ("--feed", $0) })
@@ -163,17 +181,25 @@ struct ServingOptions: ParsableArguments {
         if configuration.originalAllowed && !configuration.originalFrom.isEmpty {
             StandardError.write("Warning: original-protocol registers accepted from \(configuration.originalFrom.map(\.description).joined(separator: ", ")) (--original-from): a forged register from there subscribes a third party's address unvalidated (within --original-budget).\n")
         }
+        for setting in settings {
+            logger.info("Setting \(setting.key) from \(setting.source).")
+        }
         if let endpoint {
             StandardOutput.write("Metrics: http://\(endpoint.localAddress.display)/metrics\n")
             logger.info("Metrics served at http://\(endpoint.localAddress.display)/metrics")
         }
         // SIGINT, SIGTERM: end frames to every client, totals, exit. SIGHUP (a closed terminal,
         // or an operator's "reload", as nginx and sshd take it): the log file is opened again
-        // (after logrotate moved it) and the stream goes on.
+        // (after logrotate moved it), the configuration file read again, and the stream goes on.
+        let current = SettingsRecord(settings)
         let summary = try await runWithSignals(logger: logger, handle: { signal in
             guard signal == .hangUp else { return server.stop() }
             let trouble = log.reopen()
-            logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); nothing else to reload; streaming on.")
+            guard let configFile else {
+                return logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); no configuration file (--config) to reload; streaming on.")
+            }
+            logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); reading \(configFile) again.")
+            await Self.reload(server: server, log: log, logger: logger, file: configFile, current: current, reload: reload)
         }, { try await server.run() })
         StandardOutput.write("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.\n")
         // A feed that gave no match is an error on the terminal too (its lines' errors are in the

@@ -15,8 +15,12 @@ enum HostileUser {
 
     /// Runs `arguments` in `directory` to its end: standard input from the file `input` (none:
     /// /dev/null), standard output to the file `outputFile` (none: captured), standard error captured.
-    static func run(_ arguments: [String], in directory: String, input: String? = nil, outputFile: String? = nil) throws -> Run {
+    static func run(_ arguments: [String], in directory: String, input: String? = nil, outputFile: String? = nil,
+                    environment: [String: String] = [:]) throws -> Run {
         let process = Process()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.executableURL = try CommandLineTests.executable()
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
