@@ -1,7 +1,8 @@
+import CBenchSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CBenchSupport
 
 /// A child process started with posix_spawn, whose CPU time and peak memory are read when it ends.
 struct ChildProcess {
@@ -45,7 +46,7 @@ struct ChildProcess {
 
     init(_ path: String, _ arguments: [String], environment extra: [String: String] = [:]) throws {
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         var inherited: [String] = []
         var cursor = environ
         while let entry = cursor.pointee {
@@ -53,7 +54,7 @@ struct ChildProcess {
             cursor += 1
         }
         let envp = (inherited + extra.map { "\($0.key)=\($0.value)" }).map { strdup($0) } + [nil]
-        defer { envp.forEach { free($0) } }
+        defer { for variable in envp { free(variable) } }
         var child: pid_t = 0
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -76,7 +77,8 @@ struct ChildProcess {
             kill(pid, SIGKILL)
         }
         _ = wait4(pid, &status, 0, &usage)
-        let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        let cpu =
+            Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         return Exit(status: status, cpuSeconds: cpu, peakResidentMiB: Double(usage.ru_maxrss) / 1024)
     }

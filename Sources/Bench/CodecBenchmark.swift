@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Match
 import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Encode and decode throughput of event frames, per format, on one core.
 public enum CodecBenchmark {
@@ -27,7 +28,8 @@ public enum CodecBenchmark {
         var checksum = 0
         repeat {
             for (index, event) in events.enumerated() where limit.map({ frames + index < $0 }) ?? true {
-                let frame = format == .json
+                let frame =
+                    format == .json
                     ? try Frame.jsonEvent(event, sequence: UInt32(index), roster: .original, catalog: .english, subscription: 1)
                     : Frame.compactEvent(event, sequence: UInt32(index), subscription: 1)
                 let bytes = try frame.encoded()
@@ -50,8 +52,9 @@ extension CodecBenchmark {
             let library = try work.allocationCounter(counterSource)
             func count(_ frames: Int) throws -> Int {
                 let file = work.url.appendingPathComponent("count-\(frames).txt")
-                let child = try ChildProcess(executable, ["bench", "codec", "--format", format.name, "--frames", String(frames)],
-                                             environment: ["LD_PRELOAD": library, "ALLOC_COUNT_FILE": file.path])
+                let child = try ChildProcess(
+                    executable, ["bench", "codec", "--format", format.name, "--frames", String(frames)],
+                    environment: ["LD_PRELOAD": library, "ALLOC_COUNT_FILE": file.path])
                 _ = child.wait(timeout: 120)
                 let text: String
                 do {
@@ -63,8 +66,8 @@ extension CodecBenchmark {
                     throw BenchError("the allocation counter's total in \(file.path) is not a number: \(text.prefix(40))")
                 }
                 return value
-        }
-        return Double(try count(2 * frames) - count(frames)) / Double(frames)
+            }
+            return Double(try count(2 * frames) - count(frames)) / Double(frames)
         }
     }
 }

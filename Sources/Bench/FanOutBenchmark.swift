@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Match
 import Streaming
 import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Fan-out: one `soccer-stream server` process at interval 0 streaming to N load-generator
 /// sockets on 127.0.0.1, then the C `sendmmsg` ceiling (Benchmarks/ceiling.c) sending the same
@@ -39,8 +40,10 @@ public struct FanOutBenchmark {
         }
 
         /// Creates a run's figures.
-        public init(expected: Int, received: Int, seconds: Double, cpuSeconds: Double, peakResidentMiB: Double,
-                    setupCPUSeconds: Double? = nil) {
+        public init(
+            expected: Int, received: Int, seconds: Double, cpuSeconds: Double, peakResidentMiB: Double,
+            setupCPUSeconds: Double? = nil
+        ) {
             self.setupCPUSeconds = setupCPUSeconds
             self.expected = expected
             self.received = received
@@ -124,9 +127,11 @@ public struct FanOutBenchmark {
     /// With `concurrent` above 1, the server carries that many simulated matches at once
     /// (`server --simulate`) and the clients are dealt over them in turn (Spec §4.9); `events`
     /// is then the mean per client.
-    func measureServer(_ generator: LoadGenerator, format: BodyFormat, matches: Int, work: WorkDirectory,
-                       allocationCounter: String? = nil, interval: String = "0",
-                       concurrent: Int = 1) throws -> (run: Run, events: Int, allocations: Int?) {
+    func measureServer(
+        _ generator: LoadGenerator, format: BodyFormat, matches: Int, work: WorkDirectory,
+        allocationCounter: String? = nil, interval: String = "0",
+        concurrent: Int = 1
+    ) throws -> (run: Run, events: Int, allocations: Int?) {
         let clients = generator.sockets.count
         // Each slot's matches, as the server will play them: its teams, its seeds.
         let (ids, perSlot) = Self.slots(concurrent: concurrent, matches: matches)
@@ -135,8 +140,11 @@ public struct FanOutBenchmark {
         let port = try Self.freePort()
         let countFile = work.url.appendingPathComponent("allocations-\(clients).txt")
         let environment = allocationCounter.map { ["LD_PRELOAD": $0, "ALLOC_COUNT_FILE": countFile.path] } ?? [:]
-        let server = try ChildProcess(executable, serverArguments(port: port, clients: clients, matches: matches, concurrent: concurrent,
-                                                                  format: format, interval: interval, work: work), environment: environment)
+        let server = try ChildProcess(
+            executable,
+            serverArguments(
+                port: port, clients: clients, matches: matches, concurrent: concurrent,
+                format: format, interval: interval, work: work), environment: environment)
         // No wait for the bind: registration resends round after round until the server answers.
         try generator.register(serverPort: port, format: format, matches: concurrent > 1 ? ids : [], counting: Self.isEvent)
         // Every client is welcomed and the stream has just begun: what the server has used so
@@ -156,8 +164,11 @@ public struct FanOutBenchmark {
             }
             allocations = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        return (Run(expected: expected, received: reception.datagrams, seconds: reception.seconds,
-                    cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB, setupCPUSeconds: setupCPU), events, allocations)
+        return (
+            Run(
+                expected: expected, received: reception.datagrams, seconds: reception.seconds,
+                cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB, setupCPUSeconds: setupCPU), events, allocations
+        )
     }
 
     /// Allocations of the whole server process, counted at two client counts and two match
@@ -181,25 +192,31 @@ public struct FanOutBenchmark {
     }
 
     /// Measures ``Allocations`` with `counterSource` (Benchmarks/alloc-count.c) preloaded into the server.
-    public func allocations(format: BodyFormat, counterSource: String, smallClients: Int = 10, largeClients: Int = 1000,
-                            matches: Int = 10) throws -> Allocations {
+    public func allocations(
+        format: BodyFormat, counterSource: String, smallClients: Int = 10, largeClients: Int = 1000,
+        matches: Int = 10
+    ) throws -> Allocations {
         try WorkDirectory.with("allocations") { work in
             let library = try work.allocationCounter(counterSource)
             func count(_ clients: Int, _ matches: Int) throws -> (allocations: Int, events: Int) {
                 // At a 2 ms interval every event is its own trip to the event loop at both client counts,
                 // so per-trip costs (closure, future) cancel out and what remains scales with clients.
-                let measured = try measureServer(try LoadGenerator(count: clients), format: format, matches: matches, work: work,
-                                                 allocationCounter: library, interval: "0.002")
+                let measured = try measureServer(
+                    try LoadGenerator(count: clients), format: format, matches: matches, work: work,
+                    allocationCounter: library, interval: "0.002")
                 guard let allocations = measured.allocations else {
                     throw BenchError("the allocation counter wrote no total (was the server killed?)")
                 }
                 return (allocations, measured.events)
-        }
-        let small1 = try count(smallClients, matches), small2 = try count(smallClients, 2 * matches)
-        let large1 = try count(largeClients, matches), large2 = try count(largeClients, 2 * matches)
-        return Allocations(format: format, extraEvents: small2.events - small1.events, smallClients: smallClients,
-                           largeClients: largeClients, smallStreaming: small2.allocations - small1.allocations,
-                           largeStreaming: large2.allocations - large1.allocations)
+            }
+            let small1 = try count(smallClients, matches)
+            let small2 = try count(smallClients, 2 * matches)
+            let large1 = try count(largeClients, matches)
+            let large2 = try count(largeClients, 2 * matches)
+            return Allocations(
+                format: format, extraEvents: small2.events - small1.events, smallClients: smallClients,
+                largeClients: largeClients, smallStreaming: small2.allocations - small1.allocations,
+                largeStreaming: large2.allocations - large1.allocations)
         }
     }
 
@@ -222,8 +239,10 @@ public struct FanOutBenchmark {
     }
 
     /// The server's command line for a measurement.
-    func serverArguments(port: Int, clients: Int, matches: Int, concurrent: Int, format: BodyFormat, interval: String,
-                         work: WorkDirectory) -> [String] {
+    func serverArguments(
+        port: Int, clients: Int, matches: Int, concurrent: Int, format: BodyFormat, interval: String,
+        work: WorkDirectory
+    ) -> [String] {
         [
             "server", "--host", "127.0.0.1", "--port", String(port), "--interval", interval, "--matches", String(matches),
             "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
@@ -242,19 +261,27 @@ public struct FanOutBenchmark {
         let (ids, perSlot) = Self.slots(concurrent: concurrent, matches: matches)
         let expected = Self.events(of: 0..<clients, perSlot: perSlot)
         let port = try Self.freePort()
-        let server = try ChildProcess(executable, serverArguments(port: port, clients: clients, matches: matches, concurrent: concurrent,
-                                                                  format: format, interval: String(interval), work: work))
+        let server = try ChildProcess(
+            executable,
+            serverArguments(
+                port: port, clients: clients, matches: matches, concurrent: concurrent,
+                format: format, interval: String(interval), work: work))
         var shards: [(ChildProcess, String)] = []
         var first = 0
         while first < clients {
             let count = min(GeneratorShard.maximumClients, clients - first)
             let share = Self.events(of: first..<(first + count), perSlot: perSlot)
             let result = work.path("shard-\(first).txt")
-            shards.append((try ChildProcess(executable, [
-                "bench", "generate", "--port", String(port), "--count", String(count), "--first-index", String(first),
-                "--format", format.name, "--matches", ids.map(String.init).joined(separator: ","), "--expected", String(share),
-                "--idle", String(max(1.0, 3 * interval)), "--patience", String(max(120.0, 3 * interval)), "--result", result,
-            ]), result))
+            shards.append(
+                (
+                    try ChildProcess(
+                        executable,
+                        [
+                            "bench", "generate", "--port", String(port), "--count", String(count), "--first-index", String(first),
+                            "--format", format.name, "--matches", ids.map(String.init).joined(separator: ","), "--expected", String(share),
+                            "--idle", String(max(1.0, 3 * interval)), "--patience", String(max(120.0, 3 * interval)), "--result", result,
+                        ]), result
+                ))
             first += count
         }
         var received = 0
@@ -272,8 +299,11 @@ public struct FanOutBenchmark {
             }
         }
         let exit = server.wait(timeout: 60)
-        return (Run(expected: expected, received: received, seconds: firstArrival.isFinite ? lastArrival - firstArrival : 0,
-                    cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB), expected / max(1, clients))
+        return (
+            Run(
+                expected: expected, received: received, seconds: firstArrival.isFinite ? lastArrival - firstArrival : 0,
+                cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB), expected / max(1, clients)
+        )
     }
 
     /// Measures `clients` clients receiving `format`.
@@ -291,15 +321,17 @@ public struct FanOutBenchmark {
         let matches = max(1, targetDatagrams / (perMatch * clients))
         let generator = try LoadGenerator(count: clients, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)
         return try WorkDirectory.with(String(clients)) { work in
-            let (serverRun, events, _) = try measureServer(generator, format: format, matches: matches, work: work,
-                                                           interval: String(interval), concurrent: concurrent)
+            let (serverRun, events, _) = try measureServer(
+                generator, format: format, matches: matches, work: work,
+                interval: String(interval), concurrent: concurrent)
             var ceilingRun: Run?
             if let ceilingSource {
                 let binary = try work.compile(ceilingSource, into: "ceiling")
                 let portsFile = work.url.appendingPathComponent("ports.txt")
                 try generator.ports.map(String.init).joined(separator: "\n").write(to: portsFile, atomically: true, encoding: .utf8)
                 let event = MatchSimulator.play(seed: 1).events[10]
-                let payload = format == .json
+                let payload =
+                    format == .json
                     ? try Frame.jsonEvent(event, sequence: 10, roster: .original, catalog: .english).encoded()
                     : try Frame.compactEvent(event, sequence: 10).encoded()
                 let payloadFile = work.url.appendingPathComponent("payload.bin")
@@ -307,23 +339,27 @@ public struct FanOutBenchmark {
                 let ceiling = try ChildProcess(binary, [portsFile.path, String(events), payloadFile.path, String(LoadGenerator.socketsPerAddress)])
                 let got = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
                 let end = ceiling.wait(timeout: 30)
-                ceilingRun = Run(expected: events * clients, received: got.datagrams, seconds: got.seconds,
-                                 cpuSeconds: end.cpuSeconds, peakResidentMiB: end.peakResidentMiB)
-        }
-        return Result(clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: ceilingRun, matches: concurrent)
+                ceilingRun = Run(
+                    expected: events * clients, received: got.datagrams, seconds: got.seconds,
+                    cpuSeconds: end.cpuSeconds, peakResidentMiB: end.peakResidentMiB)
+            }
+            return Result(clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: ceilingRun, matches: concurrent)
         }
     }
 
     /// A table of results.
     public static func table(_ results: [Result]) -> String {
         func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
-        var lines = ["format   matches  clients   datagrams  ours dgram/s  loss %   CPU s/M  stream CPU s/M  peak MiB   ceiling dgram/s  loss %   CPU s/M   ours/ceiling  stream CPU/ceiling"]
+        var lines = [
+            "format   matches  clients   datagrams  ours dgram/s  loss %   CPU s/M  stream CPU s/M  peak MiB   ceiling dgram/s  loss %   CPU s/M   ours/ceiling  stream CPU/ceiling"
+        ]
         for result in results {
             let s = result.server
             let cells = [
                 result.format.name.padded(to: 7), String(result.matches).padded(to: 8, alignRight: true),
                 String(result.clients).padded(to: 8, alignRight: true), String(s.expected).padded(to: 11, alignRight: true),
-                f(s.perSecond).padded(to: 13, alignRight: true), f(s.lossPercent, 3).padded(to: 7, alignRight: true), f(s.cpuPerMillion, 2).padded(to: 9, alignRight: true),
+                f(s.perSecond).padded(to: 13, alignRight: true), f(s.lossPercent, 3).padded(to: 7, alignRight: true),
+                f(s.cpuPerMillion, 2).padded(to: 9, alignRight: true),
                 (s.streamingCPUPerMillion.map { f($0, 2) } ?? "-").padded(to: 15, alignRight: true),
                 f(s.peakResidentMiB, 1).padded(to: 9, alignRight: true),
                 (result.ceiling.map { f($0.perSecond) } ?? "-").padded(to: 17, alignRight: true),

@@ -10,8 +10,10 @@ public enum GeneratorShard {
     public static let maximumClients = 19_000
 
     /// Runs one shard: sockets `firstIndex ..< firstIndex + count` of the benchmark.
-    public static func run(serverPort: Int, count: Int, firstIndex: Int, format: BodyFormat, matches: [UInt32], expected: Int,
-                           idle: Double, patience: Double, resultPath: String) throws {
+    public static func run(
+        serverPort: Int, count: Int, firstIndex: Int, format: BodyFormat, matches: [UInt32], expected: Int,
+        idle: Double, patience: Double, resultPath: String
+    ) throws {
         let generator = try LoadGenerator(count: count, firstIndex: firstIndex, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)
         try generator.register(serverPort: serverPort, format: format, matches: matches, seconds: 120, counting: FanOutBenchmark.isEvent)
         let reception = generator.receive(expected: expected, idle: idle, patience: patience, accept: FanOutBenchmark.isEvent)
@@ -33,7 +35,8 @@ public enum GeneratorShard {
         }
         let fields = text.split(whereSeparator: \.isWhitespace)
         guard fields.count == 4, let received = Int(fields[0]), let first = Double(fields[1]), let last = Double(fields[2]),
-              let cpu = Double(fields[3]) else {
+            let cpu = Double(fields[3])
+        else {
             throw BenchError("a generator shard's result in \(path) is not 'received first last cpu': \(text)")
         }
         return (received, first, last, cpu)

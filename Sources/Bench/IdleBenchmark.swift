@@ -1,8 +1,9 @@
+import Foundation
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Wire
 
 /// Idle cost: a `soccer-stream server` process holding N registered load-generator clients
 /// between two events (the interval is an hour, so the next event is far away), and one real
@@ -40,36 +41,42 @@ public struct IdleBenchmark {
     public func run() throws -> Result {
         try WorkDirectory.with("idle") { work in
             let port = try FanOutBenchmark.freePort()
-            let server = try ChildProcess(executable, [
-                "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
-                "--wait-for-clients", String(clients + 1), "--max-clients", String(clients + 1), "--register-rate", "0",
-                "--client-timeout", "3600",
-                // Version 1's spelling of --original, so that a version-1 binary can be measured the same way.
-                "--legacy", "deny", "--log-file", work.path("server.log"),
-            ])
+            let server = try ChildProcess(
+                executable,
+                [
+                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
+                    "--wait-for-clients", String(clients + 1), "--max-clients", String(clients + 1), "--register-rate", "0",
+                    "--client-timeout", "3600",
+                    // Version 1's spelling of --original, so that a version-1 binary can be measured the same way.
+                    "--legacy", "deny", "--log-file", work.path("server.log"),
+                ])
             defer {
                 server.terminate()
                 _ = server.wait(timeout: 10)
-        }
-        let generator = try LoadGenerator(count: clients)
-        try generator.register(serverPort: port, format: .compact, counting: FanOutBenchmark.isEvent)
-        let client = try ChildProcess(executable, [
-            "client", "--server", "127.0.0.1", "--port", String(port), "--quiet", "--server-timeout", "3600",
-            "--log-file", work.path("client.log"),
-            "--stats-file", work.path("client_stats.log"),
-        ])
-        defer {
-            client.terminate()
-            _ = client.wait(timeout: 10)
-        }
-        // Settle: the client registers and the match kicks off; then the server waits an hour for event 0.
-        usleep(2_000_000)
-        let serverStart = try server.cpuSecondsSoFar(), clientStart = try client.cpuSecondsSoFar()
-        let start = LoadGenerator.now()
-        usleep(UInt32(seconds * 1_000_000))
-        let elapsed = LoadGenerator.now() - start
-        let serverCPU = try server.cpuSecondsSoFar() - serverStart, clientCPU = try client.cpuSecondsSoFar() - clientStart
-        return Result(clients: clients, seconds: elapsed, serverCPU: serverCPU, clientCPU: clientCPU)
+            }
+            let generator = try LoadGenerator(count: clients)
+            try generator.register(serverPort: port, format: .compact, counting: FanOutBenchmark.isEvent)
+            let client = try ChildProcess(
+                executable,
+                [
+                    "client", "--server", "127.0.0.1", "--port", String(port), "--quiet", "--server-timeout", "3600",
+                    "--log-file", work.path("client.log"),
+                    "--stats-file", work.path("client_stats.log"),
+                ])
+            defer {
+                client.terminate()
+                _ = client.wait(timeout: 10)
+            }
+            // Settle: the client registers and the match kicks off; then the server waits an hour for event 0.
+            usleep(2_000_000)
+            let serverStart = try server.cpuSecondsSoFar()
+            let clientStart = try client.cpuSecondsSoFar()
+            let start = LoadGenerator.now()
+            usleep(UInt32(seconds * 1_000_000))
+            let elapsed = LoadGenerator.now() - start
+            let serverCPU = try server.cpuSecondsSoFar() - serverStart
+            let clientCPU = try client.cpuSecondsSoFar() - clientStart
+            return Result(clients: clients, seconds: elapsed, serverCPU: serverCPU, clientCPU: clientCPU)
         }
     }
 }

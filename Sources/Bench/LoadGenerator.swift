@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CBenchSupport
 import Foundation
 import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Many UDP sockets on 127.0.0.1 standing in for clients: registers them with a server (the
 /// address-token handshake included), then counts what arrives, with epoll and recvmmsg.
@@ -44,7 +45,9 @@ public final class LoadGenerator: @unchecked Sendable {
             if limit.rlim_max < wanted && geteuid() == 0 { limit.rlim_max = wanted }
             limit.rlim_cur = min(wanted, limit.rlim_max)
             if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 || limit.rlim_cur < wanted {
-                throw BenchError("cannot raise the open-file limit to \(wanted) (hard limit \(limit.rlim_max); raising the hard limit needs CAP_SYS_RESOURCE): one generator process holds at most \(limit.rlim_max - 256) clients")
+                throw BenchError(
+                    "cannot raise the open-file limit to \(wanted) (hard limit \(limit.rlim_max); raising the hard limit needs CAP_SYS_RESOURCE): one generator process holds at most \(limit.rlim_max - 256) clients"
+                )
             }
         }
         epoll = bench_epoll_create()
@@ -56,9 +59,12 @@ public final class LoadGenerator: @unchecked Sendable {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
             var address = Self.loopback(port: 0, host: Self.host(of: firstIndex + index))
             if let group {
-                var on: Int32 = 1, off: Int32 = 0
+                var on: Int32 = 1
+                var off: Int32 = 0
+                // IP_MULTICAST_ALL (linux/in.h), which Glibc does not export.
+                let ipMulticastAll: Int32 = 49
                 setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-                setsockopt(fd, Int32(IPPROTO_IP), 49 /* IP_MULTICAST_ALL */, &off, socklen_t(MemoryLayout<Int32>.size))
+                setsockopt(fd, Int32(IPPROTO_IP), ipMulticastAll, &off, socklen_t(MemoryLayout<Int32>.size))
                 address = Self.loopback(port: group.port, host: 0)
             }
             let bound = withUnsafePointer(to: &address) {
@@ -135,8 +141,10 @@ public final class LoadGenerator: @unchecked Sendable {
     /// Throws if some are still unwelcomed after `seconds` (a slow or busy server gets that long).
     /// With `matches`, socket *i* asks for match `matches[i % matches.count]` (Spec §4.9); without, any.
     /// With `delivery` `.group`, each asks for its events from the server's multicast group (Spec §4.11).
-    public func register(serverPort: Int, format: BodyFormat, matches: [UInt32] = [], seconds: Double = 20,
-                         delivery: RegisterRequest.Delivery = .unicast, counting accept: (ArraySlice<UInt8>) -> Bool) throws {
+    public func register(
+        serverPort: Int, format: BodyFormat, matches: [UInt32] = [], seconds: Double = 20,
+        delivery: RegisterRequest.Delivery = .unicast, counting accept: (ArraySlice<UInt8>) -> Bool
+    ) throws {
         var welcomed = [Bool](repeating: false, count: sockets.count)
         var remaining = sockets.count
         // As a real client does: offering the standard dictionary (a 62-byte welcome, not 1.1 KB).
@@ -145,7 +153,8 @@ public final class LoadGenerator: @unchecked Sendable {
         let subscriptions = (0..<sockets.count).map { _ in UInt64.random(in: 1...UInt64.max) }
         let selectors = matches.isEmpty ? [RegisterRequest.anyMatch] : matches
         let plains = try selectors.map { match in
-            try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries, match: match, delivery: delivery))).encoded()
+            try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries, match: match, delivery: delivery)))
+                .encoded()
         }
         func stamped(_ index: Int) -> [UInt8] {
             var copy = plains[(firstIndex + index) % plains.count]
@@ -176,17 +185,21 @@ public final class LoadGenerator: @unchecked Sendable {
                         do {
                             frame = try Frame.decode(Array(bytes))
                         } catch {
-                            undecodable += 1   // Reported if registration then fails.
+                            undecodable += 1  // Reported if registration then fails.
                             return
                         }
                         switch frame.body {
                         case .challenge(let challenge):
                             do {
-                                let again = try Frame(body: .register(RegisterRequest.padded(formats: [format], token: challenge.token,
-                                                                                             dictionaries: dictionaries,
-                                                                                             match: selectors[(self.firstIndex + i) % selectors.count],
-                                                                                             delivery: delivery)),
-                                                      subscription: subscriptions[i]).encoded()
+                                let again = try Frame(
+                                    body: .register(
+                                        RegisterRequest.padded(
+                                            formats: [format], token: challenge.token,
+                                            dictionaries: dictionaries,
+                                            match: selectors[(self.firstIndex + i) % selectors.count],
+                                            delivery: delivery)),
+                                    subscription: subscriptions[i]
+                                ).encoded()
                                 self.send(again, from: i, to: serverPort)
                             } catch {
                                 encodingError = error
@@ -207,7 +220,9 @@ public final class LoadGenerator: @unchecked Sendable {
         }
         if let encodingError { throw BenchError("cannot encode a register with the server's token: \(encodingError)") }
         guard remaining == 0 else {
-            throw BenchError("\(remaining) of \(sockets.count) sockets were never welcomed by 127.0.0.1:\(serverPort) within \(seconds) s (\(rounds) register rounds, \(undecodable) undecodable replies)")
+            throw BenchError(
+                "\(remaining) of \(sockets.count) sockets were never welcomed by 127.0.0.1:\(serverPort) within \(seconds) s (\(rounds) register rounds, \(undecodable) undecodable replies)"
+            )
         }
     }
 

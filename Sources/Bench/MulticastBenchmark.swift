@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import GroupSigning
 import Match
 import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Multicast measured (issue 15), in a network namespace of its own (loopback up, multicast on,
 /// a route for 224.0.0.0/4): an origin server process streaming to `receivers` unicast
@@ -115,8 +116,9 @@ public struct MulticastBenchmark: Sendable {
                     multicast.add(try measure(multicast: true, receivers: benchmark.receivers, run: run))
                 }
                 let (sign, verify) = try Self.signingCost()
-                return Result(receivers: benchmark.receivers, events: events, repeats: max(1, benchmark.repeats), baseline: baseline,
-                              unicast: unicast, multicast: multicast, signMicroseconds: sign, verifyMicroseconds: verify)
+                return Result(
+                    receivers: benchmark.receivers, events: events, repeats: max(1, benchmark.repeats), baseline: baseline,
+                    unicast: unicast, multicast: multicast, signMicroseconds: sign, verifyMicroseconds: verify)
             }
         }
     }
@@ -126,12 +128,14 @@ public struct MulticastBenchmark: Sendable {
         let tag = (multicast ? "multicast" : "unicast-\(receivers)") + "-\(run)"
         let port = try FanOutBenchmark.freePort()
         let log = work.path("origin-\(tag).log")
-        let origin = try ChildProcess(executable, [
-            "server", "--host", "127.0.0.1", "--port", String(port), "--interval", String(interval), "--seed", "1",
-            "--matches", String(matches), "--wait-for-clients", String(receivers), "--log-file", log,
-            "--register-rate", "0", "--original", "deny", "--repair-grace", "0", "--data-dir", "none",
-            "--client-timeout", "3600", "--max-clients", String(receivers + 16),
-        ] + (multicast ? ["--multicast", "\(group):\(groupPort)"] : []))
+        let origin = try ChildProcess(
+            executable,
+            [
+                "server", "--host", "127.0.0.1", "--port", String(port), "--interval", String(interval), "--seed", "1",
+                "--matches", String(matches), "--wait-for-clients", String(receivers), "--log-file", log,
+                "--register-rate", "0", "--original", "deny", "--repair-grace", "0", "--data-dir", "none",
+                "--client-timeout", "3600", "--max-clients", String(receivers + 16),
+            ] + (multicast ? ["--multicast", "\(group):\(groupPort)"] : []))
         // Unicast: the registered sockets receive. Multicast: they only register; the group's
         // sockets (one per receiver, joined before anyone registers) receive.
         let registered = try LoadGenerator(count: receivers)
@@ -151,8 +155,9 @@ public struct MulticastBenchmark: Sendable {
         let (user, system) = (endCPU.user - registeredCPU.user, endCPU.system - registeredCPU.system)
         let exit = origin.wait(timeout: 120)
         let totals = try ServerLogTotals(log: log)
-        return Side(expected: receivers * events, delivered: reception.datagrams, originCPUSeconds: user + system, userCPUSeconds: user,
-                    wholeRunCPUSeconds: exit.cpuSeconds, originDatagrams: totals.datagramsSent, groupDatagrams: totals.groupEventsSent)
+        return Side(
+            expected: receivers * events, delivered: reception.datagrams, originCPUSeconds: user + system, userCPUSeconds: user,
+            wholeRunCPUSeconds: exit.cpuSeconds, originDatagrams: totals.datagramsSent, groupDatagrams: totals.groupEventsSent)
     }
 
     /// Whether `bytes` are a group event frame (kind 13).
@@ -169,29 +174,39 @@ public struct MulticastBenchmark: Sendable {
             "delivery    delivered/expected   origin dgrams   of them to the group   events' CPU s   ms/event (user + kernel)   whole run CPU s",
         ]
         func row(_ name: String, _ side: Side) -> String {
-            [name.padding(toLength: 10, withPad: " ", startingAt: 0),
-             "\(side.delivered)/\(side.expected)".leftPadded(20),
-             String(side.originDatagrams).leftPadded(15),
-             String(side.groupDatagrams).leftPadded(22),
-             String(format: "%.2f", side.originCPUSeconds).leftPadded(15),
-             String(format: "%.3f (%.3f + %.3f)", side.originCPUSeconds * 1000 / events, side.userCPUSeconds * 1000 / events,
-                    (side.originCPUSeconds - side.userCPUSeconds) * 1000 / events).leftPadded(26),
-             String(format: "%.2f", side.wholeRunCPUSeconds).leftPadded(17)].joined(separator: " ")
+            [
+                name.padding(toLength: 10, withPad: " ", startingAt: 0),
+                "\(side.delivered)/\(side.expected)".leftPadded(20),
+                String(side.originDatagrams).leftPadded(15),
+                String(side.groupDatagrams).leftPadded(22),
+                String(format: "%.2f", side.originCPUSeconds).leftPadded(15),
+                String(
+                    format: "%.3f (%.3f + %.3f)", side.originCPUSeconds * 1000 / events, side.userCPUSeconds * 1000 / events,
+                    (side.originCPUSeconds - side.userCPUSeconds) * 1000 / events
+                ).leftPadded(26),
+                String(format: "%.2f", side.wholeRunCPUSeconds).leftPadded(17),
+            ].joined(separator: " ")
         }
         lines.append(row("1 unicast", result.baseline))
         lines.append(row("unicast", result.unicast))
         lines.append(row("multicast", result.multicast))
         if result.unicast.originCPUSeconds > 0 {
             lines.append("")
-            lines.append(String(format: "multicast: %.1f%% of the origin's CPU per event, %.2f%% of its datagrams",
-                                100 * result.multicast.originCPUSeconds / result.unicast.originCPUSeconds,
-                                100 * Double(result.multicast.originDatagrams) / Double(max(1, result.unicast.originDatagrams))))
+            lines.append(
+                String(
+                    format: "multicast: %.1f%% of the origin's CPU per event, %.2f%% of its datagrams",
+                    100 * result.multicast.originCPUSeconds / result.unicast.originCPUSeconds,
+                    100 * Double(result.multicast.originDatagrams) / Double(max(1, result.unicast.originDatagrams))))
         }
         let base = result.baseline.originCPUSeconds * 1000 / events
-        lines.append(String(format: "beyond the 1-receiver baseline (%.3f ms/event): unicast %.2f µs per receiver per event; multicast %.3f ms per event for all",
-                            base, (result.unicast.originCPUSeconds * 1000 / events - base) * 1000 / Double(max(1, result.receivers)),
-                            result.multicast.originCPUSeconds * 1000 / events - base))
-        lines.append(String(format: "Ed25519 per compact group event, one core: sign %.1f µs, check %.1f µs", result.signMicroseconds, result.verifyMicroseconds))
+        lines.append(
+            String(
+                format: "beyond the 1-receiver baseline (%.3f ms/event): unicast %.2f µs per receiver per event; multicast %.3f ms per event for all",
+                base, (result.unicast.originCPUSeconds * 1000 / events - base) * 1000 / Double(max(1, result.receivers)),
+                result.multicast.originCPUSeconds * 1000 / events - base))
+        lines.append(
+            String(
+                format: "Ed25519 per compact group event, one core: sign %.1f µs, check %.1f µs", result.signMicroseconds, result.verifyMicroseconds))
         return lines.joined(separator: "\n") + "\n"
     }
 }

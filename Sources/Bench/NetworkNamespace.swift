@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CBenchSupport
 import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A network namespace of our own (`ip netns add`), for multicast on one machine: loopback up
 /// with multicast on and a route for 224.0.0.0/4 by it (source 127.0.0.1), as
@@ -55,7 +56,7 @@ public final class NetworkNamespace: Sendable {
     /// Deletes the namespace (again: harmless).
     public func remove() {
         guard let ip = Self.ip else { return }
-        _ = try? ChildProcess(ip, ["netns", "del", name]).wait(timeout: 30)   // already deleted: nothing to do
+        _ = try? ChildProcess(ip, ["netns", "del", name]).wait(timeout: 30)  // already deleted: nothing to do
     }
 
     /// Runs `ip` with `arguments` and waits for it.

@@ -1,8 +1,9 @@
+import Foundation
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Wire
 
 /// Relays measured (issue 15): an origin server process streaming to `clients` load-generator
 /// clients directly, and then through `relays` relay processes (`soccer-stream relay`), the
@@ -64,18 +65,29 @@ public struct RelayBenchmark: Sendable {
         let originPort = try FanOutBenchmark.freePort()
         // The origin kicks off once its probe and its direct clients (or its relays) are registered.
         let originClients = (relays == 0 ? clients : relays) + 1
-        let common = ["--host", "127.0.0.1", "--register-rate", "0", "--original", "deny", "--repair-grace", "0", "--data-dir", "none",
-                      "--client-timeout", "3600", "--max-clients", String(clients + 16)]
-        let origin = try ChildProcess(executable, ["server", "--port", String(originPort), "--interval", String(interval), "--seed", "1",
-                                                   "--matches", String(matches), "--wait-for-clients", String(originClients),
-                                                   "--log-file", work.path("origin-\(tag).log")] + common)
+        let common = [
+            "--host", "127.0.0.1", "--register-rate", "0", "--original", "deny", "--repair-grace", "0", "--data-dir", "none",
+            "--client-timeout", "3600", "--max-clients", String(clients + 16),
+        ]
+        let origin = try ChildProcess(
+            executable,
+            [
+                "server", "--port", String(originPort), "--interval", String(interval), "--seed", "1",
+                "--matches", String(matches), "--wait-for-clients", String(originClients),
+                "--log-file", work.path("origin-\(tag).log"),
+            ] + common)
         var relayProcesses: [ChildProcess] = []
         var relayPorts: [Int] = []
         for index in 0..<relays {
             let port = try FanOutBenchmark.freePort()
             relayPorts.append(port)
-            relayProcesses.append(try ChildProcess(executable, ["relay", "--upstream", "127.0.0.1:\(originPort)", "--port", String(port),
-                                                                "--log-file", work.path("relay-\(index)-\(tag).log")] + common))
+            relayProcesses.append(
+                try ChildProcess(
+                    executable,
+                    [
+                        "relay", "--upstream", "127.0.0.1:\(originPort)", "--port", String(port),
+                        "--log-file", work.path("relay-\(index)-\(tag).log"),
+                    ] + common))
         }
         // The clients (on the origin, or dealt over the relays), each relay's probe, then the origin's.
         let ports = relays == 0 ? [originPort] : relayPorts
@@ -127,11 +139,12 @@ public struct RelayBenchmark: Sendable {
                 if let base = atOrigin[sequence] { delays.append(time - base) }
             }
         }
-        return Side(expected: expectedPer.reduce(0, +), delivered: counts.value.reduce(0, +), originCPUSeconds: originExit.cpuSeconds,
-                    originDatagrams: try ServerLogTotals(log: work.path("origin-\(tag).log")).datagramsSent,
-                    relayCPUSeconds: relayCPU,
-                    relayDatagrams: try (0..<relays).map { try ServerLogTotals(log: work.path("relay-\($0)-\(tag).log")).datagramsSent },
-                    hopDelays: delays)
+        return Side(
+            expected: expectedPer.reduce(0, +), delivered: counts.value.reduce(0, +), originCPUSeconds: originExit.cpuSeconds,
+            originDatagrams: try ServerLogTotals(log: work.path("origin-\(tag).log")).datagramsSent,
+            relayCPUSeconds: relayCPU,
+            relayDatagrams: try (0..<relays).map { try ServerLogTotals(log: work.path("relay-\($0)-\(tag).log")).datagramsSent },
+            hopDelays: delays)
     }
 
     /// The `p`-quantile (0...1) of `values`, nearest rank; nil when there are none.
@@ -156,25 +169,31 @@ public struct RelayBenchmark: Sendable {
             let relayPerMillion = zip(side.relayCPUSeconds, side.relayDatagrams).map { cpu, sent in
                 sent > 0 ? String(format: "%.2f", cpu / millions(sent)) : "-"
             }.joined(separator: " / ")
-            return [name.padding(toLength: 9, withPad: " ", startingAt: 0),
-                    "\(side.delivered)/\(side.expected)".leftPadded(20),
-                    String(side.originDatagrams).leftPadded(15),
-                    String(format: "%.2f", side.originCPUSeconds).leftPadded(14),
-                    (side.originDatagrams > 0 ? String(format: "%.2f", side.originCPUSeconds / millions(side.originDatagrams)) : "-").leftPadded(16),
-                    (relayCPU.isEmpty ? "-" : relayCPU).leftPadded(20),
-                    (relayPerMillion.isEmpty ? "-" : relayPerMillion).leftPadded(22)].joined(separator: " ")
+            return [
+                name.padding(toLength: 9, withPad: " ", startingAt: 0),
+                "\(side.delivered)/\(side.expected)".leftPadded(20),
+                String(side.originDatagrams).leftPadded(15),
+                String(format: "%.2f", side.originCPUSeconds).leftPadded(14),
+                (side.originDatagrams > 0 ? String(format: "%.2f", side.originCPUSeconds / millions(side.originDatagrams)) : "-").leftPadded(16),
+                (relayCPU.isEmpty ? "-" : relayCPU).leftPadded(20),
+                (relayPerMillion.isEmpty ? "-" : relayPerMillion).leftPadded(22),
+            ].joined(separator: " ")
         }
         lines.append(row("direct", direct))
         lines.append(row("relayed", relayed))
         if direct.originCPUSeconds > 0, direct.originDatagrams > 0 {
             lines.append("")
-            lines.append(String(format: "origin with relays: %.1f%% of the datagrams, %.1f%% of the CPU of serving the clients directly",
-                                100 * Double(relayed.originDatagrams) / Double(direct.originDatagrams),
-                                100 * relayed.originCPUSeconds / direct.originCPUSeconds))
+            lines.append(
+                String(
+                    format: "origin with relays: %.1f%% of the datagrams, %.1f%% of the CPU of serving the clients directly",
+                    100 * Double(relayed.originDatagrams) / Double(direct.originDatagrams),
+                    100 * relayed.originCPUSeconds / direct.originCPUSeconds))
         }
         if let p50 = quantile(relayed.hopDelays, 0.5), let p99 = quantile(relayed.hopDelays, 0.99) {
-            lines.append(String(format: "delay a hop adds (origin probe → relay probe, %d events): p50 %.2f ms, p99 %.2f ms",
-                                relayed.hopDelays.count, p50 * 1000, p99 * 1000))
+            lines.append(
+                String(
+                    format: "delay a hop adds (origin probe → relay probe, %d events): p50 %.2f ms, p99 %.2f ms",
+                    relayed.hopDelays.count, p50 * 1000, p99 * 1000))
         } else {
             lines.append("delay a hop adds: no event reached both probes")
         }

@@ -87,7 +87,7 @@ public struct RepairBenchmark {
             for try await result in group {
                 if let result {
                     results.append(result)
-                    if results.count == list.count { server.stop() }   // every client is done: no need to wait out the grace
+                    if results.count == list.count { server.stop() }  // every client is done: no need to wait out the grace
                 }
             }
             return results
@@ -112,15 +112,20 @@ public struct RepairBenchmark {
     /// A table of results.
     public static func table(_ results: [Result]) -> String {
         func f(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
-        var lines = ["loss         clients  expected    lost  repaired  unrecovered  residual %  resent/lost  nacks/lost  delay p50 (RTT, intervals)  delay p99 (RTT, intervals)  measured RTT"]
+        var lines = [
+            "loss         clients  expected    lost  repaired  unrecovered  residual %  resent/lost  nacks/lost  delay p50 (RTT, intervals)  delay p99 (RTT, intervals)  measured RTT"
+        ]
         for r in results {
-            lines.append([r.loss.padded(to: 12), String(r.clients).padded(to: 7, alignRight: true), String(r.expected).padded(to: 9, alignRight: true),
-                          String(r.lost).padded(to: 7, alignRight: true), String(r.repaired).padded(to: 9, alignRight: true),
-                          String(r.unrecovered).padded(to: 12, alignRight: true), f(r.residualPercent, 3).padded(to: 11, alignRight: true),
-                          f(r.resentPerLostByte, 2).padded(to: 12, alignRight: true), f(r.nacksPerLostByte, 2).padded(to: 11, alignRight: true),
-                          "\(f(r.delayMedian / r.roundTrip, 1)) RTT, \(f(r.delayMedian / r.interval, 2))".padded(to: 27, alignRight: true),
-                          "\(f(r.delay99 / r.roundTrip, 1)) RTT, \(f(r.delay99 / r.interval, 2))".padded(to: 27, alignRight: true),
-                          (r.measuredRoundTrip.map { "\(f($0 * 1000, 1)) ms" } ?? "-").padded(to: 13, alignRight: true)].joined(separator: " "))
+            lines.append(
+                [
+                    r.loss.padded(to: 12), String(r.clients).padded(to: 7, alignRight: true), String(r.expected).padded(to: 9, alignRight: true),
+                    String(r.lost).padded(to: 7, alignRight: true), String(r.repaired).padded(to: 9, alignRight: true),
+                    String(r.unrecovered).padded(to: 12, alignRight: true), f(r.residualPercent, 3).padded(to: 11, alignRight: true),
+                    f(r.resentPerLostByte, 2).padded(to: 12, alignRight: true), f(r.nacksPerLostByte, 2).padded(to: 11, alignRight: true),
+                    "\(f(r.delayMedian / r.roundTrip, 1)) RTT, \(f(r.delayMedian / r.interval, 2))".padded(to: 27, alignRight: true),
+                    "\(f(r.delay99 / r.roundTrip, 1)) RTT, \(f(r.delay99 / r.interval, 2))".padded(to: 27, alignRight: true),
+                    (r.measuredRoundTrip.map { "\(f($0 * 1000, 1)) ms" } ?? "-").padded(to: 13, alignRight: true),
+                ].joined(separator: " "))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// A temporary folder for one benchmark run (logs, counters, compiled helpers), removed afterwards.
 struct WorkDirectory {

@@ -40,7 +40,8 @@ struct ByteCursor {
 
     func u16(_ offset: Int) -> UInt16? {
         guard has(offset, 2) else { return nil }
-        let a = UInt16(bytes[offset]), b = UInt16(bytes[offset + 1])
+        let a = UInt16(bytes[offset])
+        let b = UInt16(bytes[offset + 1])
         return bigEndian ? a << 8 | b : b << 8 | a
     }
 

@@ -12,8 +12,12 @@ public enum CaptureReader {
     /// Reads a whole capture file.
     public static func read(_ bytes: [UInt8]) -> CaptureContents {
         guard bytes.count >= 4 else {
-            return CaptureContents(format: .notACapture, bigEndian: false, frames: [],
-                                   error: CaptureError(.truncated, offset: 0, "\(bytes.isEmpty ? "the file is empty" : "the file has \(bytes.count) byte\(bytes.count == 1 ? "" : "s")"), too short for a capture's 4-byte magic number: \(expectedMagic)"))
+            return CaptureContents(
+                format: .notACapture, bigEndian: false, frames: [],
+                error: CaptureError(
+                    .truncated, offset: 0,
+                    "\(bytes.isEmpty ? "the file is empty" : "the file has \(bytes.count) byte\(bytes.count == 1 ? "" : "s")"), too short for a capture's 4-byte magic number: \(expectedMagic)"
+                ))
         }
         let magic = ByteCursor(bytes: bytes, bigEndian: true).u32(0) ?? 0
         switch magic {
@@ -23,8 +27,11 @@ public enum CaptureReader {
         case 0x4D3C_B2A1: return readPcap(bytes, bigEndian: false, nanoseconds: true)
         case 0x0A0D_0D0A: return readPcapNG(bytes)
         default:
-            return CaptureContents(format: .notACapture, bigEndian: false, frames: [],
-                                   error: CaptureError(.unknownFormat, offset: 0, "the file starts with \(describeMagic(bytes.prefix(4))), not a capture's magic number: \(expectedMagic)"))
+            return CaptureContents(
+                format: .notACapture, bigEndian: false, frames: [],
+                error: CaptureError(
+                    .unknownFormat, offset: 0,
+                    "the file starts with \(describeMagic(bytes.prefix(4))), not a capture's magic number: \(expectedMagic)"))
         }
     }
 
@@ -55,25 +62,31 @@ public enum CaptureReader {
         var offset = 24
         while offset < bytes.count {
             guard let seconds = cursor.u32(offset), let fraction = cursor.u32(offset + 4),
-                  let included = cursor.u32(offset + 8), let original = cursor.u32(offset + 12)
+                let included = cursor.u32(offset + 8), let original = cursor.u32(offset + 12)
             else {
-                contents.error = CaptureError(.truncated, offset: offset, "record header of frame \(contents.frames.count + 1) is cut short (\(bytes.count - offset) of 16 bytes)")
+                contents.error = CaptureError(
+                    .truncated, offset: offset,
+                    "record header of frame \(contents.frames.count + 1) is cut short (\(bytes.count - offset) of 16 bytes)")
                 return contents
             }
             guard included <= maximumFrameLength else {
-                contents.error = CaptureError(.malformed, offset: offset + 8, "frame \(contents.frames.count + 1) claims \(included) captured bytes; at most \(maximumFrameLength)")
+                contents.error = CaptureError(
+                    .malformed, offset: offset + 8,
+                    "frame \(contents.frames.count + 1) claims \(included) captured bytes; at most \(maximumFrameLength)")
                 return contents
             }
             let start = offset + 16
             guard cursor.has(start, Int(included)) else {
-                contents.error = CaptureError(.truncated, offset: offset, "frame \(contents.frames.count + 1) claims \(included) bytes, only \(bytes.count - start) remain")
+                contents.error = CaptureError(
+                    .truncated, offset: offset, "frame \(contents.frames.count + 1) claims \(included) bytes, only \(bytes.count - start) remain")
                 return contents
             }
             let divisor = nanoseconds ? 1e9 : 1e6
-            contents.frames.append(CapturedFrame(
-                number: contents.frames.count + 1, fileOffset: offset, interface: 0, linkType: linkType,
-                timestamp: Double(seconds) + Double(fraction) / divisor,
-                data: Array(bytes[start..<(start + Int(included))]), originalLength: Int(original)))
+            contents.frames.append(
+                CapturedFrame(
+                    number: contents.frames.count + 1, fileOffset: offset, interface: 0, linkType: linkType,
+                    timestamp: Double(seconds) + Double(fraction) / divisor,
+                    data: Array(bytes[start..<(start + Int(included))]), originalLength: Int(original)))
             offset = start + Int(included)
         }
         return contents
@@ -102,7 +115,8 @@ public enum CaptureReader {
                 case 0x1A2B_3C4D: cursor.bigEndian = true
                 case 0x4D3C_2B1A: cursor.bigEndian = false
                 default:
-                    contents.error = CaptureError(.malformed, offset: offset + 8, "section byte-order magic 0x\(String(orderMagic, radix: 16)) is not 0x1A2B3C4D")
+                    contents.error = CaptureError(
+                        .malformed, offset: offset + 8, "section byte-order magic 0x\(String(orderMagic, radix: 16)) is not 0x1A2B3C4D")
                     return contents
                 }
                 contents.bigEndian = cursor.bigEndian
@@ -131,22 +145,25 @@ public enum CaptureReader {
                 // Enhanced packet block (6), or the obsolete packet block (2) with a 16-bit interface id.
                 let interfaceID = type == 6 ? cursor.u32(body).map(Int.init) : cursor.u16(body).map(Int.init)
                 guard let interfaceID, let high = cursor.u32(body + 4), let low = cursor.u32(body + 8),
-                      let captured = cursor.u32(body + 12).map(Int.init), let original = cursor.u32(body + 16).map(Int.init)
+                    let captured = cursor.u32(body + 12).map(Int.init), let original = cursor.u32(body + 16).map(Int.init)
                 else { break }
                 guard interfaceID < interfaces.count else {
-                    contents.error = CaptureError(.malformed, offset: body, "packet refers to interface \(interfaceID); \(interfaces.count) described")
+                    contents.error = CaptureError(
+                        .malformed, offset: body, "packet refers to interface \(interfaceID); \(interfaces.count) described")
                     return contents
                 }
                 guard captured <= bodyEnd - (body + 20) else {
-                    contents.error = CaptureError(.malformed, offset: body + 12, "packet claims \(captured) bytes but its block holds \(bodyEnd - body - 20)")
+                    contents.error = CaptureError(
+                        .malformed, offset: body + 12, "packet claims \(captured) bytes but its block holds \(bodyEnd - body - 20)")
                     return contents
                 }
                 let interface = interfaces[interfaceID]
                 let ticks = Double(UInt64(high) << 32 | UInt64(low))
-                contents.frames.append(CapturedFrame(
-                    number: contents.frames.count + 1, fileOffset: offset, interface: interfaceID, linkType: interface.linkType,
-                    timestamp: ticks / interface.unitsPerSecond,
-                    data: Array(bytes[(body + 20)..<(body + 20 + captured)]), originalLength: original))
+                contents.frames.append(
+                    CapturedFrame(
+                        number: contents.frames.count + 1, fileOffset: offset, interface: interfaceID, linkType: interface.linkType,
+                        timestamp: ticks / interface.unitsPerSecond,
+                        data: Array(bytes[(body + 20)..<(body + 20 + captured)]), originalLength: original))
             case 3:
                 // Simple packet block: interface 0, no timestamp; the data is the rest of the block.
                 guard let original = cursor.u32(body).map(Int.init), let interface = interfaces.first else {
@@ -154,11 +171,12 @@ public enum CaptureReader {
                     return contents
                 }
                 let captured = min(original, bodyEnd - (body + 4))
-                contents.frames.append(CapturedFrame(
-                    number: contents.frames.count + 1, fileOffset: offset, interface: 0, linkType: interface.linkType,
-                    timestamp: 0, data: Array(bytes[(body + 4)..<(body + 4 + captured)]), originalLength: original))
+                contents.frames.append(
+                    CapturedFrame(
+                        number: contents.frames.count + 1, fileOffset: offset, interface: 0, linkType: interface.linkType,
+                        timestamp: 0, data: Array(bytes[(body + 4)..<(body + 4 + captured)]), originalLength: original))
             default:
-                break   // section header, name resolution, statistics, custom blocks: nothing to extract
+                break  // section header, name resolution, statistics, custom blocks: nothing to extract
             }
             offset += length
         }
@@ -173,7 +191,8 @@ public enum CaptureReader {
     /// from 12 (type, length and trailing length) to ``maximumBlockLength``. `left` is the
     /// bytes from the block's start to the end of the file.
     static func blockLengthProblem(_ length: Int, left: Int) -> String? {
-        let allowed = "a block's length is a multiple of 4 from 12 to \(maximumBlockLength) bytes; \(left) byte\(left == 1 ? " is" : "s are") left in the file"
+        let allowed =
+            "a block's length is a multiple of 4 from 12 to \(maximumBlockLength) bytes; \(left) byte\(left == 1 ? " is" : "s are") left in the file"
         if length < 12 {
             return "block length \(length) is less than 12, the type, length and trailing length alone (\(allowed))"
         }

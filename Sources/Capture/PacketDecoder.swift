@@ -57,7 +57,8 @@ public struct PacketDecoder: Sendable {
             network(type, data.dropFirst(20), frame)
         case 0:
             guard data.count >= 4 else { return problem(frame, "BSD loopback header cut short") }
-            let little = UInt32(data[data.startIndex]) | UInt32(data[data.startIndex + 1]) << 8
+            let little =
+                UInt32(data[data.startIndex]) | UInt32(data[data.startIndex + 1]) << 8
                 | UInt32(data[data.startIndex + 2]) << 16 | UInt32(data[data.startIndex + 3]) << 24
             let big = data.be32(0) ?? 0
             let family = little < 256 ? little : big
@@ -86,7 +87,7 @@ public struct PacketDecoder: Sendable {
         var offset = 12
         while let type = data.be16(offset) {
             if type == 0x8100 || type == 0x88A8 || type == 0x9100 {
-                offset += 4   // a VLAN tag: TPID, then TCI; the real EtherType follows
+                offset += 4  // a VLAN tag: TPID, then TCI; the real EtherType follows
                 continue
             }
             return network(type, data.dropFirst(offset + 2), frame)
@@ -98,7 +99,7 @@ public struct PacketDecoder: Sendable {
         switch etherType {
         case 0x0800: ipv4(data, frame)
         case 0x86DD: ipv6(data, frame)
-        default: break   // ARP and friends: not ours
+        default: break  // ARP and friends: not ours
         }
     }
 
@@ -133,12 +134,12 @@ public struct PacketDecoder: Sendable {
         guard let first = data.first, first >> 4 == 4 else { return problem(frame, "not an IPv4 header") }
         let headerLength = Int(first & 0x0F) * 4
         guard headerLength >= 20, data.count >= headerLength, let total = data.be16(2), let flags = data.be16(6),
-              let identification = data.be16(4)
+            let identification = data.be16(4)
         else { return problem(frame, "IPv4 header cut short or shorter than 20 bytes") }
         guard total >= headerLength, total <= data.count else {
             return problem(frame, "IPv4 total length \(total) does not fit the \(data.count) bytes captured")
         }
-        guard data[data.startIndex + 9] == 17 else { return }   // not UDP
+        guard data[data.startIndex + 9] == 17 else { return }  // not UDP
         let source = Self.ipv4Text(data, 12)
         let destination = Self.ipv4Text(data, 16)
         let payload = data[(data.startIndex + headerLength)..<(data.startIndex + total)]
@@ -180,7 +181,7 @@ public struct PacketDecoder: Sendable {
                 fragmentInfo = (field & 0xFFF8, field & 1 != 0, identification)
                 offset += 8
             default:
-                guard next == 17 else { return }   // not UDP
+                guard next == 17 else { return }  // not UDP
                 guard offset <= end else { return problem(frame, "IPv6 extension headers overrun the payload") }
                 let payload = data[(data.startIndex + offset)..<(data.startIndex + end)]
                 if let info = fragmentInfo, info.more || info.offset > 0 {
@@ -234,7 +235,8 @@ public struct PacketDecoder: Sendable {
 
     private mutating func store(_ key: FragmentKey, _ entry: Pending) {
         if pending[key] == nil, pending.count >= Self.maximumPendingReassemblies,
-           let oldest = pending.min(by: { $0.value.firstSeen < $1.value.firstSeen })?.key {
+            let oldest = pending.min(by: { $0.value.firstSeen < $1.value.firstSeen })?.key
+        {
             pending[oldest] = nil
         }
         pending[key] = entry
@@ -247,9 +249,10 @@ public struct PacketDecoder: Sendable {
         guard length >= 8, length <= data.count else {
             return problem(frame, "UDP length \(length) does not fit the \(data.count) bytes present")
         }
-        datagrams.append(UDPDatagram(
-            frame: frame.number, interface: frame.interface, timestamp: frame.timestamp,
-            source: Endpoint(address: source, port: sourcePort), destination: Endpoint(address: destination, port: destinationPort),
-            payload: Array(data[(data.startIndex + 8)..<(data.startIndex + length)]), fragments: fragments))
+        datagrams.append(
+            UDPDatagram(
+                frame: frame.number, interface: frame.interface, timestamp: frame.timestamp,
+                source: Endpoint(address: source, port: sourcePort), destination: Endpoint(address: destination, port: destinationPort),
+                payload: Array(data[(data.startIndex + 8)..<(data.startIndex + length)]), fragments: fragments))
     }
 }

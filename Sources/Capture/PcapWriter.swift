@@ -14,9 +14,9 @@ public struct PcapWriter: Sendable {
         append32(0xA1B2_C3D4)
         append16(2)
         append16(4)
-        append32(0)   // thiszone
-        append32(0)   // sigfigs
-        append32(65_535 + 48)   // snaplen: any UDP datagram with its headers
+        append32(0)  // thiszone
+        append32(0)  // sigfigs
+        append32(65_535 + 48)  // snaplen: any UDP datagram with its headers
         append32(Self.linkType)
     }
 
@@ -44,10 +44,12 @@ public struct PcapWriter: Sendable {
         halves.append(String(rest))
         guard halves.count <= 2 else { return nil }
         func groups(_ part: String) -> [UInt16]? {
-            part.isEmpty ? [] : part.split(separator: ":").map { UInt16($0, radix: 16) }.reduce([UInt16]?([])) { list, group in
-                guard let list, let group else { return nil }
-                return list + [group]
-            }
+            part.isEmpty
+                ? []
+                : part.split(separator: ":").map { UInt16($0, radix: 16) }.reduce([UInt16]?([])) { list, group in
+                    guard let list, let group else { return nil }
+                    return list + [group]
+                }
         }
         guard let head = groups(halves[0]), let tail = halves.count == 2 ? groups(halves[1]) : [] else { return nil }
         let fill = 8 - head.count - tail.count
@@ -60,7 +62,7 @@ public struct PcapWriter: Sendable {
     @discardableResult
     public mutating func append(payload: [UInt8], from source: Endpoint, to destination: Endpoint, timestamp: Double) -> Bool {
         guard let sourceBytes = Self.addressBytes(source.address), let destinationBytes = Self.addressBytes(destination.address),
-              sourceBytes.count == destinationBytes.count, payload.count <= 65_507
+            sourceBytes.count == destinationBytes.count, payload.count <= 65_507
         else { return false }
         let udpLength = 8 + payload.count
         var packet: [UInt8] = []
@@ -79,8 +81,10 @@ public struct PcapWriter: Sendable {
             packet = [0x60, 0, 0, 0, UInt8(udpLength >> 8), UInt8(udpLength & 0xFF), 17, 64] + sourceBytes + destinationBytes
         }
         // UDP checksum 0: "not computed" (IPv4); captures of loopback traffic often show it so.
-        packet += [UInt8(source.port >> 8), UInt8(source.port & 0xFF), UInt8(destination.port >> 8), UInt8(destination.port & 0xFF),
-                   UInt8(udpLength >> 8), UInt8(udpLength & 0xFF), 0, 0]
+        packet += [
+            UInt8(source.port >> 8), UInt8(source.port & 0xFF), UInt8(destination.port >> 8), UInt8(destination.port & 0xFF),
+            UInt8(udpLength >> 8), UInt8(udpLength & 0xFF), 0, 0,
+        ]
         packet += payload
         let seconds = timestamp.rounded(.down)
         append32(UInt32(clamping: Int64(seconds)))

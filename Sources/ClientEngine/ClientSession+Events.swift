@@ -1,7 +1,7 @@
 import GroupSigning
-import Wire
-import RuntimeSupport
 import Match
+import RuntimeSupport
+import Wire
 
 extension ClientSession {
     /// An event frame's snapshot, recorded (or taken as a repair when a retransmission).

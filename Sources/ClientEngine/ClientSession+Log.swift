@@ -1,7 +1,7 @@
 import GroupSigning
-import Wire
-import RuntimeSupport
 import Match
+import RuntimeSupport
+import Wire
 
 extension ClientSession {
     /// Notes every sequence from the last checked one up to (not including) `upTo` that has not
@@ -30,7 +30,7 @@ extension ClientSession {
         }
         let extended = statistics.extend(snapshot.sequence)
         if nextToLog == nil { nextToLog = statistics.first.map { statistics.extend($0) } ?? extended }
-        if let next = nextToLog, extended < next { return }   // already logged or given up
+        if let next = nextToLog, extended < next { return }  // already logged or given up
         logQueue[extended] = (snapshot, repaired)
         flushLog()
     }

@@ -1,7 +1,7 @@
 import GroupSigning
-import Wire
-import RuntimeSupport
 import Match
+import RuntimeSupport
+import Wire
 
 extension ClientSession {
     /// The server has been silent past the timeout and the client registers again: an outage
@@ -50,7 +50,8 @@ extension ClientSession {
     /// silence: its own outage starts there, Spec §4.10.)
     mutating func heard(at arrival: Double, sourceLost: Bool = false) {
         if !sourceLost, let previous = lastHeard, let limit = outageSilence, arrival - previous >= limit, endReason == nil,
-           outages.last.map({ $0.end != nil }) ?? true {
+            outages.last.map({ $0.end != nil }) ?? true
+        {
             outages.append(Outage(start: previous, end: arrival, highestBefore: statistics.last.map { statistics.extend($0) }))
         }
         lastHeard = arrival

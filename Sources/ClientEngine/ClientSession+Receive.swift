@@ -1,7 +1,7 @@
 import GroupSigning
-import Wire
-import RuntimeSupport
 import Match
+import RuntimeSupport
+import Wire
 
 extension ClientSession {
     /// Handles one datagram that has just arrived.
@@ -26,7 +26,9 @@ extension ClientSession {
         if frame.kind == .reset {
             // Spec §4.12. Its identifier is ours (checked above), which only the server we
             // registered with can know: a forger's guess was dropped there.
-            guard welcome != nil, endReason == nil, !reregistering else { return .ignored("reset \(welcome == nil ? "before the welcome" : endReason != nil ? "after the end" : "while registering again")") }
+            guard welcome != nil, endReason == nil, !reregistering else {
+                return .ignored("reset \(welcome == nil ? "before the welcome" : endReason != nil ? "after the end" : "while registering again")")
+            }
             // A relay's lost source, if one was on, is over: its server is answering.
             if let last = outages.indices.last, outages[last].kind == .sourceLost, outages[last].end == nil { outages[last].end = arrival }
             if outages.last.map({ $0.end != nil || $0.kind != .serverSilent }) ?? true {
@@ -34,7 +36,7 @@ extension ClientSession {
             }
             reregistering = true
             resets += 1
-            lastHeard = arrival   // the server is back: the outage ends here
+            lastHeard = arrival  // the server is back: the outage ends here
             return .reset
         }
         heard(at: arrival, sourceLost: frame.sourceLost)
@@ -117,7 +119,7 @@ extension ClientSession {
         case .listing:
             return .ignored("listing frame outside a list request")
         case .reset:
-            return .ignored("reset")   // handled above
+            return .ignored("reset")  // handled above
         case .register, .unregister, .nack, .list:
             // Spec §3's directions (FrameKind.rules) turned these away above.
             return .ignored("\(frame.kind.name) frame from the server")

@@ -1,7 +1,7 @@
 import GroupSigning
-import Wire
-import RuntimeSupport
 import Match
+import RuntimeSupport
+import Wire
 
 extension ClientSession {
     /// The NACK to send now, if any is due: the missing events whose wait ran out, as ranges.
@@ -15,7 +15,7 @@ extension ClientSession {
         let timeout = repairTimer.timeout
         let longestWait = retryCap
         for (sequence, var entry) in pending where entry.due <= now {
-            if entry.attempts > 0 { timedOut = true }   // asked before, and no answer within the timeout
+            if entry.attempts > 0 { timedOut = true }  // asked before, and no answer within the timeout
             entry.attempts += 1
             if entry.attempts > Self.repairAttempts {
                 given.append(sequence)

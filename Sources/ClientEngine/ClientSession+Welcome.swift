@@ -1,7 +1,7 @@
 import GroupSigning
-import Wire
-import RuntimeSupport
 import Match
+import RuntimeSupport
+import Wire
 
 extension ClientSession {
     /// Takes the first welcome: its teams and words, its latest event (shown, not counted: it
@@ -10,8 +10,9 @@ extension ClientSession {
         var snapshot: LiveSnapshot?
         if let current = body.current, let type = frame.eventType {
             do {
-                snapshot = try LiveSnapshot(event: current.event(type: type, minute: frame.minute), sequence: frame.sequence,
-                                            roster: body.roster, catalog: body.catalog)
+                snapshot = try LiveSnapshot(
+                    event: current.event(type: type, minute: frame.minute), sequence: frame.sequence,
+                    roster: body.roster, catalog: body.catalog)
             } catch {
                 // Not accepted: the client registers again, as if the welcome were lost.
                 return .ignored("welcome whose latest event cannot be shown: \(error)")
@@ -33,7 +34,8 @@ extension ClientSession {
         } else {
             statistics.expectFirst(frame.sequence)
         }
-        firstOwed = resumeAfter.flatMap { $0.match == body.matchID ? statistics.extend($0.sequence) + 1 : nil }
+        firstOwed =
+            resumeAfter.flatMap { $0.match == body.matchID ? statistics.extend($0.sequence) + 1 : nil }
             ?? statistics.extend(snapshot != nil ? frame.sequence &+ 1 : frame.sequence)
         revealFloor = statistics.extend(frame.sequence)
         return .welcomed(body, snapshot)

@@ -1,7 +1,7 @@
 import GroupSigning
-import Wire
-import RuntimeSupport
 import Match
+import RuntimeSupport
+import Wire
 
 /// The client's protocol logic, free of I/O: it turns each datagram from the server into
 /// what to show, keeps the statistics, and says when the server has fallen silent. It reads
@@ -92,7 +92,6 @@ public struct ClientSession: Sendable {
     /// Times the subscription was confirmed again after an outage: a welcome answering a
     /// register sent after it, or a restarted server that kept it streaming to it again.
     public internal(set) var welcomedAgain = 0
-
 
     /// The latest address token from a challenge, to echo in the next register.
     public internal(set) var token: [UInt8] = []
@@ -192,8 +191,10 @@ public struct ClientSession: Sendable {
     /// the match got.
     public var resumeAfter: (match: UInt32, sequence: UInt32)?
 
-    public init(original: Bool, originalInterval: Double? = nil, clock: any ProtocolClock = SystemClock(),
-                subscription: UInt64 = UInt64.random(in: 1...UInt64.max), repairs: Bool = true) {
+    public init(
+        original: Bool, originalInterval: Double? = nil, clock: any ProtocolClock = SystemClock(),
+        subscription: UInt64 = UInt64.random(in: 1...UInt64.max), repairs: Bool = true
+    ) {
         self.subscription = subscription
         self.repairs = repairs && !original
         self.original = original

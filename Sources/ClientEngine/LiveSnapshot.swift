@@ -1,6 +1,6 @@
 import Match
-import Wire
 import RuntimeSupport
+import Wire
 
 /// Everything the live view shows after one event, whichever body it came from.
 ///
@@ -70,9 +70,10 @@ public struct LiveSnapshot: Sendable, Hashable {
         let now = datagram.message.timePassed
         func lines(_ players: [OriginalPlayer]) -> [PlayerLine] {
             players.map { player in
-                PlayerLine(name: player.nome, position: player.posicao,
-                           goals: player.tempoGols.filter { $0 <= now }.count,
-                           sentOff: player.cartaoVermelho && player.tempoCV < now)
+                PlayerLine(
+                    name: player.nome, position: player.posicao,
+                    goals: player.tempoGols.filter { $0 <= now }.count,
+                    sentOff: player.cartaoVermelho && player.tempoCV < now)
             }
         }
         sequence = datagram.message.count
@@ -89,8 +90,9 @@ public struct LiveSnapshot: Sendable, Hashable {
     ///
     /// - Throws: ``WireError`` when the event names a template or player the welcome lacks.
     public init(event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog) throws(WireError) {
-        self.init(datagram: try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog),
-                  language: catalog.language)
+        self.init(
+            datagram: try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog),
+            language: catalog.language)
         self.event = event
     }
 }

@@ -1,6 +1,7 @@
+import Match
 import RuntimeSupport
 import Wire
-import Match
+
 /// How long a client waits for a retransmission before asking again (Spec §4.8): RFC 6298's
 /// retransmission timer applied to the NACK → retransmission round trip.
 ///

@@ -1,12 +1,12 @@
-import NIOCore
-import GroupSigning
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
 import Capture
+import ClientEngine
+import GroupSigning
+import Match
+import NIOCore
+import RuntimeSupport
+import ServerEngine
+import TerminalUI
+import Wire
 
 /// How a ``StreamClient`` connects.
 public struct ClientConfiguration: Sendable {
@@ -85,14 +85,19 @@ public struct ClientConfiguration: Sendable {
         try check((1...65535).contains(port), "port (--port)", "\(port)", "1...65535")
         try check(format != .none, "format (--format)", format.name, "compact or json")
         try check((1...100).contains(registerAttempts), "register attempts (--register-attempts)", "\(registerAttempts)", "1...100")
-        try check(initialBackoff > .zero && initialBackoff <= .seconds(60), "initial backoff", "\(initialBackoff.inSeconds) s", "more than 0 and at most 60 seconds")
-        try check(serverTimeout > .zero && serverTimeout <= .seconds(3600), "server timeout (--server-timeout)", "\(serverTimeout.inSeconds) s",
-                  "more than 0 and at most 3600 seconds")
-        try check(reconnectFor >= .zero && reconnectFor <= .seconds(86_400), "reconnect time (--reconnect-for)", "\(reconnectFor.inSeconds) s",
-                  "0 to 86400 seconds")
+        try check(
+            initialBackoff > .zero && initialBackoff <= .seconds(60), "initial backoff", "\(initialBackoff.inSeconds) s",
+            "more than 0 and at most 60 seconds")
+        try check(
+            serverTimeout > .zero && serverTimeout <= .seconds(3600), "server timeout (--server-timeout)", "\(serverTimeout.inSeconds) s",
+            "more than 0 and at most 3600 seconds")
+        try check(
+            reconnectFor >= .zero && reconnectFor <= .seconds(86_400), "reconnect time (--reconnect-for)", "\(reconnectFor.inSeconds) s",
+            "0 to 86400 seconds")
         if let originalInterval {
-            try check(originalInterval.isFinite && originalInterval > 0 && originalInterval <= 3600, "original server's interval (--original-interval)",
-                      "\(originalInterval) s", "more than 0 and at most 3600 seconds")
+            try check(
+                originalInterval.isFinite && originalInterval > 0 && originalInterval <= 3600, "original server's interval (--original-interval)",
+                "\(originalInterval) s", "more than 0 and at most 3600 seconds")
         }
     }
 

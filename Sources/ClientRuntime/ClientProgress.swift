@@ -1,12 +1,12 @@
-import Foundation
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Wire
-import Match
-import GroupSigning
 import Capture
+import ClientEngine
+import Foundation
+import GroupSigning
+import Match
+import RuntimeSupport
+import ServerEngine
+import TerminalUI
+import Wire
 
 /// How far a client got in its match, kept in a small JSON file (`client --progress-file`) so
 /// that a client killed and started again continues where its client.log stopped: it registers
@@ -49,7 +49,10 @@ public struct ClientProgress: Codable, Sendable, Hashable {
         } catch DecodingError.keyNotFound(let key, _) {
             throw StreamingError(.fileUnavailable, "the progress file \(path) lacks \"\(key.stringValue)\" (start afresh with --fresh)")
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
-            throw StreamingError(.fileUnavailable, "the progress file \(path) has a bad \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription) (start afresh with --fresh)")
+            throw StreamingError(
+                .fileUnavailable,
+                "the progress file \(path) has a bad \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription) (start afresh with --fresh)"
+            )
         } catch {
             throw StreamingError(.fileUnavailable, "the progress file \(path) is not a progress file: \(error) (start afresh with --fresh)")
         }

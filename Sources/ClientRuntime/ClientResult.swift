@@ -1,19 +1,20 @@
+import Capture
+import ClientEngine
+import Foundation
+import GroupSigning
+import Logging
+import Match
+import NIOCore
+import NIOPosix
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import TerminalUI
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Capture
-import Foundation
-import Logging
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
 
 /// What a client run ended with.
 public struct ClientResult: Sendable {

@@ -1,11 +1,11 @@
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
 import Capture
+import ClientEngine
+import GroupSigning
+import Match
+import RuntimeSupport
+import ServerEngine
+import TerminalUI
+import Wire
 
 /// The client's side of `client --list` (Spec §4.9), free of I/O: which list frame to send,
 /// and what each answer means. ``MatchLister`` runs it over a socket.

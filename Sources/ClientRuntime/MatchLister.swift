@@ -1,14 +1,14 @@
+import Capture
+import ClientEngine
+import GroupSigning
 import Logging
+import Match
 import NIOCore
 import NIOPosix
-import Wire
 import RuntimeSupport
-import ClientEngine
-import TerminalUI
 import ServerEngine
-import Match
-import GroupSigning
-import Capture
+import TerminalUI
+import Wire
 
 /// `client --list` (Spec §4.9): asks a server which matches it carries, echoing the address
 /// challenge and paging through the listing, with the register's bounded attempts and backoff.
@@ -17,8 +17,10 @@ public enum MatchLister {
     ///
     /// - Throws: ``StreamingError`` with code `configuration`, `socket`, or `noAnswer` when the
     ///   server does not answer within ``ClientConfiguration/registerAttempts`` attempts.
-    public static func list(configuration: ClientConfiguration, logger: Logger,
-                            group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(StreamingError) -> [MatchSummary] {
+    public static func list(
+        configuration: ClientConfiguration, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(StreamingError) -> [MatchSummary] {
         try configuration.validate()
         let server = try configuration.resolvedServer()
         let inbox = Watch<[[UInt8]]>([])
@@ -84,13 +86,20 @@ public enum MatchLister {
     /// Team names are escaped (``TerminalText``): they come from the server.
     public static func table(_ matches: [MatchSummary]) -> String {
         guard !matches.isEmpty else { return "The server carries no match.\n" }
-        var lines = [["match".padded(to: 10, alignRight: true), "status ", "minute", "home".padded(to: 24, alignRight: true),
-                      "score", "away".padded(to: 24), "viewers".padded(to: 8, alignRight: true)].joined(separator: "  ")]
+        var lines = [
+            [
+                "match".padded(to: 10, alignRight: true), "status ", "minute", "home".padded(to: 24, alignRight: true),
+                "score", "away".padded(to: 24), "viewers".padded(to: 8, alignRight: true),
+            ].joined(separator: "  ")
+        ]
         for match in matches {
-            lines.append([String(match.id).padded(to: 10, alignRight: true), match.status.name.padded(to: 7),
-                          String(match.minute).padded(to: 6, alignRight: true), TerminalText.escaped(match.home).padded(to: 24, alignRight: true),
-                          "\(match.score.home)-\(match.score.away)".padded(to: 5), TerminalText.escaped(match.away).padded(to: 24),
-                          String(match.viewers).padded(to: 8, alignRight: true)].joined(separator: "  "))
+            lines.append(
+                [
+                    String(match.id).padded(to: 10, alignRight: true), match.status.name.padded(to: 7),
+                    String(match.minute).padded(to: 6, alignRight: true), TerminalText.escaped(match.home).padded(to: 24, alignRight: true),
+                    "\(match.score.home)-\(match.score.away)".padded(to: 5), TerminalText.escaped(match.away).padded(to: 24),
+                    String(match.viewers).padded(to: 8, alignRight: true),
+                ].joined(separator: "  "))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,14 +1,14 @@
+import Capture
+import ClientEngine
 import Foundation
+import GroupSigning
 import Logging
 import Match
-import Synchronization
-import Wire
 import RuntimeSupport
-import ClientEngine
-import TerminalUI
 import ServerEngine
-import GroupSigning
-import Capture
+import Synchronization
+import TerminalUI
+import Wire
 
 /// Several ``StreamClient``s, one per match (each its own subscription and UDP port, Spec
 /// §4.9), sharing one scoreboard view; each keeps its own statistics.
@@ -21,9 +21,11 @@ public enum MultiMatchFollower {
 
     /// Follows every match of `matches` until each ends (or `stop` is called on the returned
     /// clients' behalf through `onClients`), showing the board through `show`.
-    public static func follow(matches: [UInt32], configuration: ClientConfiguration, logger: Logger,
-                              show: @escaping @Sendable (String) -> Void,
-                              onClients: @Sendable ([StreamClient]) -> Void = { _ in }) async throws -> [Outcome] {
+    public static func follow(
+        matches: [UInt32], configuration: ClientConfiguration, logger: Logger,
+        show: @escaping @Sendable (String) -> Void,
+        onClients: @Sendable ([StreamClient]) -> Void = { _ in }
+    ) async throws -> [Outcome] {
         let board = Scoreboard.Shared(matches: matches)
         var clients: [(UInt32, StreamClient)] = []
         for match in matches {
@@ -47,11 +49,17 @@ public enum MultiMatchFollower {
     /// The per-match statistics as one JSON document (`--stats-json` with several matches):
     /// `{"matches": [{"match": ID, ...the one-match report...}]}`.
     public static func json(_ outcomes: [Outcome]) -> JSONNode {
-        .object([("matches", .array(outcomes.map { outcome in
-            var members = [JSONNode.Member("match", .int(outcome.match))]
-            if case .object(let report) = outcome.result.report.json.value { members += report }
-            return JSONNode(.object(members))
-        }))])
+        .object([
+            (
+                "matches",
+                .array(
+                    outcomes.map { outcome in
+                        var members = [JSONNode.Member("match", .int(outcome.match))]
+                        if case .object(let report) = outcome.result.report.json.value { members += report }
+                        return JSONNode(.object(members))
+                    })
+            )
+        ])
     }
 
     /// Writes ``json(_:)`` to `path`.

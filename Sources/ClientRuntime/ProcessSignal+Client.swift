@@ -1,11 +1,12 @@
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Wire
-import Match
-import GroupSigning
 import Capture
+import ClientEngine
+import GroupSigning
+import Match
+import RuntimeSupport
+import ServerEngine
+import TerminalUI
+import Wire
+
 extension ProcessSignal {
     /// The client stop reason it means (SIGHUP: the terminal closed; the client ends as on SIGTERM).
     public var clientStopReason: ClientStopReason {

@@ -1,12 +1,12 @@
-import Foundation
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
 import Capture
+import ClientEngine
+import Foundation
+import GroupSigning
+import Match
+import RuntimeSupport
+import ServerEngine
+import TerminalUI
+import Wire
 
 extension StatisticsReport {
     /// Appends the report to client_stats.log (as the original did, file opened in append mode).

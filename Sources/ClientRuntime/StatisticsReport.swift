@@ -1,11 +1,11 @@
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
 import Capture
+import ClientEngine
+import GroupSigning
+import Match
+import RuntimeSupport
+import ServerEngine
+import TerminalUI
+import Wire
 
 /// The client's statistics as client_stats.log and `--stats-json` present them.
 public struct StatisticsReport: Sendable {
@@ -51,58 +51,81 @@ public struct StatisticsReport: Sendable {
     public var text: String {
         let jitter = (statistics.jitter * 1000 * 1000).rounded() / 1000
         // The first four lines are the original's, trailing spaces included.
-        let lines = [
-            "",
-            "\(reason.statisticsLine)>>>>>>>>>>>>>>>>>>>>>>>>>>>>>> STATISTICS <<<<<<<<<<<<<<<<<<<<<<<<<<<<<< ",
-            "(client) Number of packets received: \(statistics.received) ",
-            "(client) Number of lost packets: \(statistics.lost) ",
-            "(client) Number of packets out of order: \(statistics.outOfOrder)",
-            "(client) Number of duplicate packets: \(statistics.duplicates)",
-            "(client) Number of packets expected: \(statistics.expected)",
-            "(client) Interarrival jitter: \(jitter) ms",
-            "(client) First sequence number: \(statistics.first.map(String.init) ?? "none")",
-            "(client) Last sequence number: \(statistics.last.map(String.init) ?? "none")",
-            "(client) Number of packets rejected (forged or implausible): \(rejected)",
-            "(client) Number of packets repaired: \(statistics.repaired)",
-            "(client) Number of packets unrecovered: \(statistics.unrecovered)",
-            "(client) Repair delay: " + (statistics.repairDelay.map { String(format: "median %.1f ms, largest %.1f ms", $0.median * 1000, $0.largest * 1000) } ?? "none"),
-        ] + (group.map { group in
-            ["(client) Multicast group events: \(group.accepted) accepted, \(group.forged) forged and \(group.replayed) replayed rejected, \(group.others) of other matches or formats ignored"]
-        } ?? []) + outages.enumerated().map { index, outage in
-            switch outage.kind {
-            case .serverSilent:
-                String(format: "(client) Outage %d: server silent %.1f s, registered again; events missed during it: %d, repaired: %d",
-                       index + 1, outage.seconds, outage.missed, outage.repaired)
-            case .sourceLost:
-                String(format: "(client) Outage %d: the server's source lost %.1f s (a relay's upstream); events missed during it: %d, repaired: %d",
-                       index + 1, outage.seconds, outage.missed, outage.repaired)
+        let lines =
+            [
+                "",
+                "\(reason.statisticsLine)>>>>>>>>>>>>>>>>>>>>>>>>>>>>>> STATISTICS <<<<<<<<<<<<<<<<<<<<<<<<<<<<<< ",
+                "(client) Number of packets received: \(statistics.received) ",
+                "(client) Number of lost packets: \(statistics.lost) ",
+                "(client) Number of packets out of order: \(statistics.outOfOrder)",
+                "(client) Number of duplicate packets: \(statistics.duplicates)",
+                "(client) Number of packets expected: \(statistics.expected)",
+                "(client) Interarrival jitter: \(jitter) ms",
+                "(client) First sequence number: \(statistics.first.map(String.init) ?? "none")",
+                "(client) Last sequence number: \(statistics.last.map(String.init) ?? "none")",
+                "(client) Number of packets rejected (forged or implausible): \(rejected)",
+                "(client) Number of packets repaired: \(statistics.repaired)",
+                "(client) Number of packets unrecovered: \(statistics.unrecovered)",
+                "(client) Repair delay: "
+                    + (statistics.repairDelay.map { String(format: "median %.1f ms, largest %.1f ms", $0.median * 1000, $0.largest * 1000) } ?? "none"),
+            ]
+            + (group.map { group in
+                [
+                    "(client) Multicast group events: \(group.accepted) accepted, \(group.forged) forged and \(group.replayed) replayed rejected, \(group.others) of other matches or formats ignored"
+                ]
+            } ?? [])
+            + outages.enumerated().map { index, outage in
+                switch outage.kind {
+                case .serverSilent:
+                    String(
+                        format: "(client) Outage %d: server silent %.1f s, registered again; events missed during it: %d, repaired: %d",
+                        index + 1, outage.seconds, outage.missed, outage.repaired)
+                case .sourceLost:
+                    String(
+                        format: "(client) Outage %d: the server's source lost %.1f s (a relay's upstream); events missed during it: %d, repaired: %d",
+                        index + 1, outage.seconds, outage.missed, outage.repaired)
+                }
             }
-        }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// The same figures as a JSON object.
     public var json: JSONNode {
-        .object([
-            ("reason", .string(reason.name)),
-            ("received", .int(statistics.received)),
-            ("lost", .int(statistics.lost)),
-            ("outOfOrder", .int(statistics.outOfOrder)),
-            ("duplicates", .int(statistics.duplicates)),
-            ("expected", .int(statistics.expected)),
-            ("jitterMs", JSONNode(.double((statistics.jitter * 1_000_000).rounded() / 1000))),
-            ("firstSequence", statistics.first.map { .int($0) } ?? JSONNode(.null)),
-            ("lastSequence", statistics.last.map { .int($0) } ?? JSONNode(.null)),
-            ("rejected", .int(rejected)),
-        ] + statistics.repairJSONMembers + (group.map { group in
-            [("group", JSONNode.object([("accepted", .int(group.accepted)), ("forged", .int(group.forged)), ("replayed", .int(group.replayed)),
-                                         ("others", .int(group.others)), ("malformed", .int(group.malformed))]))]
-        } ?? []) + [
-            ("outages", .array(outages.map { outage in
-                .object([("kind", .string(outage.kind.rawValue)),
-                         ("seconds", JSONNode(.double((outage.seconds * 1000).rounded() / 1000))), ("missed", .int(outage.missed)),
-                         ("repaired", .int(outage.repaired))])
-            })),
-        ])
+        .object(
+            [
+                ("reason", .string(reason.name)),
+                ("received", .int(statistics.received)),
+                ("lost", .int(statistics.lost)),
+                ("outOfOrder", .int(statistics.outOfOrder)),
+                ("duplicates", .int(statistics.duplicates)),
+                ("expected", .int(statistics.expected)),
+                ("jitterMs", JSONNode(.double((statistics.jitter * 1_000_000).rounded() / 1000))),
+                ("firstSequence", statistics.first.map { .int($0) } ?? JSONNode(.null)),
+                ("lastSequence", statistics.last.map { .int($0) } ?? JSONNode(.null)),
+                ("rejected", .int(rejected)),
+            ] + statistics.repairJSONMembers
+                + (group.map { group in
+                    [
+                        (
+                            "group",
+                            JSONNode.object([
+                                ("accepted", .int(group.accepted)), ("forged", .int(group.forged)), ("replayed", .int(group.replayed)),
+                                ("others", .int(group.others)), ("malformed", .int(group.malformed)),
+                            ])
+                        )
+                    ]
+                } ?? []) + [
+                    (
+                        "outages",
+                        .array(
+                            outages.map { outage in
+                                .object([
+                                    ("kind", .string(outage.kind.rawValue)),
+                                    ("seconds", JSONNode(.double((outage.seconds * 1000).rounded() / 1000))), ("missed", .int(outage.missed)),
+                                    ("repaired", .int(outage.repaired)),
+                                ])
+                            })
+                    )
+                ])
     }
 }

@@ -1,19 +1,20 @@
+import Capture
+import ClientEngine
+import Foundation
+import GroupSigning
+import Logging
+import Match
+import NIOCore
+import NIOPosix
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import TerminalUI
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Capture
-import Foundation
-import Logging
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
 
 extension StreamClient {
     /// Sends a register now, with the latest address token.
@@ -23,10 +24,13 @@ extension StreamClient {
 
     func registerBytes(token: [UInt8] = []) throws -> [UInt8] {
         if configuration.original { return Array(OriginalPacket.registerText.utf8) }
-        return try Frame(body: .register(RegisterRequest.padded(
-            formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 },
-            match: configuration.match, delivery: delivery.withLock { $0 })),
-                         subscription: subscription).encoded()
+        return try Frame(
+            body: .register(
+                RegisterRequest.padded(
+                    formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 },
+                    match: configuration.match, delivery: delivery.withLock { $0 })),
+            subscription: subscription
+        ).encoded()
     }
 
     func unregisterBytes() throws -> [UInt8] {

@@ -1,16 +1,17 @@
+import Capture
+import ClientEngine
+import GroupSigning
+import Match
+import NIOCore
+import NIOPosix
+import RuntimeSupport
+import ServerEngine
+import TerminalUI
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-import NIOPosix
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
-import Capture
 
 extension StreamClient {
     /// Events repaired in a row, with no group event between them, after which a group
@@ -27,7 +28,9 @@ extension StreamClient {
     package func joinGroupIfOffered() async throws {
         guard configuration.multicast != .off, !configuration.original, !groupGivenUp.load(ordering: .relaxed) else { return }
         if delivery.withLock({ $0 }) == .group, session.withLock({ $0.group.repairedInARow }) >= Self.groupFallbackRepairs {
-            logger.warning("The last \(Self.groupFallbackRepairs) events came only as repairs, none from the multicast group: it does not reach this client; events at this address again.")
+            logger.warning(
+                "The last \(Self.groupFallbackRepairs) events came only as repairs, none from the multicast group: it does not reach this client; events at this address again."
+            )
             groupGivenUp.store(true, ordering: .relaxed)
             try await switchDelivery(to: .unicast)
             try await leaveGroup()
@@ -35,7 +38,9 @@ extension StreamClient {
         }
         let (offer, refused) = session.withLock { ($0.groupOffer, $0.refusedKey) }
         if let refused, !keyRefusalReported.exchange(true, ordering: .relaxed) {
-            logger.warning("The welcome offers a multicast group signed with key \(refused.hex), not the pinned --server-key \(configuration.serverKey?.hex ?? "?"): not joining it; events stay unicast.")
+            logger.warning(
+                "The welcome offers a multicast group signed with key \(refused.hex), not the pinned --server-key \(configuration.serverKey?.hex ?? "?"): not joining it; events stay unicast."
+            )
             if delivery.withLock({ $0 }) == .group { try await switchDelivery(to: .unicast) }
         }
         guard let offer else { return }
@@ -49,7 +54,9 @@ extension StreamClient {
             let joined = try await join(offer)
             groupChannel.withLock { $0 = joined }
             joinedOffer.withLock { $0 = offer }
-            logger.info("Joined multicast group \(offer.groupDescription); events come from there, signed with key \(session.withLock { $0.groupKey?.hex ?? "?" }).")
+            logger.info(
+                "Joined multicast group \(offer.groupDescription); events come from there, signed with key \(session.withLock { $0.groupKey?.hex ?? "?" })."
+            )
             try await switchDelivery(to: .group)
         } catch {
             groupGivenUp.store(true, ordering: .relaxed)
@@ -114,8 +121,10 @@ extension StreamClient {
     func device() throws -> NIONetworkDevice? {
         guard let wanted = configuration.multicastInterface else { return nil }
         let devices = try System.enumerateDevices()
-        guard let found = devices.first(where: { $0.name == wanted && $0.address?.protocol == .inet })
-            ?? devices.first(where: { $0.address?.ipAddress == wanted }) else {
+        guard
+            let found = devices.first(where: { $0.name == wanted && $0.address?.protocol == .inet })
+                ?? devices.first(where: { $0.address?.ipAddress == wanted })
+        else {
             throw StreamingError(.configuration, "multicast interface (--multicast-interface) \"\(wanted)\": no such IPv4 interface or address here")
         }
         return found

@@ -1,19 +1,20 @@
+import Capture
+import ClientEngine
+import Foundation
+import GroupSigning
+import Logging
+import Match
+import NIOCore
+import NIOPosix
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import TerminalUI
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Capture
-import Foundation
-import Logging
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
 
 extension StreamClient {
     /// Keeps this client's progress in ``ClientConfiguration/progressPath`` (if any): its match
@@ -21,7 +22,8 @@ extension StreamClient {
     /// write it is logged: the stream goes on, and a restart would then repeat some events.
     func recordProgress(lastLogged: UInt32?, ended: Bool) {
         guard let path = configuration.progressPath,
-              let match = session.withLock({ $0.welcome?.matchID }) ?? configuration.resume?.match else { return }
+            let match = session.withLock({ $0.welcome?.matchID }) ?? configuration.resume?.match
+        else { return }
         let last = progressLogged.withLock { kept in
             if let lastLogged { kept = lastLogged }
             return kept ?? configuration.resume?.lastLogged
@@ -66,9 +68,10 @@ extension StreamClient {
         }
         let bytes = Array(envelope.data.readableBytesView)
         capture.withLock { writer -> Void in
-            writer?.append(payload: bytes, from: Self.endpoint(envelope.remoteAddress, fallback: serverAddress),
-                           to: Self.endpoint(destination, fallback: localAddress),
-                           timestamp: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+            writer?.append(
+                payload: bytes, from: Self.endpoint(envelope.remoteAddress, fallback: serverAddress),
+                to: Self.endpoint(destination, fallback: localAddress),
+                timestamp: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
         }
     }
 

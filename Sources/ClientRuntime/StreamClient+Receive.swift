@@ -1,19 +1,20 @@
+import Capture
+import ClientEngine
+import Foundation
+import GroupSigning
+import Logging
+import Match
+import NIOCore
+import NIOPosix
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import TerminalUI
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Capture
-import Foundation
-import Logging
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
 
 extension StreamClient {
     /// Handles one datagram; true when the run is over.
@@ -41,8 +42,11 @@ extension StreamClient {
     func handle(_ receiving: (inout ClientSession) -> ClientSession.Reception) -> Bool {
         let (reception, subscribed, token, received, loggable, finished, repairDue, outstanding, welcomedAgain) = session.withLock { session in
             let reception = receiving(&session)
-            return (reception, session.subscribed, session.token, session.statistics.received + session.statistics.repaired, session.takeLoggable(), session.finished,
-                    session.nextRepairDue, session.repairsOutstanding, session.welcomedAgain)
+            return (
+                reception, session.subscribed, session.token, session.statistics.received + session.statistics.repaired, session.takeLoggable(),
+                session.finished,
+                session.nextRepairDue, session.repairsOutstanding, session.welcomedAgain
+            )
         }
         if configuration.relaying {
             // The upstream's own source lost or back (Spec §4.10): passed on as this relay's.
@@ -51,14 +55,17 @@ extension StreamClient {
         }
         switch reception {
         case .welcomed(let welcome, let snapshot):
-            logger.info("Registered: format \(welcome.format.name), dictionary \(welcome.dictionary), match \(welcome.matchID), language \(welcome.catalog.language).")
+            logger.info(
+                "Registered: format \(welcome.format.name), dictionary \(welcome.dictionary), match \(welcome.matchID), language \(welcome.catalog.language)."
+            )
             if welcome.dictionary != 0, !configuration.dictionaries.contains(where: { $0.id == welcome.dictionary }) {
                 // Frames name their dictionary, so decoding still works; the server broke §4.4's agreement rule.
                 logger.warning("The server chose dictionary \(welcome.dictionary), which this client did not offer (Spec §4.4).")
             }
             if configuration.multicast == .group && welcome.multicast == nil {
                 // Asked for explicitly: said where the user looks, not only in the log.
-                let said = "--multicast: the server offers no multicast group (it runs without --multicast); events come to this client's address instead."
+                let said =
+                    "--multicast: the server offers no multicast group (it runs without --multicast); events come to this client's address instead."
                 logger.warning("\(said)")
                 StandardError.write("warning: \(said)\n")
             }
@@ -106,7 +113,8 @@ extension StreamClient {
         }
         let current = signals.value
         if current.subscribed != subscribed || current.token != token || current.received != received || current.repairDue != repairDue
-            || current.welcomedAgain != welcomedAgain {
+            || current.welcomedAgain != welcomedAgain
+        {
             signals.update { signals in
                 signals.subscribed = subscribed
                 signals.token = token

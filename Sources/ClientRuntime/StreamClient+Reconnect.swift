@@ -1,19 +1,20 @@
+import Capture
+import ClientEngine
+import Foundation
+import GroupSigning
+import Logging
+import Match
+import NIOCore
+import NIOPosix
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import TerminalUI
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Capture
-import Foundation
-import Logging
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
 
 extension StreamClient {
     /// The server has been silent past the timeout: registers again with backoff (a fresh
@@ -27,10 +28,13 @@ extension StreamClient {
             session.beginOutage()
             return session.welcomedAgain
         }
-        logger.info("\(reset ? "Reset by the server" : "Server silent for \(seconds) s"); registering again (for up to \(Int(configuration.reconnectFor.inSeconds)) s).")
+        logger.info(
+            "\(reset ? "Reset by the server" : "Server silent for \(seconds) s"); registering again (for up to \(Int(configuration.reconnectFor.inSeconds)) s)."
+        )
         if configuration.relaying { relayContinuation.yield(.silent(true)) }
-        let (again, _) = try await register(until: { $0.welcomedAgain > welcomed }, backoff: configuration.initialBackoff, cap: .seconds(5),
-                                            giveUpAt: giveUp)
+        let (again, _) = try await register(
+            until: { $0.welcomedAgain > welcomed }, backoff: configuration.initialBackoff, cap: .seconds(5),
+            giveUpAt: giveUp)
         if again {
             logger.info("Server heard again after \(Int(session.withLock { $0.outages.last?.duration ?? 0 })) s; the stream goes on.")
             if configuration.relaying { relayContinuation.yield(.silent(false)) }
@@ -42,8 +46,10 @@ extension StreamClient {
     /// before the first challenge), a fresh challenge is echoed at once (not an attempt), and the
     /// wait between attempts doubles from `backoff` up to `cap`; at most `attempts` attempts, or
     /// until `giveUpAt`, or until the client stops. Returns whether `done` came, and the attempts made.
-    func register(until done: @escaping @Sendable (ClientSignals) -> Bool, backoff initial: Duration, cap: Duration,
-                              attempts limit: Int? = nil, giveUpAt: ContinuousClock.Instant? = nil) async throws -> (Bool, attempts: Int) {
+    func register(
+        until done: @escaping @Sendable (ClientSignals) -> Bool, backoff initial: Duration, cap: Duration,
+        attempts limit: Int? = nil, giveUpAt: ContinuousClock.Instant? = nil
+    ) async throws -> (Bool, attempts: Int) {
         let clock = ContinuousClock()
         var backoff = initial
         var attempts = 0

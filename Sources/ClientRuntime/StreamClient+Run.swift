@@ -1,19 +1,20 @@
+import Capture
+import ClientEngine
+import Foundation
+import GroupSigning
+import Logging
+import Match
+import NIOCore
+import NIOPosix
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import TerminalUI
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Capture
-import Foundation
-import Logging
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
 
 extension StreamClient {
     /// Runs until the end of the match, a stop, a refusal or no answer; then closes the socket.
@@ -23,7 +24,9 @@ extension StreamClient {
         }
         // However the run ends, a relay reading ``relayed`` learns it is over.
         defer { relayContinuation.finish() }
-        logger.info("Client connected to server \(serverAddress.ipAddress ?? configuration.server) on port \(serverAddress.port ?? configuration.port) (listening on port \(localAddress.port ?? 0)\(configuration.original ? ", original protocol" : "")).")
+        logger.info(
+            "Client connected to server \(serverAddress.ipAddress ?? configuration.server) on port \(serverAddress.port ?? configuration.port) (listening on port \(localAddress.port ?? 0)\(configuration.original ? ", original protocol" : ""))."
+        )
         let outcome: Result<Void, any Error>
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -69,9 +72,10 @@ extension StreamClient {
         }
         let reason = self.reason ?? .terminated
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
-        var result = ClientResult(reason: reason, statistics: final.statistics, latest: final.latest,
-                                  format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0,
-                                  rejected: final.rejected, repairTimer: final.repairTimer, match: final.welcome?.matchID)
+        var result = ClientResult(
+            reason: reason, statistics: final.statistics, latest: final.latest,
+            format: final.welcome?.format, dictionary: final.welcome?.dictionary, localPort: localAddress.port ?? 0,
+            rejected: final.rejected, repairTimer: final.repairTimer, match: final.welcome?.matchID)
         if groupChannel.withLock({ $0 != nil }) { result.group = final.group }
         result.outages = final.outages.compactMap { outage in
             outage.duration.map { seconds in

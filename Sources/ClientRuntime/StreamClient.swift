@@ -1,19 +1,20 @@
+import Capture
+import ClientEngine
+import Foundation
+import GroupSigning
+import Logging
+import Match
+import NIOCore
+import NIOPosix
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import TerminalUI
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Capture
-import Foundation
-import Logging
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import ClientEngine
-import TerminalUI
-import ServerEngine
-import Match
-import GroupSigning
 
 /// The SoccerStream client: registers (retrying with backoff), shows every event, sends
 /// heartbeats, and on the end of the match, Ctrl+C or SIGTERM reports its statistics.
@@ -80,9 +81,11 @@ public final class StreamClient: Sendable {
     /// The last sequence written to the progress file, kept so that an end keeps it.
     let progressLogged = Mutex<UInt32?>(nil)
 
-    private init(configuration: ClientConfiguration, channel: any Channel, inbound: AsyncStream<Inbound>,
-                 inboundContinuation: AsyncStream<Inbound>.Continuation,
-                 serverAddress: SocketAddress, localAddress: SocketAddress, logger: Logger, display: LiveDisplay) {
+    private init(
+        configuration: ClientConfiguration, channel: any Channel, inbound: AsyncStream<Inbound>,
+        inboundContinuation: AsyncStream<Inbound>.Continuation,
+        serverAddress: SocketAddress, localAddress: SocketAddress, logger: Logger, display: LiveDisplay
+    ) {
         self.configuration = configuration
         self.channel = channel
         self.inbound = inbound
@@ -92,8 +95,9 @@ public final class StreamClient: Sendable {
         self.localAddress = localAddress
         self.logger = logger
         self.display = display
-        var session = ClientSession(original: configuration.original, originalInterval: configuration.originalInterval,
-                                    clock: sessionClock, repairs: configuration.repairs)
+        var session = ClientSession(
+            original: configuration.original, originalInterval: configuration.originalInterval,
+            clock: sessionClock, repairs: configuration.repairs)
         if let resume = configuration.resume, let last = resume.lastLogged { session.resumeAfter = (resume.match, last) }
         session.pinnedKey = configuration.serverKey
         self.session = Mutex(session)
@@ -138,9 +142,10 @@ public final class StreamClient: Sendable {
             channel.close(promise: nil)
             throw StreamingError(.socket, "bound socket has no local address")
         }
-        return StreamClient(configuration: configuration, channel: channel, inbound: inbound, inboundContinuation: continuation,
-                            serverAddress: server, localAddress: local,
-                            logger: logger, display: display)
+        return StreamClient(
+            configuration: configuration, channel: channel, inbound: inbound, inboundContinuation: continuation,
+            serverAddress: server, localAddress: local,
+            logger: logger, display: display)
     }
 
     /// Distinct events received so far, first time or repaired.

@@ -72,19 +72,24 @@ public enum SettingsLayers {
     /// The settings the environment and `file` give to the options of `options` that
     /// `commandLine` leaves unset. A file key or variable that names no option, a value of the
     /// wrong kind, or a file that cannot be read is an error naming it.
-    public static func settings(for options: [OptionSpec], commandLine: [String], environment: [String: String],
-                                file: String?) async throws(StreamingError) -> [LayeredSetting] {
-        let given = Set(commandLine.compactMap { argument -> String? in
-            guard argument.hasPrefix("--") else { return nil }
-            return String(argument.dropFirst(2).prefix { $0 != "=" })
-        })
+    public static func settings(
+        for options: [OptionSpec], commandLine: [String], environment: [String: String],
+        file: String?
+    ) async throws(StreamingError) -> [LayeredSetting] {
+        let given = Set(
+            commandLine.compactMap { argument -> String? in
+                guard argument.hasPrefix("--") else { return nil }
+                return String(argument.dropFirst(2).prefix { $0 != "=" })
+            })
         let unset = options.filter { option in !option.names.contains { given.contains($0) } }
         var settings: [LayeredSetting] = []
         // The environment (every value a string), through swift-configuration's provider.
         let known = Set(options.map(\.variable))
         let prefixed = environment.filter { $0.key.hasPrefix(prefix + "_") }
         if let unknown = prefixed.keys.sorted().first(where: { !known.contains($0) && $0 != prefix + "_CONFIG" }) {
-            throw StreamingError(.configuration, "environment variable \(unknown): no such setting (\(prefix)_ followed by an option's name, e.g. \(prefix)_MAX_CLIENTS)")
+            throw StreamingError(
+                .configuration,
+                "environment variable \(unknown): no such setting (\(prefix)_ followed by an option's name, e.g. \(prefix)_MAX_CLIENTS)")
         }
         let environmentProvider = EnvironmentVariablesProvider(environmentVariables: prefixed)
         var fromEnvironment = Set<String>()
@@ -161,7 +166,9 @@ public enum SettingsLayers {
             default: break
             }
         }
-        throw StreamingError(.configuration, "\(source): expected \(option.isFlag ? "true or false" : option.repeats ? "a value or a list of values" : "a string or a number")")
+        throw StreamingError(
+            .configuration,
+            "\(source): expected \(option.isFlag ? "true or false" : option.repeats ? "a value or a list of values" : "a string or a number")")
     }
 
     /// Every top-level key of the file must name an option.
@@ -183,7 +190,9 @@ public enum SettingsLayers {
         let known = Set(options.map(\.key))
         if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
             let alias = options.first { $0.names.contains(unknown) }.map { "; write \"\($0.key)\"" } ?? ""
-            throw StreamingError(.configuration, "\(path), key \"\(unknown)\": no such setting (keys are the options' long names without dashes, as `--help` lists them\(alias))")
+            throw StreamingError(
+                .configuration,
+                "\(path), key \"\(unknown)\": no such setting (keys are the options' long names without dashes, as `--help` lists them\(alias))")
         }
     }
 }

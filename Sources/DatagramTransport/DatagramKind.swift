@@ -1,7 +1,7 @@
-import NIOCore
-import Wire
-import RuntimeSupport
 import CDatagram
+import NIOCore
+import RuntimeSupport
+import Wire
 
 /// What a sent datagram is, for the counts the metrics keep per kind: slot 0 is the original
 /// protocol, 1… the frame kinds (group events and resets included).

@@ -1,12 +1,13 @@
+import CDatagram
+import NIOCore
+import RuntimeSupport
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import RuntimeSupport
-import CDatagram
-import NIOCore
-import Wire
 
 /// Sends a fan-out trip's datagrams with `sendmmsg`, straight from one reusable slab.
 ///
@@ -22,7 +23,9 @@ import Wire
 package final class DatagramSender {
     /// Sends up to `count` datagrams from `slab`: how many the kernel took (at least 1), or -1
     /// with `errno` set (`soccer_send_datagrams`, unless a test injects the kernel's answers).
-    package typealias SendDatagrams = (_ socket: CInt, _ slab: UnsafePointer<UInt8>, _ datagrams: UnsafePointer<soccer_datagram>, _ count: CUnsignedInt) -> CInt
+    package typealias SendDatagrams = (
+        _ socket: CInt, _ slab: UnsafePointer<UInt8>, _ datagrams: UnsafePointer<soccer_datagram>, _ count: CUnsignedInt
+    ) -> CInt
 
     /// A datagram the kernel refused (anything but a full socket).
     package struct Failure: Sendable, Equatable {
@@ -110,9 +113,11 @@ package final class DatagramSender {
             FrameHeader.stamp(subscription, into: UnsafeMutableRawBufferPointer(start: start, count: length))
         }
         let storage = address.storage
-        datagrams[count] = soccer_datagram(offset: UInt32(used), length: UInt32(length), address_length: address.length,
-                                           reserved: 0, address: storage)
-        let slot = length >= FrameHeader.size
+        datagrams[count] = soccer_datagram(
+            offset: UInt32(used), length: UInt32(length), address_length: address.length,
+            reserved: 0, address: storage)
+        let slot =
+            length >= FrameHeader.size
             ? DatagramKind.slot(firstByte: start.load(as: UInt8.self), kindByte: start.load(fromByteOffset: 3, as: UInt8.self), length: length) : 0
         kindCounts[slot] += 1
         kindBytes[slot] += length
@@ -154,8 +159,10 @@ package final class DatagramSender {
     package func datagram(at index: Int) -> (bytes: UnsafeRawBufferPointer, address: DatagramAddress)? {
         guard index >= 0, index < count, let base = slab.baseAddress else { return nil }
         let datagram = datagrams[index]
-        return (UnsafeRawBufferPointer(start: base + Int(datagram.offset), count: Int(datagram.length)),
-                DatagramAddress(storage: datagram.address, length: datagram.address_length))
+        return (
+            UnsafeRawBufferPointer(start: base + Int(datagram.offset), count: Int(datagram.length)),
+            DatagramAddress(storage: datagram.address, length: datagram.address_length)
+        )
     }
 
     /// Grows the descriptions and the slab to hold `datagrams` datagrams and `bytes` bytes,

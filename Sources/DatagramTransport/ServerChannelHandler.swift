@@ -1,12 +1,13 @@
+import CDatagram
+import Logging
+import NIOCore
+import RuntimeSupport
+import Synchronization
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Logging
-import NIOCore
-import Synchronization
-import RuntimeSupport
-import Wire
-import CDatagram
 
 /// The server's channel handler, and the one way the server writes.
 ///
@@ -34,7 +35,8 @@ package final class ServerChannelHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var writabilityWaiters: [EventLoopPromise<Void>] = []
 
-    package init(eventLoop: any EventLoop, counter: SentCounter, socket: CInt, logger: Logger, metrics: any DatagramTallies, answer: @escaping Answer) {
+    package init(eventLoop: any EventLoop, counter: SentCounter, socket: CInt, logger: Logger, metrics: any DatagramTallies, answer: @escaping Answer)
+    {
         self.eventLoop = eventLoop
         self.counter = counter
         self.logger = logger
@@ -118,7 +120,9 @@ package final class ServerChannelHandler: ChannelInboundHandler {
         metrics.sent(datagrams: sender.kindCounts, bytes: sender.kindBytes)
         if let first = outcome.failures.first, let (_, address) = sender.datagram(at: first.index) {
             let reason = String(cString: strerror(first.code))
-            logger.warning("The kernel refused \(outcome.failures.count) datagram(s); the first, to \(address.socketAddress?.display ?? "an unusable address"): \(reason) (errno \(first.code)).")
+            logger.warning(
+                "The kernel refused \(outcome.failures.count) datagram(s); the first, to \(address.socketAddress?.display ?? "an unusable address"): \(reason) (errno \(first.code))."
+            )
         }
     }
 

@@ -94,7 +94,8 @@ public struct GroupPublicKey: Sendable, Hashable, CustomStringConvertible {
     public init(hex text: String) throws(WireError) {
         let characters = Array(text.utf8)
         guard characters.count == Self.size * 2 else {
-            throw WireError(.outOfRange, field: "key", offset: 0, "\(characters.count) characters; an Ed25519 public key is \(Self.size * 2) hexadecimal digits")
+            throw WireError(
+                .outOfRange, field: "key", offset: 0, "\(characters.count) characters; an Ed25519 public key is \(Self.size * 2) hexadecimal digits")
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.size)

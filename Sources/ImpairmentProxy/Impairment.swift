@@ -1,6 +1,7 @@
+import Match
 import RuntimeSupport
 import Wire
-import Match
+
 /// What the impairment proxy does to the datagrams of one direction, as `tc netem` would
 /// (without root): independent and bursty loss, reordering, duplication, delay and jitter.
 public struct Impairment: Sendable, Hashable {
@@ -34,7 +35,9 @@ public struct Impairment: Sendable, Hashable {
         }
         try burst?.validate(direction: direction)
         guard delay >= .zero, delay <= .seconds(60), jitter >= .zero, jitter <= .seconds(60) else {
-            throw StreamingError(.configuration, "delay and jitter (--delay, --jitter) \(direction): \(delay.inSeconds) s ± \(jitter.inSeconds) s; expected 0...60 seconds each")
+            throw StreamingError(
+                .configuration,
+                "delay and jitter (--delay, --jitter) \(direction): \(delay.inSeconds) s ± \(jitter.inSeconds) s; expected 0...60 seconds each")
         }
     }
 }
@@ -66,7 +69,9 @@ public struct BurstLoss: Sendable, Hashable {
             }
         }
         guard leaveBad > 0 || enterBad == 0 else {
-            throw StreamingError(.configuration, "burst loss (--burst-loss) \(direction): leaving the bad state has probability 0; every datagram after the first burst would be lost")
+            throw StreamingError(
+                .configuration,
+                "burst loss (--burst-loss) \(direction): leaving the bad state has probability 0; every datagram after the first burst would be lost")
         }
     }
 }

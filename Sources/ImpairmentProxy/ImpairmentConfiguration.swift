@@ -1,9 +1,9 @@
 import Match
 import NIOCore
 import NIOPosix
+import RuntimeSupport
 import Synchronization
 import Wire
-import RuntimeSupport
 
 /// How a ``ImpairmentProxy`` runs.
 public struct ImpairmentConfiguration: Sendable {

@@ -1,9 +1,9 @@
 import Match
 import NIOCore
 import NIOPosix
+import RuntimeSupport
 import Synchronization
 import Wire
-import RuntimeSupport
 
 /// `soccer-stream impair`: a userland network impairment proxy (what `tc netem` does, without
 /// root). It listens on one port; each client that sends to it gets a socket of its own toward
@@ -20,8 +20,10 @@ public final class ImpairmentProxy: Sendable {
     private let listener: any Channel
     private let core: ProxyCore
 
-    private init(configuration: ImpairmentConfiguration, listener: any Channel, core: ProxyCore, localAddress: SocketAddress,
-                 serverAddress: SocketAddress) {
+    private init(
+        configuration: ImpairmentConfiguration, listener: any Channel, core: ProxyCore, localAddress: SocketAddress,
+        serverAddress: SocketAddress
+    ) {
         self.configuration = configuration
         self.listener = listener
         self.core = core
@@ -32,8 +34,10 @@ public final class ImpairmentProxy: Sendable {
     /// Checks the configuration, resolves the server and binds the listening socket.
     ///
     /// - Throws: ``StreamingError``.
-    public static func start(configuration: ImpairmentConfiguration,
-                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(StreamingError) -> ImpairmentProxy {
+    public static func start(
+        configuration: ImpairmentConfiguration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(StreamingError) -> ImpairmentProxy {
         try configuration.validate()
         let server: SocketAddress
         do {
@@ -207,9 +211,10 @@ private final class ProxyCore: Sendable {
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RelayHandler { [self] envelope in
-                        forward(envelope.data, .toClient, client: client)
-                    })
+                    try channel.pipeline.syncOperations.addHandler(
+                        RelayHandler { [self] envelope in
+                            forward(envelope.data, .toClient, client: client)
+                        })
                 }
             }
             .bind(host: bindHost, port: 0)
@@ -234,10 +239,10 @@ private final class ProxyCore: Sendable {
     /// retransmission (header flag bit 5).
     private static func eventSequence(_ data: ByteBuffer) -> (sequence: UInt32, retransmission: Bool)? {
         guard data.readableBytes >= FrameHeader.size,
-              data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
-              data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.event.rawValue,
-              let sequence = data.getInteger(at: data.readerIndex + 5, as: UInt32.self),
-              let flags = data.getInteger(at: data.readerIndex + 4, as: UInt8.self)
+            data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
+            data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.event.rawValue,
+            let sequence = data.getInteger(at: data.readerIndex + 5, as: UInt32.self),
+            let flags = data.getInteger(at: data.readerIndex + 4, as: UInt8.self)
         else { return nil }
         return (sequence, flags & 0x20 != 0)
     }
@@ -245,15 +250,15 @@ private final class ProxyCore: Sendable {
     /// The sequences a NACK asks for; empty for any other datagram (or one that does not decode).
     private static func nackedSequences(_ data: ByteBuffer) -> [UInt32] {
         guard data.readableBytes >= FrameHeader.size, data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.nack.rawValue,
-              case .nack(let ranges)? = try? Frame.decode(Array(data.readableBytesView)).body
-        else { return [] }   // not a NACK the server would take either: nothing was asked
+            case .nack(let ranges)? = try? Frame.decode(Array(data.readableBytesView)).body
+        else { return [] }  // not a NACK the server would take either: nothing was asked
         return ranges.sequences
     }
 
     /// Whether a datagram is repair traffic (a NACK or an unavailable answer).
     private static func isRepairTraffic(_ data: ByteBuffer) -> Bool {
         guard data.readableBytes >= FrameHeader.size, data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
-              let kind = data.getInteger(at: data.readerIndex + 3, as: UInt8.self)
+            let kind = data.getInteger(at: data.readerIndex + 3, as: UInt8.self)
         else { return false }
         return kind == FrameKind.nack.rawValue || kind == FrameKind.unavailable.rawValue
     }
@@ -266,7 +271,8 @@ private final class ProxyCore: Sendable {
     package func forward(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress) {
         let impairment = impairment(direction)
         let sequence = direction == .toClient ? Self.eventSequence(data) : nil
-        let impaired = !configuration.eventsOnly || sequence != nil || Self.isRepairTraffic(data)
+        let impaired =
+            !configuration.eventsOnly || sequence != nil || Self.isRepairTraffic(data)
             || data.getInteger(at: data.readerIndex, as: UInt8.self) == UInt8(ascii: "{")
         // Decisions under the lock, from each lane's generator (the same seed and first transmissions
         // give the same fates, however repairs interleave with them).
@@ -297,8 +303,11 @@ private final class ProxyCore: Sendable {
             let lane = Lane(direction: direction, repair: repairTraffic)
             // The first transmissions' lane draws from the seed itself; the repair lane from a seed of its own.
             func unit() -> Double {
-                var generator = state.random[lane] ?? SeededGenerator(seed: configuration.seed ^ (lane.repair ? 0x7265_7061_6972 : 0)
-                                                                          ^ (direction == .toServer ? 0x7365_7276_6572 : 0))
+                var generator =
+                    state.random[lane]
+                    ?? SeededGenerator(
+                        seed: configuration.seed ^ (lane.repair ? 0x7265_7061_6972 : 0)
+                            ^ (direction == .toServer ? 0x7365_7276_6572 : 0))
                 defer { state.random[lane] = generator }
                 return generator.nextUnit()
             }
@@ -351,8 +360,10 @@ private final class ProxyCore: Sendable {
         }
     }
 
-    private func send(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress, sequence: (sequence: UInt32, retransmission: Bool)?,
-                      after delay: Duration) {
+    private func send(
+        _ data: ByteBuffer, _ direction: Direction, client: SocketAddress, sequence: (sequence: UInt32, retransmission: Bool)?,
+        after delay: Duration
+    ) {
         let channel: (any Channel)? = direction == .toServer ? state.withLock { $0.flows[client]?.upstream } : listener.withLock { $0 }
         guard let channel else { return }
         let destination = direction == .toServer ? server : client

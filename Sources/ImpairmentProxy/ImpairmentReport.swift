@@ -1,6 +1,6 @@
 import Match
-import Wire
 import RuntimeSupport
+import Wire
 
 /// What the impairment proxy did in one direction.
 public struct DirectionReport: Sendable, Hashable {
@@ -87,9 +87,10 @@ public struct ImpairmentReport: Sendable {
         }
         var lines = ["Impairment relay: \(clients) client(s)", line("to server", toServer), line("to client", toClient)]
         for (client, truth) in events.sorted(by: { $0.key < $1.key }) {
-            lines.append("  \(client): events sent \(truth.sent.count), delivered \(truth.received) distinct, lost \(truth.lost), "
-                         + "duplicates \(truth.duplicates), out of order \(truth.outOfOrder); retransmissions sent \(truth.resent.count), "
-                         + "delivered \(truth.redelivered.count), repaired \(truth.repaired), never delivered \(truth.neverDelivered)")
+            lines.append(
+                "  \(client): events sent \(truth.sent.count), delivered \(truth.received) distinct, lost \(truth.lost), "
+                    + "duplicates \(truth.duplicates), out of order \(truth.outOfOrder); retransmissions sent \(truth.resent.count), "
+                    + "delivered \(truth.redelivered.count), repaired \(truth.repaired), never delivered \(truth.neverDelivered)")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -97,17 +98,28 @@ public struct ImpairmentReport: Sendable {
     /// The same as JSON.
     public var json: JSONNode {
         func direction(_ report: DirectionReport) -> JSONNode {
-            .object([("received", .int(report.received)), ("forwarded", .int(report.forwarded)), ("dropped", .int(report.dropped)),
-                     ("duplicated", .int(report.duplicated)), ("reordered", .int(report.reordered)), ("delayed", .int(report.delayed))])
+            .object([
+                ("received", .int(report.received)), ("forwarded", .int(report.forwarded)), ("dropped", .int(report.dropped)),
+                ("duplicated", .int(report.duplicated)), ("reordered", .int(report.reordered)), ("delayed", .int(report.delayed)),
+            ])
         }
         return .object([
             ("clients", .int(clients)), ("toServer", direction(toServer)), ("toClient", direction(toClient)),
-            ("events", .object(events.sorted { $0.key < $1.key }.map { client, truth in
-                (client, .object([("sent", .int(truth.sent.count)), ("received", .int(truth.received)), ("lost", .int(truth.lost)),
-                                  ("duplicates", .int(truth.duplicates)), ("outOfOrder", .int(truth.outOfOrder)),
-                                  ("retransmissionsSent", .int(truth.resent.count)), ("retransmissionsDelivered", .int(truth.redelivered.count)),
-                                  ("repaired", .int(truth.repaired)), ("neverDelivered", .int(truth.neverDelivered))]))
-            })),
+            (
+                "events",
+                .object(
+                    events.sorted { $0.key < $1.key }.map { client, truth in
+                        (
+                            client,
+                            .object([
+                                ("sent", .int(truth.sent.count)), ("received", .int(truth.received)), ("lost", .int(truth.lost)),
+                                ("duplicates", .int(truth.duplicates)), ("outOfOrder", .int(truth.outOfOrder)),
+                                ("retransmissionsSent", .int(truth.resent.count)), ("retransmissionsDelivered", .int(truth.redelivered.count)),
+                                ("repaired", .int(truth.repaired)), ("neverDelivered", .int(truth.neverDelivered)),
+                            ])
+                        )
+                    })
+            ),
         ])
     }
 }

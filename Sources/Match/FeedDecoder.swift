@@ -115,7 +115,9 @@ public struct FeedDecoder: Sendable {
         }
         let template = event.template ?? 0
         let count = catalog.templates(of: event.type).count
-        guard Int(template) < max(1, count) else { throw fail("line.template", "template \(template); \(event.type.identifier) has \(count) (0...\(count - 1))") }
+        guard Int(template) < max(1, count) else {
+            throw fail("line.template", "template \(template); \(event.type.identifier) has \(count) (0...\(count - 1))")
+        }
         guard event.minute >= minute else { throw fail("line.minute", "minute \(event.minute) is before the previous event's \(minute)") }
         // A goal or red card is timed when the play started: the clock before this event, the
         // previous event's minute (as the simulator times them, so a replayed match is the same).
@@ -141,16 +143,19 @@ public struct FeedDecoder: Sendable {
             FeedError(line: line, error: WireError(.inconsistent, field: field, offset: 0, message))
         }
         let sheets = Roster(
-            home: TeamSheet(name: datagram.goleiroA.time, keeper: datagram.goleiroA.nome,
-                            players: datagram.timeA.map { RosterPlayer(name: $0.nome, position: $0.posicao) }),
-            away: TeamSheet(name: datagram.goleiroB.time, keeper: datagram.goleiroB.nome,
-                            players: datagram.timeB.map { RosterPlayer(name: $0.nome, position: $0.posicao) }))
+            home: TeamSheet(
+                name: datagram.goleiroA.time, keeper: datagram.goleiroA.nome,
+                players: datagram.timeA.map { RosterPlayer(name: $0.nome, position: $0.posicao) }),
+            away: TeamSheet(
+                name: datagram.goleiroB.time, keeper: datagram.goleiroB.nome,
+                players: datagram.timeB.map { RosterPlayer(name: $0.nome, position: $0.posicao) }))
         guard !sheets.home.players.isEmpty, !sheets.away.players.isEmpty, sheets.home.players.count <= 126, sheets.away.players.count <= 126 else {
             throw fail("timeA", "each team needs 1...126 outfield players")
         }
         if let roster, roster != sheets { throw fail("timeA", "the team sheets differ from the line-ups") }
         let catalogs = [catalog, .portuguese, .english]
-        guard let (type, words) = catalogs.lazy.compactMap({ words in words.eventType(named: datagram.message.type).map { ($0, words) } }).first else {
+        guard let (type, words) = catalogs.lazy.compactMap({ words in words.eventType(named: datagram.message.type).map { ($0, words) } }).first
+        else {
             throw fail("message.type", "'\(datagram.message.type)' is not an event name in English or Portuguese")
         }
         guard (0...Int(FrameHeader.maximumMinute)).contains(datagram.message.timePassed) else {
@@ -164,9 +169,10 @@ public struct FeedDecoder: Sendable {
         search: for (index, _) in words.templates(of: type).enumerated() {
             for actor in everyone where datagram.message.content.contains(sheets.name(of: actor) ?? "\u{0}") {
                 for opponent in everyone where opponent.side != actor.side {
-                    let trial = MatchEvent(type: type, minute: UInt8(datagram.message.timePassed), template: UInt8(index), actor: actor,
-                                           opponent: opponent, state: state)
-                    if (try? words.phrase(for: trial, roster: sheets)) == datagram.message.content {   // a template that cannot render is no match
+                    let trial = MatchEvent(
+                        type: type, minute: UInt8(datagram.message.timePassed), template: UInt8(index), actor: actor,
+                        opponent: opponent, state: state)
+                    if (try? words.phrase(for: trial, roster: sheets)) == datagram.message.content {  // a template that cannot render is no match
                         found = FeedEvent(type: type, minute: trial.minute, actor: actor, opponent: opponent, template: UInt8(index))
                         break search
                     }
@@ -184,7 +190,7 @@ public struct FeedDecoder: Sendable {
             let accepted = try accept(event, roster: sheets, line: line)
             return isFirst ? .lineups(sheets, catalog: words, first: accepted) : .event(accepted, at: nil)
         } catch {
-            (roster, catalog) = previous   // a bad line changes nothing
+            (roster, catalog) = previous  // a bad line changes nothing
             throw error
         }
     }

@@ -76,13 +76,22 @@ public struct FeedPacing: Sendable {
         case (false, nil):
             return nil
         case (true, nil):
-            let why = pace == .recorded ? "the feed's first event had an \"at\" time, so it is replayed at its recorded pace"
+            let why =
+                pace == .recorded
+                ? "the feed's first event had an \"at\" time, so it is replayed at its recorded pace"
                 : "--replay-speed \(pace.speed) replays the feed at its \"at\" times"
-            throw FeedError(line: line, error: WireError(.schemaViolation, field: "line.at", offset: 0,
-                                                         "missing; \(why) (give --replay-speed max to stream each line as it arrives)"))
+            throw FeedError(
+                line: line,
+                error: WireError(
+                    .schemaViolation, field: "line.at", offset: 0,
+                    "missing; \(why) (give --replay-speed max to stream each line as it arrives)"))
         case (false, .some):
-            throw FeedError(line: line, error: WireError(.schemaViolation, field: "line.at", offset: 0,
-                                                         "unexpected; the feed's first event had no \"at\" time, so its lines are streamed as they arrive (give --replay-speed max to ignore every \"at\")"))
+            throw FeedError(
+                line: line,
+                error: WireError(
+                    .schemaViolation, field: "line.at", offset: 0,
+                    "unexpected; the feed's first event had no \"at\" time, so its lines are streamed as they arrive (give --replay-speed max to ignore every \"at\")"
+                ))
         }
     }
 }

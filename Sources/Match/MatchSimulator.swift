@@ -71,7 +71,9 @@ public struct MatchSimulator: Sendable, IteratorProtocol, Sequence {
     }
 
     /// The whole match from kick-off, and why it ended.
-    public static func play(seed: UInt64, roster: Roster = .original, catalog: PhraseCatalog = .english) -> (events: [MatchEvent], endReason: EndReason) {
+    public static func play(
+        seed: UInt64, roster: Roster = .original, catalog: PhraseCatalog = .english
+    ) -> (events: [MatchEvent], endReason: EndReason) {
         var simulator = MatchSimulator(seed: seed, roster: roster, catalog: catalog)
         var events: [MatchEvent] = []
         while let event = simulator.next() { events.append(event) }

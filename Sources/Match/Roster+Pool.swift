@@ -10,10 +10,14 @@ extension Roster {
             "Northbridge Town", "Eastwick Rovers", "Kingsport City", "Harbour Athletic", "Millbrook United",
             "Westfield Wanderers", "Ravenscourt", "Ashford Albion", "Bramley Forest", "Carrow Vale",
         ]
-        let given = ["Diego", "Thiago", "Lucas", "Mateus", "Rafael", "Bruno", "Felipe", "Gustavo", "Leandro", "Caio",
-                     "Oliver", "Harry", "Jack", "George", "Noah", "Charlie", "Jacob", "Alfie", "Freddie", "Oscar"]
-        let family = ["Almeida", "Barbosa", "Cardoso", "Duarte", "Esteves", "Ferraz", "Gomes", "Henriques", "Ilha", "Jardim",
-                      "Ashworth", "Blake", "Carver", "Dalton", "Ellis", "Fletcher", "Gray", "Hughes", "Irving", "Jennings"]
+        let given = [
+            "Diego", "Thiago", "Lucas", "Mateus", "Rafael", "Bruno", "Felipe", "Gustavo", "Leandro", "Caio",
+            "Oliver", "Harry", "Jack", "George", "Noah", "Charlie", "Jacob", "Alfie", "Freddie", "Oscar",
+        ]
+        let family = [
+            "Almeida", "Barbosa", "Cardoso", "Duarte", "Esteves", "Ferraz", "Gomes", "Henriques", "Ilha", "Jardim",
+            "Ashworth", "Blake", "Carver", "Dalton", "Ellis", "Fletcher", "Gray", "Hughes", "Irving", "Jennings",
+        ]
         let positions = ["LE", "LD", "ZAG", "ZAG", "MC", "MC", "MEI", "MEI", "ATA", "ATA"]
         return clubs.enumerated().map { club, name in
             // Names drawn without repeats inside a club, and distinct across clubs (given × family is 400).
@@ -21,8 +25,9 @@ extension Roster {
                 let slot = club * 11 + index
                 return "\(given[(slot * 7) % given.count]) \(family[(slot * 13 + slot / given.count) % family.count])"
             }
-            return TeamSheet(name: name, keeper: person(10),
-                             players: positions.enumerated().map { RosterPlayer(name: person($0.offset), position: $0.element) })
+            return TeamSheet(
+                name: name, keeper: person(10),
+                players: positions.enumerated().map { RosterPlayer(name: person($0.offset), position: $0.element) })
         }
     }()
 

@@ -44,10 +44,12 @@ public struct PhraseCatalog: Sendable, Hashable, Codable {
 
     /// The score line for `score` between the teams of `roster`.
     public func scoreLine(_ score: Score, roster: Roster) -> String {
-        Self.fill(scoreTemplate, [
-            "home": roster.home.name, "away": roster.away.name,
-            "home_goals": String(score.home), "away_goals": String(score.away),
-        ])
+        Self.fill(
+            scoreTemplate,
+            [
+                "home": roster.home.name, "away": roster.away.name,
+                "home_goals": String(score.home), "away_goals": String(score.away),
+            ])
     }
 
     /// Replaces each `{name}` in `template` by `values[name]`; unknown names stay as written.

@@ -1,12 +1,13 @@
+import Foundation
+import Match
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Synchronization
-import RuntimeSupport
-import ServerEngine
-import Wire
-import Match
 
 /// One process's exclusive claim on a data directory (its match log, group signing key and
 /// reset key), held from start to exit, as PostgreSQL's `postmaster.pid` and Kafka's `.lock`
@@ -63,9 +64,10 @@ public final class DataDirectoryLock: Sendable {
             case .failed(let reason):
                 throw StreamingError(.fileUnavailable, "cannot lock the data directory \(directory): \(reason)")
             case .held(let pid):
-                throw StreamingError(.dataDirectoryInUse,
-                                     "the data directory \(directory) is in use by another process\((holder ?? pid).map { " (pid \($0))" } ?? ""); "
-                                     + "a data directory belongs to one server or relay: give this one its own with --data-dir DIR (or --data-dir none)")
+                throw StreamingError(
+                    .dataDirectoryInUse,
+                    "the data directory \(directory) is in use by another process\((holder ?? pid).map { " (pid \($0))" } ?? ""); "
+                        + "a data directory belongs to one server or relay: give this one its own with --data-dir DIR (or --data-dir none)")
             }
         }
         let pid = Array("\(getpid())\n".utf8)

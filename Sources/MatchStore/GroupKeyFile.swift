@@ -1,9 +1,9 @@
 import Foundation
 import GroupSigning
-import Wire
+import Match
 import RuntimeSupport
 import ServerEngine
-import Match
+import Wire
 
 /// Where a server keeps its group signing key (Spec §4.11): `group-signing-key` in its data
 /// directory, the key's 32-byte seed, readable by its owner only. Kept, so that a client that
@@ -24,7 +24,9 @@ public enum GroupKeyFile {
             do {
                 return (try GroupSigningKey(seed: Array(data)), path)
             } catch {
-                throw StreamingError(.fileUnavailable, "group signing key \(path): \(data.count) bytes; expected the 32-byte seed of an Ed25519 key (delete the file to make a new key)")
+                throw StreamingError(
+                    .fileUnavailable,
+                    "group signing key \(path): \(data.count) bytes; expected the 32-byte seed of an Ed25519 key (delete the file to make a new key)")
             }
         }
         let key = GroupSigningKey()

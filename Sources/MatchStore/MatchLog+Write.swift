@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import Match
-import SQLiteNIO
-import Wire
 import RuntimeSupport
+import SQLiteNIO
 import ServerEngine
+import Wire
 
 extension MatchLog {
     /// Logs a match that kicks off: its id, teams and language, where it comes from (for a
@@ -13,9 +13,11 @@ extension MatchLog {
     /// followed upstream again after its last logged event), the sequence of its first event,
     /// and the nominal microseconds between events its welcomes announce (a relay's: its
     /// upstream's, which it announces again after a restart). Returns its log number.
-    public func begin(matchID: UInt32, roster: Roster, language: String, source: String, simulated: (slot: Int, seed: UInt64)? = nil,
-                      feed: String? = nil, relayed: Bool = false, firstSequence: UInt32 = 0,
-                      intervalMicroseconds: UInt32 = 0) async throws(StreamingError) -> Int {
+    public func begin(
+        matchID: UInt32, roster: Roster, language: String, source: String, simulated: (slot: Int, seed: UInt64)? = nil,
+        feed: String? = nil, relayed: Bool = false, firstSequence: UInt32 = 0,
+        intervalMicroseconds: UInt32 = 0
+    ) async throws(StreamingError) -> Int {
         let lineups = FeedLine.lineups(roster, language: language).jsonText
         return try await database("write match \(matchID) to") {
             let rows = try await connection.query(
@@ -24,10 +26,12 @@ extension MatchLog {
                                      interval_us)
                 VALUES (?, ?, ?, ?, 'live', ?, ?, ?, ?, ?, ?, ?) RETURNING number
                 """,
-                [.integer(Int(matchID)), .text(lineups), .text(source), .float(Date().timeIntervalSince1970),
-                 simulated.map { .integer($0.slot) } ?? .null, simulated.map { .integer(Int(Int64(bitPattern: $0.seed))) } ?? .null,
-                 .integer(Int(firstSequence)), feed.map { .text($0) } ?? .null, .float(Date().timeIntervalSince1970),
-                 .integer(relayed ? 1 : 0), .integer(Int(intervalMicroseconds))])
+                [
+                    .integer(Int(matchID)), .text(lineups), .text(source), .float(Date().timeIntervalSince1970),
+                    simulated.map { .integer($0.slot) } ?? .null, simulated.map { .integer(Int(Int64(bitPattern: $0.seed))) } ?? .null,
+                    .integer(Int(firstSequence)), feed.map { .text($0) } ?? .null, .float(Date().timeIntervalSince1970),
+                    .integer(relayed ? 1 : 0), .integer(Int(intervalMicroseconds)),
+                ])
             guard let number = rows.first?.column("number")?.integer else {
                 throw StreamingError(.fileUnavailable, "the match log \(path) returned no number for match \(matchID)")
             }
@@ -48,8 +52,10 @@ extension MatchLog {
         public var dictionary: UInt8 = 0
         public var group = false
 
-        public init(host: String, port: Int, subscription: UInt64 = 0, delivery: String = Delivery.original.rawValue, dictionary: UInt8 = 0,
-                    group: Bool = false) {
+        public init(
+            host: String, port: Int, subscription: UInt64 = 0, delivery: String = Delivery.original.rawValue, dictionary: UInt8 = 0,
+            group: Bool = false
+        ) {
             self.host = host
             self.port = port
             self.subscription = subscription
@@ -61,8 +67,9 @@ extension MatchLog {
         /// How `subscriber` is kept; nil for an address that is not IP.
         public init?(_ subscriber: Subscriber) {
             guard let host = subscriber.address.ipAddress, let port = subscriber.address.port else { return nil }
-            self.init(host: host, port: port, subscription: subscriber.subscription, delivery: subscriber.delivery.rawValue,
-                      dictionary: subscriber.dictionary, group: subscriber.group)
+            self.init(
+                host: host, port: port, subscription: subscriber.subscription, delivery: subscriber.delivery.rawValue,
+                dictionary: subscriber.dictionary, group: subscriber.group)
         }
     }
 
@@ -74,9 +81,12 @@ extension MatchLog {
         var values: [SQLiteData] = []
         values.reserveCapacity(entries.count * 3)
         for entry in entries {
-            let line = FeedLine.event(FeedEvent(type: entry.event.type, minute: entry.event.minute, actor: entry.event.actor,
-                                                opponent: entry.event.opponent, template: entry.event.template,
-                                                at: (entry.at * 1000).rounded() / 1000)).jsonText
+            let line = FeedLine.event(
+                FeedEvent(
+                    type: entry.event.type, minute: entry.event.minute, actor: entry.event.actor,
+                    opponent: entry.event.opponent, template: entry.event.template,
+                    at: (entry.at * 1000).rounded() / 1000)
+            ).jsonText
             values += [.integer(entry.match), .integer(Int(entry.sequence)), .text(line)]
         }
         let rows = Array(repeating: "(?, ?, ?)", count: entries.count).joined(separator: ", ")
@@ -98,8 +108,10 @@ extension MatchLog {
                         UPDATE matches SET events = events + ?, home = ?, away = ?, minute = ?, feed_offset = COALESCE(?, feed_offset),
                         updated = ? WHERE number = ?
                         """,
-                        [.integer(counts[match] ?? 0), .integer(Int(entry.event.score.home)), .integer(Int(entry.event.score.away)),
-                         .integer(Int(entry.event.minute)), entry.feedOffset.map { .integer($0) } ?? .null, .float(now), .integer(match)])
+                        [
+                            .integer(counts[match] ?? 0), .integer(Int(entry.event.score.home)), .integer(Int(entry.event.score.away)),
+                            .integer(Int(entry.event.minute)), entry.feedOffset.map { .integer($0) } ?? .null, .float(now), .integer(match),
+                        ])
                 }
                 for (match, kept) in subscribers {
                     _ = try await connection.query("DELETE FROM original_clients WHERE match = ?", [.integer(match)])
@@ -108,16 +120,20 @@ extension MatchLog {
                         let chunk = kept[start..<min(kept.count, start + 500)]
                         let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
                         let values: [SQLiteData] = chunk.flatMap { subscriber -> [SQLiteData] in
-                            [.integer(match), .text(subscriber.host), .integer(subscriber.port), .integer(Int(Int64(bitPattern: subscriber.subscription))),
-                             .text(subscriber.delivery), .integer(Int(subscriber.dictionary)), .integer(subscriber.group ? 1 : 0)]
+                            [
+                                .integer(match), .text(subscriber.host), .integer(subscriber.port),
+                                .integer(Int(Int64(bitPattern: subscriber.subscription))),
+                                .text(subscriber.delivery), .integer(Int(subscriber.dictionary)), .integer(subscriber.group ? 1 : 0),
+                            ]
                         }
                         _ = try await connection.query(
-                            "INSERT OR IGNORE INTO original_clients (match, host, port, subscription, delivery, dictionary, grp) VALUES \(rows)", values)
+                            "INSERT OR IGNORE INTO original_clients (match, host, port, subscription, delivery, dictionary, grp) VALUES \(rows)",
+                            values)
                     }
                 }
                 _ = try await connection.query("COMMIT", [])
             } catch {
-                _ = try? await connection.query("ROLLBACK", [])   // the append fails with the first error either way
+                _ = try? await connection.query("ROLLBACK", [])  // the append fails with the first error either way
                 throw error
             }
         } catch {
@@ -127,9 +143,10 @@ extension MatchLog {
 
     /// Logs the end of match `number`.
     public func end(_ number: Int, reason: EndReason) async throws(StreamingError) {
-        return try await database("write the end of match #\(number) to") {
-            _ = try await connection.query("UPDATE matches SET status = 'ended', end_reason = ? WHERE number = ?",
-                                           [.text(reason.name), .integer(number)])
+        try await database("write the end of match #\(number) to") {
+            _ = try await connection.query(
+                "UPDATE matches SET status = 'ended', end_reason = ? WHERE number = ?",
+                [.text(reason.name), .integer(number)])
         }
     }
 

@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import Match
-import SQLiteNIO
-import Wire
 import RuntimeSupport
+import SQLiteNIO
 import ServerEngine
+import Wire
 
 /// The durable match log: every match a server streams and every event of it, written before
 /// the event is sent (write-ahead), in an SQLite database (`DIR/matches.sqlite`, through
@@ -42,9 +42,10 @@ public final class MatchLog: Sendable {
     /// the last complete transaction; this names what it will drop.
     package static func tornWrite(journal: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: journal) else { return nil }
-        defer { try? handle.close() }   // read-only: nothing to flush
-        guard let header = try? handle.read(upToCount: 32), header.count == 32,   // no header: nothing written yet
-              let size = try? handle.seekToEnd() else { return nil }
+        defer { try? handle.close() }  // read-only: nothing to flush
+        guard let header = try? handle.read(upToCount: 32), header.count == 32,  // no header: nothing written yet
+            let size = try? handle.seekToEnd()
+        else { return nil }
         let pageSize = header[8..<12].reduce(0) { $0 << 8 | Int($1) }
         guard pageSize >= 512 else { return nil }
         let frame = 24 + pageSize
@@ -151,16 +152,20 @@ public final class MatchLog: Sendable {
             // A log written before SoccerStream clients were kept (only original ones, in the table
             // named for them) lacks their columns: add them (old rows read as original clients).
             let kept = Set(try await connection.query("PRAGMA table_info(original_clients)", []).compactMap { $0.column("name")?.string })
-            for (column, definition) in [("subscription", "INTEGER NOT NULL DEFAULT 0"), ("delivery", "TEXT NOT NULL DEFAULT 'original'"),
-                                         ("dictionary", "INTEGER NOT NULL DEFAULT 0"), ("grp", "INTEGER NOT NULL DEFAULT 0")]
+            for (column, definition) in [
+                ("subscription", "INTEGER NOT NULL DEFAULT 0"), ("delivery", "TEXT NOT NULL DEFAULT 'original'"),
+                ("dictionary", "INTEGER NOT NULL DEFAULT 0"), ("grp", "INTEGER NOT NULL DEFAULT 0"),
+            ]
             where !kept.contains(column) {
                 _ = try await connection.query("ALTER TABLE original_clients ADD COLUMN \(column) \(definition)", [])
             }
             // A log written before matches were resumable lacks their columns: add them.
             let columns = Set(try await connection.query("PRAGMA table_info(matches)", []).compactMap { $0.column("name")?.string })
-            for (column, definition) in [("slot", "INTEGER"), ("seed", "INTEGER"), ("first_sequence", "INTEGER NOT NULL DEFAULT 0"),
-                                         ("feed_path", "TEXT"), ("feed_offset", "INTEGER"), ("updated", "REAL"),
-                                         ("relayed", "INTEGER NOT NULL DEFAULT 0"), ("interval_us", "INTEGER NOT NULL DEFAULT 0")]
+            for (column, definition) in [
+                ("slot", "INTEGER"), ("seed", "INTEGER"), ("first_sequence", "INTEGER NOT NULL DEFAULT 0"),
+                ("feed_path", "TEXT"), ("feed_offset", "INTEGER"), ("updated", "REAL"),
+                ("relayed", "INTEGER NOT NULL DEFAULT 0"), ("interval_us", "INTEGER NOT NULL DEFAULT 0"),
+            ]
             where !columns.contains(column) {
                 _ = try await connection.query("ALTER TABLE matches ADD COLUMN \(column) \(definition)", [])
             }
@@ -170,10 +175,10 @@ public final class MatchLog: Sendable {
                 throw StreamingError(.fileUnavailable, "the match log \(path) is damaged (SQLite quick_check: \(verdict))")
             }
         } catch let error as StreamingError {
-            try? await connection.close()   // already failing with the reason; a close error adds nothing
+            try? await connection.close()  // already failing with the reason; a close error adds nothing
             throw error
         } catch {
-            try? await connection.close()   // already failing with the reason; a close error adds nothing
+            try? await connection.close()  // already failing with the reason; a close error adds nothing
             throw StreamingError(.fileUnavailable, "cannot use the match log \(path): \(error)")
         }
         return log

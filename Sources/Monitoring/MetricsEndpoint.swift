@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
 import Streaming
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `GET /metrics` in the Prometheus text format (version 0.0.4), served by Hummingbird on its
 /// own TCP port, next to the UDP server.
@@ -43,15 +44,18 @@ public final class MetricsEndpoint: Sendable {
     /// on every scrape (the server refreshes its gauges there). Returns once the socket listens.
     ///
     /// - Throws: ``StreamingError`` (`socket`) when the port cannot be bound.
-    public static func start(host: String, port: Int, registry: PrometheusCollectorRegistry,
-                             beforeScrape: @escaping @Sendable () -> Void, logger: Logger) async throws(StreamingError) -> MetricsEndpoint {
+    public static func start(
+        host: String, port: Int, registry: PrometheusCollectorRegistry,
+        beforeScrape: @escaping @Sendable () -> Void, logger: Logger
+    ) async throws(StreamingError) -> MetricsEndpoint {
         let router = Router()
         router.get("metrics") { _, _ -> Response in
             beforeScrape()
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         let waiter = Mutex<CheckedContinuation<SocketAddress, any Error>?>(nil)
         let resume: @Sendable (Result<SocketAddress, any Error>) -> Void = { result in

@@ -1,9 +1,10 @@
-import RuntimeSupport
 import ClientEngine
 import ClientRuntime
+import Match
+import RuntimeSupport
 import ServerEngine
 import Wire
-import Match
+
 /// An on-demand relay's upstream subscriptions (`relay --on-demand`, Spec §4.10), free of I/O:
 /// which follower follows which match, which slot it became here, whether a client has joined
 /// it, and since when it is live. It says which to drop: a match whose last client left, or one
@@ -46,13 +47,20 @@ package struct OnDemandSubscriptions: Sendable {
                 drop.append(index)
             }
         }
-        for index in drop { viewed.remove(index); slots[index] = nil }
+        for index in drop {
+            viewed.remove(index)
+            slots[index] = nil
+        }
         return drop
     }
 
     /// Follower `index` stopped: forgets it, and returns the match it followed (nil for a static follower).
     package mutating func closed(_ index: Int) -> UInt32? {
-        defer { matches[index] = nil; slots[index] = nil; viewed.remove(index) }
+        defer {
+            matches[index] = nil
+            slots[index] = nil
+            viewed.remove(index)
+        }
         return matches[index]
     }
 }

@@ -1,11 +1,11 @@
-import Logging
-import Synchronization
-import Wire
-import RuntimeSupport
 import ClientEngine
 import ClientRuntime
-import ServerEngine
+import Logging
 import Match
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import Wire
 
 /// Follows one match of an upstream server for a relay (issue 15): upstream, the relay is a
 /// normal client (compact, repairing, registering again after silence), and every event it
@@ -59,8 +59,10 @@ package struct UpstreamFollower: Sendable {
     /// Follows until the match ends upstream, or `stopped` says so. `running` is told each
     /// upstream client as it starts, so that a stop can reach it.
     /// `pause` waits between rounds of failed upstreams (and returns early on a stop).
-    package func run(stopped: @escaping @Sendable () -> Bool, pause: @Sendable (Duration) async -> Void,
-             running: @Sendable (StreamClient?) -> Void, deliver: @Sendable (Item) -> Void) async {
+    package func run(
+        stopped: @escaping @Sendable () -> Bool, pause: @Sendable (Duration) async -> Void,
+        running: @Sendable (StreamClient?) -> Void, deliver: @Sendable (Item) -> Void
+    ) async {
         var last = resumeAfter
         var welcomed = resumeAfter != nil
         var attempt = 0
@@ -85,7 +87,8 @@ package struct UpstreamFollower: Sendable {
             configuration.reconnectFor = upstreams.count > 1 ? timeout : .seconds(86_400)
             configuration.registerAttempts = 10
             if let last {
-                configuration.resume = ClientProgress(server: upstream.host, port: upstream.port, match: last.match, lastLogged: last.sequence, ended: false)
+                configuration.resume = ClientProgress(
+                    server: upstream.host, port: upstream.port, match: last.match, lastLogged: last.sequence, ended: false)
             }
             let client: StreamClient
             do {
@@ -106,7 +109,7 @@ package struct UpstreamFollower: Sendable {
                         lost = false
                         deliver(.outage(false))
                     }
-                    guard !welcomed else { continue }   // the match is known (an earlier upstream, or the relay's log)
+                    guard !welcomed else { continue }  // the match is known (an earlier upstream, or the relay's log)
                     welcomed = true
                     last = (welcome.matchID, next &- 1)
                     deliver(.welcomed(welcome, latest: latest, next: next))

@@ -1,12 +1,13 @@
+import CDatagram
+import NIOCore
+import RuntimeSupport
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import RuntimeSupport
-import Wire
-import CDatagram
-import NIOCore
 
 /// A client's address as the kernel takes it in `sendmmsg`: the bytes of its `sockaddr_in` or
 /// `sockaddr_in6`, built once when it subscribes, so that the fan-out copies 32 bytes per

@@ -1,8 +1,9 @@
+import Foundation
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Wire
 
 /// An exclusive `flock(2)` on an open file, the one way this project claims a file for a
 /// process (a data directory's `lock`, a log file): released by the kernel however the process
@@ -28,11 +29,13 @@ package enum FileLock {
     /// as `1: FLOCK  ADVISORY  WRITE 4242 08:01:1318 0 EOF`), matched by inode; nil when unknown.
     package static func holder(of descriptor: CInt) -> Int32? {
         var info = stat()
-        guard fstat(descriptor, &info) == 0, let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }   // no table: the holder is only unnamed
+        // No table: the holder is only unnamed.
+        guard fstat(descriptor, &info) == 0, let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
         for line in table.split(separator: "\n") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 6, fields[1] == "FLOCK", let pid = Int32(fields[4]),
-                  let inode = fields[5].split(separator: ":").last.flatMap({ UInt64($0) }), inode == UInt64(info.st_ino) else { continue }
+                let inode = fields[5].split(separator: ":").last.flatMap({ UInt64($0) }), inode == UInt64(info.st_ino)
+            else { continue }
             return pid
         }
         return nil

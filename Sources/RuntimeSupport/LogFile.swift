@@ -1,11 +1,12 @@
+import Logging
+import Synchronization
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
-import Synchronization
-import Wire
 
 /// A log file shared by any number of loggers (the demo's three clients write one
 /// client.log, as the original's three clients did). Lines are written whole, under a lock.
@@ -68,8 +69,10 @@ public final class LogFile: Sendable {
             case .failed(let reason):
                 throw StreamingError(.fileUnavailable, "cannot lock the log file \(path): \(reason)")
             case .held(let pid):
-                throw StreamingError(.fileUnavailable, "the log file \(path) is being written by another process\(pid.map { " (pid \($0))" } ?? ""); "
-                                     + "give this one its own with --log-file FILE")
+                throw StreamingError(
+                    .fileUnavailable,
+                    "the log file \(path) is being written by another process\(pid.map { " (pid \($0))" } ?? ""); "
+                        + "give this one its own with --log-file FILE")
             }
         }
         // The header, then the lines held, before any line logged from now on (one lock).
@@ -92,7 +95,8 @@ public final class LogFile: Sendable {
         // Still the same file (nothing moved it away): nothing to do.
         let same = state.withLock { state -> Bool in
             guard case .open(let current) = state else { return false }
-            var old = stat(), new = stat()
+            var old = stat()
+            var new = stat()
             return fstat(current, &old) == 0 && fstat(descriptor, &new) == 0 && old.st_dev == new.st_dev && old.st_ino == new.st_ino
         }
         if same {
@@ -103,7 +107,8 @@ public final class LogFile: Sendable {
             close(descriptor)
             switch failure {
             case .held(let pid):
-                return "the log file \(path) is now written by another process\(pid.map { " (pid \($0))" } ?? ""); still writing the one opened before"
+                return
+                    "the log file \(path) is now written by another process\(pid.map { " (pid \($0))" } ?? ""); still writing the one opened before"
             case .failed(let reason):
                 return "cannot lock the log file \(path) again: \(reason); still writing the one opened before"
             }

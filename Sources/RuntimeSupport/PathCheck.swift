@@ -1,8 +1,9 @@
+import Foundation
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Wire
 
 /// Refuses, at start, a command whose output files would overwrite its inputs or each other
 /// (`server --log-file feed.jsonl --feed feed.jsonl` used to truncate the feed and read its
@@ -21,7 +22,8 @@ public enum PathCheck {
         for (index, (first, firstIsOutput)) in files.enumerated() {
             for (second, secondIsOutput) in files[(index + 1)...] where (firstIsOutput || secondIsOutput) && same(first.path, second.path) {
                 let what = firstIsOutput && secondIsOutput ? "both would write it" : "the output would overwrite the input"
-                throw StreamingError(.configuration, "\(first.option) and \(second.option) name the same file, \(first.path): \(what); give them different files")
+                throw StreamingError(
+                    .configuration, "\(first.option) and \(second.option) name the same file, \(first.path): \(what); give them different files")
             }
         }
     }
@@ -36,14 +38,18 @@ public enum PathCheck {
             let folder = (output.path as NSString).deletingLastPathComponent
             var isFolder: ObjCBool = false
             guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) else {
-                throw StreamingError(.fileUnavailable, "\(output.option) \(output.path): the folder \(folder) \(FileManager.default.fileExists(atPath: folder) ? "is not a folder" : "does not exist"); create it or give another path")
+                throw StreamingError(
+                    .fileUnavailable,
+                    "\(output.option) \(output.path): the folder \(folder) \(FileManager.default.fileExists(atPath: folder) ? "is not a folder" : "does not exist"); create it or give another path"
+                )
             }
         }
     }
 
     /// Whether `a` and `b` are one file.
     package static func same(_ a: String, _ b: String) -> Bool {
-        var first = stat(), second = stat()
+        var first = stat()
+        var second = stat()
         if stat(a, &first) == 0, stat(b, &second) == 0 { return first.st_dev == second.st_dev && first.st_ino == second.st_ino }
         return resolved(a) == resolved(b)
     }

@@ -53,14 +53,19 @@ public struct SignalService: Service {
 /// commands run (server, relay, client, impairment relay).
 ///
 /// - Throws: what `work` throws.
-public func runWithSignals<T: Sendable>(logger: Logger, handle: @escaping @Sendable (ProcessSignal) async -> Void,
-                                        _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+public func runWithSignals<T: Sendable>(
+    logger: Logger, handle: @escaping @Sendable (ProcessSignal) async -> Void,
+    _ work: @escaping @Sendable () async throws -> T
+) async throws -> T {
     let main = WorkService(work)
     let signals = await SignalService(handle: handle)
-    let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-        services: [.init(service: main, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                   .init(service: signals)],
-        logger: logger))
+    let group = ServiceGroup(
+        configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: main, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: signals),
+            ],
+            logger: logger))
     try await group.run()
     return try main.result()
 }

@@ -1,7 +1,8 @@
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Wire
 
 /// Unbuffered writes to standard output (file descriptor 1), safe from any task.
 public enum StandardOutput {

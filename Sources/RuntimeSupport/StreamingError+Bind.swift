@@ -1,8 +1,9 @@
+import NIOCore
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-import Wire
 
 extension StreamingError {
     /// The error for a UDP socket that could not be bound to `host`:`port`: "address already in

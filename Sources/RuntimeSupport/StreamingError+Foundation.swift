@@ -1,8 +1,9 @@
+import Foundation
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Wire
 
 extension StreamingError {
     /// An error from Foundation's file APIs in plain words ("No such file or directory",

@@ -1,4 +1,5 @@
 import Wire
+
 /// An error of the streaming layer: what failed, and a message that says where and why.
 public struct StreamingError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A broad classification.

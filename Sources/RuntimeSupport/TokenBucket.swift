@@ -1,4 +1,5 @@
 import Wire
+
 /// A token bucket: `rate` tokens a second, at most `burst` saved up. The one implementation of
 /// the server's rate limits (registrations per IP, repairs per subscription and in all).
 public struct TokenBucket: Sendable, Hashable {

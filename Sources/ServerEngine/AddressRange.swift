@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import GroupSigning
+import Match
 import NIOCore
 import RuntimeSupport
 import Wire
-import Match
-import GroupSigning
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A block of IP addresses in CIDR notation (`10.0.0.0/8`, `fc00::/7`), for the original
 /// protocol's protected mode (``ServerConfiguration/originalFrom``). IPv4 blocks are held as
@@ -21,7 +22,7 @@ public struct AddressRange: Sendable, Hashable, CustomStringConvertible {
     /// Loopback and private ranges: `127.0.0.0/8`, `::1/128`, `10.0.0.0/8`, `172.16.0.0/12`,
     /// `192.168.0.0/16`, `fc00::/7`: where original-protocol registers are accepted by default.
     public static let loopbackAndPrivate: [AddressRange] = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
-        .compactMap { try? AddressRange(parsing: $0) }   // constants that parse (a test checks all six)
+        .compactMap { try? AddressRange(parsing: $0) }  // constants that parse (a test checks all six)
     /// Loopback only (`127.0.0.0/8`, `::1/128`): datagrams there never leave the host.
     public static let loopback: [AddressRange] = Array(loopbackAndPrivate.prefix(2))
 
@@ -31,21 +32,24 @@ public struct AddressRange: Sendable, Hashable, CustomStringConvertible {
     public init(parsing text: String) throws(StreamingError) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let bytes = Self.bytes(of: String(parts[0])) else {
-            throw StreamingError(.configuration, "address range \(text): not an IPv4 or IPv6 address with an optional /prefix (10.1.0.0/16, 2001:db8::/32)")
+            throw StreamingError(
+                .configuration, "address range \(text): not an IPv4 or IPv6 address with an optional /prefix (10.1.0.0/16, 2001:db8::/32)")
         }
         let isIPv4 = !parts[0].contains(":")
         let width = isIPv4 ? 32 : 128
         var length = width
         if parts.count == 2 {
             guard let given = Int(parts[1]), (0...width).contains(given) else {
-                throw StreamingError(.configuration, "address range \(text): prefix /\(parts[1]); expected 0...\(width) for an \(isIPv4 ? "IPv4" : "IPv6") address")
+                throw StreamingError(
+                    .configuration, "address range \(text): prefix /\(parts[1]); expected 0...\(width) for an \(isIPv4 ? "IPv4" : "IPv6") address")
             }
             length = given
         }
         prefixLength = length + (isIPv4 ? 96 : 0)
         // An IPv4-mapped IPv6 block shorter than /96 would take in every IPv4 address (and more).
         if !isIPv4, bytes.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF], length < 96 {
-            throw StreamingError(.configuration, "address range \(text): an IPv4-mapped block needs a prefix of /96 or more (write IPv4 ranges as IPv4: 10.0.0.0/8)")
+            throw StreamingError(
+                .configuration, "address range \(text): an IPv4-mapped block needs a prefix of /96 or more (write IPv4 ranges as IPv4: 10.0.0.0/8)")
         }
         network = Self.masked(bytes, to: prefixLength)
         description = "\(parts[0])/\(length)"

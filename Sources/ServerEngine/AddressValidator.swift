@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
+import GroupSigning
+import Match
 import NIOCore
 import RuntimeSupport
 import Wire
-import Match
-import GroupSigning
 
 /// Stateless address validation (Spec §7.1), as QUIC's Retry token (RFC 9000 §8.1) and DTLS's
 /// HelloVerifyRequest cookie (RFC 6347 §4.2.1) do it.

@@ -1,8 +1,8 @@
-import NIOCore
-import Wire
-import RuntimeSupport
-import Match
 import GroupSigning
+import Match
+import NIOCore
+import RuntimeSupport
+import Wire
 
 extension ByteBuffer {
     /// A copy of this frame with `subscription` written into its header (bytes 15–22, Spec

@@ -1,8 +1,8 @@
+import GroupSigning
 import Match
 import NIOCore
-import Wire
 import RuntimeSupport
-import GroupSigning
+import Wire
 
 /// One event encoded once per delivery, shared by every client of that delivery
 /// (`ByteBuffer` copies share storage).
@@ -21,8 +21,10 @@ public struct EncodedEvent: Sendable {
     /// Encodes `event` once for each delivery in `deliveries` (the compact frame always: a
     /// late joiner's welcome is built from it). The JSON encodings cost a hundred times the
     /// compact one, so they are made only when some client receives them.
-    public init(event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog,
-                deliveries: Set<Delivery> = Set(Delivery.allCases)) throws(WireError) {
+    public init(
+        event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog,
+        deliveries: Set<Delivery> = Set(Delivery.allCases)
+    ) throws(WireError) {
         self.sequence = sequence
         self.event = event
         compact = ByteBuffer(bytes: try Frame.compactEvent(event, sequence: sequence).encoded())

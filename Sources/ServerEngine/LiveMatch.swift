@@ -1,8 +1,8 @@
-import NIOCore
-import Wire
-import RuntimeSupport
-import Match
 import GroupSigning
+import Match
+import NIOCore
+import RuntimeSupport
+import Wire
 
 /// One match a server carries (Spec §4.9), free of I/O: its teams and words, its sequence
 /// space, its latest event and welcomes, its subscribers, and its repair ring. ``ServerState``
@@ -78,8 +78,9 @@ public struct LiveMatch: Sendable {
 
     /// What a listing says of it.
     public var summary: MatchSummary {
-        MatchSummary(id: id, status: status, minute: current?.event.minute ?? 0, score: current?.event.score ?? .zero,
-                     viewers: UInt32(clamping: subscribers.count), home: roster.home.name, away: roster.away.name)
+        MatchSummary(
+            id: id, status: status, minute: current?.event.minute ?? 0, score: current?.event.score ?? .zero,
+            viewers: UInt32(clamping: subscribers.count), home: roster.home.name, away: roster.away.name)
     }
 
     /// Adds or replaces a subscription, keeping ``deliveryCounts``; true when it is new.

@@ -1,9 +1,9 @@
 import Glibc
-import NIOCore
 import GroupSigning
-import Wire
-import RuntimeSupport
 import Match
+import NIOCore
+import RuntimeSupport
+import Wire
 
 /// Where a server (or relay) sends its group events (Spec §4.11), and how: `--multicast
 /// GROUP:PORT`, `--multicast-interface`, `--multicast-ttl`.
@@ -38,7 +38,10 @@ public struct MulticastSettings: Sendable, Hashable {
             throw StreamingError(.configuration, "multicast group (--multicast) \"\(group)\": not an IP address")
         }
         guard case .v4 = address, MulticastOffer.isMulticast(Self.addressBytes(address)) else {
-            throw StreamingError(.configuration, "multicast group (--multicast) \"\(group)\": not an IPv4 multicast group; expected 224.0.0.0/4 (239.0.0.0/8 for a private network), e.g. 239.1.2.3:5000")
+            throw StreamingError(
+                .configuration,
+                "multicast group (--multicast) \"\(group)\": not an IPv4 multicast group; expected 224.0.0.0/4 (239.0.0.0/8 for a private network), e.g. 239.1.2.3:5000"
+            )
         }
         return address
     }
@@ -47,7 +50,8 @@ public struct MulticastSettings: Sendable, Hashable {
     public func validate() throws(StreamingError) {
         _ = try groupAddress()
         guard group.port < 65535 else {
-            throw StreamingError(.configuration, "multicast group (--multicast) \"\(group)\": port 65535; expected 1...65534 (JSON group events go to the next port)")
+            throw StreamingError(
+                .configuration, "multicast group (--multicast) \"\(group)\": port 65535; expected 1...65534 (JSON group events go to the next port)")
         }
         guard (1...255).contains(ttl) else {
             throw StreamingError(.configuration, "multicast TTL (--multicast-ttl): \(ttl); expected 1...255 (1: this network only)")
@@ -67,9 +71,10 @@ public struct MulticastSettings: Sendable, Hashable {
     /// What each format's welcome offers: the group, that format's port, and `key`.
     public func offers(key: GroupPublicKey) throws(StreamingError) -> [BodyFormat: MulticastOffer] {
         let address = Self.addressBytes(try groupAddress())
-        return Dictionary(uniqueKeysWithValues: [BodyFormat.compact, .json].map { format in
-            (format, MulticastOffer(address: address, port: UInt16(port(for: format)), publicKey: key.bytes))
-        })
+        return Dictionary(
+            uniqueKeysWithValues: [BodyFormat.compact, .json].map { format in
+                (format, MulticastOffer(address: address, port: UInt16(port(for: format)), publicKey: key.bytes))
+            })
     }
 
     /// The 4 or 16 bytes of an IP address (none for a Unix socket).
@@ -89,7 +94,8 @@ public struct MulticastSettings: Sendable, Hashable {
         var ttlValue = CInt(ttl)
         var loop: CInt = 1
         guard setsockopt(socket, CInt(IPPROTO_IP), IP_MULTICAST_TTL, &ttlValue, socklen_t(MemoryLayout<CInt>.size)) == 0,
-              setsockopt(socket, CInt(IPPROTO_IP), IP_MULTICAST_LOOP, &loop, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+            setsockopt(socket, CInt(IPPROTO_IP), IP_MULTICAST_LOOP, &loop, socklen_t(MemoryLayout<CInt>.size)) == 0
+        else {
             throw StreamingError(.socket, "cannot set the multicast TTL on the server's socket: \(IOError(errnoCode: errno, reason: "setsockopt"))")
         }
         guard let interface else { return }
@@ -100,7 +106,8 @@ public struct MulticastSettings: Sendable, Hashable {
             throw StreamingError(.configuration, "multicast interface (--multicast-interface) \"\(interface)\": no such interface or IPv4 address")
         }
         guard setsockopt(socket, CInt(IPPROTO_IP), IP_MULTICAST_IF, &request, socklen_t(MemoryLayout<ip_mreqn>.size)) == 0 else {
-            throw StreamingError(.socket, "cannot send to the group by \(interface): \(IOError(errnoCode: errno, reason: "setsockopt IP_MULTICAST_IF"))")
+            throw StreamingError(
+                .socket, "cannot send to the group by \(interface): \(IOError(errnoCode: errno, reason: "setsockopt IP_MULTICAST_IF"))")
         }
     }
 

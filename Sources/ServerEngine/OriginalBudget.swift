@@ -1,7 +1,8 @@
+import GroupSigning
+import Match
 import RuntimeSupport
 import Wire
-import Match
-import GroupSigning
+
 /// How many bytes a second the server may send to original-protocol subscribers, whose
 /// addresses are never validated (their protocol has no challenge), so that a forged register
 /// can point at most this much traffic at a third party (Spec §8, docs/OPERATING.md "The original protocol's risk").

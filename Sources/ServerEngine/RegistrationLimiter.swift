@@ -1,7 +1,8 @@
+import GroupSigning
+import Match
 import RuntimeSupport
 import Wire
-import Match
-import GroupSigning
+
 /// A per-IP token bucket on new subscriptions: at most `rate` a second, bursts of `burst`
 /// (by default `2 × rate`, and at least one, so that any positive rate admits registers).
 ///
@@ -42,7 +43,8 @@ public struct RegistrationLimiter: Sendable {
             return false
         }
         if buckets[ip] == nil, buckets.count >= Self.capacity,
-           let stalest = buckets.min(by: { $0.value.updated < $1.value.updated })?.key {
+            let stalest = buckets.min(by: { $0.value.updated < $1.value.updated })?.key
+        {
             buckets[stalest] = nil
         }
         buckets[ip] = bucket

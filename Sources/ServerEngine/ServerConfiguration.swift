@@ -1,8 +1,8 @@
+import GroupSigning
 import Match
 import NIOCore
-import Wire
 import RuntimeSupport
-import GroupSigning
+import Wire
 
 /// How a ``StreamServer`` runs.
 public struct ServerConfiguration: Sendable {
@@ -144,15 +144,17 @@ public struct ServerConfiguration: Sendable {
     public var carried: String {
         var parts: [String] = []
         if simulate > 0 {
-            parts.append("\(simulate == 1 ? "a simulated match" : "\(simulate) simulated matches") (seed \(seed)\(simulate > 1 ? " on" : ""), "
-                         + "an event every \(interval.inSeconds) s)")
+            parts.append(
+                "\(simulate == 1 ? "a simulated match" : "\(simulate) simulated matches") (seed \(seed)\(simulate > 1 ? " on" : ""), "
+                    + "an event every \(interval.inSeconds) s)")
         }
         if !feeds.isEmpty {
             parts.append("\(feeds.count == 1 ? "a feed" : "\(feeds.count) feeds") (\(feeds.joined(separator: ", ")); \(replayPace))")
         }
         if !upstreams.isEmpty {
-            parts.append("matches relayed from \(upstreams.map(\.description).joined(separator: ", "))"
-                         + (upstreamOnDemand ? " on demand" : ""))
+            parts.append(
+                "matches relayed from \(upstreams.map(\.description).joined(separator: ", "))"
+                    + (upstreamOnDemand ? " on demand" : ""))
         }
         return parts.joined(separator: " and ")
     }
@@ -175,51 +177,66 @@ public struct ServerConfiguration: Sendable {
         }
         try check((0...65535).contains(port), "port (--port)", "\(port)", "0...65535 (0: any free port)")
         try check(interval >= .zero && interval <= .seconds(3600), "interval (--interval)", "\(interval.inSeconds) s", "0...3600 seconds")
-        try check(!formats.isEmpty && !formats.contains(.none), "formats (--format)", formats.map(\.name).joined(separator: ", "),
-                  "compact, json or both")
+        try check(
+            !formats.isEmpty && !formats.contains(.none), "formats (--format)", formats.map(\.name).joined(separator: ", "),
+            "compact, json or both")
         try check(waitForClients >= 0, "clients to wait for (--wait-for-clients)", "\(waitForClients)", "0 or more")
         try check((1...100_000).contains(matches), "matches (--matches)", "\(matches)", "1...100000")
         try check((0...1_000).contains(simulate), "simulated matches (--simulate)", "\(simulate)", "0...1000")
-        try check(simulate + feeds.count + upstreams.count >= 1, "matches", "no simulated match, feed or upstream", "--simulate 1 or more, a --feed, or a relay's --upstream")
+        try check(
+            simulate + feeds.count + upstreams.count >= 1, "matches", "no simulated match, feed or upstream",
+            "--simulate 1 or more, a --feed, or a relay's --upstream")
         try check(feeds.count <= 100, "feeds (--feed)", "\(feeds.count)", "at most 100")
         try check(feeds.filter { $0 == "-" }.count <= 1, "feeds (--feed)", "standard input twice", "'-' at most once")
         if case .speed(let speed) = replayPace {
-            try check(speed.isFinite && speed > 0 && speed <= 10_000, "replay speed (--replay-speed)", "\(speed)", "more than 0 and at most 10000, or max")
+            try check(
+                speed.isFinite && speed > 0 && speed <= 10_000, "replay speed (--replay-speed)", "\(speed)", "more than 0 and at most 10000, or max")
         }
         try check(maxClients >= 1, "most clients (--max-clients)", "\(maxClients)", "1 or more")
         try check(endRepeats >= 1 && endRepeats <= 10, "end repeats", "\(endRepeats)", "1...10")
-        try check(upstreamTimeout >= .milliseconds(100) && upstreamTimeout <= .seconds(3600), "upstream timeout (--upstream-timeout)",
-                  "\(upstreamTimeout.inSeconds) s", "0.1 to 3600 seconds")
-        try check(upstreams.isEmpty || (feeds.isEmpty && simulate == 0), "a relay's matches (--upstream)", "with feeds or simulated matches",
-                  "a relay's matches from its upstreams only")
-        try check(!upstreamOnDemand || (!upstreams.isEmpty && upstreamMatches.isEmpty), "on-demand relaying (--on-demand)",
-                  upstreams.isEmpty ? "without an upstream" : "with --match", "a relay's --upstream, without --match")
-        try check(Set(upstreamMatches).count == upstreamMatches.count && !upstreamMatches.contains(0), "relayed matches (--match)",
-                  "\(upstreamMatches)", "distinct match ids, none 0")
-        try check(originalResumeWithin >= .zero && originalResumeWithin <= .seconds(86_400), "original clients' resume window (--original-resume-within)",
-                  "\(originalResumeWithin.inSeconds) s", "0 to 86400 seconds")
-        try check(clientTimeout > .zero && clientTimeout <= .seconds(3600), "client timeout (--client-timeout)", "\(clientTimeout.inSeconds) s",
-                  "more than 0 and at most 3600 seconds")
+        try check(
+            upstreamTimeout >= .milliseconds(100) && upstreamTimeout <= .seconds(3600), "upstream timeout (--upstream-timeout)",
+            "\(upstreamTimeout.inSeconds) s", "0.1 to 3600 seconds")
+        try check(
+            upstreams.isEmpty || (feeds.isEmpty && simulate == 0), "a relay's matches (--upstream)", "with feeds or simulated matches",
+            "a relay's matches from its upstreams only")
+        try check(
+            !upstreamOnDemand || (!upstreams.isEmpty && upstreamMatches.isEmpty), "on-demand relaying (--on-demand)",
+            upstreams.isEmpty ? "without an upstream" : "with --match", "a relay's --upstream, without --match")
+        try check(
+            Set(upstreamMatches).count == upstreamMatches.count && !upstreamMatches.contains(0), "relayed matches (--match)",
+            "\(upstreamMatches)", "distinct match ids, none 0")
+        try check(
+            originalResumeWithin >= .zero && originalResumeWithin <= .seconds(86_400), "original clients' resume window (--original-resume-within)",
+            "\(originalResumeWithin.inSeconds) s", "0 to 86400 seconds")
+        try check(
+            clientTimeout > .zero && clientTimeout <= .seconds(3600), "client timeout (--client-timeout)", "\(clientTimeout.inSeconds) s",
+            "more than 0 and at most 3600 seconds")
         try check(heartbeatSeconds >= 1, "heartbeat seconds", "\(heartbeatSeconds)", "1...255")
-        try check(Double(heartbeatSeconds) < clientTimeout.inSeconds, "client timeout (--client-timeout)", "\(clientTimeout.inSeconds) s",
-                  "longer than the \(heartbeatSeconds)-second heartbeat period, or every client is dropped between two heartbeats")
-        try check(registerRate.isFinite && registerRate >= 0, "register rate (--register-rate)", "\(registerRate)",
-                  "a number of new subscriptions per IP per second, 0 or more (0: unlimited)")
+        try check(
+            Double(heartbeatSeconds) < clientTimeout.inSeconds, "client timeout (--client-timeout)", "\(clientTimeout.inSeconds) s",
+            "longer than the \(heartbeatSeconds)-second heartbeat period, or every client is dropped between two heartbeats")
+        try check(
+            registerRate.isFinite && registerRate >= 0, "register rate (--register-rate)", "\(registerRate)",
+            "a number of new subscriptions per IP per second, 0 or more (0: unlimited)")
         if let registerBurst {
-            try check(registerBurst.isFinite && registerBurst >= 1, "register burst (--register-burst)", "\(registerBurst)",
-                      "at least 1: a smaller bucket never holds a whole token, so it would refuse every register")
+            try check(
+                registerBurst.isFinite && registerBurst >= 1, "register burst (--register-burst)", "\(registerBurst)",
+                "at least 1: a smaller bucket never holds a whole token, so it would refuse every register")
         }
         try check((1...1_000_000).contains(repairRingEvents), "repair ring events", "\(repairRingEvents)", "1...1000000")
         try check((64 << 10...1 << 30).contains(repairRingBytes), "repair ring bytes", "\(repairRingBytes)", "64 KiB...1 GiB")
-        try check(effectiveRepairRate.isFinite && effectiveRepairRate >= 0 && repairBurst.isFinite && repairBurst >= 1, "repair budget (--repair-rate)",
-                  "\(effectiveRepairRate) per second, bursts of \(repairBurst)", "a rate of 0 or more and a burst of at least 1")
+        try check(
+            effectiveRepairRate.isFinite && effectiveRepairRate >= 0 && repairBurst.isFinite && repairBurst >= 1, "repair budget (--repair-rate)",
+            "\(effectiveRepairRate) per second, bursts of \(repairBurst)", "a rate of 0 or more and a burst of at least 1")
         try check(repairGrace >= .zero && repairGrace <= .seconds(60), "repair grace", "\(repairGrace.inSeconds) s", "0...60 seconds")
         try check(repairRateTotal.isFinite && repairRateTotal >= 0, "total repair rate", "\(repairRateTotal)", "0 or more per second")
         try multicast?.validate()
-        try check(originalBudget.perPrefix >= 4096 && originalBudget.total >= originalBudget.perPrefix,
-                  "original clients' byte budget (--original-budget, --original-budget-total)",
-                  "\(originalBudget.perPrefix) per block, \(originalBudget.total) in all",
-                  "at least 4096 bytes a second per block (an original datagram is about 3 KB), and a total no smaller")
+        try check(
+            originalBudget.perPrefix >= 4096 && originalBudget.total >= originalBudget.perPrefix,
+            "original clients' byte budget (--original-budget, --original-budget-total)",
+            "\(originalBudget.perPrefix) per block, \(originalBudget.total) in all",
+            "at least 4096 bytes a second per block (an original datagram is about 3 KB), and a total no smaller")
         try check((1...65507).contains(maximumInboundDatagram), "largest inbound datagram", "\(maximumInboundDatagram) bytes", "1...65507")
     }
 }

@@ -1,8 +1,8 @@
+import GroupSigning
 import Match
 import NIOCore
-import Wire
 import RuntimeSupport
-import GroupSigning
+import Wire
 
 // The original protocol (Spec §8): its plain-text register and unregister, protected mode.
 extension ServerState {

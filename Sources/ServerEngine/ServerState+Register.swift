@@ -1,13 +1,15 @@
+import GroupSigning
 import Match
 import NIOCore
-import Wire
 import RuntimeSupport
-import GroupSigning
+import Wire
 
 // Registration (Spec §7): a register through the address challenge to its welcome, and list requests (§4.9).
 extension ServerState {
-    package mutating func register(_ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
-                                   size: Int) -> (replies: [Reply], notices: [Notice]) {
+    package mutating func register(
+        _ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
+        size: Int
+    ) -> (replies: [Reply], notices: [Notice]) {
         if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
             let group = request.delivery == .group && multicastOffers[existing.delivery.format] != nil
             // Idempotent: the same welcome again, no second subscription. The address is validated.
@@ -44,13 +46,15 @@ extension ServerState {
             return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max, subscription: subscription)
         }
         guard limiter.allow(address.ipAddress ?? "?") else {
-            return refuse(address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second",
-                          budget: .max, subscription: subscription)
+            return refuse(
+                address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second",
+                budget: .max, subscription: subscription)
         }
         // The first dictionary the client lists that this server uses; none otherwise.
         let dictionary = request.dictionaries.first { id in configuration.dictionaries.contains { $0.id == id } } ?? 0
-        var subscriber = Subscriber(address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary,
-                                    subscription: subscription)
+        var subscriber = Subscriber(
+            address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary,
+            subscription: subscription)
         subscriber.group = request.delivery == .group && multicastOffers[format] != nil
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
         let reply = welcoming(subscriber, slot: slot, repeated: false)
@@ -60,17 +64,23 @@ extension ServerState {
 
     /// nil when `token` is valid for `address`; otherwise the answer: a challenge no larger than
     /// the `size` bytes received (or nothing, for a request not padded to the minimum).
-    package mutating func challengeUnlessValid(_ address: SocketAddress, token: [UInt8], subscription: UInt64, size: Int,
-                                               what: String) -> (replies: [Reply], notices: [Notice])? {
+    package mutating func challengeUnlessValid(
+        _ address: SocketAddress, token: [UInt8], subscription: UInt64, size: Int,
+        what: String
+    ) -> (replies: [Reply], notices: [Notice])? {
         guard !validator.isValid(token, for: address) else { return nil }
         // Not validated: answer with a token, never with more bytes than were received.
         guard size >= RegisterRequest.minimumFrameSize else {
             return reject(address, "\(what) shorter than \(RegisterRequest.minimumFrameSize) bytes (not padded)")
         }
         let fresh = validator.token(for: address)
-        switch counted(Self.encode("challenge", for: address, { () throws(WireError) in
-            try Frame(body: .challenge(Challenge(token: fresh)), subscription: subscription).encoded()
-        })) {
+        switch counted(
+            Self.encode(
+                "challenge", for: address,
+                { () throws(WireError) in
+                    try Frame(body: .challenge(Challenge(token: fresh)), subscription: subscription).encoded()
+                }))
+        {
         case .success(let challenge):
             guard challenge.readableBytes <= size else {
                 return reject(address, "challenge of \(challenge.readableBytes) bytes larger than the \(size)-byte \(what); not sent")
@@ -84,8 +94,10 @@ extension ServerState {
     /// Answers a list request (Spec §4.9): a challenge for an address not validated yet, else one
     /// page of the listing (at most ``MatchListing/maximumFrameSize`` bytes), within the
     /// per-address rate that registers obey.
-    package mutating func list(_ address: SocketAddress, _ request: ListRequest, subscription: UInt64,
-                               size: Int) -> (replies: [Reply], notices: [Notice]) {
+    package mutating func list(
+        _ address: SocketAddress, _ request: ListRequest, subscription: UInt64,
+        size: Int
+    ) -> (replies: [Reply], notices: [Notice]) {
         if let challenge = challengeUnlessValid(address, token: request.token, subscription: subscription, size: size, what: "list") {
             return challenge
         }
@@ -93,9 +105,13 @@ extension ServerState {
             return reject(address, "list requests over the per-address rate")
         }
         let page = listing(from: Int(request.offset))
-        switch counted(Self.encode("listing", for: address, { () throws(WireError) in
-            try Frame(body: .listing(page), subscription: subscription).encoded()
-        })) {
+        switch counted(
+            Self.encode(
+                "listing", for: address,
+                { () throws(WireError) in
+                    try Frame(body: .listing(page), subscription: subscription).encoded()
+                }))
+        {
         case .success(let payload): return ([Reply(address: address, payload: payload)], [.listed(address, matches: page.matches.count)])
         case .failure(let notice): return ([], [notice])
         }
@@ -106,17 +122,25 @@ extension ServerState {
     package mutating func welcoming(_ subscriber: Subscriber, slot: Int, repeated: Bool) -> (replies: [Reply], notices: [Notice]) {
         let kind = LiveMatch.WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary)
         if let made = matches[slot].welcomes[kind] {
-            return ([Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
-                    [.registered(subscriber, count: clientCount, repeated: repeated)])
+            return (
+                [Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
+                [.registered(subscriber, count: clientCount, repeated: repeated)]
+            )
         }
         let dictionary = CompressionDictionary.withID(subscriber.dictionary) ?? .none
-        switch counted(Self.encode("welcome (\(subscriber.delivery.rawValue))", for: subscriber.address, { () throws(WireError) in
-            try welcome(for: subscriber.delivery, dictionary: dictionary, slot: slot)
-        })) {
+        switch counted(
+            Self.encode(
+                "welcome (\(subscriber.delivery.rawValue))", for: subscriber.address,
+                { () throws(WireError) in
+                    try welcome(for: subscriber.delivery, dictionary: dictionary, slot: slot)
+                }))
+        {
         case .success(let made):
             matches[slot].welcomes[kind] = made
-            return ([Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
-                    [.registered(subscriber, count: clientCount, repeated: repeated)])
+            return (
+                [Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
+                [.registered(subscriber, count: clientCount, repeated: repeated)]
+            )
         case .failure(let notice):
             return ([], [notice])
         }

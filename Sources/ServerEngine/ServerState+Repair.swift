@@ -1,8 +1,8 @@
+import GroupSigning
 import Match
 import NIOCore
-import Wire
 import RuntimeSupport
-import GroupSigning
+import Wire
 
 // Repair (Spec §4.8): NACKs answered from the ring, the budgets, and from the durable match log.
 extension ServerState {
@@ -12,8 +12,10 @@ extension ServerState {
     /// unanswered the client asks for again later.
     /// With `consultLog` and a logged match, the sequences the ring lacks are not answered yet
     /// but looked up in the log (``Notice/lookUp(_:)``).
-    package mutating func repair(_ subscriber: Subscriber, _ ranges: SequenceRanges, slot: Int,
-                                 consultLog: Bool = true) -> (replies: [Reply], notices: [Notice]) {
+    package mutating func repair(
+        _ subscriber: Subscriber, _ ranges: SequenceRanges, slot: Int,
+        consultLog: Bool = true
+    ) -> (replies: [Reply], notices: [Notice]) {
         var replies: [Reply] = []
         var missing: [UInt32] = []
         var overBudget = 0
@@ -37,7 +39,8 @@ extension ServerState {
                     return (replies, [.encodingFailed(what: "repair (json)", subscriber.address, error)])
                 }
             }
-            replies.append(Reply(address: subscriber.address, payload: event.payload(for: subscriber.delivery).retransmitted(to: subscriber.subscription)))
+            replies.append(
+                Reply(address: subscriber.address, payload: event.payload(for: subscriber.delivery).retransmitted(to: subscriber.subscription)))
         }
         matches[slot].subscribers[subscriber.address]?.repairBudget = budget
         matches[slot].ended[subscriber.address]?.repairBudget = budget
@@ -45,17 +48,24 @@ extension ServerState {
         repairsSent += replies.count
         var notices: [Notice] = []
         if consultLog, !missing.isEmpty, let logNumber = matches[slot].logNumber {
-            notices.append(.lookUp(LogLookup(address: subscriber.address, slot: slot, matchID: matches[slot].id, logNumber: logNumber,
-                                             sequences: SequenceRanges(covering: missing))))
+            notices.append(
+                .lookUp(
+                    LogLookup(
+                        address: subscriber.address, slot: slot, matchID: matches[slot].id, logNumber: logNumber,
+                        sequences: SequenceRanges(covering: missing))))
             notices.append(.repaired(subscriber.address, sent: replies.count, unavailable: 0, overBudget: overBudget))
             if overBudget > 0 { rejects["repair requests over budget", default: 0] += overBudget }
             return (replies, notices)
         }
         if !missing.isEmpty {
             let answer = SequenceRanges(covering: missing)
-            switch counted(Self.encode("unavailable", for: subscriber.address, { () throws(WireError) in
-                try Frame(body: .unavailable(answer), subscription: subscriber.subscription).encoded()
-            })) {
+            switch counted(
+                Self.encode(
+                    "unavailable", for: subscriber.address,
+                    { () throws(WireError) in
+                        try Frame(body: .unavailable(answer), subscription: subscriber.subscription).encoded()
+                    }))
+            {
             case .success(let payload):
                 replies.append(Reply(address: subscriber.address, payload: payload))
                 unavailableSent += answer.sequences.count
@@ -64,7 +74,8 @@ extension ServerState {
             }
         }
         if overBudget > 0 { rejects["repair requests over budget", default: 0] += overBudget }
-        notices.append(.repaired(subscriber.address, sent: replies.count - (missing.isEmpty ? 0 : 1), unavailable: missing.count, overBudget: overBudget))
+        notices.append(
+            .repaired(subscriber.address, sent: replies.count - (missing.isEmpty ? 0 : 1), unavailable: missing.count, overBudget: overBudget))
         return (replies, notices)
     }
 
@@ -76,7 +87,8 @@ extension ServerState {
     public mutating func answerFromLog(_ lookup: LogLookup, events: [UInt32: MatchEvent]) -> (replies: [Reply], notices: [Notice]) {
         now = clock.now()
         guard matches.indices.contains(lookup.slot), matches[lookup.slot].id == lookup.matchID,
-              matches[lookup.slot].logNumber == lookup.logNumber else { return ([], []) }
+            matches[lookup.slot].logNumber == lookup.logNumber
+        else { return ([], []) }
         // Not a copy of the match: that would copy its ring when the ring grows below.
         let (roster, catalog, deliveries) = (matches[lookup.slot].roster, matches[lookup.slot].catalog, matches[lookup.slot].deliveriesInUse)
         let asked = Set(lookup.sequences.sequences)

@@ -1,8 +1,8 @@
+import GroupSigning
 import Match
 import NIOCore
-import Wire
 import RuntimeSupport
-import GroupSigning
+import Wire
 
 // Restarts (Spec §4.12): the subscriptions the match log keeps and a restarted server restores, heartbeats, and resets for what it does not hold.
 extension ServerState {
@@ -12,11 +12,15 @@ extension ServerState {
     package mutating func heartbeat(to subscriber: Subscriber, slot: Int) -> (replies: [Reply], notices: [Notice]) {
         let sequence = matches[slot].current?.sequence ?? matches[slot].nextSequence
         let lost = matches[slot].sourceLost
-        switch counted(Self.encode("heartbeat", for: subscriber.address, { () throws(WireError) in
-            var answer = Frame(sequence: sequence, body: .heartbeat, subscription: subscriber.subscription)
-            answer.sourceLost = lost
-            return try answer.encoded()
-        })) {
+        switch counted(
+            Self.encode(
+                "heartbeat", for: subscriber.address,
+                { () throws(WireError) in
+                    var answer = Frame(sequence: sequence, body: .heartbeat, subscription: subscriber.subscription)
+                    answer.sourceLost = lost
+                    return try answer.encoded()
+                }))
+        {
         case .success(let payload): return ([Reply(address: subscriber.address, payload: payload)], [])
         case .failure(let notice): return ([], [notice])
         }
@@ -49,7 +53,8 @@ extension ServerState {
                 guard configuration.originalAllowed && configuration.originalAccepted(from: subscriber.address) else { continue }
             } else {
                 guard subscriber.subscription != 0, configuration.formats.contains(subscriber.delivery.format),
-                      subscriber.dictionary == 0 || configuration.dictionaries.contains(where: { $0.id == subscriber.dictionary }) else { continue }
+                    subscriber.dictionary == 0 || configuration.dictionaries.contains(where: { $0.id == subscriber.dictionary })
+                else { continue }
                 subscriber.group = subscriber.group && multicastOffers[subscriber.delivery.format] != nil
             }
             subscriber.lastHeard = clock.now()
@@ -81,9 +86,13 @@ extension ServerState {
         var total = resetBudget ?? TokenBucket(rate: Self.resetRate.total, burst: Self.resetRate.total, now: now)
         defer { resetBudget = total }
         guard total.available(now: now) >= 1, resetLimiter.allow(address.ipAddress ?? "?"), total.take(now: now) else { return rejected }
-        switch counted(Self.encode("reset", for: address, { () throws(WireError) in
-            try Frame(body: .reset, subscription: frame.subscription).encoded()
-        })) {
+        switch counted(
+            Self.encode(
+                "reset", for: address,
+                { () throws(WireError) in
+                    try Frame(body: .reset, subscription: frame.subscription).encoded()
+                }))
+        {
         case .success(let payload):
             resetsSent += 1
             return ([Reply(address: address, payload: payload)], rejected.notices + [.reset(address, what: what)])

@@ -1,8 +1,8 @@
+import GroupSigning
 import Match
 import NIOCore
-import Wire
 import RuntimeSupport
-import GroupSigning
+import Wire
 
 // The stream's side of the state: each event made the latest and handed to its recipients, silent clients dropped, and a match's end.
 extension ServerState {

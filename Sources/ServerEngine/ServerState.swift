@@ -1,8 +1,8 @@
+import GroupSigning
 import Match
 import NIOCore
-import Wire
 import RuntimeSupport
-import GroupSigning
+import Wire
 
 /// The server's bookkeeping, free of I/O: who is subscribed and how, what to answer each
 /// datagram, and what each event goes to. ``StreamServer`` holds it under a lock.
@@ -94,15 +94,22 @@ public struct ServerState: Sendable {
     /// Clock time (seconds) of the datagram being handled.
     package var now: Double = 0
 
+    /// Matches an on-demand relay's upstream refused: registers for them are refused here too.
+    public internal(set) var unknownUpstream: Set<UInt32> = []
+
     /// Creates the state of a server that has not started a match, reading the time from
     /// `clock`: one match (slot 0, id 0 until announced) with `roster` and the configured
     /// language, unless the configuration simulates none (feeds only).
     public init(configuration: ServerConfiguration, roster: Roster = .original, clock: any ProtocolClock = SystemClock()) {
         self.configuration = configuration
         // Slot 0 is the first simulated match; a server of feeds only adds its matches as their line-ups arrive.
-        self.matches = configuration.simulate > 0
-            ? [LiveMatch(id: 0, roster: roster, catalog: configuration.language.catalog, firstSequence: configuration.firstSequence,
-                         intervalMicroseconds: configuration.intervalMicroseconds)] : []
+        self.matches =
+            configuration.simulate > 0
+            ? [
+                LiveMatch(
+                    id: 0, roster: roster, catalog: configuration.language.catalog, firstSequence: configuration.firstSequence,
+                    intervalMicroseconds: configuration.intervalMicroseconds)
+            ] : []
         self.clock = clock
         self.validator = AddressValidator(clock: clock)
         self.limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst, clock: clock)
@@ -118,8 +125,10 @@ public struct ServerState: Sendable {
 
     /// Adds a match whose welcome announces `intervalMicroseconds` (a relay's: its upstream's).
     public mutating func addMatch(id: UInt32, roster: Roster, catalog: PhraseCatalog, intervalMicroseconds: UInt32) -> Int {
-        matches.append(LiveMatch(id: id, roster: roster, catalog: catalog, firstSequence: configuration.firstSequence,
-                                 intervalMicroseconds: intervalMicroseconds))
+        matches.append(
+            LiveMatch(
+                id: id, roster: roster, catalog: catalog, firstSequence: configuration.firstSequence,
+                intervalMicroseconds: intervalMicroseconds))
         return matches.count - 1
     }
 
@@ -197,75 +206,6 @@ public struct ServerState: Sendable {
         return nil
     }
 
-    /// Starts a new match in slot `slot`: clears its latest event and sets its id. A match
-    /// `resuming` from the match log keeps the latest event ``resume(slot:nextSequence:logNumber:latest:)`` gave it.
-    public mutating func beginMatch(id: UInt32, slot: Int = 0, resuming: Bool = false) {
-        for address in matches[slot].begin(id: id, resuming: resuming) where matches[slot].subscribers[address] == nil {
-            slotOf[address] = nil
-        }
-    }
-
-    /// Continues slot `slot`'s match from the match log, where it is match `logNumber`: its
-    /// next event gets `nextSequence` (the events before it were streamed by an earlier run of
-    /// the server, and NACKs for them are answered from the log), and `latest` (the last logged
-    /// event) is its latest event again, so that a welcome tells a returning client how far the
-    /// match got (and so what it missed) before the next event comes.
-    public mutating func resume(slot: Int, nextSequence: UInt32, logNumber: Int, latest: MatchEvent?) -> [Notice] {
-        matches[slot].logNumber = logNumber
-        return continueMatch(slot: slot, nextSequence: nextSequence, latest: latest)
-    }
-
-    /// Slot `slot`'s match continues one that began elsewhere (an earlier run, or a relay's
-    /// upstream): its next event gets `nextSequence`, and `latest` (the one before) is its latest
-    /// event, so that welcomes show how far the match got.
-    public mutating func continueMatch(slot: Int, nextSequence: UInt32, latest: MatchEvent?) -> [Notice] {
-        matches[slot].nextSequence = nextSequence
-        guard let latest else { return [] }
-        do {
-            let event = try EncodedEvent(event: latest, sequence: nextSequence &- 1, roster: matches[slot].roster, catalog: matches[slot].catalog,
-                                         deliveries: [.compact])
-            matches[slot].current = event
-            matches[slot].keepForRepair(event, events: configuration.repairRingEvents, bytes: configuration.repairRingBytes)
-            return []
-        } catch {
-            encodingFailures["resumed match's latest event", default: 0] += 1
-            return [.encodingFailed(what: "resumed match's latest event", nil, error)]
-        }
-    }
-
-    /// A relay's upstream for slot `slot` is lost (`lost`) or back (Spec §4.10): from now on its
-    /// heartbeat answers say so, and each SoccerStream subscriber gets one heartbeat saying it
-    /// now (the replies). Nothing when the state does not change.
-    public mutating func setSourceLost(_ lost: Bool, slot: Int) -> [Reply] {
-        guard matches[slot].sourceLost != lost else { return [] }
-        matches[slot].sourceLost = lost
-        let sequence = matches[slot].current?.sequence ?? matches[slot].nextSequence
-        var heartbeat = Frame(sequence: sequence, body: .heartbeat)
-        heartbeat.sourceLost = lost
-        switch counted(Self.encode("source-lost heartbeat", for: nil, { () throws(WireError) in try heartbeat.encoded() })) {
-        case .success(let payload):
-            return matches[slot].subscribers.values.filter { $0.delivery != .original }.map { subscriber in
-                Reply(address: subscriber.address, payload: payload.stamped(subscriber.subscription))
-            }
-        case .failure:
-            return []
-        }
-    }
-
-    /// Matches an on-demand relay's upstream refused: registers for them are refused here too.
-    public internal(set) var unknownUpstream: Set<UInt32> = []
-
-    /// An on-demand relay's upstream does not carry match `id` (Spec §4.10): refuse it from now on.
-    public mutating func upstreamRefused(_ id: UInt32) {
-        unknownUpstream.insert(id)
-    }
-
-    /// Slot `slot`'s current match is match `number` of the durable log: from now on, a NACK
-    /// for events its ring does not hold is a ``Notice/lookUp(_:)``.
-    public mutating func logged(slot: Int, number: Int) {
-        matches[slot].logNumber = number
-    }
-
     /// Answers one datagram from `address` that has just arrived.
     public mutating func handle(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {
         now = clock.now()
@@ -307,8 +247,10 @@ public struct ServerState: Sendable {
 
     /// A refusal, never larger than `budget` bytes (what the address sent, when it is not
     /// validated): the text is shortened to fit, and nothing is sent if even that cannot fit.
-    package mutating func refuse(_ address: SocketAddress, _ reason: RefuseReason, _ text: String, budget: Int,
-                                 subscription: UInt64) -> (replies: [Reply], notices: [Notice]) {
+    package mutating func refuse(
+        _ address: SocketAddress, _ reason: RefuseReason, _ text: String, budget: Int,
+        subscription: UInt64
+    ) -> (replies: [Reply], notices: [Notice]) {
         rejects["refused: \(reason.name)", default: 0] += 1
         let room = budget - FrameHeader.size - 2
         guard room >= 0 else { return ([], [.rejected(address, reason: "refusal (\(reason.name)) larger than the request; not sent")]) }
@@ -317,7 +259,11 @@ public struct ServerState: Sendable {
             shortened.append(character)
         }
         let refusal = Refusal(reason: reason, text: shortened)
-        switch counted(Self.encode("refuse (\(reason.name))", for: address, { () throws(WireError) in try Frame(body: .refuse(refusal), subscription: subscription).encoded() })) {
+        switch counted(
+            Self.encode(
+                "refuse (\(reason.name))", for: address,
+                { () throws(WireError) in try Frame(body: .refuse(refusal), subscription: subscription).encoded() }))
+        {
         case .success(let payload):
             return ([Reply(address: address, payload: payload)], [.refused(address, Refusal(reason: reason, text: text))])
         case .failure(let notice):
@@ -336,12 +282,14 @@ public struct ServerState: Sendable {
             let isRegister = bytes.count > 3 && bytes[1] == FrameHeader.magic.1 && bytes[3] == FrameKind.register.rawValue
             if isRegister && error.code == .unsupportedVersion {
                 // Another version's header may not hold an identifier where ours does: the refusal carries 0.
-                return refuse(address, .unsupportedVersion, "version \(FrameHeader.currentVersion) only; you sent \(bytes[2])",
-                              budget: bytes.count, subscription: 0)
+                return refuse(
+                    address, .unsupportedVersion, "version \(FrameHeader.currentVersion) only; you sent \(bytes[2])",
+                    budget: bytes.count, subscription: 0)
             }
             if isRegister && bytes[2] == FrameHeader.currentVersion {
-                return refuse(address, .malformed, "malformed register: \(error.code.rawValue) at byte \(error.offset) (\(error.field))",
-                              budget: bytes.count, subscription: FrameHeader.subscription(in: bytes))
+                return refuse(
+                    address, .malformed, "malformed register: \(error.code.rawValue) at byte \(error.offset) (\(error.field))",
+                    budget: bytes.count, subscription: FrameHeader.subscription(in: bytes))
             }
             return reject(address, "\(error.code.rawValue) (\(error.field))")
         }
@@ -383,5 +331,4 @@ public struct ServerState: Sendable {
             return reject(address, "\(frame.kind.name) frame sent to the server")
         }
     }
-
 }

@@ -1,8 +1,8 @@
-import NIOCore
-import Wire
-import RuntimeSupport
-import Match
 import GroupSigning
+import Match
+import NIOCore
+import RuntimeSupport
+import Wire
 
 /// How a subscribed client receives events.
 public enum Delivery: String, Sendable, Hashable, CaseIterable {
@@ -56,8 +56,10 @@ public struct Subscriber: Sendable, Hashable {
     public var group = false
 
     /// A client at `address` receiving `delivery`.
-    public init(address: SocketAddress, delivery: Delivery, lastHeard: Double = 0, dictionary: UInt8 = 0,
-                subscription: UInt64 = 0, repairBudget: TokenBucket? = nil) {
+    public init(
+        address: SocketAddress, delivery: Delivery, lastHeard: Double = 0, dictionary: UInt8 = 0,
+        subscription: UInt64 = 0, repairBudget: TokenBucket? = nil
+    ) {
         self.address = address
         self.datagramAddress = DatagramAddress(address)
         self.delivery = delivery

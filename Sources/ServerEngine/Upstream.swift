@@ -1,7 +1,8 @@
+import GroupSigning
+import Match
 import RuntimeSupport
 import Wire
-import Match
-import GroupSigning
+
 /// A relay's upstream (issue 15): the SoccerStream server, or relay, it follows.
 public struct Upstream: Sendable, Hashable, CustomStringConvertible {
     /// Host name or address.
@@ -46,7 +47,9 @@ public struct Upstream: Sendable, Hashable, CustomStringConvertible {
     /// different ports are an error.
     ///
     /// - Throws: ``StreamingError`` (`configuration`) naming `setting` and what is expected.
-    public static func server(_ text: String, port: Int?, setting: String = "server (--server)", portSetting: String = "--server-port") throws(StreamingError) -> Upstream {
+    public static func server(
+        _ text: String, port: Int?, setting: String = "server (--server)", portSetting: String = "--server-port"
+    ) throws(StreamingError) -> Upstream {
         let colons = text.filter { $0 == ":" }.count
         guard text.hasPrefix("[") || colons == 1 else {
             let chosen = port ?? 12345

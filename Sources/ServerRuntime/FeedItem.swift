@@ -1,14 +1,14 @@
-import Match
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
+import CDatagram
 import ClientEngine
 import ClientRuntime
-import RelayRuntime
+import DatagramTransport
 import GroupSigning
-import CDatagram
+import Match
+import MatchStore
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Wire
 
 /// What a feed's reader hands the server's stream loop: a decoded line, a bad line, or the end
 /// of the feed's input.
@@ -35,7 +35,8 @@ package enum FeedMatchID {
     package static func make(feed: Int, roster: Roster) -> UInt32 {
         var hash: UInt32 = 0x811C_9DC5
         for byte in Array("\(feed)|\(roster.home.name)|\(roster.away.name)|\(roster.home.keeper)|\(roster.away.keeper)".utf8)
-            + roster.home.players.flatMap({ Array($0.name.utf8) }) + roster.away.players.flatMap({ Array($0.name.utf8) }) {
+            + roster.home.players.flatMap({ Array($0.name.utf8) }) + roster.away.players.flatMap({ Array($0.name.utf8) })
+        {
             hash = (hash ^ UInt32(byte)) &* 0x0100_0193
         }
         return hash

@@ -1,16 +1,16 @@
-import Match
-import NIOCore
-import Synchronization
-import GroupSigning
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
+import CDatagram
 import ClientEngine
 import ClientRuntime
+import DatagramTransport
+import GroupSigning
+import Match
+import MatchStore
+import NIOCore
 import RelayRuntime
-import CDatagram
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import Wire
 
 /// A server's multicast side (Spec §4.11): each event, once per match and format that some
 /// subscriber takes from the group, made a signed group event and sent to the group.
@@ -50,7 +50,7 @@ package final class GroupSender: Sendable {
     package func datagrams(for event: EncodedEvent, matchID: UInt32, deliveries: [Delivery]) throws(WireError) -> [(ByteBuffer, DatagramAddress)] {
         var made: [(ByteBuffer, DatagramAddress)] = []
         for delivery in deliveries {
-            guard let destination = destinations[delivery] else { continue }   // the original protocol never takes the group
+            guard let destination = destinations[delivery] else { continue }  // the original protocol never takes the group
             let frame = event.payload(for: delivery)
             guard frame.readableBytes > 0 else {
                 throw WireError(.inconsistent, field: "body", offset: 0, "event \(event.sequence) has no \(delivery.rawValue) encoding for the group")

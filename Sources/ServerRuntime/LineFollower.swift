@@ -1,18 +1,19 @@
+import CDatagram
+import ClientEngine
+import ClientRuntime
+import DatagramTransport
+import Foundation
+import GroupSigning
+import Match
+import MatchStore
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
-import ClientEngine
-import ClientRuntime
-import RelayRuntime
-import Wire
-import Match
-import GroupSigning
-import CDatagram
 
 /// Reads a file or standard input line by line as it grows (`tail -f`), on a thread of its own,
 /// without polling: at the end of a file it sleeps in `poll(2)` on an inotify watch of the file
@@ -61,9 +62,11 @@ public final class LineFollower: Sendable {
         if offset > 0 {
             guard regular, offset <= Int(status.st_size), lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
                 if fd != STDIN_FILENO { close(fd) }
-                throw StreamingError(.fileUnavailable, regular
-                    ? "cannot resume feed \(name) at byte \(offset): the file has \(status.st_size) bytes (was it replaced or truncated?)"
-                    : "cannot resume feed \(name) at byte \(offset): only a regular file can be read from a position")
+                throw StreamingError(
+                    .fileUnavailable,
+                    regular
+                        ? "cannot resume feed \(name) at byte \(offset): the file has \(status.st_size) bytes (was it replaced or truncated?)"
+                        : "cannot resume feed \(name) at byte \(offset): only a regular file can be read from a position")
             }
         }
         var watchFD: Int32 = -1
@@ -96,7 +99,7 @@ public final class LineFollower: Sendable {
     /// Stops following: the reading thread wakes and ends the items.
     public func cancel() {
         var one: UInt8 = 1
-        _ = send(stopFD, &one, 1, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))   // no SIGPIPE once the thread has gone; a full buffer already wakes it
+        _ = send(stopFD, &one, 1, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))  // no SIGPIPE once the thread has gone; a full buffer already wakes it
     }
 
     deinit {
@@ -152,7 +155,7 @@ public final class LineFollower: Sendable {
             // A followed file: asleep until it is written to again (or a stop).
             guard wait(for: watchFD) else { break }
             var events = [UInt8](repeating: 0, count: 4096)
-            _ = events.withUnsafeMutableBytes { Glibc.read(watchFD, $0.baseAddress, $0.count) }   // drained; the next read() sees the growth
+            _ = events.withUnsafeMutableBytes { Glibc.read(watchFD, $0.baseAddress, $0.count) }  // drained; the next read() sees the growth
             continue outer
         }
         if !pending.isEmpty { continuation.yield(.line(pending, end: pendingStart + pending.count)) }

@@ -1,17 +1,17 @@
-import Foundation
-import Logging
-import Match
-import NIOCore
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
+import CDatagram
 import ClientEngine
 import ClientRuntime
-import RelayRuntime
+import DatagramTransport
+import Foundation
 import GroupSigning
-import CDatagram
+import Logging
+import Match
+import MatchStore
+import NIOCore
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Wire
 
 /// What a server started on a match log continues (issue 14): the unfinished matches an earlier
 /// run left (a crash, `kill -9`) that this run carries — a simulated match in a slot it
@@ -69,7 +69,8 @@ package struct ResumePlan: Sendable {
             case .simulated(let slot, _):
                 // In a slot this run carries, one match per stream (no --matches back to back).
                 guard slot < configuration.simulate, configuration.matches == 1 else {
-                    logger.warning("Unfinished match \(match.matchID) (slot \(slot)) is not resumed: this run does not carry its slot one match at a time.")
+                    logger.warning(
+                        "Unfinished match \(match.matchID) (slot \(slot)) is not resumed: this run does not carry its slot one match at a time.")
                     continue
                 }
                 plan.simulated[slot] = match
@@ -79,17 +80,21 @@ package struct ResumePlan: Sendable {
                     continue
                 }
                 guard let logged = await decode(match, log: log, catalog: configuration.language.catalog, logger: logger) else { continue }
-                plan.feeds[index] = Feed(match: match, decoder: logged.decoder, roster: logged.roster, catalog: logged.decoder.catalog,
-                                         offset: offset, latest: logged.latest)
+                plan.feeds[index] = Feed(
+                    match: match, decoder: logged.decoder, roster: logged.roster, catalog: logged.decoder.catalog,
+                    offset: offset, latest: logged.latest)
             case .relayed:
                 guard !configuration.upstreams.isEmpty,
-                      configuration.upstreamMatches.isEmpty || configuration.upstreamMatches.contains(match.matchID) else {
+                    configuration.upstreamMatches.isEmpty || configuration.upstreamMatches.contains(match.matchID)
+                else {
                     logger.warning("Unfinished match \(match.matchID) is not resumed: this run does not relay it.")
                     continue
                 }
                 guard let logged = await decode(match, log: log, catalog: configuration.language.catalog, logger: logger) else { continue }
-                plan.relayed.append(Relayed(match: match, roster: logged.roster, catalog: logged.decoder.catalog, latest: logged.latest,
-                                            lastSequence: match.lastSequence))
+                plan.relayed.append(
+                    Relayed(
+                        match: match, roster: logged.roster, catalog: logged.decoder.catalog, latest: logged.latest,
+                        lastSequence: match.lastSequence))
             }
         }
         return plan
@@ -97,8 +102,11 @@ package struct ResumePlan: Sendable {
 
     /// `match`'s logged lines run through a feed decoder (the same match state, teams and
     /// words); nil, with a warning, when they no longer decode.
-    package static func decode(_ match: MatchLog.Unfinished, log: MatchLog, catalog: PhraseCatalog, logger: Logger) async
-        -> (decoder: FeedDecoder, roster: Roster, latest: MatchEvent?)? {
+    package static func decode(
+        _ match: MatchLog.Unfinished, log: MatchLog, catalog: PhraseCatalog, logger: Logger
+    ) async
+        -> (decoder: FeedDecoder, roster: Roster, latest: MatchEvent?)?
+    {
         var decoder = FeedDecoder(catalog: catalog)
         var latest: MatchEvent?
         do {
@@ -122,7 +130,9 @@ package struct ResumePlan: Sendable {
     package static func subscribers(of match: MatchLog.Unfinished, within window: Duration, now: Double, logger: Logger) -> [Subscriber] {
         let down = now - match.lastWrite
         guard down <= window.inSeconds else {
-            logger.warning("\(match.subscribers.count) subscription(s) of match \(match.matchID) are not sent to again: its log was last written \(Int(down)) s ago, more than --original-resume-within \(Int(window.inSeconds)) s (SoccerStream clients are reset and register again; original ones cannot).")
+            logger.warning(
+                "\(match.subscribers.count) subscription(s) of match \(match.matchID) are not sent to again: its log was last written \(Int(down)) s ago, more than --original-resume-within \(Int(window.inSeconds)) s (SoccerStream clients are reset and register again; original ones cannot)."
+            )
             return []
         }
         return match.subscribers.compactMap { kept in
@@ -131,8 +141,9 @@ package struct ResumePlan: Sendable {
                 return nil
             }
             do {
-                var subscriber = Subscriber(address: try SocketAddress(ipAddress: kept.host, port: kept.port), delivery: delivery,
-                                            dictionary: kept.dictionary, subscription: kept.subscription)
+                var subscriber = Subscriber(
+                    address: try SocketAddress(ipAddress: kept.host, port: kept.port), delivery: delivery,
+                    dictionary: kept.dictionary, subscription: kept.subscription)
                 subscriber.group = kept.group
                 return subscriber
             } catch {

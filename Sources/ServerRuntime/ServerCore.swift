@@ -1,17 +1,17 @@
-import Logging
-import NIOCore
-import Synchronization
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
+import CDatagram
 import ClientEngine
 import ClientRuntime
-import RelayRuntime
-import Match
+import DatagramTransport
 import GroupSigning
-import CDatagram
+import Logging
+import Match
+import MatchStore
+import NIOCore
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import Wire
 
 /// What the server's tasks wait on: a stop request and the number of subscribed clients.
 package struct ServerSignals: Sendable {
@@ -64,8 +64,10 @@ package final class ServerCore: Sendable {
     /// of the metrics wants them exact).
     package func refreshSubscriberMetrics() {
         let (counts, dropped) = state.withLock { state in
-            (state.matches.map { (id: $0.id, counts: $0.deliveryCounts) },
-             (datagrams: state.originalBudget.droppedDatagrams, bytes: state.originalBudget.droppedBytes))
+            (
+                state.matches.map { (id: $0.id, counts: $0.deliveryCounts) },
+                (datagrams: state.originalBudget.droppedDatagrams, bytes: state.originalBudget.droppedBytes)
+            )
         }
         metrics.recordSubscribers(counts)
         metrics.originalBudgetDropped(datagrams: dropped.datagrams, bytes: dropped.bytes)
@@ -81,7 +83,9 @@ package final class ServerCore: Sendable {
             return (now.0 - reported.datagrams, now.1 - reported.bytes)
         }
         guard datagrams > 0 else { return }
-        logger.warning("Original-protocol byte budget: \(datagrams) datagram(s), \(bytes) bytes to unvalidated original clients not sent since the last report (budget \(budget.settings.perPrefix) bytes/s per /24 or /56, \(budget.settings.total) bytes/s in all; --original-budget, --original-budget-total).")
+        logger.warning(
+            "Original-protocol byte budget: \(datagrams) datagram(s), \(bytes) bytes to unvalidated original clients not sent since the last report (budget \(budget.settings.perPrefix) bytes/s per /24 or /56, \(budget.settings.total) bytes/s in all; --original-budget, --original-budget-total)."
+        )
     }
 
     package var clientCount: Int { state.withLock { $0.clientCount } }
@@ -232,7 +236,9 @@ package final class ServerCore: Sendable {
         case .encodingFailed(let what, let address, let error):
             logger.error("Not sent: the \(what)\(address.map { " for \($0.display)" } ?? "") failed to encode: \(error)")
         case .lookUp(let lookup):
-            logger.debug("Repair for \(lookup.address.display): reading \(lookup.sequences.sequences.count) event(s) of match \(lookup.matchID) from the match log.")
+            logger.debug(
+                "Repair for \(lookup.address.display): reading \(lookup.sequences.sequences.count) event(s) of match \(lookup.matchID) from the match log."
+            )
             actionSink.yield(.readLog(lookup))
         case .wanted(let match):
             actionSink.yield(.followUpstream(match))

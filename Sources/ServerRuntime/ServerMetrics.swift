@@ -1,16 +1,16 @@
-import CoreMetrics
-import Synchronization
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
+import CDatagram
 import ClientEngine
 import ClientRuntime
-import RelayRuntime
-import Match
+import CoreMetrics
+import DatagramTransport
 import GroupSigning
-import CDatagram
+import Match
+import MatchStore
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import Wire
 
 /// The server's metrics, through swift-metrics: whatever backend the process bootstraps (the
 /// executable's choice), or the factory a caller passes (tests pass their own, so no global
@@ -48,8 +48,10 @@ public final class ServerMetrics: DatagramTallies {
         "soccerstream_repair_over_budget_total": "Repairs asked for beyond the repair budget, left for the client to ask again (Spec 4.8).",
         "soccerstream_event_lag_seconds": "Time from an event being due to its fan-out being flushed.",
         "soccerstream_fanout_batch_datagrams": "Datagrams per fan-out trip to the event loop.",
-        "soccerstream_log_write_failures_total": "Lines the server could not write to its log file (a full disk, a file that refuses writes); it streams on.",
-        "soccerstream_original_budget_dropped_total": "Datagrams to unvalidated original-protocol clients not sent: over the byte budget of their /24 or /56, or the server's.",
+        "soccerstream_log_write_failures_total":
+            "Lines the server could not write to its log file (a full disk, a file that refuses writes); it streams on.",
+        "soccerstream_original_budget_dropped_total":
+            "Datagrams to unvalidated original-protocol clients not sent: over the byte budget of their /24 or /56, or the server's.",
         "soccerstream_original_budget_dropped_bytes_total": "Bytes of the datagrams to original-protocol clients not sent over the byte budget.",
     ]
 
@@ -164,11 +166,15 @@ public final class ServerMetrics: DatagramTallies {
             for (id, counts) in matches {
                 for delivery in Delivery.allCases {
                     let key = "\(id) \(delivery.rawValue)"
-                    let gauge = gauges[key] ?? {
-                        let made = Gauge(label: "soccerstream_subscribers", dimensions: [("match", String(id)), ("format", delivery.rawValue)], factory: factory)
-                        gauges[key] = made
-                        return made
-                    }()
+                    let gauge =
+                        gauges[key]
+                        ?? {
+                            let made = Gauge(
+                                label: "soccerstream_subscribers", dimensions: [("match", String(id)), ("format", delivery.rawValue)],
+                                factory: factory)
+                            gauges[key] = made
+                            return made
+                        }()
                     gauge.record(counts[delivery] ?? 0)
                 }
             }

@@ -1,16 +1,16 @@
-import Logging
-import Match
-import NIOCore
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
+import CDatagram
 import ClientEngine
 import ClientRuntime
-import RelayRuntime
+import DatagramTransport
 import GroupSigning
-import CDatagram
+import Logging
+import Match
+import MatchStore
+import NIOCore
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Wire
 
 // The fan-out: each event encoded once per format, then written to every recipient (and to the multicast group) through the channel handler, in trips of at most a megabyte.
 extension StreamServer {
@@ -37,8 +37,10 @@ extension StreamServer {
         var encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, deliveries: deliveries)
         // The per-delivery counts answer "who needs what" without walking the recipients.
         let (recipients, allCounts, groupCounts, groupDeliveries, matchID) = core.state.withLock {
-            ($0.publish(encoded, slot: slot), $0.matches[slot].deliveryCounts, $0.matches[slot].groupCounts,
-             $0.matches[slot].groupDeliveries, $0.matches[slot].id)
+            (
+                $0.publish(encoded, slot: slot), $0.matches[slot].deliveryCounts, $0.matches[slot].groupCounts,
+                $0.matches[slot].groupDeliveries, $0.matches[slot].id
+            )
         }
         if !deliveries.isSuperset(of: allCounts.lazy.filter { $0.value > 0 }.map(\.key)) {
             // A JSON client registered between the encoding and the fan-out (rare): encode it all.
@@ -55,8 +57,9 @@ extension StreamServer {
                 logger.debug("Sending message \(sequence) to client \(recipient.address.display) (\(recipient.delivery.rawValue)).")
             }
         }
-        return Published(event: encoded, recipients: recipients, bytes: encoded.bytes(for: counts) + group.reduce(0) { $0 + $1.0.readableBytes },
-                         group: group)
+        return Published(
+            event: encoded, recipients: recipients, bytes: encoded.bytes(for: counts) + group.reduce(0) { $0 + $1.0.readableBytes },
+            group: group)
     }
 
     /// Part of a published event's recipients: written, with others, in one trip to the event loop.
@@ -127,9 +130,10 @@ extension StreamServer {
                 let recipients = segment.recipients
                 for index in recipients.indices {
                     let delivery = recipients[index].delivery
-                    handler.write(segment.event.payload(for: delivery),
-                                  subscription: delivery == .original ? nil : recipients[index].subscription,
-                                  to: recipients[index].datagramAddress)
+                    handler.write(
+                        segment.event.payload(for: delivery),
+                        subscription: delivery == .original ? nil : recipients[index].subscription,
+                        to: recipients[index].datagramAddress)
                 }
             }
         }

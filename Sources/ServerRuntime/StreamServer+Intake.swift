@@ -1,21 +1,22 @@
+import CDatagram
+import ClientEngine
+import ClientRuntime
+import DatagramTransport
+import GroupSigning
+import Logging
+import Match
+import MatchStore
+import NIOCore
+import NIOPosix
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Logging
-import Match
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
-import ClientEngine
-import ClientRuntime
-import RelayRuntime
-import GroupSigning
-import CDatagram
 
 extension StreamServer {
     /// The next event of a live stream, or nil when its match is over (a simulated match whose
@@ -52,8 +53,10 @@ extension StreamServer {
 
     /// Applies one feed item: line-ups make a new live match, events queue for their time, the
     /// end waits for the queue; bad lines are logged (Spec/FEED.md). Returns 1 when the feed closed.
-    package func take(_ item: FeedItem, into slots: inout [SlotStream], summary: inout ServerSummary,
-                      now: ContinuousClock.Instant) -> Int {
+    package func take(
+        _ item: FeedItem, into slots: inout [SlotStream], summary: inout ServerSummary,
+        now: ContinuousClock.Instant
+    ) -> Int {
         let name = configuration.feeds[item.feed]
         let index = slots.firstIndex { $0.feed == item.feed }
         switch item.content {
@@ -74,7 +77,9 @@ extension StreamServer {
                 stream.phase = .live
                 logger.info("Kick-off: match \(id) from feed \(name), \(roster.home.name) vs \(roster.away.name), \(clientCount) client(s).")
             } else {
-                logger.info("Match \(id) from feed \(name), \(roster.home.name) vs \(roster.away.name): waiting for \(configuration.waitForClients) client(s) before kick-off.")
+                logger.info(
+                    "Match \(id) from feed \(name), \(roster.home.name) vs \(roster.away.name): waiting for \(configuration.waitForClients) client(s) before kick-off."
+                )
             }
             slots.append(stream)
         case .output(.event(let event, let at)):

@@ -1,16 +1,16 @@
-import Logging
-import Match
-import NIOCore
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
+import CDatagram
 import ClientEngine
 import ClientRuntime
-import RelayRuntime
+import DatagramTransport
 import GroupSigning
-import CDatagram
+import Logging
+import Match
+import MatchStore
+import NIOCore
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Wire
 
 // A relay's side of the server (Spec §4.10): following upstream matches, on demand or named, and taking what its upstream clients hand over.
 extension StreamServer {
@@ -19,9 +19,11 @@ extension StreamServer {
     package func demandUpstream(_ match: UInt32) -> (index: Int, follower: UpstreamFollower)? {
         guard !core.signals.value.stopped else { return nil }
         guard let index = demanded.withLock({ $0.start(match) }) else { return nil }
-        logger.info("Subscribing upstream to \(match == RegisterRequest.anyMatch ? "its first live match" : "match \(match)"), asked for by a client.")
-        var follower = UpstreamFollower(upstreams: configuration.upstreams, match: match, resumeAfter: nil,
-                                        timeout: configuration.upstreamTimeout, logger: logger)
+        logger.info(
+            "Subscribing upstream to \(match == RegisterRequest.anyMatch ? "its first live match" : "match \(match)"), asked for by a client.")
+        var follower = UpstreamFollower(
+            upstreams: configuration.upstreams, match: match, resumeAfter: nil,
+            timeout: configuration.upstreamTimeout, logger: logger)
         follower.stopWhenRefused = true
         follower.multicast = configuration.upstreamMulticast
         return (index, follower)
@@ -36,7 +38,8 @@ extension StreamServer {
         let counts = core.state.withLock { state in candidates.mapValues { state.matches[$0.slot].subscribers.count } }
         let drop = demanded.withLock { $0.unwatched(clients: counts, now: .now, grace: configuration.clientTimeout) }
         for index in drop {
-            logger.info("An on-demand match has no client (its last one left, or none joined within \(configuration.clientTimeout)): unsubscribing upstream.")
+            logger.info(
+                "An on-demand match has no client (its last one left, or none joined within \(configuration.clientTimeout)): unsubscribing upstream.")
             upstreamClients.withLock { $0[index] }?.stop(.terminated)
         }
     }
@@ -59,19 +62,24 @@ extension StreamServer {
     /// Applies one upstream item (a relay): the welcome makes a live match with the upstream's
     /// id, teams, words, interval and place in its sequence space; events queue at once with
     /// their upstream sequence; the end waits for the queue. Returns 1 when the follower closed.
-    package func take(_ item: UpstreamFollower.Item, from follower: Int, into slots: inout [SlotStream], summary: inout ServerSummary,
-              now: ContinuousClock.Instant) -> Int {
+    package func take(
+        _ item: UpstreamFollower.Item, from follower: Int, into slots: inout [SlotStream], summary: inout ServerSummary,
+        now: ContinuousClock.Instant
+    ) -> Int {
         let index = slots.firstIndex { $0.upstream == follower }
         switch item {
         case .welcomed(let welcome, let latest, let next):
             guard index == nil else { return 0 }
-            var stream = liveSlot(id: welcome.matchID, roster: welcome.roster, catalog: welcome.catalog,
-                                  intervalMicroseconds: welcome.intervalMicroseconds, next: next, latest: latest?.event, logNumber: nil,
-                                  start: now, summary: &summary)
+            var stream = liveSlot(
+                id: welcome.matchID, roster: welcome.roster, catalog: welcome.catalog,
+                intervalMicroseconds: welcome.intervalMicroseconds, next: next, latest: latest?.event, logNumber: nil,
+                start: now, summary: &summary)
             stream.upstream = follower
             slots.append(stream)
             demanded.withLock { $0.live(follower, slot: stream.slot, now: now) }
-            logger.info("Relaying match \(welcome.matchID) (\(welcome.roster.home.name) vs \(welcome.roster.away.name)) from upstream, from sequence \(next).")
+            logger.info(
+                "Relaying match \(welcome.matchID) (\(welcome.roster.home.name) vs \(welcome.roster.away.name)) from upstream, from sequence \(next)."
+            )
         case .event(let sequence, let event):
             guard let index else { return 0 }
             slots[index].queue.append((event, now, nil, sequence))
@@ -80,8 +88,10 @@ extension StreamServer {
         case .outage(let lost):
             guard let index else { return 0 }
             let replies = core.state.withLock { $0.setSourceLost(lost, slot: slots[index].slot) }
-            logger.info(lost ? "Upstream of match \(slots[index].id) lost: \(replies.count) client(s) told (Spec §4.10)."
-                             : "Upstream of match \(slots[index].id) back: \(replies.count) client(s) told.")
+            logger.info(
+                lost
+                    ? "Upstream of match \(slots[index].id) lost: \(replies.count) client(s) told (Spec §4.10)."
+                    : "Upstream of match \(slots[index].id) back: \(replies.count) client(s) told.")
             send { replies }
         case .closed:
             if let index, slots[index].feedEnd == nil {

@@ -1,16 +1,16 @@
-import Logging
-import Match
-import NIOCore
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
+import CDatagram
 import ClientEngine
 import ClientRuntime
-import RelayRuntime
+import DatagramTransport
 import GroupSigning
-import CDatagram
+import Logging
+import Match
+import MatchStore
+import NIOCore
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Wire
 
 // Continuing after a restart (issue 14): matches the match log left unfinished, their original-protocol clients, and repairs answered from the log.
 extension StreamServer {
@@ -77,7 +77,8 @@ extension StreamServer {
                 replayed += 1
             }
             guard replayed == match.events else {
-                logger.warning("Unfinished match \(match.matchID) is not resumed: its simulation has only \(replayed) of the \(match.events) logged events.")
+                logger.warning(
+                    "Unfinished match \(match.matchID) is not resumed: its simulation has only \(replayed) of the \(match.events) logged events.")
                 continue
             }
             let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
@@ -96,8 +97,9 @@ extension StreamServer {
             let match = resumed.match
             let next = resumed.lastSequence.map { $0 &+ 1 } ?? match.firstSequence
             // Its upstream's interval, as logged: clients that join after the restart still get jitter.
-            var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, interval: match.intervalMicroseconds, next: next,
-                                    latest: resumed.latest, start: now, summary: &summary)
+            var stream = resumeLive(
+                match, roster: resumed.roster, catalog: resumed.catalog, interval: match.intervalMicroseconds, next: next,
+                latest: resumed.latest, start: now, summary: &summary)
             stream.upstream = follower
             slots.append(stream)
             logger.info("Resuming relayed match \(match.matchID) from the match log after sequence \(next &- 1); following it upstream from there.")
@@ -108,11 +110,14 @@ extension StreamServer {
             // The next events' times count on from the last logged one's (the log keeps times
             // after kick-off as they were streamed, the replay's speed already applied).
             let start = now - .seconds(match.lastAt)
-            var stream = resumeLive(match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: start,
-                                    summary: &summary)
+            var stream = resumeLive(
+                match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: start,
+                summary: &summary)
             stream.feed = feed
             slots.append(stream)
-            logger.info("Resuming match \(match.matchID) from feed \(configuration.feeds[feed]) at byte \(resumed.offset) (event \(match.events), sequence \(next)).")
+            logger.info(
+                "Resuming match \(match.matchID) from feed \(configuration.feeds[feed]) at byte \(resumed.offset) (event \(match.events), sequence \(next))."
+            )
         }
     }
 
@@ -120,10 +125,13 @@ extension StreamServer {
     /// (a feed's interval 0: its events come when they come; a relay's, its upstream's), its
     /// place in its sequence space and its latest event, its original-protocol clients, and its
     /// stream (the caller names its source).
-    package func resumeLive(_ match: MatchLog.Unfinished, roster: Roster, catalog: PhraseCatalog, interval: UInt32 = 0, next: UInt32, latest: MatchEvent?,
-                    start: ContinuousClock.Instant, summary: inout ServerSummary) -> SlotStream {
-        var stream = liveSlot(id: match.matchID, roster: roster, catalog: catalog, intervalMicroseconds: interval, next: next, latest: latest,
-                              logNumber: match.number, start: start, summary: &summary)
+    package func resumeLive(
+        _ match: MatchLog.Unfinished, roster: Roster, catalog: PhraseCatalog, interval: UInt32 = 0, next: UInt32, latest: MatchEvent?,
+        start: ContinuousClock.Instant, summary: inout ServerSummary
+    ) -> SlotStream {
+        var stream = liveSlot(
+            id: match.matchID, roster: roster, catalog: catalog, intervalMicroseconds: interval, next: next, latest: latest,
+            logNumber: match.number, start: start, summary: &summary)
         restoreSubscribers(of: match, slot: stream.slot)
         stream.index = match.events
         stream.resumed = true
@@ -138,6 +146,8 @@ extension StreamServer {
         let (restored, welcomes) = core.restoreSubscribers(kept, slot: slot)
         if !welcomes.isEmpty { send { welcomes } }
         let (originals, keptOriginals) = (restored.filter { $0.delivery == .original }.count, kept.filter { $0.delivery == .original }.count)
-        logger.info("Sending match \(match.matchID) again to \(originals) of its \(keptOriginals) original-protocol client(s) and \(restored.count - originals) of its \(kept.count - keptOriginals) SoccerStream subscription(s), kept in the match log.")
+        logger.info(
+            "Sending match \(match.matchID) again to \(originals) of its \(keptOriginals) original-protocol client(s) and \(restored.count - originals) of its \(kept.count - keptOriginals) SoccerStream subscription(s), kept in the match log."
+        )
     }
 }

@@ -1,21 +1,22 @@
+import CDatagram
+import ClientEngine
+import ClientRuntime
+import DatagramTransport
+import GroupSigning
+import Logging
+import Match
+import MatchStore
+import NIOCore
+import NIOPosix
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Logging
-import Match
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
-import ClientEngine
-import ClientRuntime
-import RelayRuntime
-import GroupSigning
-import CDatagram
 
 extension StreamServer {
     /// The ids of the matches announced so far, in slot order (what `client --list` lists).
@@ -63,21 +64,22 @@ extension StreamServer {
         }
         let outcome: Result<ServerSummary, any Error>
         do {
-            outcome = .success(try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await self.housekeepingLoop() }
-                group.addTask { await self.performActions() }
-                for (index, follower) in self.feeds.enumerated() {
-                    group.addTask { await self.read(feed: index, from: follower) }
-                }
-                for (index, follower) in self.followers.enumerated() {
-                    group.addTask { await self.follow(upstream: index, with: follower) }
-                }
-                defer {
-                    self.feeds.forEach { $0.cancel() }
-                    group.cancelAll()
-                }
-                return try await self.stream()
-            })
+            outcome = .success(
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.housekeepingLoop() }
+                    group.addTask { await self.performActions() }
+                    for (index, follower) in self.feeds.enumerated() {
+                        group.addTask { await self.read(feed: index, from: follower) }
+                    }
+                    for (index, follower) in self.followers.enumerated() {
+                        group.addTask { await self.follow(upstream: index, with: follower) }
+                    }
+                    defer {
+                        for feed in self.feeds { feed.cancel() }
+                        group.cancelAll()
+                    }
+                    return try await self.stream()
+                })
         } catch {
             outcome = .failure(error)
         }

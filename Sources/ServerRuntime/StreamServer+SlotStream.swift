@@ -1,15 +1,15 @@
-import Match
-import NIOCore
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
+import CDatagram
 import ClientEngine
 import ClientRuntime
-import RelayRuntime
+import DatagramTransport
 import GroupSigning
-import CDatagram
+import Match
+import MatchStore
+import NIOCore
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Wire
 
 // One concurrent match's stream.
 extension StreamServer {
@@ -58,8 +58,10 @@ extension StreamServer {
     /// upstream, or, with `logNumber`, an earlier run's match log): its place in its sequence
     /// space and its latest event, counted among the matches, and its stream (the caller names
     /// its source).
-    package func liveSlot(id: UInt32, roster: Roster, catalog: PhraseCatalog, intervalMicroseconds: UInt32, next: UInt32, latest: MatchEvent?,
-                  logNumber: Int?, start: ContinuousClock.Instant, summary: inout ServerSummary) -> SlotStream {
+    package func liveSlot(
+        id: UInt32, roster: Roster, catalog: PhraseCatalog, intervalMicroseconds: UInt32, next: UInt32, latest: MatchEvent?,
+        logNumber: Int?, start: ContinuousClock.Instant, summary: inout ServerSummary
+    ) -> SlotStream {
         let slot = core.state.withLock { $0.addMatch(id: id, roster: roster, catalog: catalog, intervalMicroseconds: intervalMicroseconds) }
         core.beginMatch(id: id, slot: slot)
         if let logNumber {

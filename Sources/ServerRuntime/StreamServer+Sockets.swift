@@ -1,21 +1,22 @@
+import CDatagram
+import ClientEngine
+import ClientRuntime
+import DatagramTransport
+import GroupSigning
+import Logging
+import Match
+import MatchStore
+import NIOCore
+import NIOPosix
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Logging
-import Match
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
-import ClientEngine
-import ClientRuntime
-import RelayRuntime
-import GroupSigning
-import CDatagram
 
 extension StreamServer {
     /// Sends what `replies` makes, on the event loop (it runs there), in one flush: replies
@@ -44,7 +45,9 @@ extension StreamServer {
             let wildcard = ["0.0.0.0", "::"].contains(local.ipAddress ?? "")
             let own = resolved.ipAddress == local.ipAddress || (wildcard && AddressRange.any(AddressRange.loopback, contains: resolved))
             if resolved.port == local.port && own {
-                throw StreamingError(.configuration, "upstream (--upstream) \(upstream) is this relay itself (it listens on \(local.display)); give the server or relay to follow")
+                throw StreamingError(
+                    .configuration,
+                    "upstream (--upstream) \(upstream) is this relay itself (it listens on \(local.display)); give the server or relay to follow")
             }
         }
     }
@@ -57,7 +60,8 @@ extension StreamServer {
         } catch {
             throw StreamingError.cannotBind(host, port, error)
         }
-        let socket = Glibc.socket(CInt(address.protocol.rawValue), CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
+        let socket = Glibc.socket(
+            CInt(address.protocol.rawValue), CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else {
             throw StreamingError.cannotBind(host, port, IOError(errnoCode: errno, reason: "socket"))
         }

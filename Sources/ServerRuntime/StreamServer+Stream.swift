@@ -1,27 +1,29 @@
+import CDatagram
+import ClientEngine
+import ClientRuntime
+import DatagramTransport
+import GroupSigning
+import Logging
+import Match
+import MatchStore
+import NIOCore
+import NIOPosix
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Logging
-import Match
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
-import ClientEngine
-import ClientRuntime
-import RelayRuntime
-import GroupSigning
-import CDatagram
 
 extension StreamServer {
     /// The stream of slot `slot` playing `simulator`'s match (then, with `--matches`, its next seeds).
     package func makeStream(slot: Int, simulator: MatchSimulator) -> SlotStream {
-        SlotStream(slot: slot, seed: simulator.seed, simulator: simulator, id: simulator.matchID, roster: simulator.roster,
-                          backToBackLeft: max(1, configuration.matches) - 1, start: ContinuousClock().now)
+        SlotStream(
+            slot: slot, seed: simulator.seed, simulator: simulator, id: simulator.matchID, roster: simulator.roster,
+            backToBackLeft: max(1, configuration.matches) - 1, start: ContinuousClock().now)
     }
 
     /// Streams every match (Spec §4.9): one loop for all of them, simulated and fed, so that the
@@ -81,16 +83,24 @@ extension StreamServer {
                 for index in slots.indices where slots[index].phase == .live && slots[index].logNumber == nil {
                     let (slot, id, roster) = (slots[index].slot, slots[index].id, slots[index].roster)
                     let language = core.state.withLock { $0.matches[slot].catalog.language }
-                    let source = slots[index].simulator != nil ? "simulated, seed \(slots[index].seed)"
-                        : slots[index].upstream != nil ? "relayed from \(configuration.upstreams.map(\.description).joined(separator: ", "))"
-                        : "feed \(configuration.feeds[slots[index].feed ?? 0])"
+                    let source =
+                        slots[index].simulator != nil
+                        ? "simulated, seed \(slots[index].seed)"
+                        : slots[index].upstream != nil
+                            ? "relayed from \(configuration.upstreams.map(\.description).joined(separator: ", "))"
+                            : "feed \(configuration.feeds[slots[index].feed ?? 0])"
                     let simulated = slots[index].simulator.map { _ in (slot: slot, seed: slots[index].seed) }
                     let (first, interval) = core.state.withLock { ($0.matches[slot].nextSequence, $0.matches[slot].intervalMicroseconds) }
-                    guard let number = await durably("match \(id)", { () async throws(StreamingError) in
-                        try await log.begin(matchID: id, roster: roster, language: language, source: source, simulated: simulated,
-                                            feed: slots[index].feed.flatMap { ResumePlan.feedKey(configuration.feeds[$0]) },
-                                            relayed: slots[index].upstream != nil, firstSequence: first, intervalMicroseconds: interval)
-                    }) else { break }
+                    guard
+                        let number = await durably(
+                            "match \(id)",
+                            { () async throws(StreamingError) in
+                                try await log.begin(
+                                    matchID: id, roster: roster, language: language, source: source, simulated: simulated,
+                                    feed: slots[index].feed.flatMap { ResumePlan.feedKey(configuration.feeds[$0]) },
+                                    relayed: slots[index].upstream != nil, firstSequence: first, intervalMicroseconds: interval)
+                            })
+                    else { break }
                     slots[index].logNumber = number
                     core.state.withLock { $0.logged(slot: slot, number: number) }
                 }
@@ -118,7 +128,7 @@ extension StreamServer {
             for index in slots.indices where slots[index].phase == .live {
                 let audience = core.state.withLock { $0.matches[slots[index].slot].subscribers.count }
                 while ready.count < Self.maximumBatch && datagrams < Self.maximumBatchDatagrams,
-                      let at = slots[index].due(configuration.interval), clock.now >= at
+                    let at = slots[index].due(configuration.interval), clock.now >= at
                 {
                     guard let event = nextEvent(&slots[index], summary: &summary) else {
                         over.append(index)
@@ -146,12 +156,17 @@ extension StreamServer {
                     let slot = slots[item.index].slot
                     let sequence = item.sequence ?? next[slot] ?? core.state.withLock { $0.matches[slot].nextSequence }
                     next[slot] = sequence &+ 1
-                    return MatchLog.Entry(match: slots[item.index].logNumber ?? 0, sequence: sequence, event: item.event,
-                                          at: (item.due - slots[item.index].start).inSeconds, feedOffset: item.feedOffset)
+                    return MatchLog.Entry(
+                        match: slots[item.index].logNumber ?? 0, sequence: sequence, event: item.event,
+                        at: (item.due - slots[item.index].start).inSeconds, feedOffset: item.feedOffset)
                 }
-                guard await durably("\(entries.count) event(s)", { () async throws(StreamingError) in
-                    try await log.append(entries, subscribers: kept)
-                }) != nil else { break }
+                guard
+                    await durably(
+                        "\(entries.count) event(s)",
+                        { () async throws(StreamingError) in
+                            try await log.append(entries, subscribers: kept)
+                        }) != nil
+                else { break }
                 if let crash = configuration.crashAfterLogging, summary.events + entries.count >= crash {
                     // Fault injection (tests only): on disk, not yet sent to anyone.
                     logger.critical("Crashing on purpose after logging \(summary.events + entries.count) events (--crash-after-logging).")
@@ -182,14 +197,16 @@ extension StreamServer {
                 let nextStreams: [SlotStream?] = over.map { index in
                     let stream = slots[index]
                     guard configuration.loop && !stopping && stream.simulator != nil else { return nil }
-                    var next = makeStream(slot: stream.slot, simulator: MatchSimulator(seed: stream.seed &+ 1, roster: stream.roster, catalog: catalog))
+                    var next = makeStream(
+                        slot: stream.slot, simulator: MatchSimulator(seed: stream.seed &+ 1, roster: stream.roster, catalog: catalog))
                     next.phase = .waiting
                     return next
                 }
                 // Every match that ended in this turn ends in the same trips.
-                try await finish(zip(over, nextStreams).map { index, next in
-                    Ending(reason: slots[index].endReason, slot: slots[index].slot, next: next?.id, logNumber: slots[index].logNumber)
-                }, repeats: &endRepeats)
+                try await finish(
+                    zip(over, nextStreams).map { index, next in
+                        Ending(reason: slots[index].endReason, slot: slots[index].slot, next: next?.id, logNumber: slots[index].logNumber)
+                    }, repeats: &endRepeats)
                 for (index, next) in zip(over, nextStreams) {
                     logger.info("Match \(slots[index].id) over (\(slots[index].endReason.name)): \(slots[index].index) events streamed.")
                     if let next {
@@ -217,18 +234,24 @@ extension StreamServer {
         summary.datagramsSent = sent.value
         if let groupSender { (summary.groupSent, summary.groupDropped) = groupSender.figures }
         (summary.rejects, summary.encodingFailures) = core.totals
-        (summary.repairsSent, summary.unavailableSent, summary.originalBudgetDropped, summary.originalBudgetDroppedBytes, summary.resetsSent) = core.state.withLock {
-            ($0.repairsSent, $0.unavailableSent, $0.originalBudget.droppedDatagrams, $0.originalBudget.droppedBytes, $0.resetsSent)
-        }
-        logger.info("Totals: \(summary.matches) match(es), \(summary.events) events, \(summary.datagramsSent) datagrams sent, \(summary.repairsSent) events sent again on request, \(summary.unavailableSent) answered unavailable.")
+        (summary.repairsSent, summary.unavailableSent, summary.originalBudgetDropped, summary.originalBudgetDroppedBytes, summary.resetsSent) = core
+            .state.withLock {
+                ($0.repairsSent, $0.unavailableSent, $0.originalBudget.droppedDatagrams, $0.originalBudget.droppedBytes, $0.resetsSent)
+            }
+        logger.info(
+            "Totals: \(summary.matches) match(es), \(summary.events) events, \(summary.datagramsSent) datagrams sent, \(summary.repairsSent) events sent again on request, \(summary.unavailableSent) answered unavailable."
+        )
         if summary.resetsSent > 0 {
             logger.info("Resets: \(summary.resetsSent) sent to clients of subscriptions this server does not hold (they register again).")
         }
         if summary.originalBudgetDropped > 0 {
-            logger.info("Original-protocol byte budget: \(summary.originalBudgetDropped) datagram(s), \(summary.originalBudgetDroppedBytes) bytes not sent.")
+            logger.info(
+                "Original-protocol byte budget: \(summary.originalBudgetDropped) datagram(s), \(summary.originalBudgetDroppedBytes) bytes not sent.")
         }
         if groupSender != nil {
-            logger.info("Multicast: \(summary.groupSent) signed group events sent\(summary.groupDropped > 0 ? ", \(summary.groupDropped) dropped on purpose (--group-loss)" : "").")
+            logger.info(
+                "Multicast: \(summary.groupSent) signed group events sent\(summary.groupDropped > 0 ? ", \(summary.groupDropped) dropped on purpose (--group-loss)" : "")."
+            )
         }
         for (reason, count) in summary.rejects.sorted(by: { $0.key < $1.key }) {
             logger.info("Rejected datagrams: \(count) × \(reason)")

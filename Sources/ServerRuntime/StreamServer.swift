@@ -1,21 +1,22 @@
+import CDatagram
+import ClientEngine
+import ClientRuntime
+import DatagramTransport
+import GroupSigning
+import Logging
+import Match
+import MatchStore
+import NIOCore
+import NIOPosix
+import RelayRuntime
+import RuntimeSupport
+import ServerEngine
+import Synchronization
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Logging
-import Match
-import NIOCore
-import NIOPosix
-import Synchronization
-import Wire
-import RuntimeSupport
-import DatagramTransport
-import ServerEngine
-import MatchStore
-import ClientEngine
-import ClientRuntime
-import RelayRuntime
-import GroupSigning
-import CDatagram
 
 /// The SoccerStream server: binds a UDP socket, answers registrations, and streams the match
 /// to every subscribed client, encoding each event once per format and writing it to every
@@ -61,9 +62,11 @@ public final class StreamServer: Sendable {
     /// one system call per batch rather than per datagram.
     public static let vectorReadCount = 32
 
-    private init(configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
-                 core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower], log: MatchLog?,
-                 plan: ResumePlan, groupSender: GroupSender?, dataLock: DataDirectoryLock?) {
+    private init(
+        configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
+        core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower], log: MatchLog?,
+        plan: ResumePlan, groupSender: GroupSender?, dataLock: DataDirectoryLock?
+    ) {
         self.feeds = feeds
         self.dataLock = dataLock
         self.groupSender = groupSender
@@ -72,14 +75,18 @@ public final class StreamServer: Sendable {
         // One follower per relayed match; one the log says this relay was relaying continues after its last logged event.
         var selected = configuration.upstreamMatches.isEmpty ? [RegisterRequest.anyMatch] : configuration.upstreamMatches
         if configuration.upstreamMatches.isEmpty, let resumed = plan.relayed.first { selected = [resumed.match.matchID] }
-        followers = configuration.upstreams.isEmpty || configuration.upstreamOnDemand ? [] : selected.map { match in
-            let resumed = plan.relayed.first { $0.match.matchID == match }
-            var follower = UpstreamFollower(upstreams: configuration.upstreams, match: match,
-                                            resumeAfter: resumed.flatMap { relayed in relayed.lastSequence.map { (match, $0) } },
-                                            timeout: configuration.upstreamTimeout, logger: logger)
-            follower.multicast = configuration.upstreamMulticast
-            return follower
-        }
+        followers =
+            configuration.upstreams.isEmpty || configuration.upstreamOnDemand
+            ? []
+            : selected.map { match in
+                let resumed = plan.relayed.first { $0.match.matchID == match }
+                var follower = UpstreamFollower(
+                    upstreams: configuration.upstreams, match: match,
+                    resumeAfter: resumed.flatMap { relayed in relayed.lastSequence.map { (match, $0) } },
+                    timeout: configuration.upstreamTimeout, logger: logger)
+                follower.multicast = configuration.upstreamMulticast
+                return follower
+            }
         self.configuration = configuration
         self.channel = channel
         self.handler = handler
@@ -132,7 +139,9 @@ public final class StreamServer: Sendable {
                 let offers = try multicast.offers(key: key.publicKey)
                 core.state.withLock { $0.multicastOffers = offers }
                 groupSender = try GroupSender(settings: multicast, key: key, seed: configuration.seed)
-                logger.info("Multicast group \(multicast.group) (compact; JSON to port \(multicast.port(for: .json))) (TTL \(multicast.ttl)\(multicast.interface.map { ", via \($0)" } ?? "")); group events signed with Ed25519 key \(key.publicKey.hex)\(path.map { " (kept in \($0))" } ?? " (made for this run: no data dir)").")
+                logger.info(
+                    "Multicast group \(multicast.group) (compact; JSON to port \(multicast.port(for: .json))) (TTL \(multicast.ttl)\(multicast.interface.map { ", via \($0)" } ?? "")); group events signed with Ed25519 key \(key.publicKey.hex)\(path.map { " (kept in \($0))" } ?? " (made for this run: no data dir)")."
+                )
             } catch {
                 close(socket)
                 throw error
@@ -148,8 +157,10 @@ public final class StreamServer: Sendable {
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let handler = ServerChannelHandler(eventLoop: channel.eventLoop, counter: sent, socket: socket, logger: logger,
-                                                           metrics: metrics) { bytes, address in
+                        let handler = ServerChannelHandler(
+                            eventLoop: channel.eventLoop, counter: sent, socket: socket, logger: logger,
+                            metrics: metrics
+                        ) { bytes, address in
                             core.answer(bytes, from: address)
                         }
                         try channel.pipeline.syncOperations.addHandler(handler)
@@ -206,7 +217,7 @@ public final class StreamServer: Sendable {
                 followers.append(try LineFollower(path: path, from: plan.feeds[index]?.offset ?? 0))
             }
         } catch {
-            followers.forEach { $0.cancel() }
+            for follower in followers { follower.cancel() }
             await log?.close()
             channel.close(promise: nil)
             throw error
@@ -214,19 +225,23 @@ public final class StreamServer: Sendable {
         core.signals.update { $0.matches = configuration.simulate }
         // Until resume() has restored them, a kept client's probe must not be reset.
         if !plan.subscribers.isEmpty { core.state.withLock { $0.holdingResets = true } }
-        let server = StreamServer(configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
-                                  localAddress: address, logger: logger, feeds: followers, log: log, plan: plan, groupSender: groupSender,
-                                  dataLock: dataLock)
+        let server = StreamServer(
+            configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
+            localAddress: address, logger: logger, feeds: followers, log: log, plan: plan, groupSender: groupSender,
+            dataLock: dataLock)
         if let log { logger.info("Match log: \(log.path) (every event on disk before it is sent).") }
         logger.info("Server started on port \(address.port ?? configuration.port).")
         logger.info("Server name: \(Self.hostName())")
         logger.info("Server ip: \(address.ipAddress ?? configuration.host)")
         logger.info("Formats offered: \(configuration.formats.map(\.name).joined(separator: ", ")); carrying \(configuration.carried).")
         if configuration.originalAllowed {
-            let budget = "at most \(configuration.originalBudget.perPrefix) bytes/s per /24 or /56 and \(configuration.originalBudget.total) bytes/s in all"
+            let budget =
+                "at most \(configuration.originalBudget.perPrefix) bytes/s per /24 or /56 and \(configuration.originalBudget.total) bytes/s in all"
             logger.info("Original-protocol clients are served from loopback and private addresses only (protected mode), \(budget) off loopback.")
             if !configuration.originalFrom.isEmpty {
-                logger.warning("Original-protocol registers are also accepted from \(configuration.originalFrom.map(\.description).joined(separator: ", ")) (--original-from): such a register subscribes its source address unvalidated, so a forged one can point the stream at a third party there (\(budget)).")
+                logger.warning(
+                    "Original-protocol registers are also accepted from \(configuration.originalFrom.map(\.description).joined(separator: ", ")) (--original-from): such a register subscribes its source address unvalidated, so a forged one can point the stream at a third party there (\(budget))."
+                )
             }
         }
         return server

@@ -1,10 +1,11 @@
+import ClientEngine
+import Match
+import RuntimeSupport
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Wire
-import RuntimeSupport
-import ClientEngine
-import Match
 
 /// Where a client shows its live view.
 public enum LiveDisplay: Sendable {

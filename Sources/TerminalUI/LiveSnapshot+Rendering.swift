@@ -1,6 +1,6 @@
+import ClientEngine
 import Match
 import RuntimeSupport
-import ClientEngine
 import Wire
 
 extension LiveSnapshot {

@@ -1,10 +1,10 @@
+import ClientEngine
 import Foundation
 import Logging
 import Match
+import RuntimeSupport
 import Synchronization
 import Wire
-import RuntimeSupport
-import ClientEngine
 
 /// The compact view of several matches followed at once (`client --match 1,2,3`, `--all`):
 /// one line per match with the teams, score, clock and latest event, in the order given.
@@ -53,7 +53,9 @@ public struct Scoreboard: Sendable {
                 lines.append("\(String(match).padded(to: 10, alignRight: true))  waiting for kick-off")
                 continue
             }
-            lines.append("\(String(match).padded(to: 10, alignRight: true))  \(MatchClock.display(view.minute).padded(to: 7))  \(view.scoreLine)  (\(view.typeName))")
+            lines.append(
+                "\(String(match).padded(to: 10, alignRight: true))  \(MatchClock.display(view.minute).padded(to: 7))  \(view.scoreLine)  (\(view.typeName))"
+            )
             lines.append(String(repeating: " ", count: 12) + view.phrase)
         }
         return lines.joined(separator: "\n") + "\n"

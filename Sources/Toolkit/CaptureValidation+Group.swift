@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Capture
 import GroupSigning
 import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A relay seen in a capture (Spec §4.10): a match whose events two servers sent, the first
 /// to send them being the upstream.
@@ -32,8 +33,9 @@ extension CaptureValidation {
         for datagram in datagrams where ports.contains(datagram.source.port) {
             let bytes = datagram.payload
             guard bytes.count > 3, bytes[0] == FrameHeader.magic.0, bytes[3] == FrameKind.welcome.rawValue,
-                  case .welcome(let welcome) = (try? Frame.decode(bytes))?.body, let offer = welcome.multicast,
-                  let key = try? offer.key() else { continue }   // not a welcome with an offer: no key to learn from it
+                case .welcome(let welcome) = (try? Frame.decode(bytes))?.body, let offer = welcome.multicast,
+                let key = try? offer.key()
+            else { continue }  // not a welcome with an offer: no key to learn from it
             keys[offer.groupDescription] = key
         }
         return keys
@@ -57,24 +59,30 @@ extension CaptureValidation {
     /// signed with the key given (`--server-key`) or announced for that group in a captured
     /// welcome; an event frame never goes to a group. Returns whether a group event's signature
     /// could be checked (nil for other datagrams).
-    static func checkGroup(_ check: inout DatagramCheck, bytes: [UInt8], destination: Endpoint, keys: [String: GroupPublicKey],
-                           serverKey: GroupPublicKey?) -> Bool? {
+    static func checkGroup(
+        _ check: inout DatagramCheck, bytes: [UInt8], destination: Endpoint, keys: [String: GroupPublicKey],
+        serverKey: GroupPublicKey?
+    ) -> Bool? {
         guard check.valid, let header = check.header else { return nil }
         if header.kind == .event, isGroup(destination) {
-            check.error = WireError(.inconsistent, field: "header.kind", offset: 3,
-                                    "an event frame sent to the multicast group \(destination); the group carries group events (kind 13, Spec §4.11)")
+            check.error = WireError(
+                .inconsistent, field: "header.kind", offset: 3,
+                "an event frame sent to the multicast group \(destination); the group carries group events (kind 13, Spec §4.11)")
             return nil
         }
         guard header.kind == .groupEvent else { return nil }
         guard isGroup(destination) else {
-            check.error = WireError(.inconsistent, field: "header.kind", offset: 3,
-                                    "a group event sent to \(destination), which is no multicast group (Spec §4.11)")
+            check.error = WireError(
+                .inconsistent, field: "header.kind", offset: 3,
+                "a group event sent to \(destination), which is no multicast group (Spec §4.11)")
             return nil
         }
         guard let key = serverKey ?? keys[destination.description] else { return false }
         if !GroupSignature.isValid(bytes, key: key) {
-            check.error = WireError(.inconsistent, field: "signature", offset: bytes.count - GroupSignature.size,
-                                    "not signed with the group's key \(key.hex.prefix(16))… (\(serverKey != nil ? "--server-key" : "from a captured welcome")): forged (Spec §4.11)")
+            check.error = WireError(
+                .inconsistent, field: "signature", offset: bytes.count - GroupSignature.size,
+                "not signed with the group's key \(key.hex.prefix(16))… (\(serverKey != nil ? "--server-key" : "from a captured welcome")): forged (Spec §4.11)"
+            )
         }
         return true
     }
@@ -94,7 +102,7 @@ extension CaptureValidation {
     /// The content that must be the same at every depth of a relay tree (Spec §4.10): the event
     /// type, score, minute and body, uncompressed; not the header's identifier, kind or flags.
     static func relayContent(_ frame: Frame) -> [UInt8]? {
-        guard case .event = frame.body, var plain = try? frame.canonicalContent() else { return nil }   // not an event: nothing to compare
+        guard case .event = frame.body, var plain = try? frame.canonicalContent() else { return nil }  // not an event: nothing to compare
         let end = plain.count - (frame.groupSignature == nil ? 0 : GroupSignature.size)
         plain = Array(plain[9..<13]) + Array(plain[FrameHeader.size..<end])
         return plain
@@ -110,7 +118,8 @@ extension CaptureValidation {
             guard let events = byMatch[match] else { continue }
             let servers = Dictionary(grouping: events, by: \.server)
             guard servers.count > 1, let upstream = events.min(by: { $0.time < $1.time })?.server,
-                  let upstreamEvents = servers[upstream] else { continue }
+                let upstreamEvents = servers[upstream]
+            else { continue }
             let firstUpstream = upstreamEvents.map { Int64($0.sequence) }.min() ?? 0
             var copies: [UInt32: [SentEvent]] = [:]
             for event in upstreamEvents { copies[event.sequence, default: []].append(event) }
@@ -120,15 +129,19 @@ extension CaptureValidation {
                     check.checked += 1
                     let earlier = (copies[event.sequence] ?? []).filter { $0.time <= event.time }
                     let sameFormat = earlier.filter { $0.format == event.format }
-                    let why: String? = earlier.isEmpty ? "the upstream \(upstream) had not sent it before"
-                        : (!sameFormat.isEmpty && !sameFormat.contains { $0.content == event.content }) ? "its content differs from the upstream \(upstream)'s" : nil
+                    let why: String? =
+                        earlier.isEmpty
+                        ? "the upstream \(upstream) had not sent it before"
+                        : (!sameFormat.isEmpty && !sameFormat.contains { $0.content == event.content })
+                            ? "its content differs from the upstream \(upstream)'s" : nil
                     guard let why else { continue }
                     check.violations += 1
                     if report.verdicts[event.verdict].check.valid {
                         report.verdicts[event.verdict].check.error = WireError(
                             .inconsistent, field: "body", offset: FrameHeader.size,
                             "event #\(event.sequence) of match \(match) relayed by \(relay): \(why) (Spec §4.10)")
-                        if let flow = report.flows.firstIndex(where: { $0.server == relay && report.verdicts[event.verdict].destination == $0.client }) {
+                        if let flow = report.flows.firstIndex(where: { $0.server == relay && report.verdicts[event.verdict].destination == $0.client }
+                        ) {
                             report.flows[flow].invalid += 1
                         }
                     }

@@ -154,13 +154,15 @@ public enum CaptureValidation {
         report.problems = decoder.problems
         if decoder.incompleteReassemblies > 0 {
             // Missing fragments (a capture filter of "udp port N" drops every fragment after the first).
-            report.problems.append(FrameProblem(
-                frame: contents.frames.last?.number ?? 0,
-                message: "\(decoder.incompleteReassemblies) IP datagram(s) left incomplete: fragments missing from the capture"))
+            report.problems.append(
+                FrameProblem(
+                    frame: contents.frames.last?.number ?? 0,
+                    message: "\(decoder.incompleteReassemblies) IP datagram(s) left incomplete: fragments missing from the capture"))
         }
         if let unsupported = decoder.problems.first(where: { $0.message.hasPrefix("unsupported link type") }), report.readError == nil {
             let offset = contents.frames.first { $0.number == unsupported.frame }?.fileOffset ?? 0
-            report.readError = "\(unsupported.message) (frame \(unsupported.frame), byte \(offset)); supported: "
+            report.readError =
+                "\(unsupported.message) (frame \(unsupported.frame), byte \(offset)); supported: "
                 + PacketDecoder.supportedLinkTypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         let start = contents.frames.first?.timestamp ?? 0
@@ -172,25 +174,30 @@ public enum CaptureValidation {
         let groups = Set(keys.keys)
         for datagram in decoder.datagrams
         where ports.contains(datagram.source.port) || ports.contains(datagram.destination.port) || groups.contains(datagram.destination.description) {
-            let direction: Direction = ports.contains(datagram.source.port) || groups.contains(datagram.destination.description) ? .toClient : .toServer
+            let direction: Direction =
+                ports.contains(datagram.source.port) || groups.contains(datagram.destination.description) ? .toClient : .toServer
             var check = DatagramCheck(datagram.payload, direction: direction)
             let signatureChecked = checkGroup(&check, bytes: datagram.payload, destination: datagram.destination, keys: keys, serverKey: serverKey)
             // A group event's flow is its group's events of its match (no subscription identifier).
             let groupMatch = check.header.flatMap { $0.kind == .groupEvent ? UInt32(truncatingIfNeeded: $0.subscription >> 32) : nil }
-            report.verdicts.append(DatagramVerdict(
-                frame: datagram.frame, time: datagram.timestamp - start, source: datagram.source, destination: datagram.destination,
-                interface: datagram.interface, size: datagram.payload.count, fragments: datagram.fragments,
-                direction: direction, check: check))
+            report.verdicts.append(
+                DatagramVerdict(
+                    frame: datagram.frame, time: datagram.timestamp - start, source: datagram.source, destination: datagram.destination,
+                    interface: datagram.interface, size: datagram.payload.count, fragments: datagram.fragments,
+                    direction: direction, check: check))
             let server = direction == .toClient ? datagram.source : datagram.destination
             let client = direction == .toClient ? datagram.destination : datagram.source
-            let key = "\(datagram.interface) \(server) \(client)" + (groupMatch.map { " match \($0) format \(check.header?.format.name ?? "")" } ?? "")
-            let index = flowIndex[key] ?? {
-                var flow = FlowReport(interface: datagram.interface, server: server, client: client)
-                if let groupMatch { (flow.group, flow.match, flow.format) = (true, groupMatch, check.header?.format) }
-                report.flows.append(flow)
-                flowIndex[key] = report.flows.count - 1
-                return report.flows.count - 1
-            }()
+            let key =
+                "\(datagram.interface) \(server) \(client)" + (groupMatch.map { " match \($0) format \(check.header?.format.name ?? "")" } ?? "")
+            let index =
+                flowIndex[key]
+                ?? {
+                    var flow = FlowReport(interface: datagram.interface, server: server, client: client)
+                    if let groupMatch { (flow.group, flow.match, flow.format) = (true, groupMatch, check.header?.format) }
+                    report.flows.append(flow)
+                    flowIndex[key] = report.flows.count - 1
+                    return report.flows.count - 1
+                }()
             report.flows[index].packets += 1
             if signatureChecked == false { report.flows[index].unsigned += 1 }
             if check.valid && groupMatch == nil { bind(&check, to: &report.flows[index], frameNumber: datagram.frame) }
@@ -202,15 +209,19 @@ public enum CaptureValidation {
             if direction == .toClient, !forged, let decoded = check.datagram {
                 record(decoded, header: check.header, at: datagram.timestamp, in: &report.flows[index])
                 if case .frame(let frame) = decoded, let match = report.flows[index].match, let content = relayContent(frame) {
-                    sent.append(SentEvent(match: match, server: server, sequence: frame.sequence, format: frame.body.format, content: content,
-                                          time: datagram.timestamp, verdict: report.verdicts.count - 1))
+                    sent.append(
+                        SentEvent(
+                            match: match, server: server, sequence: frame.sequence, format: frame.body.format, content: content,
+                            time: datagram.timestamp, verdict: report.verdicts.count - 1))
                 }
             }
         }
         checkRelays(&report, sent)
         let unsigned = report.flows.reduce(0) { $0 + $1.unsigned }
         if unsigned > 0 {
-            report.warnings.append("\(unsigned) group event(s) whose signature was not checked: no --server-key given and no captured welcome announcing their group's key")
+            report.warnings.append(
+                "\(unsigned) group event(s) whose signature was not checked: no --server-key given and no captured welcome announcing their group's key"
+            )
         }
         if report.verdicts.isEmpty, report.readError == nil, let warning = noDatagramWarning(decoder.datagrams, ports: ports) {
             report.warnings.append(warning)
@@ -230,7 +241,8 @@ public enum CaptureValidation {
         let busiest = perPort.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
         let busiestPorts = busiest.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
         let selected = ports.map(String.init).joined(separator: " or ")
-        return "no datagram to or from port \(selected) among the capture's \(datagrams.count) UDP datagram\(datagrams.count == 1 ? "" : "s"), so nothing was checked; the busiest ports: \(busiestPorts). Wrong --port?"
+        return
+            "no datagram to or from port \(selected) among the capture's \(datagrams.count) UDP datagram\(datagrams.count == 1 ? "" : "s"), so nothing was checked; the busiest ports: \(busiestPorts). Wrong --port?"
     }
 
     /// Checks a valid frame's subscription identifier against its flow's (Spec §2.1): a register
@@ -254,7 +266,8 @@ public enum CaptureValidation {
         flow.wrongSubscription += 1
         check.error = WireError(
             .inconsistent, field: "header.subscription", offset: FrameHeader.subscriptionOffset,
-            "subscription identifier \(Frame.hex64(header.subscription)) is not this flow's \(Frame.hex64(expected)) (from \(flow.subscriptionSource ?? "?")): forged or misdirected")
+            "subscription identifier \(Frame.hex64(header.subscription)) is not this flow's \(Frame.hex64(expected)) (from \(flow.subscriptionSource ?? "?")): forged or misdirected"
+        )
     }
 
     /// Feeds one server-to-client datagram into its flow's statistics, as the client would.
@@ -293,8 +306,10 @@ public enum CaptureValidation {
     /// Validates a file holding exactly one datagram's bytes (`--raw`).
     public static func validate(raw bytes: [UInt8], path: String) -> FileValidation {
         var report = FileValidation(path: path, format: "raw", frames: 1)
-        report.verdicts.append(DatagramVerdict(frame: nil, time: 0, source: nil, destination: nil, interface: 0, size: bytes.count,
-                                               fragments: 1, direction: nil, check: DatagramCheck(bytes)))
+        report.verdicts.append(
+            DatagramVerdict(
+                frame: nil, time: 0, source: nil, destination: nil, interface: 0, size: bytes.count,
+                fragments: 1, direction: nil, check: DatagramCheck(bytes)))
         return report
     }
 

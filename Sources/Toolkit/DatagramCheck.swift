@@ -38,8 +38,9 @@ public struct DatagramCheck: Sendable {
         summary = Self.summarize(datagram, header: header)
         if let direction, !datagram.travels(direction) {
             let other: Direction = direction == .toServer ? .toClient : .toServer
-            error = WireError(.inconsistent, field: header == nil ? "original" : "header.kind", offset: header == nil ? 0 : 3,
-                              "\(summary) travels \(direction.rawValue); it only goes \(other.rawValue)")
+            error = WireError(
+                .inconsistent, field: header == nil ? "original" : "header.kind", offset: header == nil ? 0 : 3,
+                "\(summary) travels \(direction.rawValue); it only goes \(other.rawValue)")
             return
         }
         do {
@@ -83,7 +84,9 @@ public struct DatagramCheck: Sendable {
                     + (request.match == RegisterRequest.anyMatch ? "" : ", match \(request.match)")
                     + (request.delivery == .group ? ", group delivery" : "") + ")"
             case .welcome(let welcome):
-                return "welcome \(welcome.format.name)\(welcome.dictionary == 0 ? "" : ", dictionary \(welcome.dictionary)"), match \(welcome.matchID) (\(welcome.roster.home.name) v \(welcome.roster.away.name)), \(welcome.catalog.language)" + (welcome.current == nil ? ", before kick-off" : ", at #\(frame.sequence) \(score)")
+                return
+                    "welcome \(welcome.format.name)\(welcome.dictionary == 0 ? "" : ", dictionary \(welcome.dictionary)"), match \(welcome.matchID) (\(welcome.roster.home.name) v \(welcome.roster.away.name)), \(welcome.catalog.language)"
+                    + (welcome.current == nil ? ", before kick-off" : ", at #\(frame.sequence) \(score)")
                     + (welcome.multicast.map { ", multicast \($0.groupDescription)" } ?? "")
             case .refuse(let refusal):
                 return "refuse \(refusal.reason.name) \"\(refusal.text)\""
@@ -91,7 +94,8 @@ public struct DatagramCheck: Sendable {
                 let format = if case .json = body { "json" } else { "compact" }
                 let type = frame.eventType?.identifier ?? "?"
                 let kind = frame.groupSignature == nil ? "event" : "group event (match \(frame.groupMatchID), signed)"
-                return "\(kind) \(format)\(header?.compressed == true ? " (deflated)" : "")\(frame.retransmission ? " (retransmission)" : "") #\(frame.sequence) \(type) \(score) \(MatchClock.display(frame.minute))"
+                return
+                    "\(kind) \(format)\(header?.compressed == true ? " (deflated)" : "")\(frame.retransmission ? " (retransmission)" : "") #\(frame.sequence) \(type) \(score) \(MatchClock.display(frame.minute))"
             case .end(let end):
                 return "end \(end.reason.name) after #\(frame.sequence) \(score)"
             case .unregister:
@@ -117,7 +121,8 @@ public struct DatagramCheck: Sendable {
             case .unregister: return "original unregister"
             case .endOfTransmission: return "original End of transmission"
             case .datagram(let datagram):
-                return "original datagram #\(datagram.message.count) \(datagram.message.type) \(MatchClock.display(UInt8(clamping: datagram.message.timePassed)))"
+                return
+                    "original datagram #\(datagram.message.count) \(datagram.message.type) \(MatchClock.display(UInt8(clamping: datagram.message.timePassed)))"
             }
         }
     }

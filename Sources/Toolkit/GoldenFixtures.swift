@@ -1,6 +1,6 @@
 import Foundation
-import Match
 import GroupSigning
+import Match
 import Wire
 
 /// The golden frames of `Fixtures/frames/`: every frame kind, every event type in both
@@ -57,28 +57,69 @@ public struct GoldenFixtures: Sendable {
 
         datagrams.append(("register-compact-json", .frame(Frame(body: .register(RegisterRequest(formats: [.compact, .json]))))))
         let token = (0..<36).map { UInt8(($0 * 37 + 11) & 0xFF) }
-        datagrams.append(("register-padded", .frame(Frame(body: .register(RegisterRequest.padded(
-            formats: [.compact, .json], dictionaries: [CompressionDictionary.standard.id]))))))
+        datagrams.append(
+            (
+                "register-padded",
+                .frame(
+                    Frame(
+                        body: .register(
+                            RegisterRequest.padded(
+                                formats: [.compact, .json], dictionaries: [CompressionDictionary.standard.id]))))
+            ))
         // Many matches (Spec §4.9): a register naming its match, a list request and a page of the listing.
-        datagrams.append(("register-match", .frame(Frame(body: .register(RegisterRequest.padded(
-            formats: [.compact], token: token, dictionaries: [CompressionDictionary.standard.id], match: matchID))))))
+        datagrams.append(
+            (
+                "register-match",
+                .frame(
+                    Frame(
+                        body: .register(
+                            RegisterRequest.padded(
+                                formats: [.compact], token: token, dictionaries: [CompressionDictionary.standard.id], match: matchID))))
+            ))
         datagrams.append(("list", .frame(Frame(body: .list(ListRequest.padded())))))
         datagrams.append(("list-token", .frame(Frame(body: .list(ListRequest.padded(token: token, offset: 0))))))
-        datagrams.append(("listing", .frame(Frame(body: .listing(MatchListing(total: 3, offset: 0, matches: [
-            MatchSummary(id: matchID, status: .live, minute: late.minute, score: late.score, viewers: 1204,
-                         home: roster.home.name, away: roster.away.name),
-            MatchSummary(id: 0x0BAD_CAFE, status: .waiting, minute: 0, score: .zero, viewers: 12, home: "Flamengo", away: "Palmeiras"),
-            MatchSummary(id: 0x00C0_FFEE, status: .ended, minute: 97, score: Score(home: 2, away: 2), viewers: 3,
-                         home: "Arsenal", away: "Chelsea"),
-        ]))))))
+        datagrams.append(
+            (
+                "listing",
+                .frame(
+                    Frame(
+                        body: .listing(
+                            MatchListing(
+                                total: 3, offset: 0,
+                                matches: [
+                                    MatchSummary(
+                                        id: matchID, status: .live, minute: late.minute, score: late.score, viewers: 1204,
+                                        home: roster.home.name, away: roster.away.name),
+                                    MatchSummary(
+                                        id: 0x0BAD_CAFE, status: .waiting, minute: 0, score: .zero, viewers: 12, home: "Flamengo", away: "Palmeiras"),
+                                    MatchSummary(
+                                        id: 0x00C0_FFEE, status: .ended, minute: 97, score: Score(home: 2, away: 2), viewers: 3,
+                                        home: "Arsenal", away: "Chelsea"),
+                                ]))))
+            ))
         datagrams.append(("challenge", .frame(Frame(body: .challenge(Challenge(token: token))))))
         datagrams.append(("register-json-token", .frame(Frame(body: .register(RegisterRequest.padded(formats: [.json], token: token))))))
-        datagrams.append(("welcome-compact-kickoff", .frame(Frame(body: .welcome(Welcome(
-            format: .compact, dictionary: CompressionDictionary.standard.id, matchID: matchID, heartbeatSeconds: 5, intervalMicroseconds: 1_250_000, roster: roster, catalog: catalog, current: nil))))))
-        datagrams.append(("welcome-json-late-pt", .frame(Frame(
-            sequence: UInt32(middle), eventType: late.type, score: late.score, minute: late.minute,
-            body: .welcome(Welcome(format: .json, matchID: matchID, heartbeatSeconds: 5, intervalMicroseconds: 50_000, roster: roster,
-                                   catalog: .portuguese, current: CompactEvent(late)))))))
+        datagrams.append(
+            (
+                "welcome-compact-kickoff",
+                .frame(
+                    Frame(
+                        body: .welcome(
+                            Welcome(
+                                format: .compact, dictionary: CompressionDictionary.standard.id, matchID: matchID, heartbeatSeconds: 5,
+                                intervalMicroseconds: 1_250_000, roster: roster, catalog: catalog, current: nil))))
+            ))
+        datagrams.append(
+            (
+                "welcome-json-late-pt",
+                .frame(
+                    Frame(
+                        sequence: UInt32(middle), eventType: late.type, score: late.score, minute: late.minute,
+                        body: .welcome(
+                            Welcome(
+                                format: .json, matchID: matchID, heartbeatSeconds: 5, intervalMicroseconds: 50_000, roster: roster,
+                                catalog: .portuguese, current: CompactEvent(late)))))
+            ))
         for reason in RefuseReason.allCases {
             let text: String
             switch reason {
@@ -89,8 +130,11 @@ public struct GoldenFixtures: Sendable {
             case .malformed: text = "register body is malformed"
             case .unknownMatch: text = "no live match 12345; ask with client --list"
             }
-            datagrams.append(("refuse-\(reason.name.replacingOccurrences(of: "_", with: "-"))",
-                              .frame(Frame(body: .refuse(Refusal(reason: reason, text: text))))))
+            datagrams.append(
+                (
+                    "refuse-\(reason.name.replacingOccurrences(of: "_", with: "-"))",
+                    .frame(Frame(body: .refuse(Refusal(reason: reason, text: text))))
+                ))
         }
         for type in EventType.allCases {
             guard let index = events.firstIndex(where: { $0.type == type }) else { continue }
@@ -102,10 +146,20 @@ public struct GoldenFixtures: Sendable {
         if let last = events.last {
             let lastSequence = UInt32(events.count - 1)
             datagrams.append(("event-compact-last", .frame(Frame.compactEvent(last, sequence: lastSequence))))
-            datagrams.append(("end-full-time", .frame(Frame(
-                sequence: lastSequence, score: last.score, minute: last.minute, body: .end(EndOfMatch(reason: .fullTime))))))
-            datagrams.append(("original-datagram-last-pt", .original(.datagram(
-                try OriginalDatagram(event: last, sequence: lastSequence, roster: roster, catalog: .portuguese)))))
+            datagrams.append(
+                (
+                    "end-full-time",
+                    .frame(
+                        Frame(
+                            sequence: lastSequence, score: last.score, minute: last.minute, body: .end(EndOfMatch(reason: .fullTime))))
+                ))
+            datagrams.append(
+                (
+                    "original-datagram-last-pt",
+                    .original(
+                        .datagram(
+                            try OriginalDatagram(event: last, sequence: lastSequence, roster: roster, catalog: .portuguese)))
+                ))
         }
         datagrams.append(("unregister", .frame(Frame(body: .unregister))))
         // Repair (Spec §4.8): a NACK for two gaps, an event sent again, and the answer for events no longer held.
@@ -125,15 +179,25 @@ public struct GoldenFixtures: Sendable {
         // group and its key, and group events in both formats, signed with the fixtures' key.
         let groupKey = try GroupSigningKey(seed: Self.groupKeySeed)
         let offer = MulticastOffer(address: [239, 1, 2, 3], port: 5000, publicKey: groupKey.publicKey.bytes)
-        datagrams.append(("register-multicast", .frame(Frame(body: .register(RegisterRequest.padded(
-            formats: [.compact, .json], dictionaries: [CompressionDictionary.standard.id], delivery: .group))))))
-        var offering = Welcome(format: .compact, dictionary: CompressionDictionary.standard.id, matchID: matchID, heartbeatSeconds: 5,
-                               intervalMicroseconds: 1_000_000, roster: roster, catalog: catalog, current: nil)
+        datagrams.append(
+            (
+                "register-multicast",
+                .frame(
+                    Frame(
+                        body: .register(
+                            RegisterRequest.padded(
+                                formats: [.compact, .json], dictionaries: [CompressionDictionary.standard.id], delivery: .group))))
+            ))
+        var offering = Welcome(
+            format: .compact, dictionary: CompressionDictionary.standard.id, matchID: matchID, heartbeatSeconds: 5,
+            intervalMicroseconds: 1_000_000, roster: roster, catalog: catalog, current: nil)
         offering.multicast = offer
         datagrams.append(("welcome-multicast", .frame(Frame(body: .welcome(offering)))))
         if let goal = events.firstIndex(where: { $0.type == .goal }) {
-            for (format, frame) in [("compact", Frame.compactEvent(events[goal], sequence: UInt32(goal))),
-                                    ("json", try Frame.jsonEvent(events[goal], sequence: UInt32(goal), roster: roster, catalog: catalog))] {
+            for (format, frame) in [
+                ("compact", Frame.compactEvent(events[goal], sequence: UInt32(goal))),
+                ("json", try Frame.jsonEvent(events[goal], sequence: UInt32(goal), roster: roster, catalog: catalog)),
+            ] {
                 let signed = try groupKey.groupEvent(from: try frame.encoded(), matchID: matchID)
                 datagrams.append(("group-event-\(format)-goal", .frame(try Frame.decode(signed))))
             }
@@ -189,12 +253,19 @@ public struct GoldenFixtures: Sendable {
             return [Drift(file: file.lastPathComponent, problem: "missing")]
         }
         if [UInt8](data) != held {
-            drifts.append(Drift(file: file.lastPathComponent, problem: "differs from the dictionary the Wire module holds (\(data.count) bytes on disk, \(held.count) held)"))
+            drifts.append(
+                Drift(
+                    file: file.lastPathComponent,
+                    problem: "differs from the dictionary the Wire module holds (\(data.count) bytes on disk, \(held.count) held)"))
         }
         do {
             if try standardDictionaryLayout() != held {
-                drifts.append(Drift(file: file.lastPathComponent,
-                                    problem: "the built-in roster or catalogues no longer lay out as dictionary 1 (a protocol constant: leave it, or define a new dictionary id)"))
+                drifts.append(
+                    Drift(
+                        file: file.lastPathComponent,
+                        problem:
+                            "the built-in roster or catalogues no longer lay out as dictionary 1 (a protocol constant: leave it, or define a new dictionary id)"
+                    ))
             }
         } catch {
             drifts.append(Drift(file: file.lastPathComponent, problem: "the built-in roster or catalogues cannot be laid out: \(error)"))
@@ -232,7 +303,8 @@ public struct GoldenFixtures: Sendable {
             return [Drift(file: directory.path, problem: "cannot list the fixtures folder: \(error.localizedDescription)")]
         }
         for fixture in fixtures {
-            let binary = "\(fixture.name).bin", text = "\(fixture.name).json"
+            let binary = "\(fixture.name).bin"
+            let text = "\(fixture.name).json"
             guard let data = manager.contents(atPath: directory.appendingPathComponent(binary).path) else {
                 drifts.append(Drift(file: binary, problem: "missing"))
                 continue
@@ -246,7 +318,12 @@ public struct GoldenFixtures: Sendable {
                 let theirs = try Self.content(of: actual, header: header)
                 if ours != theirs {
                     let at = zip(theirs, ours).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(theirs.count, ours.count)
-                    drifts.append(Drift(file: binary, problem: "content differs from the generated frame's at byte \(at) (\(theirs.count) bytes on disk, \(ours.count) generated, compressed bodies inflated)"))
+                    drifts.append(
+                        Drift(
+                            file: binary,
+                            problem:
+                                "content differs from the generated frame's at byte \(at) (\(theirs.count) bytes on disk, \(ours.count) generated, compressed bodies inflated)"
+                        ))
                 }
                 let described = Array(datagram.description(header: header).prettyText().utf8)
                 guard let textData = manager.contents(atPath: directory.appendingPathComponent(text).path) else {
@@ -255,7 +332,8 @@ public struct GoldenFixtures: Sendable {
                 }
                 if [UInt8](textData) != described {
                     let written = [UInt8](textData)
-                    let at = zip(written, described).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(written.count, described.count)
+                    let at =
+                        zip(written, described).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(written.count, described.count)
                     drifts.append(Drift(file: text, problem: "differs from the description of \(binary) at byte \(at)"))
                 }
             } catch {

@@ -30,7 +30,9 @@ public struct MatchReport: Sendable {
             let minute = MatchClock.display(event.minute)
             let name = catalog.name(of: event.type)
             let score = "\(event.score.home)-\(event.score.away)"
-            lines.append("\(minute.padded(to: 6, alignRight: true))  \(name.padded(to: nameWidth))  \(score)  \(try catalog.phrase(for: event, roster: roster))")
+            lines.append(
+                "\(minute.padded(to: 6, alignRight: true))  \(name.padded(to: nameWidth))  \(score)  \(try catalog.phrase(for: event, roster: roster))"
+            )
         }
         let final = events.last?.score ?? .zero
         lines.append("\(endReason == .fullTime ? "Full time" : "Abandoned"): \(catalog.scoreLine(final, roster: roster))")
@@ -54,8 +56,12 @@ public struct MatchReport: Sendable {
     public func feedLines(interval: Double = 1) -> [String] {
         var lines = [FeedLine.lineups(roster, language: catalog.language == PhraseCatalog.portuguese.language ? "pt" : "en").jsonText]
         for (index, event) in events.enumerated() {
-            lines.append(FeedLine.event(FeedEvent(type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
-                                                  template: event.template, at: Double(index + 1) * interval)).jsonText)
+            lines.append(
+                FeedLine.event(
+                    FeedEvent(
+                        type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
+                        template: event.template, at: Double(index + 1) * interval)
+                ).jsonText)
         }
         lines.append(FeedLine.end(endReason).jsonText)
         return lines

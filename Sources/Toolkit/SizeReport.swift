@@ -51,10 +51,13 @@ public struct SizeReport: Sendable {
                 original.append(bare.count)
                 zlib.append(try Compression.deflate(bare, zlibWrapped: true).count)
                 for dictionary in [CompressionDictionary.none, .standard] {
-                    let welcome = Frame(sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
-                                        body: .welcome(Welcome(format: .compact, dictionary: dictionary.id, matchID: 1, heartbeatSeconds: 5,
-                                                               intervalMicroseconds: 1_000_000, roster: roster, catalog: catalog,
-                                                               current: CompactEvent(event))))
+                    let welcome = Frame(
+                        sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
+                        body: .welcome(
+                            Welcome(
+                                format: .compact, dictionary: dictionary.id, matchID: 1, heartbeatSeconds: 5,
+                                intervalMicroseconds: 1_000_000, roster: roster, catalog: catalog,
+                                current: CompactEvent(event))))
                     let size = try welcome.encoded().count
                     if dictionary == .none { welcomePlain.append(size) } else { welcomeDictionary.append(size) }
                 }
@@ -74,10 +77,14 @@ public struct SizeReport: Sendable {
     /// A small table.
     public func textLines() -> [String] {
         let seedText = seeds.count == 1 ? "seed \(seeds[0])" : "\(seeds.count) seeds from \(seeds.first ?? 0)"
-        var lines = ["Bytes per datagram (\(seedText), \(figures.first?.count ?? 0) events; welcomes as a client joining after each event gets them):",
-                     "encoding                 median     max"]
+        var lines = [
+            "Bytes per datagram (\(seedText), \(figures.first?.count ?? 0) events; welcomes as a client joining after each event gets them):",
+            "encoding                 median     max",
+        ]
         for figure in figures {
-            lines.append("\(figure.encoding.padded(to: 22))  \(String(figure.median).padded(to: 7, alignRight: true)) \(String(figure.maximum).padded(to: 7, alignRight: true))")
+            lines.append(
+                "\(figure.encoding.padded(to: 22))  \(String(figure.median).padded(to: 7, alignRight: true)) \(String(figure.maximum).padded(to: 7, alignRight: true))"
+            )
         }
         return lines
     }

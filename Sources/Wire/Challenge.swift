@@ -16,8 +16,9 @@ public struct Challenge: Sendable, Hashable, Codable {
     /// Appends the body.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard (1...RegisterRequest.maximumTokenLength).contains(token.count) else {
-            throw WireError(.outOfRange, field: "body.token", offset: writer.bytes.count,
-                            "token of \(token.count) bytes; expected 1...\(RegisterRequest.maximumTokenLength)")
+            throw WireError(
+                .outOfRange, field: "body.token", offset: writer.bytes.count,
+                "token of \(token.count) bytes; expected 1...\(RegisterRequest.maximumTokenLength)")
         }
         writer.writeUInt8(UInt8(token.count))
         writer.writeBytes(token)
@@ -28,8 +29,9 @@ public struct Challenge: Sendable, Hashable, Codable {
         let offset = reader.offset
         let length = Int(try reader.readUInt8(field: "body.token.length"))
         guard (1...RegisterRequest.maximumTokenLength).contains(length) else {
-            throw WireError(.outOfRange, field: "body.token.length", offset: offset,
-                            "token of \(length) bytes; expected 1...\(RegisterRequest.maximumTokenLength)")
+            throw WireError(
+                .outOfRange, field: "body.token.length", offset: offset,
+                "token of \(length) bytes; expected 1...\(RegisterRequest.maximumTokenLength)")
         }
         return Challenge(token: try reader.readBytes(length, field: "body.token"))
     }

@@ -60,20 +60,23 @@ public struct CompactEvent: Sendable, Hashable, Codable {
         let opponentOffset = reader.offset
         let opponent = PlayerRef(byte: try reader.readUInt8(field: "body.opponent"))
         guard opponent.side != actor.side else {
-            throw WireError(.inconsistent, field: "body.opponent", offset: opponentOffset,
-                            "opponent 0x\(hex(opponent.byte)) is on the actor's side")
+            throw WireError(
+                .inconsistent, field: "body.opponent", offset: opponentOffset,
+                "opponent 0x\(hex(opponent.byte)) is on the actor's side")
         }
         let goals = try readIncidents(from: &reader, name: "goals", minute: minute)
         let redCards = try readIncidents(from: &reader, name: "redCards", minute: minute)
         var sentOff = Set<PlayerRef>()
         for (index, card) in redCards.enumerated() where !sentOff.insert(card.player).inserted {
-            throw WireError(.inconsistent, field: "body.redCards[\(index)].player", offset: reader.offset,
-                            "player 0x\(hex(card.player.byte)) is sent off twice")
+            throw WireError(
+                .inconsistent, field: "body.redCards[\(index)].player", offset: reader.offset,
+                "player 0x\(hex(card.player.byte)) is sent off twice")
         }
         let state = MatchState(goals: goals, redCards: redCards)
         guard state.score == score else {
-            throw WireError(.inconsistent, field: "header.score", offset: 10,
-                            "header says \(score.home)-\(score.away) but the body lists goals for \(state.score.home)-\(state.score.away)")
+            throw WireError(
+                .inconsistent, field: "header.score", offset: 10,
+                "header says \(score.home)-\(score.away) but the body lists goals for \(state.score.home)-\(state.score.away)")
         }
         return CompactEvent(template: template, actor: actor, opponent: opponent, state: state)
     }
@@ -89,12 +92,14 @@ public struct CompactEvent: Sendable, Hashable, Codable {
             let minuteOffset = reader.offset
             let at = try reader.readUInt8(field: "body.\(name)[\(index)].minute")
             guard at <= minute else {
-                throw WireError(.inconsistent, field: "body.\(name)[\(index)].minute", offset: minuteOffset,
-                                "minute \(at) is after the frame's minute \(minute)")
+                throw WireError(
+                    .inconsistent, field: "body.\(name)[\(index)].minute", offset: minuteOffset,
+                    "minute \(at) is after the frame's minute \(minute)")
             }
             guard at >= previous else {
-                throw WireError(.inconsistent, field: "body.\(name)[\(index)].minute", offset: minuteOffset,
-                                "minute \(at) is before the previous entry's \(previous); entries must be in time order")
+                throw WireError(
+                    .inconsistent, field: "body.\(name)[\(index)].minute", offset: minuteOffset,
+                    "minute \(at) is before the previous entry's \(previous); entries must be in time order")
             }
             previous = at
             incidents.append(Incident(player: player, minute: at))

@@ -102,14 +102,16 @@ public enum Compression {
         let produced = result.count
         status = result.status
         if produced > limit {
-            throw WireError(.inflateLimitExceeded, field: "body", offset: baseOffset + consumed,
-                            "inflates to more than \(limit) bytes")
+            throw WireError(
+                .inflateLimitExceeded, field: "body", offset: baseOffset + consumed,
+                "inflates to more than \(limit) bytes")
         }
         switch status {
         case Z_STREAM_END:
             guard consumed == input.count else {
-                throw WireError(.inflateFailed, field: "body", offset: baseOffset + consumed,
-                                "\(input.count - consumed) bytes after the end of the compressed stream")
+                throw WireError(
+                    .inflateFailed, field: "body", offset: baseOffset + consumed,
+                    "\(input.count - consumed) bytes after the end of the compressed stream")
             }
             output.removeSubrange(produced...)
             return output

@@ -59,7 +59,7 @@ public struct CompressionDictionary: Sendable, Hashable {
             switch character {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
             case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            default: continue   // line breaks
+            default: continue  // line breaks
             }
             if let value = high {
                 bytes.append(value << 4 | nibble)

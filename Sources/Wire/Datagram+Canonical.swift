@@ -12,8 +12,9 @@ extension Frame {
         guard header.compressed else { return bytes }
         let dictionary = try CompressionDictionary.named(header.dictionary, field: "header.flags.dictionary", offset: 4)
         let bodyEnd = min(bytes.count, FrameHeader.size + Int(header.bodyLength))
-        let body = try Compression.inflate(Array(bytes[min(FrameHeader.size, bodyEnd)..<bodyEnd]), dictionary: dictionary.bytes,
-                                           baseOffset: FrameHeader.size)
+        let body = try Compression.inflate(
+            Array(bytes[min(FrameHeader.size, bodyEnd)..<bodyEnd]), dictionary: dictionary.bytes,
+            baseOffset: FrameHeader.size)
         var expanded = header
         expanded.compressed = false
         expanded.dictionary = 0
@@ -56,15 +57,18 @@ extension Datagram {
             if header.compressed {
                 let expected = frame.compressionDictionary.id
                 guard header.dictionary == expected else {
-                    throw WireError(.inconsistent, field: "header.flags.dictionary", offset: 4,
-                                    "\(frame.kind.name) body compressed with dictionary \(header.dictionary); it is compressed with "
-                                        + (expected == 0 ? "none (Spec §4.4)" : "the dictionary it announces, \(expected) (Spec §4.4)"))
+                    throw WireError(
+                        .inconsistent, field: "header.flags.dictionary", offset: 4,
+                        "\(frame.kind.name) body compressed with dictionary \(header.dictionary); it is compressed with "
+                            + (expected == 0 ? "none (Spec §4.4)" : "the dictionary it announces, \(expected) (Spec §4.4)"))
                 }
             }
             let content = try Frame.content(of: bytes, header: header)
             if header.compressed && content.count - FrameHeader.size < Frame.compressionThreshold {
-                throw WireError(.inconsistent, field: "header.flags.compressed", offset: 4,
-                                "a body of \(content.count - FrameHeader.size) bytes is compressed; bodies under \(Frame.compressionThreshold) bytes never are (Spec §4.4)")
+                throw WireError(
+                    .inconsistent, field: "header.flags.compressed", offset: 4,
+                    "a body of \(content.count - FrameHeader.size) bytes is compressed; bodies under \(Frame.compressionThreshold) bytes never are (Spec §4.4)"
+                )
             }
             try Self.compare(content, with: frame.canonicalContent(), field: "", note: header.compressed ? " (in the inflated body)" : "")
         }
@@ -74,7 +78,8 @@ extension Datagram {
         guard actual != canonical else { return }
         let at = zip(canonical, actual).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(canonical.count, actual.count)
         let name = field.isEmpty ? (at < FrameHeader.size ? "header" : "body") : field
-        throw WireError(.inconsistent, field: name, offset: at,
-                        "not the canonical encoding: differs from the re-encoded \(canonical.count) bytes at byte \(at)\(note)")
+        throw WireError(
+            .inconsistent, field: name, offset: at,
+            "not the canonical encoding: differs from the re-encoded \(canonical.count) bytes at byte \(at)\(note)")
     }
 }

@@ -54,44 +54,62 @@ extension Frame {
     private func describeBody() -> JSONNode {
         switch body {
         case .register(let request):
-            return .object([
-                ("formats", .array(request.formats.map { .string($0.name) })),
-                ("token", .string(request.token.map { hex($0) }.joined())),
-                ("dictionaries", .array(request.dictionaries.map { .int($0) })),
-                ("match", .int(request.match)),
-            ] + (request.delivery == .unicast ? [] : [("delivery", .string("group"))]) + [
-                ("padding", .int(request.padding)),
-            ])
+            return .object(
+                [
+                    ("formats", .array(request.formats.map { .string($0.name) })),
+                    ("token", .string(request.token.map { hex($0) }.joined())),
+                    ("dictionaries", .array(request.dictionaries.map { .int($0) })),
+                    ("match", .int(request.match)),
+                ] + (request.delivery == .unicast ? [] : [("delivery", .string("group"))]) + [
+                    ("padding", .int(request.padding))
+                ])
         case .challenge(let challenge):
             return .object([("token", .string(challenge.token.map { hex($0) }.joined()))])
         case .list(let request):
-            return .object([("token", .string(request.token.map { hex($0) }.joined())), ("offset", .int(request.offset)),
-                            ("padding", .int(request.padding))])
+            return .object([
+                ("token", .string(request.token.map { hex($0) }.joined())), ("offset", .int(request.offset)),
+                ("padding", .int(request.padding)),
+            ])
         case .listing(let listing):
             return .object([
                 ("total", .int(listing.total)), ("offset", .int(listing.offset)),
-                ("matches", .array(listing.matches.map { summary in
-                    .object([("id", .int(summary.id)), ("status", .string(summary.status.name)), ("minute", .int(summary.minute)),
-                             ("score", Self.describe(summary.score)), ("viewers", .int(summary.viewers)),
-                             ("home", .string(summary.home)), ("away", .string(summary.away))])
-                })),
+                (
+                    "matches",
+                    .array(
+                        listing.matches.map { summary in
+                            .object([
+                                ("id", .int(summary.id)), ("status", .string(summary.status.name)), ("minute", .int(summary.minute)),
+                                ("score", Self.describe(summary.score)), ("viewers", .int(summary.viewers)),
+                                ("home", .string(summary.home)), ("away", .string(summary.away)),
+                            ])
+                        })
+                ),
             ])
         case .nack(let ranges), .unavailable(let ranges):
             return .object([("ranges", .array(ranges.ranges.map { .object([("first", .int($0.first)), ("count", .int($0.count))]) }))])
         case .welcome(let welcome):
-            return .object([
-                ("format", .string(welcome.format.name)),
-                ("dictionary", .int(welcome.dictionary)),
-                ("matchID", .int(welcome.matchID)),
-                ("heartbeatSeconds", .int(welcome.heartbeatSeconds)),
-                ("intervalMicroseconds", .int(welcome.intervalMicroseconds)),
-                ("roster", Self.describe(welcome.roster)),
-                ("catalog", Self.describe(welcome.catalog)),
-                ("current", welcome.current.map { Self.describe($0, roster: welcome.roster) } ?? JSONNode(.null)),
-            ] + (welcome.multicast.map { offer in
-                [("multicast", JSONNode.object([("group", .string(offer.groupDescription)),
-                                                ("key", .string(offer.publicKey.map { hex($0) }.joined().lowercased()))]))]
-            } ?? []))
+            return .object(
+                [
+                    ("format", .string(welcome.format.name)),
+                    ("dictionary", .int(welcome.dictionary)),
+                    ("matchID", .int(welcome.matchID)),
+                    ("heartbeatSeconds", .int(welcome.heartbeatSeconds)),
+                    ("intervalMicroseconds", .int(welcome.intervalMicroseconds)),
+                    ("roster", Self.describe(welcome.roster)),
+                    ("catalog", Self.describe(welcome.catalog)),
+                    ("current", welcome.current.map { Self.describe($0, roster: welcome.roster) } ?? JSONNode(.null)),
+                ]
+                    + (welcome.multicast.map { offer in
+                        [
+                            (
+                                "multicast",
+                                JSONNode.object([
+                                    ("group", .string(offer.groupDescription)),
+                                    ("key", .string(offer.publicKey.map { hex($0) }.joined().lowercased())),
+                                ])
+                            )
+                        ]
+                    } ?? []))
         case .refuse(let refusal):
             return .object([("reason", .string(refusal.reason.name)), ("text", .string(refusal.text))])
         case .event(.compact(let event)):
@@ -150,12 +168,19 @@ extension Frame {
         .object([
             ("language", .string(catalog.language)),
             ("scoreTemplate", .string(catalog.scoreTemplate)),
-            ("events", .object(EventType.allCases.map { type in
-                (type.identifier, .object([
-                    ("name", .string(catalog.name(of: type))),
-                    ("templates", .array(catalog.templates(of: type).map { .string($0) })),
-                ]))
-            })),
+            (
+                "events",
+                .object(
+                    EventType.allCases.map { type in
+                        (
+                            type.identifier,
+                            .object([
+                                ("name", .string(catalog.name(of: type))),
+                                ("templates", .array(catalog.templates(of: type).map { .string($0) })),
+                            ])
+                        )
+                    })
+            ),
         ])
     }
 }

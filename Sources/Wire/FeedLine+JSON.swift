@@ -26,7 +26,8 @@ extension FeedLine {
             let fields = try node.object("line", required: ["type", "event", "minute", "actor"], optional: ["opponent", "template", "at"])
             let name = try fields["event"].string("line.event")
             guard let type = EventType(identifier: name) else {
-                throw fields["event"].schemaError("line.event", "'\(name)'; expected one of \(EventType.allCases.map(\.identifier).joined(separator: ", "))")
+                throw fields["event"].schemaError(
+                    "line.event", "'\(name)'; expected one of \(EventType.allCases.map(\.identifier).joined(separator: ", "))")
             }
             let minute = UInt8(try fields["minute"].integer("line.minute", in: 0...Int64(FrameHeader.maximumMinute)))
             let actor = try player(fields["actor"], "line.actor")
@@ -61,8 +62,10 @@ extension FeedLine {
         var list: [RosterPlayer] = []
         for (index, entry) in players.enumerated() {
             let player = try entry.object("\(path).players[\(index)]", keys: ["name", "position"])
-            list.append(RosterPlayer(name: try player["name"].string("\(path).players[\(index)].name"),
-                                     position: try player["position"].string("\(path).players[\(index)].position")))
+            list.append(
+                RosterPlayer(
+                    name: try player["name"].string("\(path).players[\(index)].name"),
+                    position: try player["position"].string("\(path).players[\(index)].position")))
         }
         return TeamSheet(name: try fields["name"].string("\(path).name"), keeper: try fields["keeper"].string("\(path).keeper"), players: list)
     }
@@ -87,15 +90,19 @@ extension FeedLine {
         switch self {
         case .lineups(let roster, let language):
             func sheet(_ team: TeamSheet) -> JSONNode {
-                .object([("name", .string(team.name)), ("keeper", .string(team.keeper)),
-                         ("players", .array(team.players.map { .object([("name", .string($0.name)), ("position", .string($0.position))]) }))])
+                .object([
+                    ("name", .string(team.name)), ("keeper", .string(team.keeper)),
+                    ("players", .array(team.players.map { .object([("name", .string($0.name)), ("position", .string($0.position))]) })),
+                ])
             }
             var members: [(String, JSONNode)] = [("type", "lineups"), ("home", sheet(roster.home)), ("away", sheet(roster.away))]
             if let language { members.append(("language", .string(language))) }
             node = .object(members)
         case .event(let event):
-            var members: [(String, JSONNode)] = [("type", "event"), ("event", .string(event.type.identifier)), ("minute", .int(event.minute)),
-                                                 ("actor", .string(Self.reference(event.actor)))]
+            var members: [(String, JSONNode)] = [
+                ("type", "event"), ("event", .string(event.type.identifier)), ("minute", .int(event.minute)),
+                ("actor", .string(Self.reference(event.actor))),
+            ]
             if let opponent = event.opponent { members.append(("opponent", .string(Self.reference(opponent)))) }
             if let template = event.template { members.append(("template", .int(template))) }
             if let at = event.at { members.append(("at", JSONNode(.double(at)))) }
@@ -108,8 +115,9 @@ extension FeedLine {
 
     /// Whether `line` is an object in the original project's datagram layout (a `message`, no `type`).
     public static func isOriginalLayout(_ line: [UInt8]) -> Bool {
-        guard line.count <= maximumLength, let node = try? JSONNode.parse(line),   // not JSON: FeedLine.parse reports it
-              case .object(let members) = node.value else { return false }
+        guard line.count <= maximumLength, let node = try? JSONNode.parse(line),  // not JSON: FeedLine.parse reports it
+            case .object(let members) = node.value
+        else { return false }
         return members.contains { $0.key == "message" } && !members.contains { $0.key == "type" }
     }
 }

@@ -59,8 +59,9 @@ extension Frame {
             frameBody = .event(.compact(try CompactEvent.read(from: &bodyReader, score: header.score, minute: header.minute)))
         }
         try bodyReader.expectEnd(field: "body")
-        var frame = Frame(sequence: header.sequence, eventType: eventType, score: header.score, minute: header.minute, body: frameBody,
-                          subscription: header.subscription)
+        var frame = Frame(
+            sequence: header.sequence, eventType: eventType, score: header.score, minute: header.minute, body: frameBody,
+            subscription: header.subscription)
         frame.retransmission = header.retransmission
         frame.sourceLost = header.sourceLost
         if header.kind == .groupEvent {
@@ -75,8 +76,9 @@ extension Frame {
         let rules = header.kind.rules
         let kind = header.kind.name
         guard rules.formats.contains(header.format) else {
-            throw WireError(.unknownFormat, field: "header.flags.format", offset: 4,
-                            "\(kind) frames use \(rules.formats.map(\.name).joined(separator: " or ")), found \(header.format.name)")
+            throw WireError(
+                .unknownFormat, field: "header.flags.format", offset: 4,
+                "\(kind) frames use \(rules.formats.map(\.name).joined(separator: " or ")), found \(header.format.name)")
         }
         if header.retransmission && header.kind != .event {
             throw WireError(.reservedBits, field: "header.flags.retransmission", offset: 4, "only event frames are retransmitted")
@@ -88,17 +90,21 @@ extension Frame {
             throw WireError(.reservedBits, field: "header.flags.compressed", offset: 4, "only welcome and compact event bodies may be compressed")
         }
         if header.format == .none && header.bodyLength != 0 {
-            throw WireError(.lengthMismatch, field: "header.bodyLength", offset: 13,
-                            "\(kind) frames have no body, found \(header.bodyLength) bytes")
+            throw WireError(
+                .lengthMismatch, field: "header.bodyLength", offset: 13,
+                "\(kind) frames have no body, found \(header.bodyLength) bytes")
         }
         if header.format != .none && header.bodyLength == 0 {
             throw WireError(.truncated, field: "body", offset: FrameHeader.size, "\(kind) frames need a body")
         }
         guard rules.eventTypes.contains(header.eventType) else {
-            let expected = rules.eventTypes.count == 1 ? "\(kind) frames carry event type \(rules.eventTypes.lowerBound)"
+            let expected =
+                rules.eventTypes.count == 1
+                ? "\(kind) frames carry event type \(rules.eventTypes.lowerBound)"
                 : "expected \(rules.eventTypes.lowerBound)...\(rules.eventTypes.upperBound)"
-            throw WireError(rules.carriesScore ? .outOfRange : .reservedBits, field: "header.eventType", offset: 9,
-                            "event type \(header.eventType); \(expected)")
+            throw WireError(
+                rules.carriesScore ? .outOfRange : .reservedBits, field: "header.eventType", offset: 9,
+                "event type \(header.eventType); \(expected)")
         }
         if !rules.carriesScore {
             guard header.score == .zero, header.minute == 0 else {
@@ -107,22 +113,26 @@ extension Frame {
         }
         if header.kind == .groupEvent {
             guard header.subscription & 0xFFFF_FFFF == 0 else {
-                throw WireError(.reservedBits, field: "header.reserved", offset: FrameHeader.subscriptionOffset + 4,
-                                "group-event frames carry the match id in bytes 15–18 and zero in 19–22")
+                throw WireError(
+                    .reservedBits, field: "header.reserved", offset: FrameHeader.subscriptionOffset + 4,
+                    "group-event frames carry the match id in bytes 15–18 and zero in 19–22")
             }
             guard header.subscription != 0 else {
-                throw WireError(.outOfRange, field: "header.match", offset: FrameHeader.subscriptionOffset,
-                                "group-event frames carry their match id in bytes 15–18; found 0, which no match has")
+                throw WireError(
+                    .outOfRange, field: "header.match", offset: FrameHeader.subscriptionOffset,
+                    "group-event frames carry their match id in bytes 15–18; found 0, which no match has")
             }
         }
         if rules.requiresSubscription && header.subscription == 0 {
-            throw WireError(.outOfRange, field: "header.subscription", offset: FrameHeader.subscriptionOffset,
-                            "\(kind) frames carry the subscription identifier; found 0, which no subscription has")
+            throw WireError(
+                .outOfRange, field: "header.subscription", offset: FrameHeader.subscriptionOffset,
+                "\(kind) frames carry the subscription identifier; found 0, which no subscription has")
         }
         if !rules.carriesSequence {
             guard header.sequence == 0 else {
-                throw WireError(.reservedBits, field: "header.sequence", offset: 5,
-                                "\(kind) frames carry sequence 0, found \(header.sequence)")
+                throw WireError(
+                    .reservedBits, field: "header.sequence", offset: 5,
+                    "\(kind) frames carry sequence 0, found \(header.sequence)")
             }
         }
     }
@@ -131,17 +141,20 @@ extension Frame {
     /// minute, and the players' goals add up to the score.
     static func checkJSON(_ datagram: OriginalDatagram, against header: FrameHeader) throws(WireError) {
         guard datagram.message.count == header.sequence else {
-            throw WireError(.inconsistent, field: "json.message.count", offset: FrameHeader.size,
-                            "count \(datagram.message.count) differs from the header's sequence \(header.sequence)")
+            throw WireError(
+                .inconsistent, field: "json.message.count", offset: FrameHeader.size,
+                "count \(datagram.message.count) differs from the header's sequence \(header.sequence)")
         }
         guard datagram.message.timePassed == Int(header.minute) else {
-            throw WireError(.inconsistent, field: "json.message.time_passed", offset: FrameHeader.size,
-                            "time_passed \(datagram.message.timePassed) differs from the header's minute \(header.minute)")
+            throw WireError(
+                .inconsistent, field: "json.message.time_passed", offset: FrameHeader.size,
+                "time_passed \(datagram.message.timePassed) differs from the header's minute \(header.minute)")
         }
         let totals = datagram.goalTotals
         guard totals.home == Int(header.score.home), totals.away == Int(header.score.away) else {
-            throw WireError(.inconsistent, field: "header.score", offset: 10,
-                            "header says \(header.score.home)-\(header.score.away) but the players' goals add up to \(totals.home)-\(totals.away)")
+            throw WireError(
+                .inconsistent, field: "header.score", offset: 10,
+                "header says \(header.score.home)-\(header.score.away) but the players' goals add up to \(totals.home)-\(totals.away)")
         }
     }
 }

@@ -57,8 +57,9 @@ extension Frame {
     /// Header then `payload`, the body as sent.
     func assemble(_ payload: [UInt8], compressed: Bool, dictionary: UInt8) throws(WireError) -> [UInt8] {
         guard payload.count <= FrameHeader.maximumBodyLength else {
-            throw WireError(.tooLarge, field: "body", offset: FrameHeader.size,
-                            "body of \(payload.count) bytes exceeds \(FrameHeader.maximumBodyLength)")
+            throw WireError(
+                .tooLarge, field: "body", offset: FrameHeader.size,
+                "body of \(payload.count) bytes exceeds \(FrameHeader.maximumBodyLength)")
         }
         var header = FrameHeader(
             kind: kind, format: body.format, compressed: compressed, dictionary: dictionary, sequence: sequence,
@@ -71,8 +72,9 @@ extension Frame {
         writer.writeBytes(payload)
         if let groupSignature {
             guard case .event = body, groupSignature.count == GroupSignature.size else {
-                throw WireError(.inconsistent, field: "signature", offset: writer.bytes.count,
-                                "only an event body is signed for a group, with \(GroupSignature.size) bytes")
+                throw WireError(
+                    .inconsistent, field: "signature", offset: writer.bytes.count,
+                    "only an event body is signed for a group, with \(GroupSignature.size) bytes")
             }
             writer.writeBytes(groupSignature)
         }

@@ -84,8 +84,10 @@ public struct Frame: Sendable, Hashable {
     public var groupSignature: [UInt8]?
 
     /// Creates a frame.
-    public init(sequence: UInt32 = 0, eventType: EventType? = nil, score: Score = .zero, minute: UInt8 = 0, body: FrameBody,
-                subscription: UInt64 = 0) {
+    public init(
+        sequence: UInt32 = 0, eventType: EventType? = nil, score: Score = .zero, minute: UInt8 = 0, body: FrameBody,
+        subscription: UInt64 = 0
+    ) {
         self.sequence = sequence
         self.eventType = eventType
         self.score = score
@@ -103,16 +105,20 @@ public struct Frame: Sendable, Hashable {
 
     /// A compact event frame for `event`.
     public static func compactEvent(_ event: MatchEvent, sequence: UInt32, subscription: UInt64 = 0) -> Frame {
-        Frame(sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
-              body: .event(.compact(CompactEvent(event))), subscription: subscription)
+        Frame(
+            sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
+            body: .event(.compact(CompactEvent(event))), subscription: subscription)
     }
 
     /// A JSON event frame for `event`, its body rendered with `roster` and `catalog`.
-    public static func jsonEvent(_ event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog,
-                                 subscription: UInt64 = 0) throws(WireError) -> Frame {
-        Frame(sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
-              body: .event(.json(try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog))),
-              subscription: subscription)
+    public static func jsonEvent(
+        _ event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog,
+        subscription: UInt64 = 0
+    ) throws(WireError) -> Frame {
+        Frame(
+            sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
+            body: .event(.json(try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog))),
+            subscription: subscription)
     }
 
     /// The event a compact event frame describes, or `nil` for other frames.

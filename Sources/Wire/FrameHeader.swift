@@ -92,7 +92,8 @@ public struct FrameHeader: Sendable, Hashable {
         writer.writeUInt8(Self.magic.1)
         writer.writeUInt8(version)
         writer.writeUInt8(kind.rawValue)
-        writer.writeUInt8(format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3 | (retransmission ? 0x20 : 0) | (sourceLost ? 0x40 : 0))
+        writer.writeUInt8(
+            format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3 | (retransmission ? 0x20 : 0) | (sourceLost ? 0x40 : 0))
         writer.writeUInt32(sequence)
         writer.writeUInt8(eventType)
         writer.writeUInt8(score.home)
@@ -111,13 +112,15 @@ public struct FrameHeader: Sendable, Hashable {
         let magic0 = try reader.readUInt8(field: "header.magic")
         let magic1 = try reader.readUInt8(field: "header.magic")
         guard magic0 == magic.0 && magic1 == magic.1 else {
-            throw WireError(.badMagic, field: "header.magic", offset: 0,
-                            "found 0x\(hex(magic0))\(hex(magic1)), expected 0xFF53")
+            throw WireError(
+                .badMagic, field: "header.magic", offset: 0,
+                "found 0x\(hex(magic0))\(hex(magic1)), expected 0xFF53")
         }
         let version = try reader.readUInt8(field: "header.version")
         guard version == currentVersion else {
-            throw WireError(.unsupportedVersion, field: "header.version", offset: 2,
-                            "version \(version); this implementation speaks version \(currentVersion)")
+            throw WireError(
+                .unsupportedVersion, field: "header.version", offset: 2,
+                "version \(version); this implementation speaks version \(currentVersion)")
         }
         let kindByte = try reader.readUInt8(field: "header.kind")
         guard let kind = FrameKind(rawValue: kindByte) else {
@@ -133,8 +136,9 @@ public struct FrameHeader: Sendable, Hashable {
         let dictionary = (flags >> 3) & 0x03
         if dictionary != 0 {
             guard flags & 0x04 != 0 else {
-                throw WireError(.reservedBits, field: "header.flags.dictionary", offset: 4,
-                                "dictionary \(dictionary) named for a body that is not compressed; expected 0")
+                throw WireError(
+                    .reservedBits, field: "header.flags.dictionary", offset: 4,
+                    "dictionary \(dictionary) named for a body that is not compressed; expected 0")
             }
             _ = try CompressionDictionary.named(dictionary, field: "header.flags.dictionary", offset: 4)
         }
@@ -150,9 +154,10 @@ public struct FrameHeader: Sendable, Hashable {
         // A group event's signature follows its body (Spec §4.11).
         let trailer = kind == .groupEvent ? GroupSignature.size : 0
         guard Int(bodyLength) == datagramSize - size - trailer else {
-            throw WireError(.lengthMismatch, field: "header.bodyLength", offset: 13,
-                            "declares \(bodyLength) body bytes but the datagram has \(datagramSize - size - trailer)"
-                                + (trailer > 0 ? " before its \(trailer)-byte signature" : ""))
+            throw WireError(
+                .lengthMismatch, field: "header.bodyLength", offset: 13,
+                "declares \(bodyLength) body bytes but the datagram has \(datagramSize - size - trailer)"
+                    + (trailer > 0 ? " before its \(trailer)-byte signature" : ""))
         }
         let subscription = try reader.readUInt64(field: "header.subscription")
         var header = FrameHeader(

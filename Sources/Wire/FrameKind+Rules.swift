@@ -30,32 +30,43 @@ extension FrameKind {
     public var rules: KindRules {
         switch self {
         case .register:
-            KindRules(directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+            KindRules(
+                directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .welcome:
             KindRules(directions: [.toClient], formats: [.compact], compressible: true, eventTypes: 0...8, carriesSequence: true, carriesScore: true)
         case .refuse:
-            KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false,
-                      requiresSubscription: false)
+            KindRules(
+                directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false,
+                requiresSubscription: false)
         case .challenge:
-            KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+            KindRules(
+                directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .event:
-            KindRules(directions: [.toClient], formats: [.json, .compact], compressible: true, eventTypes: 1...8, carriesSequence: true, carriesScore: true)
+            KindRules(
+                directions: [.toClient], formats: [.json, .compact], compressible: true, eventTypes: 1...8, carriesSequence: true, carriesScore: true)
         case .groupEvent:
-            KindRules(directions: [.toClient], formats: [.json, .compact], compressible: true, eventTypes: 1...8, carriesSequence: true, carriesScore: true)
+            KindRules(
+                directions: [.toClient], formats: [.json, .compact], compressible: true, eventTypes: 1...8, carriesSequence: true, carriesScore: true)
         case .end:
             KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: true, carriesScore: true)
         case .unregister:
             KindRules(directions: [.toServer], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .nack:
-            KindRules(directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+            KindRules(
+                directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .unavailable:
-            KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+            KindRules(
+                directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .list:
-            KindRules(directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+            KindRules(
+                directions: [.toServer], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .listing:
-            KindRules(directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
+            KindRules(
+                directions: [.toClient], formats: [.compact], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         case .heartbeat:
-            KindRules(directions: [.toServer, .toClient], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: true, carriesScore: false)
+            KindRules(
+                directions: [.toServer, .toClient], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: true,
+                carriesScore: false)
         case .reset:
             KindRules(directions: [.toClient], formats: [.none], compressible: false, eventTypes: 0...0, carriesSequence: false, carriesScore: false)
         }

@@ -13,7 +13,8 @@ public enum GroupSignature {
     /// - Throws: ``WireError`` when `event` is not an event frame's bytes, or `matchID` is 0.
     public static func unsignedGroupEvent(from event: [UInt8], matchID: UInt32) throws(WireError) -> [UInt8] {
         guard event.count > FrameHeader.size, event[0] == FrameHeader.magic.0, event[1] == FrameHeader.magic.1,
-              event[3] == FrameKind.event.rawValue else {
+            event[3] == FrameKind.event.rawValue
+        else {
             throw WireError(.inconsistent, field: "header.kind", offset: 3, "a group event is made from an event frame")
         }
         guard matchID != 0 else {

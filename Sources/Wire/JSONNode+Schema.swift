@@ -38,7 +38,7 @@ extension JSONNode {
         return JSONFields(members: members)
     }
 
-        func array(_ path: @autoclosure () -> String, maxCount: Int) throws(WireError) -> [JSONNode] {
+    func array(_ path: @autoclosure () -> String, maxCount: Int) throws(WireError) -> [JSONNode] {
         guard case .array(let elements) = value else {
             throw schemaError(path(), "expected an array, found \(typeName)")
         }
@@ -70,8 +70,9 @@ extension JSONNode {
             throw schemaError(path(), "expected an integer, found \(typeName)")
         }
         guard range.contains(number) else {
-            throw WireError(.outOfRange, field: path(), offset: offset,
-                            "\(number) is outside \(range.lowerBound)...\(range.upperBound)")
+            throw WireError(
+                .outOfRange, field: path(), offset: offset,
+                "\(number) is outside \(range.lowerBound)...\(range.upperBound)")
         }
         return number
     }

@@ -4,7 +4,7 @@
 /// canonical encoding). Nodes built in code have offset 0.
 public struct JSONNode: Sendable, Hashable {
     /// A JSON value.
-    public enum Value: Sendable, Hashable {   // not indirect: arrays already box the recursion, so scalars cost no allocation
+    public enum Value: Sendable, Hashable {  // not indirect: arrays already box the recursion, so scalars cost no allocation
         case null
         case bool(Bool)
         /// A number written without fraction or exponent that fits in 64 bits.

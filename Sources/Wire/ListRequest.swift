@@ -19,15 +19,17 @@ public struct ListRequest: Sendable, Hashable, Codable {
 
     /// A request padded so that its frame is exactly ``RegisterRequest/minimumFrameSize`` bytes (or unpadded if larger).
     public static func padded(token: [UInt8] = [], offset: UInt16 = 0) -> ListRequest {
-        ListRequest(token: token, offset: offset,
-                    padding: max(0, RegisterRequest.minimumFrameSize - FrameHeader.size - 1 - token.count - 2))
+        ListRequest(
+            token: token, offset: offset,
+            padding: max(0, RegisterRequest.minimumFrameSize - FrameHeader.size - 1 - token.count - 2))
     }
 
     /// Appends the body.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard token.count <= RegisterRequest.maximumTokenLength else {
-            throw WireError(.tooLarge, field: "body.token", offset: writer.bytes.count,
-                            "token of \(token.count) bytes exceeds \(RegisterRequest.maximumTokenLength)")
+            throw WireError(
+                .tooLarge, field: "body.token", offset: writer.bytes.count,
+                "token of \(token.count) bytes exceeds \(RegisterRequest.maximumTokenLength)")
         }
         writer.writeUInt8(UInt8(token.count))
         writer.writeBytes(token)
@@ -40,8 +42,9 @@ public struct ListRequest: Sendable, Hashable, Codable {
         let tokenOffset = reader.offset
         let length = Int(try reader.readUInt8(field: "body.token.length"))
         guard length <= RegisterRequest.maximumTokenLength else {
-            throw WireError(.outOfRange, field: "body.token.length", offset: tokenOffset,
-                            "token of \(length) bytes; at most \(RegisterRequest.maximumTokenLength)")
+            throw WireError(
+                .outOfRange, field: "body.token.length", offset: tokenOffset,
+                "token of \(length) bytes; at most \(RegisterRequest.maximumTokenLength)")
         }
         let token = try reader.readBytes(length, field: "body.token")
         let offset = try reader.readUInt16(field: "body.offset")

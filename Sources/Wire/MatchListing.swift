@@ -62,21 +62,24 @@ public struct MatchSummary: Sendable, Hashable, Codable {
         let statusOffset = reader.offset
         let code = try reader.readUInt8(field: "body.matches[\(index)].status")
         guard let status = MatchStatus(rawValue: code) else {
-            throw WireError(.outOfRange, field: "body.matches[\(index)].status", offset: statusOffset,
-                            "status \(code); expected 0 (waiting), 1 (live) or 2 (ended)")
+            throw WireError(
+                .outOfRange, field: "body.matches[\(index)].status", offset: statusOffset,
+                "status \(code); expected 0 (waiting), 1 (live) or 2 (ended)")
         }
         let minuteOffset = reader.offset
         let minute = try reader.readUInt8(field: "body.matches[\(index)].minute")
         guard minute <= FrameHeader.maximumMinute else {
-            throw WireError(.outOfRange, field: "body.matches[\(index)].minute", offset: minuteOffset,
-                            "minute \(minute); expected 0...\(FrameHeader.maximumMinute)")
+            throw WireError(
+                .outOfRange, field: "body.matches[\(index)].minute", offset: minuteOffset,
+                "minute \(minute); expected 0...\(FrameHeader.maximumMinute)")
         }
         let home = try reader.readUInt8(field: "body.matches[\(index)].score.home")
         let away = try reader.readUInt8(field: "body.matches[\(index)].score.away")
         let viewers = try reader.readUInt32(field: "body.matches[\(index)].viewers")
-        return MatchSummary(id: id, status: status, minute: minute, score: Score(home: home, away: away), viewers: viewers,
-                            home: try reader.readString8(field: "body.matches[\(index)].home"),
-                            away: try reader.readString8(field: "body.matches[\(index)].away"))
+        return MatchSummary(
+            id: id, status: status, minute: minute, score: Score(home: home, away: away), viewers: viewers,
+            home: try reader.readString8(field: "body.matches[\(index)].home"),
+            away: try reader.readString8(field: "body.matches[\(index)].away"))
     }
 }
 
@@ -115,8 +118,9 @@ public struct MatchListing: Sendable, Hashable, Codable {
     /// Appends the body.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard matches.count <= 255, Int(offset) + matches.count <= Int(total) else {
-            throw WireError(.outOfRange, field: "body.count", offset: writer.bytes.count + 4,
-                            "\(matches.count) matches from \(offset) of \(total)")
+            throw WireError(
+                .outOfRange, field: "body.count", offset: writer.bytes.count + 4,
+                "\(matches.count) matches from \(offset) of \(total)")
         }
         writer.writeUInt16(total)
         writer.writeUInt16(offset)
@@ -131,8 +135,9 @@ public struct MatchListing: Sendable, Hashable, Codable {
         let countOffset = reader.offset
         let count = try reader.readUInt8(field: "body.count")
         guard Int(offset) + Int(count) <= Int(total) else {
-            throw WireError(.outOfRange, field: "body.count", offset: countOffset,
-                            "\(count) matches from index \(offset) exceed the total of \(total)")
+            throw WireError(
+                .outOfRange, field: "body.count", offset: countOffset,
+                "\(count) matches from index \(offset) exceed the total of \(total)")
         }
         var matches: [MatchSummary] = []
         for index in 0..<Int(count) { matches.append(try MatchSummary.read(from: &reader, index: index)) }

@@ -37,11 +37,13 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
     /// Appends the offer: `u8` family (4 or 6), the address, `u16` port, the 32-byte key.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard Self.isMulticast(address) else {
-            throw WireError(.outOfRange, field: "body.multicast.address", offset: writer.bytes.count,
-                            "\(address.count)-byte address that is no multicast group; expected 224.0.0.0/4 or ff00::/8")
+            throw WireError(
+                .outOfRange, field: "body.multicast.address", offset: writer.bytes.count,
+                "\(address.count)-byte address that is no multicast group; expected 224.0.0.0/4 or ff00::/8")
         }
         guard publicKey.count == Self.keySize else {
-            throw WireError(.outOfRange, field: "body.multicast.key", offset: writer.bytes.count, "\(publicKey.count) bytes; expected \(Self.keySize)")
+            throw WireError(
+                .outOfRange, field: "body.multicast.key", offset: writer.bytes.count, "\(publicKey.count) bytes; expected \(Self.keySize)")
         }
         writer.writeUInt8(address.count == 4 ? 4 : 6)
         writer.writeBytes(address)
@@ -63,8 +65,9 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
         let addressOffset = reader.offset
         let address = try reader.readBytes(length, field: "body.multicast.address")
         guard isMulticast(address) else {
-            throw WireError(.outOfRange, field: "body.multicast.address", offset: addressOffset,
-                            "not a multicast group; expected \(family == 4 ? "224.0.0.0/4" : "ff00::/8")")
+            throw WireError(
+                .outOfRange, field: "body.multicast.address", offset: addressOffset,
+                "not a multicast group; expected \(family == 4 ? "224.0.0.0/4" : "ff00::/8")")
         }
         let port = try reader.readUInt16(field: "body.multicast.port")
         let key = try reader.readBytes(Self.keySize, field: "body.multicast.key")

@@ -42,7 +42,9 @@ public enum OriginalPacket: Sendable, Hashable {
         if bytes.elementsEqual(unregisterText.utf8) { return .unregister }
         if bytes.elementsEqual(endOfTransmissionText.utf8) { return .endOfTransmission }
         let preview = TerminalText.escaped(utf8: bytes.prefix(24))
-        throw WireError(.unknownText, field: "original", offset: 0,
-                        "\(bytes.count)-byte datagram \"\(preview)\(bytes.count > 24 ? "…" : "")\" is neither a frame nor register, unregister, End of transmission or a JSON object")
+        throw WireError(
+            .unknownText, field: "original", offset: 0,
+            "\(bytes.count)-byte datagram \"\(preview)\(bytes.count > 24 ? "…" : "")\" is neither a frame nor register, unregister, End of transmission or a JSON object"
+        )
     }
 }

@@ -7,8 +7,9 @@ extension PhraseCatalog {
     public func phrase(for event: MatchEvent, roster: Roster) throws(WireError) -> String {
         let list = templates(of: event.type)
         guard Int(event.template) < list.count else {
-            throw WireError(.outOfRange, field: "body.template", offset: 0,
-                            "template \(event.template) of \(event.type.identifier); the catalogue has \(list.count)")
+            throw WireError(
+                .outOfRange, field: "body.template", offset: 0,
+                "template \(event.template) of \(event.type.identifier); the catalogue has \(list.count)")
         }
         guard let actor = roster.name(of: event.actor) else {
             throw WireError(.outOfRange, field: "body.actor", offset: 0, "player \(event.actor.byte) is not on the roster")
@@ -16,11 +17,13 @@ extension PhraseCatalog {
         guard let opponent = roster.name(of: event.opponent) else {
             throw WireError(.outOfRange, field: "body.opponent", offset: 0, "player \(event.opponent.byte) is not on the roster")
         }
-        return Self.fill(list[Int(event.template)], [
-            "player": actor,
-            "team": roster[event.actor.side].name,
-            "opponent": opponent,
-            "keeper": roster[event.actor.side.opposite].keeper,
-        ])
+        return Self.fill(
+            list[Int(event.template)],
+            [
+                "player": actor,
+                "team": roster[event.actor.side].name,
+                "opponent": opponent,
+                "keeper": roster[event.actor.side.opposite].keeper,
+            ])
     }
 }

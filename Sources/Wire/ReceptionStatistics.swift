@@ -120,7 +120,7 @@ public struct ReceptionStatistics: Sendable, Hashable {
             }
         }
         guard isPlausible(extended, arrival: arrival, interval: interval) else {
-            implausible += 1   // a candidate it replaces stays counted: it was never confirmed
+            implausible += 1  // a candidate it replaces stays counted: it was never confirmed
             probation = Candidate(sequence: extended, arrival: arrival)
             return .implausible
         }
@@ -218,8 +218,10 @@ public struct ReceptionStatistics: Sendable, Hashable {
         func milliseconds(_ seconds: Double?) -> JSONNode {
             seconds.map { JSONNode(.double(($0 * 1_000_000).rounded() / 1000)) } ?? JSONNode(.null)
         }
-        return [("repaired", .int(repaired)), ("unrecovered", .int(unrecovered)),
-                ("repairDelayMedianMs", milliseconds(repairDelay?.median)), ("repairDelayLargestMs", milliseconds(repairDelay?.largest))]
+        return [
+            ("repaired", .int(repaired)), ("unrecovered", .int(unrecovered)),
+            ("repairDelayMedianMs", milliseconds(repairDelay?.median)), ("repairDelayLargestMs", milliseconds(repairDelay?.largest)),
+        ]
     }
 
     /// The first sequence number of the expected range (owed or lowest received).
@@ -237,7 +239,7 @@ public struct ReceptionStatistics: Sendable, Hashable {
     /// The number of datagrams the range from first to last holds.
     public var expected: Int {
         guard let start = [owedFirst, lowest].compactMap({ $0 }).min(),
-              let end = [highest, announcedLast].compactMap({ $0 }).max(), end >= start
+            let end = [highest, announcedLast].compactMap({ $0 }).max(), end >= start
         else { return 0 }
         return Int(end - start + 1)
     }

@@ -40,8 +40,10 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     }
 
     /// Creates a request with `padding` zero bytes at the end.
-    public init(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [], match: UInt32 = anyMatch,
-                delivery: Delivery = .unicast, padding: Int = 0) {
+    public init(
+        formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [], match: UInt32 = anyMatch,
+        delivery: Delivery = .unicast, padding: Int = 0
+    ) {
         self.formats = formats
         self.token = token
         self.dictionaries = dictionaries
@@ -52,14 +54,18 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
 
     /// The body's size without padding, in its canonical encoding.
     var unpaddedSize: Int {
-        let optional = delivery != .unicast ? 1 + dictionaries.count + 4 + 1
+        let optional =
+            delivery != .unicast
+            ? 1 + dictionaries.count + 4 + 1
             : match != Self.anyMatch ? 1 + dictionaries.count + 4 : (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
         return 1 + formats.count + 1 + token.count + optional
     }
 
     /// A request padded so that its frame is exactly ``minimumFrameSize`` bytes (or unpadded if already larger).
-    public static func padded(formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [],
-                              match: UInt32 = anyMatch, delivery: Delivery = .unicast) -> RegisterRequest {
+    public static func padded(
+        formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [],
+        match: UInt32 = anyMatch, delivery: Delivery = .unicast
+    ) -> RegisterRequest {
         var request = RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery)
         request.padding = max(0, minimumFrameSize - FrameHeader.size - request.unpaddedSize)
         return request
@@ -71,21 +77,25 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     /// Appends the body.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard (1...2).contains(formats.count), Set(formats).count == formats.count, !formats.contains(.none) else {
-            throw WireError(.outOfRange, field: "body.formats", offset: writer.bytes.count,
-                            "formats must be 1 or 2 distinct values of json and compact")
+            throw WireError(
+                .outOfRange, field: "body.formats", offset: writer.bytes.count,
+                "formats must be 1 or 2 distinct values of json and compact")
         }
         guard token.count <= Self.maximumTokenLength else {
-            throw WireError(.tooLarge, field: "body.token", offset: writer.bytes.count,
-                            "token of \(token.count) bytes exceeds \(Self.maximumTokenLength)")
+            throw WireError(
+                .tooLarge, field: "body.token", offset: writer.bytes.count,
+                "token of \(token.count) bytes exceeds \(Self.maximumTokenLength)")
         }
         writer.writeUInt8(UInt8(formats.count))
         for format in formats { writer.writeUInt8(format.rawValue) }
         writer.writeUInt8(UInt8(token.count))
         writer.writeBytes(token)
         guard dictionaries.count <= Self.maximumDictionaries, Set(dictionaries).count == dictionaries.count,
-              dictionaries.allSatisfy({ (1...CompressionDictionary.maximumID).contains($0) }) else {
-            throw WireError(.outOfRange, field: "body.dictionaries", offset: writer.bytes.count,
-                            "dictionaries must be at most \(Self.maximumDictionaries) distinct ids 1...\(CompressionDictionary.maximumID)")
+            dictionaries.allSatisfy({ (1...CompressionDictionary.maximumID).contains($0) })
+        else {
+            throw WireError(
+                .outOfRange, field: "body.dictionaries", offset: writer.bytes.count,
+                "dictionaries must be at most \(Self.maximumDictionaries) distinct ids 1...\(CompressionDictionary.maximumID)")
         }
         // The dictionary count is omitted when 0, unless a match follows it; the match when 0,
         // unless a delivery follows it; the delivery when unicast (Spec §4.1).
@@ -110,16 +120,18 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
             let offset = reader.offset
             let code = try reader.readUInt8(field: "body.formats[\(index)]")
             guard let format = BodyFormat(rawValue: code), format != .none, !formats.contains(format) else {
-                throw WireError(.unknownFormat, field: "body.formats[\(index)]", offset: offset,
-                                "format \(code); expected json (1) or compact (2), each at most once")
+                throw WireError(
+                    .unknownFormat, field: "body.formats[\(index)]", offset: offset,
+                    "format \(code); expected json (1) or compact (2), each at most once")
             }
             formats.append(format)
         }
         let tokenOffset = reader.offset
         let tokenLength = Int(try reader.readUInt8(field: "body.token.length"))
         guard tokenLength <= maximumTokenLength else {
-            throw WireError(.outOfRange, field: "body.token.length", offset: tokenOffset,
-                            "token of \(tokenLength) bytes; at most \(maximumTokenLength)")
+            throw WireError(
+                .outOfRange, field: "body.token.length", offset: tokenOffset,
+                "token of \(tokenLength) bytes; at most \(maximumTokenLength)")
         }
         let token = try reader.readBytes(tokenLength, field: "body.token")
         let countOffsetAfterToken = reader.offset
@@ -131,15 +143,17 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
             let countOffset = reader.offset
             _ = try reader.readUInt8(field: "body.dictionaries.count")
             guard Int(countByte) <= maximumDictionaries else {
-                throw WireError(.outOfRange, field: "body.dictionaries.count", offset: countOffset,
-                                "\(countByte) dictionaries; expected 0...\(maximumDictionaries)")
+                throw WireError(
+                    .outOfRange, field: "body.dictionaries.count", offset: countOffset,
+                    "\(countByte) dictionaries; expected 0...\(maximumDictionaries)")
             }
             for index in 0..<Int(countByte) {
                 let offset = reader.offset
                 let id = try reader.readUInt8(field: "body.dictionaries[\(index)]")
                 guard (1...CompressionDictionary.maximumID).contains(id), !dictionaries.contains(id) else {
-                    throw WireError(.outOfRange, field: "body.dictionaries[\(index)]", offset: offset,
-                                    "dictionary \(id); expected 1...\(CompressionDictionary.maximumID), each at most once")
+                    throw WireError(
+                        .outOfRange, field: "body.dictionaries[\(index)]", offset: offset,
+                        "dictionary \(id); expected 1...\(CompressionDictionary.maximumID), each at most once")
                 }
                 dictionaries.append(id)
             }
@@ -153,8 +167,9 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
                 let deliveryOffset = reader.offset
                 let code = try reader.readUInt8(field: "body.delivery")
                 guard let value = Delivery(rawValue: code) else {
-                    throw WireError(.outOfRange, field: "body.delivery", offset: deliveryOffset,
-                                    "delivery \(code); expected 0 (unicast) or 1 (multicast group)")
+                    throw WireError(
+                        .outOfRange, field: "body.delivery", offset: deliveryOffset,
+                        "delivery \(code); expected 0 (unicast) or 1 (multicast group)")
                 }
                 delivery = value
             }

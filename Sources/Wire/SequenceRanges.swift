@@ -54,14 +54,16 @@ public struct SequenceRanges: Sendable, Hashable {
     /// Appends the body.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard (1...Self.maximumRanges).contains(ranges.count) else {
-            throw WireError(.outOfRange, field: "body.ranges", offset: writer.bytes.count,
-                            "\(ranges.count) ranges; expected 1...\(Self.maximumRanges)")
+            throw WireError(
+                .outOfRange, field: "body.ranges", offset: writer.bytes.count,
+                "\(ranges.count) ranges; expected 1...\(Self.maximumRanges)")
         }
         writer.writeUInt8(UInt8(ranges.count))
         for (index, range) in ranges.enumerated() {
             guard (1...Self.maximumCount).contains(range.count) else {
-                throw WireError(.outOfRange, field: "body.ranges[\(index)].count", offset: writer.bytes.count + 4,
-                                "count \(range.count); expected 1...\(Self.maximumCount)")
+                throw WireError(
+                    .outOfRange, field: "body.ranges[\(index)].count", offset: writer.bytes.count + 4,
+                    "count \(range.count); expected 1...\(Self.maximumCount)")
             }
             writer.writeUInt32(range.first)
             writer.writeUInt16(range.count)
@@ -81,8 +83,9 @@ public struct SequenceRanges: Sendable, Hashable {
             let lengthOffset = reader.offset
             let length = try reader.readUInt16(field: "body.ranges[\(index)].count")
             guard (1...Self.maximumCount).contains(length) else {
-                throw WireError(.outOfRange, field: "body.ranges[\(index)].count", offset: lengthOffset,
-                                "count \(length); expected 1...\(Self.maximumCount)")
+                throw WireError(
+                    .outOfRange, field: "body.ranges[\(index)].count", offset: lengthOffset,
+                    "count \(length); expected 1...\(Self.maximumCount)")
             }
             ranges.append(Range(first: first, count: length))
         }

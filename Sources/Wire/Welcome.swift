@@ -75,8 +75,9 @@ public struct Welcome: Sendable, Hashable, Codable {
             let sheet = roster[side]
             let path = "body.roster.\(side == .home ? "home" : "away")"
             guard (1...126).contains(sheet.players.count) else {
-                throw WireError(.outOfRange, field: "\(path).players", offset: writer.bytes.count,
-                                "\(sheet.players.count) players; expected 1...126")
+                throw WireError(
+                    .outOfRange, field: "\(path).players", offset: writer.bytes.count,
+                    "\(sheet.players.count) players; expected 1...126")
             }
             try writer.writeString8(sheet.name, field: "\(path).name")
             try writer.writeString8(sheet.keeper, field: "\(path).keeper")
@@ -93,15 +94,17 @@ public struct Welcome: Sendable, Hashable, Codable {
         try writer.writeString8(catalog.language, field: "body.catalog.language")
         try writer.writeString8(catalog.scoreTemplate, field: "body.catalog.scoreTemplate")
         guard catalog.eventNames.count == EventType.allCases.count, catalog.templates.count == EventType.allCases.count else {
-            throw WireError(.outOfRange, field: "body.catalog", offset: writer.bytes.count,
-                            "a catalogue needs a name and templates for each of the \(EventType.allCases.count) event types")
+            throw WireError(
+                .outOfRange, field: "body.catalog", offset: writer.bytes.count,
+                "a catalogue needs a name and templates for each of the \(EventType.allCases.count) event types")
         }
         for type in EventType.allCases {
             let path = "body.catalog.\(type.identifier)"
             let templates = catalog.templates(of: type)
             guard (1...255).contains(templates.count) else {
-                throw WireError(.outOfRange, field: "\(path).templates", offset: writer.bytes.count,
-                                "\(templates.count) templates; expected 1...255")
+                throw WireError(
+                    .outOfRange, field: "\(path).templates", offset: writer.bytes.count,
+                    "\(templates.count) templates; expected 1...255")
             }
             try writer.writeString8(catalog.name(of: type), field: "\(path).name")
             writer.writeUInt8(UInt8(templates.count))
@@ -123,8 +126,9 @@ public struct Welcome: Sendable, Hashable, Codable {
         _ = try CompressionDictionary.named(dictionary, field: "body.dictionary", offset: dictionaryOffset)
         // The welcome itself is compressed with the dictionary it announces (Spec §4.4).
         guard header.dictionary == 0 || header.dictionary == dictionary else {
-            throw WireError(.inconsistent, field: "body.dictionary", offset: dictionaryOffset,
-                            "announces dictionary \(dictionary) but the header says the body was compressed with \(header.dictionary)")
+            throw WireError(
+                .inconsistent, field: "body.dictionary", offset: dictionaryOffset,
+                "announces dictionary \(dictionary) but the header says the body was compressed with \(header.dictionary)")
         }
         let matchID = try reader.readUInt32(field: "body.matchID")
         let heartbeat = try reader.readUInt8(field: "body.heartbeatSeconds")
@@ -173,13 +177,15 @@ public struct Welcome: Sendable, Hashable, Codable {
         switch hasCurrent {
         case 0:
             guard header.eventType == 0, header.score == .zero, header.minute == 0 else {
-                throw WireError(.inconsistent, field: "body.current", offset: flagOffset,
-                                "no current event, but the header carries an event type, score or minute")
+                throw WireError(
+                    .inconsistent, field: "body.current", offset: flagOffset,
+                    "no current event, but the header carries an event type, score or minute")
             }
         case 1:
             guard let type = EventType(rawValue: header.eventType) else {
-                throw WireError(.inconsistent, field: "header.eventType", offset: 9,
-                                "a welcome with a current event needs its type 1...8, found \(header.eventType)")
+                throw WireError(
+                    .inconsistent, field: "header.eventType", offset: 9,
+                    "a welcome with a current event needs its type 1...8, found \(header.eventType)")
             }
             let bodyStart = reader.offset
             let event = try CompactEvent.read(from: &reader, score: header.score, minute: header.minute)
@@ -188,8 +194,9 @@ public struct Welcome: Sendable, Hashable, Codable {
         default:
             throw WireError(.outOfRange, field: "body.current", offset: flagOffset, "flag \(hasCurrent); expected 0 or 1")
         }
-        var welcome = Welcome(format: format, dictionary: dictionary, matchID: matchID, heartbeatSeconds: heartbeat,
-                              intervalMicroseconds: interval, roster: roster, catalog: catalog, current: current)
+        var welcome = Welcome(
+            format: format, dictionary: dictionary, matchID: matchID, heartbeatSeconds: heartbeat,
+            intervalMicroseconds: interval, roster: roster, catalog: catalog, current: current)
         if reader.remaining > 0 {
             welcome.multicast = try MulticastOffer.read(from: &reader)
         }
@@ -199,8 +206,9 @@ public struct Welcome: Sendable, Hashable, Codable {
     /// Checks that `event`'s template and players exist in `catalog` and `roster`.
     public static func check(_ event: CompactEvent, type: EventType, roster: Roster, catalog: PhraseCatalog, offset: Int) throws(WireError) {
         guard Int(event.template) < catalog.templates(of: type).count else {
-            throw WireError(.outOfRange, field: "body.current.template", offset: offset,
-                            "template \(event.template) of \(type.identifier); the catalogue has \(catalog.templates(of: type).count)")
+            throw WireError(
+                .outOfRange, field: "body.current.template", offset: offset,
+                "template \(event.template) of \(type.identifier); the catalogue has \(catalog.templates(of: type).count)")
         }
         for (name, player, at) in [("actor", event.actor, 1), ("opponent", event.opponent, 2)] where !roster.contains(player) {
             throw WireError(.outOfRange, field: "body.current.\(name)", offset: offset + at, "player 0x\(hex(player.byte)) is not on the roster")

@@ -16,7 +16,7 @@ func exerciseFrames(_ bytes: [UInt8]) {
     do {
         decoded = try Frame.decodeWithHeader(bytes)
     } catch {
-        return   // A located error is the expected answer to most fuzz inputs.
+        return  // A located error is the expected answer to most fuzz inputs.
     }
     do {
         let again = try Frame.decode(try decoded.frame.encoded())
@@ -25,7 +25,7 @@ func exerciseFrames(_ bytes: [UInt8]) {
         precondition(content == decoded.frame, "the frame's content decodes differently")
         try Datagram.frame(decoded.frame).checkCanonical(bytes, header: decoded.header)
     } catch let error where error.code == .inconsistent {
-        return   // Decodable but not canonical: a verdict, not a failure.
+        return  // Decodable but not canonical: a verdict, not a failure.
     } catch {
         preconditionFailure("a frame that decodes fails to re-encode: \(error)")
     }
@@ -38,7 +38,7 @@ func exerciseOriginal(_ bytes: [UInt8]) {
     do {
         packet = try OriginalPacket.decode(bytes)
     } catch {
-        return exerciseJSON(bytes)   // A located error is the expected answer to most fuzz inputs.
+        return exerciseJSON(bytes)  // A located error is the expected answer to most fuzz inputs.
     }
     do {
         let again = try OriginalPacket.decode(try packet.encoded())
@@ -54,7 +54,7 @@ func exerciseJSON(_ bytes: [UInt8]) {
     do {
         _ = try JSONNode.parse(bytes)
     } catch {
-        return   // Malformed JSON is the expected answer to most fuzz inputs.
+        return  // Malformed JSON is the expected answer to most fuzz inputs.
     }
 }
 

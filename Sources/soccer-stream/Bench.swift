@@ -13,7 +13,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Relay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "An origin serving N clients directly, then through relay processes: the origin's CPU and datagrams, the relays', the delay a hop adds.")
+            abstract:
+                "An origin serving N clients directly, then through relay processes: the origin's CPU and datagrams, the relays', the delay a hop adds."
+        )
         @Option(help: "Clients in all (dealt evenly over the relays).") var clients = 10_000
         @Option(help: "Relay processes under the origin.") var relays = 2
         @Option(parsing: .unconditional, help: "Seconds between events.") var interval = 0.05
@@ -37,10 +39,13 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Multicast: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "In a network namespace of its own (needs root): an origin serving N unicast clients, then N multicast receivers; the origin's CPU per event and datagrams either way.")
+            abstract:
+                "In a network namespace of its own (needs root): an origin serving N unicast clients, then N multicast receivers; the origin's CPU per event and datagrams either way."
+        )
         @Option(help: "Receivers each side.") var receivers = 1_000
         @Option(parsing: .unconditional, help: "Seconds between events.") var interval = 0.02
-        @Option(help: "Simulated matches back to back (about 45 events each; between two, every receiver's end frames count in the events' CPU).") var matches = 1
+        @Option(help: "Simulated matches back to back (about 45 events each; between two, every receiver's end frames count in the events' CPU).")
+        var matches = 1
         @Option(help: "Runs of each side, added up (the CPU is read in 10 ms ticks).") var repeats = 5
 
         func run() async throws {
@@ -78,7 +83,9 @@ struct BenchCommand: AsyncParsableCommand {
             let formats = format.formats
             for format in formats {
                 let result = try CodecBenchmark.run(format: format, seconds: seconds, frames: frames)
-                StandardOutput.write("\(format.name.padded(to: 8)) \(Int(result.perSecond)) encode+decode per second on one core (\(result.frames) frames, \(String(format: "%.2f", result.seconds)) s)\n")
+                StandardOutput.write(
+                    "\(format.name.padded(to: 8)) \(Int(result.perSecond)) encode+decode per second on one core (\(result.frames) frames, \(String(format: "%.2f", result.seconds)) s)\n"
+                )
                 if let allocations {
                     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
                     let perFrame = try CodecBenchmark.allocationsPerFrame(format: format, executable: executable, counterSource: allocations)
@@ -103,8 +110,10 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.clients = clients
             benchmark.seconds = seconds
             let result = try benchmark.run()
-            StandardOutput.write(String(format: "idle over %.1f s: server with %d clients %.3f CPU s (%.2f %% of a core); idle client %.3f CPU s (%.2f %%)\n",
-                                        result.seconds, result.clients, result.serverCPU, result.serverPercent, result.clientCPU, result.clientPercent))
+            StandardOutput.write(
+                String(
+                    format: "idle over %.1f s: server with %d clients %.3f CPU s (%.2f %% of a core); idle client %.3f CPU s (%.2f %%)\n",
+                    result.seconds, result.clients, result.serverCPU, result.serverPercent, result.clientCPU, result.clientPercent))
         }
     }
 
@@ -128,8 +137,9 @@ struct BenchCommand: AsyncParsableCommand {
                 guard let id = UInt32(part) else { throw ValidationError("--matches takes match ids, comma-separated; got '\(part)'") }
                 return id
             }
-            try GeneratorShard.run(serverPort: port, count: count, firstIndex: firstIndex, format: format.format, matches: ids,
-                                   expected: expected, idle: idle, patience: patience, resultPath: result)
+            try GeneratorShard.run(
+                serverPort: port, count: count, firstIndex: firstIndex, format: format.format, matches: ids,
+                expected: expected, idle: idle, patience: patience, resultPath: result)
         }
     }
 
@@ -144,8 +154,12 @@ struct BenchCommand: AsyncParsableCommand {
         func run() async throws {
             let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             let rates = loss.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard !counts.isEmpty, counts.allSatisfy({ (1...1000).contains($0) }) else { throw ValidationError("--clients takes counts 1...1000, comma-separated") }
-            guard !rates.isEmpty, rates.allSatisfy({ (0...0.9).contains($0) }) else { throw ValidationError("--loss takes rates 0...0.9, comma-separated") }
+            guard !counts.isEmpty, counts.allSatisfy({ (1...1000).contains($0) }) else {
+                throw ValidationError("--clients takes counts 1...1000, comma-separated")
+            }
+            guard !rates.isEmpty, rates.allSatisfy({ (0...0.9).contains($0) }) else {
+                throw ValidationError("--loss takes rates 0...0.9, comma-separated")
+            }
             var settings: [(String, Impairment)] = rates.map { rate in
                 var impairment = Impairment()
                 impairment.loss = rate
@@ -156,7 +170,9 @@ struct BenchCommand: AsyncParsableCommand {
                 impairment.burst = BurstLoss(enterBad: 0.05, leaveBad: 0.25)
                 settings.append(("bursty 17 %", impairment))
             }
-            guard (40...10_000).contains(interval) else { throw ValidationError("--interval takes 40...10000 milliseconds (at least four 10 ms round trips)") }
+            guard (40...10_000).contains(interval) else {
+                throw ValidationError("--interval takes 40...10000 milliseconds (at least four 10 ms round trips)")
+            }
             var results: [RepairBenchmark.Result] = []
             var benchmark = RepairBenchmark()
             benchmark.interval = .milliseconds(interval)
@@ -209,8 +225,9 @@ struct BenchCommand: AsyncParsableCommand {
             if let allocations {
                 for format in formats {
                     let counted = try benchmark.allocations(format: format, counterSource: allocations)
-                    StandardOutput.write("\(format.name): steady-state streaming of \(counted.extraEvents) events: \(counted.smallStreaming) allocations to \(counted.smallClients) clients, \(counted.largeStreaming) to \(counted.largeClients): "
-                        + String(format: "%.4f allocations per client per event, %.1f per event\n", counted.perClientPerEvent, counted.perEvent))
+                    StandardOutput.write(
+                        "\(format.name): steady-state streaming of \(counted.extraEvents) events: \(counted.smallStreaming) allocations to \(counted.smallClients) clients, \(counted.largeStreaming) to \(counted.largeClients): "
+                            + String(format: "%.4f allocations per client per event, %.1f per event\n", counted.perClientPerEvent, counted.perEvent))
                 }
             }
         }

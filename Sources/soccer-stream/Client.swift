@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import GroupSigning
 import Logging
 import Streaming
-import GroupSigning
 import Wire
 
 struct Client: AsyncParsableCommand {
@@ -14,18 +14,25 @@ struct Client: AsyncParsableCommand {
     @Flag(help: "Fail instead of accepting the other format when the preferred one is not offered.") var strictFormat = false
     @Option(help: "The preset compression dictionary to offer: standard (the welcome shrinks from about 1,100 bytes to about 60) or none.")
     var dictionary: DictionaryChoice = .standard
-    @Flag(name: [.customLong("original"), .customLong("legacy")],
-          help: "Speak the original protocol (plain-text register, bare JSON) to an original server. (--legacy: version 1's spelling, kept so existing scripts work.)")
+    @Flag(
+        name: [.customLong("original"), .customLong("legacy")],
+        help:
+            "Speak the original protocol (plain-text register, bare JSON) to an original server. (--legacy: version 1's spelling, kept so existing scripts work.)"
+    )
     var original = false
-    @Option(name: [.customLong("original-interval"), .customLong("legacy-interval")],
-            help: "With --original: the original server's interval in seconds, for jitter.")
+    @Option(
+        name: [.customLong("original-interval"), .customLong("legacy-interval")],
+        help: "With --original: the original server's interval in seconds, for jitter.")
     var originalInterval: Double?
     @Option(help: "The log file.") var logFile = "client.log"
     @Option(help: "The statistics file (appended to, as the original did).") var statsFile = "client_stats.log"
     @Option(help: "Also write the statistics as JSON to this file.") var statsJson: String?
     @Option(help: "Register attempts before giving up (exit code 2).") var registerAttempts = 6
-    @Option(parsing: .unconditional, help: "Seconds of silence from the server before registering again (at least three event intervals).") var serverTimeout = 15.0
-    @Option(parsing: .unconditional, help: "Seconds to keep registering again, with backoff, after the server fell silent, before giving up (exit code 4); 0: give up at once.")
+    @Option(parsing: .unconditional, help: "Seconds of silence from the server before registering again (at least three event intervals).")
+    var serverTimeout = 15.0
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds to keep registering again, with backoff, after the server fell silent, before giving up (exit code 4); 0: give up at once.")
     var reconnectFor = 120.0
     @Option(help: "Write every datagram received to this classic pcap file (for soccer-stream validate).") var capture: String?
     @Flag(help: "Do not show the live view.") var quiet = false
@@ -34,13 +41,22 @@ struct Client: AsyncParsableCommand {
     @Option(help: "The match to follow (an id from --list), or several, comma-separated, for a scoreboard of them. Default: the first live match.")
     var match: String?
     @Flag(help: "Follow every match the server carries, in a scoreboard.") var all = false
-    @Option(help: "Where the client keeps how far it got (match, last event logged), so that, killed and started again, it continues the same match and log; none: nowhere.")
+    @Option(
+        help:
+            "Where the client keeps how far it got (match, last event logged), so that, killed and started again, it continues the same match and log; none: nowhere."
+    )
     var progressFile = "client_progress.json"
     @Flag(help: "Ignore the progress file: follow the current match from now, with a new client.log.") var fresh = false
-    @Flag(help: "Take events from the server's multicast group from the first register on (by default the client joins when the welcome offers a group, and switches once joined).")
+    @Flag(
+        help:
+            "Take events from the server's multicast group from the first register on (by default the client joins when the welcome offers a group, and switches once joined)."
+    )
     var multicast = false
     @Flag(help: "Never join the server's multicast group: every event at this client's address.") var noMulticast = false
-    @Option(help: "The server's group key (64 hexadecimal digits, as its log prints it): group events must be signed with it; a welcome offering another key is not followed to its group.")
+    @Option(
+        help:
+            "The server's group key (64 hexadecimal digits, as its log prints it): group events must be signed with it; a welcome offering another key is not followed to its group."
+    )
     var serverKey: String?
     @Option(help: "The interface (name or IPv4 address) to join the multicast group on (default: the route's).") var multicastInterface: String?
 
@@ -81,15 +97,18 @@ struct Client: AsyncParsableCommand {
         let progressPath = progressFile == "none" || original || list || all || (match?.contains(",") ?? false) ? nil : progressFile
         var resume: ClientProgress?
         if let progressPath, !fresh, let kept = try ClientProgress.read(from: progressPath),
-           kept.continues(server: server, port: port, match: match.flatMap { UInt32($0) }) {
+            kept.continues(server: server, port: port, match: match.flatMap { UInt32($0) })
+        {
             resume = kept
             // The log is written first: killed between the two, it holds one event more.
             if let inLog = ClientProgress.lastLogged(inLog: logFile) { resume?.lastLogged = inLog }
         }
         // No file is touched before the server resolves and the paths are sound: then the log is
         // opened for append (a header line), claimed for this process.
-        let outputs: [PathCheck.Named] = [("--log-file", logFile), ("--stats-file", statsFile), ("--stats-json", statsJson ?? "-"),
-                                          ("--progress-file", progressPath ?? "-"), ("--capture", capture ?? "-")]
+        let outputs: [PathCheck.Named] = [
+            ("--log-file", logFile), ("--stats-file", statsFile), ("--stats-json", statsJson ?? "-"),
+            ("--progress-file", progressPath ?? "-"), ("--capture", capture ?? "-"),
+        ]
         try PathCheck.distinct(outputs: outputs)
         try PathCheck.foldersExist(outputs)
         _ = try configuration.resolvedServer()
@@ -172,12 +191,14 @@ struct Client: AsyncParsableCommand {
         let holder = ClientsHolder()
         let logger = log.logger(label: "client")
         let quiet = self.quiet
-        let outcomes = try await runWithSignals(logger: logger, handle: { holder.stop($0.clientStopReason) }, {
-            try await MultiMatchFollower.follow(
-                matches: matches, configuration: configuration, logger: logger,
-                show: { text in if !quiet { LiveDisplay.showScreen(text) } },
-                onClients: { holder.set($0) })
-        })
+        let outcomes = try await runWithSignals(
+            logger: logger, handle: { holder.stop($0.clientStopReason) },
+            {
+                try await MultiMatchFollower.follow(
+                    matches: matches, configuration: configuration, logger: logger,
+                    show: { text in if !quiet { LiveDisplay.showScreen(text) } },
+                    onClients: { holder.set($0) })
+            })
         var worst: Int32 = 0
         for outcome in outcomes {
             let report = outcome.result.report

@@ -19,8 +19,10 @@ enum CommandLayers {
     /// Parses `Command` from this process's arguments, the environment and `file`; `check` builds
     /// what the command would run with, so that a bad value is blamed on its source (the variable,
     /// or the file and key) rather than on a flag the user never typed.
-    static func resolve<Command: ParsableCommand>(_ type: Command.Type, file: String?,
-                                                  check: (Command) throws -> Void) async throws -> Resolved<Command> {
+    static func resolve<Command: ParsableCommand>(
+        _ type: Command.Type, file: String?,
+        check: (Command) throws -> Void
+    ) async throws -> Resolved<Command> {
         let environment = ProcessInfo.processInfo.environment
         let path = file ?? environment[SettingsLayers.prefix + "_CONFIG"]
         let arguments = commandLine(of: type)
@@ -47,9 +49,9 @@ enum CommandLayers {
     /// flag or value, repeatable; hidden ones (tests' fault injection) and `--config` excluded.
     static func options<Command: ParsableCommand>(of type: Command.Type) -> [OptionSpec] {
         guard let data = Command._dumpHelp().data(using: .utf8),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],   // ArgumentParser's own output
-              let command = root["command"] as? [String: Any],
-              let arguments = command["arguments"] as? [[String: Any]]
+            let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],  // ArgumentParser's own output
+            let command = root["command"] as? [String: Any],
+            let arguments = command["arguments"] as? [[String: Any]]
         else { return [] }
         return arguments.compactMap { argument in
             guard let kind = argument["kind"] as? String, kind != "positional", argument["shouldDisplay"] as? Bool ?? true else { return nil }

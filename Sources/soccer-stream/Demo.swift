@@ -16,7 +16,8 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var match: MatchOptions
     @Option(help: "The server's port (0: any free port).") var port = 0
     @Option(help: "Simulated matches at once (1...100): the clients are dealt over them, and the live view becomes a scoreboard.") var matches = 1
-    @Option(parsing: .unconditional, help: "Drop this share of the events to each client (0...1), through the impairment relay (soccer-stream impair).")
+    @Option(
+        parsing: .unconditional, help: "Drop this share of the events to each client (0...1), through the impairment relay (soccer-stream impair).")
     var loss = 0.0
 
     func run() async throws {
@@ -31,9 +32,11 @@ struct Demo: AsyncParsableCommand {
         demo.matches = matches
         let stopper = ServerHolder()
         let configured = demo
-        let outcome = try await runWithSignals(logger: Logger(label: "demo") { _ in SwiftLogNoOpLogHandler() }, handle: { _ in stopper.stop() }, {
-            try await configured.run { stopper.set($0) }
-        })
+        let outcome = try await runWithSignals(
+            logger: Logger(label: "demo") { _ in SwiftLogNoOpLogHandler() }, handle: { _ in stopper.stop() },
+            {
+                try await configured.run { stopper.set($0) }
+            })
         StandardOutput.write("\nStatistics (also in client_stats.log; logs in server.log and client.log):\n")
         StandardOutput.write(Streaming.Demo.table(outcome.clients))
         if let relay = outcome.relay { StandardOutput.write("\n" + relay.text) }

@@ -46,7 +46,7 @@ struct FixturesCommand: AsyncParsableCommand {
         if drifts.isEmpty {
             print("\(fixtures.fixtures.count) fixtures in \(directory) match the code (seed \(GoldenFixtures.seed))")
         } else {
-            drifts.forEach { print(TerminalText.escaped("drift: \($0)")) }
+            for drift in drifts { print(TerminalText.escaped("drift: \(drift)")) }
             print("\(drifts.count) difference\(drifts.count == 1 ? "" : "s"); run `soccer-stream fixtures --write` if the change is intended")
             throw ExitCode(1)
         }

@@ -5,7 +5,8 @@ import Streaming
 
 struct Impair: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "A network impairment relay (what tc netem does, without root): clients send to it, it forwards to the server and back, dropping, delaying, reordering and duplicating as told.",
+        abstract:
+            "A network impairment relay (what tc netem does, without root): clients send to it, it forwards to the server and back, dropping, delaying, reordering and duplicating as told.",
         discussion: """
             Point clients at --port instead of the server. Every random choice comes from --seed, so a run can be \
             repeated. At the end (Ctrl+C, SIGTERM or --duration) it prints what it did in each direction and, per \
@@ -18,7 +19,10 @@ struct Impair: AsyncParsableCommand {
     @OptionGroup var serverAddress: ServerAddressOptions
     @Option(help: "Which way the impairments apply: both, to-client or to-server.") var direction: ImpairDirection = .both
     @Option(parsing: .unconditional, help: "Probability of dropping a datagram (0...1).") var loss = 0.0
-    @Option(help: "Bursty loss, Gilbert–Elliott: ENTER,LEAVE[,LOSS] probabilities per datagram of entering and leaving the bad state, and of loss in it (default 1).")
+    @Option(
+        help:
+            "Bursty loss, Gilbert–Elliott: ENTER,LEAVE[,LOSS] probabilities per datagram of entering and leaving the bad state, and of loss in it (default 1)."
+    )
     var burstLoss: String?
     @Option(parsing: .unconditional, help: "Probability of holding a datagram back until after the next one (0...1).") var reorder = 0.0
     @Option(parsing: .unconditional, help: "Probability of sending a datagram twice (0...1).") var duplicate = 0.0
@@ -32,7 +36,9 @@ struct Impair: AsyncParsableCommand {
     func run() async throws {
         // Checked before the relay starts (and announces itself).
         let runFor = try duration.map { try Swift.Duration.milliseconds($0 * 1000, option: "--duration") }
-        if let duration, !(duration > 0) { throw ValidationError("--duration: \(duration) seconds; expected more than 0 (or no --duration: run until Ctrl+C)") }
+        if let duration, !(duration > 0) {
+            throw ValidationError("--duration: \(duration) seconds; expected more than 0 (or no --duration: run until Ctrl+C)")
+        }
         var impairment = Impairment()
         impairment.loss = loss
         impairment.reorder = reorder
@@ -58,9 +64,11 @@ struct Impair: AsyncParsableCommand {
         if direction != .toClient { configuration.toServer = impairment }
         let relay = try await ImpairmentProxy.start(configuration: configuration)
         StandardOutput.write("Impairment relay on \(relay.localAddress.display) → \(relay.serverAddress.display). Ctrl+C ends it.\n")
-        let report = try await runWithSignals(logger: Logger(label: "impair") { _ in SwiftLogNoOpLogHandler() }, handle: { _ in relay.stop() }, {
-            await relay.run(for: runFor)
-        })
+        let report = try await runWithSignals(
+            logger: Logger(label: "impair") { _ in SwiftLogNoOpLogHandler() }, handle: { _ in relay.stop() },
+            {
+                await relay.run(for: runFor)
+            })
         StandardOutput.write(json ? report.json.prettyText() : report.text)
     }
 }

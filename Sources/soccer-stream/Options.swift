@@ -82,7 +82,8 @@ enum OriginalPolicy: String, ExpressibleByArgument, CaseIterable {
 /// `Duration` cannot hold is refused here; the ranges are the configuration's to check.
 func duration(seconds: Double, option: String) throws -> Duration {
     guard seconds.isFinite, abs(seconds) <= 1e9 else {
-        throw ValidationError("\(option): \(seconds) is out of range; expected a finite number of seconds, at most 1000000000 (the option's own range is checked next)")
+        throw ValidationError(
+            "\(option): \(seconds) is out of range; expected a finite number of seconds, at most 1000000000 (the option's own range is checked next)")
     }
     return .microseconds(Int64((seconds * 1_000_000).rounded()))
 }

@@ -13,16 +13,26 @@ struct Relay: AsyncParsableCommand {
             next takes over when one stays silent for --upstream-timeout (after registering again for as long).
             """)
 
-    @Option(name: [.customLong("upstream"), .customLong("server")],
-            help: "An upstream server or relay, HOST:PORT ([ADDRESS]:PORT for IPv6); repeat for alternatives, tried in order. (--server: the same, as client and impair spell where the server is.)")
+    @Option(
+        name: [.customLong("upstream"), .customLong("server")],
+        help:
+            "An upstream server or relay, HOST:PORT ([ADDRESS]:PORT for IPv6); repeat for alternatives, tried in order. (--server: the same, as client and impair spell where the server is.)"
+    )
     var upstream: [String] = []
     @Option(help: "The upstream matches to relay, comma-separated ids (from client --list); default: the upstream's first live match.")
     var match: String?
-    @Flag(help: "Follow only the matches the relay's clients ask for: subscribe upstream at a client's register, unsubscribe when a match's last client leaves (instead of --match).")
+    @Flag(
+        help:
+            "Follow only the matches the relay's clients ask for: subscribe upstream at a client's register, unsubscribe when a match's last client leaves (instead of --match)."
+    )
     var onDemand = false
-    @Option(parsing: .unconditional, help: "Seconds of silence from an upstream before registering again, and then before the next upstream takes over.")
+    @Option(
+        parsing: .unconditional, help: "Seconds of silence from an upstream before registering again, and then before the next upstream takes over.")
     var upstreamTimeout = 5.0
-    @Flag(help: "Take the upstream's events from its multicast group when its welcome offers one (a relay on the upstream's network); by default from the upstream's unicast stream.")
+    @Flag(
+        help:
+            "Take the upstream's events from its multicast group when its welcome offers one (a relay on the upstream's network); by default from the upstream's unicast stream."
+    )
     var upstreamMulticast = false
     @Option(help: "The log file (relative paths from the current directory).") var logFile = "relay.log"
     @OptionGroup var serving: ServingOptions
@@ -30,9 +40,11 @@ struct Relay: AsyncParsableCommand {
     func run() async throws {
         let resolved = try await CommandLayers.resolve(Self.self, file: serving.config) { try $0.makeConfiguration().validate() }
         let file = resolved.file
-        try await resolved.command.serving.serve(try resolved.command.makeConfiguration(), logFile: resolved.command.logFile,
-                                                 what: "SoccerStream relay", ending: "Ctrl+C stops it", settings: resolved.settings,
-                                                 configFile: file) {
+        try await resolved.command.serving.serve(
+            try resolved.command.makeConfiguration(), logFile: resolved.command.logFile,
+            what: "SoccerStream relay", ending: "Ctrl+C stops it", settings: resolved.settings,
+            configFile: file
+        ) {
             let again = try await CommandLayers.resolve(Self.self, file: file) { try $0.makeConfiguration().validate() }
             return (try again.command.makeConfiguration(), again.command.serving.logLevel, again.settings)
         }

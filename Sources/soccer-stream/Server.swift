@@ -1,6 +1,6 @@
+import ArgumentParser
 import CommandSettings
 import Foundation
-import ArgumentParser
 import Logging
 import Match
 import Monitoring
@@ -26,14 +26,21 @@ struct Server: AsyncParsableCommand {
     @Option(help: .hidden) var crashAfterSending: Int?
     @Option(help: "Start the match once this many clients are registered.") var waitForClients = 0
     @Flag(help: "Replace each match that ends by the next (seed + 1) instead of exiting.") var loop = false
-    @Option(help: "Simulated matches carried at once (1...1000): match 1 is the original Galáticos vs The Bests, the others distinct pairs of built-in clubs. Clients pick one with client --match (ids from client --list).")
+    @Option(
+        help:
+            "Simulated matches carried at once (1...1000): match 1 is the original Galáticos vs The Bests, the others distinct pairs of built-in clubs. Clients pick one with client --match (ids from client --list)."
+    )
     var simulate: Int?
-    @Option(help: "A live feed in JSON Lines (Spec/FEED.md; `soccer-stream simulate --jsonl` writes one), one match per feed: a file, followed as it grows (tail -f), or - for standard input. Repeatable. With feeds, --simulate defaults to 0.")
+    @Option(
+        help:
+            "A live feed in JSON Lines (Spec/FEED.md; `soccer-stream simulate --jsonl` writes one), one match per feed: a file, followed as it grows (tail -f), or - for standard input. Repeatable. With feeds, --simulate defaults to 0."
+    )
     var feed: [String] = []
-    @Option(help: ArgumentHelp(
-        "How feed events are timed: a speed (2: twice the recorded pace) or max (each line as it arrives). Default: a feed whose events carry \"at\" times replays at its recorded pace, one without streams each line as it arrives.",
-        discussion: "An event line that does not fit the pace (no \"at\" in a paced feed) is a bad line (--on-bad-line).",
-        valueName: "speed|max"))
+    @Option(
+        help: ArgumentHelp(
+            "How feed events are timed: a speed (2: twice the recorded pace) or max (each line as it arrives). Default: a feed whose events carry \"at\" times replays at its recorded pace, one without streams each line as it arrives.",
+            discussion: "An event line that does not fit the pace (no \"at\" in a paced feed) is a bad line (--on-bad-line).",
+            valueName: "speed|max"))
     var replaySpeed: ReplayPace = .recorded
     @Option(help: "A feed line that cannot be used: skip it (logged with its line number) or stop that feed (its match ends as abandoned).")
     var onBadLine: BadLinePolicy = .skip
@@ -42,9 +49,11 @@ struct Server: AsyncParsableCommand {
     func run() async throws {
         let resolved = try await CommandLayers.resolve(Self.self, file: serving.config) { try $0.makeConfiguration().validate() }
         let file = resolved.file
-        try await resolved.command.serving.serve(try resolved.command.makeConfiguration(), logFile: resolved.command.logFile,
-                                                 what: "SoccerStream server", ending: "Ctrl+C ends the match", settings: resolved.settings,
-                                                 configFile: file) {
+        try await resolved.command.serving.serve(
+            try resolved.command.makeConfiguration(), logFile: resolved.command.logFile,
+            what: "SoccerStream server", ending: "Ctrl+C ends the match", settings: resolved.settings,
+            configFile: file
+        ) {
             let again = try await CommandLayers.resolve(Self.self, file: file) { try $0.makeConfiguration().validate() }
             return (try again.command.makeConfiguration(), again.command.serving.logLevel, again.settings)
         }
@@ -74,38 +83,53 @@ struct Server: AsyncParsableCommand {
 /// its socket, formats, clients, repair, durable log and metrics. One set of options and one
 /// way to run, for both commands.
 struct ServingOptions: ParsableArguments {
-    @Option(help: "A JSON configuration file: an object whose keys are these options' long names (\"max-clients\": 500). Flags win over SOCCERSTREAM_* environment variables (SOCCERSTREAM_MAX_CLIENTS=500), which win over the file. SIGHUP reads it again: limits, rates and --log-level apply at once; the rest is logged as needing a restart. Default: $SOCCERSTREAM_CONFIG.")
+    @Option(
+        help:
+            "A JSON configuration file: an object whose keys are these options' long names (\"max-clients\": 500). Flags win over SOCCERSTREAM_* environment variables (SOCCERSTREAM_MAX_CLIENTS=500), which win over the file. SIGHUP reads it again: limits, rates and --log-level apply at once; the rest is logged as needing a restart. Default: $SOCCERSTREAM_CONFIG."
+    )
     var config: String?
     @Option(help: "The address to bind.") var host = "0.0.0.0"
     @Option(help: "The UDP port (the original used 12345).") var port = 12345
     @Option(help: "The formats offered: any, compact or json.") var format: OfferChoice = .any
-    @Option(help: "Where the durable match log lives (every event is written there before it is sent); default: named after --log-file, beside it: soccer-stream-data for server.log, NAME-data for NAME.log; none: no log. One process per data directory (a second is refused).")
+    @Option(
+        help:
+            "Where the durable match log lives (every event is written there before it is sent); default: named after --log-file, beside it: soccer-stream-data for server.log, NAME-data for NAME.log; none: no log. One process per data directory (a second is refused)."
+    )
     var dataDir: String?
     @Flag(help: "Discard the match log's unfinished matches instead of resuming them.") var fresh = false
-    @Option(parsing: .unconditional, help: "After a crash, a restarted server goes on sending a resumed match to the subscriptions kept in its match log (original-protocol and SoccerStream clients) only if it is back within this many seconds; 0: never (SoccerStream clients are then reset and register again).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "After a crash, a restarted server goes on sending a resumed match to the subscriptions kept in its match log (original-protocol and SoccerStream clients) only if it is back within this many seconds; 0: never (SoccerStream clients are then reset and register again)."
+    )
     var originalResumeWithin = 120.0
     @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
     var metricsPort: Int?
     @Option(help: "The address the metrics endpoint binds (only with --metrics-port).") var metricsHost = "127.0.0.1"
     @Option(help: "The least severe level logged (debug logs every send).") var logLevel: Logger.Level = .info
     @Option(help: "The most clients served at once.") var maxClients = 10_000
-    @Option(name: [.customLong("original"), .customLong("legacy")],
-            help: ArgumentHelp(
-                "Serve original-protocol clients (allow, from loopback and private addresses unless --original-from says more) or not (deny). (--legacy: version 1's spelling, kept so existing scripts work.)",
-                discussion: """
-                    The original protocol carries no subscription identifier and no address check, so anyone who can \
-                    forge a source address can, with one datagram: register any address (the server then sends it \
-                    about 3 KB per event: a reflection attack on a third party), or unregister any original client \
-                    (its stream stops). So by default (protected mode) its registers are accepted only from loopback \
-                    and private ranges (127/8, ::1, 10/8, 172.16/12, 192.168/16, fc00::/7), and what original clients \
-                    off loopback are sent is capped by --original-budget and --original-budget-total. SoccerStream \
-                    clients are not affected (protocol version 2 validates every address).
-                    """))
+    @Option(
+        name: [.customLong("original"), .customLong("legacy")],
+        help: ArgumentHelp(
+            "Serve original-protocol clients (allow, from loopback and private addresses unless --original-from says more) or not (deny). (--legacy: version 1's spelling, kept so existing scripts work.)",
+            discussion: """
+                The original protocol carries no subscription identifier and no address check, so anyone who can \
+                forge a source address can, with one datagram: register any address (the server then sends it \
+                about 3 KB per event: a reflection attack on a third party), or unregister any original client \
+                (its stream stops). So by default (protected mode) its registers are accepted only from loopback \
+                and private ranges (127/8, ::1, 10/8, 172.16/12, 192.168/16, fc00::/7), and what original clients \
+                off loopback are sent is capped by --original-budget and --original-budget-total. SoccerStream \
+                clients are not affected (protocol version 2 validates every address).
+                """))
     var original: OriginalPolicy = .allow
-    @Option(help: ArgumentHelp("Also accept original-protocol registers from this address range (CIDR, e.g. 198.51.100.0/24; repeatable). Each is a range from which a forged register can point the stream at a third party: a warning says so.",
-                               valueName: "cidr"))
+    @Option(
+        help: ArgumentHelp(
+            "Also accept original-protocol registers from this address range (CIDR, e.g. 198.51.100.0/24; repeatable). Each is a range from which a forged register can point the stream at a third party: a warning says so.",
+            valueName: "cidr"))
     var originalFrom: [String] = []
-    @Option(help: "Bytes per second that original-protocol clients off loopback in one /24 (IPv6: /56) may be sent together; more is dropped and counted.")
+    @Option(
+        help: "Bytes per second that original-protocol clients off loopback in one /24 (IPv6: /56) may be sent together; more is dropped and counted."
+    )
     var originalBudget = OriginalBudgetSettings().perPrefix
     @Option(help: "Bytes per second that all original-protocol clients off loopback may be sent together.")
     var originalBudgetTotal = OriginalBudgetSettings().total
@@ -113,11 +137,18 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "The preset compression dictionary to use with clients that offer it: standard or none.")
     var dictionary: DictionaryChoice = .standard
     @Option(parsing: .unconditional, help: "New subscriptions per client IP per second (0: unlimited).") var registerRate = 20.0
-    @Option(parsing: .unconditional, help: "Seconds to keep answering repair requests (NACKs) after the last match, before exiting.") var repairGrace = 5.0
-    @Option(parsing: .unconditional, help: "Events one subscription may have sent again per second (its repair budget; default: 4 times the stream's rate, at least 10).")
+    @Option(parsing: .unconditional, help: "Seconds to keep answering repair requests (NACKs) after the last match, before exiting.")
+    var repairGrace = 5.0
+    @Option(
+        parsing: .unconditional,
+        help: "Events one subscription may have sent again per second (its repair budget; default: 4 times the stream's rate, at least 10).")
     var repairRate: Double?
-    @Option(parsing: .unconditional, help: "New subscriptions one client IP may make at once (default: twice --register-rate).") var registerBurst: Double?
-    @Option(help: "Also send every event to this IPv4 multicast group (GROUP:PORT, e.g. 239.1.2.3:5000), once per match and format, signed with Ed25519, for the clients that join it; registration, heartbeats and repair stay unicast.")
+    @Option(parsing: .unconditional, help: "New subscriptions one client IP may make at once (default: twice --register-rate).") var registerBurst:
+        Double?
+    @Option(
+        help:
+            "Also send every event to this IPv4 multicast group (GROUP:PORT, e.g. 239.1.2.3:5000), once per match and format, signed with Ed25519, for the clients that join it; registration, heartbeats and repair stay unicast."
+    )
     var multicast: String?
     @Option(help: "The interface (name or IPv4 address) group datagrams leave by (only with --multicast; default: the route's).")
     var multicastInterface: String?
@@ -156,8 +187,10 @@ struct ServingOptions: ParsableArguments {
 
     /// Checks `configuration`, binds, serves until the matches end or a signal stops it.
     /// `settings` came from the environment and `configFile`; `reload` reads them again (SIGHUP).
-    func serve(_ configuration: ServerConfiguration, logFile: String, what: String, ending: String, settings: [LayeredSetting], configFile: String?,
-               reload: @escaping @Sendable () async throws -> (ServerConfiguration, Logger.Level, [LayeredSetting])) async throws {
+    func serve(
+        _ configuration: ServerConfiguration, logFile: String, what: String, ending: String, settings: [LayeredSetting], configFile: String?,
+        reload: @escaping @Sendable () async throws -> (ServerConfiguration, Logger.Level, [LayeredSetting])
+    ) async throws {
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
         try configuration.validate()
         try PathCheck.distinct(outputs: [("--log-file", logFile)], inputs: configuration.feeds.map { ("--feed", $0) })
@@ -169,17 +202,21 @@ struct ServingOptions: ParsableArguments {
         let server: StreamServer
         var endpoint: MetricsEndpoint?
         if let metricsPort {
-            (server, endpoint) = try await StreamServer.bind(configuration: configuration, logger: logger, metricsHost: metricsHost, metricsPort: metricsPort)
+            (server, endpoint) = try await StreamServer.bind(
+                configuration: configuration, logger: logger, metricsHost: metricsHost, metricsPort: metricsPort)
         } else {
             server = try await StreamServer.bind(configuration: configuration, logger: logger)
         }
         defer { endpoint?.stop() }
-        try log.start("\(what) \(Release.version) started (pid \(getpid())): soccer-stream \(CommandLine.arguments.dropFirst().joined(separator: " "))")
+        try log.start(
+            "\(what) \(Release.version) started (pid \(getpid())): soccer-stream \(CommandLine.arguments.dropFirst().joined(separator: " "))")
         server.watch(logFile: log)
         // Written at once (not through print's buffer), so that a script reading the output sees it.
         StandardOutput.write("\(what) on \(server.localAddress.display); logging to \(logFile). \(ending).\n")
         if configuration.originalAllowed && !configuration.originalFrom.isEmpty {
-            StandardError.write("Warning: original-protocol registers accepted from \(configuration.originalFrom.map(\.description).joined(separator: ", ")) (--original-from): a forged register from there subscribes a third party's address unvalidated (within --original-budget).\n")
+            StandardError.write(
+                "Warning: original-protocol registers accepted from \(configuration.originalFrom.map(\.description).joined(separator: ", ")) (--original-from): a forged register from there subscribes a third party's address unvalidated (within --original-budget).\n"
+            )
         }
         for setting in settings {
             logger.info("Setting \(setting.key) from \(setting.source).")
@@ -192,20 +229,26 @@ struct ServingOptions: ParsableArguments {
         // or an operator's "reload", as nginx and sshd take it): the log file is opened again
         // (after logrotate moved it), the configuration file read again, and the stream goes on.
         let current = SettingsRecord(settings)
-        let summary = try await runWithSignals(logger: logger, handle: { signal in
-            guard signal == .hangUp else { return server.stop() }
-            let trouble = log.reopen()
-            guard let configFile else {
-                return logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); no configuration file (--config) to reload; streaming on.")
-            }
-            logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); reading \(configFile) again.")
-            await Self.reload(server: server, log: log, logger: logger, file: configFile, current: current, reload: reload)
-        }, { try await server.run() })
+        let summary = try await runWithSignals(
+            logger: logger,
+            handle: { signal in
+                guard signal == .hangUp else { return server.stop() }
+                let trouble = log.reopen()
+                guard let configFile else {
+                    return logger.info(
+                        "SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); no configuration file (--config) to reload; streaming on."
+                    )
+                }
+                logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); reading \(configFile) again.")
+                await Self.reload(server: server, log: log, logger: logger, file: configFile, current: current, reload: reload)
+            }, { try await server.run() })
         StandardOutput.write("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.\n")
         // A feed that gave no match is an error on the terminal too (its lines' errors are in the
         // log), and the exit status when it was all the server carried.
         for (feed, problem) in summary.feedsWithoutMatch {
-            StandardError.write("error: feed \(TerminalText.escaped(feed)) gave no match\(problem.map { ": \(TerminalText.escaped($0))" } ?? ": it closed before its line-ups") (Spec/FEED.md; more in \(logFile))\n")
+            StandardError.write(
+                "error: feed \(TerminalText.escaped(feed)) gave no match\(problem.map { ": \(TerminalText.escaped($0))" } ?? ": it closed before its line-ups") (Spec/FEED.md; more in \(logFile))\n"
+            )
         }
         let sources = configuration.simulate + configuration.feeds.count + configuration.upstreams.count
         if !summary.feedsWithoutMatch.isEmpty && summary.feedsWithoutMatch.count == sources { throw ExitCode(1) }

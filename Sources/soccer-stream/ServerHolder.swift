@@ -26,11 +26,11 @@ final class ClientsHolder: Sendable {
     func set(_ value: [StreamClient]) {
         let reason = stopped.withLock { $0 }
         clients.withLock { $0 = value }
-        if let reason { value.forEach { $0.stop(reason) } }
+        if let reason { for client in value { client.stop(reason) } }
     }
 
     func stop(_ reason: ClientStopReason) {
         stopped.withLock { $0 = reason }
-        clients.withLock { $0 }.forEach { $0.stop(reason) }
+        for client in clients.withLock({ $0 }) { client.stop(reason) }
     }
 }

@@ -26,7 +26,9 @@ struct Simulate: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...10_000).contains(matches) else { throw ValidationError("--matches must be 1...10000") }
-        guard matches == 1 || sizes else { throw ValidationError("--matches \(matches): only with --sizes (the other outputs are one match: give --seed)") }
+        guard matches == 1 || sizes else {
+            throw ValidationError("--matches \(matches): only with --sizes (the other outputs are one match: give --seed)")
+        }
         guard [json, sizes, jsonl].filter({ $0 }).count <= 1 else { throw ValidationError("--json, --jsonl and --sizes exclude each other") }
         guard interval.isFinite, interval >= 0, interval <= 3600 else { throw ValidationError("--interval takes 0...3600 seconds") }
     }

@@ -12,7 +12,10 @@ struct SoccerStream: AsyncParsableCommand {
             Shell completions: soccer-stream --generate-completion-script bash (or zsh, fish); see docs/OPERATING.md, "Platforms, versions, completions".
             """,
         version: Release.description,
-        subcommands: [Demo.self, Server.self, Relay.self, Client.self, Impair.self, Validate.self, Simulate.self, History.self, FixturesCommand.self, BenchCommand.self]
+        subcommands: [
+            Demo.self, Server.self, Relay.self, Client.self, Impair.self, Validate.self, Simulate.self, History.self, FixturesCommand.self,
+            BenchCommand.self,
+        ]
     )
 
     /// As ArgumentParser runs it, except that `help` with a subcommand that does not exist is an

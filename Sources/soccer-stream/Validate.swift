@@ -1,7 +1,7 @@
 import ArgumentParser
+import GroupSigning
 import Streaming
 import Toolkit
-import GroupSigning
 import Wire
 
 struct Validate: AsyncParsableCommand {
@@ -12,9 +12,15 @@ struct Validate: AsyncParsableCommand {
     @Argument(help: "Capture files (classic pcap or pcapng), or with --raw files of one datagram each.")
     var files: [String]
 
-    @Option(help: "The server's UDP port: datagrams to or from it are checked. Give it again for each server of a relay's capture (its upstream's port and its own): a match sent by two servers is checked as relayed (Spec §4.10).")
+    @Option(
+        help:
+            "The server's UDP port: datagrams to or from it are checked. Give it again for each server of a relay's capture (its upstream's port and its own): a match sent by two servers is checked as relayed (Spec §4.10)."
+    )
     var port: [Int] = [12345]
-    @Option(help: "The server's group key (64 hexadecimal digits): group events (multicast, Spec §4.11) must be signed with it. Default: the key a captured welcome announces for the group.")
+    @Option(
+        help:
+            "The server's group key (64 hexadecimal digits): group events (multicast, Spec §4.11) must be signed with it. Default: the key a captured welcome announces for the group."
+    )
     var serverKey: String?
     @Flag(help: "Treat each file as one datagram's bytes.") var raw = false
     @Flag(help: "Print the report as JSON.") var json = false

@@ -84,7 +84,9 @@ struct BenchTests {
     func table() {
         let ceiling = FanOutBenchmark.Run(expected: 1000, received: 990, seconds: 0.5, cpuSeconds: 0.01, peakResidentMiB: 20)
         let server = FanOutBenchmark.Run(expected: 1000, received: 990, seconds: 0.5, cpuSeconds: 0.05, peakResidentMiB: 20, setupCPUSeconds: 0.037)
-        let text = FanOutBenchmark.table([FanOutBenchmark.Result(clients: 10, format: .compact, eventsPerClient: 100, server: server, ceiling: ceiling)])
+        let text = FanOutBenchmark.table([
+            FanOutBenchmark.Result(clients: 10, format: .compact, eventsPerClient: 100, server: server, ceiling: ceiling)
+        ])
         let lines = text.split(separator: "\n")
         #expect(lines.count == 2)
         // 0.05 s per 1,000 datagrams is 50 s per million; 13 of them after the setup; 1.3× the ceiling's 10.
@@ -102,7 +104,9 @@ struct RelayBenchmarkTests {
         return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "soccer-stream not built next to the tests")
     }
 
-    @Test("bench relay runs an origin directly and through two relay processes: every client gets every event both ways, the origin sends one copy per relay, the hops are measured")
+    @Test(
+        "bench relay runs an origin directly and through two relay processes: every client gets every event both ways, the origin sends one copy per relay, the hops are measured"
+    )
     func relay() async throws {
         var benchmark = RelayBenchmark(executable: try Self.executable())
         benchmark.clients = 20
@@ -124,8 +128,9 @@ struct RelayBenchmarkTests {
 
 @Suite("Multicast benchmark")
 struct MulticastBenchmarkTests {
-    @Test("bench multicast runs unicast and multicast receivers in a namespace: every receiver gets every event both ways, the origin sends one group event per event",
-          .enabled(if: NetworkNamespace.available, "needs root and ip(8): the benchmark makes a network namespace of its own"))
+    @Test(
+        "bench multicast runs unicast and multicast receivers in a namespace: every receiver gets every event both ways, the origin sends one group event per event",
+        .enabled(if: NetworkNamespace.available, "needs root and ip(8): the benchmark makes a network namespace of its own"))
     func multicast() async throws {
         var benchmark = MulticastBenchmark(executable: try RelayBenchmarkTests.executable())
         benchmark.receivers = 20

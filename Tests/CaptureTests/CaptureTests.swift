@@ -58,7 +58,7 @@ struct CaptureReaderTests {
         #expect(Set(little.frames.map(\.linkType)) == [276])
         #expect(little.frames == big.frames)
         let stamps = little.frames.map(\.timestamp)
-        #expect(stamps.contains { ($0 * 1e6).rounded() != $0 * 1e6 })   // sub-microsecond digits survive
+        #expect(stamps.contains { ($0 * 1e6).rounded() != $0 * 1e6 })  // sub-microsecond digits survive
         #expect(PacketDecoder.decode(little.frames).datagrams.count == 112)
     }
 
@@ -110,10 +110,12 @@ struct CaptureReaderTests {
     func writerRoundTrip() throws {
         var writer = PcapWriter()
         let payload = Array(0..<200).map { UInt8($0) }
-        let first = writer.append(payload: payload, from: Endpoint(address: "127.0.0.1", port: 12345),
-                                  to: Endpoint(address: "127.0.0.1", port: 40000), timestamp: 1_764_000_000.25)
-        let second = writer.append(payload: [1, 2, 3], from: Endpoint(address: "::1", port: 12345),
-                                   to: Endpoint(address: "fe80::1:2", port: 5), timestamp: 1_764_000_001)
+        let first = writer.append(
+            payload: payload, from: Endpoint(address: "127.0.0.1", port: 12345),
+            to: Endpoint(address: "127.0.0.1", port: 40000), timestamp: 1_764_000_000.25)
+        let second = writer.append(
+            payload: [1, 2, 3], from: Endpoint(address: "::1", port: 12345),
+            to: Endpoint(address: "fe80::1:2", port: 5), timestamp: 1_764_000_001)
         let mixed = writer.append(payload: [], from: Endpoint(address: "::1", port: 1), to: Endpoint(address: "127.0.0.1", port: 2), timestamp: 0)
         #expect(first && second && !mixed)
         let contents = CaptureReader.read(writer.bytes)
@@ -127,11 +129,13 @@ struct CaptureReaderTests {
 
 @Suite("validate")
 struct ValidationTests {
-    @Test("real sessions: every datagram valid, flows with nothing lost", arguments: [
-        ("session-ipv4.pcap", 68, [11, 45]), ("session-ipv4-vlan.pcap", 68, [11, 45]),
-        ("session-ipv6.pcapng", 118, [45, 5, 45, 5]), ("session-sll2-nanos.pcap", 112, [49, 49]),
-        ("session-sll2-nanos-bigendian.pcap", 112, [49, 49]), ("client-capture.pcap", 53, [50]), ("client-capture-null.pcap", 53, [50]),
-    ])
+    @Test(
+        "real sessions: every datagram valid, flows with nothing lost",
+        arguments: [
+            ("session-ipv4.pcap", 68, [11, 45]), ("session-ipv4-vlan.pcap", 68, [11, 45]),
+            ("session-ipv6.pcapng", 118, [45, 5, 45, 5]), ("session-sll2-nanos.pcap", 112, [49, 49]),
+            ("session-sll2-nanos-bigendian.pcap", 112, [49, 49]), ("client-capture.pcap", 53, [50]), ("client-capture-null.pcap", 53, [50]),
+        ])
     func validSessions(name: String, datagrams: Int, events: [Int]) throws {
         let report = try Captures.validate(name)
         #expect(report.readError == nil)
@@ -159,7 +163,9 @@ struct ValidationTests {
         let report = try Captures.validate("client-capture.pcap")
         let stats = try String(contentsOf: Captures.directory.appendingPathComponent("client-capture.stats.log"), encoding: .utf8)
         func figure(_ label: String) -> Int? {
-            stats.split(separator: "\n").first { $0.contains(label) }.flatMap { Int($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }
+            stats.split(separator: "\n").first { $0.contains(label) }.flatMap {
+                Int($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "")
+            }
         }
         let flow = try #require(report.flows.first)
         #expect(figure("Number of packets received") == flow.statistics.received)
@@ -185,7 +191,7 @@ struct ValidationTests {
         let bad = try #require(mangled.verdicts.first { !$0.check.valid })
         #expect(mangled.invalidCount == 1)
         #expect(bad.check.error?.code == .outOfRange && bad.check.error?.field == "header.minute" && bad.check.error?.offset == 12)
-        #expect(mangled.flows.first?.statistics.lost == 1)   // the mangled event is not counted as received
+        #expect(mangled.flows.first?.statistics.lost == 1)  // the mangled event is not counted as received
         #expect(CaptureValidation.exitCode([mangled]) == 1)
 
         let json = try Captures.validate("corrupt-bad-json.pcap")
@@ -241,8 +247,9 @@ struct ValidationTests {
         #expect(eventCheck.datagram != nil && eventCheck.error?.field == "header.flags.dictionary", "\(String(describing: eventCheck.error))")
     }
 
-    @Test("validity does not depend on the zlib build: bodies deflated at other levels and strategies validate; what the frame says is still checked",
-          arguments: [Int32(1)], Compression.Strategy.allCases)
+    @Test(
+        "validity does not depend on the zlib build: bodies deflated at other levels and strategies validate; what the frame says is still checked",
+        arguments: [Int32(1)], Compression.Strategy.allCases)
     func otherDeflateEncoders(level: Int32, strategy: Compression.Strategy) throws {
         let fixtures = Captures.directory.deletingLastPathComponent().appendingPathComponent("frames")
         for name in ["welcome-compact-kickoff.bin", "welcome-json-late-pt.bin"] {
@@ -300,18 +307,25 @@ struct SubscriptionValidationTests {
     static func capture(_ datagrams: [(toServer: Bool, bytes: [UInt8])]) -> [UInt8] {
         var writer = PcapWriter()
         for (index, datagram) in datagrams.enumerated() {
-            _ = writer.append(payload: datagram.bytes, from: datagram.toServer ? client : server, to: datagram.toServer ? server : client,
-                              timestamp: 1000 + Double(index) * 0.01)
+            _ = writer.append(
+                payload: datagram.bytes, from: datagram.toServer ? client : server, to: datagram.toServer ? server : client,
+                timestamp: 1000 + Double(index) * 0.01)
         }
         return writer.bytes
     }
 
-    @Test("a frame under another identifier than its flow's is INVALID at byte 15 and moves nothing in the flow's figures; with or without the register captured")
+    @Test(
+        "a frame under another identifier than its flow's is INVALID at byte 15 and moves nothing in the flow's figures; with or without the register captured"
+    )
     func forgedInFlow() throws {
         let events = MatchSimulator.play(seed: 4).events
         let register = try Frame(body: .register(RegisterRequest.padded(formats: [.compact])), subscription: 0xA).encoded()
-        let welcome = try Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
-                                                       roster: .original, catalog: .english, current: nil)), subscription: 0xA).encoded()
+        let welcome = try Frame(
+            body: .welcome(
+                Welcome(
+                    format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
+                    roster: .original, catalog: .english, current: nil)), subscription: 0xA
+        ).encoded()
         let real = try (0..<3).map { try Frame.compactEvent(events[$0], sequence: UInt32($0), subscription: 0xA).encoded() }
         let forged = try Frame.compactEvent(events[1], sequence: 1_000_000, subscription: 0xB).encoded()
         for withRegister in [true, false] {
@@ -320,7 +334,9 @@ struct SubscriptionValidationTests {
             let report = CaptureValidation.validate(capture: Self.capture(datagrams), path: "forged", port: 12345)
             #expect(report.invalidCount == 1)
             let bad = try #require(report.verdicts.first { !$0.check.valid })
-            #expect(bad.check.error?.field == "header.subscription" && bad.check.error?.offset == FrameHeader.subscriptionOffset, "\(String(describing: bad.check.error))")
+            #expect(
+                bad.check.error?.field == "header.subscription" && bad.check.error?.offset == FrameHeader.subscriptionOffset,
+                "\(String(describing: bad.check.error))")
             let flow = try #require(report.flows.first)
             #expect(flow.wrongSubscription == 1 && flow.subscription == 0xA)
             #expect(flow.statistics.received == 3 && flow.statistics.last == 2 && flow.statistics.lost == 0)
@@ -339,8 +355,12 @@ struct RepairValidationTests {
             frame.retransmission = retransmission
             return try frame.encoded()
         }
-        let welcome = try Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
-                                                       roster: .original, catalog: .english, current: nil)), subscription: 0xA).encoded()
+        let welcome = try Frame(
+            body: .welcome(
+                Welcome(
+                    format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
+                    roster: .original, catalog: .english, current: nil)), subscription: 0xA
+        ).encoded()
         let nack = try Frame(body: .nack(SequenceRanges(covering: [1, 3])), subscription: 0xA).encoded()
         let unavailable = try Frame(body: .unavailable(SequenceRanges(covering: [3])), subscription: 0xA).encoded()
         // Times 0.00, 0.01, ...: event 2 reveals the gap at 0.02, its repair arrives at 0.04.
@@ -366,8 +386,12 @@ struct ManyMatchesValidationTests {
         let server = Endpoint(address: "127.0.0.1", port: 12345)
         let events = MatchSimulator.play(seed: 4).events
         func welcome(match: UInt32, subscription: UInt64) throws -> [UInt8] {
-            try Frame(body: .welcome(Welcome(format: .compact, matchID: match, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
-                                             roster: .original, catalog: .english, current: nil)), subscription: subscription).encoded()
+            try Frame(
+                body: .welcome(
+                    Welcome(
+                        format: .compact, matchID: match, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
+                        roster: .original, catalog: .english, current: nil)), subscription: subscription
+            ).encoded()
         }
         var writer = PcapWriter()
         var time = 1000.0
@@ -402,8 +426,9 @@ struct NothingOnThePortTests {
         var writer = PcapWriter()
         let server = Endpoint(address: "127.0.0.1", port: 5555)
         for index in 0..<3 {
-            _ = writer.append(payload: Array("register".utf8), from: Endpoint(address: "127.0.0.1", port: 40000 + index), to: server,
-                              timestamp: Double(index))
+            _ = writer.append(
+                payload: Array("register".utf8), from: Endpoint(address: "127.0.0.1", port: 40000 + index), to: server,
+                timestamp: Double(index))
         }
         let report = CaptureValidation.validate(capture: writer.bytes, path: "elsewhere", port: 12345)
         #expect(report.verdicts.isEmpty)
@@ -416,8 +441,9 @@ struct NothingOnThePortTests {
         // On the right port: no warning.
         #expect(CaptureValidation.validate(capture: writer.bytes, path: "right", port: 5555).warnings.isEmpty)
         // No UDP at all.
-        #expect(CaptureValidation.validate(capture: PcapWriter().bytes, path: "empty", port: 12345).warnings
-            == ["no UDP datagram in this capture, so nothing to check"])
+        #expect(
+            CaptureValidation.validate(capture: PcapWriter().bytes, path: "empty", port: 12345).warnings
+                == ["no UDP datagram in this capture, so nothing to check"])
     }
 
     @Test("validate --json names each datagram's kind, sequence, score and minute")

@@ -40,20 +40,28 @@ struct HostileTextTests {
 
     /// An original-protocol JSON datagram whose type, team and player names are hostile.
     static func hostileOriginal() throws -> [UInt8] {
-        let player = OriginalPlayer(nome: "Müller\(hostile)", time: "Galáticos\(hostile)", posicao: "Atacante", cartaoVermelho: false,
-                                    gols: 0, tempoGols: [], tempoCV: 0)
+        let player = OriginalPlayer(
+            nome: "Müller\(hostile)", time: "Galáticos\(hostile)", posicao: "Atacante", cartaoVermelho: false,
+            gols: 0, tempoGols: [], tempoCV: 0)
         let datagram = OriginalDatagram(
-            message: OriginalMessage(count: 1, score: "Galáticos 0 x 0 Mbappé FC", content: "Müller\(hostile) passa", type: "Passe\(hostile)", timePassed: 3),
+            message: OriginalMessage(
+                count: 1, score: "Galáticos 0 x 0 Mbappé FC", content: "Müller\(hostile) passa", type: "Passe\(hostile)", timePassed: 3),
             timeA: [player], timeB: [player],
             goleiroA: OriginalKeeper(nome: "Neuer", time: "Galáticos\(hostile)"), goleiroB: OriginalKeeper(nome: "Alisson", time: "Mbappé FC"))
         return try OriginalPacket.datagram(datagram).encoded()
     }
 
-    @Test("a refusal's text, a welcome's team names, an original datagram's texts, text and invalid UTF-8 datagrams and the file's name: validate's text report shows them escaped")
+    @Test(
+        "a refusal's text, a welcome's team names, an original datagram's texts, text and invalid UTF-8 datagrams and the file's name: validate's text report shows them escaped"
+    )
     func validateText() throws {
         let refuse = try Frame(body: .refuse(Refusal(reason: .rateLimited, text: "slow down \(Self.hostile)"))).encoded()
-        let welcome = try Frame(body: .welcome(Welcome(format: .compact, matchID: 7, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
-                                                       roster: Self.hostileRoster(), catalog: .english, current: nil)), subscription: 0xA).encoded()
+        let welcome = try Frame(
+            body: .welcome(
+                Welcome(
+                    format: .compact, matchID: 7, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
+                    roster: Self.hostileRoster(), catalog: .english, current: nil)), subscription: 0xA
+        ).encoded()
         let bareText = Array(Self.hostile.utf8)
         let notUTF8: [UInt8] = [0x4D, 0xC3, 0xBC, 0xFE, 0x9B, 0x32, 0x4A] + Array(Self.hostile.utf8)
         let bytes = Self.capture([refuse, welcome, try Self.hostileOriginal(), bareText, notUTF8])
@@ -87,8 +95,13 @@ struct HostileTextTests {
         let description = try GoldenFixtures.describe(file: refuse)
         #expect(Self.controls(in: description).isEmpty)
         #expect(description.contains(#""text": "\u001b[2J\u001b]0;pwned\u0007""#), "\(description)")
-        let welcome = try folder.write(try Frame(body: .welcome(Welcome(format: .json, matchID: 7, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
-                                                                         roster: Self.hostileRoster(), catalog: .portuguese, current: nil)), subscription: 0xA).encoded(), to: "welcome.bin")
+        let welcome = try folder.write(
+            try Frame(
+                body: .welcome(
+                    Welcome(
+                        format: .json, matchID: 7, heartbeatSeconds: 5, intervalMicroseconds: 10_000,
+                        roster: Self.hostileRoster(), catalog: .portuguese, current: nil)), subscription: 0xA
+            ).encoded(), to: "welcome.bin")
         let welcomeDescription = try GoldenFixtures.describe(file: welcome)
         #expect(Self.controls(in: welcomeDescription).isEmpty && welcomeDescription.contains(#"\u202edirdaM\u009b2J"#))
         let original = try folder.write(try Self.hostileOriginal(), to: "original.bin")

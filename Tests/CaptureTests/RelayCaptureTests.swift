@@ -13,16 +13,19 @@ struct RelayCaptureTests {
     static let others = MatchSimulator.play(seed: 4).events
 
     static func welcome(match: UInt32, subscription: UInt64, offer: MulticastOffer? = nil) throws -> [UInt8] {
-        var body = Welcome(format: .compact, matchID: match, heartbeatSeconds: 5, intervalMicroseconds: 100_000, roster: .original,
-                           catalog: .english, current: nil)
+        var body = Welcome(
+            format: .compact, matchID: match, heartbeatSeconds: 5, intervalMicroseconds: 100_000, roster: .original,
+            catalog: .english, current: nil)
         body.multicast = offer
         return try Frame(body: .welcome(body), subscription: subscription).encoded()
     }
 
     @Test("a match sent by two servers: the first is the upstream; a relayed event it never sent, or sent otherwise, is INVALID")
     func relayCapture() throws {
-        let origin = Endpoint(address: "127.0.0.1", port: 1000), relayUp = Endpoint(address: "127.0.0.1", port: 2000)
-        let relay = Endpoint(address: "127.0.0.1", port: 3000), leaf = Endpoint(address: "127.0.0.1", port: 4000)
+        let origin = Endpoint(address: "127.0.0.1", port: 1000)
+        let relayUp = Endpoint(address: "127.0.0.1", port: 2000)
+        let relay = Endpoint(address: "127.0.0.1", port: 3000)
+        let leaf = Endpoint(address: "127.0.0.1", port: 4000)
         var writer = PcapWriter()
         var time = 1000.0
         func add(_ bytes: [UInt8], _ from: Endpoint, _ to: Endpoint) {
@@ -32,7 +35,9 @@ struct RelayCaptureTests {
         add(try Self.welcome(match: 9, subscription: 11), origin, relayUp)
         add(try Self.welcome(match: 9, subscription: 22), relay, leaf)
         for sequence in 0..<6 {
-            if sequence < 5 { add(try Frame.compactEvent(Self.events[sequence], sequence: UInt32(sequence), subscription: 11).encoded(), origin, relayUp) }
+            if sequence < 5 {
+                add(try Frame.compactEvent(Self.events[sequence], sequence: UInt32(sequence), subscription: 11).encoded(), origin, relayUp)
+            }
             // The relay passes each on; #3 with other content, #5 never sent upstream.
             let event = sequence == 3 ? Self.others[3] : Self.events[sequence]
             add(try Frame.compactEvent(event, sequence: UInt32(sequence), subscription: 22).encoded(), relay, leaf)
@@ -47,13 +52,16 @@ struct RelayCaptureTests {
         #expect(report.flows.first { $0.server == relay }?.invalid == 2)
         // One port only: no relay to judge.
         #expect(CaptureValidation.validate(capture: writer.bytes, path: "relay.pcap", ports: [3000]).relays.isEmpty)
-        #expect(CaptureValidation.text([report], quiet: true).contains("relay: match 9 passed on by 127.0.0.1:3000 from 127.0.0.1:1000: 6 events checked, 2 not as the upstream sent them"))
+        #expect(
+            CaptureValidation.text([report], quiet: true).contains(
+                "relay: match 9 passed on by 127.0.0.1:3000 from 127.0.0.1:1000: 6 events checked, 2 not as the upstream sent them"))
     }
 
     @Test("group events: to a group only, signed with the key given or captured; without either, validate says the signatures were not checked")
     func groupCapture() throws {
         let key = GroupSigningKey()
-        let server = Endpoint(address: "127.0.0.1", port: 1000), client = Endpoint(address: "127.0.0.1", port: 4000)
+        let server = Endpoint(address: "127.0.0.1", port: 1000)
+        let client = Endpoint(address: "127.0.0.1", port: 4000)
         let group = Endpoint(address: "239.1.2.3", port: 5000)
         let offer = MulticastOffer(address: [239, 1, 2, 3], port: 5000, publicKey: key.publicKey.bytes)
         func capture(welcome: Bool) throws -> [UInt8] {
@@ -65,7 +73,9 @@ struct RelayCaptureTests {
             }
             if welcome { add(try Self.welcome(match: 9, subscription: 11, offer: offer), server, client) }
             for sequence in 0..<3 {
-                add(try key.groupEvent(from: try Frame.compactEvent(Self.events[sequence], sequence: UInt32(sequence)).encoded(), matchID: 9), server, group)
+                add(
+                    try key.groupEvent(from: try Frame.compactEvent(Self.events[sequence], sequence: UInt32(sequence)).encoded(), matchID: 9), server,
+                    group)
             }
             // A forger's group event, an unsigned event frame to the group, a group event to a unicast address.
             add(try GroupSigningKey().groupEvent(from: try Frame.compactEvent(Self.events[3], sequence: 3).encoded(), matchID: 9), server, group)

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Capture
 import Foundation
 import Testing
 import Toolkit
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `validate` on files it cannot read or that are not captures: the reason in plain words, exit code 2.
 @Suite("validate: unreadable files and files that are not captures")
@@ -75,7 +76,9 @@ struct UnreadableFileTests {
 
         let binary = CaptureReader.read([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01])
         #expect(binary.format == .notACapture && binary.error?.code == .unknownFormat)
-        #expect(binary.error?.message.hasPrefix("the file starts with 7f454c46, not a capture's magic number") == true, "\(String(describing: binary.error))")
+        #expect(
+            binary.error?.message.hasPrefix("the file starts with 7f454c46, not a capture's magic number") == true,
+            "\(String(describing: binary.error))")
         for short in [[UInt8](), [0xA1, 0xB2]] {
             let contents = CaptureReader.read(short)
             #expect(contents.format == .notACapture && contents.error?.code == .truncated)
@@ -90,20 +93,24 @@ struct UnreadableFileTests {
         return section + le32(1) + le32(length) + [UInt8](repeating: 0, count: padding)
     }
 
-    @Test("a pcapng block length out of range says which rule it breaks, the bytes left and what is allowed, at the length's byte",
-          arguments: [
-              (UInt32(0xFFFF_FFF0), "block length 4294967280 is larger than any block accepted"),
-              (UInt32(300_000), "block length 300000 is larger than any block accepted"),
-              (UInt32(8), "block length 8 is less than 12, the type, length and trailing length alone"),
-              (UInt32(0), "block length 0 is less than 12, the type, length and trailing length alone"),
-              (UInt32(30), "block length 30 is not a multiple of 4"),
-          ])
+    @Test(
+        "a pcapng block length out of range says which rule it breaks, the bytes left and what is allowed, at the length's byte",
+        arguments: [
+            (UInt32(0xFFFF_FFF0), "block length 4294967280 is larger than any block accepted"),
+            (UInt32(300_000), "block length 300000 is larger than any block accepted"),
+            (UInt32(8), "block length 8 is less than 12, the type, length and trailing length alone"),
+            (UInt32(0), "block length 0 is less than 12, the type, length and trailing length alone"),
+            (UInt32(30), "block length 30 is not a multiple of 4"),
+        ])
     func pcapngBlockLength(length: UInt32, reason: String) throws {
         let bytes = Self.pcapng(blockLength: length, padding: 32)
         let contents = CaptureReader.read(bytes)
         let error = try #require(contents.error)
         #expect(error.code == .malformed && error.offset == 32)
-        #expect(error.message == "block at byte 28: \(reason) (a block's length is a multiple of 4 from 12 to \(CaptureReader.maximumFrameLength + 1024) bytes; 40 bytes are left in the file)")
+        #expect(
+            error.message
+                == "block at byte 28: \(reason) (a block's length is a multiple of 4 from 12 to \(CaptureReader.maximumFrameLength + 1024) bytes; 40 bytes are left in the file)"
+        )
         if !reason.contains("multiple") { #expect(!error.message.contains("is not a multiple")) }
     }
 }

@@ -36,12 +36,17 @@ struct WiresharkDissectorTests {
     /// and its standard error. Bounded: tshark is killed after 120 s.
     static func dissect(_ capture: String) throws -> (rows: [Int: Row], errors: String) {
         let tshark = try #require(Self.tshark, "tshark is not installed (apt-get install tshark; CI installs it)")
-        let fields = ["frame.number", "udp.srcport", "udp.dstport", "soccerstream.valid", "soccerstream.datagram_kind", "soccerstream.sequence",
-                      "soccerstream.home_score", "soccerstream.away_score", "soccerstream.minute", "soccerstream.error"]
+        let fields = [
+            "frame.number", "udp.srcport", "udp.dstport", "soccerstream.valid", "soccerstream.datagram_kind", "soccerstream.sequence",
+            "soccerstream.home_score", "soccerstream.away_score", "soccerstream.minute", "soccerstream.error",
+        ]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tshark)
-        process.arguments = ["-n", "-X", "lua_script:\(script)", "-o", "soccerstream.port:\(port)", "-r", capture, "-T", "fields",
-                             "-E", "separator=|", "-E", "occurrence=f"] + fields.flatMap { ["-e", $0] }
+        process.arguments =
+            [
+                "-n", "-X", "lua_script:\(script)", "-o", "soccerstream.port:\(port)", "-r", capture, "-T", "fields",
+                "-E", "separator=|", "-E", "occurrence=f",
+            ] + fields.flatMap { ["-e", $0] }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -58,8 +63,9 @@ struct WiresharkDissectorTests {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard cells.count == fields.count, let frame = Int(cells[0]), !cells[3].isEmpty else { continue }
             guard cells[1] == String(port) || cells[2] == String(port) else { continue }
-            rows[frame] = Row(frame: frame, valid: cells[3] == "1" || cells[3] == "True", kind: cells[4], sequence: cells[5],
-                              home: cells[6], away: cells[7], minute: cells[8], error: cells[9])
+            rows[frame] = Row(
+                frame: frame, valid: cells[3] == "1" || cells[3] == "True", kind: cells[4], sequence: cells[5],
+                home: cells[6], away: cells[7], minute: cells[8], error: cells[9])
         }
         return (rows, String(decoding: stderr, as: UTF8.self))
     }
@@ -77,7 +83,9 @@ struct WiresharkDissectorTests {
                 continue
             }
             guard row.valid == verdict.check.valid else {
-                found.append("#\(frame): validate says \(verdict.check.valid ? "valid" : "invalid (\(verdict.check.error.map(String.init(describing:)) ?? ""))"), tshark \(row)")
+                found.append(
+                    "#\(frame): validate says \(verdict.check.valid ? "valid" : "invalid (\(verdict.check.error.map(String.init(describing:)) ?? ""))"), tshark \(row)"
+                )
                 continue
             }
             if let fields = verdict.check.fields {
@@ -118,8 +126,9 @@ struct WiresharkDissectorTests {
         #expect(compared > 500)
     }
 
-    @Test("every golden frame, every truncation of its first 64 bytes and seeded bit flips: the same verdicts, never a Lua error",
-          .enabled(if: runnable))
+    @Test(
+        "every golden frame, every truncation of its first 64 bytes and seeded bit flips: the same verdicts, never a Lua error",
+        .enabled(if: runnable))
     func mutatedFrames() throws {
         let directory = Self.root.appendingPathComponent("Fixtures/frames")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".bin") }.sorted()
@@ -130,7 +139,7 @@ struct WiresharkDissectorTests {
         var expected: [(frame: Int, valid: Bool, what: String)] = []
         var random = UInt64(0x5EED)
         func next() -> UInt64 {
-            random = random &* 6364136223846793005 &+ 1442695040888963407
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return random >> 33
         }
         let server = Endpoint(address: "127.0.0.1", port: Self.port)
@@ -149,8 +158,11 @@ struct WiresharkDissectorTests {
             }
             for (payload, what) in variants {
                 let direction: Direction = toServer ? .toServer : .toClient
-                guard writer.append(payload: payload, from: toServer ? client : server, to: toServer ? server : client,
-                                    timestamp: Double(expected.count) / 1000) else { continue }
+                guard
+                    writer.append(
+                        payload: payload, from: toServer ? client : server, to: toServer ? server : client,
+                        timestamp: Double(expected.count) / 1000)
+                else { continue }
                 expected.append((expected.count + 1, DatagramCheck(payload, direction: direction).valid, "\(url.lastPathComponent) \(what)"))
             }
         }
@@ -166,7 +178,9 @@ struct WiresharkDissectorTests {
                 if item.valid { disagreements.append("#\(item.frame) \(item.what): valid, but tshark shows nothing") }
                 continue
             }
-            if row.valid != item.valid { disagreements.append("#\(item.frame) \(item.what): validate \(item.valid ? "valid" : "invalid"), tshark \(row)") }
+            if row.valid != item.valid {
+                disagreements.append("#\(item.frame) \(item.what): validate \(item.valid ? "valid" : "invalid"), tshark \(row)")
+            }
         }
         #expect(expected.count > 2500)
         #expect(disagreements.isEmpty, "\(disagreements.count) of \(expected.count): \(disagreements.prefix(12).joined(separator: "; "))")

@@ -8,8 +8,12 @@ struct FeedDecoderTests {
         let (events, reason) = MatchSimulator.play(seed: seed, roster: roster, catalog: catalog)
         var lines = [FeedLine.lineups(roster, language: catalog.language == PhraseCatalog.portuguese.language ? "pt" : "en").jsonText]
         for (index, event) in events.enumerated() {
-            lines.append(FeedLine.event(FeedEvent(type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
-                                                  template: event.template, at: Double(index))).jsonText)
+            lines.append(
+                FeedLine.event(
+                    FeedEvent(
+                        type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
+                        template: event.template, at: Double(index))
+                ).jsonText)
         }
         lines.append(FeedLine.end(reason).jsonText)
         return lines.map { Array($0.utf8) }
@@ -33,18 +37,23 @@ struct FeedDecoderTests {
         #expect(read == events && ended == reason)
     }
 
-    @Test("bad lines are refused with their line number, field and offset, and change nothing", arguments: [
-        ("not json", "line 2", "json"),
-        (#"{"type": "event", "event": "goal", "minute": 200, "actor": "home:1"}"#, "line 2", "line.minute"),
-        (#"{"type": "event", "event": "header", "minute": 3, "actor": "home:1"}"#, "line 2", "line.event"),
-        (#"{"type": "event", "event": "goal", "minute": 3, "actor": "home:11"}"#, "line 2", "line.actor"),
-        (#"{"type": "event", "event": "goal", "minute": 3, "actor": "left:1"}"#, "line 2", "line.actor"),
-        (#"{"type": "event", "event": "goal", "minute": 3, "actor": "home:1", "opponent": "home:2"}"#, "line 2", "line.opponent"),
-        (#"{"type": "event", "event": "goal", "minute": 3, "actor": "home:1", "template": 9}"#, "line 2", "line.template"),
-        (#"{"type": "event", "event": "goal", "minute": 3, "actor": "home:1", "colour": "red"}"#, "line 2", "line.colour"),
-        (#"{"type": "lineups", "home": {"name": "A", "keeper": "B", "players": []}, "away": {"name": "C", "keeper": "D", "players": []}}"#, "line 2", "line.home.players"),
-        (#"{"type": "kickoff"}"#, "line 2", "line.type"),
-    ])
+    @Test(
+        "bad lines are refused with their line number, field and offset, and change nothing",
+        arguments: [
+            ("not json", "line 2", "json"),
+            (#"{"type": "event", "event": "goal", "minute": 200, "actor": "home:1"}"#, "line 2", "line.minute"),
+            (#"{"type": "event", "event": "header", "minute": 3, "actor": "home:1"}"#, "line 2", "line.event"),
+            (#"{"type": "event", "event": "goal", "minute": 3, "actor": "home:11"}"#, "line 2", "line.actor"),
+            (#"{"type": "event", "event": "goal", "minute": 3, "actor": "left:1"}"#, "line 2", "line.actor"),
+            (#"{"type": "event", "event": "goal", "minute": 3, "actor": "home:1", "opponent": "home:2"}"#, "line 2", "line.opponent"),
+            (#"{"type": "event", "event": "goal", "minute": 3, "actor": "home:1", "template": 9}"#, "line 2", "line.template"),
+            (#"{"type": "event", "event": "goal", "minute": 3, "actor": "home:1", "colour": "red"}"#, "line 2", "line.colour"),
+            (
+                #"{"type": "lineups", "home": {"name": "A", "keeper": "B", "players": []}, "away": {"name": "C", "keeper": "D", "players": []}}"#,
+                "line 2", "line.home.players"
+            ),
+            (#"{"type": "kickoff"}"#, "line 2", "line.type"),
+        ])
     func badLines(line: String, where: String, field: String) throws {
         var decoder = FeedDecoder(catalog: .english)
         _ = try decoder.next(Self.lines(seed: 1)[0])

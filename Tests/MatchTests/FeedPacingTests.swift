@@ -24,11 +24,13 @@ struct FeedPacingTests {
         #expect(try other.due(.blank, line: 1) == nil && other.paced == nil)
     }
 
-    @Test("a line that does not fit the pace is refused with its line number, field and reason", arguments: [
-        (ReplayPace.recorded, [1.0, nil], "recorded pace"),
-        (ReplayPace.recorded, [nil, 1.0], "first event had no"),
-        (ReplayPace.speed(4), [nil], "--replay-speed 4.0"),
-    ] as [(ReplayPace, [Double?], String)])
+    @Test(
+        "a line that does not fit the pace is refused with its line number, field and reason",
+        arguments: [
+            (ReplayPace.recorded, [1.0, nil], "recorded pace"),
+            (ReplayPace.recorded, [nil, 1.0], "first event had no"),
+            (ReplayPace.speed(4), [nil], "--replay-speed 4.0"),
+        ] as [(ReplayPace, [Double?], String)])
     func mismatch(pace: ReplayPace, times: [Double?], reason: String) throws {
         var pacing = FeedPacing(pace: pace)
         for (index, at) in times.dropLast().enumerated() { _ = try pacing.due(Self.output(at: at), line: index + 2) }

@@ -16,7 +16,7 @@ struct MatchSimulatorTests {
     @Test("pinned: the generator's first outputs and one match's outline never change")
     func pinned() {
         var generator = SeededGenerator(seed: 1)
-        #expect((0..<3).map { _ in generator.next() } == [0xB3F2AF6D0FC710C5, 0x853B559647364CEA, 0x92F89756082A4514])
+        #expect((0..<3).map { _ in generator.next() } == [0xB3F2_AF6D_0FC7_10C5, 0x853B_5596_4736_4CEA, 0x92F8_9756_082A_4514])
         let match = MatchSimulator.play(seed: 7).events
         #expect(match.count == 47)
         #expect(match.last?.score == Score(home: 1, away: 0))
@@ -27,7 +27,7 @@ struct MatchSimulatorTests {
         var counts: [EventType: Int] = [:]
         var total = 0
         for seed in UInt64(1)...2000 {
-            if seed % 100 == 0 { await Task.yield() }   // let the loopback tests run
+            if seed % 100 == 0 { await Task.yield() }  // let the loopback tests run
             for event in MatchSimulator.play(seed: seed).events {
                 counts[event.type, default: 0] += 1
                 total += 1
@@ -95,7 +95,9 @@ struct MatchSimulatorTests {
         #expect(PhraseCatalog.portuguese.eventNames.contains("Gol Perdido!"))
     }
 
-    @Test("minutes are shown as the original did", arguments: [(12, "12'"), (45, "45'"), (46, "45+1'"), (49, "45+4'"), (50, "50'"), (90, "90'"), (93, "90+3'")])
+    @Test(
+        "minutes are shown as the original did",
+        arguments: [(12, "12'"), (45, "45'"), (46, "45+1'"), (49, "45+4'"), (50, "50'"), (90, "90'"), (93, "90+3'")])
     func minuteDisplay(minute: Int, shown: String) {
         #expect(MatchClock.display(UInt8(minute)) == shown)
     }

@@ -7,8 +7,12 @@ import Wire
 @Suite("Client session (no sockets, injected clock)")
 struct ClientSessionTests {
     static func welcome(interval: UInt32 = 1_000_000, heartbeat: UInt8 = 5) throws -> [UInt8] {
-        try Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: heartbeat, intervalMicroseconds: interval,
-                                         roster: .original, catalog: .english, current: nil)), subscription: 7).encoded()
+        try Frame(
+            body: .welcome(
+                Welcome(
+                    format: .compact, matchID: 1, heartbeatSeconds: heartbeat, intervalMicroseconds: interval,
+                    roster: .original, catalog: .english, current: nil)), subscription: 7
+        ).encoded()
     }
 
     @Test("silence is measured on the injected clock, from the start and then from the last datagram; at least three intervals")
@@ -72,8 +76,12 @@ struct ClientSubscriptionTests {
     func identifiers() throws {
         let clock = ManualClock()
         var session = ClientSession(original: false, clock: clock, subscription: 7)
-        let forgedWelcome = try Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 1_000_000,
-                                                             roster: .original, catalog: .english, current: nil)), subscription: 8).encoded()
+        let forgedWelcome = try Frame(
+            body: .welcome(
+                Welcome(
+                    format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 1_000_000,
+                    roster: .original, catalog: .english, current: nil)), subscription: 8
+        ).encoded()
         let forgedRefuse = try Frame(body: .refuse(Refusal(reason: .serverFull, text: "go away")), subscription: 8).encoded()
         guard case .rejected = session.receive(forgedWelcome), case .rejected = session.receive(forgedRefuse) else {
             Issue.record("a forged welcome or refusal was accepted")
@@ -94,7 +102,7 @@ struct ClientSubscriptionTests {
     func plausibility() throws {
         let clock = ManualClock()
         var session = ClientSession(original: false, clock: clock, subscription: 7)
-        _ = session.receive(try ClientSessionTests.welcome())   // 1 s interval
+        _ = session.receive(try ClientSessionTests.welcome())  // 1 s interval
         let events = MatchSimulator.play(seed: 8).events
         for index in 0..<3 {
             _ = session.receive(try Frame.compactEvent(events[index], sequence: UInt32(index), subscription: 7).encoded())
@@ -140,7 +148,9 @@ struct ClientRepairTests {
         return (clock, session)
     }
 
-    @Test("a welcome answering a register after an outage reveals what was sent meanwhile (its latest event's sequence): asked for before the next event comes")
+    @Test(
+        "a welcome answering a register after an outage reveals what was sent meanwhile (its latest event's sequence): asked for before the next event comes"
+    )
     func welcomeAfterOutage() throws {
         let (clock, first) = try Self.welcomedWithFirstEvent()
         var session = first
@@ -148,9 +158,12 @@ struct ClientRepairTests {
         session.beginOutage()
         // The restarted server's welcome: same match, its latest event is sequence 5.
         let latest = MatchSimulator.play(seed: 9).events[5]
-        var welcome = Frame(sequence: 5, eventType: latest.type, score: latest.score, minute: latest.minute,
-                            body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 100_000,
-                                                   roster: .original, catalog: .english, current: CompactEvent(latest))))
+        var welcome = Frame(
+            sequence: 5, eventType: latest.type, score: latest.score, minute: latest.minute,
+            body: .welcome(
+                Welcome(
+                    format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 100_000,
+                    roster: .original, catalog: .english, current: CompactEvent(latest))))
         welcome.subscription = 7
         _ = session.receive(try welcome.encoded())
         #expect(session.welcomedAgain == 1)
@@ -160,13 +173,18 @@ struct ClientRepairTests {
         var other = try Self.welcomedWithFirstEvent().1
         other.beginOutage()
         var foreign = welcome
-        if case .welcome(var body) = foreign.body { body.matchID = 2; foreign.body = .welcome(body) }
+        if case .welcome(var body) = foreign.body {
+            body.matchID = 2
+            foreign.body = .welcome(body)
+        }
         _ = other.receive(try foreign.encoded())
         clock.advance(by: ClientSession.firstNackDelay)
         #expect(other.dueRepairs() == nil)
     }
 
-    @Test("a relay's heartbeat saying its source is lost starts an outage of the source, the next frame without the flag ends it (Spec §4.10); no register again")
+    @Test(
+        "a relay's heartbeat saying its source is lost starts an outage of the source, the next frame without the flag ends it (Spec §4.10); no register again"
+    )
     func sourceLost() throws {
         let (clock, first) = try Self.welcomedWithFirstEvent()
         var session = first
@@ -175,9 +193,9 @@ struct ClientRepairTests {
         lost.sourceLost = true
         _ = session.receive(try lost.encoded())
         clock.advance(by: 1)
-        _ = session.receive(try lost.encoded())   // still lost: the same outage
+        _ = session.receive(try lost.encoded())  // still lost: the same outage
         clock.advance(by: 1.5)
-        _ = session.receive(try Self.event(3))     // back, with events 1 and 2 missed meanwhile
+        _ = session.receive(try Self.event(3))  // back, with events 1 and 2 missed meanwhile
         #expect(session.outages.count == 1 && !session.reregistering)
         let outage = try #require(session.outages.first)
         #expect(outage.kind == .sourceLost && outage.duration.map { abs($0 - 2.5) < 1e-9 } == true)
@@ -188,8 +206,8 @@ struct ClientRepairTests {
     func repairsAGap() throws {
         let (clock, first) = try Self.welcomedWithFirstEvent()
         var session = first
-        _ = session.receive(try Self.event(3))   // 1 and 2 missing
-        #expect(session.dueRepairs() == nil)     // not yet: reordering may fill it
+        _ = session.receive(try Self.event(3))  // 1 and 2 missing
+        #expect(session.dueRepairs() == nil)  // not yet: reordering may fill it
         #expect(session.takeLoggable().map(\.snapshot.sequence) == [0])
         clock.advance(by: ClientSession.firstNackDelay)
         #expect(session.dueRepairs()?.sequences == [1, 2])
@@ -202,7 +220,7 @@ struct ClientRepairTests {
             return
         }
         #expect(delay.map { abs($0 - 0.035) < 1e-9 } == true)
-        _ = session.receive(try Self.event(1))   // the first transmission, late: an ordinary out-of-order arrival
+        _ = session.receive(try Self.event(1))  // the first transmission, late: an ordinary out-of-order arrival
         #expect(session.takeLoggable().map(\.snapshot.sequence) == [1, 2, 3])
         #expect(session.statistics.received == 3 && session.statistics.repaired == 1 && session.statistics.unrecovered == 0)
         #expect(session.statistics.lost == 1 && session.repairsOutstanding == 0)
@@ -212,8 +230,8 @@ struct ClientRepairTests {
     func givesUp() throws {
         let (clock, first) = try Self.welcomedWithFirstEvent()
         var session = first
-        _ = session.receive(try Self.event(4))   // 1, 2, 3 missing
-        _ = session.receive(try Frame(sequence: 6, body: .end(EndOfMatch(reason: .fullTime)), subscription: 7).encoded())   // 5, 6 too
+        _ = session.receive(try Self.event(4))  // 1, 2, 3 missing
+        _ = session.receive(try Frame(sequence: 6, body: .end(EndOfMatch(reason: .fullTime)), subscription: 7).encoded())  // 5, 6 too
         #expect(!session.finished && session.repairsOutstanding == 5)
         _ = session.receive(try Frame(body: .unavailable(SequenceRanges(covering: [5, 6])), subscription: 7).encoded())
         #expect(session.statistics.unrecovered == 2 && session.repairsOutstanding == 3)
@@ -231,28 +249,28 @@ struct ClientRepairTests {
     func adaptiveRetry() throws {
         let (clock, first) = try Self.welcomedWithFirstEvent()
         var session = first
-        _ = session.receive(try Self.event(2))   // 1 missing
+        _ = session.receive(try Self.event(2))  // 1 missing
         clock.advance(by: ClientSession.firstNackDelay)
         #expect(session.dueRepairs()?.sequences == [1])
         clock.advance(by: 0.004)
-        _ = session.receive(try Self.event(1, retransmission: true))   // asked once: a 4 ms round trip
+        _ = session.receive(try Self.event(1, retransmission: true))  // asked once: a 4 ms round trip
         #expect(session.repairTimer.smoothed.map { abs($0 - 0.004) < 1e-9 } == true)
-        #expect(session.repairTimer.timeout == ClientSession.repairBackoff)   // 4 + 4 × 2 ms is below the floor
+        #expect(session.repairTimer.timeout == ClientSession.repairBackoff)  // 4 + 4 × 2 ms is below the floor
 
         // A slow path: nothing answers for a second. The timeout doubles on each unanswered wait
         // (once per timeout), so the client asks far fewer times than a fixed schedule would.
-        _ = session.receive(try Self.event(4))   // 3 missing
+        _ = session.receive(try Self.event(4))  // 3 missing
         clock.advance(by: ClientSession.firstNackDelay)
         var nacks = session.dueRepairs() == nil ? 0 : 1
         for _ in 0..<1000 {
             clock.advance(by: 0.001)
             if session.dueRepairs() != nil { nacks += 1 }
         }
-        #expect(nacks <= 6)   // 20, 40, 80, 160, 320 ms … then the 500 ms cap or the timeout
+        #expect(nacks <= 6)  // 20, 40, 80, 160, 320 ms … then the 500 ms cap or the timeout
         #expect(session.repairTimer.timeout > 0.3)
-        _ = session.receive(try Self.event(3, retransmission: true))   // asked several times: no sample (Karn)
+        _ = session.receive(try Self.event(3, retransmission: true))  // asked several times: no sample (Karn)
         #expect(session.repairTimer.smoothed.map { abs($0 - 0.004) < 1e-9 } == true)
-        #expect(session.repairTimer.timeout > 0.3)   // stays backed off until a fresh sample
+        #expect(session.repairTimer.timeout > 0.3)  // stays backed off until a fresh sample
         #expect(session.statistics.repaired == 2 && session.repairsOutstanding == 0)
     }
 
@@ -260,10 +278,10 @@ struct ClientRepairTests {
     func tailWithinGrace() throws {
         let (clock, first) = try Self.welcomedWithFirstEvent()
         var session = first
-        _ = session.receive(try Self.event(2))   // 1 missing
+        _ = session.receive(try Self.event(2))  // 1 missing
         clock.advance(by: ClientSession.firstNackDelay)
         var asked = session.dueRepairs() == nil ? 0 : 1
-        for _ in 0..<3000 {   // three seconds unanswered: the timer backs off past the cap
+        for _ in 0..<3000 {  // three seconds unanswered: the timer backs off past the cap
             clock.advance(by: 0.001)
             if session.dueRepairs() != nil { asked += 1 }
         }
@@ -291,14 +309,14 @@ struct ClientRepairTests {
         timer.sample(0.1)
         #expect(abs(timer.variation - 0.0375) < 1e-9 && abs(timer.timeout - 0.25) < 1e-9)
         timer.sample(10)
-        #expect(timer.timeout == 2)   // the ceiling
+        #expect(timer.timeout == 2)  // the ceiling
         var fresh = RepairTimer(initial: 0.02, cap: 2)
         fresh.backOff(now: 0)
-        fresh.backOff(now: 0.01)   // within the (new) timeout: once only
+        fresh.backOff(now: 0.01)  // within the (new) timeout: once only
         #expect(fresh.timeout == 0.04)
         fresh.backOff(now: 0.05)
         #expect(fresh.timeout == 0.08)
-        fresh.sample(-1)   // not a round trip
+        fresh.sample(-1)  // not a round trip
         #expect(fresh.smoothed == nil)
     }
 

@@ -8,8 +8,9 @@ struct CommandLineTests {
     static func executable() throws -> URL {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("soccer-stream") }
-        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                            "soccer-stream not built next to the tests (\(candidates.map(\.path)))")
+        return try #require(
+            candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+            "soccer-stream not built next to the tests (\(candidates.map(\.path)))")
     }
 
     /// Runs the executable with `arguments`: its standard output and exit status.

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CommandSettings
 import Foundation
 import Streaming
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Server and relay settings from flags, SOCCERSTREAM_* variables and a JSON file (issue 24):
 /// the precedence, the errors naming their source, and a reload on SIGHUP.
@@ -27,10 +28,12 @@ struct ConfigurationLayersTests {
 
     @Test("a flag wins over the environment, which wins over the file; lists and flags come out as the arguments they stand for")
     func precedence() async throws {
-        let path = try Self.file(#"{"port": 4000, "max-clients": 50, "interval": 0.5, "feed": ["a.jsonl", "b.jsonl"], "loop": true, "original": "deny"}"#)
-        defer { try? FileManager.default.removeItem(atPath: path) }   // a temporary file
-        let settings = try await SettingsLayers.settings(for: Self.options, commandLine: ["--port", "5000", "--legacy=allow"],
-                                                         environment: ["SOCCERSTREAM_MAX_CLIENTS": "70", "HOME": "/root"], file: path)
+        let path = try Self.file(
+            #"{"port": 4000, "max-clients": 50, "interval": 0.5, "feed": ["a.jsonl", "b.jsonl"], "loop": true, "original": "deny"}"#)
+        defer { try? FileManager.default.removeItem(atPath: path) }  // a temporary file
+        let settings = try await SettingsLayers.settings(
+            for: Self.options, commandLine: ["--port", "5000", "--legacy=allow"],
+            environment: ["SOCCERSTREAM_MAX_CLIENTS": "70", "HOME": "/root"], file: path)
         let byKey = Dictionary(uniqueKeysWithValues: settings.map { ($0.key, $0) })
         #expect(byKey["port"] == nil && byKey["original"] == nil, "set by a flag (or its alias)")
         #expect(byKey["max-clients"]?.arguments == ["--max-clients", "70"])
@@ -38,24 +41,27 @@ struct ConfigurationLayersTests {
         #expect(byKey["interval"]?.arguments == ["--interval", "0.5"] && byKey["interval"]?.source == .file(path: path, key: "interval"))
         #expect(byKey["feed"]?.arguments == ["--feed", "a.jsonl", "--feed", "b.jsonl"])
         #expect(byKey["loop"]?.arguments == ["--loop"])
-        let fromEnvironment = try await SettingsLayers.settings(for: Self.options, commandLine: [],
-                                                                environment: ["SOCCERSTREAM_FEED": "x.jsonl,y.jsonl", "SOCCERSTREAM_LOOP": "false"], file: nil)
+        let fromEnvironment = try await SettingsLayers.settings(
+            for: Self.options, commandLine: [],
+            environment: ["SOCCERSTREAM_FEED": "x.jsonl,y.jsonl", "SOCCERSTREAM_LOOP": "false"], file: nil)
         #expect(fromEnvironment.first { $0.key == "feed" }?.arguments == ["--feed", "x.jsonl", "--feed", "y.jsonl"])
         #expect(fromEnvironment.first { $0.key == "loop" }?.arguments == [])
     }
 
-    @Test("a bad setting is an error naming its variable, or its file and key", arguments: [
-        ([:], #"{"max-clent": 5}"#, #"key "max-clent": no such setting"#),
-        ([:], #"{"legacy": "allow"}"#, #"write "original""#),
-        ([:], #"{"port": {"number": 1}}"#, #"key "port": expected a string or a number"#),
-        ([:], #"{"loop": "maybe"}"#, #"key "loop": maybe; expected true or false"#),
-        ([:], #"[1, 2]"#, "configuration file"),
-        (["SOCCERSTREAM_MAX_CLENTS": "5"], "{}", "environment variable SOCCERSTREAM_MAX_CLENTS: no such setting"),
-        (["SOCCERSTREAM_LOOP": "maybe"], "{}", "environment variable SOCCERSTREAM_LOOP: maybe; expected true or false"),
-    ] as [([String: String], String, String)])
+    @Test(
+        "a bad setting is an error naming its variable, or its file and key",
+        arguments: [
+            ([:], #"{"max-clent": 5}"#, #"key "max-clent": no such setting"#),
+            ([:], #"{"legacy": "allow"}"#, #"write "original""#),
+            ([:], #"{"port": {"number": 1}}"#, #"key "port": expected a string or a number"#),
+            ([:], #"{"loop": "maybe"}"#, #"key "loop": maybe; expected true or false"#),
+            ([:], #"[1, 2]"#, "configuration file"),
+            (["SOCCERSTREAM_MAX_CLENTS": "5"], "{}", "environment variable SOCCERSTREAM_MAX_CLENTS: no such setting"),
+            (["SOCCERSTREAM_LOOP": "maybe"], "{}", "environment variable SOCCERSTREAM_LOOP: maybe; expected true or false"),
+        ] as [([String: String], String, String)])
     func badSettings(environment: [String: String], json: String, message: String) async throws {
         let path = try Self.file(json)
-        defer { try? FileManager.default.removeItem(atPath: path) }   // a temporary file
+        defer { try? FileManager.default.removeItem(atPath: path) }  // a temporary file
         do {
             _ = try await SettingsLayers.settings(for: Self.options, commandLine: [], environment: environment, file: path)
             Issue.record("accepted: \(json) \(environment)")
@@ -69,10 +75,15 @@ struct ConfigurationLayersTests {
 
     @Test("a reload tells which settings changed: set, unset or given another value")
     func record() {
-        let record = SettingsRecord([LayeredSetting(key: "port", arguments: ["--port", "1"], source: .environment(variable: "SOCCERSTREAM_PORT")),
-                                     LayeredSetting(key: "loop", arguments: ["--loop"], source: .file(path: "f", key: "loop"))])
-        #expect(record.replace(with: [LayeredSetting(key: "port", arguments: ["--port", "1"], source: .file(path: "f", key: "port")),
-                                      LayeredSetting(key: "max-clients", arguments: ["--max-clients", "3"], source: .file(path: "f", key: "max-clients"))])
+        let record = SettingsRecord([
+            LayeredSetting(key: "port", arguments: ["--port", "1"], source: .environment(variable: "SOCCERSTREAM_PORT")),
+            LayeredSetting(key: "loop", arguments: ["--loop"], source: .file(path: "f", key: "loop")),
+        ])
+        #expect(
+            record.replace(with: [
+                LayeredSetting(key: "port", arguments: ["--port", "1"], source: .file(path: "f", key: "port")),
+                LayeredSetting(key: "max-clients", arguments: ["--max-clients", "3"], source: .file(path: "f", key: "max-clients")),
+            ])
                 == ["loop", "max-clients"])
         #expect(record.replace(with: []) == ["max-clients", "port"])
     }
@@ -93,24 +104,31 @@ struct ConfigurationLayersTests {
         #expect(state.applyLive(new) == [])
     }
 
-    @Test("a real server: a bad variable stops it at start naming the variable; SIGHUP applies the file's new limits and log level, names what needs a restart, and keeps the running settings when the file turns bad")
+    @Test(
+        "a real server: a bad variable stops it at start naming the variable; SIGHUP applies the file's new limits and log level, names what needs a restart, and keeps the running settings when the file turns bad"
+    )
     func serverReload() async throws {
         try await bounded(60) {
             let folder = try HostileUser.folder("config-reload")
-            defer { try? FileManager.default.removeItem(atPath: folder) }   // a temporary folder
-            let refused = try HostileUser.run(["server", "--port", "0", "--data-dir", "none"], in: folder,
-                                              environment: ["SOCCERSTREAM_INTERVAL": "-1"])
+            defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary folder
+            let refused = try HostileUser.run(
+                ["server", "--port", "0", "--data-dir", "none"], in: folder,
+                environment: ["SOCCERSTREAM_INTERVAL": "-1"])
             #expect(refused.status != 0 && refused.errors.contains("SOCCERSTREAM_INTERVAL"), "\(refused.errors)")
             let port = try RestartTests.freePort()
             let config = folder + "/server.json"
             try #"{"max-clients": 5, "loop": true}"#.write(toFile: config, atomically: true, encoding: .utf8)
             FileManager.default.createFile(atAtPath: folder + "/server.log")
-            let server = try RestartTests.ServerProcess(arguments: ["server", "--config", "server.json", "--host", "127.0.0.1", "--port", String(port),
-                                                                    "--interval", "0.2", "--data-dir", "none", "--repair-grace", "0"], directory: folder)
+            let server = try RestartTests.ServerProcess(
+                arguments: [
+                    "server", "--config", "server.json", "--host", "127.0.0.1", "--port", String(port),
+                    "--interval", "0.2", "--data-dir", "none", "--repair-grace", "0",
+                ], directory: folder)
             try await RestartTests.waitForLine(containing: "Setting loop from server.json", in: folder + "/server.log")
             // Signals are the server's to handle once it streams.
             try await RestartTests.waitForLine(containing: "Kick-off", in: folder + "/server.log")
-            try #"{"max-clients": 7, "loop": true, "log-level": "warning", "format": "compact"}"#.write(toFile: config, atomically: true, encoding: .utf8)
+            try #"{"max-clients": 7, "loop": true, "log-level": "warning", "format": "compact"}"#.write(
+                toFile: config, atomically: true, encoding: .utf8)
             kill(server.processIdentifier, SIGHUP)
             try await RestartTests.waitForLine(containing: "Configuration server.json reloaded", in: folder + "/server.log")
             try #"{"max-clients": "many"}"#.write(toFile: config, atomically: true, encoding: .utf8)
@@ -119,7 +137,9 @@ struct ConfigurationLayersTests {
             await server.kill(SIGINT)
             #expect(server.status == 0)
             let log = try HostileUser.contents(folder + "/server.log")
-            #expect(log.contains("Configuration server.json reloaded: applied log-level, max-clients; changed but applied only by a restart: format."), "\(log)")
+            #expect(
+                log.contains("Configuration server.json reloaded: applied log-level, max-clients; changed but applied only by a restart: format."),
+                "\(log)")
             #expect(log.contains(#"ERROR Configuration server.json not reloaded: server.json, key "max-clients""#), "\(log)")
             // At level warning, the kick-offs and ends of the looped matches after the reload are not logged.
             let afterReload = log.components(separatedBy: "Configuration server.json reloaded").last ?? ""
@@ -128,6 +148,6 @@ struct ConfigurationLayersTests {
     }
 }
 
-private extension FileManager {
-    func createFile(atAtPath path: String) { createFile(atPath: path, contents: nil) }
+extension FileManager {
+    fileprivate func createFile(atAtPath path: String) { createFile(atPath: path, contents: nil) }
 }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Match
 import Streaming
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Issue 14's fault matrix, storage: a data directory that becomes unwritable while a match
 /// streams. The server's data directory is a 2 MiB tmpfs mounted in a mount namespace of its
@@ -26,12 +27,13 @@ struct DataDirectoryFaultTests {
         return probe.terminationStatus == 0
     }()
 
-    @Test("full storage pauses the stream with a clear error (never unlogged streaming); freed, the stream resumes and every event arrives",
-          .enabled(if: canMount, "needs root, unshare(1) and permission to mount a tmpfs in a new mount namespace (the test mounts one of its own)"))
+    @Test(
+        "full storage pauses the stream with a clear error (never unlogged streaming); freed, the stream resumes and every event arrives",
+        .enabled(if: canMount, "needs root, unshare(1) and permission to mount a tmpfs in a new mount namespace (the test mounts one of its own)"))
     func storageFillsUp() async throws {
         try await bounded(90) {
             let directory = temporaryDirectoryPath("soccer-full")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             let data = directory + "/data"
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
             let log = directory + "/server.log"
@@ -39,9 +41,11 @@ struct DataDirectoryFaultTests {
             let port = try RestartTests.freePort()
             let executable = try CommandLineTests.executable().path
             let server = try RestartTests.ServerProcess(
-                arguments: ["--mount", "--propagation", "private", "sh", "-c", #"d=$1; shift; mount -t tmpfs -o size=2m tmpfs "$d" && exec "$@""#,
-                            "sh", data, executable, "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.2",
-                            "--seed", "1", "--wait-for-clients", "1", "--data-dir", data, "--log-file", log, "--repair-grace", "1"],
+                arguments: [
+                    "--mount", "--propagation", "private", "sh", "-c", #"d=$1; shift; mount -t tmpfs -o size=2m tmpfs "$d" && exec "$@""#,
+                    "sh", data, executable, "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.2",
+                    "--seed", "1", "--wait-for-clients", "1", "--data-dir", data, "--log-file", log, "--repair-grace", "1",
+                ],
                 executable: URL(fileURLWithPath: "/usr/bin/unshare"))
             let client = try await makeReconnectingClient(port: port, serverTimeout: .seconds(2), reconnectFor: .seconds(60))
             async let result = client.run()
@@ -55,7 +59,7 @@ struct DataDirectoryFaultTests {
             for _ in 0..<64 where !full {
                 do { try handle.write(contentsOf: chunk) } catch { full = true }
             }
-            try? handle.close()   // the disk is full: closing may report it again
+            try? handle.close()  // the disk is full: closing may report it again
             #expect(full, "the 2 MiB tmpfs did not fill up")
             try await RestartTests.waitForLine(containing: "streaming is paused until the match log can be written", in: log)
             let paused = client.received

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Match
 import Streaming
 import Testing
 import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One process per data directory (``DataDirectoryLock``), and default data directories named
 /// after the log file, so that processes started in one folder never share one.
@@ -14,15 +15,16 @@ struct DataDirectoryLockTests {
     @Test("a second claim on a held data directory is refused, naming the directory and the holder's pid; released, it can be claimed again")
     func secondClaimRefused() throws {
         let directory = temporaryDirectoryPath("soccer-lock")
-        defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+        defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
         let held = try DataDirectoryLock.acquire(directory: directory)
         do {
             _ = try DataDirectoryLock.acquire(directory: directory)
             Issue.record("a second claim on \(directory) succeeded")
         } catch {
             #expect(error.code == .dataDirectoryInUse)
-            #expect(error.message.contains(directory) && error.message.contains("(pid \(getpid()))") && error.message.contains("--data-dir"),
-                    "\(error.message)")
+            #expect(
+                error.message.contains(directory) && error.message.contains("(pid \(getpid()))") && error.message.contains("--data-dir"),
+                "\(error.message)")
         }
         held.release()
         let again = try DataDirectoryLock.acquire(directory: directory)
@@ -33,7 +35,7 @@ struct DataDirectoryLockTests {
     func secondServerRefused() async throws {
         try await bounded(60) {
             let directory = temporaryDirectoryPath("soccer-lock-process")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let data = directory + "/data"
             let firstLog = directory + "/first.log"
@@ -42,8 +44,10 @@ struct DataDirectoryLockTests {
             try await RestartTests.waitForLine(containing: "Match log:", in: firstLog)
             let output = directory + "/second.out"
             let second = try RestartTests.ServerProcess(
-                arguments: ["server", "--host", "127.0.0.1", "--port", String(try RestartTests.freePort()), "--data-dir", data,
-                            "--log-file", directory + "/second.log"],
+                arguments: [
+                    "server", "--host", "127.0.0.1", "--port", String(try RestartTests.freePort()), "--data-dir", data,
+                    "--log-file", directory + "/second.log",
+                ],
                 output: output)
             await second.exited()
             let message = try String(contentsOfFile: output, encoding: .utf8)
@@ -56,23 +60,29 @@ struct DataDirectoryLockTests {
         }
     }
 
-    @Test("origin → relay → relay started in one folder with default data directories: each its own (soccer-stream-data, relay-1-data, relay-2-data), every event reaches the leaves")
+    @Test(
+        "origin → relay → relay started in one folder with default data directories: each its own (soccer-stream-data, relay-1-data, relay-2-data), every event reaches the leaves"
+    )
     func chainInOneFolder() async throws {
         try await bounded(120) {
             let folder = temporaryDirectoryPath("soccer-one-folder")
-            defer { try? FileManager.default.removeItem(atPath: folder) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let (originPort, firstPort, secondPort) = (try RestartTests.freePort(), try RestartTests.freePort(), try RestartTests.freePort())
             for name in ["server.log", "relay-1.log", "relay-2.log"] { FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: nil) }
             // As docs/OPERATING.md's relay example: each its own --port and --log-file, nothing else.
             let origin = try RestartTests.ServerProcess(
-                arguments: ["server", "--host", "127.0.0.1", "--port", String(originPort), "--interval", "0.05", "--wait-for-clients", "2",
-                            "--repair-grace", "1"],
+                arguments: [
+                    "server", "--host", "127.0.0.1", "--port", String(originPort), "--interval", "0.05", "--wait-for-clients", "2",
+                    "--repair-grace", "1",
+                ],
                 directory: folder)
             func relay(_ name: String, upstream: Int, port: Int) throws -> RestartTests.ServerProcess {
                 try RestartTests.ServerProcess(
-                    arguments: ["relay", "--upstream", "127.0.0.1:\(upstream)", "--host", "127.0.0.1", "--port", String(port),
-                                "--log-file", "\(name).log", "--repair-grace", "1", "--upstream-timeout", "1"],
+                    arguments: [
+                        "relay", "--upstream", "127.0.0.1:\(upstream)", "--host", "127.0.0.1", "--port", String(port),
+                        "--log-file", "\(name).log", "--repair-grace", "1", "--upstream-timeout", "1",
+                    ],
                     directory: folder)
             }
             let first = try relay("relay-1", upstream: originPort, port: firstPort)
@@ -97,8 +107,9 @@ struct DataDirectoryLockTests {
                 let lines = store.all.compactMap { RestartTests.eventText($0.1) }
                 #expect(lines.count == events.count, "\(name) leaf: \(lines.count) event lines, expected \(events.count)")
                 #expect(result.reason == .endOfTransmission(.fullTime), "\(name) leaf: \(result.reason)")
-                #expect(result.statistics.unrecovered == 0 && result.statistics.received + result.statistics.repaired == events.count,
-                        "\(name) leaf: \(result.statistics.received) received, \(result.statistics.repaired) repaired")
+                #expect(
+                    result.statistics.unrecovered == 0 && result.statistics.received + result.statistics.repaired == events.count,
+                    "\(name) leaf: \(result.statistics.received) received, \(result.statistics.repaired) repaired")
             }
             for data in ["soccer-stream-data", "relay-1-data", "relay-2-data"] {
                 #expect(FileManager.default.fileExists(atPath: "\(folder)/\(data)/\(DataDirectoryLock.fileName)"), "\(data) missing")

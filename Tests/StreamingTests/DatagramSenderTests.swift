@@ -1,12 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CDatagram
 import NIOCore
 import Streaming
-@testable import DatagramTransport
 import Testing
 import Wire
+
+@testable import DatagramTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("Datagram sender (the fan-out's sendmmsg path)")
 struct DatagramSenderTests {
@@ -98,7 +100,9 @@ struct DatagramSenderTests {
         // 2,000 datagrams of 100 bytes: past the first 64 descriptions and 64 KiB of slab.
         for index in 0..<2000 { sender.append(Self.payload(UInt8(index % 256), length: 100), subscription: nil, to: Self.address) }
         #expect(sender.count == 2000)
-        #expect((0..<2000).allSatisfy { index in sender.datagram(at: index).map { Array($0.bytes) } == [UInt8](repeating: UInt8(index % 256), count: 100) })
+        #expect(
+            (0..<2000).allSatisfy { index in sender.datagram(at: index).map { Array($0.bytes) } == [UInt8](repeating: UInt8(index % 256), count: 100)
+            })
         sender.clear()
         #expect(sender.count == 0)
         #expect(sender.send() == .init())
@@ -118,7 +122,10 @@ struct DatagramSenderTests {
     func realSocket() throws {
         let receiver = socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
         let sending = socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
-        defer { close(receiver); close(sending) }
+        defer {
+            close(receiver)
+            close(sending)
+        }
         var bound = sockaddr_in()
         bound.sin_family = sa_family_t(AF_INET)
         bound.sin_addr.s_addr = inet_addr("127.0.0.1")

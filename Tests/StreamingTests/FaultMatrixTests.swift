@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Logging
 import Match
 import Streaming
 import Testing
 import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Issue 14's fault matrix, kill points: a real server process killed with SIGKILL at a seeded
 /// random event and started again on its data directory after 1 s and after 10 s. Every
@@ -74,8 +75,9 @@ struct FaultMatrixTests {
             // A restarted server that kept its clients' subscriptions streams to them at once: on a
             // loaded machine a client may ask for the logged, unsent event only after the match's
             // last events, so the restarted server answers repairs a little longer (5 s, its default).
-            let second = try RestartTests.startServer(port: port, directory: directory, log: directory + "/server-2.log", waitForClients: 2,
-                                                      repairGrace: 5)
+            let second = try RestartTests.startServer(
+                port: port, directory: directory, log: directory + "/server-2.log", waitForClients: 2,
+                repairGrace: 5)
             logs.append(directory + "/server-2.log")
             let results = try await [compactResult, jsonResult]
             let seen = [Seen(lines: eventLines(compactLog), result: results[0]), Seen(lines: eventLines(jsonLog), result: results[1])]
@@ -88,7 +90,9 @@ struct FaultMatrixTests {
         return (seen, directory, logs)
     }
 
-    @Test("10 seeded kill points × restart after 1 s and after 10 s: every client.log equals the uninterrupted match's, unrecovered 0, the outage recorded, the log holds every event once")
+    @Test(
+        "10 seeded kill points × restart after 1 s and after 10 s: every client.log equals the uninterrupted match's, unrecovered 0, the outage recorded, the log holds every event once"
+    )
     func killPoints() async throws {
         try await bounded(240) {
             let (events, _) = MatchSimulator.play(seed: 1)
@@ -118,41 +122,59 @@ struct FaultMatrixTests {
                     return all
                 }
             }
-            defer { for run in runs { try? FileManager.default.removeItem(atPath: run.3) } }   // temporary directories
+            defer { for run in runs { try? FileManager.default.removeItem(atPath: run.3) } }  // temporary directories
             let reference = try #require(runs.first { $0.1 == nil })
             let expected = try #require(reference.2.first).lines
-            #expect(expected.count == events.count, "the uninterrupted match's client.log: \(expected.count) lines, \(reference.2.map(\.result.statistics.received)) received")
+            #expect(
+                expected.count == events.count,
+                "the uninterrupted match's client.log: \(expected.count) lines, \(reference.2.map(\.result.statistics.received)) received")
             #expect(reference.2.allSatisfy { $0.lines == expected && $0.result.statistics.unrecovered == 0 })
             for (point, after, seen, directory, logs) in runs where after != nil {
                 let label = "\(point.map(String.init(describing:)) ?? "no kill"), restart after \(after ?? .zero)"
                 for (index, client) in seen.enumerated() {
                     let format = index == 0 ? "compact" : "json"
-                    let differs = Array(zip(client.lines, expected)).firstIndex { $0 != $1 } ?? (client.lines.count == expected.count ? nil : min(client.lines.count, expected.count))
-                    #expect(differs == nil, "\(label), \(format) client: client.log differs from the uninterrupted match's from line \(differs ?? 0): \(client.lines.count) lines, expected \(expected.count)")
+                    let differs =
+                        Array(zip(client.lines, expected)).firstIndex { $0 != $1 }
+                        ?? (client.lines.count == expected.count ? nil : min(client.lines.count, expected.count))
+                    #expect(
+                        differs == nil,
+                        "\(label), \(format) client: client.log differs from the uninterrupted match's from line \(differs ?? 0): \(client.lines.count) lines, expected \(expected.count)"
+                    )
                     let statistics = client.result.statistics
-                    #expect(statistics.unrecovered == 0 && statistics.received + statistics.repaired == events.count,
-                            "\(label), \(format) client: \(statistics.received) received, \(statistics.repaired) repaired, \(statistics.unrecovered) unrecovered")
+                    #expect(
+                        statistics.unrecovered == 0 && statistics.received + statistics.repaired == events.count,
+                        "\(label), \(format) client: \(statistics.received) received, \(statistics.repaired) repaired, \(statistics.unrecovered) unrecovered"
+                    )
                     if client.result.reason != .endOfTransmission(.fullTime) {
                         // What the servers said, for whoever reads the failure.
                         let said = logs.map { path in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "(no \(path))" }
-                            .map { $0.split(separator: "\n").filter { !$0.contains("Received message") && !$0.contains("Sending") }.suffix(12).joined(separator: "\n") }
-                        Issue.record("\(label), \(format) client: \(client.result.reason); the servers' logs end:\n\(said.joined(separator: "\n---\n"))")
+                            .map {
+                                $0.split(separator: "\n").filter { !$0.contains("Received message") && !$0.contains("Sending") }.suffix(12).joined(
+                                    separator: "\n")
+                            }
+                        Issue.record(
+                            "\(label), \(format) client: \(client.result.reason); the servers' logs end:\n\(said.joined(separator: "\n---\n"))")
                     }
                     #expect(!client.result.outages.isEmpty, "\(label), \(format) client: no outage in its statistics")
                     if case .logged = point {
                         // The events on disk that no client had seen come from the restarted server's log.
-                        #expect(statistics.repaired >= 1 && client.result.outages.allSatisfy { $0.repaired >= 1 || $0.missed == 0 },
-                                "\(label), \(format) client: the logged, unsent event was not repaired")
+                        #expect(
+                            statistics.repaired >= 1 && client.result.outages.allSatisfy { $0.repaired >= 1 || $0.missed == 0 },
+                            "\(label), \(format) client: the logged, unsent event was not repaired")
                     }
                 }
-                let figures = seen.map { "\($0.result.statistics.received) + \($0.result.statistics.repaired) repaired, outage \($0.result.outages.map { String(format: "%.1f s", $0.seconds) }.joined(separator: ", "))" }
+                let figures = seen.map {
+                    "\($0.result.statistics.received) + \($0.result.statistics.repaired) repaired, outage \($0.result.outages.map { String(format: "%.1f s", $0.seconds) }.joined(separator: ", "))"
+                }
                 print("\(label): compact \(figures[0]); json \(figures[1])")
                 let restarted = try String(contentsOfFile: logs.last ?? "", encoding: .utf8)
                 #expect(restarted.contains("Resuming match"), "\(label): the restarted server did not say it resumed")
                 // The server's log: one match, every event once, each the event the simulation made.
                 let (records, logged) = try await readMatchLog(directory)
-                #expect(records.count == 1 && records.first?.events == events.count && records.first?.endReason == "full_time", "\(label): \(records)")
-                #expect(logged.count == events.count && events.indices.allSatisfy { logged[UInt32($0)] == events[$0] }, "\(label): logged events differ")
+                #expect(
+                    records.count == 1 && records.first?.events == events.count && records.first?.endReason == "full_time", "\(label): \(records)")
+                #expect(
+                    logged.count == events.count && events.indices.allSatisfy { logged[UInt32($0)] == events[$0] }, "\(label): logged events differ")
             }
         }
     }

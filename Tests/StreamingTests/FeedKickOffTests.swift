@@ -9,11 +9,12 @@ import Wire
 /// the whole match.
 @Suite("Feeds and --wait-for-clients: a recorded match held for its audience", .serialized)
 struct FeedKickOffTests {
-    @Test("server --feed m.jsonl --wait-for-clients 1, a client joining later: the whole match reaches it", arguments: [[], ["--replay-speed", "4"]])
+    @Test(
+        "server --feed m.jsonl --wait-for-clients 1, a client joining later: the whole match reaches it", arguments: [[], ["--replay-speed", "4"]])
     func waitsForClients(extra: [String]) async throws {
         try await bounded(60) {
             let directory = temporaryDirectoryPath("soccer-feed-wait")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let (jsonl, status) = try CommandLineTests.run(["simulate", "--seed", "4", "--jsonl", "--interval", "0.05"])
             #expect(status == 0)
@@ -22,10 +23,11 @@ struct FeedKickOffTests {
             let log = directory + "/server.log"
             FileManager.default.createFile(atPath: log, contents: nil)
             let port = try RestartTests.freePort()
-            let server = try RestartTests.ServerProcess(arguments: [
-                "server", "--host", "127.0.0.1", "--port", String(port), "--feed", feed, "--wait-for-clients", "1",
-                "--data-dir", "none", "--log-file", log, "--repair-grace", "1",
-            ] + extra)
+            let server = try RestartTests.ServerProcess(
+                arguments: [
+                    "server", "--host", "127.0.0.1", "--port", String(port), "--feed", feed, "--wait-for-clients", "1",
+                    "--data-dir", "none", "--log-file", log, "--repair-grace", "1",
+                ] + extra)
             try await RestartTests.waitForLine(containing: "waiting for 1 client(s) before kick-off", in: log)
             let (client, store) = try await makeRecordingClient(port: port, format: .compact, serverTimeout: .seconds(5))
             let result = try await client.run()
@@ -34,8 +36,9 @@ struct FeedKickOffTests {
             let lines = store.all.compactMap { RestartTests.eventText($0.1) }
             #expect(lines.count == events.count, "\(lines.count) event lines, expected \(events.count)")
             #expect(result.reason == .endOfTransmission(reason))
-            #expect(result.statistics.received == events.count && result.statistics.unrecovered == 0,
-                    "\(result.statistics.received) received, \(result.statistics.repaired) repaired")
+            #expect(
+                result.statistics.received == events.count && result.statistics.unrecovered == 0,
+                "\(result.statistics.received) received, \(result.statistics.repaired) repaired")
             let text = try String(contentsOfFile: log, encoding: .utf8)
             #expect(text.contains("Kick-off: match") && text.contains("from feed \(feed)") && text.contains("1 client(s)"))
             // The banner says what the server carries: this feed at its pace, no simulated match.

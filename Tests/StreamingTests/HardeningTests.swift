@@ -16,20 +16,20 @@ struct HardeningTests {
         let token = validator.token(for: a)
         #expect(token.count == AddressValidator.tokenSize)
         #expect(validator.isValid(token, for: a))
-        #expect(!validator.isValid(token, for: b))          // another port
+        #expect(!validator.isValid(token, for: b))  // another port
         #expect(!validator.isValid(Array(token.dropLast()), for: a))
         var forged = token
         forged[10] ^= 1
         #expect(!validator.isValid(forged, for: a))
         clock.advance(by: 30)
-        #expect(validator.isValid(token, for: a))           // 30 s old: still valid
+        #expect(validator.isValid(token, for: a))  // 30 s old: still valid
         clock.advance(by: 1)
-        #expect(!validator.isValid(token, for: a))          // 31 s: expired
+        #expect(!validator.isValid(token, for: a))  // 31 s: expired
         let past = ManualClock(100)
         let early = AddressValidator(clock: past)
         let fromTheFuture = early.token(for: a)
         past.advance(by: -10)
-        #expect(!early.isValid(fromTheFuture, for: a))      // made 10 s in the future
+        #expect(!early.isValid(fromTheFuture, for: a))  // made 10 s in the future
         // Rotation: a token made just before the key rotates is still accepted just after (previous key kept).
         let rotating = ManualClock(0)
         var second = AddressValidator(clock: rotating)
@@ -41,13 +41,16 @@ struct HardeningTests {
         #expect(fresh != old)
         #expect(second.isValid(fresh, for: a) && second.isValid(old, for: a))
         rotating.advance(by: 26)
-        #expect(!second.isValid(old, for: a))                // and expires as any token does
+        #expect(!second.isValid(old, for: a))  // and expires as any token does
     }
 
     @Test("a forged register gets one small challenge and no stream; a stolen token does not validate another address")
     func antiAmplification() async throws {
         try await bounded(30) {
-            let server = try await makeServer { $0.interval = .milliseconds(5); $0.loop = true }
+            let server = try await makeServer {
+                $0.interval = .milliseconds(5)
+                $0.loop = true
+            }
             async let summary = server.run()
             let victim = try await RawPeer()
             let register = try Frame(body: .register(RegisterRequest.padded(formats: [.compact])), subscription: victim.subscription).encoded()
@@ -60,21 +63,25 @@ struct HardeningTests {
             }
             #expect(server.clientCount == 0)
             // A short (unpadded) register is not answered at all.
-            try await victim.send(try Frame(body: .register(RegisterRequest(formats: [.compact])), subscription: victim.subscription).encoded(),
-                                  to: server.localAddress)
+            try await victim.send(
+                try Frame(body: .register(RegisterRequest(formats: [.compact])), subscription: victim.subscription).encoded(),
+                to: server.localAddress)
             // A witness that registers properly after both receives events: by then, the victim has had nothing more.
             let witness = try await RawPeer()
             _ = try #require(try await witness.register(with: server, formats: [.compact]))
             for _ in 0..<3 { _ = try #require(try await witness.next()) }
-            #expect(victim.pending == 0)   // no stream, and no answer to the unpadded register
+            #expect(victim.pending == 0)  // no stream, and no answer to the unpadded register
             try await witness.send(try Frame(body: .unregister, subscription: witness.subscription).encoded(), to: server.localAddress)
             await server.waitForClients { $0 == 0 }
             await witness.close()
             // The victim's token, replayed from another address, earns only a new challenge.
             let thief = try await RawPeer()
-            try await thief.send(try Frame(body: .register(RegisterRequest.padded(formats: [.compact], token: challenge.token)),
-                                           subscription: thief.subscription).encoded(),
-                                 to: server.localAddress)
+            try await thief.send(
+                try Frame(
+                    body: .register(RegisterRequest.padded(formats: [.compact], token: challenge.token)),
+                    subscription: thief.subscription
+                ).encoded(),
+                to: server.localAddress)
             let (_, reply) = try #require(try await thief.next())
             guard case .challenge = try Frame.decode(reply).body else {
                 Issue.record("a stolen token was accepted")
@@ -92,7 +99,11 @@ struct HardeningTests {
     func rateLimit() async throws {
         try await bounded(30) {
             // One new token every 1,000 s: the outcome cannot depend on how fast the test runs.
-            let server = try await makeServer { $0.registerRate = 0.001; $0.registerBurst = 2; $0.waitForClients = 100 }
+            let server = try await makeServer {
+                $0.registerRate = 0.001
+                $0.registerBurst = 2
+                $0.waitForClients = 100
+            }
             async let summary = server.run()
             var reasons: [String] = []
             var peers: [RawPeer] = []
@@ -118,11 +129,15 @@ struct HardeningTests {
     @Test("the server drops a client that stops sending heartbeats, and keeps one that sends them")
     func serverDropsSilentClient() async throws {
         try await bounded(30) {
-            let server = try await makeServer { $0.clientTimeout = .seconds(5); $0.waitForClients = 10; $0.heartbeatSeconds = 1 }
+            let server = try await makeServer {
+                $0.clientTimeout = .seconds(5)
+                $0.waitForClients = 10
+                $0.heartbeatSeconds = 1
+            }
             async let summary = server.run()
             let silent = try await RawPeer()
             _ = try #require(try await silent.register(with: server, formats: [.compact]))
-            let lively = try await makeClient(server)   // sends heartbeats every second
+            let lively = try await makeClient(server)  // sends heartbeats every second
             async let livelyResult = lively.run()
             await server.waitForClients { $0 == 2 }
             // The raw peer never sends a heartbeat: the server's expiry drops it (within the timeout and a housekeeping second).
@@ -144,9 +159,12 @@ struct HardeningTests {
             async let result = client.run()
             let (clientAddress, register) = try #require(try await fake.next())
             #expect(register.count >= RegisterRequest.minimumFrameSize)
-            let welcome = Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 0, intervalMicroseconds: 10_000,
-                                                       roster: .original, catalog: .english, current: nil)),
-                                subscription: FrameHeader.subscription(in: register))
+            let welcome = Frame(
+                body: .welcome(
+                    Welcome(
+                        format: .compact, matchID: 1, heartbeatSeconds: 0, intervalMicroseconds: 10_000,
+                        roster: .original, catalog: .english, current: nil)),
+                subscription: FrameHeader.subscription(in: register))
             try await fake.send(try welcome.encoded(), to: clientAddress)
             let outcome = try await result
             #expect(outcome.reason == .serverSilent(seconds: 0))
@@ -161,8 +179,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("through a seeded lossy, reordering, duplicating relay, the client's statistics equal the relay's ground truth, across the sequence wrap",
-          arguments: [UInt64(1), 2, 3])
+    @Test(
+        "through a seeded lossy, reordering, duplicating relay, the client's statistics equal the relay's ground truth, across the sequence wrap",
+        arguments: [UInt64(1), 2, 3])
     func exactStatisticsUnderFaults(seed: UInt64) async throws {
         try await bounded(30) {
             let server = try await makeServer {
@@ -178,10 +197,11 @@ struct HardeningTests {
             _ = try await summary
             let truth = try #require(relay.report.events.values.first)
             #expect(truth.sent.count == MatchSimulator.play(seed: seed).events.count)
-            #expect(truth.sent.contains(UInt32.max) && truth.sent.contains(0))   // the stream crossed the wrap
+            #expect(truth.sent.contains(UInt32.max) && truth.sent.contains(0))  // the stream crossed the wrap
             // The first transmissions' fates depend on the seed alone (repairs have a lane of their own in the relay).
-            #expect(relay.report.toClient.dropped > 0 && truth.lost > 0 && truth.duplicates > 0 && truth.outOfOrder > 0,
-                    "the relay must have done something")
+            #expect(
+                relay.report.toClient.dropped > 0 && truth.lost > 0 && truth.duplicates > 0 && truth.outOfOrder > 0,
+                "the relay must have done something")
             #expect(result.statistics.received == truth.received)
             #expect(result.statistics.lost == truth.lost)
             #expect(result.statistics.outOfOrder == truth.outOfOrder)
@@ -197,7 +217,12 @@ struct HardeningTests {
         try await bounded(60) {
             // Matches back to back, far more than the flood lasts: the flood always runs during the stream, and the
             // stream is stopped when the flood is over, so no figure depends on how fast this machine is.
-            let server = try await makeServer { $0.waitForClients = 3; $0.interval = .milliseconds(10); $0.registerRate = 50; $0.matches = 1000 }
+            let server = try await makeServer {
+                $0.waitForClients = 3
+                $0.interval = .milliseconds(10)
+                $0.registerRate = 50
+                $0.matches = 1000
+            }
             let clients = [try await makeClient(server), try await makeClient(server) { $0.format = .json }, try await makeClient(server)]
             async let summary = server.run()
             async let a = clients[0].run()
@@ -208,7 +233,7 @@ struct HardeningTests {
             var random = SeededGenerator(seed: 99)
             var sent = 0
             await server.waitForClients { $0 >= 3 }
-            #expect(await clients[0].waitUntilReceived(1))   // the stream has started
+            #expect(await clients[0].waitUntilReceived(1))  // the stream has started
             // Bounded: exactly 6,000 datagrams, while the stream runs.
             while sent < 6_000 {
                 let peer = flooders[sent % flooders.count]
@@ -247,11 +272,18 @@ struct HardeningTests {
 
 @Suite("Forgeries (version 2)", .serialized)
 struct ForgeryTests {
-    @Test("a subscriber's whole traffic replayed at another, far-ahead events, ends, unregisters and heartbeats forged with its server's or its own address: the victim follows the whole match untouched")
+    @Test(
+        "a subscriber's whole traffic replayed at another, far-ahead events, ends, unregisters and heartbeats forged with its server's or its own address: the victim follows the whole match untouched"
+    )
     func forgeriesChangeNothing() async throws {
         try await bounded(60) {
             // Matches back to back, stopped once the forgeries are in: nothing depends on this machine's speed.
-            let server = try await makeServer { $0.waitForClients = 2; $0.interval = .milliseconds(10); $0.seed = 3; $0.matches = 1000 }
+            let server = try await makeServer {
+                $0.waitForClients = 2
+                $0.interval = .milliseconds(10)
+                $0.seed = 3
+                $0.matches = 1000
+            }
             // The victim sits behind a relay that forwards faithfully and can forge either side's address.
             let relay = try await makeRelay(server, loss: 0, duplicate: 0, reorder: 0)
             let victim = try await makeClient(port: relay.port)
@@ -276,10 +308,12 @@ struct ForgeryTests {
             let event = MatchSimulator.play(seed: 3).events[2]
             for guess in 0..<40 {
                 let id = UInt64.random(in: 1...UInt64.max)
-                try await relay.inject(try Frame.compactEvent(event, sequence: 2_000_000_000 + UInt32(guess), subscription: id).encoded(),
-                                       toClient: true)
-                try await relay.inject(try Frame(sequence: 2_000_000_000, body: .end(EndOfMatch(reason: .serverShutdown)), subscription: id).encoded(),
-                                       toClient: true)
+                try await relay.inject(
+                    try Frame.compactEvent(event, sequence: 2_000_000_000 + UInt32(guess), subscription: id).encoded(),
+                    toClient: true)
+                try await relay.inject(
+                    try Frame(sequence: 2_000_000_000, body: .end(EndOfMatch(reason: .serverShutdown)), subscription: id).encoded(),
+                    toClient: true)
                 forgedAtVictim += 2
             }
             // 3. At the server, as the victim: the donor's own datagrams, and guessed unregisters and heartbeats.
@@ -298,7 +332,7 @@ struct ForgeryTests {
             let result = try await victimResult
             let totals = try await summary
             let events = totals.events
-            #expect(result.reason == .endOfTransmission(.serverShutdown))   // the real end, not a forged one
+            #expect(result.reason == .endOfTransmission(.serverShutdown))  // the real end, not a forged one
             #expect(result.statistics.received == events && result.statistics.expected == events)
             #expect(result.statistics.lost == 0 && result.statistics.duplicates == 0 && result.statistics.outOfOrder == 0)
             #expect(result.statistics.first == 0 && result.statistics.last == UInt32(events - 1))
@@ -318,7 +352,11 @@ struct ImpairTests {
     @Test("bursty loss, delay with jitter (which reorders) and duplication: the client's statistics equal the relay's record")
     func burstsDelayJitter() async throws {
         try await bounded(60) {
-            let server = try await makeServer { $0.waitForClients = 1; $0.interval = .milliseconds(4); $0.seed = 12 }
+            let server = try await makeServer {
+                $0.waitForClients = 1
+                $0.interval = .milliseconds(4)
+                $0.seed = 12
+            }
             var configuration = ImpairmentConfiguration()
             configuration.serverPort = server.localAddress.port ?? 0
             configuration.toClient.burst = BurstLoss(enterBad: 0.1, leaveBad: 0.4)
@@ -364,12 +402,18 @@ struct ImpairTests {
 
 @Suite("Gap repair (Spec §4.8)", .serialized)
 struct RepairTests {
-    @Test("through 30 % loss, 5 % reordering and 2 % duplication both ways, each client gets every event the link let through once, in order, and its figures equal the relay's record",
-          arguments: [UInt64(1), 2])
+    @Test(
+        "through 30 % loss, 5 % reordering and 2 % duplication both ways, each client gets every event the link let through once, in order, and its figures equal the relay's record",
+        arguments: [UInt64(1), 2])
     func lossyLink(seed: UInt64) async throws {
         try await bounded(60) {
             // An interval of 20 ms: many round trips on loopback.
-            let server = try await makeServer { $0.waitForClients = 2; $0.interval = .milliseconds(20); $0.seed = seed; $0.repairGrace = .seconds(20) }
+            let server = try await makeServer {
+                $0.waitForClients = 2
+                $0.interval = .milliseconds(20)
+                $0.seed = seed
+                $0.repairGrace = .seconds(20)
+            }
             var impairment = Impairment()
             impairment.loss = 0.3
             impairment.reorder = 0.05
@@ -379,7 +423,7 @@ struct RepairTests {
             configuration.toClient = impairment
             configuration.toServer = impairment
             configuration.seed = seed
-            configuration.eventsOnly = true   // events and repair traffic: registration and the end pass
+            configuration.eventsOnly = true  // events and repair traffic: registration and the end pass
             let relay = try await ImpairmentProxy.start(configuration: configuration)
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soccerstream-repair-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -399,7 +443,7 @@ struct RepairTests {
             async let first = clients[0].run()
             async let second = clients[1].run()
             let results = try await [first, second]
-            server.stop()   // both clients are done: no need to wait out the server's repair grace
+            server.stop()  // both clients are done: no need to wait out the server's repair grace
             let totals = try await summary
             let events = MatchSimulator.play(seed: seed).events.count
             let report = relay.report
@@ -418,8 +462,9 @@ struct RepairTests {
                     let asked = truth.asked.filter { $0 == sequence }.count
                     let reached = truth.askedForwarded.filter { $0 == sequence }.count
                     let answered = truth.resent.filter { $0 == sequence }.count
-                    #expect(asked == ClientSession.repairAttempts && answered == reached,
-                            "#\(sequence) never delivered: asked \(asked) times, \(reached) reached the server, \(answered) answered")
+                    #expect(
+                        asked == ClientSession.repairAttempts && answered == reached,
+                        "#\(sequence) never delivered: asked \(asked) times, \(reached) reached the server, \(answered) answered")
                 }
                 #expect(gone.count <= 1, "more than one event lost for good: \(gone.sorted())")
                 #expect(result.statistics.unrecovered == gone.count)
@@ -445,7 +490,11 @@ struct RepairTests {
     func nackStorm() async throws {
         try await bounded(60) {
             let server = try await makeServer {
-                $0.waitForClients = 2; $0.interval = .milliseconds(10); $0.matches = 1000; $0.repairRate = 20; $0.repairBurst = 10
+                $0.waitForClients = 2
+                $0.interval = .milliseconds(10)
+                $0.matches = 1000
+                $0.repairRate = 20
+                $0.repairBurst = 10
             }
             let good = try await makeClient(server)
             async let summary = server.run()

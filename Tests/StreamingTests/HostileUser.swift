@@ -1,8 +1,9 @@
+import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Testing
 
 /// Runs the built `soccer-stream` as a hostile new user would: in a folder of the test's own,
 /// with standard input and output redirected where asked, and tells what came out.
@@ -15,8 +16,10 @@ enum HostileUser {
 
     /// Runs `arguments` in `directory` to its end: standard input from the file `input` (none:
     /// /dev/null), standard output to the file `outputFile` (none: captured), standard error captured.
-    static func run(_ arguments: [String], in directory: String, input: String? = nil, outputFile: String? = nil,
-                    environment: [String: String] = [:]) throws -> Run {
+    static func run(
+        _ arguments: [String], in directory: String, input: String? = nil, outputFile: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Run {
         let process = Process()
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Match
 import NIOCore
@@ -8,6 +5,10 @@ import Streaming
 import Testing
 import Toolkit
 import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A server process killed with SIGKILL at the real pace of the issue that found it (an event
 /// every 0.2 s) and started again 2 s later on its data directory, with clients at their
@@ -31,14 +32,16 @@ struct KeptSubscriptionTests {
     /// once the compact client has 15 events; 2 s later the same command again (plus `restart`).
     static func run(restart: [String], waitAfterRestart: Int) async throws -> Outcome {
         let directory = temporaryDirectoryPath("soccer-kept")
-        defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+        defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let port = try RestartTests.freePort()
         func start(_ log: String, wait: Int, extra: [String] = []) throws -> RestartTests.ServerProcess {
             FileManager.default.createFile(atPath: log, contents: nil)
-            return try RestartTests.ServerProcess(arguments: [
-                "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.2", "--seed", "6", "--wait-for-clients", String(wait),
-                "--data-dir", directory + "/data", "--log-file", log, "--repair-grace", "2"] + extra)
+            return try RestartTests.ServerProcess(
+                arguments: [
+                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.2", "--seed", "6", "--wait-for-clients", String(wait),
+                    "--data-dir", directory + "/data", "--log-file", log, "--repair-grace", "2",
+                ] + extra)
         }
         let first = try start(directory + "/server-1.log", wait: 3)
         try await RestartTests.waitForLine(containing: "Server started", in: directory + "/server-1.log")
@@ -57,7 +60,7 @@ struct KeptSubscriptionTests {
         #expect(await compact.waitUntilReceived(15))
         await first.kill()
         let killed = ContinuousClock.now
-        try await Task.sleep(for: .seconds(2))   // the outage itself is what is tested
+        try await Task.sleep(for: .seconds(2))  // the outage itself is what is tested
         let restartedLog = directory + "/server-2.log"
         let second = try start(restartedLog, wait: waitAfterRestart, extra: restart)
         try await RestartTests.waitForLine(containing: "Resuming match", in: restartedLog)
@@ -65,7 +68,9 @@ struct KeptSubscriptionTests {
         var counts: [UInt32] = []
         var ended = false
         while !ended, let (_, bytes) = try await peer.next(timeout: .seconds(restart.isEmpty ? 20 : 2)) {
-            if bytes == Array(OriginalPacket.endOfTransmissionText.utf8) { ended = true } else {
+            if bytes == Array(OriginalPacket.endOfTransmissionText.utf8) {
+                ended = true
+            } else {
                 counts.append(try OriginalDatagram(decoding: bytes).message.count)
             }
         }
@@ -74,8 +79,9 @@ struct KeptSubscriptionTests {
         await second.exited()
         let lines = [compactLog, jsonLog].map { $0.all.compactMap { RestartTests.eventText($0.1) } }
         let validation = CaptureValidation.validate(capture: [UInt8](try Data(contentsOf: URL(fileURLWithPath: capture))), path: capture, port: port)
-        return Outcome(compact: (results[0], lines[0]), json: (results[1], lines[1]), original: (counts, ended), downtime: downtime,
-                       restartedLog: try String(contentsOfFile: restartedLog, encoding: .utf8), capture: validation)
+        return Outcome(
+            compact: (results[0], lines[0]), json: (results[1], lines[1]), original: (counts, ended), downtime: downtime,
+            restartedLog: try String(contentsOfFile: restartedLog, encoding: .utf8), capture: validation)
     }
 
     /// Every event in client.log once, in order; nothing unrecovered; one outage spanning the
@@ -87,19 +93,26 @@ struct KeptSubscriptionTests {
         let sequences = lines.compactMap { line in line.split(separator: "#").dropFirst().first?.split(separator: " ").first.flatMap { Int($0) } }
         #expect(sequences == Array(0..<events), "\(name): sequences \(sequences)")
         let statistics = result.statistics
-        #expect(statistics.unrecovered == 0 && statistics.received + statistics.repaired == events,
-                "\(name): \(statistics.received) received, \(statistics.repaired) repaired, \(statistics.unrecovered) unrecovered")
+        #expect(
+            statistics.unrecovered == 0 && statistics.received + statistics.repaired == events,
+            "\(name): \(statistics.received) received, \(statistics.repaired) repaired, \(statistics.unrecovered) unrecovered")
         #expect(result.reason == .endOfTransmission(.fullTime), "\(name): \(result.reason)")
         let outages = result.outages.filter { $0.kind == .serverSilent }
-        print("\(name): \(statistics.received) + \(statistics.repaired) repaired, outage \(outages.map { String(format: "%.2f s", $0.seconds) }.joined(separator: ", ")), server down \(String(format: "%.2f s", downtime))")
+        print(
+            "\(name): \(statistics.received) + \(statistics.repaired) repaired, outage \(outages.map { String(format: "%.2f s", $0.seconds) }.joined(separator: ", ")), server down \(String(format: "%.2f s", downtime))"
+        )
         // The restart's outage is the longest; any other (a server process running late on a
         // loaded machine) is shorter and missed nothing.
         let sorted = outages.sorted { $0.seconds > $1.seconds }
-        #expect(sorted.first.map { abs($0.seconds - downtime) <= 1 } == true, "\(name): outages \(outages.map(\.seconds)) s, the server down \(downtime) s")
+        #expect(
+            sorted.first.map { abs($0.seconds - downtime) <= 1 } == true,
+            "\(name): outages \(outages.map(\.seconds)) s, the server down \(downtime) s")
         #expect(sorted.dropFirst().allSatisfy { $0.missed == 0 }, "\(name): a short outage missed events: \(outages)")
     }
 
-    @Test("kept: kill -9 at 0.2 s, restart 2 s later; the restarted server streams to every kept subscription at once: compact and JSON whole, the original client every event but at most one logged and unsent")
+    @Test(
+        "kept: kill -9 at 0.2 s, restart 2 s later; the restarted server streams to every kept subscription at once: compact and JSON whole, the original client every event but at most one logged and unsent"
+    )
     func kept() async throws {
         try await bounded(90) {
             let events = MatchSimulator.play(seed: 6).events.count
@@ -109,14 +122,17 @@ struct KeptSubscriptionTests {
             Self.check("json", outcome.json, downtime: outcome.downtime, events: events)
             let (counts, ended) = outcome.original
             print("original: \(counts.count) of \(events) events, ended \(ended)")
-            #expect(ended && counts == counts.sorted() && Set(counts).count == counts.count && counts.count >= events - 1,
-                    "original: \(counts.count) of \(events) events, ended \(ended)")
+            #expect(
+                ended && counts == counts.sorted() && Set(counts).count == counts.count && counts.count >= events - 1,
+                "original: \(counts.count) of \(events) events, ended \(ended)")
             // No reset was needed: the subscriptions were there.
             #expect(!outcome.restartedLog.contains("Resets:"))
         }
     }
 
-    @Test("reset: the restarted server kept nothing (--original-resume-within 0); the clients' probes get resets, they register again at once and repair: compact and JSON whole")
+    @Test(
+        "reset: the restarted server kept nothing (--original-resume-within 0); the clients' probes get resets, they register again at once and repair: compact and JSON whole"
+    )
     func reset() async throws {
         try await bounded(90) {
             let events = MatchSimulator.play(seed: 6).events.count

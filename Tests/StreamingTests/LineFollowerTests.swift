@@ -18,10 +18,13 @@ struct LineFollowerTests {
         try await bounded(20) {
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("lines-\(UUID().uuidString)")
             try Data("one\ntwo\n\nthree".utf8).write(to: url)
-            defer { try? FileManager.default.removeItem(at: url) }   // a temporary file
+            defer { try? FileManager.default.removeItem(at: url) }  // a temporary file
             let follower = try LineFollower(path: url.path, follow: false)
             let items = await Self.collect(follower) { _ in false }
-            #expect(items == [.line(Array("one".utf8), end: 4), .line(Array("two".utf8), end: 8), .line([], end: 9), .line(Array("three".utf8), end: 14), .end])
+            #expect(
+                items == [
+                    .line(Array("one".utf8), end: 4), .line(Array("two".utf8), end: 8), .line([], end: 9), .line(Array("three".utf8), end: 14), .end,
+                ])
         }
     }
 
@@ -30,7 +33,7 @@ struct LineFollowerTests {
         try await bounded(20) {
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("lines-\(UUID().uuidString)")
             try Data("first\n".utf8).write(to: url)
-            defer { try? FileManager.default.removeItem(at: url) }   // a temporary file
+            defer { try? FileManager.default.removeItem(at: url) }  // a temporary file
             let follower = try LineFollower(path: url.path)
             var iterator = follower.items.makeAsyncIterator()
             #expect(await iterator.next() == .line(Array("first".utf8), end: 6))
@@ -50,7 +53,7 @@ struct LineFollowerTests {
         try await bounded(20) {
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("lines-\(UUID().uuidString)")
             try Data("one\ntwo\nthree\n".utf8).write(to: url)
-            defer { try? FileManager.default.removeItem(at: url) }   // a temporary file
+            defer { try? FileManager.default.removeItem(at: url) }  // a temporary file
             let follower = try LineFollower(path: url.path, follow: false, from: 4)
             let items = await Self.collect(follower) { _ in false }
             #expect(items == [.line(Array("two".utf8), end: 8), .line(Array("three".utf8), end: 14), .end])
@@ -65,7 +68,7 @@ struct LineFollowerTests {
     @Test("what cannot be read says why instead of looking like an end; what cannot be opened is an error")
     func failures() async throws {
         try await bounded(20) {
-            let follower = try LineFollower(path: FileManager.default.temporaryDirectory.path)   // a directory: read() fails
+            let follower = try LineFollower(path: FileManager.default.temporaryDirectory.path)  // a directory: read() fails
             let items = await Self.collect(follower) { _ in false }
             guard case .failed(let why) = items.last else {
                 Issue.record("no failure: \(items)")

@@ -20,11 +20,15 @@ struct LiveViewTests {
 
     @Test("minutes, goals and red cards show as the original client showed them")
     func marks() throws {
-        let event = MatchEvent(type: .goal, minute: 47, template: 0, actor: PlayerRef(side: .home, slot: 8),
-                               opponent: PlayerRef(side: .away, slot: 0),
-                               state: MatchState(goals: [Incident(player: PlayerRef(side: .home, slot: 8), minute: 12),
-                                                         Incident(player: PlayerRef(side: .home, slot: 8), minute: 45)],
-                                                 redCards: [Incident(player: PlayerRef(side: .away, slot: 7), minute: 30)]))
+        let event = MatchEvent(
+            type: .goal, minute: 47, template: 0, actor: PlayerRef(side: .home, slot: 8),
+            opponent: PlayerRef(side: .away, slot: 0),
+            state: MatchState(
+                goals: [
+                    Incident(player: PlayerRef(side: .home, slot: 8), minute: 12),
+                    Incident(player: PlayerRef(side: .home, slot: 8), minute: 45),
+                ],
+                redCards: [Incident(player: PlayerRef(side: .away, slot: 7), minute: 30)]))
         let text = try LiveSnapshot(event: event, sequence: 3, roster: .original, catalog: .english).rendered()
         #expect(text.contains("Pelé ATA **"))
         #expect(text.contains("Messi MEI  (Red Card)"))

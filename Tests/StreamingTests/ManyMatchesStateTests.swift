@@ -76,7 +76,8 @@ struct ManyMatchesStateTests {
     func independentMatches() throws {
         let clock = ManualClock()
         var state = Self.threeMatches(clock: clock)
-        let a = try ServerStateTests.address(6101), b = try ServerStateTests.address(6102)
+        let a = try ServerStateTests.address(6101)
+        let b = try ServerStateTests.address(6102)
         _ = try Self.register(&state, a, match: 42)
         _ = try Self.register(&state, b, match: 43)
         let events = MatchSimulator.play(seed: 5).events
@@ -84,7 +85,8 @@ struct ManyMatchesStateTests {
             let first = try EncodedEvent(event: events[index], sequence: state.nextSequence(slot: 0), roster: .original, catalog: .english)
             #expect(state.publish(first, slot: 0).map(\.address) == [a])
             if index < 2 {
-                let other = try EncodedEvent(event: events[index], sequence: state.nextSequence(slot: 1), roster: state.matches[1].roster, catalog: .english)
+                let other = try EncodedEvent(
+                    event: events[index], sequence: state.nextSequence(slot: 1), roster: state.matches[1].roster, catalog: .english)
                 #expect(state.publish(other, slot: 1).map(\.address) == [b])
             }
         }

@@ -11,10 +11,16 @@ struct ManyMatchesTests {
         MatchSimulator.play(seed: MatchSimulator.roundSeed(slot: slot, base: seed), roster: Roster.simulated(slot: slot, seed: seed)).events
     }
 
-    @Test("four simulated matches at once: --list shows them, clients on different matches and one following three each get every event of their own; a match that ends leaves the others streaming")
+    @Test(
+        "four simulated matches at once: --list shows them, clients on different matches and one following three each get every event of their own; a match that ends leaves the others streaming"
+    )
     func fourMatches() async throws {
         try await bounded(60) {
-            let server = try await makeServer { $0.simulate = 4; $0.waitForClients = 5; $0.interval = .milliseconds(10) }
+            let server = try await makeServer {
+                $0.simulate = 4
+                $0.waitForClients = 5
+                $0.interval = .milliseconds(10)
+            }
             let port = server.localAddress.port ?? 0
             var listing = ClientConfiguration()
             listing.server = "127.0.0.1"
@@ -28,10 +34,14 @@ struct ManyMatchesTests {
 
             async let summary = server.run()
             let single = try await makeClient(server) { $0.match = ids[1] }
-            let json = try await makeClient(server) { $0.match = ids[3]; $0.format = .json }
+            let json = try await makeClient(server) {
+                $0.match = ids[3]
+                $0.format = .json
+            }
             let seen = Mutex<[UInt32: Int]>([:])
-            async let several = MultiMatchFollower.follow(matches: [ids[0], ids[2], ids[3]], configuration: listing, logger: quietLogger,
-                                                          show: { text in seen.withLock { $0[0, default: 0] += text.isEmpty ? 0 : 1 } })
+            async let several = MultiMatchFollower.follow(
+                matches: [ids[0], ids[2], ids[3]], configuration: listing, logger: quietLogger,
+                show: { text in seen.withLock { $0[0, default: 0] += text.isEmpty ? 0 : 1 } })
             async let singleResult = single.run()
             async let jsonResult = json.run()
             let (one, other, outcomes) = try await (singleResult, jsonResult, several)

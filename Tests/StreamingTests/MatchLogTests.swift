@@ -12,8 +12,12 @@ struct MatchLogTests {
     func logAndReplay() async throws {
         try await bounded(60) {
             let directory = Self.temporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
-            let server = try await makeServer { $0.dataDirectory = directory; $0.waitForClients = 1; $0.interval = .milliseconds(2) }
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
+            let server = try await makeServer {
+                $0.dataDirectory = directory
+                $0.waitForClients = 1
+                $0.interval = .milliseconds(2)
+            }
             let client = try await makeClient(server)
             async let summary = server.run()
             let outcome = try await client.run()
@@ -40,15 +44,22 @@ struct MatchLogTests {
                     Issue.record("line \(index + 2) is not an event")
                     continue
                 }
-                #expect(logged.type == event.type && logged.minute == event.minute && logged.actor == event.actor
+                #expect(
+                    logged.type == event.type && logged.minute == event.minute && logged.actor == event.actor
                         && logged.opponent == event.opponent && logged.template == event.template)
             }
-            guard case .end(.fullTime) = parsed.last else { Issue.record("no end line"); return }
+            guard case .end(.fullTime) = parsed.last else {
+                Issue.record("no end line")
+                return
+            }
             // Replayed through a feed, the recorded match reaches a client whole.
             // (The line-ups first; the rest once the viewer is welcomed, so that it sees every event.)
             let feed = URL(fileURLWithPath: directory).appendingPathComponent("export.jsonl")
             try Data((lines[0] + "\n").utf8).write(to: feed)
-            let replay = try await makeServer { $0.simulate = 0; $0.feeds = [feed.path] }
+            let replay = try await makeServer {
+                $0.simulate = 0
+                $0.feeds = [feed.path]
+            }
             async let replayed = replay.run()
             await replay.waitForMatches { $0 >= 1 }
             let viewer = try await makeClient(replay)
@@ -66,9 +77,13 @@ struct MatchLogTests {
     func stoppedMidMatch() async throws {
         try await bounded(60) {
             let directory = Self.temporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             // Events 200 ms apart: the stop surely comes before the final whistle (9 s away).
-            let server = try await makeServer { $0.dataDirectory = directory; $0.waitForClients = 1; $0.interval = .milliseconds(200) }
+            let server = try await makeServer {
+                $0.dataDirectory = directory
+                $0.waitForClients = 1
+                $0.interval = .milliseconds(200)
+            }
             let client = try await makeClient(server)
             async let summary = server.run()
             async let outcome = client.run()
@@ -84,11 +99,12 @@ struct MatchLogTests {
     @Test("a relayed match's interval is logged and given back with the unfinished match (a resumed relay announces its upstream's interval again)")
     func relayedInterval() async throws {
         let directory = Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+        defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
         let log = try await MatchLog.open(directory: directory, logger: quietLogger)
         do {
-            _ = try await log.begin(matchID: 77, roster: .original, language: "en", source: "relayed from 127.0.0.1:12345", relayed: true,
-                                    firstSequence: 10, intervalMicroseconds: 250_000)
+            _ = try await log.begin(
+                matchID: 77, roster: .original, language: "en", source: "relayed from 127.0.0.1:12345", relayed: true,
+                firstSequence: 10, intervalMicroseconds: 250_000)
             _ = try await log.begin(matchID: 78, roster: .original, language: "en", source: "feed", feed: "feed.jsonl")
             let unfinished = try await log.unfinished()
             await log.close()
@@ -111,12 +127,14 @@ struct MatchLogTests {
         }
     }
 
-    @Test("a torn write at the end of the journal (a crash mid-transaction) is detected on open, said plainly, and the log recovers to its last whole transaction")
+    @Test(
+        "a torn write at the end of the journal (a crash mid-transaction) is detected on open, said plainly, and the log recovers to its last whole transaction"
+    )
     func tornWrite() async throws {
         let directory = Self.temporaryDirectory()
         let crashed = Self.temporaryDirectory()
         defer {
-            try? FileManager.default.removeItem(atPath: directory)   // temporary directories
+            try? FileManager.default.removeItem(atPath: directory)  // temporary directories
             try? FileManager.default.removeItem(atPath: crashed)
         }
         let log = try await MatchLog.open(directory: directory, logger: quietLogger)

@@ -4,8 +4,8 @@ import Monitoring
 import NIOCore
 import NIOPosix
 import Streaming
-import Testing
 import Synchronization
+import Testing
 import Wire
 
 @Suite("Prometheus endpoint (server --metrics-port), scraped over real HTTP")
@@ -42,7 +42,9 @@ struct MetricsEndpointTests {
     static func promtoolCheck(_ body: String) throws -> (status: Int32, output: String)? {
         guard let promtool else {
             #expect(!promtoolRequired, "promtool is required (SOCCERSTREAM_REQUIRE_PROMTOOL=1) but not on PATH")
-            if !promtoolRequired { print("promtool not found (Debian's prometheus package): the scrape's check by Prometheus's own checker is skipped") }
+            if !promtoolRequired {
+                print("promtool not found (Debian's prometheus package): the scrape's check by Prometheus's own checker is skipped")
+            }
             return nil
         }
         let process = Process()
@@ -67,20 +69,27 @@ struct MetricsEndpointTests {
             // A live feed: events come when the test writes them, so the scrape sees a known moment.
             let (events, _) = MatchSimulator.play(seed: 5)
             let url = try FeedTests.temporaryFeed([FeedLine.lineups(.original, language: "en").jsonText])
-            defer { try? FileManager.default.removeItem(at: url) }   // a temporary file
+            defer { try? FileManager.default.removeItem(at: url) }  // a temporary file
             var configuration = ServerConfiguration()
             configuration.host = "127.0.0.1"
             configuration.port = 0
             configuration.simulate = 0
             configuration.feeds = [url.path]
             configuration.repairGrace = .zero
-            let (server, endpoint) = try await StreamServer.bind(configuration: configuration, logger: quietLogger,
-                                                                 metricsHost: "127.0.0.1", metricsPort: 0)
+            let (server, endpoint) = try await StreamServer.bind(
+                configuration: configuration, logger: quietLogger,
+                metricsHost: "127.0.0.1", metricsPort: 0)
             defer { endpoint.stop() }
             async let summary = server.run()
             await server.waitForMatches { $0 >= 1 }
-            let compact = try await makeClient(server) { $0.format = .compact; $0.allowFallback = false }
-            let json = try await makeClient(server) { $0.format = .json; $0.allowFallback = false }
+            let compact = try await makeClient(server) {
+                $0.format = .compact
+                $0.allowFallback = false
+            }
+            let json = try await makeClient(server) {
+                $0.format = .json
+                $0.allowFallback = false
+            }
             async let first = compact.run()
             async let second = json.run()
             await server.waitForClients { $0 >= 2 }
@@ -90,8 +99,12 @@ struct MetricsEndpointTests {
             try await peer.send(Array("not a frame".utf8), to: try SocketAddress(ipAddress: "127.0.0.1", port: server.localAddress.port ?? 0))
             await peer.close()
             for (index, event) in events.prefix(3).enumerated() {
-                try FeedTests.append(FeedLine.event(FeedEvent(type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
-                                                              template: event.template)).jsonText, to: url)
+                try FeedTests.append(
+                    FeedLine.event(
+                        FeedEvent(
+                            type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
+                            template: event.template)
+                    ).jsonText, to: url)
                 #expect(await compact.waitUntilReceived(index + 1))
                 #expect(await json.waitUntilReceived(index + 1))
             }
@@ -130,12 +143,13 @@ struct MetricsEndpointTests {
 
     @Test("a metrics port already in use is a clear error naming it")
     func busyPort() async throws {
-        let (server, endpoint) = try await StreamServer.bind(configuration: {
-            var configuration = ServerConfiguration()
-            configuration.host = "127.0.0.1"
-            configuration.port = 0
-            return configuration
-        }(), logger: quietLogger, metricsHost: "127.0.0.1", metricsPort: 0)
+        let (server, endpoint) = try await StreamServer.bind(
+            configuration: {
+                var configuration = ServerConfiguration()
+                configuration.host = "127.0.0.1"
+                configuration.port = 0
+                return configuration
+            }(), logger: quietLogger, metricsHost: "127.0.0.1", metricsPort: 0)
         defer { endpoint.stop() }
         let port = try #require(endpoint.localAddress.port)
         var configuration = ServerConfiguration()
@@ -156,7 +170,12 @@ struct MetricsEndpointTests {
 /// A continuation resumed once, by whichever comes first.
 final class Once: Sendable {
     let waiter = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-    func resume(_ value: Bool) { waiter.withLock { $0?.resume(returning: value); $0 = nil } }
+    func resume(_ value: Bool) {
+        waiter.withLock {
+            $0?.resume(returning: value)
+            $0 = nil
+        }
+    }
 }
 
 @Suite("Cancellation stops a server and a client (they do not spin on a cancelled wait)")
@@ -172,7 +191,7 @@ struct CancellationTests {
                 once.resume(true)
             }
             Task {
-                try? await Task.sleep(for: .seconds(seconds))   // the bound: a failure, not a measurement
+                try? await Task.sleep(for: .seconds(seconds))  // the bound: a failure, not a measurement
                 once.resume(false)
             }
         }
@@ -180,7 +199,10 @@ struct CancellationTests {
 
     @Test("a server's run() and a client's run() end when their tasks are cancelled, mid-match")
     func cancelled() async throws {
-        let server = try await makeServer { $0.interval = .seconds(30); $0.waitForClients = 1 }
+        let server = try await makeServer {
+            $0.interval = .seconds(30)
+            $0.waitForClients = 1
+        }
         let client = try await makeClient(server)
         let serving = Task { try await server.run() }
         let following = Task { try await client.run() }

@@ -13,14 +13,17 @@ struct MulticastSessionTests {
     static let events = MatchSimulator.play(seed: 5).events
 
     static func welcome(key: GroupSigningKey = key, match: UInt32 = 1) throws -> [UInt8] {
-        var body = Welcome(format: .compact, matchID: match, heartbeatSeconds: 5, intervalMicroseconds: 1_000_000, roster: .original,
-                           catalog: .english, current: nil)
+        var body = Welcome(
+            format: .compact, matchID: match, heartbeatSeconds: 5, intervalMicroseconds: 1_000_000, roster: .original,
+            catalog: .english, current: nil)
         body.multicast = MulticastOffer(address: [239, 9, 9, 9], port: 5000, publicKey: key.publicKey.bytes)
         return try Frame(body: .welcome(body), subscription: 7).encoded()
     }
 
     static func group(_ sequence: Int, key: GroupSigningKey = key, match: UInt32 = 1, json: Bool = false) throws -> [UInt8] {
-        let frame = json ? try Frame.jsonEvent(events[sequence], sequence: UInt32(sequence), roster: .original, catalog: .english)
+        let frame =
+            json
+            ? try Frame.jsonEvent(events[sequence], sequence: UInt32(sequence), roster: .original, catalog: .english)
             : Frame.compactEvent(events[sequence], sequence: UInt32(sequence))
         return try key.groupEvent(from: try frame.encoded(), matchID: match)
     }
@@ -66,13 +69,14 @@ struct MulticastSessionTests {
         }
         // A unicast event frame on the group, and a group event at the client's address: not taken.
         guard case .ignored = session.receiveGroup(try Frame.compactEvent(Self.events[1], sequence: 1, subscription: 7).encoded()),
-              case .rejected = session.receive(try Self.group(1)) else {
+            case .rejected = session.receive(try Self.group(1))
+        else {
             Issue.record("a frame on the wrong path was taken")
             return
         }
         #expect(session.statistics.received == 1 && session.statistics.duplicates == 0 && session.latest?.sequence == 0)
         #expect(session.group == ClientSession.GroupFigures(accepted: 1, forged: 3, replayed: 1, others: 2, malformed: 1))
-        #expect(session.rejected == 5)   // 3 forged + 1 replayed + the group event at the unicast address (not its identifier)
+        #expect(session.rejected == 5)  // 3 forged + 1 replayed + the group event at the unicast address (not its identifier)
         guard case .event(let second, _) = session.receiveGroup(try Self.group(1)) else {
             Issue.record("the next signed event was not taken")
             return
@@ -80,7 +84,9 @@ struct MulticastSessionTests {
         #expect(second.sequence == 1 && session.statistics.received == 2)
     }
 
-    @Test("a heartbeat answer ahead of the highest event reveals the events missed (a group gone quiet); before any event it reveals nothing; repairs in a row are counted until a group event comes")
+    @Test(
+        "a heartbeat answer ahead of the highest event reveals the events missed (a group gone quiet); before any event it reveals nothing; repairs in a row are counted until a group event comes"
+    )
     func heartbeatRevealsGaps() throws {
         let clock = ManualClock()
         var session = ClientSession(original: false, clock: clock, subscription: 7)
@@ -133,17 +139,23 @@ struct MulticastSessionTests {
         #expect(trusting.groupKey == Self.key.publicKey && trusting.refusedKey == nil)
     }
 
-    @Test("server: a group register is welcomed with the offer and left out of the unicast fan-out; a repeat register switches delivery both ways; without a group it stays unicast")
+    @Test(
+        "server: a group register is welcomed with the offer and left out of the unicast fan-out; a repeat register switches delivery both ways; without a group it stays unicast"
+    )
     func serverSide() throws {
         let clock = ManualClock()
         var state = ServerStateTests.state(clock: clock)
         let offer = MulticastOffer(address: [239, 9, 9, 9], port: 5000, publicKey: Self.key.publicKey.bytes)
-        let client = try ServerStateTests.address(9600), other = try ServerStateTests.address(9601)
+        let client = try ServerStateTests.address(9600)
+        let other = try ServerStateTests.address(9601)
         func register(_ address: SocketAddress, delivery: RegisterRequest.Delivery, token: [UInt8] = []) throws -> [UInt8]? {
-            let bytes = try Frame(body: .register(RegisterRequest.padded(formats: [.compact], token: token, delivery: delivery)), subscription: 7).encoded()
+            let bytes = try Frame(body: .register(RegisterRequest.padded(formats: [.compact], token: token, delivery: delivery)), subscription: 7)
+                .encoded()
             let (replies, _) = state.handle(bytes, from: address)
             guard let reply = replies.first.map({ Array($0.payload.readableBytesView) }) else { return nil }
-            if case .challenge(let challenge) = try Frame.decode(reply).body { return try register(address, delivery: delivery, token: challenge.token) }
+            if case .challenge(let challenge) = try Frame.decode(reply).body {
+                return try register(address, delivery: delivery, token: challenge.token)
+            }
             return reply
         }
         // No group: asked for, not given; the welcome offers nothing.
@@ -159,14 +171,18 @@ struct MulticastSessionTests {
         }
         #expect(offered.multicast == offer && state.matches[0].groupCounts[.compact] == 1)
         _ = try register(other, delivery: .unicast)
-        let recipients = state.publish(try EncodedEvent(event: Self.events[0], sequence: state.nextSequence(), roster: .original,
-                                                        catalog: .english, deliveries: [.compact]))
+        let recipients = state.publish(
+            try EncodedEvent(
+                event: Self.events[0], sequence: state.nextSequence(), roster: .original,
+                catalog: .english, deliveries: [.compact]))
         #expect(recipients.map(\.address) == [other], "the group subscriber is left out of the unicast fan-out")
         // Back to unicast with a repeat register, and once more to the group.
         _ = try register(client, delivery: .unicast)
         #expect(state.matches[0].groupCounts[.compact] == 0 && state.clientCount == 2)
-        let both = state.publish(try EncodedEvent(event: Self.events[1], sequence: state.nextSequence(), roster: .original,
-                                                  catalog: .english, deliveries: [.compact]))
+        let both = state.publish(
+            try EncodedEvent(
+                event: Self.events[1], sequence: state.nextSequence(), roster: .original,
+                catalog: .english, deliveries: [.compact]))
         #expect(Set(both.map(\.address)) == [client, other])
         _ = try register(client, delivery: .group)
         #expect(state.matches[0].groupCounts[.compact] == 1 && state.matches[0].groupDeliveries == [.compact])

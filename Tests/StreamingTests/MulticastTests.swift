@@ -1,14 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Bench
 import Foundation
+import GroupSigning
 import Match
 import Streaming
 import Testing
 import Toolkit
-import GroupSigning
 import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Issue 15's multicast delivery, end to end in a network namespace the test makes: a server
 /// process sends every event to a group (losing a fifth of them on purpose, as a lossy link
@@ -39,9 +40,12 @@ struct MulticastTests {
             let socket = Glibc.socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
             guard socket >= 0 else { throw AttackError("socket: errno \(errno)") }
             defer { close(socket) }
-            var one: CInt = 1, zero: CInt = 0
+            var one: CInt = 1
+            var zero: CInt = 0
+            // IP_MULTICAST_ALL (linux/in.h), which Glibc does not export.
+            let ipMulticastAll: CInt = 49
             setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size))
-            setsockopt(socket, CInt(IPPROTO_IP), 49 /* IP_MULTICAST_ALL */, &zero, socklen_t(MemoryLayout<CInt>.size))
+            setsockopt(socket, CInt(IPPROTO_IP), ipMulticastAll, &zero, socklen_t(MemoryLayout<CInt>.size))
             var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
             setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             var address = sockaddr_in()
@@ -74,10 +78,11 @@ struct MulticastTests {
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 let count = recv(socket, &buffer, buffer.count, 0)
-                guard count > 0 else { continue }   // the 200 ms timeout: look at the deadline again
+                guard count > 0 else { continue }  // the 200 ms timeout: look at the deadline again
                 let bytes = Array(buffer[0..<count])
                 guard let (header, frame) = try? Frame.decodeWithHeader(bytes), header.kind == .groupEvent,
-                      GroupSignature.isValid(bytes, key: server) else { continue }
+                    GroupSignature.isValid(bytes, key: server)
+                else { continue }
                 if header.sequence >= 30 { break }
                 guard header.sequence >= 20, attacked.insert(bytes).inserted else { continue }
                 let format = header.format.rawValue
@@ -108,18 +113,20 @@ struct MulticastTests {
         async let compact = attack(in: namespace, group: group, port: port, server: server)
         async let json = attack(in: namespace, group: group, port: port + 1, server: server)
         let (onCompact, onJSON) = try await (compact, json)
-        return Attack(replays: onCompact.replays.merging(onJSON.replays, uniquingKeysWith: +),
-                      forgeries: onCompact.forgeries.merging(onJSON.forgeries, uniquingKeysWith: +))
+        return Attack(
+            replays: onCompact.replays.merging(onJSON.replays, uniquingKeysWith: +),
+            forgeries: onCompact.forgeries.merging(onJSON.forgeries, uniquingKeysWith: +))
     }
 
-    @Test("every receiver gets every event; forged and replayed group datagrams are rejected and counted; unicast repair fills the group's losses; a pinned key that differs keeps a client on unicast",
-          .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
+    @Test(
+        "every receiver gets every event; forged and replayed group datagrams are rejected and counted; unicast repair fills the group's losses; a pinned key that differs keeps a client on unicast",
+        .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
     func groupDelivery() async throws {
         // In CI (SOCCERSTREAM_REQUIRE_NETNS=1) a namespace that cannot be made fails the test instead of skipping it.
         try #require(NetworkNamespace.available, "cannot make a network namespace (root and ip(8) needed)")
         try await bounded(120) {
             let directory = temporaryDirectoryPath("soccer-multicast")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             let data = directory + "/data"
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
             // The server's key, made here so that a client can pin it.
@@ -131,25 +138,32 @@ struct MulticastTests {
             let executable = try CommandLineTests.executable().path
             let (group, groupPort, port) = ("239.7.7.7", 15_000, 14_000)
             let log = directory + "/server.log"
-            #expect(FileManager.default.createFile(atPath: log, contents: nil))   // followed before the server writes it
-            let server = try RestartTests.ServerProcess(arguments: namespace.exec([
-                executable, "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.1", "--seed", "1",
-                "--wait-for-clients", "6", "--data-dir", data, "--log-file", log, "--repair-grace", "2",
-                "--multicast", "\(group):\(groupPort)", "--group-loss", "0.2"]), executable: ip)
+            #expect(FileManager.default.createFile(atPath: log, contents: nil))  // followed before the server writes it
+            let server = try RestartTests.ServerProcess(
+                arguments: namespace.exec([
+                    executable, "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.1", "--seed", "1",
+                    "--wait-for-clients", "6", "--data-dir", data, "--log-file", log, "--repair-grace", "2",
+                    "--multicast", "\(group):\(groupPort)", "--group-loss", "0.2",
+                ]), executable: ip)
             try await RestartTests.waitForLine(containing: "Server started on port", in: log)
             // Receivers: compact and JSON joining when offered, one asking for the group from its
             // first register with the key pinned, one pinning another key, and two that never join.
             let clients: [(name: String, options: [String])] = [
-                ("compact", ["--capture", directory + "/compact.pcap"]), ("json", ["--format", "json"]), ("pinned", ["--multicast", "--server-key", key.publicKey.hex]),
+                ("compact", ["--capture", directory + "/compact.pcap"]), ("json", ["--format", "json"]),
+                ("pinned", ["--multicast", "--server-key", key.publicKey.hex]),
                 ("wrong-key", ["--server-key", GroupSigningKey().publicKey.hex]), ("unicast", ["--no-multicast"]),
                 ("unicast-json", ["--no-multicast", "--format", "json"]),
             ]
             var processes: [RestartTests.ServerProcess] = []
             for client in clients {
-                processes.append(try RestartTests.ServerProcess(arguments: namespace.exec([
-                    executable, "client", "--port", String(port), "--quiet", "--server-timeout", "5", "--register-attempts", "20",
-                    "--log-file", "\(directory)/\(client.name).log", "--stats-file", "\(directory)/\(client.name)_stats.log",
-                    "--stats-json", "\(directory)/\(client.name).json", "--progress-file", "none"] + client.options), executable: ip))
+                processes.append(
+                    try RestartTests.ServerProcess(
+                        arguments: namespace.exec(
+                            [
+                                executable, "client", "--port", String(port), "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                                "--log-file", "\(directory)/\(client.name).log", "--stats-file", "\(directory)/\(client.name)_stats.log",
+                                "--stats-json", "\(directory)/\(client.name).json", "--progress-file", "none",
+                            ] + client.options), executable: ip))
             }
             let attack = try await Self.attackBoth(in: namespace, group: group, port: groupPort, server: key.publicKey)
             for process in processes { await process.exited() }
@@ -163,7 +177,9 @@ struct MulticastTests {
                 #expect(process.process.terminationStatus == 0, "\(client.name) exited with \(process.process.terminationStatus)")
                 // Every receiver holds the match whole, in order, the same as a unicast client.
                 #expect(try RestartTests.eventLines(ofLog: "\(directory)/\(client.name).log") == reference, "\(client.name)'s client.log")
-                let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(client.name).json"))) as? [String: Any])
+                let stats = try #require(
+                    try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(client.name).json")))
+                        as? [String: Any])
                 #expect(stats["unrecovered"] as? Int == 0 && stats["lost"] as? Int == stats["repaired"] as? Int, "\(client.name): \(stats)")
                 let groupFigures = stats["group"] as? [String: Int]
                 switch client.name {
@@ -175,8 +191,9 @@ struct MulticastTests {
                     let figures = try #require(groupFigures, "\(client.name) did not join the group")
                     // The group lost a fifth of its datagrams: asked for and repaired over unicast.
                     #expect((stats["repaired"] as? Int ?? 0) > 0, "\(client.name): \(stats)")
-                    #expect(figures["forged"] == attack.forgeries[format, default: 0] && figures["replayed"] == attack.replays[format, default: 0],
-                            "\(client.name): \(figures), attack \(attack)")
+                    #expect(
+                        figures["forged"] == attack.forgeries[format, default: 0] && figures["replayed"] == attack.replays[format, default: 0],
+                        "\(client.name): \(figures), attack \(attack)")
                     #expect(stats["rejected"] as? Int == attack.forgeries[format, default: 0] + attack.replays[format, default: 0])
                 }
             }
@@ -194,13 +211,16 @@ struct MulticastTests {
                 let report = CaptureValidation.validate(capture: capture, path: "compact.pcap", ports: [port], serverKey: serverKey)
                 let invalid = report.verdicts.filter { !$0.check.valid }
                 // (A changed body byte may already fail to decode; the forger's own key always fails the signature.)
-                #expect(invalid.count == forgeries && invalid.filter { $0.check.error?.field == "signature" }.count >= forgeries / 2,
-                        "\(invalid.map { $0.check.error.map(String.init(describing:)) ?? "" })")
+                #expect(
+                    invalid.count == forgeries && invalid.filter { $0.check.error?.field == "signature" }.count >= forgeries / 2,
+                    "\(invalid.map { $0.check.error.map(String.init(describing:)) ?? "" })")
                 // One flow per sender, match and format: the server's, with the group's losses and no
                 // duplicate, and the attacker's, whose replays are valid (signed by the server).
                 let fromServer = report.flows.filter { $0.group && $0.server.port == port }
                 let fromAttacker = report.flows.filter { $0.group && $0.server.port == groupPort }
-                #expect(fromServer.count == 1 && fromServer.allSatisfy { $0.client.address == group && $0.client.port == groupPort && $0.format == .compact })
+                #expect(
+                    fromServer.count == 1
+                        && fromServer.allSatisfy { $0.client.address == group && $0.client.port == groupPort && $0.format == .compact })
                 #expect(fromServer.allSatisfy { $0.unsigned == 0 && $0.statistics.duplicates == 0 })
                 #expect(fromServer.allSatisfy { $0.statistics.lost > 0 }, "the group's induced losses")
                 #expect(fromAttacker.map(\.statistics.received).reduce(0, +) == attack.replays[2, default: 0])
@@ -211,12 +231,14 @@ struct MulticastTests {
 
     /// Runs `body` in a network namespace of its own, with a temporary directory and a way to
     /// start the built executable inside the namespace (both removed after), within 90 s.
-    static func inNamespace(_ prefix: String,
-                            _ body: @escaping @Sendable (_ directory: String, _ start: @Sendable ([String]) throws -> RestartTests.ServerProcess) async throws -> Void) async throws {
+    static func inNamespace(
+        _ prefix: String,
+        _ body: @escaping @Sendable (_ directory: String, _ start: @Sendable ([String]) throws -> RestartTests.ServerProcess) async throws -> Void
+    ) async throws {
         try #require(NetworkNamespace.available, "cannot make a network namespace (root and ip(8) needed)")
         try await bounded(90) {
             let directory = temporaryDirectoryPath(prefix)
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let namespace = try NetworkNamespace()
             defer { namespace.remove() }
@@ -228,32 +250,42 @@ struct MulticastTests {
         }
     }
 
-    @Test("a relay with --multicast: its own group and key, its receivers get the origin's whole match from its group, as a direct client does",
-          .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
+    @Test(
+        "a relay with --multicast: its own group and key, its receivers get the origin's whole match from its group, as a direct client does",
+        .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
     func relayGroup() async throws {
         try await Self.inNamespace("soccer-multicast-relay") { directory, start in
             // The origin kicks off once the relay and the direct client are subscribed.
-            let origin = try start(["server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.05", "--seed", "1",
-                                    "--wait-for-clients", "2", "--data-dir", "none", "--log-file", directory + "/origin.log", "--repair-grace", "1"])
+            let origin = try start([
+                "server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.05", "--seed", "1",
+                "--wait-for-clients", "2", "--data-dir", "none", "--log-file", directory + "/origin.log", "--repair-grace", "1",
+            ])
             let relayLog = directory + "/relay.log"
-            #expect(FileManager.default.createFile(atPath: relayLog, contents: nil))   // followed before the relay writes it
-            let relay = try start(["relay", "--upstream", "127.0.0.1:14000", "--host", "127.0.0.1", "--port", "14001", "--data-dir", "none",
-                                   "--log-file", relayLog, "--repair-grace", "1", "--multicast", "239.8.8.8:15001"])
+            #expect(FileManager.default.createFile(atPath: relayLog, contents: nil))  // followed before the relay writes it
+            let relay = try start([
+                "relay", "--upstream", "127.0.0.1:14000", "--host", "127.0.0.1", "--port", "14001", "--data-dir", "none",
+                "--log-file", relayLog, "--repair-grace", "1", "--multicast", "239.8.8.8:15001",
+            ])
             // Its leaves register once it carries the match (before, they would be refused: no live match).
             try await RestartTests.waitForLine(containing: "Relaying match", in: relayLog)
             var receivers: [RestartTests.ServerProcess] = []
             // Each format's group events on their own port: compact at the group's, JSON at the next.
             for (name, format, groupPort) in [("leaf-compact", "compact", 15001), ("leaf-json", "json", 15002)] {
                 let log = "\(directory)/\(name).log"
-                #expect(FileManager.default.createFile(atPath: log, contents: nil))   // followed before the client writes it
-                receivers.append(try start(["client", "--port", "14001", "--format", format, "--quiet", "--server-timeout", "5", "--register-attempts", "20",
-                                            "--log-file", log, "--stats-file", "\(directory)/\(name)_stats.log",
-                                            "--stats-json", "\(directory)/\(name).json", "--progress-file", "none"]))
+                #expect(FileManager.default.createFile(atPath: log, contents: nil))  // followed before the client writes it
+                receivers.append(
+                    try start([
+                        "client", "--port", "14001", "--format", format, "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                        "--log-file", log, "--stats-file", "\(directory)/\(name)_stats.log",
+                        "--stats-json", "\(directory)/\(name).json", "--progress-file", "none",
+                    ]))
                 try await RestartTests.waitForLine(containing: "Joined multicast group 239.8.8.8:\(groupPort)", in: log)
             }
-            let direct = try start(["client", "--port", "14000", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
-                                    "--log-file", directory + "/direct.log",
-                                    "--stats-file", directory + "/direct_stats.log", "--progress-file", "none"])
+            let direct = try start([
+                "client", "--port", "14000", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                "--log-file", directory + "/direct.log",
+                "--stats-file", directory + "/direct_stats.log", "--progress-file", "none",
+            ])
             await direct.exited()
             for receiver in receivers { await receiver.exited() }
             await origin.exited()
@@ -262,7 +294,8 @@ struct MulticastTests {
             #expect(reference.count == MatchSimulator.play(seed: 1).events.count)
             for name in ["leaf-compact", "leaf-json"] {
                 #expect(try RestartTests.eventLines(ofLog: "\(directory)/\(name).log") == reference, "\(name)'s client.log")
-                let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name).json"))) as? [String: Any])
+                let stats = try #require(
+                    try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name).json"))) as? [String: Any])
                 let group = try #require(stats["group"] as? [String: Int], "\(name) did not join the relay's group")
                 #expect(group["accepted"] == reference.count && group["forged"] == 0 && stats["unrecovered"] as? Int == 0, "\(name): \(stats)")
             }
@@ -270,30 +303,38 @@ struct MulticastTests {
         }
     }
 
-    @Test("a group that never reaches a receiver: heartbeat answers reveal what it missed, repairs fill it, and after ten repairs in a row it goes back to unicast; its match whole",
-          .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
+    @Test(
+        "a group that never reaches a receiver: heartbeat answers reveal what it missed, repairs fill it, and after ten repairs in a row it goes back to unicast; its match whole",
+        .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
     func groupNeverArrives() async throws {
         try await Self.inNamespace("soccer-multicast-lost") { directory, start in
             let log = directory + "/server.log"
-            #expect(FileManager.default.createFile(atPath: log, contents: nil))   // followed before the server writes it
+            #expect(FileManager.default.createFile(atPath: log, contents: nil))  // followed before the server writes it
             // Every group datagram dropped before it leaves: the group reaches nobody. An event every
             // 0.25 s: the match (about 11 s) outlasts the first heartbeats (every 5 s).
-            let server = try start(["server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.25", "--seed", "1",
-                                    "--wait-for-clients", "2", "--data-dir", "none", "--log-file", log, "--repair-grace", "2",
-                                    "--multicast", "239.9.9.9:15000", "--group-loss", "1"])
+            let server = try start([
+                "server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.25", "--seed", "1",
+                "--wait-for-clients", "2", "--data-dir", "none", "--log-file", log, "--repair-grace", "2",
+                "--multicast", "239.9.9.9:15000", "--group-loss", "1",
+            ])
             try await RestartTests.waitForLine(containing: "Server started on port", in: log)
-            let leaf = try start(["client", "--port", "14000", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
-                                  "--log-file", directory + "/leaf.log", "--stats-file", directory + "/leaf_stats.log",
-                                  "--stats-json", directory + "/leaf.json", "--progress-file", "none"])
-            let direct = try start(["client", "--port", "14000", "--no-multicast", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
-                                    "--log-file", directory + "/direct.log", "--stats-file", directory + "/direct_stats.log", "--progress-file", "none"])
+            let leaf = try start([
+                "client", "--port", "14000", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                "--log-file", directory + "/leaf.log", "--stats-file", directory + "/leaf_stats.log",
+                "--stats-json", directory + "/leaf.json", "--progress-file", "none",
+            ])
+            let direct = try start([
+                "client", "--port", "14000", "--no-multicast", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                "--log-file", directory + "/direct.log", "--stats-file", directory + "/direct_stats.log", "--progress-file", "none",
+            ])
             await leaf.exited()
             await direct.exited()
             await server.exited()
             let reference = try RestartTests.eventLines(ofLog: directory + "/direct.log")
             #expect(reference.count == MatchSimulator.play(seed: 1).events.count)
             #expect(try RestartTests.eventLines(ofLog: directory + "/leaf.log") == reference)
-            let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/leaf.json"))) as? [String: Any])
+            let stats = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/leaf.json"))) as? [String: Any])
             let repaired = stats["repaired"] as? Int ?? 0
             // Ten repairs, then unicast: the rest arrived first time.
             #expect(repaired >= StreamClient.groupFallbackRepairs && repaired < reference.count, "\(stats)")
@@ -303,25 +344,32 @@ struct MulticastTests {
         }
     }
 
-    @Test("a server restarted with another group: the returning client follows the welcome to the new group, and its match ends whole",
-          .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
+    @Test(
+        "a server restarted with another group: the returning client follows the welcome to the new group, and its match ends whole",
+        .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
     func newGroupAfterRestart() async throws {
         try await Self.inNamespace("soccer-multicast-regroup") { directory, start in
             let data = directory + "/data"
             func server(_ number: Int, group: String) throws -> (RestartTests.ServerProcess, String) {
                 let log = "\(directory)/server-\(number).log"
-                #expect(FileManager.default.createFile(atPath: log, contents: nil))   // followed before the server writes it
-                return (try start(["server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.2", "--seed", "1",
-                                   "--wait-for-clients", "1", "--data-dir", data, "--log-file", log, "--repair-grace", "2",
-                                   "--multicast", group]), log)
+                #expect(FileManager.default.createFile(atPath: log, contents: nil))  // followed before the server writes it
+                return (
+                    try start([
+                        "server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.2", "--seed", "1",
+                        "--wait-for-clients", "1", "--data-dir", data, "--log-file", log, "--repair-grace", "2",
+                        "--multicast", group,
+                    ]), log
+                )
             }
             let (first, firstLog) = try server(1, group: "239.1.1.1:15000")
             try await RestartTests.waitForLine(containing: "Server started on port", in: firstLog)
             let clientLog = directory + "/client.log"
             #expect(FileManager.default.createFile(atPath: clientLog, contents: nil))
-            let client = try start(["client", "--port", "14000", "--quiet", "--server-timeout", "1", "--reconnect-for", "60",
-                                    "--register-attempts", "20", "--log-file", clientLog, "--stats-file", directory + "/client_stats.log",
-                                    "--stats-json", directory + "/client.json", "--progress-file", "none"])
+            let client = try start([
+                "client", "--port", "14000", "--quiet", "--server-timeout", "1", "--reconnect-for", "60",
+                "--register-attempts", "20", "--log-file", clientLog, "--stats-file", directory + "/client_stats.log",
+                "--stats-json", directory + "/client.json", "--progress-file", "none",
+            ])
             try await RestartTests.waitForLine(containing: ": #10 ", in: clientLog)
             await first.kill()
             let (second, _) = try server(2, group: "239.2.2.2:15002")
@@ -330,31 +378,42 @@ struct MulticastTests {
             await second.exited()
             let lines = try RestartTests.eventLines(ofLog: clientLog)
             #expect(lines.count == MatchSimulator.play(seed: 1).events.count && Set(lines).count == lines.count)
-            let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/client.json"))) as? [String: Any])
+            let stats = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/client.json"))) as? [String: Any])
             #expect(stats["unrecovered"] as? Int == 0 && stats["reason"] as? String == "end_of_transmission", "\(stats)")
             let text = try String(contentsOfFile: clientLog, encoding: .utf8)
             #expect(text.contains("Joined multicast group 239.1.1.1:15000") && text.contains("Joined multicast group 239.2.2.2:15002"))
         }
     }
 
-    @Test("relay --upstream-multicast takes its upstream's events from the upstream's group; its clients get the whole match, as a direct client does")
+    @Test(
+        "relay --upstream-multicast takes its upstream's events from the upstream's group; its clients get the whole match, as a direct client does")
     func relayOnTheGroup() async throws {
         try await Self.inNamespace("soccer-multicast-upstream") { directory, start in
-            let originLog = directory + "/origin.log", relayLog = directory + "/relay.log"
-            for log in [originLog, relayLog] { #expect(FileManager.default.createFile(atPath: log, contents: nil)) }   // followed before written
+            let originLog = directory + "/origin.log"
+            let relayLog = directory + "/relay.log"
+            for log in [originLog, relayLog] { #expect(FileManager.default.createFile(atPath: log, contents: nil)) }  // followed before written
             // The origin kicks off once the relay and the direct client are subscribed.
-            let origin = try start(["server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.05", "--seed", "1",
-                                    "--wait-for-clients", "2", "--data-dir", "none", "--log-file", originLog, "--repair-grace", "1",
-                                    "--multicast", "239.4.4.4:15000"])
+            let origin = try start([
+                "server", "--host", "127.0.0.1", "--port", "14000", "--interval", "0.05", "--seed", "1",
+                "--wait-for-clients", "2", "--data-dir", "none", "--log-file", originLog, "--repair-grace", "1",
+                "--multicast", "239.4.4.4:15000",
+            ])
             try await RestartTests.waitForLine(containing: "Server started on port", in: originLog)
-            let relay = try start(["relay", "--upstream", "127.0.0.1:14000", "--upstream-multicast", "--host", "127.0.0.1", "--port", "14001",
-                                   "--data-dir", "none", "--log-file", relayLog, "--repair-grace", "1"])
+            let relay = try start([
+                "relay", "--upstream", "127.0.0.1:14000", "--upstream-multicast", "--host", "127.0.0.1", "--port", "14001",
+                "--data-dir", "none", "--log-file", relayLog, "--repair-grace", "1",
+            ])
             try await RestartTests.waitForLine(containing: "Joined multicast group 239.4.4.4:15000", in: relayLog)
-            let leaf = try start(["client", "--port", "14001", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
-                                  "--log-file", directory + "/leaf.log", "--stats-file", directory + "/leaf_stats.log", "--progress-file", "none"])
+            let leaf = try start([
+                "client", "--port", "14001", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                "--log-file", directory + "/leaf.log", "--stats-file", directory + "/leaf_stats.log", "--progress-file", "none",
+            ])
             try await RestartTests.waitForLine(containing: "Registering client", in: relayLog)
-            let direct = try start(["client", "--port", "14000", "--no-multicast", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
-                                    "--log-file", directory + "/direct.log", "--stats-file", directory + "/direct_stats.log", "--progress-file", "none"])
+            let direct = try start([
+                "client", "--port", "14000", "--no-multicast", "--quiet", "--server-timeout", "5", "--register-attempts", "20",
+                "--log-file", directory + "/direct.log", "--stats-file", directory + "/direct_stats.log", "--progress-file", "none",
+            ])
             await direct.exited()
             await leaf.exited()
             await origin.exited()

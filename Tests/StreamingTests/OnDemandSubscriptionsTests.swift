@@ -5,7 +5,9 @@ import Testing
 /// drop, on a clock given by the test.
 @Suite("On-demand subscriptions")
 struct OnDemandSubscriptionsTests {
-    @Test("one follower per match asked for; dropped when its last client leaves, or when nobody joined within the grace; a closed follower names its match")
+    @Test(
+        "one follower per match asked for; dropped when its last client leaves, or when nobody joined within the grace; a closed follower names its match"
+    )
     func lifecycle() throws {
         var subscriptions = OnDemandSubscriptions()
         let start = ContinuousClock.now

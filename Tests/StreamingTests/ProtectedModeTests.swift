@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Bench
 import Foundation
 import Match
@@ -8,6 +5,10 @@ import NIOCore
 import Streaming
 import Testing
 import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The original protocol's protected mode (Spec §8): registers only from loopback, private
 /// ranges and `--original-from`, and a byte budget per /24 (/56) and server-wide for what its
@@ -22,7 +23,10 @@ struct ProtectedModeTests {
 
     @Test("the default ranges parse; CIDR blocks contain what they should, IPv4-mapped IPv6 included; bad ranges are named")
     func ranges() throws {
-        #expect(AddressRange.loopbackAndPrivate.map(\.description) == ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
+        #expect(
+            AddressRange.loopbackAndPrivate.map(\.description) == [
+                "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7",
+            ])
         let inside = ["127.0.0.1", "127.255.0.9", "::1", "10.200.3.4", "172.16.0.1", "172.31.255.255", "192.168.1.1", "fd12::5", "::ffff:10.1.1.1"]
         let outside = ["203.0.113.5", "8.8.8.8", "172.32.0.1", "11.0.0.1", "2001:db8::1", "fe80::1", "::2"]
         for ip in inside {
@@ -34,8 +38,10 @@ struct ProtectedModeTests {
         let wide = try AddressRange(parsing: "198.51.100.0/24")
         #expect(AddressRange.any([wide], contains: try SocketAddress(ipAddress: "198.51.100.77", port: 1)))
         #expect(!AddressRange.any([wide], contains: try SocketAddress(ipAddress: "198.51.101.1", port: 1)))
-        for (text, says) in [("10.0.0.0/33", "expected 0...32"), ("nonsense/8", "not an IPv4 or IPv6 address"), ("2001:db8::/129", "expected 0...128"),
-                             ("10.0.0.0/x", "prefix /x"), ("::ffff:10.0.0.0/8", "IPv4-mapped block needs a prefix of /96")] {
+        for (text, says) in [
+            ("10.0.0.0/33", "expected 0...32"), ("nonsense/8", "not an IPv4 or IPv6 address"), ("2001:db8::/129", "expected 0...128"),
+            ("10.0.0.0/x", "prefix /x"), ("::ffff:10.0.0.0/8", "IPv4-mapped block needs a prefix of /96"),
+        ] {
             do {
                 _ = try AddressRange(parsing: text)
                 Issue.record("\(text) parsed")
@@ -45,7 +51,9 @@ struct ProtectedModeTests {
         }
     }
 
-    @Test("an original register from a public address is rejected (counted, nothing sent, nobody subscribed); from a private one accepted; --original-from widens")
+    @Test(
+        "an original register from a public address is rejected (counted, nothing sent, nobody subscribed); from a private one accepted; --original-from widens"
+    )
     func protectedMode() throws {
         let clock = ManualClock()
         var state = ServerStateTests.state(clock: clock)
@@ -63,13 +71,18 @@ struct ProtectedModeTests {
         #expect(Self.subscribed(widened, forged))
         // Restored from the match log after a restart: the same rule.
         var restored = ServerStateTests.state(clock: clock)
-        #expect(restored.restoreSubscribers([forged, lan].map { Subscriber(address: $0, delivery: .original) }, slot: 0).restored.count == 1 && !Self.subscribed(restored, forged))
+        #expect(
+            restored.restoreSubscribers([forged, lan].map { Subscriber(address: $0, delivery: .original) }, slot: 0).restored.count == 1
+                && !Self.subscribed(restored, forged))
     }
 
     /// Subscribes original clients at `ips`, publishes `events` events one `step` second apart
     /// and returns the bytes each address was sent, and the state.
-    static func run(ips: [String], events: Int, step: Double, _ adjust: (inout ServerConfiguration) -> Void) throws
-        -> (sent: [SocketAddress: Int], datagrams: Int, state: ServerState) {
+    static func run(
+        ips: [String], events: Int, step: Double, _ adjust: (inout ServerConfiguration) -> Void
+    ) throws
+        -> (sent: [SocketAddress: Int], datagrams: Int, state: ServerState)
+    {
         let clock = ManualClock()
         var state = ServerStateTests.state(adjust, clock: clock)
         let addresses = try ips.enumerated().map { try SocketAddress(ipAddress: $1, port: 6000 + $0) }
@@ -78,8 +91,9 @@ struct ProtectedModeTests {
         var datagrams = 0
         let all = MatchSimulator.play(seed: 9).events
         for index in 0..<events {
-            let event = try EncodedEvent(event: all[index % all.count], sequence: state.nextSequence(), roster: .original, catalog: .english,
-                                         deliveries: [.original])
+            let event = try EncodedEvent(
+                event: all[index % all.count], sequence: state.nextSequence(), roster: .original, catalog: .english,
+                deliveries: [.original])
             for recipient in state.publish(event) {
                 sent[recipient.address, default: 0] += event.payload(for: .original).readableBytes
                 datagrams += 1
@@ -89,7 +103,9 @@ struct ProtectedModeTests {
         return (sent, datagrams, state)
     }
 
-    @Test("the bytes sent to one /24's original clients stay within its budget (a second saved up plus the rate), the rest dropped and counted; another /24 has its own; loopback is never budgeted")
+    @Test(
+        "the bytes sent to one /24's original clients stay within its budget (a second saved up plus the rate), the rest dropped and counted; another /24 has its own; loopback is never budgeted"
+    )
     func budgetPerBlock() throws {
         let budget = 16_384
         // Ten clients in 10.0.0.0/24, two in 10.0.1.0/24, two on loopback; 20 events, 0.1 s apart (2 s).
@@ -112,8 +128,15 @@ struct ProtectedModeTests {
     @Test("the server-wide budget bounds the sum over every block")
     func budgetTotal() throws {
         let (perPrefix, total) = (8_192, 16_384)
-        let ips = (1...8).map { "10.\($0).0.1" }   // eight blocks, one client each
-        let (sent, _, state) = try Self.run(ips: ips, events: 10, step: 0.1) { $0.originalBudget = { var b = OriginalBudgetSettings(); b.perPrefix = perPrefix; b.total = total; return b }() }
+        let ips = (1...8).map { "10.\($0).0.1" }  // eight blocks, one client each
+        let (sent, _, state) = try Self.run(ips: ips, events: 10, step: 0.1) {
+            $0.originalBudget = {
+                var b = OriginalBudgetSettings()
+                b.perPrefix = perPrefix
+                b.total = total
+                return b
+            }()
+        }
         let sum = sent.values.reduce(0, +)
         #expect(sum <= total + Int(0.9 * Double(total)), "\(sum) bytes in all, total budget \(total)/s")
         #expect(state.originalBudget.droppedDatagrams > 0)
@@ -171,18 +194,21 @@ struct ProtectedModeNamespaceTests {
                 server.sin_port = UInt16(port).bigEndian
                 _ = Array(text.utf8).withUnsafeBytes { bytes in
                     withUnsafePointer(to: &server) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(socket, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            sendto(socket, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                        }
                     }
                 }
             }
             let forged = try bound("203.0.113.5")
             let privates = try (0..<clients).map { _ in try bound("10.9.8.7") }
-            defer { ([forged] + privates).forEach { close($0) } }
+            defer { for socket in [forged] + privates { close(socket) } }
             let start = ContinuousClock.now
-            send(forged, OriginalPacket.registerText)   // first: the match kicks off only once the private ones are in
+            send(forged, OriginalPacket.registerText)  // first: the match kicks off only once the private ones are in
             for socket in privates { send(socket, OriginalPacket.registerText) }
-            var received = Received(privateBytes: Array(repeating: 0, count: clients), privateEnded: Array(repeating: false, count: clients),
-                                    publicBytes: 0, seconds: 0)
+            var received = Received(
+                privateBytes: Array(repeating: 0, count: clients), privateEnded: Array(repeating: false, count: clients),
+                publicBytes: 0, seconds: 0)
             var buffer = [UInt8](repeating: 0, count: 65_536)
             let end = Array(OriginalPacket.endOfTransmissionText.utf8)
             while received.privateEnded.contains(false) && ContinuousClock.now - start < .seconds(60) {
@@ -204,14 +230,15 @@ struct ProtectedModeNamespaceTests {
         }
     }
 
-    @Test("a register from 203.0.113.5 gets no byte; six from 10.9.8.7 share one /24 budget: what they get stays within it, the rest dropped and counted",
-          .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
+    @Test(
+        "a register from 203.0.113.5 gets no byte; six from 10.9.8.7 share one /24 budget: what they get stays within it, the rest dropped and counted",
+        .enabled(if: NetworkNamespace.available || NetworkNamespace.required, "needs root and ip(8) to make a network namespace of its own"))
     func forgedRegisterGetsNothing() async throws {
         // In CI (SOCCERSTREAM_REQUIRE_NETNS=1) a namespace that cannot be made fails the test instead of skipping it.
         try #require(NetworkNamespace.available, "cannot make a network namespace (root and ip(8) needed)")
         try await bounded(90) {
             let directory = temporaryDirectoryPath("soccer-protected")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let namespace = try NetworkNamespace()
             defer { namespace.remove() }
@@ -220,10 +247,13 @@ struct ProtectedModeNamespaceTests {
             let ip = URL(fileURLWithPath: try #require(NetworkNamespace.ip))
             let (port, clients, budget) = (14_000, 6, 8_192)
             let log = directory + "/server.log"
-            #expect(FileManager.default.createFile(atPath: log, contents: nil))   // followed before the server writes it
-            let server = try RestartTests.ServerProcess(arguments: namespace.exec([
-                try CommandLineTests.executable().path, "server", "--port", String(port), "--interval", "0.05", "--wait-for-clients", String(clients),
-                "--data-dir", "none", "--log-file", log, "--repair-grace", "0", "--original-budget", String(budget)]), executable: ip)
+            #expect(FileManager.default.createFile(atPath: log, contents: nil))  // followed before the server writes it
+            let server = try RestartTests.ServerProcess(
+                arguments: namespace.exec([
+                    try CommandLineTests.executable().path, "server", "--port", String(port), "--interval", "0.05", "--wait-for-clients",
+                    String(clients),
+                    "--data-dir", "none", "--log-file", log, "--repair-grace", "0", "--original-budget", String(budget),
+                ]), executable: ip)
             try await RestartTests.waitForLine(containing: "Server started on port", in: log)
             let received = try await Self.listen(in: namespace, port: port, clients: clients)
             await server.exited()
@@ -235,7 +265,9 @@ struct ProtectedModeNamespaceTests {
             let ceiling = budget + Int(Double(budget) * received.seconds)
             #expect(total > 0 && total <= ceiling, "10.9.8.7 sent \(total) bytes in \(received.seconds) s; budget ceiling \(ceiling)")
             #expect(text.contains("Original-protocol byte budget:") && text.contains("not sent"), "no drop reported in the server log")
-            #expect(text.contains("original register from outside loopback, private ranges and --original-from"), "the rejected register is not in the log")
+            #expect(
+                text.contains("original register from outside loopback, private ranges and --original-from"),
+                "the rejected register is not in the log")
         }
     }
 }

@@ -33,9 +33,14 @@ struct ReconnectTests {
             let (address, register) = try #require(try await Self.next(.register, from: server))
             let subscription = register.subscription
             func welcome() throws -> [UInt8] {
-                try Frame(sequence: 0, body: .welcome(Welcome(format: .compact, matchID: 9, heartbeatSeconds: 0, intervalMicroseconds: 10_000,
-                                                              roster: .original, catalog: .english, current: nil)),
-                          subscription: subscription).encoded()
+                try Frame(
+                    sequence: 0,
+                    body: .welcome(
+                        Welcome(
+                            format: .compact, matchID: 9, heartbeatSeconds: 0, intervalMicroseconds: 10_000,
+                            roster: .original, catalog: .english, current: nil)),
+                    subscription: subscription
+                ).encoded()
             }
             func event(_ index: Int, retransmission: Bool = false) throws -> [UInt8] {
                 var frame = Frame.compactEvent(events[index], sequence: UInt32(index), subscription: subscription)
@@ -56,12 +61,17 @@ struct ReconnectTests {
             #expect(await client.waitUntilReceived(5))
             // The gap is asked for and repaired.
             let (_, nack) = try #require(try await Self.next(.nack, from: server))
-            guard case .nack(let ranges) = nack.body else { Issue.record("not a nack"); return }
+            guard case .nack(let ranges) = nack.body else {
+                Issue.record("not a nack")
+                return
+            }
             #expect(ranges.sequences.contains(3) && ranges.sequences.contains(5))
             // Sent before the end, so they arrive before it (loopback keeps order); the client waits for them anyway.
             for index in 3..<6 { try await server.send(try event(index, retransmission: true), to: address) }
-            let end = try Frame(sequence: 7, score: events[7].score, minute: events[7].minute, body: .end(EndOfMatch(reason: .fullTime)),
-                                subscription: subscription).encoded()
+            let end = try Frame(
+                sequence: 7, score: events[7].score, minute: events[7].minute, body: .end(EndOfMatch(reason: .fullTime)),
+                subscription: subscription
+            ).encoded()
             try await server.send(end, to: address)
             let outcome = try await result
             await server.close()
@@ -82,15 +92,26 @@ struct ReconnectTests {
     func givesUp() async throws {
         try await bounded(30) {
             let server = try await RawPeer()
-            let client = try await makeClient(port: server.port) { $0.serverTimeout = .milliseconds(200); $0.registerAttempts = 10 }
+            let client = try await makeClient(port: server.port) {
+                $0.serverTimeout = .milliseconds(200)
+                $0.registerAttempts = 10
+            }
             async let result = client.run()
             let (address, register) = try #require(try await Self.next(.register, from: server))
-            try await server.send(try Frame(body: .welcome(Welcome(format: .compact, matchID: 9, heartbeatSeconds: 0, intervalMicroseconds: 10_000,
-                                                                   roster: .original, catalog: .english, current: nil)),
-                                            subscription: register.subscription).encoded(), to: address)
+            try await server.send(
+                try Frame(
+                    body: .welcome(
+                        Welcome(
+                            format: .compact, matchID: 9, heartbeatSeconds: 0, intervalMicroseconds: 10_000,
+                            roster: .original, catalog: .english, current: nil)),
+                    subscription: register.subscription
+                ).encoded(), to: address)
             let outcome = try await result
             await server.close()
-            guard case .serverSilent = outcome.reason else { Issue.record("ended by \(outcome.reason.name)"); return }
+            guard case .serverSilent = outcome.reason else {
+                Issue.record("ended by \(outcome.reason.name)")
+                return
+            }
             #expect(outcome.outages.isEmpty)
         }
     }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Logging
 import Match
@@ -9,35 +6,48 @@ import Streaming
 import Testing
 import Wire
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Relays (issue 15): `soccer-stream relay` processes between an origin server and clients.
 @Suite("Relays: an origin, relays in a chain, clients at the leaves", .serialized)
 struct RelayTests {
-    static func startRelay(upstream: Int, port: Int, directory: String, name: String, alternatives: [Int] = [],
-                           extra: [String] = []) throws -> RestartTests.ServerProcess {
-        try RestartTests.ServerProcess(arguments: [
-            "relay", "--upstream", "127.0.0.1:\(upstream)"] + alternatives.flatMap { ["--upstream", "127.0.0.1:\($0)"] } + [
-            "--host", "127.0.0.1", "--port", String(port),
-            "--data-dir", "\(directory)/\(name)-data", "--log-file", "\(directory)/\(name).log", "--repair-grace", "2",
-            "--upstream-timeout", "1",
-        ] + extra)
+    static func startRelay(
+        upstream: Int, port: Int, directory: String, name: String, alternatives: [Int] = [],
+        extra: [String] = []
+    ) throws -> RestartTests.ServerProcess {
+        try RestartTests.ServerProcess(
+            arguments: [
+                "relay", "--upstream", "127.0.0.1:\(upstream)",
+            ] + alternatives.flatMap { ["--upstream", "127.0.0.1:\($0)"] } + [
+                "--host", "127.0.0.1", "--port", String(port),
+                "--data-dir", "\(directory)/\(name)-data", "--log-file", "\(directory)/\(name).log", "--repair-grace", "2",
+                "--upstream-timeout", "1",
+            ] + extra)
     }
 
     /// A client of 127.0.0.1:`port` in `format` whose log is kept (registering again after 2 s of silence).
-    static func client(port: Int, format: BodyFormat, match: UInt32 = RegisterRequest.anyMatch) async throws -> (StreamClient, RecordingLogHandler.Store) {
+    static func client(
+        port: Int, format: BodyFormat, match: UInt32 = RegisterRequest.anyMatch
+    ) async throws -> (StreamClient, RecordingLogHandler.Store) {
         try await makeRecordingClient(port: port, format: format, match: match, serverTimeout: .seconds(2))
     }
 
-    @Test("origin → relay → relay → a compact, a JSON and an original client; the first relay killed with SIGKILL and restarted mid-match: every leaf ends with the match whole, client.log equal to a client of the origin's, the outage of its source in its statistics")
+    @Test(
+        "origin → relay → relay → a compact, a JSON and an original client; the first relay killed with SIGKILL and restarted mid-match: every leaf ends with the match whole, client.log equal to a client of the origin's, the outage of its source in its statistics"
+    )
     func chainWithRestart() async throws {
         try await bounded(120) {
             let directory = temporaryDirectoryPath("soccer-relay")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let (originPort, firstPort, secondPort) = (try RestartTests.freePort(), try RestartTests.freePort(), try RestartTests.freePort())
             // The origin kicks off once relay 1 and the direct client are registered (the direct one comes last).
             // Events 0.2 s apart: the match outlasts relay 1's restart (a process start, slow on a busy machine).
-            let origin = try RestartTests.startServer(port: originPort, directory: directory + "/origin-data", log: directory + "/origin.log",
-                                                      waitForClients: 2, interval: 0.2)
+            let origin = try RestartTests.startServer(
+                port: originPort, directory: directory + "/origin-data", log: directory + "/origin.log",
+                waitForClients: 2, interval: 0.2)
             let firstLog = directory + "/relay-1.log"
             FileManager.default.createFile(atPath: firstLog, contents: nil)
             var first = try Self.startRelay(upstream: originPort, port: firstPort, directory: directory, name: "relay-1")
@@ -62,14 +72,16 @@ struct RelayTests {
             // Relay 1 dies mid-match and is back 1 s later on its data directory.
             #expect(await compact.waitUntilReceived(10))
             await first.kill()
-            try await Task.sleep(for: .seconds(1))   // the outage itself is what is tested
+            try await Task.sleep(for: .seconds(1))  // the outage itself is what is tested
             first = try Self.startRelay(upstream: originPort, port: firstPort, directory: directory, name: "relay-1")
             let results = try await [compactResult, jsonResult, directResult]
             // The original leaf: every event in order, then the end.
             var counts: [UInt32] = []
             var ended = false
             while !ended, let (_, bytes) = try await peer.next(timeout: .seconds(10)) {
-                if bytes == Array(OriginalPacket.endOfTransmissionText.utf8) { ended = true } else {
+                if bytes == Array(OriginalPacket.endOfTransmissionText.utf8) {
+                    ended = true
+                } else {
                     counts.append(try OriginalDatagram(decoding: bytes).message.count)
                 }
             }
@@ -84,8 +96,10 @@ struct RelayTests {
                 let lines = store.all.compactMap { RestartTests.eventText($0.1) }
                 #expect(lines == expected, "\(name) leaf: \(lines.count) lines, expected \(expected.count)")
                 #expect(result.reason == .endOfTransmission(.fullTime), "\(name) leaf: \(result.reason)")
-                #expect(result.statistics.unrecovered == 0 && result.statistics.received + result.statistics.repaired == events.count,
-                        "\(name) leaf: \(result.statistics.received) received, \(result.statistics.repaired) repaired, \(result.statistics.unrecovered) unrecovered")
+                #expect(
+                    result.statistics.unrecovered == 0 && result.statistics.received + result.statistics.repaired == events.count,
+                    "\(name) leaf: \(result.statistics.received) received, \(result.statistics.repaired) repaired, \(result.statistics.unrecovered) unrecovered"
+                )
                 #expect(result.match == results[2].match)
                 // Relay 2 told them its source was lost while relay 1 was away (Spec §4.10).
                 // (From when it said so: it notices after its upstream timeout, 1 s here.)
@@ -97,17 +111,20 @@ struct RelayTests {
         }
     }
 
-    @Test("a relay with two upstreams fails over when the first dies for good: its client's match ends whole, client.log equal to a client of the origin's")
+    @Test(
+        "a relay with two upstreams fails over when the first dies for good: its client's match ends whole, client.log equal to a client of the origin's"
+    )
     func failover() async throws {
         try await bounded(120) {
             let directory = temporaryDirectoryPath("soccer-failover")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let ports = try (0..<4).map { _ in try RestartTests.freePort() }
             let (originPort, aPort, bPort, cPort) = (ports[0], ports[1], ports[2], ports[3])
             // Events 0.2 s apart: the failover (1 s of silence, 1 s registering again) comes well before the end.
-            let origin = try RestartTests.startServer(port: originPort, directory: directory + "/origin-data", log: directory + "/origin.log",
-                                                      waitForClients: 3, interval: 0.2)
+            let origin = try RestartTests.startServer(
+                port: originPort, directory: directory + "/origin-data", log: directory + "/origin.log",
+                waitForClients: 3, interval: 0.2)
             var relays: [RestartTests.ServerProcess] = []
             for (name, port) in [("a", aPort), ("b", bPort)] {
                 FileManager.default.createFile(atPath: "\(directory)/\(name).log", contents: nil)
@@ -124,7 +141,7 @@ struct RelayTests {
             let (direct, directLog) = try await Self.client(port: originPort, format: .compact)
             async let directResult = direct.run()
             #expect(await leaf.waitUntilReceived(10))
-            await relays[0].kill()   // relay a is gone for good
+            await relays[0].kill()  // relay a is gone for good
             let (seen, reference) = try await (leafResult, directResult)
             await relays[1].exited()
             await c.exited()
@@ -144,18 +161,20 @@ struct RelayTests {
     func onDemandNeverJoined() async throws {
         try await bounded(90) {
             let directory = temporaryDirectoryPath("soccer-on-demand-unjoined")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let (originPort, relayPort) = (try RestartTests.freePort(), try RestartTests.freePort())
             let originLog = directory + "/origin.log"
-            #expect(FileManager.default.createFile(atPath: originLog, contents: nil))   // followed before the origin writes it
+            #expect(FileManager.default.createFile(atPath: originLog, contents: nil))  // followed before the origin writes it
             // A long match (an event every 0.5 s): it is still on when the relay drops it.
-            let origin = try RestartTests.startServer(port: originPort, directory: directory + "/origin-data", log: originLog,
-                                                      waitForClients: 1, interval: 0.5)
+            let origin = try RestartTests.startServer(
+                port: originPort, directory: directory + "/origin-data", log: originLog,
+                waitForClients: 1, interval: 0.5)
             let relayLog = directory + "/relay.log"
             #expect(FileManager.default.createFile(atPath: relayLog, contents: nil))
-            let relay = try Self.startRelay(upstream: originPort, port: relayPort, directory: directory, name: "relay",
-                                            extra: ["--on-demand", "--client-timeout", "6"])
+            let relay = try Self.startRelay(
+                upstream: originPort, port: relayPort, directory: directory, name: "relay",
+                extra: ["--on-demand", "--client-timeout", "6"])
             try await RestartTests.waitForLine(containing: "Server started on port", in: relayLog)
             // One register attempt, echoing the relay's challenge, then it gives up: the relay subscribes upstream for it.
             let asker = try await makeClient(port: relayPort) {
@@ -167,7 +186,7 @@ struct RelayTests {
             try await RestartTests.waitForLine(containing: "Relaying match", in: relayLog)
             // Nobody joins: after the 6 s client timeout the relay unsubscribes, and the origin sees it unregister.
             try await RestartTests.waitForLine(containing: "Unregistering client", in: originLog)
-            await relay.kill()   // an on-demand relay runs until stopped
+            await relay.kill()  // an on-demand relay runs until stopped
             await origin.kill()
             #expect(try String(contentsOfFile: relayLog, encoding: .utf8).contains("none joined within"))
         }
@@ -177,14 +196,15 @@ struct RelayTests {
     func onDemand() async throws {
         try await bounded(120) {
             let directory = temporaryDirectoryPath("soccer-on-demand")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let (originPort, relayPort) = (try RestartTests.freePort(), try RestartTests.freePort())
             let originLog = directory + "/origin.log"
             FileManager.default.createFile(atPath: originLog, contents: nil)
             // Two simulated matches, kicked off once someone (the relay) subscribes.
-            let origin = try RestartTests.startServer(port: originPort, directory: directory + "/origin-data", log: originLog,
-                                                      waitForClients: 1, interval: 0.2, extra: ["--simulate", "2"])
+            let origin = try RestartTests.startServer(
+                port: originPort, directory: directory + "/origin-data", log: originLog,
+                waitForClients: 1, interval: 0.2, extra: ["--simulate", "2"])
             let relayLog = directory + "/relay.log"
             FileManager.default.createFile(atPath: relayLog, contents: nil)
             let relay = try Self.startRelay(upstream: originPort, port: relayPort, directory: directory, name: "relay", extra: ["--on-demand"])
@@ -200,7 +220,7 @@ struct RelayTests {
             // The relay drops its upstream subscription to match 1: the origin sees it unregister.
             try await RestartTests.waitForLine(containing: "Unregistering client", in: originLog)
             let (seen, gone) = try await (viewed, left)
-            await relay.kill()   // an on-demand relay runs until stopped
+            await relay.kill()  // an on-demand relay runs until stopped
             await origin.exited()
             #expect(seen.match == second && seen.reason == .endOfTransmission(.fullTime) && seen.statistics.unrecovered == 0)
             #expect(gone.match == first && gone.reason == .terminated)

@@ -12,12 +12,16 @@ struct ResetTests {
         try Frame(body: body, subscription: id).encoded()
     }
 
-    @Test("a heartbeat, NACK or unregister from an address the server holds nothing for gets a reset under its own identifier, never larger than it; counted as a reject too")
+    @Test(
+        "a heartbeat, NACK or unregister from an address the server holds nothing for gets a reset under its own identifier, never larger than it; counted as a reject too"
+    )
     func serverResets() throws {
         let clock = ManualClock()
         var state = ServerStateTests.state(clock: clock)
         let stranger = try ServerStateTests.address(5000)
-        for (body, what) in [(FrameBody.heartbeat, "heartbeat"), (.nack(SequenceRanges([.init(first: 3, count: 2)])), "nack"), (.unregister, "unregister")] {
+        for (body, what) in [
+            (FrameBody.heartbeat, "heartbeat"), (.nack(SequenceRanges([.init(first: 3, count: 2)])), "nack"), (.unregister, "unregister"),
+        ] {
             let asked = try Self.frame(body, id: 0xABCD)
             let (replies, notices) = state.handle(asked, from: stranger)
             let reply = try #require(replies.first)
@@ -44,7 +48,9 @@ struct ResetTests {
         #expect(afterEnd.allSatisfy { (try? Frame.decode(Array($0.payload.readableBytesView)).kind) != .reset } && state.resetsSent == 0)
     }
 
-    @Test("resets are rate-limited per IP: a flood of heartbeats under guessed identifiers gets a burst of resets, then none until the clock refills the bucket")
+    @Test(
+        "resets are rate-limited per IP: a flood of heartbeats under guessed identifiers gets a burst of resets, then none until the clock refills the bucket"
+    )
     func rateLimited() throws {
         let clock = ManualClock()
         var state = ServerStateTests.state(clock: clock)
@@ -60,29 +66,42 @@ struct ResetTests {
         #expect(later.count == 1)
     }
 
-    @Test("a reset under the client's identifier starts an outage from when the server was last heard, ends it at once, and has the client register again; under another identifier it is dropped and counted")
+    @Test(
+        "a reset under the client's identifier starts an outage from when the server was last heard, ends it at once, and has the client register again; under another identifier it is dropped and counted"
+    )
     func clientTakesReset() throws {
         let (clock, first) = try ClientRepairTests.welcomedWithFirstEvent()
         var session = first
         clock.advance(by: 2)
         // A forger's guess: dropped before it counts even as a sign of life.
-        guard case .rejected = session.receive(try Self.frame(.reset, id: 8)) else { Issue.record("a forged reset was taken"); return }
+        guard case .rejected = session.receive(try Self.frame(.reset, id: 8)) else {
+            Issue.record("a forged reset was taken")
+            return
+        }
         #expect(session.rejected == 1 && session.resets == 0 && !session.reregistering && session.outages.isEmpty && session.silence == 2)
-        guard case .reset = session.receive(try Self.frame(.reset)) else { Issue.record("the reset was not taken"); return }
+        guard case .reset = session.receive(try Self.frame(.reset)) else {
+            Issue.record("the reset was not taken")
+            return
+        }
         #expect(session.resets == 1 && session.reregistering)
         let outage = try #require(session.outages.first)
         #expect(session.outages.count == 1 && outage.duration == 2)
         // While registering again, a second reset changes nothing.
-        guard case .ignored = session.receive(try Self.frame(.reset)) else { Issue.record("a second reset was taken"); return }
+        guard case .ignored = session.receive(try Self.frame(.reset)) else {
+            Issue.record("a second reset was taken")
+            return
+        }
         #expect(session.resets == 1 && session.outages.count == 1)
         // The outage begun by the reset is the one the register loop continues (not a second).
         session.beginOutage()
         #expect(session.outages.count == 1)
     }
 
-    @Test("probes: after three intervals of silence (at least 0.5 s, at most a heartbeat period), then an outage from the last datagram; an unpaced stream only after an unanswered probe")
+    @Test(
+        "probes: after three intervals of silence (at least 0.5 s, at most a heartbeat period), then an outage from the last datagram; an unpaced stream only after an unanswered probe"
+    )
     func probes() throws {
-        let (clock, first) = try ClientRepairTests.welcomedWithFirstEvent()   // an event every 100 ms
+        let (clock, first) = try ClientRepairTests.welcomedWithFirstEvent()  // an event every 100 ms
         var session = first
         #expect(session.probePeriod == .seconds(0.5))
         var slow = ClientSession(original: false, clock: clock, subscription: 7)
@@ -112,7 +131,9 @@ struct ResetTests {
         #expect(unpaced.outages.count == 1)
     }
 
-    @Test("a client registering again after silence takes a restarted server's events or heartbeat under its identifier as its subscription kept: registering again is over")
+    @Test(
+        "a client registering again after silence takes a restarted server's events or heartbeat under its identifier as its subscription kept: registering again is over"
+    )
     func keptSubscriptionEndsReregistering() throws {
         let (clock, first) = try ClientRepairTests.welcomedWithFirstEvent()
         var session = first

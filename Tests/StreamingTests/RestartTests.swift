@@ -1,13 +1,14 @@
+import Foundation
+import Match
+import NIOCore
+import Streaming
+import Synchronization
+import Testing
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Synchronization
-import NIOCore
-import Match
-import Streaming
-import Testing
-import Wire
 
 /// A real server process killed with SIGKILL mid-match and started again on the same data
 /// directory: it resumes the match from its log, and a client that registers again sees the
@@ -86,18 +87,23 @@ struct RestartTests {
         }
     }
 
-    static func startServer(port: Int, directory: String, log: String, waitForClients: Int = 1, interval: Double = 0.05,
-                            repairGrace: Double = 1, extra: [String] = []) throws -> ServerProcess {
-        try ServerProcess(arguments: ["server", "--host", "127.0.0.1", "--port", String(port), "--interval", String(interval), "--seed", "1",
-                                      "--wait-for-clients", String(waitForClients), "--data-dir", directory, "--log-file", log,
-                                      "--repair-grace", String(repairGrace)] + extra)
+    static func startServer(
+        port: Int, directory: String, log: String, waitForClients: Int = 1, interval: Double = 0.05,
+        repairGrace: Double = 1, extra: [String] = []
+    ) throws -> ServerProcess {
+        try ServerProcess(
+            arguments: [
+                "server", "--host", "127.0.0.1", "--port", String(port), "--interval", String(interval), "--seed", "1",
+                "--wait-for-clients", String(waitForClients), "--data-dir", directory, "--log-file", log,
+                "--repair-grace", String(repairGrace),
+            ] + extra)
     }
 
     @Test("kill -9 after 10 events, restarted: same match id, sequences continue, the client's match ends whole with its final score")
     func killAndResume() async throws {
         try await bounded(90) {
             let directory = temporaryDirectoryPath("soccer-restart")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let port = try Self.freePort()
             // Events 0.2 s apart: the kill surely comes mid-match, even when a loaded machine starves this test for seconds.
@@ -138,11 +144,13 @@ struct RestartTests {
         }
     }
 
-    @Test("a feed's match, killed after logging 10 events, resumes on restart at the feed's byte offset: same match, no event twice, every event reaches the client")
+    @Test(
+        "a feed's match, killed after logging 10 events, resumes on restart at the feed's byte offset: same match, no event twice, every event reaches the client"
+    )
     func feedResumes() async throws {
         try await bounded(90) {
             let directory = temporaryDirectoryPath("soccer-feed-restart")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let lines = FeedTests.feedLines(3, .original, .english).map { String(decoding: $0, as: UTF8.self) }
             let (events, _) = MatchSimulator.play(seed: 3, roster: .original, catalog: .english)
@@ -153,8 +161,9 @@ struct RestartTests {
             FileManager.default.createFile(atPath: firstLog, contents: nil)
             let arguments = ["--simulate", "0", "--feed", feed]
             // Kicked off by its line-ups (--wait-for-clients, which holds a fed match's kick-off too, is 0).
-            let first = try Self.startServer(port: port, directory: directory, log: firstLog, waitForClients: 0,
-                                             extra: arguments + ["--crash-after-logging", "10"])
+            let first = try Self.startServer(
+                port: port, directory: directory, log: firstLog, waitForClients: 0,
+                extra: arguments + ["--crash-after-logging", "10"])
             try await Self.waitForLine(containing: "Kick-off", in: firstLog)
             let client = try await makeReconnectingClient(port: port, serverTimeout: .milliseconds(500), reconnectFor: .seconds(30))
             async let result = client.run()
@@ -190,10 +199,13 @@ struct RestartTests {
     /// the sequence numbers it received, whether the end came, and the restarted server's log.
     /// With `silent`, the restarted server is expected to send it nothing: the run ends when that
     /// server has played the match out, and whatever it sent the client counts.
-    static func originalClientAcrossRestart(killAfter: Int, restartArguments: [String], waitForClients: Int, silent: Bool = false)
-        async throws -> (counts: [UInt32], ended: Bool, restartedLog: String) {
+    static func originalClientAcrossRestart(
+        killAfter: Int, restartArguments: [String], waitForClients: Int, silent: Bool = false
+    )
+        async throws -> (counts: [UInt32], ended: Bool, restartedLog: String)
+    {
         let directory = temporaryDirectoryPath("soccer-original-restart")
-        defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+        defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let port = try Self.freePort()
         let first = try Self.startServer(port: port, directory: directory, log: directory + "/server-1.log")
@@ -219,12 +231,15 @@ struct RestartTests {
                 await first.kill()
                 // What the killed server sent before it died is the first server's, not the restarted one's.
                 while peer.pending > 0, let (_, bytes) = try await peer.next(timeout: .zero) {
-                    if bytes != Array(OriginalPacket.endOfTransmissionText.utf8) { counts.append(try OriginalDatagram(decoding: bytes).message.count) }
+                    if bytes != Array(OriginalPacket.endOfTransmissionText.utf8) {
+                        counts.append(try OriginalDatagram(decoding: bytes).message.count)
+                    }
                 }
                 // The outage itself is what is tested: the server is gone for this long.
                 try await Task.sleep(for: .seconds(1))
-                second = try Self.startServer(port: port, directory: directory, log: directory + "/server-2.log",
-                                              waitForClients: waitForClients, extra: restartArguments)
+                second = try Self.startServer(
+                    port: port, directory: directory, log: directory + "/server-2.log",
+                    waitForClients: waitForClients, extra: restartArguments)
                 if silent, let second {
                     await second.exited()
                     // Nothing from the restarted server: the run ends here, with what the first one sent.
@@ -239,13 +254,16 @@ struct RestartTests {
         return (counts, ended, restartedLog)
     }
 
-    @Test("an original-protocol client, which cannot register again, is kept in the match log and sent the resumed match after a restart; not when the server was down longer than --original-resume-within")
+    @Test(
+        "an original-protocol client, which cannot register again, is kept in the match log and sent the resumed match after a restart; not when the server was down longer than --original-resume-within"
+    )
     func originalClientKept() async throws {
         try await bounded(90) {
             let (events, _) = MatchSimulator.play(seed: 1)
             async let kept = Self.originalClientAcrossRestart(killAfter: 10, restartArguments: [], waitForClients: 1)
-            async let dropped = Self.originalClientAcrossRestart(killAfter: 10, restartArguments: ["--original-resume-within", "0"],
-                                                                  waitForClients: 0, silent: true)
+            async let dropped = Self.originalClientAcrossRestart(
+                killAfter: 10, restartArguments: ["--original-resume-within", "0"],
+                waitForClients: 0, silent: true)
             let (counts, ended, log) = try await kept
             #expect(log.contains("again to 1 of its 1 original-protocol client(s)"))
             #expect(ended)
@@ -261,9 +279,11 @@ struct RestartTests {
 
     /// A client process of the built executable, quiet, logging in `directory` under `name`.
     static func startClient(port: Int, directory: String, name: String) throws -> ServerProcess {
-        try ServerProcess(arguments: ["client", "--port", String(port), "--quiet", "--server-timeout", "2",
-                                      "--log-file", "\(directory)/\(name).log", "--stats-file", "\(directory)/\(name)_stats.log",
-                                      "--progress-file", "\(directory)/\(name)_progress.json"])
+        try ServerProcess(arguments: [
+            "client", "--port", String(port), "--quiet", "--server-timeout", "2",
+            "--log-file", "\(directory)/\(name).log", "--stats-file", "\(directory)/\(name)_stats.log",
+            "--progress-file", "\(directory)/\(name)_progress.json",
+        ])
     }
 
     /// A client.log line's event text without what differs between runs and is no event's
@@ -284,7 +304,7 @@ struct RestartTests {
     func clientKilledAndRestarted() async throws {
         try await bounded(90) {
             let directory = temporaryDirectoryPath("soccer-client-restart")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let port = try Self.freePort()
             let server = try Self.startServer(port: port, directory: directory, log: directory + "/server.log", waitForClients: 2)
@@ -323,7 +343,7 @@ struct RestartTests {
     func pausedServer() async throws {
         try await bounded(90) {
             let directory = temporaryDirectoryPath("soccer-pause")
-            defer { try? FileManager.default.removeItem(atPath: directory) }   // a temporary directory
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let port = try Self.freePort()
             let server = try Self.startServer(port: port, directory: directory, log: directory + "/server.log")

@@ -18,8 +18,14 @@ struct ServerMetricsTests {
             configuration.repairGrace = .zero
             configuration.waitForClients = 2
             let server = try await StreamServer.bind(configuration: configuration, logger: quietLogger, metrics: ServerMetrics(factory: test))
-            let compact = try await makeClient(server) { $0.format = .compact; $0.allowFallback = false }
-            let json = try await makeClient(server) { $0.format = .json; $0.allowFallback = false }
+            let compact = try await makeClient(server) {
+                $0.format = .compact
+                $0.allowFallback = false
+            }
+            let json = try await makeClient(server) {
+                $0.format = .json
+                $0.allowFallback = false
+            }
             // A datagram that is no protocol's, before kick-off: one reject.
             let peer = try await RawPeer()
             try await peer.send(Array("hello".utf8), to: server.localAddress)

@@ -24,8 +24,10 @@ struct ServerStateTests {
     }
 
     /// Registers `address` through the challenge; returns the final reply's frame bytes (nil when none).
-    static func register(_ state: inout ServerState, _ address: SocketAddress, formats: [BodyFormat] = [.compact],
-                         dictionaries: [UInt8] = []) throws -> [UInt8]? {
+    static func register(
+        _ state: inout ServerState, _ address: SocketAddress, formats: [BodyFormat] = [.compact],
+        dictionaries: [UInt8] = []
+    ) throws -> [UInt8]? {
         let (challengeReplies, _) = state.handle(try register(formats: formats, dictionaries: dictionaries), from: address)
         let challengeBytes = Array(try #require(challengeReplies.first).payload.readableBytesView)
         guard case .challenge(let challenge) = try Frame.decode(challengeBytes).body else {
@@ -111,7 +113,11 @@ struct ServerStateTests {
     @Test("every refusal: unsupported version, malformed, no common format, server full, rate limited")
     func refusals() throws {
         let clock = ManualClock()
-        var state = Self.state({ $0.formats = [.json]; $0.maxClients = 1 }, clock: clock)
+        var state = Self.state(
+            {
+                $0.formats = [.json]
+                $0.maxClients = 1
+            }, clock: clock)
         var future = try Self.register()
         future[2] = 9
         let versionReply = state.handle(future, from: try Self.address(6000)).replies.first.map { Array($0.payload.readableBytesView) }
@@ -129,7 +135,7 @@ struct ServerStateTests {
         var limited = Self.state({ $0.registerRate = 0.3 }, clock: clock)
         #expect(try Self.refusal(try Self.register(&limited, try Self.address(7000, "127.0.0.2"))) == nil)
         #expect(try Self.refusal(try Self.register(&limited, try Self.address(7001, "127.0.0.2"))) == .rateLimited)
-        #expect(try Self.refusal(try Self.register(&limited, try Self.address(7002, "127.0.0.3"))) == nil)   // another IP
+        #expect(try Self.refusal(try Self.register(&limited, try Self.address(7002, "127.0.0.3"))) == nil)  // another IP
         clock.advance(by: 3.4)
         #expect(try Self.refusal(try Self.register(&limited, try Self.address(7003, "127.0.0.2"))) == nil)
         #expect(limited.clientCount == 3)
@@ -139,7 +145,9 @@ struct ServerStateTests {
     func expiry() throws {
         let clock = ManualClock()
         var state = Self.state({ $0.clientTimeout = .seconds(15) }, clock: clock)
-        let quiet = try Self.address(8000), lively = try Self.address(8001), original = try Self.address(8002)
+        let quiet = try Self.address(8000)
+        let lively = try Self.address(8001)
+        let original = try Self.address(8002)
         _ = try Self.register(&state, quiet)
         _ = try Self.register(&state, lively)
         _ = state.handle(Array("register".utf8), from: original)
@@ -158,12 +166,12 @@ struct ServerStateTests {
         #expect(subscriber.address == quiet && silence > 15)
         clock.advance(by: 100)
         _ = state.expire()
-        #expect(state.clientCount == 1)   // the original client stays until it unregisters or the match ends
+        #expect(state.clientCount == 1)  // the original client stays until it unregisters or the match ends
     }
 
     @Test("a welcome that fails to encode is counted and logged, never sent empty, and subscribes nobody")
     func encodingFailure() throws {
-        let tooLong = String(repeating: "x", count: 300)   // a str8 field holds 255 bytes at most
+        let tooLong = String(repeating: "x", count: 300)  // a str8 field holds 255 bytes at most
         var roster = Roster.original
         roster.home.name = tooLong
         let clock = ManualClock()
@@ -259,7 +267,7 @@ struct ServerSubscriptionTests {
         let clock = ManualClock()
         var state = ServerStateTests.state(clock: clock)
         let client = try ServerStateTests.address(9300)
-        _ = try ServerStateTests.register(&state, client)   // identifier 7
+        _ = try ServerStateTests.register(&state, client)  // identifier 7
         let forgedUnregister = try Frame(body: .unregister, subscription: 8).encoded()
         let forgedHeartbeat = try Frame(sequence: 1, body: .heartbeat, subscription: 8).encoded()
         #expect(state.handle(forgedUnregister, from: client).replies.isEmpty)
@@ -289,8 +297,13 @@ struct ServerSubscriptionTests {
         var state = ServerStateTests.state(clock: ManualClock())
         // A version-1 register: 15-byte header, version 1, padded to 64 bytes.
         var v1 = [UInt8](repeating: 0, count: 64)
-        v1[0] = 0xFF; v1[1] = 0x53; v1[2] = 1; v1[3] = FrameKind.register.rawValue; v1[4] = BodyFormat.compact.rawValue
-        v1[13] = 0; v1[14] = 49
+        v1[0] = 0xFF
+        v1[1] = 0x53
+        v1[2] = 1
+        v1[3] = FrameKind.register.rawValue
+        v1[4] = BodyFormat.compact.rawValue
+        v1[13] = 0
+        v1[14] = 49
         let (replies, _) = state.handle(v1, from: try ServerStateTests.address(9400))
         let reply = Array(try #require(replies.first).payload.readableBytesView)
         #expect(reply.count <= v1.count)
@@ -307,8 +320,10 @@ struct ServerSubscriptionTests {
 struct ServerRepairTests {
     static func publish(_ state: inout ServerState, _ count: Int) throws {
         for event in MatchSimulator.play(seed: 2).events.prefix(count) {
-            _ = state.publish(try EncodedEvent(event: event, sequence: state.nextSequence(), roster: .original, catalog: .english,
-                                               deliveries: [.compact]))
+            _ = state.publish(
+                try EncodedEvent(
+                    event: event, sequence: state.nextSequence(), roster: .original, catalog: .english,
+                    deliveries: [.compact]))
         }
     }
 
@@ -319,10 +334,15 @@ struct ServerRepairTests {
     @Test("held events are sent again as retransmissions in the client's format; evicted ones get one unavailable answer; the budget holds")
     func answers() throws {
         let clock = ManualClock()
-        var state = ServerStateTests.state({ $0.repairRingEvents = 5; $0.repairRate = 1; $0.repairBurst = 4 }, clock: clock)
+        var state = ServerStateTests.state(
+            {
+                $0.repairRingEvents = 5
+                $0.repairRate = 1
+                $0.repairBurst = 4
+            }, clock: clock)
         let client = try ServerStateTests.address(9500)
         _ = try ServerStateTests.register(&state, client, formats: [.json])
-        try Self.publish(&state, 8)   // sequences 0...7; the ring keeps 3...7
+        try Self.publish(&state, 8)  // sequences 0...7; the ring keeps 3...7
         let (replies, _) = state.handle(try Self.nack([1, 2, 4, 5]), from: client)
         let frames = try replies.map { try Frame.decode(Array($0.payload.readableBytesView)) }
         #expect(frames.count == 3)
@@ -348,14 +368,16 @@ struct ServerRepairTests {
         #expect(state.rejects["nack with another subscription's identifier"] == 1)
     }
 
-    @Test("a logged match: what the ring no longer holds is looked up in the log, sent from there, kept in the ring again; what the log lacks is unavailable")
+    @Test(
+        "a logged match: what the ring no longer holds is looked up in the log, sent from there, kept in the ring again; what the log lacks is unavailable"
+    )
     func fromTheLog() throws {
         let clock = ManualClock()
         var state = ServerStateTests.state({ $0.repairRingEvents = 3 }, clock: clock)
         let client = try ServerStateTests.address(9502)
         _ = try ServerStateTests.register(&state, client, formats: [.json])
         state.logged(slot: 0, number: 7)
-        try Self.publish(&state, 8)   // sequences 0...7; the ring keeps 5...7
+        try Self.publish(&state, 8)  // sequences 0...7; the ring keeps 5...7
         let (replies, notices) = state.handle(try Self.nack([1, 2, 6]), from: client)
         #expect(try replies.map { try Frame.decode(Array($0.payload.readableBytesView)).sequence } == [6])
         let lookups = notices.compactMap { notice -> ServerState.LogLookup? in
@@ -405,7 +427,7 @@ struct ServerRepairTests {
         #expect(told.count == 1 && told.first?.address == client)
         let heartbeat = try Frame.decode(Array(try #require(told.first).payload.readableBytesView))
         #expect(heartbeat.kind == .heartbeat && heartbeat.sourceLost && heartbeat.subscription == 7)
-        #expect(state.setSourceLost(true, slot: 0).isEmpty)   // no change, nothing sent
+        #expect(state.setSourceLost(true, slot: 0).isEmpty)  // no change, nothing sent
         let answer = state.handle(try Frame(body: .heartbeat, subscription: 7).encoded(), from: client).replies
         #expect(try answer.map { try Frame.decode(Array($0.payload.readableBytesView)).sourceLost } == [true])
         let back = state.setSourceLost(false, slot: 0)

@@ -2,10 +2,10 @@ import Capture
 import Foundation
 import Logging
 import Match
-import Toolkit
 import NIOCore
 import Streaming
 import Testing
+import Toolkit
 import Wire
 
 @Suite("Streaming on loopback", .serialized)
@@ -40,9 +40,18 @@ struct StreamingTests {
     @Test("a json client and a compact client end with identical states and identical rendered views")
     func jsonAndCompactAgree() async throws {
         try await bounded(30) {
-            let server = try await makeServer { $0.waitForClients = 2; $0.language = .pt }
-            let compact = try await makeClient(server) { $0.format = .compact; $0.allowFallback = false }
-            let json = try await makeClient(server) { $0.format = .json; $0.allowFallback = false }
+            let server = try await makeServer {
+                $0.waitForClients = 2
+                $0.language = .pt
+            }
+            let compact = try await makeClient(server) {
+                $0.format = .compact
+                $0.allowFallback = false
+            }
+            let json = try await makeClient(server) {
+                $0.format = .json
+                $0.allowFallback = false
+            }
             async let summary = server.run()
             async let compactResult = compact.run()
             async let jsonResult = json.run()
@@ -63,7 +72,11 @@ struct StreamingTests {
             // A watcher sees the match start; the late joiner comes once six events are out. The
             // interval leaves seconds of match after that however slow the machine, and the test
             // stops the server as soon as it has checked, so the long interval costs nothing.
-            let server = try await makeServer { $0.interval = .milliseconds(100); $0.seed = 11; $0.waitForClients = 1 }
+            let server = try await makeServer {
+                $0.interval = .milliseconds(100)
+                $0.seed = 11
+                $0.waitForClients = 1
+            }
             async let summary = server.run()
             let watcher = try await RawPeer()
             _ = try #require(try await watcher.register(with: server, formats: [.compact]))
@@ -79,8 +92,9 @@ struct StreamingTests {
             let current = try #require(welcome.current)
             let type = try #require(frame.eventType)
             #expect(header.sequence > 5)
-            let snapshot = try LiveSnapshot(event: current.event(type: type, minute: frame.minute), sequence: frame.sequence,
-                                            roster: welcome.roster, catalog: welcome.catalog)
+            let snapshot = try LiveSnapshot(
+                event: current.event(type: type, minute: frame.minute), sequence: frame.sequence,
+                roster: welcome.roster, catalog: welcome.catalog)
             #expect(snapshot.home.players.count == 10 && snapshot.away.players.count == 10)
             let expected = MatchSimulator.play(seed: 11).events[Int(header.sequence)]
             #expect(current.state == expected.state)
@@ -114,8 +128,9 @@ struct StreamingTests {
             let peer = try await RawPeer()
             let first = try #require(try await peer.register(with: server, formats: [.json, .compact]))
             // Once subscribed, a plain repeat (no token) gets the same welcome straight away.
-            try await peer.send(try Frame(body: .register(RegisterRequest.padded(formats: [.json, .compact])), subscription: peer.subscription).encoded(),
-                                to: server.localAddress)
+            try await peer.send(
+                try Frame(body: .register(RegisterRequest.padded(formats: [.json, .compact])), subscription: peer.subscription).encoded(),
+                to: server.localAddress)
             let second = try #require(try await peer.next()).1
             #expect(first == second)
             #expect(server.clientCount == 1)
@@ -137,7 +152,10 @@ struct StreamingTests {
     func dictionaryNegotiation() async throws {
         try await bounded(30) {
             for (serverUses, offered, agreed) in [(true, [UInt8(1)], UInt8(1)), (true, [], 0), (false, [1], 0), (true, [3, 1], 1)] {
-                let server = try await makeServer { $0.waitForClients = 5; $0.dictionaries = serverUses ? [.standard] : [] }
+                let server = try await makeServer {
+                    $0.waitForClients = 5
+                    $0.dictionaries = serverUses ? [.standard] : []
+                }
                 async let summary = server.run()
                 let peer = try await RawPeer()
                 let reply = try #require(try await peer.register(with: server, formats: [.compact], dictionaries: offered))
@@ -173,8 +191,9 @@ struct StreamingTests {
             configuration.port = fake.port
             configuration.dictionaries = []
             let store = RecordingLogHandler.Store()
-            let client = try await StreamClient.connect(configuration: configuration,
-                                                        logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
+            let client = try await StreamClient.connect(
+                configuration: configuration,
+                logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
             async let result = client.run()
             let (clientAddress, register) = try #require(try await fake.next())
             guard case .register(let request) = try Frame.decode(register).body else {
@@ -183,15 +202,21 @@ struct StreamingTests {
             }
             #expect(request.dictionaries.isEmpty)
             let id = FrameHeader.subscription(in: register)
-            let welcome = Frame(body: .welcome(Welcome(format: .compact, dictionary: 1, matchID: 1, heartbeatSeconds: 0,
-                                                       intervalMicroseconds: 10_000, roster: .original, catalog: .english, current: nil)),
-                                subscription: id)
+            let welcome = Frame(
+                body: .welcome(
+                    Welcome(
+                        format: .compact, dictionary: 1, matchID: 1, heartbeatSeconds: 0,
+                        intervalMicroseconds: 10_000, roster: .original, catalog: .english, current: nil)),
+                subscription: id)
             try await fake.send(try welcome.encoded(), to: clientAddress)
             let event = MatchSimulator.play(seed: 5).events[0]
             try await fake.send(try Frame.compactEvent(event, sequence: 0, subscription: id).encoded(), to: clientAddress)
-            try await fake.send(try Frame(sequence: 0, score: event.score, minute: event.minute, body: .end(EndOfMatch(reason: .fullTime)),
-                                          subscription: id).encoded(),
-                                to: clientAddress)
+            try await fake.send(
+                try Frame(
+                    sequence: 0, score: event.score, minute: event.minute, body: .end(EndOfMatch(reason: .fullTime)),
+                    subscription: id
+                ).encoded(),
+                to: clientAddress)
             let outcome = try await result
             #expect(outcome.dictionary == 1 && outcome.statistics.received == 1 && outcome.statistics.lost == 0)
             #expect(store.all.contains { $0.0 == .warning && $0.1.contains("did not offer") })
@@ -202,7 +227,11 @@ struct StreamingTests {
     @Test("each refuse reason reaches the client with its code")
     func refusals() async throws {
         try await bounded(30) {
-            let server = try await makeServer { $0.formats = [.json]; $0.maxClients = 1; $0.waitForClients = 5 }
+            let server = try await makeServer {
+                $0.formats = [.json]
+                $0.maxClients = 1
+                $0.waitForClients = 5
+            }
             async let summary = server.run()
             let peer = try await RawPeer()
             func refusal(_ bytes: [UInt8]) async throws -> RefuseReason? {
@@ -213,7 +242,8 @@ struct StreamingTests {
                 return refusal.reason
             }
             func refusal(formats: [BodyFormat]) async throws -> RefuseReason? {
-                guard let reply = try await peer.register(with: server, formats: formats), case .refuse(let refusal) = try Frame.decode(reply).body else { return nil }
+                guard let reply = try await peer.register(with: server, formats: formats), case .refuse(let refusal) = try Frame.decode(reply).body
+                else { return nil }
                 return refusal.reason
             }
             var future = try Frame(body: .register(RegisterRequest.padded(formats: [.compact])), subscription: peer.subscription).encoded()
@@ -225,7 +255,10 @@ struct StreamingTests {
             #expect(try await refusal(malformed) == .malformed)
 
             // A client that insists on compact fails clearly; one that may fall back gets json.
-            let strict = try await makeClient(server) { $0.format = .compact; $0.allowFallback = false }
+            let strict = try await makeClient(server) {
+                $0.format = .compact
+                $0.allowFallback = false
+            }
             let strictResult = try await strict.run()
             guard case .refused(let reason) = strictResult.reason else {
                 Issue.record("expected a refusal, got \(strictResult.reason)")
@@ -248,7 +281,10 @@ struct StreamingTests {
     @Test("an original client made of a plain socket gets only bare JSON datagrams in the original layout, then End of transmission")
     func originalClient() async throws {
         try await bounded(30) {
-            let server = try await makeServer { $0.waitForClients = 1; $0.language = .pt }
+            let server = try await makeServer {
+                $0.waitForClients = 1
+                $0.language = .pt
+            }
             async let summary = server.run()
             let peer = try await RawPeer()
             try await peer.send(Array("register".utf8), to: server.localAddress)
@@ -279,14 +315,17 @@ struct StreamingTests {
     @Test("Ctrl+C: the client unregisters, the server sees it, and the statistics say why")
     func interrupted() async throws {
         try await bounded(30) {
-            let server = try await makeServer { $0.interval = .milliseconds(20); $0.waitForClients = 1 }
+            let server = try await makeServer {
+                $0.interval = .milliseconds(20)
+                $0.waitForClients = 1
+            }
             async let summary = server.run()
             let client = try await makeClient(server)
             async let result = client.run()
             #expect(await client.waitUntilReceived(4))
             client.stop(.interrupted)
             let outcome = try await result
-            await server.waitForClients { $0 == 0 }   // the unregister arrived
+            await server.waitForClients { $0 == 0 }  // the unregister arrived
             #expect(server.clientCount == 0)
             #expect(outcome.reason == .interrupted)
             #expect(outcome.statistics.received > 3)
@@ -296,7 +335,9 @@ struct StreamingTests {
             try stats.start(nil)
             outcome.report.append(to: stats)
             let text = try String(contentsOf: directory.appendingPathComponent("client_stats.log"), encoding: .utf8)
-            #expect(text.contains("(client) Ctrl+C received. Unregistering client.>>>>>>>>>>>>>>>>>>>>>>>>>>>>>> STATISTICS <<<<<<<<<<<<<<<<<<<<<<<<<<<<<< \n"))
+            #expect(
+                text.contains(
+                    "(client) Ctrl+C received. Unregistering client.>>>>>>>>>>>>>>>>>>>>>>>>>>>>>> STATISTICS <<<<<<<<<<<<<<<<<<<<<<<<<<<<<< \n"))
             #expect(text.contains("(client) Number of packets received: \(outcome.statistics.received) \n"))
             server.stop()
             _ = try await summary
@@ -306,7 +347,7 @@ struct StreamingTests {
     @Test("a client with no server gives up after its bounded register attempts")
     func noAnswer() async throws {
         try await bounded(30) {
-            let silent = try await RawPeer()   // a port where nobody answers
+            let silent = try await RawPeer()  // a port where nobody answers
             let client = try await makeClient(port: silent.port) {
                 $0.registerAttempts = 3
                 $0.initialBackoff = .milliseconds(50)
@@ -354,15 +395,19 @@ struct StreamingTests {
         try await bounded(30) {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("soccerstream-\(UUID().uuidString).pcap").path
             let server = try await makeServer { $0.waitForClients = 1 }
-            let client = try await makeClient(server) { $0.format = .json; $0.capturePath = path }
+            let client = try await makeClient(server) {
+                $0.format = .json
+                $0.capturePath = path
+            }
             async let summary = server.run()
             let result = try await client.run()
             _ = try await summary
-            let report = CaptureValidation.validate(capture: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))),
-                                                    path: path, port: server.localAddress.port ?? 0)
+            let report = CaptureValidation.validate(
+                capture: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))),
+                path: path, port: server.localAddress.port ?? 0)
             #expect(report.readError == nil)
             #expect(report.invalidCount == 0)
-            #expect(report.verdicts.count == result.statistics.received + 3)   // challenge + welcome + events + one end
+            #expect(report.verdicts.count == result.statistics.received + 3)  // challenge + welcome + events + one end
             let flow = try #require(report.flows.first)
             #expect(flow.statistics.received == result.statistics.received)
             #expect(flow.statistics.first == result.statistics.first && flow.statistics.last == result.statistics.last)
@@ -374,7 +419,11 @@ struct StreamingTests {
     @Test("--loop: after a match ends, a new client gets the next match (seed + 1) on the same server")
     func loop() async throws {
         try await bounded(30) {
-            let server = try await makeServer { $0.loop = true; $0.waitForClients = 1; $0.seed = 7 }
+            let server = try await makeServer {
+                $0.loop = true
+                $0.waitForClients = 1
+                $0.seed = 7
+            }
             async let summary = server.run()
             let first = try await makeClient(server).run()
             let second = try await makeClient(server).run()

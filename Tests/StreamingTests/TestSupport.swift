@@ -35,15 +35,17 @@ func makeServer(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) async 
     configuration.port = 0
     configuration.interval = .milliseconds(5)
     configuration.seed = 7
-    configuration.repairGrace = .zero   // tests of repair set it
+    configuration.repairGrace = .zero  // tests of repair set it
     adjust(&configuration)
     return try await StreamServer.bind(configuration: configuration, logger: quietLogger)
 }
 
 /// The impairment relay (`soccer-stream impair`) between clients and `server`, impairing only
 /// events to the client: independent loss, duplication and reordering at the given rates.
-func makeRelay(_ server: StreamServer, loss: Double = 0.1, duplicate: Double = 0.1, reorder: Double = 0.1,
-               seed: UInt64 = 1) async throws -> ImpairmentProxy {
+func makeRelay(
+    _ server: StreamServer, loss: Double = 0.1, duplicate: Double = 0.1, reorder: Double = 0.1,
+    seed: UInt64 = 1
+) async throws -> ImpairmentProxy {
     var configuration = ImpairmentConfiguration()
     configuration.serverPort = server.localAddress.port ?? 0
     configuration.toClient.loss = loss
@@ -82,8 +84,10 @@ func makeReconnectingClient(port: Int, serverTimeout: Duration, reconnectFor: Du
 
 /// A client of 127.0.0.1:`port` in `format` (only) following `match`, registering again after
 /// `serverTimeout` of silence (for up to 60 s), whose log is kept (its client.log lines).
-func makeRecordingClient(port: Int, format: BodyFormat, match: UInt32 = RegisterRequest.anyMatch,
-                         serverTimeout: Duration, capture: String? = nil) async throws -> (StreamClient, RecordingLogHandler.Store) {
+func makeRecordingClient(
+    port: Int, format: BodyFormat, match: UInt32 = RegisterRequest.anyMatch,
+    serverTimeout: Duration, capture: String? = nil
+) async throws -> (StreamClient, RecordingLogHandler.Store) {
     let store = RecordingLogHandler.Store()
     var configuration = ClientConfiguration()
     configuration.port = port
@@ -95,7 +99,8 @@ func makeRecordingClient(port: Int, format: BodyFormat, match: UInt32 = Register
     configuration.serverTimeout = serverTimeout
     configuration.reconnectFor = .seconds(60)
     configuration.capturePath = capture
-    let client = try await StreamClient.connect(configuration: configuration, logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
+    let client = try await StreamClient.connect(
+        configuration: configuration, logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
     return (client, store)
 }
 
@@ -186,13 +191,17 @@ extension RawPeer {
     /// Registers the way a SoccerStream client does: a padded register, the server's
     /// challenge, the register again with its token. Returns the server's final answer.
     func register(with server: StreamServer, formats: [BodyFormat], dictionaries: [UInt8] = []) async throws -> [UInt8]? {
-        try await send(try Frame(body: .register(RegisterRequest.padded(formats: formats, dictionaries: dictionaries)), subscription: subscription).encoded(),
-                       to: server.localAddress)
+        try await send(
+            try Frame(body: .register(RegisterRequest.padded(formats: formats, dictionaries: dictionaries)), subscription: subscription).encoded(),
+            to: server.localAddress)
         guard let (_, reply) = try await next() else { return nil }
         guard case .challenge(let challenge) = try Frame.decode(reply).body else { return reply }
-        try await send(try Frame(body: .register(RegisterRequest.padded(formats: formats, token: challenge.token, dictionaries: dictionaries)),
-                                 subscription: subscription).encoded(),
-                       to: server.localAddress)
+        try await send(
+            try Frame(
+                body: .register(RegisterRequest.padded(formats: formats, token: challenge.token, dictionaries: dictionaries)),
+                subscription: subscription
+            ).encoded(),
+            to: server.localAddress)
         return try await next()?.1
     }
 }

@@ -7,8 +7,11 @@ import Wire
 @Suite("Preset dictionaries")
 struct DictionaryTests {
     static func welcome(_ catalog: PhraseCatalog, dictionary: CompressionDictionary) -> Frame {
-        Frame(body: .welcome(Welcome(format: .compact, dictionary: dictionary.id, matchID: 7, heartbeatSeconds: 5,
-                                     intervalMicroseconds: 1_000_000, roster: .original, catalog: catalog, current: nil)), subscription: 7)
+        Frame(
+            body: .welcome(
+                Welcome(
+                    format: .compact, dictionary: dictionary.id, matchID: 7, heartbeatSeconds: 5,
+                    intervalMicroseconds: 1_000_000, roster: .original, catalog: catalog, current: nil)), subscription: 7)
     }
 
     @Test("dictionary 1 is the committed Spec file, the bytes Wire holds and the layout of the built-in roster and catalogues")
@@ -21,15 +24,16 @@ struct DictionaryTests {
         #expect(CompressionDictionary.withID(2) == nil)
     }
 
-    @Test("with the dictionary a welcome for the original teams shrinks from about 1,100 bytes to under 100, in both languages",
-          arguments: ["en", "pt"])
+    @Test(
+        "with the dictionary a welcome for the original teams shrinks from about 1,100 bytes to under 100, in both languages",
+        arguments: ["en", "pt"])
     func welcomeShrinks(language: String) throws {
         let catalog = language == "pt" ? PhraseCatalog.portuguese : .english
         let plain = try Self.welcome(catalog, dictionary: .none).encoded()
         let small = try Self.welcome(catalog, dictionary: .standard).encoded()
         #expect(plain.count > 1000)
         #expect(small.count < 100, "\(small.count) bytes")
-        #expect(small[4] == 0x02 | 0x04 | 1 << 3)   // compact, compressed, dictionary 1
+        #expect(small[4] == 0x02 | 0x04 | 1 << 3)  // compact, compressed, dictionary 1
         let (header, frame) = try Frame.decodeWithHeader(small)
         #expect(header.dictionary == 1 && header.compressed)
         #expect(frame == Self.welcome(catalog, dictionary: .standard))
@@ -63,7 +67,9 @@ struct DictionaryTests {
 
     @Test("the canonical welcome is compressed with the dictionary it announces; a header naming another is refused")
     func welcomeAnnouncesItsDictionary() throws {
-        #expect(try Self.welcome(.english, dictionary: .standard).encoded() == Self.deflated(Self.welcome(.english, dictionary: .standard), with: .standard))
+        #expect(
+            try Self.welcome(.english, dictionary: .standard).encoded()
+                == Self.deflated(Self.welcome(.english, dictionary: .standard), with: .standard))
         // Announces none, compressed with the standard one.
         let bytes = try Self.deflated(Self.welcome(.english, dictionary: .none), with: .standard)
         #expect(bytes[4] & 0x18 == 1 << 3)

@@ -1,8 +1,8 @@
 import Foundation
+import Match
 import Testing
 import Toolkit
 import Wire
-import Match
 
 @Suite("Golden fixtures")
 struct FixtureTests {
@@ -39,11 +39,13 @@ struct FixtureTests {
         #expect(original == ["register", "unregister", "end", "datagram"])
     }
 
-    @Test("every fixture decodes to its expectation and is canonical (its content re-encodes byte for byte)",
-          arguments: FixtureTests.all.map(\.name))
+    @Test(
+        "every fixture decodes to its expectation and is canonical (its content re-encodes byte for byte)",
+        arguments: FixtureTests.all.map(\.name))
     func decodeAndReencode(name: String) throws {
         let fixture = try #require(Self.all.first { $0.name == name })
-        let directory = FileManager.default.fileExists(atPath: FixturePaths.frames.appendingPathComponent("\(name).bin").path)
+        let directory =
+            FileManager.default.fileExists(atPath: FixturePaths.frames.appendingPathComponent("\(name).bin").path)
             ? FixturePaths.frames : FixturePaths.original
         let expectation = try String(contentsOf: directory.appendingPathComponent("\(name).json"), encoding: .utf8)
         let (header, datagram) = try Datagram.decodeWithHeader(fixture.bytes)

@@ -50,7 +50,7 @@ struct FuzzTests {
                 #expect(again == value, "re-encoded datagram decodes differently")
                 do {
                     try value.checkCanonical(input, header: header)
-                } catch where error.code == .inconsistent {
+                } catch  where error.code == .inconsistent {
                     // Decodable but not canonical: a verdict.
                 }
             } catch {

@@ -1,6 +1,6 @@
+import GroupSigning
 import Match
 import Testing
-import GroupSigning
 import Wire
 
 /// Spec §4.11: group events signed with Ed25519, the welcome's multicast offer, the register's
@@ -43,14 +43,17 @@ struct GroupEventTests {
         retransmitted.retransmission = true
         let fromRepair = try Self.key.groupEvent(from: try retransmitted.encoded(), matchID: 1)
         #expect(try Frame.decode(fromRepair).retransmission == false)
-        #expect(throws: WireError.self) { try Self.key.groupEvent(from: try Frame(sequence: 1, body: .heartbeat, subscription: 1).encoded(), matchID: 1) }
+        #expect(throws: WireError.self) {
+            try Self.key.groupEvent(from: try Frame(sequence: 1, body: .heartbeat, subscription: 1).encoded(), matchID: 1)
+        }
         #expect(throws: WireError.self) { try Self.key.groupEvent(from: event, matchID: 0) }
     }
 
     @Test("a key file's seed gives the same key and the same signatures (Ed25519 is deterministic)")
     func deterministicKey() throws {
         let seed = (0..<32).map { UInt8($0) }
-        let one = try GroupSigningKey(seed: seed), two = try GroupSigningKey(seed: seed)
+        let one = try GroupSigningKey(seed: seed)
+        let two = try GroupSigningKey(seed: seed)
         #expect(one.publicKey == two.publicKey && one.seed == seed)
         let event = try Frame.compactEvent(try Self.goal(), sequence: 3).encoded()
         #expect(try one.groupEvent(from: event, matchID: 5) == two.groupEvent(from: event, matchID: 5))
@@ -90,8 +93,9 @@ struct GroupEventTests {
     @Test("a welcome's multicast offer round-trips and is checked: family, a multicast address, the key's 32 bytes")
     func welcomeOffer() throws {
         let offer = MulticastOffer(address: [239, 1, 2, 3], port: 5000, publicKey: Self.key.publicKey.bytes)
-        var welcome = Welcome(format: .compact, matchID: 7, heartbeatSeconds: 5, intervalMicroseconds: 1000, roster: .original,
-                              catalog: .english, current: nil)
+        var welcome = Welcome(
+            format: .compact, matchID: 7, heartbeatSeconds: 5, intervalMicroseconds: 1000, roster: .original,
+            catalog: .english, current: nil)
         let plain = try Frame(body: .welcome(welcome), subscription: 1).encoded(level: 0)
         welcome.multicast = offer
         let bytes = try Frame(body: .welcome(welcome), subscription: 1).encoded(level: 0)
@@ -102,7 +106,7 @@ struct GroupEventTests {
         }
         let offeredKey = try offer.key()
         #expect(decoded.multicast == offer && offer.groupDescription == "239.1.2.3:5000" && offeredKey == Self.key.publicKey)
-        let start = plain.count   // uncompressed (level 0 never wins): the offer starts where the plain body ended
+        let start = plain.count  // uncompressed (level 0 never wins): the offer starts where the plain body ended
         func error(_ change: (inout [UInt8]) -> Void) -> WireError? {
             var mutated = bytes
             change(&mutated)

@@ -7,8 +7,11 @@ struct JSONTests {
 
     @Test("writes Python json.dumps style with ensure_ascii escaping")
     func pythonStyle() {
-        let node = JSONNode.object([("a", .string("Galáticos \"x\"\n\u{7F}😀")), ("b", .array([.int(1), .int(-2)])), ("c", JSONNode(.bool(false))), ("d", JSONNode(.null))])
-        #expect(String(decoding: node.pythonStyleBytes(), as: UTF8.self)
+        let node = JSONNode.object([
+            ("a", .string("Galáticos \"x\"\n\u{7F}😀")), ("b", .array([.int(1), .int(-2)])), ("c", JSONNode(.bool(false))), ("d", JSONNode(.null)),
+        ])
+        #expect(
+            String(decoding: node.pythonStyleBytes(), as: UTF8.self)
                 == #"{"a": "Gal\u00e1ticos \"x\"\n\u007f\ud83d\ude00", "b": [1, -2], "c": false, "d": null}"#)
     }
 
@@ -31,12 +34,13 @@ struct JSONTests {
         #expect(node.offset == 1)
     }
 
-    @Test("refuses malformed JSON with the offending byte's offset",
-          arguments: [
-              ("{\"a\": 1,}", 8), ("[1 2]", 3), ("{\"a\" 1}", 5), ("\"abc", 0), ("tru", 0), ("01", 0), ("1.", 2),
-              ("\"\\x\"", 1), ("\"\\ud800\"", 1), ("\"\\udc00\"", 1), ("{\"a\": 1, \"a\": 2}", 9), ("[", 1), ("", 0),
-              ("\"a\u{01}\"", 2), ("1e999", 0), ("{} {}", 3),
-          ])
+    @Test(
+        "refuses malformed JSON with the offending byte's offset",
+        arguments: [
+            ("{\"a\": 1,}", 8), ("[1 2]", 3), ("{\"a\" 1}", 5), ("\"abc", 0), ("tru", 0), ("01", 0), ("1.", 2),
+            ("\"\\x\"", 1), ("\"\\ud800\"", 1), ("\"\\udc00\"", 1), ("{\"a\": 1, \"a\": 2}", 9), ("[", 1), ("", 0),
+            ("\"a\u{01}\"", 2), ("1e999", 0), ("{} {}", 3),
+        ])
     func malformed(text: String, offset: Int) {
         do {
             _ = try parse(text)

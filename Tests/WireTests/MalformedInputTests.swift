@@ -46,7 +46,7 @@ struct MalformedInputTests {
             // Every bit of the header and the first body bytes, then 400 bits drawn from the rest.
             let head = min(fixture.bytes.count, 48) * 8
             let sampled = fixture.bytes.count * 8 > head ? (0..<400).map { _ in head + random.next(below: fixture.bytes.count * 8 - head) } : []
-            await Task.yield()   // a long CPU-bound loop: let the loopback tests run
+            await Task.yield()  // a long CPU-bound loop: let the loopback tests run
             for bit in Array(0..<head) + sampled {
                 var bytes = fixture.bytes
                 bytes[bit / 8] ^= UInt8(1 << (bit % 8))
@@ -74,16 +74,16 @@ struct MalformedInputTests {
         }
         let cases: [([UInt8], WireError.Code, String, Int)] = [
             (mutated(1, 0x54), .badMagic, "header.magic", 0),
-            (mutated(2, 1), .unsupportedVersion, "header.version", 2),   // version 1 frames are refused by a version 2 reader
+            (mutated(2, 1), .unsupportedVersion, "header.version", 2),  // version 1 frames are refused by a version 2 reader
             (mutated(2, 0), .unsupportedVersion, "header.version", 2),
             (mutated(3, 0), .unknownKind, "header.kind", 3),
             (mutated(3, UInt8(FrameKind.allCases.count + 1)), .unknownKind, "header.kind", 3),
             (mutated(4, 0x03), .unknownFormat, "header.flags.format", 4),
-            (mutated(4, 0x42), .reservedBits, "header.flags.sourceLost", 4),   // source lost: heartbeats only (Spec §4.10)
+            (mutated(4, 0x42), .reservedBits, "header.flags.sourceLost", 4),  // source lost: heartbeats only (Spec §4.10)
             (mutated(4, 0x82), .reservedBits, "header.flags", 4),
-            (mutated(4, 0x0A), .reservedBits, "header.flags.dictionary", 4),   // a dictionary on an uncompressed body
-            (mutated(4, 0x16), .outOfRange, "header.flags.dictionary", 4),     // dictionary 2: not defined
-            (mutated(4, 0x1E), .outOfRange, "header.flags.dictionary", 4),     // dictionary 3: not defined
+            (mutated(4, 0x0A), .reservedBits, "header.flags.dictionary", 4),  // a dictionary on an uncompressed body
+            (mutated(4, 0x16), .outOfRange, "header.flags.dictionary", 4),  // dictionary 2: not defined
+            (mutated(4, 0x1E), .outOfRange, "header.flags.dictionary", 4),  // dictionary 3: not defined
             (mutated(4, 0x01 | 0x04), .reservedBits, "header.flags.compressed", 4),
             (mutated(9, 0), .outOfRange, "header.eventType", 9),
             (mutated(9, 9), .outOfRange, "header.eventType", 9),
@@ -91,8 +91,10 @@ struct MalformedInputTests {
             (mutated(14, good[14] &+ 1), .lengthMismatch, "header.bodyLength", 13),
             (good + [0], .lengthMismatch, "header.bodyLength", 13),
             (Array(good.prefix(10)), .truncated, "header", 0),
-            (Array(good.prefix(FrameHeader.subscriptionOffset)) + [UInt8](repeating: 0, count: 8) + good.dropFirst(FrameHeader.size),
-             .outOfRange, "header.subscription", FrameHeader.subscriptionOffset),   // an event of no subscription
+            (
+                Array(good.prefix(FrameHeader.subscriptionOffset)) + [UInt8](repeating: 0, count: 8) + good.dropFirst(FrameHeader.size),
+                .outOfRange, "header.subscription", FrameHeader.subscriptionOffset
+            ),  // an event of no subscription
         ]
         for (bytes, code, field, offset) in cases {
             let error = try #require(Self.error(bytes))
@@ -109,17 +111,17 @@ struct MalformedInputTests {
         score[10] &+= 1
         #expect(Self.error(score)?.code == .inconsistent)
         var sameSide = good
-        sameSide[FrameHeader.size + 2] = sameSide[FrameHeader.size + 1]   // opponent := actor
+        sameSide[FrameHeader.size + 2] = sameSide[FrameHeader.size + 1]  // opponent := actor
         #expect(Self.error(sameSide)?.field == "body.opponent")
         var lateGoal = good
-        lateGoal[12] = 0               // frame minute 0, goals later
+        lateGoal[12] = 0  // frame minute 0, goals later
         #expect(Self.error(lateGoal)?.code == .inconsistent)
         var extra = good + [0]
         extra[14] &+= 1
         let trailing = try #require(Self.error(extra))
         #expect(trailing.code == .lengthMismatch && trailing.field == "body" && trailing.offset == good.count)
         var countTooBig = good
-        countTooBig[FrameHeader.size + 3] = 200          // goal count claims 400 bytes that are not there
+        countTooBig[FrameHeader.size + 3] = 200  // goal count claims 400 bytes that are not there
         #expect(Self.error(countTooBig)?.code == .truncated)
     }
 
@@ -144,7 +146,10 @@ struct MalformedInputTests {
             (text.replacingOccurrences(of: "\"goleiroB\": {", with: "\"goleiroB\": {\"x\": 1, "), .schemaViolation, "json.goleiroB.x"),
             (String(text.dropLast()), .invalidJSON, "json"),
             (text + " x", .invalidJSON, "json"),
-            (text.replacingOccurrences(of: "\"cartao_vermelho\": false", with: "\"cartao_vermelho\": 0"), .schemaViolation, "json.timeA[0].cartao_vermelho"),
+            (
+                text.replacingOccurrences(of: "\"cartao_vermelho\": false", with: "\"cartao_vermelho\": 0"), .schemaViolation,
+                "json.timeA[0].cartao_vermelho"
+            ),
         ]
         for (body, code, field) in cases {
             let error = try #require(Self.error(withBody(body)), "\(field)")
@@ -159,8 +164,10 @@ struct MalformedInputTests {
         let bomb = try Compression.deflate([UInt8](repeating: 0, count: 10_000_000))
         #expect(bomb.count < 20_000)
         var writer = ByteWriter()
-        FrameHeader(kind: .event, format: .compact, compressed: true, sequence: 1, eventType: 1,
-                    score: .zero, minute: 1, bodyLength: UInt16(bomb.count), subscription: 7).write(to: &writer)
+        FrameHeader(
+            kind: .event, format: .compact, compressed: true, sequence: 1, eventType: 1,
+            score: .zero, minute: 1, bodyLength: UInt16(bomb.count), subscription: 7
+        ).write(to: &writer)
         writer.writeBytes(bomb)
         let error = try #require(Self.error(writer.bytes))
         #expect(error.code == .inflateLimitExceeded)
@@ -184,8 +191,10 @@ struct MalformedInputTests {
         let huge = [UInt8(ascii: "{")] + Array(repeating: UInt8(ascii: " "), count: 5000) + [UInt8(ascii: "}")]
         #expect(Self.error(huge)?.code == .tooLarge)
         var writer = ByteWriter()
-        FrameHeader(kind: .event, format: .json, compressed: false, sequence: 1, eventType: 1,
-                    score: .zero, minute: 1, bodyLength: UInt16(huge.count), subscription: 7).write(to: &writer)
+        FrameHeader(
+            kind: .event, format: .json, compressed: false, sequence: 1, eventType: 1,
+            score: .zero, minute: 1, bodyLength: UInt16(huge.count), subscription: 7
+        ).write(to: &writer)
         writer.writeBytes(huge)
         #expect(Self.error(writer.bytes)?.code == .tooLarge)
     }
@@ -212,7 +221,7 @@ struct RepairFrameTests {
             #expect(try Frame.decode(bytes).body == body)
         }
         var zeroCount = try Frame(body: .nack(SequenceRanges([.init(first: 1, count: 1)])), subscription: 7).encoded()
-        zeroCount[FrameHeader.size + 6] = 0   // the first range's count (bytes 5-6 of the body): 0
+        zeroCount[FrameHeader.size + 6] = 0  // the first range's count (bytes 5-6 of the body): 0
         let error = try #require(MalformedInputTests.error(zeroCount))
         #expect(error.field == "body.ranges[0].count" && error.offset == FrameHeader.size + 5 && error.code == .outOfRange, "\(error)")
         var flagged = try Frame(body: .heartbeat, subscription: 7).encoded()
@@ -233,8 +242,10 @@ struct RepairFrameTests {
 struct ManyMatchesWireTests {
     @Test("a register's match selector: named, any, with and without dictionaries; old registers read as 'any'")
     func registerMatch() throws {
-        for request in [RegisterRequest.padded(formats: [.compact], match: 77), RegisterRequest.padded(formats: [.json], dictionaries: [1], match: 78),
-                        RegisterRequest.padded(formats: [.compact], dictionaries: [1]), RegisterRequest.padded(formats: [.compact])] {
+        for request in [
+            RegisterRequest.padded(formats: [.compact], match: 77), RegisterRequest.padded(formats: [.json], dictionaries: [1], match: 78),
+            RegisterRequest.padded(formats: [.compact], dictionaries: [1]), RegisterRequest.padded(formats: [.compact]),
+        ] {
             let bytes = try Frame(body: .register(request), subscription: 3).encoded()
             #expect(bytes.count == RegisterRequest.minimumFrameSize)
             guard case .register(let read) = try Frame.decode(bytes).body else {
@@ -246,8 +257,11 @@ struct ManyMatchesWireTests {
         // A zero dictionary count followed by a match: the canonical form of "no dictionaries, match 5".
         var body: [UInt8] = [1, 2, 0, 0, 0, 0, 0, 5]
         body += [UInt8](repeating: 0, count: RegisterRequest.minimumFrameSize - FrameHeader.size - body.count)
-        let frame = try Frame(body: .register(RegisterRequest(formats: [.compact], match: 5,
-                                                              padding: RegisterRequest.minimumFrameSize - FrameHeader.size - 8)), subscription: 3)
+        let frame = try Frame(
+            body: .register(
+                RegisterRequest(
+                    formats: [.compact], match: 5,
+                    padding: RegisterRequest.minimumFrameSize - FrameHeader.size - 8)), subscription: 3)
         #expect(Array(try frame.encoded().dropFirst(FrameHeader.size)) == body)
         // Non-zero bytes after the match are not padding.
         var bad = try frame.encoded()
@@ -257,10 +271,12 @@ struct ManyMatchesWireTests {
 
     @Test("list and listing round-trip; bad counts, statuses, minutes and padding name their field and offset")
     func listing() throws {
-        let listing = MatchListing(total: 2, offset: 0, matches: [
-            MatchSummary(id: 1, status: .live, minute: 10, score: Score(home: 1, away: 0), viewers: 3, home: "A", away: "B"),
-            MatchSummary(id: 2, status: .ended, minute: 97, score: .zero, viewers: 0, home: "C", away: "D"),
-        ])
+        let listing = MatchListing(
+            total: 2, offset: 0,
+            matches: [
+                MatchSummary(id: 1, status: .live, minute: 10, score: Score(home: 1, away: 0), viewers: 3, home: "A", away: "B"),
+                MatchSummary(id: 2, status: .ended, minute: 97, score: .zero, viewers: 0, home: "C", away: "D"),
+            ])
         let bytes = try Frame(body: .listing(listing), subscription: 3).encoded()
         #expect(try Frame.decode(bytes).body == .listing(listing))
         let list = try Frame(body: .list(ListRequest.padded(token: [1, 2, 3], offset: 9)), subscription: 3).encoded()
@@ -277,7 +293,7 @@ struct ManyMatchesWireTests {
             }
         }
         let body = FrameHeader.size
-        let count = error({ $0[body + 4] = 3 }, bytes)   // offset 0 + 3 > total 2
+        let count = error({ $0[body + 4] = 3 }, bytes)  // offset 0 + 3 > total 2
         #expect(count?.field == "body.count" && count?.offset == body + 4)
         let status = error({ $0[body + 5 + 4] = 3 }, bytes)
         #expect(status?.field == "body.matches[0].status" && status?.offset == body + 9)

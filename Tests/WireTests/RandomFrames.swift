@@ -46,7 +46,8 @@ struct RandomFrames {
     mutating func frame() throws -> Frame {
         var frame = try unstamped()
         frame.subscription = frame.kind == .refuse && int(2) == 0 ? 0 : max(1, generator.next())
-        if frame.kind == .groupEvent { frame.subscription = UInt64(max(1, UInt32(truncatingIfNeeded: generator.next()))) << 32 }   // its match id (Spec §4.11)
+        // A group event's identifier is its match id (Spec §4.11).
+        if frame.kind == .groupEvent { frame.subscription = UInt64(max(1, UInt32(truncatingIfNeeded: generator.next()))) << 32 }
         return frame
     }
 
@@ -58,24 +59,31 @@ struct RandomFrames {
             let token = (0..<int(RegisterRequest.maximumTokenLength + 1)).map { _ in UInt8(int(256)) }
             let dictionaries: [UInt8] = int(2) == 0 ? [] : [1]
             let match = int(2) == 0 ? RegisterRequest.anyMatch : UInt32(truncatingIfNeeded: generator.next())
-            return Frame(body: .register(RegisterRequest(formats: formats[int(4)], token: token, dictionaries: dictionaries, match: match,
-                                                         delivery: int(3) == 0 ? .group : .unicast, padding: int(3) == 0 ? int(60) : 0)))
+            return Frame(
+                body: .register(
+                    RegisterRequest(
+                        formats: formats[int(4)], token: token, dictionaries: dictionaries, match: match,
+                        delivery: int(3) == 0 ? .group : .unicast, padding: int(3) == 0 ? int(60) : 0)))
         case 1:
             let event = event()
             let catalog: PhraseCatalog = int(2) == 0 ? .english : .portuguese
             let current = int(2) == 0 ? nil : event
-            var welcome = Welcome(format: int(2) == 0 ? .json : .compact, matchID: UInt32(truncatingIfNeeded: generator.next()),
-                                  heartbeatSeconds: UInt8(int(256)),
-                                  intervalMicroseconds: UInt32(truncatingIfNeeded: generator.next()), roster: .original, catalog: catalog,
-                                  current: current.map(CompactEvent.init))
+            var welcome = Welcome(
+                format: int(2) == 0 ? .json : .compact, matchID: UInt32(truncatingIfNeeded: generator.next()),
+                heartbeatSeconds: UInt8(int(256)),
+                intervalMicroseconds: UInt32(truncatingIfNeeded: generator.next()), roster: .original, catalog: catalog,
+                current: current.map(CompactEvent.init))
             if int(3) == 0 {
                 // A multicast offer (Spec §4.11): an IPv4 or IPv6 group, a port, a key's 32 bytes.
-                let address: [UInt8] = int(2) == 0 ? [UInt8(224 + int(16)), UInt8(int(256)), UInt8(int(256)), UInt8(int(256))]
+                let address: [UInt8] =
+                    int(2) == 0
+                    ? [UInt8(224 + int(16)), UInt8(int(256)), UInt8(int(256)), UInt8(int(256))]
                     : [0xFF] + (0..<15).map { _ in UInt8(int(256)) }
                 welcome.multicast = MulticastOffer(address: address, port: UInt16(int(65536)), publicKey: (0..<32).map { _ in UInt8(int(256)) })
             }
-            return Frame(sequence: current == nil ? 0 : sequence, eventType: current?.type, score: current?.score ?? .zero,
-                         minute: current?.minute ?? 0, body: .welcome(welcome))
+            return Frame(
+                sequence: current == nil ? 0 : sequence, eventType: current?.type, score: current?.score ?? .zero,
+                minute: current?.minute ?? 0, body: .welcome(welcome))
         case 2:
             let reason = RefuseReason.allCases[int(RefuseReason.allCases.count)]
             return Frame(body: .refuse(Refusal(reason: reason, text: String(repeating: "é", count: int(100)))))
@@ -83,7 +91,9 @@ struct RandomFrames {
             return Frame.compactEvent(event(), sequence: sequence)
         case 4:
             // A group event (Spec §4.11): an event body and 64 signature bytes (not checked here).
-            var frame = int(2) == 0 ? Frame.compactEvent(event(), sequence: sequence)
+            var frame =
+                int(2) == 0
+                ? Frame.compactEvent(event(), sequence: sequence)
                 : try Frame.jsonEvent(event(), sequence: sequence, roster: .original, catalog: .english)
             frame.groupSignature = (0..<GroupSignature.size).map { _ in UInt8(int(256)) }
             return frame
@@ -92,13 +102,15 @@ struct RandomFrames {
             return try Frame.jsonEvent(event(), sequence: sequence, roster: .original, catalog: catalog)
         case 6:
             let event = event()
-            return Frame(sequence: sequence, score: event.score, minute: event.minute,
-                         body: .end(EndOfMatch(reason: EndReason.allCases[int(EndReason.allCases.count)])))
+            return Frame(
+                sequence: sequence, score: event.score, minute: event.minute,
+                body: .end(EndOfMatch(reason: EndReason.allCases[int(EndReason.allCases.count)])))
         case 7:
             switch int(3) {
             case 0: return Frame(body: .unregister)
-            case 1: return Frame(body: .reset)   // Spec §4.12
-            default: return Frame(body: .challenge(Challenge(token: (0..<(1 + int(RegisterRequest.maximumTokenLength))).map { _ in UInt8(int(256)) })))
+            case 1: return Frame(body: .reset)  // Spec §4.12
+            default:
+                return Frame(body: .challenge(Challenge(token: (0..<(1 + int(RegisterRequest.maximumTokenLength))).map { _ in UInt8(int(256)) })))
             }
         case 8:
             let token = (0..<int(RegisterRequest.maximumTokenLength + 1)).map { _ in UInt8(int(256)) }
@@ -106,15 +118,16 @@ struct RandomFrames {
         case 9:
             let count = int(20)
             let matches = (0..<count).map { _ in
-                MatchSummary(id: UInt32(truncatingIfNeeded: generator.next()), status: MatchStatus.allCases[int(3)], minute: UInt8(int(151)),
-                             score: Score(home: UInt8(int(256)), away: UInt8(int(256))), viewers: UInt32(truncatingIfNeeded: generator.next()),
-                             home: String(repeating: "ã", count: int(40)), away: String(repeating: "b", count: int(40)))
+                MatchSummary(
+                    id: UInt32(truncatingIfNeeded: generator.next()), status: MatchStatus.allCases[int(3)], minute: UInt8(int(151)),
+                    score: Score(home: UInt8(int(256)), away: UInt8(int(256))), viewers: UInt32(truncatingIfNeeded: generator.next()),
+                    home: String(repeating: "ã", count: int(40)), away: String(repeating: "b", count: int(40)))
             }
             let offset = int(100)
             return Frame(body: .listing(MatchListing(total: UInt16(offset + count + int(50)), offset: UInt16(offset), matches: matches)))
         default:
             var heartbeat = Frame(sequence: sequence, body: .heartbeat)
-            heartbeat.sourceLost = int(2) == 1   // a relay's, its upstream lost (Spec §4.10)
+            heartbeat.sourceLost = int(2) == 1  // a relay's, its upstream lost (Spec §4.10)
             return heartbeat
         }
     }

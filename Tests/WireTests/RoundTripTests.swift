@@ -19,14 +19,15 @@ struct RoundTripTests {
     @Test("every event of 50 matches survives both formats, and both bodies tell the same story")
     func wholeMatches() async throws {
         for seed in UInt64(1)...50 {
-            await Task.yield()   // a long CPU-bound loop: let the loopback tests run
+            await Task.yield()  // a long CPU-bound loop: let the loopback tests run
             let (events, _) = MatchSimulator.play(seed: seed)
             for (index, event) in events.enumerated() {
-                let sequence = UInt32(index) &+ UInt32.max &- 20   // crosses the wrap for long matches
+                let sequence = UInt32(index) &+ UInt32.max &- 20  // crosses the wrap for long matches
                 let compact = try Frame.decode(try Frame.compactEvent(event, sequence: sequence, subscription: 7).encoded())
                 #expect(compact.compactEvent == event)
                 #expect(compact.sequence == sequence)
-                let json = try Frame.decode(try Frame.jsonEvent(event, sequence: sequence, roster: .original, catalog: .english, subscription: 7).encoded())
+                let json = try Frame.decode(
+                    try Frame.jsonEvent(event, sequence: sequence, roster: .original, catalog: .english, subscription: 7).encoded())
                 guard case .event(.json(let datagram)) = json.body, let rebuilt = compact.compactEvent else {
                     Issue.record("unexpected body")
                     continue
@@ -40,8 +41,11 @@ struct RoundTripTests {
     @Test("a welcome carries the roster and catalogue a compact client needs to render the JSON body")
     func welcomeSuffices() throws {
         let (events, _) = MatchSimulator.play(seed: 99, catalog: .portuguese)
-        let welcome = Frame(body: .welcome(Welcome(format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 1000, roster: .original,
-                                                   catalog: .portuguese, current: nil)), subscription: 7)
+        let welcome = Frame(
+            body: .welcome(
+                Welcome(
+                    format: .compact, matchID: 1, heartbeatSeconds: 5, intervalMicroseconds: 1000, roster: .original,
+                    catalog: .portuguese, current: nil)), subscription: 7)
         guard case .welcome(let received) = try Frame.decode(try welcome.encoded()).body else {
             Issue.record("not a welcome")
             return

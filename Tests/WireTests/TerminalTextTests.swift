@@ -8,18 +8,19 @@ struct TerminalTextTests {
         text.unicodeScalars.filter(TerminalText.isControl).map(\.value)
     }
 
-    @Test("ESC sequences (CSI, OSC), BEL, NUL, DEL, C1 CSI and the bidi controls become visible \\u{…} escapes",
-          arguments: [
-              ("\u{1B}[2J\u{1B}]0;pwned\u{07}", #"\u{1B}[2J\u{1B}]0;pwned\u{07}"#),
-              ("red\u{1B}[31mALERT\u{1B}[0m", #"red\u{1B}[31mALERT\u{1B}[0m"#),
-              ("\u{9B}2J", #"\u{9B}2J"#),
-              ("\u{90}q\u{9C}", #"\u{90}q\u{9C}"#),
-              ("a\u{0}b", #"a\u{00}b"#),
-              ("del\u{7F}", #"del\u{7F}"#),
-              ("tab\tnew\nline\r", #"tab\u{09}new\u{0A}line\u{0D}"#),
-              ("Real \u{202E}dirdaM\u{202C}", #"Real \u{202E}dirdaM\u{202C}"#),
-              ("\u{202A}\u{202B}\u{202D}\u{2066}\u{2067}\u{2068}\u{2069}", #"\u{202A}\u{202B}\u{202D}\u{2066}\u{2067}\u{2068}\u{2069}"#),
-          ])
+    @Test(
+        "ESC sequences (CSI, OSC), BEL, NUL, DEL, C1 CSI and the bidi controls become visible \\u{…} escapes",
+        arguments: [
+            ("\u{1B}[2J\u{1B}]0;pwned\u{07}", #"\u{1B}[2J\u{1B}]0;pwned\u{07}"#),
+            ("red\u{1B}[31mALERT\u{1B}[0m", #"red\u{1B}[31mALERT\u{1B}[0m"#),
+            ("\u{9B}2J", #"\u{9B}2J"#),
+            ("\u{90}q\u{9C}", #"\u{90}q\u{9C}"#),
+            ("a\u{0}b", #"a\u{00}b"#),
+            ("del\u{7F}", #"del\u{7F}"#),
+            ("tab\tnew\nline\r", #"tab\u{09}new\u{0A}line\u{0D}"#),
+            ("Real \u{202E}dirdaM\u{202C}", #"Real \u{202E}dirdaM\u{202C}"#),
+            ("\u{202A}\u{202B}\u{202D}\u{2066}\u{2067}\u{2068}\u{2069}", #"\u{202A}\u{202B}\u{202D}\u{2066}\u{2067}\u{2068}\u{2069}"#),
+        ])
     func hostile(text: String, expected: String) {
         let escaped = TerminalText.escaped(text)
         #expect(escaped == expected)
@@ -27,9 +28,12 @@ struct TerminalTextTests {
         #expect(TerminalText.escaped(escaped) == escaped, "escaping twice changes nothing")
     }
 
-    @Test("names with accents, other scripts and emoji pass unchanged",
-          arguments: ["Galáticos", "Müller", "Mbappé", "São Paulo FC", "Ødegaard", "Łukasz Piszczek", "Ibrahimović",
-                      "東京ヴェルディ", "Москва", "القاهرة", "תל אביב", "서울", "⚽️ 2-1 🏆", "back\\slash", "\u{FFFD}", ""])
+    @Test(
+        "names with accents, other scripts and emoji pass unchanged",
+        arguments: [
+            "Galáticos", "Müller", "Mbappé", "São Paulo FC", "Ødegaard", "Łukasz Piszczek", "Ibrahimović",
+            "東京ヴェルディ", "Москва", "القاهرة", "תל אביב", "서울", "⚽️ 2-1 🏆", "back\\slash", "\u{FFFD}", "",
+        ])
     func benign(name: String) {
         #expect(TerminalText.escaped(name) == name)
     }
