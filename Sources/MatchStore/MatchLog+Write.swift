@@ -139,6 +139,7 @@ extension MatchLog {
         } catch {
             throw StreamingError(.fileUnavailable, "cannot write \(entries.count) event(s) to the match log \(path): \(error)")
         }
+        crashPoint?.passed(entries.count)
     }
 
     /// Logs the end of match `number`.

@@ -30,11 +30,15 @@ public final class MatchLog: Sendable {
     /// What opening found and repaired (a torn write at the end of the journal), for the
     /// server to say on start; nil when the log was whole.
     public let recovery: String?
+    /// Fault injection for tests: the process dies once this many events are on disk
+    /// (`--crash-after-logging`), before any of the last is sent.
+    let crashPoint: CrashPoint?
 
-    private init(connection: SQLiteConnection, path: String, recovery: String?) {
+    private init(connection: SQLiteConnection, path: String, recovery: String?, crashPoint: CrashPoint?) {
         self.connection = connection
         self.path = path
         self.recovery = recovery
+        self.crashPoint = crashPoint
     }
 
     /// A torn write at the end of SQLite's write-ahead journal (`PATH-wal`): its size is not the
@@ -105,7 +109,8 @@ public final class MatchLog: Sendable {
     ///
     /// - Throws: ``StreamingError`` (`fileUnavailable`) naming the directory and why, when it
     ///   cannot be created, written, or holds a database that is not a sound match log.
-    public static func open(directory: String, logger: Logger) async throws(StreamingError) -> MatchLog {
+    /// `crashAfter` (tests only): kill the process once that many events are logged.
+    public static func open(directory: String, logger: Logger, crashAfter: Int? = nil) async throws(StreamingError) -> MatchLog {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -122,7 +127,9 @@ public final class MatchLog: Sendable {
         } catch {
             throw StreamingError(.fileUnavailable, "cannot open the match log \(path): \(error)")
         }
-        let log = MatchLog(connection: connection, path: path, recovery: recovery)
+        let log = MatchLog(
+            connection: connection, path: path, recovery: recovery,
+            crashPoint: CrashPoint(after: crashAfter, what: "logging", option: "--crash-after-logging", logger: logger))
         do {
             for statement in [
                 "PRAGMA journal_mode = WAL",

@@ -106,6 +106,8 @@ extension StreamServer {
             }
         }
         if !trip.isEmpty { try await deliverCopies(trip) }
+        // Fault injection (tests only): sent (in the kernel's hands), the next not yet due.
+        sendingCrash?.passed(batch.count)
     }
 
     /// One trip of ``fanOut(_:)``: every copy queued in the handler (one slab, reused), then

@@ -167,11 +167,6 @@ extension StreamServer {
                             try await log.append(entries, subscribers: kept)
                         }) != nil
                 else { break }
-                if let crash = configuration.crashAfterLogging, summary.events + entries.count >= crash {
-                    // Fault injection (tests only): on disk, not yet sent to anyone.
-                    logger.critical("Crashing on purpose after logging \(summary.events + entries.count) events (--crash-after-logging).")
-                    kill(getpid(), SIGKILL)
-                }
             }
             var batch: [Published] = []
             for item in ready {
@@ -183,11 +178,6 @@ extension StreamServer {
             if !batch.isEmpty {
                 try await fanOut(batch)
                 summary.events += batch.count
-                if let crash = configuration.crashAfterSending, summary.events >= crash {
-                    // Fault injection (tests only): sent (in the kernel's hands), the next not yet due.
-                    logger.critical("Crashing on purpose after sending \(summary.events) events (--crash-after-sending).")
-                    kill(getpid(), SIGKILL)
-                }
                 let flushed = clock.now
                 for item in ready { core.metrics.eventLag(flushed - item.due) }
             }

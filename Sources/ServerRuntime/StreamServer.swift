@@ -46,6 +46,9 @@ public final class StreamServer: Sendable {
     package let plan: ResumePlan
     /// The multicast side, with `--multicast` (Spec §4.11).
     package let groupSender: GroupSender?
+    /// Fault injection for tests (`--crash-after-sending`): the process dies once the fan-out
+    /// has handed that many events to the kernel.
+    package let sendingCrash: CrashPoint?
     /// NACKs waiting for a read of the match log, by log number: one read answers all that
     /// arrive while it runs (after a restart, every client asks for the same few events).
     package let logReads = Mutex<[Int: [ServerState.LogLookup]]>([:])
@@ -70,6 +73,7 @@ public final class StreamServer: Sendable {
         self.feeds = feeds
         self.dataLock = dataLock
         self.groupSender = groupSender
+        self.sendingCrash = CrashPoint(after: configuration.crashAfterSending, what: "sending", option: "--crash-after-sending", logger: logger)
         self.log = log
         self.plan = plan
         // One follower per relayed match; one the log says this relay was relaying continues after its last logged event.
@@ -195,7 +199,7 @@ public final class StreamServer: Sendable {
         var plan = ResumePlan()
         if let directory = configuration.dataDirectory {
             do {
-                let opened = try await MatchLog.open(directory: directory, logger: logger)
+                let opened = try await MatchLog.open(directory: directory, logger: logger, crashAfter: configuration.crashAfterLogging)
                 log = opened
                 if let recovery = opened.recovery { logger.warning("Recovered: \(recovery).") }
                 if configuration.fresh {

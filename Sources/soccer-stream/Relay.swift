@@ -2,7 +2,7 @@ import ArgumentParser
 import Streaming
 import Wire
 
-struct Relay: AsyncParsableCommand {
+struct Relay: ServingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow matches of an upstream server (or relay) and serve them to clients of its own.",
         discussion: """
@@ -37,17 +37,11 @@ struct Relay: AsyncParsableCommand {
     @Option(help: "The log file (relative paths from the current directory).") var logFile = "relay.log"
     @OptionGroup var serving: ServingOptions
 
+    static let what = "SoccerStream relay"
+    static let ending = "Ctrl+C stops it"
+
     func run() async throws {
-        let resolved = try await CommandLayers.resolve(Self.self, file: serving.config) { try $0.makeConfiguration().validate() }
-        let file = resolved.file
-        try await resolved.command.serving.serve(
-            try resolved.command.makeConfiguration(), logFile: resolved.command.logFile,
-            what: "SoccerStream relay", ending: "Ctrl+C stops it", settings: resolved.settings,
-            configFile: file
-        ) {
-            let again = try await CommandLayers.resolve(Self.self, file: file) { try $0.makeConfiguration().validate() }
-            return (try again.command.makeConfiguration(), again.command.serving.logLevel, again.settings)
-        }
+        try await serveLayered()
     }
 
     /// The relay's configuration as these options say.

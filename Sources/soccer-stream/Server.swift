@@ -8,7 +8,7 @@ import Streaming
 import Synchronization
 import Wire
 
-struct Server: AsyncParsableCommand {
+struct Server: ServingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stream a simulated match to every registered client.",
         discussion: """
@@ -46,17 +46,11 @@ struct Server: AsyncParsableCommand {
     var onBadLine: BadLinePolicy = .skip
     @Option(help: "Matches streamed back to back as one stream (clients stay subscribed).") var matches = 1
 
+    static let what = "SoccerStream server"
+    static let ending = "Ctrl+C ends the match"
+
     func run() async throws {
-        let resolved = try await CommandLayers.resolve(Self.self, file: serving.config) { try $0.makeConfiguration().validate() }
-        let file = resolved.file
-        try await resolved.command.serving.serve(
-            try resolved.command.makeConfiguration(), logFile: resolved.command.logFile,
-            what: "SoccerStream server", ending: "Ctrl+C ends the match", settings: resolved.settings,
-            configFile: file
-        ) {
-            let again = try await CommandLayers.resolve(Self.self, file: file) { try $0.makeConfiguration().validate() }
-            return (try again.command.makeConfiguration(), again.command.serving.logLevel, again.settings)
-        }
+        try await serveLayered()
     }
 
     /// The server's configuration as these options say.

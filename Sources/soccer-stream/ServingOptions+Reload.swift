@@ -1,6 +1,35 @@
+import ArgumentParser
 import CommandSettings
 import Logging
 import Streaming
+
+/// `server` and `relay`: a configuration from flags, the environment and a file (``CommandLayers``),
+/// served until the end, the file read again on SIGHUP.
+protocol ServingCommand: AsyncParsableCommand {
+    var serving: ServingOptions { get }
+    var logFile: String { get }
+    /// What the command serves with, as its options say.
+    func makeConfiguration() throws -> ServerConfiguration
+    /// Its name on the terminal, and how to stop it.
+    static var what: String { get }
+    static var ending: String { get }
+}
+
+extension ServingCommand {
+    /// Resolves the settings (flag > environment > file > default), serves, and on SIGHUP
+    /// resolves them again from the file.
+    func serveLayered() async throws {
+        let resolved = try await CommandLayers.resolve(Self.self, file: serving.config) { try $0.makeConfiguration().validate() }
+        let file = resolved.file
+        try await resolved.command.serving.serve(
+            try resolved.command.makeConfiguration(), logFile: resolved.command.logFile, what: Self.what, ending: Self.ending,
+            settings: resolved.settings, configFile: file
+        ) {
+            let again = try await CommandLayers.resolve(Self.self, file: file) { try $0.makeConfiguration().validate() }
+            return (try again.command.makeConfiguration(), again.command.serving.logLevel, again.settings)
+        }
+    }
+}
 
 extension ServingOptions {
     /// SIGHUP with a configuration file: reads the settings again, applies to the running server
