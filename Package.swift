@@ -121,6 +121,7 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -129,6 +130,7 @@ let package = Package(
             name: "soccer-stream",
             dependencies: [
                 "Wire", "GroupSigning", "Match", "Toolkit", "Streaming", "Bench", "Monitoring", "CommandSettings",
+                nio,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

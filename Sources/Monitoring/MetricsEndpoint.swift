@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
+import ServiceLifecycle
 import Streaming
 import Synchronization
 
@@ -16,14 +17,76 @@ import Glibc
 /// Swift server ecosystem maintains (request parsing, keep-alive, errors, graceful shutdown),
 /// and an endpoint that Prometheus scrapes every few seconds is no place for a hand-written
 /// HTTP parser. What it costs in build time is in docs/OPERATING.md ("Monitoring").
-public final class MetricsEndpoint: Sendable {
-    /// Where it listens.
-    public let localAddress: SocketAddress
-    private let task: Task<Void, Never>
+public final class MetricsEndpoint: Service, Sendable {
+    /// Where the endpoint is: about to listen, listening, or failed to.
+    enum Listening: Sendable {
+        case pending
+        case listening(SocketAddress)
+        case failed(StreamingError)
+        case stopped
+    }
 
-    private init(localAddress: SocketAddress, task: Task<Void, Never>) {
-        self.localAddress = localAddress
-        self.task = task
+    private let application: any Service
+    private let listening: Watch<Listening>
+    private let host: String
+    private let port: Int
+
+    /// Serves `registry` on `host`:`port` (0: any free port) once ``run()`` runs (in the
+    /// command's `ServiceGroup`, beside the server); `beforeScrape` runs first on every scrape
+    /// (the server refreshes its gauges there).
+    public init(
+        host: String, port: Int, registry: PrometheusCollectorRegistry, beforeScrape: @escaping @Sendable () -> Void, logger: Logger
+    ) {
+        let router = Router()
+        router.get("metrics") { _, _ -> Response in
+            beforeScrape()
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        let listening = Watch(Listening.pending)
+        self.listening = listening
+        self.host = host
+        self.port = port
+        self.application = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "soccer-stream"),
+            onServerRunning: { channel in
+                listening.update { state in
+                    state =
+                        channel.localAddress.map { .listening($0) }
+                        ?? .failed(StreamingError(.socket, "the metrics socket has no local address"))
+                }
+            },
+            logger: logger)
+    }
+
+    /// Serves until the group shuts down gracefully (open connections are closed).
+    ///
+    /// - Throws: ``StreamingError`` (`socket`) naming the port when it cannot be served.
+    public func run() async throws {
+        do {
+            try await application.run()
+            listening.update { if case .pending = $0 { $0 = .stopped } }
+        } catch {
+            let failure = StreamingError.cannotServeHTTP(host, port, error)
+            listening.update { $0 = .failed(failure) }
+            throw failure
+        }
+    }
+
+    /// Where it listens, once it does (waiting for ``run()`` to bind).
+    ///
+    /// - Throws: ``StreamingError`` (`socket`) when the port could not be served.
+    public func localAddress() async throws(StreamingError) -> SocketAddress {
+        _ = await listening.wait { if case .pending = $0 { false } else { true } }
+        switch listening.value {
+        case .listening(let address): return address
+        case .failed(let error): throw error
+        case .pending, .stopped: throw StreamingError(.socket, "the metrics endpoint stopped before it listened")
+        }
     }
 
     /// A metrics factory writing into `registry`, with histogram buckets that suit the server's
@@ -38,73 +101,6 @@ public final class MetricsEndpoint: Sendable {
         ]
         factory.valueHistogramBuckets["soccerstream_fanout_batch_datagrams"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
         return DescribedPrometheusFactory(base: factory, help: ServerMetrics.help)
-    }
-
-    /// Starts serving `registry` on `host`:`port` (0: any free port); `beforeScrape` runs first
-    /// on every scrape (the server refreshes its gauges there). Returns once the socket listens.
-    ///
-    /// - Throws: ``StreamingError`` (`socket`) when the port cannot be bound.
-    public static func start(
-        host: String, port: Int, registry: PrometheusCollectorRegistry,
-        beforeScrape: @escaping @Sendable () -> Void, logger: Logger
-    ) async throws(StreamingError) -> MetricsEndpoint {
-        let router = Router()
-        router.get("metrics") { _, _ -> Response in
-            beforeScrape()
-            var bytes: [UInt8] = []
-            registry.emit(into: &bytes)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
-        }
-        let waiter = Mutex<CheckedContinuation<SocketAddress, any Error>?>(nil)
-        let resume: @Sendable (Result<SocketAddress, any Error>) -> Void = { result in
-            waiter.withLock { continuation in
-                continuation?.resume(with: result)
-                continuation = nil
-            }
-        }
-        let application = Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "soccer-stream"),
-            onServerRunning: { channel in
-                if let address = channel.localAddress {
-                    resume(.success(address))
-                } else {
-                    resume(.failure(StreamingError(.socket, "the metrics socket has no local address")))
-                }
-            },
-            logger: logger)
-        let running = Mutex<Task<Void, Never>?>(nil)
-        do {
-            let address = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SocketAddress, any Error>) in
-                waiter.withLock { $0 = continuation }
-                running.withLock {
-                    $0 = Task {
-                        do {
-                            try await application.run()
-                            resume(.failure(StreamingError(.socket, "the metrics server stopped before it listened")))
-                        } catch {
-                            resume(.failure(error))
-                            if !Task.isCancelled { logger.error("Metrics endpoint stopped: \(error)") }
-                        }
-                    }
-                }
-            }
-            guard let task = running.withLock({ $0 }) else { throw StreamingError(.socket, "the metrics server did not start") }
-            return MetricsEndpoint(localAddress: address, task: task)
-        } catch let error as StreamingError {
-            running.withLock { $0?.cancel() }
-            throw error
-        } catch {
-            running.withLock { $0?.cancel() }
-            throw StreamingError.cannotServeHTTP(host, port, error)
-        }
-    }
-
-    /// Stops serving (open connections are closed).
-    public func stop() {
-        task.cancel()
     }
 }
 

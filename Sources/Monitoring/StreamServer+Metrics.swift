@@ -3,11 +3,12 @@ import Prometheus
 import Streaming
 
 extension StreamServer {
-    /// Binds a server whose metrics are served for Prometheus at
-    /// `http://metricsHost:metricsPort/metrics` (port 0: any free port; the endpoint says which).
+    /// Binds a server whose metrics are to be served for Prometheus at
+    /// `http://metricsHost:metricsPort/metrics` (port 0: any free port; the endpoint says which
+    /// once it runs): the endpoint is a `Service` to run beside the server, in its group.
     ///
-    /// - Throws: ``StreamingError`` when the configuration is out of range or either port
-    ///   cannot be bound (the UDP server is closed again if the metrics port fails).
+    /// - Throws: ``StreamingError`` when the configuration is out of range or the UDP port
+    ///   cannot be bound.
     public static func bind(
         configuration: ServerConfiguration, logger: Logger, metricsHost: String,
         metricsPort: Int
@@ -18,14 +19,8 @@ extension StreamServer {
         let registry = PrometheusCollectorRegistry()
         let metrics = ServerMetrics(factory: MetricsEndpoint.factory(registry: registry))
         let server = try await StreamServer.bind(configuration: configuration, logger: logger, metrics: metrics)
-        do {
-            let endpoint = try await MetricsEndpoint.start(
-                host: metricsHost, port: metricsPort, registry: registry,
-                beforeScrape: { server.refreshMetrics() }, logger: logger)
-            return (server, endpoint)
-        } catch {
-            // The server was never run: releasing it (here) closes its socket.
-            throw error
-        }
+        let endpoint = MetricsEndpoint(
+            host: metricsHost, port: metricsPort, registry: registry, beforeScrape: { server.refreshMetrics() }, logger: logger)
+        return (server, endpoint)
     }
 }

@@ -52,9 +52,12 @@ public struct SignalService: Service {
 /// gracefully (the signals stop being watched), and its result is returned. The one way the
 /// commands run (server, relay, client, impairment relay).
 ///
-/// - Throws: what `work` throws.
+/// `services` (a metrics endpoint) run beside it in the same group; one that fails cancels the
+/// group, work included.
+///
+/// - Throws: what `work` throws, or what a failed service threw.
 public func runWithSignals<T: Sendable>(
-    logger: Logger, handle: @escaping @Sendable (ProcessSignal) async -> Void,
+    logger: Logger, handle: @escaping @Sendable (ProcessSignal) async -> Void, services: [any Service] = [],
     _ work: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let main = WorkService(work)
@@ -64,7 +67,7 @@ public func runWithSignals<T: Sendable>(
             services: [
                 .init(service: main, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: signals),
-            ],
+            ] + services.map { .init(service: $0, failureTerminationBehavior: .cancelGroup) },
             logger: logger))
     try await group.run()
     return try main.result()

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Match
 import Monitoring
+import NIOCore
 import Streaming
 import Synchronization
 import Wire
@@ -194,14 +195,13 @@ struct ServingOptions: ParsableArguments {
         let log = LogFile(path: logFile)
         let logger = log.logger(label: configuration.upstreams.isEmpty ? "server" : "relay", level: logLevel)
         let server: StreamServer
-        var endpoint: MetricsEndpoint?
+        let endpoint: MetricsEndpoint?
         if let metricsPort {
             (server, endpoint) = try await StreamServer.bind(
                 configuration: configuration, logger: logger, metricsHost: metricsHost, metricsPort: metricsPort)
         } else {
-            server = try await StreamServer.bind(configuration: configuration, logger: logger)
+            (server, endpoint) = (try await StreamServer.bind(configuration: configuration, logger: logger), nil)
         }
-        defer { endpoint?.stop() }
         try log.start(
             "\(what) \(Release.version) started (pid \(getpid())): soccer-stream \(CommandLine.arguments.dropFirst().joined(separator: " "))")
         server.watch(logFile: log)
@@ -215,27 +215,36 @@ struct ServingOptions: ParsableArguments {
         for setting in settings {
             logger.info("Setting \(setting.key) from \(setting.source).")
         }
-        if let endpoint {
-            StandardOutput.write("Metrics: http://\(endpoint.localAddress.display)/metrics\n")
-            logger.info("Metrics served at http://\(endpoint.localAddress.display)/metrics")
-        }
         // SIGINT, SIGTERM: end frames to every client, totals, exit. SIGHUP (a closed terminal,
         // or an operator's "reload", as nginx and sshd take it): the log file is opened again
         // (after logrotate moved it), the configuration file read again, and the stream goes on.
         let current = SettingsRecord(settings)
-        let summary = try await runWithSignals(
-            logger: logger,
-            handle: { signal in
-                guard signal == .hangUp else { return server.stop() }
-                let trouble = log.reopen()
-                guard let configFile else {
-                    return logger.info(
-                        "SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); no configuration file (--config) to reload; streaming on."
-                    )
+        let handle: @Sendable (ProcessSignal) async -> Void = { signal in
+            guard signal == .hangUp else { return server.stop() }
+            let trouble = log.reopen()
+            guard let configFile else {
+                return logger.info(
+                    "SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); no configuration file (--config) to reload; streaming on."
+                )
+            }
+            logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); reading \(configFile) again.")
+            await Self.reload(server: server, log: log, logger: logger, file: configFile, current: current, reload: reload)
+        }
+        let summary = try await runWithSignals(logger: logger, handle: handle, services: endpoint.map { [$0] } ?? []) {
+            if let endpoint {
+                // The server streams once its metrics are served (or the command fails naming the port).
+                let address: SocketAddress
+                do {
+                    address = try await endpoint.localAddress()
+                } catch {
+                    logger.error("Not streaming: \(error)")
+                    throw error
                 }
-                logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); reading \(configFile) again.")
-                await Self.reload(server: server, log: log, logger: logger, file: configFile, current: current, reload: reload)
-            }, { try await server.run() })
+                StandardOutput.write("Metrics: http://\(address.display)/metrics\n")
+                logger.info("Metrics served at http://\(address.display)/metrics")
+            }
+            return try await server.run()
+        }
         StandardOutput.write("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.\n")
         // A feed that gave no match is an error on the terminal too (its lines' errors are in the
         // log), and the exit status when it was all the server carried.

@@ -79,91 +79,102 @@ struct MetricsEndpointTests {
             let (server, endpoint) = try await StreamServer.bind(
                 configuration: configuration, logger: quietLogger,
                 metricsHost: "127.0.0.1", metricsPort: 0)
-            defer { endpoint.stop() }
-            async let summary = server.run()
-            await server.waitForMatches { $0 >= 1 }
-            let compact = try await makeClient(server) {
-                $0.format = .compact
-                $0.allowFallback = false
+            try await Self.serving(endpoint) { metrics in
+                async let summary = server.run()
+                await server.waitForMatches { $0 >= 1 }
+                let compact = try await makeClient(server) {
+                    $0.format = .compact
+                    $0.allowFallback = false
+                }
+                let json = try await makeClient(server) {
+                    $0.format = .json
+                    $0.allowFallback = false
+                }
+                async let first = compact.run()
+                async let second = json.run()
+                await server.waitForClients { $0 >= 2 }
+                // A datagram that is no frame, long before the scrape (read ahead of the events below):
+                // the rejects' family is in the scrape too.
+                let peer = try await RawPeer()
+                try await peer.send(Array("not a frame".utf8), to: try SocketAddress(ipAddress: "127.0.0.1", port: server.localAddress.port ?? 0))
+                await peer.close()
+                for (index, event) in events.prefix(3).enumerated() {
+                    try FeedTests.append(
+                        FeedLine.event(
+                            FeedEvent(
+                                type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
+                                template: event.template)
+                        ).jsonText, to: url)
+                    #expect(await compact.waitUntilReceived(index + 1))
+                    #expect(await json.waitUntilReceived(index + 1))
+                }
+                let response = try await Self.get("/metrics", from: metrics)
+                let parts = response.components(separatedBy: "\r\n\r\n")
+                let (head, body) = (parts.first ?? "", parts.dropFirst().joined(separator: "\r\n\r\n"))
+                #expect(head.hasPrefix("HTTP/1.1 200"))
+                #expect(head.lowercased().contains("content-type: text/plain; version=0.0.4"))
+                let match = try #require(server.matchIDs.first)
+                #expect(compact.received + json.received == 6)
+                #expect(Self.sample(body, "soccerstream_datagrams_sent_total{kind=\"event\"}") == Double(compact.received + json.received))
+                #expect(Self.sample(body, "soccerstream_subscribers{match=\"\(match)\",format=\"compact\"}") == 1)
+                #expect(Self.sample(body, "soccerstream_subscribers{match=\"\(match)\",format=\"json\"}") == 1)
+                #expect(Self.sample(body, "soccerstream_subscribers{match=\"\(match)\",format=\"original\"}") == 0)
+                let challenges = try #require(Self.sample(body, "soccerstream_challenges_total"))
+                #expect(challenges >= 2 && Self.sample(body, "soccerstream_datagrams_sent_total{kind=\"challenge\"}") == challenges)
+                #expect((Self.sample(body, "soccerstream_datagrams_sent_total{kind=\"welcome\"}") ?? 0) >= 2)
+                // Three JSON events are about 9 KB; three compact ones about 90 bytes.
+                #expect((Self.sample(body, "soccerstream_bytes_sent_total{kind=\"event\"}") ?? 0) > 6_000)
+                #expect(Self.sample(body, "soccerstream_event_lag_seconds_count") == 3)
+                #expect(body.contains("# TYPE soccerstream_event_lag_seconds histogram"))
+                // Every family has its help text, and Prometheus's own checker accepts the scrape.
+                for family in body.split(separator: "\n").filter({ $0.hasPrefix("# TYPE ") }).map({ $0.split(separator: " ")[2] }) {
+                    #expect(body.contains("# HELP \(family) "), "\(family) has no help text")
+                }
+                #expect(body.contains("# HELP soccerstream_rejects_total "))
+                if let (status, said) = try Self.promtoolCheck(body) {
+                    #expect(status == 0 && said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool check metrics: \(said)")
+                }
+                #expect(try await Self.get("/elsewhere", from: metrics).hasPrefix("HTTP/1.1 404"))
+                try FeedTests.append(FeedLine.end(.fullTime).jsonText, to: url)
+                let (served, a, b) = try await (summary, first, second)
+                #expect(served.events == 3 && a.statistics.received == 3 && b.statistics.received == 3)
             }
-            let json = try await makeClient(server) {
-                $0.format = .json
-                $0.allowFallback = false
-            }
-            async let first = compact.run()
-            async let second = json.run()
-            await server.waitForClients { $0 >= 2 }
-            // A datagram that is no frame, long before the scrape (read ahead of the events below):
-            // the rejects' family is in the scrape too.
-            let peer = try await RawPeer()
-            try await peer.send(Array("not a frame".utf8), to: try SocketAddress(ipAddress: "127.0.0.1", port: server.localAddress.port ?? 0))
-            await peer.close()
-            for (index, event) in events.prefix(3).enumerated() {
-                try FeedTests.append(
-                    FeedLine.event(
-                        FeedEvent(
-                            type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
-                            template: event.template)
-                    ).jsonText, to: url)
-                #expect(await compact.waitUntilReceived(index + 1))
-                #expect(await json.waitUntilReceived(index + 1))
-            }
-            let response = try await Self.get("/metrics", from: endpoint.localAddress)
-            let parts = response.components(separatedBy: "\r\n\r\n")
-            let (head, body) = (parts.first ?? "", parts.dropFirst().joined(separator: "\r\n\r\n"))
-            #expect(head.hasPrefix("HTTP/1.1 200"))
-            #expect(head.lowercased().contains("content-type: text/plain; version=0.0.4"))
-            let match = try #require(server.matchIDs.first)
-            #expect(compact.received + json.received == 6)
-            #expect(Self.sample(body, "soccerstream_datagrams_sent_total{kind=\"event\"}") == Double(compact.received + json.received))
-            #expect(Self.sample(body, "soccerstream_subscribers{match=\"\(match)\",format=\"compact\"}") == 1)
-            #expect(Self.sample(body, "soccerstream_subscribers{match=\"\(match)\",format=\"json\"}") == 1)
-            #expect(Self.sample(body, "soccerstream_subscribers{match=\"\(match)\",format=\"original\"}") == 0)
-            let challenges = try #require(Self.sample(body, "soccerstream_challenges_total"))
-            #expect(challenges >= 2 && Self.sample(body, "soccerstream_datagrams_sent_total{kind=\"challenge\"}") == challenges)
-            #expect((Self.sample(body, "soccerstream_datagrams_sent_total{kind=\"welcome\"}") ?? 0) >= 2)
-            // Three JSON events are about 9 KB; three compact ones about 90 bytes.
-            #expect((Self.sample(body, "soccerstream_bytes_sent_total{kind=\"event\"}") ?? 0) > 6_000)
-            #expect(Self.sample(body, "soccerstream_event_lag_seconds_count") == 3)
-            #expect(body.contains("# TYPE soccerstream_event_lag_seconds histogram"))
-            // Every family has its help text, and Prometheus's own checker accepts the scrape.
-            for family in body.split(separator: "\n").filter({ $0.hasPrefix("# TYPE ") }).map({ $0.split(separator: " ")[2] }) {
-                #expect(body.contains("# HELP \(family) "), "\(family) has no help text")
-            }
-            #expect(body.contains("# HELP soccerstream_rejects_total "))
-            if let (status, said) = try Self.promtoolCheck(body) {
-                #expect(status == 0 && said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool check metrics: \(said)")
-            }
-            #expect(try await Self.get("/elsewhere", from: endpoint.localAddress).hasPrefix("HTTP/1.1 404"))
-            try FeedTests.append(FeedLine.end(.fullTime).jsonText, to: url)
-            let (served, a, b) = try await (summary, first, second)
-            #expect(served.events == 3 && a.statistics.received == 3 && b.statistics.received == 3)
         }
     }
 
     @Test("a metrics port already in use is a clear error naming it")
     func busyPort() async throws {
-        let (server, endpoint) = try await StreamServer.bind(
-            configuration: {
-                var configuration = ServerConfiguration()
-                configuration.host = "127.0.0.1"
-                configuration.port = 0
-                return configuration
-            }(), logger: quietLogger, metricsHost: "127.0.0.1", metricsPort: 0)
-        defer { endpoint.stop() }
-        let port = try #require(endpoint.localAddress.port)
         var configuration = ServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
-        await #expect(throws: StreamingError.self) {
-            _ = try await StreamServer.bind(configuration: configuration, logger: quietLogger, metricsHost: "127.0.0.1", metricsPort: port)
+        let (server, endpoint) = try await StreamServer.bind(
+            configuration: configuration, logger: quietLogger, metricsHost: "127.0.0.1", metricsPort: 0)
+        try await Self.serving(endpoint) { [configuration] address in
+            let port = try #require(address.port)
+            let (other, busy) = try await StreamServer.bind(
+                configuration: configuration, logger: quietLogger, metricsHost: "127.0.0.1", metricsPort: port)
+            do {
+                try await busy.run()
+                Issue.record("a second endpoint served the busy port \(port)")
+            } catch {
+                let said = "\(error)"
+                #expect(said.contains("cannot serve metrics on TCP 127.0.0.1:\(port)") && said.contains("in use"), "\(said)")
+            }
+            await #expect(throws: StreamingError.self) { _ = try await busy.localAddress() }
+            _ = (server, other)
         }
-        do {
-            _ = try await StreamServer.bind(configuration: configuration, logger: quietLogger, metricsHost: "127.0.0.1", metricsPort: port)
-        } catch {
-            #expect(error.description.contains("cannot serve metrics on TCP 127.0.0.1:\(port)") && error.description.contains("in use"))
+    }
+
+    /// Runs `endpoint` (as a command's service group would) while `body` gets its address.
+    static func serving<T: Sendable>(_ endpoint: MetricsEndpoint, _ body: @Sendable (SocketAddress) async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await endpoint.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await body(try await endpoint.localAddress())
         }
-        _ = server
     }
 }
 
