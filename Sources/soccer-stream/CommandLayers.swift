@@ -19,6 +19,9 @@ enum CommandLayers {
     /// Parses `Command` from this process's arguments, the environment and `file`; `check` builds
     /// what the command would run with, so that a bad value is blamed on its source (the variable,
     /// or the file and key) rather than on a flag the user never typed.
+    // Not optimized: Swift 6.3.1's optimizer crashes (signal 11, splitting this coroutine once
+    // specialized for a command) in a release build. It runs once at start and once per SIGHUP.
+    @_optimize(none)
     static func resolve<Command: ParsableCommand>(
         _ type: Command.Type, file: String?,
         check: (Command) throws -> Void
