@@ -22,7 +22,7 @@ extension StreamServer {
     /// The next event of a live stream, or nil when its match is over (a simulated match whose
     /// simulator ran out, after any back-to-back matches; a feed never gets here empty).
     package func nextEvent(_ stream: inout SlotStream, summary: inout ServerSummary) -> MatchEvent? {
-        guard var simulator = stream.simulator else {
+        guard case .simulated(var simulator) = stream.source else {
             guard !stream.queue.isEmpty else {
                 // The feed's end (it is due only once the queue is empty and the end known).
                 stream.endReason = stream.feedEnd ?? .abandoned
@@ -33,7 +33,7 @@ extension StreamServer {
             stream.upstreamSequence = sequence
             return event
         }
-        defer { stream.simulator = simulator }
+        defer { stream.source = .simulated(simulator) }
         while true {
             if let event = simulator.next() { return event }
             if let reason = simulator.endReason, reason != .fullTime { stream.endReason = reason }
@@ -67,7 +67,7 @@ extension StreamServer {
                 return id
             }
             let slot = core.state.withLock { $0.addMatch(id: id, roster: roster, catalog: catalog, paced: false) }
-            var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: id, roster: roster, feed: item.feed, backToBackLeft: 0, start: now)
+            var stream = SlotStream(slot: slot, seed: 0, source: .fed(item.feed), id: id, roster: roster, backToBackLeft: 0, start: now)
             if let first { stream.queue.append((first, now, item.end, nil)) }
             core.signals.update { $0.matches += 1 }
             // --wait-for-clients holds a fed match's kick-off like any other (the loop kicks it off).

@@ -73,8 +73,7 @@ extension StreamServer {
             var stream = liveSlot(
                 id: welcome.matchID, roster: welcome.roster, catalog: welcome.catalog,
                 intervalMicroseconds: welcome.intervalMicroseconds, next: next, latest: latest?.event, logNumber: nil,
-                start: now, summary: &summary)
-            stream.upstream = follower
+                source: .relayed(follower), start: now, summary: &summary)
             slots.append(stream)
             demanded.withLock { $0.live(follower, slot: stream.slot, now: now) }
             logger.info(

@@ -82,7 +82,7 @@ extension StreamServer {
                 continue
             }
             let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
-            slots[index].simulator = simulator
+            slots[index].source = .simulated(simulator)
             slots[index].seed = seed
             slots[index].id = match.matchID
             slots[index].index = match.events
@@ -99,8 +99,7 @@ extension StreamServer {
             // Its upstream's interval, as logged: clients that join after the restart still get jitter.
             var stream = resumeLive(
                 match, roster: resumed.roster, catalog: resumed.catalog, interval: match.intervalMicroseconds, next: next,
-                latest: resumed.latest, start: now, summary: &summary)
-            stream.upstream = follower
+                latest: resumed.latest, source: .relayed(follower), start: now, summary: &summary)
             slots.append(stream)
             logger.info("Resuming relayed match \(match.matchID) from the match log after sequence \(next &- 1); following it upstream from there.")
         }
@@ -111,9 +110,8 @@ extension StreamServer {
             // after kick-off as they were streamed, the replay's speed already applied).
             let start = now - .seconds(match.lastAt)
             var stream = resumeLive(
-                match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, start: start,
-                summary: &summary)
-            stream.feed = feed
+                match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, source: .fed(feed),
+                start: start, summary: &summary)
             slots.append(stream)
             logger.info(
                 "Resuming match \(match.matchID) from feed \(configuration.feeds[feed]) at byte \(resumed.offset) (event \(match.events), sequence \(next))."
@@ -127,11 +125,11 @@ extension StreamServer {
     /// stream (the caller names its source).
     package func resumeLive(
         _ match: MatchLog.Unfinished, roster: Roster, catalog: PhraseCatalog, interval: UInt32 = 0, next: UInt32, latest: MatchEvent?,
-        start: ContinuousClock.Instant, summary: inout ServerSummary
+        source: SlotStream.Source, start: ContinuousClock.Instant, summary: inout ServerSummary
     ) -> SlotStream {
         var stream = liveSlot(
             id: match.matchID, roster: roster, catalog: catalog, intervalMicroseconds: interval, next: next, latest: latest,
-            logNumber: match.number, start: start, summary: &summary)
+            logNumber: match.number, source: source, start: start, summary: &summary)
         restoreSubscribers(of: match, slot: stream.slot)
         stream.index = match.events
         stream.resumed = true

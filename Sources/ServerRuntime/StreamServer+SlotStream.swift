@@ -17,18 +17,27 @@ extension StreamServer {
     /// decoded events), and when its next event is due.
     package struct SlotStream {
         package enum Phase { case waiting, live, done }
+
+        /// Where a stream's events come from: one of three, never none or two.
+        package enum Source {
+            /// A simulated match: its simulator makes each event when it is due.
+            case simulated(MatchSimulator)
+            /// A live feed (its index in ``ServerConfiguration/feeds``): decoded events wait in
+            /// the queue for their time.
+            case fed(Int)
+            /// A relay's upstream follower (its index): events wait in the queue with their
+            /// upstream sequence.
+            case relayed(Int)
+        }
+
         package var slot: Int
         package var seed: UInt64
-        /// The simulator of a simulated match; nil for a feed's.
-        package var simulator: MatchSimulator?
+        package var source: Source
         package var id: UInt32
         package var roster: Roster
-        /// A feed's index in ``ServerConfiguration/feeds``, its decoded events waiting for their
-        /// time, and its end once the queue drains.
-        package var feed: Int?
+        /// A feed's or an upstream's events waiting for their time (with the feed offset past
+        /// each, or its upstream sequence), and the feed's end once the queue drains.
         package var queue: [(event: MatchEvent, due: ContinuousClock.Instant, end: Int?, sequence: UInt32?)] = []
-        /// A relay's upstream follower (its index), for a relayed match.
-        package var upstream: Int?
         /// The upstream sequence of the relayed event taken last (published with it).
         package var upstreamSequence: UInt32?
         /// The file offset just past the line of the feed event taken last (logged with it).
@@ -49,18 +58,31 @@ extension StreamServer {
         /// When the next event (or a feed's end, once its queue is empty) is due; nil: a feed
         /// with nothing queued and no end yet.
         package func due(_ interval: Duration) -> ContinuousClock.Instant? {
-            if simulator != nil { return start.advanced(by: interval * (index + 1)) }
+            if case .simulated = source { return start.advanced(by: interval * (index + 1)) }
             return queue.first?.due ?? (feedEnd != nil ? start : nil)
+        }
+
+        /// Whether a simulator makes its events.
+        package var isSimulated: Bool {
+            if case .simulated = source { true } else { false }
+        }
+        /// The feed it streams, if fed.
+        package var feed: Int? {
+            if case .fed(let index) = source { index } else { nil }
+        }
+        /// The upstream follower it streams, if relayed.
+        package var upstream: Int? {
+            if case .relayed(let index) = source { index } else { nil }
         }
     }
 
     /// A match live at once in a slot of its own, continuing one that began elsewhere (a relay's
     /// upstream, or, with `logNumber`, an earlier run's match log): its place in its sequence
     /// space and its latest event, counted among the matches, and its stream (the caller names
-    /// its source).
+    /// its `source`).
     package func liveSlot(
         id: UInt32, roster: Roster, catalog: PhraseCatalog, intervalMicroseconds: UInt32, next: UInt32, latest: MatchEvent?,
-        logNumber: Int?, start: ContinuousClock.Instant, summary: inout ServerSummary
+        logNumber: Int?, source: SlotStream.Source, start: ContinuousClock.Instant, summary: inout ServerSummary
     ) -> SlotStream {
         let slot = core.state.withLock { $0.addMatch(id: id, roster: roster, catalog: catalog, intervalMicroseconds: intervalMicroseconds) }
         core.beginMatch(id: id, slot: slot)
@@ -71,7 +93,7 @@ extension StreamServer {
         }
         summary.matches += 1
         core.signals.update { $0.matches += 1 }
-        var stream = SlotStream(slot: slot, seed: 0, simulator: nil, id: id, roster: roster, feed: nil, backToBackLeft: 0, start: start)
+        var stream = SlotStream(slot: slot, seed: 0, source: source, id: id, roster: roster, backToBackLeft: 0, start: start)
         stream.phase = .live
         stream.logNumber = logNumber
         return stream

@@ -22,7 +22,7 @@ extension StreamServer {
     /// The stream of slot `slot` playing `simulator`'s match (then, with `--matches`, its next seeds).
     package func makeStream(slot: Int, simulator: MatchSimulator) -> SlotStream {
         SlotStream(
-            slot: slot, seed: simulator.seed, simulator: simulator, id: simulator.matchID, roster: simulator.roster,
+            slot: slot, seed: simulator.seed, source: .simulated(simulator), id: simulator.matchID, roster: simulator.roster,
             backToBackLeft: max(1, configuration.matches) - 1, start: ContinuousClock().now)
     }
 
@@ -84,12 +84,12 @@ extension StreamServer {
                     let (slot, id, roster) = (slots[index].slot, slots[index].id, slots[index].roster)
                     let language = core.state.withLock { $0.matches[slot].catalog.language }
                     let source =
-                        slots[index].simulator != nil
-                        ? "simulated, seed \(slots[index].seed)"
-                        : slots[index].upstream != nil
-                            ? "relayed from \(configuration.upstreams.map(\.description).joined(separator: ", "))"
-                            : "feed \(configuration.feeds[slots[index].feed ?? 0])"
-                    let simulated = slots[index].simulator.map { _ in (slot: slot, seed: slots[index].seed) }
+                        switch slots[index].source {
+                        case .simulated: "simulated, seed \(slots[index].seed)"
+                        case .relayed: "relayed from \(configuration.upstreams.map(\.description).joined(separator: ", "))"
+                        case .fed(let feed): "feed \(configuration.feeds[feed])"
+                        }
+                    let simulated = slots[index].isSimulated ? (slot: slot, seed: slots[index].seed) : nil
                     let (first, interval) = core.state.withLock { ($0.matches[slot].nextSequence, $0.matches[slot].intervalMicroseconds) }
                     guard
                         let number = await durably(
@@ -186,7 +186,7 @@ extension StreamServer {
                 // announced at once and kicked off once enough clients are here.
                 let nextStreams: [SlotStream?] = over.map { index in
                     let stream = slots[index]
-                    guard configuration.loop && !stopping && stream.simulator != nil else { return nil }
+                    guard configuration.loop && !stopping && stream.isSimulated else { return nil }
                     var next = makeStream(
                         slot: stream.slot, simulator: MatchSimulator(seed: stream.seed &+ 1, roster: stream.roster, catalog: catalog))
                     next.phase = .waiting
