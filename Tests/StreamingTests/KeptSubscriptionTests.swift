@@ -85,8 +85,9 @@ struct KeptSubscriptionTests {
     }
 
     /// Every event in client.log once, in order; nothing unrecovered; one outage spanning the
-    /// downtime, within 1 s of it. (On a loaded machine a server process that runs late makes
-    /// short silences of a few intervals, recorded as outages too: short, nothing missed.)
+    /// downtime, ended by probes rather than the clients' timeout. (On a loaded machine a server
+    /// process that runs late makes short silences of a few intervals, recorded as outages too:
+    /// short, nothing missed.)
     static func check(_ name: String, _ client: (ClientResult, [String]), downtime: Double, events: Int) {
         let (result, lines) = client
         #expect(lines.count == events && Set(lines).count == events, "\(name): \(lines.count) event lines, expected \(events)")
@@ -101,11 +102,15 @@ struct KeptSubscriptionTests {
         print(
             "\(name): \(statistics.received) + \(statistics.repaired) repaired, outage \(outages.map { String(format: "%.2f s", $0.seconds) }.joined(separator: ", ")), server down \(String(format: "%.2f s", downtime))"
         )
-        // The restart's outage is the longest; any other (a server process running late on a
-        // loaded machine) is shorter and missed nothing.
+        // The restart's outage is the longest, and it spans the downtime; any other (a server
+        // process running late on a loaded machine) is shorter and missed nothing. It ends by the
+        // clients' probes (and, not kept, the reset and a new register), not by their 15 s
+        // timeout: within 5 s of the server's return. (Unloaded, within 0.5 s; with two busy
+        // loops beside the whole suite on two cores, a task runs up to 0.6 s late, twice in a
+        // register after a reset: about 1.1 s seen.)
         let sorted = outages.sorted { $0.seconds > $1.seconds }
         #expect(
-            sorted.first.map { abs($0.seconds - downtime) <= 1 } == true,
+            sorted.first.map { $0.seconds >= downtime - 1 && $0.seconds <= downtime + 5 } == true,
             "\(name): outages \(outages.map(\.seconds)) s, the server down \(downtime) s")
         #expect(sorted.dropFirst().allSatisfy { $0.missed == 0 }, "\(name): a short outage missed events: \(outages)")
     }
