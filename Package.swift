@@ -60,7 +60,10 @@ let package = Package(
         // The datagram transport: the server's channel handler and its sendmmsg sender.
         .target(name: "DatagramTransport", dependencies: ["RuntimeSupport", "Wire", "CDatagram", nio, nioPosix, logging]),
         // The server's engine, free of I/O: subscriptions, registration, repair, the original protocol.
-        .target(name: "ServerEngine", dependencies: ["RuntimeSupport", "Wire", "Match", "GroupSigning", nio, logging]),
+        .target(
+            name: "ServerEngine",
+            dependencies: ["RuntimeSupport", "Wire", "Match", "GroupSigning", nio, logging, .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The durable store: the match log (SQLite), the data directory's lock, the group key file.
         .target(
             name: "MatchStore",

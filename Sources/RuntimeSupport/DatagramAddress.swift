@@ -1,6 +1,5 @@
 import CDatagram
 import NIOCore
-import RuntimeSupport
 import Wire
 
 #if canImport(Glibc)

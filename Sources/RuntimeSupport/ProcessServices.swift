@@ -50,7 +50,7 @@ public struct SignalService: Service {
 /// Runs `work` (a command's main job) as the main service of a `ServiceGroup` beside a
 /// ``SignalService`` handing signals to `handle`: when the work ends, the group shuts down
 /// gracefully (the signals stop being watched), and its result is returned. The one way the
-/// commands run (server, relay, client, impairment relay).
+/// commands run (server, relay, client, demo, impairment proxy).
 ///
 /// `services` (a metrics endpoint) run beside it in the same group; one that fails cancels the
 /// group, work included.
@@ -73,7 +73,7 @@ public func runWithSignals<T: Sendable>(
     return try main.result()
 }
 
-/// A command's work as a `Service`, its result kept for ``runWithSignals(logger:handle:_:)``.
+/// A command's work as a `Service`, its result kept for ``runWithSignals(logger:handle:services:_:)``.
 package final class WorkService<T: Sendable>: Service, Sendable {
     private let work: @Sendable () async throws -> T
     private let outcome = Mutex<Result<T, any Error>?>(nil)
