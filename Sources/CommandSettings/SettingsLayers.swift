@@ -70,8 +70,10 @@ public enum SettingsLayers {
     public static let prefix = "SOCCERSTREAM"
 
     /// The settings the environment and `file` give to the options of `options` that
-    /// `commandLine` leaves unset. A file key or variable that names no option, a value of the
-    /// wrong kind, or a file that cannot be read is an error naming it.
+    /// `commandLine` leaves unset. A file key that names no option, a value of the wrong kind,
+    /// or a file that cannot be read is an error naming it. (A `SOCCERSTREAM_` variable that
+    /// names no option of this command is no error: it may be the other command's, or a test's;
+    /// ``unknownVariables(for:environment:)`` lists them for the log.)
     public static func settings(
         for options: [OptionSpec], commandLine: [String], environment: [String: String],
         file: String?
@@ -84,13 +86,7 @@ public enum SettingsLayers {
         let unset = options.filter { option in !option.names.contains { given.contains($0) } }
         var settings: [LayeredSetting] = []
         // The environment (every value a string), through swift-configuration's provider.
-        let known = Set(options.map(\.variable))
         let prefixed = environment.filter { $0.key.hasPrefix(prefix + "_") }
-        if let unknown = prefixed.keys.sorted().first(where: { !known.contains($0) && $0 != prefix + "_CONFIG" }) {
-            throw StreamingError(
-                .configuration,
-                "environment variable \(unknown): no such setting (\(prefix)_ followed by an option's name, e.g. \(prefix)_MAX_CLIENTS)")
-        }
         let environmentProvider = EnvironmentVariablesProvider(environmentVariables: prefixed)
         var fromEnvironment = Set<String>()
         for option in unset {
@@ -102,7 +98,9 @@ public enum SettingsLayers {
                 throw StreamingError(.configuration, "environment variable \(option.variable): \(error)")
             }
             guard case .string(let text)? = found.value?.content else { continue }
-            let values = option.repeats ? text.split(separator: ",").map(String.init) : [text]
+            let values =
+                option.repeats
+                ? text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } : [text]
             settings.append(try setting(option, values: values, source: .environment(variable: option.variable)))
             fromEnvironment.insert(option.key)
         }
@@ -125,7 +123,16 @@ public enum SettingsLayers {
             }
             return LayeredSetting(key: option.key, arguments: on ? ["--" + option.key] : [], source: source)
         }
-        return LayeredSetting(key: option.key, arguments: values.flatMap { ["--" + option.key, $0] }, source: source)
+        // `--key=value`: a value that starts with a dash stays a value.
+        return LayeredSetting(key: option.key, arguments: values.map { "--\(option.key)=\($0)" }, source: source)
+    }
+
+    /// The `SOCCERSTREAM_` variables of `environment` that name none of `options` (nor the
+    /// configuration file, nor a test's `SOCCERSTREAM_REQUIRE_*`), sorted: said in the log, since
+    /// a misspelt variable is otherwise silently without effect.
+    public static func unknownVariables(for options: [OptionSpec], environment: [String: String]) -> [String] {
+        let known = Set(options.map(\.variable) + [prefix + "_CONFIG"])
+        return environment.keys.filter { $0.hasPrefix(prefix + "_") && !$0.hasPrefix(prefix + "_REQUIRE_") && !known.contains($0) }.sorted()
     }
 
     static func flagValue(_ text: String) -> Bool? {
@@ -211,8 +218,9 @@ public final class SettingsRecord: Sendable {
     /// unset or given another value), sorted.
     public func replace(with settings: [LayeredSetting]) -> [String] {
         current.withLock { old in
-            let before = Dictionary(old.map { ($0.key, $0.arguments) }, uniquingKeysWith: { $1 })
-            let after = Dictionary(settings.map { ($0.key, $0.arguments) }, uniquingKeysWith: { $1 })
+            // A flag set off is as good as not set.
+            let before = Dictionary(old.filter { !$0.arguments.isEmpty }.map { ($0.key, $0.arguments) }, uniquingKeysWith: { $1 })
+            let after = Dictionary(settings.filter { !$0.arguments.isEmpty }.map { ($0.key, $0.arguments) }, uniquingKeysWith: { $1 })
             old = settings
             return Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
         }

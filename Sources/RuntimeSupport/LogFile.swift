@@ -160,12 +160,12 @@ public final class LogFile: Sendable {
     }
 
     /// A logger labelled `label` that writes to this file.
-    public func logger(label: String, level: Logger.Level = .info) -> Logger {
-        self.level = level
+    public func logger(label: String, level: Logger.Level? = nil) -> Logger {
+        if let level { self.level = level }
         return Logger(label: label) { _ in FileLogHandler(file: self, label: label) }
     }
 
-    /// The least severe level written, by every logger of this file: set by ``logger(label:level:)``,
+    /// The least severe level written, by every logger of this file (info unless set): by ``logger(label:level:)``,
     /// and again by a reloaded configuration (SIGHUP) while the process runs.
     public var level: Logger.Level {
         get {

@@ -35,6 +35,14 @@ public struct OriginalBudget: Sendable {
         self.settings = settings
     }
 
+    /// A budget at `settings`'s rates, its buckets full, that goes on counting from `earlier`'s
+    /// drops (a reload must not set the figures back).
+    public init(settings: OriginalBudgetSettings, countingFrom earlier: OriginalBudget) {
+        self.settings = settings
+        droppedDatagrams = earlier.droppedDatagrams
+        droppedBytes = earlier.droppedBytes
+    }
+
     /// Whether a datagram of `bytes` to a subscriber of `block` may go out at `now`; when it may,
     /// its bytes are taken from both buckets, and when not, it is counted as dropped.
     public mutating func allows(_ block: AddressPrefix, bytes: Int, now: Double) -> Bool {

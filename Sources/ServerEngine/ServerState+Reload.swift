@@ -38,7 +38,7 @@ extension ServerState {
             limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst, clock: clock)
         }
         if changed.contains(.originalBudget) || changed.contains(.originalBudgetTotal) {
-            originalBudget = OriginalBudget(settings: configuration.originalBudget)
+            originalBudget = OriginalBudget(settings: configuration.originalBudget, countingFrom: originalBudget)
         }
         if changed.contains(.repairRate) {
             for slot in matches.indices {

@@ -35,11 +35,13 @@ extension StreamServer {
     package func dropUnwatched() {
         let candidates = demanded.withLock { $0.slots }
         guard !candidates.isEmpty else { return }
-        let counts = core.state.withLock { state in candidates.mapValues { state.matches[$0.slot].subscribers.count } }
-        let drop = demanded.withLock { $0.unwatched(clients: counts, now: .now, grace: configuration.clientTimeout) }
+        // The client timeout as it is now (a reload may change it).
+        let (counts, grace) = core.state.withLock { state in
+            (candidates.mapValues { state.matches[$0.slot].subscribers.count }, state.configuration.clientTimeout)
+        }
+        let drop = demanded.withLock { $0.unwatched(clients: counts, now: .now, grace: grace) }
         for index in drop {
-            logger.info(
-                "An on-demand match has no client (its last one left, or none joined within \(configuration.clientTimeout)): unsubscribing upstream.")
+            logger.info("An on-demand match has no client (its last one left, or none joined within \(grace)): unsubscribing upstream.")
             upstreamClients.withLock { $0[index] }?.stop(.terminated)
         }
     }

@@ -14,6 +14,8 @@ enum CommandLayers {
         var command: Command
         var settings: [LayeredSetting]
         var file: String?
+        /// `SOCCERSTREAM_` variables that name no option of this command (for the log).
+        var unknownVariables: [String]
     }
 
     /// Parses `Command` from this process's arguments, the environment and `file`; `check` builds
@@ -29,15 +31,35 @@ enum CommandLayers {
         let environment = ProcessInfo.processInfo.environment
         let path = file ?? environment[SettingsLayers.prefix + "_CONFIG"]
         let arguments = commandLine(of: type)
-        let settings = try await SettingsLayers.settings(for: options(of: type), commandLine: arguments, environment: environment, file: path)
+        let options = options(of: type)
+        let settings = try await SettingsLayers.settings(for: options, commandLine: arguments, environment: environment, file: path)
+        // A value that does not parse is its source's alone.
         for setting in settings {
             do {
-                try check(try Command.parse(arguments + setting.arguments))
+                _ = try Command.parse(arguments + setting.arguments)
             } catch {
                 throw ValidationError("\(setting.source): \(Command.message(for: error))")
             }
         }
-        return Resolved(command: try Command.parse(arguments + settings.flatMap(\.arguments)), settings: settings, file: path)
+        // Settings that only make sense together (--multicast-ttl with --multicast) are checked
+        // together; when they fail, the setting without which the rest passes is blamed.
+        let command = try Command.parse(arguments + settings.flatMap(\.arguments))
+        do {
+            try check(command)
+        } catch {
+            for (index, setting) in settings.enumerated() {
+                var others = settings
+                others.remove(at: index)
+                guard let without = try? Command.parse(arguments + others.flatMap(\.arguments)),  // each parsed above
+                    (try? check(without)) != nil  // passes without it: it is the one to blame
+                else { continue }
+                throw ValidationError("\(setting.source): \(Command.message(for: error))")
+            }
+            throw error
+        }
+        return Resolved(
+            command: command, settings: settings, file: path,
+            unknownVariables: SettingsLayers.unknownVariables(for: options, environment: environment))
     }
 
     /// The arguments after the subcommand's name.

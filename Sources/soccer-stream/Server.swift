@@ -152,6 +152,9 @@ struct ServingOptions: ParsableArguments {
 
     /// Sets what these options say in `configuration`.
     func apply(to configuration: inout ServerConfiguration, logFile: String) throws {
+        if let metricsPort, !(0...65535).contains(metricsPort) {
+            throw StreamingError(.configuration, "--metrics-port: \(metricsPort); expected 0...65535")
+        }
         configuration.host = host
         configuration.port = port
         configuration.formats = format.formats
@@ -183,7 +186,8 @@ struct ServingOptions: ParsableArguments {
     /// Checks `configuration`, binds, serves until the matches end or a signal stops it.
     /// `settings` came from the environment and `configFile`; `reload` reads them again (SIGHUP).
     func serve(
-        _ configuration: ServerConfiguration, logFile: String, what: String, ending: String, settings: [LayeredSetting], configFile: String?,
+        _ configuration: ServerConfiguration, logFile: String, what: String, ending: String, settings: [LayeredSetting], unknownVariables: [String],
+        configFile: String?,
         reload: @escaping @Sendable () async throws -> (ServerConfiguration, Logger.Level, [LayeredSetting])
     ) async throws {
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
@@ -214,6 +218,9 @@ struct ServingOptions: ParsableArguments {
         }
         for setting in settings {
             logger.info("Setting \(setting.key) from \(setting.source).")
+        }
+        for variable in unknownVariables {
+            logger.warning("Environment variable \(variable) names no setting of this command: ignored (see --help for the options).")
         }
         // SIGINT, SIGTERM: end frames to every client, totals, exit. SIGHUP (a closed terminal,
         // or an operator's "reload", as nginx and sshd take it): the log file is opened again

@@ -23,7 +23,7 @@ extension ServingCommand {
         let file = resolved.file
         try await resolved.command.serving.serve(
             try resolved.command.makeConfiguration(), logFile: resolved.command.logFile, what: Self.what, ending: Self.ending,
-            settings: resolved.settings, configFile: file
+            settings: resolved.settings, unknownVariables: resolved.unknownVariables, configFile: file
         ) {
             let again = try await CommandLayers.resolve(Self.self, file: file) { try $0.makeConfiguration().validate() }
             return (try again.command.makeConfiguration(), again.command.serving.logLevel, again.settings)
