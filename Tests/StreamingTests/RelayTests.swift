@@ -69,10 +69,11 @@ struct RelayTests {
             // The direct client kicks the match off.
             let (direct, directLog) = try await Self.client(port: originPort, format: .compact)
             async let directResult = direct.run()
-            // Relay 1 dies mid-match and is back 1 s later on its data directory.
+            // Relay 1 dies mid-match and is back 2 s later on its data directory: twice relay 2's
+            // upstream timeout, so that relay 2 says its source is lost however late it runs.
             #expect(await compact.waitUntilReceived(10))
             await first.kill()
-            try await Task.sleep(for: .seconds(1))  // the outage itself is what is tested
+            try await Task.sleep(for: .seconds(2))  // the outage itself is what is tested
             first = try Self.startRelay(upstream: originPort, port: firstPort, directory: directory, name: "relay-1")
             let results = try await [compactResult, jsonResult, directResult]
             // The original leaf: every event in order, then the end.
