@@ -66,7 +66,15 @@ extension StreamClient {
         var lastProbe: ContinuousClock.Instant?
         var resets = signals.value.resets
         while !signals.value.stopped && !Task.isCancelled {
-            let (quiet, due) = session.withLock { ($0.silence, $0.nextRepairDue) }
+            // The session is the truth of when the next NACK is due. The receive task reads it, then
+            // publishes it to the signals a little later, so it can publish a time this task's last
+            // NACK has since moved; waiting on that stale time would return at once, again and again,
+            // without ever sending the NACK. Published here too, with the session held.
+            let (quiet, due) = session.withLock { session in
+                let due = session.nextRepairDue
+                if signals.value.repairDue != due { signals.update { $0.repairDue = due } }
+                return (session.silence, due)
+            }
             let silentAt = clock.now.advanced(by: silence - .seconds(quiet))
             var wake = nextBeat.map { min($0, silentAt) } ?? silentAt
             if let due { wake = min(wake, sessionClock.instant(at: due)) }
