@@ -195,12 +195,30 @@ public enum SettingsLayers {
             throw StreamingError(.configuration, "configuration file \(path): \(error.localizedDescription)")
         }
         let known = Set(options.map(\.key))
+        // A boolean for an option that takes a value (swift-configuration would read true as 1).
+        let flags = Set(options.filter(\.isFlag).map(\.key))
+        if let kinds = try? JSONDecoder().decode([String: JSONKind].self, from: Data(contentsOf: URL(fileURLWithPath: path))),  // read above
+            let boolean = kinds.keys.sorted().first(where: { kinds[$0] == .boolean && known.contains($0) && !flags.contains($0) })
+        {
+            throw StreamingError(.configuration, "\(path), key \"\(boolean)\": true or false is for flags; expected a string or a number")
+        }
         if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
             let alias = options.first { $0.names.contains(unknown) }.map { "; write \"\($0.key)\"" } ?? ""
             throw StreamingError(
                 .configuration,
                 "\(path), key \"\(unknown)\": no such setting (keys are the options' long names without dashes, as `--help` lists them\(alias))")
         }
+    }
+}
+
+/// Whether a JSON value is a boolean (JSONDecoder tells `true` from `1`, which the file provider does not).
+private enum JSONKind: Decodable, Equatable {
+    case boolean
+    case other
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        self = (try? container.decode(Bool.self)) != nil ? .boolean : .other  // not a boolean: anything else
     }
 }
 

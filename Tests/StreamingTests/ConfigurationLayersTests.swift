@@ -56,6 +56,7 @@ struct ConfigurationLayersTests {
             ([:], #"{"legacy": "allow"}"#, #"write "original""#),
             ([:], #"{"port": {"number": 1}}"#, #"key "port": expected a string or a number"#),
             ([:], #"{"loop": "maybe"}"#, #"key "loop": maybe; expected true or false"#),
+            ([:], #"{"port": true}"#, #"key "port": true or false is for flags"#),
             ([:], #"[1, 2]"#, "configuration file"),
             (["SOCCERSTREAM_LOOP": "maybe"], "{}", "environment variable SOCCERSTREAM_LOOP: maybe; expected true or false"),
         ] as [([String: String], String, String)])
