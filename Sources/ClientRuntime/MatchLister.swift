@@ -107,16 +107,16 @@ public enum MatchLister {
 
 /// Queues every datagram from the server into a ``Watch``.
 private final class InboxHandler: ChannelInboundHandler, Sendable {
-    package typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
     private let inbox: Watch<[[UInt8]]>
     private let server: SocketAddress
 
-    package init(inbox: Watch<[[UInt8]]>, server: SocketAddress) {
+    init(inbox: Watch<[[UInt8]]>, server: SocketAddress) {
         self.inbox = inbox
         self.server = server
     }
 
-    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = Self.unwrapInboundIn(data)
         guard envelope.remoteAddress == server else { return }
         let bytes = Array(envelope.data.readableBytesView)

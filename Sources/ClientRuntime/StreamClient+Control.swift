@@ -106,8 +106,6 @@ extension StreamClient {
                 setReason(.endOfTransmission(ended))
                 break
             }
-            let newDue = session.withLock { $0.nextRepairDue }
-            if newDue != signals.value.repairDue { signals.update { $0.repairDue = newDue } }
             if session.withLock({ $0.serverSilent(limit: silence) }) {
                 let seconds = Int(session.withLock { $0.silence })
                 if configuration.reconnectFor > .zero, try await reconnect(silentFor: seconds) { continue }

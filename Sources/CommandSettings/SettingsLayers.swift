@@ -180,45 +180,58 @@ public enum SettingsLayers {
 
     /// Every top-level key of the file must name an option.
     static func checkKeys(of path: String, against options: [OptionSpec]) throws(StreamingError) {
-        let keys: [String]
+        // The provider lists no keys, and reads true as 1: the file's top level is read once more here.
+        let kinds: [String: JSONKind]
         do {
-            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
-            let members = object as? [String: Any] ?? [:]
-            keys = Array(members.keys)
-            // An object as a value: not a setting (swift-configuration would read it as nested keys).
-            if let nested = keys.sorted().first(where: { members[$0] is [String: Any] }) {
-                throw StreamingError(.configuration, "\(path), key \"\(nested)\": expected a string or a number, not an object")
-            }
-        } catch let error as StreamingError {
-            throw error
+            kinds = try JSONDecoder().decode([String: JSONKind].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             throw StreamingError(.configuration, "configuration file \(path): \(error.localizedDescription)")
         }
         let known = Set(options.map(\.key))
-        // A boolean for an option that takes a value (swift-configuration would read true as 1).
         let flags = Set(options.filter(\.isFlag).map(\.key))
-        if let kinds = try? JSONDecoder().decode([String: JSONKind].self, from: Data(contentsOf: URL(fileURLWithPath: path))),  // read above
-            let boolean = kinds.keys.sorted().first(where: { kinds[$0] == .boolean && known.contains($0) && !flags.contains($0) })
-        {
-            throw StreamingError(.configuration, "\(path), key \"\(boolean)\": true or false is for flags; expected a string or a number")
-        }
-        if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
-            let alias = options.first { $0.names.contains(unknown) }.map { "; write \"\($0.key)\"" } ?? ""
-            throw StreamingError(
-                .configuration,
-                "\(path), key \"\(unknown)\": no such setting (keys are the options' long names without dashes, as `--help` lists them\(alias))")
+        for key in kinds.keys.sorted() {
+            guard known.contains(key) else {
+                let alias = options.first { $0.names.contains(key) }.map { "; write \"\($0.key)\"" } ?? ""
+                throw StreamingError(
+                    .configuration,
+                    "\(path), key \"\(key)\": no such setting (keys are the options' long names without dashes, as `--help` lists them\(alias))")
+            }
+            switch kinds[key] {
+            case .object:
+                // swift-configuration would read it as nested keys, and the setting as unset.
+                throw StreamingError(.configuration, "\(path), key \"\(key)\": expected a string or a number, not an object")
+            case .boolean where !flags.contains(key):
+                throw StreamingError(.configuration, "\(path), key \"\(key)\": true or false is for flags; expected a string or a number")
+            default:
+                break
+            }
         }
     }
 }
 
-/// Whether a JSON value is a boolean (JSONDecoder tells `true` from `1`, which the file provider does not).
-private enum JSONKind: Decodable, Equatable {
+/// What a top-level JSON value is, as far as the settings care: JSONDecoder tells `true` from `1`
+/// and an object from the rest, which the file provider does not.
+private enum JSONKind: Decodable {
     case boolean
+    case object
     case other
 
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        self = (try? container.decode(Bool.self)) != nil ? .boolean : .other  // not a boolean: anything else
+        // Each probe that fails is the answer "not that kind".
+        if (try? decoder.singleValueContainer().decode(Bool.self)) != nil {
+            self = .boolean
+        } else if (try? decoder.container(keyedBy: AnyKey.self)) != nil {
+            self = .object
+        } else {
+            self = .other
+        }
     }
 }
 

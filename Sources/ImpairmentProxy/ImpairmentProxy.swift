@@ -117,74 +117,74 @@ public final class ImpairmentProxy: Sendable {
 
 /// Hands each datagram to a closure (on the channel's event loop).
 private final class RelayHandler: ChannelInboundHandler, Sendable {
-    package typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
     private let read: @Sendable (AddressedEnvelope<ByteBuffer>) -> Void
 
-    package init(read: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) {
+    init(read: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) {
         self.read = read
     }
 
-    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         read(Self.unwrapInboundIn(data))
     }
 }
 
 /// The relay's shared state: the clients' upstream sockets, the random decisions and the record.
 private final class ProxyCore: Sendable {
-    package enum Direction { case toServer, toClient }
+    enum Direction { case toServer, toClient }
 
-    package struct Flow {
-        package var upstream: (any Channel)?
-        package var waiting: [ByteBuffer] = []
-        package var held: [Lane: ByteBuffer] = [:]
+    struct Flow {
+        var upstream: (any Channel)?
+        var waiting: [ByteBuffer] = []
+        var held: [Lane: ByteBuffer] = [:]
     }
 
     /// A stream of decisions: one direction's first transmissions, or its repair traffic (nacks,
     /// retransmissions). Each lane has its own generator and its own held datagram, so what
     /// happens to the first transmissions depends on the seed alone, not on how repairs
     /// interleave with them (which the machine's load decides).
-    package struct Lane: Hashable {
-        package var direction: Direction
-        package var repair: Bool
+    struct Lane: Hashable {
+        var direction: Direction
+        var repair: Bool
     }
 
-    package struct State {
-        package var flows: [SocketAddress: Flow] = [:]
-        package var order: [SocketAddress] = []
-        package var random: [Lane: SeededGenerator] = [:]
-        package var bad: [Lane: Bool] = [:]
-        package var report = ImpairmentReport()
+    struct State {
+        var flows: [SocketAddress: Flow] = [:]
+        var order: [SocketAddress] = []
+        var random: [Lane: SeededGenerator] = [:]
+        var bad: [Lane: Bool] = [:]
+        var report = ImpairmentReport()
     }
 
-    package let configuration: ImpairmentConfiguration
-    package let server: SocketAddress
-    package let group: any EventLoopGroup
-    package let listener = Mutex<(any Channel)?>(nil)
-    package let stopped = Watch(false)
+    let configuration: ImpairmentConfiguration
+    let server: SocketAddress
+    let group: any EventLoopGroup
+    let listener = Mutex<(any Channel)?>(nil)
+    let stopped = Watch(false)
     private let state: Mutex<State>
 
-    package init(configuration: ImpairmentConfiguration, server: SocketAddress, group: any EventLoopGroup) {
+    init(configuration: ImpairmentConfiguration, server: SocketAddress, group: any EventLoopGroup) {
         self.configuration = configuration
         self.server = server
         self.group = group
         state = Mutex(State())
     }
 
-    package var report: ImpairmentReport { state.withLock { $0.report } }
+    var report: ImpairmentReport { state.withLock { $0.report } }
 
-    package func firstClient() -> (SocketAddress, any Channel)? {
+    func firstClient() -> (SocketAddress, any Channel)? {
         state.withLock { state in
             guard let first = state.order.first, let upstream = state.flows[first]?.upstream else { return nil }
             return (first, upstream)
         }
     }
 
-    package func allChannels() -> [any Channel] {
+    func allChannels() -> [any Channel] {
         state.withLock { $0.flows.values.compactMap(\.upstream) }
     }
 
     /// A datagram from a client: to the server through the client's own socket (made on first use).
-    package func fromClient(_ envelope: AddressedEnvelope<ByteBuffer>) {
+    func fromClient(_ envelope: AddressedEnvelope<ByteBuffer>) {
         let client = envelope.remoteAddress
         let connect: Bool = state.withLock { state in
             if state.flows[client]?.upstream != nil { return false }
@@ -268,7 +268,7 @@ private final class ProxyCore: Sendable {
     }
 
     /// Decides a datagram's fate and sends what survives.
-    package func forward(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress) {
+    func forward(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress) {
         let impairment = impairment(direction)
         let sequence = direction == .toClient ? Self.eventSequence(data) : nil
         let impaired =

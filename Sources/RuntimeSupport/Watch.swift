@@ -9,17 +9,17 @@ import Wire
 /// "welcomed", "challenged" and "stop requested", the tests for the events they mean.
 public final class Watch<Value: Sendable>: Sendable {
     private struct Waiter {
-        package var id: UInt64
-        package var condition: @Sendable (Value) -> Bool
-        package var continuation: CheckedContinuation<Bool, Never>
+        var id: UInt64
+        var condition: @Sendable (Value) -> Bool
+        var continuation: CheckedContinuation<Bool, Never>
     }
 
     private struct State {
-        package var value: Value
-        package var waiters: [Waiter] = []
-        package var nextID: UInt64 = 0
+        var value: Value
+        var waiters: [Waiter] = []
+        var nextID: UInt64 = 0
         /// Waiters cancelled before they were registered.
-        package var cancelled: Set<UInt64> = []
+        var cancelled: Set<UInt64> = []
     }
 
     private let state: Mutex<State>

@@ -55,10 +55,6 @@ public final class ServerMetrics: DatagramTallies {
         "soccerstream_original_budget_dropped_bytes_total": "Bytes of the datagrams to original-protocol clients not sent over the byte budget.",
     ]
 
-    /// The label values of ``sent(datagrams:bytes:)``'s slots: index 0 is the original protocol,
-    /// 1… the frame kinds (group events and resets included).
-    public static let kindNames: [String] = DatagramKind.names
-
     private let factory: any MetricsFactory
     private let datagrams: [Counter]
     private let bytes: [Counter]
@@ -81,8 +77,8 @@ public final class ServerMetrics: DatagramTallies {
     /// Metrics made by `factory` (the process's bootstrapped one by default).
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
-        datagrams = Self.kindNames.map { Counter(label: "soccerstream_datagrams_sent_total", dimensions: [("kind", $0)], factory: factory) }
-        bytes = Self.kindNames.map { Counter(label: "soccerstream_bytes_sent_total", dimensions: [("kind", $0)], factory: factory) }
+        datagrams = DatagramKind.names.map { Counter(label: "soccerstream_datagrams_sent_total", dimensions: [("kind", $0)], factory: factory) }
+        bytes = DatagramKind.names.map { Counter(label: "soccerstream_bytes_sent_total", dimensions: [("kind", $0)], factory: factory) }
         challenges = Counter(label: "soccerstream_challenges_total", factory: factory)
         repairs = Counter(label: "soccerstream_repairs_total", factory: factory)
         unavailable = Counter(label: "soccerstream_unavailable_total", factory: factory)
@@ -118,7 +114,7 @@ public final class ServerMetrics: DatagramTallies {
         }
     }
 
-    /// Adds a flush's tallies: datagrams and bytes per slot of ``kindNames``.
+    /// Adds a flush's tallies: datagrams and bytes per slot of ``DatagramKind/names``.
     public func sent(datagrams counts: borrowing [Int], bytes sizes: borrowing [Int]) {
         for slot in counts.indices where counts[slot] > 0 {
             datagrams[slot].increment(by: Int64(counts[slot]))

@@ -64,8 +64,8 @@ extension StreamServer {
 
     /// Part of a published event's recipients: written, with others, in one trip to the event loop.
     private struct Segment: Sendable {
-        package var event: EncodedEvent
-        package var recipients: ArraySlice<Subscriber>
+        var event: EncodedEvent
+        var recipients: ArraySlice<Subscriber>
     }
 
     /// Writes each event of `batch` to every recipient and returns when that is sent and the

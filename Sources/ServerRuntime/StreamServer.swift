@@ -58,13 +58,6 @@ public final class StreamServer: Sendable {
     /// An on-demand relay's followers started by its clients' registers (``OnDemandSubscriptions``).
     package let demanded = Mutex(OnDemandSubscriptions())
 
-    /// The receive buffer (``DatagramSocket/receiveBufferSize``): one `recvmmsg` fills it with
-    /// up to ``vectorReadCount`` datagrams.
-    public static let receiveBufferSize = DatagramSocket.receiveBufferSize
-    /// Datagrams read per system call (`recvmmsg`), so a registration storm or a flood costs
-    /// one system call per batch rather than per datagram.
-    public static let vectorReadCount = 32
-
     private init(
         configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
         core: ServerCore, sent: SentCounter, localAddress: SocketAddress, logger: Logger, feeds: [LineFollower], log: MatchLog?,
@@ -154,8 +147,8 @@ public final class StreamServer: Sendable {
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: group)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
-                .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: DatagramSocket.receiveBufferSize))
+                .channelOption(.datagramVectorReadMessageCount, value: DatagramSocket.vectorReadCount)
                 // Room in the kernel for a whole fan-out burst and for registration storms.
                 .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)

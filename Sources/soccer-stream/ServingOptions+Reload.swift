@@ -19,15 +19,22 @@ extension ServingCommand {
     /// Resolves the settings (flag > environment > file > default), serves, and on SIGHUP
     /// resolves them again from the file.
     func serveLayered() async throws {
-        let resolved = try await CommandLayers.resolve(Self.self, file: serving.config) { try $0.makeConfiguration().validate() }
+        let (resolved, configuration) = try await Self.layered(file: serving.config)
         let file = resolved.file
         try await resolved.command.serving.serve(
-            try resolved.command.makeConfiguration(), logFile: resolved.command.logFile, what: Self.what, ending: Self.ending,
+            configuration, logFile: resolved.command.logFile, what: Self.what, ending: Self.ending,
             settings: resolved.settings, unknownVariables: resolved.unknownVariables, configFile: file
         ) {
-            let again = try await CommandLayers.resolve(Self.self, file: file) { try $0.makeConfiguration().validate() }
-            return (try again.command.makeConfiguration(), again.command.serving.logLevel, again.settings)
+            let (again, configuration) = try await Self.layered(file: file)
+            return (configuration, again.command.serving.logLevel, again.settings)
         }
+    }
+
+    /// The command from its flags, the environment and `file`, and the configuration it serves
+    /// with, checked as at startup (at start and on each SIGHUP).
+    static func layered(file: String?) async throws -> (CommandLayers.Resolved<Self>, ServerConfiguration) {
+        let resolved = try await CommandLayers.resolve(Self.self, file: file) { try $0.makeConfiguration().validate() }
+        return (resolved, try resolved.command.makeConfiguration())
     }
 }
 
