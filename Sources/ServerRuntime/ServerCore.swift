@@ -45,8 +45,7 @@ package final class ServerCore: Sendable {
     private let recentRejects = Mutex<[String: Int]>([:])
     /// The original budget's drops already reported (datagrams, bytes).
     private let reportedDrops = Mutex((datagrams: 0, bytes: 0))
-    private let feedInbox = Mutex<[FeedItem]>([])
-    private let upstreamInbox = Mutex<[(follower: Int, item: UpstreamFollower.Item)]>([])
+    private let producerInbox = Mutex<[ProducerItem]>([])
     /// What the state decided that answering a datagram cannot do on the event loop: read the
     /// match log for a NACK, follow an upstream match a client asked for. The server's driver
     /// (``StreamServer/performActions()``) carries them out in its task tree, in order.
@@ -114,29 +113,16 @@ package final class ServerCore: Sendable {
         return replies
     }
 
-    /// Hands a feed item to the stream loop and wakes it.
-    package func deliver(_ item: FeedItem) {
-        feedInbox.withLock { $0.append(item) }
+    /// Hands what a feed's reader or an upstream follower produced to the stream loop, and wakes it.
+    package func deliver(_ items: [ProducerItem]) {
+        guard !items.isEmpty else { return }
+        producerInbox.withLock { $0.append(contentsOf: items) }
         signals.update { $0.sourceItems += 1 }
     }
 
-    /// Hands an upstream follower's item to the stream loop and wakes it.
-    package func deliver(_ item: UpstreamFollower.Item, from follower: Int) {
-        upstreamInbox.withLock { $0.append((follower, item)) }
-        signals.update { $0.sourceItems += 1 }
-    }
-
-    /// The upstream items delivered since the last call, in order.
-    package func takeUpstreamItems() -> [(follower: Int, item: UpstreamFollower.Item)] {
-        upstreamInbox.withLock { items in
-            defer { items.removeAll() }
-            return items
-        }
-    }
-
-    /// The feed items delivered since the last call, in order.
-    package func takeFeedItems() -> [FeedItem] {
-        feedInbox.withLock { items in
+    /// The producers' items delivered since the last call, in order.
+    package func takeProducerItems() -> [ProducerItem] {
+        producerInbox.withLock { items in
             defer { items.removeAll() }
             return items
         }

@@ -60,7 +60,7 @@ extension StreamServer {
     /// simulated one (its seed replayed to the logged event) kicks off again like any match (at
     /// once, or once --wait-for-clients are back); a feed's is live at once, its feed read on
     /// from just past its last logged event.
-    package func resume(_ slots: inout [SlotStream], summary: inout ServerSummary, now: ContinuousClock.Instant) {
+    package func resume(_ slots: inout [ScheduledMatch], summary: inout ServerSummary, now: ContinuousClock.Instant) {
         let catalog = configuration.language.catalog
         for index in slots.indices {
             guard let match = plan.simulated[slots[index].slot], case .simulated(let slot, let seed) = match.origin else { continue }
@@ -82,10 +82,9 @@ extension StreamServer {
                 continue
             }
             let next = match.firstSequence &+ UInt32(truncatingIfNeeded: match.events)
-            slots[index].source = .simulated(simulator)
-            slots[index].seed = seed
+            slots[index].source = SimulatedSource(simulator: simulator, catalog: catalog, backToBack: max(1, configuration.matches) - 1)
             slots[index].id = match.matchID
-            slots[index].index = match.events
+            slots[index].streamed = match.events
             slots[index].logNumber = match.number
             slots[index].resumed = true
             core.resume(slot: slot, nextSequence: next, logNumber: match.number, latest: latest)
@@ -97,9 +96,9 @@ extension StreamServer {
             let match = resumed.match
             let next = resumed.lastSequence.map { $0 &+ 1 } ?? match.firstSequence
             // Its upstream's interval, as logged: clients that join after the restart still get jitter.
-            var stream = resumeLive(
+            let stream = resumeLive(
                 match, roster: resumed.roster, catalog: resumed.catalog, interval: match.intervalMicroseconds, next: next,
-                latest: resumed.latest, source: .relayed(follower), start: now, summary: &summary)
+                latest: resumed.latest, origin: .relayed(follower), start: now, summary: &summary)
             slots.append(stream)
             logger.info("Resuming relayed match \(match.matchID) from the match log after sequence \(next &- 1); following it upstream from there.")
         }
@@ -109,8 +108,8 @@ extension StreamServer {
             // The next events' times count on from the last logged one's (the log keeps times
             // after kick-off as they were streamed, the replay's speed already applied).
             let start = now - .seconds(match.lastAt)
-            var stream = resumeLive(
-                match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, source: .fed(feed),
+            let stream = resumeLive(
+                match, roster: resumed.roster, catalog: resumed.catalog, next: next, latest: resumed.latest, origin: .fed(feed),
                 start: start, summary: &summary)
             slots.append(stream)
             logger.info(
@@ -122,16 +121,16 @@ extension StreamServer {
     /// A feed's or a relay's match an earlier run left unfinished, live again at once: its slot
     /// (a feed's interval 0: its events come when they come; a relay's, its upstream's), its
     /// place in its sequence space and its latest event, its original-protocol clients, and its
-    /// stream (the caller names its source).
+    /// stream (its events queued from `origin`).
     package func resumeLive(
         _ match: MatchLog.Unfinished, roster: Roster, catalog: PhraseCatalog, interval: UInt32 = 0, next: UInt32, latest: MatchEvent?,
-        source: SlotStream.Source, start: ContinuousClock.Instant, summary: inout ServerSummary
-    ) -> SlotStream {
+        origin: SourceOrigin, start: ContinuousClock.Instant, summary: inout ServerSummary
+    ) -> ScheduledMatch {
         var stream = liveSlot(
             id: match.matchID, roster: roster, catalog: catalog, intervalMicroseconds: interval, next: next, latest: latest,
-            logNumber: match.number, source: source, start: start, summary: &summary)
+            logNumber: match.number, origin: origin, start: start, summary: &summary)
         restoreSubscribers(of: match, slot: stream.slot)
-        stream.index = match.events
+        stream.streamed = match.events
         stream.resumed = true
         return stream
     }

@@ -99,10 +99,10 @@ extension StreamServer {
         // A resumed feed match's decoder already holds its logged lines (the same match state).
         var decoder = plan.feeds[index]?.decoder ?? FeedDecoder(catalog: configuration.language.catalog)
         var pacing = FeedPacing(pace: configuration.replayPace)
-        defer { core.deliver(FeedItem(feed: index, content: .closed)) }
+        defer { core.deliver([ProducerItem(.fed(index), .closed)]) }
         for await item in follower.items {
             if case .failed(let why) = item {
-                core.deliver(FeedItem(feed: index, content: .unreadable(why)))
+                core.deliver([ProducerItem(.fed(index), .unreadable(why))])
                 return
             }
             guard case .line(let bytes, let end) = item else { return }
@@ -112,7 +112,7 @@ extension StreamServer {
                 var output = try next.next(bytes)
                 if case .event(let event, _) = output { output = .event(event, at: try pacing.due(output, line: next.lineNumber)) }
                 decoder = next
-                core.deliver(FeedItem(feed: index, content: .output(output), end: end))
+                core.deliver(ProducerItem.decoded(output, feed: index, end: end))
                 if case .end = output {
                     // Followed no further; lines already there after the end are still read, and
                     // refused with their numbers (Spec/FEED.md), not silently ignored.
@@ -122,7 +122,7 @@ extension StreamServer {
                 // Tried on a copy: the line still counts, so that later lines keep their numbers.
                 decoder.skipLine()
                 let stop = configuration.onBadLine == .stop
-                core.deliver(FeedItem(feed: index, content: .bad(error, stopping: stop)))
+                core.deliver([ProducerItem(.fed(index), .bad(error, stopping: stop))])
                 if stop {
                     follower.cancel()
                     return
