@@ -92,6 +92,10 @@ public struct ClientSession: Sendable {
     /// Times the subscription was confirmed again after an outage: a welcome answering a
     /// register sent after it, or a restarted server that kept it streaming to it again.
     public internal(set) var welcomedAgain = 0
+    /// The server's word that its own source is lost, as last yielded (``ClientEvent/outage(lost:)``).
+    var sourceLostYielded = false
+    /// The end was yielded (``ClientEvent/ended(_:)``): once.
+    var endYielded = false
 
     /// The latest address token from a challenge, to echo in the next register.
     public internal(set) var token: [UInt8] = []

@@ -37,24 +37,20 @@ extension StreamClient {
         return handle { $0.receiveGroup(bytes) }
     }
 
-    /// What one datagram meant, as `receiving` has the session tell: shown, logged in order,
-    /// relayed, and the control task woken when it changed something it waits for.
+    /// What one datagram meant, as `receiving` has the session tell: said in the log, what it
+    /// added to the stream handed to the stream's consumers, and the control task woken when it
+    /// changed something it waits for.
     func handle(_ receiving: (inout ClientSession) -> ClientSession.Reception) -> Bool {
-        let (reception, subscribed, token, received, loggable, finished, repairDue, outstanding, welcomedAgain) = session.withLock { session in
+        let (reception, events, subscribed, token, received, finished, repairDue, outstanding, welcomedAgain) = session.withLock { session in
             let reception = receiving(&session)
             return (
-                reception, session.subscribed, session.token, session.statistics.received + session.statistics.repaired, session.takeLoggable(),
-                session.finished,
-                session.nextRepairDue, session.repairsOutstanding, session.welcomedAgain
+                reception, session.events(after: reception), session.subscribed, session.token,
+                session.statistics.received + session.statistics.repaired, session.finished, session.nextRepairDue, session.repairsOutstanding,
+                session.welcomedAgain
             )
         }
-        if configuration.relaying {
-            // The upstream's own source lost or back (Spec §4.10): passed on as this relay's.
-            let lost = session.withLock { session in session.outages.last.map { $0.kind == .sourceLost && $0.end == nil } ?? false }
-            if sourceReportedLost.exchange(lost, ordering: .relaxed) != lost { relayContinuation.yield(.silent(lost)) }
-        }
         switch reception {
-        case .welcomed(let welcome, let snapshot):
+        case .welcomed(let welcome, _):
             logger.info(
                 "Registered: format \(welcome.format.name), dictionary \(welcome.dictionary), match \(welcome.matchID), language \(welcome.catalog.language)."
             )
@@ -69,18 +65,13 @@ extension StreamClient {
                 logger.warning("\(said)")
                 StandardError.write("warning: \(said)\n")
             }
-            if let snapshot { display.show(snapshot) }
-            if configuration.relaying {
-                let next = session.withLock { $0.statistics.first } ?? 0
-                relayContinuation.yield(.welcomed(welcome, latest: snapshot.flatMap { shot in shot.event.map { (shot.sequence, $0) } }, next: next))
-            }
         case .refused(let refusal):
             logger.info("Registration refused: \(refusal.reason.name): \(refusal.text)")
             setReason(.refused(refusal))
             return true
-        case .event(let snapshot, let outcome):
-            // Logged below, in sequence order; a late event never replaces a newer one on screen.
-            if outcome == .inOrder { display.show(snapshot) }
+        case .event:
+            // Shown, logged in sequence order and relayed by the stream's consumers (below).
+            break
         case .repaired(let snapshot, let delay):
             logger.debug("Repaired message #\(snapshot.sequence)\(delay.map { String(format: " after %.1f ms", $0 * 1000) } ?? "").")
         case .unavailable(let sequences):
@@ -101,12 +92,8 @@ extension StreamClient {
         case .rejected(let why):
             logger.info("Rejected datagram: \(why).")
         }
-        // Every event in sequence order; "(repaired)" marks those that came by retransmission.
-        for (snapshot, repaired) in loggable {
-            logMessage(snapshot, repaired: repaired)
-            relay(snapshot)
-        }
-        if let last = loggable.last { recordProgress(lastLogged: last.snapshot.sequence, ended: false) }
+        // What the datagram added to the stream, to everything that follows it.
+        deliver(events)
         if finished, let ended = session.withLock({ $0.endReason }) {
             setReason(.endOfTransmission(ended))
             return true

@@ -31,13 +31,13 @@ extension StreamClient {
         logger.info(
             "\(reset ? "Reset by the server" : "Server silent for \(seconds) s"); registering again (for up to \(Int(configuration.reconnectFor.inSeconds)) s)."
         )
-        if configuration.relaying { relayContinuation.yield(.silent(true)) }
+        deliver([.outage(lost: true)])
         let (again, _) = try await register(
             until: { $0.welcomedAgain > welcomed }, backoff: configuration.initialBackoff, cap: .seconds(5),
             giveUpAt: giveUp)
         if again {
             logger.info("Server heard again after \(Int(session.withLock { $0.outages.last?.duration ?? 0 })) s; the stream goes on.")
-            if configuration.relaying { relayContinuation.yield(.silent(false)) }
+            deliver([.outage(lost: false)])
         }
         return again
     }

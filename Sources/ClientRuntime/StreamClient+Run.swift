@@ -22,8 +22,8 @@ extension StreamClient {
         guard !started.exchange(true, ordering: .relaxed) else {
             throw StreamingError(.configuration, "run() may be called only once")
         }
-        // However the run ends, a relay reading ``relayed`` learns it is over.
-        defer { relayContinuation.finish() }
+        // However the run ends, a relay reading ``events`` learns it is over.
+        defer { eventsContinuation.finish() }
         logger.info(
             "Client connected to server \(serverAddress.ipAddress ?? configuration.server) on port \(serverAddress.port ?? configuration.port) (listening on port \(localAddress.port ?? 0)\(configuration.original ? ", original protocol" : ""))."
         )
@@ -57,20 +57,15 @@ extension StreamClient {
         try await leaveGroup()
         try outcome.get()
         try writeCapture()
-        let final = session.withLock { session in
+        let (stopped, reason) = (self.reason, self.reason ?? .terminated)
+        let (final, last) = session.withLock { session in
+            // The match is over for this client (ended, or stopped on purpose): nothing to continue.
+            // (Gone silent or unanswered, it stays where it was: the next run continues from there.)
+            let over = session.endReason != nil || stopped == .interrupted || stopped == .terminated || stopped == .hangUp
             // Whatever still waits for the log (the run was stopped before its repairs ended) goes now, in order.
-            for (snapshot, repaired) in session.takeAllLoggable() {
-                logMessage(snapshot, repaired: repaired)
-                relay(snapshot)
-            }
-            return session
+            return (session, session.finalEvents(reason, matchOver: over))
         }
-        // The match is over for this client (ended, or stopped on purpose): nothing to continue.
-        // (Gone silent or unanswered, it stays where it was: the next run continues from there.)
-        if final.endReason != nil || self.reason == .interrupted || self.reason == .terminated || self.reason == .hangUp {
-            recordProgress(lastLogged: nil, ended: true)
-        }
-        let reason = self.reason ?? .terminated
+        deliver(last)
         logger.info("Client stopped: \(reason.name); \(final.statistics.received) events received, \(final.statistics.lost) lost.")
         var result = ClientResult(
             reason: reason, statistics: final.statistics, latest: final.latest,

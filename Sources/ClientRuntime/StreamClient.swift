@@ -39,26 +39,16 @@ public final class StreamClient: Sendable {
     package let logger: Logger
     let started = Atomic<Bool>(false)
     let display: LiveDisplay
-    let capture = Mutex<PcapWriter?>(nil)
 
-    /// What a relay takes from its upstream (``ClientConfiguration/relaying``).
-    public enum Relayed: Sendable {
-        /// The first welcome: the match, its latest event if any (sent before this client
-        /// joined), and the sequence of the first event this client is owed.
-        case welcomed(Welcome, latest: (sequence: UInt32, event: MatchEvent)?, next: UInt32)
-        /// The next event in sequence order, first time or repaired (one given up is skipped).
-        case event(sequence: UInt32, MatchEvent)
-        /// The server fell silent (the client registers again) or said its own source is lost
-        /// (true), or it, or its source, is back (false).
-        case silent(Bool)
-    }
-
-    /// With ``ClientConfiguration/relaying``, the welcome and then every event in sequence order,
-    /// as client.log gets them; it finishes when ``run()`` returns. Empty otherwise.
-    public let relayed: AsyncStream<Relayed>
-    /// The upstream said its own source is lost (a relay of a relay), as last passed on.
-    let sourceReportedLost = Atomic<Bool>(false)
-    let relayContinuation: AsyncStream<Relayed>.Continuation
+    /// With ``ClientConfiguration/relaying``, the client's stream (``ClientEvent``) as it comes:
+    /// the welcome, every event in sequence order as client.log gets them, outages, the end;
+    /// it finishes when ``run()`` returns. Empty otherwise.
+    public let events: AsyncStream<ClientEvent>
+    let eventsContinuation: AsyncStream<ClientEvent>.Continuation
+    /// Everything that follows the stream, in the order each is handed what comes.
+    let consumers: [any ClientEventConsumer]
+    /// The capture's consumer, written at the end of the run (with ``ClientConfiguration/capturePath``).
+    let capture: CaptureConsumer?
     /// Where both sockets' datagrams go (the group's once joined).
     package let inboundContinuation: AsyncStream<Inbound>.Continuation
     /// The socket that receives the multicast group (Spec §4.11), once joined.
@@ -77,9 +67,6 @@ public final class StreamClient: Sendable {
         package var envelope: AddressedEnvelope<ByteBuffer>
         package var fromGroup: Bool
     }
-
-    /// The last sequence written to the progress file, kept so that an end keeps it.
-    let progressLogged = Mutex<UInt32?>(nil)
 
     private init(
         configuration: ClientConfiguration, channel: any Channel, inbound: AsyncStream<Inbound>,
@@ -101,9 +88,19 @@ public final class StreamClient: Sendable {
         if let resume = configuration.resume, let last = resume.lastLogged { session.resumeAfter = (resume.match, last) }
         session.pinnedKey = configuration.serverKey
         self.session = Mutex(session)
-        if configuration.capturePath != nil { capture.withLock { $0 = PcapWriter() } }
-        (relayed, relayContinuation) = AsyncStream.makeStream(of: Relayed.self)
-        if !configuration.relaying { relayContinuation.finish() }
+        (events, eventsContinuation) = AsyncStream.makeStream(of: ClientEvent.self)
+        if !configuration.relaying { eventsContinuation.finish() }
+        capture = configuration.capturePath.map { _ in CaptureConsumer(local: localAddress, server: serverAddress) }
+        var consumers: [any ClientEventConsumer] = [
+            ClientLogConsumer(logger: logger, server: serverAddress.display), LiveViewConsumer(display: display),
+        ]
+        if let path = configuration.progressPath {
+            consumers.append(
+                ProgressConsumer(path: path, server: configuration.server, port: configuration.port, resumed: configuration.resume, logger: logger))
+        }
+        if configuration.relaying { consumers.append(StreamConsumer(continuation: eventsContinuation)) }
+        if let capture { consumers.append(capture) }
+        self.consumers = consumers
     }
 
     deinit {
@@ -178,4 +175,10 @@ public final class StreamClient: Sendable {
     }
 
     var reason: ClientStopReason? { stopReason.withLock { $0 } }
+
+    /// Hands what the stream gained to everything that follows it.
+    func deliver(_ events: [ClientEvent]) {
+        guard !events.isEmpty else { return }
+        for consumer in consumers { consumer.consume(events) }
+    }
 }

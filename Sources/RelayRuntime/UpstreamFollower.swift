@@ -101,9 +101,9 @@ package struct UpstreamFollower: Sendable {
             }
             running(client)
             async let outcome = client.run()
-            for await item in client.relayed {
+            for await item in client.events {
                 switch item {
-                case .welcomed(let welcome, let latest, let next):
+                case .welcomed(let welcome, let snapshot, let next):
                     silentRound = 0
                     if lost {
                         lost = false
@@ -112,14 +112,20 @@ package struct UpstreamFollower: Sendable {
                     guard !welcomed else { continue }  // the match is known (an earlier upstream, or the relay's log)
                     welcomed = true
                     last = (welcome.matchID, next &- 1)
+                    let latest = snapshot.flatMap { shot in shot.event.map { (sequence: shot.sequence, event: $0) } }
                     deliver(.welcomed(welcome, latest: latest, next: next))
-                case .event(let sequence, let event):
-                    last = (last?.match ?? match, sequence)
-                    deliver(.event(sequence: sequence, event))
-                case .silent(let silent):
+                case .inSequence(let snapshot, _):
+                    // Compact frames carry the event itself (a relay's upstream client asks for compact).
+                    guard let event = snapshot.event else { continue }
+                    last = (last?.match ?? match, snapshot.sequence)
+                    deliver(.event(sequence: snapshot.sequence, event))
+                case .outage(let silent):
                     guard silent != lost else { continue }
                     lost = silent
                     deliver(.outage(silent))
+                case .datagram, .arrived, .ended, .stopped:
+                    // The end comes with the run's result, below.
+                    continue
                 }
             }
             let result: ClientResult
