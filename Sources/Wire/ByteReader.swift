@@ -11,6 +11,10 @@ public struct ByteReader: Sendable {
     public let base: Int
 
     /// Creates a reader at the start of `bytes`.
+    ///
+    /// - Parameters:
+    ///   - bytes: the bytes to read.
+    ///   - base: the offset of `bytes[0]` in the enclosing datagram, added to every error's offset.
     public init(_ bytes: [UInt8], base: Int = 0) {
         self.bytes = bytes
         self.position = 0
@@ -24,6 +28,10 @@ public struct ByteReader: Sendable {
     public var offset: Int { base + position }
 
     /// Throws ``WireError/Code/truncated`` unless `count` more bytes are present.
+    ///
+    /// - Parameters:
+    ///   - count: the bytes needed from the cursor on.
+    ///   - field: the field the error names (evaluated only when one is thrown).
     public func require(_ count: Int, field: @autoclosure () -> String) throws(WireError) {
         if count > remaining {
             throw WireError(
@@ -38,6 +46,9 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads one byte.
+    ///
+    /// - Parameter field: the field an error names (evaluated only when one is thrown).
+    /// - Throws: ``WireError/Code/truncated`` when no byte remains.
     public mutating func readUInt8(field: @autoclosure () -> String) throws(WireError) -> UInt8 {
         try require(1, field: field())
         let value = bytes[position]
@@ -46,6 +57,9 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads a big-endian unsigned 16-bit integer.
+    ///
+    /// - Parameter field: the field an error names (evaluated only when one is thrown).
+    /// - Throws: ``WireError/Code/truncated`` when fewer than 2 bytes remain.
     public mutating func readUInt16(field: @autoclosure () -> String) throws(WireError) -> UInt16 {
         try require(2, field: field())
         let value = UInt16(bytes[position]) << 8 | UInt16(bytes[position + 1])
@@ -54,6 +68,9 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads a big-endian unsigned 32-bit integer.
+    ///
+    /// - Parameter field: the field an error names (evaluated only when one is thrown).
+    /// - Throws: ``WireError/Code/truncated`` when fewer than 4 bytes remain.
     public mutating func readUInt32(field: @autoclosure () -> String) throws(WireError) -> UInt32 {
         try require(4, field: field())
         var value: UInt32 = 0
@@ -65,6 +82,9 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads a big-endian unsigned 64-bit integer.
+    ///
+    /// - Parameter field: the field an error names (evaluated only when one is thrown).
+    /// - Throws: ``WireError/Code/truncated`` when fewer than 8 bytes remain.
     public mutating func readUInt64(field: @autoclosure () -> String) throws(WireError) -> UInt64 {
         try require(8, field: field())
         let high = try readUInt32(field: field())
@@ -72,6 +92,11 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads `count` raw bytes.
+    ///
+    /// - Parameters:
+    ///   - count: how many bytes to read.
+    ///   - field: the field an error names (evaluated only when one is thrown).
+    /// - Throws: ``WireError/Code/truncated`` when fewer than `count` bytes remain.
     public mutating func readBytes(_ count: Int, field: @autoclosure () -> String) throws(WireError) -> [UInt8] {
         try require(count, field: field())
         let slice = Array(bytes[position..<(position + count)])
@@ -80,6 +105,10 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads a string prefixed by its UTF-8 length in one byte.
+    ///
+    /// - Parameter field: the field an error names (evaluated only when one is thrown).
+    /// - Throws: ``WireError/Code/truncated`` when the length byte or the string's bytes are
+    ///   missing, ``WireError/Code/invalidUTF8`` when the bytes are not valid UTF-8.
     public mutating func readString8(field: @autoclosure () -> String) throws(WireError) -> String {
         let start = offset
         let length = Int(try readUInt8(field: field()))
@@ -93,6 +122,8 @@ public struct ByteReader: Sendable {
     }
 
     /// Throws ``WireError/Code/lengthMismatch`` if any bytes are left unread.
+    ///
+    /// - Parameter field: the field the error names (evaluated only when one is thrown).
     public func expectEnd(field: @autoclosure () -> String) throws(WireError) {
         if remaining != 0 {
             throw WireError(

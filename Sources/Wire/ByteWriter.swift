@@ -41,6 +41,9 @@ public struct ByteWriter: Sendable {
 
     /// Appends a string prefixed by its UTF-8 length in one byte.
     ///
+    /// - Parameters:
+    ///   - text: the string to append.
+    ///   - field: the field an error names (`"body.text"`).
     /// - Throws: ``WireError/Code/tooLarge`` when the string is longer than 255 bytes.
     public mutating func writeString8(_ text: String, field: String) throws(WireError) {
         let utf8 = Array(text.utf8)

@@ -14,6 +14,9 @@ public struct Challenge: Sendable, Hashable, Codable {
     }
 
     /// Appends the body.
+    ///
+    /// - Throws: ``WireError/Code/outOfRange`` when the token is empty or longer than
+    ///   ``RegisterRequest/maximumTokenLength`` bytes.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard (1...RegisterRequest.maximumTokenLength).contains(token.count) else {
             throw WireError(
@@ -25,6 +28,9 @@ public struct Challenge: Sendable, Hashable, Codable {
     }
 
     /// Reads the body.
+    ///
+    /// - Throws: ``WireError/Code/truncated`` when the body ends early, ``WireError/Code/outOfRange``
+    ///   when the token's length is 0 or more than ``RegisterRequest/maximumTokenLength``.
     public static func read(from reader: inout ByteReader) throws(WireError) -> Challenge {
         let offset = reader.offset
         let length = Int(try reader.readUInt8(field: "body.token.length"))

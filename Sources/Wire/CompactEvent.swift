@@ -33,6 +33,8 @@ public struct CompactEvent: Sendable, Hashable, Codable {
     }
 
     /// Appends the body.
+    ///
+    /// - Throws: ``WireError/Code/tooLarge`` when the state holds more than 255 goals or 255 red cards.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard state.goals.count <= 255, state.redCards.count <= 255 else {
             throw WireError(.tooLarge, field: "body.goals", offset: writer.bytes.count, "more than 255 goals or red cards")
@@ -51,9 +53,13 @@ public struct CompactEvent: Sendable, Hashable, Codable {
 
     /// Reads the body and checks it against the header's `score` and `minute`.
     ///
+    /// - Parameters:
+    ///   - reader: a reader at the body's first byte.
+    ///   - score: the header's score, which the body's goals must add up to.
+    ///   - minute: the header's minute; no goal or red card may come after it.
     /// - Throws: ``WireError/Code/inconsistent`` when the opponent is on the actor's side,
     ///   incidents are out of order or after `minute`, a player is sent off twice, or the
-    ///   goals do not add up to `score`.
+    ///   goals do not add up to `score`; ``WireError/Code/truncated`` when the body ends early.
     public static func read(from reader: inout ByteReader, score: Score, minute: UInt8) throws(WireError) -> CompactEvent {
         let template = try reader.readUInt8(field: "body.template")
         let actor = PlayerRef(byte: try reader.readUInt8(field: "body.actor"))

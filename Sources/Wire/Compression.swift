@@ -40,10 +40,13 @@ public enum Compression {
     /// Compresses `input` with raw DEFLATE, by default at level 9 (memLevel 9, default strategy).
     ///
     /// - Parameters:
+    ///   - input: the bytes to compress.
+    ///   - dictionary: a preset dictionary (Spec §4.4); `nil` or empty for none.
     ///   - level: zlib's level, 1...9 (another level stands in for another zlib build in tests).
     ///   - strategy: zlib's strategy.
     ///   - zlibWrapped: write the zlib format (RFC 1950: header and Adler-32) instead
     ///     of a raw stream; used only to measure what plain zlib would cost.
+    /// - Returns: the compressed stream, which may be longer than `input`.
     /// - Throws: ``WireError/Code/deflateFailed`` when zlib reports an error.
     public static func deflate(
         _ input: [UInt8], dictionary: [UInt8]? = nil, level: Int32 = Compression.level, strategy: Strategy = .standard,
@@ -77,6 +80,7 @@ public enum Compression {
     /// - Parameters:
     ///   - input: the compressed bytes; the stream must end exactly at their end.
     ///   - limit: the most bytes the result may have.
+    ///   - dictionary: the preset dictionary the stream was deflated with; `nil` or empty for none.
     ///   - baseOffset: the offset of `input[0]` in the datagram, for error reports.
     /// - Throws: ``WireError/Code/inflateFailed`` for a corrupt or incomplete stream or
     ///   trailing bytes, ``WireError/Code/inflateLimitExceeded`` when the output passes `limit`.

@@ -31,6 +31,12 @@ public struct CompressionDictionary: Sendable, Hashable {
 
     /// The dictionary `id` names, or an `outOfRange` error naming `field` and `offset` when
     /// this implementation holds none with that id.
+    ///
+    /// - Parameters:
+    ///   - id: the dictionary id, as a header's flags or a body carry it.
+    ///   - field: the field an error names (`"header.flags.dictionary"`).
+    ///   - offset: the byte offset an error names.
+    /// - Throws: ``WireError/Code/outOfRange`` when no dictionary in ``known`` has `id`.
     public static func named(_ id: UInt8, field: String, offset: Int) throws(WireError) -> CompressionDictionary {
         guard let dictionary = withID(id) else {
             let ids = known.map { "\($0.id) (\($0.name))" }.joined(separator: " or ")
@@ -42,6 +48,13 @@ public struct CompressionDictionary: Sendable, Hashable {
     /// The bytes a dictionary built from `roster` and these catalogues would hold, laid out as
     /// dictionary 1 is: `catalogs` except the last, the roster, then the last catalogue (the
     /// most likely one goes nearest the data, where DEFLATE's references are cheapest).
+    ///
+    /// - Parameters:
+    ///   - roster: both team sheets, encoded as a welcome encodes them.
+    ///   - catalogs: the phrase catalogues, the most likely last.
+    /// - Throws: ``WireError`` when the roster or a catalogue does not fit a welcome:
+    ///   ``WireError/Code/outOfRange`` for a team of 0 or more than 126 players, or a catalogue without
+    ///   1...255 templates for each event type; ``WireError/Code/tooLarge`` for a string over 255 bytes.
     public static func layout(roster: Roster, catalogs: [PhraseCatalog]) throws(WireError) -> [UInt8] {
         var writer = ByteWriter(capacity: 8192)
         for catalog in catalogs.dropLast() { try Welcome.writeCatalog(catalog, to: &writer) }

@@ -2,12 +2,21 @@ extension Frame {
     /// The frame's canonical content (Spec §4.4): its header with the compression bits clear
     /// and the body length of the uncompressed body, then the uncompressed body. Every valid
     /// encoding of the frame, compressed by whatever DEFLATE encoder, has this content.
+    ///
+    /// - Throws: ``WireError`` when the frame cannot be encoded, as ``encoded(level:strategy:)`` throws it.
     public func canonicalContent() throws(WireError) -> [UInt8] {
         try assemble(uncompressedBody(), compressed: false, dictionary: 0)
     }
 
     /// The content of a frame as sent: `bytes` (which decoded with `header`) with a compressed
     /// body inflated, the compression bits cleared and the body length adjusted to match.
+    ///
+    /// - Parameters:
+    ///   - bytes: the frame as received.
+    ///   - header: its header as ``decodeWithHeader(_:)`` returned it.
+    /// - Returns: `bytes` themselves when the body is not compressed.
+    /// - Throws: ``WireError/Code/outOfRange`` when the header names a dictionary this implementation does not
+    ///   hold; ``WireError/Code/inflateFailed`` or ``WireError/Code/inflateLimitExceeded`` when the body does not inflate.
     public static func content(of bytes: [UInt8], header: FrameHeader) throws(WireError) -> [UInt8] {
         guard header.compressed else { return bytes }
         let dictionary = try CompressionDictionary.named(header.dictionary, field: "header.flags.dictionary", offset: 4)
@@ -30,6 +39,8 @@ extension Frame {
 extension Datagram {
     /// The datagram's canonical content (a frame's with its body uncompressed; an original
     /// packet's bytes): what every valid encoding of it decodes from.
+    ///
+    /// - Throws: ``WireError`` when the datagram cannot be encoded (a field that does not fit the wire).
     public func canonicalContent() throws(WireError) -> [UInt8] {
         switch self {
         case .frame(let frame): try frame.canonicalContent()
@@ -44,8 +55,13 @@ extension Datagram {
     /// its frame gives (a welcome the one it announces, an event none). The compressed bytes
     /// themselves are not compared: they differ between zlib builds, levels and strategies.
     ///
+    /// - Parameters:
+    ///   - bytes: the datagram as received.
+    ///   - header: the header ``decodeWithHeader(_:)`` returned with it; `nil` for an original packet.
     /// - Throws: ``WireError`` (`inconsistent`) naming the first byte that differs, in the
-    ///   inflated body's coordinates (after the 15-byte header) when the body was compressed.
+    ///   inflated body's coordinates (after the 23-byte header) when the body was compressed.
+    ///   Also `inconsistent` for a frame without `header`, or a body compressed with another dictionary
+    ///   or under ``Frame/compressionThreshold`` bytes; and the errors of ``Frame/content(of:header:)``.
     public func checkCanonical(_ bytes: [UInt8], header: FrameHeader?) throws(WireError) {
         switch self {
         case .original(let packet):

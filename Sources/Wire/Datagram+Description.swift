@@ -1,6 +1,9 @@
 extension Datagram {
     /// A readable, complete JSON description of the decoded datagram: what the fixtures'
     /// `.json` files hold and what `validate --json` reports.
+    ///
+    /// - Parameter header: a frame's header as sent (``decodeWithHeader(_:)``), which adds the
+    ///   compressed flag, the dictionary and the body length; ignored for an original packet.
     public func description(header: FrameHeader? = nil) -> JSONNode {
         switch self {
         case .frame(let frame):
@@ -20,6 +23,8 @@ extension Datagram {
 extension Frame {
     /// A readable JSON description of the frame; `header` adds the compressed flag and the
     /// body length as sent.
+    ///
+    /// - Parameter header: the header as ``decodeWithHeader(_:)`` returned it, or `nil` for a frame made in code.
     public func description(header: FrameHeader? = nil) -> JSONNode {
         var headerMembers: [(String, JSONNode)] = [
             ("version", .int(header?.version ?? FrameHeader.currentVersion)),

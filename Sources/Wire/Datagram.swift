@@ -23,11 +23,17 @@ public enum Datagram: Sendable, Hashable {
     case original(OriginalPacket)
 
     /// Tells the two protocols apart (``WireProtocol``) and decodes.
+    ///
+    /// - Throws: ``WireError``: a frame's errors (``Frame/decode(_:)``); for the original protocol,
+    ///   ``WireError/Code/unknownText`` or a JSON body's errors (``OriginalPacket/decode(_:)``).
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> Datagram {
         try decodeWithHeader(bytes).datagram
     }
 
     /// Decodes a datagram, also returning the frame header as sent when it is a frame.
+    ///
+    /// - Returns: the header (`nil` for an original-protocol packet) and the datagram.
+    /// - Throws: ``WireError``, as ``decode(_:)`` does.
     public static func decodeWithHeader(_ bytes: [UInt8]) throws(WireError) -> (header: FrameHeader?, datagram: Datagram) {
         switch WireProtocol(of: bytes) {
         case .soccerStream:
@@ -39,6 +45,9 @@ public enum Datagram: Sendable, Hashable {
     }
 
     /// The canonical bytes of this datagram (frames per Spec §4.4; original packets as the original sent them).
+    ///
+    /// - Throws: ``WireError`` when a field does not fit the wire (``Frame/encoded(level:strategy:)``,
+    ///   ``OriginalPacket/encoded()``).
     public func encoded() throws(WireError) -> [UInt8] {
         switch self {
         case .frame(let frame): try frame.encoded()

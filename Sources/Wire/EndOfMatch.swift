@@ -15,6 +15,9 @@ public struct EndOfMatch: Sendable, Hashable, Codable {
     }
 
     /// Reads the body.
+    ///
+    /// - Throws: ``WireError/Code/truncated`` when the body is empty, ``WireError/Code/outOfRange``
+    ///   for a reason code outside 1...3.
     public static func read(from reader: inout ByteReader) throws(WireError) -> EndOfMatch {
         let offset = reader.offset
         let code = try reader.readUInt8(field: "body.reason")

@@ -4,6 +4,11 @@ extension FeedLine {
     public static let maximumLength = 65_536
 
     /// Reads one line (without its newline). Errors name the field and the byte offset in the line.
+    ///
+    /// - Throws: ``WireError/Code/tooLarge`` for a line over ``maximumLength`` bytes;
+    ///   ``WireError/Code/invalidJSON`` or ``WireError/Code/invalidUTF8`` when it is not JSON;
+    ///   ``WireError/Code/schemaViolation`` (``WireError/Code/outOfRange`` for a number) when it
+    ///   does not follow Spec/FEED.md.
     public static func parse(_ line: [UInt8]) throws(WireError) -> FeedLine {
         guard line.count <= maximumLength else {
             throw WireError(.tooLarge, field: "line", offset: maximumLength, "line of \(line.count) bytes; at most \(maximumLength)")

@@ -3,11 +3,18 @@ extension Frame {
     ///
     /// Total: every input yields a frame or a ``WireError`` naming the field and byte offset;
     /// no input traps, and no allocation exceeds the datagram or ``Compression/inflateLimit``.
+    ///
+    /// - Throws: ``WireError``: the header's errors (``FrameHeader/read(from:datagramSize:)``); a header
+    ///   that breaks its kind's row of Spec §3 (``FrameKind/rules``); a body that does not inflate or
+    ///   does not follow its kind's layout; ``WireError/Code/lengthMismatch`` for bytes after the body.
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> Frame {
         try decodeWithHeader(bytes).frame
     }
 
     /// Decodes one datagram, also returning its header as sent (with the compressed flag).
+    ///
+    /// - Returns: the header as sent and the frame.
+    /// - Throws: ``WireError``, as ``decode(_:)`` does.
     public static func decodeWithHeader(_ bytes: [UInt8]) throws(WireError) -> (header: FrameHeader, frame: Frame) {
         var reader = ByteReader(bytes)
         let header = try FrameHeader.read(from: &reader, datagramSize: bytes.count)

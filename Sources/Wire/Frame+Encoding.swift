@@ -12,8 +12,10 @@ extension Frame {
     /// - Parameters:
     ///   - level: the DEFLATE level; another level (or `strategy`) stands in for another zlib build.
     ///   - strategy: the DEFLATE strategy.
+    /// - Returns: the datagram: header, body as sent, and a group event's signature.
     /// - Throws: ``WireError`` when a field does not fit the wire (a string over 255 bytes,
-    ///   a JSON body over 4,096 bytes...).
+    ///   a JSON body over 4,096 bytes...), or ``WireError/Code/inconsistent`` when
+    ///   ``groupSignature`` is not 64 bytes or the body is not an event's.
     public func encoded(level: Int32 = Compression.level, strategy: Compression.Strategy = .standard) throws(WireError) -> [UInt8] {
         var payload = try uncompressedBody()
         var compressed = false

@@ -8,17 +8,29 @@ public enum EventBody: Sendable, Hashable {
 
 /// What a frame carries after its header.
 public enum FrameBody: Sendable, Hashable {
+    /// A client asks to subscribe (Spec §4.1): its formats, dictionaries, match and token.
     case register(RegisterRequest)
+    /// The server accepts a register (§4.3): the match, its teams and words, the format chosen.
     case welcome(Welcome)
+    /// The server refuses a register (§4.5), saying why.
     case refuse(Refusal)
+    /// One match event (§4.6), in the format the welcome chose.
     case event(EventBody)
+    /// The match is over (§4.7), and why.
     case end(EndOfMatch)
+    /// A client leaves (§4.1): no body.
     case unregister
+    /// A client's keep-alive, or the server's answer to one (§4.2): no body.
     case heartbeat
+    /// The server's address challenge (§7.1): the token to echo in the next register.
     case challenge(Challenge)
+    /// A client asks for missing events again (§4.8).
     case nack(SequenceRanges)
+    /// The server no longer holds these asked-for events (§4.8).
     case unavailable(SequenceRanges)
+    /// A client asks which matches the server carries (§4.9).
     case list(ListRequest)
+    /// The server's answer to a list request (§4.9): one page of matches.
     case listing(MatchListing)
     /// The server holds no subscription under the frame's identifier (Spec §4.12): no body.
     case reset
@@ -104,6 +116,11 @@ public struct Frame: Sendable, Hashable {
     public var groupMatchID: UInt32 { groupSignature != nil ? UInt32(truncatingIfNeeded: subscription >> 32) : 0 }
 
     /// A compact event frame for `event`.
+    ///
+    /// - Parameters:
+    ///   - event: the event, with the match state after it.
+    ///   - sequence: the event's sequence number.
+    ///   - subscription: the subscriber's identifier; 0 for a frame stamped later (``FrameHeader/stamp(_:into:)``).
     public static func compactEvent(_ event: MatchEvent, sequence: UInt32, subscription: UInt64 = 0) -> Frame {
         Frame(
             sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
@@ -111,6 +128,15 @@ public struct Frame: Sendable, Hashable {
     }
 
     /// A JSON event frame for `event`, its body rendered with `roster` and `catalog`.
+    ///
+    /// - Parameters:
+    ///   - event: the event, with the match state after it.
+    ///   - sequence: the event's sequence number (also the body's `count`).
+    ///   - roster: the team sheets that name the players.
+    ///   - catalog: the phrases, score line and event names, in the client's language.
+    ///   - subscription: the subscriber's identifier; 0 for a frame stamped later (``FrameHeader/stamp(_:into:)``).
+    /// - Throws: ``WireError/Code/outOfRange`` when the event's template or players are not in
+    ///   `catalog` or `roster` (``PhraseCatalog/phrase(for:roster:)``).
     public static func jsonEvent(
         _ event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog,
         subscription: UInt64 = 0

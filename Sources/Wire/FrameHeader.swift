@@ -107,6 +107,15 @@ public struct FrameHeader: Sendable, Hashable {
     ///
     /// Checks the magic, version, kind, flags, minute range and that the body length
     /// matches the datagram's size. Per-kind rules are checked by ``Frame/decode(_:)``.
+    ///
+    /// - Parameters:
+    ///   - reader: a reader at the datagram's first byte; left after the header.
+    ///   - datagramSize: the whole datagram's size, which the body (and a group event's signature) must fill.
+    /// - Throws: ``WireError/Code/truncated`` under 23 bytes; ``WireError/Code/badMagic``;
+    ///   ``WireError/Code/unsupportedVersion``; ``WireError/Code/unknownKind``; ``WireError/Code/unknownFormat``
+    ///   for format 3; ``WireError/Code/reservedBits`` for flag bit 7 or a dictionary on an uncompressed body;
+    ///   ``WireError/Code/outOfRange`` for a dictionary not held or a minute over ``maximumMinute``;
+    ///   ``WireError/Code/lengthMismatch`` when the body length disagrees with `datagramSize`.
     public static func read(from reader: inout ByteReader, datagramSize: Int) throws(WireError) -> FrameHeader {
         try reader.require(size, field: "header")
         let magic0 = try reader.readUInt8(field: "header.magic")

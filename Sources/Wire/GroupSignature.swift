@@ -10,7 +10,12 @@ public enum GroupSignature {
     /// made it) with kind 13, no retransmission flag, the match id in bytes 15–18 and zero in
     /// 19–22 (Spec §4.11). The signature of these bytes follows them.
     ///
-    /// - Throws: ``WireError`` when `event` is not an event frame's bytes, or `matchID` is 0.
+    /// - Parameters:
+    ///   - event: an encoded event frame with a body (``Frame/encoded(level:strategy:)``).
+    ///   - matchID: the match the group event belongs to; never 0.
+    /// - Returns: the bytes to sign; the 64-byte signature is appended after them.
+    /// - Throws: ``WireError`` when `event` is not an event frame's bytes (``WireError/Code/inconsistent``),
+    ///   or `matchID` is 0 (``WireError/Code/outOfRange``).
     public static func unsignedGroupEvent(from event: [UInt8], matchID: UInt32) throws(WireError) -> [UInt8] {
         guard event.count > FrameHeader.size, event[0] == FrameHeader.magic.0, event[1] == FrameHeader.magic.1,
             event[3] == FrameKind.event.rawValue

@@ -5,6 +5,7 @@ extension JSONNode {
     /// Parses one JSON text (RFC 8259) occupying all of `bytes`.
     ///
     /// - Parameter base: the offset of `bytes[0]` in the datagram, added to every offset.
+    /// - Returns: the value, each node carrying the offset of its first byte (plus `base`).
     /// - Throws: ``WireError/Code/invalidUTF8`` or ``WireError/Code/invalidJSON`` naming the
     ///   byte offset; never traps, never recurses deeper than ``maximumDepth``.
     public static func parse(_ bytes: [UInt8], base: Int = 0) throws(WireError) -> JSONNode {

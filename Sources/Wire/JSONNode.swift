@@ -5,14 +5,19 @@
 public struct JSONNode: Sendable, Hashable {
     /// A JSON value.
     public enum Value: Sendable, Hashable {  // not indirect: arrays already box the recursion, so scalars cost no allocation
+        /// `null`.
         case null
+        /// `true` or `false`.
         case bool(Bool)
         /// A number written without fraction or exponent that fits in 64 bits.
         case integer(Int64)
         /// Any other number.
         case double(Double)
+        /// A string, its escapes decoded.
         case string(String)
+        /// An array, in order.
         case array([JSONNode])
+        /// An object's members, in the order written (a key twice is refused when parsed).
         case object([Member])
     }
 
@@ -58,9 +63,13 @@ public struct JSONNode: Sendable, Hashable {
 extension JSONNode: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral
 {
+    /// A string node from a literal.
     public init(stringLiteral value: String) { self.init(.string(value)) }
+    /// An integer node from a literal.
     public init(integerLiteral value: Int64) { self.init(.integer(value)) }
+    /// A boolean node from a literal.
     public init(booleanLiteral value: Bool) { self.init(.bool(value)) }
+    /// An array node from a literal.
     public init(arrayLiteral elements: JSONNode...) { self.init(.array(elements)) }
 }
 

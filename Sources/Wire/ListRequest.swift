@@ -25,6 +25,8 @@ public struct ListRequest: Sendable, Hashable, Codable {
     }
 
     /// Appends the body.
+    ///
+    /// - Throws: ``WireError/Code/tooLarge`` when the token is longer than ``RegisterRequest/maximumTokenLength`` bytes.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard token.count <= RegisterRequest.maximumTokenLength else {
             throw WireError(
@@ -38,6 +40,10 @@ public struct ListRequest: Sendable, Hashable, Codable {
     }
 
     /// Reads the body.
+    ///
+    /// - Parameter reader: a reader at the body's first byte; every byte after the `offset` field is read as padding.
+    /// - Throws: ``WireError/Code/truncated`` when the body ends early; ``WireError/Code/outOfRange`` for a token
+    ///   longer than ``RegisterRequest/maximumTokenLength``; ``WireError/Code/reservedBits`` for a non-zero padding byte.
     public static func read(from reader: inout ByteReader) throws(WireError) -> ListRequest {
         let tokenOffset = reader.offset
         let length = Int(try reader.readUInt8(field: "body.token.length"))

@@ -23,13 +23,15 @@ public struct MatchSummary: Sendable, Hashable, Codable {
     public var id: UInt32
     /// Where it stands.
     public var status: MatchStatus
-    /// The match clock, and the score.
+    /// The match clock (minutes).
     public var minute: UInt8
+    /// The score.
     public var score: Score
     /// Subscribed clients.
     public var viewers: UInt32
-    /// The teams' names.
+    /// The home team's name.
     public var home: String
+    /// The away team's name.
     public var away: String
 
     /// Creates a summary.
@@ -103,6 +105,11 @@ public struct MatchListing: Sendable, Hashable, Codable {
     }
 
     /// The page of `all` starting at `offset`: as many as fit in ``maximumFrameSize``.
+    ///
+    /// - Parameters:
+    ///   - all: every match the server carries, in listing order.
+    ///   - offset: the index of the page's first match; clamped to `0...all.count`.
+    /// - Returns: at most 255 matches, with `total` the count of `all` (at most 65,535); empty past the end.
     public static func page(of all: [MatchSummary], from offset: Int) -> MatchListing {
         let start = min(max(0, offset), all.count)
         var size = FrameHeader.size + 5
@@ -116,6 +123,9 @@ public struct MatchListing: Sendable, Hashable, Codable {
     }
 
     /// Appends the body.
+    ///
+    /// - Throws: ``WireError/Code/outOfRange`` for more than 255 matches or matches past `total`;
+    ///   ``WireError/Code/tooLarge`` for a team name over 255 bytes.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard matches.count <= 255, Int(offset) + matches.count <= Int(total) else {
             throw WireError(
@@ -129,6 +139,10 @@ public struct MatchListing: Sendable, Hashable, Codable {
     }
 
     /// Reads the body.
+    ///
+    /// - Throws: ``WireError/Code/truncated`` when the body ends early; ``WireError/Code/outOfRange`` for matches
+    ///   past `total`, an unknown status or a minute over ``FrameHeader/maximumMinute``;
+    ///   ``WireError/Code/invalidUTF8`` for a team name that is not UTF-8.
     public static func read(from reader: inout ByteReader) throws(WireError) -> MatchListing {
         let total = try reader.readUInt16(field: "body.total")
         let offset = try reader.readUInt16(field: "body.offset")

@@ -35,6 +35,9 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
     }
 
     /// Appends the offer: `u8` family (4 or 6), the address, `u16` port, the 32-byte key.
+    ///
+    /// - Throws: ``WireError/Code/outOfRange`` when `address` is no multicast group of 4 or 16 bytes
+    ///   (``isMulticast(_:)``) or `publicKey` is not ``keySize`` bytes.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard Self.isMulticast(address) else {
             throw WireError(
@@ -52,6 +55,9 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
     }
 
     /// Reads an offer.
+    ///
+    /// - Throws: ``WireError/Code/truncated`` when the bytes end early; ``WireError/Code/outOfRange`` for a
+    ///   family other than 4 or 6, or an address that is no multicast group.
     public static func read(from reader: inout ByteReader) throws(WireError) -> MulticastOffer {
         let familyOffset = reader.offset
         let family = try reader.readUInt8(field: "body.multicast.family")

@@ -45,7 +45,9 @@ extension OriginalDatagram {
     /// Decodes and checks a JSON body against the original layout.
     ///
     /// - Parameter base: the offset of `bytes[0]` in the datagram, for error offsets.
-    /// - Throws: ``WireError`` naming the field path (`json.timeA[3].gols`) and byte offset.
+    /// - Throws: ``WireError`` naming the field path (`json.timeA[3].gols`) and byte offset:
+    ///   ``WireError/Code/tooLarge`` over ``maximumSize`` bytes, the errors of
+    ///   ``JSONNode/parse(_:base:)``, and those of ``init(node:)``.
     public init(decoding bytes: [UInt8], base: Int = 0) throws(WireError) {
         guard bytes.count <= Self.maximumSize else {
             throw WireError(
@@ -56,6 +58,12 @@ extension OriginalDatagram {
     }
 
     /// Reads a datagram from a parsed JSON tree, checking every field's type and range.
+    ///
+    /// - Parameter root: the tree, as ``JSONNode/parse(_:base:)`` made it; errors give its nodes' offsets.
+    /// - Throws: ``WireError/Code/schemaViolation`` for a missing, extra or mistyped field, a string
+    ///   over 255 bytes (`content`: 1,024) or over 126 players a side; ``WireError/Code/outOfRange``
+    ///   for a number out of range; ``WireError/Code/inconsistent`` when `gols` disagrees with
+    ///   `tempo_gols`, or `tempo_cv` is not 0 without a red card.
     public init(node root: JSONNode) throws(WireError) {
         let top = try root.object("json", keys: ["message", "timeA", "timeB", "goleiroA", "goleiroB"])
         let messageFields = try top["message"].object(

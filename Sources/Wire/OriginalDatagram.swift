@@ -94,6 +94,14 @@ public struct OriginalDatagram: Sendable, Hashable, Codable {
     }
 
     /// The datagram SoccerStream's server sends for `event`: only what has happened up to it.
+    ///
+    /// - Parameters:
+    ///   - event: the event, with the match state after it.
+    ///   - sequence: the event's sequence number, the message's `count`.
+    ///   - roster: the team sheets that name the players, keepers and teams.
+    ///   - catalog: the phrase, score line and event name, in the client's language.
+    /// - Throws: ``WireError/Code/outOfRange`` when the event's template or players are not in
+    ///   `catalog` or `roster` (``PhraseCatalog/phrase(for:roster:)``).
     public init(event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog) throws(WireError) {
         func players(_ side: Side) -> [OriginalPlayer] {
             let sheet = roster[side]

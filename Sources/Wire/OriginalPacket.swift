@@ -9,9 +9,11 @@ public enum OriginalPacket: Sendable, Hashable {
     /// A bare JSON datagram (server → client).
     case datagram(OriginalDatagram)
 
-    /// The three texts, exactly as the original sent them (UTF-8, no terminator).
+    /// The original's register text, exactly as it sent it (UTF-8, no terminator).
     public static let registerText = "register"
+    /// The original's unregister text.
     public static let unregisterText = "unregister"
+    /// The original server's end text.
     public static let endOfTransmissionText = "End of transmission"
 
     /// Which way the packet travels (client → server or server → client).
@@ -23,6 +25,8 @@ public enum OriginalPacket: Sendable, Hashable {
     }
 
     /// The bytes the original sends for this packet.
+    ///
+    /// - Throws: ``WireError/Code/tooLarge`` when a datagram's JSON exceeds ``OriginalDatagram/maximumSize``.
     public func encoded() throws(WireError) -> [UInt8] {
         switch self {
         case .register: Array(Self.registerText.utf8)
@@ -34,6 +38,9 @@ public enum OriginalPacket: Sendable, Hashable {
 
     /// Decodes an original-protocol datagram: one of the three texts exactly, or a JSON
     /// object (first byte `{`) in the original layout.
+    ///
+    /// - Throws: ``WireError/Code/unknownText`` for any other bytes; for a JSON object, the
+    ///   errors of ``OriginalDatagram/init(decoding:base:)``.
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> OriginalPacket {
         if bytes.first == UInt8(ascii: "{") {
             return .datagram(try OriginalDatagram(decoding: bytes))

@@ -1,6 +1,8 @@
 extension PhraseCatalog {
     /// The phrase describing `event`.
     ///
+    /// - Returns: the event's template with `{player}`, `{team}`, `{opponent}` and `{keeper}`
+    ///   filled in from `roster` (`{team}` is the actor's team, `{keeper}` the other side's keeper).
     /// - Throws: ``WireError/Code/outOfRange`` (field `body.template`, `body.actor` or
     ///   `body.opponent`) when the event refers to a template or player the catalogue or
     ///   roster does not have.

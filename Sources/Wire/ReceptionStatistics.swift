@@ -82,6 +82,8 @@ public struct ReceptionStatistics: Sendable, Hashable {
     public init() {}
 
     /// The extended form of `sequence`, nearest to the highest (or owed) sequence so far.
+    ///
+    /// - Returns: a 64-bit sequence within ±2³¹ of that reference; `sequence` itself before there is one.
     public func extend(_ sequence: UInt32) -> Int64 {
         guard let reference = highest ?? owedFirst else { return Int64(sequence) }
         let delta = Int32(bitPattern: sequence &- UInt32(truncatingIfNeeded: reference))
@@ -107,6 +109,7 @@ public struct ReceptionStatistics: Sendable, Hashable {
     ///   - arrival: when it arrived, in seconds on any monotonic clock.
     ///   - interval: the sender's nominal seconds between consecutive sequence numbers, for
     ///     jitter; `nil` when unknown (jitter then stays 0).
+    /// - Returns: how it was classified; an ``Outcome/implausible`` one is set aside until the next datagram follows it.
     @discardableResult
     public mutating func record(_ sequence: UInt32, arrival: Double, interval: Double?) -> Outcome {
         let extended = extend(sequence)
@@ -130,6 +133,10 @@ public struct ReceptionStatistics: Sendable, Hashable {
     /// How far ahead of the highest sequence a datagram arriving `elapsed` seconds after the
     /// last accepted one may be (Spec §6.1): twice the events the interval allows in that
     /// time, plus ``minimumAdvance``; ``unpacedAdvance`` when the interval is unknown or 0.
+    ///
+    /// - Parameters:
+    ///   - elapsed: seconds since the last accepted arrival (a negative value counts as 0).
+    ///   - interval: the sender's nominal seconds between events, or `nil` when unknown.
     public static func plausibleAdvance(after elapsed: Double, interval: Double?) -> Int64 {
         guard let interval, interval > 0 else { return unpacedAdvance }
         let events = (max(0, elapsed) / interval * 2).rounded(.up)
@@ -185,6 +192,12 @@ public struct ReceptionStatistics: Sendable, Hashable {
     /// arrived first time (nor been repaired before); `noticed` is when the receiver saw it was
     /// missing, for the repair delay. Returns whether it filled a gap. It never changes the
     /// first-time figures (received, lost, out of order, jitter).
+    ///
+    /// - Parameters:
+    ///   - sequence: the retransmitted event's sequence number.
+    ///   - arrival: when it arrived, on the clock ``record(_:arrival:interval:)`` uses.
+    ///   - noticed: when it was noticed missing, on the same clock; `nil` records no delay.
+    /// - Returns: `false` when it had arrived first time or was repaired already.
     @discardableResult
     public mutating func recordRepair(_ sequence: UInt32, arrival: Double, noticed: Double?) -> Bool {
         let extended = extend(sequence)

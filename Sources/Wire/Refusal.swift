@@ -40,12 +40,17 @@ public struct Refusal: Sendable, Hashable, Codable {
     }
 
     /// Appends the body.
+    ///
+    /// - Throws: ``WireError/Code/tooLarge`` when the text is longer than 255 UTF-8 bytes.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         writer.writeUInt8(reason.rawValue)
         try writer.writeString8(text, field: "body.text")
     }
 
     /// Reads the body.
+    ///
+    /// - Throws: ``WireError/Code/truncated`` when the body ends early, ``WireError/Code/outOfRange`` for
+    ///   an unknown reason code, ``WireError/Code/invalidUTF8`` when the text is not UTF-8.
     public static func read(from reader: inout ByteReader) throws(WireError) -> Refusal {
         let offset = reader.offset
         let code = try reader.readUInt8(field: "body.reason")

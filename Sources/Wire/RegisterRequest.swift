@@ -75,6 +75,10 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     public static let maximumDictionaries = 3
 
     /// Appends the body.
+    ///
+    /// - Throws: ``WireError/Code/outOfRange`` when the formats are not 1 or 2 distinct of json and compact,
+    ///   or the dictionaries not at most ``maximumDictionaries`` distinct ids 1...3;
+    ///   ``WireError/Code/tooLarge`` for a token longer than ``maximumTokenLength``.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard (1...2).contains(formats.count), Set(formats).count == formats.count, !formats.contains(.none) else {
             throw WireError(
@@ -109,6 +113,13 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     }
 
     /// Reads the body.
+    ///
+    /// - Parameter reader: a reader at the body's first byte; every remaining byte is read, and
+    ///   optional fields left at zero count as padding.
+    /// - Throws: ``WireError/Code/truncated`` when the body ends early; ``WireError/Code/unknownFormat``
+    ///   for a format other than json or compact, or a repeated one; ``WireError/Code/outOfRange`` for a
+    ///   format count other than 1 or 2, a token over ``maximumTokenLength``, a dictionary list not of
+    ///   distinct ids 1...3, or an unknown delivery; ``WireError/Code/reservedBits`` for non-zero padding.
     public static func read(from reader: inout ByteReader) throws(WireError) -> RegisterRequest {
         let countOffset = reader.offset
         let count = try reader.readUInt8(field: "body.formats.count")

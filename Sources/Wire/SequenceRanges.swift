@@ -52,6 +52,9 @@ public struct SequenceRanges: Sendable, Hashable {
     public var sequences: [UInt32] { ranges.flatMap(\.sequences) }
 
     /// Appends the body.
+    ///
+    /// - Throws: ``WireError/Code/outOfRange`` when there are not 1...``maximumRanges`` ranges, or a
+    ///   range's count is not 1...``maximumCount``.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard (1...Self.maximumRanges).contains(ranges.count) else {
             throw WireError(

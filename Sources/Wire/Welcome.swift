@@ -48,6 +48,11 @@ public struct Welcome: Sendable, Hashable, Codable {
     }
 
     /// Appends the body.
+    ///
+    /// - Throws: ``WireError/Code/unknownFormat`` when the format is `none`; ``WireError/Code/outOfRange``
+    ///   for a dictionary not held, a team of 0 or more than 126 players, a catalogue without 1...255
+    ///   templates for each event type, or an invalid multicast offer; ``WireError/Code/tooLarge`` for a
+    ///   string over 255 bytes, or more than 255 goals or red cards in the current event.
     public func write(to writer: inout ByteWriter) throws(WireError) {
         guard format == .json || format == .compact else {
             throw WireError(.unknownFormat, field: "body.format", offset: writer.bytes.count, "a welcome must choose json or compact")
@@ -115,6 +120,16 @@ public struct Welcome: Sendable, Hashable, Codable {
     }
 
     /// Reads the body; `header` supplies the latest event's type, score and minute.
+    ///
+    /// - Parameters:
+    ///   - reader: a reader at the body's first byte; a multicast offer is read when bytes remain.
+    ///   - header: the frame's header: the latest event's type, score and minute, and the compression dictionary.
+    /// - Throws: ``WireError/Code/truncated`` when the body ends early; ``WireError/Code/unknownFormat`` for a
+    ///   format other than json or compact; ``WireError/Code/outOfRange`` for a dictionary not held, a team of
+    ///   0 or over 126 players, an event type without templates, a current-event flag other than 0 or 1, or what
+    ///   ``check(_:type:roster:catalog:offset:)`` refuses; ``WireError/Code/inconsistent`` when the body and the
+    ///   header disagree (dictionary, current event, score, minute) or the current event contradicts itself;
+    ///   ``WireError/Code/invalidUTF8`` for a string that is not UTF-8.
     public static func read(from reader: inout ByteReader, header: FrameHeader) throws(WireError) -> Welcome {
         let formatOffset = reader.offset
         let formatCode = try reader.readUInt8(field: "body.format")
@@ -204,6 +219,15 @@ public struct Welcome: Sendable, Hashable, Codable {
     }
 
     /// Checks that `event`'s template and players exist in `catalog` and `roster`.
+    ///
+    /// - Parameters:
+    ///   - event: a welcome's current event.
+    ///   - type: its event type, from the header.
+    ///   - roster: the welcome's team sheets.
+    ///   - catalog: the welcome's phrase catalogue.
+    ///   - offset: the byte offset of the event's body, for errors.
+    /// - Throws: ``WireError/Code/outOfRange`` (field `body.current.template`, `.actor`, `.opponent` or
+    ///   `.state`) when the template, a player or an incident's player is not in `catalog` or `roster`.
     public static func check(_ event: CompactEvent, type: EventType, roster: Roster, catalog: PhraseCatalog, offset: Int) throws(WireError) {
         guard Int(event.template) < catalog.templates(of: type).count else {
             throw WireError(

@@ -53,6 +53,12 @@ public struct WireError: Error, Sendable, Hashable {
     public var message: String
 
     /// Creates an error.
+    ///
+    /// - Parameters:
+    ///   - code: what went wrong, broadly.
+    ///   - field: the field concerned, as a dotted path (`"body.token"`).
+    ///   - offset: the byte offset in the input at which the problem was detected.
+    ///   - message: what was found and what was expected, for people.
     public init(_ code: Code, field: String, offset: Int, _ message: String) {
         self.code = code
         self.field = field
@@ -62,6 +68,7 @@ public struct WireError: Error, Sendable, Hashable {
 }
 
 extension WireError: CustomStringConvertible {
+    /// The error as one line: its code, byte offset, field and what was expected.
     public var description: String {
         "\(code.rawValue) at byte \(offset) (\(field)): \(message)"
     }

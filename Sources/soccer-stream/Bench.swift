@@ -18,18 +18,17 @@ struct BenchCommand: AsyncParsableCommand {
         )
         @Option(help: "Clients in all (dealt evenly over the relays).") var clients = 10_000
         @Option(help: "Relay processes under the origin.") var relays = 2
-        @Option(parsing: .unconditional, help: "Seconds between events.") var interval = 0.05
+        @OptionGroup var pace: PaceOptions<RelayBenchDefaults>
         @Option(help: "Simulated matches back to back (about 45 events each).") var matches = 2
 
         func run() async throws {
             guard (1...40_000).contains(clients) else { throw ValidationError("--clients takes 1...40000 (one generator process each side)") }
             guard (1...8).contains(relays) else { throw ValidationError("--relays takes 1...8") }
-            guard interval.isFinite, (0.001...10).contains(interval) else { throw ValidationError("--interval takes 0.001...10 seconds") }
             guard (1...100).contains(matches) else { throw ValidationError("--matches takes 1...100") }
             var benchmark = RelayBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
             benchmark.clients = clients
             benchmark.relays = relays
-            benchmark.interval = interval
+            benchmark.interval = try pace.seconds()
             benchmark.matches = matches
             let configured = benchmark
             let result = try await LoadGenerator.onOwnThread { try configured.run() }
@@ -43,18 +42,17 @@ struct BenchCommand: AsyncParsableCommand {
                 "In a network namespace of its own (needs root): an origin serving N unicast clients, then N multicast receivers; the origin's CPU per event and datagrams either way."
         )
         @Option(help: "Receivers each side.") var receivers = 1_000
-        @Option(parsing: .unconditional, help: "Seconds between events.") var interval = 0.02
+        @OptionGroup var pace: PaceOptions<MulticastBenchDefaults>
         @Option(help: "Simulated matches back to back (about 45 events each; between two, every receiver's end frames count in the events' CPU).")
         var matches = 1
         @Option(help: "Runs of each side, added up (the CPU is read in 10 ms ticks).") var repeats = 5
 
         func run() async throws {
             guard (1...10_000).contains(receivers) else { throw ValidationError("--receivers takes 1...10000") }
-            guard interval.isFinite, (0.001...10).contains(interval) else { throw ValidationError("--interval takes 0.001...10 seconds") }
             guard (1...100).contains(matches) else { throw ValidationError("--matches takes 1...100") }
             var benchmark = MulticastBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
             benchmark.receivers = receivers
-            benchmark.interval = interval
+            benchmark.interval = try pace.seconds()
             benchmark.matches = matches
             guard (1...50).contains(repeats) else { throw ValidationError("--repeats takes 1...50") }
             benchmark.repeats = repeats
@@ -196,7 +194,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "The C ceiling's source (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
         @Option(help: "Also count the server's allocations with this LD_PRELOAD counter's source (10 vs 1000 clients).") var allocations: String?
         @Option(help: "Simulated matches the server carries at once (server --simulate), the clients dealt over them.") var matches = 1
-        @Option(parsing: .unconditional, help: "Seconds between a match's events (0: as fast as possible; 1: the real pace).") var interval = 0.0
+        @OptionGroup var pace: PaceOptions<FanOutBenchDefaults>
         @Flag(help: "The server also serves Prometheus metrics (--metrics-port), to measure what counting them costs.") var metrics = false
         @Flag(help: "The server writes its durable match log (--data-dir), to measure what durability costs.") var durable = false
 
@@ -206,7 +204,7 @@ struct BenchCommand: AsyncParsableCommand {
                 throw ValidationError("--clients takes counts 1...200000, comma-separated")
             }
             guard (1...1000).contains(matches) else { throw ValidationError("--matches takes 1...1000") }
-            guard interval.isFinite, (0...10).contains(interval) else { throw ValidationError("--interval takes 0...10 seconds") }
+            let interval = try pace.seconds()
             let formats = format.formats
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             var benchmark = FanOutBenchmark(executable: executable, ceilingSource: ceiling.isEmpty ? nil : ceiling)

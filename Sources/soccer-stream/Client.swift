@@ -24,7 +24,7 @@ struct Client: AsyncParsableCommand {
         name: [.customLong("original-interval"), .customLong("legacy-interval")],
         help: "With --original: the original server's interval in seconds, for jitter.")
     var originalInterval: Double?
-    @Option(help: "The log file.") var logFile = "client.log"
+    @OptionGroup var logging: LoggingOptions<ClientDefaults>
     @Option(help: "The statistics file (appended to, as the original did).") var statsFile = "client_stats.log"
     @Option(help: "Also write the statistics as JSON to this file.") var statsJson: String?
     @Option(help: "Register attempts before giving up (exit code 2).") var registerAttempts = 6
@@ -59,6 +59,8 @@ struct Client: AsyncParsableCommand {
     )
     var serverKey: String?
     @Option(help: "The interface (name or IPv4 address) to join the multicast group on (default: the route's).") var multicastInterface: String?
+
+    var logFile: String { logging.logFile }
 
     func run() async throws {
         let address = try serverAddress.address(alias: port)
@@ -115,13 +117,13 @@ struct Client: AsyncParsableCommand {
         let log = LogFile(path: logFile)
         try log.start("SoccerStream client \(Release.version) (pid \(getpid())) for \(server):\(port)")
         if list {
-            let matches = try await MatchLister.list(configuration: configuration, logger: log.logger(label: "client"))
+            let matches = try await MatchLister.list(configuration: configuration, logger: log.logger(label: "client", level: logging.logLevel))
             StandardOutput.write(MatchLister.table(matches))
             return
         }
         var followed: [UInt32] = []
         if all {
-            followed = try await MatchLister.list(configuration: configuration, logger: log.logger(label: "client"))
+            followed = try await MatchLister.list(configuration: configuration, logger: log.logger(label: "client", level: logging.logLevel))
                 .filter { $0.status != .ended }.map(\.id)
             guard !followed.isEmpty else {
                 StandardOutput.write("error: the server carries no live match\n")
@@ -139,7 +141,7 @@ struct Client: AsyncParsableCommand {
         }
         configuration.match = followed.first ?? configuration.match
         configuration.progressPath = progressPath
-        let logger = log.logger(label: "client")
+        let logger = log.logger(label: "client", level: logging.logLevel)
         var result = try await watch(configuration, resuming: resume, logger: logger)
         if let resume, case .refused(let refusal) = result.reason, refusal.reason == .unknownMatch {
             // The match this client was following is over or gone: follow the current one instead.
@@ -189,7 +191,7 @@ struct Client: AsyncParsableCommand {
     /// Several matches at once: one subscription each, a scoreboard, per-match statistics.
     private func follow(_ matches: [UInt32], configuration: ClientConfiguration, log: LogFile, stats: LogFile) async throws {
         let holder = ClientsHolder()
-        let logger = log.logger(label: "client")
+        let logger = log.logger(label: "client", level: logging.logLevel)
         let quiet = self.quiet
         let outcomes = try await runWithSignals(
             logger: logger, handle: { holder.stop($0.clientStopReason) },

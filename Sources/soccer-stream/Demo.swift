@@ -11,7 +11,7 @@ struct Demo: AsyncParsableCommand {
             """)
 
     @Option(help: "The number of clients.") var clients = 3
-    @Option(parsing: .unconditional, help: "Seconds between events (the default plays a match in about a minute).") var interval = 1.25
+    @OptionGroup var pace: PaceOptions<DemoDefaults>
     @Option(help: "The clients' formats: compact, json or mixed.") var format: DemoFormat = .mixed
     @OptionGroup var match: MatchOptions
     @Option(help: "The server's port (0: any free port).") var port = 0
@@ -23,7 +23,7 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         var demo = Streaming.Demo()
         demo.clients = clients
-        demo.interval = try duration(seconds: interval, option: "--interval")
+        demo.interval = try pace.pace()
         demo.format = format
         demo.seed = match.seed
         demo.language = match.language

@@ -14,8 +14,7 @@ struct Impair: AsyncParsableCommand {
             run yourself: it is a test tool.
             """)
 
-    @Option(help: "The address to listen on.") var host = "127.0.0.1"
-    @Option(help: "The port clients send to (0: any free one, printed at start).") var port = 12346
+    @OptionGroup var listen: ListenOptions<ImpairDefaults>
     @OptionGroup var serverAddress: ServerAddressOptions
     @Option(help: "Which way the impairments apply: both, to-client or to-server.") var direction: ImpairDirection = .both
     @Option(parsing: .unconditional, help: "Probability of dropping a datagram (0...1).") var loss = 0.0
@@ -53,8 +52,8 @@ struct Impair: AsyncParsableCommand {
             impairment.burst = BurstLoss(enterBad: enter, leaveBad: leave, lossInBad: parts.count == 3 ? parts[2] ?? 1 : 1)
         }
         var configuration = ImpairmentConfiguration()
-        configuration.host = host
-        configuration.port = port
+        configuration.host = listen.host
+        configuration.port = try listen.checkedPort()
         let address = try serverAddress.address()
         configuration.server = address.host
         configuration.serverPort = address.port

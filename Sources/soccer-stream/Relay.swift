@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import Streaming
 import Wire
 
@@ -34,8 +35,11 @@ struct Relay: ServingCommand {
             "Take the upstream's events from its multicast group when its welcome offers one (a relay on the upstream's network); by default from the upstream's unicast stream."
     )
     var upstreamMulticast = false
-    @Option(help: "The log file (relative paths from the current directory).") var logFile = "relay.log"
+    @OptionGroup var logging: LoggingOptions<RelayDefaults>
     @OptionGroup var serving: ServingOptions
+
+    var logFile: String { logging.logFile }
+    var logLevel: Logger.Level { logging.logLevel }
 
     static let what = "SoccerStream relay"
     static let ending = "Ctrl+C stops it"

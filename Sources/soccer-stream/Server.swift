@@ -19,9 +19,9 @@ struct Server: ServingCommand {
             (where the log goes), one at the end, and errors.
             """)
 
-    @Option(parsing: .unconditional, help: "Seconds between events, fractional (e.g. 0.05).") var interval = 1.0
+    @OptionGroup var pace: PaceOptions<ServerDefaults>
     @OptionGroup var match: MatchOptions
-    @Option(help: "The log file (relative paths from the current directory).") var logFile = "server.log"
+    @OptionGroup var logging: LoggingOptions<ServerDefaults>
     @OptionGroup var serving: ServingOptions
     @Option(help: .hidden) var crashAfterLogging: Int?
     @Option(help: .hidden) var crashAfterSending: Int?
@@ -50,6 +50,9 @@ struct Server: ServingCommand {
     static let what = "SoccerStream server"
     static let ending = "Ctrl+C ends the match"
 
+    var logFile: String { logging.logFile }
+    var logLevel: Logger.Level { logging.logLevel }
+
     func run() async throws {
         try await serveLayered()
     }
@@ -58,7 +61,7 @@ struct Server: ServingCommand {
     func makeConfiguration() throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
         try serving.apply(to: &configuration, logFile: logFile)
-        configuration.interval = try duration(seconds: interval, option: "--interval")
+        configuration.interval = try pace.pace()
         configuration.seed = match.seed
         configuration.language = match.language
         configuration.waitForClients = waitForClients
@@ -83,8 +86,7 @@ struct ServingOptions: ParsableArguments {
             "A JSON configuration file: an object whose keys are these options' long names (\"max-clients\": 500). Flags win over SOCCERSTREAM_* environment variables (SOCCERSTREAM_MAX_CLIENTS=500), which win over the file. SIGHUP reads it again: limits, rates and --log-level apply at once; the rest is logged as needing a restart. Default: $SOCCERSTREAM_CONFIG."
     )
     var config: String?
-    @Option(help: "The address to bind.") var host = "0.0.0.0"
-    @Option(help: "The UDP port (the original used 12345).") var port = 12345
+    @OptionGroup var listen: ListenOptions<ServerDefaults>
     @Option(help: "The formats offered: any, compact or json.") var format: OfferChoice = .any
     @Option(
         help:
@@ -101,7 +103,6 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
     var metricsPort: Int?
     @Option(help: "The address the metrics endpoint binds (only with --metrics-port).") var metricsHost = "127.0.0.1"
-    @Option(help: "The least severe level logged (debug logs every send).") var logLevel: Logger.Level = .info
     @Option(help: "The most clients served at once.") var maxClients = 10_000
     @Option(
         name: [.customLong("original"), .customLong("legacy")],
@@ -155,8 +156,8 @@ struct ServingOptions: ParsableArguments {
         if let metricsPort, !(0...65535).contains(metricsPort) {
             throw StreamingError(.configuration, "--metrics-port: \(metricsPort); expected 0...65535")
         }
-        configuration.host = host
-        configuration.port = port
+        configuration.host = listen.host
+        configuration.port = listen.port
         configuration.formats = format.formats
         configuration.maxClients = maxClients
         configuration.originalAllowed = original == .allow
@@ -186,7 +187,8 @@ struct ServingOptions: ParsableArguments {
     /// Checks `configuration`, binds, serves until the matches end or a signal stops it.
     /// `settings` came from the environment and `configFile`; `reload` reads them again (SIGHUP).
     func serve(
-        _ configuration: ServerConfiguration, logFile: String, what: String, ending: String, settings: [LayeredSetting], unknownVariables: [String],
+        _ configuration: ServerConfiguration, logFile: String, logLevel: Logger.Level, what: String, ending: String, settings: [LayeredSetting],
+        unknownVariables: [String],
         configFile: String?,
         reload: @escaping @Sendable () async throws -> (ServerConfiguration, Logger.Level, [LayeredSetting])
     ) async throws {

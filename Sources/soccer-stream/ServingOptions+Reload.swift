@@ -8,6 +8,7 @@ import Streaming
 protocol ServingCommand: AsyncParsableCommand {
     var serving: ServingOptions { get }
     var logFile: String { get }
+    var logLevel: Logger.Level { get }
     /// What the command serves with, as its options say.
     func makeConfiguration() throws -> ServerConfiguration
     /// Its name on the terminal, and how to stop it.
@@ -22,11 +23,11 @@ extension ServingCommand {
         let (resolved, configuration) = try await Self.layered(file: serving.config)
         let file = resolved.file
         try await resolved.command.serving.serve(
-            configuration, logFile: resolved.command.logFile, what: Self.what, ending: Self.ending,
+            configuration, logFile: resolved.command.logFile, logLevel: resolved.command.logLevel, what: Self.what, ending: Self.ending,
             settings: resolved.settings, unknownVariables: resolved.unknownVariables, configFile: file
         ) {
             let (again, configuration) = try await Self.layered(file: file)
-            return (configuration, again.command.serving.logLevel, again.settings)
+            return (configuration, again.command.logLevel, again.settings)
         }
     }
 

@@ -15,8 +15,7 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Print the match as a live feed in JSON Lines (line-ups, events, end; Spec/FEED.md), for server --feed.")
     var jsonl = false
 
-    @Option(parsing: .unconditional, help: "With --jsonl: seconds between events, written as each event's time after kick-off (\"at\").")
-    var interval = 1.0
+    @OptionGroup var pace: PaceOptions<SimulateDefaults>
 
     @Flag(help: "Print the median and largest datagram size of each encoding.")
     var sizes = false
@@ -30,7 +29,7 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("--matches \(matches): only with --sizes (the other outputs are one match: give --seed)")
         }
         guard [json, sizes, jsonl].filter({ $0 }).count <= 1 else { throw ValidationError("--json, --jsonl and --sizes exclude each other") }
-        guard interval.isFinite, interval >= 0, interval <= 3600 else { throw ValidationError("--interval takes 0...3600 seconds") }
+        _ = try pace.seconds()
     }
 
     func run() async throws {
@@ -42,7 +41,7 @@ struct Simulate: AsyncParsableCommand {
         }
         let report = MatchReport(seed: match.seed, catalog: catalog)
         if jsonl {
-            try StandardOutput.writeAll(report.feedLines(interval: interval).map { $0 + "\n" }.joined())
+            try StandardOutput.writeAll(report.feedLines(interval: try pace.seconds()).map { $0 + "\n" }.joined())
             return
         }
         // Written and checked: a full disk (`> /dev/full`) is an error, not a silent loss.
