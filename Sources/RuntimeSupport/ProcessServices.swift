@@ -4,6 +4,10 @@ import Synchronization
 import UnixSignals
 import Wire
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A signal as the process gets it (SIGINT, SIGTERM, SIGHUP), through swift-service-lifecycle's
 /// `UnixSignalsSequence` instead of its default action, for a command to act on.
 public enum ProcessSignal: Sendable, Hashable {
@@ -21,6 +25,14 @@ public enum ProcessSignal: Sendable, Hashable {
         case .sighup: self = .hangUp
         default: return nil
         }
+    }
+
+    /// Ignores SIGHUP until a ``SignalService`` traps it. A server binds, opens its match log
+    /// and its feeds before its signals are watched; a SIGHUP then (a terminal that closes, an
+    /// operator's early reload) would otherwise end it by its default action, before it has a
+    /// log to reopen or a configuration to reload.
+    public static func ignoreHangUpsUntilTrapped() {
+        signal(SIGHUP, SIG_IGN)
     }
 }
 

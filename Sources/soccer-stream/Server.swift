@@ -192,6 +192,7 @@ struct ServingOptions: ParsableArguments {
         configFile: String?,
         reload: @escaping @Sendable () async throws -> (ServerConfiguration, Logger.Level, [LayeredSetting])
     ) async throws {
+        ProcessSignal.ignoreHangUpsUntilTrapped()
         // Every range is checked once, by the library (ServerConfiguration.validate), for every entry point.
         try configuration.validate()
         try PathCheck.distinct(outputs: [("--log-file", logFile)], inputs: configuration.feeds.map { ("--feed", $0) })
@@ -237,7 +238,10 @@ struct ServingOptions: ParsableArguments {
                 )
             }
             logger.info("SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); reading \(configFile) again.")
-            await Self.reload(server: server, log: log, logger: logger, file: configFile, current: current, reload: reload)
+            await server.reload(file: configFile, log: log) {
+                let (configuration, level, settings) = try await reload()
+                return StreamServer.Reloaded(configuration: configuration, level: level) { current.replace(with: settings) }
+            }
         }
         let summary = try await runWithSignals(logger: logger, handle: handle, services: endpoint.map { [$0] } ?? []) {
             if let endpoint {

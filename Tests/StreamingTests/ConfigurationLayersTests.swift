@@ -179,6 +179,39 @@ struct ConfigurationLayersTests {
             #expect(!afterReload.contains("Kick-off"))
         }
     }
+
+    @Test("a SIGHUP while a server starts (blocked opening its feed, a FIFO nobody writes yet) does not end it: it streams the feed and exits 0")
+    func hangUpDuringStart() async throws {
+        try await bounded(60) {
+            let folder = try HostileUser.folder("hangup-start")
+            defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary folder
+            let feed = try HostileUser.run(["simulate", "--jsonl", "--interval", "0"], in: folder).output
+            #expect(mkfifo(folder + "/feed.jsonl", 0o600) == 0)
+            let server = try RestartTests.ServerProcess(
+                arguments: ["server", "--feed", "feed.jsonl", "--host", "127.0.0.1", "--port", "0", "--data-dir", "none", "--repair-grace", "0"],
+                directory: folder)
+            // Blocked in open(2) on the FIFO, inside bind, before any signal is watched: some thread
+            // of it sleeps in the kernel's wait for the FIFO's other end.
+            let tasks = "/proc/\(server.processIdentifier)/task"
+            while !((try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []).contains(where: { task in
+                (try? String(contentsOfFile: "\(tasks)/\(task)/wchan", encoding: .utf8))?.contains("wait_for_partner") == true
+            }) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            kill(server.processIdentifier, SIGHUP)
+            // Opened without waiting (a server that died has no reader: ENXIO, not a hang), then blocking for the writes.
+            let descriptor = open(folder + "/feed.jsonl", O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+            #expect(descriptor >= 0, "the server no longer reads its feed: errno \(errno)")
+            guard descriptor >= 0 else { return }
+            _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+            let writer = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
+            try writer.write(contentsOf: Data(feed.utf8))
+            try writer.close()
+            await server.exited()
+            #expect(server.process.terminationReason == .exit && server.status == 0)
+            #expect(try HostileUser.contents(folder + "/server.log").contains("Kick-off"))
+        }
+    }
 }
 
 extension FileManager {
