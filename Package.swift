@@ -68,8 +68,7 @@ let package = Package(
         .target(
             name: "MatchStore",
             dependencies: [
-                "RuntimeSupport", "ServerEngine", "Wire", "Match", "GroupSigning", nio, logging,
-                .product(name: "Crypto", package: "swift-crypto"),
+                "RuntimeSupport", "ServerEngine", "Wire", "Match", "GroupSigning", logging,
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ]
         ),
@@ -82,20 +81,18 @@ let package = Package(
             name: "ClientRuntime",
             dependencies: [
                 "RuntimeSupport", "ClientEngine", "TerminalUI", "ServerEngine", "Wire", "Match", "GroupSigning", "Capture",
-                nio, nioPosix, logging, .product(name: "Crypto", package: "swift-crypto"),
+                nio, nioPosix, logging,
             ]
         ),
         // A relay's upstream: following a server as one of its clients.
-        .target(name: "RelayRuntime", dependencies: ["RuntimeSupport", "ClientEngine", "ClientRuntime", "ServerEngine", "Wire", "Match", nio, logging]),
+        .target(name: "RelayRuntime", dependencies: ["RuntimeSupport", "ClientEngine", "ClientRuntime", "ServerEngine", "Wire", "Match", logging]),
         // The server's runtime: the stream loop, fan-out, feeds, resume, metrics.
         .target(
             name: "ServerRuntime",
             dependencies: [
                 "RuntimeSupport", "DatagramTransport", "ServerEngine", "MatchStore", "ClientEngine", "ClientRuntime", "RelayRuntime",
                 "Wire", "Match", "GroupSigning", "CDatagram", nio, nioPosix, logging,
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Flags, then SOCCERSTREAM_* variables, then a JSON configuration file: one layered reading.
