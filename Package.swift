@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "GroupSigning", dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Match", dependencies: ["Wire"]),
         .target(name: "Capture"),
+        // Importers of real match data: StatsBomb's events and line-ups, openfootball's football.json.
+        .target(name: "Importers", dependencies: ["MatchModel", "Wire"]),
         .target(name: "CDatagram"),
         .target(name: "Toolkit", dependencies: ["Wire", "GroupSigning", "Match", "Capture"]),
         // The streaming modules, one per role on the data path (docs/ARCHITECTURE.md).
@@ -143,6 +145,7 @@ let package = Package(
         .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "GroupSigning", "Match", "Toolkit"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Wire"]),
+        .testTarget(name: "ImportersTests", dependencies: ["Importers", "MatchModel", "Wire"]),
         .testTarget(
             name: "BenchTests",
             dependencies: ["Bench", "Streaming", "Wire", "Match", .product(name: "Logging", package: "swift-log")]

@@ -1,7 +1,7 @@
 /// Typed access to parsed JSON that turns every mismatch into a ``WireError/Code/schemaViolation``
 /// naming the field path and the byte offset of the offending value.
 extension JSONNode {
-    func schemaError(_ path: String, _ message: String) -> WireError {
+    package func schemaError(_ path: String, _ message: String) -> WireError {
         WireError(.schemaViolation, field: path, offset: offset, message)
     }
 
@@ -9,7 +9,7 @@ extension JSONNode {
     // costs no string building at all.
 
     /// The members of an object whose keys are exactly `keys` (any order), by key.
-    func object(_ path: @autoclosure () -> String, keys: [String]) throws(WireError) -> JSONFields {
+    package func object(_ path: @autoclosure () -> String, keys: [String]) throws(WireError) -> JSONFields {
         guard case .object(let members) = value else {
             throw schemaError(path(), "expected an object, found \(typeName)")
         }
@@ -23,9 +23,21 @@ extension JSONNode {
         return JSONFields(members: members)
     }
 
+    /// The members of an object holding every key of `required`; other keys are let be (a
+    /// published data set's objects carry fields no reader needs, and gain some over time).
+    package func fields(_ path: @autoclosure () -> String, required: [String]) throws(WireError) -> JSONFields {
+        guard case .object(let members) = value else {
+            throw schemaError(path(), "expected an object, found \(typeName)")
+        }
+        for key in required where !members.contains(where: { $0.key == key }) {
+            throw schemaError("\(path()).\(key)", "required field is missing")
+        }
+        return JSONFields(members: members)
+    }
+
     /// The members of an object holding every key of `required`, and of `optional` only those
     /// present; any other key is refused.
-    func object(_ path: @autoclosure () -> String, required: [String], optional: [String]) throws(WireError) -> JSONFields {
+    package func object(_ path: @autoclosure () -> String, required: [String], optional: [String]) throws(WireError) -> JSONFields {
         guard case .object(let members) = value else {
             throw schemaError(path(), "expected an object, found \(typeName)")
         }
@@ -38,7 +50,7 @@ extension JSONNode {
         return JSONFields(members: members)
     }
 
-    func array(_ path: @autoclosure () -> String, maxCount: Int) throws(WireError) -> [JSONNode] {
+    package func array(_ path: @autoclosure () -> String, maxCount: Int) throws(WireError) -> [JSONNode] {
         guard case .array(let elements) = value else {
             throw schemaError(path(), "expected an array, found \(typeName)")
         }
@@ -48,7 +60,7 @@ extension JSONNode {
         return elements
     }
 
-    func string(_ path: @autoclosure () -> String, maxBytes: Int = 255) throws(WireError) -> String {
+    package func string(_ path: @autoclosure () -> String, maxBytes: Int = 255) throws(WireError) -> String {
         guard case .string(let text) = value else {
             throw schemaError(path(), "expected a string, found \(typeName)")
         }
@@ -58,14 +70,14 @@ extension JSONNode {
         return text
     }
 
-    func bool(_ path: @autoclosure () -> String) throws(WireError) -> Bool {
+    package func bool(_ path: @autoclosure () -> String) throws(WireError) -> Bool {
         guard case .bool(let flag) = value else {
             throw schemaError(path(), "expected a boolean, found \(typeName)")
         }
         return flag
     }
 
-    func integer(_ path: @autoclosure () -> String, in range: ClosedRange<Int64>) throws(WireError) -> Int64 {
+    package func integer(_ path: @autoclosure () -> String, in range: ClosedRange<Int64>) throws(WireError) -> Int64 {
         guard case .integer(let number) = value else {
             throw schemaError(path(), "expected an integer, found \(typeName)")
         }
@@ -80,17 +92,17 @@ extension JSONNode {
 
 /// The members of a JSON object after ``JSONNode/object(_:keys:)`` checked that every
 /// expected key is present.
-struct JSONFields {
+package struct JSONFields {
     /// The object's members, as parsed (a handful: a linear search beats building a dictionary).
-    let members: [JSONNode.Member]
+    package let members: [JSONNode.Member]
 
     /// The member named `key`; a `null` node if absent (which the check rules out).
-    subscript(key: String) -> JSONNode {
+    package subscript(key: String) -> JSONNode {
         members.first { $0.key == key }?.node ?? JSONNode(.null)
     }
 
     /// The member named `key`, if present.
-    func optional(_ key: String) -> JSONNode? {
+    package func optional(_ key: String) -> JSONNode? {
         members.first { $0.key == key }?.node
     }
 }
