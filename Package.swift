@@ -142,10 +142,10 @@ let package = Package(
             name: "Bench",
             dependencies: ["Wire", "GroupSigning", "Match", "CBenchSupport", "Streaming", .product(name: "Logging", package: "swift-log")]
         ),
-        .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture"]),
+        .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture", "Importers"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "GroupSigning", "Match", "Toolkit"]),
         .testTarget(name: "MatchTests", dependencies: ["Match", "Wire"]),
-        .testTarget(name: "ImportersTests", dependencies: ["Importers", "MatchModel", "Wire"]),
+        .testTarget(name: "ImportersTests", dependencies: ["Importers", "MatchModel", "Match", "Wire"]),
         .testTarget(
             name: "BenchTests",
             dependencies: ["Bench", "Streaming", "Wire", "Match", .product(name: "Logging", package: "swift-log")]

@@ -7,17 +7,19 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-1000000}
 [ -x Fuzz/.build-fuzz/fuzz-frames ] || bash Fuzz/build.sh
 mkdir -p Fuzz/.build-fuzz/artifacts
-for target in frames original captures; do
+for target in frames original captures openfootball statsbomb; do
     corpus=Fuzz/.build-fuzz/corpus-$target
     mkdir -p "$corpus"
     case $target in
         frames) cp Fixtures/frames/*.bin "$corpus"/ ;;
         original) cp Fixtures/frames/original-*.bin Fixtures/original/*.bin "$corpus"/ ;;
         captures) cp Fixtures/captures/client-capture*.pcap Fixtures/captures/corrupt-*.pcap Fixtures/captures/session-sll2-nanos.pcap "$corpus"/ ;;
+        openfootball) cp Data/openfootball/*.json "$corpus"/ ;;
+        statsbomb) { cat Fixtures/statsbomb-shaped/lineups.json; printf '\0'; cat Fixtures/statsbomb-shaped/events.json; } > "$corpus"/made-up-match ;;
     esac
     find Fuzz/regressions -type f ! -name README.md -exec cp {} "$corpus"/ \; 2>/dev/null || true
     echo "== fuzz-$target: $runs runs"
-    Fuzz/.build-fuzz/fuzz-$target -runs="$runs" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+    Fuzz/.build-fuzz/fuzz-$target -runs="$runs" -max_len="$(case $target in statsbomb) echo 131072 ;; openfootball) echo 32768 ;; *) echo 16384 ;; esac)" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix=Fuzz/.build-fuzz/artifacts/$target- -print_final_stats=1 "$corpus" 2>&1 \
         | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)" || true
 done

@@ -1,4 +1,7 @@
+// In the package Wire is a module; Fuzz/build.sh compiles it all as one.
+#if canImport(Wire)
 import Wire
+#endif
 
 /// A data file an importer cannot use, located: the file, where in it (a match's number, an
 /// event's index), the field, the byte offset with its line and column, and what was expected.

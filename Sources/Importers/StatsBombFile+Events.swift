@@ -1,5 +1,7 @@
-import MatchModel
+// In the package these are modules; Fuzz/build.sh compiles them all as one.
+#if canImport(Wire)
 import Wire
+#endif
 
 extension StatsBombFile {
     /// Reads one event of the events file into `match`: a Starting XI completes its team, the

@@ -1,5 +1,7 @@
-import MatchModel
+// In the package these are modules; Fuzz/build.sh compiles them all as one.
+#if canImport(Wire)
 import Wire
+#endif
 
 /// Reads a match in StatsBomb's published shape: its line-ups file (both squads) and its
 /// events file, checked (every player named is in his team's squad, periods 1…5, clocks in

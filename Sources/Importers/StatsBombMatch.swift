@@ -1,5 +1,7 @@
-import MatchModel
+// In the package these are modules; Fuzz/build.sh compiles them all as one.
+#if canImport(Wire)
 import Wire
+#endif
 
 /// A match in StatsBomb's published shape (open-data `events/{id}.json` and `lineups/{id}.json`),
 /// reduced to what a follower of the match is told: periods, shots, cards, fouls that gave a

@@ -113,6 +113,10 @@ public final class StreamServer: Sendable {
         var dataLock: DataDirectoryLock?
         if let directory = configuration.dataDirectory { dataLock = try DataDirectoryLock.acquire(directory: directory) }
         let core = ServerCore(configuration: configuration, logger: logger, metrics: metrics)
+        // A match log may keep subscriptions (Spec §4.12): until resume() has restored them, a
+        // kept client's probe must not be reset. Held from before the socket reads, since the log
+        // is opened and read after it (a probe in between was reset: seen under load).
+        if configuration.dataDirectory != nil && !configuration.fresh { core.state.withLock { $0.holdingResets = true } }
         // Every simulated match is announced at once (listed as waiting), so that clients can
         // name one before kick-off.
         core.state.withLock { state in
@@ -220,8 +224,8 @@ public final class StreamServer: Sendable {
             throw error
         }
         core.signals.update { $0.matches = configuration.simulate }
-        // Until resume() has restored them, a kept client's probe must not be reset.
-        if !plan.subscribers.isEmpty { core.state.withLock { $0.holdingResets = true } }
+        // Held on until resume() has restored the kept subscriptions, if the log kept any.
+        core.state.withLock { $0.holdingResets = !plan.subscribers.isEmpty }
         let server = StreamServer(
             configuration: configuration, channel: channel, handler: handler, core: core, sent: sent,
             localAddress: address, logger: logger, feeds: followers, log: log, plan: plan, groupSender: groupSender,

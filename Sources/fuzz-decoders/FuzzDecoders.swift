@@ -8,6 +8,9 @@ import Capture
 #if canImport(Wire)
 import Wire
 #endif
+#if canImport(Importers)
+import Importers
+#endif
 
 /// The frame decoder: whatever decodes must re-encode, be judged canonical or not without a
 /// crash, and decode again to the same value.
@@ -64,11 +67,52 @@ func exerciseCaptures(_ bytes: [UInt8]) {
     _ = PacketDecoder.decode(contents.frames)
 }
 
+/// The openfootball reader: any bytes give matches or a located error; the matches it accepts
+/// keep their promise (goals add up to the final score, in the order scored).
+func exerciseOpenFootball(_ bytes: [UInt8]) {
+    let matches: [OpenFootballMatch]
+    do {
+        matches = try OpenFootballFile.matches(bytes, file: "fuzz.json")
+    } catch {
+        precondition(!error.description.isEmpty, "an error without words")
+        return  // A located error is the expected answer to most fuzz inputs.
+    }
+    for match in matches {
+        for side in Side.allCases {
+            precondition(match.goals.filter { $0.side == side }.count == Int(match.finalScore[side]), "goals that contradict the score")
+        }
+        let order = match.goals.map { $0.minute * 100 + $0.offset }
+        precondition(order == order.sorted(), "goals out of order")
+    }
+}
+
+/// The StatsBomb reader: the input is a line-ups file, a zero byte, then an events file. Any
+/// bytes give a match or a located error; a match it accepts names only its squads' players.
+func exerciseStatsBomb(_ bytes: [UInt8]) {
+    let split = bytes.firstIndex(of: 0) ?? bytes.count
+    let lineups = Array(bytes[..<split])
+    let events = split < bytes.count ? Array(bytes[(split + 1)...]) : []
+    let match: StatsBombMatch
+    do {
+        match = try StatsBombFile.match(events: events, eventsFile: "events.json", lineups: lineups, lineupsFile: "lineups.json")
+    } catch {
+        precondition(!error.description.isEmpty, "an error without words")
+        return
+    }
+    let players = Set((match.home.squad + match.away.squad).map(\.id))
+    for event in match.events {
+        precondition(event.player.map { players.contains($0) } ?? true, "a player outside the squads")
+        precondition((1...5).contains(event.period), "a period outside 1...5")
+    }
+}
+
 /// Every decoder at once (the replay runner).
 func exercise(_ bytes: [UInt8]) {
     exerciseFrames(bytes)
     exerciseOriginal(bytes)
     exerciseCaptures(bytes)
+    exerciseOpenFootball(bytes)
+    exerciseStatsBomb(bytes)
 }
 
 #if FUZZING
@@ -82,6 +126,10 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     exerciseOriginal(bytes)
     #elseif FUZZ_CAPTURES
     exerciseCaptures(bytes)
+    #elseif FUZZ_OPENFOOTBALL
+    exerciseOpenFootball(bytes)
+    #elseif FUZZ_STATSBOMB
+    exerciseStatsBomb(bytes)
     #else
     exercise(bytes)
     #endif

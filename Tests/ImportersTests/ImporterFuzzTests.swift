@@ -1,0 +1,84 @@
+import Foundation
+import Importers
+import Match
+import MatchModel
+import Testing
+import Wire
+
+/// The importers' readers on mutated files: a value or a located error, never a crash, and
+/// nothing accepted that breaks what the reader promises. (libFuzzer runs them for a million
+/// inputs each: `Fuzz/run.sh`.)
+@Suite("Bounded fuzzing of the importers")
+struct ImporterFuzzTests {
+    /// Mutates `seed`: bit flips, byte insertions and deletions, a cut, JSON's own bytes in
+    /// the wrong places, a digit run made huge.
+    static func mutate(_ seed: [UInt8], random: inout SeededGenerator) -> [UInt8] {
+        var bytes = seed
+        let tokens = Array("{}[]\",:-0e".utf8)
+        for _ in 0...random.next(below: 3) where !bytes.isEmpty {
+            let at = random.next(below: bytes.count)
+            switch random.next(below: 6) {
+            case 0: bytes[at] ^= UInt8(1 << random.next(below: 8))
+            case 1: bytes.insert(tokens[random.next(below: tokens.count)], at: at)
+            case 2: bytes.remove(at: at)
+            case 3: bytes = Array(bytes.prefix(at))
+            case 4: bytes.replaceSubrange(at..<at, with: Array("99999999999999999999".utf8))
+            default: bytes[at] = [0, 0x22, 0x5C, 0xC3, 0xFF][random.next(below: 5)]
+            }
+        }
+        return bytes
+    }
+
+    /// One match of the 2022 file, as a file of its own (the final: extra time and penalties).
+    static func finalOnly() throws -> [UInt8] {
+        let all = try #require(try JSONSerialization.jsonObject(with: Data(try OpenFootballTests.file("worldcup-2022.json"))) as? [String: Any])
+        let matches = try #require(all["matches"] as? [Any])
+        return Array(try JSONSerialization.data(withJSONObject: ["name": "final", "matches": [try #require(matches.last)]]))
+    }
+
+    @Test("4,000 mutated openfootball files: matches whose goals add up to their scores, or a located error")
+    func openFootball() async throws {
+        let seed = try Self.finalOnly()
+        var random = SeededGenerator(seed: 0x0F0F)
+        var accepted = 0
+        for round in 0..<4_000 {
+            if round % 200 == 0 { await Task.yield() }
+            let input = Self.mutate(seed, random: &random)
+            do {
+                for match in try OpenFootballFile.matches(input, file: "fuzz.json") {
+                    accepted += 1
+                    for side in Side.allCases {
+                        #expect(match.goals.filter { $0.side == side }.count == Int(match.finalScore[side]))
+                    }
+                }
+            } catch {
+                #expect(error.error.offset >= 0 && error.error.offset <= input.count, "\(error)")
+                #expect(error.description.hasPrefix("fuzz.json: "))
+            }
+        }
+        #expect(accepted > 0)
+    }
+
+    @Test("800 mutated StatsBomb-shaped match files: a match naming only its squads' players, or a located error")
+    func statsBomb() async throws {
+        let (lineups, events) = (try StatsBombTests.bytes("lineups.json"), try StatsBombTests.bytes("events.json"))
+        var random = SeededGenerator(seed: 0x5B5B)
+        var accepted = 0
+        for round in 0..<800 {
+            if round % 100 == 0 { await Task.yield() }
+            let mutateLineups = random.next(below: 4) == 0
+            let (someLineups, someEvents) =
+                mutateLineups ? (Self.mutate(lineups, random: &random), events) : (lineups, Self.mutate(events, random: &random))
+            do {
+                let match = try StatsBombFile.match(events: someEvents, eventsFile: "events.json", lineups: someLineups, lineupsFile: "lineups.json")
+                accepted += 1
+                let players = Set((match.home.squad + match.away.squad).map(\.id))
+                #expect(match.events.allSatisfy { event in event.player.map { players.contains($0) } ?? true })
+            } catch {
+                let bytes = error.file == "lineups.json" ? someLineups : someEvents
+                #expect(error.error.offset >= 0 && error.error.offset <= bytes.count, "\(error)")
+            }
+        }
+        #expect(accepted > 0)
+    }
+}
