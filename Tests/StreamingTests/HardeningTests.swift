@@ -333,8 +333,10 @@ struct ForgeryTests {
             let totals = try await summary
             let events = totals.events
             #expect(result.reason == .endOfTransmission(.serverShutdown))  // the real end, not a forged one
-            #expect(result.statistics.received == events && result.statistics.expected == events)
-            #expect(result.statistics.lost == 0 && result.statistics.duplicates == 0 && result.statistics.outOfOrder == 0)
+            let figures =
+                "received \(result.statistics.received), expected \(result.statistics.expected) of \(events) sent, lost \(result.statistics.lost), repaired \(result.statistics.repaired), duplicates \(result.statistics.duplicates), out of order \(result.statistics.outOfOrder), first \(result.statistics.first.map(String.init) ?? "-"), last \(result.statistics.last.map(String.init) ?? "-")"
+            #expect(result.statistics.received == events && result.statistics.expected == events, "\(figures)")
+            #expect(result.statistics.lost == 0 && result.statistics.duplicates == 0 && result.statistics.outOfOrder == 0, "\(figures)")
             #expect(result.statistics.first == 0 && result.statistics.last == UInt32(events - 1))
             // Every forgery that reached the victim was rejected (the server's challenges to the forged
             // registers, carrying the donor's identifier, count too).
