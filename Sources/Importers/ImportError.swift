@@ -34,6 +34,19 @@ public struct ImportError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The JSON text of `file` (`bytes`, at most `maximumSize` of them), parsed: the one way
+    /// every importer reads a file, its errors located in it.
+    static func parse(_ bytes: [UInt8], file: String, maximumSize: Int) throws(ImportError) -> JSONNode {
+        guard bytes.count <= maximumSize else {
+            throw ImportError(file: file, error: WireError(.tooLarge, field: "file", offset: 0, "\(bytes.count) bytes; at most \(maximumSize)"))
+        }
+        do {
+            return try JSONNode.parse(bytes)
+        } catch {
+            throw ImportError(file: file, error: error, in: bytes)
+        }
+    }
+
     public var description: String {
         let place = line.map { "line \($0), column \(column ?? 1), byte \(error.offset)" } ?? "byte \(error.offset)"
         return "\(file): \(record.map { "\($0): " } ?? "")\(error.field): \(error.message) (\(place); \(error.code.rawValue))"

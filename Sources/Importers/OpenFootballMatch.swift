@@ -44,6 +44,11 @@ public struct OpenFootballMatch: Sendable, Hashable {
     /// within the same minute).
     public var goals: [Goal]
 
+    /// The goals counted for `side` up to `minute` (stoppage time after it included).
+    public func goals(for side: Side, upTo minute: Int) -> Int {
+        goals.filter { $0.side == side && $0.minute <= minute }.count
+    }
+
     /// The final score (after extra time when played).
     public var finalScore: Score { extraTime ?? fullTime }
 
@@ -51,10 +56,7 @@ public struct OpenFootballMatch: Sendable, Hashable {
     /// have such slips; the goals, which add up to the final score, are what the import uses).
     public var halfTimeDisagrees: Bool {
         guard let halfTime else { return false }
-        let early = goals.filter { $0.minute <= 45 }
-        return Score(
-            home: UInt8(clamping: early.filter { $0.side == .home }.count), away: UInt8(clamping: early.filter { $0.side == .away }.count))
-            != halfTime
+        return Side.allCases.contains { goals(for: $0, upTo: 45) != Int(halfTime[$0]) }
     }
 }
 
@@ -69,15 +71,7 @@ public enum OpenFootballFile {
     ///   a missing or wrongly typed field, a minute out of 1…120, or goals that do not add up to
     ///   the final score (never a wrong score).
     public static func matches(_ bytes: [UInt8], file: String) throws(ImportError) -> [OpenFootballMatch] {
-        guard bytes.count <= maximumSize else {
-            throw ImportError(file: file, error: WireError(.tooLarge, field: "file", offset: 0, "\(bytes.count) bytes; at most \(maximumSize)"))
-        }
-        let root: JSONNode
-        do {
-            root = try JSONNode.parse(bytes)
-        } catch {
-            throw ImportError(file: file, error: error, in: bytes)
-        }
+        let root = try ImportError.parse(bytes, file: file, maximumSize: maximumSize)
         let nodes: [JSONNode]
         do {
             nodes = try root.fields("$", required: ["matches"])["matches"].array("$.matches", maxCount: 10_000)
@@ -139,19 +133,18 @@ public enum OpenFootballFile {
     /// The goals add up to the final score, and those of the first 90 minutes to the full-time
     /// score when there was extra time; a shoot-out only after a draw.
     static func check(_ match: inout OpenFootballMatch, node: JSONNode, path: String) throws(WireError) {
-        func count(_ side: Side, upTo minute: Int) -> Int { match.goals.filter { $0.side == side && $0.minute <= minute }.count }
         let final = match.finalScore
-        for side in Side.allCases where count(side, upTo: 120) != Int(final[side]) {
+        for side in Side.allCases where match.goals(for: side, upTo: 120) != Int(final[side]) {
             throw node.schemaError(
                 "\(path).\(side == .home ? "goals1" : "goals2")",
-                "\(count(side, upTo: 120)) goal(s) listed for \(side == .home ? match.home : match.away), but the score says \(final[side]) (score.\(match.extraTime == nil ? "ft" : "et"))"
+                "\(match.goals(for: side, upTo: 120)) goal(s) listed for \(side == .home ? match.home : match.away), but the score says \(final[side]) (score.\(match.extraTime == nil ? "ft" : "et"))"
             )
         }
         if match.extraTime != nil {
-            for side in Side.allCases where count(side, upTo: 90) != Int(match.fullTime[side]) {
+            for side in Side.allCases where match.goals(for: side, upTo: 90) != Int(match.fullTime[side]) {
                 throw node.schemaError(
                     "\(path).score.ft",
-                    "\(count(side, upTo: 90)) goal(s) by minute 90 for \(side == .home ? match.home : match.away), but ft says \(match.fullTime[side])"
+                    "\(match.goals(for: side, upTo: 90)) goal(s) by minute 90 for \(side == .home ? match.home : match.away), but ft says \(match.fullTime[side])"
                 )
             }
         } else if let goal = match.goals.first(where: { $0.minute > 90 }) {

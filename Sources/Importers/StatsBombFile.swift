@@ -49,11 +49,9 @@ public enum StatsBombFile {
 
     /// The top-level array of a file.
     static func root(_ bytes: [UInt8], file: String, path: String, maxCount: Int) throws(ImportError) -> [JSONNode] {
-        guard bytes.count <= maximumSize else {
-            throw ImportError(file: file, error: WireError(.tooLarge, field: "file", offset: 0, "\(bytes.count) bytes; at most \(maximumSize)"))
-        }
+        let node = try ImportError.parse(bytes, file: file, maximumSize: maximumSize)
         do {
-            return try JSONNode.parse(bytes).array(path, maxCount: maxCount)
+            return try node.array(path, maxCount: maxCount)
         } catch {
             throw ImportError(file: file, error: error, in: bytes)
         }

@@ -50,13 +50,14 @@ extension StreamServer {
         var batch: [Published] = []
         batch.reserveCapacity(due.events)
         for item in due.items {
-            let match = turn.scheduler.matches[item.index]
             switch item.output {
             case .event(let event, let position):
+                let slot = turn.scheduler.matches[item.index].slot
                 // A relayed event keeps its upstream sequence (one given up upstream is skipped).
-                if let sequence = position.upstreamSequence { core.state.withLock { $0.advance(slot: match.slot, to: sequence) } }
-                batch.append(try publish(event, slot: match.slot))
+                if let sequence = position.upstreamSequence { core.state.withLock { $0.advance(slot: slot, to: sequence) } }
+                batch.append(try publish(event, slot: slot))
             case .opened:
+                let match = turn.scheduler.matches[item.index]
                 // The next match of the same stream: clients stay, sequence numbers run on; it is
                 // logged as one record with the match before it.
                 core.beginMatch(id: match.id, slot: match.slot)
@@ -64,7 +65,7 @@ extension StreamServer {
                 turn.summary.matches += 1
                 logger.info("Kick-off: match \(match.id) (seed \(match.seed ?? 0)), \(clientCount) client(s).")
             case .outage(let lost):
-                sourceOutage(lost: lost, of: match)
+                sourceOutage(lost: lost, of: turn.scheduler.matches[item.index])
             case .ended:
                 break
             }
