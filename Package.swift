@@ -48,7 +48,7 @@ let package = Package(
         // Importers of real match data: StatsBomb's events and line-ups, openfootball's football.json.
         .target(name: "Importers", dependencies: ["MatchModel", "Wire"]),
         .target(name: "CDatagram"),
-        .target(name: "Toolkit", dependencies: ["Wire", "GroupSigning", "Match", "Capture"]),
+        .target(name: "Toolkit", dependencies: ["Wire", "GroupSigning", "Match", "Capture", "Importers"]),
         // The streaming modules, one per role on the data path (docs/ARCHITECTURE.md).
         // Errors, clocks, signals, log files, locks: what every runtime uses.
         .target(

@@ -10,7 +10,7 @@ extension ClientSession {
         do {
             switch body {
             case .json(let datagram):
-                snapshot = LiveSnapshot(datagram: datagram, language: welcome.catalog.language)
+                snapshot = LiveSnapshot(datagram: datagram, language: welcome.catalog.language, realMatch: welcome.roster.needsExtension)
             case .compact:
                 guard let event = frame.compactEvent else { return .ignored("compact event without type") }
                 snapshot = try LiveSnapshot(event: event, sequence: frame.sequence, roster: welcome.roster, catalog: welcome.catalog)

@@ -45,6 +45,9 @@ public struct LiveSnapshot: Sendable, Hashable {
     public var minute: UInt8
     /// The language of the labels ("pt" shows the original's Portuguese labels).
     public var language: String
+    /// The clock as shown: `23'`, a real match's `45+2'` (Spec §4.13), or a simulated match's
+    /// minutes past 45 and 90 as the original showed them (``MatchClock/display(_:)``).
+    public var clock: String
     /// The event itself, when it came as a compact frame (what a relay passes on); nil from a
     /// JSON datagram. Not part of the snapshot's equality: two viewers of the same moment see
     /// the same thing, whatever format it came in.
@@ -66,7 +69,10 @@ public struct LiveSnapshot: Sendable, Hashable {
     /// did: a goal when its minute is ≤ `time_passed`, a red card when `tempo_cv` < `time_passed`.
     /// (An original server sends future incidents; SoccerStream's never does, and its
     /// incident minutes always precede `time_passed`, so the rule shows all of them.)
-    public init(datagram: OriginalDatagram, language: String) {
+    ///
+    /// `realMatch` (the welcome's roster is a real match's, Spec §4.13) shows the minute as it
+    /// is, not a simulated match's 46' as `45+1'`.
+    public init(datagram: OriginalDatagram, language: String, realMatch: Bool = false) {
         let now = datagram.message.timePassed
         func lines(_ players: [OriginalPlayer]) -> [PlayerLine] {
             players.map { player in
@@ -84,6 +90,7 @@ public struct LiveSnapshot: Sendable, Hashable {
         scoreLine = datagram.message.score
         minute = UInt8(clamping: now)
         self.language = language
+        clock = realMatch ? MatchClockText.text(minute: minute, added: 0) : MatchClock.display(minute)
     }
 
     /// A snapshot from a compact event and the welcome's roster and catalogue.
@@ -94,5 +101,6 @@ public struct LiveSnapshot: Sendable, Hashable {
             datagram: try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog),
             language: catalog.language)
         self.event = event
+        if roster.needsExtension || event.needsExtension { clock = event.clock }
     }
 }

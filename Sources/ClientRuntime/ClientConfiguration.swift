@@ -40,6 +40,9 @@ public struct ClientConfiguration: Sendable {
     /// The match to follow (a match id from `client --list`), or ``RegisterRequest/anyMatch``
     /// for the first live one (Spec §4.9).
     public var match: UInt32 = RegisterRequest.anyMatch
+    /// What the register says this client understands (Spec §4.1): real matches in the extended
+    /// layout (§4.13) unless told to register as a base-layout client (`client --base-layout`).
+    public var features: RegisterFeatures = .realMatches
     /// Write every datagram received to this classic pcap file (raw IP link type).
     public var capturePath: String?
     /// Hand every event, in sequence order, to ``StreamClient/relayed`` (a relay's upstream).

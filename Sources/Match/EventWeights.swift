@@ -14,6 +14,8 @@ extension EventType {
         case .yellowCard: 15
         case .redCard: 1
         case .penalty: 10
+        // Real matches' kinds: the simulator never draws them.
+        case .substitution, .ownGoal, .secondYellow, .period, .shootoutKick: 0
         }
     }
 

@@ -88,7 +88,13 @@ public struct FeedDecoder: Sendable {
         case .lineups(let lineups, let language):
             guard roster == nil else { throw fail("line.type", 0, "line-ups already given (line-ups come once, first)") }
             roster = lineups
-            if let language { catalog = language == "pt" ? .portuguese : .english }
+            let words: Language = language == "pt" ? .pt : language == "en" ? .en : catalog.language == "pt" ? .pt : .en
+            if lineups.needsExtension {
+                // A real match (Spec/FEED.md, "Real matches"): its own catalogue, all thirteen kinds.
+                catalog = .realMatch(words)
+            } else if language != nil {
+                catalog = words.catalog
+            }
             return .lineups(lineups, catalog: catalog, first: nil)
         case .event(let event):
             guard let roster else { throw fail("line.type", 0, "an event before the line-ups (the first line must give them)") }
@@ -109,11 +115,21 @@ public struct FeedDecoder: Sendable {
         guard event.actor.isKeeper || state.redCardMinute(of: event.actor) == nil else {
             throw fail("line.actor", "\(FeedLine.reference(event.actor)) was sent off and takes part in no later event")
         }
-        let opponent = event.opponent ?? PlayerRef.keeper(of: event.actor.side.opposite)
-        guard opponent.side != event.actor.side, roster.contains(opponent) else {
-            throw fail("line.opponent", "\(FeedLine.reference(opponent)) is not a player of the other side")
+        let real = roster.needsExtension
+        guard real || !event.isRealMatchOnly else {
+            throw fail(
+                "line.event", "\(event.type.identifier) with these fields needs a real match's line-ups (starters, formation or lineup_known)")
         }
-        let template = event.template ?? 0
+        let opponent: PlayerRef
+        if event.type == .substitution, let on = event.on {
+            opponent = on
+        } else {
+            opponent = event.opponent ?? PlayerRef.keeper(of: event.actor.side.opposite)
+            guard opponent.side != event.actor.side, roster.contains(opponent) else {
+                throw fail("line.opponent", "\(FeedLine.reference(opponent)) is not a player of the other side")
+            }
+        }
+        let template = event.template ?? event.defaultTemplate
         let count = catalog.templates(of: event.type).count
         guard Int(template) < max(1, count) else {
             throw fail("line.template", "template \(template); \(event.type.identifier) has \(count) (0...\(count - 1))")
@@ -122,17 +138,23 @@ public struct FeedDecoder: Sendable {
         // A goal or red card is timed when the play started: the clock before this event, the
         // previous event's minute (as the simulator times them, so a replayed match is the same).
         var next = state
-        switch event.type {
-        case .goal: next.goals.append(Incident(player: event.actor, minute: minute))
-        case .redCard: next.redCards.append(Incident(player: event.actor, minute: minute))
-        default: break
+        if real {
+            next = try realMatchState(after: event, roster: roster, line: line)
+        } else {
+            switch event.type {
+            case .goal: next.goals.append(Incident(player: event.actor, minute: minute))
+            case .redCard: next.redCards.append(Incident(player: event.actor, minute: minute))
+            default: break
+            }
         }
         guard next.goals.count <= 2 * Int(UInt8.max), next.score.home < UInt8.max, next.score.away < UInt8.max else {
             throw fail("line.event", "the score would exceed 254")
         }
         state = next
         minute = event.minute
-        return MatchEvent(type: event.type, minute: event.minute, template: template, actor: event.actor, opponent: opponent, state: next)
+        return MatchEvent(
+            type: event.type, minute: event.minute, template: template, actor: event.actor, opponent: opponent, state: next,
+            added: event.added ?? 0)
     }
 
     /// An event in the original datagram layout: the team sheets (the first such line gives the

@@ -32,14 +32,51 @@ public struct FeedEvent: Sendable, Hashable {
     public var template: UInt8?
     /// Seconds after kick-off at which it happened (`--replay-speed` paces by it).
     public var at: Double?
+    /// Real matches (Spec/FEED.md, "Real matches"): stoppage minutes after ``minute``.
+    public var added: UInt8?
+    /// A goal, save or missed chance from the penalty spot.
+    public var penalty: Bool?
+    /// A substitution's player coming on.
+    public var on: PlayerRef?
+    /// Whether a shoot-out kick went in.
+    public var scored: Bool?
+    /// A period event's new phase.
+    public var phase: MatchPhase?
 
     /// Creates an event.
-    public init(type: EventType, minute: UInt8, actor: PlayerRef, opponent: PlayerRef? = nil, template: UInt8? = nil, at: Double? = nil) {
+    public init(
+        type: EventType, minute: UInt8, actor: PlayerRef, opponent: PlayerRef? = nil, template: UInt8? = nil, at: Double? = nil,
+        added: UInt8? = nil, penalty: Bool? = nil, on: PlayerRef? = nil, scored: Bool? = nil, phase: MatchPhase? = nil
+    ) {
+        self.added = added
+        self.penalty = penalty
+        self.on = on
+        self.scored = scored
+        self.phase = phase
         self.type = type
         self.minute = minute
         self.actor = actor
         self.opponent = opponent
         self.template = template
         self.at = at
+    }
+}
+
+extension FeedEvent {
+    /// The feed line's event that gives back `event` when read (the match log and
+    /// `history --export` write matches this way): its template and players, and for a real
+    /// match its stoppage minutes, penalty goal, player coming on, kick outcome and period.
+    public init(_ event: MatchEvent, at: Double?) {
+        self.init(
+            type: event.type, minute: event.minute, actor: event.actor, opponent: event.type == .substitution ? nil : event.opponent,
+            template: event.template, at: at)
+        if event.added != 0 { added = event.added }
+        switch event.type {
+        case .goal where event.state.goals.last?.marks.contains(.penalty) == true: penalty = true
+        case .substitution: on = event.opponent
+        case .shootoutKick: scored = event.state.shootout.last?.scored ?? false
+        case .period: phase = event.state.phase
+        default: break
+        }
     }
 }

@@ -81,12 +81,7 @@ extension MatchLog {
         var values: [SQLiteData] = []
         values.reserveCapacity(entries.count * 3)
         for entry in entries {
-            let line = FeedLine.event(
-                FeedEvent(
-                    type: entry.event.type, minute: entry.event.minute, actor: entry.event.actor,
-                    opponent: entry.event.opponent, template: entry.event.template,
-                    at: (entry.at * 1000).rounded() / 1000)
-            ).jsonText
+            let line = FeedLine.event(FeedEvent(entry.event, at: (entry.at * 1000).rounded() / 1000)).jsonText
             values += [.integer(entry.match), .integer(Int(entry.sequence)), .text(line)]
         }
         let rows = Array(repeating: "(?, ?, ?)", count: entries.count).joined(separator: ", ")

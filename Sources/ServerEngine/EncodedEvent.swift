@@ -17,29 +17,48 @@ public struct EncodedEvent: Sendable {
     public var json: ByteBuffer
     /// The bare JSON datagram of the original protocol.
     public var original: ByteBuffer
+    /// A real match's compact frame in the base layout (Spec §4.13); empty otherwise.
+    public var compactBase = ByteBuffer()
+    /// A real match's JSON frame with a base-layout header; empty otherwise.
+    public var jsonBase = ByteBuffer()
 
     /// Encodes `event` once for each delivery in `deliveries` (the compact frame always: a
     /// late joiner's welcome is built from it). The JSON encodings cost a hundred times the
     /// compact one, so they are made only when some client receives them.
+    ///
+    /// A real match (`base` given) has its compact frame in the extended layout, and its base-layout
+    /// frames made for the base deliveries (Spec §4.13).
     public init(
-        event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog,
+        event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog, base: BaseProjection? = nil,
         deliveries: Set<Delivery> = Set(Delivery.allCases)
     ) throws(WireError) {
         self.sequence = sequence
         self.event = event
-        compact = ByteBuffer(bytes: try Frame.compactEvent(event, sequence: sequence).encoded())
-        if deliveries.contains(.json) || deliveries.contains(.original) {
-            let jsonFrame = try Frame.jsonEvent(event, sequence: sequence, roster: roster, catalog: catalog).encoded()
-            json = ByteBuffer(bytes: jsonFrame)
-            original = ByteBuffer(bytes: jsonFrame.dropFirst(FrameHeader.size))
+        compact = ByteBuffer(bytes: try Frame.compactEvent(event, sequence: sequence, extended: base != nil).encoded())
+        if deliveries.contains(.json) || deliveries.contains(.original) || (base != nil && deliveries.contains(.jsonBase)) {
+            var jsonFrame = try Frame.jsonEvent(event, sequence: sequence, roster: roster, catalog: catalog)
+            let bytes = try jsonFrame.encoded()
+            json = ByteBuffer(bytes: bytes)
+            original = ByteBuffer(bytes: bytes.dropFirst(FrameHeader.size))
+            if let base, deliveries.contains(.jsonBase) {
+                // The same body; the header names the base kind the event becomes.
+                jsonFrame.eventType = base.event(event).type
+                jsonFrame.extended = false
+                jsonBase = ByteBuffer(bytes: try jsonFrame.encoded())
+            }
         } else {
             json = ByteBuffer()
             original = ByteBuffer()
         }
+        if let base, deliveries.contains(.compactBase) {
+            compactBase = ByteBuffer(bytes: try Frame.compactEvent(base.event(event), sequence: sequence).encoded())
+        }
     }
 
     /// The bytes its encodings take in memory (for the repair ring's limit).
-    public var storedBytes: Int { compact.readableBytes + json.readableBytes + original.readableBytes }
+    public var storedBytes: Int {
+        compact.readableBytes + json.readableBytes + original.readableBytes + compactBase.readableBytes + jsonBase.readableBytes
+    }
 
     /// The bytes this event costs to send to `counts[delivery]` clients of each delivery.
     public func bytes(for counts: [Delivery: Int]) -> Int {
@@ -52,6 +71,8 @@ public struct EncodedEvent: Sendable {
         case .compact: compact
         case .json: json
         case .original: original
+        case .compactBase: compactBase
+        case .jsonBase: jsonBase
         }
     }
 }

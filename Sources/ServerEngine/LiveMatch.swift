@@ -68,7 +68,23 @@ public struct LiveMatch: Sendable {
         self.roster = roster
         self.catalog = catalog
         self.nextSequence = firstSequence
+        base =
+            roster.needsExtension
+            ? Result { () throws(WireError) in try BaseProjection(roster: roster, catalog: catalog) } : nil
     }
+
+    /// For a real match (Spec §4.13), how base-layout clients get it, or why they cannot; nil
+    /// for a simulated match.
+    public let base: Result<BaseProjection, WireError>?
+
+    /// A real match's base-layout projection, when it could be made.
+    public var baseProjection: BaseProjection? {
+        guard case .success(let projection) = base else { return nil }
+        return projection
+    }
+
+    /// Whether this is a real match, whose frames use the extended layout (Spec §4.13).
+    public var isRealMatch: Bool { base != nil }
 
     /// The deliveries whose events go to the multicast group: some subscriber of it takes them there.
     public var groupDeliveries: [Delivery] { groupCounts.filter { $0.value > 0 }.map(\.key).sorted { $0.rawValue < $1.rawValue } }

@@ -32,7 +32,7 @@ extension ServerState {
         do {
             let event = try EncodedEvent(
                 event: latest, sequence: nextSequence &- 1, roster: matches[slot].roster, catalog: matches[slot].catalog,
-                deliveries: [.compact])
+                base: matches[slot].baseProjection, deliveries: [.compact])
             matches[slot].current = event
             matches[slot].keepForRepair(event, events: configuration.repairRingEvents, bytes: configuration.repairRingBytes)
             return []

@@ -52,8 +52,17 @@ extension ServerState {
         }
         // The first dictionary the client lists that this server uses; none otherwise.
         let dictionary = request.dictionaries.first { id in configuration.dictionaries.contains { $0.id == id } } ?? 0
+        var delivery = Delivery(format)
+        if let base = matches[slot].base {
+            // A real match (Spec §4.13): the extended layout if the client asked for it, else the base one.
+            delivery = delivery.forRealMatch(features: request.features)
+            if case .failure(let error) = base, !delivery.extendedForRealMatches {
+                let reason = "this real match cannot be shown without the extended layout (\(error.message)); register with feature bit 0"
+                return refuse(address, .noCommonFormat, reason, budget: .max, subscription: subscription)
+            }
+        }
         var subscriber = Subscriber(
-            address: address, delivery: Delivery(format), lastHeard: now, dictionary: dictionary,
+            address: address, delivery: delivery, lastHeard: now, dictionary: dictionary,
             subscription: subscription)
         subscriber.group = request.delivery == .group && multicastOffers[format] != nil
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
@@ -151,16 +160,27 @@ extension ServerState {
     /// - Throws: ``WireError`` when the roster or catalogue does not fit the wire.
     public func welcome(for delivery: Delivery, dictionary: CompressionDictionary = .none, slot: Int = 0) throws(WireError) -> [UInt8] {
         let match = matches[slot]
-        let current = match.current
         let nextSequence = match.nextSequence
+        var (roster, catalog, current) = (match.roster, match.catalog, match.current?.event)
+        var extended = false
+        if let base = match.base {
+            // A real match (Spec §4.13): whole in the extended layout, or as the base layout shows it.
+            if delivery.extendedForRealMatches {
+                extended = true
+            } else {
+                let projection = try base.get()
+                (roster, catalog, current) = (projection.roster, projection.catalog, current.map(projection.event))
+            }
+        }
         var body = Welcome(
             format: delivery.format, dictionary: dictionary.id, matchID: match.id,
             heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: match.intervalMicroseconds,
-            roster: match.roster, catalog: match.catalog, current: current.map { CompactEvent($0.event) })
+            roster: roster, catalog: catalog, current: current.map { CompactEvent($0) })
         body.multicast = multicastOffers[body.format]
-        let frame = Frame(
-            sequence: current?.sequence ?? nextSequence, eventType: current?.event.type,
-            score: current?.event.score ?? .zero, minute: current?.event.minute ?? 0, body: .welcome(body))
+        var frame = Frame(
+            sequence: match.current?.sequence ?? nextSequence, eventType: current?.type,
+            score: current?.score ?? .zero, minute: current?.minute ?? 0, body: .welcome(body))
+        frame.extended = extended
         return try frame.encoded()
     }
 }

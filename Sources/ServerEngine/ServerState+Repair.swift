@@ -30,13 +30,15 @@ extension ServerState {
                 overBudget += 1
                 continue
             }
-            if subscriber.delivery == .json && event.json.readableBytes == 0 {
-                // Encoded before any JSON client listened: encode it now, once, for the ring too.
+            if event.payload(for: subscriber.delivery).readableBytes == 0 {
+                // Encoded before any client of this delivery listened: encode it now, once, for the ring too.
                 do {
-                    event = try EncodedEvent(event: event.event, sequence: sequence, roster: matches[slot].roster, catalog: matches[slot].catalog)
+                    event = try EncodedEvent(
+                        event: event.event, sequence: sequence, roster: matches[slot].roster, catalog: matches[slot].catalog,
+                        base: matches[slot].baseProjection)
                     matches[slot].ring[sequence] = event
                 } catch {
-                    return (replies, [.encodingFailed(what: "repair (json)", subscriber.address, error)])
+                    return (replies, [.encodingFailed(what: "repair (\(subscriber.delivery.rawValue))", subscriber.address, error)])
                 }
             }
             replies.append(
@@ -90,12 +92,15 @@ extension ServerState {
             matches[lookup.slot].logNumber == lookup.logNumber
         else { return ([], []) }
         // Not a copy of the match: that would copy its ring when the ring grows below.
-        let (roster, catalog, deliveries) = (matches[lookup.slot].roster, matches[lookup.slot].catalog, matches[lookup.slot].deliveriesInUse)
+        let (roster, catalog, base, deliveries) = (
+            matches[lookup.slot].roster, matches[lookup.slot].catalog, matches[lookup.slot].baseProjection, matches[lookup.slot].deliveriesInUse
+        )
         let asked = Set(lookup.sequences.sequences)
         var notices: [Notice] = []
         for (sequence, event) in events.sorted(by: { $0.key < $1.key }) where asked.contains(sequence) && matches[lookup.slot].ring[sequence] == nil {
             do {
-                let encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, deliveries: deliveries)
+                let encoded = try EncodedEvent(
+                    event: event, sequence: sequence, roster: roster, catalog: catalog, base: base, deliveries: deliveries)
                 matches[lookup.slot].keepForRepair(encoded, events: configuration.repairRingEvents, bytes: configuration.repairRingBytes)
             } catch {
                 encodingFailures["repair from the match log", default: 0] += 1

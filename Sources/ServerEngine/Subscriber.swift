@@ -12,6 +12,11 @@ public enum Delivery: String, Sendable, Hashable, CaseIterable {
     case json
     /// The original protocol: bare JSON datagrams and `End of transmission`.
     case original
+    /// A real match's compact frames in the base layout (Spec §4.13), for a client whose
+    /// register did not ask for the extended one.
+    case compactBase = "compact-base"
+    /// A real match's JSON frames with base-layout headers (Spec §4.13).
+    case jsonBase = "json-base"
 
     /// The delivery of a negotiated body format.
     package init(_ format: BodyFormat) {
@@ -20,7 +25,21 @@ public enum Delivery: String, Sendable, Hashable, CaseIterable {
 
     /// The body format of its SoccerStream frames (welcome, events, group events): JSON for
     /// JSON, compact otherwise (an original-protocol client gets no frames).
-    package var format: BodyFormat { self == .json ? .json : .compact }
+    package var format: BodyFormat { self == .json || self == .jsonBase ? .json : .compact }
+
+    /// The delivery a client gets for a real match (Spec §4.13): its own when it asked for the
+    /// extended layout (or takes the original protocol's text), else the base layout's.
+    package func forRealMatch(features: RegisterFeatures) -> Delivery {
+        guard !features.contains(.realMatches) else { return self }
+        switch self {
+        case .compact: return .compactBase
+        case .json: return .jsonBase
+        case .original, .compactBase, .jsonBase: return self
+        }
+    }
+
+    /// Whether a real match's frames go to this delivery in the extended layout.
+    package var extendedForRealMatches: Bool { self == .compact || self == .json }
 }
 
 /// One registered client.

@@ -31,10 +31,13 @@ extension StreamServer {
 
     /// Encodes `event` once per delivery in use and makes it the latest; returns it with its recipients.
     package func publish(_ event: MatchEvent, slot: Int) throws -> Published {
-        let (sequence, deliveries, roster, catalog) = core.state.withLock { state in
-            (state.matches[slot].nextSequence, state.matches[slot].deliveriesInUse, state.matches[slot].roster, state.matches[slot].catalog)
+        let (sequence, deliveries, roster, catalog, base) = core.state.withLock { state in
+            (
+                state.matches[slot].nextSequence, state.matches[slot].deliveriesInUse, state.matches[slot].roster, state.matches[slot].catalog,
+                state.matches[slot].baseProjection
+            )
         }
-        var encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, deliveries: deliveries)
+        var encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, base: base, deliveries: deliveries)
         // The per-delivery counts answer "who needs what" without walking the recipients.
         let (recipients, allCounts, groupCounts, groupDeliveries, matchID) = core.state.withLock {
             (
@@ -44,7 +47,7 @@ extension StreamServer {
         }
         if !deliveries.isSuperset(of: allCounts.lazy.filter { $0.value > 0 }.map(\.key)) {
             // A JSON client registered between the encoding and the fan-out (rare): encode it all.
-            encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog)
+            encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, base: base)
         }
         // Those who take the group get one signed datagram there per format, not one each.
         let counts = allCounts.merging(groupCounts) { $0 - $1 }

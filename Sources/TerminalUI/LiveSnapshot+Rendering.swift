@@ -24,12 +24,12 @@ extension LiveSnapshot {
             lines.append(pad(left) + right)
         }
         let clockLabel = language == "pt" ? "Tempo de Jogo" : "Match time"
-        lines += [phrase, typeName, scoreLine, "\(clockLabel): \(MatchClock.display(minute))", rule]
+        lines += [phrase, typeName, scoreLine, "\(clockLabel): \(clock)", rule]
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// A one-line summary for client.log.
     public var summary: String {
-        "#\(sequence) \(MatchClock.display(minute)) \(typeName) \(scoreLine) | \(phrase)"
+        "#\(sequence) \(clock) \(typeName) \(scoreLine) | \(phrase)"
     }
 }

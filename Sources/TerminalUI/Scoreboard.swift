@@ -54,7 +54,7 @@ public struct Scoreboard: Sendable {
                 continue
             }
             lines.append(
-                "\(String(match).padded(to: 10, alignRight: true))  \(MatchClock.display(view.minute).padded(to: 7))  \(view.scoreLine)  (\(view.typeName))"
+                "\(String(match).padded(to: 10, alignRight: true))  \(view.clock.padded(to: 7))  \(view.scoreLine)  (\(view.typeName))"
             )
             lines.append(String(repeating: " ", count: 12) + view.phrase)
         }

@@ -35,7 +35,7 @@ public struct GoldenFixtures: Sendable {
     /// The seed the fixtures come from: the first from ``baseSeed`` whose match has every event type.
     public static var seed: UInt64 {
         var seed = baseSeed
-        while Set(MatchSimulator.play(seed: seed).events.map(\.type)).count < EventType.allCases.count {
+        while Set(MatchSimulator.play(seed: seed).events.map(\.type)).count < EventType.base.count {
             seed += 1
         }
         return seed
@@ -202,6 +202,7 @@ public struct GoldenFixtures: Sendable {
                 datagrams.append(("group-event-\(format)-goal", .frame(try Frame.decode(signed))))
             }
         }
+        datagrams += try Self.realMatchDatagrams()
         datagrams.append(("original-register", .original(.register)))
         datagrams.append(("original-unregister", .original(.unregister)))
         datagrams.append(("original-end-of-transmission", .original(.endOfTransmission)))

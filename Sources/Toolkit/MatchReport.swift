@@ -57,11 +57,7 @@ public struct MatchReport: Sendable {
         var lines = [FeedLine.lineups(roster, language: catalog.language == PhraseCatalog.portuguese.language ? "pt" : "en").jsonText]
         for (index, event) in events.enumerated() {
             lines.append(
-                FeedLine.event(
-                    FeedEvent(
-                        type: event.type, minute: event.minute, actor: event.actor, opponent: event.opponent,
-                        template: event.template, at: Double(index + 1) * interval)
-                ).jsonText)
+                FeedLine.event(FeedEvent(event, at: Double(index + 1) * interval)).jsonText)
         }
         lines.append(FeedLine.end(endReason).jsonText)
         return lines

@@ -41,6 +41,9 @@ extension Frame {
         if sourceLost {
             headerMembers.append(("sourceLost", JSONNode(.bool(true))))
         }
+        if extended {
+            headerMembers.append(("extended", JSONNode(.bool(true))))
+        }
         headerMembers += groupSignature == nil ? [("subscription", .string(Self.hex64(subscription)))] : [("match", .int(groupMatchID))]
         headerMembers += [
             ("sequence", .int(sequence)),
@@ -65,9 +68,10 @@ extension Frame {
                     ("token", .string(request.token.map { hex($0) }.joined())),
                     ("dictionaries", .array(request.dictionaries.map { .int($0) })),
                     ("match", .int(request.match)),
-                ] + (request.delivery == .unicast ? [] : [("delivery", .string("group"))]) + [
-                    ("padding", .int(request.padding))
-                ])
+                ] + (request.delivery == .unicast ? [] : [("delivery", .string("group"))])
+                    + (request.features.isEmpty ? [] : [("features", .int(request.features.rawValue))]) + [
+                        ("padding", .int(request.padding))
+                    ])
         case .challenge(let challenge):
             return .object([("token", .string(challenge.token.map { hex($0) }.joined()))])
         case .list(let request):
@@ -102,7 +106,7 @@ extension Frame {
                     ("intervalMicroseconds", .int(welcome.intervalMicroseconds)),
                     ("roster", Self.describe(welcome.roster)),
                     ("catalog", Self.describe(welcome.catalog)),
-                    ("current", welcome.current.map { Self.describe($0, roster: welcome.roster) } ?? JSONNode(.null)),
+                    ("current", welcome.current.map { Self.describe($0, roster: welcome.roster, extended: extended) } ?? JSONNode(.null)),
                 ]
                     + (welcome.multicast.map { offer in
                         [
@@ -118,7 +122,7 @@ extension Frame {
         case .refuse(let refusal):
             return .object([("reason", .string(refusal.reason.name)), ("text", .string(refusal.text))])
         case .event(.compact(let event)):
-            return Self.describe(event, roster: nil)
+            return Self.describe(event, roster: nil, extended: extended)
         case .event(.json(let datagram)):
             return datagram.jsonNode
         case .end(let end):
@@ -146,25 +150,33 @@ extension Frame {
         return .object(members)
     }
 
-    static func describe(_ event: CompactEvent, roster: Roster?) -> JSONNode {
-        func incidents(_ list: [Incident]) -> JSONNode {
-            .array(list.map { .object([("player", describe($0.player, roster: roster)), ("minute", .int($0.minute))]) })
+    static func describe(_ event: CompactEvent, roster: Roster?, extended: Bool = false) -> JSONNode {
+        func incidents(_ list: [Incident], _ redCards: Bool) -> JSONNode {
+            .array(
+                list.map { incident in
+                    var members: [(String, JSONNode)] = [("player", describe(incident.player, roster: roster)), ("minute", .int(incident.minute))]
+                    if extended { members += describeMarks(incident, redCard: redCards) }
+                    return .object(members)
+                })
         }
-        return .object([
+        var members: [(String, JSONNode)] = [
             ("template", .int(event.template)),
             ("actor", describe(event.actor, roster: roster)),
             ("opponent", describe(event.opponent, roster: roster)),
-            ("goals", incidents(event.state.goals)),
-            ("redCards", incidents(event.state.redCards)),
-        ])
+            ("goals", incidents(event.state.goals, false)),
+            ("redCards", incidents(event.state.redCards, true)),
+        ]
+        if extended { members += describeExtension(event, roster: roster, incidents: incidents) }
+        return .object(members)
     }
 
     static func describe(_ roster: Roster) -> JSONNode {
         func sheet(_ team: TeamSheet) -> JSONNode {
-            .object([
-                ("name", .string(team.name)), ("keeper", .string(team.keeper)),
-                ("players", .array(team.players.map { .object([("name", .string($0.name)), ("position", .string($0.position))]) })),
-            ])
+            .object(
+                [
+                    ("name", .string(team.name)), ("keeper", .string(team.keeper)),
+                    ("players", .array(team.players.map { .object([("name", .string($0.name)), ("position", .string($0.position))]) })),
+                ] + (roster.needsExtension ? describeExtension(team) : []))
         }
         return .object([("home", sheet(roster.home)), ("away", sheet(roster.away))])
     }
@@ -176,7 +188,7 @@ extension Frame {
             (
                 "events",
                 .object(
-                    EventType.allCases.map { type in
+                    EventType.allCases.prefix(catalog.eventNames.count).map { type in
                         (
                             type.identifier,
                             .object([

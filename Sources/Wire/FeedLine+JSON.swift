@@ -28,7 +28,9 @@ extension FeedLine {
             }
             return .lineups(Roster(home: try sheet(fields["home"], "line.home"), away: try sheet(fields["away"], "line.away")), language: language)
         case "event":
-            let fields = try node.object("line", required: ["type", "event", "minute", "actor"], optional: ["opponent", "template", "at"])
+            let fields = try node.object(
+                "line", required: ["type", "event", "minute", "actor"],
+                optional: ["opponent", "template", "at", "added", "penalty", "on", "scored", "period"])
             let name = try fields["event"].string("line.event")
             guard let type = EventType(identifier: name) else {
                 throw fields["event"].schemaError(
@@ -46,7 +48,9 @@ extension FeedLine {
                 default: throw node.schemaError("line.at", "expected seconds since kick-off, a number ≥ 0, found \(node.typeName)")
                 }
             }
-            return .event(FeedEvent(type: type, minute: minute, actor: actor, opponent: opponent, template: template, at: at))
+            var event = FeedEvent(type: type, minute: minute, actor: actor, opponent: opponent, template: template, at: at)
+            try readRealMatchFields(fields, line: node, into: &event)
+            return .event(event)
         case "end":
             let fields = try node.object("line", required: ["type"], optional: ["reason"])
             guard let reasonNode = fields.optional("reason") else { return .end(.fullTime) }
@@ -61,9 +65,12 @@ extension FeedLine {
     }
 
     private static func sheet(_ node: JSONNode, _ path: String) throws(WireError) -> TeamSheet {
-        let fields = try node.object(path, keys: ["name", "keeper", "players"])
+        let fields = try node.object(path, required: ["name", "keeper", "players"], optional: ["starters", "formation", "lineup_known"])
         let players = try fields["players"].array("\(path).players", maxCount: 126)
-        guard !players.isEmpty else { throw fields["players"].schemaError("\(path).players", "a team needs at least one outfield player") }
+        let known = try fields.optional("lineup_known").map { node throws(WireError) in try node.bool("\(path).lineup_known") } ?? true
+        guard !players.isEmpty || !known else {
+            throw fields["players"].schemaError("\(path).players", "a team needs at least one outfield player (none only with lineup_known false)")
+        }
         var list: [RosterPlayer] = []
         for (index, entry) in players.enumerated() {
             let player = try entry.object("\(path).players[\(index)]", keys: ["name", "position"])
@@ -72,11 +79,13 @@ extension FeedLine {
                     name: try player["name"].string("\(path).players[\(index)].name"),
                     position: try player["position"].string("\(path).players[\(index)].position")))
         }
-        return TeamSheet(name: try fields["name"].string("\(path).name"), keeper: try fields["keeper"].string("\(path).keeper"), players: list)
+        var sheet = TeamSheet(name: try fields["name"].string("\(path).name"), keeper: try fields["keeper"].string("\(path).keeper"), players: list)
+        try readRealMatchFields(fields, into: &sheet, path: path)
+        return sheet
     }
 
     /// `"home:3"` (outfield player 3, counting from 0) or `"away:keeper"`.
-    private static func player(_ node: JSONNode, _ path: String) throws(WireError) -> PlayerRef {
+    static func player(_ node: JSONNode, _ path: String) throws(WireError) -> PlayerRef {
         let text = try node.string(path)
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let side = parts[0] == "home" ? Side.home : parts[0] == "away" ? Side.away : nil else {
@@ -95,10 +104,11 @@ extension FeedLine {
         switch self {
         case .lineups(let roster, let language):
             func sheet(_ team: TeamSheet) -> JSONNode {
-                .object([
-                    ("name", .string(team.name)), ("keeper", .string(team.keeper)),
-                    ("players", .array(team.players.map { .object([("name", .string($0.name)), ("position", .string($0.position))]) })),
-                ])
+                .object(
+                    [
+                        ("name", .string(team.name)), ("keeper", .string(team.keeper)),
+                        ("players", .array(team.players.map { .object([("name", .string($0.name)), ("position", .string($0.position))]) })),
+                    ] + Self.realMatchMembers(team))
             }
             var members: [(String, JSONNode)] = [("type", "lineups"), ("home", sheet(roster.home)), ("away", sheet(roster.away))]
             if let language { members.append(("language", .string(language))) }
@@ -111,7 +121,7 @@ extension FeedLine {
             if let opponent = event.opponent { members.append(("opponent", .string(Self.reference(opponent)))) }
             if let template = event.template { members.append(("template", .int(template))) }
             if let at = event.at { members.append(("at", JSONNode(.double(at)))) }
-            node = .object(members)
+            node = .object(members + Self.realMatchMembers(event))
         case .end(let reason):
             node = .object([("type", "end"), ("reason", .string(reason.name))])
         }

@@ -63,7 +63,10 @@ extension Frame {
             frameBody = .event(.json(datagram))
             bodyReader = ByteReader([], base: bytes.count)
         case .event, .groupEvent:
-            frameBody = .event(.compact(try CompactEvent.read(from: &bodyReader, score: header.score, minute: header.minute)))
+            frameBody = .event(
+                .compact(
+                    try CompactEvent.read(
+                        from: &bodyReader, score: header.score, minute: header.minute, extended: header.extended, type: header.eventType)))
         }
         try bodyReader.expectEnd(field: "body")
         var frame = Frame(
@@ -71,6 +74,7 @@ extension Frame {
             subscription: header.subscription)
         frame.retransmission = header.retransmission
         frame.sourceLost = header.sourceLost
+        frame.extended = header.extended
         if header.kind == .groupEvent {
             frame.groupSignature = try reader.readBytes(GroupSignature.size, field: "signature")
         }
@@ -90,6 +94,10 @@ extension Frame {
         if header.retransmission && header.kind != .event {
             throw WireError(.reservedBits, field: "header.flags.retransmission", offset: 4, "only event frames are retransmitted")
         }
+        if header.extended && ![.welcome, .event, .groupEvent].contains(header.kind) {
+            throw WireError(
+                .reservedBits, field: "header.flags.extended", offset: 4, "only welcome and event frames use the extended layout (Spec §4.13)")
+        }
         if header.sourceLost && header.kind != .heartbeat {
             throw WireError(.reservedBits, field: "header.flags.sourceLost", offset: 4, "only heartbeat frames say the source is lost")
         }
@@ -104,11 +112,13 @@ extension Frame {
         if header.format != .none && header.bodyLength == 0 {
             throw WireError(.truncated, field: "body", offset: FrameHeader.size, "\(kind) frames need a body")
         }
-        guard rules.eventTypes.contains(header.eventType) else {
+        let eventTypes = rules.eventTypes(extended: header.extended)
+        guard eventTypes.contains(header.eventType) else {
             let expected =
-                rules.eventTypes.count == 1
-                ? "\(kind) frames carry event type \(rules.eventTypes.lowerBound)"
-                : "expected \(rules.eventTypes.lowerBound)...\(rules.eventTypes.upperBound)"
+                eventTypes.count == 1
+                ? "\(kind) frames carry event type \(eventTypes.lowerBound)"
+                : "expected \(eventTypes.lowerBound)...\(eventTypes.upperBound)"
+                    + (header.extended || eventTypes.upperBound != EventType.baseMaximum ? "" : " (9...13 only in extended frames)")
             throw WireError(
                 rules.carriesScore ? .outOfRange : .reservedBits, field: "header.eventType", offset: 9,
                 "event type \(header.eventType); \(expected)")

@@ -42,9 +42,9 @@ extension Frame {
         var writer = ByteWriter(capacity: 64)
         switch body {
         case .register(let request): try request.write(to: &writer)
-        case .welcome(let welcome): try welcome.write(to: &writer)
+        case .welcome(let welcome): try welcome.write(to: &writer, extended: extended)
         case .refuse(let refusal): try refusal.write(to: &writer)
-        case .event(.compact(let event)): try event.write(to: &writer)
+        case .event(.compact(let event)): try event.write(to: &writer, extended: extended)
         case .event(.json(let datagram)): return try datagram.encoded()
         case .end(let end): end.write(to: &writer)
         case .challenge(let challenge): try challenge.write(to: &writer)
@@ -69,6 +69,7 @@ extension Frame {
             subscription: subscription)
         header.retransmission = retransmission
         header.sourceLost = sourceLost
+        header.extended = extended
         var writer = ByteWriter(capacity: FrameHeader.size + payload.count + (groupSignature == nil ? 0 : GroupSignature.size))
         header.write(to: &writer)
         writer.writeBytes(payload)

@@ -89,6 +89,9 @@ public struct Frame: Sendable, Hashable {
     /// Whether this heartbeat says the sender's own source (a relay's upstream) is lost
     /// (header flag bit 6, Spec §4.10).
     public var sourceLost = false
+    /// Whether this welcome or event frame uses the extended layout of real matches (header flag
+    /// bit 7, Spec §4.13): only a client whose register asked for it gets one.
+    public var extended = false
     /// A group event's signature (Spec §4.11): set, the frame is a group event (kind 13) for
     /// the match ``groupMatchID``, its body an event body; nil for every other frame. The
     /// encoder writes these 64 bytes as they are; ``GroupSigningKey/groupEvent(from:matchID:)``
@@ -121,10 +124,13 @@ public struct Frame: Sendable, Hashable {
     ///   - event: the event, with the match state after it.
     ///   - sequence: the event's sequence number.
     ///   - subscription: the subscriber's identifier; 0 for a frame stamped later (``FrameHeader/stamp(_:into:)``).
-    public static func compactEvent(_ event: MatchEvent, sequence: UInt32, subscription: UInt64 = 0) -> Frame {
-        Frame(
+    ///   - extended: the extended layout (Spec §4.13), which a real match's event needs.
+    public static func compactEvent(_ event: MatchEvent, sequence: UInt32, subscription: UInt64 = 0, extended: Bool = false) -> Frame {
+        var frame = Frame(
             sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
             body: .event(.compact(CompactEvent(event))), subscription: subscription)
+        frame.extended = extended
+        return frame
     }
 
     /// A JSON event frame for `event`, its body rendered with `roster` and `catalog`.
@@ -141,10 +147,13 @@ public struct Frame: Sendable, Hashable {
         _ event: MatchEvent, sequence: UInt32, roster: Roster, catalog: PhraseCatalog,
         subscription: UInt64 = 0
     ) throws(WireError) -> Frame {
-        Frame(
+        var frame = Frame(
             sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
             body: .event(.json(try OriginalDatagram(event: event, sequence: sequence, roster: roster, catalog: catalog))),
             subscription: subscription)
+        // A JSON body is the same in both layouts; the header says which kinds it may name.
+        frame.extended = !event.type.isBase
+        return frame
     }
 
     /// The event a compact event frame describes, or `nil` for other frames.

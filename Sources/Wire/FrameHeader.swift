@@ -31,6 +31,9 @@ public struct FrameHeader: Sendable, Hashable {
     /// Byte 4, bit 6: in a relay's heartbeat, its upstream is lost (Spec §4.10): the stream
     /// is paused, not over.
     public var sourceLost: Bool = false
+    /// Byte 4, bit 7: a welcome or event frame of a real match in the extended layout
+    /// (Spec §4.13), sent only to a client whose register asked for it.
+    public var extended: Bool = false
     /// Bytes 5–8: the sequence number.
     public var sequence: UInt32
     /// Byte 9: the event type, 0 for none.
@@ -93,7 +96,8 @@ public struct FrameHeader: Sendable, Hashable {
         writer.writeUInt8(version)
         writer.writeUInt8(kind.rawValue)
         writer.writeUInt8(
-            format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3 | (retransmission ? 0x20 : 0) | (sourceLost ? 0x40 : 0))
+            format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3 | (retransmission ? 0x20 : 0) | (sourceLost ? 0x40 : 0)
+                | (extended ? 0x80 : 0))
         writer.writeUInt32(sequence)
         writer.writeUInt8(eventType)
         writer.writeUInt8(score.home)
@@ -113,7 +117,7 @@ public struct FrameHeader: Sendable, Hashable {
     ///   - datagramSize: the whole datagram's size, which the body (and a group event's signature) must fill.
     /// - Throws: ``WireError/Code/truncated`` under 23 bytes; ``WireError/Code/badMagic``;
     ///   ``WireError/Code/unsupportedVersion``; ``WireError/Code/unknownKind``; ``WireError/Code/unknownFormat``
-    ///   for format 3; ``WireError/Code/reservedBits`` for flag bit 7 or a dictionary on an uncompressed body;
+    ///   for format 3; ``WireError/Code/reservedBits`` for a dictionary on an uncompressed body;
     ///   ``WireError/Code/outOfRange`` for a dictionary not held or a minute over ``maximumMinute``;
     ///   ``WireError/Code/lengthMismatch`` when the body length disagrees with `datagramSize`.
     public static func read(from reader: inout ByteReader, datagramSize: Int) throws(WireError) -> FrameHeader {
@@ -136,9 +140,6 @@ public struct FrameHeader: Sendable, Hashable {
             throw WireError(.unknownKind, field: "header.kind", offset: 3, "kind \(kindByte); expected 1...\(FrameKind.allCases.count)")
         }
         let flags = try reader.readUInt8(field: "header.flags")
-        guard flags & 0x80 == 0 else {
-            throw WireError(.reservedBits, field: "header.flags", offset: 4, "reserved bit 7 is set; expected 0")
-        }
         guard let format = BodyFormat(rawValue: flags & 0x03) else {
             throw WireError(.unknownFormat, field: "header.flags.format", offset: 4, "format 3 is not defined; expected 0, 1 or 2")
         }
@@ -174,6 +175,7 @@ public struct FrameHeader: Sendable, Hashable {
             eventType: eventType, score: Score(home: home, away: away), minute: minute, bodyLength: bodyLength, subscription: subscription)
         header.retransmission = flags & 0x20 != 0
         header.sourceLost = flags & 0x40 != 0
+        header.extended = flags & 0x80 != 0
         return header
     }
 }

@@ -11,6 +11,13 @@ public struct KindRules: Sendable, Hashable {
     public var compressible: Bool
     /// The event types the header may carry.
     public var eventTypes: ClosedRange<UInt8>
+
+    /// The event types a frame of this kind may carry: in the extended layout (Spec §4.13),
+    /// the real matches' kinds 9–13 as well, where the base layout allows 1–8.
+    public func eventTypes(extended: Bool) -> ClosedRange<UInt8> {
+        guard extended, eventTypes.upperBound == EventType.baseMaximum else { return eventTypes }
+        return eventTypes.lowerBound...(EventType.allCases.last?.rawValue ?? EventType.baseMaximum)
+    }
     /// Whether the header carries a sequence number (otherwise it is 0).
     public var carriesSequence: Bool
     /// Whether the header carries a score and a minute (otherwise they are 0).

@@ -114,14 +114,25 @@ public struct OriginalDatagram: Sendable, Hashable, Codable {
                     cartaoVermelho: red != nil, gols: goals.count, tempoGols: goals, tempoCV: red.map(Int.init) ?? 0)
             }
         }
+        let message = OriginalMessage(
+            count: sequence,
+            score: RealMatchText.scoreLine(event, roster: roster, catalog: catalog),
+            content: try catalog.phrase(for: event, roster: roster),
+            type: catalog.name(of: event.type),
+            timePassed: Int(event.minute))
+        if roster.needsExtension || event.needsExtension {
+            // A real match (Spec §4.13): the current line-up, substitutions and own goals marked.
+            let language = catalog.language
+            self.init(
+                message: message,
+                timeA: Self.realMatchPlayers(.home, event: event, roster: roster, language: language),
+                timeB: Self.realMatchPlayers(.away, event: event, roster: roster, language: language),
+                goleiroA: Self.realMatchKeeper(.home, event: event, roster: roster, language: language),
+                goleiroB: Self.realMatchKeeper(.away, event: event, roster: roster, language: language))
+            return
+        }
         self.init(
-            message: OriginalMessage(
-                count: sequence,
-                score: catalog.scoreLine(event.score, roster: roster),
-                content: try catalog.phrase(for: event, roster: roster),
-                type: catalog.name(of: event.type),
-                timePassed: Int(event.minute)),
-            timeA: players(.home), timeB: players(.away),
+            message: message, timeA: players(.home), timeB: players(.away),
             goleiroA: OriginalKeeper(nome: roster.home.keeper, time: roster.home.name),
             goleiroB: OriginalKeeper(nome: roster.away.keeper, time: roster.away.name))
     }

@@ -2,7 +2,7 @@ extension PhraseCatalog {
     /// The phrase describing `event`.
     ///
     /// - Returns: the event's template with `{player}`, `{team}`, `{opponent}` and `{keeper}`
-    ///   filled in from `roster` (`{team}` is the actor's team, `{keeper}` the other side's keeper).
+    ///   filled in from `roster` (and `{substitute}`, the player a substitution brings on) (`{team}` is the actor's team, `{keeper}` the other side's keeper).
     /// - Throws: ``WireError/Code/outOfRange`` (field `body.template`, `body.actor` or
     ///   `body.opponent`) when the event refers to a template or player the catalogue or
     ///   roster does not have.
@@ -25,6 +25,8 @@ extension PhraseCatalog {
                 "player": actor,
                 "team": roster[event.actor.side].name,
                 "opponent": opponent,
+                // A substitution's opponent byte names the team-mate coming on (Spec §4.13).
+                "substitute": opponent,
                 "keeper": roster[event.actor.side.opposite].keeper,
             ])
     }

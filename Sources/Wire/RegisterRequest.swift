@@ -24,6 +24,9 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     /// How the client takes its events: unicast, or from the multicast group the welcome
     /// offers (Spec §4.11). Not sent at all when unicast (Spec §4.1).
     public var delivery: Delivery
+    /// What the client understands beyond the base protocol (Spec §4.1, §4.13). Not sent at all
+    /// when empty.
+    public var features: RegisterFeatures = []
     /// Zero bytes after the token (and dictionaries, and match).
     public var padding: Int
 
@@ -42,31 +45,35 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     /// Creates a request with `padding` zero bytes at the end.
     public init(
         formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [], match: UInt32 = anyMatch,
-        delivery: Delivery = .unicast, padding: Int = 0
+        delivery: Delivery = .unicast, features: RegisterFeatures = [], padding: Int = 0
     ) {
         self.formats = formats
         self.token = token
         self.dictionaries = dictionaries
         self.match = match
         self.delivery = delivery
+        self.features = features
         self.padding = padding
     }
 
     /// The body's size without padding, in its canonical encoding.
     var unpaddedSize: Int {
         let optional =
-            delivery != .unicast
-            ? 1 + dictionaries.count + 4 + 1
-            : match != Self.anyMatch ? 1 + dictionaries.count + 4 : (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
+            !features.isEmpty
+            ? 1 + dictionaries.count + 4 + 1 + 1
+            : delivery != .unicast
+                ? 1 + dictionaries.count + 4 + 1
+                : match != Self.anyMatch ? 1 + dictionaries.count + 4 : (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
         return 1 + formats.count + 1 + token.count + optional
     }
 
     /// A request padded so that its frame is exactly ``minimumFrameSize`` bytes (or unpadded if already larger).
     public static func padded(
         formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [],
-        match: UInt32 = anyMatch, delivery: Delivery = .unicast
+        match: UInt32 = anyMatch, delivery: Delivery = .unicast, features: RegisterFeatures = []
     ) -> RegisterRequest {
-        var request = RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery)
+        var request = RegisterRequest(
+            formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery, features: features)
         request.padding = max(0, minimumFrameSize - FrameHeader.size - request.unpaddedSize)
         return request
     }
@@ -102,13 +109,16 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
                 "dictionaries must be at most \(Self.maximumDictionaries) distinct ids 1...\(CompressionDictionary.maximumID)")
         }
         // The dictionary count is omitted when 0, unless a match follows it; the match when 0,
-        // unless a delivery follows it; the delivery when unicast (Spec §4.1).
-        if !dictionaries.isEmpty || match != Self.anyMatch || delivery != .unicast {
+        // unless a delivery follows it; the delivery when unicast, unless features follow it;
+        // the features when none (Spec §4.1).
+        let hasFeatures = !features.isEmpty
+        if !dictionaries.isEmpty || match != Self.anyMatch || delivery != .unicast || hasFeatures {
             writer.writeUInt8(UInt8(dictionaries.count))
             writer.writeBytes(dictionaries)
         }
-        if match != Self.anyMatch || delivery != .unicast { writer.writeUInt32(match) }
-        if delivery != .unicast { writer.writeUInt8(delivery.rawValue) }
+        if match != Self.anyMatch || delivery != .unicast || hasFeatures { writer.writeUInt32(match) }
+        if delivery != .unicast || hasFeatures { writer.writeUInt8(delivery.rawValue) }
+        if hasFeatures { writer.writeUInt8(features.rawValue) }
         writer.writeBytes(repeatElement(0, count: max(0, padding)))
     }
 
@@ -171,6 +181,7 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         }
         var match = anyMatch
         var delivery = Delivery.unicast
+        var features: RegisterFeatures = []
         if reader.remaining >= 4 {
             match = try reader.readUInt32(field: "body.match")
             // The delivery byte is optional as well: a zero reads as unicast, the same as padding.
@@ -183,6 +194,12 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
                         "delivery \(code); expected 0 (unicast) or 1 (multicast group)")
                 }
                 delivery = value
+                // So are the features, after the delivery: a zero reads as none, the same as
+                // padding; bits this implementation does not know are kept and ignored (Spec §4.1).
+                if reader.remaining > 0, let byte = reader.peekUInt8(), byte != 0 {
+                    _ = try reader.readUInt8(field: "body.features")
+                    features = RegisterFeatures(rawValue: byte)
+                }
             }
         }
         let paddingStart = reader.offset
@@ -191,9 +208,20 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
             throw WireError(.reservedBits, field: "body.padding", offset: paddingStart + nonZero, "padding must be zero bytes")
         }
         // The optional fields' bytes that their canonical encoding omits (zeros) were padding.
-        var request = RegisterRequest(formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery)
+        var request = RegisterRequest(
+            formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery, features: features)
         let zeroFields = (paddingStart - countOffsetAfterToken) - (request.unpaddedSize - 2 - formats.count - token.count)
         request.padding = padding.count + zeroFields
         return request
     }
+}
+
+/// What a client understands beyond the base protocol, as its register says (Spec §4.1).
+public struct RegisterFeatures: OptionSet, Sendable, Hashable, Codable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// Bit 0: real matches in the extended layout (Spec §4.13): event types 9–13, line-ups with
+    /// substitutes, marks, periods and shoot-outs.
+    public static let realMatches = RegisterFeatures(rawValue: 0x01)
 }

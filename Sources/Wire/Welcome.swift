@@ -52,8 +52,10 @@ public struct Welcome: Sendable, Hashable, Codable {
     /// - Throws: ``WireError/Code/unknownFormat`` when the format is `none`; ``WireError/Code/outOfRange``
     ///   for a dictionary not held, a team of 0 or more than 126 players, a catalogue without 1...255
     ///   templates for each event type, or an invalid multicast offer; ``WireError/Code/tooLarge`` for a
-    ///   string over 255 bytes, or more than 255 goals or red cards in the current event.
-    public func write(to writer: inout ByteWriter) throws(WireError) {
+    ///   string over 255 bytes, or more than 255 goals or red cards in the current event;
+    ///   ``WireError/Code/inconsistent`` when the roster or the current event needs the extended
+    ///   layout (Spec §4.13) and `extended` is false.
+    public func write(to writer: inout ByteWriter, extended: Bool = false) throws(WireError) {
         guard format == .json || format == .compact else {
             throw WireError(.unknownFormat, field: "body.format", offset: writer.bytes.count, "a welcome must choose json or compact")
         }
@@ -63,11 +65,16 @@ public struct Welcome: Sendable, Hashable, Codable {
         writer.writeUInt32(matchID)
         writer.writeUInt8(heartbeatSeconds)
         writer.writeUInt32(intervalMicroseconds)
-        try Self.writeRoster(roster, to: &writer)
-        try Self.writeCatalog(catalog, to: &writer)
+        guard extended || !roster.needsExtension else {
+            throw WireError(
+                .inconsistent, field: "body.roster", offset: writer.bytes.count,
+                "a real match's line-ups (starters, formation, unknown line-up) need the extended layout")
+        }
+        try Self.writeRoster(roster, to: &writer, extended: extended)
+        try Self.writeCatalog(catalog, to: &writer, extended: extended)
         if let current {
             writer.writeUInt8(1)
-            try current.write(to: &writer)
+            try current.write(to: &writer, extended: extended)
         } else {
             writer.writeUInt8(0)
         }
@@ -75,14 +82,15 @@ public struct Welcome: Sendable, Hashable, Codable {
     }
 
     /// Appends both team sheets as a welcome carries them (Spec §4.3).
-    static func writeRoster(_ roster: Roster, to writer: inout ByteWriter) throws(WireError) {
+    static func writeRoster(_ roster: Roster, to writer: inout ByteWriter, extended: Bool = false) throws(WireError) {
         for side in Side.allCases {
             let sheet = roster[side]
             let path = "body.roster.\(side == .home ? "home" : "away")"
-            guard (1...126).contains(sheet.players.count) else {
+            let allowed = extended ? 0...126 : 1...126
+            guard allowed.contains(sheet.players.count) else {
                 throw WireError(
                     .outOfRange, field: "\(path).players", offset: writer.bytes.count,
-                    "\(sheet.players.count) players; expected 1...126")
+                    "\(sheet.players.count) players; expected \(allowed.lowerBound)...126")
             }
             try writer.writeString8(sheet.name, field: "\(path).name")
             try writer.writeString8(sheet.keeper, field: "\(path).keeper")
@@ -91,19 +99,21 @@ public struct Welcome: Sendable, Hashable, Codable {
                 try writer.writeString8(player.name, field: "\(path).players[\(index)].name")
                 try writer.writeString8(player.position, field: "\(path).players[\(index)].position")
             }
+            if extended { try writeSheetExtension(sheet, to: &writer, path: path) }
         }
     }
 
     /// Appends a phrase catalogue as a welcome carries it (Spec §4.3).
-    static func writeCatalog(_ catalog: PhraseCatalog, to writer: inout ByteWriter) throws(WireError) {
+    static func writeCatalog(_ catalog: PhraseCatalog, to writer: inout ByteWriter, extended: Bool = false) throws(WireError) {
         try writer.writeString8(catalog.language, field: "body.catalog.language")
         try writer.writeString8(catalog.scoreTemplate, field: "body.catalog.scoreTemplate")
-        guard catalog.eventNames.count == EventType.allCases.count, catalog.templates.count == EventType.allCases.count else {
+        let kinds = catalogKinds(extended: extended)
+        guard catalog.eventNames.count >= kinds.count, catalog.templates.count >= kinds.count else {
             throw WireError(
                 .outOfRange, field: "body.catalog", offset: writer.bytes.count,
-                "a catalogue needs a name and templates for each of the \(EventType.allCases.count) event types")
+                "a catalogue needs a name and templates for each of the \(kinds.count) event types")
         }
-        for type in EventType.allCases {
+        for type in kinds {
             let path = "body.catalog.\(type.identifier)"
             let templates = catalog.templates(of: type)
             guard (1...255).contains(templates.count) else {
@@ -155,8 +165,11 @@ public struct Welcome: Sendable, Hashable, Codable {
             let keeper = try reader.readString8(field: "\(path).keeper")
             let countOffset = reader.offset
             let count = Int(try reader.readUInt8(field: "\(path).players.count"))
-            guard (1...126).contains(count) else {
-                throw WireError(.outOfRange, field: "\(path).players.count", offset: countOffset, "\(count) players; expected 1...126")
+            let allowed = header.extended ? 0...126 : 1...126
+            guard allowed.contains(count) else {
+                throw WireError(
+                    .outOfRange, field: "\(path).players.count", offset: countOffset,
+                    "\(count) players; expected \(allowed.lowerBound)...126")
             }
             var players: [RosterPlayer] = []
             for index in 0..<count {
@@ -164,14 +177,16 @@ public struct Welcome: Sendable, Hashable, Codable {
                 let position = try reader.readString8(field: "\(path).players[\(index)].position")
                 players.append(RosterPlayer(name: playerName, position: position))
             }
-            sheets.append(TeamSheet(name: name, keeper: keeper, players: players))
+            var sheet = TeamSheet(name: name, keeper: keeper, players: players)
+            if header.extended { try readSheetExtension(from: &reader, into: &sheet, path: path) }
+            sheets.append(sheet)
         }
         let roster = Roster(home: sheets[0], away: sheets[1])
         let language = try reader.readString8(field: "body.catalog.language")
         let scoreTemplate = try reader.readString8(field: "body.catalog.scoreTemplate")
         var names: [String] = []
         var templates: [[String]] = []
-        for type in EventType.allCases {
+        for type in catalogKinds(extended: header.extended) {
             let path = "body.catalog.\(type.identifier)"
             names.append(try reader.readString8(field: "\(path).name"))
             let countOffset = reader.offset
@@ -197,13 +212,14 @@ public struct Welcome: Sendable, Hashable, Codable {
                     "no current event, but the header carries an event type, score or minute")
             }
         case 1:
-            guard let type = EventType(rawValue: header.eventType) else {
+            guard let type = EventType(rawValue: header.eventType), header.extended || type.isBase else {
                 throw WireError(
                     .inconsistent, field: "header.eventType", offset: 9,
-                    "a welcome with a current event needs its type 1...8, found \(header.eventType)")
+                    "a welcome with a current event needs its type 1...\(header.extended ? 13 : 8), found \(header.eventType)")
             }
             let bodyStart = reader.offset
-            let event = try CompactEvent.read(from: &reader, score: header.score, minute: header.minute)
+            let event = try CompactEvent.read(
+                from: &reader, score: header.score, minute: header.minute, extended: header.extended, type: header.eventType)
             try check(event, type: type, roster: roster, catalog: catalog, offset: bodyStart)
             current = event
         default:
@@ -237,8 +253,12 @@ public struct Welcome: Sendable, Hashable, Codable {
         for (name, player, at) in [("actor", event.actor, 1), ("opponent", event.opponent, 2)] where !roster.contains(player) {
             throw WireError(.outOfRange, field: "body.current.\(name)", offset: offset + at, "player 0x\(hex(player.byte)) is not on the roster")
         }
-        for incident in event.state.goals + event.state.redCards where !roster.contains(incident.player) {
-            throw WireError(.outOfRange, field: "body.current.state", offset: offset, "player 0x\(hex(incident.player.byte)) is not on the roster")
+        let state = event.state
+        let named =
+            (state.goals + state.redCards + state.yellowCards).map(\.player) + state.substitutions.flatMap { [$0.off, $0.on] }
+            + state.shootout.map(\.player)
+        for player in named where !roster.contains(player) {
+            throw WireError(.outOfRange, field: "body.current.state", offset: offset, "player 0x\(hex(player.byte)) is not on the roster")
         }
     }
 }

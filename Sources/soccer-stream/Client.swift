@@ -53,6 +53,11 @@ struct Client: AsyncParsableCommand {
     )
     var multicast = false
     @Flag(help: "Never join the server's multicast group: every event at this client's address.") var noMulticast = false
+    @Flag(
+        help:
+            "Register as a client of before real matches: a real match's events come as the eight base kinds, with phrases and the score (Spec §4.13)."
+    )
+    var baseLayout = false
     @Option(
         help:
             "The server's group key (64 hexadecimal digits, as its log prints it): group events must be signed with it; a welcome offering another key is not followed to its group."
@@ -76,6 +81,7 @@ struct Client: AsyncParsableCommand {
         configuration.registerAttempts = registerAttempts
         configuration.capturePath = capture
         configuration.repairs = !noRepair
+        configuration.features = baseLayout ? [] : .realMatches
         configuration.serverTimeout = try duration(seconds: serverTimeout, option: "--server-timeout")
         configuration.reconnectFor = try duration(seconds: reconnectFor, option: "--reconnect-for")
         guard !(multicast && noMulticast) else { throw ValidationError("--multicast and --no-multicast exclude each other") }

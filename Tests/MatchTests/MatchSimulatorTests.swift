@@ -33,7 +33,7 @@ struct MatchSimulatorTests {
                 total += 1
             }
         }
-        for type in EventType.allCases {
+        for type in EventType.base {
             let share = Double(counts[type, default: 0]) / Double(total) * 100
             #expect(abs(share - Double(type.weight)) < 1.5, "\(type): \(share)% for \(type.weight)%")
         }

@@ -72,6 +72,8 @@ struct MalformedInputTests {
             bytes[index] = value
             return bytes
         }
+        var extendedHeartbeat = try Frame(body: .heartbeat, subscription: 7).encoded()
+        extendedHeartbeat[4] |= 0x80
         let cases: [([UInt8], WireError.Code, String, Int)] = [
             (mutated(1, 0x54), .badMagic, "header.magic", 0),
             (mutated(2, 1), .unsupportedVersion, "header.version", 2),  // version 1 frames are refused by a version 2 reader
@@ -80,7 +82,9 @@ struct MalformedInputTests {
             (mutated(3, UInt8(FrameKind.allCases.count + 1)), .unknownKind, "header.kind", 3),
             (mutated(4, 0x03), .unknownFormat, "header.flags.format", 4),
             (mutated(4, 0x42), .reservedBits, "header.flags.sourceLost", 4),  // source lost: heartbeats only (Spec §4.10)
-            (mutated(4, 0x82), .reservedBits, "header.flags", 4),
+            // Bit 7 says the extended layout (Spec §4.13): this body lacks its part.
+            (mutated(4, 0x82), .truncated, "body.added", good.count),
+            (extendedHeartbeat, .reservedBits, "header.flags.extended", 4),  // welcome and event frames only
             (mutated(4, 0x0A), .reservedBits, "header.flags.dictionary", 4),  // a dictionary on an uncompressed body
             (mutated(4, 0x16), .outOfRange, "header.flags.dictionary", 4),  // dictionary 2: not defined
             (mutated(4, 0x1E), .outOfRange, "header.flags.dictionary", 4),  // dictionary 3: not defined

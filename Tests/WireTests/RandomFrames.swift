@@ -21,7 +21,7 @@ struct RandomFrames {
         let goals = incidents(int(12), upTo: minute, distinct: false, roster: roster)
         let reds = incidents(int(4), upTo: minute, distinct: true, roster: roster)
         let side: Side = int(2) == 0 ? .home : .away
-        let type = EventType.allCases[int(EventType.allCases.count)]
+        let type = EventType.base[int(EventType.base.count)]
         return MatchEvent(
             type: type, minute: minute, template: UInt8(int(4)),
             actor: player(side, roster: roster),

@@ -194,8 +194,8 @@ kicks = [(HOME, 91010, "Goal"), (AWAY, 92015, "Goal"), (HOME, 91014, "Saved"), (
          (HOME, 91012, "Goal"), (AWAY, 92006, "Off T"), (HOME, 91005, "Goal"), (AWAY, 92013, "Goal"),
          (HOME, 91004, "Goal"), (AWAY, 92007, "Saved")]                                          # 4-3 on penalties
 for number, (team, pid, outcome) in enumerate(kicks):
-    shot(5, 122 + number // 4, (number * 25) % 60, team, pid, outcome, penalty=True)
-half_end(5, 124, 50)
+    shot(5, 120 + (120 + number * 25) // 60, (120 + number * 25) % 60, team, pid, outcome, penalty=True)
+half_end(5, 126, 0)
 
 lineups = []
 for team in (HOME, AWAY):

@@ -4,8 +4,9 @@
 -- protocol on the same port (Spec/PROTOCOL.md §8): every header field with value names, the
 -- subscription identifier, each kind's body, compact bodies inflated (with the preset
 -- dictionary, by the pure-Lua inflate below: Wireshark's own TvbRange:uncompress takes no
--- dictionary), JSON bodies handed to Wireshark's JSON dissector and checked against the
--- schema. Malformed input gets an expert info naming the code, field and byte offset, as
+-- dictionary), real matches' extended layout (header flag bit 7: event types 9...13, the
+-- welcome's line-ups and the event's marks, cards, substitutions, phase and shoot-out, §4.13),
+-- JSON bodies handed to Wireshark's JSON dissector and checked against the schema. Malformed input gets an expert info naming the code, field and byte offset, as
 -- `soccer-stream validate` reports them; never a Lua error.
 --
 -- Use:  wireshark -X lua_script:Tools/wireshark/soccerstream.lua capture.pcap
@@ -36,7 +37,23 @@ local formats = { [0] = "none", [1] = "json", [2] = "compact", [3] = "invalid" }
 local event_types = {
     [0] = "none", [1] = "goal", [2] = "missed chance", [3] = "save", [4] = "dribble",
     [5] = "foul", [6] = "yellow card", [7] = "red card", [8] = "penalty",
+    -- Extended frames only (Spec §4.13).
+    [9] = "substitution", [10] = "own goal", [11] = "second yellow", [12] = "period", [13] = "shoot-out kick",
 }
+-- The event types as the catalogue's error paths name them (Swift's EventType.identifier).
+local type_identifiers = {
+    "goal", "missed_chance", "save", "dribble", "foul", "yellow_card", "red_card", "penalty",
+    "substitution", "own_goal", "second_yellow", "period", "shootout_kick",
+}
+local BASE_TYPES, EXTENDED_TYPES = 8, 13
+local SUBSTITUTION = 9
+-- A real match's phase (Spec §4.13), from its latest period event.
+local phases = {
+    [0] = "not announced", [1] = "first half", [2] = "half-time", [3] = "second half", [4] = "full time",
+    [5] = "extra time, first half", [6] = "extra-time half-time", [7] = "extra time, second half",
+    [8] = "end of extra time", [9] = "shoot-out", [10] = "shoot-out over",
+}
+local MAX_ADDED = 63
 local refuse_reasons = {
     [1] = "unsupported version", [2] = "no common format", [3] = "server full",
     [4] = "rate limited", [5] = "malformed register", [6] = "unknown match",
@@ -46,8 +63,9 @@ local dictionaries = { [0] = "none", [1] = "standard", [2] = "undefined", [3] = 
 local match_status = { [0] = "waiting", [1] = "live", [2] = "ended" }
 
 -- Spec §3, one row per kind: directions ("s" to server, "c" to client), formats, whether a
--- compact body may be compressed, event types, whether sequence and score/minute are carried,
--- whether the subscription identifier is required.
+-- compact body may be compressed, event types (an extended frame, §4.13, widens 1...8 to
+-- 1...13 and 0...8 to 0...13), whether sequence and score/minute are carried, whether the
+-- subscription identifier is required.
 local rules = {
     [1]  = { dirs = "s",  formats = { [2] = true },            compress = false, types = { 0, 0 }, seq = false, score = false, sub = true },
     [2]  = { dirs = "c",  formats = { [2] = true },            compress = true,  types = { 0, 8 }, seq = true,  score = true,  sub = true },
@@ -78,7 +96,7 @@ f.compressed = ProtoField.bool("soccerstream.flags.compressed", "Compressed", 8,
 f.dictionary = ProtoField.uint8("soccerstream.flags.dictionary", "Preset dictionary", base.DEC, dictionaries, 0x18)
 f.retransmission = ProtoField.bool("soccerstream.flags.retransmission", "Retransmission", 8, nil, 0x20)
 f.source_lost = ProtoField.bool("soccerstream.flags.source_lost", "Source lost", 8, nil, 0x40)
-f.reserved = ProtoField.uint8("soccerstream.flags.reserved", "Reserved", base.HEX, nil, 0x80)
+f.extended = ProtoField.bool("soccerstream.flags.extended", "Extended layout (real match)", 8, nil, 0x80)
 f.sequence = ProtoField.uint32("soccerstream.sequence", "Sequence")
 f.event_type = ProtoField.uint8("soccerstream.event_type", "Event type", base.DEC, event_types)
 f.home_score = ProtoField.uint8("soccerstream.home_score", "Home score")
@@ -103,6 +121,8 @@ f.dict_id = ProtoField.uint8("soccerstream.register.dictionary", "Dictionary", b
 f.match = ProtoField.uint32("soccerstream.match", "Match id")
 f.padding = ProtoField.bytes("soccerstream.padding", "Padding")
 f.delivery = ProtoField.uint8("soccerstream.register.delivery", "Delivery", base.DEC, { [0] = "unicast", [1] = "multicast group" })
+f.features = ProtoField.uint8("soccerstream.register.features", "Features", base.HEX)
+f.feature_real = ProtoField.bool("soccerstream.register.features.real_matches", "Real matches (extended layout)", 8, nil, 0x01)
 f.group_match = ProtoField.uint32("soccerstream.group.match", "Match (group event)")
 f.signature = ProtoField.bytes("soccerstream.group.signature", "Ed25519 signature (not checked here)")
 f.multicast_family = ProtoField.uint8("soccerstream.welcome.multicast.family", "Multicast family")
@@ -117,6 +137,9 @@ f.team = ProtoField.string("soccerstream.team", "Team")
 f.keeper = ProtoField.string("soccerstream.keeper", "Goalkeeper")
 f.player_count = ProtoField.uint8("soccerstream.player_count", "Players")
 f.player = ProtoField.string("soccerstream.player", "Player")
+f.starters = ProtoField.uint8("soccerstream.starters", "Starters")
+f.lineup_known = ProtoField.uint8("soccerstream.lineup_known", "Line-up known", base.DEC, { [0] = "no", [1] = "yes" })
+f.formation = ProtoField.string("soccerstream.formation", "Formation")
 f.language = ProtoField.string("soccerstream.catalog.language", "Language")
 f.score_template = ProtoField.string("soccerstream.catalog.score_template", "Score template")
 f.type_name = ProtoField.string("soccerstream.catalog.type_name", "Event type name")
@@ -132,6 +155,16 @@ f.goal_count = ProtoField.uint8("soccerstream.event.goals", "Goals")
 f.goal = ProtoField.bytes("soccerstream.event.goal", "Goal")
 f.red_count = ProtoField.uint8("soccerstream.event.red_cards", "Red cards")
 f.red = ProtoField.bytes("soccerstream.event.red_card", "Red card")
+f.added = ProtoField.uint8("soccerstream.event.added", "Stoppage minutes")
+f.phase = ProtoField.uint8("soccerstream.event.phase", "Phase", base.DEC, phases)
+f.goal_mark = ProtoField.uint8("soccerstream.event.goal_mark", "Goal mark", base.HEX)
+f.red_mark = ProtoField.uint8("soccerstream.event.red_card_mark", "Red-card mark", base.HEX)
+f.yellow_count = ProtoField.uint8("soccerstream.event.yellow_cards", "Yellow cards")
+f.yellow = ProtoField.bytes("soccerstream.event.yellow_card", "Yellow card")
+f.substitution_count = ProtoField.uint8("soccerstream.event.substitutions", "Substitutions")
+f.substitution = ProtoField.bytes("soccerstream.event.substitution", "Substitution")
+f.kick_count = ProtoField.uint8("soccerstream.event.kicks", "Shoot-out kicks")
+f.kick = ProtoField.bytes("soccerstream.event.kick", "Shoot-out kick")
 f.range_count = ProtoField.uint8("soccerstream.ranges", "Ranges")
 f.range_first = ProtoField.uint32("soccerstream.range.first", "First sequence")
 f.range_length = ProtoField.uint16("soccerstream.range.count", "Count")
@@ -724,22 +757,138 @@ local function player_name(ref)
     return index == 0x7F and (side .. " goalkeeper") or (side .. " player " .. index)
 end
 
--- A compact event body (§4.2), checked against the header's score and minute.
-local function compact_event(r, tree, score_home, score_away, minute)
+-- A minute with its stoppage minutes, `45+2`.
+local function minute_text(at, added)
+    return at .. (added > 0 and ("+" .. added) or "")
+end
+
+-- A mark byte of the extended layout (§4.13): marks in bits 0–1 (`names` says what each bit
+-- means in its list; one not named is `reservedBits`), stoppage minutes in bits 2–7.
+local function read_mark(r, field, names)
+    local offset = r:offset()
+    local byte, range = r:u8(nil, nil, field)
+    local marks = band(byte, 0x03)
+    local allowed = (names[1] and 1 or 0) + (names[2] and 2 or 0)
+    if band(marks, allowed) ~= marks then
+        fail("reservedBits", field, offset, string.format("mark bits 0x%02X are not defined here; expected a subset of 0x%02X", marks, allowed))
+    end
+    local said = {}
+    for bit = 1, 2 do
+        if band(marks, bit) ~= 0 then said[#said + 1] = names[bit] end
+    end
+    return marks, rshift(byte, 2), range, said
+end
+
+-- The extended layout's part of a compact event body (§4.13), after the red cards: stoppage
+-- minutes, phase, a mark per goal and per red card, yellow cards, substitutions and shoot-out
+-- kicks. Own goals count for the side opposite their scorer in `totals`; every player named is
+-- added to `named`.
+local function compact_extension(r, tree, minute, goals, reds, totals, named)
+    local added_offset = r:offset()
+    local added = r:u8(tree, f.added, "body.added")
+    if added > MAX_ADDED then fail("outOfRange", "body.added", added_offset, added .. " stoppage minutes; at most " .. MAX_ADDED) end
+    local phase_offset = r:offset()
+    local phase = r:u8(tree, f.phase, "body.phase")
+    if phase > 10 then fail("outOfRange", "body.phase", phase_offset, "phase " .. phase .. "; expected 0...10") end
+    for i, player in ipairs(goals) do
+        local field = "body.goalMarks[" .. (i - 1) .. "]"
+        local marks, stoppage, range, said = read_mark(r, field, { "own goal", "penalty" })
+        if marks == 3 then fail("inconsistent", field, r:offset() - 1, "a goal is an own goal or a penalty, not both") end
+        local side = band(player, 0x80)
+        if marks == 1 then side = 0x80 - side end
+        totals[side] = totals[side] + 1
+        said[#said + 1] = stoppage > 0 and ("+" .. stoppage .. "'") or nil
+        tree:add(f.goal_mark, range):append_text(" (goal " .. (i - 1) .. ": " .. player_name(player) .. (#said > 0 and (", " .. table.concat(said, ", ")) or "") .. ")")
+    end
+    for i, player in ipairs(reds) do
+        local _, stoppage, range, said = read_mark(r, "body.redMarks[" .. (i - 1) .. "]", { "second yellow" })
+        said[#said + 1] = stoppage > 0 and ("+" .. stoppage .. "'") or nil
+        tree:add(f.red_mark, range):append_text(" (red card " .. (i - 1) .. ": " .. player_name(player) .. (#said > 0 and (", " .. table.concat(said, ", ")) or "") .. ")")
+    end
+    -- Yellow cards (player, minute, mark) and substitutions (off, on, minute, mark): in time
+    -- order, none after the header's minute, as goals and red cards.
+    local function at_minute(field, previous)
+        local offset = r:offset()
+        local at = r:u8(nil, nil, field)
+        if at > minute then fail("inconsistent", field, offset, "minute " .. at .. " is after the header's " .. minute) end
+        if at < previous then fail("inconsistent", field, offset, "minute " .. at .. " is before the previous " .. previous) end
+        return at
+    end
+    local n = r:u8(tree, f.yellow_count, "body.yellowCards.count")
+    r:need(n * 3, "body.yellowCards")
+    local previous = 0
+    for i = 0, n - 1 do
+        local start = r.pos
+        local path = "body.yellowCards[" .. i .. "]"
+        local player = r:u8(nil, nil, path .. ".player")
+        previous = at_minute(path .. ".minute", previous)
+        local _, stoppage = read_mark(r, path .. ".mark", {})
+        named[#named + 1] = player
+        tree:add(f.yellow, r.tvb:range(start, 3)):append_text(": " .. player_name(player) .. ", minute " .. minute_text(previous, stoppage))
+    end
+    n = r:u8(tree, f.substitution_count, "body.substitutions.count")
+    r:need(n * 4, "body.substitutions")
+    previous = 0
+    for i = 0, n - 1 do
+        local start = r.pos
+        local path = "body.substitutions[" .. i .. "]"
+        local off_offset = r:offset()
+        local off = r:u8(nil, nil, path .. ".off")
+        local on = r:u8(nil, nil, path .. ".on")
+        if band(off, 0x80) ~= band(on, 0x80) or off == on then
+            fail("inconsistent", path, off_offset, string.format("0x%02X off and 0x%02X on: a substitution replaces a player by a team-mate", off, on))
+        end
+        previous = at_minute(path .. ".minute", previous)
+        local _, stoppage = read_mark(r, path .. ".mark", {})
+        named[#named + 1] = off
+        named[#named + 1] = on
+        tree:add(f.substitution, r.tvb:range(start, 4)):append_text(": " .. player_name(off) .. " off, " .. player_name(on) .. " on, minute " .. minute_text(previous, stoppage))
+    end
+    local kick_offset = r:offset()
+    n = r:u8(tree, f.kick_count, "body.shootout.count")
+    if n > 0 and phase ~= 9 and phase ~= 10 then
+        fail("inconsistent", "body.shootout.count", kick_offset, n .. " shoot-out kicks in phase " .. phase .. " (" .. phases[phase] .. ")")
+    end
+    r:need(n * 2, "body.shootout")
+    for i = 0, n - 1 do
+        local start = r.pos
+        local player = r:u8(nil, nil, "body.shootout[" .. i .. "].player")
+        local scored_offset = r:offset()
+        local scored = r:u8(nil, nil, "body.shootout[" .. i .. "].scored")
+        if scored > 1 then fail("outOfRange", "body.shootout[" .. i .. "].scored", scored_offset, scored .. "; expected 0 (missed) or 1 (scored)") end
+        named[#named + 1] = player
+        tree:add(f.kick, r.tvb:range(start, 2)):append_text(": " .. player_name(player) .. (scored == 1 and ", scored" or ", missed"))
+    end
+    return added, phase
+end
+
+-- A compact event body (§4.2; in an extended frame with §4.13's part after it), checked
+-- against the header's type, score and minute. Returns the actor, the opponent, every player
+-- the state names (for the welcome's roster check) and, extended, the stoppage minutes.
+local function compact_event(r, tree, header)
+    local minute = header.minute
     r:u8(tree, f.template_index, "body.template")
     local actor_offset = r:offset()
     local actor, ar = r:u8(nil, nil, "body.actor")
     tree:add(f.actor, ar):append_text(" (" .. player_name(actor) .. ")")
     local opponent_offset = r:offset()
     local opponent, orr = r:u8(nil, nil, "body.opponent")
-    tree:add(f.opponent, orr):append_text(" (" .. player_name(opponent) .. ")")
-    if band(actor, 0x80) == band(opponent, 0x80) then
+    tree:add(f.opponent, orr):append_text(" (" .. player_name(opponent) .. (header.event_type == SUBSTITUTION and ", coming on" or "") .. ")")
+    if header.event_type == SUBSTITUTION then
+        -- A substitution's opponent byte names the team-mate coming on (§4.13).
+        if band(actor, 0x80) ~= band(opponent, 0x80) or actor == opponent then
+            fail("inconsistent", "body.opponent", opponent_offset, "a substitution's opponent byte names the team-mate coming on; " .. string.format("0x%02X", opponent) .. " is not one")
+        end
+    elseif band(actor, 0x80) == band(opponent, 0x80) then
         fail("inconsistent", "body.opponent", opponent_offset, "the opponent is on the actor's side")
     end
     local totals = { [0] = 0, [0x80] = 0 }
     local reds = {}
+    local lists = { goals = {}, redCards = {} }
+    local named = {}
     for _, list in ipairs({ { name = "goals", count = f.goal_count, item = f.goal }, { name = "redCards", count = f.red_count, item = f.red } }) do
         local n = r:u8(tree, list.count, "body." .. list.name .. ".count")
+        r:need(n * 2, "body." .. list.name)
         local previous = 0
         for i = 0, n - 1 do
             local start = r.pos
@@ -750,32 +899,55 @@ local function compact_event(r, tree, score_home, score_away, minute)
             if at > minute then fail("inconsistent", "body." .. list.name .. "[" .. i .. "].minute", minute_offset, "minute " .. at .. " is after the header's " .. minute) end
             if at < previous then fail("inconsistent", "body." .. list.name .. "[" .. i .. "].minute", minute_offset, "minute " .. at .. " is before the previous " .. previous) end
             previous = at
-            if list.name == "goals" then
-                totals[band(player, 0x80)] = totals[band(player, 0x80)] + 1
-            else
+            if list.name == "redCards" then
                 if reds[player] then fail("inconsistent", "body.redCards[" .. i .. "].player", minute_offset - 1, "player sent off twice") end
                 reds[player] = true
             end
+            lists[list.name][i + 1] = player
+            named[#named + 1] = player
         end
     end
-    if totals[0] ~= score_home or totals[0x80] ~= score_away then
-        fail("inconsistent", "header.score", 10, "header says " .. score_home .. "-" .. score_away .. " but the goals add up to " .. totals[0] .. "-" .. totals[0x80])
+    local added = 0
+    if header.extended then
+        added = compact_extension(r, tree, minute, lists.goals, lists.redCards, totals, named)
+    else
+        for _, player in ipairs(lists.goals) do totals[band(player, 0x80)] = totals[band(player, 0x80)] + 1 end
     end
-    return actor, opponent
+    if totals[0] ~= header.home or totals[0x80] ~= header.away then
+        fail("inconsistent", "header.score", 10, "header says " .. header.home .. "-" .. header.away .. " but the goals add up to " .. totals[0] .. "-" .. totals[0x80]
+            .. (header.extended and " (own goals for the other side)" or ""))
+    end
+    return actor, opponent, named, added
 end
 
-local function sheet(r, tree, path)
-    local sub = tree:add(proto, r.tvb:range(r.pos, 0), path == "body.home" and "Home sheet" or "Away sheet")
+-- A team sheet (§4.3); extended (§4.13), its players may be none, and the starters, whether
+-- the line-up is known and the formation follow them.
+local function sheet(r, tree, path, extended)
+    local sub = tree:add(proto, r.tvb:range(r.pos, 0), path == "body.roster.home" and "Home sheet" or "Away sheet")
     local start = r.pos
     local team = r:str8(sub, f.team, path .. ".name")
     r:str8(sub, f.keeper, path .. ".keeper")
     local count_offset = r:offset()
     local count = r:u8(sub, f.player_count, path .. ".players.count")
-    if count < 1 or count > 126 then fail("outOfRange", path .. ".players.count", count_offset, count .. " players; expected 1...126") end
+    local least = extended and 0 or 1
+    if count < least or count > 126 then fail("outOfRange", path .. ".players.count", count_offset, count .. " players; expected " .. least .. "...126") end
     for i = 0, count - 1 do
         local name = r:str8(nil, nil, path .. ".players[" .. i .. "].name")
         local position = r:str8(nil, nil, path .. ".players[" .. i .. "].position")
         sub:add(f.player, r.tvb:range(r.pos - #name - #position - 2, #name + #position + 2), name .. " (" .. position .. ")")
+    end
+    if extended then
+        local starters_offset = r:offset()
+        local starters, sr = r:u8(nil, nil, path .. ".starters")
+        if starters ~= 255 and starters > count then
+            fail("outOfRange", path .. ".starters", starters_offset, starters .. " starters of " .. count .. " players; expected 0..." .. count .. ", or 255 for all")
+        end
+        sub:add(f.starters, sr):append_text(starters == 255 and " (all)" or (" of " .. count .. " (the rest are substitutes)"))
+        local known_offset = r:offset()
+        local known = r:u8(sub, f.lineup_known, path .. ".lineupKnown")
+        if known > 1 then fail("outOfRange", path .. ".lineupKnown", known_offset, known .. "; expected 0 or 1") end
+        local formation = r:str8(nil, nil, path .. ".formation")
+        sub:add(f.formation, r.tvb:range(r.pos - #formation - 1, #formation + 1), formation == "" and "(not known)" or formation)
     end
     sub:set_len(r.pos - start)
     sub:append_text(": " .. team)
@@ -794,15 +966,16 @@ local function welcome(r, tree, header)
     local match = r:u32(tree, f.match, "body.matchID")
     r:u8(tree, f.heartbeat, "body.heartbeatSeconds")
     r:u32(tree, f.interval, "body.intervalMicroseconds")
-    local home_players = sheet(r, tree, "body.home")
-    local away_players = sheet(r, tree, "body.away")
+    local home_players = sheet(r, tree, "body.roster.home", header.extended)
+    local away_players = sheet(r, tree, "body.roster.away", header.extended)
     local cat = tree:add(proto, r.tvb:range(r.pos, 0), "Catalogue")
     local cat_start = r.pos
     r:str8(cat, f.language, "body.catalog.language")
     r:str8(cat, f.score_template, "body.catalog.scoreTemplate")
+    -- Names and templates for event types 1...8, or 1...13 in an extended welcome (§4.13).
     local templates = {}
-    for t = 1, 8 do
-        local path = "body.catalog.types[" .. (t - 1) .. "]"
+    for t = 1, header.extended and EXTENDED_TYPES or BASE_TYPES do
+        local path = "body.catalog." .. type_identifiers[t]
         r:str8(cat, f.type_name, path .. ".name")
         local count_offset = r:offset()
         local n = r:u8(nil, nil, path .. ".templates.count")
@@ -818,21 +991,30 @@ local function welcome(r, tree, header)
             fail("inconsistent", "body.current", flag_offset, "no current event, but the header carries an event's type, score or minute")
         end
     elseif has == 1 then
-        if header.event_type < 1 or header.event_type > 8 then
+        if header.event_type < 1 or header.event_type > (header.extended and EXTENDED_TYPES or BASE_TYPES) then
             fail("inconsistent", "header.eventType", 9, "a current event needs its event type in the header")
         end
         local sub = tree:add(proto, r.tvb:range(r.pos, r:remaining()), "Current event")
         local current_start = r:offset()
         local template_index = r.tvb:range(r.pos, 1):uint()
-        local actor, opponent = compact_event(r, sub, header.home, header.away, header.minute)
+        local actor, opponent, named = compact_event(r, sub, header)
         if template_index >= templates[header.event_type] then
             fail("outOfRange", "body.current.template", current_start, "template " .. template_index .. " of " .. templates[header.event_type])
         end
-        for at, ref in pairs({ [1] = actor, [2] = opponent }) do
+        local function on_roster(ref)
             local index = band(ref, 0x7F)
-            local players = band(ref, 0x80) ~= 0 and away_players or home_players
-            if index ~= 0x7F and index >= players then
+            return index == 0x7F or index < (band(ref, 0x80) ~= 0 and away_players or home_players)
+        end
+        for at, ref in pairs({ [1] = actor, [2] = opponent }) do
+            if not on_roster(ref) then
                 fail("outOfRange", "body.current." .. (at == 1 and "actor" or "opponent"), current_start + at, "player 0x" .. string.format("%02X", ref) .. " is not on the roster")
+            end
+        end
+        -- Every player the state names: scorers, the sent-off, and extended, the booked, the
+        -- substituted and the shoot-out's takers.
+        for _, ref in ipairs(named) do
+            if not on_roster(ref) then
+                fail("outOfRange", "body.current.state", current_start, "player 0x" .. string.format("%02X", ref) .. " is not on the roster")
             end
         end
     else
@@ -917,17 +1099,25 @@ local function register(r, tree)
             ids[id] = true
         end
     end
-    local match, delivery = 0, 0
+    local match, delivery, features = 0, 0, 0
     if r:remaining() >= 4 then
         match = r:u32(tree, f.match, "body.match")
         if r:remaining() > 0 then
             local delivery_offset = r:offset()
             delivery = r:u8(tree, f.delivery, "body.delivery")
             if delivery > 1 then fail("outOfRange", "body.delivery", delivery_offset, "delivery " .. delivery .. "; expected 0 (unicast) or 1 (multicast group)") end
+            -- The features byte after it (§4.1): a zero reads as none, the same as padding; bits
+            -- other than bit 0 (real matches) are kept and ignored.
+            if r:remaining() > 0 and r.tvb:range(r.pos, 1):uint() ~= 0 then
+                local features_tree
+                features, features_tree = r:u8(nil, nil, "body.features")
+                tree:add(f.features, features_tree):add(f.feature_real, features_tree)
+            end
         end
     end
     padding(r, tree)
     return (match == 0 and "any match" or ("match " .. match)) .. (delivery == 1 and ", group delivery" or "")
+        .. (band(features, 0x01) ~= 0 and ", real matches" or "")
 end
 
 local function listing(r, tree)
@@ -1017,10 +1207,11 @@ local function frame(tvb, pinfo, tree, dir)
     header_tree:add(f.kind, tvb:range(3, 1))
     local flags = tvb:range(4, 1):uint()
     local flags_tree = header_tree:add(f.flags, tvb:range(4, 1))
-    for _, field in ipairs({ f.format, f.compressed, f.dictionary, f.retransmission, f.source_lost, f.reserved }) do flags_tree:add(field, tvb:range(4, 1)) end
+    for _, field in ipairs({ f.format, f.compressed, f.dictionary, f.retransmission, f.source_lost, f.extended }) do flags_tree:add(field, tvb:range(4, 1)) end
     local header = {
         kind = kind, format = band(flags, 0x03), compressed = band(flags, 0x04) ~= 0, dictionary = band(rshift(flags, 3), 0x03),
-        retransmission = band(flags, 0x20) ~= 0, source_lost = band(flags, 0x40) ~= 0, sequence = tvb:range(5, 4):uint(), event_type = tvb:range(9, 1):uint(),
+        retransmission = band(flags, 0x20) ~= 0, source_lost = band(flags, 0x40) ~= 0, extended = band(flags, 0x80) ~= 0,
+        sequence = tvb:range(5, 4):uint(), event_type = tvb:range(9, 1):uint(),
         home = tvb:range(10, 1):uint(), away = tvb:range(11, 1):uint(), minute = tvb:range(12, 1):uint(),
         body_length = tvb:range(13, 2):uint(), subscription = tvb:range(15, 8):uint64(),
     }
@@ -1032,8 +1223,7 @@ local function frame(tvb, pinfo, tree, dir)
     header_tree:add(f.body_length, tvb:range(13, 2))
     header_tree:add(f.subscription, tvb:range(15, 8))
     local kind_rules = rules[kind]
-    if not kind_rules then fail("unknownKind", "header.kind", 3, "kind " .. kind .. "; expected 1...13") end
-    if band(flags, 0x80) ~= 0 then fail("reservedBits", "header.flags", 4, "reserved bit 7 is set; expected 0") end
+    if not kind_rules then fail("unknownKind", "header.kind", 3, "kind " .. kind .. "; expected 1...14") end
     if header.format == 3 then fail("unknownFormat", "header.flags.format", 4, "format 3 is not defined; expected 0, 1 or 2") end
     if header.dictionary ~= 0 then
         if not header.compressed then fail("reservedBits", "header.flags.dictionary", 4, "dictionary " .. header.dictionary .. " named for a body that is not compressed; expected 0") end
@@ -1050,12 +1240,18 @@ local function frame(tvb, pinfo, tree, dir)
     local name = kinds[kind]
     if not kind_rules.formats[header.format] then fail("unknownFormat", "header.flags.format", 4, name .. " frames do not use format " .. formats[header.format]) end
     if header.retransmission and kind ~= 4 then fail("reservedBits", "header.flags.retransmission", 4, "only event frames are retransmitted") end
+    if header.extended and kind ~= 2 and kind ~= 4 and kind ~= 13 then
+        fail("reservedBits", "header.flags.extended", 4, "only welcome and event frames use the extended layout (Spec §4.13)")
+    end
     if header.source_lost and kind ~= 7 then fail("reservedBits", "header.flags.sourceLost", 4, "only heartbeat frames say the source is lost") end
     if header.compressed and not (kind_rules.compress and header.format == 2) then fail("reservedBits", "header.flags.compressed", 4, "only welcome and compact event bodies may be compressed") end
     if header.format == 0 and header.body_length ~= 0 then fail("lengthMismatch", "header.bodyLength", 13, name .. " frames have no body, found " .. header.body_length .. " bytes") end
     if header.format ~= 0 and header.body_length == 0 then fail("truncated", "body", HEADER_SIZE, name .. " frames need a body") end
-    if header.event_type < kind_rules.types[1] or header.event_type > kind_rules.types[2] then
-        fail(kind_rules.score and "outOfRange" or "reservedBits", "header.eventType", 9, "event type " .. header.event_type .. " not allowed in " .. name .. " frames")
+    local lowest, highest = kind_rules.types[1], kind_rules.types[2]
+    if header.extended and highest == BASE_TYPES then highest = EXTENDED_TYPES end
+    if header.event_type < lowest or header.event_type > highest then
+        fail(kind_rules.score and "outOfRange" or "reservedBits", "header.eventType", 9, "event type " .. header.event_type .. " not allowed in " .. name .. " frames"
+            .. ((not header.extended and highest == BASE_TYPES) and " (9...13 only in extended frames)" or ""))
     end
     if not kind_rules.score and (header.home ~= 0 or header.away ~= 0 or header.minute ~= 0) then fail("reservedBits", "header", 10, name .. " frames carry score and minute 0") end
     if kind == 13 then
@@ -1123,7 +1319,8 @@ local function frame(tvb, pinfo, tree, dir)
         br.pos = br.stop
         summary = (kind == 13 and "group event (json) #" or "event (json) #") .. header.sequence
     elseif kind == 4 or kind == 13 then
-        compact_event(br, body_tree, header.home, header.away, header.minute)
+        local _, _, _, added = compact_event(br, body_tree, header)
+        header.added = added
         summary = (kind == 13 and "group event #" or "event #") .. header.sequence
     elseif kind == 5 then
         local reason = br:u8(body_tree, f.end_reason, "body.reason")
@@ -1157,7 +1354,10 @@ local function frame(tvb, pinfo, tree, dir)
     end
     if kind == 13 then summary = summary .. " of match " .. tvb:range(15, 4):uint() end
     if kind == 4 or kind == 13 or kind == 2 or kind == 5 then
-        summary = summary .. string.format(" %d-%d %d'", header.home, header.away, header.minute)
+        summary = summary .. string.format(" %d-%d ", header.home, header.away) .. minute_text(header.minute, header.added or 0) .. "'"
+    end
+    if header.extended then
+        summary = summary .. (header.event_type > 0 and (" (extended, " .. event_types[header.event_type] .. ")") or " (extended)")
     end
     if header.retransmission then summary = summary .. " (retransmission)" end
     if header.source_lost then summary = summary .. " (source lost)" end

@@ -1,0 +1,60 @@
+/// A real match in the original JSON layout (Spec §4.13, §5): `timeA`/`timeB` carry the
+/// current line-up, so a client that knows only this layout sees substitutions and marks.
+extension OriginalDatagram {
+    /// The entries of `side` for a real match's `event`:
+    /// - the players on the pitch in line-up order, a substitute in the place of who they
+    ///   replaced and marked ` (on 66')`, the sent-off still listed with their red card;
+    /// - then the players who came off having scored, marked ` (off 66')`, their goals kept;
+    /// - then one entry per player whose own goal counted for this side: ` (og)`, position `OG`,
+    ///   its goals the own goals (so each side's `gols` add up to its score);
+    /// - with an unknown line-up, the only players the source named: the scorers.
+    static func realMatchPlayers(_ side: Side, event: MatchEvent, roster: Roster, language: String) -> [OriginalPlayer] {
+        let sheet = roster[side]
+        let state = event.state
+        func entry(_ player: PlayerRef, mark: String = "") -> OriginalPlayer {
+            let goals = state.goalMinutes(of: player).map(Int.init)
+            let red = state.redCardMinute(of: player)
+            let index = Int(player.slot)
+            let position = player.isKeeper ? "GK" : index < sheet.players.count ? sheet.players[index].position : ""
+            return OriginalPlayer(
+                nome: (roster.name(of: player) ?? "") + mark, time: sheet.name, posicao: position, cartaoVermelho: red != nil,
+                gols: goals.count, tempoGols: goals, tempoCV: red.map(Int.init) ?? 0)
+        }
+        var entries: [OriginalPlayer] = []
+        if sheet.lineupKnown {
+            let lineUp = roster.lineUp(of: side, after: state)
+            for player in lineUp.outfield {
+                entries.append(entry(player, mark: state.cameOn(player).map { RealMatchText.cameOn($0, language: language) } ?? ""))
+            }
+            // Those who came off stay listed only with goals to their name (the phrase of the
+            // substitution named them): each side's goals add up, and the body stays within
+            // the original client's 4,096 bytes.
+            for substitution in state.substitutions where substitution.off.side == side && !state.goals(of: substitution.off).isEmpty {
+                entries.append(entry(substitution.off, mark: RealMatchText.wentOff(substitution, language: language)))
+            }
+        } else {
+            entries = (0..<sheet.players.count).map { entry(PlayerRef(side: side, slot: UInt8($0))) }
+        }
+        var scorers: [PlayerRef] = []
+        for goal in state.goals where goal.marks.contains(.ownGoal) && goal.benefits == side && !scorers.contains(goal.player) {
+            scorers.append(goal.player)
+        }
+        for scorer in scorers {
+            let minutes = state.ownGoals(of: scorer).map { Int($0.minute) }
+            entries.append(
+                OriginalPlayer(
+                    nome: (roster.name(of: scorer) ?? "") + RealMatchText.ownGoal, time: sheet.name, posicao: RealMatchText.ownGoalPosition,
+                    cartaoVermelho: false, gols: minutes.count, tempoGols: minutes, tempoCV: 0))
+        }
+        return entries
+    }
+
+    /// The keeper entry of `side` for a real match: whoever keeps goal now, or, with an unknown
+    /// line-up, a plain note that it is not known.
+    static func realMatchKeeper(_ side: Side, event: MatchEvent, roster: Roster, language: String) -> OriginalKeeper {
+        let sheet = roster[side]
+        guard sheet.lineupKnown else { return OriginalKeeper(nome: RealMatchText.lineupUnknown(language: language), time: sheet.name) }
+        let keeper = roster.lineUp(of: side, after: event.state).keeper
+        return OriginalKeeper(nome: roster.name(of: keeper) ?? sheet.keeper, time: sheet.name)
+    }
+}

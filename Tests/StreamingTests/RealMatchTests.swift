@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import Match
+import Streaming
+import Testing
+import Toolkit
+import Wire
+
+@Suite("Real matches end to end (Spec §4.13, Spec/FEED.md \"Real matches\")", .serialized)
+struct RealMatchTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func feedFile(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("real-\(UUID().uuidString).jsonl")
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    /// A client of `port` whose client.log lines are kept.
+    static func recording(
+        port: Int, _ adjust: (inout ClientConfiguration) -> Void
+    ) async throws -> (StreamClient, RecordingLogHandler.Store) {
+        let store = RecordingLogHandler.Store()
+        var configuration = ClientConfiguration()
+        configuration.server = "127.0.0.1"
+        configuration.port = port
+        configuration.initialBackoff = .milliseconds(100)
+        configuration.allowFallback = false
+        adjust(&configuration)
+        let client = try await StreamClient.connect(
+            configuration: configuration, logger: Logger(label: "client") { _ in RecordingLogHandler(store: store) })
+        return (client, store)
+    }
+
+    @Test(
+        "a StatsBomb-shaped match (own goal, second yellow, three substitutions a side, extra time, a shoot-out) reaches compact, JSON, original and base-layout clients whole"
+    )
+    func statsBombShaped() async throws {
+        try await bounded(90) {
+            let folder = Self.fixtures.appendingPathComponent("Fixtures/statsbomb-shaped")
+            let (output, _) = try FeedImport.statsBomb(
+                events: folder.appendingPathComponent("events.json").path, lineups: folder.appendingPathComponent("lineups.json").path,
+                language: .en)
+            let url = try Self.feedFile(output.text)
+            defer { try? FileManager.default.removeItem(at: url) }  // a temporary file
+            let eventLines = output.text.split(separator: "\n").filter { $0.contains(#""type": "event""#) }.count
+            let server = try await makeServer {
+                $0.simulate = 0
+                $0.feeds = [url.path]
+                $0.replayPace = .max
+                $0.waitForClients = 4
+                // At full speed a burst of 3.5 KB JSON bodies may overflow a socket buffer: repair it.
+                $0.repairGrace = .seconds(3)
+            }
+            async let summary = server.run()
+            await server.waitForMatches { $0 >= 1 }
+            let port = server.localAddress.port ?? 0
+            let (compact, compactLog) = try await Self.recording(port: port) { $0.format = .compact }
+            let (json, jsonLog) = try await Self.recording(port: port) { $0.format = .json }
+            let (original, _) = try await Self.recording(port: port) { $0.original = true }
+            let (base, baseLog) = try await Self.recording(port: port) {
+                $0.format = .compact
+                $0.features = []
+            }
+            async let compactResult = compact.run()
+            async let jsonResult = json.run()
+            async let originalResult = original.run()
+            async let baseResult = base.run()
+            let results = try await [compactResult, jsonResult, originalResult, baseResult]
+            let totals = try await summary
+            #expect(totals.events == eventLines)
+            for result in results {
+                #expect(result.reason == .endOfTransmission(.fullTime))
+            }
+            for (index, result) in results.prefix(3).enumerated() {
+                #expect(
+                    result.latest?.scoreLine == "Score: Aldeia Atlético 2 - 2 Northbridge Rovers (AET, 4-3 on pens)",
+                    "client \(index): latest #\(result.latest?.sequence ?? 0), received \(result.statistics.received), lost \(result.statistics.lost)"
+                )
+            }
+            // The compact client rebuilds exactly what the JSON and the original client read.
+            #expect(results[0].latest == results[1].latest)
+            #expect(results[1].latest?.home == results[2].latest?.home && results[1].latest?.away == results[2].latest?.away)
+            let latest = try #require(results[0].latest)
+            let home = latest.home.players
+            let away = latest.away.players
+            // Substitutes on in place; of those replaced, the one who had scored still listed; the sent-off marked.
+            #expect(home.filter { $0.name.contains(" (on ") }.count == 3 && home.filter { $0.name.contains(" (off ") }.isEmpty)
+            #expect(away.filter { $0.name.contains(" (on ") }.count == 3)
+            #expect(away.filter { $0.name.contains(" (off ") }.map(\.goals) == [1])
+            #expect(home.first { $0.name == "Vitinha" }?.sentOff == true)
+            // The own goal (scored by an away player) counts for the home side, marked (og).
+            #expect(home.contains { $0.name.hasSuffix(" (og)") && $0.goals == 1 && $0.position == "OG" })
+            #expect(home.reduce(0) { $0 + $1.goals } == 2 && away.reduce(0) { $0 + $1.goals } == 2)
+            let state = try #require(latest.event?.state)
+            #expect(state.shootoutScore == Score(home: 4, away: 3) && state.phase == .shootoutOver)
+            #expect(state.substitutions.count == 6 && state.redCards.first?.marks == .secondYellow)
+            // Every imported event in client.log once, in order.
+            for store in [compactLog, jsonLog] {
+                let lines = store.all.map(\.1).filter { $0.hasPrefix("Received message") }
+                #expect(lines.count == eventLines)
+                let sequences = lines.compactMap { line in
+                    line.split(separator: "#").dropFirst().first?.split(separator: " ").first.flatMap { UInt32($0) }
+                }
+                #expect(sequences == sequences.sorted() && Set(sequences).count == eventLines)
+            }
+            // The base layout: the same score, every event as one of the eight kinds.
+            #expect(results[3].latest?.scoreLine == "Score: Aldeia Atlético 2 - 2 Northbridge Rovers")
+            #expect(results[3].statistics.received == eventLines && results[3].statistics.lost == 0)
+            #expect(baseLog.all.map(\.1).filter { $0.hasPrefix("Received message") }.count == eventLines)
+            #expect(results[3].latest?.home.players.contains { $0.name == "Own goal" && $0.goals == 1 } == true)
+        }
+    }
+
+    @Test("the 2022 World Cup final from openfootball: 3-3 after extra time, 4-2 on penalties, Messi 108', Mbappé 118'")
+    func worldCupFinal() async throws {
+        try await bounded(60) {
+            let file = Self.fixtures.appendingPathComponent("Data/openfootball/worldcup-2022.json").path
+            let outputs = try FeedImport.openFootball(file: file, round: "Final", match: nil, language: .en)
+            let output = try #require(outputs.first)
+            let url = try Self.feedFile(output.text)
+            defer { try? FileManager.default.removeItem(at: url) }  // a temporary file
+            let server = try await makeServer {
+                $0.simulate = 0
+                $0.feeds = [url.path]
+                $0.replayPace = .max
+                $0.waitForClients = 1
+            }
+            async let summary = server.run()
+            await server.waitForMatches { $0 >= 1 }
+            let client = try await makeClient(server)
+            let result = try await client.run()
+            _ = try await summary
+            let latest = try #require(result.latest)
+            #expect(latest.scoreLine == "Score: Argentina 3 - 3 France (AET, 4-2 on pens)")
+            #expect(latest.home.keeper == "(line-up not known)")
+            let event = try #require(latest.event)
+            let roster = try #require(RosterOf.final(output.text))
+            func minutes(_ name: String) -> [UInt8] {
+                event.state.goals.filter { roster.name(of: $0.player) == name }.map(\.minute)
+            }
+            #expect(minutes("Lionel Messi") == [23, 108])
+            #expect(minutes("Kylian Mbappé") == [80, 81, 118])
+            #expect(event.state.shootoutScore == Score(home: 4, away: 2))
+        }
+    }
+}
+
+/// The roster a feed's line-ups give.
+enum RosterOf {
+    static func final(_ text: String) -> Roster? {
+        guard let first = text.split(separator: "\n").first, case .lineups(let roster, _) = try? FeedLine.parse(Array(first.utf8)) else {
+            return nil
+        }
+        return roster
+    }
+}
