@@ -15,6 +15,8 @@ public enum FeedImport {
         public var fileName: String
         /// The feed.
         public var text: String
+        /// The feed's lines.
+        public var lines: [FeedLine]
         /// The final score line, for the import's report (`Argentina 3-3 France (AET, 4-2 on pens)`).
         public var summary: String
     }
@@ -95,7 +97,7 @@ public enum FeedImport {
             text += json + "\n"
         }
         let summary = last.map { RealMatchText.scoreLine($0.0, roster: $0.2, catalog: $0.1) } ?? "no events"
-        return Output(fileName: fileName, text: text, summary: summary)
+        return Output(fileName: fileName, text: text, lines: lines, summary: summary)
     }
 
     /// Writes each output to its own new file in `directory` (made if missing) and returns the

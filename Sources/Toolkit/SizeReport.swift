@@ -24,26 +24,71 @@ public struct SizeReport: Sendable {
         }
     }
 
-    /// The seeds measured.
-    public let seeds: [UInt64]
+    /// What was measured: `seed 2024`, `3 seeds from 2024`, or the real matches' names.
+    public let label: String
+    /// How many events were measured.
+    public let events: Int
     /// Figures per encoding: compact frame, json frame, original bare JSON, zlib-compressed original
     /// JSON; then the welcome a client joining after each event would get, without and with the
-    /// standard preset dictionary.
+    /// standard preset dictionary; for real matches also the base layout's compact frame
+    /// (Spec §4.13).
     public let figures: [Figures]
 
     /// Measures every event datagram of the matches of `seeds`.
     public init(seeds: [UInt64], roster: Roster = .original, catalog: PhraseCatalog = .english) throws(WireError) {
+        var sizes = Sizes()
+        for seed in seeds {
+            let (events, _) = MatchSimulator.play(seed: seed, roster: roster, catalog: catalog)
+            try sizes.measure(events, roster: roster, catalog: catalog, real: false)
+        }
+        label = seeds.count == 1 ? "seed \(seeds.first ?? 0)" : "\(seeds.count) seeds from \(seeds.first ?? 0)"
+        events = sizes.compact.count
+        figures = sizes.figures(real: false)
+    }
+
+    /// Measures every event datagram of real matches given as feeds (`import … --sizes`), in the
+    /// extended layout and the base one.
+    ///
+    /// - Throws: ``WireError`` for a feed line that does not read (with its line number in the message).
+    public init(feeds: [[FeedLine]], label: String) throws(WireError) {
+        var sizes = Sizes()
+        for feed in feeds {
+            var decoder = FeedDecoder(catalog: .english)
+            var events: [MatchEvent] = []
+            for line in feed {
+                do {
+                    if case .event(let event, _) = try decoder.next(Array(line.jsonText.utf8)) { events.append(event) }
+                } catch {
+                    throw WireError(
+                        error.error.code, field: error.error.field, offset: error.error.offset, "line \(error.line): \(error.error.message)")
+                }
+            }
+            guard let roster = decoder.roster else { continue }
+            try sizes.measure(events, roster: roster, catalog: decoder.catalog, real: roster.needsExtension)
+        }
+        self.label = label
+        events = sizes.compact.count
+        figures = sizes.figures(real: true)
+    }
+
+    /// The sizes gathered, per encoding.
+    private struct Sizes {
         var compact: [Int] = []
+        var base: [Int] = []
         var json: [Int] = []
         var original: [Int] = []
         var zlib: [Int] = []
         var welcomePlain: [Int] = []
         var welcomeDictionary: [Int] = []
-        for seed in seeds {
-            let (events, _) = MatchSimulator.play(seed: seed, roster: roster, catalog: catalog)
+
+        mutating func measure(_ events: [MatchEvent], roster: Roster, catalog: PhraseCatalog, real: Bool) throws(WireError) {
+            let projection = real ? try BaseProjection(roster: roster, catalog: catalog) : nil
             for (index, event) in events.enumerated() {
                 let sequence = UInt32(truncatingIfNeeded: index)
-                compact.append(try Frame.compactEvent(event, sequence: sequence).encoded().count)
+                compact.append(try Frame.compactEvent(event, sequence: sequence, extended: real).encoded().count)
+                if let projection {
+                    base.append(try Frame.compactEvent(projection.event(event), sequence: sequence).encoded().count)
+                }
                 let jsonFrame = try Frame.jsonEvent(event, sequence: sequence, roster: roster, catalog: catalog)
                 json.append(try jsonFrame.encoded().count)
                 guard case .event(.json(let datagram)) = jsonFrame.body else { continue }
@@ -51,34 +96,36 @@ public struct SizeReport: Sendable {
                 original.append(bare.count)
                 zlib.append(try Compression.deflate(bare, zlibWrapped: true).count)
                 for dictionary in [CompressionDictionary.none, .standard] {
-                    let welcome = Frame(
+                    var welcome = Frame(
                         sequence: sequence, eventType: event.type, score: event.score, minute: event.minute,
                         body: .welcome(
                             Welcome(
                                 format: .compact, dictionary: dictionary.id, matchID: 1, heartbeatSeconds: 5,
                                 intervalMicroseconds: 1_000_000, roster: roster, catalog: catalog,
                                 current: CompactEvent(event))))
+                    welcome.extended = real
                     let size = try welcome.encoded().count
                     if dictionary == .none { welcomePlain.append(size) } else { welcomeDictionary.append(size) }
                 }
             }
         }
-        self.seeds = seeds
-        self.figures = [
-            Figures(encoding: "compact frame", sizes: compact),
-            Figures(encoding: "json frame", sizes: json),
-            Figures(encoding: "original json (bare)", sizes: original),
-            Figures(encoding: "original json, zlib -9", sizes: zlib),
-            Figures(encoding: "welcome, no dictionary", sizes: welcomePlain),
-            Figures(encoding: "welcome, dictionary 1", sizes: welcomeDictionary),
-        ]
+
+        func figures(real: Bool) -> [Figures] {
+            [Figures(encoding: real ? "compact, extended" : "compact frame", sizes: compact)]
+                + (real ? [Figures(encoding: "compact, base layout", sizes: base)] : []) + [
+                    Figures(encoding: "json frame", sizes: json),
+                    Figures(encoding: "original json (bare)", sizes: original),
+                    Figures(encoding: "original json, zlib -9", sizes: zlib),
+                    Figures(encoding: "welcome, no dictionary", sizes: welcomePlain),
+                    Figures(encoding: "welcome, dictionary 1", sizes: welcomeDictionary),
+                ]
+        }
     }
 
     /// A small table.
     public func textLines() -> [String] {
-        let seedText = seeds.count == 1 ? "seed \(seeds[0])" : "\(seeds.count) seeds from \(seeds.first ?? 0)"
         var lines = [
-            "Bytes per datagram (\(seedText), \(figures.first?.count ?? 0) events; welcomes as a client joining after each event gets them):",
+            "Bytes per datagram (\(label), \(events) events; welcomes as a client joining after each event gets them):",
             "encoding                 median     max",
         ]
         for figure in figures {

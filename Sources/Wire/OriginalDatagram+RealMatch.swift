@@ -8,16 +8,41 @@ extension OriginalDatagram {
     /// - then one entry per player whose own goal counted for this side: ` (og)`, position `OG`,
     ///   its goals the own goals (so each side's `gols` add up to its score);
     /// - with an unknown line-up, the only players the source named: the scorers.
-    static func realMatchPlayers(_ side: Side, event: MatchEvent, roster: Roster, language: String) -> [OriginalPlayer] {
+    /// The datagram of a real match's event. A body over ``maximumSize`` (long names, many
+    /// substitutions) is made smaller step by step, so that it still reaches JSON and original
+    /// clients: first without the ` (on 66')` and ` (off 66')` marks, then without positions.
+    static func realMatch(message: OriginalMessage, event: MatchEvent, roster: Roster, language: String) -> OriginalDatagram {
+        var datagram = OriginalDatagram(
+            message: message, timeA: [], timeB: [], goleiroA: OriginalKeeper(nome: "", time: ""), goleiroB: OriginalKeeper(nome: "", time: ""))
+        for detail in [Detail.full, .noMarks, .noPositions] {
+            datagram = OriginalDatagram(
+                message: message,
+                timeA: realMatchPlayers(.home, event: event, roster: roster, language: language, detail: detail),
+                timeB: realMatchPlayers(.away, event: event, roster: roster, language: language, detail: detail),
+                goleiroA: realMatchKeeper(.home, event: event, roster: roster, language: language),
+                goleiroB: realMatchKeeper(.away, event: event, roster: roster, language: language))
+            if datagram.jsonNode.pythonStyleBytes().count <= maximumSize { break }
+        }
+        return datagram
+    }
+
+    /// How much a real match's entries say.
+    enum Detail {
+        case full, noMarks, noPositions
+    }
+
+    static func realMatchPlayers(_ side: Side, event: MatchEvent, roster: Roster, language: String, detail: Detail = .full) -> [OriginalPlayer] {
         let sheet = roster[side]
         let state = event.state
         func entry(_ player: PlayerRef, mark: String = "") -> OriginalPlayer {
             let goals = state.goalMinutes(of: player).map(Int.init)
             let red = state.redCardMinute(of: player)
             let index = Int(player.slot)
-            let position = player.isKeeper ? "GK" : index < sheet.players.count ? sheet.players[index].position : ""
+            var position = player.isKeeper ? "GK" : index < sheet.players.count ? sheet.players[index].position : ""
+            if detail == .noPositions { position = "" }
             return OriginalPlayer(
-                nome: (roster.name(of: player) ?? "") + mark, time: sheet.name, posicao: position, cartaoVermelho: red != nil,
+                nome: (roster.name(of: player) ?? "") + (detail == .full ? mark : ""), time: sheet.name, posicao: position,
+                cartaoVermelho: red != nil,
                 gols: goals.count, tempoGols: goals, tempoCV: red.map(Int.init) ?? 0)
         }
         var entries: [OriginalPlayer] = []

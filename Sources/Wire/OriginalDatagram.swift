@@ -122,13 +122,7 @@ public struct OriginalDatagram: Sendable, Hashable, Codable {
             timePassed: Int(event.minute))
         if roster.needsExtension || event.needsExtension {
             // A real match (Spec §4.13): the current line-up, substitutions and own goals marked.
-            let language = catalog.language
-            self.init(
-                message: message,
-                timeA: Self.realMatchPlayers(.home, event: event, roster: roster, language: language),
-                timeB: Self.realMatchPlayers(.away, event: event, roster: roster, language: language),
-                goleiroA: Self.realMatchKeeper(.home, event: event, roster: roster, language: language),
-                goleiroB: Self.realMatchKeeper(.away, event: event, roster: roster, language: language))
+            self = Self.realMatch(message: message, event: event, roster: roster, language: catalog.language)
             return
         }
         self.init(

@@ -18,9 +18,11 @@ struct Import: AsyncParsableCommand {
         @Argument(help: "The match's line-ups JSON.") var lineups: String
         @Option(help: "The phrases' language: en or pt.") var language: Language = .en
         @Option(help: "Write the feed to this file (never replaced) instead of standard output.") var out: String?
+        @Flag(help: "Print the median and largest datagram size of each encoding instead of the feed.") var sizes = false
 
         func run() async throws {
             let (output, skipped) = try FeedImport.statsBomb(events: events, lineups: lineups, language: language)
+            if sizes { return try Import.printSizes([output]) }
             var report = "imported \(output.summary)\n"
             for (type, count) in skipped.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
                 report += "  skipped \(count) \(type)\n"
@@ -43,6 +45,8 @@ struct Import: AsyncParsableCommand {
         @Option(help: "Only this match, counting from 1 in the file.") var match: Int?
         @Option(help: "The phrases' language: en or pt.") var language: Language = .en
         @Option(help: "A directory to write one feed per match into (made if missing; files there are never replaced).") var out: String?
+        @Flag(help: "Print the median and largest datagram size of each encoding over the matches instead of their feeds.")
+        var sizes = false
 
         func validate() throws {
             if let match, match < 1 { throw ValidationError("--match counts from 1") }
@@ -50,9 +54,16 @@ struct Import: AsyncParsableCommand {
 
         func run() async throws {
             let outputs = try FeedImport.openFootball(file: file, round: round, match: match, language: language)
+            if sizes { return try Import.printSizes(outputs) }
             let report = outputs.map { "imported \($0.summary)\n" }.joined()
             try Import.deliver(outputs, directory: out, report: report)
         }
+    }
+
+    /// The size table of `outputs`' matches.
+    static func printSizes(_ outputs: [FeedImport.Output]) throws {
+        let label = outputs.count == 1 ? "1 real match" : "\(outputs.count) real matches"
+        try StandardOutput.writeAll(try SizeReport(feeds: outputs.map(\.lines), label: label).textLines().map { $0 + "\n" }.joined())
     }
 
     /// One feed to standard output, or each into its own file under `directory`; the report to standard error.

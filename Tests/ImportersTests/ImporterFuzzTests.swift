@@ -29,6 +29,22 @@ struct ImporterFuzzTests {
         return bytes
     }
 
+    /// Reads `lines` as `server --feed` does: each line is accepted or refused with its line
+    /// number and a located error, never a crash; the state after the last event, or nil when
+    /// a line was refused (after checking the refusal is located).
+    static func readBack(_ lines: [FeedLine]) -> MatchState? {
+        var decoder = FeedDecoder(catalog: .english)
+        for line in lines {
+            do {
+                _ = try decoder.next(Array(line.jsonText.utf8))
+            } catch {
+                #expect(error.line >= 1 && !error.error.field.isEmpty, "\(error)")
+                return nil
+            }
+        }
+        return decoder.state
+    }
+
     /// One match of the 2022 file, as a file of its own (the final: extra time and penalties).
     static func finalOnly() throws -> [UInt8] {
         let all = try #require(try JSONSerialization.jsonObject(with: Data(try OpenFootballTests.file("worldcup-2022.json"))) as? [String: Any])
@@ -49,6 +65,10 @@ struct ImporterFuzzTests {
                     accepted += 1
                     for side in Side.allCases {
                         #expect(match.goals.filter { $0.side == side }.count == Int(match.finalScore[side]))
+                    }
+                    // Its feed reads back as the server reads it, to the same score.
+                    if let state = Self.readBack(match.feedLines(language: "en")) {
+                        #expect(state.score == match.finalScore)
                     }
                 }
             } catch {
@@ -74,6 +94,12 @@ struct ImporterFuzzTests {
                 accepted += 1
                 let players = Set((match.home.squad + match.away.squad).map(\.id))
                 #expect(match.events.allSatisfy { event in event.player.map { players.contains($0) } ?? true })
+                // Its feed: made or refused with the event named, then read back line by line.
+                do {
+                    _ = Self.readBack(try match.feed(language: "pt", eventsFile: "events.json").lines)
+                } catch {
+                    #expect(error.description.hasPrefix("events.json: "), "\(error)")
+                }
             } catch {
                 let bytes = error.file == "lineups.json" ? someLineups : someEvents
                 #expect(error.error.offset >= 0 && error.error.offset <= bytes.count, "\(error)")

@@ -130,6 +130,50 @@ struct RealMatchWireTests {
             try projection.catalog.phrase(for: projection.event(ownGoal), roster: projection.roster) == "Own goal by Away 2! It counts for Home.")
     }
 
+    @Test("a real match's JSON body with ever longer names: marks, then positions, give way before 4,096 bytes does")
+    func longNamesFit() throws {
+        var outcomes: [String] = []
+        for length in 1...40 {
+            func sheet(_ name: String) -> TeamSheet {
+                let long = String(repeating: "Ã", count: length)
+                return TeamSheet(
+                    name: name, keeper: "Keeper", players: (0..<20).map { RosterPlayer(name: "\(long) \($0)", position: "LCM") }, starters: 10)
+            }
+            let roster = Roster(home: sheet("Home"), away: sheet("Away"))
+            let substitutions = (0..<10).flatMap { slot in
+                Side.allCases.map {
+                    Substitution(off: PlayerRef(side: $0, slot: UInt8(slot)), on: PlayerRef(side: $0, slot: UInt8(10 + slot)), minute: 60)
+                }
+            }
+            let state = MatchState(
+                goals: [
+                    Incident(player: PlayerRef(side: .home, slot: 12), minute: 70),
+                    Incident(player: PlayerRef(side: .away, slot: 11), minute: 75, marks: .ownGoal),
+                ],
+                substitutions: substitutions, phase: .secondHalf)
+            let event = MatchEvent(
+                type: .dribble, minute: 80, template: 0, actor: PlayerRef(side: .home, slot: 12), opponent: .keeper(of: .away), state: state)
+            do {
+                let bytes = try Frame.jsonEvent(event, sequence: 1, roster: roster, catalog: .realEnglish, subscription: 3).encoded()
+                guard case .event(.json(let datagram)) = try Frame.decode(bytes).body else {
+                    throw WireError(.schemaViolation, field: "body", offset: 0, "")
+                }
+                #expect(bytes.count - FrameHeader.size <= OriginalDatagram.maximumSize)
+                #expect(datagram.goalTotals == (2, 0))
+                outcomes.append(
+                    datagram.timeA.contains { $0.nome.contains(" (on ") } ? "full" : datagram.timeA.first?.posicao == "" ? "no positions" : "no marks"
+                )
+            } catch let error as WireError {
+                #expect(error.code == .tooLarge && error.field == "json", "\(error)")
+                outcomes.append("too large")
+            }
+        }
+        // Each step is taken in turn as the names grow, and only then is a body too large.
+        var steps: [String] = []
+        for outcome in outcomes where steps.last != outcome { steps.append(outcome) }
+        #expect(steps == ["full", "no marks", "no positions", "too large"], "\(outcomes)")  // one character at a time: no step skipped
+    }
+
     @Test("a register's features byte: read, kept, re-encoded; a zero byte is padding")
     func features() throws {
         let register = Frame(body: .register(.padded(formats: [.compact], features: .realMatches)), subscription: 9)

@@ -6,8 +6,9 @@
 -- dictionary, by the pure-Lua inflate below: Wireshark's own TvbRange:uncompress takes no
 -- dictionary), real matches' extended layout (header flag bit 7: event types 9...13, the
 -- welcome's line-ups and the event's marks, cards, substitutions, phase and shoot-out, §4.13),
--- JSON bodies handed to Wireshark's JSON dissector and checked against the schema. Malformed input gets an expert info naming the code, field and byte offset, as
--- `soccer-stream validate` reports them; never a Lua error.
+-- JSON bodies handed to Wireshark's JSON dissector and checked against the schema. Malformed
+-- input gets an expert info naming the code, field and byte offset, as `soccer-stream
+-- validate` reports them; never a Lua error.
 --
 -- Use:  wireshark -X lua_script:Tools/wireshark/soccerstream.lua capture.pcap
 --       tshark -X lua_script:Tools/wireshark/soccerstream.lua -r capture.pcap -O soccerstream
@@ -960,6 +961,7 @@ local function welcome(r, tree, header)
     if format ~= 1 and format ~= 2 then fail("unknownFormat", "body.format", format_offset, "format " .. format .. "; expected json (1) or compact (2)") end
     local dict_offset = r:offset()
     local dict = r:u8(tree, f.welcome_dictionary, "body.dictionary")
+    if dict > 1 then fail("outOfRange", "body.dictionary", dict_offset, "dictionary " .. dict .. " is not defined; expected 0 (none) or 1 (standard)") end
     if header.dictionary ~= 0 and header.dictionary ~= dict then
         fail("inconsistent", "body.dictionary", dict_offset, "the header names dictionary " .. header.dictionary .. ", the body " .. dict)
     end
@@ -997,7 +999,8 @@ local function welcome(r, tree, header)
         local sub = tree:add(proto, r.tvb:range(r.pos, r:remaining()), "Current event")
         local current_start = r:offset()
         local template_index = r.tvb:range(r.pos, 1):uint()
-        local actor, opponent, named = compact_event(r, sub, header)
+        local actor, opponent, named, added = compact_event(r, sub, header)
+        header.added = added
         if template_index >= templates[header.event_type] then
             fail("outOfRange", "body.current.template", current_start, "template " .. template_index .. " of " .. templates[header.event_type])
         end
@@ -1109,9 +1112,9 @@ local function register(r, tree)
             -- The features byte after it (§4.1): a zero reads as none, the same as padding; bits
             -- other than bit 0 (real matches) are kept and ignored.
             if r:remaining() > 0 and r.tvb:range(r.pos, 1):uint() ~= 0 then
-                local features_tree
-                features, features_tree = r:u8(nil, nil, "body.features")
-                tree:add(f.features, features_tree):add(f.feature_real, features_tree)
+                local range
+                features, range = r:u8(nil, nil, "body.features")
+                tree:add(f.features, range):add(f.feature_real, range)
             end
         end
     end
