@@ -39,7 +39,7 @@ extension StatsBombMatch {
             let starting = Set(team.starters.map(\.id))
             for player in team.squad where !starting.contains(player.id) && players.count < 125 {
                 references[player.id] = PlayerRef(side: side, slot: UInt8(players.count))
-                players.append(RosterPlayer(name: player.name, position: "SUB"))
+                players.append(RosterPlayer(name: player.name, position: RealMatchText.substitutePosition))
             }
             if let keeper { references[keeper.id] = .keeper(of: side) }
             return TeamSheet(

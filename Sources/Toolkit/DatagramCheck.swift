@@ -94,8 +94,10 @@ public struct DatagramCheck: Sendable {
                 let format = if case .json = body { "json" } else { "compact" }
                 let type = frame.eventType?.identifier ?? "?"
                 let kind = frame.groupSignature == nil ? "event" : "group event (match \(frame.groupMatchID), signed)"
+                // A real match's clock (Spec §4.13) is the minute and its stoppage minutes, not a simulated match's.
+                let clock = frame.extended ? frame.compactEvent?.clock ?? "\(frame.minute)'" : MatchClock.display(frame.minute)
                 return
-                    "\(kind) \(format)\(header?.compressed == true ? " (deflated)" : "")\(frame.retransmission ? " (retransmission)" : "") #\(frame.sequence) \(type) \(score) \(MatchClock.display(frame.minute))"
+                    "\(kind) \(format)\(header?.compressed == true ? " (deflated)" : "")\(frame.retransmission ? " (retransmission)" : "") #\(frame.sequence) \(type) \(score) \(clock)"
             case .end(let end):
                 return "end \(end.reason.name) after #\(frame.sequence) \(score)"
             case .unregister:

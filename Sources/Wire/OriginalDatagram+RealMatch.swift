@@ -39,6 +39,14 @@ extension OriginalDatagram {
             let red = state.redCardMinute(of: player)
             let index = Int(player.slot)
             var position = player.isKeeper ? "GK" : index < sheet.players.count ? sheet.players[index].position : ""
+            // A substitute listed without a position plays where the player replaced did.
+            var replaced = state.cameOn(player)
+            for _ in 0..<state.substitutions.count where position == RealMatchText.substitutePosition {
+                guard let substitution = replaced else { break }
+                let slot = Int(substitution.off.slot)
+                position = substitution.off.isKeeper ? "GK" : slot < sheet.players.count ? sheet.players[slot].position : ""
+                replaced = state.cameOn(substitution.off)
+            }
             if detail == .noPositions { position = "" }
             return OriginalPlayer(
                 nome: (roster.name(of: player) ?? "") + (detail == .full ? mark : ""), time: sheet.name, posicao: position,

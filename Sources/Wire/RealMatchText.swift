@@ -43,6 +43,9 @@ public enum RealMatchText {
 
     /// The mark after an own goal's scorer, listed with the side it counted for: ` (og)`.
     public static let ownGoal = " (og)"
+    /// The position a substitute's sheet entry shows before the player comes on (the importers
+    /// write it; a view shows the replaced player's position once they do).
+    public static let substitutePosition = "SUB"
     /// The position an own goal's entry shows.
     public static let ownGoalPosition = "OG"
 }

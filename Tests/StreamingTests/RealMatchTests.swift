@@ -50,12 +50,17 @@ struct RealMatchTests {
                 $0.replayPace = .max
                 $0.waitForClients = 4
                 // At full speed a burst of 3.5 KB JSON bodies may overflow a socket buffer: repair it.
-                $0.repairGrace = .seconds(3)
+                $0.repairGrace = .seconds(10)
             }
             async let summary = server.run()
             await server.waitForMatches { $0 >= 1 }
             let port = server.localAddress.port ?? 0
-            let (compact, compactLog) = try await Self.recording(port: port) { $0.format = .compact }
+            let capture = FileManager.default.temporaryDirectory.appendingPathComponent("real-\(UUID().uuidString).pcap").path
+            defer { try? FileManager.default.removeItem(atPath: capture) }  // a temporary file
+            let (compact, compactLog) = try await Self.recording(port: port) {
+                $0.format = .compact
+                $0.capturePath = capture
+            }
             let (json, jsonLog) = try await Self.recording(port: port) { $0.format = .json }
             let (original, _) = try await Self.recording(port: port) { $0.original = true }
             let (base, baseLog) = try await Self.recording(port: port) {
@@ -75,7 +80,7 @@ struct RealMatchTests {
             for (index, result) in results.prefix(3).enumerated() {
                 #expect(
                     result.latest?.scoreLine == "Score: Aldeia Atlético 2 - 2 Northbridge Rovers (AET, 4-3 on pens)",
-                    "client \(index): latest #\(result.latest?.sequence ?? 0), received \(result.statistics.received), lost \(result.statistics.lost)"
+                    "client \(index): latest #\(result.latest?.sequence ?? 0), received \(result.statistics.received), lost \(result.statistics.lost), repaired \(result.statistics.repaired)"
                 )
             }
             // The compact client rebuilds exactly what the JSON and the original client read.
@@ -104,6 +109,11 @@ struct RealMatchTests {
                 }
                 #expect(sequences == sequences.sorted() && Set(sequences).count == eventLines)
             }
+            // validate checks the extended frames against the Spec, as it does any capture.
+            let report = CaptureValidation.validate(capture: try FileBytes.read(capture), path: capture, port: port)
+            #expect(CaptureValidation.exitCode([report]) == 0)
+            // A substitute plays where the player replaced did.
+            #expect(home.first { $0.name.hasPrefix("Gonçalo Patrício") }?.position == "RW")
             // The base layout: the same score, every event as one of the eight kinds.
             #expect(results[3].latest?.scoreLine == "Score: Aldeia Atlético 2 - 2 Northbridge Rovers")
             #expect(results[3].statistics.received == eventLines && results[3].statistics.lost == 0)
