@@ -96,7 +96,8 @@ extension Frame {
         }
         if header.extended && ![.welcome, .event, .groupEvent].contains(header.kind) {
             throw WireError(
-                .reservedBits, field: "header.flags.extended", offset: 4, "only welcome and event frames use the extended layout (Spec §4.13)")
+                .reservedBits, field: "header.flags.extended", offset: 4,
+                "only welcome, event and group event frames use the extended layout (Spec §4.13)")
         }
         if header.sourceLost && header.kind != .heartbeat {
             throw WireError(.reservedBits, field: "header.flags.sourceLost", offset: 4, "only heartbeat frames say the source is lost")

@@ -31,7 +31,7 @@ public struct FrameHeader: Sendable, Hashable {
     /// Byte 4, bit 6: in a relay's heartbeat, its upstream is lost (Spec §4.10): the stream
     /// is paused, not over.
     public var sourceLost: Bool = false
-    /// Byte 4, bit 7: a welcome or event frame of a real match in the extended layout
+    /// Byte 4, bit 7: a welcome, event or group event frame of a real match in the extended layout
     /// (Spec §4.13), sent only to a client whose register asked for it.
     public var extended: Bool = false
     /// Bytes 5–8: the sequence number.

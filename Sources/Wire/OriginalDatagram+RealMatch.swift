@@ -4,17 +4,19 @@ extension OriginalDatagram {
     /// The entries of `side` for a real match's `event`:
     /// - the players on the pitch in line-up order, a substitute in the place of who they
     ///   replaced and marked ` (on 66')`, the sent-off still listed with their red card;
-    /// - then the players who came off having scored, marked ` (off 66')`, their goals kept;
+    /// - then the players who came off, marked ` (off 66')`, their goals kept (only the scorers
+    ///   among them when the body would be too large);
     /// - then one entry per player whose own goal counted for this side: ` (og)`, position `OG`,
     ///   its goals the own goals (so each side's `gols` add up to its score);
     /// - with an unknown line-up, the only players the source named: the scorers.
     /// The datagram of a real match's event. A body over ``maximumSize`` (long names, many
     /// substitutions) is made smaller step by step, so that it still reaches JSON and original
-    /// clients: first without the ` (on 66')` and ` (off 66')` marks, then without positions.
+    /// clients: first listing only the scorers among those who came off, then without the
+    /// ` (on 66')` and ` (off 66')` marks, then without positions.
     static func realMatch(message: OriginalMessage, event: MatchEvent, roster: Roster, language: String) -> OriginalDatagram {
         var datagram = OriginalDatagram(
             message: message, timeA: [], timeB: [], goleiroA: OriginalKeeper(nome: "", time: ""), goleiroB: OriginalKeeper(nome: "", time: ""))
-        for detail in [Detail.full, .noMarks, .noPositions] {
+        for detail in [Detail.full, .scorersOff, .noMarks, .noPositions] {
             datagram = OriginalDatagram(
                 message: message,
                 timeA: realMatchPlayers(.home, event: event, roster: roster, language: language, detail: detail),
@@ -26,9 +28,10 @@ extension OriginalDatagram {
         return datagram
     }
 
-    /// How much a real match's entries say.
+    /// How much a real match's entries say: everyone who came off; of them only the scorers;
+    /// no marks; no positions.
     enum Detail {
-        case full, noMarks, noPositions
+        case full, scorersOff, noMarks, noPositions
     }
 
     static func realMatchPlayers(_ side: Side, event: MatchEvent, roster: Roster, language: String, detail: Detail = .full) -> [OriginalPlayer] {
@@ -49,7 +52,7 @@ extension OriginalDatagram {
             }
             if detail == .noPositions { position = "" }
             return OriginalPlayer(
-                nome: (roster.name(of: player) ?? "") + (detail == .full ? mark : ""), time: sheet.name, posicao: position,
+                nome: (roster.name(of: player) ?? "") + (detail == .full || detail == .scorersOff ? mark : ""), time: sheet.name, posicao: position,
                 cartaoVermelho: red != nil,
                 gols: goals.count, tempoGols: goals, tempoCV: red.map(Int.init) ?? 0)
         }
@@ -59,10 +62,11 @@ extension OriginalDatagram {
             for player in lineUp.outfield {
                 entries.append(entry(player, mark: state.cameOn(player).map { RealMatchText.cameOn($0, language: language) } ?? ""))
             }
-            // Those who came off stay listed only with goals to their name (the phrase of the
-            // substitution named them): each side's goals add up, and the body stays within
-            // the original client's 4,096 bytes.
-            for substitution in state.substitutions where substitution.off.side == side && !state.goals(of: substitution.off).isEmpty {
+            // Those who came off are listed after them; when the body would pass the original
+            // client's 4,096 bytes, only those with goals to their name (so that each side's
+            // goals add up; the substitution's phrase named the others).
+            for substitution in state.substitutions
+            where substitution.off.side == side && (detail == .full || !state.goals(of: substitution.off).isEmpty) {
                 entries.append(entry(substitution.off, mark: RealMatchText.wentOff(substitution, language: language)))
             }
         } else {

@@ -83,6 +83,25 @@ func exerciseOpenFootball(_ bytes: [UInt8]) {
         }
         let order = match.goals.map { $0.minute * 100 + $0.offset }
         precondition(order == order.sorted(), "goals out of order")
+        // Its feed: every goal told once, every line valid JSON of the feed format.
+        let lines = match.feedLines(language: "en")
+        let goals = lines.filter { line in
+            guard case .event(let event) = line else { return false }
+            return event.type == .goal || event.type == .ownGoal
+        }
+        precondition(goals.count == match.goals.count, "a goal lost or doubled in the feed")
+        readBack(lines)
+    }
+}
+
+/// Each feed line, written and parsed again, is a feed line (Spec/FEED.md).
+func readBack(_ lines: [FeedLine]) {
+    for line in lines {
+        do {
+            _ = try FeedLine.parse(Array(line.jsonText.utf8))
+        } catch {
+            preconditionFailure("a feed line the feed reader refuses: \(error)")
+        }
     }
 }
 
@@ -103,6 +122,12 @@ func exerciseStatsBomb(_ bytes: [UInt8]) {
     for event in match.events {
         precondition(event.player.map { players.contains($0) } ?? true, "a player outside the squads")
         precondition((1...5).contains(event.period), "a period outside 1...5")
+    }
+    // Its feed, or a located error naming the event.
+    do {
+        readBack(try match.feed(language: "pt", eventsFile: "events.json").lines)
+    } catch {
+        precondition(error.description.hasPrefix("events.json: "), "an error that does not name its file")
     }
 }
 

@@ -1244,7 +1244,7 @@ local function frame(tvb, pinfo, tree, dir)
     if not kind_rules.formats[header.format] then fail("unknownFormat", "header.flags.format", 4, name .. " frames do not use format " .. formats[header.format]) end
     if header.retransmission and kind ~= 4 then fail("reservedBits", "header.flags.retransmission", 4, "only event frames are retransmitted") end
     if header.extended and kind ~= 2 and kind ~= 4 and kind ~= 13 then
-        fail("reservedBits", "header.flags.extended", 4, "only welcome and event frames use the extended layout (Spec §4.13)")
+        fail("reservedBits", "header.flags.extended", 4, "only welcome, event and group event frames use the extended layout (Spec §4.13)")
     end
     if header.source_lost and kind ~= 7 then fail("reservedBits", "header.flags.sourceLost", 4, "only heartbeat frames say the source is lost") end
     if header.compressed and not (kind_rules.compress and header.format == 2) then fail("reservedBits", "header.flags.compressed", 4, "only welcome and compact event bodies may be compressed") end
