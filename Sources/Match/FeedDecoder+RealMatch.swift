@@ -82,3 +82,27 @@ extension FeedDecoder {
         return next
     }
 }
+
+extension FeedDecoder {
+    /// A whole feed read as the server reads it: its line-ups, words and events.
+    public struct Whole: Sendable {
+        /// The team sheets (nil for a feed without line-ups).
+        public var roster: Roster?
+        /// The words of the match (a real match's catalogue for a real match).
+        public var catalog: PhraseCatalog
+        /// The events in order, each with the state after it.
+        public var events: [MatchEvent]
+    }
+
+    /// Reads every line of `lines` in order (the importers' check, the fixtures, the size report).
+    ///
+    /// - Throws: ``FeedError`` for the first line the server would refuse, with its number.
+    public static func read(_ lines: [FeedLine]) throws(FeedError) -> Whole {
+        var decoder = FeedDecoder(catalog: .english)
+        var events: [MatchEvent] = []
+        for line in lines {
+            if case .event(let event, _) = try decoder.next(Array(line.jsonText.utf8)) { events.append(event) }
+        }
+        return Whole(roster: decoder.roster, catalog: decoder.catalog, events: events)
+    }
+}

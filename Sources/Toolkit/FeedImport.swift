@@ -80,23 +80,17 @@ public enum FeedImport {
     /// The feed's text after reading it back line by line as the server does: an import whose
     /// feed the server would refuse is an error here, not later.
     static func checked(_ lines: [FeedLine], fileName: String, source: String) throws(Failure) -> Output {
-        var decoder = FeedDecoder(catalog: .english)
-        var text = ""
-        var last: (MatchEvent, PhraseCatalog, Roster)?
-        for line in lines {
-            let json = line.jsonText
-            do {
-                switch try decoder.next(Array(json.utf8)) {
-                case .event(let event, _):
-                    if let roster = decoder.roster { last = (event, decoder.catalog, roster) }
-                default: break
-                }
-            } catch {
-                throw Failure(description: "\(source): the feed's line \(error.line) does not read back: \(error)")
-            }
-            text += json + "\n"
+        let whole: FeedDecoder.Whole
+        do {
+            whole = try FeedDecoder.read(lines)
+        } catch {
+            throw Failure(description: "\(source): the feed's line \(error.line) does not read back: \(error)")
         }
-        let summary = last.map { RealMatchText.scoreLine($0.0, roster: $0.2, catalog: $0.1) } ?? "no events"
+        let text = lines.map { $0.jsonText + "\n" }.joined()
+        var summary = "no events"
+        if let last = whole.events.last, let roster = whole.roster {
+            summary = RealMatchText.scoreLine(last, roster: roster, catalog: whole.catalog)
+        }
         return Output(fileName: fileName, text: text, lines: lines, summary: summary)
     }
 

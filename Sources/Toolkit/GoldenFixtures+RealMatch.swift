@@ -59,17 +59,15 @@ extension GoldenFixtures {
     /// layouts, each real kind's event in the extended layout (compact and JSON), and an own
     /// goal in the base layout.
     static func realMatchDatagrams() throws(WireError) -> [(String, Datagram)] {
-        var decoder = FeedDecoder(catalog: .english)
-        var events: [MatchEvent] = []
-        for line in realMatchFeed {
-            do {
-                if case .event(let event, _) = try decoder.next(Array(line.jsonText.utf8)) { events.append(event) }
-            } catch {
-                throw error.error
-            }
+        let whole: FeedDecoder.Whole
+        do {
+            whole = try FeedDecoder.read(realMatchFeed)
+        } catch {
+            throw error.error
         }
-        guard let roster = decoder.roster else { throw WireError(.schemaViolation, field: "line.type", offset: 0, "no line-ups") }
-        let catalog = decoder.catalog
+        let events = whole.events
+        guard let roster = whole.roster else { throw WireError(.schemaViolation, field: "line.type", offset: 0, "no line-ups") }
+        let catalog = whole.catalog
         let base = try BaseProjection(roster: roster, catalog: catalog)
         var datagrams: [(String, Datagram)] = [
             ("register-real-matches", .frame(Frame(body: .register(.padded(formats: [.compact, .json], features: .realMatches)))))

@@ -53,18 +53,14 @@ public struct SizeReport: Sendable {
     public init(feeds: [[FeedLine]], label: String) throws(WireError) {
         var sizes = Sizes()
         for feed in feeds {
-            var decoder = FeedDecoder(catalog: .english)
-            var events: [MatchEvent] = []
-            for line in feed {
-                do {
-                    if case .event(let event, _) = try decoder.next(Array(line.jsonText.utf8)) { events.append(event) }
-                } catch {
-                    throw WireError(
-                        error.error.code, field: error.error.field, offset: error.error.offset, "line \(error.line): \(error.error.message)")
-                }
+            let whole: FeedDecoder.Whole
+            do {
+                whole = try FeedDecoder.read(feed)
+            } catch {
+                throw WireError(error.error.code, field: error.error.field, offset: error.error.offset, "line \(error.line): \(error.error.message)")
             }
-            guard let roster = decoder.roster else { continue }
-            try sizes.measure(events, roster: roster, catalog: decoder.catalog, real: roster.needsExtension)
+            guard let roster = whole.roster else { continue }
+            try sizes.measure(whole.events, roster: roster, catalog: whole.catalog, real: roster.needsExtension)
         }
         self.label = label
         events = sizes.compact.count
