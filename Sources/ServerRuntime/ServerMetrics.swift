@@ -22,7 +22,7 @@ import Wire
 ///   original protocol's datagrams); counted per flush from the send queue's tallies, so the
 ///   fan-out gains no work per datagram beyond one array increment;
 /// - `soccerstream_subscribers{match, format}`: subscribed clients per match and delivery
-///   (compact, json, original), refreshed by ``recordSubscribers(_:)``;
+///   (compact, json, original; a real match's compact-base and json-base, Spec §4.13), refreshed by ``recordSubscribers(_:)``;
 /// - `soccerstream_rejects_total{reason}`, `soccerstream_refusals_total{reason}`,
 ///   `soccerstream_challenges_total`;
 /// - `soccerstream_repairs_total`, `soccerstream_unavailable_total`,
@@ -39,7 +39,7 @@ public final class ServerMetrics: DatagramTallies {
     public static let help: [String: String] = [
         "soccerstream_datagrams_sent_total": "Datagrams the kernel took for sending, by frame kind (original: the original protocol's datagrams).",
         "soccerstream_bytes_sent_total": "Bytes of the datagrams sent, by frame kind (original: the original protocol's datagrams).",
-        "soccerstream_subscribers": "Subscribed clients per match and delivery (compact, json, original).",
+        "soccerstream_subscribers": "Subscribed clients per match and delivery (compact, json, original; a real match's compact-base, json-base).",
         "soccerstream_rejects_total": "Datagrams from clients rejected unanswered, by reason.",
         "soccerstream_refusals_total": "Registers refused, by reason.",
         "soccerstream_challenges_total": "Address challenges sent to registers whose address was not validated yet (Spec 7.1).",
@@ -160,7 +160,8 @@ public final class ServerMetrics: DatagramTallies {
     public func recordSubscribers(_ matches: [(id: UInt32, counts: [Delivery: Int])]) {
         subscriberGauges.withLock { gauges in
             for (id, counts) in matches {
-                for delivery in Delivery.allCases {
+                // A real match's base-layout deliveries (Spec §4.13) only once some client took one.
+                for delivery in Delivery.allCases where counts[delivery] != nil || ![.compactBase, .jsonBase].contains(delivery) {
                     let key = "\(id) \(delivery.rawValue)"
                     let gauge =
                         gauges[key]
