@@ -66,7 +66,7 @@ struct RealMatchTests {
                 $0.capturePath = capture
             }
             let (json, jsonLog) = try await Self.recording(port: port) { $0.format = .json }
-            let (original, _) = try await Self.recording(port: port) { $0.original = true }
+            let (original, originalLog) = try await Self.recording(port: port) { $0.original = true }
             let (base, baseLog) = try await Self.recording(port: port) {
                 $0.format = .compact
                 $0.features = []
@@ -105,7 +105,7 @@ struct RealMatchTests {
             #expect(state.shootoutScore == Score(home: 4, away: 3) && state.phase == .shootoutOver)
             #expect(state.substitutions.count == 6 && state.redCards.first?.marks == .secondYellow)
             // Every imported event in client.log once, in order.
-            for store in [compactLog, jsonLog] {
+            for store in [compactLog, jsonLog, originalLog] {
                 let lines = store.all.map(\.1).filter { $0.hasPrefix("Received message") }
                 #expect(lines.count == eventLines)
                 let sequences = lines.compactMap { line in
