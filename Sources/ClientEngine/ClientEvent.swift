@@ -24,8 +24,8 @@ public enum ClientEvent: Sendable {
     /// The server welcomed this client (first, or again after an outage): the match, its latest
     /// event if the match has started, and the sequence of the first event this client is owed.
     case welcomed(Welcome, latest: LiveSnapshot?, next: UInt32)
-    /// The newest event so far arrived: what the live view shows at once (an event behind a
-    /// gap comes in sequence order only once the gap is repaired or given up).
+    /// The newest event so far arrived, first time or repaired: what the live view shows at once
+    /// (an event behind a gap comes in sequence order only once the gap is repaired or given up).
     case arrived(LiveSnapshot)
     /// The next event in sequence order, each once: first time, or by retransmission
     /// (`repaired`). An event given up is skipped.
@@ -55,6 +55,9 @@ extension ClientSession {
         case .welcomed(let welcome, let latest):
             events.append(.welcomed(welcome, latest: latest, next: statistics.first ?? 0))
         case .event(let snapshot, .inOrder):
+            events.append(.arrived(snapshot))
+        case .repaired(let snapshot, _) where latest?.sequence == snapshot.sequence:
+            // A repaired event that is the newest so far is shown as such.
             events.append(.arrived(snapshot))
         default:
             break

@@ -32,6 +32,8 @@ extension ClientSession {
         guard statistics.recordRepair(snapshot.sequence, arrival: arrival, noticed: noticed) else { return .duplicate(snapshot.sequence) }
         if groupKey != nil { group.repairedInARow += 1 }
         queueForLog(snapshot, repaired: true)
+        // Newer than anything shown (the tail of a match, lost before its end): the newest now.
+        if latest.map({ statistics.extend($0.sequence) < extended }) ?? true { latest = snapshot }
         return .repaired(snapshot, delay: noticed.map { arrival - $0 })
     }
 

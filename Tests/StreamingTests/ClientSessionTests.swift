@@ -274,6 +274,32 @@ struct ClientRepairTests {
         #expect(session.statistics.repaired == 2 && session.repairsOutstanding == 0)
     }
 
+    @Test(
+        "the tail lost before the end and repaired is the newest view: the live view and the result show the last event, not the last first arrival")
+    func repairedTailIsNewest() throws {
+        let (clock, first) = try Self.welcomedWithFirstEvent()
+        var session = first
+        _ = session.events(after: session.receive(try Self.event(1)))
+        // Events 2 and 3 lost; the end says 3 was the last.
+        _ = session.events(after: session.receive(try Frame(sequence: 3, body: .end(EndOfMatch(reason: .fullTime)), subscription: 7).encoded()))
+        clock.advance(by: ClientSession.firstNackDelay)
+        #expect(session.dueRepairs()?.sequences == [2, 3])
+        let older = session.events(after: session.receive(try Self.event(2, retransmission: true)))
+        #expect(session.latest?.sequence == 2)
+        let newest = session.events(after: session.receive(try Self.event(3, retransmission: true)))
+        #expect(session.latest?.sequence == 3)
+        func shown(_ events: [ClientEvent]) -> [UInt32] {
+            events.compactMap { if case .arrived(let snapshot) = $0 { snapshot.sequence } else { nil } }
+        }
+        #expect(shown(older) == [2] && shown(newest) == [3])
+        // A repaired event older than the one shown does not replace it.
+        var later = first
+        _ = later.receive(try Self.event(3))
+        clock.advance(by: ClientSession.firstNackDelay)
+        #expect(shown(later.events(after: later.receive(try Self.event(2, retransmission: true)))).isEmpty)
+        #expect(later.latest?.sequence == 3)
+    }
+
     @Test("after the end, no wait between two NACKs exceeds the cap, whatever the timer says (the server answers only for its grace)")
     func tailWithinGrace() throws {
         let (clock, first) = try Self.welcomedWithFirstEvent()

@@ -167,7 +167,8 @@ struct HardeningTests {
                 subscription: FrameHeader.subscription(in: register))
             try await fake.send(try welcome.encoded(), to: clientAddress)
             let outcome = try await result
-            #expect(outcome.reason == .serverSilent(seconds: 0))
+            // Silent, however long it took a busy machine to notice (the seconds are not the point).
+            if case .serverSilent = outcome.reason {} else { Issue.record("stopped for \(outcome.reason), not silence") }
             #expect(outcome.report.text.contains("Server silent"))
             // The unregister is the last thing the client sent: wait for it (registers and heartbeats may precede it).
             var sawUnregister = false
@@ -335,8 +336,12 @@ struct ForgeryTests {
             #expect(result.reason == .endOfTransmission(.serverShutdown))  // the real end, not a forged one
             let figures =
                 "received \(result.statistics.received), expected \(result.statistics.expected) of \(events) sent, lost \(result.statistics.lost), repaired \(result.statistics.repaired), duplicates \(result.statistics.duplicates), out of order \(result.statistics.outOfOrder), first \(result.statistics.first.map(String.init) ?? "-"), last \(result.statistics.last.map(String.init) ?? "-")"
-            #expect(result.statistics.received == events && result.statistics.expected == events, "\(figures)")
-            #expect(result.statistics.lost == 0 && result.statistics.duplicates == 0 && result.statistics.outOfOrder == 0, "\(figures)")
+            // Every event reached the victim, first time or repaired (a busy machine's socket buffer
+            // may drop some; repair fills them): none lost for good, none doubled, none forged in.
+            #expect(result.statistics.received + result.statistics.repaired == events && result.statistics.expected == events, "\(figures)")
+            #expect(
+                result.statistics.unrecovered == 0 && result.statistics.duplicates == 0 && result.statistics.lost == result.statistics.repaired,
+                "\(figures)")
             #expect(result.statistics.first == 0 && result.statistics.last == UInt32(events - 1))
             // Every forgery that reached the victim was rejected (the server's challenges to the forged
             // registers, carrying the donor's identifier, count too).

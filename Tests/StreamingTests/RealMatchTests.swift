@@ -125,7 +125,8 @@ struct RealMatchTests {
             #expect(home.first { $0.name.hasPrefix("Gonçalo Patrício") }?.position == "RW")
             // The base layout: the same score, every event as one of the eight kinds.
             #expect(results[3].latest?.scoreLine == "Score: Aldeia Atlético 2 - 2 Northbridge Rovers")
-            #expect(results[3].statistics.received == eventLines && results[3].statistics.lost == 0)
+            // (first time or repaired: a busy machine's socket buffer may drop some, repair fills them)
+            #expect(results[3].statistics.received + results[3].statistics.repaired == eventLines && results[3].statistics.unrecovered == 0)
             #expect(baseLog.all.map(\.1).filter { $0.hasPrefix("Received message") }.count == eventLines)
             #expect(results[3].latest?.home.players.contains { $0.name == "Own goal" && $0.goals == 1 } == true)
         }
@@ -164,7 +165,9 @@ struct RealMatchTests {
             #expect(full.latest?.scoreLine == "Placar: Argentina 3 - 3 France (Após prorrogação, 4-2 nos pênaltis)")
             #expect(full.latest?.event?.state.shootoutScore == Score(home: 4, away: 2))
             #expect(plain.latest?.scoreLine == "Placar: Argentina 3 - 3 France")
-            #expect(plain.statistics.received == full.statistics.received && full.statistics.lost == 0)
+            #expect(plain.statistics.expected == full.statistics.expected)
+            #expect(plain.statistics.unrecovered == 0 && full.statistics.unrecovered == 0)
+            #expect(full.statistics.received + full.statistics.repaired == full.statistics.expected)
         }
     }
 
