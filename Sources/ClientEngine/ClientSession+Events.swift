@@ -6,6 +6,15 @@ import Wire
 extension ClientSession {
     /// An event frame's snapshot, recorded (or taken as a repair when a retransmission).
     mutating func accept(_ body: EventBody, frame: Frame, welcome: Welcome, arrival: Double) -> Reception {
+        // A real match's frames are in the extended layout, any other's in the base one (Spec
+        // §4.13); a JSON frame is extended only for a real match's own kinds.
+        let real = welcome.roster.needsExtension
+        if case .compact = body, frame.extended != real {
+            return .rejected("a \(frame.extended ? "extended" : "base")-layout event in a \(real ? "real" : "simulated") match's stream")
+        }
+        if case .json = body, frame.extended && !real {
+            return .rejected("an extended-layout event in a simulated match's stream")
+        }
         let snapshot: LiveSnapshot
         do {
             switch body {

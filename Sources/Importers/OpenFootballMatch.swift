@@ -133,6 +133,14 @@ public enum OpenFootballFile {
     /// The goals add up to the final score, and those of the first 90 minutes to the full-time
     /// score when there was extra time; a shoot-out only after a draw.
     static func check(_ match: inout OpenFootballMatch, node: JSONNode, path: String) throws(WireError) {
+        // A feed's team sheet holds at most 125 players (Spec/FEED.md): the scorers who played for a side.
+        for side in Side.allCases {
+            var names = Set<String>()
+            for goal in match.goals where (goal.ownGoal ? goal.side.opposite : goal.side) == side { names.insert(goal.name) }
+            guard names.count <= 125 else {
+                throw node.schemaError("\(path).\(side == .home ? "goals1" : "goals2")", "\(names.count) different scorers for one team; at most 125")
+            }
+        }
         let final = match.finalScore
         for side in Side.allCases where match.goals(for: side, upTo: 120) != Int(final[side]) {
             throw node.schemaError(

@@ -26,22 +26,23 @@ extension StatsBombMatch {
     ///
     /// - Throws: ``ImportError`` naming the event whose player is not in its team's squad.
     public func feed(language: String, eventsFile: String) throws(ImportError) -> Feed {
-        var references: [Int: PlayerRef] = [:]
+        // By team and player: an id is looked up in the team its event names.
+        var references: [TeamPlayer: PlayerRef] = [:]
         func sheet(_ team: Team, _ side: Side) -> TeamSheet {
             let keeper = team.starters.first { $0.keeper }
             let outfield = team.starters.filter { !$0.keeper }
             let names = Dictionary(team.squad.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
             var players: [RosterPlayer] = []
             for starter in outfield {
-                references[starter.id] = PlayerRef(side: side, slot: UInt8(players.count))
+                references[TeamPlayer(team: team.id, player: starter.id)] = PlayerRef(side: side, slot: UInt8(players.count))
                 players.append(RosterPlayer(name: names[starter.id] ?? "#\(starter.id)", position: Self.abbreviation(starter.position)))
             }
             let starting = Set(team.starters.map(\.id))
             for player in team.squad where !starting.contains(player.id) && players.count < 125 {
-                references[player.id] = PlayerRef(side: side, slot: UInt8(players.count))
+                references[TeamPlayer(team: team.id, player: player.id)] = PlayerRef(side: side, slot: UInt8(players.count))
                 players.append(RosterPlayer(name: player.name, position: RealMatchText.substitutePosition))
             }
-            if let keeper { references[keeper.id] = .keeper(of: side) }
+            if let keeper { references[TeamPlayer(team: team.id, player: keeper.id)] = .keeper(of: side) }
             return TeamSheet(
                 name: team.name, keeper: keeper.flatMap { names[$0.id] } ?? "", players: players, starters: outfield.count,
                 formation: team.formation.map(Self.formation), lineupKnown: !team.starters.isEmpty)
@@ -53,11 +54,12 @@ extension StatsBombMatch {
         var lastPhase = MatchPhase.unannounced
         for event in events {
             func player(_ id: Int?) throws(ImportError) -> PlayerRef {
-                guard let id, let reference = references[id] else {
+                guard let id, let reference = references[TeamPlayer(team: event.team, player: id)] else {
                     throw ImportError(
                         file: eventsFile, record: "event \(event.index)",
                         error: WireError(
-                            .inconsistent, field: "player.id", offset: 0, "player \(id.map(String.init) ?? "(none)") is in neither line-up"))
+                            .inconsistent, field: "player.id", offset: 0,
+                            "player \(id.map(String.init) ?? "(none)") is not in the line-up of team \(event.team)"))
                 }
                 return reference
             }
@@ -146,6 +148,12 @@ extension StatsBombMatch {
     }
 }
 
+/// A player of one team (StatsBomb's ids are unique within a team's line-up).
+struct TeamPlayer: Hashable {
+    var team: Int
+    var player: Int
+}
+
 /// Places StatsBomb's clock (minutes running across periods) on the match's: the regular minute
 /// and stoppage minutes a viewer reads, and the seconds since kick-off a replay paces by.
 struct PeriodClock {
@@ -168,7 +176,9 @@ struct PeriodClock {
     mutating func place(_ event: StatsBombMatch.Event) -> (minute: UInt8, added: UInt8, at: Double) {
         let (first, last) = Self.bounds[event.period] ?? (0, 45)
         let elapsed = Double(max(0, (event.minute - first) * 60 + event.second))
-        let start = starts[event.period] ?? ends[event.period - 1].map { $0 + (Self.breaks[event.period - 1] ?? 0) } ?? 0
+        // After the last period that ended (a shoot-out may follow full time directly).
+        let before = ends.filter { $0.key < event.period }.max { $0.key < $1.key }
+        let start = starts[event.period] ?? before.map { $0.value + (Self.breaks[$0.key] ?? 0) } ?? 0
         starts[event.period] = start
         let at = start + elapsed
         if case .periodEnd = event.kind { ends[event.period] = at }

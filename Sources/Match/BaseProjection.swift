@@ -23,13 +23,15 @@ public struct BaseProjection: Sendable, Hashable {
     private let ownGoalTemplate: UInt8
     private let secondYellowTemplate: UInt8
     private let substitutionStart: [UInt8]
+    private let benchStart: [Int]
     private let periodStart: UInt8
     private let kickStart: UInt8
 
     /// Builds the projection of a real match.
     ///
     /// - Parameters:
-    ///   - roster: the real match's roster (starters, substitutes).
+    ///   - roster: the real match's roster (starters, substitutes); substitutes come on only from
+    ///     the bench (``FeedDecoder`` refuses anything else).
     ///   - catalog: its catalogue with all thirteen kinds (``PhraseCatalog/realMatch(_:)``).
     /// - Throws: ``WireError/Code/outOfRange`` when a side has 126 players (no room for its
     ///   `Own goal` entry), the catalogue lacks a kind, or kind 4 would need over 255 templates.
@@ -64,16 +66,20 @@ public struct BaseProjection: Sendable, Hashable {
         names[update] = catalog.name(of: .period)
         let substitution = catalog.templates(of: .substitution).first ?? "{player} off, {substitute} on."
         var starts: [UInt8] = []
+        var benches: [Int] = []
         for side in Side.allCases {
             starts.append(UInt8(clamping: templates[update].count))
             let sheet = roster[side]
-            for name in sheet.players.map(\.name) + [sheet.keeper] {
+            // Only a substitute comes on (the feed reader refuses anyone else): one phrase each.
+            benches.append(sheet.starterCount)
+            for name in sheet.players.dropFirst(sheet.starterCount).map(\.name) {
                 // A name is literal text here: braces would read as a template's parts.
                 let literal = String(name.map { $0 == "{" ? "(" : $0 == "}" ? ")" : $0 })
                 templates[update].append(PhraseCatalog.fill(substitution, ["substitute": literal]))
             }
         }
         substitutionStart = starts
+        benchStart = benches
         periodStart = UInt8(clamping: templates[update].count)
         templates[update] += catalog.templates(of: .period)
         kickStart = UInt8(clamping: templates[update].count)
@@ -112,7 +118,7 @@ public struct BaseProjection: Sendable, Hashable {
             base.type = .dribble
             base.opponent = .keeper(of: event.actor.side.opposite)
             let on = event.opponent
-            let index = on.isKeeper ? roster[on.side].players.count - 1 : Int(on.slot)
+            let index = max(0, Int(on.slot) - benchStart[Int(on.side.rawValue)])
             base.template = substitutionStart[Int(on.side.rawValue)] &+ UInt8(clamping: index)
         case .period:
             base.type = .dribble

@@ -44,6 +44,10 @@ extension FeedDecoder {
         case .yellowCard:
             next.yellowCards.append(incident)
         case .redCard, .secondYellow:
+            // A keeper too is sent off once (the base rule spares the keeper slot from it).
+            guard state.redCard(of: event.actor) == nil else {
+                throw fail("line.actor", "\(FeedLine.reference(event.actor)) was already sent off")
+            }
             var card = incident
             if event.type == .secondYellow { card.marks = .secondYellow }
             next.redCards.append(card)

@@ -88,14 +88,15 @@ public enum MatchPhase: UInt8, Sendable, Hashable, CaseIterable, Codable {
         self = match
     }
 
-    /// Whether a match may move from this phase to `next`: forward only, and into extra time
-    /// only from full time, into the shoot-out only from the end of extra time.
+    /// Whether a match may move from this phase to `next`: forward only, into extra time only
+    /// from full time, into the shoot-out from the end of extra time or, where a competition
+    /// plays none, from full time.
     public func mayMove(to next: MatchPhase) -> Bool {
         switch (self, next) {
         case (.unannounced, .firstHalf): true
         case (.firstHalf, .halfTime), (.halfTime, .secondHalf), (.secondHalf, .fullTime): true
         case (.fullTime, .extraTimeFirstHalf), (.extraTimeFirstHalf, .extraTimeHalfTime), (.extraTimeHalfTime, .extraTimeSecondHalf): true
-        case (.extraTimeSecondHalf, .endOfExtraTime), (.endOfExtraTime, .shootout), (.shootout, .shootoutOver): true
+        case (.extraTimeSecondHalf, .endOfExtraTime), (.endOfExtraTime, .shootout), (.fullTime, .shootout), (.shootout, .shootoutOver): true
         default: false
         }
     }

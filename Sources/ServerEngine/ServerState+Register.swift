@@ -11,7 +11,9 @@ extension ServerState {
         size: Int
     ) -> (replies: [Reply], notices: [Notice]) {
         if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
-            let group = request.delivery == .group && multicastOffers[existing.delivery.format] != nil
+            let group =
+                request.delivery == .group && multicastOffers[existing.delivery.format] != nil
+                && existing.delivery != .compactBase && existing.delivery != .jsonBase
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             // A client that has joined the group says so this way (Spec §4.11): from now on its
             // events come from there (and back to unicast, asked so).
@@ -64,7 +66,8 @@ extension ServerState {
         var subscriber = Subscriber(
             address: address, delivery: delivery, lastHeard: now, dictionary: dictionary,
             subscription: subscription)
-        subscriber.group = request.delivery == .group && multicastOffers[format] != nil
+        // The group carries a real match's extended frames: base-layout clients take events at their address.
+        subscriber.group = request.delivery == .group && multicastOffers[format] != nil && delivery == Delivery(format)
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
         let reply = welcoming(subscriber, slot: slot, repeated: false)
         if !reply.replies.isEmpty { subscribe(subscriber, slot: slot) }
@@ -176,7 +179,8 @@ extension ServerState {
             format: delivery.format, dictionary: dictionary.id, matchID: match.id,
             heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: match.intervalMicroseconds,
             roster: roster, catalog: catalog, current: current.map { CompactEvent($0) })
-        body.multicast = multicastOffers[body.format]
+        // No group for a base-layout client of a real match (Spec §4.13): the group's frames are extended.
+        body.multicast = delivery == .compactBase || delivery == .jsonBase ? nil : multicastOffers[body.format]
         var frame = Frame(
             sequence: match.current?.sequence ?? nextSequence, eventType: current?.type,
             score: current?.score ?? .zero, minute: current?.minute ?? 0, body: .welcome(body))

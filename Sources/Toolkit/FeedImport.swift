@@ -70,8 +70,14 @@ public enum FeedImport {
             }
         }
         var outputs: [Output] = []
+        var names = Set<String>()
         for match in chosen {
-            let name = slug("\(match.date ?? String(match.number))-\(match.home)-\(match.away)") + ".jsonl"
+            var name = slug("\(match.date ?? String(match.number))-\(match.home)-\(match.away)") + ".jsonl"
+            // Two matches whose names read the same (letters outside ASCII) get their numbers.
+            if !names.insert(name).inserted {
+                name = slug("\(match.date ?? "")-\(match.number)-\(match.home)-\(match.away)") + ".jsonl"
+                names.insert(name)
+            }
             outputs.append(try checked(match.feedLines(language: language.rawValue), fileName: name, source: "\(file) match \(match.number)"))
         }
         return outputs
@@ -113,6 +119,9 @@ public enum FeedImport {
 
     private static func writeNew(_ files: [(path: String, text: String)]) throws(Failure) {
         let paths = files.map(\.path)
+        if let repeated = paths.indices.first(where: { paths[..<$0].contains(paths[$0]) }) {
+            throw Failure(description: "two feeds would both be \(paths[repeated]); nothing was written")
+        }
         if let existing = paths.first(where: { access($0, F_OK) == 0 }) {
             throw Failure(description: "\(existing) already exists; nothing was written (remove it or choose another --out)")
         }

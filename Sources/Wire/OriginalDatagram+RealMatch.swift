@@ -12,11 +12,11 @@ extension OriginalDatagram {
     /// The datagram of a real match's event. A body over ``maximumSize`` (long names, many
     /// substitutions) is made smaller step by step, so that it still reaches JSON and original
     /// clients: first listing only the scorers among those who came off, then without the
-    /// ` (on 66')` and ` (off 66')` marks, then without positions.
+    /// ` (on 66')` and ` (off 66')` marks, then without positions, and last with the scorers alone.
     static func realMatch(message: OriginalMessage, event: MatchEvent, roster: Roster, language: String) -> OriginalDatagram {
         var datagram = OriginalDatagram(
             message: message, timeA: [], timeB: [], goleiroA: OriginalKeeper(nome: "", time: ""), goleiroB: OriginalKeeper(nome: "", time: ""))
-        for detail in [Detail.full, .scorersOff, .noMarks, .noPositions] {
+        for detail in [Detail.full, .scorersOff, .noMarks, .noPositions, .scorersOnly] {
             datagram = OriginalDatagram(
                 message: message,
                 timeA: realMatchPlayers(.home, event: event, roster: roster, language: language, detail: detail),
@@ -31,7 +31,7 @@ extension OriginalDatagram {
     /// How much a real match's entries say: everyone who came off; of them only the scorers;
     /// no marks; no positions.
     enum Detail {
-        case full, scorersOff, noMarks, noPositions
+        case full, scorersOff, noMarks, noPositions, scorersOnly
     }
 
     static func realMatchPlayers(_ side: Side, event: MatchEvent, roster: Roster, language: String, detail: Detail = .full) -> [OriginalPlayer] {
@@ -50,17 +50,19 @@ extension OriginalDatagram {
                 position = substitution.off.isKeeper ? "GK" : slot < sheet.players.count ? sheet.players[slot].position : ""
                 replaced = state.cameOn(substitution.off)
             }
-            if detail == .noPositions { position = "" }
+            if detail == .noPositions || detail == .scorersOnly { position = "" }
             return OriginalPlayer(
                 nome: (roster.name(of: player) ?? "") + (detail == .full || detail == .scorersOff ? mark : ""), time: sheet.name, posicao: position,
                 cartaoVermelho: red != nil,
                 gols: goals.count, tempoGols: goals, tempoCV: red.map(Int.init) ?? 0)
         }
         var entries: [OriginalPlayer] = []
-        if sheet.lineupKnown {
+        var listed = Set<PlayerRef>()
+        if sheet.lineupKnown && detail != .scorersOnly {
             let lineUp = roster.lineUp(of: side, after: state)
             for player in lineUp.outfield {
                 entries.append(entry(player, mark: state.cameOn(player).map { RealMatchText.cameOn($0, language: language) } ?? ""))
+                listed.insert(player)
             }
             // Those who came off are listed after them; when the body would pass the original
             // client's 4,096 bytes, only those with goals to their name (so that each side's
@@ -68,9 +70,15 @@ extension OriginalDatagram {
             for substitution in state.substitutions
             where substitution.off.side == side && (detail == .full || !state.goals(of: substitution.off).isEmpty) {
                 entries.append(entry(substitution.off, mark: RealMatchText.wentOff(substitution, language: language)))
+                listed.insert(substitution.off)
             }
-        } else {
+        } else if !sheet.lineupKnown {
             entries = (0..<sheet.players.count).map { entry(PlayerRef(side: side, slot: UInt8($0))) }
+            listed = Set((0..<sheet.players.count).map { PlayerRef(side: side, slot: UInt8($0)) })
+        }
+        // Anyone else who scored (a keeper, the last resort's scorers): each side's goals add up.
+        for goal in state.goals where goal.player.side == side && !goal.marks.contains(.ownGoal) && listed.insert(goal.player).inserted {
+            entries.append(entry(goal.player))
         }
         var scorers: [PlayerRef] = []
         for goal in state.goals where goal.marks.contains(.ownGoal) && goal.benefits == side && !scorers.contains(goal.player) {

@@ -15,7 +15,8 @@ public enum RealMatchText {
         case .extraTimeHalfTime: return pt ? "Intervalo da prorrogação" : "ET HT"
         case .endOfExtraTime: return pt ? "Após prorrogação" : "AET"
         case .shootout: return pt ? "Pênaltis \(kicks)" : "Pens \(kicks)"
-        case .shootoutOver: return pt ? "Após prorrogação, \(kicks) nos pênaltis" : "AET, \(kicks) on pens"
+        case .shootoutOver where state.wentToExtraTime: return pt ? "Após prorrogação, \(kicks) nos pênaltis" : "AET, \(kicks) on pens"
+        case .shootoutOver: return pt ? "\(kicks) nos pênaltis" : "\(kicks) on pens"
         }
     }
 

@@ -182,6 +182,12 @@ public struct Welcome: Sendable, Hashable, Codable {
             sheets.append(sheet)
         }
         let roster = Roster(home: sheets[0], away: sheets[1])
+        // The extended layout is a real match's (Spec §4.13): its sheets say so.
+        guard !header.extended || roster.needsExtension else {
+            throw WireError(
+                .inconsistent, field: "body.roster", offset: reader.offset,
+                "an extended welcome whose sheets name no starters, formation or unknown line-up: not a real match's")
+        }
         let language = try reader.readString8(field: "body.catalog.language")
         let scoreTemplate = try reader.readString8(field: "body.catalog.scoreTemplate")
         var names: [String] = []

@@ -937,6 +937,7 @@ local function sheet(r, tree, path, extended)
         local position = r:str8(nil, nil, path .. ".players[" .. i .. "].position")
         sub:add(f.player, r.tvb:range(r.pos - #name - #position - 2, #name + #position + 2), name .. " (" .. position .. ")")
     end
+    local real = false  -- the sheet is a real match's (starters, formation or unknown line-up)
     if extended then
         local starters_offset = r:offset()
         local starters, sr = r:u8(nil, nil, path .. ".starters")
@@ -949,10 +950,11 @@ local function sheet(r, tree, path, extended)
         if known > 1 then fail("outOfRange", path .. ".lineupKnown", known_offset, known .. "; expected 0 or 1") end
         local formation = r:str8(nil, nil, path .. ".formation")
         sub:add(f.formation, r.tvb:range(r.pos - #formation - 1, #formation + 1), formation == "" and "(not known)" or formation)
+        real = starters ~= 255 or known == 0 or formation ~= ""
     end
     sub:set_len(r.pos - start)
     sub:append_text(": " .. team)
-    return count
+    return count, real
 end
 
 local function welcome(r, tree, header)
@@ -968,8 +970,11 @@ local function welcome(r, tree, header)
     local match = r:u32(tree, f.match, "body.matchID")
     r:u8(tree, f.heartbeat, "body.heartbeatSeconds")
     r:u32(tree, f.interval, "body.intervalMicroseconds")
-    local home_players = sheet(r, tree, "body.roster.home", header.extended)
-    local away_players = sheet(r, tree, "body.roster.away", header.extended)
+    local home_players, home_real = sheet(r, tree, "body.roster.home", header.extended)
+    local away_players, away_real = sheet(r, tree, "body.roster.away", header.extended)
+    if header.extended and not home_real and not away_real then
+        fail("inconsistent", "body.roster", r:offset(), "an extended welcome whose sheets name no starters, formation or unknown line-up: not a real match's")
+    end
     local cat = tree:add(proto, r.tvb:range(r.pos, 0), "Catalogue")
     local cat_start = r.pos
     r:str8(cat, f.language, "body.catalog.language")
