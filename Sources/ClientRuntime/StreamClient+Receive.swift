@@ -66,6 +66,13 @@ extension StreamClient {
                 StandardError.write("warning: \(said)\n")
             }
         case .refused(let refusal):
+            // A server from before real matches (Spec §4.13) reads the features byte as padding that
+            // is not zero: the next register goes without it, and real matches come in the base layout.
+            if refusal.reason == .malformed, refusal.text.contains("body.padding"), features.withLock({ $0 }) != [] {
+                features.withLock { $0 = [] }
+                logger.info("The server predates the register's features byte (\(refusal.text)); registering without it.")
+                return false
+            }
             logger.info("Registration refused: \(refusal.reason.name): \(refusal.text)")
             setReason(.refused(refusal))
             return true

@@ -55,6 +55,9 @@ public final class StreamClient: Sendable {
     package let groupChannel = Mutex<(any Channel)?>(nil)
     /// How this client's registers ask for events: unicast, or from the group once joined.
     package let delivery: Mutex<RegisterRequest.Delivery>
+    /// What this client's registers say it understands (Spec §4.1): ``ClientConfiguration/features``,
+    /// until a server from before the features byte refuses it (then none).
+    package let features: Mutex<RegisterFeatures>
     /// The group joined (its socket is ``groupChannel``), if any.
     package let joinedOffer = Mutex<MulticastOffer?>(nil)
     /// Joining failed, or the group stopped reaching this client: unicast for the rest of the run.
@@ -78,6 +81,7 @@ public final class StreamClient: Sendable {
         self.inbound = inbound
         self.inboundContinuation = inboundContinuation
         delivery = Mutex(configuration.multicast == .group && !configuration.original ? .group : .unicast)
+        features = Mutex(configuration.features)
         self.serverAddress = serverAddress
         self.localAddress = localAddress
         self.logger = logger

@@ -159,6 +159,8 @@ public struct ReceptionStatistics: Sendable, Hashable {
         }
         seen.insert(extended)
         received += 1
+        // Given up, then arrived after all (late): not unrecovered.
+        if unrecoveredSequences.remove(extended) != nil { unrecovered -= 1 }
         let outcome: Outcome
         if let top = highest, extended < top {
             outOfOrder += 1

@@ -335,7 +335,7 @@ struct ForgeryTests {
             let events = totals.events
             #expect(result.reason == .endOfTransmission(.serverShutdown))  // the real end, not a forged one
             let figures =
-                "received \(result.statistics.received), expected \(result.statistics.expected) of \(events) sent, lost \(result.statistics.lost), repaired \(result.statistics.repaired), duplicates \(result.statistics.duplicates), out of order \(result.statistics.outOfOrder), first \(result.statistics.first.map(String.init) ?? "-"), last \(result.statistics.last.map(String.init) ?? "-")"
+                "received \(result.statistics.received), expected \(result.statistics.expected) of \(events) sent, lost \(result.statistics.lost), repaired \(result.statistics.repaired), unrecovered \(result.statistics.unrecovered), duplicates \(result.statistics.duplicates), out of order \(result.statistics.outOfOrder), first \(result.statistics.first.map(String.init) ?? "-"), last \(result.statistics.last.map(String.init) ?? "-")"
             // Every event reached the victim, first time or repaired (a busy machine's socket buffer
             // may drop some; repair fills them): none lost for good, none doubled, none forged in.
             #expect(result.statistics.received + result.statistics.repaired == events && result.statistics.expected == events, "\(figures)")

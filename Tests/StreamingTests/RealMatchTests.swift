@@ -171,6 +171,38 @@ struct RealMatchTests {
         }
     }
 
+    @Test("a server from before the features byte refuses it as padding: the client registers again without it and follows the match")
+    func olderServer() async throws {
+        try await bounded(30) {
+            let fake = try await RawPeer()
+            let client = try await makeClient(port: fake.port)
+            async let result = client.run()
+            var registers: [RegisterRequest] = []
+            while true {
+                let (address, bytes) = try #require(try await fake.next())
+                guard case .register(let request) = try Frame.decode(bytes).body else { continue }
+                registers.append(request)
+                let subscription = FrameHeader.subscription(in: bytes)
+                if !request.features.isEmpty {
+                    // What a server of before answered: the byte after delivery is padding, and not zero.
+                    let refusal = Refusal(reason: .malformed, text: "malformed register: reservedBits at byte 38 (body.padding)")
+                    try await fake.send(try Frame(body: .refuse(refusal), subscription: subscription).encoded(), to: address)
+                    continue
+                }
+                let welcome = Welcome(
+                    format: .compact, matchID: 1, heartbeatSeconds: 0, intervalMicroseconds: 10_000, roster: .original, catalog: .english,
+                    current: nil)
+                try await fake.send(try Frame(body: .welcome(welcome), subscription: subscription).encoded(), to: address)
+                try await fake.send(try Frame(body: .end(EndOfMatch(reason: .fullTime)), subscription: subscription).encoded(), to: address)
+                break
+            }
+            let outcome = try await result
+            #expect(outcome.reason == .endOfTransmission(.fullTime))
+            #expect(registers.first?.features == .realMatches && registers.last?.features == [])
+            await fake.close()
+        }
+    }
+
     @Test("the 2022 World Cup final from openfootball: 3-3 after extra time, 4-2 on penalties, Messi 108', Mbappé 118'")
     func worldCupFinal() async throws {
         try await bounded(60) {
