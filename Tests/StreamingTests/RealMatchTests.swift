@@ -142,7 +142,9 @@ struct RealMatchTests {
             let origin = try await makeServer {
                 $0.simulate = 0
                 $0.feeds = [url.path]
-                $0.replayPace = .speed(10_000)
+                // 2,000 times its real pace, about 4.6 s: the relay's clients, made once the relay has the
+                // match, join before its end however busy the machine (they owe what they missed to repair).
+                $0.replayPace = .speed(2_000)
                 $0.waitForClients = 1
                 $0.repairGrace = .seconds(3)
             }
@@ -165,9 +167,10 @@ struct RealMatchTests {
             #expect(full.latest?.scoreLine == "Placar: Argentina 3 - 3 France (Após prorrogação, 4-2 nos pênaltis)")
             #expect(full.latest?.event?.state.shootoutScore == Score(home: 4, away: 2))
             #expect(plain.latest?.scoreLine == "Placar: Argentina 3 - 3 France")
-            #expect(plain.statistics.expected == full.statistics.expected)
-            #expect(plain.statistics.unrecovered == 0 && full.statistics.unrecovered == 0)
-            #expect(full.statistics.received + full.statistics.repaired == full.statistics.expected)
+            // Each gets every event it is owed from its welcome on, first time or repaired.
+            for statistics in [full.statistics, plain.statistics] {
+                #expect(statistics.unrecovered == 0 && statistics.received + statistics.repaired == statistics.expected)
+            }
         }
     }
 
