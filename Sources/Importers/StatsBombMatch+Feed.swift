@@ -18,6 +18,8 @@ extension StatsBombMatch {
     /// The feed's lines and what was left out, by StatsBomb type name.
     public struct Feed: Sendable {
         public var lines: [FeedLine]
+        /// Where each line comes from (`lineups`, `event 57`), to name it if it is refused.
+        public var origins: [String]
         /// Types skipped and how many of each (the events file's, and shots not on target).
         public var skipped: [String: Int]
     }
@@ -49,10 +51,12 @@ extension StatsBombMatch {
         }
         let roster = Roster(home: sheet(home, .home), away: sheet(away, .away))
         var lines: [FeedLine] = [.lineups(roster, language: language)]
+        var origins = ["lineups"]
         var skipped = self.skipped
         var clock = PeriodClock()
         var lastPhase = MatchPhase.unannounced
         for event in events {
+            defer { origins += Array(repeating: "event \(event.index)", count: lines.count - origins.count) }
             func player(_ id: Int?) throws(ImportError) -> PlayerRef {
                 guard let id, let reference = references[TeamPlayer(team: event.team, player: id)] else {
                     throw ImportError(
@@ -120,7 +124,8 @@ extension StatsBombMatch {
             }
         }
         lines.append(.end(.fullTime))
-        return Feed(lines: lines, skipped: skipped)
+        origins.append("the end")
+        return Feed(lines: lines, origins: origins, skipped: skipped)
     }
 
     private static func type(of card: Card) -> EventType {

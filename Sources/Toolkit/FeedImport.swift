@@ -34,7 +34,7 @@ public enum FeedImport {
             let match = try StatsBombFile.match(events: eventBytes, eventsFile: events, lineups: lineupBytes, lineupsFile: lineups)
             let feed = try match.feed(language: language.rawValue, eventsFile: events)
             let name = slug("\(match.home.name)-\(match.away.name)") + ".jsonl"
-            return (try checked(feed.lines, fileName: name, source: events), feed.skipped)
+            return (try checked(feed.lines, fileName: name, source: events, origins: feed.origins), feed.skipped)
         } catch let error as ImportError {
             throw Failure(description: error.description)
         } catch let error as Failure {
@@ -85,12 +85,14 @@ public enum FeedImport {
 
     /// The feed's text after reading it back line by line as the server does: an import whose
     /// feed the server would refuse is an error here, not later.
-    static func checked(_ lines: [FeedLine], fileName: String, source: String) throws(Failure) -> Output {
+    static func checked(_ lines: [FeedLine], fileName: String, source: String, origins: [String] = []) throws(Failure) -> Output {
         let whole: FeedDecoder.Whole
         do {
             whole = try FeedDecoder.read(lines)
         } catch {
-            throw Failure(description: "\(source): the feed's line \(error.line) does not read back: \(error)")
+            // Named by the source's record where the importer knows it (StatsBomb's event index).
+            let origin = origins.indices.contains(error.line - 1) ? "\(origins[error.line - 1]): " : ""
+            throw Failure(description: "\(source): \(origin)the feed's line \(error.line) does not read back: \(error)")
         }
         let text = lines.map { $0.jsonText + "\n" }.joined()
         var summary = "no events"

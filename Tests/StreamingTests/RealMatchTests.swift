@@ -206,6 +206,27 @@ struct RealMatchTests {
         }
     }
 
+    @Test("a StatsBomb-shaped file whose events contradict each other is refused naming the event, not only the feed's line")
+    func contradictoryEvents() throws {
+        let folder = Self.fixtures.appendingPathComponent("Fixtures/statsbomb-shaped")
+        var events = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("events.json"))) as? [[String: Any]])
+        // Event 44 brings on the player event 36 brought on already.
+        let index = try #require(events.firstIndex { ($0["index"] as? Int) == 44 })
+        var substitution = try #require(events[index]["substitution"] as? [String: Any])
+        substitution["replacement"] = ["id": 91012, "name": "Gonçalo Patrício"]
+        events[index]["substitution"] = substitution
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: events).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }  // a temporary file
+        do {
+            _ = try FeedImport.statsBomb(events: url.path, lineups: folder.appendingPathComponent("lineups.json").path, language: .en)
+            Issue.record("a substitute brought on twice was imported")
+        } catch {
+            #expect(error.description.contains("event 44: ") && error.description.contains("line.on"), "\(error)")
+        }
+    }
+
     @Test("the 2022 World Cup final from openfootball: 3-3 after extra time, 4-2 on penalties, Messi 108', Mbappé 118'")
     func worldCupFinal() async throws {
         try await bounded(60) {
