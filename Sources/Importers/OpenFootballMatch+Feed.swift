@@ -30,18 +30,14 @@ extension OpenFootballMatch {
         }
         var lines: [FeedLine] = [.lineups(Roster(home: sheet(.home), away: sheet(.away)), language: language)]
         let periods = extraTime == nil ? 2 : 4
-        // Each period: its regular start and end minute, and the longest stoppage its goals show.
-        let bounds = [(0, 45), (45, 90), (90, 105), (105, 120)]
         var start = 0.0
-        let breaks = [15.0, 5, 1, 5]
-        for period in 0..<periods {
-            let (first, last) = bounds[period]
+        // The periods' minutes, breaks and phases are StatsBomb's import's too (``PeriodClock``).
+        for period in 1...periods {
+            guard let (first, last) = PeriodClock.bounds[period], let opening = PeriodClock.phase(period: period, starts: true),
+                let closing = PeriodClock.phase(period: period, starts: false)
+            else { continue }
             let inPeriod = goals.filter { Self.period(ofMinute: $0.minute) == period }
-            let phases: [(MatchPhase, MatchPhase)] = [
-                (.firstHalf, .halfTime), (.secondHalf, .fullTime), (.extraTimeFirstHalf, .extraTimeHalfTime),
-                (.extraTimeSecondHalf, .endOfExtraTime),
-            ]
-            lines.append(Self.period(phases[period].0, minute: first, added: 0, at: start))
+            lines.append(Self.period(opening, minute: first, added: 0, at: start))
             for goal in inPeriod {
                 let team = goal.ownGoal ? goal.side.opposite : goal.side
                 let slot = UInt8(names[Int(team.rawValue)].firstIndex(of: goal.name) ?? 0)
@@ -54,8 +50,8 @@ extension OpenFootballMatch {
             }
             let stoppage = inPeriod.filter { $0.minute == last }.map(\.offset).max() ?? 0
             let end = start + Double(last - first + stoppage) * 60
-            lines.append(Self.period(phases[period].1, minute: last, added: stoppage, at: end))
-            start = end + breaks[period] * 60
+            lines.append(Self.period(closing, minute: last, added: stoppage, at: end))
+            start = end + (PeriodClock.breaks[period] ?? 0)
         }
         if let shootOut {
             lines.append(Self.period(.shootout, minute: 120, added: 0, at: start))
@@ -80,9 +76,9 @@ extension OpenFootballMatch {
         return lines
     }
 
-    /// The period (0 first half … 3 second half of extra time) a goal's regular minute falls in.
+    /// The period (1 first half … 4 second half of extra time) a goal's regular minute falls in.
     static func period(ofMinute minute: Int) -> Int {
-        minute <= 45 ? 0 : minute <= 90 ? 1 : minute <= 105 ? 2 : 3
+        minute <= 45 ? 1 : minute <= 90 ? 2 : minute <= 105 ? 3 : 4
     }
 
     private static func period(_ phase: MatchPhase, minute: Int, added: Int, at: Double) -> FeedLine {

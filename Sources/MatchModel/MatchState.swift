@@ -98,7 +98,7 @@ public struct MatchState: Sendable, Hashable, Codable {
 
     /// The minutes at which `player` scored (own goals not included).
     public func goalMinutes(of player: PlayerRef) -> [UInt8] {
-        goals.filter { $0.player == player && !$0.marks.contains(.ownGoal) }.map(\.minute)
+        goals(of: player).map(\.minute)
     }
 
     /// The minute at which `player` was sent off, if they were.

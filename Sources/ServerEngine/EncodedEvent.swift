@@ -35,8 +35,7 @@ public struct EncodedEvent: Sendable {
         self.sequence = sequence
         self.event = event
         // A real match's compact frame is extended whether or not its base layout could be made.
-        let real = base != nil || roster.needsExtension
-        compact = ByteBuffer(bytes: try Frame.compactEvent(event, sequence: sequence, extended: real).encoded())
+        compact = ByteBuffer(bytes: try Frame.compactEvent(event, sequence: sequence, extended: roster.needsExtension).encoded())
         if deliveries.contains(.json) || deliveries.contains(.original) || (base != nil && deliveries.contains(.jsonBase)) {
             var jsonFrame = try Frame.jsonEvent(event, sequence: sequence, roster: roster, catalog: catalog)
             let bytes = try jsonFrame.encoded()

@@ -83,9 +83,6 @@ public struct LiveMatch: Sendable {
         return projection
     }
 
-    /// Whether this is a real match, whose frames use the extended layout (Spec §4.13).
-    public var isRealMatch: Bool { base != nil }
-
     /// The deliveries whose events go to the multicast group: some subscriber of it takes them there.
     public var groupDeliveries: [Delivery] { groupCounts.filter { $0.value > 0 }.map(\.key).sorted { $0.rawValue < $1.rawValue } }
 

@@ -13,7 +13,7 @@ extension ServerState {
         if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
             let group =
                 request.delivery == .group && multicastOffers[existing.delivery.format] != nil
-                && existing.delivery != .compactBase && existing.delivery != .jsonBase
+                && !existing.delivery.isBaseLayout
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             // A client that has joined the group says so this way (Spec §4.11): from now on its
             // events come from there (and back to unicast, asked so).
@@ -67,7 +67,7 @@ extension ServerState {
             address: address, delivery: delivery, lastHeard: now, dictionary: dictionary,
             subscription: subscription)
         // The group carries a real match's extended frames: base-layout clients take events at their address.
-        subscriber.group = request.delivery == .group && multicastOffers[format] != nil && delivery == Delivery(format)
+        subscriber.group = request.delivery == .group && multicastOffers[format] != nil && !delivery.isBaseLayout
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
         let reply = welcoming(subscriber, slot: slot, repeated: false)
         if !reply.replies.isEmpty { subscribe(subscriber, slot: slot) }
@@ -180,7 +180,7 @@ extension ServerState {
             heartbeatSeconds: configuration.heartbeatSeconds, intervalMicroseconds: match.intervalMicroseconds,
             roster: roster, catalog: catalog, current: current.map { CompactEvent($0) })
         // No group for a base-layout client of a real match (Spec §4.13): the group's frames are extended.
-        body.multicast = delivery == .compactBase || delivery == .jsonBase ? nil : multicastOffers[body.format]
+        body.multicast = delivery.isBaseLayout ? nil : multicastOffers[body.format]
         var frame = Frame(
             sequence: match.current?.sequence ?? nextSequence, eventType: current?.type,
             score: current?.score ?? .zero, minute: current?.minute ?? 0, body: .welcome(body))

@@ -40,6 +40,9 @@ public enum Delivery: String, Sendable, Hashable, CaseIterable {
 
     /// Whether a real match's frames go to this delivery in the extended layout.
     package var extendedForRealMatches: Bool { self == .compact || self == .json }
+
+    /// Whether this is a real match's base-layout delivery (Spec §4.13): no multicast group.
+    package var isBaseLayout: Bool { self == .compactBase || self == .jsonBase }
 }
 
 /// One registered client.

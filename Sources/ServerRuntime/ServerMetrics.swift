@@ -161,7 +161,7 @@ public final class ServerMetrics: DatagramTallies {
         subscriberGauges.withLock { gauges in
             for (id, counts) in matches {
                 // A real match's base-layout deliveries (Spec §4.13) only once some client took one.
-                for delivery in Delivery.allCases where counts[delivery] != nil || ![.compactBase, .jsonBase].contains(delivery) {
+                for delivery in Delivery.allCases where counts[delivery] != nil || !delivery.isBaseLayout {
                     let key = "\(id) \(delivery.rawValue)"
                     let gauge =
                         gauges[key]

@@ -32,6 +32,9 @@ extension OriginalDatagram {
     /// no marks; no positions.
     enum Detail {
         case full, scorersOff, noMarks, noPositions, scorersOnly
+
+        var showsMarks: Bool { self == .full || self == .scorersOff }
+        var showsPositions: Bool { self != .noPositions && self != .scorersOnly }
     }
 
     static func realMatchPlayers(_ side: Side, event: MatchEvent, roster: Roster, language: String, detail: Detail = .full) -> [OriginalPlayer] {
@@ -40,19 +43,21 @@ extension OriginalDatagram {
         func entry(_ player: PlayerRef, mark: String = "") -> OriginalPlayer {
             let goals = state.goalMinutes(of: player).map(Int.init)
             let red = state.redCardMinute(of: player)
-            let index = Int(player.slot)
-            var position = player.isKeeper ? "GK" : index < sheet.players.count ? sheet.players[index].position : ""
+            func listedPosition(_ player: PlayerRef) -> String {
+                let index = Int(player.slot)
+                return player.isKeeper ? "GK" : index < sheet.players.count ? sheet.players[index].position : ""
+            }
+            var position = listedPosition(player)
             // A substitute listed without a position plays where the player replaced did.
             var replaced = state.cameOn(player)
             for _ in 0..<state.substitutions.count where position == RealMatchText.substitutePosition {
                 guard let substitution = replaced else { break }
-                let slot = Int(substitution.off.slot)
-                position = substitution.off.isKeeper ? "GK" : slot < sheet.players.count ? sheet.players[slot].position : ""
+                position = listedPosition(substitution.off)
                 replaced = state.cameOn(substitution.off)
             }
-            if detail == .noPositions || detail == .scorersOnly { position = "" }
             return OriginalPlayer(
-                nome: (roster.name(of: player) ?? "") + (detail == .full || detail == .scorersOff ? mark : ""), time: sheet.name, posicao: position,
+                nome: (roster.name(of: player) ?? "") + (detail.showsMarks ? mark : ""), time: sheet.name,
+                posicao: detail.showsPositions ? position : "",
                 cartaoVermelho: red != nil,
                 gols: goals.count, tempoGols: goals, tempoCV: red.map(Int.init) ?? 0)
         }

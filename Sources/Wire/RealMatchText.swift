@@ -34,12 +34,16 @@ public enum RealMatchText {
 
     /// The mark after a substitute's name: ` (on 66')`.
     public static func cameOn(_ substitution: Substitution, language: String) -> String {
-        " (\(language == "pt" ? "entrou" : "on") \(MatchClockText.text(minute: substitution.minute, added: substitution.added)))"
+        mark(language == "pt" ? "entrou" : "on", substitution)
     }
 
     /// The mark after a replaced player's name: ` (off 66')`.
     public static func wentOff(_ substitution: Substitution, language: String) -> String {
-        " (\(language == "pt" ? "saiu" : "off") \(MatchClockText.text(minute: substitution.minute, added: substitution.added)))"
+        mark(language == "pt" ? "saiu" : "off", substitution)
+    }
+
+    private static func mark(_ word: String, _ substitution: Substitution) -> String {
+        " (\(word) \(MatchClockText.text(minute: substitution.minute, added: substitution.added)))"
     }
 
     /// The mark after an own goal's scorer, listed with the side it counted for: ` (og)`.
