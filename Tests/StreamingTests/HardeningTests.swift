@@ -337,10 +337,12 @@ struct ForgeryTests {
             let figures =
                 "received \(result.statistics.received), expected \(result.statistics.expected) of \(events) sent, lost \(result.statistics.lost), repaired \(result.statistics.repaired), unrecovered \(result.statistics.unrecovered), duplicates \(result.statistics.duplicates), out of order \(result.statistics.outOfOrder), first \(result.statistics.first.map(String.init) ?? "-"), last \(result.statistics.last.map(String.init) ?? "-")"
             // Every event reached the victim, first time or repaired (a busy machine's socket buffer
-            // may drop some; repair fills them): none lost for good, none doubled, none forged in.
+            // may drop some; repair fills them): none lost for good, none forged in.
             #expect(result.statistics.received + result.statistics.repaired == events && result.statistics.expected == events, "\(figures)")
             #expect(
-                result.statistics.unrecovered == 0 && result.statistics.duplicates == 0 && result.statistics.lost == result.statistics.repaired,
+                // A duplicate can only be a repair's late original (forged copies are rejected, not counted).
+                result.statistics.unrecovered == 0 && result.statistics.duplicates <= result.statistics.repaired
+                    && result.statistics.lost == result.statistics.repaired,
                 "\(figures)")
             #expect(result.statistics.first == 0 && result.statistics.last == UInt32(events - 1))
             // Every forgery that reached the victim was rejected (the server's challenges to the forged
