@@ -22,8 +22,8 @@ public struct FeedDecoder: Sendable {
     /// What one line gave.
     public enum Output: Sendable, Equatable {
         /// The line-ups (the match can be announced); an original-layout first line also
-        /// carries the first event.
-        case lineups(Roster, catalog: PhraseCatalog, first: MatchEvent?)
+        /// carries the first event, and a feed joining a match under way where it stands.
+        case lineups(Roster, catalog: PhraseCatalog, first: MatchEvent?, start: MatchStart? = nil)
         /// An event, with its time after kick-off when the line named one.
         case event(MatchEvent, at: Double?)
         /// The end.
@@ -85,8 +85,12 @@ public struct FeedDecoder: Sendable {
             throw FeedError(line: number, error: error)
         }
         switch parsed {
-        case .lineups(let lineups, let language):
+        case .lineups(let lineups, let language, let start):
             guard roster == nil else { throw fail("line.type", 0, "line-ups already given (line-ups come once, first)") }
+            if let start {
+                try Self.check(start, roster: lineups, line: number)
+                (state, minute) = (start.state, start.minute)
+            }
             roster = lineups
             let words: Language = language == "pt" ? .pt : language == "en" ? .en : catalog.language == "pt" ? .pt : .en
             if lineups.needsExtension {
@@ -95,7 +99,7 @@ public struct FeedDecoder: Sendable {
             } else if language != nil {
                 catalog = words.catalog
             }
-            return .lineups(lineups, catalog: catalog, first: nil)
+            return .lineups(lineups, catalog: catalog, first: nil, start: start)
         case .event(let event):
             guard let roster else { throw fail("line.type", 0, "an event before the line-ups (the first line must give them)") }
             return .event(try accept(event, roster: roster, line: number), at: event.at)

@@ -7,8 +7,9 @@
 /// {"type": "end", "reason": "full_time"}
 /// ```
 public enum FeedLine: Sendable, Hashable {
-    /// Both team sheets; optionally the phrase language (`en` or `pt`).
-    case lineups(Roster, language: String?)
+    /// Both team sheets; optionally the phrase language (`en` or `pt`), and for a feed that
+    /// joins a match already under way (a relay's match log, its export) where it stands.
+    case lineups(Roster, language: String?, start: MatchStart? = nil)
     /// One event.
     case event(FeedEvent)
     /// The final whistle (or why the match stopped).
@@ -17,6 +18,26 @@ public enum FeedLine: Sendable, Hashable {
     /// A player reference as the feed writes it: `home:3`, `away:keeper`.
     public static func reference(_ player: PlayerRef) -> String {
         "\(player.side == .home ? "home" : "away"):\(player.isKeeper ? "keeper" : String(player.slot))"
+    }
+}
+
+/// Where a match stands when a feed joins it under way (Spec/FEED.md, `state` on the
+/// line-ups): its latest event's clock and the state after it. A relay that subscribes
+/// mid-match logs its match from here, so that its log reads back to the events it sent.
+public struct MatchStart: Sendable, Hashable {
+    /// The clock of the latest event before the feed's first (later events' minutes never go back from it).
+    public var minute: UInt8
+    /// Goals, cards, substitutions, kicks and period so far.
+    public var state: MatchState
+
+    /// Creates a starting point.
+    public init(minute: UInt8, state: MatchState) {
+        (self.minute, self.state) = (minute, state)
+    }
+
+    /// Where the match stands after `event`.
+    public init(after event: MatchEvent) {
+        self.init(minute: event.minute, state: event.state)
     }
 }
 

@@ -86,7 +86,7 @@ extension MatchLog {
                 }
                 var home = "?"
                 var away = "?"
-                if case .lineups(let roster, _) = try? FeedLine.parse(Array(lineups.utf8)) {  // shown as "?" if unreadable
+                if case .lineups(let roster, _, _) = try? FeedLine.parse(Array(lineups.utf8)) {  // shown as "?" if unreadable
                     (home, away) = (roster.home.name, roster.away.name)
                 }
                 return Record(

@@ -12,13 +12,15 @@ extension MatchLog {
     /// feed's, the feed's path, read on from the offset its entries log; `relayed` for a relay's,
     /// followed upstream again after its last logged event), the sequence of its first event,
     /// and the nominal microseconds between events its welcomes announce (a relay's: its
-    /// upstream's, which it announces again after a restart). Returns its log number.
+    /// upstream's, which it announces again after a restart), and for a match taken up under
+    /// way (`joined`) where it stood, logged as its line-ups' `state`. Returns its log number.
     public func begin(
         matchID: UInt32, roster: Roster, language: String, source: String, simulated: (slot: Int, seed: UInt64)? = nil,
         feed: String? = nil, relayed: Bool = false, firstSequence: UInt32 = 0,
-        intervalMicroseconds: UInt32 = 0
+        intervalMicroseconds: UInt32 = 0, joined: MatchStart? = nil
     ) async throws(StreamingError) -> Int {
-        let lineups = FeedLine.lineups(roster, language: language).jsonText
+        // A match taken up under way starts from where it stood (so its events read back).
+        let lineups = FeedLine.lineups(roster, language: language, start: joined).jsonText
         return try await database("write match \(matchID) to") {
             let rows = try await connection.query(
                 """

@@ -41,12 +41,14 @@ package struct MatchOpening: Sendable {
     /// A relayed match continuing upstream: the sequence of its next event, its latest event,
     /// and its upstream's nominal interval.
     package var continuing: (next: UInt32, latest: MatchEvent?, intervalMicroseconds: UInt32)?
+    /// A feed joining a match under way: where it stands (its line-ups' `state`).
+    package var start: MatchStart?
 
     package init(
         id: UInt32?, roster: Roster, catalog: PhraseCatalog, seed: UInt64? = nil,
-        continuing: (next: UInt32, latest: MatchEvent?, intervalMicroseconds: UInt32)? = nil
+        continuing: (next: UInt32, latest: MatchEvent?, intervalMicroseconds: UInt32)? = nil, start: MatchStart? = nil
     ) {
-        (self.id, self.roster, self.catalog, self.seed, self.continuing) = (id, roster, catalog, seed, continuing)
+        (self.id, self.roster, self.catalog, self.seed, self.continuing, self.start) = (id, roster, catalog, seed, continuing, start)
     }
 }
 

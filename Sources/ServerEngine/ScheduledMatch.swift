@@ -24,6 +24,9 @@ package struct ScheduledMatch: Sendable {
     package var logNumber: Int?
     /// Continued from the match log: ``streamed`` events were streamed by an earlier run.
     package var resumed = false
+    /// Where the match stood when this server took it up under way (a relay's upstream
+    /// mid-match, a feed whose line-ups give a `state`): its log begins from there.
+    package var joined: MatchStart?
 
     package init(slot: Int, id: UInt32, roster: Roster, source: any MatchSource, start: ContinuousClock.Instant) {
         (self.slot, self.id, self.roster, self.source, self.start) = (slot, id, roster, source, start)

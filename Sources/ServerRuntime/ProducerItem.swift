@@ -38,8 +38,8 @@ package struct ProducerItem: Sendable {
     package static func decoded(_ output: FeedDecoder.Output, feed: Int, end: Int) -> [ProducerItem] {
         let origin = SourceOrigin.fed(feed)
         switch output {
-        case .lineups(let roster, let catalog, let first):
-            let opened = ProducerItem(origin, .output(.opened(MatchOpening(id: nil, roster: roster, catalog: catalog)), at: nil))
+        case .lineups(let roster, let catalog, let first, let start):
+            let opened = ProducerItem(origin, .output(.opened(MatchOpening(id: nil, roster: roster, catalog: catalog, start: start)), at: nil))
             return [opened] + (first.map { [ProducerItem(origin, .output(.event($0, .feedOffset(end)), at: nil))] } ?? [])
         case .event(let event, let at):
             return [ProducerItem(origin, .output(.event(event, .feedOffset(end)), at: at))]

@@ -74,6 +74,7 @@ extension StreamServer {
                 return (id, state.addMatch(id: id, roster: roster, catalog: opening.catalog, paced: false))
             }
             var match = ScheduledMatch(slot: slot, id: id, roster: roster, source: QueuedSource(origin: origin), start: now)
+            match.joined = opening.start
             core.signals.update { $0.matches += 1 }
             // --wait-for-clients holds a fed match's kick-off like any other (the loop kicks it off).
             guard core.signals.value.clients >= configuration.waitForClients else {
@@ -87,9 +88,11 @@ extension StreamServer {
             return match
         case .relayed(let follower):
             guard let id = opening.id, let continuing = opening.continuing else { return nil }
-            let match = liveSlot(
+            var match = liveSlot(
                 id: id, roster: roster, catalog: opening.catalog, intervalMicroseconds: continuing.intervalMicroseconds, next: continuing.next,
                 latest: continuing.latest, logNumber: nil, origin: origin, start: now, summary: &summary)
+            // Joined under way: its log starts from the upstream's latest event (else it would not read back).
+            match.joined = continuing.latest.map(MatchStart.init(after:))
             demanded.withLock { $0.live(follower, slot: match.slot, now: now) }
             logger.info("Relaying match \(id) (\(teams)) from upstream, from sequence \(continuing.next).")
             return match

@@ -31,7 +31,7 @@ extension StreamServer {
                     { () async throws(StreamingError) in
                         try await log.begin(
                             matchID: match.id, roster: match.roster, language: language, source: source, simulated: simulated, feed: feed,
-                            relayed: relayed, firstSequence: first, intervalMicroseconds: interval)
+                            relayed: relayed, firstSequence: first, intervalMicroseconds: interval, joined: match.joined)
                     })
             else { return false }
             turn.scheduler.matches[index].logNumber = number

@@ -7,7 +7,7 @@ import Wire
 extension GoldenFixtures {
     /// The feed: squads of ten starters and three substitutes, a penalty, an own goal, stoppage
     /// time, a substitution, a second yellow, extra time and a shoot-out.
-    static var realMatchFeed: [FeedLine] {
+    package static var realMatchFeed: [FeedLine] {
         func sheet(_ name: String, _ keeper: String, _ players: [String]) -> TeamSheet {
             let positions = ["RB", "RCB", "LCB", "LB", "CDM", "RCM", "LCM", "RW", "CF", "LW", "SUB", "SUB", "SUB"]
             return TeamSheet(

@@ -20,13 +20,14 @@ extension FeedLine {
         }
         switch try kind.string("line.type") {
         case "lineups":
-            let fields = try node.object("line", required: ["type", "home", "away"], optional: ["language"])
+            let fields = try node.object("line", required: ["type", "home", "away"], optional: ["language", "state"])
             let language = try fields.optional("language").map { node throws(WireError) in
                 let code = try node.string("line.language")
                 guard code == "en" || code == "pt" else { throw node.schemaError("line.language", "'\(code)'; expected en or pt") }
                 return code
             }
-            return .lineups(Roster(home: try sheet(fields["home"], "line.home"), away: try sheet(fields["away"], "line.away")), language: language)
+            let roster = Roster(home: try sheet(fields["home"], "line.home"), away: try sheet(fields["away"], "line.away"))
+            return .lineups(roster, language: language, start: try fields.optional("state").map { node throws(WireError) in try start(node) })
         case "event":
             let fields = try node.object(
                 "line", required: ["type", "event", "minute", "actor"],
@@ -102,7 +103,7 @@ extension FeedLine {
     public var jsonText: String {
         let node: JSONNode
         switch self {
-        case .lineups(let roster, let language):
+        case .lineups(let roster, let language, let start):
             func sheet(_ team: TeamSheet) -> JSONNode {
                 .object(
                     [
@@ -112,6 +113,7 @@ extension FeedLine {
             }
             var members: [(String, JSONNode)] = [("type", "lineups"), ("home", sheet(roster.home)), ("away", sheet(roster.away))]
             if let language { members.append(("language", .string(language))) }
+            if let start { members.append(("state", Self.members(start))) }
             node = .object(members)
         case .event(let event):
             var members: [(String, JSONNode)] = [

@@ -27,7 +27,7 @@ struct FeedDecoderTests {
         var ended: EndReason?
         for line in Self.lines(seed: seed) {
             switch try decoder.next(line) {
-            case .lineups(let roster, _, let first):
+            case .lineups(let roster, _, let first, _):
                 #expect(roster == .original && first == nil)
             case .event(let event, _): read.append(event)
             case .end(let why): ended = why
@@ -98,7 +98,7 @@ struct FeedDecoderTests {
         for (index, event) in events.enumerated() {
             let datagram = try OriginalDatagram(event: event, sequence: UInt32(index), roster: .original, catalog: .portuguese)
             switch try decoder.next(try datagram.encoded()) {
-            case .lineups(let roster, let catalog, let first):
+            case .lineups(let roster, let catalog, let first, _):
                 #expect(roster == .original && catalog.language == PhraseCatalog.portuguese.language)
                 if let first { read.append(first) }
             case .event(let event, _): read.append(event)

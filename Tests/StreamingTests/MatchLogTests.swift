@@ -2,6 +2,7 @@ import Foundation
 import Match
 import Streaming
 import Testing
+import Toolkit
 import Wire
 
 @Suite("Durable match log (server --data-dir) and history", .serialized)
@@ -114,6 +115,66 @@ struct MatchLogTests {
         } catch {
             await log.close()
             throw error
+        }
+    }
+
+    @Test(
+        "a relay that joins a real match under way logs it from where it stood: every event it logged reads back as its origin sent it (what a repair past its ring and a restart read)"
+    )
+    func relayJoinsUnderWay() async throws {
+        try await bounded(90) {
+            let (originDirectory, relayDirectory) = (Self.temporaryDirectory(), Self.temporaryDirectory())
+            let file = RealMatchTests.fixtures.appendingPathComponent("Data/openfootball/worldcup-2022.json").path
+            let output = try #require(try FeedImport.openFootball(file: file, round: "Final", match: nil, language: .en).first)
+            let url = try RealMatchTests.feedFile(output.text)
+            defer {
+                for path in [originDirectory, relayDirectory, url.path] { try? FileManager.default.removeItem(atPath: path) }  // temporary
+            }
+            // 1,000 times its real pace, about 9 s: the relay joins after the first goals, long before the end.
+            let origin = try await makeServer {
+                $0.simulate = 0
+                $0.feeds = [url.path]
+                $0.replayPace = .speed(1_000)
+                $0.waitForClients = 1
+                $0.dataDirectory = originDirectory
+            }
+            async let originSummary = origin.run()
+            await origin.waitForMatches { $0 >= 1 }
+            let viewer = try await makeClient(origin)
+            async let watched = viewer.run()
+            #expect(await viewer.waitUntilReceived(4))
+            let relay = try await makeServer {
+                $0.simulate = 0
+                $0.upstreams = [Upstream(host: "127.0.0.1", port: origin.localAddress.port ?? 0)]
+                $0.dataDirectory = relayDirectory
+            }
+            async let relaySummary = relay.run()
+            _ = try await (watched, originSummary, relaySummary)
+            let sent = try await readMatchLog(originDirectory).events
+            let relayLog = try await MatchLog.open(directory: relayDirectory, logger: quietLogger)
+            let (lines, logged) = try await { () async throws -> ([String], [UInt32: MatchEvent]) in
+                do {
+                    let read = (try await relayLog.feedLines(1), try await relayLog.events(1))
+                    await relayLog.close()
+                    return read
+                } catch {
+                    await relayLog.close()
+                    throw error
+                }
+            }()
+            // It joined under way: its log begins after the origin's first events, from their state.
+            let (first, originFirst) = (try #require(logged.keys.min()), try #require(sent.keys.min()))
+            #expect(first >= originFirst + 4 && logged.count == sent.count - Int(first - originFirst))
+            guard case .lineups(_, _, let start?) = try FeedLine.parse(Array(lines[0].utf8)) else {
+                Issue.record("the relay's log does not say where it joined: \(lines[0])")
+                return
+            }
+            #expect(start.state == sent[first - 1]?.state && start.state.score != .zero)
+            // Each logged event is the very event the origin sent at that sequence (a NACK past
+            // the relay's ring is answered with it), and the whole log reads back as a feed.
+            #expect(logged.allSatisfy { sent[$0.key] == $0.value })
+            let whole = try FeedDecoder.read(try lines.map { try FeedLine.parse(Array($0.utf8)) })
+            #expect(whole.events.last?.state.shootoutScore == Score(home: 4, away: 2))
         }
     }
 

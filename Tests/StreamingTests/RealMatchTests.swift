@@ -264,7 +264,7 @@ struct RealMatchTests {
 /// The roster a feed's line-ups give.
 enum RosterOf {
     static func final(_ text: String) -> Roster? {
-        guard let first = text.split(separator: "\n").first, case .lineups(let roster, _) = try? FeedLine.parse(Array(first.utf8)) else {
+        guard let first = text.split(separator: "\n").first, case .lineups(let roster, _, _) = try? FeedLine.parse(Array(first.utf8)) else {
             return nil
         }
         return roster
