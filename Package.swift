@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -108,6 +109,19 @@ let package = Package(
         ),
         // `soccer-stream impair`: the userland network impairment proxy.
         .target(name: "ImpairmentProxy", dependencies: ["RuntimeSupport", "Wire", "Match", nio, nioPosix, logging]),
+        // The web gateway (issue 26): pages and Server-Sent Events for browsers. WebEngine is
+        // pure (the board of matches, its actions, the rendered pages and records); WebRuntime
+        // follows the stream and serves them with Hummingbird.
+        .target(name: "WebEngine", dependencies: ["Match", "Wire"]),
+        .target(
+            name: "WebRuntime",
+            dependencies: [
+                "WebEngine", "RelayRuntime", "ClientRuntime", "ClientEngine", "RuntimeSupport", "ServerEngine", "Wire", "Match", nio, logging,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // All of the above in one import, and the demo.
         .target(
             name: "Streaming",
@@ -131,8 +145,9 @@ let package = Package(
         .executableTarget(
             name: "soccer-stream",
             dependencies: [
-                "Wire", "GroupSigning", "Match", "Toolkit", "Streaming", "Bench", "Monitoring", "CommandSettings",
+                "Wire", "GroupSigning", "Match", "Toolkit", "Streaming", "Bench", "Monitoring", "CommandSettings", "WebRuntime",
                 nio,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -149,6 +164,16 @@ let package = Package(
         .testTarget(
             name: "BenchTests",
             dependencies: ["Bench", "Streaming", "Wire", "Match", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "WebRuntime", "WebEngine", "Streaming", "Wire", "Match", "Toolkit", "Importers",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "Wire", "GroupSigning", "Match"]),
         .testTarget(

@@ -5,8 +5,10 @@ import Logging
 import Match
 import Monitoring
 import NIOCore
+import ServiceLifecycle
 import Streaming
 import Synchronization
+import WebRuntime
 import Wire
 
 struct Server: ServingCommand {
@@ -103,6 +105,9 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Serve Prometheus metrics over HTTP at http://METRICS-HOST:PORT/metrics (off by default; 0: any free port).")
     var metricsPort: Int?
     @Option(help: "The address the metrics endpoint binds (only with --metrics-port).") var metricsHost = "127.0.0.1"
+    @Option(help: "Also serve the live match card to browsers at http://WEB-HOST:PORT/ (docs/WEB.md; 0: any free port).")
+    var webPort: Int?
+    @Option(help: "The address the web pages bind (only with --web-port).") var webHost = "127.0.0.1"
     @Option(help: "The most clients served at once.") var maxClients = 10_000
     @Option(
         name: [.customLong("original"), .customLong("legacy")],
@@ -243,7 +248,20 @@ struct ServingOptions: ParsableArguments {
                 return StreamServer.Reloaded(configuration: configuration, level: level) { current.replace(with: settings) }
             }
         }
-        let summary = try await runWithSignals(logger: logger, handle: handle, services: endpoint.map { [$0] } ?? []) {
+        // The pages in-process: a gateway following this server on loopback, as `web` would.
+        let gateway = try webPort.map { port throws(StreamingError) in
+            var web = WebGatewayConfiguration(upstream: Upstream(host: "127.0.0.1", port: server.localAddress.port ?? 0))
+            if server.localAddress.protocol == .inet6 { web.upstream.host = "::1" }
+            (web.host, web.port) = (webHost, port)
+            return try WebGateway(configuration: web, logger: logger)
+        }
+        let services: [any Service] = (endpoint.map { [$0] } ?? []) + (gateway.map { [$0] } ?? [])
+        let summary = try await runWithSignals(logger: logger, handle: handle, services: services) {
+            if let gateway {
+                let address = try await gateway.localAddress()
+                StandardOutput.write("Web: http://\(address.display)/\n")
+                logger.info("Web pages served at http://\(address.display)/")
+            }
             if let endpoint {
                 // The server streams once its metrics are served (or the command fails naming the port).
                 let address: SocketAddress

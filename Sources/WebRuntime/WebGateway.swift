@@ -1,0 +1,114 @@
+import Hummingbird
+import Logging
+import NIOCore
+import RuntimeSupport
+import ServiceLifecycle
+import WebEngine
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The web gateway (issue 26): a client of the stream, like a relay's upstream side, that keeps
+/// each match's state and history and serves them to browsers, as pages rendered on the server
+/// and as Server-Sent Events. A `Service`: it runs in the command's `ServiceGroup` (beside a
+/// server or relay for `--web-port`) until the group shuts down.
+///
+/// Hummingbird serves HTTP (it is already the metrics endpoint's server): request parsing,
+/// keep-alive and graceful shutdown are not ours to write. The SSE framing is a few lines
+/// (``SSERecord``): no SSE package is in the mirror, and none is needed.
+public final class WebGateway: Service, Sendable {
+    enum Listening: Sendable {
+        case pending
+        case listening(SocketAddress)
+        case failed(StreamingError)
+        case stopped
+    }
+
+    public let hub: GatewayHub
+    private let configuration: WebGatewayConfiguration
+    private let application: any Service
+    private let listening: Watch<Listening>
+    private let logger: Logger
+
+    /// A gateway following `configuration.upstream`, serving once ``run()`` runs.
+    ///
+    /// - Throws: ``StreamingError`` (`configuration`) for a setting out of range.
+    public init(configuration: WebGatewayConfiguration, logger: Logger) throws(StreamingError) {
+        try configuration.validate()
+        let hub = GatewayHub(logger: logger, readerBuffer: configuration.readerBuffer, connectionsPerAddress: configuration.connectionsPerAddress)
+        let listening = Watch(Listening.pending)
+        self.hub = hub
+        self.configuration = configuration
+        self.listening = listening
+        self.logger = logger
+        self.application = Application(
+            router: WebRoutes.router(hub: hub),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "soccer-stream"),
+            onServerRunning: { channel in
+                listening.update { state in
+                    state = channel.localAddress.map { .listening($0) } ?? .failed(StreamingError(.socket, "the web socket has no local address"))
+                }
+            },
+            logger: logger)
+    }
+
+    /// Serves and follows until the group shuts down (or the task is cancelled).
+    ///
+    /// - Throws: ``StreamingError`` (`socket`) naming the port when it cannot be served.
+    public func run() async throws {
+        let (hub, configuration, logger) = (self.hub, self.configuration, self.logger)
+        let upstream = UpstreamMatches(configuration: configuration, hub: hub, logger: logger)
+        defer {
+            hub.finishAll()
+            listening.update { if case .pending = $0 { $0 = .stopped } }
+        }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                do {
+                    try await self.application.run()
+                } catch {
+                    let failure = StreamingError.cannotServeWeb(configuration.host, configuration.port, error)
+                    self.listening.update { $0 = .failed(failure) }
+                    throw failure
+                }
+            }
+            group.addTask {
+                // The streams end first, so that the server's graceful shutdown finds no open response.
+                try await gracefulShutdown()
+                hub.finishAll()
+            }
+            group.addTask { await cancelWhenGracefulShutdown { await upstream.run() } }
+            group.addTask {
+                try await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: configuration.heartbeat)
+                        hub.heartbeat()
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where it listens, once it does.
+    ///
+    /// - Throws: ``StreamingError`` (`socket`) when the port could not be served.
+    public func localAddress() async throws(StreamingError) -> SocketAddress {
+        _ = await listening.wait { if case .pending = $0 { false } else { true } }
+        switch listening.value {
+        case .listening(let address): return address
+        case .failed(let error): throw error
+        case .pending, .stopped: throw StreamingError(.socket, "the web gateway stopped before it listened")
+        }
+    }
+}
+
+extension StreamingError {
+    /// The web port could not be served: says which, and why ("address already in use").
+    static func cannotServeWeb(_ host: String, _ port: Int, _ error: any Error) -> StreamingError {
+        if let error = error as? IOError, error.errnoCode == EADDRINUSE {
+            return StreamingError(.socket, "cannot serve the web pages on TCP \(host):\(port): address already in use")
+        }
+        return StreamingError(.socket, "cannot serve the web pages on TCP \(host):\(port): \(error)")
+    }
+}

@@ -1,0 +1,16 @@
+import Hummingbird
+import NIOCore
+
+/// A request's context with the client's address, by which event streams are capped.
+public struct WebRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The client's IP address (its port left out: one browser opens many connections).
+    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+}

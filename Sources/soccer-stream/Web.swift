@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Streaming
+import WebRuntime
+
+struct Web: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Serve the live match card to browsers: follow a server's (or relay's) matches and serve pages updated live over Server-Sent Events.",
+        discussion: """
+            A client of the stream like a relay's upstream side (compact, repairing, reconnecting): it follows \
+            every match the upstream lists (or --match), keeps each match's state and events, and serves / (every \
+            match), /matches/ID (the card), /matches/ID/events (SSE), /matches/ID.json and /matches/ID/feed.jsonl. \
+            See docs/WEB.md.
+            """)
+
+    @Option(help: "The server or relay to follow, HOST:PORT ([ADDRESS]:PORT for IPv6).") var upstream: String
+    @Option(help: "The matches to follow, comma-separated ids; default: every match the upstream lists, as they appear.")
+    var match: String?
+    @Option(help: "The HTTP port of the pages (0: any free port).") var port = 8080
+    @Option(help: "The address the pages are served on.") var host = "127.0.0.1"
+    @Option(help: "Seconds between heartbeat comments on idle event streams.") var heartbeat = 15.0
+    @Option(help: "Event streams open at once from one client address; more are refused (429).") var connectionsPerAddress = 8
+    @Option(help: "Records an event-stream reader may fall behind by before it is dropped.") var readerBuffer = 64
+    @OptionGroup var logging: LoggingOptions<WebDefaults>
+
+    func run() async throws {
+        var configuration = WebGatewayConfiguration(upstream: try Upstream(parsing: upstream))
+        configuration.matches = try match.map(matchIDs) ?? []
+        configuration.host = host
+        configuration.port = port
+        configuration.heartbeat = try Duration.milliseconds(heartbeat * 1000, option: "--heartbeat")
+        configuration.connectionsPerAddress = connectionsPerAddress
+        configuration.readerBuffer = readerBuffer
+        let logFile = logging.logFile
+        try PathCheck.foldersExist([("--log-file", logFile)])
+        let log = LogFile(path: logFile)
+        let logger = log.logger(label: "web", level: logging.logLevel)
+        let gateway = try WebGateway(configuration: configuration, logger: logger)
+        try log.start(
+            "web gateway \(Release.version) started (pid \(getpid())): soccer-stream \(CommandLine.arguments.dropFirst().joined(separator: " "))")
+        let stopped = Watch(false)
+        let upstream = configuration.upstream
+        try await runWithSignals(logger: logger, handle: { _ in stopped.update { $0 = true } }, services: [gateway]) {
+            let address = try await gateway.localAddress()
+            StandardOutput.write("Web gateway on http://\(address.display)/ following \(upstream); logging to \(logFile). Ctrl+C ends it.\n")
+            logger.info("Serving http://\(address.display)/, following \(upstream).")
+            _ = await stopped.wait { $0 }
+        }
+    }
+}
+
+/// `web` logs to web.log by default.
+enum WebDefaults: LogDefaults {
+    static let logFile = "web.log"
+}
