@@ -1,5 +1,6 @@
 import Logging
 import Match
+import RuntimeSupport
 import Synchronization
 import WebEngine
 import Wire
@@ -31,6 +32,8 @@ public final class GatewayHub: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Updates applied so far: what a test (or a status page) waits on, never polls.
+    public let applied = Watch(0)
     private let logger: Logger
     private let bufferLimit: Int
     private let perAddress: Int
@@ -82,6 +85,7 @@ public final class GatewayHub: Sendable {
                 }
             }
         }
+        applied.update { $0 += 1 }
         for (reader, topic) in dropped {
             logger.warning(
                 "Dropped a slow event-stream reader (\(reader.address), \(topic)): \(bufferLimit) records behind; its browser reconnects and catches up from Last-Event-ID."
