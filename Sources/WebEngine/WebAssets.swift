@@ -21,20 +21,21 @@ public enum WebAssets {
         section,.matches li{background:#fff;border-radius:.6rem;box-shadow:0 1px 2px rgba(0,0,0,.12)}
         section{padding:.6rem .75rem;margin:.6rem 0}
         .back{margin:.2rem 0}
-        .teams{display:grid;grid-template-columns:1fr auto 1fr;gap:.5rem;align-items:start;text-align:center}
-        .team h1{font-size:1.05rem;overflow-wrap:anywhere}
-        .score{display:flex;flex-direction:column;align-items:center;min-width:5.5rem}
+        .teams{display:grid;grid-template-columns:minmax(0,1fr) auto minmax(0,1fr);gap:.5rem;align-items:start;text-align:center}
+        .team h1{font-size:1rem;overflow-wrap:break-word;hyphens:auto}
+        .score{display:flex;flex-direction:column;align-items:center;max-width:7.5rem}
         .score .goals{font-size:2rem;font-weight:700;white-space:nowrap}
-        .status{font-size:.85rem;font-weight:600;padding:.05rem .45rem;border-radius:.3rem;background:#dde3ea}
+        .status{font-size:.8rem;font-weight:600;padding:.05rem .45rem;border-radius:.3rem;background:#dde3ea;text-align:center}
         .status.live{background:#c62828;color:#fff}
         .status.ended{background:#37474f;color:#fff}
         .scorers{list-style:none;margin:.2rem 0 0;padding:0;font-size:.8rem;color:#3c4653}
         .shootout,.lost{text-align:center;margin:.4rem 0 0;font-weight:600}
         .lost{color:#b26a00}
         .timeline{list-style:none;margin:0;padding:0}
-        .timeline li{display:grid;grid-template-columns:3.2rem 1.6rem 1fr;gap:.3rem;padding:.35rem 0;border-top:1px solid #e3e7ec;align-items:start}
+        .timeline li{display:grid;grid-template-columns:3.2rem 1.6rem minmax(0,1fr);gap:.3rem;padding:.35rem 0;border-top:1px solid #e3e7ec;align-items:start}
         .timeline li:first-child{border-top:0}
         .clock{font-weight:700;color:#3c4653;white-space:nowrap}
+        .text,.latest,.scorers li{overflow-wrap:anywhere}
         .icon{width:1.3rem;height:1.3rem;display:inline-block;border-radius:50%;background:#cfd8dc;margin-top:.1rem}
         .ev.goal .icon,.ev.penalty-goal .icon,.ev.kick-scored .icon{background:radial-gradient(circle,#fff 30%,#1c2430 32%,#1c2430 45%,#fff 47%);border:2px solid #1c2430}
         .ev.own-goal .icon{background:radial-gradient(circle,#fff 30%,#c62828 32%,#c62828 45%,#fff 47%);border:2px solid #c62828}
