@@ -150,6 +150,41 @@ struct GatewayTests {
         }
     }
 
+    @Test("--match follows only the matches named; an idle stream gets heartbeat comments; an upcoming match says so")
+    func matchAndHeartbeat() async throws {
+        try await bounded(60) {
+            // Two matches waiting for clients that never come: the streams stay idle.
+            let origin = try await Self.server {
+                $0.simulate = 2
+                $0.waitForClients = 5
+            }
+            async let served = origin.run()
+            var lister = ClientConfiguration()
+            lister.port = origin.localAddress.port ?? 0
+            let listed = try await MatchLister.list(configuration: lister, logger: quietLogger).map(\.id)
+            #expect(listed.count == 2)
+            let chosen = try #require(listed.last)
+            try await withGateway(
+                upstream: origin.localAddress.port ?? 0,
+                {
+                    $0.matches = [chosen]
+                    $0.heartbeat = .milliseconds(100)
+                }
+            ) { gateway, port in
+                _ = await gateway.hub.applied.wait(until: { $0 >= 1 })
+                let stream = try await HTTPProbe(port: port, path: "/matches/\(chosen)/events")
+                #expect(await stream.wait { $0.contains(": heartbeat\n\n") })
+                await stream.close()
+                #expect(gateway.hub.board.matches.map(\.id) == [chosen])
+                let card = try await HTTPProbe.get(port: port, "/matches/\(chosen)")
+                #expect(card.body.contains("class=\"status upcoming\" id=\"status\">Upcoming</span>") && card.body.contains("No events yet"))
+                #expect(try await HTTPProbe.get(port: port, "/matches/\(listed[0])").status == 404)
+            }
+            origin.stop()
+            _ = try await served
+        }
+    }
+
     @Test("a reader that falls behind by its buffer is dropped (its stream ends), never buffered without bound; its place is freed")
     func slowReader() async throws {
         let hub = GatewayHub(logger: quietLogger, readerBuffer: 2, connectionsPerAddress: 1)
