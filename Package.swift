@@ -113,6 +113,8 @@ let package = Package(
         // pure (the board of matches, its actions, the rendered pages and records); WebRuntime
         // follows the stream and serves them with Hummingbird.
         .target(name: "WebEngine", dependencies: ["Match", "Wire"]),
+        // What the test targets share (they cannot import one another).
+        .target(name: "TestSupport"),
         .target(
             name: "WebRuntime",
             dependencies: [
@@ -168,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "WebRuntime", "WebEngine", "Streaming", "Wire", "Match", "Toolkit", "Importers",
+                "WebRuntime", "WebEngine", "Streaming", "Wire", "Match", "Toolkit", "Importers", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "StreamingTests",
             dependencies: [
-                "Streaming", "Wire", "GroupSigning", "Match", "Capture", "Toolkit", "Bench", "CommandSettings",
+                "Streaming", "Wire", "GroupSigning", "Match", "Capture", "Toolkit", "Bench", "CommandSettings", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import CommandSettings
 import Foundation
 import Streaming
+import TestSupport
 import Testing
 import Wire
 

@@ -1,6 +1,7 @@
 import Foundation
 import Match
 import Streaming
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

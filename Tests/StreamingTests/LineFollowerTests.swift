@@ -1,5 +1,6 @@
 import Foundation
 import Streaming
+import TestSupport
 import Testing
 
 @Suite("LineFollower (tail -f without polling)", .serialized)

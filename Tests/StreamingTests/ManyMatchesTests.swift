@@ -1,6 +1,7 @@
 import Match
 import Streaming
 import Synchronization
+import TestSupport
 import Testing
 import Wire
 

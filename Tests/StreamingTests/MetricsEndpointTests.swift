@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import Streaming
 import Synchronization
+import TestSupport
 import Testing
 import Wire
 

@@ -3,6 +3,7 @@ import Foundation
 import GroupSigning
 import Match
 import Streaming
+import TestSupport
 import Testing
 import Toolkit
 import Wire

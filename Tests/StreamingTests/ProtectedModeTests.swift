@@ -3,6 +3,7 @@ import Foundation
 import Match
 import NIOCore
 import Streaming
+import TestSupport
 import Testing
 import Wire
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Match
 import Streaming
+import TestSupport
 import Testing
 import Toolkit
 import Wire

@@ -3,6 +3,7 @@ import Logging
 import Match
 import NIOCore
 import Streaming
+import TestSupport
 import Testing
 import Wire
 

@@ -3,6 +3,7 @@ import Match
 import NIOCore
 import Streaming
 import Synchronization
+import TestSupport
 import Testing
 import Wire
 

@@ -1,6 +1,7 @@
 import MetricsTestKit
 import NIOCore
 import Streaming
+import TestSupport
 import Testing
 import Wire
 

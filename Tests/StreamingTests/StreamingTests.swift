@@ -4,6 +4,7 @@ import Logging
 import Match
 import NIOCore
 import Streaming
+import TestSupport
 import Testing
 import Toolkit
 import Wire

@@ -7,25 +7,6 @@ import Streaming
 import Synchronization
 import Wire
 
-struct TimedOut: Error, CustomStringConvertible {
-    var seconds: Double
-    var description: String { "operation did not finish within \(seconds) s" }
-}
-
-/// Runs `operation`, failing with ``TimedOut`` after `seconds`: no test can hang.
-func bounded<T: Sendable>(_ seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw TimedOut(seconds: seconds) }
-        return value
-    }
-}
-
 let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
 /// A server on 127.0.0.1, a free port, streaming fast.

@@ -3,6 +3,7 @@ import Logging
 import Match
 import ServiceLifecycle
 import Streaming
+import TestSupport
 import Testing
 import WebEngine
 import WebRuntime
@@ -28,20 +29,6 @@ func withGateway<T: Sendable>(
         defer { group.cancelAll() }
         let port = try await gateway.localAddress().port ?? 0
         return try await body(gateway, port)
-    }
-}
-
-/// Runs `operation`, failing after `seconds`: no test can hang.
-func bounded<T: Sendable>(_ seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw CancellationError() }
-        return value
     }
 }
 
