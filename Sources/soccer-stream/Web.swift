@@ -42,7 +42,8 @@ struct Web: AsyncParsableCommand {
             "web gateway \(Release.version) started (pid \(getpid())): soccer-stream \(CommandLine.arguments.dropFirst().joined(separator: " "))")
         let stopped = Watch(false)
         let upstream = configuration.upstream
-        try await runWithSignals(logger: logger, handle: { _ in stopped.update { $0 = true } }, services: [gateway]) {
+        let stop: @Sendable (ProcessSignal) async -> Void = { _ in stopped.update { $0 = true } }
+        try await runWithSignals(logger: logger, handle: stop, services: [gateway]) {
             let address = try await gateway.localAddress()
             StandardOutput.write("Web gateway on http://\(address.display)/ following \(upstream); logging to \(logFile). Ctrl+C ends it.\n")
             logger.info("Serving http://\(address.display)/, following \(upstream).")

@@ -44,7 +44,7 @@ struct GatewayTests {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.seed = 7
-        configuration.interval = .milliseconds(30)
+        configuration.interval = .milliseconds(60)
         configuration.waitForClients = 1
         configuration.repairGrace = .zero
         adjust(&configuration)
@@ -75,7 +75,9 @@ struct GatewayTests {
                 // No gap and no duplicate: every event after the one the reader had, once, in order.
                 #expect(
                     ids == Array((resumeAfter + 1)...(first + UInt32(events.count) - 1)), "ids \(ids.first ?? 0)...\(ids.last ?? 0), seen \(seen)")
-                #expect(body.hasPrefix("retry: 1000\n\n"))
+                // Live, the stream opens with the reconnection delay; a busy machine may have let the
+                // match end first, when it is the same records in one response.
+                #expect(body.hasPrefix("retry: 1000\n\n") || headers["transfer-encoding"] == nil)
 
                 let card = try await HTTPProbe.get(port: port, "/matches/\(match.id)?lang=pt")
                 #expect(card.status == 200 && card.headers["content-security-policy"] == WebAssets.contentSecurityPolicy)

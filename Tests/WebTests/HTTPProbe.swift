@@ -68,8 +68,10 @@ final class HTTPProbe: Sendable {
         await received.wait(
             until: { received in
                 let text = String(decoding: received.bytes, as: UTF8.self)
-                let body = text.range(of: "\r\n\r\n").map { Self.dechunk(String(text[$0.upperBound...])) } ?? ""
-                return received.closed || condition(body)
+                guard let split = text.range(of: "\r\n\r\n") else { return received.closed }
+                let chunked = text[..<split.lowerBound].lowercased().contains("transfer-encoding: chunked")
+                let body = String(text[split.upperBound...])
+                return received.closed || condition(chunked ? Self.dechunk(body) : body)
             }, deadline: .now.advanced(by: .milliseconds(Int(seconds * 1000))))
     }
 
