@@ -45,6 +45,11 @@ extension StreamServer {
         await core.signals.wait { condition($0.clients) }
     }
 
+    /// As ``waitForClients(_:)``, giving up at `deadline`: whether `condition` came to hold.
+    public func waitForClients(_ condition: @escaping @Sendable (Int) -> Bool, deadline: ContinuousClock.Instant) async -> Bool {
+        await core.signals.wait(until: { condition($0.clients) }, deadline: deadline)
+    }
+
     /// Asks the server to stop: the current match ends at once with an end frame
     /// (reason: server shutdown) and ``run()`` returns. Safe from any thread or signal watcher.
     public func stop() {

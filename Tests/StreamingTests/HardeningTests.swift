@@ -278,7 +278,7 @@ struct ForgeryTests {
         "a subscriber's whole traffic replayed at another, far-ahead events, ends, unregisters and heartbeats forged with its server's or its own address: the victim follows the whole match untouched"
     )
     func forgeriesChangeNothing() async throws {
-        try await bounded(60) {
+        try await bounded(120) {
             // Matches back to back, stopped once the forgeries are in: nothing depends on this machine's speed.
             let server = try await makeServer {
                 $0.waitForClients = 2
@@ -327,8 +327,13 @@ struct ForgeryTests {
             }
             // The donor's own unregister, sent after every forgery, shows the server has handled them all;
             // three more real events at the victim show the same for it.
-            try await donor.send(try Frame(body: .unregister, subscription: donor.subscription).encoded(), to: server.localAddress)
-            await server.waitForClients { $0 == 1 }
+            // (Sent again while unanswered: a loaded machine's socket buffer may drop one datagram of the burst.)
+            var unregistered = false
+            for _ in 0..<20 where !unregistered {
+                try await donor.send(try Frame(body: .unregister, subscription: donor.subscription).encoded(), to: server.localAddress)
+                unregistered = await server.waitForClients({ $0 == 1 }, deadline: .now.advanced(by: .seconds(2)))
+            }
+            #expect(unregistered)
             #expect(await victim.waitUntilReceived(victim.received + 3))
             server.stop()
             let result = try await victimResult
