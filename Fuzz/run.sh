@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-1000000}
 [ -x Fuzz/.build-fuzz/fuzz-frames ] || bash Fuzz/build.sh
 mkdir -p Fuzz/.build-fuzz/artifacts
-for target in frames original captures openfootball statsbomb; do
+for target in frames original captures openfootball statsbomb tokens; do
     corpus=Fuzz/.build-fuzz/corpus-$target
     mkdir -p "$corpus"
     case $target in
@@ -16,6 +16,9 @@ for target in frames original captures openfootball statsbomb; do
         captures) cp Fixtures/captures/client-capture*.pcap Fixtures/captures/corrupt-*.pcap Fixtures/captures/session-sll2-nanos.pcap "$corpus"/ ;;
         openfootball) cp Data/openfootball/*.json "$corpus"/ ;;
         statsbomb) { cat Fixtures/statsbomb-shaped/lineups.json; printf '\0'; cat Fixtures/statsbomb-shaped/events.json; } > "$corpus"/made-up-match ;;
+        # Spec/TOKENS.md's test vector, binary and text.
+        tokens) sed -n '/^## Test vector/,/^## Admission/p' Spec/TOKENS.md | grep -E '^[0-9a-f]{40,}$' | tr -d '\n' | xxd -r -p > "$corpus"/vector.bin
+                sed -n '/^## Test vector/,/^## Admission/p' Spec/TOKENS.md | grep '^sst1\.' > "$corpus"/vector.txt ;;
     esac
     find Fuzz/regressions -type f ! -name README.md -exec cp {} "$corpus"/ \; 2>/dev/null || true
     echo "== fuzz-$target: $runs runs"

@@ -100,8 +100,8 @@ public struct GroupPublicKey: Sendable, Hashable, CustomStringConvertible {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.size)
         for index in stride(from: 0, to: characters.count, by: 2) {
-            guard let high = Self.digit(characters[index]), let low = Self.digit(characters[index + 1]) else {
-                let at = Self.digit(characters[index]) == nil ? index : index + 1
+            guard let high = Hex.digit(characters[index]), let low = Hex.digit(characters[index + 1]) else {
+                let at = Hex.digit(characters[index]) == nil ? index : index + 1
                 throw WireError(.outOfRange, field: "key", offset: at, "character \(at + 1) is not a hexadecimal digit")
             }
             bytes.append(high << 4 | low)
@@ -109,17 +109,8 @@ public struct GroupPublicKey: Sendable, Hashable, CustomStringConvertible {
         try self.init(bytes: bytes)
     }
 
-    private static func digit(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-
     /// The 64 lower-case hexadecimal digits.
-    public var hex: String { bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+    public var hex: String { Hex.encode(bytes) }
 
     public var description: String { hex }
 

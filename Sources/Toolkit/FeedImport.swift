@@ -120,25 +120,10 @@ public enum FeedImport {
     }
 
     private static func writeNew(_ files: [(path: String, text: String)]) throws(Failure) {
-        let paths = files.map(\.path)
-        if let repeated = paths.indices.first(where: { paths[..<$0].contains(paths[$0]) }) {
-            throw Failure(description: "two feeds would both be \(paths[repeated]); nothing was written")
-        }
-        if let existing = paths.first(where: { access($0, F_OK) == 0 }) {
-            throw Failure(description: "\(existing) already exists; nothing was written (remove it or choose another --out)")
-        }
-        for (path, text) in files {
-            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { throw Failure(description: "cannot write \(path): \(FileReadError.reason(errno: errno))") }
-            defer { close(descriptor) }
-            var bytes = Array(text.utf8)[...]
-            while !bytes.isEmpty {
-                let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { throw Failure(description: "cannot write \(path): \(FileReadError.reason(errno: errno))") }
-                bytes = bytes.dropFirst(count)
-            }
-            guard fsync(descriptor) == 0 else { throw Failure(description: "cannot write \(path): \(FileReadError.reason(errno: errno))") }
+        do {
+            try NewFiles.write(files.map { ($0.path, $0.text, 0o644) }, remedy: "remove it or choose another --out")
+        } catch {
+            throw Failure(description: error.description)
         }
     }
 

@@ -131,8 +131,20 @@ func exerciseStatsBomb(_ bytes: [UInt8]) {
     }
 }
 
+/// Subscriber tokens (Spec/TOKENS.md): the binary reader, and the text form's; whatever is
+/// accepted writes back exactly as read.
+func exerciseTokens(_ bytes: [UInt8]) {
+    if let token = try? SubscriberToken(decoding: bytes) {  // refusing is fine; only an accepted token is checked
+        precondition((try? token.encoded()) == bytes, "an accepted token does not write back as read")
+    }
+    if let token = try? SubscriberToken(text: String(decoding: bytes, as: UTF8.self)) {  // likewise
+        precondition((try? SubscriberToken(text: token.text())) == token, "an accepted token text does not read back")
+    }
+}
+
 /// Every decoder at once (the replay runner).
 func exercise(_ bytes: [UInt8]) {
+    exerciseTokens(bytes)
     exerciseFrames(bytes)
     exerciseOriginal(bytes)
     exerciseCaptures(bytes)
@@ -155,6 +167,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     exerciseOpenFootball(bytes)
     #elseif FUZZ_STATSBOMB
     exerciseStatsBomb(bytes)
+    #elseif FUZZ_TOKENS
+    exerciseTokens(bytes)
     #else
     exercise(bytes)
     #endif

@@ -13,7 +13,8 @@ struct SoccerStream: AsyncParsableCommand {
             """,
         version: Release.description,
         subcommands: [
-            Demo.self, Server.self, Relay.self, Client.self, Web.self, Impair.self, Validate.self, Simulate.self, Import.self, History.self,
+            Demo.self, Server.self, Relay.self, Client.self, Web.self, Token.self, Impair.self, Validate.self, Simulate.self, Import.self,
+            History.self,
             FixturesCommand.self,
             BenchCommand.self,
         ]

@@ -1,0 +1,90 @@
+import Wire
+
+/// Why a register's subscriber token was refused (Spec/TOKENS.md, "Admission"): each reason
+/// distinct, and said plainly to the client and in the server's log.
+public enum TokenRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The server requires a token and the register carried none.
+    case missing
+    /// The bytes are not a token: the field, byte offset and why.
+    case malformed(WireError)
+    /// No trusted operator key has the token's key id.
+    case unknownKey([UInt8])
+    /// The trusted key's signature does not match the claims (altered, or forged).
+    case badSignature
+    /// Before its not-before time, beyond the allowed clock skew.
+    case notYetValid(notBefore: UInt32, now: UInt32, skew: UInt32)
+    /// At or after its expiry, beyond the allowed clock skew.
+    case expired(expires: UInt32, now: UInt32, skew: UInt32)
+    /// It names other matches.
+    case wrongMatch(UInt32, allowed: [UInt32])
+    /// It lacks a permission the request needs.
+    case notPermitted(String)
+    /// The revocation list names it (its id, or its subject before a time).
+    case revoked(String)
+
+    public var description: String {
+        switch self {
+        case .missing: "token missing: this server admits subscribers with a token only"
+        case .malformed(let error): "token malformed: \(error.code.rawValue) at byte \(error.offset) (\(error.field)): \(error.message)"
+        case .unknownKey(let id): "token signed by an unknown key (key id \(Hex.encode(id))): not one this server trusts"
+        case .badSignature: "token signature invalid: the token was altered or not signed by the key it names"
+        case .notYetValid(let notBefore, let now, let skew):
+            "token not yet valid: valid from \(notBefore) (Unix time), now \(now), \(skew) s of clock skew allowed"
+        case .expired(let expires, let now, let skew): "token expired at \(expires) (Unix time), now \(now), \(skew) s of clock skew allowed"
+        case .wrongMatch(let match, let allowed):
+            "token not valid for match \(match): it admits to \(allowed.map(String.init).joined(separator: ", "))"
+        case .notPermitted(let what): "token does not permit \(what)"
+        case .revoked(let why): "token revoked: \(why)"
+        }
+    }
+}
+
+/// How a server checks a register's subscriber token: against the operator keys it trusts, its
+/// clock (with a stated skew allowance), the match asked for and the revocation list. Pure: the
+/// clock and the list are given.
+public struct TokenAdmission: Sendable {
+    /// The operator keys whose tokens are accepted (`--trusted-key`).
+    public var trusted: [GroupPublicKey]
+    /// Clock difference tolerated either way, in seconds.
+    public var skew: UInt32
+    /// Tokens revoked.
+    public var revocations: RevocationList
+
+    /// The default clock skew allowance: 60 s.
+    public static let defaultSkew: UInt32 = 60
+
+    public init(trusted: [GroupPublicKey], skew: UInt32 = Self.defaultSkew, revocations: RevocationList = RevocationList()) {
+        self.trusted = trusted
+        self.skew = skew
+        self.revocations = revocations
+    }
+
+    /// The token in `bytes` (nil: none sent) admits its holder to `match` (0: any) at `now`
+    /// (Unix seconds), or the reason it does not.
+    public func admit(_ bytes: [UInt8]?, match: UInt32, now: UInt32) -> Result<SubscriberToken, TokenRefusal> {
+        guard let bytes, !bytes.isEmpty else { return .failure(.missing) }
+        let token: SubscriberToken
+        do {
+            token = try SubscriberToken(decoding: bytes)
+        } catch {
+            return .failure(.malformed(error))
+        }
+        switch token.signer(among: trusted) {
+        case .unknownKey: return .failure(.unknownKey(token.keyID))
+        case .badSignature: return .failure(.badSignature)
+        case .signed: break
+        }
+        switch token.validity(at: now, skew: skew) {
+        case .notYetValid: return .failure(.notYetValid(notBefore: token.notBefore, now: now, skew: skew))
+        case .expired: return .failure(.expired(expires: token.expires, now: now, skew: skew))
+        case .valid: break
+        }
+        guard token.permissions.contains(.watch) else { return .failure(.notPermitted("watching")) }
+        // "Any match" is admitted by a token for every match only; a listed match must be named.
+        guard match == 0 ? token.matches.isEmpty : token.admits(match: match) else {
+            return .failure(.wrongMatch(match, allowed: token.matches))
+        }
+        if let why = revocations.revokes(token) { return .failure(.revoked(why)) }
+        return .success(token)
+    }
+}
