@@ -36,6 +36,15 @@ extension FeedDecoder {
             guard substitution.on.side == substitution.off.side, substitution.on != substitution.off else {
                 throw fail("substitutions[\(index)].on", "\(FeedLine.reference(substitution.on)) is not a team-mate of the player coming off")
             }
+            // A substitute comes on once, from the bench: not a starter, not one already on or off.
+            let earlier = state.substitutions[..<index]
+            guard !roster.startingLineUp(of: substitution.on.side).contains(substitution.on),
+                !earlier.contains(where: { $0.on == substitution.on || $0.off == substitution.on })
+            else {
+                throw fail(
+                    "substitutions[\(index)].on",
+                    "\(FeedLine.reference(substitution.on)) has already played; a substitute comes on once, from the bench")
+            }
         }
         for (index, kick) in state.shootout.enumerated() {
             try onSheet(kick.player, "shootout[\(index)].player")

@@ -42,7 +42,10 @@ package struct UpstreamFollower: Sendable {
     package var logger: Logger
     /// Stop when the upstream refuses the match (an on-demand relay: a client asked for a match
     /// the upstream does not carry), instead of trying again.
-    package var stopWhenRefused = false
+    /// The refusals that stop it instead of registering again: an on-demand relay stops at any
+    /// (a client asked for a match the upstream does not carry); a web gateway at `unknown match`
+    /// only (the match is over), and tries again after a passing refusal (rate limited, full).
+    package var stopWhenRefused: Set<RefuseReason> = []
     /// Take the upstream's events from its multicast group when its welcome offers one (a relay
     /// on the upstream's network, `relay --upstream-multicast`); unicast otherwise.
     package var multicast = false
@@ -153,7 +156,7 @@ package struct UpstreamFollower: Sendable {
                     return
                 }
                 logger.warning("Upstream \(upstream) refused the relay: \(refusal.reason.name): \(refusal.text).")
-                if stopWhenRefused { return }
+                if stopWhenRefused.contains(refusal.reason) { return }
             case .noAnswer, .serverSilent:
                 logger.warning("Upstream \(upstream) is silent.")
             }

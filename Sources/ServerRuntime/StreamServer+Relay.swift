@@ -24,7 +24,7 @@ extension StreamServer {
         var follower = UpstreamFollower(
             upstreams: configuration.upstreams, match: match, resumeAfter: nil,
             timeout: configuration.upstreamTimeout, logger: logger)
-        follower.stopWhenRefused = true
+        follower.stopWhenRefused = Set(RefuseReason.allCases)
         follower.multicast = configuration.upstreamMulticast
         return (index, follower)
     }

@@ -19,7 +19,10 @@ extension CardView {
         }
         let state = match.state
         var rows: [String] = []
+        var shown: Set<PlayerRef> = []
         func add(_ player: PlayerRef, substitute: Bool) {
+            // Each player once, however the substitutions chain (an upstream's loop included).
+            guard shown.insert(player).inserted else { return }
             rows.append(row(player, substitute: substitute))
             // Whoever replaced them, and whoever replaced that player, in order.
             if let substitution = state.substitutions.first(where: { $0.off == player }) { add(substitution.on, substitute: true) }
@@ -27,7 +30,7 @@ extension CardView {
         let starting = match.roster.startingLineUp(of: side)
         add(starting.keeper, substitute: false)
         for player in starting.outfield { add(player, substitute: false) }
-        let bench = match.roster.bench(of: side, after: state)
+        let bench = match.roster.bench(of: side, after: state).filter { !shown.contains($0) }
         let benchList =
             bench.isEmpty ? "" : "<h4>\(HTML.escape(words.bench))</h4><ul class=\"bench\">\(bench.map { row($0, substitute: true) }.joined())</ul>"
         return "<div class=\"side \(side == .home ? "home" : "away")\">\(title)<ul class=\"players\">\(rows.joined())</ul>\(benchList)</div>"
@@ -47,7 +50,7 @@ extension CardView {
         for goal in state.ownGoals(of: player) {
             marks.append("<span class=\"og\">(og \(MatchClockText.text(minute: goal.minute, added: goal.added)))</span>")
         }
-        let yellows = max(state.yellowCards(of: player).count, yellowEvents(of: player))
+        let yellows = match.yellowCards { $0 == player }
         for _ in 0..<yellows { marks.append("<i class=\"card yellow\"></i>") }
         if let red = state.redCard(of: player) {
             let kind = red.marks.contains(.secondYellow) ? "second-yellow" : "red"
@@ -66,10 +69,5 @@ extension CardView {
             <span class="pos">\(HTML.escape(position))</span> <span class="name">\(HTML.name(name))</span> \
             <span class="marks">\(marks.joined(separator: " "))</span></li>
             """
-    }
-
-    /// A simulated match's yellow cards are its events (its state keeps only goals and reds).
-    private func yellowEvents(of player: PlayerRef) -> Int {
-        match.history.filter { $0.event.type == .yellowCard && $0.event.actor == player }.count
     }
 }

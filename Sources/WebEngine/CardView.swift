@@ -20,8 +20,12 @@ public struct CardView: Sendable {
 
     /// Upcoming, the minute, the period's status (HT, FT, AET, pens), or how it ended.
     public var status: String {
-        let state = match.state
-        if let real = RealMatchText.status(state, language: language.rawValue) { return real }
+        switch match.status {
+        case .ended(.abandoned): return words.abandoned
+        case .ended(.serverShutdown): return words.interrupted
+        default: break
+        }
+        if let real = RealMatchText.status(match.state, language: language.rawValue) { return real }
         switch match.status {
         case .upcoming: return words.upcoming
         case .ended(.fullTime): return words.fullTime
@@ -124,6 +128,7 @@ public struct CardView: Sendable {
         let rows = MatchStatistics(match).rows(words).map { row in
             "<tr><td>\(row.pair.home)</td><th>\(HTML.escape(row.label))</th><td>\(row.pair.away)</td></tr>"
         }
-        return "<table class=\"stats\"><tbody>\(rows.joined())</tbody></table>"
+        let note = match.joinedUnderWay ? "<p class=\"hint\">\(HTML.escape(words.sinceJoined))</p>" : ""
+        return "<table class=\"stats\"><tbody>\(rows.joined())</tbody></table>\(note)"
     }
 }

@@ -48,6 +48,14 @@ public struct GatewayMatch: Sendable {
     /// The latest event's sequence number.
     public var lastSequence: UInt32? { history.last?.sequence }
 
+    /// The yellow cards shown to the players `who` picks: a real match's state lists them, a
+    /// simulated match's are its events (its state keeps only goals and red cards).
+    public func yellowCards(_ who: (PlayerRef) -> Bool) -> Int {
+        let listed = state.yellowCards.filter { who($0.player) }.count
+        let shown = history.filter { $0.event.type == .yellowCard && who($0.event.actor) }.count
+        return max(listed, shown)
+    }
+
     /// Adds the next event; false (and nothing changes) for one at or before the latest.
     public mutating func append(sequence: UInt32, event: MatchEvent) -> Bool {
         if let last = history.last?.sequence, sequence <= last { return false }

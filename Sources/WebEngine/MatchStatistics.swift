@@ -30,7 +30,6 @@ public struct MatchStatistics: Sendable, Hashable {
     public init(_ match: GatewayMatch) {
         let state = match.state
         goals = Pair(home: Int(state.score.home), away: Int(state.score.away))
-        var yellowEvents = Pair()
         for entry in match.history {
             let side = entry.event.actor.side
             switch entry.event.type {
@@ -42,13 +41,11 @@ public struct MatchStatistics: Sendable, Hashable {
                 onTarget[side] += 1
             case .missedChance: shots[side] += 1
             case .foul: fouls[side] += 1
-            case .yellowCard: yellowEvents[side] += 1
             default: break
             }
         }
         for side in Side.allCases {
-            // A real match's state lists its yellow cards; a simulated one's are its events.
-            yellowCards[side] = max(yellowEvents[side], state.yellowCards.filter { $0.player.side == side }.count)
+            yellowCards[side] = match.yellowCards { $0.side == side }
             redCards[side] = state.redCards.filter { $0.player.side == side }.count
             substitutions[side] = state.substitutions.filter { $0.off.side == side }.count
         }

@@ -14,7 +14,7 @@ public enum PageView {
         <meta name="viewport" content="width=device-width, initial-scale=1">\
         <title>\(HTML.escape(title))</title><link rel="stylesheet" href="/assets/live.css">\
         <script src="/assets/live.js" defer></script></head>
-        <body><main data-stream="\(HTML.escape(stream))">\(body)\
+        <body><main data-stream="\(HTML.escape(stream))" data-reload="\(HTML.escape(WebWords.of(language).reload))">\(body)\
         <p class="offline" hidden>\(HTML.escape(WebWords.of(language).connectionLost))</p>\
         <noscript><p class="hint">\(HTML.escape(WebWords.of(language).reload))</p></noscript></main></body></html>
 

@@ -34,6 +34,7 @@ public enum WebAssets {
         .timeline{list-style:none;margin:0;padding:0}
         .timeline li{display:grid;grid-template-columns:3.2rem 1.6rem minmax(0,1fr);gap:.3rem;padding:.35rem 0;border-top:1px solid #e3e7ec;align-items:start}
         .timeline li:first-child{border-top:0}
+        .timeline li.none{display:block}
         .clock{font-weight:700;color:#3c4653;white-space:nowrap}
         .text,.latest,.scorers li{overflow-wrap:anywhere}
         .icon{width:1.3rem;height:1.3rem;display:inline-block;border-radius:50%;background:#cfd8dc;margin-top:.1rem}
@@ -69,7 +70,8 @@ public enum WebAssets {
         .stats td{font-weight:700;width:3rem}
         .matches{list-style:none;margin:0;padding:0}
         .matches li{padding:.6rem .75rem;margin:.5rem 0;display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}
-        .matches a{font-weight:600;text-decoration:none;flex:1 1 14rem}
+        .matches a{font-weight:600;text-decoration:none;flex:1 1 14rem;min-width:0;overflow-wrap:anywhere}
+        h3{overflow-wrap:anywhere}
         .latest{flex-basis:100%;font-size:.85rem;color:#3c4653}
         .offline{position:fixed;bottom:.5rem;left:50%;transform:translateX(-50%);background:#b26a00;color:#fff;padding:.3rem .8rem;border-radius:1rem}
         .hint{color:#56606d;font-size:.85rem;text-align:center}
@@ -89,7 +91,13 @@ public enum WebAssets {
           var source = new EventSource(url);
           main.dataset.live = "connecting";
           source.onopen = function () { offline.hidden = true; main.dataset.live = "open"; };
-          source.onerror = function () { if (main.dataset.ended !== "true") { offline.hidden = false; main.dataset.live = "reconnecting"; } };
+          source.onerror = function () {
+            if (main.dataset.ended === "true") { return; }
+            offline.hidden = false;
+            // Closed for good (the gateway refused the stream): only a reload helps.
+            main.dataset.live = source.readyState === EventSource.CLOSED ? "closed" : "reconnecting";
+            if (source.readyState === EventSource.CLOSED) { offline.textContent = main.dataset.reload || offline.textContent; }
+          };
           function put(id, html) {
             var node = document.getElementById(id);
             if (node && typeof html === "string") { node.innerHTML = html; }

@@ -2,7 +2,7 @@
 public struct WebWords: Sendable {
     public var matches, upcoming, live, fullTime, abandoned, interrupted, sourceLost, timeline, lineUps, statistics: String
     public var bench, shootout, noEvents, allMatches, notFound, noMatches, goals, shots, onTarget, fouls: String
-    public var yellowCards, redCards, substitutions, reload, connectionLost: String
+    public var yellowCards, redCards, substitutions, reload, connectionLost, sinceJoined: String
 
     /// The words of `language`.
     public static func of(_ language: WebLanguage) -> WebWords {
@@ -14,16 +14,18 @@ public struct WebWords: Sendable {
                 statistics: "Statistics", bench: "Bench", shootout: "Penalty shoot-out", noEvents: "No events yet",
                 allMatches: "All matches", notFound: "No such match here", noMatches: "No matches yet", goals: "Goals", shots: "Shots",
                 onTarget: "Shots on target", fouls: "Fouls", yellowCards: "Yellow cards", redCards: "Red cards",
-                substitutions: "Substitutions", reload: "Reload the page for the latest.", connectionLost: "Reconnecting…")
+                substitutions: "Substitutions", reload: "Reload the page for the latest.", connectionLost: "Reconnecting…",
+                sinceJoined: "Shots and fouls counted since this page's server joined the match.")
         case .pt:
             WebWords(
-                matches: "Partidas", upcoming: "Em breve", live: "Ao vivo", fullTime: "Encerrado", abandoned: "Abandonada",
+                matches: "Partidas", upcoming: "Em breve", live: "Ao vivo", fullTime: "Fim de jogo", abandoned: "Abandonada",
                 interrupted: "Interrompida", sourceLost: "A fonte da transmissão está em silêncio; aguardando", timeline: "Lance a lance",
                 lineUps: "Escalações", statistics: "Estatísticas", bench: "Reservas", shootout: "Disputa de pênaltis",
                 noEvents: "Nenhum lance ainda", allMatches: "Todas as partidas", notFound: "Partida não encontrada",
                 noMatches: "Nenhuma partida ainda", goals: "Gols", shots: "Finalizações", onTarget: "Chutes no gol", fouls: "Faltas",
                 yellowCards: "Cartões amarelos", redCards: "Cartões vermelhos", substitutions: "Substituições",
-                reload: "Recarregue a página para ver o mais recente.", connectionLost: "Reconectando…")
+                reload: "Recarregue a página para ver o mais recente.", connectionLost: "Reconectando…",
+                sinceJoined: "Finalizações e faltas contadas desde que o servidor desta página começou a acompanhar a partida.")
         }
     }
 }

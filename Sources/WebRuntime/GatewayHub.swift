@@ -7,8 +7,9 @@ import Wire
 
 /// The gateway's one shared state: the board of matches and the readers of the pages' event
 /// streams. An update goes through ``MatchBoard`` (pure), and its actions are carried out here:
-/// each is rendered once per language and handed to the readers concerned. A reader's queue is
-/// bounded: one that falls that far behind is dropped (with a log line), never allowed to grow.
+/// each is rendered once per topic and language and handed to the readers concerned. A reader's
+/// queue is bounded: one that falls that far behind is dropped (with a log line), never allowed
+/// to grow; its address keeps its place until its connection's handler has ended.
 public final class GatewayHub: Sendable {
     /// What a reader follows: the index (every match's row) or one match's card.
     public enum Topic: Sendable, Hashable {
@@ -25,10 +26,14 @@ public final class GatewayHub: Sendable {
 
     struct State {
         var board = MatchBoard()
+        /// Readers being sent records.
         var readers: [Int: Reader] = [:]
+        /// Every open stream's address (a dropped reader's too, until its handler ends).
+        var open: [Int: String] = [:]
+        var perAddress: [String: Int] = [:]
         var nextReader = 0
-        /// Open event streams by client address.
-        var streams: [String: Int] = [:]
+        /// The gateway is stopping: no new stream.
+        var closed = false
     }
 
     private let state = Mutex(State())
@@ -36,12 +41,12 @@ public final class GatewayHub: Sendable {
     public let applied = Watch(0)
     private let logger: Logger
     private let bufferLimit: Int
-    private let perAddress: Int
+    private let allowance: Int
 
     public init(logger: Logger, readerBuffer: Int, connectionsPerAddress: Int) {
         self.logger = logger
         self.bufferLimit = readerBuffer
-        self.perAddress = connectionsPerAddress
+        self.allowance = connectionsPerAddress
     }
 
     /// The board as it is now (a copy: pages render it outside the lock).
@@ -49,78 +54,105 @@ public final class GatewayHub: Sendable {
 
     /// Applies a follower's update and sends its records to the readers concerned.
     public func apply(_ update: MatchBoard.Update) {
-        var dropped: [(Reader, Topic)] = []
-        state.withLock { state in
+        let (dropped, stale) = state.withLock { state -> ([Reader], Bool) in
             let actions = state.board.apply(update)
+            var dropped: [Reader] = []
             for action in actions {
                 let id: UInt32
                 switch action {
-                case .listed(let match), .changed(let match): id = match
-                case .event(let match, _): id = match
+                case .listed(let match), .changed(let match), .event(let match, _): id = match
                 }
                 guard let match = state.board.match(id) else { continue }
                 var rendered: [Topic: [WebLanguage: String]] = [:]
-                func record(_ topic: Topic, _ language: WebLanguage) -> String {
+                func record(_ topic: Topic, _ language: WebLanguage) -> String? {
                     if let text = rendered[topic]?[language] { return text }
-                    let text: String =
-                        switch (topic, action) {
-                        case (.index, _): LiveRecords.row(match, language: language).text
-                        case (.match, .event):
-                            match.history.last.map { LiveRecords.event($0, of: match, language: language).text } ?? ""
-                        case (.match, _): LiveRecords.changed(match, language: language).text
+                    let text: String?
+                    switch (topic, action) {
+                    case (.index, _): text = LiveRecords.row(match, language: language).text
+                    case (.match, .event(_, let sequence)):
+                        text = match.history.last(where: { $0.sequence == sequence }).map {
+                            LiveRecords.event($0, of: match, language: language).text
                         }
+                    case (.match, _): text = LiveRecords.changed(match, language: language).text
+                    }
                     rendered[topic, default: [:]][language] = text
                     return text
                 }
                 for (key, reader) in state.readers where reader.topic == .index || reader.topic == .match(id) {
                     // A new match is news for the index only.
                     if case .listed = action, reader.topic != .index { continue }
-                    if case .dropped = reader.continuation.yield(record(reader.topic, reader.language)) {
-                        dropped.append((reader, reader.topic))
-                        Self.remove(key, from: &state)
+                    guard let text = record(reader.topic, reader.language) else { continue }
+                    if case .dropped = reader.continuation.yield(text) {
+                        dropped.append(reader)
+                        Self.stopSending(key, in: &state)
                     } else if case .ended = match.status, reader.topic == .match(id) {
                         // Its last record is out: the card's stream ends.
-                        Self.remove(key, from: &state)
+                        Self.stopSending(key, in: &state)
                     }
                 }
             }
+            if case .event(let id, _, _) = update, actions.isEmpty, state.board.match(id) != nil { return (dropped, true) }
+            return (dropped, false)
         }
         applied.update { $0 += 1 }
-        for (reader, topic) in dropped {
-            logger.warning(
-                "Dropped a slow event-stream reader (\(reader.address), \(topic)): \(bufferLimit) records behind; its browser reconnects and catches up from Last-Event-ID."
-            )
+        if stale, case .event(let id, let sequence, _) = update {
+            logger.warning("Match \(id): event \(sequence) is not after the latest shown; ignored (an upstream that started the match again?).")
         }
+        for reader in dropped { logDrop(reader) }
     }
 
-    /// A new reader of `topic` from `address`: what it missed after `after` (a card's events
-    /// since then, or the index's rows), and the stream of what comes next, registered under the
-    /// same lock (so nothing falls between the two). Nil when the match is unknown; `.limited`
-    /// when `address` has its allowance of streams open.
+    private func logDrop(_ reader: Reader) {
+        logger.warning(
+            "Dropped a slow event-stream reader (\(reader.address), \(reader.topic)): \(bufferLimit) records behind; its browser reconnects and catches up from Last-Event-ID."
+        )
+    }
+
+    /// A new reader of `topic` from `address`: the records it missed after `after` (a card's
+    /// events since then and its current header, or the index's rows), and the stream of what
+    /// comes next. The match is copied and the reader registered under one lock, so nothing
+    /// falls between the two; the records are rendered outside it.
     public func subscribe(_ topic: Topic, language: WebLanguage, after: UInt32?, address: String) -> Subscription {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(bufferLimit))
-        return state.withLock { state in
-            guard state.streams[address, default: 0] < perAddress else { return .limited }
-            var initial: [String] = []
-            switch topic {
-            case .index:
-                initial = state.board.matches.map { LiveRecords.row($0, language: language).text }
-            case .match(let id):
-                guard let match = state.board.match(id) else { return .unknown }
-                let missed = match.entries(after: after)
-                for (index, entry) in missed.enumerated() {
-                    initial.append(LiveRecords.event(entry, of: match, language: language, parts: index == missed.count - 1).text)
-                }
-                if case .ended = match.status {
-                    initial.append(LiveRecords.changed(match, language: language).text)
-                    return .ended(initial)
-                }
+        enum Taken {
+            case refused(Subscription)
+            case index([GatewayMatch], key: Int)
+            case match(GatewayMatch, key: Int?)
+        }
+        let taken = state.withLock { state -> Taken in
+            guard !state.closed else { return .refused(.closed) }
+            var match: GatewayMatch?
+            if case .match(let id) = topic {
+                guard let found = state.board.match(id) else { return .refused(.unknown) }
+                // An ended match's records are all there is: no stream to register.
+                if case .ended = found.status { return .match(found, key: nil) }
+                match = found
             }
+            guard state.perAddress[address, default: 0] < allowance else { return .refused(.limited) }
             let key = state.nextReader
             state.nextReader += 1
             state.readers[key] = Reader(topic: topic, language: language, continuation: continuation, address: address)
-            state.streams[address, default: 0] += 1
-            return .live(initial, stream, key)
+            state.open[key] = address
+            state.perAddress[address, default: 0] += 1
+            return match.map { .match($0, key: key) } ?? .index(state.board.matches, key: key)
+        }
+        switch taken {
+        case .refused(let subscription):
+            continuation.finish()
+            return subscription
+        case .index(let matches, let key):
+            return .live(matches.map { LiveRecords.row($0, language: language).text }, stream, key)
+        case .match(let match, let key):
+            let missed = match.entries(after: after)
+            var records = missed.enumerated().map { index, entry in
+                LiveRecords.event(entry, of: match, language: language, parts: index == missed.count - 1).text
+            }
+            // The header as it is (the source lost or back, the end), whatever the reader saw.
+            records.append(LiveRecords.changed(match, language: language).text)
+            guard let key else {
+                continuation.finish()
+                return .ended(records)
+            }
+            return .live(records, stream, key)
         }
     }
 
@@ -130,21 +162,27 @@ public final class GatewayHub: Sendable {
         case live([String], AsyncStream<String>, Int)
         /// The match is over: the records missed, then nothing more.
         case ended([String])
+        /// No such match here.
         case unknown
+        /// The address has its allowance of streams open.
         case limited
+        /// The gateway is stopping.
+        case closed
     }
 
-    /// Ends reader `key` (its connection closed; nothing when it was dropped already).
+    /// Ends reader `key` (its connection's handler ended): its address may open another.
     public func unsubscribe(_ key: Int) {
-        state.withLock { Self.remove(key, from: &$0) }
+        state.withLock { state in
+            Self.stopSending(key, in: &state)
+            guard let address = state.open.removeValue(forKey: key) else { return }
+            state.perAddress[address, default: 1] -= 1
+            if state.perAddress[address] == 0 { state.perAddress[address] = nil }
+        }
     }
 
-    /// Removes reader `key`: its stream ends, and its address may open another.
-    private static func remove(_ key: Int, from state: inout State) {
-        guard let reader = state.readers.removeValue(forKey: key) else { return }
-        reader.continuation.finish()
-        state.streams[reader.address, default: 1] -= 1
-        if state.streams[reader.address] == 0 { state.streams[reader.address] = nil }
+    /// Stops sending to reader `key`: its stream ends (its place is kept until ``unsubscribe(_:)``).
+    private static func stopSending(_ key: Int, in state: inout State) {
+        state.readers.removeValue(forKey: key)?.continuation.finish()
     }
 
     /// Sends every reader the heartbeat comment (a reader too far behind for it is dropped).
@@ -154,20 +192,19 @@ public final class GatewayHub: Sendable {
             for (key, reader) in state.readers {
                 if case .dropped = reader.continuation.yield(SSERecord.heartbeat) {
                     dropped.append(reader)
-                    Self.remove(key, from: &state)
+                    Self.stopSending(key, in: &state)
                 }
             }
             return dropped
         }
-        for reader in dropped {
-            logger.warning("Dropped a slow event-stream reader (\(reader.address), \(reader.topic)): \(bufferLimit) records behind.")
-        }
+        for reader in dropped { logDrop(reader) }
     }
 
-    /// Ends every reader (the gateway stops).
+    /// Ends every reader and takes no new one (the gateway stops).
     public func finishAll() {
         state.withLock { state in
-            for key in Array(state.readers.keys) { Self.remove(key, from: &state) }
+            state.closed = true
+            for key in Array(state.readers.keys) { Self.stopSending(key, in: &state) }
         }
     }
 }

@@ -18,6 +18,9 @@ final class UpstreamMatches: Sendable {
     let logger: Logger
     /// The upstream client each follower runs now, so that a stop reaches them.
     let clients = Mutex<[UInt32: StreamClient]>([:])
+    /// The matches followed now: a follower that stopped (its match over, refused, or its
+    /// upstream gone) leaves, so that a later listing that still shows its match follows it again.
+    let following = Mutex<Set<UInt32>>([])
 
     init(configuration: WebGatewayConfiguration, hub: GatewayHub, logger: Logger) {
         (self.configuration, self.hub, self.logger) = (configuration, hub, logger)
@@ -27,9 +30,8 @@ final class UpstreamMatches: Sendable {
     func run() async {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
-                var following: Set<UInt32> = []
                 func follow(_ matches: [UInt32]) {
-                    for match in matches where following.insert(match).inserted {
+                    for match in matches where self.following.withLock({ $0.insert(match).inserted }) {
                         group.addTask { await self.follow(match) }
                     }
                 }
@@ -67,8 +69,9 @@ final class UpstreamMatches: Sendable {
     private func follow(_ id: UInt32) async {
         var follower = UpstreamFollower(
             upstreams: [configuration.upstream], match: id, resumeAfter: nil, timeout: configuration.upstreamTimeout, logger: logger)
-        // A match the upstream no longer carries is not asked for again and again.
-        follower.stopWhenRefused = true
+        // A match the upstream no longer carries is not asked for again and again; a passing
+        // refusal (rate limited, server full) is tried again.
+        follower.stopWhenRefused = [.unknownMatch]
         let hub = self.hub
         await follower.run(
             stopped: { Task.isCancelled },
@@ -80,7 +83,9 @@ final class UpstreamMatches: Sendable {
             deliver: { item in
                 switch item {
                 case .welcomed(let welcome, let latest, _):
-                    hub.apply(.welcomed(id: welcome.matchID, roster: welcome.roster, catalog: welcome.catalog, latest: latest))
+                    // The follower registered for match `id`: its welcome is that match's.
+                    if welcome.matchID != id { self.logger.warning("Upstream welcomed match \(welcome.matchID) for match \(id); shown as \(id).") }
+                    hub.apply(.welcomed(id: id, roster: welcome.roster, catalog: welcome.catalog, latest: latest))
                 case .event(let sequence, let event): hub.apply(.event(id: id, sequence: sequence, event))
                 case .ended(let reason): hub.apply(.ended(id: id, reason))
                 case .outage(let lost): hub.apply(.outage(id: id, lost))
@@ -88,6 +93,7 @@ final class UpstreamMatches: Sendable {
                 }
             })
         clients.withLock { $0[id] = nil }
+        following.withLock { _ = $0.remove(id) }
         logger.info("Stopped following match \(id) upstream.")
     }
 }

@@ -70,6 +70,8 @@ enum WebRoutes {
             return text(.notFound, "no such match here\n", type: "text/plain; charset=utf-8")
         case .limited:
             return text(.tooManyRequests, "too many event streams from this address\n", type: "text/plain; charset=utf-8")
+        case .closed:
+            return text(.serviceUnavailable, "the gateway is stopping\n", type: "text/plain; charset=utf-8")
         case .ended(let records):
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: records.joined())))
         case .live(let records, let updates, let key):

@@ -161,6 +161,13 @@ struct ServingOptions: ParsableArguments {
         if let metricsPort, !(0...65535).contains(metricsPort) {
             throw StreamingError(.configuration, "--metrics-port: \(metricsPort); expected 0...65535")
         }
+        if let webPort, !(0...65535).contains(webPort) {
+            throw StreamingError(.configuration, "--web-port: \(webPort); expected 0...65535")
+        }
+        if webPort != nil, !format.formats.contains(.compact) {
+            throw StreamingError(
+                .configuration, "--web-port: the pages follow the stream in the compact format, which --format \(format) does not offer")
+        }
         configuration.host = listen.host
         configuration.port = listen.port
         configuration.formats = format.formats
@@ -248,10 +255,14 @@ struct ServingOptions: ParsableArguments {
                 return StreamServer.Reloaded(configuration: configuration, level: level) { current.replace(with: settings) }
             }
         }
-        // The pages in-process: a gateway following this server on loopback, as `web` would.
+        // The pages in-process: a gateway following this server, as `web` would: on loopback
+        // when it listens on every address, else at the one address it listens on. It is one of
+        // the server's clients (it counts toward --wait-for-clients).
         let gateway = try webPort.map { port throws(StreamingError) in
-            var web = WebGatewayConfiguration(upstream: Upstream(host: "127.0.0.1", port: server.localAddress.port ?? 0))
-            if server.localAddress.protocol == .inet6 { web.upstream.host = "::1" }
+            let bound = server.localAddress.ipAddress ?? "0.0.0.0"
+            let loopback = server.localAddress.protocol == .inet6 ? "::1" : "127.0.0.1"
+            let host = bound == "0.0.0.0" || bound == "::" ? loopback : bound
+            var web = WebGatewayConfiguration(upstream: Upstream(host: host, port: server.localAddress.port ?? 0))
             (web.host, web.port) = (webHost, port)
             return try WebGateway(configuration: web, logger: logger)
         }

@@ -42,7 +42,11 @@ struct Web: AsyncParsableCommand {
             "web gateway \(Release.version) started (pid \(getpid())): soccer-stream \(CommandLine.arguments.dropFirst().joined(separator: " "))")
         let stopped = Watch(false)
         let upstream = configuration.upstream
-        let stop: @Sendable (ProcessSignal) async -> Void = { _ in stopped.update { $0 = true } }
+        // SIGINT, SIGTERM: stop. SIGHUP: the log file opened again (after logrotate moved it), as a server does.
+        let stop: @Sendable (ProcessSignal) async -> Void = { signal in
+            guard signal == .hangUp else { return stopped.update { $0 = true } }
+            logger.info("SIGHUP received: \(log.reopen() ?? "the log file \(logFile) opened again").")
+        }
         try await runWithSignals(logger: logger, handle: stop, services: [gateway]) {
             let address = try await gateway.localAddress()
             StandardOutput.write("Web gateway on http://\(address.display)/ following \(upstream); logging to \(logFile). Ctrl+C ends it.\n")

@@ -174,10 +174,38 @@ struct GatewayTests {
         }
     }
 
-    @Test("a reader that falls behind by its buffer is dropped (its stream ends), never buffered without bound; its place is freed")
+    @Test("a reader coming back gets the card's current header whatever it missed (the source lost), and an ended match's records in one answer")
+    func statusOnReconnect() async throws {
+        let hub = GatewayHub(logger: quietLogger, readerBuffer: 8, connectionsPerAddress: 4)
+        let (events, _) = MatchSimulator.play(seed: 7)
+        hub.apply(.welcomed(id: 1, roster: .original, catalog: .english, latest: nil))
+        for index in 0..<3 { hub.apply(.event(id: 1, sequence: UInt32(index), events[index])) }
+        hub.apply(.outage(id: 1, true))
+        guard case .live(let records, _, let key) = hub.subscribe(.match(1), language: .en, after: 2, address: "10.0.0.2") else {
+            Issue.record("no stream")
+            return
+        }
+        #expect(records.count == 1 && records[0].hasPrefix("event: status") && records[0].contains("class=\\\"lost\\\""))
+        hub.unsubscribe(key)
+        hub.apply(.ended(id: 1, .fullTime))
+        guard case .ended(let final) = hub.subscribe(.match(1), language: .en, after: 0, address: "10.0.0.2") else {
+            Issue.record("an ended match opened a stream")
+            return
+        }
+        #expect(streamIDs(final.joined()) == [1, 2] && final.last?.contains("\"ended\": true") == true)
+        hub.finishAll()
+        guard case .closed = hub.subscribe(.index, language: .en, after: nil, address: "10.0.0.3") else {
+            Issue.record("a stopping gateway took a new stream")
+            return
+        }
+    }
+
+    @Test(
+        "a reader that falls behind by its buffer is dropped (its stream ends), never buffered without bound; its place is freed when its handler ends"
+    )
     func slowReader() async throws {
         let hub = GatewayHub(logger: quietLogger, readerBuffer: 2, connectionsPerAddress: 1)
-        guard case .live(let initial, let stream, _) = hub.subscribe(.index, language: .en, after: nil, address: "10.0.0.1") else {
+        guard case .live(let initial, let stream, let key) = hub.subscribe(.index, language: .en, after: nil, address: "10.0.0.1") else {
             Issue.record("no stream")
             return
         }
@@ -188,6 +216,12 @@ struct GatewayTests {
         var received: [String] = []
         for await record in stream { received.append(record) }
         #expect(received.count == 2 && received[0].contains("id=\\\"m1\\\""))
+        // Its place is kept until its connection's handler ends (a stalled reader cannot open more).
+        guard case .limited = hub.subscribe(.index, language: .en, after: nil, address: "10.0.0.1") else {
+            Issue.record("a dropped reader's address opened another stream before its handler ended")
+            return
+        }
+        hub.unsubscribe(key)
         guard case .live = hub.subscribe(.index, language: .en, after: nil, address: "10.0.0.1") else {
             Issue.record("the dropped reader's place was not freed")
             return

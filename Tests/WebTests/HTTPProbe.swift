@@ -62,10 +62,11 @@ final class HTTPProbe: Sendable {
         return (status, headers, body)
     }
 
-    /// Waits until `condition` holds of the response (or the connection closed, or `seconds` passed).
+    /// Waits until `condition` holds of the response body (or the connection closed, or
+    /// `seconds` passed); whether it holds.
     @discardableResult
     func wait(seconds: Double = 20, until condition: @escaping @Sendable (String) -> Bool) async -> Bool {
-        await received.wait(
+        _ = await received.wait(
             until: { received in
                 let text = String(decoding: received.bytes, as: UTF8.self)
                 guard let split = text.range(of: "\r\n\r\n") else { return received.closed }
@@ -73,6 +74,7 @@ final class HTTPProbe: Sendable {
                 let body = String(text[split.upperBound...])
                 return received.closed || condition(chunked ? Self.dechunk(body) : body)
             }, deadline: .now.advanced(by: .milliseconds(Int(seconds * 1000))))
+        return condition(response.body)
     }
 
     /// A chunked body's data (what has arrived of it), read byte by byte.

@@ -110,6 +110,34 @@ struct WebEngineTests {
         #expect(read.events == Array(events[21...]))
     }
 
+    @Test("a substitution loop from a hostile upstream (A off for B, then B off for A) renders each player once, never recursing")
+    func substitutionLoop() throws {
+        let whole = try FeedDecoder.read(GoldenFixtures.realMatchFeed)
+        let roster = try #require(whole.roster)
+        let (a, b) = (PlayerRef(side: .home, slot: 6), PlayerRef(side: .home, slot: 10))
+        var state = MatchState(phase: .secondHalf)
+        state.substitutions = [Substitution(off: a, on: b, minute: 53), Substitution(off: b, on: a, minute: 60)]
+        let event = MatchEvent(type: .substitution, minute: 60, template: 0, actor: b, opponent: a, state: state)
+        var board = MatchBoard()
+        _ = board.apply(.welcomed(id: 5, roster: roster, catalog: whole.catalog, latest: (sequence: 1, event: event)))
+        let lineUps = CardView(try #require(board.match(5)), language: .en).lineUps
+        #expect(
+            lineUps.components(separatedBy: "data-player=\"home:6\"").count == 2
+                && lineUps.components(separatedBy: "data-player=\"home:10\"").count == 2)
+    }
+
+    @Test("an abandoned or interrupted real match says so, not its last period's status")
+    func abandonedStatus() throws {
+        let whole = try FeedDecoder.read(GoldenFixtures.realMatchFeed)
+        var board = MatchBoard()
+        _ = board.apply(.welcomed(id: 3, roster: try #require(whole.roster), catalog: whole.catalog, latest: nil))
+        for (index, event) in whole.events.prefix(5).enumerated() { _ = board.apply(.event(id: 3, sequence: UInt32(index), event)) }
+        #expect(CardView(try #require(board.match(3)), language: .en).status == "HT")
+        _ = board.apply(.ended(id: 3, .abandoned))
+        #expect(CardView(try #require(board.match(3)), language: .en).status == "Abandoned")
+        #expect(CardView(try #require(board.match(3)), language: .pt).status == "Abandonada")
+    }
+
     @Test("language: ?lang first, then Accept-Language by quality, else English")
     func language() {
         #expect(WebLanguage.negotiate(query: "pt", acceptLanguage: "en") == .pt)
