@@ -24,7 +24,8 @@ extension SubscriberToken {
     /// key made of exactly these claims.
     public func signer(among trusted: [GroupPublicKey]) -> SignatureCheck {
         guard let key = trusted.first(where: { $0.tokenKeyID == keyID }) else { return .unknownKey }
-        guard let claims = try? claims(), signature.count == Self.signatureSize else { return .badSignature }  // claims out of range cannot have been signed
+        // Claims out of range cannot have been signed: a bad signature, not an error.
+        guard let claims = try? claims(), signature.count == Self.signatureSize else { return .badSignature }
         return key.key.isValidSignature(signature, for: Self.signingContext + claims) ? .signed(by: key) : .badSignature
     }
 

@@ -115,7 +115,8 @@ struct TokenTests {
                 copy[Int.random(in: 0..<copy.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
             }
             if Bool.random(using: &generator) { copy = Array(copy.prefix(Int.random(in: 0...copy.count, using: &generator))) }
-            if let token = try? SubscriberToken(decoding: copy) { #expect(try token.encoded() == copy) }  // refused is fine; only acceptance is checked
+            // Refused is fine; only what is accepted is checked.
+            if let token = try? SubscriberToken(decoding: copy) { #expect(try token.encoded() == copy) }
         }
     }
 
