@@ -8,6 +8,7 @@ Every wait is for the condition it means (a DOM state, the gateway's event count
 time; nothing sleeps for a fixed time. Exit status 0: every check passed."""
 import argparse
 import json
+import signal
 import socket
 import sys
 import threading
@@ -257,4 +258,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # Stopped by the test's timeout (SIGTERM): the finally clause still quits both browsers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     sys.exit(main())

@@ -104,9 +104,14 @@ struct BrowserTests {
         try process.run()
         defer { try? FileManager.default.removeItem(at: output) }  // a temporary file
         var status: Int32 = -1
-        for await code in ended {
-            status = code
-            break
+        // A test that timed out stops the script (and with it its Chromium) rather than leave it running.
+        await withTaskCancellationHandler {
+            for await code in ended {
+                status = code
+                break
+            }
+        } onCancel: {
+            process.terminate()
         }
         try handle.close()
         return (status, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
