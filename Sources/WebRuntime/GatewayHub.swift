@@ -49,6 +49,13 @@ public final class GatewayHub: Sendable {
         self.allowance = connectionsPerAddress
     }
 
+    /// Whether every match on the board has ended (none: true).
+    public var allEnded: Bool {
+        state.withLock { state in
+            state.board.matches.allSatisfy { if case .ended = $0.status { true } else { false } }
+        }
+    }
+
     /// The board as it is now (a copy: pages render it outside the lock).
     public var board: MatchBoard { state.withLock { $0.board } }
 

@@ -90,6 +90,13 @@ public final class WebGateway: Service, Sendable {
         }
     }
 
+    /// Returns once every match the gateway follows has ended (its readers were sent the end),
+    /// or at `deadline`: a server serving its own pages waits for this before it exits.
+    public func waitForEnds(deadline: ContinuousClock.Instant) async {
+        let hub = self.hub
+        _ = await hub.applied.wait(until: { _ in hub.allEnded }, deadline: deadline)
+    }
+
     /// Where it listens, once it does.
     ///
     /// - Throws: ``StreamingError`` (`socket`) when the port could not be served.

@@ -285,7 +285,10 @@ struct ServingOptions: ParsableArguments {
                 StandardOutput.write("Metrics: http://\(address.display)/metrics\n")
                 logger.info("Metrics served at http://\(address.display)/metrics")
             }
-            return try await server.run()
+            let summary = try await server.run()
+            // The pages' readers get the final whistle before the process ends (bounded).
+            if let gateway { await gateway.waitForEnds(deadline: .now.advanced(by: .seconds(3))) }
+            return summary
         }
         StandardOutput.write("Match over: \(summary.events) events, \(summary.datagramsSent) datagrams sent.\n")
         // A feed that gave no match is an error on the terminal too (its lines' errors are in the

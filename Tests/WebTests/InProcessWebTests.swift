@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Streaming
 import TestSupport
 import Testing
@@ -51,6 +52,34 @@ struct InProcessWebTests {
             guard let line = await line(prefix) else { return nil }
             let tail = line.split(separator: " ").first { $0.contains("127.0.0.1:") || $0.contains("0.0.0.0:") } ?? ""
             return Int(tail.split(separator: ":").last?.split(separator: "/").first?.split(separator: ";").first ?? "")
+        }
+    }
+
+    @Test("a server serving its own pages sends their readers the final whistle before it exits")
+    func endReachesReaders() async throws {
+        try await bounded(90) {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-end-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
+            // Kick-off waits for a second client (the gateway is the first): the card's reader is there from the start.
+            let server = try Command([
+                "server", "--host", "127.0.0.1", "--port", "0", "--interval", "0.02", "--seed", "5", "--wait-for-clients", "2",
+                "--data-dir", "none", "--repair-grace", "0", "--log-file", directory + "/server.log", "--web-port", "0",
+            ])
+            let udp = try #require(await server.port("SoccerStream server on"), "\(server.output.value)")
+            let web = try #require(await server.port("Web: http://"), "\(server.output.value)")
+            let index = try await HTTPProbe(port: web, path: "/events")
+            #expect(await index.wait { $0.contains("event: match") })
+            let id = try #require(index.response.body.components(separatedBy: "id=\\\"m").dropFirst().first?.prefix { $0.isNumber })
+            await index.close()
+            let card = try await HTTPProbe(port: web, path: "/matches/\(id)/events")
+            #expect(await card.wait { $0.hasPrefix("retry:") })
+            var configuration = ClientConfiguration()
+            configuration.port = udp
+            let viewer = try await StreamClient.connect(configuration: configuration, logger: quietLogger, display: .none)
+            _ = try await viewer.run()
+            #expect(await card.wait { $0.contains("\"ended\": true") }, "\(card.response.body.suffix(300))")
+            await card.close()
         }
     }
 
