@@ -22,6 +22,21 @@ public enum TokenRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     /// The revocation list names it (its id, or its subject before a time).
     case revoked(String)
 
+    /// The refuse frame's reason for it (Spec §4.5).
+    public var reason: RefuseReason {
+        switch self {
+        case .missing: .tokenMissing
+        case .malformed: .tokenMalformed
+        case .unknownKey: .tokenUnknownKey
+        case .badSignature: .tokenBadSignature
+        case .notYetValid: .tokenNotYetValid
+        case .expired: .tokenExpired
+        case .notPermitted: .tokenNotPermitted
+        case .wrongMatch: .tokenWrongMatch
+        case .revoked: .tokenRevoked
+        }
+    }
+
     public var description: String {
         switch self {
         case .missing: "token missing: this server admits subscribers with a token only"

@@ -76,6 +76,18 @@ public struct GoldenFixtures: Sendable {
                             RegisterRequest.padded(
                                 formats: [.compact], token: token, dictionaries: [CompressionDictionary.standard.id], match: matchID))))
             ))
+        // A register presenting a subscriber token (Spec §4.1, Spec/TOKENS.md's test vector).
+        let subscriberToken = try Self.tokenVector().token.encoded()
+        datagrams.append(
+            (
+                "register-subscriber-token",
+                .frame(
+                    Frame(
+                        body: .register(
+                            RegisterRequest.padded(
+                                formats: [.compact], token: token, dictionaries: [CompressionDictionary.standard.id], match: 2_976_871_303,
+                                features: .realMatches, subscriberToken: subscriberToken))))
+            ))
         datagrams.append(("list", .frame(Frame(body: .list(ListRequest.padded())))))
         datagrams.append(("list-token", .frame(Frame(body: .list(ListRequest.padded(token: token, offset: 0))))))
         datagrams.append(
@@ -129,6 +141,15 @@ public struct GoldenFixtures: Sendable {
             case .rateLimited: text = "too many registrations from this address; retry in 1 s"
             case .malformed: text = "register body is malformed"
             case .unknownMatch: text = "no live match 12345; ask with client --list"
+            case .tokenMissing: text = "token missing: this server admits subscribers with a token only"
+            case .tokenMalformed: text = "token malformed: truncated at byte 1 (token.key_id): need 8 bytes, 0 left"
+            case .tokenUnknownKey: text = "token signed by an unknown key (key id 56475aa75463474c): not one this server trusts"
+            case .tokenBadSignature: text = "token signature invalid: the token was altered or not signed by the key it names"
+            case .tokenNotYetValid: text = "token not yet valid: valid from 1800000000 (Unix time), now 1799990000, 60 s of clock skew allowed"
+            case .tokenExpired: text = "token expired at 1800086400 (Unix time), now 1800090000, 60 s of clock skew allowed"
+            case .tokenNotPermitted: text = "token does not permit watching"
+            case .tokenWrongMatch: text = "token not valid for match 12345: it admits to 2976871303"
+            case .tokenRevoked: text = "token revoked: token id 101112131415161718191a1b1c1d1e1f is on the revocation list"
             }
             datagrams.append(
                 (

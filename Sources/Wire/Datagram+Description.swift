@@ -59,19 +59,35 @@ extension Frame {
         return .object(members)
     }
 
+    /// A register's subscriber token: its claims when it reads as one (the server checks its
+    /// signature), else its size and why it does not.
+    private static func describe(token bytes: [UInt8]) -> JSONNode {
+        do {
+            let token = try SubscriberToken(decoding: bytes)
+            return .object([
+                ("subject", .string(token.subject)), ("token_id", .string(Hex.encode(token.tokenID))), ("key_id", .string(Hex.encode(token.keyID))),
+                ("not_before", .int(token.notBefore)), ("expires", .int(token.expires)), ("matches", .array(token.matches.map { .int($0) })),
+                ("permissions", .int(token.permissions.rawValue)),
+            ])
+        } catch {
+            return .object([("bytes", .int(bytes.count)), ("unreadable", .string("\(error.field) at byte \(error.offset): \(error.message)"))])
+        }
+    }
+
     private func describeBody() -> JSONNode {
         switch body {
         case .register(let request):
-            return .object(
-                [
-                    ("formats", .array(request.formats.map { .string($0.name) })),
-                    ("token", .string(request.token.map { hex($0) }.joined())),
-                    ("dictionaries", .array(request.dictionaries.map { .int($0) })),
-                    ("match", .int(request.match)),
-                ] + (request.delivery == .unicast ? [] : [("delivery", .string("group"))])
-                    + (request.features.isEmpty ? [] : [("features", .int(request.features.rawValue))]) + [
-                        ("padding", .int(request.padding))
-                    ])
+            var members: [(String, JSONNode)] = [
+                ("formats", .array(request.formats.map { .string($0.name) })),
+                ("token", .string(request.token.map { hex($0) }.joined())),
+                ("dictionaries", .array(request.dictionaries.map { .int($0) })),
+                ("match", .int(request.match)),
+            ]
+            if request.delivery != .unicast { members.append(("delivery", .string("group"))) }
+            if !request.features.isEmpty { members.append(("features", .int(request.features.rawValue))) }
+            if !request.subscriberToken.isEmpty { members.append(("subscriber_token", Self.describe(token: request.subscriberToken))) }
+            members.append(("padding", .int(request.padding)))
+            return .object(members)
         case .challenge(let challenge):
             return .object([("token", .string(challenge.token.map { hex($0) }.joined()))])
         case .list(let request):

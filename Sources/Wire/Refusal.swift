@@ -12,6 +12,25 @@ public enum RefuseReason: UInt8, Sendable, Hashable, CaseIterable, Codable {
     case malformed = 5
     /// The register names a match this server does not carry, or one already over.
     case unknownMatch = 6
+    /// Subscriber tokens (Spec/TOKENS.md, "Admission"), each reason its own: none sent to a
+    /// server that requires one;
+    case tokenMissing = 7
+    /// the bytes are not a token;
+    case tokenMalformed = 8
+    /// no trusted operator key has its key id;
+    case tokenUnknownKey = 9
+    /// the signature does not match its claims;
+    case tokenBadSignature = 10
+    /// before its not-before time (beyond the clock-skew allowance);
+    case tokenNotYetValid = 11
+    /// after its expiry (beyond the clock-skew allowance);
+    case tokenExpired = 12
+    /// it lacks the watch permission;
+    case tokenNotPermitted = 13
+    /// it names other matches;
+    case tokenWrongMatch = 14
+    /// the revocation list names it (a subscriber revoked while watching gets this too).
+    case tokenRevoked = 15
 
     /// A lower-case identifier.
     public var name: String {
@@ -22,6 +41,15 @@ public enum RefuseReason: UInt8, Sendable, Hashable, CaseIterable, Codable {
         case .rateLimited: "rate_limited"
         case .malformed: "malformed"
         case .unknownMatch: "unknown_match"
+        case .tokenMissing: "token_missing"
+        case .tokenMalformed: "token_malformed"
+        case .tokenUnknownKey: "token_unknown_key"
+        case .tokenBadSignature: "token_bad_signature"
+        case .tokenNotYetValid: "token_not_yet_valid"
+        case .tokenExpired: "token_expired"
+        case .tokenNotPermitted: "token_not_permitted"
+        case .tokenWrongMatch: "token_wrong_match"
+        case .tokenRevoked: "token_revoked"
         }
     }
 }

@@ -25,8 +25,14 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     /// offers (Spec §4.11). Not sent at all when unicast (Spec §4.1).
     public var delivery: Delivery
     /// What the client understands beyond the base protocol (Spec §4.1, §4.13). Not sent at all
-    /// when empty.
+    /// when empty and no subscriber token follows.
     public var features: RegisterFeatures = []
+    /// The operator-signed subscriber token (Spec/TOKENS.md) that admits the client, or empty.
+    /// Not sent at all when empty.
+    public var subscriberToken: [UInt8] = []
+
+    /// The longest subscriber token a register may carry (its length is one byte).
+    public static let maximumSubscriberToken = 255
     /// Zero bytes after the token (and dictionaries, and match).
     public var padding: Int
 
@@ -45,7 +51,7 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     /// Creates a request with `padding` zero bytes at the end.
     public init(
         formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [], match: UInt32 = anyMatch,
-        delivery: Delivery = .unicast, features: RegisterFeatures = [], padding: Int = 0
+        delivery: Delivery = .unicast, features: RegisterFeatures = [], subscriberToken: [UInt8] = [], padding: Int = 0
     ) {
         self.formats = formats
         self.token = token
@@ -53,13 +59,16 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         self.match = match
         self.delivery = delivery
         self.features = features
+        self.subscriberToken = subscriberToken
         self.padding = padding
     }
 
     /// The body's size without padding, in its canonical encoding.
     var unpaddedSize: Int {
         let optional =
-            !features.isEmpty
+            !subscriberToken.isEmpty
+            ? 1 + dictionaries.count + 4 + 1 + 1 + 1 + subscriberToken.count
+            : !features.isEmpty
             ? 1 + dictionaries.count + 4 + 1 + 1
             : delivery != .unicast
                 ? 1 + dictionaries.count + 4 + 1
@@ -70,10 +79,11 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     /// A request padded so that its frame is exactly ``minimumFrameSize`` bytes (or unpadded if already larger).
     public static func padded(
         formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [],
-        match: UInt32 = anyMatch, delivery: Delivery = .unicast, features: RegisterFeatures = []
+        match: UInt32 = anyMatch, delivery: Delivery = .unicast, features: RegisterFeatures = [], subscriberToken: [UInt8] = []
     ) -> RegisterRequest {
         var request = RegisterRequest(
-            formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery, features: features)
+            formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery, features: features,
+            subscriberToken: subscriberToken)
         request.padding = max(0, minimumFrameSize - FrameHeader.size - request.unpaddedSize)
         return request
     }
@@ -110,8 +120,14 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         }
         // The dictionary count is omitted when 0, unless a match follows it; the match when 0,
         // unless a delivery follows it; the delivery when unicast, unless features follow it;
-        // the features when none (Spec §4.1).
-        let hasFeatures = !features.isEmpty
+        // the features when none, unless a subscriber token follows them; the token when none (Spec §4.1).
+        guard subscriberToken.count <= Self.maximumSubscriberToken else {
+            throw WireError(
+                .tooLarge, field: "body.subscriber_token", offset: writer.bytes.count,
+                "subscriber token of \(subscriberToken.count) bytes exceeds \(Self.maximumSubscriberToken)")
+        }
+        let hasToken = !subscriberToken.isEmpty
+        let hasFeatures = !features.isEmpty || hasToken
         if !dictionaries.isEmpty || match != Self.anyMatch || delivery != .unicast || hasFeatures {
             writer.writeUInt8(UInt8(dictionaries.count))
             writer.writeBytes(dictionaries)
@@ -119,6 +135,10 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         if match != Self.anyMatch || delivery != .unicast || hasFeatures { writer.writeUInt32(match) }
         if delivery != .unicast || hasFeatures { writer.writeUInt8(delivery.rawValue) }
         if hasFeatures { writer.writeUInt8(features.rawValue) }
+        if hasToken {
+            writer.writeUInt8(UInt8(subscriberToken.count))
+            writer.writeBytes(subscriberToken)
+        }
         writer.writeBytes(repeatElement(0, count: max(0, padding)))
     }
 
@@ -182,6 +202,7 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         var match = anyMatch
         var delivery = Delivery.unicast
         var features: RegisterFeatures = []
+        var subscriberToken: [UInt8] = []
         if reader.remaining >= 4 {
             match = try reader.readUInt32(field: "body.match")
             // The delivery byte is optional as well: a zero reads as unicast, the same as padding.
@@ -196,9 +217,13 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
                 delivery = value
                 // So are the features, after the delivery: a zero reads as none, the same as
                 // padding; bits this implementation does not know are kept and ignored (Spec §4.1).
-                if reader.remaining > 0, let byte = reader.peekUInt8(), byte != 0 {
-                    _ = try reader.readUInt8(field: "body.features")
-                    features = RegisterFeatures(rawValue: byte)
+                if reader.remaining > 0 {
+                    features = RegisterFeatures(rawValue: try reader.readUInt8(field: "body.features"))
+                    // Then the subscriber token: a zero length reads as none, the same as padding.
+                    if reader.remaining > 0, let length = reader.peekUInt8(), length != 0 {
+                        _ = try reader.readUInt8(field: "body.subscriber_token.length")
+                        subscriberToken = try reader.readBytes(Int(length), field: "body.subscriber_token")
+                    }
                 }
             }
         }
@@ -209,7 +234,8 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         }
         // The optional fields' bytes that their canonical encoding omits (zeros) were padding.
         var request = RegisterRequest(
-            formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery, features: features)
+            formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery, features: features,
+            subscriberToken: subscriberToken)
         let zeroFields = (paddingStart - countOffsetAfterToken) - (request.unpaddedSize - 2 - formats.count - token.count)
         request.padding = padding.count + zeroFields
         return request

@@ -149,16 +149,7 @@ struct TokenTests {
 }
 
 extension TokenTests {
-    /// Spec/TOKENS.md's test vector: a fixed key and fixed claims give exactly these bytes
-    /// (Ed25519 signatures are deterministic).
-    static func vector() throws -> (key: GroupSigningKey, token: SubscriberToken) {
-        let key = try GroupSigningKey(seed: Array(0..<32))
-        var token = SubscriberToken(
-            keyID: [], tokenID: Array(0x10..<0x20), issuedAt: 1_800_000_000, notBefore: 1_800_000_000, expires: 1_800_086_400,
-            permissions: [.watch, .repair], subject: "acme-sports", matches: [2_976_871_303])
-        try token.sign(with: key)
-        return (key, token)
-    }
+    static func vector() throws -> (key: GroupSigningKey, token: SubscriberToken) { try GoldenFixtures.tokenVector() }
 
     @Test("the Spec's test vector: a fixed key and claims give exactly Spec/TOKENS.md's bytes and text, and they check")
     func specVector() throws {

@@ -58,6 +58,9 @@ local MAX_ADDED = 63
 local refuse_reasons = {
     [1] = "unsupported version", [2] = "no common format", [3] = "server full",
     [4] = "rate limited", [5] = "malformed register", [6] = "unknown match",
+    [7] = "token missing", [8] = "token malformed", [9] = "token signed by an unknown key", [10] = "token signature invalid",
+    [11] = "token not yet valid", [12] = "token expired", [13] = "token not permitted", [14] = "token for other matches",
+    [15] = "token revoked",
 }
 local end_reasons = { [1] = "full time", [2] = "server shutdown", [3] = "abandoned" }
 local dictionaries = { [0] = "none", [1] = "standard", [2] = "undefined", [3] = "undefined" }
@@ -124,6 +127,10 @@ f.padding = ProtoField.bytes("soccerstream.padding", "Padding")
 f.delivery = ProtoField.uint8("soccerstream.register.delivery", "Delivery", base.DEC, { [0] = "unicast", [1] = "multicast group" })
 f.features = ProtoField.uint8("soccerstream.register.features", "Features", base.HEX)
 f.feature_real = ProtoField.bool("soccerstream.register.features.real_matches", "Real matches (extended layout)", 8, nil, 0x01)
+f.subscriber_token = ProtoField.bytes("soccerstream.register.subscriber_token", "Subscriber token")
+f.token_subject = ProtoField.string("soccerstream.register.subscriber_token.subject", "Subject")
+f.token_id = ProtoField.bytes("soccerstream.register.subscriber_token.id", "Token id")
+f.token_expires = ProtoField.uint32("soccerstream.register.subscriber_token.expires", "Expires (Unix time)")
 f.group_match = ProtoField.uint32("soccerstream.group.match", "Match (group event)")
 f.signature = ProtoField.bytes("soccerstream.group.signature", "Ed25519 signature (not checked here)")
 f.multicast_family = ProtoField.uint8("soccerstream.welcome.multicast.family", "Multicast family")
@@ -1108,6 +1115,7 @@ local function register(r, tree)
         end
     end
     local match, delivery, features = 0, 0, 0
+    local token_note = ""
     if r:remaining() >= 4 then
         match = r:u32(tree, f.match, "body.match")
         if r:remaining() > 0 then
@@ -1116,16 +1124,30 @@ local function register(r, tree)
             if delivery > 1 then fail("outOfRange", "body.delivery", delivery_offset, "delivery " .. delivery .. "; expected 0 (unicast) or 1 (multicast group)") end
             -- The features byte after it (§4.1): a zero reads as none, the same as padding; bits
             -- other than bit 0 (real matches) are kept and ignored.
-            if r:remaining() > 0 and r.tvb:range(r.pos, 1):uint() ~= 0 then
+            if r:remaining() > 0 then
                 local range
                 features, range = r:u8(nil, nil, "body.features")
-                tree:add(f.features, range):add(f.feature_real, range)
+                if features ~= 0 then tree:add(f.features, range):add(f.feature_real, range) end
+                -- Then the subscriber token (Spec/TOKENS.md): a zero length reads as none, the same as padding.
+                if r:remaining() > 0 and r.tvb:range(r.pos, 1):uint() ~= 0 then
+                    local length = r:u8(nil, nil, "body.subscriber_token.length")
+                    local bytes = r:range(length, "body.subscriber_token")
+                    local sub = tree:add(f.subscriber_token, bytes)
+                    -- Its claims, shown when they can be read (the server checks the token; the frame does not).
+                    if length >= 104 and bytes:range(0, 1):uint() == 1 then
+                        sub:add(f.token_id, bytes:range(9, 16))
+                        sub:add(f.token_expires, bytes:range(33, 4))
+                        local n = bytes:range(38, 1):uint()
+                        if n > 0 and 39 + n <= length then sub:add(f.token_subject, bytes:range(39, n)) end
+                    end
+                    token_note = ", subscriber token"
+                end
             end
         end
     end
     padding(r, tree)
     return (match == 0 and "any match" or ("match " .. match)) .. (delivery == 1 and ", group delivery" or "")
-        .. (band(features, 0x01) ~= 0 and ", real matches" or "")
+        .. (band(features, 0x01) ~= 0 and ", real matches" or "") .. token_note
 end
 
 local function listing(r, tree)
@@ -1313,7 +1335,7 @@ local function frame(tvb, pinfo, tree, dir)
         summary = "welcome, " .. welcome(br, body_tree, header)
     elseif kind == 3 then
         local reason = br:u8(body_tree, f.reason, "body.reason")
-        if reason < 1 or reason > 6 then fail("outOfRange", "body.reason", HEADER_SIZE, "reason " .. reason .. "; expected 1...6") end
+        if reason < 1 or reason > 15 then fail("outOfRange", "body.reason", HEADER_SIZE, "reason " .. reason .. "; expected 1...15") end
         br:str8(body_tree, f.text, "body.text")
         summary = "refuse, " .. refuse_reasons[reason]
     elseif (kind == 4 or kind == 13) and header.format == 1 then
