@@ -69,10 +69,10 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
             !subscriberToken.isEmpty
             ? 1 + dictionaries.count + 4 + 1 + 1 + 1 + subscriberToken.count
             : !features.isEmpty
-            ? 1 + dictionaries.count + 4 + 1 + 1
-            : delivery != .unicast
-                ? 1 + dictionaries.count + 4 + 1
-                : match != Self.anyMatch ? 1 + dictionaries.count + 4 : (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
+                ? 1 + dictionaries.count + 4 + 1 + 1
+                : delivery != .unicast
+                    ? 1 + dictionaries.count + 4 + 1
+                    : match != Self.anyMatch ? 1 + dictionaries.count + 4 : (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
         return 1 + formats.count + 1 + token.count + optional
     }
 
