@@ -43,6 +43,8 @@ public struct ClientConfiguration: Sendable {
     /// What the register says this client understands (Spec §4.1): real matches in the extended
     /// layout (§4.13) unless told to register as a base-layout client (`client --base-layout`).
     public var features: RegisterFeatures = .realMatches
+    /// The subscriber token presented in every register (`--token`, Spec/TOKENS.md); empty: none.
+    public var subscriberToken: [UInt8] = []
     /// Write every datagram received to this classic pcap file (raw IP link type).
     public var capturePath: String?
     /// Hand every event, in sequence order, to ``StreamClient/relayed`` (a relay's upstream).

@@ -28,7 +28,8 @@ extension StreamClient {
             body: .register(
                 RegisterRequest.padded(
                     formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 },
-                    match: configuration.match, delivery: delivery.withLock { $0 }, features: features.withLock { $0 })),
+                    match: configuration.match, delivery: delivery.withLock { $0 }, features: features.withLock { $0 },
+                    subscriberToken: configuration.subscriberToken)),
             subscription: subscription
         ).encoded()
     }

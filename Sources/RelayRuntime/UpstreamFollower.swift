@@ -49,6 +49,8 @@ package struct UpstreamFollower: Sendable {
     /// Take the upstream's events from its multicast group when its welcome offers one (a relay
     /// on the upstream's network, `relay --upstream-multicast`); unicast otherwise.
     package var multicast = false
+    /// The subscriber token presented upstream (a relay's or a web gateway's own, Spec/TOKENS.md).
+    package var subscriberToken: [UInt8] = []
 
     /// A follower of `match` on `upstreams`.
     package init(upstreams: [Upstream], match: UInt32, resumeAfter: (match: UInt32, sequence: UInt32)?, timeout: Duration, logger: Logger) {
@@ -84,6 +86,7 @@ package struct UpstreamFollower: Sendable {
             // from it (docs/OPERATING.md, "Scaling out").
             configuration.multicast = multicast ? .auto : .off
             configuration.match = last?.match ?? match
+            configuration.subscriberToken = subscriberToken
             configuration.serverTimeout = timeout
             // One upstream: keep registering again for as long as the relay runs (a day at a
             // time); several: for one timeout, then the next takes over.

@@ -1,5 +1,9 @@
 import Wire
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where the protocol logic (``ServerState``, ``ClientSession``, ``RegistrationLimiter``,
 /// ``AddressValidator``) reads the time: monotonic seconds from an arbitrary origin.
 ///
@@ -9,6 +13,13 @@ import Wire
 public protocol ProtocolClock: Sendable {
     /// Seconds since this clock's origin; never goes backwards.
     func now() -> Double
+    /// The wall clock's Unix seconds, as tokens are timed (Spec/TOKENS.md). The system's by
+    /// default; a test's clock may say otherwise.
+    func unixSeconds() -> UInt32
+}
+
+extension ProtocolClock {
+    public func unixSeconds() -> UInt32 { UInt32(clamping: time(nil)) }
 }
 
 /// The machine's monotonic clock (`ContinuousClock`), in seconds since the clock was made.

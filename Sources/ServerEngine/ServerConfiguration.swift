@@ -82,6 +82,11 @@ public struct ServerConfiguration: Sendable {
     public var endRepeats: Int = 3
     /// Whether original-protocol clients (`register` text) are served.
     public var originalAllowed: Bool = true
+    /// Admission by subscriber token (`--require-token`, Spec/TOKENS.md): the operator keys
+    /// trusted, the clock skew allowed and the revocation list; nil: anyone may subscribe.
+    public var tokenAdmission: TokenAdmission?
+    /// A relay's own subscriber token, presented to its upstreams (`relay --token`).
+    public var upstreamToken: [UInt8] = []
     /// Where original-protocol registers are accepted from besides loopback and private ranges
     /// (``AddressRange/loopbackAndPrivate``, always accepted): protected mode, after Redis's,
     /// since such a register subscribes its source address unvalidated (`--original-from`).
@@ -193,6 +198,11 @@ public struct ServerConfiguration: Sendable {
                 speed.isFinite && speed > 0 && speed <= 10_000, "replay speed (--replay-speed)", "\(speed)", "more than 0 and at most 10000, or max")
         }
         try check(maxClients >= 1, "most clients (--max-clients)", "\(maxClients)", "1 or more")
+        if let tokenAdmission {
+            try check(!tokenAdmission.trusted.isEmpty, "trusted keys (--trusted-key)", "none", "at least one with --require-token")
+            // Original-protocol registers carry no token: a server that requires one cannot serve them.
+            try check(!originalAllowed, "original protocol (--original)", "allow", "deny with --require-token (its registers carry no token)")
+        }
         try check(endRepeats >= 1 && endRepeats <= 10, "end repeats", "\(endRepeats)", "1...10")
         try check(
             upstreamTimeout >= .milliseconds(100) && upstreamTimeout <= .seconds(3600), "upstream timeout (--upstream-timeout)",

@@ -44,6 +44,14 @@ extension ServerState {
             let text = request.match == RegisterRequest.anyMatch ? "no live match" : "no live match \(request.match); ask with client --list"
             return refuse(address, .unknownMatch, text, budget: .max, subscription: subscription)
         }
+        // Admission by token (Spec/TOKENS.md): checked only now, for a validated address, against
+        // the match it would follow; each refusal its own reason.
+        if let admission = configuration.tokenAdmission,
+            case .failure(let refusal) = admission.admit(
+                request.subscriberToken.isEmpty ? nil : request.subscriberToken, match: matches[slot].id, now: clock.unixSeconds())
+        {
+            return refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
+        }
         guard subscriberAndSlot(at: address) != nil || clientCount < configuration.maxClients else {
             return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max, subscription: subscription)
         }

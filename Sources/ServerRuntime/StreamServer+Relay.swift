@@ -26,6 +26,7 @@ extension StreamServer {
             timeout: configuration.upstreamTimeout, logger: logger)
         follower.stopWhenRefused = Set(RefuseReason.allCases)
         follower.multicast = configuration.upstreamMulticast
+        follower.subscriberToken = configuration.upstreamToken
         return (index, follower)
     }
 

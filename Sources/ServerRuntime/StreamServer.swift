@@ -82,6 +82,7 @@ public final class StreamServer: Sendable {
                     resumeAfter: resumed.flatMap { relayed in relayed.lastSequence.map { (match, $0) } },
                     timeout: configuration.upstreamTimeout, logger: logger)
                 follower.multicast = configuration.upstreamMulticast
+                follower.subscriberToken = configuration.upstreamToken
                 return follower
             }
         self.configuration = configuration

@@ -94,6 +94,33 @@ public enum TokenTool {
         return UInt32(count * unit)
     }
 
+    /// A token given on the command line (`--token`): `sst1.…` itself, `-` for standard input's
+    /// text, or a file holding it; its bytes, checked to read as a token.
+    public static func tokenBytes(_ value: String, option: String, standardInput: () -> String) throws(Failure) -> [UInt8] {
+        let text = value.hasPrefix(SubscriberToken.textPrefix) ? value : value == "-" ? standardInput() : try read(value)
+        do {
+            return try SubscriberToken(text: text).encoded()
+        } catch {
+            throw Failure("\(option): not a token: \(error.code.rawValue) at byte \(error.offset) (\(error.field)): \(error.message)")
+        }
+    }
+
+    /// The admission a server with `--require-token` applies: `trusted` keys (each `ssp1.…` or
+    /// a file), `skew` seconds of clock difference, and the revocation list in `revocations`.
+    public static func admission(trusted: [String], skew: UInt32, revocations: String?) throws(Failure) -> TokenAdmission {
+        var list = RevocationList()
+        if let revocations {
+            do {
+                list = try RevocationList(text: try read(revocations))
+            } catch let error as RevocationList.LineError {
+                throw Failure("--revocations \(revocations): \(error)")
+            } catch {
+                throw Failure("--revocations \(revocations): \(error)")
+            }
+        }
+        return TokenAdmission(trusted: try trusted.map(publicKey), skew: skew, revocations: list)
+    }
+
     /// What a token says, and whether `trusted` (if any) signed it: `token inspect`.
     public static func inspect(_ text: String, trusted: [GroupPublicKey], now: UInt32) throws(Failure) -> String {
         let token: SubscriberToken

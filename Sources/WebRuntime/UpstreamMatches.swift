@@ -72,6 +72,7 @@ final class UpstreamMatches: Sendable {
         // A match the upstream no longer carries is not asked for again and again; a passing
         // refusal (rate limited, server full) is tried again.
         follower.stopWhenRefused = [.unknownMatch]
+        follower.subscriberToken = configuration.subscriberToken
         let hub = self.hub
         await follower.run(
             stopped: { Task.isCancelled },

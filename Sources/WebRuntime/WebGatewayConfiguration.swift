@@ -22,6 +22,8 @@ public struct WebGatewayConfiguration: Sendable {
     public var listEvery: Duration = .seconds(5)
     /// Silence from the upstream before registering again (as a relay's upstream side).
     public var upstreamTimeout: Duration = .seconds(5)
+    /// The gateway's own subscriber token, presented upstream (`web --token`, Spec/TOKENS.md).
+    public var subscriberToken: [UInt8] = []
 
     public init(upstream: Upstream) {
         self.upstream = upstream

@@ -3,6 +3,7 @@ import Foundation
 import GroupSigning
 import Logging
 import Streaming
+import Toolkit
 import Wire
 
 struct Client: AsyncParsableCommand {
@@ -64,6 +65,11 @@ struct Client: AsyncParsableCommand {
     )
     var serverKey: String?
     @Option(help: "The interface (name or IPv4 address) to join the multicast group on (default: the route's).") var multicastInterface: String?
+    @Option(
+        help:
+            "The subscriber token to present (sst1.…, a file holding it, or - for standard input; Spec/TOKENS.md); default: SOCCERSTREAM_TOKEN's value, if set."
+    )
+    var token: String?
 
     var logFile: String { logging.logFile }
 
@@ -78,6 +84,10 @@ struct Client: AsyncParsableCommand {
         configuration.dictionaries = dictionary.dictionaries
         configuration.original = original
         configuration.originalInterval = originalInterval
+        if let token = token ?? ProcessInfo.processInfo.environment["SOCCERSTREAM_TOKEN"] {
+            let option = self.token == nil ? "SOCCERSTREAM_TOKEN" : "--token"
+            configuration.subscriberToken = try TokenTool.tokenBytes(token, option: option, standardInput: readStandardInput)
+        }
         configuration.registerAttempts = registerAttempts
         configuration.capturePath = capture
         configuration.repairs = !noRepair

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import Streaming
+import Toolkit
 import Wire
 
 struct Relay: ServingCommand {
@@ -35,6 +36,8 @@ struct Relay: ServingCommand {
             "Take the upstream's events from its multicast group when its welcome offers one (a relay on the upstream's network); by default from the upstream's unicast stream."
     )
     var upstreamMulticast = false
+    @Option(help: "The relay's own subscriber token, presented to its upstreams (sst1.…, a file holding it, or - for standard input).")
+    var token: String?
     @OptionGroup var logging: LoggingOptions<RelayDefaults>
     @OptionGroup var serving: ServingOptions
 
@@ -58,6 +61,7 @@ struct Relay: ServingCommand {
         configuration.upstreamTimeout = try duration(seconds: upstreamTimeout, option: "--upstream-timeout")
         configuration.upstreamOnDemand = onDemand
         configuration.upstreamMulticast = upstreamMulticast
+        if let token { configuration.upstreamToken = try TokenTool.tokenBytes(token, option: "--token", standardInput: readStandardInput) }
         if let match {
             configuration.upstreamMatches = try matchIDs(match)
         }

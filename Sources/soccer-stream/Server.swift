@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandSettings
 import Foundation
+import GroupSigning
 import Logging
 import Match
 import Monitoring
@@ -8,6 +9,7 @@ import NIOCore
 import ServiceLifecycle
 import Streaming
 import Synchronization
+import Toolkit
 import WebRuntime
 import Wire
 
@@ -109,6 +111,10 @@ struct ServingOptions: ParsableArguments {
     var webPort: Int?
     @Option(help: "The address the web pages bind (only with --web-port).") var webHost = "127.0.0.1"
     @Option(help: "The most clients served at once.") var maxClients = 10_000
+    @Flag(help: "Admit subscribers with a valid token only (Spec/TOKENS.md; needs --trusted-key and --original deny).") var requireToken = false
+    @Option(help: "An operator public key whose tokens are accepted (ssp1.… or a file holding it); repeatable.") var trustedKey: [String] = []
+    @Option(help: "Seconds of clock difference allowed on a token's times.") var tokenSkew: UInt32 = TokenAdmission.defaultSkew
+    @Option(help: "The revocation list file (Spec/TOKENS.md, \"Revocation\"), read at start.") var revocations: String?
     @Option(
         name: [.customLong("original"), .customLong("legacy")],
         help: ArgumentHelp(
@@ -172,6 +178,11 @@ struct ServingOptions: ParsableArguments {
         configuration.port = listen.port
         configuration.formats = format.formats
         configuration.maxClients = maxClients
+        if requireToken {
+            configuration.tokenAdmission = try TokenTool.admission(trusted: trustedKey, skew: tokenSkew, revocations: revocations)
+        } else if !trustedKey.isEmpty || revocations != nil {
+            throw StreamingError(.configuration, "--trusted-key, --revocations: only with --require-token")
+        }
         configuration.originalAllowed = original == .allow
         configuration.originalFrom = try originalFrom.map { try AddressRange(parsing: $0) }
         configuration.originalBudget.perPrefix = originalBudget

@@ -49,7 +49,7 @@ struct Token: AsyncParsableCommand {
         func run() async throws {
             let text: String
             if token == "-" {
-                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                text = readStandardInput()
             } else if token.hasPrefix(SubscriberToken.textPrefix) {
                 text = token
             } else {
@@ -59,4 +59,9 @@ struct Token: AsyncParsableCommand {
             StandardOutput.write(try TokenTool.inspect(text, trusted: trusted, now: UInt32(clamping: Int(Date().timeIntervalSince1970))))
         }
     }
+}
+
+/// Standard input's whole text (`--token -`, `token inspect -`).
+func readStandardInput() -> String {
+    String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
 }

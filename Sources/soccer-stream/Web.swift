@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Streaming
+import Toolkit
 import WebRuntime
 
 struct Web: AsyncParsableCommand {
@@ -23,6 +24,8 @@ struct Web: AsyncParsableCommand {
     @Option(help: "Seconds between heartbeat comments on idle event streams.") var heartbeat = 15.0
     @Option(help: "Event streams open at once from one client address; more are refused (429).") var connectionsPerAddress = 8
     @Option(help: "Records an event-stream reader may fall behind by before it is dropped.") var readerBuffer = 64
+    @Option(help: "The gateway's own subscriber token, presented upstream (sst1.…, a file holding it, or - for standard input).")
+    var token: String?
     @OptionGroup var logging: LoggingOptions<WebDefaults>
 
     func run() async throws {
@@ -33,6 +36,7 @@ struct Web: AsyncParsableCommand {
         configuration.heartbeat = try Duration.milliseconds(heartbeat * 1000, option: "--heartbeat")
         configuration.connectionsPerAddress = connectionsPerAddress
         configuration.readerBuffer = readerBuffer
+        if let token { configuration.subscriberToken = try TokenTool.tokenBytes(token, option: "--token", standardInput: readStandardInput) }
         let logFile = logging.logFile
         try PathCheck.foldersExist([("--log-file", logFile)])
         let log = LogFile(path: logFile)
