@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "WebRuntime", "WebEngine", "Streaming", "Wire", "Match", "Toolkit", "Importers", "TestSupport",
+                "WebRuntime", "WebEngine", "Streaming", "Wire", "Match", "Toolkit", "Importers", "TestSupport", "GroupSigning",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

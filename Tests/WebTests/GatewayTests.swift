@@ -1,10 +1,12 @@
 import Foundation
+import GroupSigning
 import Logging
 import Match
 import ServiceLifecycle
 import Streaming
 import TestSupport
 import Testing
+import Toolkit
 import WebEngine
 import WebRuntime
 import Wire
@@ -99,6 +101,27 @@ struct GatewayTests {
                 #expect(index.body.contains("<h1>Partidas</h1>") && index.body.contains("id=\"m\(match.id)\""))
                 #expect(try await HTTPProbe.get(port: port, "/matches/123").status == 404)
                 #expect(try await HTTPProbe.get(port: port, "/assets/live.js").headers["content-type"]?.hasPrefix("text/javascript") == true)
+            }
+            _ = try await served
+        }
+    }
+
+    @Test("a gateway presents its own token to an origin that requires one, and shows its match")
+    func withToken() async throws {
+        try await bounded(60) {
+            let key = GroupSigningKey()
+            let origin = try await Self.server {
+                $0.tokenAdmission = TokenAdmission(trusted: [key.publicKey])
+                $0.originalAllowed = false
+            }
+            async let served = origin.run()
+            let now = UInt32(Date().timeIntervalSince1970)
+            let text = try TokenTool.issue(key: key, subject: "gateway", matches: [], lifetime: 600, permissions: [.watch, .repair], now: now)
+            let token = try SubscriberToken(text: text).encoded()
+            try await withGateway(upstream: origin.localAddress.port ?? 0, { $0.subscriberToken = token }) { gateway, port in
+                _ = await gateway.hub.applied.wait(until: { _ in gateway.hub.allEnded && !gateway.hub.board.matches.isEmpty })
+                let (events, _) = MatchSimulator.play(seed: 7)
+                #expect(gateway.hub.board.matches.first?.history.count == events.count)
             }
             _ = try await served
         }
