@@ -46,11 +46,13 @@ extension ServerState {
         }
         // Admission by token (Spec/TOKENS.md): checked only now, for a validated address, against
         // the match it would follow; each refusal its own reason.
-        if let admission = configuration.tokenAdmission,
-            case .failure(let refusal) = admission.admit(
-                request.subscriberToken.isEmpty ? nil : request.subscriberToken, match: matches[slot].id, now: clock.unixSeconds())
-        {
-            return refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
+        var mayRepair = true
+        if let admission = configuration.tokenAdmission {
+            switch admission.admit(request.subscriberToken.isEmpty ? nil : request.subscriberToken, match: matches[slot].id, now: clock.unixSeconds())
+            {
+            case .failure(let refusal): return refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
+            case .success(let token): mayRepair = token.permissions.contains(.repair)
+            }
         }
         guard subscriberAndSlot(at: address) != nil || clientCount < configuration.maxClients else {
             return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max, subscription: subscription)
@@ -74,6 +76,7 @@ extension ServerState {
         var subscriber = Subscriber(
             address: address, delivery: delivery, lastHeard: now, dictionary: dictionary,
             subscription: subscription)
+        subscriber.mayRepair = mayRepair
         // The group carries a real match's extended frames: base-layout clients take events at their address.
         subscriber.group = request.delivery == .group && multicastOffers[format] != nil && !delivery.isBaseLayout
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.

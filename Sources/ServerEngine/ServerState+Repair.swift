@@ -22,7 +22,8 @@ extension ServerState {
         var budget = subscriber.repairBudget ?? TokenBucket(rate: configuration.effectiveRepairRate, burst: configuration.repairBurst, now: now)
         var total = repairBudget ?? TokenBucket(rate: configuration.repairRateTotal, burst: max(1, configuration.repairRateTotal / 10), now: now)
         for sequence in ranges.sequences {
-            guard var event = matches[slot].ring[sequence] else {
+            // A token without the repair permission: nothing is sent again, all "unavailable".
+            guard subscriber.mayRepair, var event = matches[slot].ring[sequence] else {
                 missing.append(sequence)
                 continue
             }
@@ -49,7 +50,7 @@ extension ServerState {
         repairBudget = total
         repairsSent += replies.count
         var notices: [Notice] = []
-        if consultLog, !missing.isEmpty, let logNumber = matches[slot].logNumber {
+        if consultLog, subscriber.mayRepair, !missing.isEmpty, let logNumber = matches[slot].logNumber {
             notices.append(
                 .lookUp(
                     LogLookup(

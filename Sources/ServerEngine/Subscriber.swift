@@ -76,6 +76,9 @@ public struct Subscriber: Sendable, Hashable {
     /// it and the server has a group, Spec §4.11): events are not sent to its address, only
     /// the welcome, heartbeat answers, repairs and the end.
     public var group = false
+    /// Whether its NACKs are answered: false for a subscriber admitted by a token without the
+    /// repair permission (Spec/TOKENS.md), whose every NACK is answered "unavailable".
+    public var mayRepair = true
 
     /// A client at `address` receiving `delivery`.
     public init(

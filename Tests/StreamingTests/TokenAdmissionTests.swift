@@ -95,6 +95,21 @@ struct TokenAdmissionTests {
         }
     }
 
+    @Test("a token without the repair permission watches, but its NACKs are answered unavailable: what it lost stays lost")
+    func watchOnly() async throws {
+        try await bounded(90) {
+            let server = try await Self.requiring { $0.interval = .milliseconds(20) }
+            let relay = try await makeRelay(server, loss: 0.2, duplicate: 0, reorder: 0, seed: 3)
+            let viewer = try await makeClient(port: relay.port) { $0.subscriberToken = try! Self.token(permissions: [.watch]) }  // signed above
+            async let served = server.run()
+            let result = try await viewer.run()
+            _ = try await served
+            await relay.close()
+            let statistics = result.statistics
+            #expect(statistics.lost > 0 && statistics.repaired == 0 && statistics.unrecovered == statistics.lost, "\(statistics)")
+        }
+    }
+
     @Test("--require-token needs a trusted key, and original-protocol clients (whose registers carry no token) denied")
     func configuration() async throws {
         var configuration = ServerConfiguration()
