@@ -43,13 +43,15 @@ let package = Package(
         // Bytes: frames, codecs, the rule table (Spec/PROTOCOL.md); it re-exports MatchModel.
         .target(name: "Wire", dependencies: ["MatchModel", "CZlib"]),
         // Ed25519 for group events (Spec §4.11), apart from Wire so that decoders and fuzzers need no cryptography.
-        .target(name: "GroupSigning", dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GroupSigning", dependencies: ["Wire", "FileAccess", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Match", dependencies: ["Wire"]),
         .target(name: "Capture"),
         // Importers of real match data: StatsBomb's events and line-ups, openfootball's football.json.
         .target(name: "Importers", dependencies: ["MatchModel", "Wire"]),
         .target(name: "CDatagram"),
-        .target(name: "Toolkit", dependencies: ["Wire", "GroupSigning", "Match", "Capture", "Importers"]),
+        // Whole files read with the reason in plain words (tools, and a server's revocation list).
+        .target(name: "FileAccess"),
+        .target(name: "Toolkit", dependencies: ["Wire", "GroupSigning", "Match", "Capture", "Importers", "FileAccess"]),
         // The streaming modules, one per role on the data path (docs/ARCHITECTURE.md).
         // Errors, clocks, signals, log files, locks: what every runtime uses.
         .target(
@@ -94,7 +96,7 @@ let package = Package(
             name: "ServerRuntime",
             dependencies: [
                 "RuntimeSupport", "DatagramTransport", "ServerEngine", "MatchStore", "ClientEngine", "ClientRuntime", "RelayRuntime",
-                "Wire", "Match", "GroupSigning", "CDatagram", nio, nioPosix, logging,
+                "Wire", "Match", "GroupSigning", "FileAccess", "CDatagram", nio, nioPosix, logging,
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
@@ -147,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "soccer-stream",
             dependencies: [
-                "Wire", "GroupSigning", "Match", "Toolkit", "Streaming", "Bench", "Monitoring", "CommandSettings", "WebRuntime",
+                "Wire", "GroupSigning", "Match", "Toolkit", "FileAccess", "Streaming", "Bench", "Monitoring", "CommandSettings", "WebRuntime",
                 nio,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -177,11 +179,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "Wire", "GroupSigning", "Match"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "FileAccess", "Wire", "GroupSigning", "Match"]),
         .testTarget(
             name: "StreamingTests",
             dependencies: [
-                "Streaming", "Wire", "GroupSigning", "Match", "Capture", "Toolkit", "Bench", "CommandSettings", "TestSupport",
+                "Streaming", "Wire", "GroupSigning", "Match", "Capture", "Toolkit", "FileAccess", "Bench", "CommandSettings", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -72,7 +72,12 @@ extension ClientSession {
             }
             return .ignored("repeated welcome")
         case .refuse(let refusal):
-            guard welcome == nil else { return .ignored("refuse after welcome") }
+            guard welcome == nil else {
+                // Spec §4.5: under this subscription's identifier (checked above), a token
+                // expired or revoked ends it; the server has already dropped it.
+                guard endReason == nil, refusal.reason.endsSubscription else { return .ignored("refuse after welcome") }
+                return .cutOff(refusal)
+            }
             return .refused(refusal)
         case .event(let body):
             guard let welcome else { return .ignored("event before welcome") }

@@ -13,6 +13,9 @@ public struct ClientSession: Sendable {
         case welcomed(Welcome, LiveSnapshot?)
         /// Not subscribed.
         case refused(Refusal)
+        /// Subscribed no longer: the server cut the subscription off (its token expired or was
+        /// revoked, Spec §4.5).
+        case cutOff(Refusal)
         /// An event to show.
         case event(LiveSnapshot, ReceptionStatistics.Outcome)
         /// A repeat of an event already shown.

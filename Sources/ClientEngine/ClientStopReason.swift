@@ -14,6 +14,9 @@ public enum ClientStopReason: Sendable, Hashable {
     case noAnswer(attempts: Int)
     /// The server refused the registration.
     case refused(Refusal)
+    /// The server ended the subscription while the match ran: the token expired or was
+    /// revoked (Spec §4.5).
+    case cutOff(Refusal)
     /// Nothing came from the server for this many seconds.
     case serverSilent(seconds: Int)
 
@@ -26,6 +29,7 @@ public enum ClientStopReason: Sendable, Hashable {
         case .hangUp: "(client) SIGHUP received (the terminal closed). Unregistering client."
         case .noAnswer(let attempts): "(client) No answer from the server after \(attempts) register attempts."
         case .refused(let refusal): "(client) Registration refused: \(refusal.reason.name): \(refusal.text)"
+        case .cutOff(let refusal): "(client) Cut off by the server: \(refusal.reason.name): \(refusal.text)"
         case .serverSilent(let seconds): "(client) Server silent for \(seconds) s. Unregistering client."
         }
     }
@@ -34,7 +38,7 @@ public enum ClientStopReason: Sendable, Hashable {
     public var unregisters: Bool {
         switch self {
         case .interrupted, .terminated, .hangUp, .serverSilent: true
-        case .endOfTransmission, .noAnswer, .refused: false
+        case .endOfTransmission, .noAnswer, .refused, .cutOff: false
         }
     }
 
@@ -47,6 +51,7 @@ public enum ClientStopReason: Sendable, Hashable {
         case .hangUp: "hang_up"
         case .noAnswer: "no_answer"
         case .refused: "refused"
+        case .cutOff: "cut_off"
         case .serverSilent: "server_silent"
         }
     }

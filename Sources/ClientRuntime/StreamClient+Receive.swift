@@ -76,6 +76,10 @@ extension StreamClient {
             logger.info("Registration refused: \(refusal.reason.name): \(refusal.text)")
             setReason(.refused(refusal))
             return true
+        case .cutOff(let refusal):
+            logger.warning("Cut off by the server: \(refusal.reason.name): \(refusal.text)")
+            setReason(.cutOff(refusal))
+            return true
         case .event:
             // Shown, logged in sequence order and relayed by the stream's consumers (below).
             break

@@ -1,3 +1,4 @@
+import FileAccess
 import Wire
 
 /// The operator's revocation list (Spec/TOKENS.md, "Revocation"): a text file, one rule a line,
@@ -62,5 +63,37 @@ public struct RevocationList: Sendable, Hashable {
             return "tokens of subject \(token.subject) issued before \(before) are revoked (this one: \(token.issuedAt))"
         }
         return nil
+    }
+}
+
+extension RevocationList {
+    /// Why a revocation list file could not be used: its path, and the reading error or the
+    /// first line that is not a rule.
+    public struct FileError: Error, Sendable, Hashable, CustomStringConvertible {
+        public var path: String
+        public var message: String
+        public var description: String { "\(path): \(message)" }
+    }
+
+    /// Reads the list in the file at `path` (as the server does at start, on SIGHUP and when the
+    /// file changes).
+    ///
+    /// - Throws: ``FileError`` naming the file and the reason (cannot be read, or the line
+    ///   that is not a rule).
+    public init(contentsOf path: String) throws(FileError) {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.read(path)
+        } catch {
+            throw FileError(path: path, message: error.reason)
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw FileError(path: path, message: "not UTF-8 text")
+        }
+        do {
+            try self.init(text: text)
+        } catch {
+            throw FileError(path: path, message: error.description)
+        }
     }
 }

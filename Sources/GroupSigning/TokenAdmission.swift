@@ -102,4 +102,14 @@ public struct TokenAdmission: Sendable {
         if let why = revocations.revokes(token) { return .failure(.revoked(why)) }
         return .success(token)
     }
+
+    /// Why a subscriber admitted earlier with `token` may watch no longer at `now` (Unix
+    /// seconds): the revocation list names it now, or it has expired (beyond the skew); nil
+    /// while it stands. A server asks this of every admitted subscriber when the list is
+    /// reloaded and once a second (Spec/TOKENS.md, "Revocation").
+    public func standing(of token: SubscriberToken, now: UInt32) -> TokenRefusal? {
+        if let why = revocations.revokes(token) { return .revoked(why) }
+        if token.validity(at: now, skew: skew) == .expired { return .expired(expires: token.expires, now: now, skew: skew) }
+        return nil
+    }
 }

@@ -160,6 +160,10 @@ package struct UpstreamFollower: Sendable {
                 }
                 logger.warning("Upstream \(upstream) refused the relay: \(refusal.reason.name): \(refusal.text).")
                 if stopWhenRefused.contains(refusal.reason) { return }
+            case .cutOff(let refusal):
+                // Its own token expired or was revoked upstream: registering again is refused
+                // with the same reason, and the backing off below keeps that from spinning.
+                logger.warning("Upstream \(upstream) cut the relay off: \(refusal.reason.name): \(refusal.text).")
             case .noAnswer, .serverSilent:
                 logger.warning("Upstream \(upstream) is silent.")
             }

@@ -85,6 +85,9 @@ public struct ServerConfiguration: Sendable {
     /// Admission by subscriber token (`--require-token`, Spec/TOKENS.md): the operator keys
     /// trusted, the clock skew allowed and the revocation list; nil: anyone may subscribe.
     public var tokenAdmission: TokenAdmission?
+    /// The revocation list's file (`--revocations`): read again when it changes and on SIGHUP,
+    /// and every subscriber it then revokes cut off (Spec/TOKENS.md, "Revocation").
+    public var revocationFile: String?
     /// A relay's own subscriber token, presented to its upstreams (`relay --token`).
     public var upstreamToken: [UInt8] = []
     /// Where original-protocol registers are accepted from besides loopback and private ranges

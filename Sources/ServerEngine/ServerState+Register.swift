@@ -46,12 +46,12 @@ extension ServerState {
         }
         // Admission by token (Spec/TOKENS.md): checked only now, for a validated address, against
         // the match it would follow; each refusal its own reason.
-        var mayRepair = true
+        var admittedToken: SubscriberToken?
         if let admission = configuration.tokenAdmission {
             switch admission.admit(request.subscriberToken.isEmpty ? nil : request.subscriberToken, match: matches[slot].id, now: clock.unixSeconds())
             {
             case .failure(let refusal): return refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
-            case .success(let token): mayRepair = token.permissions.contains(.repair)
+            case .success(let token): admittedToken = token
             }
         }
         guard subscriberAndSlot(at: address) != nil || clientCount < configuration.maxClients else {
@@ -76,12 +76,15 @@ extension ServerState {
         var subscriber = Subscriber(
             address: address, delivery: delivery, lastHeard: now, dictionary: dictionary,
             subscription: subscription)
-        subscriber.mayRepair = mayRepair
+        subscriber.mayRepair = admittedToken.map { $0.permissions.contains(.repair) } ?? true
         // The group carries a real match's extended frames: base-layout clients take events at their address.
         subscriber.group = request.delivery == .group && multicastOffers[format] != nil && !delivery.isBaseLayout
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
         let reply = welcoming(subscriber, slot: slot, repeated: false)
-        if !reply.replies.isEmpty { subscribe(subscriber, slot: slot) }
+        if !reply.replies.isEmpty {
+            subscribe(subscriber, slot: slot)
+            admitted[address] = admittedToken.map { AdmittedToken(subscription: subscription, token: $0) }
+        }
         return (reply.replies, reply.replies.isEmpty ? reply.notices : [.registered(subscriber, count: clientCount, repeated: false)])
     }
 

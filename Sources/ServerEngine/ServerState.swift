@@ -36,6 +36,9 @@ public struct ServerState: Sendable {
         /// A heartbeat, NACK or unregister under an identifier this server holds no subscription
         /// for (it restarted and did not keep it) was answered with a reset (Spec §4.12).
         case reset(SocketAddress, what: String)
+        /// A subscriber whose token no longer stands (revoked, or expired) was unsubscribed and
+        /// told why (Spec/TOKENS.md, "Revocation"); `count` subscribers remain.
+        case cutOff(Subscriber, Refusal, count: Int)
     }
 
     /// Events to read from the durable match log for one NACK (the part the ring could not answer).
@@ -93,6 +96,10 @@ public struct ServerState: Sendable {
     package let clock: any ProtocolClock
     /// Clock time (seconds) of the datagram being handled.
     package var now: Double = 0
+
+    /// The subscriptions admitted by a token, by address: checked again when the revocation
+    /// list is reloaded and once a second (``cutOffFallen()``).
+    package var admitted: [SocketAddress: AdmittedToken] = [:]
 
     /// Matches an on-demand relay's upstream refused: registers for them are refused here too.
     public internal(set) var unknownUpstream: Set<UInt32> = []
@@ -254,11 +261,7 @@ public struct ServerState: Sendable {
         rejects["refused: \(reason.name)", default: 0] += 1
         let room = budget - FrameHeader.size - 2
         guard room >= 0 else { return ([], [.rejected(address, reason: "refusal (\(reason.name)) larger than the request; not sent")]) }
-        var shortened = ""
-        for character in text where shortened.utf8.count + character.utf8.count <= min(room, 255) {
-            shortened.append(character)
-        }
-        let refusal = Refusal(reason: reason, text: shortened)
+        let refusal = Refusal(reason: reason, shortening: text, to: room)
         switch counted(
             Self.encode(
                 "refuse (\(reason.name))", for: address,

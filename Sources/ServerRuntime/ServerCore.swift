@@ -170,8 +170,9 @@ package final class ServerCore: Sendable {
     }
 
     /// Logs the rejects of the last period in one line (a flood must not flood the log too),
-    /// and drops clients silent past the timeout.
-    package func housekeeping() {
+    /// drops clients silent past the timeout, and cuts off subscribers whose tokens have
+    /// expired: returns what tells them so.
+    package func housekeeping() -> [ServerState.Reply] {
         let rejected = recentRejects.withLock { counts in
             defer { counts = [:] }
             return counts
@@ -181,11 +182,21 @@ package final class ServerCore: Sendable {
             let detail = rejected.sorted { $0.value > $1.value }.prefix(6).map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
             logger.info("Rejected \(total) datagram(s) since the last report: \(detail)")
         }
-        let (expired, count) = state.withLock { state in (state.expire(), state.clientCount) }
-        for notice in expired { log(notice, bytes: 0) }
+        let (expired, cut, count) = state.withLock { state in (state.expire(), state.cutOffFallen(), state.clientCount) }
+        for notice in expired + cut.notices { log(notice, bytes: 0) }
         noteClients(count)
         reportOriginalDrops()
         refreshSubscriberMetrics()
+        return cut.replies
+    }
+
+    /// Takes a reloaded revocation list: cuts off the subscribers it revokes, logs them, and
+    /// returns what tells them so.
+    package func applyRevocations(_ list: RevocationList) -> (replies: [ServerState.Reply], cut: Int) {
+        let (result, count) = state.withLock { state in (state.applyRevocations(list), state.clientCount) }
+        for notice in result.notices { log(notice, bytes: 0) }
+        noteClients(count)
+        return (result.replies, result.replies.count)
     }
 
     private func log(_ notice: ServerState.Notice, bytes: Int) {
@@ -228,6 +239,9 @@ package final class ServerCore: Sendable {
             actionSink.yield(.readLog(lookup))
         case .wanted(let match):
             actionSink.yield(.followUpstream(match))
+        case .cutOff(let subscriber, let refusal, let count):
+            logger.info("Cut off client \(subscriber.address.display) (\(subscriber.delivery.rawValue)): \(refusal.text)")
+            logger.info("Number of clients registered: \(count)")
         case .reset(let address, let what):
             // Rate-limited, and counted in the totals: a line each only at debug (a flood of forged ones stays out of the log).
             logger.debug("Sent a reset to \(address.display): a \(what) under a subscription this server does not hold (Spec §4.12).")

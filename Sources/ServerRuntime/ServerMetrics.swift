@@ -24,7 +24,8 @@ import Wire
 /// - `soccerstream_subscribers{match, format}`: subscribed clients per match and delivery
 ///   (compact, json, original; a real match's compact-base and json-base, Spec §4.13), refreshed by ``recordSubscribers(_:)``;
 /// - `soccerstream_rejects_total{reason}`, `soccerstream_refusals_total{reason}`,
-///   `soccerstream_challenges_total`;
+///   `soccerstream_challenges_total`, `soccerstream_cut_off_total{reason}` (subscribers whose
+///   token was revoked or expired while they watched);
 /// - `soccerstream_repairs_total`, `soccerstream_unavailable_total`,
 ///   `soccerstream_repair_over_budget_total` (Spec §4.8);
 /// - `soccerstream_event_lag_seconds`: from an event being due to its fan-out being flushed
@@ -42,6 +43,7 @@ public final class ServerMetrics: DatagramTallies {
         "soccerstream_subscribers": "Subscribed clients per match and delivery (compact, json, original; a real match's compact-base, json-base).",
         "soccerstream_rejects_total": "Datagrams from clients rejected unanswered, by reason.",
         "soccerstream_refusals_total": "Registers refused, by reason.",
+        "soccerstream_cut_off_total": "Subscribers cut off while watching because their token was revoked or expired, by reason.",
         "soccerstream_challenges_total": "Address challenges sent to registers whose address was not validated yet (Spec 7.1).",
         "soccerstream_repairs_total": "Events sent again on request (NACK, Spec 4.8).",
         "soccerstream_unavailable_total": "Sequence numbers answered unavailable: no longer held for repair (Spec 4.8).",
@@ -140,6 +142,8 @@ public final class ServerMetrics: DatagramTallies {
             if sent > 0 { repairs.increment(by: Int64(sent)) }
             if unavailableCount > 0 { unavailable.increment(by: Int64(unavailableCount)) }
             if over > 0 { overBudget.increment(by: Int64(over)) }
+        case .cutOff(_, let refusal, _):
+            counter("soccerstream_cut_off_total", refusal.reason.name).increment()
         case .registered, .unregistered, .listed, .timedOut, .encodingFailed, .lookUp, .wanted, .reset:
             break
         }

@@ -69,9 +69,12 @@ extension StreamServer {
         }
         let outcome: Result<ServerSummary, any Error>
         do {
+            // The revocation list is read again whenever its file changes (and on SIGHUP, by the caller).
+            let revocationWatch = try configuration.tokenAdmission == nil ? nil : configuration.revocationFile.map(FileWatch.init)
             outcome = .success(
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { await self.housekeepingLoop() }
+                    if let revocationWatch { group.addTask { await self.watchRevocations(revocationWatch) } }
                     group.addTask { await self.performActions() }
                     for (index, follower) in self.feeds.enumerated() {
                         group.addTask { await self.read(feed: index, from: follower) }
@@ -80,6 +83,7 @@ extension StreamServer {
                         group.addTask { await self.follow(upstream: index, with: follower) }
                     }
                     defer {
+                        revocationWatch?.cancel()
                         for feed in self.feeds { feed.cancel() }
                         group.cancelAll()
                     }
@@ -136,11 +140,13 @@ extension StreamServer {
         }
     }
 
-    /// Once a second until stopped or cancelled: the rejects summary and the client timeouts.
+    /// Once a second until stopped or cancelled: the rejects summary, the client timeouts, and
+    /// subscribers whose tokens expired cut off.
     package func housekeepingLoop() async {
         while !Task.isCancelled {
             if await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: .seconds(1))) { return }
-            core.housekeeping()
+            let cutOff = core.housekeeping()
+            if !cutOff.isEmpty { send { cutOff } }
             if configuration.upstreamOnDemand { dropUnwatched() }
         }
     }

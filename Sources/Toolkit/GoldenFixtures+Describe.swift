@@ -1,3 +1,4 @@
+import FileAccess
 import Wire
 
 /// Why `soccer-stream fixtures --describe FILE` could not describe a file. Its description is

@@ -1,3 +1,4 @@
+import FileAccess
 import Importers
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import FileAccess
 import GroupSigning
 import Wire
 
@@ -111,11 +112,9 @@ public enum TokenTool {
         var list = RevocationList()
         if let revocations {
             do {
-                list = try RevocationList(text: try read(revocations))
-            } catch let error as RevocationList.LineError {
-                throw Failure("--revocations \(revocations): \(error)")
+                list = try RevocationList(contentsOf: revocations)
             } catch {
-                throw Failure("--revocations \(revocations): \(error)")
+                throw Failure("--revocations \(error)")
             }
         }
         return TokenAdmission(trusted: try trusted.map(publicKey), skew: skew, revocations: list)

@@ -32,6 +32,11 @@ public enum RefuseReason: UInt8, Sendable, Hashable, CaseIterable, Codable {
     /// the revocation list names it (a subscriber revoked while watching gets this too).
     case tokenRevoked = 15
 
+    /// Whether a refuse with this reason, arriving after the welcome, ends the subscription
+    /// (Spec §4.5): the token expired or was revoked while its holder watched. Other reasons
+    /// answer registers only.
+    public var endsSubscription: Bool { self == .tokenExpired || self == .tokenRevoked }
+
     /// A lower-case identifier.
     public var name: String {
         switch self {
@@ -65,6 +70,16 @@ public struct Refusal: Sendable, Hashable, Codable {
     public init(reason: RefuseReason, text: String) {
         self.reason = reason
         self.text = text
+    }
+
+    /// A refusal whose text is `text` cut, at a character boundary, to at most `limit` UTF-8
+    /// bytes (and never over the body's 255).
+    public init(reason: RefuseReason, shortening text: String, to limit: Int = 255) {
+        var shortened = ""
+        for character in text where shortened.utf8.count + character.utf8.count <= min(limit, 255) {
+            shortened.append(character)
+        }
+        self.init(reason: reason, text: shortened)
     }
 
     /// Appends the body.

@@ -194,11 +194,12 @@ struct Client: AsyncParsableCommand {
     }
 
     /// The exit code and message of a client that stopped for `reason`, or nil when it ended well:
-    /// 2 no answer, 3 refused, 4 the server fell silent.
+    /// 2 no answer, 3 refused (or cut off: a token expired or revoked), 4 the server fell silent.
     private func failure(_ reason: ClientStopReason, server: Upstream) -> (Int32, String)? {
         switch reason {
         case .noAnswer: (2, "no answer from \(server) after \(registerAttempts) register attempts")
         case .refused(let refusal): (3, "the server refused the registration: \(refusal.reason.name): \(refusal.text)")
+        case .cutOff(let refusal): (3, "the server cut this client off: \(refusal.reason.name): \(refusal.text)")
         case .serverSilent(let seconds): (4, "the server fell silent for \(seconds) s")
         case .endOfTransmission, .interrupted, .terminated, .hangUp: nil
         }

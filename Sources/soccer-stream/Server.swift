@@ -114,7 +114,10 @@ struct ServingOptions: ParsableArguments {
     @Flag(help: "Admit subscribers with a valid token only (Spec/TOKENS.md; needs --trusted-key and --original deny).") var requireToken = false
     @Option(help: "An operator public key whose tokens are accepted (ssp1.… or a file holding it); repeatable.") var trustedKey: [String] = []
     @Option(help: "Seconds of clock difference allowed on a token's times.") var tokenSkew: UInt32 = TokenAdmission.defaultSkew
-    @Option(help: "The revocation list file (Spec/TOKENS.md, \"Revocation\"), read at start.") var revocations: String?
+    @Option(
+        help:
+            "The revocation list file (Spec/TOKENS.md, \"Revocation\"): read at start, again whenever it changes and on SIGHUP; a subscriber it revokes is cut off at once."
+    ) var revocations: String?
     @Option(
         name: [.customLong("original"), .customLong("legacy")],
         help: ArgumentHelp(
@@ -180,6 +183,7 @@ struct ServingOptions: ParsableArguments {
         configuration.maxClients = maxClients
         if requireToken {
             configuration.tokenAdmission = try TokenTool.admission(trusted: trustedKey, skew: tokenSkew, revocations: revocations)
+            configuration.revocationFile = revocations
         } else if !trustedKey.isEmpty || revocations != nil {
             throw StreamingError(.configuration, "--trusted-key, --revocations: only with --require-token")
         }
@@ -255,6 +259,7 @@ struct ServingOptions: ParsableArguments {
         let handle: @Sendable (ProcessSignal) async -> Void = { signal in
             guard signal == .hangUp else { return server.stop() }
             let trouble = log.reopen()
+            server.reloadRevocations(because: "SIGHUP")
             guard let configFile else {
                 return logger.info(
                     "SIGHUP received: \(trouble ?? "the log file \(logFile) opened again"); no configuration file (--config) to reload; streaming on."

@@ -1,4 +1,5 @@
 import Capture
+import FileAccess
 import Foundation
 import Testing
 import Toolkit
