@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // TLS for the web gateway's pages (--tls-cert): HummingbirdTLS's own dependency, named to
+        // check a certificate and key at start (NIOSSLContext).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -114,14 +117,18 @@ let package = Package(
         // The web gateway (issue 26): pages and Server-Sent Events for browsers. WebEngine is
         // pure (the board of matches, its actions, the rendered pages and records); WebRuntime
         // follows the stream and serves them with Hummingbird.
-        .target(name: "WebEngine", dependencies: ["Match", "Wire"]),
+        .target(name: "WebEngine", dependencies: ["Match", "Wire", "GroupSigning"]),
         // What the test targets share (they cannot import one another).
         .target(name: "TestSupport"),
         .target(
             name: "WebRuntime",
             dependencies: [
                 "WebEngine", "RelayRuntime", "ClientRuntime", "ClientEngine", "RuntimeSupport", "ServerEngine", "Wire", "Match", nio, logging,
+                "GroupSigning", "FileAccess",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

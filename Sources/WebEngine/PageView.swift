@@ -73,4 +73,13 @@ public enum PageView {
             title: words.notFound, language: language, stream: "",
             body: "<h1>\(HTML.escape(words.notFound))</h1><p><a href=\"/\(query(language))\">\(HTML.escape(words.allMatches))</a></p>")
     }
+
+    /// A page refused for want of a valid token: the reason (from the token's checks, never the
+    /// token itself) and what to do.
+    public static func accessRefused(_ why: String, language: WebLanguage) -> String {
+        let words = WebWords.of(language)
+        return layout(
+            title: words.accessRefused, language: language, stream: "",
+            body: "<h1>\(HTML.escape(words.accessRefused))</h1><p>\(HTML.escape(why))</p><p>\(HTML.escape(words.accessHint))</p>")
+    }
 }

@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import RuntimeSupport
@@ -42,8 +44,18 @@ public final class WebGateway: Service, Sendable {
         self.configuration = configuration
         self.listening = listening
         self.logger = logger
+        let gate = configuration.access.map { TokenGate(admission: $0, secure: configuration.tls != nil, clock: SystemClock(), logger: logger) }
+        let server: HTTPServerBuilder
+        do {
+            server = try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try WebGateway.tlsConfiguration($0)) } ?? .http1()
+        } catch let error as StreamingError {
+            throw error
+        } catch {
+            throw StreamingError(.configuration, "--tls-cert, --tls-key: \(error)")
+        }
         self.application = Application(
-            router: WebRoutes.router(hub: hub),
+            router: WebRoutes.router(hub: hub, gate: gate),
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "soccer-stream"),
             onServerRunning: { channel in
                 listening.update { state in

@@ -1,3 +1,4 @@
+import GroupSigning
 import RuntimeSupport
 import ServerEngine
 
@@ -24,6 +25,11 @@ public struct WebGatewayConfiguration: Sendable {
     public var upstreamTimeout: Duration = .seconds(5)
     /// The gateway's own subscriber token, presented upstream (`web --token`, Spec/TOKENS.md).
     public var subscriberToken: [UInt8] = []
+    /// Who may see the pages (`web --require-token`): nil, anyone who can reach them.
+    public var access: TokenAdmission?
+    /// The certificate chain and private key (PEM files) to serve the pages over TLS
+    /// (`--tls-cert`, `--tls-key`); nil: plain HTTP.
+    public var tls: (certificate: String, key: String)?
 
     public init(upstream: Upstream) {
         self.upstream = upstream
@@ -42,6 +48,9 @@ public struct WebGatewayConfiguration: Sendable {
         }
         guard (1...1_000).contains(connectionsPerAddress) else {
             throw StreamingError(.configuration, "--connections-per-address: \(connectionsPerAddress); expected 1...1000")
+        }
+        if let access, access.trusted.isEmpty {
+            throw StreamingError(.configuration, "--require-token: no trusted key (--trusted-key); expected at least one")
         }
         guard heartbeat >= .milliseconds(100) else { throw StreamingError(.configuration, "--heartbeat: \(heartbeat); at least 0.1 s") }
     }

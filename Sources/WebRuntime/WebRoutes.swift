@@ -11,9 +11,10 @@ enum WebRoutes {
     static let lastEventID = HTTPField.Name("Last-Event-ID")
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")
 
-    static func router(hub: GatewayHub) -> Router<WebRequestContext> {
+    static func router(hub: GatewayHub, gate: TokenGate? = nil) -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: SecurityHeaders())
+        if let gate { router.add(middleware: gate) }
         router.get("/") { request, _ in html(PageView.index(hub.board, language: language(request))) }
         router.get("/events") { request, context in stream(.index, request: request, context: context, hub: hub) }
         router.get("/matches/:match") { request, context -> Response in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GroupSigning
 import Logging
 import Streaming
 import Toolkit
@@ -26,6 +27,15 @@ struct Web: AsyncParsableCommand {
     @Option(help: "Records an event-stream reader may fall behind by before it is dropped.") var readerBuffer = 64
     @Option(help: "The gateway's own subscriber token, presented upstream (sst1.…, a file holding it, or - for standard input).")
     var token: String?
+    @Flag(
+        help:
+            "Serve pages only to holders of a valid subscriber token (Spec/TOKENS.md): a link with ?token=sst1.… sets a cookie; needs --trusted-key.")
+    var requireToken = false
+    @Option(help: "An operator public key whose tokens are accepted (ssp1.… or a file holding it); repeatable.") var trustedKey: [String] = []
+    @Option(help: "Seconds of clock difference allowed on a token's times.") var tokenSkew: UInt32 = TokenAdmission.defaultSkew
+    @Option(help: "The revocation list file (Spec/TOKENS.md, \"Revocation\"), read at start.") var revocations: String?
+    @Option(help: "Serve the pages over TLS (HTTPS) with this PEM certificate chain; needs --tls-key.") var tlsCert: String?
+    @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @OptionGroup var logging: LoggingOptions<WebDefaults>
 
     func run() async throws {
@@ -37,6 +47,16 @@ struct Web: AsyncParsableCommand {
         configuration.connectionsPerAddress = connectionsPerAddress
         configuration.readerBuffer = readerBuffer
         if let token { configuration.subscriberToken = try TokenTool.tokenBytes(token, option: "--token", standardInput: readStandardInput) }
+        if requireToken {
+            configuration.access = try TokenTool.admission(trusted: trustedKey, skew: tokenSkew, revocations: revocations)
+        } else if !trustedKey.isEmpty || revocations != nil {
+            throw StreamingError(.configuration, "--trusted-key, --revocations: only with --require-token")
+        }
+        switch (tlsCert, tlsKey) {
+        case (let certificate?, let key?): configuration.tls = (certificate, key)
+        case (nil, nil): break
+        default: throw StreamingError(.configuration, "--tls-cert and --tls-key: give both, or neither")
+        }
         let logFile = logging.logFile
         try PathCheck.foldersExist([("--log-file", logFile)])
         let log = LogFile(path: logFile)
@@ -46,6 +66,7 @@ struct Web: AsyncParsableCommand {
             "web gateway \(Release.version) started (pid \(getpid())): soccer-stream \(CommandLine.arguments.dropFirst().joined(separator: " "))")
         let stopped = Watch(false)
         let upstream = configuration.upstream
+        let (scheme, guarded) = (configuration.tls == nil ? "http" : "https", configuration.access != nil)
         // SIGINT, SIGTERM: stop. SIGHUP: the log file opened again (after logrotate moved it), as a server does.
         let stop: @Sendable (ProcessSignal) async -> Void = { signal in
             guard signal == .hangUp else { return stopped.update { $0 = true } }
@@ -53,8 +74,8 @@ struct Web: AsyncParsableCommand {
         }
         try await runWithSignals(logger: logger, handle: stop, services: [gateway]) {
             let address = try await gateway.localAddress()
-            StandardOutput.write("Web gateway on http://\(address.display)/ following \(upstream); logging to \(logFile). Ctrl+C ends it.\n")
-            logger.info("Serving http://\(address.display)/, following \(upstream).")
+            StandardOutput.write("Web gateway on \(scheme)://\(address.display)/ following \(upstream); logging to \(logFile). Ctrl+C ends it.\n")
+            logger.info("Serving \(scheme)://\(address.display)/, following \(upstream)\(guarded ? "; pages need a subscriber token" : "").")
             _ = await stopped.wait { $0 }
         }
     }
