@@ -166,7 +166,7 @@ let package = Package(
         .target(name: "CBenchSupport"),
         .target(
             name: "Bench",
-            dependencies: ["Wire", "GroupSigning", "Match", "CBenchSupport", "Streaming", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Wire", "GroupSigning", "Match", "CBenchSupport", "Streaming", "Toolkit", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture", "Importers"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "GroupSigning", "Match", "Toolkit"]),

@@ -40,6 +40,8 @@ public struct IdleBenchmark {
     /// Runs it on 127.0.0.1; everything it starts is stopped before it returns.
     public func run() throws -> Result {
         try WorkDirectory.with("idle") { work in
+            // The clients' sockets first, so that none takes the server's port before it binds it.
+            let generator = try LoadGenerator(count: clients)
             let port = try FanOutBenchmark.freePort()
             let server = try ChildProcess(
                 executable,
@@ -54,7 +56,6 @@ public struct IdleBenchmark {
                 server.terminate()
                 _ = server.wait(timeout: 10)
             }
-            let generator = try LoadGenerator(count: clients)
             try generator.register(serverPort: port, format: .compact, counting: FanOutBenchmark.isEvent)
             let client = try ChildProcess(
                 executable,

@@ -143,7 +143,7 @@ public final class LoadGenerator: @unchecked Sendable {
     /// With `delivery` `.group`, each asks for its events from the server's multicast group (Spec §4.11).
     public func register(
         serverPort: Int, format: BodyFormat, matches: [UInt32] = [], seconds: Double = 20,
-        delivery: RegisterRequest.Delivery = .unicast, counting accept: (ArraySlice<UInt8>) -> Bool
+        delivery: RegisterRequest.Delivery = .unicast, subscriberToken: [UInt8] = [], counting accept: (ArraySlice<UInt8>) -> Bool
     ) throws {
         var welcomed = [Bool](repeating: false, count: sockets.count)
         var remaining = sockets.count
@@ -153,8 +153,12 @@ public final class LoadGenerator: @unchecked Sendable {
         let subscriptions = (0..<sockets.count).map { _ in UInt64.random(in: 1...UInt64.max) }
         let selectors = matches.isEmpty ? [RegisterRequest.anyMatch] : matches
         let plains = try selectors.map { match in
-            try Frame(body: .register(RegisterRequest.padded(formats: [format], dictionaries: dictionaries, match: match, delivery: delivery)))
-                .encoded()
+            try Frame(
+                body: .register(
+                    RegisterRequest.padded(
+                        formats: [format], dictionaries: dictionaries, match: match, delivery: delivery, subscriberToken: subscriberToken))
+            )
+            .encoded()
         }
         func stamped(_ index: Int) -> [UInt8] {
             var copy = plains[(firstIndex + index) % plains.count]
@@ -197,7 +201,7 @@ public final class LoadGenerator: @unchecked Sendable {
                                             formats: [format], token: challenge.token,
                                             dictionaries: dictionaries,
                                             match: selectors[(self.firstIndex + i) % selectors.count],
-                                            delivery: delivery)),
+                                            delivery: delivery, subscriberToken: subscriberToken)),
                                     subscription: subscriptions[i]
                                 ).encoded()
                                 self.send(again, from: i, to: serverPort)

@@ -43,12 +43,17 @@ extension ServerState {
     /// client outside the original protocol's ranges. Each SoccerStream one restored is sent its
     /// welcome again at once (the replies), so that it hears from the server without waiting for
     /// the next event, learns what it missed (the latest event's sequence, Spec §4.8) and the
-    /// group this run offers, if it changed (§4.11).
+    /// group this run offers, if it changed (§4.11). A server that requires subscriber tokens
+    /// restores none: each client registers again and its token is checked again.
     public mutating func restoreSubscribers(_ kept: [Subscriber], slot: Int) -> (restored: [Subscriber], replies: [Reply], notices: [Notice]) {
         var restored: [Subscriber] = []
         var replies: [Reply] = []
         var notices: [Notice] = []
-        for var subscriber in kept where subscriberAndSlot(at: subscriber.address) == nil && clientCount < configuration.maxClients {
+        // A server that requires tokens restores none: the log keeps no token, so a restored
+        // subscription could not be checked again (revoked or expired meanwhile); each client is
+        // reset when it next speaks and registers again with its token (Spec/TOKENS.md).
+        let restoring = configuration.tokenAdmission == nil ? kept : []
+        for var subscriber in restoring where subscriberAndSlot(at: subscriber.address) == nil && clientCount < configuration.maxClients {
             if subscriber.delivery == .original {
                 guard configuration.originalAllowed && configuration.originalAccepted(from: subscriber.address) else { continue }
             } else {

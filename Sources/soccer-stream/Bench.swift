@@ -9,7 +9,7 @@ import Wire
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure datagram sizes, codec throughput and fan-out (on 127.0.0.1 only).",
-        subcommands: [Sizes.self, Codec.self, FanOut.self, Relay.self, Multicast.self, Idle.self, Repair.self, Generate.self])
+        subcommands: [Sizes.self, Codec.self, FanOut.self, Relay.self, Multicast.self, Idle.self, Register.self, Repair.self, Generate.self])
 
     struct Relay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -112,6 +112,21 @@ struct BenchCommand: AsyncParsableCommand {
                 String(
                     format: "idle over %.1f s: server with %d clients %.3f CPU s (%.2f %% of a core); idle client %.3f CPU s (%.2f %%)\n",
                     result.seconds, result.clients, result.serverCPU, result.serverPercent, result.clientCPU, result.clientPercent))
+        }
+    }
+
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Server CPU per registration (challenge, register, welcome), plain and with subscriber tokens, in one run.")
+        @Option(help: "Clients registered in each mode (1...20000).") var clients = 10_000
+
+        func run() async throws {
+            guard (1...20_000).contains(clients) else { throw ValidationError("--clients: \(clients); expected 1...20000") }
+            var benchmark = RegistrationBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
+            benchmark.clients = clients
+            let configured = benchmark
+            let modes = try await LoadGenerator.onOwnThread { try configured.run() }
+            StandardOutput.write(RegistrationBenchmark.table(modes))
         }
     }
 

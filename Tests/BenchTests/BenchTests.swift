@@ -126,6 +126,21 @@ struct RelayBenchmarkTests {
     }
 }
 
+@Suite("Registration benchmark")
+struct RegistrationBenchmarkTests {
+    @Test("bench register registers every client plainly and then with a token a --require-token server verifies, and reports both")
+    func register() async throws {
+        var benchmark = RegistrationBenchmark(executable: try BenchTests.executable())
+        benchmark.clients = 50
+        let configured = benchmark
+        // Each mode throws unless every client was welcomed: the token mode's server refuses a register without a valid token.
+        let modes = try await LoadGenerator.onOwnThread { try configured.run() }
+        #expect(modes.map(\.name) == ["plain", "with token"] && modes.allSatisfy { $0.clients == 50 && $0.serverCPU >= 0 && $0.seconds > 0 })
+        let table = RegistrationBenchmark.table(modes)
+        #expect(table.contains("µs/client") && table.contains("with token"))
+    }
+}
+
 @Suite("Multicast benchmark")
 struct MulticastBenchmarkTests {
     @Test(

@@ -105,6 +105,22 @@ struct TokenCutOffTests {
         #expect(try Self.refusals(answer).map(\.2) == [.tokenRevoked])
     }
 
+    @Test("a restarted server that requires tokens restores no kept subscription: each registers again, its token checked again")
+    func restart() throws {
+        var configuration = ServerConfiguration()
+        configuration.originalAllowed = false
+        configuration.tokenAdmission = TokenAdmission(trusted: [TokenAdmissionTests.operatorKey.publicKey])
+        var state = ServerState(configuration: configuration, clock: UnixClock(unix: Self.start))
+        state.beginMatch(id: 42)
+        let kept = Subscriber(address: try SocketAddress(ipAddress: "127.0.0.1", port: 5004), delivery: .compact, subscription: 21)
+        let (restored, replies, _) = state.restoreSubscribers([kept], slot: 0)
+        #expect(restored.isEmpty && replies.isEmpty && state.clientCount == 0)
+        configuration.tokenAdmission = nil
+        var open = ServerState(configuration: configuration, clock: UnixClock(unix: Self.start))
+        open.beginMatch(id: 42)
+        #expect(open.restoreSubscribers([kept], slot: 0).restored.count == 1)
+    }
+
     @Test("a client takes a refuse after its welcome as the end of its subscription only for an expired or revoked token")
     func client() throws {
         for (reason, cut) in [(RefuseReason.tokenRevoked, true), (.tokenExpired, true), (.serverFull, false), (.tokenMissing, false)] {

@@ -1,0 +1,103 @@
+import Foundation
+import GroupSigning
+import Toolkit
+import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Registration's cost at the server, with and without subscriber tokens (`--require-token`,
+/// Spec/TOKENS.md): a `soccer-stream server` process registers N load-generator clients, each
+/// through the address challenge (two registers, a challenge and a welcome), and its CPU time is
+/// read from `/proc` before the first register and after the last welcome. The same run measures
+/// both, plain first, so the token's share (an Ed25519 verification per client) is a ratio
+/// against a baseline of the same machine at the same moment.
+public struct RegistrationBenchmark: Sendable {
+    /// The soccer-stream executable.
+    public var executable: String
+    /// Clients registered in each mode.
+    public var clients = 10_000
+
+    /// One mode's figures.
+    public struct Mode: Sendable {
+        public var name: String
+        public var clients: Int
+        /// Server CPU seconds from before the first register to after the last welcome.
+        public var serverCPU: Double
+        /// Wall seconds the registering took.
+        public var seconds: Double
+        /// Server CPU per client, in microseconds.
+        public var microsecondsPerClient: Double { 1e6 * serverCPU / Double(max(clients, 1)) }
+    }
+
+    public init(executable: String) {
+        self.executable = executable
+    }
+
+    /// Runs both modes on 127.0.0.1; everything it starts is stopped before it returns.
+    public func run() throws -> [Mode] {
+        let key = GroupSigningKey()
+        let now = UInt32(Date().timeIntervalSince1970)
+        let text: String
+        do {
+            text = try TokenTool.issue(key: key, subject: "bench", matches: [], lifetime: 3_600, permissions: [.watch, .repair], now: now)
+        } catch {
+            throw BenchError("cannot issue the benchmark's token: \(error)")
+        }
+        let token = try SubscriberToken(text: text).encoded()
+        return [
+            try measure(name: "plain", arguments: [], token: []),
+            try measure(name: "with token", arguments: ["--require-token", "--trusted-key", TokenTool.publicText(key.publicKey)], token: token),
+        ]
+    }
+
+    private func measure(name: String, arguments: [String], token: [UInt8]) throws -> Mode {
+        try WorkDirectory.with("register") { work in
+            // The clients' sockets first: bound after the server's port was chosen, one of them
+            // could take it before the server binds it (10,000 ephemeral ports of about 28,000).
+            let generator = try LoadGenerator(count: clients)
+            let port = try FanOutBenchmark.freePort()
+            let server = try ChildProcess(
+                executable,
+                [
+                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
+                    "--wait-for-clients", String(clients + 1), "--max-clients", String(clients), "--register-rate", "0",
+                    "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", "warning",
+                    "--log-file", work.path("server.log"),
+                ] + arguments)
+            defer {
+                server.terminate()
+                _ = server.wait(timeout: 10)
+            }
+            // Settle: the server starts (its start-up is not registration), then waits for clients, idle.
+            usleep(1_500_000)
+            let before = try server.cpuSecondsSoFar()
+            let start = LoadGenerator.now()
+            do {
+                try generator.register(serverPort: port, format: .compact, seconds: 120, subscriberToken: token, counting: FanOutBenchmark.isEvent)
+            } catch {
+                // What the server said about it, for the report.
+                let log = (try? String(contentsOfFile: work.path("server.log"), encoding: .utf8)) ?? ""
+                throw BenchError("\(name): \(error); the server's log ends: \(log.suffix(600))")
+            }
+            let seconds = LoadGenerator.now() - start
+            let after = try server.cpuSecondsSoFar()
+            return Mode(name: name, clients: clients, serverCPU: after - before, seconds: seconds)
+        }
+    }
+
+    /// The figures as a table.
+    public static func table(_ modes: [Mode]) -> String {
+        let baseline = modes.first?.microsecondsPerClient ?? 0
+        var lines = ["registration of \(modes.first?.clients ?? 0) clients (challenge, register, welcome each), server CPU:"]
+        lines.append("mode         CPU s   µs/client   ×plain   wall s")
+        for mode in modes {
+            lines.append(
+                String(
+                    format: "%@ %7.3f %11.1f %8.2f %8.2f", mode.name.padding(toLength: 11, withPad: " ", startingAt: 0), mode.serverCPU,
+                    mode.microsecondsPerClient, baseline > 0 ? mode.microsecondsPerClient / baseline : 0, mode.seconds))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
