@@ -130,12 +130,15 @@ struct RelayBenchmarkTests {
 struct RegistrationBenchmarkTests {
     @Test("bench register registers every client plainly and then with a token a --require-token server verifies, and reports both")
     func register() async throws {
-        var benchmark = RegistrationBenchmark(executable: try BenchTests.executable())
+        var benchmark = RegistrationBenchmark(executable: try RelayBenchmarkTests.executable())
         benchmark.clients = 50
         let configured = benchmark
         // Each mode throws unless every client was welcomed: the token mode's server refuses a register without a valid token.
         let modes = try await LoadGenerator.onOwnThread { try configured.run() }
-        #expect(modes.map(\.name) == ["plain", "with token"] && modes.allSatisfy { $0.clients == 50 && $0.serverCPU >= 0 && $0.seconds > 0 })
+        #expect(modes.map(\.name) == ["plain", "with token"])
+        for mode in modes {
+            #expect(mode.clients == 50 && mode.serverCPU >= 0 && mode.seconds > 0, "\(mode.name)")
+        }
         let table = RegistrationBenchmark.table(modes)
         #expect(table.contains("µs/client") && table.contains("with token"))
     }
