@@ -26,18 +26,46 @@ package enum FileLock {
     }
 
     /// The pid holding an flock on the file open at `descriptor`, from `/proc/locks` (lines such
-    /// as `1: FLOCK  ADVISORY  WRITE 4242 08:01:1318 0 EOF`), matched by inode; nil when unknown.
+    /// as `1: FLOCK  ADVISORY  WRITE 4242 08:01:1318 0 EOF`), matched by device and inode; nil
+    /// when unknown.
+    ///
+    /// The kernel lists the table a page at a time, and locks taken or released between two
+    /// pages shift the lines, so a line can be missed; the table is read again, at most
+    /// ``readings`` times, while the holder is not found.
     package static func holder(of descriptor: CInt) -> Int32? {
         var info = stat()
-        // No table: the holder is only unnamed.
-        guard fstat(descriptor, &info) == 0, let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
-        for line in table.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 6, fields[1] == "FLOCK", let pid = Int32(fields[4]),
-                let inode = fields[5].split(separator: ":").last.flatMap({ UInt64($0) }), inode == UInt64(info.st_ino)
-            else { continue }
-            return pid
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        let device = "\(hex(major(info.st_dev))):\(hex(minor(info.st_dev)))"
+        for _ in 0..<readings {
+            // No table: the holder is only unnamed.
+            guard let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
+            for line in table.split(separator: "\n") {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count >= 6, fields[1] == "FLOCK", let pid = Int32(fields[4]) else { continue }
+                let place = fields[5].split(separator: ":")
+                guard place.count == 3, UInt64(place[2]) == UInt64(info.st_ino), "\(place[0]):\(place[1])" == device else { continue }
+                return pid
+            }
         }
         return nil
+    }
+
+    /// How many times ``holder(of:)`` reads the table at most.
+    static let readings = 3
+
+    /// A device number's part as /proc/locks prints it (`%02x`).
+    private static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return digits.count < 2 ? "0" + digits : digits
+    }
+
+    private static func major(_ number: dev_t) -> UInt32 {
+        let device = UInt64(number)
+        return UInt32(truncatingIfNeeded: ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff)))
+    }
+
+    private static func minor(_ number: dev_t) -> UInt32 {
+        let device = UInt64(number)
+        return UInt32(truncatingIfNeeded: (device & 0xff) | ((device >> 12) & ~UInt64(0xff)))
     }
 }
