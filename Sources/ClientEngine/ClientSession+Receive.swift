@@ -12,9 +12,15 @@ extension ClientSession {
             lastHeard = arrival
             return receiveOriginal(bytes, arrival: arrival)
         }
+        // A sealed frame is opened first (Spec/ENCRYPTION.md); then it decodes like any other.
+        let plaintext: [UInt8]
+        switch opened(bytes) {
+        case .success(let opened): plaintext = opened
+        case .failure(let reception): return reception.reception
+        }
         let frame: Frame
         do {
-            frame = try Frame.decode(bytes)
+            frame = try Frame.decode(plaintext)
         } catch {
             return .ignored("\(error)")
         }
@@ -22,6 +28,12 @@ extension ClientSession {
         guard frame.subscription == subscription else {
             wrongIdentifier += 1
             return .rejected("\(frame.kind.name) frame with another subscription's identifier")
+        }
+        if subscriptionKey != nil, !SealedFrame.isSealed(bytes), SealedFrame.sealable(frame.kind) {
+            // A sealed subscription's content comes sealed (Spec/ENCRYPTION.md): this one could be
+            // anybody's on the path, so it is not even a sign of life.
+            unauthentic += 1
+            return .rejected("\(frame.kind.name) frame in clear on a sealed subscription")
         }
         if frame.kind == .reset {
             // Spec §4.12. Its identifier is ours (checked above), which only the server we
@@ -56,6 +68,11 @@ extension ClientSession {
         }
         switch frame.body {
         case .welcome(let body):
+            if requiresSealing, subscriptionKey == nil {
+                return .refused(
+                    Refusal(
+                        reason: .encryptionRequired, text: "the server answered in clear; this client requires encryption (--encrypt required)"))
+            }
             guard let first = welcome else { return welcomed(body, frame: frame) }
             // The answer to a register sent after an outage: the subscription holds again.
             if body.matchID == first.matchID { adopt(body.multicast) }
@@ -135,7 +152,8 @@ extension ClientSession {
     /// pinned). A later welcome (a restarted server's) replaces it: a server without a data
     /// directory signs with a new key after a restart.
     mutating func adopt(_ offer: MulticastOffer?) {
-        guard let offer, let key = try? offer.key() else {
+        // A sealed subscription takes its events at its address: the group's are in clear.
+        guard let offer, subscriptionKey == nil, let key = try? offer.key() else {
             // No offer (the decoder has checked an offer's key): nothing to join.
             (groupOffer, groupKey) = (nil, nil)
             return

@@ -116,7 +116,7 @@ public struct ClientSession: Sendable {
 
     /// Datagrams rejected: another subscription's identifier, or an implausible sequence never
     /// confirmed (Spec §6.1), or a group datagram forged or replayed (Spec §4.11).
-    public var rejected: Int { wrongIdentifier + statistics.implausible + group.forged + group.replayed }
+    public var rejected: Int { wrongIdentifier + statistics.implausible + group.forged + group.replayed + unauthentic }
 
     /// The key group events must be signed with, pinned by `client --server-key`: a welcome
     /// that offers another key is not followed to its group.
@@ -192,6 +192,20 @@ public struct ClientSession: Sendable {
     public static let maximumGap: Int64 = 4096
 
     /// Creates a session; `originalInterval` is the original server's interval, when known.
+    /// Encryption (Spec/ENCRYPTION.md): the key share this client offers in its registers (nil:
+    /// none, `--encrypt off`), and whether it requires its subscription sealed.
+    public var keyShare: KeyShare?
+    /// Whether a welcome in clear stops the client (`--encrypt required`).
+    public var requiresSealing = false
+    /// The subscription key agreed with the server's share of the last sealed welcome; nil while
+    /// the subscription is in clear.
+    public internal(set) var subscriptionKey: SubscriptionKey?
+    /// The server share that key was agreed with.
+    var serverShare: [UInt8] = []
+    /// Frames under this subscription's identifier rejected because they are not authentic:
+    /// a sealed body that does not open, or a frame that must be sealed arriving in clear.
+    public internal(set) var unauthentic = 0
+
     /// `subscription` is for tests; by default a fresh random identifier (never 0).
     /// Continuing an earlier run of this client (``ClientProgress``): its match, and the last
     /// event it logged; every later one is owed, and asked for once the welcome says how far

@@ -45,6 +45,12 @@ public struct ClientConfiguration: Sendable {
     public var features: RegisterFeatures = .realMatches
     /// The subscriber token presented in every register (`--token`, Spec/TOKENS.md); empty: none.
     public var subscriberToken: [UInt8] = []
+    /// Whether to ask for a sealed subscription (`--encrypt`, Spec/ENCRYPTION.md): preferred
+    /// (the default) offers a key share and takes what the server gives; required stops on a
+    /// welcome in clear; off offers none.
+    public var encryption: EncryptionPolicy = .preferred
+    /// Append the subscription key, once agreed, to this file (`--export-key`), for `validate --key`.
+    public var exportKeyPath: String?
     /// Write every datagram received to this classic pcap file (raw IP link type).
     public var capturePath: String?
     /// Hand every event, in sequence order, to ``StreamClient/relayed`` (a relay's upstream).

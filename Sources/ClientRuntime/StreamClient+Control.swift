@@ -29,7 +29,7 @@ extension StreamClient {
                 RegisterRequest.padded(
                     formats: configuration.acceptedFormats, token: token, dictionaries: configuration.dictionaries.map(\.id).filter { $0 != 0 },
                     match: configuration.match, delivery: delivery.withLock { $0 }, features: features.withLock { $0 },
-                    subscriberToken: configuration.subscriberToken)),
+                    subscriberToken: configuration.subscriberToken, keyShare: offeredShare.withLock { $0 } ?? [])),
             subscription: subscription
         ).encoded()
     }

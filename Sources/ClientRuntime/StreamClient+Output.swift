@@ -1,4 +1,5 @@
 import ClientEngine
+import GroupSigning
 import NIOCore
 import RuntimeSupport
 
@@ -36,6 +37,39 @@ extension StreamClient {
         logger.info("Wrote the datagrams received to \(path).")
         if unrecorded > 0 {
             logger.warning("\(unrecorded) datagram(s) are not in \(path): a pcap record cannot hold them (addresses of two families, or too large).")
+        }
+    }
+}
+
+extension StreamClient {
+    /// Appends the subscription key to `--export-key`'s file when it is new (the first sealed
+    /// welcome, or a new key agreed after a server's restart): one line, the file readable by
+    /// its owner only. A failure is logged and said once; the stream goes on.
+    func exportKey() {
+        guard let path = configuration.exportKeyPath, let key = session.withLock({ $0.exportedKey }) else { return }
+        let fresh = exported.withLock { last in
+            guard last != key.key else { return false }
+            last = key.key
+            return true
+        }
+        guard fresh else { return }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            let said = "cannot write the subscription key to \(path) (--export-key): \(String(cString: strerror(errno)))"
+            logger.error("\(said)")
+            StandardError.write("error: \(said)\n")
+            return
+        }
+        defer { close(descriptor) }
+        let line = Array(key.line.utf8)
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if written != line.count {
+            let said =
+                "cannot write the subscription key to \(path) (--export-key): \(written < 0 ? String(cString: strerror(errno)) : "short write")"
+            logger.error("\(said)")
+            StandardError.write("error: \(said)\n")
+        } else {
+            logger.info("Subscription key exported to \(path) (validate --key \(path)).")
         }
     }
 }

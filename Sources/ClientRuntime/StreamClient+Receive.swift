@@ -25,7 +25,9 @@ extension StreamClient {
             return false
         }
         let bytes = Array(envelope.data.readableBytesView)
-        return handle { $0.receive(bytes) }
+        let over = handle { $0.receive(bytes) }
+        if configuration.exportKeyPath != nil { exportKey() }
+        return over
     }
 
     /// Handles one datagram from the multicast group (Spec §4.11); true when the run is over.
@@ -66,6 +68,15 @@ extension StreamClient {
                 StandardError.write("warning: \(said)\n")
             }
         case .refused(let refusal):
+            // A server from before key shares reads the share's length as padding that is not zero:
+            // a client that only prefers encryption registers again without it (in clear).
+            if refusal.reason == .malformed, refusal.text.contains("body.padding"), configuration.encryption == .preferred,
+                offeredShare.withLock({ $0 }) != nil
+            {
+                offeredShare.withLock { $0 = nil }
+                logger.info("The server predates key shares (\(refusal.text)); registering without one, in clear.")
+                return false
+            }
             // A server from before real matches (Spec §4.13) reads the features byte as padding that
             // is not zero: the next register goes without it, and real matches come in the base layout.
             if refusal.reason == .malformed, refusal.text.contains("body.padding"), features.withLock({ $0 }) != [] {

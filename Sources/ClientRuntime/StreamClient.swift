@@ -64,6 +64,11 @@ public final class StreamClient: Sendable {
     package let groupGivenUp = Atomic<Bool>(false)
     /// The refused key was reported (once).
     package let keyRefusalReported = Atomic<Bool>(false)
+    /// The key share every register offers (nil: none, `--encrypt off`, or dropped for a server
+    /// that predates key shares).
+    package let offeredShare: Mutex<[UInt8]?>
+    /// The subscription key last written to `--export-key`.
+    package let exported = Mutex<SubscriptionKey?>(nil)
 
     /// A datagram from the client's own socket or from the multicast group.
     package struct Inbound: Sendable {
@@ -91,6 +96,11 @@ public final class StreamClient: Sendable {
             clock: sessionClock, repairs: configuration.repairs)
         if let resume = configuration.resume, let last = resume.lastLogged { session.resumeAfter = (resume.match, last) }
         session.pinnedKey = configuration.serverKey
+        if configuration.encryption != .off && !configuration.original {
+            session.keyShare = KeyShare()
+            session.requiresSealing = configuration.encryption == .required
+        }
+        offeredShare = Mutex(session.keyShare?.publicBytes)
         self.session = Mutex(session)
         (events, eventsContinuation) = AsyncStream.makeStream(of: ClientEvent.self)
         if !configuration.relaying { eventsContinuation.finish() }

@@ -85,6 +85,10 @@ public struct ServerConfiguration: Sendable {
     /// Admission by subscriber token (`--require-token`, Spec/TOKENS.md): the operator keys
     /// trusted, the clock skew allowed and the revocation list; nil: anyone may subscribe.
     public var tokenAdmission: TokenAdmission?
+    /// Whether subscriptions are sealed (`--encrypt`, Spec/ENCRYPTION.md): off (the default),
+    /// preferred (those whose register offers a key share) or required (all; the original
+    /// protocol is then not served).
+    public var encryption: EncryptionPolicy = .off
     /// The revocation list's file (`--revocations`): read again when it changes and on SIGHUP,
     /// and every subscriber it then revokes cut off (Spec/TOKENS.md, "Revocation").
     public var revocationFile: String?
@@ -205,6 +209,10 @@ public struct ServerConfiguration: Sendable {
             try check(!tokenAdmission.trusted.isEmpty, "trusted keys (--trusted-key)", "none", "at least one with --require-token")
             // Original-protocol registers carry no token: a server that requires one cannot serve them.
             try check(!originalAllowed, "original protocol (--original)", "allow", "deny with --require-token (its registers carry no token)")
+        }
+        if encryption == .required {
+            // The original protocol has no key share: a server that seals everything cannot serve it.
+            try check(!originalAllowed, "original protocol (--original)", "allow", "deny with --encrypt required (it cannot be sealed)")
         }
         try check(endRepeats >= 1 && endRepeats <= 10, "end repeats", "\(endRepeats)", "1...10")
         try check(

@@ -13,7 +13,7 @@ extension ServerState {
         if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
             let group =
                 request.delivery == .group && multicastOffers[existing.delivery.format] != nil
-                && !existing.delivery.isBaseLayout
+                && !existing.delivery.isBaseLayout && existing.seal == nil
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             // A client that has joined the group says so this way (Spec §4.11): from now on its
             // events come from there (and back to unicast, asked so).
@@ -77,8 +77,16 @@ extension ServerState {
             address: address, delivery: delivery, lastHeard: now, dictionary: dictionary,
             subscription: subscription)
         subscriber.mayRepair = admittedToken.map { $0.permissions.contains(.repair) } ?? true
-        // The group carries a real match's extended frames: base-layout clients take events at their address.
-        subscriber.group = request.delivery == .group && multicastOffers[format] != nil && !delivery.isBaseLayout
+        // Sealed or in clear, as the register's key share and --encrypt say (Spec/ENCRYPTION.md).
+        switch sealDecision(keyShare: request.keyShare, subscription: subscription) {
+        case .clear: break
+        case .sealed(let seal): subscriber.seal = seal
+        case .refused(let reason, let text): return refuse(address, reason, text, budget: .max, subscription: subscription)
+        }
+        // The group carries a real match's extended frames: base-layout clients take events at their
+        // address; so do sealed subscriptions (the group's frames are in clear).
+        subscriber.group =
+            request.delivery == .group && multicastOffers[format] != nil && !delivery.isBaseLayout && subscriber.seal == nil
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
         let reply = welcoming(subscriber, slot: slot, repeated: false)
         if !reply.replies.isEmpty {
@@ -148,10 +156,7 @@ extension ServerState {
     package mutating func welcoming(_ subscriber: Subscriber, slot: Int, repeated: Bool) -> (replies: [Reply], notices: [Notice]) {
         let kind = LiveMatch.WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary)
         if let made = matches[slot].welcomes[kind] {
-            return (
-                [Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
-                [.registered(subscriber, count: clientCount, repeated: repeated)]
-            )
+            return sent(made, to: subscriber, repeated: repeated)
         }
         let dictionary = CompressionDictionary.withID(subscriber.dictionary) ?? .none
         switch counted(
@@ -163,10 +168,17 @@ extension ServerState {
         {
         case .success(let made):
             matches[slot].welcomes[kind] = made
-            return (
-                [Reply(address: subscriber.address, payload: made.stamped(subscriber.subscription))],
-                [.registered(subscriber, count: clientCount, repeated: repeated)]
-            )
+            return sent(made, to: subscriber, repeated: repeated)
+        case .failure(let notice):
+            return ([], [notice])
+        }
+    }
+
+    /// The welcome `made` (shared) as `subscriber` gets it: stamped, and sealed if its subscription is.
+    private mutating func sent(_ made: ByteBuffer, to subscriber: Subscriber, repeated: Bool) -> (replies: [Reply], notices: [Notice]) {
+        switch outgoing(made, to: subscriber, what: "welcome (sealed)") {
+        case .success(let payload):
+            return ([Reply(address: subscriber.address, payload: payload)], [.registered(subscriber, count: clientCount, repeated: repeated)])
         case .failure(let notice):
             return ([], [notice])
         }

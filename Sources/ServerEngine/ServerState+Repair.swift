@@ -42,8 +42,18 @@ extension ServerState {
                     return (replies, [.encodingFailed(what: "repair (\(subscriber.delivery.rawValue))", subscriber.address, error)])
                 }
             }
-            replies.append(
-                Reply(address: subscriber.address, payload: event.payload(for: subscriber.delivery).retransmitted(to: subscriber.subscription)))
+            let retransmission = event.payload(for: subscriber.delivery).retransmitted(to: subscriber.subscription)
+            if let seal = subscriber.seal {
+                // Sealed like the original (Spec/ENCRYPTION.md): the retransmission flag makes its nonce another.
+                do {
+                    replies.append(
+                        Reply(address: subscriber.address, payload: ByteBuffer(bytes: try retransmission.sealedBytes(with: seal, counter: 0))))
+                } catch {
+                    return (replies, [.encodingFailed(what: "repair (sealed)", subscriber.address, error)])
+                }
+            } else {
+                replies.append(Reply(address: subscriber.address, payload: retransmission))
+            }
         }
         matches[slot].subscribers[subscriber.address]?.repairBudget = budget
         matches[slot].ended[subscriber.address]?.repairBudget = budget

@@ -31,8 +31,11 @@ extension ServerState {
 
     /// Slot `slot`'s subscriptions and their version (``LiveMatch/subscribersVersion``): what
     /// the match log keeps of them.
+    ///
+    /// A sealed subscription is not kept: its key lives only in this process (Spec/ENCRYPTION.md),
+    /// so a restarted server resets its client, which registers again and agrees a new key.
     public func keptSubscribers(slot: Int) -> (version: Int, subscribers: [Subscriber]) {
-        (matches[slot].subscribersVersion, Array(matches[slot].subscribers.values))
+        (matches[slot].subscribersVersion, matches[slot].subscribers.values.filter { $0.seal == nil })
     }
 
     /// Subscribes again, to slot `slot`'s resumed match, the subscriptions the match log kept

@@ -40,7 +40,12 @@ extension ServerState {
             _ = unsubscribe(address)
             let frame = Frame(body: .refuse(Refusal(reason: refusal.reason, shortening: refusal.description)), subscription: entry.subscription)
             switch counted(Self.encode("refuse (\(refusal.reason.name))", for: address, { () throws(WireError) in try frame.encoded() })) {
-            case .success(let payload): replies.append(Reply(address: address, payload: payload))
+            case .success(let payload):
+                // Sealed for a sealed subscription (Spec/ENCRYPTION.md): an on-path forger cannot cut it off.
+                switch outgoing(payload, to: subscriber, what: "refuse (sealed)") {
+                case .success(let sent): replies.append(Reply(address: address, payload: sent))
+                case .failure(let notice): notices.append(notice)
+                }
             case .failure(let notice): notices.append(notice)
             }
             notices.append(.cutOff(subscriber, Refusal(reason: refusal.reason, text: refusal.description), count: clientCount))

@@ -60,8 +60,16 @@ extension ServerState {
         if let next { announce(id: next, slot: slot) }
         clientCount -= leaving.count
         for subscriber in leaving where subscriber.delivery == .original { slotOf[subscriber.address] = nil }
-        let result = leaving.compactMap { subscriber in
-            subscriber.delivery == .original ? (subscriber, originalBytes) : endBytes.map { (subscriber, $0.stamped(subscriber.subscription)) }
+        var result: [(Subscriber, ByteBuffer)] = []
+        for subscriber in leaving {
+            if subscriber.delivery == .original {
+                result.append((subscriber, originalBytes))
+            } else if let endBytes {
+                switch outgoing(endBytes, to: subscriber, what: "end (sealed)") {
+                case .success(let payload): result.append((subscriber, payload))
+                case .failure(let notice): notices.append(notice)
+                }
+            }
         }
         return (result, notices)
     }

@@ -100,6 +100,9 @@ public struct ServerState: Sendable {
     /// The subscriptions admitted by a token, by address: checked again when the revocation
     /// list is reloaded and once a second (``cutOffFallen()``).
     package var admitted: [SocketAddress: AdmittedToken] = [:]
+    /// The counter of the last sealed welcome, end or refuse (Spec/ENCRYPTION.md, "Nonces"):
+    /// one per server, so never the same twice under one subscription's key.
+    package var sealCounter: UInt32 = 0
 
     /// Matches an on-demand relay's upstream refused: registers for them are refused here too.
     public internal(set) var unknownUpstream: Set<UInt32> = []

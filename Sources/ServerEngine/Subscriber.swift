@@ -79,6 +79,9 @@ public struct Subscriber: Sendable, Hashable {
     /// Whether its NACKs are answered: false for a subscriber admitted by a token without the
     /// repair permission (Spec/TOKENS.md), whose every NACK is answered "unavailable".
     public var mayRepair = true
+    /// Its subscription's key and the server's share when its frames are sealed (Spec/ENCRYPTION.md);
+    /// nil in clear. Never kept in the match log: a restarted server cannot restore it.
+    public var seal: SubscriptionSeal?
 
     /// A client at `address` receiving `delivery`.
     public init(

@@ -31,6 +31,8 @@ import Wire
 /// - `soccerstream_event_lag_seconds`: from an event being due to its fan-out being flushed
 ///   (a histogram);
 /// - `soccerstream_fanout_batch_datagrams`: datagrams per trip to the event loop (a histogram);
+/// - `soccerstream_seal_failures_total`: event datagrams to sealed subscriptions that could not
+///   be sealed (Spec/ENCRYPTION.md), never sent in clear;
 /// - `soccerstream_original_budget_dropped_total`, `…_bytes_total`: datagrams to original-protocol
 ///   clients the byte budget held back (``OriginalBudget``).
 public final class ServerMetrics: DatagramTallies {
@@ -50,6 +52,8 @@ public final class ServerMetrics: DatagramTallies {
         "soccerstream_repair_over_budget_total": "Repairs asked for beyond the repair budget, left for the client to ask again (Spec 4.8).",
         "soccerstream_event_lag_seconds": "Time from an event being due to its fan-out being flushed.",
         "soccerstream_fanout_batch_datagrams": "Datagrams per fan-out trip to the event loop.",
+        "soccerstream_seal_failures_total":
+            "Event datagrams to sealed subscriptions not sent because they could not be sealed (too large once sealed).",
         "soccerstream_log_write_failures_total":
             "Lines the server could not write to its log file (a full disk, a file that refuses writes); it streams on.",
         "soccerstream_original_budget_dropped_total":
@@ -158,6 +162,11 @@ public final class ServerMetrics: DatagramTallies {
     /// Records one trip's size.
     package func batch(datagrams: Int) {
         batch.record(datagrams)
+    }
+
+    /// Counts event datagrams to sealed subscriptions that could not be sealed (never sent in clear).
+    package func sealFailed(_ count: Int) {
+        counter("soccerstream_seal_failures_total", "too_large").increment(by: Int64(count))
     }
 
     /// Sets `soccerstream_subscribers{match, format}` for each match and delivery.

@@ -117,6 +117,7 @@ extension StreamServer {
     /// sent with `sendmmsg` by the flush.
     private func deliverCopies(_ trip: [Segment]) async throws {
         let metrics = core.metrics
+        let logger = logger
         try await deliver { handler in
             // The recipients are read field by field (never a whole Subscriber copied out of the
             // array, which would retain and release its address per datagram).
@@ -131,15 +132,35 @@ extension StreamServer {
             }
             handler.reserve(datagrams: datagrams, bytes: total)
             metrics.batch(datagrams: datagrams)
+            var sealFailures = 0
+            var sealError: WireError?
             for segment in trip {
                 let recipients = segment.recipients
                 for index in recipients.indices {
                     let delivery = recipients[index].delivery
+                    if let seal = recipients[index].seal {
+                        // A sealed subscription (Spec/ENCRYPTION.md): its own ciphertext, made here.
+                        let stamped = segment.event.payload(for: delivery).stamped(recipients[index].subscription)
+                        do throws(WireError) {
+                            let sealed = try stamped.sealedBytes(with: seal, counter: 0)
+                            handler.write(ByteBuffer(bytes: sealed), subscription: nil, to: recipients[index].datagramAddress)
+                        } catch {
+                            // Only an event too large for a datagram once sealed fails: counted and
+                            // logged, never sent in clear.
+                            sealFailures += 1
+                            sealError = sealError ?? error
+                        }
+                        continue
+                    }
                     handler.write(
                         segment.event.payload(for: delivery),
                         subscription: delivery == .original ? nil : recipients[index].subscription,
                         to: recipients[index].datagramAddress)
                 }
+            }
+            if let sealError {
+                metrics.sealFailed(sealFailures)
+                logger.error("\(sealFailures) event datagram(s) not sent: they cannot be sealed (\(sealError)).")
             }
         }
     }

@@ -144,7 +144,11 @@ public enum CaptureValidation {
     /// Validates a capture file's bytes, selecting UDP datagrams to or from any of `ports`
     /// (a relay's capture: its upstream's port and its own). Group events (Spec §4.11) are
     /// checked against `serverKey`, or the key a captured welcome announces for their group.
-    public static func validate(capture bytes: [UInt8], path: String, ports: [Int], serverKey: GroupPublicKey? = nil) -> FileValidation {
+    /// Sealed bodies (Spec/ENCRYPTION.md) are opened and checked with their subscription's key
+    /// in `subscriptionKeys` (`validate --key`); without it, only their clear part is.
+    public static func validate(
+        capture bytes: [UInt8], path: String, ports: [Int], serverKey: GroupPublicKey? = nil, subscriptionKeys: [UInt64: ExportedKey] = [:]
+    ) -> FileValidation {
         let contents = CaptureReader.read(bytes)
         var report = FileValidation(path: path, format: contents.format.rawValue, frames: contents.frames.count)
         if let error = contents.error {
@@ -176,7 +180,7 @@ public enum CaptureValidation {
         where ports.contains(datagram.source.port) || ports.contains(datagram.destination.port) || groups.contains(datagram.destination.description) {
             let direction: Direction =
                 ports.contains(datagram.source.port) || groups.contains(datagram.destination.description) ? .toClient : .toServer
-            var check = DatagramCheck(datagram.payload, direction: direction)
+            var check = DatagramCheck(datagram.payload, direction: direction, keys: subscriptionKeys)
             let signatureChecked = checkGroup(&check, bytes: datagram.payload, destination: datagram.destination, keys: keys, serverKey: serverKey)
             // A group event's flow is its group's events of its match (no subscription identifier).
             let groupMatch = check.header.flatMap { $0.kind == .groupEvent ? UInt32(truncatingIfNeeded: $0.subscription >> 32) : nil }
@@ -304,12 +308,12 @@ public enum CaptureValidation {
     }
 
     /// Validates a file holding exactly one datagram's bytes (`--raw`).
-    public static func validate(raw bytes: [UInt8], path: String) -> FileValidation {
+    public static func validate(raw bytes: [UInt8], path: String, subscriptionKeys: [UInt64: ExportedKey] = [:]) -> FileValidation {
         var report = FileValidation(path: path, format: "raw", frames: 1)
         report.verdicts.append(
             DatagramVerdict(
                 frame: nil, time: 0, source: nil, destination: nil, interface: 0, size: bytes.count,
-                fragments: 1, direction: nil, check: DatagramCheck(bytes)))
+                fragments: 1, direction: nil, check: DatagramCheck(bytes, keys: subscriptionKeys)))
         return report
     }
 

@@ -1,4 +1,5 @@
 import Capture
+import GroupSigning
 import Match
 import Wire
 
@@ -23,7 +24,47 @@ public struct DatagramCheck: Sendable {
     /// Checks `bytes`: decoding (header fields and ranges, JSON body schema, compact body
     /// within the inflate cap), the direction (Spec §3 and §8, when known), and the canonical
     /// encoding of the content (``Datagram/checkCanonical(_:header:)``).
-    public init(_ bytes: [UInt8], direction: Direction? = nil) {
+    public init(_ bytes: [UInt8], direction: Direction? = nil, keys: [UInt64: ExportedKey] = [:]) {
+        guard SealedFrame.isSealed(bytes) else {
+            self.init(plain: bytes, direction: direction)
+            return
+        }
+        // A sealed body (Spec/ENCRYPTION.md): its layout checked; opened and checked like any
+        // frame when its subscription's key is given (validate --key).
+        let sealed: SealedFrame
+        do {
+            sealed = try SealedFrame.parse(bytes)
+        } catch {
+            self.init(summary: "sealed frame", error: error)
+            return
+        }
+        guard let exported = keys[sealed.subscription] else {
+            self.init(
+                summary: "sealed \(sealed.kind.name) #\(sealed.sequence) (\(sealed.ciphertext.count) bytes of ciphertext; validate --key opens it)",
+                error: nil)
+            self.sealed = true
+            return
+        }
+        do {
+            self.init(plain: try exported.key.open(sealed, eventFormat: exported.format), direction: direction)
+            summary = "sealed " + summary
+        } catch {
+            self.init(summary: "sealed \(sealed.kind.name) #\(sealed.sequence)", error: error)
+        }
+        self.sealed = true
+    }
+
+    /// A verdict without a decoded datagram.
+    private init(summary: String, error: WireError?) {
+        self.summary = summary
+        self.error = error
+    }
+
+    /// Whether the datagram's body was sealed (opened with a key, or not).
+    public var sealed = false
+
+    /// ``init(_:direction:keys:)`` for a frame in clear (or a sealed one's plaintext).
+    private init(plain bytes: [UInt8], direction: Direction?) {
         let header: FrameHeader?
         let datagram: Datagram
         do {

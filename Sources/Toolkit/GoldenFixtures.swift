@@ -111,6 +111,17 @@ public struct GoldenFixtures: Sendable {
             ))
         datagrams.append(("challenge", .frame(Frame(body: .challenge(Challenge(token: token))))))
         datagrams.append(("register-json-token", .frame(Frame(body: .register(RegisterRequest.padded(formats: [.json], token: token))))))
+        // An encrypted subscription's register (Spec/ENCRYPTION.md): the sealing vector's client share.
+        datagrams.append(
+            (
+                "register-key-share",
+                .frame(
+                    Frame(
+                        body: .register(
+                            RegisterRequest.padded(
+                                formats: [.compact, .json], token: token, dictionaries: [CompressionDictionary.standard.id],
+                                keyShare: try Self.sealingVector().client.publicBytes))))
+            ))
         datagrams.append(
             (
                 "welcome-compact-kickoff",
@@ -150,6 +161,8 @@ public struct GoldenFixtures: Sendable {
             case .tokenNotPermitted: text = "token does not permit watching"
             case .tokenWrongMatch: text = "token not valid for match 12345: it admits to 2976871303"
             case .tokenRevoked: text = "token revoked: token id 101112131415161718191a1b1c1d1e1f is on the revocation list"
+            case .encryptionRequired:
+                text = "this server sends encrypted subscriptions only; register with a key share (client --encrypt)"
             }
             datagrams.append(
                 (
@@ -240,6 +253,11 @@ public struct GoldenFixtures: Sendable {
             let bytes = try stamped.encoded()
             fixtures.append(Fixture(name: name, bytes: bytes, expectation: try Self.expectation(of: bytes)))
         }
+        // Sealed subscriptions (Spec/ENCRYPTION.md): three of the above, sealed with the vector's key.
+        let plain = Dictionary(fixtures.map { ($0.name, $0.bytes) }, uniquingKeysWith: { first, _ in first })
+        for (name, bytes) in try Self.sealedFixtures(from: plain) {
+            fixtures.append(Fixture(name: name, bytes: bytes, expectation: try Self.expectation(of: bytes)))
+        }
         self.fixtures = fixtures
     }
 
@@ -251,7 +269,9 @@ public struct GoldenFixtures: Sendable {
     public static let subscription: UInt64 = 0x5EED_2028_C0FF_EE01
 
     /// The expectation text of a datagram: decode it and describe the result.
+    /// A sealed one (Spec/ENCRYPTION.md) is opened with the sealing vector's key.
     public static func expectation(of bytes: [UInt8]) throws(WireError) -> String {
+        if SealedFrame.isSealed(bytes) { return try sealedExpectation(of: bytes).prettyText() }
         let (header, datagram) = try Datagram.decodeWithHeader(bytes)
         return datagram.description(header: header).prettyText()
     }
@@ -331,12 +351,17 @@ public struct GoldenFixtures: Sendable {
                 drifts.append(Drift(file: binary, problem: "missing"))
                 continue
             }
-            let actual = [UInt8](data)
+            let onDisk = [UInt8](data)
             do {
+                // A sealed fixture is compared opened (its plaintext may be compressed, and DEFLATE's
+                // bytes differ between zlib builds); its description covers its clear part.
+                let actual = SealedFrame.isSealed(onDisk) ? try Self.sealingVector().key.open(onDisk, eventFormat: .compact) : onDisk
+                let generated =
+                    SealedFrame.isSealed(fixture.bytes) ? try Self.sealingVector().key.open(fixture.bytes, eventFormat: .compact) : fixture.bytes
                 let (header, datagram) = try Datagram.decodeWithHeader(actual)
                 try datagram.checkCanonical(actual, header: header)
-                let generatedHeader = try Datagram.decodeWithHeader(fixture.bytes).header
-                let ours = try Self.content(of: fixture.bytes, header: generatedHeader)
+                let generatedHeader = try Datagram.decodeWithHeader(generated).header
+                let ours = try Self.content(of: generated, header: generatedHeader)
                 let theirs = try Self.content(of: actual, header: header)
                 if ours != theirs {
                     let at = zip(theirs, ours).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(theirs.count, ours.count)
@@ -347,7 +372,7 @@ public struct GoldenFixtures: Sendable {
                                 "content differs from the generated frame's at byte \(at) (\(theirs.count) bytes on disk, \(ours.count) generated, compressed bodies inflated)"
                         ))
                 }
-                let described = Array(datagram.description(header: header).prettyText().utf8)
+                let described = Array(try Self.expectation(of: onDisk).utf8)
                 guard let textData = manager.contents(atPath: directory.appendingPathComponent(text).path) else {
                     drifts.append(Drift(file: text, problem: "missing"))
                     continue

@@ -116,8 +116,8 @@ public struct FrameHeader: Sendable, Hashable {
     ///   - reader: a reader at the datagram's first byte; left after the header.
     ///   - datagramSize: the whole datagram's size, which the body (and a group event's signature) must fill.
     /// - Throws: ``WireError/Code/truncated`` under 23 bytes; ``WireError/Code/badMagic``;
-    ///   ``WireError/Code/unsupportedVersion``; ``WireError/Code/unknownKind``; ``WireError/Code/unknownFormat``
-    ///   for format 3; ``WireError/Code/reservedBits`` for a dictionary on an uncompressed body;
+    ///   ``WireError/Code/unsupportedVersion``; ``WireError/Code/unknownKind``; ``WireError/Code/sealed``
+    ///   for format 3 (a sealed body, ``SealedFrame``); ``WireError/Code/reservedBits`` for a dictionary on an uncompressed body;
     ///   ``WireError/Code/outOfRange`` for a dictionary not held or a minute over ``maximumMinute``;
     ///   ``WireError/Code/lengthMismatch`` when the body length disagrees with `datagramSize`.
     public static func read(from reader: inout ByteReader, datagramSize: Int) throws(WireError) -> FrameHeader {
@@ -141,7 +141,9 @@ public struct FrameHeader: Sendable, Hashable {
         }
         let flags = try reader.readUInt8(field: "header.flags")
         guard let format = BodyFormat(rawValue: flags & 0x03) else {
-            throw WireError(.unknownFormat, field: "header.flags.format", offset: 4, "format 3 is not defined; expected 0, 1 or 2")
+            throw WireError(
+                .sealed, field: "header.flags.format", offset: 4,
+                "format 3: a sealed body (Spec/ENCRYPTION.md); it decodes once opened with its subscription's key")
         }
         let dictionary = (flags >> 3) & 0x03
         if dictionary != 0 {

@@ -31,6 +31,9 @@ public enum RefuseReason: UInt8, Sendable, Hashable, CaseIterable, Codable {
     case tokenWrongMatch = 14
     /// the revocation list names it (a subscriber revoked while watching gets this too).
     case tokenRevoked = 15
+    /// The server delivers only encrypted subscriptions (`--encrypt required`) and the register
+    /// offered no key share (Spec/ENCRYPTION.md).
+    case encryptionRequired = 16
 
     /// Whether a refuse with this reason, arriving after the welcome, ends the subscription
     /// (Spec §4.5): the token expired or was revoked while its holder watched. Other reasons
@@ -55,6 +58,7 @@ public enum RefuseReason: UInt8, Sendable, Hashable, CaseIterable, Codable {
         case .tokenNotPermitted: "token_not_permitted"
         case .tokenWrongMatch: "token_wrong_match"
         case .tokenRevoked: "token_revoked"
+        case .encryptionRequired: "encryption_required"
         }
     }
 }

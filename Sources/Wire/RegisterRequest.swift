@@ -31,8 +31,14 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     /// Not sent at all when empty.
     public var subscriberToken: [UInt8] = []
 
+    /// The client's X25519 key share for an encrypted subscription (Spec/ENCRYPTION.md): 32
+    /// bytes, or empty when it asks for none. Not sent at all when empty.
+    public var keyShare: [UInt8] = []
+
     /// The longest subscriber token a register may carry (its length is one byte).
     public static let maximumSubscriberToken = 255
+    /// The size of a key share (an X25519 public key).
+    public static let keyShareSize = 32
     /// Zero bytes after the token (and dictionaries, and match).
     public var padding: Int
 
@@ -51,7 +57,8 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
     /// Creates a request with `padding` zero bytes at the end.
     public init(
         formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [], match: UInt32 = anyMatch,
-        delivery: Delivery = .unicast, features: RegisterFeatures = [], subscriberToken: [UInt8] = [], padding: Int = 0
+        delivery: Delivery = .unicast, features: RegisterFeatures = [], subscriberToken: [UInt8] = [], keyShare: [UInt8] = [],
+        padding: Int = 0
     ) {
         self.formats = formats
         self.token = token
@@ -60,30 +67,34 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         self.delivery = delivery
         self.features = features
         self.subscriberToken = subscriberToken
+        self.keyShare = keyShare
         self.padding = padding
     }
 
     /// The body's size without padding, in its canonical encoding.
     var unpaddedSize: Int {
         let optional =
-            !subscriberToken.isEmpty
-            ? 1 + dictionaries.count + 4 + 1 + 1 + 1 + subscriberToken.count
-            : !features.isEmpty
-                ? 1 + dictionaries.count + 4 + 1 + 1
-                : delivery != .unicast
-                    ? 1 + dictionaries.count + 4 + 1
-                    : match != Self.anyMatch ? 1 + dictionaries.count + 4 : (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
+            !keyShare.isEmpty
+            ? 1 + dictionaries.count + 4 + 1 + 1 + 1 + subscriberToken.count + 1 + keyShare.count
+            : !subscriberToken.isEmpty
+                ? 1 + dictionaries.count + 4 + 1 + 1 + 1 + subscriberToken.count
+                : !features.isEmpty
+                    ? 1 + dictionaries.count + 4 + 1 + 1
+                    : delivery != .unicast
+                        ? 1 + dictionaries.count + 4 + 1
+                        : match != Self.anyMatch ? 1 + dictionaries.count + 4 : (dictionaries.isEmpty ? 0 : 1 + dictionaries.count)
         return 1 + formats.count + 1 + token.count + optional
     }
 
     /// A request padded so that its frame is exactly ``minimumFrameSize`` bytes (or unpadded if already larger).
     public static func padded(
         formats: [BodyFormat], token: [UInt8] = [], dictionaries: [UInt8] = [],
-        match: UInt32 = anyMatch, delivery: Delivery = .unicast, features: RegisterFeatures = [], subscriberToken: [UInt8] = []
+        match: UInt32 = anyMatch, delivery: Delivery = .unicast, features: RegisterFeatures = [], subscriberToken: [UInt8] = [],
+        keyShare: [UInt8] = []
     ) -> RegisterRequest {
         var request = RegisterRequest(
             formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery, features: features,
-            subscriberToken: subscriberToken)
+            subscriberToken: subscriberToken, keyShare: keyShare)
         request.padding = max(0, minimumFrameSize - FrameHeader.size - request.unpaddedSize)
         return request
     }
@@ -126,7 +137,13 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
                 .tooLarge, field: "body.subscriber_token", offset: writer.bytes.count,
                 "subscriber token of \(subscriberToken.count) bytes exceeds \(Self.maximumSubscriberToken)")
         }
-        let hasToken = !subscriberToken.isEmpty
+        guard keyShare.isEmpty || keyShare.count == Self.keyShareSize else {
+            throw WireError(
+                .outOfRange, field: "body.key_share", offset: writer.bytes.count,
+                "key share of \(keyShare.count) bytes; expected \(Self.keyShareSize)")
+        }
+        let hasShare = !keyShare.isEmpty
+        let hasToken = !subscriberToken.isEmpty || hasShare
         let hasFeatures = !features.isEmpty || hasToken
         if !dictionaries.isEmpty || match != Self.anyMatch || delivery != .unicast || hasFeatures {
             writer.writeUInt8(UInt8(dictionaries.count))
@@ -138,6 +155,10 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         if hasToken {
             writer.writeUInt8(UInt8(subscriberToken.count))
             writer.writeBytes(subscriberToken)
+        }
+        if hasShare {
+            writer.writeUInt8(UInt8(keyShare.count))
+            writer.writeBytes(keyShare)
         }
         writer.writeBytes(repeatElement(0, count: max(0, padding)))
     }
@@ -203,6 +224,7 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         var delivery = Delivery.unicast
         var features: RegisterFeatures = []
         var subscriberToken: [UInt8] = []
+        var keyShare: [UInt8] = []
         if reader.remaining >= 4 {
             match = try reader.readUInt32(field: "body.match")
             // The delivery byte is optional as well: a zero reads as unicast, the same as padding.
@@ -220,9 +242,20 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
                 if reader.remaining > 0 {
                     features = RegisterFeatures(rawValue: try reader.readUInt8(field: "body.features"))
                     // Then the subscriber token: a zero length reads as none, the same as padding.
-                    if reader.remaining > 0, let length = reader.peekUInt8(), length != 0 {
-                        _ = try reader.readUInt8(field: "body.subscriber_token.length")
+                    if reader.remaining > 0 {
+                        let length = try reader.readUInt8(field: "body.subscriber_token.length")
                         subscriberToken = try reader.readBytes(Int(length), field: "body.subscriber_token")
+                        // Then the key share: a zero length reads as none, the same as padding.
+                        if reader.remaining > 0, let shareLength = reader.peekUInt8(), shareLength != 0 {
+                            let shareOffset = reader.offset
+                            _ = try reader.readUInt8(field: "body.key_share.length")
+                            guard Int(shareLength) == keyShareSize else {
+                                throw WireError(
+                                    .outOfRange, field: "body.key_share.length", offset: shareOffset,
+                                    "key share of \(shareLength) bytes; expected \(keyShareSize) (an X25519 public key) or 0")
+                            }
+                            keyShare = try reader.readBytes(keyShareSize, field: "body.key_share")
+                        }
                     }
                 }
             }
@@ -235,7 +268,7 @@ public struct RegisterRequest: Sendable, Hashable, Codable {
         // The optional fields' bytes that their canonical encoding omits (zeros) were padding.
         var request = RegisterRequest(
             formats: formats, token: token, dictionaries: dictionaries, match: match, delivery: delivery, features: features,
-            subscriberToken: subscriberToken)
+            subscriberToken: subscriberToken, keyShare: keyShare)
         let zeroFields = (paddingStart - countOffsetAfterToken) - (request.unpaddedSize - 2 - formats.count - token.count)
         request.padding = padding.count + zeroFields
         return request

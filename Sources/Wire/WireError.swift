@@ -41,6 +41,12 @@ public struct WireError: Error, Sendable, Hashable {
         case deflateFailed
         /// A plain-text datagram is not one of the original protocol's texts.
         case unknownText
+        /// A sealed body (body format 3, Spec/ENCRYPTION.md): it decodes only once opened with
+        /// its subscription's key (``SealedFrame``).
+        case sealed
+        /// A sealed body that does not open under its subscription's key: forged, tampered
+        /// with, or sealed under another key (Spec/ENCRYPTION.md).
+        case notAuthentic
     }
 
     /// What went wrong, broadly.

@@ -70,6 +70,13 @@ struct Client: AsyncParsableCommand {
             "The subscriber token to present (sst1.…, a file holding it, or - for standard input; Spec/TOKENS.md); default: SOCCERSTREAM_TOKEN's value, if set."
     )
     var token: String?
+    @Option(
+        help:
+            "Ask for a sealed subscription (Spec/ENCRYPTION.md): preferred offers a key share and takes what the server gives; required stops (exit 3) if the server answers in clear; off offers none."
+    )
+    var encrypt: EncryptionPolicy = .preferred
+    @Option(help: "Append the subscription key, once agreed, to this file (readable by its owner only), for validate --key.")
+    var exportKey: String?
 
     var logFile: String { logging.logFile }
 
@@ -88,6 +95,11 @@ struct Client: AsyncParsableCommand {
             let option = self.token == nil ? "SOCCERSTREAM_TOKEN" : "--token"
             configuration.subscriberToken = try TokenTool.tokenBytes(token, option: option, standardInput: readStandardInput)
         }
+        guard !(original && encrypt == .required) else {
+            throw ValidationError("--original and --encrypt required exclude each other: the original protocol cannot be sealed")
+        }
+        configuration.encryption = encrypt
+        configuration.exportKeyPath = exportKey
         configuration.registerAttempts = registerAttempts
         configuration.capturePath = capture
         configuration.repairs = !noRepair

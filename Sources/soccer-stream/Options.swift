@@ -1,4 +1,5 @@
 import ArgumentParser
+import GroupSigning
 import Logging
 import Match
 import Streaming
@@ -18,6 +19,7 @@ struct MatchOptions: ParsableArguments {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension DemoFormat: ExpressibleByArgument {}
 extension BadLinePolicy: ExpressibleByArgument {}
+extension EncryptionPolicy: ExpressibleByArgument {}
 
 /// Where the server is, spelled the same by every command that asks (`client`, `impair`):
 /// `--server HOST[:PORT]`, the port also as `--server-port` (and, for the client, as `--port`,

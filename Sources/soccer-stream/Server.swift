@@ -116,6 +116,11 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Seconds of clock difference allowed on a token's times.") var tokenSkew: UInt32 = TokenAdmission.defaultSkew
     @Option(
         help:
+            "Seal subscriptions (Spec/ENCRYPTION.md): preferred seals those whose register offers a key share; required seals all (needs --original deny); off seals none."
+    )
+    var encrypt: EncryptionPolicy = .off
+    @Option(
+        help:
             "The revocation list file (Spec/TOKENS.md, \"Revocation\"): read at start, again whenever it changes and on SIGHUP; a subscriber it revokes is cut off at once."
     ) var revocations: String?
     @Option(
@@ -181,6 +186,7 @@ struct ServingOptions: ParsableArguments {
         configuration.port = listen.port
         configuration.formats = format.formats
         configuration.maxClients = maxClients
+        configuration.encryption = encrypt
         if requireToken {
             configuration.tokenAdmission = try TokenTool.admission(trusted: trustedKey, skew: tokenSkew, revocations: revocations)
             configuration.revocationFile = revocations

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileAccess
 import GroupSigning
 import Streaming
 import Toolkit
@@ -22,6 +23,11 @@ struct Validate: AsyncParsableCommand {
             "The server's group key (64 hexadecimal digits): group events (multicast, Spec §4.11) must be signed with it. Default: the key a captured welcome announces for the group."
     )
     var serverKey: String?
+    @Option(
+        help:
+            "A file of subscription keys (client --export-key; Spec/ENCRYPTION.md): sealed bodies of those subscriptions are opened and checked; repeatable. Without it, only a sealed frame's clear part is checked."
+    )
+    var key: [String] = []
     @Flag(help: "Treat each file as one datagram's bytes.") var raw = false
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "Print the summary only.") var quiet = false
@@ -39,10 +45,19 @@ struct Validate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let key = try serverKey.map { text throws(WireError) in try GroupPublicKey(hex: text) }
+        let groupKey = try serverKey.map { text throws(WireError) in try GroupPublicKey(hex: text) }
+        var subscriptionKeys: [UInt64: ExportedKey] = [:]
+        for path in key {
+            do {
+                let text = String(decoding: try FileBytes.read(path), as: UTF8.self)
+                subscriptionKeys.merge(try ExportedKey.parse(text)) { $1 }
+            } catch let error as ExportedKey.ParseError {
+                throw ValidationError("--key \(path): \(error)")
+            }
+        }
         var reports: [FileValidation] = []
         for file in files {
-            reports.append(CaptureValidation.validate(file: file, raw: raw, ports: port, serverKey: key))
+            reports.append(CaptureValidation.validate(file: file, raw: raw, ports: port, serverKey: groupKey, subscriptionKeys: subscriptionKeys))
         }
         StandardOutput.write(json ? CaptureValidation.json(reports).prettyText() : CaptureValidation.text(reports, quiet: quiet))
         let code = CaptureValidation.exitCode(reports)

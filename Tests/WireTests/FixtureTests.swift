@@ -1,4 +1,5 @@
 import Foundation
+import GroupSigning
 import Match
 import Testing
 import Toolkit
@@ -15,7 +16,8 @@ struct FixtureTests {
         var kinds = Set<FrameKind>()
         var eventFormats = Set<String>()
         var original = Set<String>()
-        for fixture in Self.all {
+        // Sealed fixtures (Spec/ENCRYPTION.md) are checked opened, below and in SealingTests.
+        for fixture in Self.all where !SealedFrame.isSealed(fixture.bytes) {
             switch try Datagram.decode(fixture.bytes) {
             case .frame(let frame):
                 kinds.insert(frame.kind)
@@ -51,6 +53,14 @@ struct FixtureTests {
             FileManager.default.fileExists(atPath: FixturePaths.frames.appendingPathComponent("\(name).bin").path)
             ? FixturePaths.frames : FixturePaths.original
         let expectation = try String(contentsOf: directory.appendingPathComponent("\(name).json"), encoding: .utf8)
+        if SealedFrame.isSealed(fixture.bytes) {
+            // Opened with the sealing vector's key: its clear part and its plaintext, which is canonical.
+            #expect(try GoldenFixtures.expectation(of: fixture.bytes) == expectation)
+            let opened = try GoldenFixtures.sealingVector().key.open(fixture.bytes, eventFormat: .compact)
+            let (header, datagram) = try Datagram.decodeWithHeader(opened)
+            try datagram.checkCanonical(opened, header: header)
+            return
+        }
         let (header, datagram) = try Datagram.decodeWithHeader(fixture.bytes)
         #expect(datagram.description(header: header).prettyText() == expectation)
         try datagram.checkCanonical(fixture.bytes, header: header)

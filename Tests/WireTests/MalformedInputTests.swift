@@ -80,7 +80,7 @@ struct MalformedInputTests {
             (mutated(2, 0), .unsupportedVersion, "header.version", 2),
             (mutated(3, 0), .unknownKind, "header.kind", 3),
             (mutated(3, UInt8(FrameKind.allCases.count + 1)), .unknownKind, "header.kind", 3),
-            (mutated(4, 0x03), .unknownFormat, "header.flags.format", 4),
+            (mutated(4, 0x03), .sealed, "header.flags.format", 4),
             (mutated(4, 0x42), .reservedBits, "header.flags.sourceLost", 4),  // source lost: heartbeats only (Spec §4.10)
             // Bit 7 says the extended layout (Spec §4.13): this body lacks its part.
             (mutated(4, 0x82), .truncated, "body.added", good.count),

@@ -34,7 +34,7 @@ local kinds = {
     [10] = "unavailable", [11] = "list", [12] = "listing", [13] = "group-event", [14] = "reset",
 }
 local SIGNATURE_SIZE = 64
-local formats = { [0] = "none", [1] = "json", [2] = "compact", [3] = "invalid" }
+local formats = { [0] = "none", [1] = "json", [2] = "compact", [3] = "sealed" }
 local event_types = {
     [0] = "none", [1] = "goal", [2] = "missed chance", [3] = "save", [4] = "dribble",
     [5] = "foul", [6] = "yellow card", [7] = "red card", [8] = "penalty",
@@ -60,7 +60,7 @@ local refuse_reasons = {
     [4] = "rate limited", [5] = "malformed register", [6] = "unknown match",
     [7] = "token missing", [8] = "token malformed", [9] = "token signed by an unknown key", [10] = "token signature invalid",
     [11] = "token not yet valid", [12] = "token expired", [13] = "token not permitted", [14] = "token for other matches",
-    [15] = "token revoked",
+    [15] = "token revoked", [16] = "encryption required",
 }
 local end_reasons = { [1] = "full time", [2] = "server shutdown", [3] = "abandoned" }
 local dictionaries = { [0] = "none", [1] = "standard", [2] = "undefined", [3] = "undefined" }
@@ -133,6 +133,11 @@ f.token_id = ProtoField.bytes("soccerstream.register.subscriber_token.id", "Toke
 f.token_expires = ProtoField.uint32("soccerstream.register.subscriber_token.expires", "Expires (Unix time)")
 f.group_match = ProtoField.uint32("soccerstream.group.match", "Match (group event)")
 f.signature = ProtoField.bytes("soccerstream.group.signature", "Ed25519 signature (not checked here)")
+-- Sealed subscriptions (Spec/ENCRYPTION.md): the clear prefix and the ciphertext, never opened here.
+f.key_share = ProtoField.bytes("soccerstream.key_share", "X25519 key share")
+f.seal_counter = ProtoField.uint32("soccerstream.sealed.counter", "Seal counter")
+f.ciphertext = ProtoField.bytes("soccerstream.sealed.ciphertext", "Ciphertext (ChaCha20-Poly1305)")
+f.seal_tag = ProtoField.bytes("soccerstream.sealed.tag", "Authentication tag")
 f.multicast_family = ProtoField.uint8("soccerstream.welcome.multicast.family", "Multicast family")
 f.multicast_address = ProtoField.bytes("soccerstream.welcome.multicast.address", "Multicast group")
 f.multicast_port = ProtoField.uint16("soccerstream.welcome.multicast.port", "Multicast port")
@@ -1141,6 +1146,16 @@ local function register(r, tree)
                         if n > 0 and 39 + n <= length then sub:add(f.token_subject, bytes:range(39, n)) end
                     end
                     token_note = ", subscriber token"
+                elseif r:remaining() > 0 then
+                    r.pos = r.pos + 1 -- a zero token length before a key share
+                end
+                -- Then the key share (Spec/ENCRYPTION.md): a zero length reads as none, the same as padding.
+                if r:remaining() > 0 and r.tvb:range(r.pos, 1):uint() ~= 0 then
+                    local share_offset = r:offset()
+                    local length = r:u8(nil, nil, "body.key_share.length")
+                    if length ~= 32 then fail("outOfRange", "body.key_share.length", share_offset, "key share of " .. length .. " bytes; expected 32 (an X25519 public key) or 0") end
+                    tree:add(f.key_share, r:range(32, "body.key_share"))
+                    token_note = token_note .. ", key share"
                 end
             end
         end
@@ -1254,7 +1269,6 @@ local function frame(tvb, pinfo, tree, dir)
     header_tree:add(f.subscription, tvb:range(15, 8))
     local kind_rules = rules[kind]
     if not kind_rules then fail("unknownKind", "header.kind", 3, "kind " .. kind .. "; expected 1...14") end
-    if header.format == 3 then fail("unknownFormat", "header.flags.format", 4, "format 3 is not defined; expected 0, 1 or 2") end
     if header.dictionary ~= 0 then
         if not header.compressed then fail("reservedBits", "header.flags.dictionary", 4, "dictionary " .. header.dictionary .. " named for a body that is not compressed; expected 0") end
         if header.dictionary > 1 then fail("outOfRange", "header.flags.dictionary", 4, "dictionary " .. header.dictionary .. " is not defined") end
@@ -1266,8 +1280,22 @@ local function frame(tvb, pinfo, tree, dir)
         fail("lengthMismatch", "header.bodyLength", 13, "declares " .. header.body_length .. " body bytes but the datagram has " .. (size - HEADER_SIZE - trailer)
             .. (trailer > 0 and (" before its " .. trailer .. "-byte signature") or ""))
     end
-    -- Spec §3's row for the kind.
     local name = kinds[kind]
+    if header.format == 3 then
+        -- A sealed body (Spec/ENCRYPTION.md): its clear prefix, ciphertext and tag; it opens only
+        -- with its subscription's key (validate --key).
+        if kind ~= 2 and kind ~= 3 and kind ~= 4 and kind ~= 5 then
+            fail("unknownFormat", "header.flags.format", 4, "a " .. name .. " frame is never sealed (only welcome, event, end, refuse)")
+        end
+        local sr = reader(tvb, HEADER_SIZE, size, 0)
+        if kind == 2 then tree:add(f.key_share, sr:range(32, "body.key_share")) end
+        if kind ~= 4 then sr:u32(tree, f.seal_counter, "body.counter") end
+        if sr:remaining() < 16 then fail("truncated", "body.tag", sr:offset(), sr:remaining() .. " bytes left; a sealed body ends with a 16-byte tag") end
+        if sr:remaining() > 16 then tree:add(f.ciphertext, tvb:range(sr.pos, sr:remaining() - 16)) end
+        tree:add(f.seal_tag, tvb:range(size - 16, 16))
+        return "sealed " .. name, "sealed " .. name .. " #" .. header.sequence .. " (" .. (sr:remaining() - 16) .. " bytes of ciphertext)", header
+    end
+    -- Spec §3's row for the kind.
     if not kind_rules.formats[header.format] then fail("unknownFormat", "header.flags.format", 4, name .. " frames do not use format " .. formats[header.format]) end
     if header.retransmission and kind ~= 4 then fail("reservedBits", "header.flags.retransmission", 4, "only event frames are retransmitted") end
     if header.extended and kind ~= 2 and kind ~= 4 and kind ~= 13 then
@@ -1335,7 +1363,7 @@ local function frame(tvb, pinfo, tree, dir)
         summary = "welcome, " .. welcome(br, body_tree, header)
     elseif kind == 3 then
         local reason = br:u8(body_tree, f.reason, "body.reason")
-        if reason < 1 or reason > 15 then fail("outOfRange", "body.reason", HEADER_SIZE, "reason " .. reason .. "; expected 1...15") end
+        if reason < 1 or reason > 16 then fail("outOfRange", "body.reason", HEADER_SIZE, "reason " .. reason .. "; expected 1...16") end
         br:str8(body_tree, f.text, "body.text")
         summary = "refuse, " .. refuse_reasons[reason]
     elseif (kind == 4 or kind == 13) and header.format == 1 then

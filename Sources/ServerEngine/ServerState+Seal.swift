@@ -1,0 +1,62 @@
+import GroupSigning
+import NIOCore
+import RuntimeSupport
+import Wire
+
+// Encrypted subscriptions (Spec/ENCRYPTION.md): the key agreed at register, and each frame for a sealed subscriber sealed on its way out.
+extension ServerState {
+    /// What the server's `--encrypt` makes of a register's key share: the seal of a new
+    /// subscription (nil in clear), or the refusal to send.
+    package enum SealDecision {
+        case clear
+        case sealed(SubscriptionSeal)
+        case refused(RefuseReason, String)
+    }
+
+    /// The seal for a new subscription `subscription` whose register offered `keyShare` (empty:
+    /// none), under the server's policy: a fresh server share and the key agreed with it.
+    package func sealDecision(keyShare: [UInt8], subscription: UInt64) -> SealDecision {
+        switch (configuration.encryption, keyShare.isEmpty) {
+        case (.off, _), (.preferred, true):
+            return .clear
+        case (.required, true):
+            return .refused(.encryptionRequired, "this server sends encrypted subscriptions only; register with a key share (client --encrypt)")
+        case (.preferred, false), (.required, false):
+            let share = KeyShare()
+            do {
+                return .sealed(
+                    SubscriptionSeal(key: try share.key(peer: keyShare, identifier: subscription, client: false), share: share.publicBytes))
+            } catch {
+                return .refused(.malformed, "key share: \(error.message)")
+            }
+        }
+    }
+
+    /// `payload` (a frame made once) for `subscriber`: stamped with its identifier and, when its
+    /// subscription is sealed, sealed (a welcome, an end or a refuse under the next counter).
+    package mutating func outgoing(_ payload: ByteBuffer, to subscriber: Subscriber, what: String) -> Encoding {
+        let stamped = payload.stamped(subscriber.subscription)
+        guard let seal = subscriber.seal else { return .success(stamped) }
+        let kind = payload.getInteger(at: payload.readerIndex + 3, as: UInt8.self).flatMap(FrameKind.init(rawValue:))
+        let counter: UInt32
+        if let kind, SealedFrame.prefixSize(kind) > 0 {
+            sealCounter &+= 1
+            counter = sealCounter
+        } else {
+            counter = 0
+        }
+        return counted(Self.encode(what, for: subscriber.address, { () throws(WireError) in try stamped.sealedBytes(with: seal, counter: counter) }))
+    }
+}
+
+extension ByteBuffer {
+    /// This frame (stamped already) sealed under `seal` (Spec/ENCRYPTION.md), `counter` in the
+    /// clear prefix of a welcome, an end or a refuse.
+    ///
+    /// - Throws: ``WireError`` from ``SubscriptionKey/seal(_:keyShare:counter:)``.
+    package func sealedBytes(with seal: SubscriptionSeal, counter: UInt32) throws(WireError) -> [UInt8] {
+        let plaintext = getBytes(at: readerIndex, length: readableBytes) ?? []
+        let isWelcome = plaintext.count > 3 && plaintext[3] == FrameKind.welcome.rawValue
+        return try seal.key.seal(plaintext, keyShare: isWelcome ? seal.share : [], counter: counter)
+    }
+}

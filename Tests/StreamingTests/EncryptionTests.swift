@@ -1,0 +1,183 @@
+import Foundation
+import GroupSigning
+import Match
+import Streaming
+import TestSupport
+import Testing
+import Toolkit
+import Wire
+
+@Suite("Encrypted subscriptions (Spec/ENCRYPTION.md): negotiation, what a capture shows, forged and tampered frames")
+struct EncryptionTests {
+    /// The sealed fixtures' frames: a welcome, the goal, the end, under the vector's key.
+    static func sealed() throws -> [String: [UInt8]] {
+        Dictionary(uniqueKeysWithValues: try GoldenFixtures().fixtures.filter { $0.name.hasSuffix("-sealed") }.map { ($0.name, $0.bytes) })
+    }
+
+    /// A client session holding the vector's client key, welcomed by the sealed welcome.
+    static func welcomedSession() throws -> ClientSession {
+        var session = ClientSession(original: false, clock: ManualClock(), subscription: GoldenFixtures.sealingIdentifier)
+        session.keyShare = try GoldenFixtures.sealingVector().client
+        guard case .welcomed = session.receive(try #require(try sealed()["welcome-sealed"])) else {
+            Issue.record("the sealed welcome did not welcome")
+            return session
+        }
+        return session
+    }
+
+    @Test("a client opens a sealed welcome and event; a tampered copy, one in clear, and a stranger's key are rejected and counted, changing nothing")
+    func clientRejectsForgeries() throws {
+        var session = try Self.welcomedSession()
+        let vector = try GoldenFixtures.sealingVector()
+        #expect(session.subscriptionKey == vector.key && session.exportedKey?.format == .compact)
+        let goal = try #require(try Self.sealed()["event-compact-goal-sealed"])
+        // Tampered: every byte of the body flipped in turn.
+        for index in FrameHeader.size..<goal.count {
+            var changed = goal
+            changed[index] ^= 0x40
+            guard case .rejected = session.receive(changed) else {
+                Issue.record("a tampered byte \(index) was not rejected")
+                continue
+            }
+        }
+        // The same event in clear, and sealed under another key with the client's identifier.
+        var clear = try vector.key.open(goal, eventFormat: .compact)
+        guard case .rejected = session.receive(clear) else {
+            Issue.record("an event in clear on a sealed subscription was taken")
+            return
+        }
+        let stranger = try SubscriptionKey(bytes: [UInt8](repeating: 9, count: 32))
+        guard case .rejected = session.receive(try stranger.seal(clear)) else {
+            Issue.record("another key's event was taken")
+            return
+        }
+        #expect(session.unauthentic == goal.count - FrameHeader.size + 2 && session.rejected == session.unauthentic)
+        #expect(session.statistics.received == 0 && session.latest == nil)
+        // The genuine one still arrives, once.
+        guard case .event(let snapshot, _) = session.receive(goal) else {
+            Issue.record("the sealed goal was not taken")
+            return
+        }
+        #expect(session.statistics.received == 1 && snapshot.sequence == 0x18)
+        // Another identifier: not even opened.
+        FrameHeader.stamp(99, into: &clear)
+        _ = session.receive(try vector.key.seal(clear))
+        #expect(session.wrongIdentifier == 1 && session.statistics.received == 1)
+    }
+
+    @Test("a client that requires encryption stops on a welcome in clear; one that offers no share ignores a sealed one")
+    func clientPolicies() throws {
+        var strict = ClientSession(original: false, clock: ManualClock(), subscription: 7)
+        strict.keyShare = KeyShare()
+        strict.requiresSealing = true
+        guard case .refused(let refusal) = strict.receive(try ClientSessionTests.welcome(interval: 100_000)) else {
+            Issue.record("a welcome in clear was taken by a client requiring encryption")
+            return
+        }
+        #expect(refusal.reason == .encryptionRequired && strict.welcome == nil)
+        var plain = ClientSession(original: false, clock: ManualClock(), subscription: GoldenFixtures.sealingIdentifier)
+        guard case .rejected = plain.receive(try #require(try Self.sealed()["welcome-sealed"])) else {
+            Issue.record("a sealed welcome welcomed a client without a key share")
+            return
+        }
+        #expect(plain.welcome == nil && plain.unauthentic == 1)
+    }
+
+    @Test("server --encrypt required refuses a register without a share (reason 16), and cannot start serving the original protocol")
+    func serverRequires() async throws {
+        try await bounded(30) {
+            let server = try await makeServer {
+                $0.encryption = .required
+                $0.originalAllowed = false
+                $0.waitForClients = 1
+            }
+            async let served = server.run()
+            let refused = try await makeClient(server) { $0.encryption = .off }.run()
+            server.stop()
+            _ = try await served
+            guard case .refused(let refusal) = refused.reason else {
+                Issue.record("not refused: \(refused.reason)")
+                return
+            }
+            #expect(refusal.reason == .encryptionRequired && refusal.text.contains("key share"), "\(refusal)")
+            var configuration = ServerConfiguration()
+            configuration.encryption = .required
+            #expect(throws: StreamingError.self) { try configuration.validate() }
+        }
+    }
+
+    @Test("a client requiring encryption stops, refused, when the server answers in clear")
+    func clientRequires() async throws {
+        try await bounded(30) {
+            let server = try await makeServer { $0.waitForClients = 1 }
+            async let served = server.run()
+            let result = try await makeClient(server) { $0.encryption = .required }.run()
+            server.stop()
+            _ = try await served
+            guard case .refused(let refusal) = result.reason else {
+                Issue.record("not refused: \(result.reason)")
+                return
+            }
+            #expect(refusal.reason == .encryptionRequired && result.statistics.received == 0, "\(refusal)")
+        }
+    }
+
+    @Test(
+        "a sealed match, compact and JSON: every event arrives, the capture holds no team, player or phrase, validate passes it sealed and opens it with --key",
+        arguments: [BodyFormat.compact, .json])
+    func capturedMatch(format: BodyFormat) async throws {
+        try await bounded(60) {
+            let folder = temporaryDirectoryPath("sealed-\(format.name)")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let (capture, keyFile) = (folder + "/match.pcap", folder + "/keys.txt")
+            let server = try await makeServer {
+                $0.encryption = .preferred
+                $0.waitForClients = 1
+            }
+            let client = try await makeClient(server) {
+                $0.format = format
+                $0.allowFallback = false
+                $0.capturePath = capture
+                $0.exportKeyPath = keyFile
+            }
+            async let served = server.run()
+            let result = try await client.run()
+            _ = try await served
+            let (events, _) = MatchSimulator.play(seed: 7)
+            #expect(result.reason == .endOfTransmission(.fullTime) && result.statistics.received == events.count && result.statistics.lost == 0)
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: capture)))
+            // Nothing the match shows is in the capture: names, teams, the catalogue's words.
+            let roster = Roster.original
+            var words = [roster.home.name, roster.away.name, roster.home.keeper, roster.away.keeper]
+            words += (roster.home.players + roster.away.players).map(\.name)
+            // The catalogue's words: each template's text between its {placeholders}.
+            for templates in PhraseCatalog.english.templates + [[PhraseCatalog.english.scoreTemplate]] {
+                for template in templates {
+                    words += template.split(whereSeparator: { "{}".contains($0) }).map(String.init).filter { $0.count >= 8 }
+                }
+            }
+            let text = String(decoding: bytes.map { $0 < 0x20 || $0 > 0x7E ? 0x20 : $0 }, as: UTF8.self)
+            for word in Set(words) where word.count >= 4 {
+                #expect(!text.contains(word), "\(word) is in the capture")
+            }
+            // Without the key: valid, each frame reported sealed; with it: opened and checked.
+            let port = server.localAddress.port ?? 0
+            let blind = CaptureValidation.validate(capture: bytes, path: capture, ports: [port])
+            // Challenges and heartbeat answers in clear, everything that carries the match sealed (a
+            // register sent again gets its welcome again).
+            #expect(
+                blind.invalidCount == 0
+                    && blind.verdicts.allSatisfy { $0.check.sealed || ($0.check.header.map { !SealedFrame.sealable($0.kind) } ?? false) })
+            #expect(blind.verdicts.filter { $0.check.summary.hasPrefix("sealed event") }.count == events.count)
+            let keys = try ExportedKey.parse(try String(contentsOfFile: keyFile, encoding: .utf8))
+            #expect(keys.count == 1 && keys.values.first?.format == format)
+            let opened = CaptureValidation.validate(capture: bytes, path: capture, ports: [port], subscriptionKeys: keys)
+            #expect(opened.invalidCount == 0 && opened.flows.first?.statistics.received == events.count)
+            #expect(opened.verdicts.contains { $0.check.summary.hasPrefix("sealed event") && $0.check.datagram != nil })
+            // The key file is its owner's only.
+            let mode = try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
+    }
+}
