@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-1000000}
 [ -x Fuzz/.build-fuzz/fuzz-frames ] || bash Fuzz/build.sh
 mkdir -p Fuzz/.build-fuzz/artifacts
-for target in frames original captures openfootball statsbomb tokens; do
+for target in frames original captures openfootball statsbomb tokens sealed; do
     corpus=Fuzz/.build-fuzz/corpus-$target
     mkdir -p "$corpus"
     case $target in
@@ -19,6 +19,8 @@ for target in frames original captures openfootball statsbomb tokens; do
         # Spec/TOKENS.md's test vector, binary and text.
         tokens) sed -n '/^## Test vector/,/^## Admission/p' Spec/TOKENS.md | grep -E '^[0-9a-f]{40,}$' | tr -d '\n' | xxd -r -p > "$corpus"/vector.bin
                 sed -n '/^## Test vector/,/^## Admission/p' Spec/TOKENS.md | grep '^sst1\.' > "$corpus"/vector.txt ;;
+        # The sealed fixtures and every frame besides (the target makes each one sealed).
+        sealed) cp Fixtures/frames/*.bin "$corpus"/ ;;
     esac
     find Fuzz/regressions -type f ! -name README.md -exec cp {} "$corpus"/ \; 2>/dev/null || true
     echo "== fuzz-$target: $runs runs"

@@ -1,4 +1,5 @@
 import Foundation
+import GroupSigning
 import Match
 import Streaming
 import Wire
@@ -63,6 +64,9 @@ public struct FanOutBenchmark {
         /// Matches carried at once.
         public var matches: Int
         /// Creates a result.
+        /// Whether every subscription was sealed (`server --encrypt required`, Spec/ENCRYPTION.md).
+        public var sealed = false
+
         public init(clients: Int, format: BodyFormat, eventsPerClient: Int, server: Run, ceiling: Run?, matches: Int = 1) {
             self.matches = matches
             self.clients = clients
@@ -130,7 +134,7 @@ public struct FanOutBenchmark {
     func measureServer(
         _ generator: LoadGenerator, format: BodyFormat, matches: Int, work: WorkDirectory,
         allocationCounter: String? = nil, interval: String = "0",
-        concurrent: Int = 1
+        concurrent: Int = 1, sealed: Bool = false
     ) throws -> (run: Run, events: Int, allocations: Int?) {
         let clients = generator.sockets.count
         // Each slot's matches, as the server will play them: its teams, its seeds.
@@ -144,9 +148,13 @@ public struct FanOutBenchmark {
             executable,
             serverArguments(
                 port: port, clients: clients, matches: matches, concurrent: concurrent,
-                format: format, interval: interval, work: work), environment: environment)
+                format: format, interval: interval, work: work) + (sealed ? ["--encrypt", "required"] : []), environment: environment)
         // No wait for the bind: registration resends round after round until the server answers.
-        try generator.register(serverPort: port, format: format, matches: concurrent > 1 ? ids : [], counting: Self.isEvent)
+        // Sealed: every register offers one key share (the server makes its own per subscription,
+        // so its cost is a real client's; the generator counts sealed events by their clear header).
+        try generator.register(
+            serverPort: port, format: format, matches: concurrent > 1 ? ids : [], keyShare: sealed ? KeyShare().publicBytes : [],
+            counting: Self.isEvent)
         // Every client is welcomed and the stream has just begun: what the server has used so
         // far is start-up and registration.
         let setupCPU = try server.cpuSecondsSoFar()
@@ -306,8 +314,23 @@ public struct FanOutBenchmark {
         )
     }
 
-    /// Measures `clients` clients receiving `format`.
-    public func run(clients: Int, format: BodyFormat, concurrent: Int = 1) throws -> Result {
+    /// Measures `clients` clients receiving `format`; `sealed`, every subscription sealed
+    /// (Spec/ENCRYPTION.md) and no ceiling (the plaintext run's is the one to compare with).
+    public func run(clients: Int, format: BodyFormat, concurrent: Int = 1, sealed: Bool = false) throws -> Result {
+        if sealed {
+            guard clients <= GeneratorShard.maximumClients else {
+                throw BenchError("sealed runs take at most \(GeneratorShard.maximumClients) clients (one generator process)")
+            }
+            let generator = try LoadGenerator(count: clients, receiveBuffer: format == .json ? 4 << 20 : 1 << 20)
+            let matches = max(1, targetDatagrams / (47 * clients))
+            return try WorkDirectory.with(String(clients) + "-sealed") { work in
+                let (serverRun, events, _) = try measureServer(
+                    generator, format: format, matches: matches, work: work, interval: String(interval), concurrent: concurrent, sealed: true)
+                var result = Result(clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: nil, matches: concurrent)
+                result.sealed = true
+                return result
+            }
+        }
         if clients > GeneratorShard.maximumClients {
             let perMatch = 47
             let matches = max(1, targetDatagrams / (perMatch * clients))
@@ -356,7 +379,8 @@ public struct FanOutBenchmark {
         for result in results {
             let s = result.server
             let cells = [
-                result.format.name.padded(to: 7), String(result.matches).padded(to: 8, alignRight: true),
+                (result.sealed ? (result.format == .json ? "json+enc" : "cmpt+enc") : result.format.name).padded(to: 8),
+                String(result.matches).padded(to: 7, alignRight: true),
                 String(result.clients).padded(to: 8, alignRight: true), String(s.expected).padded(to: 11, alignRight: true),
                 f(s.perSecond).padded(to: 13, alignRight: true), f(s.lossPercent, 3).padded(to: 7, alignRight: true),
                 f(s.cpuPerMillion, 2).padded(to: 9, alignRight: true),

@@ -143,7 +143,8 @@ public final class LoadGenerator: @unchecked Sendable {
     /// With `delivery` `.group`, each asks for its events from the server's multicast group (Spec §4.11).
     public func register(
         serverPort: Int, format: BodyFormat, matches: [UInt32] = [], seconds: Double = 20,
-        delivery: RegisterRequest.Delivery = .unicast, subscriberToken: [UInt8] = [], counting accept: (ArraySlice<UInt8>) -> Bool
+        delivery: RegisterRequest.Delivery = .unicast, subscriberToken: [UInt8] = [], keyShare: [UInt8] = [],
+        counting accept: (ArraySlice<UInt8>) -> Bool
     ) throws {
         var welcomed = [Bool](repeating: false, count: sockets.count)
         var remaining = sockets.count
@@ -156,7 +157,8 @@ public final class LoadGenerator: @unchecked Sendable {
             try Frame(
                 body: .register(
                     RegisterRequest.padded(
-                        formats: [format], dictionaries: dictionaries, match: match, delivery: delivery, subscriberToken: subscriberToken))
+                        formats: [format], dictionaries: dictionaries, match: match, delivery: delivery, subscriberToken: subscriberToken,
+                        keyShare: keyShare))
             )
             .encoded()
         }

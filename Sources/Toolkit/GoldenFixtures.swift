@@ -144,26 +144,7 @@ public struct GoldenFixtures: Sendable {
                                 catalog: .portuguese, current: CompactEvent(late)))))
             ))
         for reason in RefuseReason.allCases {
-            let text: String
-            switch reason {
-            case .unsupportedVersion: text = "version 2 only; you sent 1"
-            case .noCommonFormat: text = "this server offers compact only"
-            case .serverFull: text = "server full (1000 clients)"
-            case .rateLimited: text = "too many registrations from this address; retry in 1 s"
-            case .malformed: text = "register body is malformed"
-            case .unknownMatch: text = "no live match 12345; ask with client --list"
-            case .tokenMissing: text = "token missing: this server admits subscribers with a token only"
-            case .tokenMalformed: text = "token malformed: truncated at byte 1 (token.key_id): need 8 bytes, 0 left"
-            case .tokenUnknownKey: text = "token signed by an unknown key (key id 56475aa75463474c): not one this server trusts"
-            case .tokenBadSignature: text = "token signature invalid: the token was altered or not signed by the key it names"
-            case .tokenNotYetValid: text = "token not yet valid: valid from 1800000000 (Unix time), now 1799990000, 60 s of clock skew allowed"
-            case .tokenExpired: text = "token expired at 1800086400 (Unix time), now 1800090000, 60 s of clock skew allowed"
-            case .tokenNotPermitted: text = "token does not permit watching"
-            case .tokenWrongMatch: text = "token not valid for match 12345: it admits to 2976871303"
-            case .tokenRevoked: text = "token revoked: token id 101112131415161718191a1b1c1d1e1f is on the revocation list"
-            case .encryptionRequired:
-                text = "this server sends encrypted subscriptions only; register with a key share (client --encrypt)"
-            }
+            let text = Self.refusalText(reason)
             datagrams.append(
                 (
                     "refuse-\(reason.name.replacingOccurrences(of: "_", with: "-"))",

@@ -1,4 +1,5 @@
 import Foundation
+import GroupSigning
 import Match
 import Wire
 
@@ -31,7 +32,8 @@ public struct SizeReport: Sendable {
     /// Figures per encoding: compact frame, json frame, original bare JSON, zlib-compressed original
     /// JSON; then the welcome a client joining after each event would get, without and with the
     /// standard preset dictionary; for real matches also the base layout's compact frame
-    /// (Spec §4.13).
+    /// (Spec §4.13); and the compact and JSON frames and the dictionary welcome as a sealed
+    /// subscription gets them (Spec/ENCRYPTION.md).
     public let figures: [Figures]
 
     /// Measures every event datagram of the matches of `seeds`.
@@ -70,6 +72,9 @@ public struct SizeReport: Sendable {
     /// The sizes gathered, per encoding.
     private struct Sizes {
         var compact: [Int] = []
+        var compactSealed: [Int] = []
+        var jsonSealed: [Int] = []
+        var welcomeSealed: [Int] = []
         var base: [Int] = []
         var json: [Int] = []
         var original: [Int] = []
@@ -79,14 +84,23 @@ public struct SizeReport: Sendable {
 
         mutating func measure(_ events: [MatchEvent], roster: Roster, catalog: PhraseCatalog, real: Bool) throws(WireError) {
             let projection = real ? try BaseProjection(roster: roster, catalog: catalog) : nil
+            // Sealed as an encrypted subscription gets them (Spec/ENCRYPTION.md): the vector's key,
+            // any key giving the same sizes.
+            let vector = try GoldenFixtures.sealingVector()
             for (index, event) in events.enumerated() {
                 let sequence = UInt32(truncatingIfNeeded: index)
-                compact.append(try Frame.compactEvent(event, sequence: sequence, extended: real).encoded().count)
+                let compactBytes = try Frame.compactEvent(event, sequence: sequence, subscription: 1, extended: real).encoded()
+                compact.append(compactBytes.count)
+                compactSealed.append(try vector.key.seal(compactBytes).count)
                 if let projection {
                     base.append(try Frame.compactEvent(projection.event(event), sequence: sequence).encoded().count)
                 }
                 let jsonFrame = try Frame.jsonEvent(event, sequence: sequence, roster: roster, catalog: catalog)
-                json.append(try jsonFrame.encoded().count)
+                var stampedJSON = jsonFrame
+                stampedJSON.subscription = 1
+                let jsonBytes = try stampedJSON.encoded()
+                json.append(jsonBytes.count)
+                jsonSealed.append(try vector.key.seal(jsonBytes).count)
                 guard case .event(.json(let datagram)) = jsonFrame.body else { continue }
                 let bare = try datagram.encoded()
                 original.append(bare.count)
@@ -100,20 +114,31 @@ public struct SizeReport: Sendable {
                                 intervalMicroseconds: 1_000_000, roster: roster, catalog: catalog,
                                 current: CompactEvent(event))))
                     welcome.extended = real
-                    let size = try welcome.encoded().count
-                    if dictionary == .none { welcomePlain.append(size) } else { welcomeDictionary.append(size) }
+                    welcome.subscription = 1
+                    let bytes = try welcome.encoded()
+                    if dictionary == .none {
+                        welcomePlain.append(bytes.count)
+                    } else {
+                        welcomeDictionary.append(bytes.count)
+                        welcomeSealed.append(try vector.key.seal(bytes, keyShare: vector.server.publicBytes, counter: 1).count)
+                    }
                 }
             }
         }
 
         func figures(real: Bool) -> [Figures] {
-            [Figures(encoding: real ? "compact, extended" : "compact frame", sizes: compact)]
+            [
+                Figures(encoding: real ? "compact, extended" : "compact frame", sizes: compact),
+                Figures(encoding: real ? "compact, ext., sealed" : "compact frame, sealed", sizes: compactSealed),
+            ]
                 + (real ? [Figures(encoding: "compact, base layout", sizes: base)] : []) + [
                     Figures(encoding: "json frame", sizes: json),
+                    Figures(encoding: "json frame, sealed", sizes: jsonSealed),
                     Figures(encoding: "original json (bare)", sizes: original),
                     Figures(encoding: "original json, zlib -9", sizes: zlib),
                     Figures(encoding: "welcome, no dictionary", sizes: welcomePlain),
                     Figures(encoding: "welcome, dictionary 1", sizes: welcomeDictionary),
+                    Figures(encoding: "welcome, dict. 1, sealed", sizes: welcomeSealed),
                 ]
         }
     }

@@ -142,9 +142,42 @@ func exerciseTokens(_ bytes: [UInt8]) {
     }
 }
 
+/// Sealed frames (Spec/ENCRYPTION.md), as a client meets them before and after opening: the
+/// layout reader gives a frame or a located error; an accepted one lays out again byte for byte
+/// (header, prefix, nonce) and its plaintext, whatever it is, decodes or is refused with a
+/// located error. (The AEAD itself is BoringSSL's, fuzzed upstream; `SealingTests` and
+/// `FuzzTests` open tampered frames with a key in the package.)
+func exerciseSealed(_ bytes: [UInt8]) {
+    // Most inputs are not sealed: make them so, to reach the layout's rules.
+    var input = bytes
+    if input.count > 4 { input[4] |= SealedFrame.formatBits }
+    let sealed: SealedFrame
+    do {
+        sealed = try SealedFrame.parse(input)
+    } catch {
+        precondition(!error.message.isEmpty, "an error without words")
+        return
+    }
+    precondition(sealed.associatedData + sealed.ciphertext + sealed.tag == input, "a sealed frame's parts are not its bytes")
+    precondition(sealed.nonce.count == SealedFrame.nonceSize, "a nonce of another size")
+    for format in [BodyFormat.compact, .json] {
+        // The ciphertext stands in for what a key would open: whatever it is, the client's decoder is total.
+        let plaintext = sealed.plaintext(body: sealed.ciphertext, format: format)
+        do {
+            let (clear, nonce, body) = try SealedFrame.layout(of: plaintext, keyShare: sealed.keyShare, counter: sealed.counter ?? 0)
+            precondition(
+                clear == sealed.associatedData && nonce == sealed.nonce && Array(body) == sealed.ciphertext, "the layout does not round-trip")
+        } catch {
+            preconditionFailure("a parsed sealed frame does not lay out again: \(error)")
+        }
+        exerciseFrames(plaintext)
+    }
+}
+
 /// Every decoder at once (the replay runner).
 func exercise(_ bytes: [UInt8]) {
     exerciseTokens(bytes)
+    exerciseSealed(bytes)
     exerciseFrames(bytes)
     exerciseOriginal(bytes)
     exerciseCaptures(bytes)
@@ -169,6 +202,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     exerciseStatsBomb(bytes)
     #elseif FUZZ_TOKENS
     exerciseTokens(bytes)
+    #elseif FUZZ_SEALED
+    exerciseSealed(bytes)
     #else
     exercise(bytes)
     #endif

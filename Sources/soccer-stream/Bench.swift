@@ -212,6 +212,11 @@ struct BenchCommand: AsyncParsableCommand {
         @OptionGroup var pace: PaceOptions<FanOutBenchDefaults>
         @Flag(help: "The server also serves Prometheus metrics (--metrics-port), to measure what counting them costs.") var metrics = false
         @Flag(help: "The server writes its durable match log (--data-dir), to measure what durability costs.") var durable = false
+        @Flag(
+            help:
+                "Also measure each count with every subscription sealed (server --encrypt required, Spec/ENCRYPTION.md), in the same run: plaintext, sealed, and the C ceiling."
+        )
+        var encrypt = false
 
         func run() async throws {
             let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -232,6 +237,19 @@ struct BenchCommand: AsyncParsableCommand {
                 for count in counts {
                     results.append(try benchmark.run(clients: count, format: format, concurrent: matches))
                     StandardOutput.write(FanOutBenchmark.table([results[results.count - 1]]).split(separator: "\n").last.map { $0 + "\n" } ?? "")
+                    if encrypt {
+                        let plain = results[results.count - 1]
+                        results.append(try benchmark.run(clients: count, format: format, concurrent: matches, sealed: true))
+                        let sealed = results[results.count - 1]
+                        StandardOutput.write(FanOutBenchmark.table([sealed]).split(separator: "\n").last.map { $0 + "\n" } ?? "")
+                        if let ours = plain.server.streamingCPUPerMillion, let enc = sealed.server.streamingCPUPerMillion, ours > 0 {
+                            let ceiling = plain.ceiling.map { String(format: ", %.2f× the C ceiling's", enc / max($0.cpuPerMillion, 1e-9)) } ?? ""
+                            StandardOutput.write(
+                                String(format: "sealed: stream CPU %.2f s per million datagrams, %.2f× plaintext's (%.2f)", enc, enc / ours, ours)
+                                    + ceiling
+                                    + "\n")
+                        }
+                    }
                 }
             }
             StandardOutput.write("\n" + FanOutBenchmark.table(results))

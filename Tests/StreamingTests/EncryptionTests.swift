@@ -180,4 +180,35 @@ struct EncryptionTests {
             #expect(mode == 0o600)
         }
     }
+
+    @Test(
+        "sealed end to end: an origin and a relay requiring encryption, a lossy path to the client; every loss repaired with sealed retransmissions")
+    func relayedAndRepaired() async throws {
+        try await bounded(90) {
+            let origin = try await makeServer {
+                $0.interval = .milliseconds(50)
+                $0.encryption = .required
+                $0.originalAllowed = false
+                $0.waitForClients = 1
+            }
+            async let originRun = origin.run()
+            let relay = try await makeServer {
+                $0.simulate = 0
+                $0.upstreams = [Upstream(host: "127.0.0.1", port: origin.localAddress.port ?? 0)]
+                $0.encryption = .required
+                $0.originalAllowed = false
+                $0.waitForClients = 1
+            }
+            async let relayRun = relay.run()
+            await relay.waitForMatches { $0 >= 1 }
+            let lossy = try await makeRelay(relay, loss: 0.2, duplicate: 0.05, reorder: 0.1, seed: 5)
+            let viewer = try await makeClient(port: lossy.port) { $0.encryption = .required }
+            let result = try await viewer.run()
+            _ = try await (originRun, relayRun)
+            await lossy.close()
+            let statistics = result.statistics
+            #expect(result.reason == .endOfTransmission(.fullTime), "\(result.reason)")
+            #expect(statistics.lost > 0 && statistics.repaired == statistics.lost && statistics.unrecovered == 0, "\(statistics)")
+        }
+    }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import GroupSigning
+import Match
 import Testing
+import Toolkit
 import Wire
 
 @Suite("Sealed subscriptions (Spec/ENCRYPTION.md): key schedule, layout, nonces, tampering, exported keys")
@@ -118,6 +120,17 @@ struct SealingTests {
         #expect(again.subscriberToken == [1, 2, 3] && again.keyShare == Self.client.publicBytes)
     }
 
+    @Test("sizes: a sealed compact event is 16 bytes more than in clear, at most 48 in the median; a sealed welcome 52 more")
+    func sizes() throws {
+        let report = try SizeReport(seeds: [1, 2, 3])
+        func figure(_ name: String) throws -> SizeReport.Figures { try #require(report.figures.first { $0.encoding == name }) }
+        let (clear, sealed) = (try figure("compact frame"), try figure("compact frame, sealed"))
+        #expect(sealed.median == clear.median + SealedFrame.tagSize && sealed.maximum == clear.maximum + SealedFrame.tagSize)
+        #expect(sealed.median <= 48, "\(sealed)")
+        #expect(try figure("json frame, sealed").median == (try figure("json frame")).median + SealedFrame.tagSize)
+        #expect(try figure("welcome, dict. 1, sealed").median == (try figure("welcome, dictionary 1")).median + 32 + 4 + SealedFrame.tagSize)
+    }
+
     @Test("exported keys: a line reads back; a bad line is named by number")
     func exportedKeys() throws {
         let key = try SubscriptionKey(bytes: try #require(Hex.decode(Self.vectorKey)))
@@ -129,5 +142,31 @@ struct SealingTests {
             try ExportedKey.parse(line + "soccerstream-key 1 0123456789abcdef xml \(Self.vectorKey)")
         }
         #expect(throws: ExportedKey.ParseError.self) { try ExportedKey.parse("soccerstream-key 1 0123 compact \(Self.vectorKey)") }
+    }
+}
+
+@Suite("Bounded fuzzing of sealed frames, opened with their key")
+struct SealedFuzzTests {
+    @Test("20,000 mutations of the sealed fixtures: a located error, or (unchanged ones only) their plaintext")
+    func mutatedSealed() throws {
+        let key = try GoldenFixtures.sealingVector().key
+        let seeds = try GoldenFixtures().fixtures.filter { SealedFrame.isSealed($0.bytes) }.map(\.bytes)
+        #expect(seeds.count == 3)
+        var random = SeededGenerator(seed: 0x5EA1)
+        var opened = 0
+        for round in 0..<20_000 {
+            let seed = seeds[round % seeds.count]
+            let mutated = FuzzTests.mutate(seed, other: seeds[(round + 1) % seeds.count], random: &random)
+            do {
+                let plaintext = try key.open(mutated, eventFormat: .compact)
+                // Only what was sealed opens: an unchanged frame (a mutation may give the seed back).
+                #expect(seeds.contains(mutated), "a changed sealed frame opened at round \(round)")
+                _ = try Frame.decode(plaintext)
+                opened += 1
+            } catch {
+                #expect(!error.message.isEmpty && error.offset >= 0 && error.offset <= mutated.count)
+            }
+        }
+        #expect(opened < 2_000)
     }
 }
