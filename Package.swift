@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(name: "ImportersTests", dependencies: ["Importers", "MatchModel", "Match", "Wire"]),
         .testTarget(
             name: "BenchTests",
-            dependencies: ["Bench", "Streaming", "Wire", "Match", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Bench", "Streaming", "Wire", "Match", "GroupSigning", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "WebTests",

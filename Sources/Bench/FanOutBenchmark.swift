@@ -152,9 +152,16 @@ public struct FanOutBenchmark {
         // No wait for the bind: registration resends round after round until the server answers.
         // Sealed: every register offers one key share (the server makes its own per subscription,
         // so its cost is a real client's; the generator counts sealed events by their clear header).
-        try generator.register(
-            serverPort: port, format: format, matches: concurrent > 1 ? ids : [], keyShare: sealed ? KeyShare().publicBytes : [],
-            counting: Self.isEvent)
+        do {
+            try generator.register(
+                serverPort: port, format: format, matches: concurrent > 1 ? ids : [], keyShare: sealed ? KeyShare().publicBytes : [],
+                counting: Self.isEvent)
+        } catch {
+            // Never leave the server waiting for clients that will not come.
+            server.terminate()
+            _ = server.wait(timeout: 5)
+            throw error
+        }
         // Every client is welcomed and the stream has just begun: what the server has used so
         // far is start-up and registration.
         let setupCPU = try server.cpuSecondsSoFar()
@@ -368,32 +375,5 @@ public struct FanOutBenchmark {
             }
             return Result(clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: ceilingRun, matches: concurrent)
         }
-    }
-
-    /// A table of results.
-    public static func table(_ results: [Result]) -> String {
-        func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
-        var lines = [
-            "format   matches  clients   datagrams  ours dgram/s  loss %   CPU s/M  stream CPU s/M  peak MiB   ceiling dgram/s  loss %   CPU s/M   ours/ceiling  stream CPU/ceiling"
-        ]
-        for result in results {
-            let s = result.server
-            let cells = [
-                (result.sealed ? (result.format == .json ? "json+enc" : "cmpt+enc") : result.format.name).padded(to: 8),
-                String(result.matches).padded(to: 7, alignRight: true),
-                String(result.clients).padded(to: 8, alignRight: true), String(s.expected).padded(to: 11, alignRight: true),
-                f(s.perSecond).padded(to: 13, alignRight: true), f(s.lossPercent, 3).padded(to: 7, alignRight: true),
-                f(s.cpuPerMillion, 2).padded(to: 9, alignRight: true),
-                (s.streamingCPUPerMillion.map { f($0, 2) } ?? "-").padded(to: 15, alignRight: true),
-                f(s.peakResidentMiB, 1).padded(to: 9, alignRight: true),
-                (result.ceiling.map { f($0.perSecond) } ?? "-").padded(to: 17, alignRight: true),
-                (result.ceiling.map { f($0.lossPercent, 3) } ?? "-").padded(to: 7, alignRight: true),
-                (result.ceiling.map { f($0.cpuPerMillion, 2) } ?? "-").padded(to: 9, alignRight: true),
-                (result.ratioPercent.map { f($0, 1) + " %" } ?? "-").padded(to: 14, alignRight: true),
-                (result.streamingCPURatio.map { f($0, 2) + "×" } ?? "-").padded(to: 19, alignRight: true),
-            ]
-            lines.append(cells.joined(separator: " "))
-        }
-        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -187,6 +187,14 @@ public final class LoadGenerator: @unchecked Sendable {
                             if self.earlyFirst == nil { self.earlyFirst = Self.now() }
                             return
                         }
+                        // A sealed welcome (Spec/ENCRYPTION.md) welcomes as well: the generator counts, it does not open.
+                        if SealedFrame.isSealed(Array(bytes)), bytes[bytes.startIndex + 3] == FrameKind.welcome.rawValue {
+                            if !welcomed[i] {
+                                welcomed[i] = true
+                                remaining -= 1
+                            }
+                            return
+                        }
                         let frame: Frame
                         do {
                             frame = try Frame.decode(Array(bytes))
@@ -203,7 +211,7 @@ public final class LoadGenerator: @unchecked Sendable {
                                             formats: [format], token: challenge.token,
                                             dictionaries: dictionaries,
                                             match: selectors[(self.firstIndex + i) % selectors.count],
-                                            delivery: delivery, subscriberToken: subscriberToken)),
+                                            delivery: delivery, subscriberToken: subscriberToken, keyShare: keyShare)),
                                     subscription: subscriptions[i]
                                 ).encoded()
                                 self.send(again, from: i, to: serverPort)

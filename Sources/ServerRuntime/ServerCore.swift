@@ -192,11 +192,11 @@ package final class ServerCore: Sendable {
 
     /// Takes a reloaded revocation list: cuts off the subscribers it revokes, logs them, and
     /// returns what tells them so.
-    package func applyRevocations(_ list: RevocationList) -> (replies: [ServerState.Reply], cut: Int) {
+    package func applyRevocations(_ list: RevocationList) -> [ServerState.Reply] {
         let (result, count) = state.withLock { state in (state.applyRevocations(list), state.clientCount) }
         for notice in result.notices { log(notice, bytes: 0) }
         noteClients(count)
-        return (result.replies, result.replies.count)
+        return result.replies
     }
 
     private func log(_ notice: ServerState.Notice, bytes: Int) {

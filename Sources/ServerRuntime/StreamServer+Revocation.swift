@@ -21,7 +21,7 @@ extension StreamServer {
         logger.info(
             "Revocation list \(file) read again (\(why)): \(list.tokenIDs.count) token id(s), \(list.subjectsBefore.count) subject rule(s).")
         let core = self.core
-        send { core.applyRevocations(list).replies }
+        send { core.applyRevocations(list) }
     }
 
     /// Reads the revocation list again each time its file changes, until the watch is cancelled.

@@ -1,5 +1,6 @@
 import Bench
 import Foundation
+import GroupSigning
 import Logging
 import Match
 import Streaming
@@ -45,6 +46,25 @@ struct BenchTests {
         let totals = try await summary
         #expect(reception.1 * 20 == totals.events * 20)
         #expect(reception.0.datagrams == reception.1 * 20)
+    }
+
+    @Test("sealed (bench fanout --encrypt): the load generator registers with a key share through the handshake and counts every sealed event")
+    func sealedLoadGenerator() async throws {
+        let server = try await Self.server(waitingFor: 20) {
+            $0.encryption = .required
+            $0.originalAllowed = false
+        }
+        async let summary = server.run()
+        let generator = try LoadGenerator(count: 20)
+        let port = server.localAddress.port ?? 0
+        let counted: @Sendable (ArraySlice<UInt8>) -> Bool = { $0.count > 3 && $0[$0.startIndex] == 0xFF && $0[$0.startIndex + 3] == 4 }
+        let share = KeyShare().publicBytes
+        let reception = try await LoadGenerator.onOwnThread {
+            try generator.register(serverPort: port, format: .compact, seconds: 60, keyShare: share, counting: counted)
+            return generator.receive(expected: MatchSimulator.play(seed: 1).events.count * 20, idle: 20, patience: 60, accept: counted)
+        }
+        let totals = try await summary
+        #expect(reception.datagrams == totals.events * 20 && totals.events > 0)
     }
 
     @Test("the repair benchmark runs a lossy match through the relay and reports well-formed figures")

@@ -1,5 +1,6 @@
 import Foundation
 import Streaming
+import TestSupport
 import Testing
 
 /// The built `soccer-stream` executable, run as a user would (it sits beside the test bundle).
@@ -15,16 +16,8 @@ struct CommandLineTests {
 
     /// Runs the executable with `arguments`: its standard output and exit status.
     static func run(_ arguments: [String]) throws -> (output: String, status: Int32) {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+        let run = try ProgramRun.run(try executable().path, arguments)
+        return (run.output, run.status)
     }
 
     @Test("--version prints the release and the protocol version")

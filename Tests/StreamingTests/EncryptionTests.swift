@@ -192,18 +192,24 @@ struct EncryptionTests {
                 $0.waitForClients = 1
             }
             async let originRun = origin.run()
+            // On demand: the relay subscribes upstream (and so kicks the origin's match off) only
+            // when the viewer asks for the match, so the viewer sees it from its first event.
             let relay = try await makeServer {
                 $0.simulate = 0
                 $0.upstreams = [Upstream(host: "127.0.0.1", port: origin.localAddress.port ?? 0)]
+                $0.upstreamOnDemand = true
                 $0.encryption = .required
                 $0.originalAllowed = false
-                $0.waitForClients = 1
             }
             async let relayRun = relay.run()
-            await relay.waitForMatches { $0 >= 1 }
             let lossy = try await makeRelay(relay, loss: 0.2, duplicate: 0.05, reorder: 0.1, seed: 5)
-            let viewer = try await makeClient(port: lossy.port) { $0.encryption = .required }
+            let viewer = try await makeClient(port: lossy.port) {
+                $0.encryption = .required
+                $0.match = MatchSimulator(roundSlot: 0, seed: 7).matchID
+                $0.registerAttempts = 50
+            }
             let result = try await viewer.run()
+            relay.stop()
             _ = try await (originRun, relayRun)
             await lossy.close()
             let statistics = result.statistics

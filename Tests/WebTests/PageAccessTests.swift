@@ -105,16 +105,8 @@ struct PageAccessTests {
 
     /// Runs `command` with `arguments`; its exit status and standard output.
     static func run(_ command: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try ProgramRun.run(command, arguments)
+        return (run.status, run.output)
     }
 
     @Test("over TLS with a certificate and key (HummingbirdTLS): curl trusting the certificate gets the page; wrong files are named at start")
