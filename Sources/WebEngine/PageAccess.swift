@@ -15,8 +15,9 @@ public enum PageAccess {
 
     /// What to do with a request.
     public enum Decision: Sendable, Equatable {
-        /// Serve it.
-        case allow
+        /// Serve it: admitted by this token (nil for what needs none), which an event stream
+        /// keeps so that it ends when the token stops standing (revoked, expired).
+        case allow(SubscriberToken?)
         /// A valid token came in the address: set this cookie and send the browser to `location`
         /// (the same path and query without the token), 303.
         case redirect(location: String, setCookie: String)
@@ -52,7 +53,7 @@ public enum PageAccess {
     public static func decide(
         path: String, query: String, presented: (text: String, fromQuery: Bool)?, admission: TokenAdmission, now: UInt32, secure: Bool
     ) -> Decision {
-        guard let match = match(forPath: path) else { return .allow }
+        guard let match = match(forPath: path) else { return .allow(nil) }
         guard let presented else { return .refuse(status: 401, .missing) }
         let bytes: [UInt8]
         do {
@@ -64,7 +65,7 @@ public enum PageAccess {
         case .failure(let refusal):
             return .refuse(status: refusal == .missing ? 401 : 403, refusal)
         case .success(let token):
-            guard presented.fromQuery else { return .allow }
+            guard presented.fromQuery else { return .allow(token) }
             let rest = query.split(separator: "&").filter { !$0.hasPrefix("token=") }.joined(separator: "&")
             let lifetime = max(0, Int64(token.expires) - Int64(now))
             let cookie =

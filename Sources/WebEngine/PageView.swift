@@ -74,12 +74,14 @@ public enum PageView {
             body: "<h1>\(HTML.escape(words.notFound))</h1><p><a href=\"/\(query(language))\">\(HTML.escape(words.allMatches))</a></p>")
     }
 
-    /// A page refused for want of a valid token: the reason (from the token's checks, never the
-    /// token itself) and what to do.
-    public static func accessRefused(_ why: String, language: WebLanguage) -> String {
+    /// A page refused for want of a valid token: the reason in the page's language, the checks'
+    /// own words as details (never the token itself), and what to do.
+    public static func accessRefused(_ reason: RefuseReason, detail: String, language: WebLanguage) -> String {
         let words = WebWords.of(language)
         return layout(
             title: words.accessRefused, language: language, stream: "",
-            body: "<h1>\(HTML.escape(words.accessRefused))</h1><p>\(HTML.escape(why))</p><p>\(HTML.escape(words.accessHint))</p>")
+            body: "<h1>\(HTML.escape(words.accessRefused))</h1><p>\(HTML.escape(WebWords.refusal(reason, language: language)))</p>"
+                + "<details><summary>\(HTML.escape(WebWords.details(language: language)))</summary><p>\(HTML.escape(detail))</p></details>"
+                + "<p>\(HTML.escape(words.accessHint))</p>")
     }
 }

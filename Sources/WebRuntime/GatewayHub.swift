@@ -1,3 +1,4 @@
+import GroupSigning
 import Logging
 import Match
 import RuntimeSupport
@@ -22,6 +23,8 @@ public final class GatewayHub: Sendable {
         var language: WebLanguage
         var continuation: AsyncStream<String>.Continuation
         var address: String
+        /// The token that admitted it (`web --require-token`): its stream ends when it stops standing.
+        var token: SubscriberToken?
     }
 
     struct State {
@@ -118,7 +121,9 @@ public final class GatewayHub: Sendable {
     /// events since then and its current header, or the index's rows), and the stream of what
     /// comes next. The match is copied and the reader registered under one lock, so nothing
     /// falls between the two; the records are rendered outside it.
-    public func subscribe(_ topic: Topic, language: WebLanguage, after: UInt32?, address: String) -> Subscription {
+    public func subscribe(
+        _ topic: Topic, language: WebLanguage, after: UInt32?, address: String, token: SubscriberToken? = nil
+    ) -> Subscription {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(bufferLimit))
         enum Taken {
             case refused(Subscription)
@@ -137,7 +142,7 @@ public final class GatewayHub: Sendable {
             guard state.perAddress[address, default: 0] < allowance else { return .refused(.limited) }
             let key = state.nextReader
             state.nextReader += 1
-            state.readers[key] = Reader(topic: topic, language: language, continuation: continuation, address: address)
+            state.readers[key] = Reader(topic: topic, language: language, continuation: continuation, address: address, token: token)
             state.open[key] = address
             state.perAddress[address, default: 0] += 1
             return match.map { .match($0, key: key) } ?? .index(state.board.matches, key: key)
@@ -205,6 +210,26 @@ public final class GatewayHub: Sendable {
             return dropped
         }
         for reader in dropped { logDrop(reader) }
+    }
+
+    /// Ends the stream of every reader whose token no longer stands (`refusal` says why: revoked,
+    /// expired), as a server cuts such a subscriber off; its browser's next request is refused
+    /// with the reason. Returns how many were ended.
+    @discardableResult
+    public func cutOff(_ refusal: (SubscriberToken) -> TokenRefusal?) -> Int {
+        let ended = state.withLock { state in
+            var ended: [(Reader, TokenRefusal)] = []
+            for (key, reader) in state.readers {
+                guard let token = reader.token, let why = refusal(token) else { continue }
+                ended.append((reader, why))
+                Self.stopSending(key, in: &state)
+            }
+            return ended
+        }
+        for (reader, why) in ended {
+            logger.info("Event stream of \(reader.address) ended: \(why) (token \(Hex.encode(reader.token?.tokenID ?? [])))")
+        }
+        return ended.count
     }
 
     /// Ends every reader and takes no new one (the gateway stops).

@@ -11,7 +11,8 @@ import WebEngine
 struct TokenGate: RouterMiddleware {
     typealias Context = WebRequestContext
 
-    let admission: TokenAdmission
+    /// The admission rules, the revocation list read again as it changes (shared with the sweep).
+    let access: WebAccess
     /// Whether the pages are served over TLS (the cookie is then `Secure`).
     let secure: Bool
     let clock: any ProtocolClock
@@ -23,10 +24,13 @@ struct TokenGate: RouterMiddleware {
             query: request.uri.queryParameters.get("token"), cookieHeader: request.headers[.cookie],
             authorization: request.headers[.authorization])
         switch PageAccess.decide(
-            path: path, query: request.uri.query ?? "", presented: presented, admission: admission, now: clock.unixSeconds(), secure: secure)
+            path: path, query: request.uri.query ?? "", presented: presented, admission: access.admission, now: clock.unixSeconds(),
+            secure: secure)
         {
-        case .allow:
-            return try await next(request, context)
+        case .allow(let token):
+            var admitted = context
+            admitted.token = token
+            return try await next(request, admitted)
         case .redirect(let location, let cookie):
             return Response(status: .seeOther, headers: [.location: location, .setCookie: cookie, .cacheControl: "no-store"])
         case .refuse(let status, let refusal):
@@ -35,7 +39,9 @@ struct TokenGate: RouterMiddleware {
             let response =
                 plain
                 ? WebRoutes.text(.init(code: status), "\(refusal)\n", type: "text/plain; charset=utf-8")
-                : WebRoutes.html(PageView.accessRefused(refusal.description, language: WebRoutes.language(request)), status: .init(code: status))
+                : WebRoutes.html(
+                    PageView.accessRefused(refusal.reason, detail: refusal.description, language: WebRoutes.language(request)),
+                    status: .init(code: status))
             return response
         }
     }

@@ -32,6 +32,8 @@ public final class WebGateway: Service, Sendable {
     private let application: any Service
     private let listening: Watch<Listening>
     private let logger: Logger
+    /// Who may see the pages (nil: anyone).
+    private let access: WebAccess?
 
     /// A gateway following `configuration.upstream`, serving once ``run()`` runs.
     ///
@@ -44,7 +46,9 @@ public final class WebGateway: Service, Sendable {
         self.configuration = configuration
         self.listening = listening
         self.logger = logger
-        let gate = configuration.access.map { TokenGate(admission: $0, secure: configuration.tls != nil, clock: SystemClock(), logger: logger) }
+        let access = configuration.access.map { WebAccess(admission: $0, revocationFile: configuration.revocationFile) }
+        self.access = access
+        let gate = access.map { TokenGate(access: $0, secure: configuration.tls != nil, clock: SystemClock(), logger: logger) }
         let server: HTTPServerBuilder
         do {
             server = try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try WebGateway.tlsConfiguration($0)) } ?? .http1()
@@ -69,7 +73,9 @@ public final class WebGateway: Service, Sendable {
     ///
     /// - Throws: ``StreamingError`` (`socket`) naming the port when it cannot be served.
     public func run() async throws {
-        let (hub, configuration, logger) = (self.hub, self.configuration, self.logger)
+        let (hub, configuration, logger, access) = (self.hub, self.configuration, self.logger, self.access)
+        let revocationWatch = try access?.revocationFile.map(FileWatch.init)
+        defer { revocationWatch?.cancel() }
         let upstream = UpstreamMatches(configuration: configuration, hub: hub, logger: logger)
         defer {
             hub.finishAll()
@@ -91,11 +97,27 @@ public final class WebGateway: Service, Sendable {
                 hub.finishAll()
             }
             group.addTask { await cancelWhenGracefulShutdown { await upstream.run() } }
+            if let access, let revocationWatch {
+                group.addTask {
+                    await cancelWhenGracefulShutdown {
+                        for await _ in revocationWatch.changes {
+                            access.reload(because: "the file changed", logger: logger)
+                            let now = SystemClock().unixSeconds()
+                            hub.cutOff { access.standing(of: $0, now: now) }
+                        }
+                    }
+                }
+            }
             group.addTask {
                 try await cancelWhenGracefulShutdown {
                     while !Task.isCancelled {
                         try await Task.sleep(for: configuration.heartbeat)
                         hub.heartbeat()
+                        // A revoked or expired token's open streams end within a heartbeat period.
+                        if let access {
+                            let now = SystemClock().unixSeconds()
+                            hub.cutOff { access.standing(of: $0, now: now) }
+                        }
                     }
                 }
             }

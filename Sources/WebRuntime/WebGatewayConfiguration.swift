@@ -27,6 +27,9 @@ public struct WebGatewayConfiguration: Sendable {
     public var subscriberToken: [UInt8] = []
     /// Who may see the pages (`web --require-token`): nil, anyone who can reach them.
     public var access: TokenAdmission?
+    /// The revocation list's file (`web --revocations`): read again whenever it changes; open
+    /// event streams of tokens it revokes (or that expire) end within a heartbeat period.
+    public var revocationFile: String?
     /// The certificate chain and private key (PEM files) to serve the pages over TLS
     /// (`--tls-cert`, `--tls-key`); nil: plain HTTP.
     public var tls: (certificate: String, key: String)?

@@ -66,7 +66,7 @@ enum WebRoutes {
         let after =
             lastEventID.flatMap { SSERecord.lastEventID(request.headers[$0]) } ?? request.uri.queryParameters.get("after", as: UInt32.self)
         let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
-        switch hub.subscribe(topic, language: language(request), after: after, address: context.clientAddress) {
+        switch hub.subscribe(topic, language: language(request), after: after, address: context.clientAddress, token: context.token) {
         case .unknown:
             return text(.notFound, "no such match here\n", type: "text/plain; charset=utf-8")
         case .limited:

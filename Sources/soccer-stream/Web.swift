@@ -33,7 +33,10 @@ struct Web: AsyncParsableCommand {
     var requireToken = false
     @Option(help: "An operator public key whose tokens are accepted (ssp1.… or a file holding it); repeatable.") var trustedKey: [String] = []
     @Option(help: "Seconds of clock difference allowed on a token's times.") var tokenSkew: UInt32 = TokenAdmission.defaultSkew
-    @Option(help: "The revocation list file (Spec/TOKENS.md, \"Revocation\"), read at start.") var revocations: String?
+    @Option(
+        help:
+            "The revocation list file (Spec/TOKENS.md, \"Revocation\"): read at start and again whenever it changes; the open event streams of a token it revokes (or that expires) end within a heartbeat period."
+    ) var revocations: String?
     @Option(help: "Serve the pages over TLS (HTTPS) with this PEM certificate chain; needs --tls-key.") var tlsCert: String?
     @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @OptionGroup var logging: LoggingOptions<WebDefaults>
@@ -49,6 +52,7 @@ struct Web: AsyncParsableCommand {
         if let token { configuration.subscriberToken = try TokenTool.tokenBytes(token, option: "--token", standardInput: readStandardInput) }
         if requireToken {
             configuration.access = try TokenTool.admission(trusted: trustedKey, skew: tokenSkew, revocations: revocations)
+            configuration.revocationFile = revocations
         } else if !trustedKey.isEmpty || revocations != nil {
             throw StreamingError(.configuration, "--trusted-key, --revocations: only with --require-token")
         }

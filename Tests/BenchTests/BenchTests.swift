@@ -180,7 +180,10 @@ struct MulticastBenchmarkTests {
         #expect(result.baseline.delivered == result.events)
         // Unicast: a copy per receiver; multicast: one group event per event, the rest (challenges, welcomes, ends) unicast.
         #expect(result.unicast.originDatagrams >= 20 * result.events && result.multicast.groupDatagrams == result.events)
-        #expect(result.multicast.originDatagrams - result.multicast.groupDatagrams <= 20 * 5)
+        // Per receiver: a challenge and a welcome (again for a register resent under load) and the
+        // end's repeats; never a copy per event (20 × events).
+        #expect(result.multicast.originDatagrams - result.multicast.groupDatagrams <= 20 * 8, "\(result.multicast)")
+        #expect(result.multicast.originDatagrams - result.multicast.groupDatagrams < 20 * result.events / 2)
         #expect(result.signMicroseconds > 0 && result.verifyMicroseconds > 0)
         let table = MulticastBenchmark.table(result)
         #expect(table.contains("multicast") && table.contains("Ed25519"))

@@ -217,4 +217,43 @@ struct EncryptionTests {
             #expect(statistics.lost > 0 && statistics.repaired == statistics.lost && statistics.unrecovered == 0, "\(statistics)")
         }
     }
+
+    @Test(
+        "kill -9 of a sealing server, restarted: the sealed client is reset, registers again, agrees a new key and gets every event; the key file holds both keys"
+    )
+    func restartAgreesANewKey() async throws {
+        try await bounded(90) {
+            let directory = temporaryDirectoryPath("sealed-restart")
+            defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let port = try RestartTests.freePort()
+            let sealing = ["--encrypt", "required", "--original", "deny"]
+            let first = try RestartTests.startServer(
+                port: port, directory: directory, log: directory + "/server-1.log", interval: 0.2, extra: sealing)
+            let keyFile = directory + "/keys.txt"
+            let client = try await makeClient(port: port) {
+                $0.encryption = .required
+                $0.exportKeyPath = keyFile
+                $0.serverTimeout = .milliseconds(500)
+                $0.reconnectFor = .seconds(30)
+                $0.registerAttempts = 50
+            }
+            async let result = client.run()
+            #expect(await client.waitUntilReceived(10))
+            await first.kill()
+            try await Task.sleep(for: .seconds(1))  // the outage under test
+            let second = try RestartTests.startServer(
+                port: port, directory: directory, log: directory + "/server-2.log", interval: 0.2, extra: sealing)
+            let outcome = try await result
+            await second.exited()
+            let (events, _) = MatchSimulator.play(seed: 1)
+            let statistics = outcome.statistics
+            #expect(outcome.reason == .endOfTransmission(.fullTime), "\(outcome.reason)")
+            #expect(statistics.received + statistics.repaired == events.count && statistics.unrecovered == 0, "\(statistics)")
+            // Not kept in the log (its key was the old process's): a new subscription key, exported again.
+            let lines = try String(contentsOfFile: keyFile, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 2 && Set(lines).count == 2, "\(lines)")
+            #expect(Set(try ExportedKey.parse(lines.joined(separator: "\n") + "\n").keys) == [client.session.withLock { $0.subscription }])
+        }
+    }
 }

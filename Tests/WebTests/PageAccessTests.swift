@@ -39,9 +39,9 @@ struct PageAccessTests {
         #expect(PageAccess.presented(query: nil, cookieHeader: "other=1", authorization: "Basic eA==") == nil)
 
         let every = try Self.token()
-        #expect(Self.decide("/assets/live.js", nil) == .allow)
+        #expect(Self.decide("/assets/live.js", nil) == .allow(nil))
         #expect(Self.decide("/", nil) == .refuse(status: 401, .missing))
-        #expect(Self.decide("/", (every, false)) == .allow)
+        #expect(Self.decide("/", (every, false)) == .allow(try SubscriberToken(text: every)))
         guard case .redirect(let location, let cookie) = Self.decide("/matches/7", query: "lang=pt&token=\(every)", (every, true)) else {
             Issue.record("a valid token in the address is not turned into a cookie")
             return
@@ -54,7 +54,7 @@ struct PageAccessTests {
             Issue.record("no redirect over TLS")
         }
         let one = try Self.token(matches: [7])
-        #expect(Self.decide("/matches/7/events", (one, false)) == .allow)
+        #expect(Self.decide("/matches/7/events", (one, false)) == .allow(try SubscriberToken(text: one)))
         #expect(Self.decide("/matches/8", (one, false)) == .refuse(status: 403, .wrongMatch(8, allowed: [7])))
         #expect(Self.decide("/", (one, false)) == .refuse(status: 403, .wrongMatch(0, allowed: [7])))
         let expired = try Self.token(lifetime: 60, at: Self.now - 3_600)
@@ -67,6 +67,18 @@ struct PageAccessTests {
             return
         }
         #expect(error.field.hasPrefix("token"))
+    }
+
+    @Test("a refused page says why in its own language, the checks' words as details; every token reason has its sentence in each")
+    func refusedPageLanguage() {
+        let page = PageView.accessRefused(.tokenExpired, detail: "token expired at 1800086400 (Unix time)", language: .pt)
+        #expect(page.contains("Acesso recusado") && page.contains("O token expirou.") && page.contains("<summary>Detalhes</summary>"))
+        #expect(!page.contains("Access refused") && page.contains("token expired at 1800086400"))
+        let reasons = RefuseReason.allCases.filter { $0.name.hasPrefix("token_") }
+        for language in WebLanguage.allCases {
+            let sentences = Set(reasons.map { WebWords.refusal($0, language: language) })
+            #expect(sentences.count == reasons.count, "\(language): two reasons share a sentence")
+        }
     }
 
     @Test("over HTTP: refused without a token (the reason in words), a link's token becomes a cookie, the cookie opens pages and streams")
@@ -97,6 +109,59 @@ struct PageAccessTests {
                 #expect(bearer.status == 200)
                 let forged = try await HTTPProbe.get(port: port, "/", headers: ["Cookie": "soccerstream_token=\(text.dropLast(2))AA"])
                 #expect(forged.status == 403 && forged.body.contains("token"))
+                origin.stop()
+            }
+            _ = try await served
+        }
+    }
+
+    @Test(
+        "an open event stream ends when its token is revoked (the list file rewritten) or expires, and the browser's next request is refused with why"
+    )
+    func streamsCutOff() async throws {
+        try await bounded(60) {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("web-revocations-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let listFile = folder + "/revoked.txt"
+            try "# nobody yet\n".write(toFile: listFile, atomically: true, encoding: .utf8)
+            let origin = try await GatewayTests.server { $0.interval = .milliseconds(500) }
+            async let served = origin.run()
+            let now = UInt32(Date().timeIntervalSince1970)
+            let revoked = try TokenTool.issue(key: Self.key, subject: "cancelled", matches: [], lifetime: 600, permissions: [.watch], now: now)
+            let brief = try TokenTool.issue(key: Self.key, subject: "brief", matches: [], lifetime: 3, permissions: [.watch], now: now)
+            try await withGateway(
+                upstream: origin.localAddress.port ?? 0,
+                {
+                    // No clock skew allowed, heartbeats (and the expiry sweep) every 0.2 s.
+                    $0.access = TokenAdmission(trusted: [Self.key.publicKey], skew: 0)
+                    $0.revocationFile = listFile
+                    $0.heartbeat = .milliseconds(200)
+                }
+            ) { gateway, port in
+                _ = await gateway.hub.applied.wait(until: { $0 >= 1 })
+                let id = try #require(gateway.hub.board.matches.first?.id)
+                func ended(_ probe: HTTPProbe) async -> Bool {
+                    await probe.received.wait(
+                        until: { $0.closed || String(decoding: $0.bytes, as: UTF8.self).hasSuffix("0\r\n\r\n") },
+                        deadline: .now.advanced(by: .seconds(20)))
+                }
+                let watching = try await HTTPProbe(port: port, path: "/matches/\(id)/events", headers: ["Cookie": "soccerstream_token=\(revoked)"])
+                let briefly = try await HTTPProbe(port: port, path: "/matches/\(id)/events", headers: ["Cookie": "soccerstream_token=\(brief)"])
+                #expect(await watching.wait { $0.contains("id: ") })
+                #expect(await briefly.wait { $0.contains("id: ") })
+                // Revoked by a new list moved into place: that stream ends at once, the other goes on.
+                let token = try SubscriberToken(text: revoked)
+                try "token \(Hex.encode(token.tokenID))\n".write(toFile: listFile, atomically: true, encoding: .utf8)
+                #expect(await ended(watching))
+                let again = try await HTTPProbe.get(port: port, "/matches/\(id)/events", headers: ["Cookie": "soccerstream_token=\(revoked)"])
+                #expect(again.status == 403 && again.body.contains("revoked"), "\(again.status) \(again.body)")
+                // Expired: its stream ends within a heartbeat of its expiry.
+                #expect(await ended(briefly))
+                let late = try await HTTPProbe.get(port: port, "/matches/\(id).json", headers: ["Cookie": "soccerstream_token=\(brief)"])
+                #expect(late.status == 403 && late.body.contains("expired"), "\(late.status) \(late.body)")
+                await watching.close()
+                await briefly.close()
                 origin.stop()
             }
             _ = try await served

@@ -1,5 +1,4 @@
 import Foundation
-import RuntimeSupport
 
 #if canImport(Glibc)
 import Glibc
