@@ -152,11 +152,19 @@ extension ClientSession {
     /// pinned). A later welcome (a restarted server's) replaces it: a server without a data
     /// directory signs with a new key after a restart.
     mutating func adopt(_ offer: MulticastOffer?) {
-        // A sealed subscription takes its events at its address: the group's are in clear.
-        guard let offer, subscriptionKey == nil, let key = try? offer.key() else {
+        // A sealed subscription takes the group only when its events are sealed too: with the
+        // group keys its sealed welcome hands out (Spec/ENCRYPTION.md, "Multicast").
+        guard let offer, subscriptionKey == nil || !offer.groupKeys.isEmpty, let key = try? offer.key() else {
             // No offer (the decoder has checked an offer's key): nothing to join.
             (groupOffer, groupKey) = (nil, nil)
             return
+        }
+        if subscriptionKey != nil {
+            groupKeys = [:]
+            for entry in offer.groupKeys {
+                // 32 bytes: the decoder has checked each key's size.
+                if let key = try? SubscriptionKey(bytes: entry.key) { groupKeys[entry.epoch] = key }
+            }
         }
         if let pinnedKey, pinnedKey != key {
             refusedKey = key
@@ -174,9 +182,13 @@ extension ClientSession {
         let arrival = clock.now()
         guard let welcome, let groupKey else { return .ignored("group datagram before a welcome offering the group") }
         guard endReason == nil || !pending.isEmpty else { return .ignored("group datagram after the end of the match") }
+        // A sealed group event's header reads as its format's (byte 4's bits 0–1 are 3).
+        let sealed = SealedFrame.isSealed(bytes)
         let header: FrameHeader
         do {
-            var reader = ByteReader(bytes)
+            var probe = bytes
+            if sealed { probe[4] = probe[4] & ~0x03 | welcome.format.rawValue }
+            var reader = ByteReader(probe)
             header = try FrameHeader.read(from: &reader, datagramSize: bytes.count)
         } catch {
             group.malformed += 1
@@ -186,7 +198,7 @@ extension ClientSession {
             group.malformed += 1
             return .ignored("\(header.kind.name) frame on the group; only group events travel there")
         }
-        guard UInt32(truncatingIfNeeded: header.subscription >> 32) == welcome.matchID, header.format == welcome.format else {
+        guard UInt32(truncatingIfNeeded: header.subscription >> 32) == welcome.matchID, sealed || header.format == welcome.format else {
             group.others += 1
             return .ignored("group event of another match or format")
         }
@@ -194,9 +206,29 @@ extension ClientSession {
             group.forged += 1
             return .rejected("group event #\(header.sequence) not signed with the group's key (forged)")
         }
+        // Signed by the server: a sealed one is opened with its epoch's group key. One that does
+        // not open is another format's (its nonce names the format) or of an epoch not held.
+        var plaintext = bytes
+        if sealed != (subscriptionKey != nil && !groupKeys.isEmpty) {
+            group.others += 1
+            return .ignored(sealed ? "sealed group event without the group keys" : "group event in clear on a sealed group")
+        }
+        if sealed {
+            do {
+                let frame = try SealedFrame.parse(bytes)
+                guard let key = groupKeys[frame.epoch] else {
+                    group.others += 1
+                    return .ignored("group event #\(frame.sequence) sealed under epoch \(frame.epoch), not held (repair fills it)")
+                }
+                plaintext = try key.open(frame, eventFormat: welcome.format)
+            } catch {
+                group.others += 1
+                return .ignored("sealed group event that does not open under its epoch's key (another format's): \(error)")
+            }
+        }
         let frame: Frame
         do {
-            frame = try Frame.decode(bytes)
+            frame = try Frame.decode(plaintext)
         } catch {
             group.malformed += 1
             return .ignored("signed group event that does not decode: \(error)")

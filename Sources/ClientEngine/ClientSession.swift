@@ -205,6 +205,8 @@ public struct ClientSession: Sendable {
     /// Frames under this subscription's identifier rejected because they are not authentic:
     /// a sealed body that does not open, or a frame that must be sealed arriving in clear.
     public internal(set) var unauthentic = 0
+    /// The group keys by epoch, from a sealed welcome's offer (Spec/ENCRYPTION.md, "Multicast").
+    public internal(set) var groupKeys: [UInt8: SubscriptionKey] = [:]
 
     /// `subscription` is for tests; by default a fresh random identifier (never 0).
     /// Continuing an earlier run of this client (``ClientProgress``): its match, and the last

@@ -46,8 +46,11 @@ public struct SubscriptionKey: Sendable, Hashable {
     /// and the tag.
     ///
     /// - Throws: ``WireError`` from ``SealedFrame/layout(of:keyShare:counter:)``.
-    public func seal(_ plaintext: [UInt8], keyShare: [UInt8] = [], counter: UInt32 = 0) throws(WireError) -> [UInt8] {
-        let (clear, nonce, body) = try SealedFrame.layout(of: plaintext, keyShare: keyShare, counter: counter)
+    ///
+    /// Also seals an unsigned group event under a group key (Spec/ENCRYPTION.md, "Multicast"),
+    /// `epoch` in its header; the caller then signs it.
+    public func seal(_ plaintext: [UInt8], keyShare: [UInt8] = [], counter: UInt32 = 0, epoch: UInt8 = 0) throws(WireError) -> [UInt8] {
+        let (clear, nonce, body) = try SealedFrame.layout(of: plaintext, keyShare: keyShare, counter: counter, epoch: epoch)
         do {
             let box = try ChaChaPoly.seal(body, using: key, nonce: try ChaChaPoly.Nonce(data: nonce), authenticating: clear)
             return clear + box.ciphertext + box.tag
@@ -71,14 +74,15 @@ public struct SubscriptionKey: Sendable, Hashable {
     public func open(_ frame: SealedFrame, eventFormat: BodyFormat) throws(WireError) -> [UInt8] {
         let body: Data
         do {
-            let box = try ChaChaPoly.SealedBox(nonce: try ChaChaPoly.Nonce(data: frame.nonce), ciphertext: frame.ciphertext, tag: frame.tag)
+            let nonce = frame.kind == .groupEvent ? frame.groupNonce(format: eventFormat) : frame.nonce
+            let box = try ChaChaPoly.SealedBox(nonce: try ChaChaPoly.Nonce(data: nonce), ciphertext: frame.ciphertext, tag: frame.tag)
             body = try ChaChaPoly.open(box, using: key, authenticating: frame.associatedData)
         } catch {
             throw WireError(
                 .notAuthentic, field: "body.tag", offset: FrameHeader.size + SealedFrame.prefixSize(frame.kind) + frame.ciphertext.count,
                 "the sealed \(frame.kind.name) body does not open under this subscription's key (forged, tampered with, or another key's)")
         }
-        return frame.plaintext(body: Array(body), format: frame.kind == .event ? eventFormat : .compact)
+        return frame.plaintext(body: Array(body), format: frame.kind == .event || frame.kind == .groupEvent ? eventFormat : .compact)
     }
 }
 

@@ -47,6 +47,8 @@ public struct LiveMatch: Sendable {
     package struct WelcomeKind: Hashable {
         package var delivery: Delivery
         package var dictionary: UInt8
+        /// A sealed subscription's welcome: it carries the group keys when the group is sealed.
+        package var sealed = false
     }
     /// Recent events by sequence, oldest first in ``ringOrder``, for repair (Spec §4.8).
     package var ring: [UInt32: EncodedEvent] = [:]

@@ -89,6 +89,9 @@ public struct ServerConfiguration: Sendable {
     /// preferred (those whose register offers a key share) or required (all; the original
     /// protocol is then not served).
     public var encryption: EncryptionPolicy = .off
+    /// How long a group key seals the group's events before the next epoch's replaces it
+    /// (`--group-key-lifetime`; each cut-off rotates it too, Spec/ENCRYPTION.md "Multicast").
+    public var groupKeyLifetime: Duration = .seconds(600)
     /// The revocation list's file (`--revocations`): read again when it changes and on SIGHUP,
     /// and every subscriber it then revokes cut off (Spec/TOKENS.md, "Revocation").
     public var revocationFile: String?
@@ -210,6 +213,9 @@ public struct ServerConfiguration: Sendable {
             // Original-protocol registers carry no token: a server that requires one cannot serve them.
             try check(!originalAllowed, "original protocol (--original)", "allow", "deny with --require-token (its registers carry no token)")
         }
+        try check(
+            groupKeyLifetime >= .seconds(1) && groupKeyLifetime <= .seconds(86_400), "group key lifetime (--group-key-lifetime)",
+            "\(groupKeyLifetime.inSeconds) s", "1 to 86400 seconds")
         if encryption == .required {
             // The original protocol has no key share: a server that seals everything cannot serve it.
             try check(!originalAllowed, "original protocol (--original)", "allow", "deny with --encrypt required (it cannot be sealed)")

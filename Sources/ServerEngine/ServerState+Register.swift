@@ -13,7 +13,7 @@ extension ServerState {
         if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
             let group =
                 request.delivery == .group && multicastOffers[existing.delivery.format] != nil
-                && !existing.delivery.isBaseLayout && existing.seal == nil
+                && !existing.delivery.isBaseLayout && (existing.seal != nil) == groupSealed
             // Idempotent: the same welcome again, no second subscription. The address is validated.
             // A client that has joined the group says so this way (Spec §4.11): from now on its
             // events come from there (and back to unicast, asked so).
@@ -84,9 +84,10 @@ extension ServerState {
         case .refused(let reason, let text): return refuse(address, reason, text, budget: .max, subscription: subscription)
         }
         // The group carries a real match's extended frames: base-layout clients take events at their
-        // address; so do sealed subscriptions (the group's frames are in clear).
+        // address; so do subscriptions in clear when the group is sealed, and sealed ones when it is not.
         subscriber.group =
-            request.delivery == .group && multicastOffers[format] != nil && !delivery.isBaseLayout && subscriber.seal == nil
+            request.delivery == .group && multicastOffers[format] != nil && !delivery.isBaseLayout
+            && (subscriber.seal != nil) == groupSealed
         // Subscribed only once its welcome exists: a welcome that fails to encode subscribes nobody.
         let reply = welcoming(subscriber, slot: slot, repeated: false)
         if !reply.replies.isEmpty {
@@ -154,7 +155,7 @@ extension ServerState {
     /// The welcome for `subscriber` (made once per format and dictionary between two events),
     /// or the notice of its failure to encode.
     package mutating func welcoming(_ subscriber: Subscriber, slot: Int, repeated: Bool) -> (replies: [Reply], notices: [Notice]) {
-        let kind = LiveMatch.WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary)
+        let kind = LiveMatch.WelcomeKind(delivery: subscriber.delivery, dictionary: subscriber.dictionary, sealed: subscriber.seal != nil)
         if let made = matches[slot].welcomes[kind] {
             return sent(made, to: subscriber, repeated: repeated)
         }
@@ -163,7 +164,7 @@ extension ServerState {
             Self.encode(
                 "welcome (\(subscriber.delivery.rawValue))", for: subscriber.address,
                 { () throws(WireError) in
-                    try welcome(for: subscriber.delivery, dictionary: dictionary, slot: slot)
+                    try welcome(for: subscriber.delivery, dictionary: dictionary, slot: slot, sealed: subscriber.seal != nil)
                 }))
         {
         case .success(let made):
@@ -187,7 +188,11 @@ extension ServerState {
     /// The welcome frame for a client receiving `delivery`, with the latest event.
     ///
     /// - Throws: ``WireError`` when the roster or catalogue does not fit the wire.
-    public func welcome(for delivery: Delivery, dictionary: CompressionDictionary = .none, slot: Int = 0) throws(WireError) -> [UInt8] {
+    /// When the group is sealed, a sealed subscription's welcome offers it with the group keys and
+    /// one in clear does not offer it (Spec/ENCRYPTION.md, "Multicast: the group key").
+    public func welcome(
+        for delivery: Delivery, dictionary: CompressionDictionary = .none, slot: Int = 0, sealed: Bool = false
+    ) throws(WireError) -> [UInt8] {
         let match = matches[slot]
         let nextSequence = match.nextSequence
         var (roster, catalog, current) = (match.roster, match.catalog, match.current?.event)
@@ -207,6 +212,10 @@ extension ServerState {
             roster: roster, catalog: catalog, current: current.map { CompactEvent($0) })
         // No group for a base-layout client of a real match (Spec §4.13): the group's frames are extended.
         body.multicast = delivery.isBaseLayout ? nil : multicastOffers[body.format]
+        if groupSealed, let keys = groupKeys {
+            body.multicast?.groupKeys = keys.entries
+            if !sealed { body.multicast = nil }
+        }
         var frame = Frame(
             sequence: match.current?.sequence ?? nextSequence, eventType: current?.type,
             score: current?.score ?? .zero, minute: current?.minute ?? 0, body: .welcome(body))

@@ -50,6 +50,12 @@ extension ServerState {
             }
             notices.append(.cutOff(subscriber, Refusal(reason: refusal.reason, text: refusal.description), count: clientCount))
         }
+        // Whoever was cut off holds the group key: the others get the next one (Spec/ENCRYPTION.md, "Multicast").
+        if notices.contains(where: { if case .cutOff = $0 { true } else { false } }) {
+            let rotated = rotateGroupKey()
+            replies += rotated.replies
+            notices += rotated.notices
+        }
         return (replies, notices)
     }
 }

@@ -60,3 +60,35 @@ extension ByteBuffer {
         return try seal.key.seal(plaintext, keyShare: isWelcome ? seal.share : [], counter: counter)
     }
 }
+
+// The sealed group (Spec/ENCRYPTION.md, "Multicast: the group key").
+extension ServerState {
+    /// Whether the group's events are sealed: the server seals and sends to a group.
+    public var groupSealed: Bool { groupKeys != nil && !multicastOffers.isEmpty }
+
+    /// The next epoch's group key, handed at once to every sealed subscription that takes the
+    /// group in a sealed welcome with both keys (the replies); from now on the group's events are
+    /// sealed with it. Nothing when the group is not sealed.
+    public mutating func rotateGroupKey() -> (replies: [Reply], notices: [Notice]) {
+        guard groupSealed, groupKeys != nil else { return ([], []) }
+        groupKeys?.rotate()
+        groupKeyRotatedAt = clock.now()
+        var (replies, notices): ([Reply], [Notice]) = ([], [])
+        for slot in matches.indices {
+            // The welcomes made so far carry the old keys.
+            matches[slot].welcomes.removeAll()
+            for subscriber in matches[slot].subscribers.values where subscriber.group && subscriber.seal != nil {
+                let answer = welcoming(subscriber, slot: slot, repeated: true)
+                replies += answer.replies
+                notices += answer.notices.filter { if case .registered = $0 { false } else { true } }
+            }
+        }
+        return (replies, notices)
+    }
+
+    /// ``rotateGroupKey()`` when the key has sealed for `--group-key-lifetime` (the once-a-second sweep).
+    public mutating func rotateGroupKeyIfDue() -> (replies: [Reply], notices: [Notice]) {
+        guard groupSealed, clock.now() - groupKeyRotatedAt >= configuration.groupKeyLifetime.inSeconds else { return ([], []) }
+        return rotateGroupKey()
+    }
+}

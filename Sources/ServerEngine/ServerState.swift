@@ -103,6 +103,11 @@ public struct ServerState: Sendable {
     /// The counter of the last sealed welcome, end or refuse (Spec/ENCRYPTION.md, "Nonces"):
     /// one per server, so never the same twice under one subscription's key.
     package var sealCounter: UInt32 = 0
+    /// The group keys when the server seals (`--encrypt`), used once it sends to a group
+    /// (Spec/ENCRYPTION.md, "Multicast: the group key"); nil otherwise.
+    public internal(set) var groupKeys: GroupKeyRing?
+    /// When the group key last rotated, in server seconds.
+    package var groupKeyRotatedAt: Double = 0
 
     /// Matches an on-demand relay's upstream refused: registers for them are refused here too.
     public internal(set) var unknownUpstream: Set<UInt32> = []
@@ -121,6 +126,7 @@ public struct ServerState: Sendable {
                     intervalMicroseconds: configuration.intervalMicroseconds)
             ] : []
         self.clock = clock
+        self.groupKeys = configuration.encryption == .off ? nil : GroupKeyRing()
         self.validator = AddressValidator(clock: clock)
         self.limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst, clock: clock)
         self.originalBudget = OriginalBudget(settings: configuration.originalBudget)

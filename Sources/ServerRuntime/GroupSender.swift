@@ -46,8 +46,13 @@ package final class GroupSender: Sendable {
     /// the group), each the event frame made a signed group event. Those the induced loss drops
     /// are left out.
     ///
-    /// - Throws: ``WireError`` when an encoding is missing or does not sign.
-    package func datagrams(for event: EncodedEvent, matchID: UInt32, deliveries: [Delivery]) throws(WireError) -> [(ByteBuffer, DatagramAddress)] {
+    /// With `sealing` (the server seals, Spec/ENCRYPTION.md "Multicast"), each is sealed under the
+    /// current group key, its epoch in the header, and then signed.
+    ///
+    /// - Throws: ``WireError`` when an encoding is missing or does not seal or sign.
+    package func datagrams(
+        for event: EncodedEvent, matchID: UInt32, deliveries: [Delivery], sealing: GroupKeyRing? = nil
+    ) throws(WireError) -> [(ByteBuffer, DatagramAddress)] {
         var made: [(ByteBuffer, DatagramAddress)] = []
         for delivery in deliveries {
             guard let destination = destinations[delivery] else { continue }  // the original protocol never takes the group
@@ -55,7 +60,13 @@ package final class GroupSender: Sendable {
             guard frame.readableBytes > 0 else {
                 throw WireError(.inconsistent, field: "body", offset: 0, "event \(event.sequence) has no \(delivery.rawValue) encoding for the group")
             }
-            let bytes = try key.groupEvent(from: Array(frame.readableBytesView), matchID: matchID)
+            let event = Array(frame.readableBytesView)
+            let bytes: [UInt8]
+            if let sealing {
+                bytes = try key.sealedGroupEvent(from: event, matchID: matchID, key: sealing.current, epoch: sealing.epoch)
+            } else {
+                bytes = try key.groupEvent(from: event, matchID: matchID)
+            }
             if loss > 0, generator.withLock({ Double($0.next() >> 11) / Double(1 << 53) }) < loss {
                 counts.withLock { $0.dropped += 1 }
                 continue

@@ -182,12 +182,20 @@ package final class ServerCore: Sendable {
             let detail = rejected.sorted { $0.value > $1.value }.prefix(6).map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
             logger.info("Rejected \(total) datagram(s) since the last report: \(detail)")
         }
-        let (expired, cut, count) = state.withLock { state in (state.expire(), state.cutOffFallen(), state.clientCount) }
-        for notice in expired + cut.notices { log(notice, bytes: 0) }
+        let (expired, cut, rotated, epochs, count) = state.withLock { state in
+            let before = state.groupKeys?.epoch
+            let (expired, cut, rotated) = (state.expire(), state.cutOffFallen(), state.rotateGroupKeyIfDue())
+            return (expired, cut, rotated, (before, state.groupKeys?.epoch), state.clientCount)
+        }
+        for notice in expired + cut.notices + rotated.notices { log(notice, bytes: 0) }
+        if let before = epochs.0, let after = epochs.1, before != after {
+            logger.info(
+                "Group key rotated: epoch \(after) (was \(before)); \(cut.replies.count + rotated.replies.count) datagram(s) to sealed subscribers.")
+        }
         noteClients(count)
         reportOriginalDrops()
         refreshSubscriberMetrics()
-        return cut.replies
+        return cut.replies + rotated.replies
     }
 
     /// Takes a reloaded revocation list: cuts off the subscribers it revokes, logs them, and

@@ -39,10 +39,10 @@ extension StreamServer {
         }
         var encoded = try EncodedEvent(event: event, sequence: sequence, roster: roster, catalog: catalog, base: base, deliveries: deliveries)
         // The per-delivery counts answer "who needs what" without walking the recipients.
-        let (recipients, allCounts, groupCounts, groupDeliveries, matchID) = core.state.withLock {
+        let (recipients, allCounts, groupCounts, groupDeliveries, matchID, sealing) = core.state.withLock {
             (
                 $0.publish(encoded, slot: slot), $0.matches[slot].deliveryCounts, $0.matches[slot].groupCounts,
-                $0.matches[slot].groupDeliveries, $0.matches[slot].id
+                $0.matches[slot].groupDeliveries, $0.matches[slot].id, $0.groupSealed ? $0.groupKeys : nil
             )
         }
         if !deliveries.isSuperset(of: allCounts.lazy.filter { $0.value > 0 }.map(\.key)) {
@@ -53,7 +53,7 @@ extension StreamServer {
         let counts = allCounts.merging(groupCounts) { $0 - $1 }
         var group: [(ByteBuffer, DatagramAddress)] = []
         if let groupSender, !groupDeliveries.isEmpty {
-            group = try groupSender.datagrams(for: encoded, matchID: matchID, deliveries: groupDeliveries)
+            group = try groupSender.datagrams(for: encoded, matchID: matchID, deliveries: groupDeliveries, sealing: sealing)
         }
         if logger.logLevel <= .debug {
             for recipient in recipients {

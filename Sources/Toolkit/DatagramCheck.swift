@@ -123,7 +123,8 @@ public struct DatagramCheck: Sendable {
                 return "register (\(request.formats.map(\.name).joined(separator: ", "))\(request.token.isEmpty ? "" : ", token")"
                     + (request.dictionaries.isEmpty ? "" : ", dictionaries \(request.dictionaries.map(String.init).joined(separator: ", "))")
                     + (request.match == RegisterRequest.anyMatch ? "" : ", match \(request.match)")
-                    + (request.delivery == .group ? ", group delivery" : "") + ")"
+                    + (request.delivery == .group ? ", group delivery" : "") + (request.subscriberToken.isEmpty ? "" : ", subscriber token")
+                    + (request.keyShare.isEmpty ? "" : ", key share") + ")"
             case .welcome(let welcome):
                 return
                     "welcome \(welcome.format.name)\(welcome.dictionary == 0 ? "" : ", dictionary \(welcome.dictionary)"), match \(welcome.matchID) (\(welcome.roster.home.name) v \(welcome.roster.away.name)), \(welcome.catalog.language)"

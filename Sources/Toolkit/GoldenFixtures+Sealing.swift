@@ -10,6 +10,18 @@ extension GoldenFixtures {
         return (client, server, try client.key(peer: server.publicBytes, identifier: sealingIdentifier, client: true))
     }
 
+    /// The fixtures' group key (Spec/ENCRYPTION.md, "Multicast"): the bytes 0x40…0x5f, epoch 1.
+    public static func sealingGroupKeys() throws(WireError) -> GroupKeyRing {
+        GroupKeyRing(epoch: 1, key: try SubscriptionKey(bytes: Array(0x40..<0x60)))
+    }
+
+    /// A sealed fixture opened: with the group key for a group event, else the vector's key.
+    public static func openSealed(_ bytes: [UInt8]) throws(WireError) -> [UInt8] {
+        let frame = try SealedFrame.parse(bytes)
+        let key = frame.kind == .groupEvent ? try sealingGroupKeys().current : try sealingVector().key
+        return try key.open(frame, eventFormat: .compact)
+    }
+
     /// The identifier of the sealing vector's subscription (its key is bound to it).
     public static let sealingIdentifier: UInt64 = 0x0123_4567_89AB_CDEF
 
@@ -28,6 +40,22 @@ extension GoldenFixtures {
             FrameHeader.stamp(sealingIdentifier, into: &bytes)
             made.append((name, try vector.key.seal(bytes, keyShare: source.hasPrefix("welcome") ? vector.server.publicBytes : [], counter: counter)))
         }
+        // The sealed group: a sealed welcome handing out the group key, and a sealed group event.
+        let ring = try sealingGroupKeys()
+        guard let offering = plain["welcome-multicast"], let goal = plain["event-compact-goal"], let signed = plain["group-event-compact-goal"],
+            case .frame(let frame) = try Datagram.decode(offering), case .welcome(var body) = frame.body
+        else {
+            throw WireError(.inconsistent, field: "fixtures", offset: 0, "the multicast fixtures to seal are missing")
+        }
+        body.multicast?.groupKeys = ring.entries
+        var welcome = frame
+        welcome.body = .welcome(body)
+        welcome.subscription = sealingIdentifier
+        made.append(("welcome-sealed-group", try vector.key.seal(try welcome.encoded(), keyShare: vector.server.publicBytes, counter: 3)))
+        let match = signed[15..<19].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let signer = try GroupSigningKey(seed: groupKeySeed)
+        made.append(
+            ("group-event-compact-goal-sealed", try signer.sealedGroupEvent(from: goal, matchID: match, key: ring.current, epoch: ring.epoch)))
         return made
     }
 
@@ -35,13 +63,14 @@ extension GoldenFixtures {
     /// vector's key, described as any frame.
     static func sealedExpectation(of bytes: [UInt8]) throws(WireError) -> JSONNode {
         let frame = try SealedFrame.parse(bytes)
-        let plaintext = try sealingVector().key.open(frame, eventFormat: .compact)
+        let plaintext = try openSealed(bytes)
         let (header, opened) = try Datagram.decodeWithHeader(plaintext)
         var clear: [(String, JSONNode)] = [("kind", .string(frame.kind.name)), ("flags", .int(frame.flags)), ("sequence", .int(frame.sequence))]
+        if frame.kind == .groupEvent { clear.append(("epoch", .int(frame.epoch))) }
         if !frame.keyShare.isEmpty { clear.append(("key_share", .string(Hex.encode(frame.keyShare)))) }
         if let counter = frame.counter { clear.append(("counter", .int(counter))) }
         // Not the ciphertext's length or tag: a compressed plaintext's DEFLATE bytes differ between zlib builds.
-        clear.append(("nonce", .string(Hex.encode(frame.nonce))))
+        clear.append(("nonce", .string(Hex.encode(frame.kind == .groupEvent ? frame.groupNonce(format: .compact) : frame.nonce))))
         return .object([("sealed", .object(clear)), ("opened", opened.description(header: header))])
     }
 }

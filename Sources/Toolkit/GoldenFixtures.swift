@@ -336,9 +336,8 @@ public struct GoldenFixtures: Sendable {
             do {
                 // A sealed fixture is compared opened (its plaintext may be compressed, and DEFLATE's
                 // bytes differ between zlib builds); its description covers its clear part.
-                let actual = SealedFrame.isSealed(onDisk) ? try Self.sealingVector().key.open(onDisk, eventFormat: .compact) : onDisk
-                let generated =
-                    SealedFrame.isSealed(fixture.bytes) ? try Self.sealingVector().key.open(fixture.bytes, eventFormat: .compact) : fixture.bytes
+                let actual = SealedFrame.isSealed(onDisk) ? try Self.openSealed(onDisk) : onDisk
+                let generated = SealedFrame.isSealed(fixture.bytes) ? try Self.openSealed(fixture.bytes) : fixture.bytes
                 let (header, datagram) = try Datagram.decodeWithHeader(actual)
                 try datagram.checkCanonical(actual, header: header)
                 let generatedHeader = try Datagram.decodeWithHeader(generated).header

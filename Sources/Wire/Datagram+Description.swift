@@ -128,10 +128,25 @@ extension Frame {
                         [
                             (
                                 "multicast",
-                                JSONNode.object([
-                                    ("group", .string(offer.groupDescription)),
-                                    ("key", .string(offer.publicKey.map { hex($0) }.joined().lowercased())),
-                                ])
+                                JSONNode.object(
+                                    [
+                                        ("group", .string(offer.groupDescription)),
+                                        ("key", .string(offer.publicKey.map { hex($0) }.joined().lowercased())),
+                                    ]
+                                        + (offer.groupKeys.isEmpty
+                                            ? []
+                                            : [
+                                                (
+                                                    "groupKeys",
+                                                    .array(
+                                                        offer.groupKeys.map {
+                                                            .object([
+                                                                ("epoch", .int($0.epoch)),
+                                                                ("key", .string($0.key.map { hex($0) }.joined().lowercased())),
+                                                            ])
+                                                        })
+                                                )
+                                            ]))
                             )
                         ]
                     } ?? []))

@@ -7,6 +7,26 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
     public var port: UInt16
     /// The 32 bytes of the Ed25519 public key that signs the group's events.
     public var publicKey: [UInt8]
+    /// The group keys, in a sealed welcome only (Spec/ENCRYPTION.md, "Multicast: the group
+    /// key"): the current epoch's and, during a rotation, the previous one's; empty otherwise
+    /// (and then not sent at all).
+    public var groupKeys: [GroupKeyEntry] = []
+
+    /// One epoch's group key.
+    public struct GroupKeyEntry: Sendable, Hashable, Codable {
+        /// The epoch (header byte 19 of the group events sealed with it).
+        public var epoch: UInt8
+        /// The 32-byte ChaCha20-Poly1305 key.
+        public var key: [UInt8]
+
+        public init(epoch: UInt8, key: [UInt8]) {
+            self.epoch = epoch
+            self.key = key
+        }
+    }
+
+    /// The most group keys an offer carries (the current and the previous epoch's).
+    public static let maximumGroupKeys = 2
 
     /// Creates an offer; ``write(to:)`` checks it.
     public init(address: [UInt8], port: UInt16, publicKey: [UInt8]) {
@@ -52,6 +72,19 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
         writer.writeBytes(address)
         writer.writeUInt16(port)
         writer.writeBytes(publicKey)
+        guard !groupKeys.isEmpty else { return }
+        guard groupKeys.count <= Self.maximumGroupKeys, groupKeys.allSatisfy({ $0.key.count == Self.keySize }),
+            Set(groupKeys.map(\.epoch)).count == groupKeys.count
+        else {
+            throw WireError(
+                .outOfRange, field: "body.multicast.group_keys", offset: writer.bytes.count,
+                "\(groupKeys.count) group keys; expected 1 or 2 of \(Self.keySize) bytes, distinct epochs")
+        }
+        writer.writeUInt8(UInt8(groupKeys.count))
+        for entry in groupKeys {
+            writer.writeUInt8(entry.epoch)
+            writer.writeBytes(entry.key)
+        }
     }
 
     /// Reads an offer.
@@ -77,6 +110,26 @@ public struct MulticastOffer: Sendable, Hashable, Codable {
         }
         let port = try reader.readUInt16(field: "body.multicast.port")
         let key = try reader.readBytes(Self.keySize, field: "body.multicast.key")
-        return MulticastOffer(address: address, port: port, publicKey: key)
+        var offer = MulticastOffer(address: address, port: port, publicKey: key)
+        // The group keys, in a sealed welcome only: a count, then each epoch and key.
+        if reader.remaining > 0 {
+            let countOffset = reader.offset
+            let count = try reader.readUInt8(field: "body.multicast.group_keys.count")
+            guard (1...maximumGroupKeys).contains(Int(count)) else {
+                throw WireError(
+                    .outOfRange, field: "body.multicast.group_keys.count", offset: countOffset, "\(count) group keys; expected 1 or 2")
+            }
+            for index in 0..<Int(count) {
+                let epochOffset = reader.offset
+                let epoch = try reader.readUInt8(field: "body.multicast.group_keys[\(index)].epoch")
+                guard !offer.groupKeys.contains(where: { $0.epoch == epoch }) else {
+                    throw WireError(
+                        .inconsistent, field: "body.multicast.group_keys[\(index)].epoch", offset: epochOffset, "epoch \(epoch) given twice")
+                }
+                offer.groupKeys.append(
+                    GroupKeyEntry(epoch: epoch, key: try reader.readBytes(keySize, field: "body.multicast.group_keys[\(index)].key")))
+            }
+        }
+        return offer
     }
 }

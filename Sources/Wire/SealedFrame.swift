@@ -34,6 +34,11 @@ public struct SealedFrame: Sendable, Hashable {
     public var ciphertext: [UInt8]
     /// The authentication tag.
     public var tag: [UInt8]
+    /// A group event's 64-byte Ed25519 signature of every byte before it (Spec §4.11); empty
+    /// for other kinds.
+    public var signature: [UInt8] = []
+    /// A sealed group event's epoch (header byte 19): which group key sealed it; 0 for other kinds.
+    public var epoch: UInt8 = 0
 
     /// Whether `kind`'s frames may be sealed: those that carry match content or end a subscription.
     public static func sealable(_ kind: FrameKind) -> Bool {
@@ -66,6 +71,24 @@ public struct SealedFrame: Sendable, Hashable {
         Self.nonce(kind: kind, flags: flags, sequence: sequence, counter: counter ?? 0)
     }
 
+    /// A sealed group event's nonce for its plaintext `format`: kind 13, flags, sequence, match id
+    /// (4 bytes), format, epoch. One group key serves every match and both formats, so both are in it.
+    public func groupNonce(format: BodyFormat) -> [UInt8] {
+        Self.groupNonce(flags: flags, sequence: sequence, match: UInt32(truncatingIfNeeded: subscription >> 32), format: format, epoch: epoch)
+    }
+
+    /// The nonce of a sealed group event (``groupNonce(format:)``).
+    public static func groupNonce(flags: UInt8, sequence: UInt32, match: UInt32, format: BodyFormat, epoch: UInt8) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.writeUInt8(FrameKind.groupEvent.rawValue)
+        writer.writeUInt8(flags)
+        writer.writeUInt32(sequence)
+        writer.writeUInt32(match)
+        writer.writeUInt8(format.rawValue)
+        writer.writeUInt8(epoch)
+        return writer.bytes
+    }
+
     /// The 12-byte nonce of a frame of `kind` with `flags` (as sent, format 3), `sequence` and `counter`.
     public static func nonce(kind: FrameKind, flags: UInt8, sequence: UInt32, counter: UInt32) -> [UInt8] {
         var writer = ByteWriter()
@@ -93,34 +116,56 @@ public struct SealedFrame: Sendable, Hashable {
         probe[4] = probe[4] & ~0x03 | BodyFormat.compact.rawValue
         var reader = ByteReader(probe)
         let header = try FrameHeader.read(from: &reader, datagramSize: bytes.count)
-        guard sealable(header.kind) else {
+        let group = header.kind == .groupEvent
+        guard sealable(header.kind) || group else {
             throw WireError(
                 .unknownFormat, field: "header.flags.format", offset: 4,
-                "a \(header.kind.name) frame is never sealed (only welcome, event, end, refuse)")
+                "a \(header.kind.name) frame is never sealed (only welcome, event, end, refuse, group event)")
+        }
+        if group {
+            // Bytes 15–18 the match, 19 the epoch, 20–22 zero (Spec/ENCRYPTION.md, "Multicast").
+            guard bytes[15..<19].contains(where: { $0 != 0 }) else {
+                throw WireError(.outOfRange, field: "header.match", offset: 15, "a group event carries its match id in bytes 15–18; found 0")
+            }
+            if let nonZero = (20..<23).first(where: { bytes[$0] != 0 }) {
+                throw WireError(.reservedBits, field: "header.reserved", offset: nonZero, "a sealed group event carries zero in bytes 20–22")
+            }
         }
         var body = ByteReader(bytes, base: 0)
         _ = try body.readBytes(FrameHeader.size, field: "header")
         let keyShare = header.kind == .welcome ? try body.readBytes(RegisterRequest.keyShareSize, field: "body.key_share") : []
         let counter = prefixSize(header.kind) > 0 ? try body.readUInt32(field: "body.counter") : nil
-        guard body.remaining >= tagSize else {
+        let trailer = group ? GroupSignature.size : 0
+        guard body.remaining >= tagSize + trailer else {
             throw WireError(
-                .truncated, field: "body.tag", offset: body.offset, "\(body.remaining) bytes left; a sealed body ends with a \(tagSize)-byte tag")
+                .truncated, field: "body.tag", offset: body.offset,
+                "\(body.remaining - trailer) bytes left; a sealed body ends with a \(tagSize)-byte tag")
         }
-        let ciphertext = try body.readBytes(body.remaining - tagSize, field: "body.ciphertext")
+        let ciphertext = try body.readBytes(body.remaining - tagSize - trailer, field: "body.ciphertext")
         let tag = try body.readBytes(tagSize, field: "body.tag")
-        return SealedFrame(
+        var frame = SealedFrame(
             header: Array(bytes[0..<FrameHeader.size]), kind: header.kind, flags: bytes[4], sequence: header.sequence,
             subscription: header.subscription, keyShare: keyShare, counter: counter, ciphertext: ciphertext, tag: tag)
+        if group {
+            frame.signature = try body.readBytes(trailer, field: "signature")
+            frame.epoch = bytes[19]
+            // A group event's bytes 15–22 are its match (15–18) and the epoch (19): the match is kept here.
+            frame.subscription = header.subscription & 0xFFFF_FFFF_0000_0000
+        }
+        return frame
     }
 
     /// The plaintext frame's bytes, given its opened body: the header with format `format` and
     /// the plaintext's length, then the body. The result decodes like any frame.
+    /// A group event's keeps its signature after the body (checked before opening: it covers the
+    /// sealed bytes) and zero in byte 19, as a group event in clear.
     public func plaintext(body: [UInt8], format: BodyFormat) -> [UInt8] {
         var bytes = header
         bytes[4] = flags & ~0x03 | format.rawValue
         bytes[13] = UInt8(truncatingIfNeeded: body.count >> 8)
         bytes[14] = UInt8(truncatingIfNeeded: body.count)
-        return bytes + body
+        if kind == .groupEvent { bytes[19] = 0 }
+        return bytes + body + signature
     }
 
     /// The clear part of `plaintext` (a frame's bytes) once sealed: its header with format 3 and
@@ -130,10 +175,31 @@ public struct SealedFrame: Sendable, Hashable {
     /// - Throws: ``WireError/Code/unknownFormat`` for a kind never sealed;
     ///   ``WireError/Code/tooLarge`` when the sealed body would not fit a datagram;
     ///   ``WireError/Code/outOfRange`` for a welcome's key share not of 32 bytes.
+    ///
+    /// A group event (kind 13) is given unsigned (header and body): its clear part carries
+    /// `epoch` in byte 19, and the caller signs the sealed bytes.
     public static func layout(
-        of plaintext: [UInt8], keyShare: [UInt8] = [], counter: UInt32 = 0
+        of plaintext: [UInt8], keyShare: [UInt8] = [], counter: UInt32 = 0, epoch: UInt8 = 0
     ) throws(WireError) -> (clear: [UInt8], nonce: [UInt8], body: ArraySlice<UInt8>) {
         try ByteReader(plaintext).require(FrameHeader.size, field: "header")
+        if plaintext[3] == FrameKind.groupEvent.rawValue {
+            guard let format = BodyFormat(rawValue: plaintext[4] & 0x03), format == .compact || format == .json else {
+                throw WireError(.unknownFormat, field: "header.flags.format", offset: 4, "a group event to seal is compact or JSON")
+            }
+            let body = plaintext[FrameHeader.size...]
+            let length = body.count + tagSize
+            guard length <= FrameHeader.maximumBodyLength - GroupSignature.size else {
+                throw WireError(.tooLarge, field: "body", offset: FrameHeader.size, "a sealed group event body of \(length) bytes is too large")
+            }
+            var clear = Array(plaintext[0..<FrameHeader.size])
+            clear[4] = clear[4] | formatBits
+            clear[13] = UInt8(truncatingIfNeeded: length >> 8)
+            clear[14] = UInt8(truncatingIfNeeded: length)
+            clear[19] = epoch
+            let sequence = plaintext[5..<9].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let match = plaintext[15..<19].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            return (clear, groupNonce(flags: clear[4], sequence: sequence, match: match, format: format, epoch: epoch), body)
+        }
         guard let kind = FrameKind(rawValue: plaintext[3]), sealable(kind) else {
             throw WireError(
                 .unknownFormat, field: "header.kind", offset: 3, "kind \(plaintext[3]) is never sealed (only welcome, event, end, refuse)")

@@ -158,15 +158,19 @@ func exerciseSealed(_ bytes: [UInt8]) {
         precondition(!error.message.isEmpty, "an error without words")
         return
     }
-    precondition(sealed.associatedData + sealed.ciphertext + sealed.tag == input, "a sealed frame's parts are not its bytes")
+    precondition(sealed.associatedData + sealed.ciphertext + sealed.tag + sealed.signature == input, "a sealed frame's parts are not its bytes")
     precondition(sealed.nonce.count == SealedFrame.nonceSize, "a nonce of another size")
+    let group = sealed.kind == .groupEvent
     for format in [BodyFormat.compact, .json] {
         // The ciphertext stands in for what a key would open: whatever it is, the client's decoder is total.
         let plaintext = sealed.plaintext(body: sealed.ciphertext, format: format)
         do {
-            let (clear, nonce, body) = try SealedFrame.layout(of: plaintext, keyShare: sealed.keyShare, counter: sealed.counter ?? 0)
-            precondition(
-                clear == sealed.associatedData && nonce == sealed.nonce && Array(body) == sealed.ciphertext, "the layout does not round-trip")
+            // A group event is laid out unsigned (its signature is made after sealing).
+            let (clear, nonce, body) = try SealedFrame.layout(
+                of: Array(plaintext.dropLast(sealed.signature.count)), keyShare: sealed.keyShare, counter: sealed.counter ?? 0,
+                epoch: sealed.epoch)
+            let expected = group ? sealed.groupNonce(format: format) : sealed.nonce
+            precondition(clear == sealed.associatedData && nonce == expected && Array(body) == sealed.ciphertext, "the layout does not round-trip")
         } catch {
             preconditionFailure("a parsed sealed frame does not lay out again: \(error)")
         }

@@ -121,6 +121,11 @@ struct ServingOptions: ParsableArguments {
     var encrypt: EncryptionPolicy = .off
     @Option(
         help:
+            "With --encrypt and --multicast: seconds a group key seals the group's events before the next epoch's replaces it (each cut-off rotates it too; Spec/ENCRYPTION.md)."
+    )
+    var groupKeyLifetime = 600.0
+    @Option(
+        help:
             "The revocation list file (Spec/TOKENS.md, \"Revocation\"): read at start, again whenever it changes and on SIGHUP; a subscriber it revokes is cut off at once."
     ) var revocations: String?
     @Option(
@@ -187,6 +192,7 @@ struct ServingOptions: ParsableArguments {
         configuration.formats = format.formats
         configuration.maxClients = maxClients
         configuration.encryption = encrypt
+        configuration.groupKeyLifetime = try duration(seconds: groupKeyLifetime, option: "--group-key-lifetime")
         if requireToken {
             configuration.tokenAdmission = try TokenTool.admission(trusted: trustedKey, skew: tokenSkew, revocations: revocations)
             configuration.revocationFile = revocations

@@ -408,7 +408,9 @@ struct StreamingTests {
                 path: path, port: server.localAddress.port ?? 0)
             #expect(report.readError == nil)
             #expect(report.invalidCount == 0)
-            #expect(report.verdicts.count == result.statistics.received + 3)  // challenge + welcome + events + one end
+            // A challenge, the welcome (again for a register resent on a loaded machine), the events, one end.
+            #expect(report.verdicts.count >= result.statistics.received + 3)
+            #expect(report.verdicts.filter { $0.check.summary.hasPrefix("event") }.count == result.statistics.received)
             let flow = try #require(report.flows.first)
             #expect(flow.statistics.received == result.statistics.received)
             #expect(flow.statistics.first == result.statistics.first && flow.statistics.last == result.statistics.last)

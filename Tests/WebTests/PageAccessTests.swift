@@ -125,11 +125,10 @@ struct PageAccessTests {
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let listFile = folder + "/revoked.txt"
             try "# nobody yet\n".write(toFile: listFile, atomically: true, encoding: .utf8)
-            let origin = try await GatewayTests.server { $0.interval = .milliseconds(500) }
+            let origin = try await GatewayTests.server { $0.interval = .seconds(1) }
             async let served = origin.run()
             let now = UInt32(Date().timeIntervalSince1970)
             let revoked = try TokenTool.issue(key: Self.key, subject: "cancelled", matches: [], lifetime: 600, permissions: [.watch], now: now)
-            let brief = try TokenTool.issue(key: Self.key, subject: "brief", matches: [], lifetime: 3, permissions: [.watch], now: now)
             try await withGateway(
                 upstream: origin.localAddress.port ?? 0,
                 {
@@ -144,9 +143,12 @@ struct PageAccessTests {
                 func ended(_ probe: HTTPProbe) async -> Bool {
                     await probe.received.wait(
                         until: { $0.closed || String(decoding: $0.bytes, as: UTF8.self).hasSuffix("0\r\n\r\n") },
-                        deadline: .now.advanced(by: .seconds(20)))
+                        deadline: .now.advanced(by: .seconds(30)))
                 }
                 let watching = try await HTTPProbe(port: port, path: "/matches/\(id)/events", headers: ["Cookie": "soccerstream_token=\(revoked)"])
+                // Valid for 8 s from now: the stream opens well within it, even on a loaded machine.
+                let brief = try TokenTool.issue(
+                    key: Self.key, subject: "brief", matches: [], lifetime: 8, permissions: [.watch], now: UInt32(Date().timeIntervalSince1970))
                 let briefly = try await HTTPProbe(port: port, path: "/matches/\(id)/events", headers: ["Cookie": "soccerstream_token=\(brief)"])
                 #expect(await watching.wait { $0.contains("id: ") })
                 #expect(await briefly.wait { $0.contains("id: ") })

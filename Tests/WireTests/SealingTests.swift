@@ -151,7 +151,7 @@ struct SealedFuzzTests {
     func mutatedSealed() throws {
         let key = try GoldenFixtures.sealingVector().key
         let seeds = try GoldenFixtures().fixtures.filter { SealedFrame.isSealed($0.bytes) }.map(\.bytes)
-        #expect(seeds.count == 3)
+        #expect(seeds.count == 5)
         var random = SeededGenerator(seed: 0x5EA1)
         var opened = 0
         for round in 0..<20_000 {

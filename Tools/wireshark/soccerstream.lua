@@ -138,6 +138,7 @@ f.key_share = ProtoField.bytes("soccerstream.key_share", "X25519 key share")
 f.seal_counter = ProtoField.uint32("soccerstream.sealed.counter", "Seal counter")
 f.ciphertext = ProtoField.bytes("soccerstream.sealed.ciphertext", "Ciphertext (ChaCha20-Poly1305)")
 f.seal_tag = ProtoField.bytes("soccerstream.sealed.tag", "Authentication tag")
+f.seal_epoch = ProtoField.uint8("soccerstream.sealed.epoch", "Group key epoch")
 f.multicast_family = ProtoField.uint8("soccerstream.welcome.multicast.family", "Multicast family")
 f.multicast_address = ProtoField.bytes("soccerstream.welcome.multicast.address", "Multicast group")
 f.multicast_port = ProtoField.uint16("soccerstream.welcome.multicast.port", "Multicast port")
@@ -1284,15 +1285,23 @@ local function frame(tvb, pinfo, tree, dir)
     if header.format == 3 then
         -- A sealed body (Spec/ENCRYPTION.md): its clear prefix, ciphertext and tag; it opens only
         -- with its subscription's key (validate --key).
-        if kind ~= 2 and kind ~= 3 and kind ~= 4 and kind ~= 5 then
-            fail("unknownFormat", "header.flags.format", 4, "a " .. name .. " frame is never sealed (only welcome, event, end, refuse)")
+        if kind ~= 2 and kind ~= 3 and kind ~= 4 and kind ~= 5 and kind ~= 13 then
+            fail("unknownFormat", "header.flags.format", 4, "a " .. name .. " frame is never sealed (only welcome, event, end, refuse, group event)")
         end
-        local sr = reader(tvb, HEADER_SIZE, size, 0)
+        local sr = reader(tvb, HEADER_SIZE, size - trailer, 0)
+        if kind == 13 then
+            -- A sealed group event (Spec/ENCRYPTION.md, "Multicast"): match in 15–18, epoch in 19, zero in 20–22.
+            if tvb:range(15, 4):uint() == 0 then fail("outOfRange", "header.match", 15, "a group event carries its match id in bytes 15–18; found 0") end
+            if tvb:range(20, 3):uint() ~= 0 then fail("reservedBits", "header.reserved", 20, "a sealed group event carries zero in bytes 20–22") end
+            header_tree:add(f.group_match, tvb:range(15, 4))
+            tree:add(f.seal_epoch, tvb:range(19, 1))
+        end
         if kind == 2 then tree:add(f.key_share, sr:range(32, "body.key_share")) end
         if kind ~= 4 then sr:u32(tree, f.seal_counter, "body.counter") end
         if sr:remaining() < 16 then fail("truncated", "body.tag", sr:offset(), sr:remaining() .. " bytes left; a sealed body ends with a 16-byte tag") end
         if sr:remaining() > 16 then tree:add(f.ciphertext, tvb:range(sr.pos, sr:remaining() - 16)) end
-        tree:add(f.seal_tag, tvb:range(size - 16, 16))
+        tree:add(f.seal_tag, tvb:range(size - trailer - 16, 16))
+        if kind == 13 then tree:add(f.signature, tvb:range(size - trailer, trailer)) end
         return "sealed " .. name, "sealed " .. name .. " #" .. header.sequence .. " (" .. (sr:remaining() - 16) .. " bytes of ciphertext)", header
     end
     -- Spec §3's row for the kind.
