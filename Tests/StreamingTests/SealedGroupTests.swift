@@ -94,4 +94,28 @@ struct SealedGroupTests {
             return
         }
     }
+
+    @Test(
+        "the amplification bar with key shares: a register offering one (67 bytes) from an address not validated gets one 60-byte challenge, no key agreed, nobody subscribed"
+    )
+    func amplification() throws {
+        let clock = ManualClock()
+        var state = ServerStateTests.state(
+            {
+                $0.encryption = .required
+                $0.originalAllowed = false
+            }, clock: clock)
+        let register = try Frame(body: .register(RegisterRequest.padded(formats: [.compact], keyShare: KeyShare().publicBytes)), subscription: 5)
+            .encoded()
+        #expect(register.count == 67)
+        for port in 9800..<9810 {
+            let (replies, _) = state.handle(register, from: try ServerStateTests.address(port))
+            #expect(replies.count == 1 && replies.allSatisfy { $0.payload.readableBytes <= register.count })
+            guard case .challenge = try Frame.decode(Array(try #require(replies.first).payload.readableBytesView)).body else {
+                Issue.record("not a challenge")
+                return
+            }
+        }
+        #expect(state.clientCount == 0 && state.sealCounter == 0)
+    }
 }
