@@ -152,15 +152,11 @@ public struct FanOutBenchmark {
         // No wait for the bind: registration resends round after round until the server answers.
         // Sealed: every register offers one key share (the server makes its own per subscription,
         // so its cost is a real client's; the generator counts sealed events by their clear header).
-        do {
+        // Never leave the server waiting for clients that will not come.
+        try ChildProcess.stoppedOnFailure([server]) {
             try generator.register(
                 serverPort: port, format: format, matches: concurrent > 1 ? ids : [], keyShare: sealed ? KeyShare().publicBytes : [],
                 counting: Self.isEvent)
-        } catch {
-            // Never leave the server waiting for clients that will not come.
-            server.terminate()
-            _ = server.wait(timeout: 5)
-            throw error
         }
         // Every client is welcomed and the stream has just begun: what the server has used so
         // far is start-up and registration.

@@ -146,7 +146,9 @@ public struct MulticastBenchmark: Sendable {
         } else {
             accept = { FanOutBenchmark.isEvent($0) }
         }
-        try registered.register(serverPort: port, format: .compact, delivery: multicast ? .group : .unicast, counting: accept)
+        try ChildProcess.stoppedOnFailure([origin]) {
+            try registered.register(serverPort: port, format: .compact, delivery: multicast ? .group : .unicast, counting: accept)
+        }
         // The stream's CPU: from the last welcome (registration costs the same either way) to the end.
         let registeredCPU = try origin.cpuSplitSoFar()
         let reception = listeners.receive(expected: receivers * events, idle: max(2.0, 4 * interval), patience: 60, accept: accept)

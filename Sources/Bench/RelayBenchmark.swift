@@ -94,21 +94,24 @@ public struct RelayBenchmark: Sendable {
         var generators: [LoadGenerator] = []
         var probes: [LoadGenerator] = []
         var first = 0
-        for (index, port) in ports.enumerated() {
-            let count = clients / ports.count + (index < clients % ports.count ? 1 : 0)
-            let generator = try LoadGenerator(count: count, firstIndex: first)
-            first += count
-            try generator.register(serverPort: port, format: .compact, counting: FanOutBenchmark.isEvent)
-            generators.append(generator)
-            if relays > 0 {
-                let probe = try LoadGenerator(count: 1, firstIndex: first)
-                first += 1
-                try probe.register(serverPort: port, format: .compact, counting: { _ in false })
-                probes.append(probe)
+        let originProbe = try ChildProcess.stoppedOnFailure([origin] + relayProcesses) { () throws -> LoadGenerator in
+            for (index, port) in ports.enumerated() {
+                let count = clients / ports.count + (index < clients % ports.count ? 1 : 0)
+                let generator = try LoadGenerator(count: count, firstIndex: first)
+                first += count
+                try generator.register(serverPort: port, format: .compact, counting: FanOutBenchmark.isEvent)
+                generators.append(generator)
+                if relays > 0 {
+                    let probe = try LoadGenerator(count: 1, firstIndex: first)
+                    first += 1
+                    try probe.register(serverPort: port, format: .compact, counting: { _ in false })
+                    probes.append(probe)
+                }
             }
+            let originProbe = try LoadGenerator(count: 1, firstIndex: first)
+            try originProbe.register(serverPort: originPort, format: .compact, counting: { _ in false })
+            return originProbe
         }
-        let originProbe = try LoadGenerator(count: 1, firstIndex: first)
-        try originProbe.register(serverPort: originPort, format: .compact, counting: { _ in false })
         // Everyone receives at once, each on a thread of its own.
         let idle = max(2.0, 4 * interval)
         let expectedPer = generators.map { $0.sockets.count * events }
