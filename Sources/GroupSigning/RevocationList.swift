@@ -96,4 +96,18 @@ extension RevocationList {
             throw FileError(path: path, message: error.description)
         }
     }
+
+    /// Reads the list in the file at `path` again (`why`: what prompted it), as the server and
+    /// the web gateway both do while they run: the list and the line that says what it holds,
+    /// or nil and the line that says why it does not read (the list in force then stays).
+    public static func reread(_ path: String, because why: String) -> (list: RevocationList?, message: String) {
+        do {
+            let list = try RevocationList(contentsOf: path)
+            return (
+                list, "Revocation list \(path) read again (\(why)): \(list.tokenIDs.count) token id(s), \(list.subjectsBefore.count) subject rule(s)."
+            )
+        } catch {
+            return (nil, "Revocation list \(error); the list in force stays.")
+        }
+    }
 }

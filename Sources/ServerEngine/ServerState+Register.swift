@@ -213,8 +213,14 @@ extension ServerState {
         // No group for a base-layout client of a real match (Spec §4.13): the group's frames are extended.
         body.multicast = delivery.isBaseLayout ? nil : multicastOffers[body.format]
         if groupSealed, let keys = groupKeys {
-            body.multicast?.groupKeys = keys.entries
-            if !sealed { body.multicast = nil }
+            // A sealed group: offered, with its keys, to sealed subscriptions only.
+            body.multicast =
+                sealed
+                ? body.multicast.map { offer in
+                    var keyed = offer
+                    keyed.groupKeys = keys.entries
+                    return keyed
+                } : nil
         }
         var frame = Frame(
             sequence: match.current?.sequence ?? nextSequence, eventType: current?.type,

@@ -11,15 +11,12 @@ extension StreamServer {
     /// Nothing happens without `--require-token` and a list file.
     public func reloadRevocations(because why: String) {
         guard let file = configuration.revocationFile, configuration.tokenAdmission != nil else { return }
-        let list: RevocationList
-        do {
-            list = try RevocationList(contentsOf: file)
-        } catch {
-            logger.error("Revocation list \(error); the list in force stays.")
+        let (read, message) = RevocationList.reread(file, because: why)
+        guard let list = read else {
+            logger.error("\(message)")
             return
         }
-        logger.info(
-            "Revocation list \(file) read again (\(why)): \(list.tokenIDs.count) token id(s), \(list.subjectsBefore.count) subject rule(s).")
+        logger.info("\(message)")
         let core = self.core
         send { core.applyRevocations(list) }
     }

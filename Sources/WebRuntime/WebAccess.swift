@@ -28,18 +28,22 @@ public final class WebAccess: Sendable {
         current.withLock { $0.standing(of: token, now: now) }
     }
 
+    /// Ends the event streams in `hub` whose token no longer stands now (revoked, expired).
+    public func cutOff(in hub: GatewayHub) {
+        let now = SystemClock().unixSeconds()
+        hub.cutOff { standing(of: $0, now: now) }
+    }
+
     /// Reads the revocation list file again; a file that no longer reads changes nothing (the
     /// list in force stays) and is logged.
     public func reload(because why: String, logger: Logger) {
         guard let revocationFile else { return }
-        do {
-            let list = try RevocationList(contentsOf: revocationFile)
-            current.withLock { $0.revocations = list }
-            logger.info(
-                "Revocation list \(revocationFile) read again (\(why)): \(list.tokenIDs.count) token id(s), \(list.subjectsBefore.count) subject rule(s)."
-            )
-        } catch {
-            logger.error("Revocation list \(error); the list in force stays.")
+        let (read, message) = RevocationList.reread(revocationFile, because: why)
+        guard let list = read else {
+            logger.error("\(message)")
+            return
         }
+        current.withLock { $0.revocations = list }
+        logger.info("\(message)")
     }
 }

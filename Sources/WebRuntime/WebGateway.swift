@@ -102,8 +102,7 @@ public final class WebGateway: Service, Sendable {
                     await cancelWhenGracefulShutdown {
                         for await _ in revocationWatch.changes {
                             access.reload(because: "the file changed", logger: logger)
-                            let now = SystemClock().unixSeconds()
-                            hub.cutOff { access.standing(of: $0, now: now) }
+                            access.cutOff(in: hub)
                         }
                     }
                 }
@@ -114,10 +113,7 @@ public final class WebGateway: Service, Sendable {
                         try await Task.sleep(for: configuration.heartbeat)
                         hub.heartbeat()
                         // A revoked or expired token's open streams end within a heartbeat period.
-                        if let access {
-                            let now = SystemClock().unixSeconds()
-                            hub.cutOff { access.standing(of: $0, now: now) }
-                        }
+                        access?.cutOff(in: hub)
                     }
                 }
             }
