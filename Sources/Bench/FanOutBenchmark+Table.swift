@@ -11,7 +11,7 @@ extension FanOutBenchmark {
         for result in results {
             let s = result.server
             let cells = [
-                (result.sealed ? (result.format == .json ? "json+enc" : "cmpt+enc") : result.format.name).padded(to: 8),
+                result.formatName.padded(to: 8),
                 String(result.matches).padded(to: 7, alignRight: true),
                 String(result.clients).padded(to: 8, alignRight: true), String(s.expected).padded(to: 11, alignRight: true),
                 f(s.perSecond).padded(to: 13, alignRight: true), f(s.lossPercent, 3).padded(to: 7, alignRight: true),
@@ -24,7 +24,19 @@ extension FanOutBenchmark {
                 (result.ratioPercent.map { f($0, 1) + " %" } ?? "-").padded(to: 14, alignRight: true),
                 (result.streamingCPURatio.map { f($0, 2) + "×" } ?? "-").padded(to: 19, alignRight: true),
             ]
-            lines.append(cells.joined(separator: " "))
+            var line = cells.joined(separator: " ")
+            if let before = result.baseline {
+                // The baseline build, measured between ours and the ceiling in the same run.
+                let rate = result.ceiling.map { f(100 * before.perSecond / max($0.perSecond, 1e-9), 1) + " %" } ?? "-"
+                let cpu = before.streamingCPUPerMillion.map { f($0, 2) } ?? "-"
+                var ratio = "-"
+                if let ours = before.streamingCPUPerMillion, let ceiling = result.ceiling {
+                    ratio = f(ours / max(ceiling.cpuPerMillion, 1e-9), 2) + "×"
+                }
+                line +=
+                    "   before: \(f(before.perSecond)) dgram/s, loss \(f(before.lossPercent, 3)) %, stream CPU \(cpu) s/M, \(rate) of the ceiling, \(ratio) its CPU"
+            }
+            lines.append(line)
         }
         return lines.joined(separator: "\n") + "\n"
     }

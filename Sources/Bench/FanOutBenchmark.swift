@@ -66,6 +66,15 @@ public struct FanOutBenchmark {
         /// Creates a result.
         /// Whether every subscription was sealed (`server --encrypt required`, Spec/ENCRYPTION.md).
         public var sealed = false
+        /// Whether the clients spoke the original protocol (Spec §8: bare JSON datagrams).
+        public var original = false
+        /// The same measurement of the baseline build (``FanOutBenchmark/baseline``), same run.
+        public var baseline: Run?
+        /// The format's name in tables.
+        public var formatName: String {
+            if original { return "original" }
+            return sealed ? (format == .json ? "json+enc" : "cmpt+enc") : format.name
+        }
 
         public init(clients: Int, format: BodyFormat, eventsPerClient: Int, server: Run, ceiling: Run?, matches: Int = 1) {
             self.matches = matches
@@ -103,6 +112,9 @@ public struct FanOutBenchmark {
     /// Whether the server writes its durable match log (`--data-dir` in the run's work
     /// directory), to measure what durability costs.
     public var durable = false
+    /// Another build's executable (the build before a change), measured the same way against
+    /// the same sockets in the same run, between ours and the ceiling.
+    public var baseline: String?
 
     /// Creates a benchmark.
     public init(executable: String, ceilingSource: String?) {
@@ -122,8 +134,10 @@ public struct FanOutBenchmark {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// An event datagram: a frame of kind event, or an original-protocol event (bare JSON, `{`).
     static func isEvent(_ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.count > 3 && bytes[bytes.startIndex] == 0xFF && bytes[bytes.startIndex + 3] == FrameKind.event.rawValue
+        guard let first = bytes.first else { return false }
+        return first == UInt8(ascii: "{") || (bytes.count > 3 && first == 0xFF && bytes[bytes.startIndex + 3] == FrameKind.event.rawValue)
     }
 
     /// Streams `matches` matches from a server process to `generator`'s sockets; with
@@ -134,7 +148,7 @@ public struct FanOutBenchmark {
     func measureServer(
         _ generator: LoadGenerator, format: BodyFormat, matches: Int, work: WorkDirectory,
         allocationCounter: String? = nil, interval: String = "0",
-        concurrent: Int = 1, sealed: Bool = false
+        concurrent: Int = 1, sealed: Bool = false, original: Bool = false, executable: String? = nil
     ) throws -> (run: Run, events: Int, allocations: Int?) {
         let clients = generator.sockets.count
         // Each slot's matches, as the server will play them: its teams, its seeds.
@@ -144,16 +158,20 @@ public struct FanOutBenchmark {
         let port = try Self.freePort()
         let countFile = work.url.appendingPathComponent("allocations-\(clients).txt")
         let environment = allocationCounter.map { ["LD_PRELOAD": $0, "ALLOC_COUNT_FILE": countFile.path] } ?? [:]
-        let server = try ChildProcess(
-            executable,
-            serverArguments(
-                port: port, clients: clients, matches: matches, concurrent: concurrent,
-                format: format, interval: interval, work: work) + (sealed ? ["--encrypt", "required"] : []), environment: environment)
+        var arguments = serverArguments(
+            port: port, clients: clients, matches: matches, concurrent: concurrent, format: format, interval: interval, work: work,
+            original: original)
+        if sealed { arguments += ["--encrypt", "required"] }
+        let server = try ChildProcess(executable ?? self.executable, arguments, environment: environment)
         // No wait for the bind: registration resends round after round until the server answers.
         // Sealed: every register offers one key share (the server makes its own per subscription,
         // so its cost is a real client's; the generator counts sealed events by their clear header).
         // Never leave the server waiting for clients that will not come.
         try ChildProcess.stoppedOnFailure([server]) {
+            if original {
+                try generator.registerOriginal(serverPort: port, counting: Self.isEvent)
+                return
+            }
             try generator.register(
                 serverPort: port, format: format, matches: concurrent > 1 ? ids : [], keyShare: sealed ? KeyShare().publicBytes : [],
                 counting: Self.isEvent)
@@ -231,33 +249,17 @@ public struct FanOutBenchmark {
         }
     }
 
-    /// Each slot's first match id and events over `matches` back-to-back matches, as a server
-    /// of seed 1 carrying `concurrent` matches plays them.
-    static func slots(concurrent: Int, matches: Int) -> (ids: [UInt32], events: [Int]) {
-        var ids: [UInt32] = []
-        var events: [Int] = []
-        for slot in 0..<concurrent {
-            let first = MatchSimulator(roundSlot: slot, seed: 1)
-            ids.append(first.matchID)
-            events.append((0..<matches).reduce(0) { $0 + MatchSimulator.play(seed: first.seed + UInt64($1), roster: first.roster).events.count })
-        }
-        return (ids, events)
-    }
-
-    /// The events the clients `range` receive in all, client *i* following slot *i* mod the slot count.
-    static func events(of range: Range<Int>, perSlot: [Int]) -> Int {
-        range.reduce(0) { $0 + perSlot[$1 % perSlot.count] }
-    }
-
     /// The server's command line for a measurement.
     func serverArguments(
         port: Int, clients: Int, matches: Int, concurrent: Int, format: BodyFormat, interval: String,
-        work: WorkDirectory
+        work: WorkDirectory, original: Bool = false
     ) -> [String] {
         [
             "server", "--host", "127.0.0.1", "--port", String(port), "--interval", interval, "--matches", String(matches),
             "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
-            "--format", format.name, "--original", "deny", "--repair-grace", "0", "--log-file", work.path("server.log"),
+            "--format", format.name,
+            // Original-protocol clients (Spec §8) are served from loopback when measured.
+            "--original", original ? "allow" : "deny", "--repair-grace", "0", "--log-file", work.path("server.log"),
             "--simulate", String(concurrent),
             // The load generator sends no heartbeats: at a real pace a match outlasts the 15 s client timeout.
             "--client-timeout", "3600",
@@ -266,60 +268,14 @@ public struct FanOutBenchmark {
         ] + (metrics ? ["--metrics-port", "0"] : [])
     }
 
-    /// More clients than one generator process can hold: the server, and shards of at most
-    /// ``GeneratorShard/maximumClients`` clients in processes of their own (`bench generate`).
-    func measureSharded(clients: Int, format: BodyFormat, matches: Int, concurrent: Int, work: WorkDirectory) throws -> (run: Run, events: Int) {
-        let (ids, perSlot) = Self.slots(concurrent: concurrent, matches: matches)
-        let expected = Self.events(of: 0..<clients, perSlot: perSlot)
-        let port = try Self.freePort()
-        let server = try ChildProcess(
-            executable,
-            serverArguments(
-                port: port, clients: clients, matches: matches, concurrent: concurrent,
-                format: format, interval: String(interval), work: work))
-        var shards: [(ChildProcess, String)] = []
-        var first = 0
-        while first < clients {
-            let count = min(GeneratorShard.maximumClients, clients - first)
-            let share = Self.events(of: first..<(first + count), perSlot: perSlot)
-            let result = work.path("shard-\(first).txt")
-            shards.append(
-                (
-                    try ChildProcess(
-                        executable,
-                        [
-                            "bench", "generate", "--port", String(port), "--count", String(count), "--first-index", String(first),
-                            "--format", format.name, "--matches", ids.map(String.init).joined(separator: ","), "--expected", String(share),
-                            "--idle", String(max(1.0, 3 * interval)), "--patience", String(max(120.0, 3 * interval)), "--result", result,
-                        ]), result
-                ))
-            first += count
-        }
-        var received = 0
-        var firstArrival = Double.infinity
-        var lastArrival = 0.0
-        let timeout = 300 + 100 * interval * Double(matches)
-        for (shard, result) in shards {
-            let exit = shard.wait(timeout: timeout)
-            guard exit.status == 0 else { throw BenchError("a generator shard failed (status \(exit.status)); see \(result)") }
-            let got = try GeneratorShard.read(result)
-            received += got.received
-            if got.received > 0 {
-                firstArrival = min(firstArrival, got.first)
-                lastArrival = max(lastArrival, got.last)
-            }
-        }
-        let exit = server.wait(timeout: 60)
-        return (
-            Run(
-                expected: expected, received: received, seconds: firstArrival.isFinite ? lastArrival - firstArrival : 0,
-                cpuSeconds: exit.cpuSeconds, peakResidentMiB: exit.peakResidentMiB), expected / max(1, clients)
-        )
-    }
-
     /// Measures `clients` clients receiving `format`; `sealed`, every subscription sealed
     /// (Spec/ENCRYPTION.md) and no ceiling (the plaintext run's is the one to compare with).
-    public func run(clients: Int, format: BodyFormat, concurrent: Int = 1, sealed: Bool = false) throws -> Result {
+    /// `original`: the clients speak the original protocol (`format` is then `.json`, the body
+    /// they get), one generator process only.
+    public func run(clients: Int, format: BodyFormat, concurrent: Int = 1, sealed: Bool = false, original: Bool = false) throws -> Result {
+        if original && (sealed || clients > GeneratorShard.maximumClients || concurrent > 1) {
+            throw BenchError("original-protocol runs take one match, no sealing and at most \(GeneratorShard.maximumClients) clients")
+        }
         if sealed {
             guard clients <= GeneratorShard.maximumClients else {
                 throw BenchError("sealed runs take at most \(GeneratorShard.maximumClients) clients (one generator process)")
@@ -349,7 +305,15 @@ public struct FanOutBenchmark {
         return try WorkDirectory.with(String(clients)) { work in
             let (serverRun, events, _) = try measureServer(
                 generator, format: format, matches: matches, work: work,
-                interval: String(interval), concurrent: concurrent)
+                interval: String(interval), concurrent: concurrent, original: original)
+            var baselineRun: Run?
+            if let baseline {
+                baselineRun =
+                    try measureServer(
+                        generator, format: format, matches: matches, work: work, interval: String(interval), concurrent: concurrent,
+                        original: original, executable: baseline
+                    ).run
+            }
             var ceilingRun: Run?
             if let ceilingSource {
                 let binary = try work.compile(ceilingSource, into: "ceiling")
@@ -361,7 +325,8 @@ public struct FanOutBenchmark {
                     ? try Frame.jsonEvent(event, sequence: 10, roster: .original, catalog: .english).encoded()
                     : try Frame.compactEvent(event, sequence: 10).encoded()
                 let payloadFile = work.url.appendingPathComponent("payload.bin")
-                try Data(payload).write(to: payloadFile)
+                // The original protocol's datagram is the JSON frame's body, bare (Spec §8).
+                try Data(original ? Array(payload.dropFirst(FrameHeader.size)) : payload).write(to: payloadFile)
                 let ceiling = try ChildProcess(binary, [portsFile.path, String(events), payloadFile.path, String(LoadGenerator.socketsPerAddress)])
                 let got = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
                 let end = ceiling.wait(timeout: 30)
@@ -369,7 +334,11 @@ public struct FanOutBenchmark {
                     expected: events * clients, received: got.datagrams, seconds: got.seconds,
                     cpuSeconds: end.cpuSeconds, peakResidentMiB: end.peakResidentMiB)
             }
-            return Result(clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: ceilingRun, matches: concurrent)
+            var result = Result(
+                clients: clients, format: format, eventsPerClient: events, server: serverRun, ceiling: ceilingRun, matches: concurrent)
+            result.original = original
+            result.baseline = baselineRun
+            return result
         }
     }
 }

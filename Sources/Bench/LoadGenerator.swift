@@ -240,6 +240,41 @@ public final class LoadGenerator: @unchecked Sendable {
         }
     }
 
+    /// Registers every socket as an original-protocol client (Spec §8: the 8 bytes `register`,
+    /// which the server never answers): sends it from each socket, in windows of 512, and again
+    /// round after round until the stream begins (the server kicks off once every one is
+    /// registered, `--wait-for-clients`; a register lost in a full socket buffer is sent again).
+    /// Throws if no event came within `seconds`.
+    public func registerOriginal(serverPort: Int, seconds: Double = 20, counting accept: (ArraySlice<UInt8>) -> Bool) throws {
+        let register = Array("register".utf8)
+        let deadline = Self.now() + seconds
+        var rounds = 0
+        while early == 0 && Self.now() < deadline {
+            rounds += 1
+            var index = 0
+            while index < sockets.count && early == 0 {
+                let window = index..<min(index + 512, sockets.count)
+                for i in window { send(register, from: i, to: serverPort) }
+                drain(timeout: 5) { _, bytes in self.countEarly(bytes, accept) }
+                index = window.upperBound
+            }
+            // The stream begins once every register is in: wait a moment for its first event.
+            let settle = Self.now() + 1.0
+            while early == 0 && Self.now() < settle { drain(timeout: 50) { _, bytes in self.countEarly(bytes, accept) } }
+        }
+        guard early > 0 else {
+            throw BenchError(
+                "no event came from 127.0.0.1:\(serverPort) within \(seconds) s after \(rounds) rounds of original-protocol registers from \(sockets.count) sockets"
+            )
+        }
+    }
+
+    private func countEarly(_ bytes: ArraySlice<UInt8>, _ accept: (ArraySlice<UInt8>) -> Bool) {
+        guard accept(bytes) else { return }
+        early += 1
+        if earlyFirst == nil { earlyFirst = Self.now() }
+    }
+
     /// What the receivers counted.
     public struct Reception: Sendable {
         /// Datagrams received.

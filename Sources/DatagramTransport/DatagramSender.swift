@@ -54,6 +54,8 @@ package final class DatagramSender {
     package private(set) var count = 0
     /// Slab bytes in use.
     private var used = 0
+    /// Slab bytes this trip's datagrams take (each shared body once).
+    package var slabBytesInUse: Int { used }
     /// Datagrams and bytes queued, per slot of ``DatagramKind/names`` (frame kind, or 0
     /// for the original protocol): what the metrics count at each flush.
     package private(set) var kindCounts = [Int](repeating: 0, count: DatagramKind.names.count)
@@ -87,40 +89,81 @@ package final class DatagramSender {
 
     /// Datagram `index`'s slot of ``DatagramKind/names``.
     package func kindSlot(at index: Int) -> Int {
-        guard let (bytes, _) = datagram(at: index), bytes.count >= 4 else { return 0 }
-        return DatagramKind.slot(firstByte: bytes[0], kindByte: bytes[3], length: bytes.count)
+        guard let (head, body, _) = parts(at: index), head.count + body.count >= 4 else { return 0 }
+        func byte(_ offset: Int) -> UInt8 { offset < head.count ? head[offset] : body[offset - head.count] }
+        return DatagramKind.slot(firstByte: byte(0), kindByte: byte(3), length: head.count + body.count)
     }
 
     /// Takes a datagram that the kernel refused out of the tallies.
     package func untally(_ index: Int) {
-        guard let (bytes, _) = datagram(at: index) else { return }
+        guard let (head, body, _) = parts(at: index) else { return }
         let slot = kindSlot(at: index)
         kindCounts[slot] -= 1
-        kindBytes[slot] -= bytes.count
+        kindBytes[slot] -= head.count + body.count
     }
 
     /// Queues `payload` for `address`; with `subscription`, the copy carries that identifier
     /// in its header (Spec §2.1), else it is sent as it is (an original-protocol datagram).
     package func append(_ payload: ByteBuffer, subscription: UInt64?, to address: DatagramAddress) {
-        let length = payload.readableBytes
+        append(payload, prefix: payload.readableBytes, subscription: subscription, body: nil, to: address)
+    }
+
+    /// A body queued once in this trip's slab, which any number of datagrams send after their
+    /// own bytes (``append(_:prefix:subscription:body:to:)``): a JSON event's body is the same
+    /// for every JSON and original-protocol client, only the 23-byte header differs.
+    package struct SharedBody: Sendable, Equatable {
+        fileprivate var offset: UInt32
+        /// Its length in bytes.
+        package var length: UInt32
+    }
+
+    /// Queues `body` once, for the datagrams of this trip that share it.
+    package func share(_ body: ByteBuffer) -> SharedBody {
+        let length = body.readableBytes
+        grow(toHold: count, bytes: used + length)
+        let offset = used
+        if let start = slab.baseAddress.map({ $0 + offset }) {
+            body.withUnsafeReadableBytes { bytes in
+                if let source = bytes.baseAddress { start.copyMemory(from: source, byteCount: length) }
+            }
+        }
+        used += length
+        return SharedBody(offset: UInt32(offset), length: UInt32(length))
+    }
+
+    /// Queues a datagram of `payload`'s first `prefix` bytes (stamped with `subscription` when
+    /// given: a frame header) followed by `body` (queued once by ``share(_:)``), for `address`.
+    /// With `prefix` 0 and no subscription it is the shared body alone (an original-protocol datagram).
+    package func append(_ payload: ByteBuffer, prefix: Int, subscription: UInt64?, body: SharedBody?, to address: DatagramAddress) {
+        let length = min(prefix, payload.readableBytes)
         grow(toHold: count + 1, bytes: used + length)
         guard let start = slab.baseAddress.map({ $0 + used }) else { return }
-        payload.withUnsafeReadableBytes { bytes in
-            guard let source = bytes.baseAddress else { return }
-            start.copyMemory(from: source, byteCount: length)
+        if length > 0 {
+            payload.withUnsafeReadableBytes { bytes in
+                guard let source = bytes.baseAddress else { return }
+                start.copyMemory(from: source, byteCount: length)
+            }
         }
         if let subscription {
             FrameHeader.stamp(subscription, into: UnsafeMutableRawBufferPointer(start: start, count: length))
         }
-        let storage = address.storage
         datagrams[count] = soccer_datagram(
-            offset: UInt32(used), length: UInt32(length), address_length: address.length,
-            reserved: 0, address: storage)
-        let slot =
-            length >= FrameHeader.size
-            ? DatagramKind.slot(firstByte: start.load(as: UInt8.self), kindByte: start.load(fromByteOffset: 3, as: UInt8.self), length: length) : 0
+            offset: UInt32(used), length: UInt32(length), shared_offset: body?.offset ?? 0, shared_length: body?.length ?? 0,
+            address_length: address.length, reserved: 0, address: address.storage)
+        let total = length + Int(body?.length ?? 0)
+        // The first byte and the kind byte (offset 3) of the datagram as it will leave.
+        let slot: Int
+        if length >= FrameHeader.size {
+            slot = DatagramKind.slot(firstByte: start.load(as: UInt8.self), kindByte: start.load(fromByteOffset: 3, as: UInt8.self), length: total)
+        } else if length == 0, let body, body.length >= 4, let base = slab.baseAddress {
+            let bodyStart = base + Int(body.offset)
+            slot = DatagramKind.slot(
+                firstByte: bodyStart.load(as: UInt8.self), kindByte: bodyStart.load(fromByteOffset: 3, as: UInt8.self), length: total)
+        } else {
+            slot = 0
+        }
         kindCounts[slot] += 1
-        kindBytes[slot] += length
+        kindBytes[slot] += total
         used += length
         count += 1
     }
@@ -155,14 +198,21 @@ package final class DatagramSender {
         return outcome
     }
 
-    /// Datagram `index` of this trip, as queued (stamped): for the caller to queue elsewhere.
-    package func datagram(at index: Int) -> (bytes: UnsafeRawBufferPointer, address: DatagramAddress)? {
+    /// Datagram `index` of this trip, as queued (stamped): its own bytes, the shared body it
+    /// sends after them (empty when none), and its address; for the caller to queue elsewhere.
+    package func parts(at index: Int) -> (head: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, address: DatagramAddress)? {
         guard index >= 0, index < count, let base = slab.baseAddress else { return nil }
         let datagram = datagrams[index]
         return (
             UnsafeRawBufferPointer(start: base + Int(datagram.offset), count: Int(datagram.length)),
+            UnsafeRawBufferPointer(start: base + Int(datagram.shared_offset), count: Int(datagram.shared_length)),
             DatagramAddress(storage: datagram.address, length: datagram.address_length)
         )
+    }
+
+    /// Datagram `index` of this trip, whole (a copy: for tests and reports, not the send path).
+    package func datagram(at index: Int) -> (bytes: [UInt8], address: DatagramAddress)? {
+        parts(at: index).map { (Array($0.head) + Array($0.body), $0.address) }
     }
 
     /// Grows the descriptions and the slab to hold `datagrams` datagrams and `bytes` bytes,

@@ -95,6 +95,19 @@ package final class ServerChannelHandler: ChannelInboundHandler {
         sender.append(payload, subscription: subscription, to: address)
     }
 
+    /// Queues `body` once in this trip, for the datagrams that send it after their own header
+    /// (``write(_:prefix:subscription:body:to:)``).
+    package func share(_ body: ByteBuffer) -> DatagramSender.SharedBody {
+        sender.share(body)
+    }
+
+    /// Queues, for a subscribed client, `payload`'s first `prefix` bytes (stamped with
+    /// `subscription` when given: its frame header; 0 for the original protocol) followed by the
+    /// trip's shared `body`: the body's bytes are not copied again per client.
+    package func write(_ payload: ByteBuffer, prefix: Int, subscription: UInt64?, body: DatagramSender.SharedBody, to address: DatagramAddress) {
+        sender.append(payload, prefix: prefix, subscription: subscription, body: body, to: address)
+    }
+
     /// Sends everything queued on the channel's socket at once (`sendmmsg`). What a full socket
     /// does not take goes to NIO's queue instead, which sends it when the socket drains (and
     /// makes the channel unwritable meanwhile, which ``writable()`` waits out); a datagram the
@@ -108,9 +121,10 @@ package final class ServerChannelHandler: ChannelInboundHandler {
         counter.add(outcome.sent)
         if !outcome.unsent.isEmpty {
             for index in outcome.unsent {
-                guard let (bytes, address) = sender.datagram(at: index), let socketAddress = address.socketAddress else { continue }
-                var buffer = context.channel.allocator.buffer(capacity: bytes.count)
-                buffer.writeBytes(bytes)
+                guard let (head, body, address) = sender.parts(at: index), let socketAddress = address.socketAddress else { continue }
+                var buffer = context.channel.allocator.buffer(capacity: head.count + body.count)
+                buffer.writeBytes(head)
+                buffer.writeBytes(body)
                 context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: socketAddress, data: buffer)), promise: nil)
             }
             context.flush()
@@ -118,7 +132,7 @@ package final class ServerChannelHandler: ChannelInboundHandler {
         }
         for failure in outcome.failures { sender.untally(failure.index) }
         metrics.sent(datagrams: sender.kindCounts, bytes: sender.kindBytes)
-        if let first = outcome.failures.first, let (_, address) = sender.datagram(at: first.index) {
+        if let first = outcome.failures.first, let (_, _, address) = sender.parts(at: first.index) {
             let reason = String(cString: strerror(first.code))
             logger.warning(
                 "The kernel refused \(outcome.failures.count) datagram(s); the first, to \(address.socketAddress?.display ?? "an unusable address"): \(reason) (errno \(first.code))."

@@ -21,6 +21,9 @@ public struct EncodedEvent: Sendable {
     public var compactBase = ByteBuffer()
     /// A real match's JSON frame with a base-layout header; empty otherwise.
     public var jsonBase = ByteBuffer()
+    /// Whether ``jsonBase`` is a header followed by exactly ``original``'s bytes (checked once
+    /// when encoded, so that the fan-out may send it as two parts).
+    public private(set) var jsonBaseSharesBody = false
 
     /// Encodes `event` once for each delivery in `deliveries` (the compact frame always: a
     /// late joiner's welcome is built from it). The JSON encodings cost a hundred times the
@@ -45,7 +48,10 @@ public struct EncodedEvent: Sendable {
                 // The same body; the header names the base kind the event becomes.
                 jsonFrame.eventType = base.event(event).type
                 jsonFrame.extended = false
-                jsonBase = ByteBuffer(bytes: try jsonFrame.encoded())
+                let baseBytes = try jsonFrame.encoded()
+                jsonBase = ByteBuffer(bytes: baseBytes)
+                jsonBaseSharesBody =
+                    baseBytes.count > FrameHeader.size && baseBytes.dropFirst(FrameHeader.size).elementsEqual(bytes.dropFirst(FrameHeader.size))
             }
         } else {
             json = ByteBuffer()
@@ -64,6 +70,20 @@ public struct EncodedEvent: Sendable {
     /// The bytes this event costs to send to `counts[delivery]` clients of each delivery.
     public func bytes(for counts: [Delivery: Int]) -> Int {
         counts.reduce(0) { $0 + payload(for: $1.key).readableBytes * $1.value }
+    }
+
+    /// Where `delivery`'s datagram splits into its own bytes and the JSON body that every JSON,
+    /// base-layout JSON and original-protocol client of this event shares (``original``): the
+    /// length of its own prefix (the 23-byte header, or 0 for the original protocol, whose
+    /// datagram is that body), or nil when it is sent whole (compact frames: 20 to 60 bytes,
+    /// cheaper copied than described). The fan-out queues the shared body once per trip.
+    public func sharedBodyPrefix(for delivery: Delivery) -> Int? {
+        switch delivery {
+        case .json: original.readableBytes > 0 ? FrameHeader.size : nil
+        case .original: original.readableBytes > 0 ? 0 : nil
+        case .jsonBase: jsonBaseSharesBody ? FrameHeader.size : nil
+        case .compact, .compactBase: nil
+        }
     }
 
     /// The datagram for `delivery`.

@@ -18,6 +18,10 @@ extension StreamServer {
     package static let maximumBatchDatagrams = 4096
     /// ...or this many bytes.
     package static let maximumBatchBytes = 1 << 20
+    /// A fan-out trip copies at most ``maximumBatchBytes`` into the slab and hands the kernel
+    /// at most this many bytes (the socket's send buffer: what a full socket leaves over for
+    /// NIO's queue stays bounded); JSON bodies are shared, so their trips are bounded here.
+    package static let maximumTripWireBytes = 4 << 20
 
     /// An event encoded and made the latest: who gets it, and how many bytes that is.
     package struct Published {
@@ -76,11 +80,14 @@ extension StreamServer {
     /// at any rate.
     ///
     /// Each SoccerStream client gets its own bytes (its subscription identifier in the header):
-    /// the handler's ``DatagramSender`` copies each client's frame into its one reused slab,
-    /// stamped, and sends the trip with `sendmmsg`, so the cost per client is a copy of the frame
-    /// and no allocation. A trip carries at most ``maximumBatchBytes`` of copies (a JSON event to
-    /// 10,000 clients is 30 MB), then waits for the socket before the next: usually one trip per
-    /// batch, and the slab never grows past one trip.
+    /// the handler's ``DatagramSender`` copies each compact client's frame into its one reused
+    /// slab, stamped, and sends the trip with `sendmmsg`, so the cost per client is a copy of
+    /// the frame and no allocation. A JSON event's body is the same for every JSON and
+    /// original-protocol client: it is queued once per trip, and each such datagram is two parts,
+    /// its client's stamped header (none for the original protocol) and that body. A trip
+    /// carries at most ``maximumBatchBytes`` of copies and ``maximumTripWireBytes`` for the
+    /// kernel (a JSON event to 10,000 clients is 30 MB), then waits for the socket before the
+    /// next, and the slab never grows past one trip.
     package func fanOut(_ batch: [Published]) async throws {
         let group = batch.flatMap(\.group)
         if !group.isEmpty {
@@ -90,21 +97,27 @@ extension StreamServer {
             }
         }
         var trip: [Segment] = []
-        var tripBytes = 0
+        var tripCopied = 0
+        var tripWire = 0
         for published in batch {
-            let unit = max(1, published.event.compact.readableBytes, published.event.json.readableBytes)
-            let perTrip = max(1, Self.maximumBatchBytes / unit)
+            // Per recipient, at most: the bytes copied into the slab (a compact frame, or a JSON
+            // client's 23-byte header: its body is shared) and the bytes handed to the kernel.
+            let event = published.event
+            let copied = max(1, FrameHeader.size, event.compact.readableBytes, event.compactBase.readableBytes)
+            let wire = max(copied, event.json.readableBytes, event.jsonBase.readableBytes)
             var start = published.recipients.startIndex
             while start < published.recipients.endIndex {
-                let room = max(1, (Self.maximumBatchBytes - tripBytes) / unit)
-                let end = min(published.recipients.endIndex, start + min(room, perTrip))
-                trip.append(Segment(event: published.event, recipients: published.recipients[start..<end]))
-                tripBytes += (end - start) * unit
+                let room = max(1, min((Self.maximumBatchBytes - tripCopied) / copied, (Self.maximumTripWireBytes - tripWire) / wire))
+                let end = min(published.recipients.endIndex, start + room)
+                trip.append(Segment(event: event, recipients: published.recipients[start..<end]))
+                tripCopied += (end - start) * copied
+                tripWire += (end - start) * wire
                 start = end
-                if tripBytes >= Self.maximumBatchBytes {
+                if tripCopied >= Self.maximumBatchBytes || tripWire >= Self.maximumTripWireBytes {
                     try await deliverCopies(trip)
                     trip.removeAll(keepingCapacity: true)
-                    tripBytes = 0
+                    tripCopied = 0
+                    tripWire = 0
                 }
             }
         }
@@ -125,9 +138,17 @@ extension StreamServer {
             var total = 0
             for segment in trip {
                 let recipients = segment.recipients
+                var shares = false
                 for index in recipients.indices {
-                    total += segment.event.payload(for: recipients[index].delivery).readableBytes
+                    let delivery = recipients[index].delivery
+                    if recipients[index].seal == nil, let prefix = segment.event.sharedBodyPrefix(for: delivery) {
+                        total += prefix
+                        shares = true
+                    } else {
+                        total += segment.event.payload(for: delivery).readableBytes
+                    }
                 }
+                if shares { total += segment.event.original.readableBytes }
                 datagrams += recipients.count
             }
             handler.reserve(datagrams: datagrams, bytes: total)
@@ -136,6 +157,8 @@ extension StreamServer {
             var sealError: WireError?
             for segment in trip {
                 let recipients = segment.recipients
+                // The JSON body every JSON and original client of this event shares: queued once.
+                var body: DatagramSender.SharedBody?
                 for index in recipients.indices {
                     let delivery = recipients[index].delivery
                     if let seal = recipients[index].seal {
@@ -152,10 +175,16 @@ extension StreamServer {
                         }
                         continue
                     }
-                    handler.write(
-                        segment.event.payload(for: delivery),
-                        subscription: delivery == .original ? nil : recipients[index].subscription,
-                        to: recipients[index].datagramAddress)
+                    let subscription = delivery == .original ? nil : recipients[index].subscription
+                    if let prefix = segment.event.sharedBodyPrefix(for: delivery) {
+                        let shared = body ?? handler.share(segment.event.original)
+                        body = shared
+                        handler.write(
+                            segment.event.payload(for: delivery), prefix: prefix, subscription: subscription, body: shared,
+                            to: recipients[index].datagramAddress)
+                    } else {
+                        handler.write(segment.event.payload(for: delivery), subscription: subscription, to: recipients[index].datagramAddress)
+                    }
                 }
             }
             if let sealError {

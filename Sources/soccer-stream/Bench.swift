@@ -204,7 +204,10 @@ struct BenchCommand: AsyncParsableCommand {
             commandName: "fanout",
             abstract: "One server at interval 0 to N loopback clients, and the C sendmmsg ceiling to the same clients.")
         @Option(help: "Client counts, comma-separated.") var clients = "1,100,1000,10000"
-        @Option(help: "The formats measured: compact, json or both.") var format: BenchFormatChoice = .compact
+        @Option(help: "The formats measured: compact, json, original (the original protocol's bare JSON), both (compact and json) or all.")
+        var format: FanOutFormatChoice = .compact
+        @Option(help: "Another build's soccer-stream executable (say, the build before a change), measured the same way in the same run.")
+        var baseline: String?
         @Option(help: "About how many datagrams each run sends.") var datagrams = 2_000_000
         @Option(help: "The C ceiling's source (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
         @Option(help: "Also count the server's allocations with this LD_PRELOAD counter's source (10 vs 1000 clients).") var allocations: String?
@@ -225,19 +228,26 @@ struct BenchCommand: AsyncParsableCommand {
             }
             guard (1...1000).contains(matches) else { throw ValidationError("--matches takes 1...1000") }
             let interval = try pace.seconds()
-            let formats = format.formats
+            let runs = format.runs
+            let formats = runs.filter { !$0.original }.map(\.format)
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             var benchmark = FanOutBenchmark(executable: executable, ceilingSource: ceiling.isEmpty ? nil : ceiling)
+            if let baseline {
+                guard FileManager.default.isExecutableFile(atPath: baseline) else {
+                    throw ValidationError("--baseline: \(baseline) is not an executable file")
+                }
+                benchmark.baseline = baseline
+            }
             benchmark.targetDatagrams = datagrams
             benchmark.interval = interval
             benchmark.metrics = metrics
             benchmark.durable = durable
             var results: [FanOutBenchmark.Result] = []
-            for format in formats {
+            for (format, original) in runs {
                 for count in counts {
-                    results.append(try benchmark.run(clients: count, format: format, concurrent: matches))
+                    results.append(try benchmark.run(clients: count, format: format, concurrent: matches, original: original))
                     StandardOutput.write(FanOutBenchmark.table([results[results.count - 1]]).split(separator: "\n").last.map { $0 + "\n" } ?? "")
-                    if encrypt {
+                    if encrypt && !original {
                         let plain = results[results.count - 1]
                         results.append(try benchmark.run(clients: count, format: format, concurrent: matches, sealed: true))
                         let sealed = results[results.count - 1]

@@ -112,6 +112,26 @@ enum BenchFormatChoice: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+/// `bench fanout --format`: the clients' formats, the original protocol's included.
+enum FanOutFormatChoice: String, ExpressibleByArgument, CaseIterable {
+    case compact
+    case json
+    case original
+    case both
+    case all
+
+    /// Each run's body format, and whether its clients speak the original protocol (bare JSON).
+    var runs: [(format: BodyFormat, original: Bool)] {
+        switch self {
+        case .compact: [(.compact, false)]
+        case .json: [(.json, false)]
+        case .original: [(.json, true)]
+        case .both: [(.compact, false), (.json, false)]
+        case .all: [(.compact, false), (.json, false), (.json, true)]
+        }
+    }
+}
+
 /// `--match ID[,ID...]` (client, relay): match ids as `client --list` prints them.
 func matchIDs(_ option: String) throws -> [UInt32] {
     try option.split(separator: ",").map { part in

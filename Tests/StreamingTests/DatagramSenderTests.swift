@@ -41,7 +41,9 @@ struct DatagramSenderTests {
             let batch = min(Int(count), perCall)
             for index in 0..<batch {
                 let datagram = datagrams[index]
-                taken.append(Array(UnsafeBufferPointer(start: slab + Int(datagram.offset), count: Int(datagram.length))))
+                taken.append(
+                    Array(UnsafeBufferPointer(start: slab + Int(datagram.offset), count: Int(datagram.length)))
+                        + Array(UnsafeBufferPointer(start: slab + Int(datagram.shared_offset), count: Int(datagram.shared_length))))
             }
             return CInt(batch)
         }
@@ -62,6 +64,30 @@ struct DatagramSenderTests {
         #expect(FrameHeader.subscription(in: kernel.taken[0]) == 0x0102_0304_0506_0708)
         #expect(kernel.taken[0].prefix(FrameHeader.subscriptionOffset).allSatisfy { $0 == 0xAA })
         #expect(kernel.taken[1] == [UInt8](repeating: 0xBB, count: 40))
+    }
+
+    @Test("a shared body is queued once: each datagram is its own stamped header, or nothing, then that body")
+    func sharedBody() {
+        let kernel = ScriptedKernel(perCall: 1024)
+        let sender = Self.sender(kernel)
+        let frame = ByteBuffer(bytes: [UInt8](repeating: 0xAA, count: FrameHeader.size) + Array("{\"body\":1}".utf8))
+        var bodyBytes = frame
+        bodyBytes.moveReaderIndex(forwardBy: FrameHeader.size)
+        let body = sender.share(bodyBytes)
+        for index in 0..<1000 {
+            sender.append(frame, prefix: FrameHeader.size, subscription: UInt64(index), body: body, to: Self.address)
+        }
+        sender.append(frame, prefix: 0, subscription: nil, body: body, to: Self.address)
+        #expect(sender.send() == .init(sent: 1001))
+        #expect(kernel.taken.count == 1001)
+        #expect(kernel.taken.prefix(1000).map { FrameHeader.subscription(in: $0) } == (0..<1000).map(UInt64.init))
+        #expect(kernel.taken.prefix(1000).allSatisfy { $0.count == frame.readableBytes && $0.suffix(10) == Array("{\"body\":1}".utf8).suffix(10) })
+        #expect(kernel.taken[1000] == Array("{\"body\":1}".utf8))
+        // Queued once: 1,000 headers and one body in the slab, not 1,001 bodies.
+        #expect(sender.slabBytesInUse == 1000 * FrameHeader.size + 10)
+        // The tallies count what leaves: 1,000 frames (slot of their kind byte, 0xAA is none: 0) and one original datagram.
+        #expect(sender.kindBytes.reduce(0, +) == 1000 * frame.readableBytes + 10)
+        #expect(sender.datagram(at: 1000)?.bytes == Array("{\"body\":1}".utf8))
     }
 
     @Test("a trip larger than one system call takes is sent over several calls, in order")
@@ -136,20 +162,35 @@ struct DatagramSenderTests {
                 try #require(getsockname(receiver, address, &length) == 0)
             }
         }
+        var room: CInt = 4 << 20
+        setsockopt(receiver, SOL_SOCKET, SO_RCVBUF, &room, socklen_t(MemoryLayout<CInt>.size))
         // Bounded: a receive waits at most 5 s (the datagrams are already queued when it reads).
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(receiver, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let target = DatagramAddress(SocketAddress(bound))
         let sender = DatagramSender(socket: sending)
         for index in 0..<100 { sender.append(Self.payload(7), subscription: UInt64(1000 + index), to: target) }
-        #expect(sender.send() == .init(sent: 100))
+        // Then two-part datagrams: a stamped header and a body shared by all of them.
+        var body = Self.payload(9, length: 3000)
+        body.moveReaderIndex(forwardBy: FrameHeader.size)
+        let shared = sender.share(body)
+        // 30 of 3,000 bytes: within the receiver's default buffer.
+        for index in 0..<30 { sender.append(Self.payload(8), prefix: FrameHeader.size, subscription: UInt64(2000 + index), body: shared, to: target) }
+        #expect(sender.send() == .init(sent: 130))
         var received: [UInt64] = []
-        var buffer = [UInt8](repeating: 0, count: 2048)
+        var buffer = [UInt8](repeating: 0, count: 4096)
         for _ in 0..<100 {
             let count = recv(receiver, &buffer, buffer.count, 0)
             try #require(count == 40)
             received.append(FrameHeader.subscription(in: Array(buffer.prefix(count))))
         }
-        #expect(received == (1000..<1100).map(UInt64.init))
+        for _ in 0..<30 {
+            let count = recv(receiver, &buffer, buffer.count, 0)
+            try #require(count == 3000)
+            #expect(buffer[FrameHeader.size..<3000].allSatisfy { $0 == 9 })
+            #expect(buffer[0..<FrameHeader.subscriptionOffset].allSatisfy { $0 == 8 })
+            received.append(FrameHeader.subscription(in: Array(buffer.prefix(count))))
+        }
+        #expect(received == (1000..<1100).map(UInt64.init) + (2000..<2030).map(UInt64.init))
     }
 }
