@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 import Wire
 
@@ -50,11 +51,19 @@ public final class Watch<Value: Sendable>: Sendable {
     /// Waits until `condition` holds for the value; returns false only if the task is cancelled first.
     @discardableResult
     public func wait(until condition: @escaping @Sendable (Value) -> Bool) async -> Bool {
-        let id = state.withLock { state in
+        await wait(id: nextID(), until: condition)
+    }
+
+    private func nextID() -> UInt64 {
+        state.withLock { state in
             state.nextID += 1
             return state.nextID
         }
-        return await withTaskCancellationHandler {
+    }
+
+    /// ``wait(until:)`` as waiter `id`.
+    private func wait(id: UInt64, until condition: @escaping @Sendable (Value) -> Bool) async -> Bool {
+        await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 let answer: Bool? = state.withLock { state in
                     if condition(state.value) { return true }
@@ -65,15 +74,40 @@ public final class Watch<Value: Sendable>: Sendable {
                 if let answer { continuation.resume(returning: answer) }
             }
         } onCancel: {
-            let continuation: CheckedContinuation<Bool, Never>? = state.withLock { state in
-                if let index = state.waiters.firstIndex(where: { $0.id == id }) {
-                    return state.waiters.remove(at: index).continuation
-                }
-                state.cancelled.insert(id)
-                return nil
-            }
-            continuation?.resume(returning: false)
+            release(id)
         }
+    }
+
+    /// Waiter `id` is released with false: cancelled, or its deadline passed. If it is not
+    /// waiting yet, it will not wait (unless its condition already holds).
+    private func release(_ id: UInt64) {
+        let continuation: CheckedContinuation<Bool, Never>? = state.withLock { state in
+            if let index = state.waiters.firstIndex(where: { $0.id == id }) {
+                return state.waiters.remove(at: index).continuation
+            }
+            state.cancelled.insert(id)
+            return nil
+        }
+        continuation?.resume(returning: false)
+    }
+
+    /// Waits until `condition` holds or `deadline` passes, timed by `eventLoop`'s own timer: no
+    /// task and no timer thread, so a task that runs on that loop (the server's stream loop,
+    /// whose executor preference is the loop) is woken once, on the loop, whichever comes
+    /// first. True when the condition holds.
+    @discardableResult
+    public func wait(
+        until condition: @escaping @Sendable (Value) -> Bool, deadline: NIODeadline, timer eventLoop: any EventLoop
+    ) async -> Bool {
+        if condition(value) { return true }
+        if deadline <= .now() || Task.isCancelled { return false }
+        let id = nextID()
+        let timer = eventLoop.scheduleTask(deadline: deadline) { self.release(id) }
+        let held = await wait(id: id, until: condition)
+        timer.cancel()
+        // A deadline that passed as the condition came true marked the id: forget it.
+        state.withLock { _ = $0.cancelled.remove(id) }
+        return held || condition(value)
     }
 
     /// Waits until `condition` holds or `deadline` passes, whichever is first; true when the

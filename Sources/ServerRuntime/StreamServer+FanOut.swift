@@ -198,7 +198,9 @@ extension StreamServer {
     /// writes; flushes once; then waits, without polling, until the channel is writable.
     /// Replies to datagrams take the same handler's ``ServerChannelHandler/write(_:to:)``.
     package func deliver(_ writes: @escaping @Sendable (ServerChannelHandler) -> Void) async throws {
-        try await channel.eventLoop.flatSubmit(work(writes)).get()
+        let loop = channel.eventLoop
+        // On the loop already (the stream loop runs there, EventLoopTaskExecutor): no task to submit.
+        try await (loop.inEventLoop ? work(writes)() : loop.flatSubmit(work(writes))).get()
     }
 
     /// ``deliver(_:)`` after `delay`, on the event loop's timer, not waited for: the future

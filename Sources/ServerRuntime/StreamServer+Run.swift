@@ -87,7 +87,8 @@ extension StreamServer {
                         for feed in self.feeds { feed.cancel() }
                         group.cancelAll()
                     }
-                    return try await self.stream()
+                    // The stream loop runs on the event loop's thread: one wake-up per due batch.
+                    return try await withTaskExecutorPreference(EventLoopTaskExecutor(self.channel.eventLoop)) { try await self.stream() }
                 })
         } catch {
             outcome = .failure(error)

@@ -56,8 +56,9 @@ extension StreamServer {
                 await core.signals.wait(until: wake)
                 continue
             }
-            // Asleep until the next output is due, or woken at once by stop(), a kick-off or a producer.
-            if await core.signals.wait(until: wake, deadline: deadline) {
+            // Asleep until the next output is due, or woken at once by stop(), a kick-off or a
+            // producer: timed by the event loop's own timer, so a due batch wakes only the loop.
+            if await core.signals.wait(until: wake, deadline: NIODeadline.now() + TimeAmount(deadline - clock.now), timer: channel.eventLoop) {
                 if stopping { break }
                 if clock.now < deadline { continue }
             }

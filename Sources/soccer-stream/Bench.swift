@@ -9,7 +9,9 @@ import Wire
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure datagram sizes, codec throughput and fan-out (on 127.0.0.1 only).",
-        subcommands: [Sizes.self, Codec.self, FanOut.self, Relay.self, Multicast.self, Idle.self, Register.self, Repair.self, Generate.self])
+        subcommands: [
+            Sizes.self, Codec.self, FanOut.self, Relay.self, Multicast.self, Idle.self, Pace.self, Register.self, Repair.self, Generate.self,
+        ])
 
     struct Relay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -112,6 +114,37 @@ struct BenchCommand: AsyncParsableCommand {
                 String(
                     format: "idle over %.1f s: server with %d clients %.3f CPU s (%.2f %% of a core); idle client %.3f CPU s (%.2f %%)\n",
                     result.seconds, result.clients, result.serverCPU, result.serverPercent, result.clientCPU, result.clientPercent))
+        }
+    }
+
+    struct Pace: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Server CPU per event with one client at a real pace, with and without the durable match log.")
+        @OptionGroup var pace: PaceOptions<PaceBenchDefaults>
+        @Option(help: "Events measured per run (2...600).") var events = 30
+        @Option(help: "Another build's soccer-stream executable (say, the build before a change), measured the same way in the same run.")
+        var baseline: String?
+
+        func run() async throws {
+            guard (2...600).contains(events) else { throw ValidationError("--events: \(events); expected 2...600") }
+            let interval = try pace.seconds()
+            if let baseline, !FileManager.default.isExecutableFile(atPath: baseline) {
+                throw ValidationError("--baseline: \(baseline) is not an executable file")
+            }
+            var benchmark = PaceBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
+            benchmark.interval = interval
+            benchmark.events = events
+            let configured = benchmark
+            let builds = [(configured.executable, "this")] + (baseline.map { [($0, "baseline")] } ?? [])
+            var runs: [PaceBenchmark.Run] = []
+            for durable in [false, true] {
+                for (executable, label) in builds {
+                    let run = try await LoadGenerator.onOwnThread { try configured.measure(executable, label: label, durable: durable) }
+                    runs.append(run)
+                    StandardOutput.write(PaceBenchmark.table([run], interval: interval).split(separator: "\n").last.map { $0 + "\n" } ?? "")
+                }
+            }
+            StandardOutput.write("\n" + PaceBenchmark.table(runs, interval: interval))
         }
     }
 

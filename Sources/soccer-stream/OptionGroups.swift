@@ -116,6 +116,13 @@ enum SimulateDefaults: PaceDefaults {
     static let range: ClosedRange<Double>? = 0...3600
 }
 
+/// `bench pace`: the real pace, an event a second.
+enum PaceBenchDefaults: PaceDefaults {
+    static let interval = 1.0
+    static let intervalHelp = "Seconds between events (1: the real pace of a match day)."
+    static let range: ClosedRange<Double>? = 0.001...10
+}
+
 /// `bench relay`.
 enum RelayBenchDefaults: PaceDefaults {
     static let interval = 0.05

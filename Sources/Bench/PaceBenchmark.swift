@@ -1,0 +1,89 @@
+import Foundation
+import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// CPU per event at a real pace: a `soccer-stream server` process streaming one match to one
+/// registered client at `interval` seconds between events, its CPU time read from `/proc` when
+/// the first measured event arrives and when the last does. With one client the fan-out is a
+/// single datagram, so what remains is the fixed cost of an event: waking for it, the match log
+/// (when durable), encoding, the trip to the socket, and the once-a-second housekeeping.
+public struct PaceBenchmark: Sendable {
+    /// The soccer-stream executable.
+    public var executable: String
+    /// Seconds between events (1: the real pace of a match day).
+    public var interval = 1.0
+    /// Events measured (after the first).
+    public var events = 30
+
+    /// One measured server.
+    public struct Run: Sendable {
+        /// Which build, and how it kept its log.
+        public var label: String
+        public var durable: Bool
+        /// Events counted in the window.
+        public var events: Int
+        /// Server CPU seconds over them (its threads' time on a CPU, to the nanosecond).
+        public var cpuSeconds: Double
+        /// Server CPU per event, in milliseconds.
+        public var millisecondsPerEvent: Double { events > 0 ? 1000 * cpuSeconds / Double(events) : 0 }
+    }
+
+    /// Creates the benchmark.
+    public init(executable: String) {
+        self.executable = executable
+    }
+
+    /// Measures `executable` (labelled `label`), with the match log in a data directory of the
+    /// run's own when `durable`, else none. Everything it starts is stopped before it returns.
+    public func measure(_ executable: String, label: String, durable: Bool) throws -> Run {
+        try WorkDirectory.with("pace") { work in
+            let generator = try LoadGenerator(count: 1)
+            let port = try FanOutBenchmark.freePort()
+            let server = try ChildProcess(
+                executable,
+                [
+                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", String(interval), "--seed", "1",
+                    "--wait-for-clients", "1", "--matches", "100", "--register-rate", "0", "--original", "deny",
+                    // The load generator sends no heartbeats.
+                    "--client-timeout", "3600",
+                    "--data-dir", durable ? work.path("data") : "none", "--log-file", work.path("server.log"),
+                ])
+            defer {
+                server.terminate()
+                _ = server.wait(timeout: 10)
+            }
+            try ChildProcess.stoppedOnFailure([server]) {
+                try generator.register(serverPort: port, format: .compact, counting: FanOutBenchmark.isEvent)
+            }
+            let patience = max(10, 5 * interval)
+            // The window opens when an event arrives and closes when the last counted one does.
+            let first = generator.receive(expected: 1, idle: patience, patience: patience, accept: FanOutBenchmark.isEvent)
+            guard first.datagrams >= 1 else { throw BenchError("\(label): no event arrived within \(patience) s") }
+            // To the nanosecond (/proc's utime and stime count 10 ms ticks: too coarse here).
+            let before = try server.threadCPUSecondsSoFar()
+            let window = generator.receive(expected: events, idle: patience, patience: patience, accept: FanOutBenchmark.isEvent)
+            let after = try server.threadCPUSecondsSoFar()
+            guard window.datagrams == events else {
+                throw BenchError("\(label): \(window.datagrams) of \(events) events arrived (nothing for \(patience) s)")
+            }
+            return Run(label: label, durable: durable, events: window.datagrams, cpuSeconds: after - before)
+        }
+    }
+
+    /// The figures as a table.
+    public static func table(_ runs: [Run], interval: Double) -> String {
+        var lines = [String(format: "server CPU per event, one client, an event every %g s:", interval)]
+        lines.append("build       match log   events   CPU ms   CPU ms/event")
+        for run in runs {
+            lines.append(
+                String(
+                    format: "%@ %@ %6d %8.2f %14.3f", run.label.padding(toLength: 11, withPad: " ", startingAt: 0),
+                    (run.durable ? "durable" : "none").padding(toLength: 11, withPad: " ", startingAt: 0), run.events, 1000 * run.cpuSeconds,
+                    run.millisecondsPerEvent))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
