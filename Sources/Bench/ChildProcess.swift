@@ -33,26 +33,18 @@ struct ChildProcess {
         return (user / tick, system / tick)
     }
 
-    /// CPU seconds the running process's threads have used so far, to the nanosecond: the sum
-    /// of `/proc/PID/task/*/schedstat` (time on a CPU), for windows too short for the 10 ms
-    /// ticks of ``cpuSplitSoFar()``. Threads that have exited are not counted.
+    /// CPU seconds the running process has used so far, to the nanosecond (its process CPU
+    /// clock, `clock_getcpuclockid`: every thread, those that have exited included), for
+    /// windows too short for the 10 ms ticks of ``cpuSplitSoFar()``.
     func threadCPUSecondsSoFar() throws -> Double {
-        let tasks: [String]
-        do {
-            tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
-        } catch {
-            throw BenchError("cannot list /proc/\(pid)/task: \(error.localizedDescription)")
+        var clock = clockid_t()
+        let found = clock_getcpuclockid(pid, &clock)
+        guard found == 0 else { throw BenchError("cannot read process \(pid)'s CPU clock: \(String(cString: strerror(found)))") }
+        var time = timespec()
+        guard clock_gettime(clock, &time) == 0 else {
+            throw BenchError("cannot read process \(pid)'s CPU clock: \(String(cString: strerror(errno)))")
         }
-        var nanoseconds: UInt64 = 0
-        for task in tasks {
-            let path = "/proc/\(pid)/task/\(task)/schedstat"
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }  // the thread just exited
-            guard let first = text.split(separator: " ").first, let value = UInt64(first) else {
-                throw BenchError("malformed \(path): \(text.prefix(80))")
-            }
-            nanoseconds += value
-        }
-        return Double(nanoseconds) / 1e9
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// Asks the process to end (SIGTERM).

@@ -16,11 +16,19 @@ import Glibc
 public struct RegistrationBenchmark: Sendable {
     /// The soccer-stream executable.
     public var executable: String
-    /// Clients registered in each mode.
+    /// Clients registered in each mode (above ``GeneratorShard/maximumClients``, by several
+    /// generator processes, plainly only).
     public var clients = 10_000
+    /// The server's `--log-level`: `info`, what a server runs with, writes three lines per
+    /// registration; `warning` measures registration without them.
+    public var logLevel = "info"
+    /// Another build's executable (the build before a change), measured the same way in the same run.
+    public var baseline: String?
 
     /// One mode's figures.
     public struct Mode: Sendable {
+        /// Which build: this one or the baseline.
+        public var build = "this"
         public var name: String
         public var clients: Int
         /// Server CPU seconds from before the first register to after the last welcome.
@@ -46,14 +54,25 @@ public struct RegistrationBenchmark: Sendable {
             throw BenchError("cannot issue the benchmark's token: \(error)")
         }
         let token = try SubscriberToken(text: text).encoded()
-        return [
-            try measure(name: "plain", arguments: [], token: []),
-            try measure(name: "with token", arguments: ["--require-token", "--trusted-key", TokenTool.publicText(key.publicKey)], token: token),
-        ]
+        var modes: [Mode] = []
+        for (build, executable) in [("this", executable)] + (baseline.map { [("baseline", $0)] } ?? []) {
+            var plain = try measure(name: "plain", executable: executable, arguments: [], token: [])
+            plain.build = build
+            modes.append(plain)
+            // Tokens need every client in one generator process (the shards register plainly).
+            guard clients <= GeneratorShard.maximumClients else { continue }
+            var tokened = try measure(
+                name: "with token", executable: executable,
+                arguments: ["--require-token", "--trusted-key", TokenTool.publicText(key.publicKey)], token: token)
+            tokened.build = build
+            modes.append(tokened)
+        }
+        return modes
     }
 
-    private func measure(name: String, arguments: [String], token: [UInt8]) throws -> Mode {
-        try WorkDirectory.with("register") { work in
+    private func measure(name: String, executable: String, arguments: [String], token: [UInt8]) throws -> Mode {
+        if clients > GeneratorShard.maximumClients { return try measureSharded(name: name, executable: executable) }
+        return try WorkDirectory.with("register") { work in
             // The clients' sockets first: bound after the server's port was chosen, one of them
             // could take it before the server binds it (10,000 ephemeral ports of about 28,000).
             let generator = try LoadGenerator(count: clients)
@@ -63,7 +82,7 @@ public struct RegistrationBenchmark: Sendable {
                 [
                     "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
                     "--wait-for-clients", String(clients + 1), "--max-clients", String(clients), "--register-rate", "0",
-                    "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", "warning",
+                    "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", logLevel,
                     "--log-file", work.path("server.log"),
                 ] + arguments)
             defer {
@@ -87,15 +106,65 @@ public struct RegistrationBenchmark: Sendable {
         }
     }
 
+    /// More clients than one generator process holds: shards of at most
+    /// ``GeneratorShard/maximumClients`` (`bench generate`, registering only) against one
+    /// server; its CPU is read before the first shard starts and after the last one ends.
+    private func measureSharded(name: String, executable: String) throws -> Mode {
+        try WorkDirectory.with("register") { work in
+            let port = try FanOutBenchmark.freePort()
+            let server = try ChildProcess(
+                executable,
+                [
+                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
+                    "--wait-for-clients", String(clients + 1), "--max-clients", String(clients), "--register-rate", "0",
+                    "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", logLevel,
+                    "--log-file", work.path("server.log"),
+                ])
+            defer {
+                server.terminate()
+                _ = server.wait(timeout: 10)
+            }
+            usleep(1_500_000)
+            let before = try server.cpuSecondsSoFar()
+            let start = LoadGenerator.now()
+            var shards: [(ChildProcess, String)] = []
+            var first = 0
+            while first < clients {
+                let count = min(GeneratorShard.maximumClients, clients - first)
+                let result = work.path("shard-\(first).txt")
+                shards.append(
+                    (
+                        try ChildProcess(
+                            executable,
+                            [
+                                "bench", "generate", "--port", String(port), "--count", String(count), "--first-index", String(first),
+                                "--expected", "0", "--idle", "1", "--patience", "1", "--result", result,
+                            ]), result
+                    ))
+                first += count
+            }
+            for (shard, result) in shards {
+                let exit = shard.wait(timeout: 300)
+                guard exit.status == 0 else { throw BenchError("\(name): a generator shard failed (status \(exit.status)); see \(result)") }
+            }
+            let seconds = LoadGenerator.now() - start
+            let after = try server.cpuSecondsSoFar()
+            return Mode(name: name, clients: clients, serverCPU: after - before, seconds: seconds)
+        }
+    }
+
     /// The figures as a table.
-    public static func table(_ modes: [Mode]) -> String {
+    public static func table(_ modes: [Mode], logLevel: String) -> String {
         let baseline = modes.first?.microsecondsPerClient ?? 0
-        var lines = ["registration of \(modes.first?.clients ?? 0) clients (challenge, register, welcome each), server CPU:"]
-        lines.append("mode         CPU s   µs/client   ×plain   wall s")
+        var lines = [
+            "registration of \(modes.first?.clients ?? 0) clients (challenge, register, welcome each), server CPU, log level \(logLevel):"
+        ]
+        lines.append("build      mode         CPU s   µs/client   ×this plain   wall s")
         for mode in modes {
             lines.append(
                 String(
-                    format: "%@ %7.3f %11.1f %8.2f %8.2f", mode.name.padding(toLength: 11, withPad: " ", startingAt: 0), mode.serverCPU,
+                    format: "%@ %@ %7.3f %11.1f %13.2f %8.2f", mode.build.padding(toLength: 10, withPad: " ", startingAt: 0),
+                    mode.name.padding(toLength: 11, withPad: " ", startingAt: 0), mode.serverCPU,
                     mode.microsecondsPerClient, baseline > 0 ? mode.microsecondsPerClient / baseline : 0, mode.seconds))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -29,14 +29,20 @@ package final class ServerChannelHandler: ChannelInboundHandler {
     private let counter: SentCounter
     private let logger: Logger
     private let metrics: any DatagramTallies
+    private let bursts: (any ReadBursts)?
+    /// Inside a read burst (between its first `channelRead` and `channelReadComplete`).
+    private var inBurst = false
     /// Every datagram the server sends is queued here, then sent by ``flush()``.
     private let sender: DatagramSender
     private let eventLoop: any EventLoop
     private var context: ChannelHandlerContext?
     private var writabilityWaiters: [EventLoopPromise<Void>] = []
 
-    package init(eventLoop: any EventLoop, counter: SentCounter, socket: CInt, logger: Logger, metrics: any DatagramTallies, answer: @escaping Answer)
-    {
+    package init(
+        eventLoop: any EventLoop, counter: SentCounter, socket: CInt, logger: Logger, metrics: any DatagramTallies,
+        bursts: (any ReadBursts)? = nil, answer: @escaping Answer
+    ) {
+        self.bursts = bursts
         self.eventLoop = eventLoop
         self.counter = counter
         self.logger = logger
@@ -56,6 +62,10 @@ package final class ServerChannelHandler: ChannelInboundHandler {
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = Self.unwrapInboundIn(data)
+        if !inBurst {
+            inBurst = true
+            bursts?.burstBegan()
+        }
         for reply in answer(Array(envelope.data.readableBytesView), envelope.remoteAddress) {
             write(reply.payload, to: reply.address)
         }
@@ -63,6 +73,10 @@ package final class ServerChannelHandler: ChannelInboundHandler {
 
     package func channelReadComplete(context: ChannelHandlerContext) {
         flush()
+        if inBurst {
+            inBurst = false
+            bursts?.burstEnded()
+        }
         context.fireChannelReadComplete()
     }
 

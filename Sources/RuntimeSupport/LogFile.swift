@@ -28,7 +28,10 @@ public final class LogFile: Sendable {
         case closed
     }
 
-    private let state = Mutex<State>(.pending([], dropped: 0))
+    /// The file's state, and the batch open on it (``beginBatch()``), under one lock.
+    private let state = Mutex(Guarded(mode: .pending([], dropped: 0)))
+    /// A batch writes what it holds early past this many bytes.
+    package static let batchLimit = 64 << 10
     private let firstFailure = Mutex<(message: String?, count: Int)>((nil, 0))
     /// The least severe level written, for every logger of this file (a reload may change it).
     private let minimum = Atomic<UInt8>(UInt8(Logger.Level.allCases.firstIndex(of: .info) ?? 0))
@@ -37,6 +40,24 @@ public final class LogFile: Sendable {
     /// Whether ``start(_:)`` claims the file for this process (a log; a statistics file that
     /// several clients append their blocks to is shared).
     public let exclusive: Bool
+    private struct Guarded {
+        var mode: State
+        var batch = Batch()
+    }
+
+    /// An open batch: how deep, and the lines it holds.
+    private struct Batch {
+        var depth = 0
+        var held: [UInt8] = []
+
+        /// Takes the held lines out.
+        mutating func take() -> [UInt8] {
+            let taken = held
+            held = []
+            return taken
+        }
+    }
+
     /// Lines held before ``start(_:)`` at most.
     package static let pendingLimit = 10_000
 
@@ -48,8 +69,8 @@ public final class LogFile: Sendable {
     }
 
     deinit {
-        state.withLock { state in
-            if case .open(let fd) = state { close(fd) }
+        state.withLock { guarded in
+            if case .open(let fd) = guarded.mode { close(fd) }
         }
     }
 
@@ -76,12 +97,12 @@ public final class LogFile: Sendable {
             }
         }
         // The header, then the lines held, before any line logged from now on (one lock).
-        let failed: Int32? = state.withLock { state in
+        let failed: Int32? = state.withLock { guarded in
             var first: [String] = header.map { ["[\(Self.timestamp())] ---- \($0) ----\n"] } ?? []
-            if case .pending(let lines, let dropped) = state {
+            if case .pending(let lines, let dropped) = guarded.mode {
                 first += lines + (dropped > 0 ? ["[\(Self.timestamp())] (log) \(dropped) earlier line(s) held before the start were dropped\n"] : [])
             }
-            state = .open(descriptor)
+            guarded.mode = .open(descriptor)
             return writeWhole(Array(first.joined().utf8), to: descriptor)
         }
         if let failed { noteFailure(failed) }
@@ -93,8 +114,8 @@ public final class LogFile: Sendable {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return "cannot open the log file \(path) again: \(String(cString: strerror(errno)))" }
         // Still the same file (nothing moved it away): nothing to do.
-        let same = state.withLock { state -> Bool in
-            guard case .open(let current) = state else { return false }
+        let same = state.withLock { guarded -> Bool in
+            guard case .open(let current) = guarded.mode else { return false }
             var old = stat()
             var new = stat()
             return fstat(current, &old) == 0 && fstat(descriptor, &new) == 0 && old.st_dev == new.st_dev && old.st_ino == new.st_ino
@@ -113,9 +134,9 @@ public final class LogFile: Sendable {
                 return "cannot lock the log file \(path) again: \(reason); still writing the one opened before"
             }
         }
-        state.withLock { state in
-            if case .open(let old) = state { close(old) }
-            state = .open(descriptor)
+        state.withLock { guarded in
+            if case .open(let old) = guarded.mode { close(old) }
+            guarded.mode = .open(descriptor)
         }
         return nil
     }
@@ -125,26 +146,54 @@ public final class LogFile: Sendable {
     /// Writes that failed so far.
     public var failedWrites: Int { firstFailure.withLock { $0.count } }
 
-    /// Appends `text` as it is (held in memory before ``start(_:)``).
+    /// Appends `text` as it is (held in memory before ``start(_:)``; in a batch, written when
+    /// the batch closes).
     public func write(_ text: String) {
         let bytes = Array(text.utf8)
-        let failed: Int32? = state.withLock { state in
-            switch state {
-            case .pending(var lines, var dropped):
-                lines.append(text)
-                if lines.count > Self.pendingLimit {
-                    lines.removeFirst()
-                    dropped += 1
-                }
-                state = .pending(lines, dropped: dropped)
-                return nil
-            case .closed:
-                return nil
-            case .open(let fd):
-                return writeWhole(bytes, to: fd)
-            }
+        let failed: Int32? = state.withLock { guarded in
+            guard guarded.batch.depth > 0 else { return Self.append(bytes, to: &guarded.mode) }
+            guarded.batch.held.append(contentsOf: bytes)
+            guard guarded.batch.held.count >= Self.batchLimit else { return nil }
+            return Self.append(guarded.batch.take(), to: &guarded.mode)
         }
         if let failed { noteFailure(failed) }
+    }
+
+    /// Opens a batch: lines written until the matching ``endBatch()`` (from any thread) are
+    /// written together, with one system call, when it closes. The server opens one per burst
+    /// of datagrams it reads, whose answers log a few lines each (a registration storm: three
+    /// lines per client), so a burst costs one write instead of one per line. Batches nest.
+    public func beginBatch() {
+        state.withLock { $0.batch.depth += 1 }
+    }
+
+    /// Closes a batch opened by ``beginBatch()``; the outermost writes what the batch holds.
+    public func endBatch() {
+        let failed: Int32? = state.withLock { guarded in
+            guarded.batch.depth = max(0, guarded.batch.depth - 1)
+            guard guarded.batch.depth == 0, !guarded.batch.held.isEmpty else { return nil }
+            return Self.append(guarded.batch.take(), to: &guarded.mode)
+        }
+        if let failed { noteFailure(failed) }
+    }
+
+    /// Appends `bytes` (whole lines) now: to the file, or held in memory before ``start(_:)``;
+    /// the `errno` of a failed write.
+    private static func append(_ bytes: [UInt8], to mode: inout State) -> Int32? {
+        switch mode {
+        case .pending(var lines, var dropped):
+            lines.append(String(decoding: bytes, as: UTF8.self))
+            if lines.count > pendingLimit {
+                lines.removeFirst()
+                dropped += 1
+            }
+            mode = .pending(lines, dropped: dropped)
+            return nil
+        case .closed:
+            return nil
+        case .open(let fd):
+            return writeWhole(bytes, to: fd)
+        }
     }
 
     /// Keeps a failed write (`errno`): counted, and the first said once on standard error.

@@ -23,17 +23,36 @@ public struct AddressValidator: Sendable {
     /// A token's size.
     public static let tokenSize = 36
 
-    // Key bytes (SymmetricKey is not Sendable); a SymmetricKey is made from them for each use.
-    private var current: [UInt8]
-    private var previous: [UInt8]?
+    // Each key, set up once (its HMAC pads hashed) and copied for each token.
+    private var current: KeyedMAC
+    private var previous: KeyedMAC?
     private var rotatedAt: UInt32
     private let clock: any ProtocolClock
+
+    /// HMAC-SHA256 under one key, its inner and outer pads already hashed: each token copies it
+    /// (its SHA-256 states are copied on write) instead of setting the key up again, which cost
+    /// two more hash blocks and a key copy per token (registration makes one token and checks one).
+    private struct KeyedMAC: @unchecked Sendable {
+        // HMAC<SHA256> is a value (copy-on-write) but not declared Sendable; this one is never
+        // mutated, only copied: safe to share.
+        private let prototype: HMAC<SHA256>
+
+        init(_ key: SymmetricKey) {
+            prototype = HMAC(key: key)
+        }
+
+        func code(_ message: [UInt8]) -> [UInt8] {
+            var mac = prototype
+            mac.update(data: message)
+            return Array(mac.finalize())
+        }
+    }
 
     /// Token time: whole seconds of the clock.
     private var now: UInt32 { UInt32(clamping: Int64(clock.now().rounded(.down))) }
 
-    private static func freshKey() -> [UInt8] {
-        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    private static func freshKey() -> KeyedMAC {
+        KeyedMAC(SymmetricKey(size: .bits256))
     }
 
     /// Creates a validator with a fresh random key, reading the time from `clock`.
@@ -54,17 +73,20 @@ public struct AddressValidator: Sendable {
         rotatedAt = now
     }
 
-    private static func message(_ address: SocketAddress, time: UInt32) -> Data {
-        var data = Data("SSv1|\(address.ipAddress ?? "?")|\(address.port ?? 0)|".utf8)
-        data.append(contentsOf: [UInt8(time >> 24), UInt8((time >> 16) & 0xFF), UInt8((time >> 8) & 0xFF), UInt8(time & 0xFF)])
-        return data
+    /// What a token authenticates: `SSv1|IP|port|` and the time's 4 bytes.
+    private static func message(_ address: SocketAddress, time: UInt32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        bytes += "SSv1|\(address.ipAddress ?? "?")|\(address.port ?? 0)|".utf8
+        bytes += [UInt8(time >> 24), UInt8((time >> 16) & 0xFF), UInt8((time >> 8) & 0xFF), UInt8(time & 0xFF)]
+        return bytes
     }
 
     /// A token for `address`, now.
     public func token(for address: SocketAddress) -> [UInt8] {
         let now = self.now
-        let mac = HMAC<SHA256>.authenticationCode(for: Self.message(address, time: now), using: SymmetricKey(data: current))
-        return [UInt8(now >> 24), UInt8((now >> 16) & 0xFF), UInt8((now >> 8) & 0xFF), UInt8(now & 0xFF)] + Array(mac)
+        let mac = current.code(Self.message(address, time: now))
+        return [UInt8(now >> 24), UInt8((now >> 16) & 0xFF), UInt8((now >> 8) & 0xFF), UInt8(now & 0xFF)] + mac
     }
 
     /// Whether `token` was made by this server for `address` within the last ``lifetime`` seconds.
@@ -74,10 +96,18 @@ public struct AddressValidator: Sendable {
         guard token.count == Self.tokenSize else { return false }
         let time = UInt32(token[0]) << 24 | UInt32(token[1]) << 16 | UInt32(token[2]) << 8 | UInt32(token[3])
         guard time <= now &+ Self.futureTolerance, now <= time &+ Self.lifetime else { return false }
-        let mac = Array(token[4...])
+        let mac = token[4...]
         let message = Self.message(address, time: time)
-        return [current, previous].compactMap { $0 }.contains { key in
-            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message, using: SymmetricKey(data: key))
-        }
+        if Self.equalInConstantTime(current.code(message), mac) { return true }
+        guard let previous else { return false }
+        return Self.equalInConstantTime(previous.code(message), mac)
+    }
+
+    /// Whether `a` and `b` hold the same bytes, in a time that does not depend on where they differ.
+    private static func equalInConstantTime(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
     }
 }

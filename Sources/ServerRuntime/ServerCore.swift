@@ -46,6 +46,8 @@ package final class ServerCore: Sendable {
     /// The original budget's drops already reported (datagrams, bytes).
     private let reportedDrops = Mutex((datagrams: 0, bytes: 0))
     private let producerInbox = Mutex<[ProducerItem]>([])
+    /// The server's log file, whose lines a read burst writes at once (``ReadBursts``).
+    private let logFile = Mutex<LogFile?>(nil)
     /// What the state decided that answering a datagram cannot do on the event loop: read the
     /// match log for a NACK, follow an upstream match a client asked for. The server's driver
     /// (``StreamServer/performActions()``) carries them out in its task tree, in order.
@@ -57,6 +59,11 @@ package final class ServerCore: Sendable {
         self.logger = logger
         self.metrics = metrics
         (actions, actionSink) = AsyncStream.makeStream(of: ServerAction.self)
+    }
+
+    /// Writes the lines logged while answering a read burst to `file` at once, at the burst's end.
+    package func batchLogLines(to file: LogFile) {
+        logFile.withLock { $0 = file }
     }
 
     /// Sets the subscriber gauges from the state (each housekeeping tick, and whenever a reader
@@ -254,5 +261,15 @@ package final class ServerCore: Sendable {
             // Rate-limited, and counted in the totals: a line each only at debug (a flood of forged ones stays out of the log).
             logger.debug("Sent a reset to \(address.display): a \(what) under a subscription this server does not hold (Spec §4.12).")
         }
+    }
+}
+
+extension ServerCore: ReadBursts {
+    package func burstBegan() {
+        logFile.withLock { $0 }?.beginBatch()
+    }
+
+    package func burstEnded() {
+        logFile.withLock { $0 }?.endBatch()
     }
 }

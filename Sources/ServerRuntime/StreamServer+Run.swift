@@ -28,9 +28,12 @@ extension StreamServer {
 
     public var matchIDs: [UInt32] { core.state.withLock { $0.matches.map(\.id) } }
 
-    /// Counts `file`'s failed writes in the metrics (`soccerstream_log_write_failures_total`).
+    /// Counts `file`'s failed writes in the metrics (`soccerstream_log_write_failures_total`)
+    /// and writes the lines a burst of datagrams logs (three per registration) at once, at the
+    /// burst's end: one write instead of one per line.
     public func watch(logFile file: LogFile) {
         core.metrics.watch(logFile: file)
+        core.batchLogLines(to: file)
     }
 
     /// Waits until the number of matches announced satisfies `condition` (a feed's match is
@@ -67,6 +70,10 @@ extension StreamServer {
         guard !started.exchange(true, ordering: .relaxed) else {
             throw StreamingError(.configuration, "run() may be called only once")
         }
+        // The stream loop runs on the event loop's thread: one wake-up per due batch. A task
+        // refers to its preferred executor unowned: it lives until the task has ended.
+        let loop = EventLoopTaskExecutor(channel.eventLoop)
+        defer { withExtendedLifetime(loop) {} }
         let outcome: Result<ServerSummary, any Error>
         do {
             // The revocation list is read again whenever its file changes (and on SIGHUP, by the caller).
@@ -87,8 +94,7 @@ extension StreamServer {
                         for feed in self.feeds { feed.cancel() }
                         group.cancelAll()
                     }
-                    // The stream loop runs on the event loop's thread: one wake-up per due batch.
-                    return try await withTaskExecutorPreference(EventLoopTaskExecutor(self.channel.eventLoop)) { try await self.stream() }
+                    return try await withTaskExecutorPreference(loop) { try await self.stream() }
                 })
         } catch {
             outcome = .failure(error)
@@ -100,7 +106,10 @@ extension StreamServer {
         }
         await log?.close()
         dataLock?.release()
-        return try outcome.get()
+        var summary = try outcome.get()
+        // Every datagram sent until the socket closed: answers after the stream ended included.
+        summary.datagramsSent = sent.value
+        return summary
     }
 
     /// Reads one feed's lines as they arrive and hands what they decode to the stream loop,

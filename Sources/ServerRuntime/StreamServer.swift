@@ -161,7 +161,7 @@ public final class StreamServer: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         let handler = ServerChannelHandler(
                             eventLoop: channel.eventLoop, counter: sent, socket: socket, logger: logger,
-                            metrics: metrics
+                            metrics: metrics, bursts: core
                         ) { bytes, address in
                             core.answer(bytes, from: address)
                         }

@@ -28,6 +28,8 @@ public enum TerminalText {
     /// `text` with every terminal control character (see ``TerminalText``) replaced by its
     /// visible escape, `\u{1B}`; other characters unchanged.
     public static func escaped(_ text: String) -> String {
+        // The common case, printable ASCII, in one pass over the bytes.
+        if isPrintableASCII(text, lineFeeds: false) { return text }
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
@@ -66,9 +68,24 @@ public enum TerminalText {
     /// A multi-line text (a pretty-printed JSON description, a report) with each line escaped
     /// as ``escaped(_:)`` does, its line feeds kept.
     public static func escapedLines(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false)
+        // A log line is usually printable ASCII: nothing to split or escape (every server log
+        // line passes here, three per registration).
+        if isPrintableASCII(text, lineFeeds: true) { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { escaped(String($0)) }
             .joined(separator: "\n")
+    }
+
+    /// Whether every byte of `text` is printable ASCII (0x20 to 0x7E), or a line feed when
+    /// `lineFeeds`: then it holds no control character.
+    static func isPrintableASCII(_ text: String, lineFeeds: Bool) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 || byte > 0x7E {
+                guard lineFeeds && byte == 0x0A else { return false }
+            }
+            return true
+        }
     }
 
     /// Whether a terminal could act on `scalar` instead of showing it: a C0 or C1 control, DEL,

@@ -151,15 +151,27 @@ struct BenchCommand: AsyncParsableCommand {
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Server CPU per registration (challenge, register, welcome), plain and with subscriber tokens, in one run.")
-        @Option(help: "Clients registered in each mode (1...20000).") var clients = 10_000
+        @Option(help: "Clients registered in each mode (1...200000; above 19000 by several generator processes, plainly only).")
+        var clients = 10_000
+        @Option(help: "The server's --log-level (info, what a server runs with, logs each registration).") var logLevel = "info"
+        @Option(help: "Another build's soccer-stream executable (say, the build before a change), measured the same way in the same run.")
+        var baseline: String?
 
         func run() async throws {
-            guard (1...20_000).contains(clients) else { throw ValidationError("--clients: \(clients); expected 1...20000") }
+            guard (1...200_000).contains(clients) else { throw ValidationError("--clients: \(clients); expected 1...200000") }
+            guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+                throw ValidationError("--log-level: \(logLevel); expected trace, debug, info, notice, warning, error or critical")
+            }
+            if let baseline, !FileManager.default.isExecutableFile(atPath: baseline) {
+                throw ValidationError("--baseline: \(baseline) is not an executable file")
+            }
             var benchmark = RegistrationBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
             benchmark.clients = clients
+            benchmark.logLevel = logLevel
+            benchmark.baseline = baseline
             let configured = benchmark
             let modes = try await LoadGenerator.onOwnThread { try configured.run() }
-            StandardOutput.write(RegistrationBenchmark.table(modes))
+            StandardOutput.write(RegistrationBenchmark.table(modes, logLevel: logLevel))
         }
     }
 

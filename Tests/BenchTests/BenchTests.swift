@@ -159,7 +159,7 @@ struct RegistrationBenchmarkTests {
         for mode in modes {
             #expect(mode.clients == 50 && mode.serverCPU >= 0 && mode.seconds > 0, "\(mode.name)")
         }
-        let table = RegistrationBenchmark.table(modes)
+        let table = RegistrationBenchmark.table(modes, logLevel: "info")
         #expect(table.contains("µs/client") && table.contains("with token"))
     }
 }
