@@ -77,14 +77,7 @@ public struct RegistrationBenchmark: Sendable {
             // could take it before the server binds it (10,000 ephemeral ports of about 28,000).
             let generator = try LoadGenerator(count: clients)
             let port = try FanOutBenchmark.freePort()
-            let server = try ChildProcess(
-                executable,
-                [
-                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
-                    "--wait-for-clients", String(clients + 1), "--max-clients", String(clients), "--register-rate", "0",
-                    "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", logLevel,
-                    "--log-file", work.path("server.log"),
-                ] + arguments)
+            let server = try ChildProcess(executable, serverArguments(port: port, work: work) + arguments)
             defer {
                 server.terminate()
                 _ = server.wait(timeout: 10)
@@ -106,20 +99,24 @@ public struct RegistrationBenchmark: Sendable {
         }
     }
 
+    /// A server that waits for one client more than are registered (so it never kicks off) and
+    /// takes every register at once.
+    private func serverArguments(port: Int, work: WorkDirectory) -> [String] {
+        [
+            "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
+            "--wait-for-clients", String(clients + 1), "--max-clients", String(clients), "--register-rate", "0",
+            "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", logLevel,
+            "--log-file", work.path("server.log"),
+        ]
+    }
+
     /// More clients than one generator process holds: shards of at most
     /// ``GeneratorShard/maximumClients`` (`bench generate`, registering only) against one
     /// server; its CPU is read before the first shard starts and after the last one ends.
     private func measureSharded(name: String, executable: String) throws -> Mode {
         try WorkDirectory.with("register") { work in
             let port = try FanOutBenchmark.freePort()
-            let server = try ChildProcess(
-                executable,
-                [
-                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
-                    "--wait-for-clients", String(clients + 1), "--max-clients", String(clients), "--register-rate", "0",
-                    "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", logLevel,
-                    "--log-file", work.path("server.log"),
-                ])
+            let server = try ChildProcess(executable, serverArguments(port: port, work: work))
             defer {
                 server.terminate()
                 _ = server.wait(timeout: 10)

@@ -8,64 +8,66 @@ struct LogBatchTests {
         try String(contentsOfFile: path, encoding: .utf8)
     }
 
-    @Test("lines written in a batch reach the file when the outermost batch closes, whole and in order; outside a batch at once")
-    func batches() throws {
+    /// Runs `body` with a fresh log file's path (not yet started) in a folder of its own, removed after.
+    static func withLogPath(_ body: (String) throws -> Void) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("log-batch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("server.log").path
-        let log = LogFile(path: path)
-        try log.start(nil)
-        log.write("before\n")
-        #expect(try Self.contents(path) == "before\n")
-        log.beginBatch()
-        log.write("one\n")
-        log.beginBatch()
-        log.write("two\n")
-        log.endBatch()
-        // Still inside the outer batch: nothing written yet.
-        #expect(try Self.contents(path) == "before\n")
-        log.write("three\n")
-        log.endBatch()
-        #expect(try Self.contents(path) == "before\none\ntwo\nthree\n")
-        log.write("after\n")
-        #expect(try Self.contents(path) == "before\none\ntwo\nthree\nafter\n")
-        // An unmatched close changes nothing.
-        log.endBatch()
-        log.write("last\n")
-        #expect(try Self.contents(path).hasSuffix("after\nlast\n"))
+        try body(directory.appendingPathComponent("server.log").path)
+    }
+
+    @Test("lines written in a batch reach the file when the outermost batch closes, whole and in order; outside a batch at once")
+    func batches() throws {
+        try Self.withLogPath { path in
+            let log = LogFile(path: path)
+            try log.start(nil)
+            log.write("before\n")
+            #expect(try Self.contents(path) == "before\n")
+            log.beginBatch()
+            log.write("one\n")
+            log.beginBatch()
+            log.write("two\n")
+            log.endBatch()
+            // Still inside the outer batch: nothing written yet.
+            #expect(try Self.contents(path) == "before\n")
+            log.write("three\n")
+            log.endBatch()
+            #expect(try Self.contents(path) == "before\none\ntwo\nthree\n")
+            log.write("after\n")
+            #expect(try Self.contents(path) == "before\none\ntwo\nthree\nafter\n")
+            // An unmatched close changes nothing.
+            log.endBatch()
+            log.write("last\n")
+            #expect(try Self.contents(path).hasSuffix("after\nlast\n"))
+        }
     }
 
     @Test("a batch past its limit writes what it holds early, so memory stays bounded; nothing is lost or reordered")
     func limit() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("log-batch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("server.log").path
-        let log = LogFile(path: path)
-        try log.start(nil)
-        let line = String(repeating: "x", count: 99) + "\n"
-        let count = 2 * LogFile.batchLimit / line.utf8.count
-        log.beginBatch()
-        for _ in 0..<count { log.write(line) }
-        // Past the limit: at least one early write happened inside the batch.
-        #expect(try Self.contents(path).utf8.count >= LogFile.batchLimit)
-        log.endBatch()
-        #expect(try Self.contents(path) == String(repeating: line, count: count))
+        try Self.withLogPath { path in
+            let log = LogFile(path: path)
+            try log.start(nil)
+            let line = String(repeating: "x", count: 99) + "\n"
+            let count = 2 * LogFile.batchLimit / line.utf8.count
+            log.beginBatch()
+            for _ in 0..<count { log.write(line) }
+            // Past the limit: at least one early write happened inside the batch.
+            #expect(try Self.contents(path).utf8.count >= LogFile.batchLimit)
+            log.endBatch()
+            #expect(try Self.contents(path) == String(repeating: line, count: count))
+        }
     }
 
     @Test("a batch opened before the file starts holds its lines for the start, like any line")
     func beforeStart() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("log-batch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("server.log").path
-        let log = LogFile(path: path)
-        log.beginBatch()
-        log.write("early\n")
-        log.endBatch()
-        #expect(!FileManager.default.fileExists(atPath: path))
-        try log.start(nil)
-        #expect(try Self.contents(path) == "early\n")
+        try Self.withLogPath { path in
+            let log = LogFile(path: path)
+            log.beginBatch()
+            log.write("early\n")
+            log.endBatch()
+            #expect(!FileManager.default.fileExists(atPath: path))
+            try log.start(nil)
+            #expect(try Self.contents(path) == "early\n")
+        }
     }
 }
