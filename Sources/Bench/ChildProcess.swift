@@ -36,7 +36,7 @@ struct ChildProcess {
     /// CPU seconds the running process has used so far, to the nanosecond (its process CPU
     /// clock, `clock_getcpuclockid`: every thread, those that have exited included), for
     /// windows too short for the 10 ms ticks of ``cpuSplitSoFar()``.
-    func threadCPUSecondsSoFar() throws -> Double {
+    func cpuClockSecondsSoFar() throws -> Double {
         var clock = clockid_t()
         let found = clock_getcpuclockid(pid, &clock)
         guard found == 0 else { throw BenchError("cannot read process \(pid)'s CPU clock: \(String(cString: strerror(found)))") }

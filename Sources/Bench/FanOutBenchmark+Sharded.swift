@@ -42,13 +42,9 @@ extension FanOutBenchmark {
             let result = work.path("shard-\(first).txt")
             shards.append(
                 (
-                    try ChildProcess(
-                        executable,
-                        [
-                            "bench", "generate", "--port", String(port), "--count", String(count), "--first-index", String(first),
-                            "--format", format.name, "--matches", ids.map(String.init).joined(separator: ","), "--expected", String(share),
-                            "--idle", String(max(1.0, 3 * interval)), "--patience", String(max(120.0, 3 * interval)), "--result", result,
-                        ]), result
+                    try GeneratorShard.start(
+                        executable, serverPort: port, first: first, count: count, format: format, matches: ids, expected: share,
+                        idle: max(1.0, 3 * interval), patience: max(120.0, 3 * interval), result: result), result
                 ))
             first += count
         }

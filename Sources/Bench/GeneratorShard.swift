@@ -25,6 +25,21 @@ public enum GeneratorShard {
         }
     }
 
+    /// Starts shard `first ..< first + count` of a benchmark as its own process
+    /// (`executable bench generate`), writing its figures to `result`.
+    static func start(
+        _ executable: String, serverPort: Int, first: Int, count: Int, format: BodyFormat = .compact, matches: [UInt32] = [],
+        expected: Int, idle: Double, patience: Double, result: String
+    ) throws -> ChildProcess {
+        try ChildProcess(
+            executable,
+            [
+                "bench", "generate", "--port", String(serverPort), "--count", String(count), "--first-index", String(first),
+                "--format", format.name, "--matches", matches.map(String.init).joined(separator: ","), "--expected", String(expected),
+                "--idle", String(idle), "--patience", String(patience), "--result", result,
+            ])
+    }
+
     /// What a shard wrote: datagrams received, first and last arrival, CPU seconds.
     static func read(_ path: String) throws -> (received: Int, first: Double, last: Double, cpu: Double) {
         let text: String

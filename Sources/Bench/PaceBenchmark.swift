@@ -63,9 +63,9 @@ public struct PaceBenchmark: Sendable {
             let first = generator.receive(expected: 1, idle: patience, patience: patience, accept: FanOutBenchmark.isEvent)
             guard first.datagrams >= 1 else { throw BenchError("\(label): no event arrived within \(patience) s") }
             // To the nanosecond (/proc's utime and stime count 10 ms ticks: too coarse here).
-            let before = try server.threadCPUSecondsSoFar()
+            let before = try server.cpuClockSecondsSoFar()
             let window = generator.receive(expected: events, idle: patience, patience: patience, accept: FanOutBenchmark.isEvent)
-            let after = try server.threadCPUSecondsSoFar()
+            let after = try server.cpuClockSecondsSoFar()
             guard window.datagrams == events else {
                 throw BenchError("\(label): \(window.datagrams) of \(events) events arrived (nothing for \(patience) s)")
             }

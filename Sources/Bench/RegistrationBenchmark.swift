@@ -71,23 +71,42 @@ public struct RegistrationBenchmark: Sendable {
     }
 
     private func measure(name: String, executable: String, arguments: [String], token: [UInt8]) throws -> Mode {
-        if clients > GeneratorShard.maximumClients { return try measureSharded(name: name, executable: executable) }
-        return try WorkDirectory.with("register") { work in
-            // The clients' sockets first: bound after the server's port was chosen, one of them
-            // could take it before the server binds it (10,000 ephemeral ports of about 28,000).
-            let generator = try LoadGenerator(count: clients)
+        if clients > GeneratorShard.maximumClients {
+            return try measureWindow(name: name, executable: executable, arguments: arguments, registerAll: registerSharded)
+        }
+        // The clients' sockets first: bound after the server's port was chosen, one of them
+        // could take it before the server binds it (10,000 ephemeral ports of about 28,000).
+        let generator = try LoadGenerator(count: clients)
+        return try measureWindow(name: name, executable: executable, arguments: arguments) { port, _ in
+            try generator.register(serverPort: port, format: .compact, seconds: 120, subscriberToken: token, counting: FanOutBenchmark.isEvent)
+        }
+    }
+
+    /// Starts a server waiting for one client more than are registered (so it never kicks off)
+    /// and taking every register at once, lets it settle (its start-up is not registration),
+    /// then reads its CPU time around `registerAll(port, work)`.
+    private func measureWindow(
+        name: String, executable: String, arguments: [String], registerAll: (Int, WorkDirectory) throws -> Void
+    ) throws -> Mode {
+        try WorkDirectory.with("register") { work in
             let port = try FanOutBenchmark.freePort()
-            let server = try ChildProcess(executable, serverArguments(port: port, work: work) + arguments)
+            let server = try ChildProcess(
+                executable,
+                [
+                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
+                    "--wait-for-clients", String(clients + 1), "--max-clients", String(clients), "--register-rate", "0",
+                    "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", logLevel,
+                    "--log-file", work.path("server.log"),
+                ] + arguments)
             defer {
                 server.terminate()
                 _ = server.wait(timeout: 10)
             }
-            // Settle: the server starts (its start-up is not registration), then waits for clients, idle.
             usleep(1_500_000)
             let before = try server.cpuSecondsSoFar()
             let start = LoadGenerator.now()
             do {
-                try generator.register(serverPort: port, format: .compact, seconds: 120, subscriberToken: token, counting: FanOutBenchmark.isEvent)
+                try registerAll(port, work)
             } catch {
                 // What the server said about it, for the report.
                 let log = (try? String(contentsOfFile: work.path("server.log"), encoding: .utf8)) ?? ""
@@ -99,54 +118,25 @@ public struct RegistrationBenchmark: Sendable {
         }
     }
 
-    /// A server that waits for one client more than are registered (so it never kicks off) and
-    /// takes every register at once.
-    private func serverArguments(port: Int, work: WorkDirectory) -> [String] {
-        [
-            "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
-            "--wait-for-clients", String(clients + 1), "--max-clients", String(clients), "--register-rate", "0",
-            "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", logLevel,
-            "--log-file", work.path("server.log"),
-        ]
-    }
-
     /// More clients than one generator process holds: shards of at most
-    /// ``GeneratorShard/maximumClients`` (`bench generate`, registering only) against one
-    /// server; its CPU is read before the first shard starts and after the last one ends.
-    private func measureSharded(name: String, executable: String) throws -> Mode {
-        try WorkDirectory.with("register") { work in
-            let port = try FanOutBenchmark.freePort()
-            let server = try ChildProcess(executable, serverArguments(port: port, work: work))
-            defer {
-                server.terminate()
-                _ = server.wait(timeout: 10)
-            }
-            usleep(1_500_000)
-            let before = try server.cpuSecondsSoFar()
-            let start = LoadGenerator.now()
-            var shards: [(ChildProcess, String)] = []
-            var first = 0
-            while first < clients {
-                let count = min(GeneratorShard.maximumClients, clients - first)
-                let result = work.path("shard-\(first).txt")
-                shards.append(
-                    (
-                        try ChildProcess(
-                            executable,
-                            [
-                                "bench", "generate", "--port", String(port), "--count", String(count), "--first-index", String(first),
-                                "--expected", "0", "--idle", "1", "--patience", "1", "--result", result,
-                            ]), result
-                    ))
-                first += count
-            }
-            for (shard, result) in shards {
-                let exit = shard.wait(timeout: 300)
-                guard exit.status == 0 else { throw BenchError("\(name): a generator shard failed (status \(exit.status)); see \(result)") }
-            }
-            let seconds = LoadGenerator.now() - start
-            let after = try server.cpuSecondsSoFar()
-            return Mode(name: name, clients: clients, serverCPU: after - before, seconds: seconds)
+    /// ``GeneratorShard/maximumClients`` (`bench generate`, registering only), all at once.
+    private func registerSharded(port: Int, work: WorkDirectory) throws {
+        var shards: [(ChildProcess, String)] = []
+        var first = 0
+        while first < clients {
+            let count = min(GeneratorShard.maximumClients, clients - first)
+            let result = work.path("shard-\(first).txt")
+            shards.append(
+                (
+                    try GeneratorShard.start(
+                        executable, serverPort: port, first: first, count: count, expected: 0, idle: 1, patience: 1, result: result),
+                    result
+                ))
+            first += count
+        }
+        for (shard, result) in shards {
+            let exit = shard.wait(timeout: 300)
+            guard exit.status == 0 else { throw BenchError("a generator shard failed (status \(exit.status)); see \(result)") }
         }
     }
 

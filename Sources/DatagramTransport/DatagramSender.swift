@@ -89,9 +89,22 @@ package final class DatagramSender {
 
     /// Datagram `index`'s slot of ``DatagramKind/names``.
     package func kindSlot(at index: Int) -> Int {
-        guard let (head, body, _) = parts(at: index), head.count + body.count >= 4 else { return 0 }
+        guard let (head, body, _) = parts(at: index) else { return 0 }
+        return Self.slot(head: head, body: body)
+    }
+
+    /// The slot of the datagram made of `head` then `body`: from its first byte and its kind
+    /// byte (offset 3), wherever they lie.
+    @inline(__always)
+    private static func slot(head: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) -> Int {
+        guard head.count + body.count >= 4 else { return 0 }
         func byte(_ offset: Int) -> UInt8 { offset < head.count ? head[offset] : body[offset - head.count] }
         return DatagramKind.slot(firstByte: byte(0), kindByte: byte(3), length: head.count + body.count)
+    }
+
+    /// A shared body's bytes in the slab.
+    private func sharedBytes(_ body: SharedBody) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: slab.baseAddress.map { $0 + Int(body.offset) }, count: Int(body.length))
     }
 
     /// Takes a datagram that the kernel refused out of the tallies.
@@ -150,18 +163,9 @@ package final class DatagramSender {
         datagrams[count] = soccer_datagram(
             offset: UInt32(used), length: UInt32(length), shared_offset: body?.offset ?? 0, shared_length: body?.length ?? 0,
             address_length: address.length, reserved: 0, address: address.storage)
+        let head = UnsafeRawBufferPointer(start: start, count: length)
         let total = length + Int(body?.length ?? 0)
-        // The first byte and the kind byte (offset 3) of the datagram as it will leave.
-        let slot: Int
-        if length >= FrameHeader.size {
-            slot = DatagramKind.slot(firstByte: start.load(as: UInt8.self), kindByte: start.load(fromByteOffset: 3, as: UInt8.self), length: total)
-        } else if length == 0, let body, body.length >= 4, let base = slab.baseAddress {
-            let bodyStart = base + Int(body.offset)
-            slot = DatagramKind.slot(
-                firstByte: bodyStart.load(as: UInt8.self), kindByte: bodyStart.load(fromByteOffset: 3, as: UInt8.self), length: total)
-        } else {
-            slot = 0
-        }
+        let slot = Self.slot(head: head, body: body.map { sharedBytes($0) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
         kindCounts[slot] += 1
         kindBytes[slot] += total
         used += length
@@ -205,7 +209,7 @@ package final class DatagramSender {
         let datagram = datagrams[index]
         return (
             UnsafeRawBufferPointer(start: base + Int(datagram.offset), count: Int(datagram.length)),
-            UnsafeRawBufferPointer(start: base + Int(datagram.shared_offset), count: Int(datagram.shared_length)),
+            sharedBytes(SharedBody(offset: datagram.shared_offset, length: datagram.shared_length)),
             DatagramAddress(storage: datagram.address, length: datagram.address_length)
         )
     }

@@ -122,20 +122,16 @@ struct BenchCommand: AsyncParsableCommand {
             abstract: "Server CPU per event with one client at a real pace, with and without the durable match log.")
         @OptionGroup var pace: PaceOptions<PaceBenchDefaults>
         @Option(help: "Events measured per run (2...600).") var events = 30
-        @Option(help: "Another build's soccer-stream executable (say, the build before a change), measured the same way in the same run.")
-        var baseline: String?
+        @OptionGroup var baselineOption: BaselineOption
 
         func run() async throws {
             guard (2...600).contains(events) else { throw ValidationError("--events: \(events); expected 2...600") }
             let interval = try pace.seconds()
-            if let baseline, !FileManager.default.isExecutableFile(atPath: baseline) {
-                throw ValidationError("--baseline: \(baseline) is not an executable file")
-            }
             var benchmark = PaceBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
             benchmark.interval = interval
             benchmark.events = events
             let configured = benchmark
-            let builds = [(configured.executable, "this")] + (baseline.map { [($0, "baseline")] } ?? [])
+            let builds = [(configured.executable, "this")] + (baselineOption.baseline.map { [($0, "baseline")] } ?? [])
             var runs: [PaceBenchmark.Run] = []
             for durable in [false, true] {
                 for (executable, label) in builds {
@@ -154,21 +150,17 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Clients registered in each mode (1...200000; above 19000 by several generator processes, plainly only).")
         var clients = 10_000
         @Option(help: "The server's --log-level (info, what a server runs with, logs each registration).") var logLevel = "info"
-        @Option(help: "Another build's soccer-stream executable (say, the build before a change), measured the same way in the same run.")
-        var baseline: String?
+        @OptionGroup var baselineOption: BaselineOption
 
         func run() async throws {
             guard (1...200_000).contains(clients) else { throw ValidationError("--clients: \(clients); expected 1...200000") }
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
                 throw ValidationError("--log-level: \(logLevel); expected trace, debug, info, notice, warning, error or critical")
             }
-            if let baseline, !FileManager.default.isExecutableFile(atPath: baseline) {
-                throw ValidationError("--baseline: \(baseline) is not an executable file")
-            }
             var benchmark = RegistrationBenchmark(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
             benchmark.clients = clients
             benchmark.logLevel = logLevel
-            benchmark.baseline = baseline
+            benchmark.baseline = baselineOption.baseline
             let configured = benchmark
             let modes = try await LoadGenerator.onOwnThread { try configured.run() }
             StandardOutput.write(RegistrationBenchmark.table(modes, logLevel: logLevel))
@@ -251,8 +243,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Client counts, comma-separated.") var clients = "1,100,1000,10000"
         @Option(help: "The formats measured: compact, json, original (the original protocol's bare JSON), both (compact and json) or all.")
         var format: FanOutFormatChoice = .compact
-        @Option(help: "Another build's soccer-stream executable (say, the build before a change), measured the same way in the same run.")
-        var baseline: String?
+        @OptionGroup var baselineOption: BaselineOption
         @Option(help: "About how many datagrams each run sends.") var datagrams = 2_000_000
         @Option(help: "The C ceiling's source (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
         @Option(help: "Also count the server's allocations with this LD_PRELOAD counter's source (10 vs 1000 clients).") var allocations: String?
@@ -277,12 +268,7 @@ struct BenchCommand: AsyncParsableCommand {
             let formats = runs.filter { !$0.original }.map(\.format)
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             var benchmark = FanOutBenchmark(executable: executable, ceilingSource: ceiling.isEmpty ? nil : ceiling)
-            if let baseline {
-                guard FileManager.default.isExecutableFile(atPath: baseline) else {
-                    throw ValidationError("--baseline: \(baseline) is not an executable file")
-                }
-                benchmark.baseline = baseline
-            }
+            benchmark.baseline = baselineOption.baseline
             benchmark.targetDatagrams = datagrams
             benchmark.interval = interval
             benchmark.metrics = metrics

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import Streaming
 
@@ -142,4 +143,16 @@ enum FanOutBenchDefaults: PaceDefaults {
     static let interval = 0.0
     static let intervalHelp = "Seconds between a match's events (0: as fast as possible; 1: the real pace)."
     static let range: ClosedRange<Double>? = 0...10
+}
+
+/// `bench fanout|pace|register --baseline`: another build measured the same way in the same run.
+struct BaselineOption: ParsableArguments {
+    @Option(help: "Another build's soccer-stream executable (say, the build before a change), measured the same way in the same run.")
+    var baseline: String?
+
+    func validate() throws {
+        if let baseline, !FileManager.default.isExecutableFile(atPath: baseline) {
+            throw ValidationError("--baseline: \(baseline) is not an executable file")
+        }
+    }
 }
