@@ -378,11 +378,8 @@ private final class ProxyCore: Sendable {
                     state.report.events[key, default: EventTruth()].askedForwarded += Self.nackedSequences(data)
                 }
                 if direction == .toClient, let sequence {
-                    if sequence.retransmission {
-                        state.report.events[key, default: EventTruth()].redelivered.append(sequence.sequence)
-                    } else {
-                        state.report.events[key, default: EventTruth()].delivered.append(sequence.sequence)
-                    }
+                    state.report.events[key, default: EventTruth()].deliveries.append(
+                        EventTruth.Delivery(sequence: sequence.sequence, retransmission: sequence.retransmission))
                 }
             }
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: data), promise: nil)

@@ -24,37 +24,83 @@ public struct DirectionReport: Sendable, Hashable {
 
 /// The event frames one client was sent and was delivered, in order: the ground truth its
 /// statistics must match.
+///
+/// The figures follow Spec §6 on the deliveries in the order the relay made them (one socket to
+/// one socket on loopback keeps that order): a first-time event whose sequence was delivered
+/// before, first time or as a retransmission, is a duplicate and not received; a retransmission
+/// counts as repaired when its sequence had not been delivered before either way.
 public struct EventTruth: Sendable, Hashable {
+    /// One event frame the relay delivered.
+    public struct Delivery: Sendable, Hashable {
+        /// Its sequence number.
+        public var sequence: UInt32
+        /// Whether it was a retransmission (Spec §4.8).
+        public var retransmission: Bool
+
+        /// A delivery of `sequence`, first time or (`retransmission`) repaired.
+        public init(sequence: UInt32, retransmission: Bool) {
+            self.sequence = sequence
+            self.retransmission = retransmission
+        }
+    }
+
     /// Every event sequence the server sent to this client, in the order it sent them.
     public var sent: [UInt32] = []
-    /// Every event sequence the relay delivered, in delivery order (duplicates included).
-    public var delivered: [UInt32] = []
-    /// Retransmissions (repairs, Spec §4.8) the server sent, and those the relay delivered.
+    /// Every event frame the relay delivered, first time or retransmitted, in delivery order
+    /// (duplicates included).
+    public var deliveries: [Delivery] = []
+    /// Retransmissions (repairs, Spec §4.8) the server sent.
     public var resent: [UInt32] = []
-    public var redelivered: [UInt32] = []
     /// The sequences the client's NACKs (Spec §4.8) asked for, once per NACK naming them: as the
     /// relay received them, and as it forwarded them to the server.
     public var asked: [UInt32] = []
     public var askedForwarded: [UInt32] = []
 
-    /// Events lost first time and delivered by a retransmission: what the client counts as repaired.
-    public var repaired: Int { Set(redelivered).subtracting(delivered).count }
-    /// Events neither delivered first time nor by a retransmission.
-    public var neverDelivered: Int { Set(sent).subtracting(delivered).subtracting(redelivered).count }
+    /// An empty record: nothing sent, nothing delivered.
+    public init() {}
 
-    /// Distinct events delivered.
-    public var received: Int { Set(delivered).count }
-    /// Repeated deliveries.
-    public var duplicates: Int { delivered.count - Set(delivered).count }
-    /// Events sent and never delivered.
-    public var lost: Int { Set(sent).subtracting(delivered).count }
-    /// Deliveries of a new sequence older, in the server's order, than one delivered before it.
+    /// First-time event frames delivered, in delivery order (duplicates included).
+    public var delivered: [UInt32] { deliveries.filter { !$0.retransmission }.map(\.sequence) }
+    /// Retransmissions delivered, in delivery order.
+    public var redelivered: [UInt32] { deliveries.filter(\.retransmission).map(\.sequence) }
+
+    /// The deliveries classified as a receiver does: the first-time ones counted as received (in
+    /// order), the duplicates, and the retransmissions that filled a gap.
+    private var classified: (received: [UInt32], duplicates: Int, repaired: Int) {
+        var delivered = Set<UInt32>()
+        var received: [UInt32] = []
+        var duplicates = 0
+        var repaired = 0
+        for delivery in deliveries {
+            let new = delivered.insert(delivery.sequence).inserted
+            switch (delivery.retransmission, new) {
+            case (false, true): received.append(delivery.sequence)
+            case (false, false): duplicates += 1
+            case (true, true): repaired += 1
+            case (true, false): break  // a retransmission of what had arrived: not counted
+            }
+        }
+        return (received, duplicates, repaired)
+    }
+
+    /// Events lost first time and delivered by a retransmission before any late original: what the
+    /// client counts as repaired.
+    public var repaired: Int { classified.repaired }
+    /// Events neither delivered first time nor by a retransmission.
+    public var neverDelivered: Int { Set(sent).subtracting(deliveries.map(\.sequence)).count }
+
+    /// Distinct events delivered first time before any retransmission of them.
+    public var received: Int { classified.received.count }
+    /// First-time deliveries of a sequence delivered before (first time or retransmitted).
+    public var duplicates: Int { classified.duplicates }
+    /// Events sent and not received first time (repaired ones included, as Spec §6 counts them).
+    public var lost: Int { Set(sent).subtracting(classified.received).count }
+    /// Received events older, in the server's order, than one received before them.
     public var outOfOrder: Int {
-        var seen = Set<UInt32>()
         var highest: Int?
         var count = 0
         let rank = Dictionary(sent.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
-        for sequence in delivered where seen.insert(sequence).inserted {
+        for sequence in classified.received {
             let position = rank[sequence] ?? 0
             if let top = highest, position < top { count += 1 } else { highest = position }
         }
