@@ -2,10 +2,13 @@
  * in batches of up to 1024, as fast as the kernel takes them. soccer-stream bench fanout
  * compiles and runs it next to the real server, with the same receivers.
  *
- * usage: ceiling PORTS_FILE ROUNDS PAYLOAD_FILE
+ * usage: ceiling PORTS_FILE ROUNDS PAYLOAD_FILE [PORTS_PER_ADDRESS [INTERVAL]]
  *   PORTS_FILE: one UDP port per line (receivers on 127.0.0.1)
  *   ROUNDS: datagrams per receiver
  *   PAYLOAD_FILE: the datagram's bytes
+ *   PORTS_PER_ADDRESS: receivers per loopback address (0: all on 127.0.0.1)
+ *   INTERVAL: seconds between rounds (0: none). soccer-stream bench pace runs it with one
+ *     receiver at the real pace: the least an event can cost (a timed sleep, one sendmmsg).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -16,14 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BATCH 1024
 
 int main(int argc, char **argv) {
-    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: %s PORTS_FILE ROUNDS PAYLOAD_FILE [PORTS_PER_ADDRESS]\n", argv[0]); return 2; }
+    if (argc < 4 || argc > 6) { fprintf(stderr, "usage: %s PORTS_FILE ROUNDS PAYLOAD_FILE [PORTS_PER_ADDRESS [INTERVAL]]\n", argv[0]); return 2; }
     /* The load generator binds its sockets on 127.0.0.1, then 127.0.0.2, ... this many per address. */
-    long per_address = argc == 5 ? atol(argv[4]) : 0;
+    long per_address = argc >= 5 ? atol(argv[4]) : 0;
+    double interval = argc == 6 ? atof(argv[5]) : 0;
+    struct timespec due;
+    clock_gettime(CLOCK_MONOTONIC, &due);
     FILE *ports_file = fopen(argv[1], "r");
     if (!ports_file) { perror(argv[1]); return 2; }
     int capacity = 1024, count = 0, port;
@@ -51,6 +58,12 @@ int main(int argc, char **argv) {
     struct iovec vectors[BATCH];
     long sent = 0, total = rounds * (long)count;
     for (long round = 0; round < rounds; round++) {
+        if (interval > 0) {
+            long step = (long)(interval * 1e9);
+            due.tv_sec += step / 1000000000 + (due.tv_nsec + step % 1000000000) / 1000000000;
+            due.tv_nsec = (due.tv_nsec + step % 1000000000) % 1000000000;
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR) {}
+        }
         for (int first = 0; first < count; first += BATCH) {
             int batch = count - first < BATCH ? count - first : BATCH;
             for (int i = 0; i < batch; i++) {

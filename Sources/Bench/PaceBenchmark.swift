@@ -1,4 +1,5 @@
 import Foundation
+import Match
 import Wire
 
 #if canImport(Glibc)
@@ -10,6 +11,8 @@ import Glibc
 /// the first measured event arrives and when the last does. With one client the fan-out is a
 /// single datagram, so what remains is the fixed cost of an event: waking for it, the match log
 /// (when durable), encoding, the trip to the socket, and the once-a-second housekeeping.
+/// The C ceiling (Benchmarks/ceiling.c at the same pace: a timed sleep, then one `sendmmsg` of a
+/// compact event) is the least an event can cost on the machine, measured the same way.
 public struct PaceBenchmark: Sendable {
     /// The soccer-stream executable.
     public var executable: String
@@ -58,19 +61,44 @@ public struct PaceBenchmark: Sendable {
             try ChildProcess.stoppedOnFailure([server]) {
                 try generator.register(serverPort: port, format: .compact, counting: FanOutBenchmark.isEvent)
             }
-            let patience = max(10, 5 * interval)
-            // The window opens when an event arrives and closes when the last counted one does.
-            let first = generator.receive(expected: 1, idle: patience, patience: patience, accept: FanOutBenchmark.isEvent)
-            guard first.datagrams >= 1 else { throw BenchError("\(label): no event arrived within \(patience) s") }
-            // To the nanosecond (/proc's utime and stime count 10 ms ticks: too coarse here).
-            let before = try server.cpuClockSecondsSoFar()
-            let window = generator.receive(expected: events, idle: patience, patience: patience, accept: FanOutBenchmark.isEvent)
-            let after = try server.cpuClockSecondsSoFar()
-            guard window.datagrams == events else {
-                throw BenchError("\(label): \(window.datagrams) of \(events) events arrived (nothing for \(patience) s)")
-            }
-            return Run(label: label, durable: durable, events: window.datagrams, cpuSeconds: after - before)
+            return Run(label: label, durable: durable, events: events, cpuSeconds: try window(of: server, to: generator, label: label))
         }
+    }
+
+    /// Measures the C ceiling compiled from `source`: one compact event a round to one receiver,
+    /// `interval` seconds apart.
+    public func measureCeiling(source: String) throws -> Run {
+        try WorkDirectory.with("pace-ceiling") { work in
+            let generator = try LoadGenerator(count: 1)
+            let binary = try work.compile(source, into: "ceiling")
+            let portsFile = work.url.appendingPathComponent("ports.txt")
+            try generator.ports.map(String.init).joined(separator: "\n").write(to: portsFile, atomically: true, encoding: .utf8)
+            let payloadFile = work.url.appendingPathComponent("payload.bin")
+            try Data(try Frame.compactEvent(MatchSimulator.play(seed: 1).events[10], sequence: 10).encoded()).write(to: payloadFile)
+            let ceiling = try ChildProcess(binary, [portsFile.path, String(events + 1), payloadFile.path, "0", String(interval)])
+            defer {
+                ceiling.terminate()
+                _ = ceiling.wait(timeout: 10)
+            }
+            return Run(label: "C ceiling", durable: false, events: events, cpuSeconds: try window(of: ceiling, to: generator, label: "C ceiling"))
+        }
+    }
+
+    /// The CPU seconds `process` uses from the first event `generator` receives to the last of
+    /// the next ``events``.
+    private func window(of process: ChildProcess, to generator: LoadGenerator, label: String) throws -> Double {
+        let patience = max(10, 5 * interval)
+        // The window opens when an event arrives and closes when the last counted one does.
+        let first = generator.receive(expected: 1, idle: patience, patience: patience, accept: FanOutBenchmark.isEvent)
+        guard first.datagrams >= 1 else { throw BenchError("\(label): no event arrived within \(patience) s") }
+        // To the nanosecond (/proc's utime and stime count 10 ms ticks: too coarse here).
+        let before = try process.cpuClockSecondsSoFar()
+        let window = generator.receive(expected: events, idle: patience, patience: patience, accept: FanOutBenchmark.isEvent)
+        let after = try process.cpuClockSecondsSoFar()
+        guard window.datagrams == events else {
+            throw BenchError("\(label): \(window.datagrams) of \(events) events arrived (nothing for \(patience) s)")
+        }
+        return after - before
     }
 
     /// The figures as a table.

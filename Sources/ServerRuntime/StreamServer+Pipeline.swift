@@ -1,6 +1,7 @@
 import Logging
 import Match
 import MatchStore
+import NIOCore
 import RuntimeSupport
 import ServerEngine
 import Wire
@@ -121,7 +122,9 @@ extension StreamServer {
             } catch {
                 failures += 1
                 if failures == 1 { logger.error("\(error); streaming is paused until the match log can be written.") }
-                await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: .seconds(1)))
+                await core.signals.wait(until: { $0.stopped }, deadline: NIODeadline.now() + .seconds(1), timer: channel.eventLoop)
+                // The stream loop, paused here, runs the housekeeping meanwhile: clients still time out.
+                housekeep()
             }
         }
         return nil

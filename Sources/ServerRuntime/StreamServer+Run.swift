@@ -80,7 +80,6 @@ extension StreamServer {
             let revocationWatch = try configuration.tokenAdmission == nil ? nil : configuration.revocationFile.map(FileWatch.init)
             outcome = .success(
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { await self.housekeepingLoop() }
                     if let revocationWatch { group.addTask { await self.watchRevocations(revocationWatch) } }
                     group.addTask { await self.performActions() }
                     for (index, follower) in self.feeds.enumerated() {
@@ -150,15 +149,13 @@ extension StreamServer {
         }
     }
 
-    /// Once a second until stopped or cancelled: the rejects summary, the client timeouts, and
-    /// subscribers whose tokens expired cut off.
-    package func housekeepingLoop() async {
-        while !Task.isCancelled {
-            if await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: .seconds(1))) { return }
-            let cutOff = core.housekeeping()
-            if !cutOff.isEmpty { send { cutOff } }
-            if configuration.upstreamOnDemand { dropUnwatched() }
-        }
+    /// The housekeeping (``HousekeepingSchedule``, about once a second, run by the stream loop):
+    /// the rejects summary, the client timeouts, subscribers whose tokens expired cut off, and
+    /// with upstreams on demand, those no one watches any more left.
+    package func housekeep() {
+        let cutOff = core.housekeeping()
+        if !cutOff.isEmpty { send { cutOff } }
+        if configuration.upstreamOnDemand { dropUnwatched() }
     }
 }
 

@@ -38,7 +38,13 @@ extension StreamServer {
         // End frames' repeats, scheduled on the event loop so that the stream does not wait for them.
         var endRepeats = channel.eventLoop.makeSucceededVoidFuture()
         if needed > 0 && turn.scheduler.waiting { logger.info("Waiting for \(needed) client(s) before kick-off.") }
+        // The housekeeping rides on this loop's wake-ups: one wake-up per due batch, not one more per tick.
+        var upkeep = HousekeepingSchedule(start: clock.now)
         while !stopping && (turn.scheduler.unfinished || turn.producersOpen > 0 || configuration.upstreamOnDemand) {
+            if upkeep.isDue(at: clock.now) {
+                housekeep()
+                upkeep.ran(at: clock.now)
+            }
             // Kick off whatever waits, once enough clients are here.
             if turn.scheduler.waiting && core.signals.value.clients >= needed { kickOff(&turn, now: clock.now) }
             // What the feeds and upstreams brought since the last turn. The count is read before
@@ -52,16 +58,18 @@ extension StreamServer {
             let (waiting, seen) = (turn.scheduler.waiting, feedItemsSeen)
             let wake: @Sendable (ServerSignals) -> Bool = { $0.stopped || (waiting && $0.clients >= needed) || $0.sourceItems != seen }
             guard let deadline = turn.scheduler.deadline else {
-                // Nothing due: asleep until enough clients are here, a producer brings something, or stop().
-                await core.signals.wait(until: wake)
+                // Nothing due: asleep until enough clients are here, a producer brings something,
+                // stop(), or the housekeeping's turn.
+                await core.signals.wait(until: wake, deadline: loopDeadline(upkeep.deadline, clock: clock), timer: channel.eventLoop)
                 continue
             }
-            // Asleep until the next output is due, or woken at once by stop(), a kick-off or a
-            // producer: timed by the event loop's own timer, so a due batch wakes only the loop.
-            if await core.signals.wait(until: wake, deadline: NIODeadline.now() + TimeAmount(deadline - clock.now), timer: channel.eventLoop) {
-                if stopping { break }
-                if clock.now < deadline { continue }
-            }
+            // Asleep until the next output is due (or the housekeeping's turn, if sooner), or woken
+            // at once by stop(), a kick-off or a producer: timed by the event loop's own timer, so
+            // a due batch wakes only the loop.
+            let woken = await core.signals.wait(
+                until: wake, deadline: loopDeadline(min(deadline, upkeep.deadline), clock: clock), timer: channel.eventLoop)
+            if woken && stopping { break }
+            if clock.now < deadline { continue }
             // Outputs already due, of every match, go through the pipeline together (up to 64
             // events, 4,096 datagrams: enough to amortize the trip, little enough in flight).
             let core = self.core
@@ -73,6 +81,11 @@ extension StreamServer {
         }
         try await closeStream(turn, repeats: endRepeats)
         return summarize(turn.summary)
+    }
+
+    /// `instant` as a deadline on the event loop's clock.
+    private func loopDeadline(_ instant: ContinuousClock.Instant, clock: ContinuousClock) -> NIODeadline {
+        NIODeadline.now() + TimeAmount(instant - clock.now)
     }
 
     /// Kicks off every match that waits (the scheduler moves their times), each begun in the state and announced.

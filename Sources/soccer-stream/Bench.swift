@@ -122,6 +122,7 @@ struct BenchCommand: AsyncParsableCommand {
             abstract: "Server CPU per event with one client at a real pace, with and without the durable match log.")
         @OptionGroup var pace: PaceOptions<PaceBenchDefaults>
         @Option(help: "Events measured per run (2...600).") var events = 30
+        @Option(help: "The C ceiling's source, run at the same pace (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
         @OptionGroup var baselineOption: BaselineOption
 
         func run() async throws {
@@ -133,6 +134,12 @@ struct BenchCommand: AsyncParsableCommand {
             let configured = benchmark
             let builds = [(configured.executable, "this")] + (baselineOption.baseline.map { [($0, "baseline")] } ?? [])
             var runs: [PaceBenchmark.Run] = []
+            if !ceiling.isEmpty {
+                let source = ceiling
+                let run = try await LoadGenerator.onOwnThread { try configured.measureCeiling(source: source) }
+                runs.append(run)
+                StandardOutput.write(PaceBenchmark.table([run], interval: interval).split(separator: "\n").last.map { $0 + "\n" } ?? "")
+            }
             for durable in [false, true] {
                 for (executable, label) in builds {
                     let run = try await LoadGenerator.onOwnThread { try configured.measure(executable, label: label, durable: durable) }
