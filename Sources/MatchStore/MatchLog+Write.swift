@@ -77,66 +77,62 @@ extension MatchLog {
 
     /// Logs `entries` in one transaction, on disk when it returns (write-ahead: the caller
     /// sends them only then), with, for each match in `subscribers`, its subscriptions as they
-    /// are now (they get these events, so a restarted server knows them).
+    /// are now (they get these events, so a restarted server knows them). Without subscriptions
+    /// to keep, that is one statement: the `event_appends` view's trigger updates each match's
+    /// row (its count, latest score and minute, which history reads there).
     public func append(_ entries: [Entry], subscribers: [Int: [KeptSubscriber]] = [:]) async throws(StreamingError) {
         guard !entries.isEmpty else { return }
         var values: [SQLiteData] = []
-        values.reserveCapacity(entries.count * 3)
+        values.reserveCapacity(entries.count * 8)
+        let now = Date().timeIntervalSince1970
         for entry in entries {
             let line = FeedLine.event(FeedEvent(entry.event, at: (entry.at * 1000).rounded() / 1000)).jsonText
-            values += [.integer(entry.match), .integer(Int(entry.sequence)), .text(line)]
+            values += [
+                .integer(entry.match), .integer(Int(entry.sequence)), .text(line), .integer(Int(entry.event.score.home)),
+                .integer(Int(entry.event.score.away)), .integer(Int(entry.event.minute)), entry.feedOffset.map { .integer($0) } ?? .null,
+                .float(now),
+            ]
         }
-        let rows = Array(repeating: "(?, ?, ?)", count: entries.count).joined(separator: ", ")
-        // The latest score and minute per match, kept in its row (history reads them there).
-        var latest: [Int: Entry] = [:]
-        var counts: [Int: Int] = [:]
-        for entry in entries {
-            latest[entry.match] = entry
-            counts[entry.match, default: 0] += 1
-        }
+        let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: entries.count).joined(separator: ", ")
+        let insert = "INSERT INTO event_appends (match, sequence, line, home, away, minute, feed_offset, updated) VALUES \(rows)"
         do {
-            _ = try await connection.query("BEGIN IMMEDIATE", [])
-            do {
-                _ = try await connection.query("INSERT INTO events (match, sequence, line) VALUES \(rows)", values)
-                let now = Date().timeIntervalSince1970
-                for (match, entry) in latest {
-                    _ = try await connection.query(
-                        """
-                        UPDATE matches SET events = events + ?, home = ?, away = ?, minute = ?, feed_offset = COALESCE(?, feed_offset),
-                        updated = ? WHERE number = ?
-                        """,
-                        [
-                            .integer(counts[match] ?? 0), .integer(Int(entry.event.score.home)), .integer(Int(entry.event.score.away)),
-                            .integer(Int(entry.event.minute)), entry.feedOffset.map { .integer($0) } ?? .null, .float(now), .integer(match),
-                        ])
+            if subscribers.isEmpty {
+                _ = try await connection.query(insert, values)
+            } else {
+                _ = try await connection.query("BEGIN IMMEDIATE", [])
+                do {
+                    _ = try await connection.query(insert, values)
+                    for (match, kept) in subscribers { try await keep(kept, of: match) }
+                    _ = try await connection.query("COMMIT", [])
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", [])  // the append fails with the first error either way
+                    throw error
                 }
-                for (match, kept) in subscribers {
-                    _ = try await connection.query("DELETE FROM original_clients WHERE match = ?", [.integer(match)])
-                    // Many rows a statement (7 values each, well within SQLite's limit on them).
-                    for start in stride(from: 0, to: kept.count, by: 500) {
-                        let chunk = kept[start..<min(kept.count, start + 500)]
-                        let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-                        let values: [SQLiteData] = chunk.flatMap { subscriber -> [SQLiteData] in
-                            [
-                                .integer(match), .text(subscriber.host), .integer(subscriber.port),
-                                .integer(Int(Int64(bitPattern: subscriber.subscription))),
-                                .text(subscriber.delivery), .integer(Int(subscriber.dictionary)), .integer(subscriber.group ? 1 : 0),
-                            ]
-                        }
-                        _ = try await connection.query(
-                            "INSERT OR IGNORE INTO original_clients (match, host, port, subscription, delivery, dictionary, grp) VALUES \(rows)",
-                            values)
-                    }
-                }
-                _ = try await connection.query("COMMIT", [])
-            } catch {
-                _ = try? await connection.query("ROLLBACK", [])  // the append fails with the first error either way
-                throw error
             }
         } catch {
             throw StreamingError(.fileUnavailable, "cannot write \(entries.count) event(s) to the match log \(path): \(error)")
         }
         crashPoint?.passed(entries.count)
+    }
+
+    /// Replaces match `match`'s kept subscriptions with `kept` (inside the caller's transaction).
+    private func keep(_ kept: [KeptSubscriber], of match: Int) async throws {
+        _ = try await connection.query("DELETE FROM original_clients WHERE match = ?", [.integer(match)])
+        // Many rows a statement (7 values each, well within SQLite's limit on them).
+        for start in stride(from: 0, to: kept.count, by: 500) {
+            let chunk = kept[start..<min(kept.count, start + 500)]
+            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            let values: [SQLiteData] = chunk.flatMap { subscriber -> [SQLiteData] in
+                [
+                    .integer(match), .text(subscriber.host), .integer(subscriber.port),
+                    .integer(Int(Int64(bitPattern: subscriber.subscription))),
+                    .text(subscriber.delivery), .integer(Int(subscriber.dictionary)), .integer(subscriber.group ? 1 : 0),
+                ]
+            }
+            _ = try await connection.query(
+                "INSERT OR IGNORE INTO original_clients (match, host, port, subscription, delivery, dictionary, grp) VALUES \(rows)",
+                values)
+        }
     }
 
     /// Logs the end of match `number`.

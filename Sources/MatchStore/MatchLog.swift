@@ -176,6 +176,27 @@ public final class MatchLog: Sendable {
             where !columns.contains(column) {
                 _ = try await connection.query("ALTER TABLE matches ADD COLUMN \(column) \(definition)", [])
             }
+            // Appending events is one statement (one trip to SQLite's thread and one implicit
+            // transaction): rows inserted into this view are logged, and their match's row
+            // follows them (count, score, minute, feed offset, time), by its trigger.
+            for statement in [
+                """
+                CREATE VIEW IF NOT EXISTS event_appends AS
+                SELECT events.match, events.sequence, events.line, matches.home, matches.away, matches.minute, matches.feed_offset,
+                       matches.updated
+                FROM events JOIN matches ON matches.number = events.match
+                """,
+                """
+                CREATE TRIGGER IF NOT EXISTS event_appended INSTEAD OF INSERT ON event_appends BEGIN
+                    INSERT INTO events (match, sequence, line) VALUES (NEW.match, NEW.sequence, NEW.line);
+                    UPDATE matches SET events = events + 1, home = NEW.home, away = NEW.away, minute = NEW.minute,
+                        feed_offset = COALESCE(NEW.feed_offset, feed_offset), updated = NEW.updated
+                    WHERE number = NEW.match;
+                END
+                """,
+            ] {
+                _ = try await connection.query(statement, [])
+            }
             let check = try await connection.query("PRAGMA quick_check", [])
             let verdict = check.first?.column("quick_check")?.string ?? "no answer"
             guard verdict == "ok" else {
