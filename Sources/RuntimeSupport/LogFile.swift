@@ -149,7 +149,11 @@ public final class LogFile: Sendable {
     /// Appends `text` as it is (held in memory before ``start(_:)``; in a batch, written when
     /// the batch closes).
     public func write(_ text: String) {
-        let bytes = Array(text.utf8)
+        write(bytes: Array(text.utf8))
+    }
+
+    /// Appends `bytes` (whole lines) as they are, as ``write(_:)`` does.
+    public func write(bytes: [UInt8]) {
         let failed: Int32? = state.withLock { guarded in
             guard guarded.batch.depth > 0 else { return Self.append(bytes, to: &guarded.mode) }
             guarded.batch.held.append(contentsOf: bytes)
@@ -226,16 +230,36 @@ public final class LogFile: Sendable {
 
     /// The current UTC time as `2026-11-25 01:20:00.123`.
     package static func timestamp() -> String {
+        var text: [UInt8] = []
+        appendTimestamp(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The last second formatted (as `2026-11-25 01:20:00`), shared by every log line of that second.
+    private static let formattedSecond = Mutex<(second: Int, text: [UInt8])>((-1, []))
+
+    /// Appends the current UTC time as `2026-11-25 01:20:00.123` to `line`: the date and time
+    /// formatted once a second (a storm of registrations logs thousands of lines a second), the
+    /// milliseconds each time.
+    package static func appendTimestamp(to line: inout [UInt8]) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
-        let millis = Int(now.tv_nsec / 1_000_000)
-        let text = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return text + "." + (millis < 10 ? "00" : millis < 100 ? "0" : "") + String(millis)
+        formattedSecond.withLock { cached in
+            if cached.second != Int(now.tv_sec) {
+                var seconds = now.tv_sec
+                var parts = tm()
+                gmtime_r(&seconds, &parts)
+                var buffer = [CChar](repeating: 0, count: 32)
+                let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
+                cached = (Int(now.tv_sec), buffer.prefix(count).map { UInt8(bitPattern: $0) })
+            }
+            line.append(contentsOf: cached.text)
+        }
+        let millis = Int(now.tv_nsec / 1_000_000)  // 0...999
+        line.append(UInt8(ascii: "."))
+        line.append(UInt8(ascii: "0") + UInt8(millis / 100 % 10))
+        line.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
+        line.append(UInt8(ascii: "0") + UInt8(millis % 10))
     }
 }
 
@@ -263,11 +287,27 @@ public struct FileLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let extra = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let level = event.level == .info ? "" : "\(event.level.rawValue.uppercased()) "
+        // Built as bytes, in one buffer: a registration storm logs thousands of lines a second.
+        var line: [UInt8] = []
+        line.reserveCapacity(128)
+        line.append(UInt8(ascii: "["))
+        LogFile.appendTimestamp(to: &line)
+        line += "] (".utf8
+        line += label.utf8
+        line += ") ".utf8
+        if event.level != .info {
+            line += event.level.rawValue.uppercased().utf8
+            line.append(UInt8(ascii: " "))
+        }
         // Names and phrases in messages come from feeds and upstreams: no control character of
         // theirs reaches whoever reads the log in a terminal (TerminalText).
-        file.write("[\(LogFile.timestamp())] (\(label)) \(level)\(TerminalText.escapedLines("\(event.message)"))\(TerminalText.escaped(extra))\n")
+        line += TerminalText.escapedLines(event.message.description).utf8
+        if !metadata.isEmpty || !(event.metadata?.isEmpty ?? true) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            let extra = " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            line += TerminalText.escaped(extra).utf8
+        }
+        line.append(UInt8(ascii: "\n"))
+        file.write(bytes: line)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RuntimeSupport
 import Testing
 
@@ -68,6 +69,37 @@ struct LogBatchTests {
             #expect(!FileManager.default.fileExists(atPath: path))
             try log.start(nil)
             #expect(try Self.contents(path) == "early\n")
+        }
+    }
+
+    @Test("a logger's lines: the UTC time to the millisecond, the label, the level unless info, the message escaped, metadata sorted")
+    func lineForm() throws {
+        try Self.withLogPath { path in
+            let log = LogFile(path: path)
+            try log.start(nil)
+            var logger = log.logger(label: "server")
+            let before = Date()
+            logger.info("Registering client 127.0.0.1:5000 (compact).")
+            logger.warning("odd \u{1B}[2J name")
+            logger[metadataKey: "match"] = "7"
+            logger.info("with metadata", metadata: ["at": "kick-off"])
+            let after = Date()
+            let lines = try Self.contents(path).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            #expect(lines.count == 4 && lines[3].isEmpty, "\(lines)")
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+            for line in lines.prefix(3) {
+                // "[2026-11-25 01:20:00.123] " is 26 characters.
+                let stamp = String(line.dropFirst().prefix(23))
+                let time = try #require(formatter.date(from: stamp), "\(line)")
+                #expect(line.hasPrefix("[") && Array(line)[24] == "]")
+                #expect(time.timeIntervalSince(before) > -0.002 && after.timeIntervalSince(time) > -0.002, "\(stamp) against \(before.timeIntervalSince1970)...\(after.timeIntervalSince1970)")
+            }
+            #expect(lines[0].dropFirst(26) == "(server) Registering client 127.0.0.1:5000 (compact).")
+            #expect(lines[1].dropFirst(26) == "(server) WARNING odd \\u{1B}[2J name")
+            #expect(lines[2].dropFirst(26) == "(server) with metadata at=kick-off match=7")
         }
     }
 }
