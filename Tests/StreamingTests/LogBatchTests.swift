@@ -95,7 +95,9 @@ struct LogBatchTests {
                 let stamp = String(line.dropFirst().prefix(23))
                 let time = try #require(formatter.date(from: stamp), "\(line)")
                 #expect(line.hasPrefix("[") && Array(line)[24] == "]")
-                #expect(time.timeIntervalSince(before) > -0.002 && after.timeIntervalSince(time) > -0.002, "\(stamp) against \(before.timeIntervalSince1970)...\(after.timeIntervalSince1970)")
+                #expect(
+                    time.timeIntervalSince(before) > -0.002 && after.timeIntervalSince(time) > -0.002,
+                    "\(stamp) against \(before.timeIntervalSince1970)...\(after.timeIntervalSince1970)")
             }
             #expect(lines[0].dropFirst(26) == "(server) Registering client 127.0.0.1:5000 (compact).")
             #expect(lines[1].dropFirst(26) == "(server) WARNING odd \\u{1B}[2J name")
