@@ -9,8 +9,8 @@ import Wire
 /// Stateless address validation (Spec §7.1), as QUIC's Retry token (RFC 9000 §8.1) and DTLS's
 /// HelloVerifyRequest cookie (RFC 6347 §4.2.1) do it.
 ///
-/// A token is `timestamp (4 bytes, big-endian seconds) | HMAC-SHA256(key, "SSv1" | client IP |
-/// client port | timestamp)` (32 bytes): it binds the client's address and a time, expires after
+/// A token is `timestamp (4 bytes, big-endian seconds) | HMAC-SHA256(key, "SSv1" | IP version |
+/// client IP | client port | timestamp)` (32 bytes; the address as bytes, as it travels): it binds the client's address and a time, expires after
 /// ``lifetime`` seconds, and needs no state per address: the server only keeps its keys. The
 /// key rotates every ``rotationInterval``; tokens made with the previous key stay valid.
 public struct AddressValidator: Sendable {
@@ -73,12 +73,29 @@ public struct AddressValidator: Sendable {
         rotatedAt = now
     }
 
-    /// What a token authenticates: `SSv1|IP|port|` and the time's 4 bytes.
+    /// What a token authenticates: `SSv1`, the IP version (4 or 6; 0 for an address without
+    /// one), the IP's 4 or 16 bytes and the port's 2, as they travel (network order), and the
+    /// time's 4 bytes (big-endian). Bytes, not text: no address is formatted per registration.
     private static func message(_ address: SocketAddress, time: UInt32) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        bytes += "SSv1|\(address.ipAddress ?? "?")|\(address.port ?? 0)|".utf8
-        bytes += [UInt8(time >> 24), UInt8((time >> 16) & 0xFF), UInt8((time >> 8) & 0xFF), UInt8(time & 0xFF)]
+        bytes.reserveCapacity(32)
+        for byte in "SSv1".utf8 { bytes.append(byte) }
+        switch address {
+        case .v4(let v4):
+            bytes.append(4)
+            withUnsafeBytes(of: v4.address.sin_addr.s_addr) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: v4.address.sin_port) { bytes.append(contentsOf: $0) }
+        case .v6(let v6):
+            bytes.append(6)
+            withUnsafeBytes(of: v6.address.sin6_addr) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: v6.address.sin6_port) { bytes.append(contentsOf: $0) }
+        case .unixDomainSocket:
+            bytes.append(0)
+        }
+        bytes.append(UInt8(time >> 24))
+        bytes.append(UInt8((time >> 16) & 0xFF))
+        bytes.append(UInt8((time >> 8) & 0xFF))
+        bytes.append(UInt8(time & 0xFF))
         return bytes
     }
 

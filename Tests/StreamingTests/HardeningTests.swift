@@ -18,6 +18,13 @@ struct HardeningTests {
         #expect(token.count == AddressValidator.tokenSize)
         #expect(validator.isValid(token, for: a))
         #expect(!validator.isValid(token, for: b))  // another port
+        // Another host, and the same port over IPv6 (the address is authenticated as bytes, version included).
+        let c = try SocketAddress(ipAddress: "127.0.0.2", port: 5000)
+        let v6 = try SocketAddress(ipAddress: "::1", port: 5000)
+        #expect(!validator.isValid(token, for: c) && !validator.isValid(token, for: v6))
+        let token6 = validator.token(for: v6)
+        #expect(validator.isValid(token6, for: v6) && !validator.isValid(token6, for: a))
+        #expect(!validator.isValid(token6, for: try SocketAddress(ipAddress: "::2", port: 5000)))
         #expect(!validator.isValid(Array(token.dropLast()), for: a))
         var forged = token
         forged[10] ^= 1
