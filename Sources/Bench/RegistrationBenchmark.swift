@@ -1,5 +1,7 @@
 import Foundation
 import GroupSigning
+import Match
+import Streaming
 import Toolkit
 import Wire
 
@@ -24,6 +26,9 @@ public struct RegistrationBenchmark: Sendable {
     public var logLevel = "info"
     /// Another build's executable (the build before a change), measured the same way in the same run.
     public var baseline: String?
+    /// The C ceiling's source (Benchmarks/register-ceiling.c), measured plainly after the
+    /// builds; nil skips it.
+    public var ceilingSource: String?
 
     /// One mode's figures.
     public struct Mode: Sendable {
@@ -67,30 +72,41 @@ public struct RegistrationBenchmark: Sendable {
             tokened.build = build
             modes.append(tokened)
         }
+        if let ceilingSource {
+            var ceiling = try measure(name: "plain", start: { port, work in try Self.startCeiling(source: ceilingSource, port: port, work: work) })
+            ceiling.build = "C ceiling"
+            modes.append(ceiling)
+        }
         return modes
     }
 
-    private func measure(name: String, executable: String, arguments: [String], token: [UInt8]) throws -> Mode {
-        if clients > GeneratorShard.maximumClients {
-            return try measureWindow(name: name, executable: executable, arguments: arguments, registerAll: registerSharded)
+    /// Compiles and starts the registration ceiling on `port`: pre-built answers (this build's
+    /// challenge, with a token of its own, and a welcome offering the standard dictionary, as a
+    /// server sends them) stamped with each register's identifier, read and sent a batch at a time.
+    private static func startCeiling(source: String, port: Int, work: WorkDirectory) throws -> ChildProcess {
+        let binary = try work.compile(source, into: "register-ceiling")
+        let token = (0..<AddressValidator.tokenSize).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let challenge = try Frame(body: .challenge(Challenge(token: token))).encoded()
+        let welcome = try Frame(
+            body: .welcome(
+                Welcome(
+                    format: .compact, dictionary: CompressionDictionary.standard.id, matchID: MatchSimulator(seed: 1).matchID,
+                    heartbeatSeconds: 5, intervalMicroseconds: 3_600_000_000, roster: .original, catalog: .english, current: nil))
+        ).encoded()
+        for (name, bytes) in [("challenge.bin", challenge), ("welcome.bin", welcome), ("token.bin", token)] {
+            try Data(bytes).write(to: work.url.appendingPathComponent(name))
         }
-        // The clients' sockets first: bound after the server's port was chosen, one of them
-        // could take it before the server binds it (10,000 ephemeral ports of about 28,000).
-        let generator = try LoadGenerator(count: clients)
-        return try measureWindow(name: name, executable: executable, arguments: arguments) { port, _ in
-            try generator.register(serverPort: port, format: .compact, seconds: 120, subscriberToken: token, counting: FanOutBenchmark.isEvent)
-        }
+        return try ChildProcess(
+            binary,
+            [
+                String(port), work.path("challenge.bin"), work.path("welcome.bin"), work.path("token.bin"),
+                String(FrameKind.register.rawValue), String(FrameHeader.subscriptionOffset),
+            ])
     }
 
-    /// Starts a server waiting for one client more than are registered (so it never kicks off)
-    /// and taking every register at once, lets it settle (its start-up is not registration),
-    /// then reads its CPU time around `registerAll(port, work)`.
-    private func measureWindow(
-        name: String, executable: String, arguments: [String], registerAll: (Int, WorkDirectory) throws -> Void
-    ) throws -> Mode {
-        try WorkDirectory.with("register") { work in
-            let port = try FanOutBenchmark.freePort()
-            let server = try ChildProcess(
+    private func measure(name: String, executable: String, arguments: [String], token: [UInt8]) throws -> Mode {
+        try measure(name: name, token: token) { port, work in
+            try ChildProcess(
                 executable,
                 [
                     "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
@@ -98,13 +114,39 @@ public struct RegistrationBenchmark: Sendable {
                     "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", logLevel,
                     "--log-file", work.path("server.log"),
                 ] + arguments)
+        }
+    }
+
+    /// Registers every client with what `start` starts on a port: a server waiting for one client
+    /// more than are registered (so it never kicks off) and taking every register at once, or the
+    /// ceiling.
+    private func measure(name: String, token: [UInt8] = [], start: (Int, WorkDirectory) throws -> ChildProcess) throws -> Mode {
+        if clients > GeneratorShard.maximumClients {
+            return try measureWindow(name: name, start: start, registerAll: registerSharded)
+        }
+        // The clients' sockets first: bound after the server's port was chosen, one of them
+        // could take it before the server binds it (10,000 ephemeral ports of about 28,000).
+        let generator = try LoadGenerator(count: clients)
+        return try measureWindow(name: name, start: start) { port, _ in
+            try generator.register(serverPort: port, format: .compact, seconds: 120, subscriberToken: token, counting: FanOutBenchmark.isEvent)
+        }
+    }
+
+    /// Starts what answers the registers (`start`), lets it settle (its start-up is not
+    /// registration), then reads its CPU time around `registerAll(port, work)`.
+    private func measureWindow(
+        name: String, start: (Int, WorkDirectory) throws -> ChildProcess, registerAll: (Int, WorkDirectory) throws -> Void
+    ) throws -> Mode {
+        try WorkDirectory.with("register") { work in
+            let port = try FanOutBenchmark.freePort()
+            let server = try start(port, work)
             defer {
                 server.terminate()
                 _ = server.wait(timeout: 10)
             }
             usleep(1_500_000)
             let before = try server.cpuSecondsSoFar()
-            let start = LoadGenerator.now()
+            let began = LoadGenerator.now()
             do {
                 try registerAll(port, work)
             } catch {
@@ -112,7 +154,7 @@ public struct RegistrationBenchmark: Sendable {
                 let log = (try? String(contentsOfFile: work.path("server.log"), encoding: .utf8)) ?? ""
                 throw BenchError("\(name): \(error); the server's log ends: \(log.suffix(600))")
             }
-            let seconds = LoadGenerator.now() - start
+            let seconds = LoadGenerator.now() - began
             let after = try server.cpuSecondsSoFar()
             return Mode(name: name, clients: clients, serverCPU: after - before, seconds: seconds)
         }

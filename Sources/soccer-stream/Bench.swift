@@ -157,6 +157,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Clients registered in each mode (1...200000; above 19000 by several generator processes, plainly only).")
         var clients = 10_000
         @Option(help: "The server's --log-level (info, what a server runs with, logs each registration).") var logLevel = "info"
+        @Option(help: "The C ceiling's source, registering the same clients plainly (empty: skip it).")
+        var ceiling = "Benchmarks/register-ceiling.c"
         @OptionGroup var baselineOption: BaselineOption
 
         func run() async throws {
@@ -168,6 +170,7 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.clients = clients
             benchmark.logLevel = logLevel
             benchmark.baseline = baselineOption.baseline
+            benchmark.ceilingSource = ceiling.isEmpty ? nil : ceiling
             let configured = benchmark
             let modes = try await LoadGenerator.onOwnThread { try configured.run() }
             StandardOutput.write(RegistrationBenchmark.table(modes, logLevel: logLevel))

@@ -152,10 +152,16 @@ struct RegistrationBenchmarkTests {
     func register() async throws {
         var benchmark = RegistrationBenchmark(executable: try RelayBenchmarkTests.executable())
         benchmark.clients = 50
+        benchmark.ceilingSource =
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Benchmarks/register-ceiling.c").path
         let configured = benchmark
-        // Each mode throws unless every client was welcomed: the token mode's server refuses a register without a valid token.
+        // Each mode throws unless every client was welcomed: the token mode's server refuses a register
+        // without a valid token, and the C ceiling answers a register with the welcome only once it
+        // carries the challenge's token.
         let modes = try await LoadGenerator.onOwnThread { try configured.run() }
-        #expect(modes.map(\.name) == ["plain", "with token"])
+        #expect(modes.map(\.name) == ["plain", "with token", "plain"])
+        #expect(modes.map(\.build) == ["this", "this", "C ceiling"])
         for mode in modes {
             #expect(mode.clients == 50 && mode.serverCPU >= 0 && mode.seconds > 0, "\(mode.name)")
         }

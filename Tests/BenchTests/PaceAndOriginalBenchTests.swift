@@ -1,4 +1,5 @@
 import Bench
+import Foundation
 import Match
 import Testing
 import Wire
@@ -34,6 +35,11 @@ struct PaceAndOriginalBenchTests {
             ]
         }
         #expect(runs.map(\.events) == [5, 5])
+        // The C ceiling at the same pace, measured the same way.
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Benchmarks/ceiling.c").path
+        let ceiling = try await LoadGenerator.onOwnThread { try configured.measureCeiling(source: source) }
+        #expect(ceiling.events == 5 && ceiling.label == "C ceiling" && ceiling.cpuSeconds >= 0)
         #expect(runs.allSatisfy { $0.cpuSeconds > 0 && $0.millisecondsPerEvent > 0 })
         let table = PaceBenchmark.table(runs, interval: 0.05)
         #expect(table.contains("CPU ms/event") && table.contains("durable") && table.contains("none"))
