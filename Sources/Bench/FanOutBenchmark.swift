@@ -254,18 +254,15 @@ public struct FanOutBenchmark {
         port: Int, clients: Int, matches: Int, concurrent: Int, format: BodyFormat, interval: String,
         work: WorkDirectory, original: Bool = false
     ) -> [String] {
-        [
-            "server", "--host", "127.0.0.1", "--port", String(port), "--interval", interval, "--matches", String(matches),
-            "--seed", "1", "--wait-for-clients", String(clients), "--max-clients", String(clients), "--register-rate", "0",
-            "--format", format.name,
-            // Original-protocol clients (Spec §8) are served from loopback when measured.
-            "--original", original ? "allow" : "deny", "--repair-grace", "0", "--log-file", work.path("server.log"),
-            "--simulate", String(concurrent),
-            // The load generator sends no heartbeats: at a real pace a match outlasts the 15 s client timeout.
-            "--client-timeout", "3600",
-            // The fan-out without the durable match log unless asked (`--durable` measures its cost).
-            "--data-dir", durable ? work.path("data") : "none",
-        ] + (metrics ? ["--metrics-port", "0"] : [])
+        BenchServer.arguments(
+            port: port, interval: interval, waitForClients: clients, maxClients: clients, log: work.path("server.log"),
+            [
+                "--matches", String(matches), "--format", format.name,
+                // Original-protocol clients (Spec §8) are served from loopback when measured.
+                "--original", original ? "allow" : "deny", "--repair-grace", "0", "--simulate", String(concurrent),
+                // The fan-out without the durable match log unless asked (`--durable` measures its cost).
+                "--data-dir", durable ? work.path("data") : "none",
+            ] + (metrics ? ["--metrics-port", "0"] : []))
     }
 
     /// Measures `clients` clients receiving `format`; `sealed`, every subscription sealed

@@ -45,13 +45,10 @@ public struct IdleBenchmark {
             let port = try FanOutBenchmark.freePort()
             let server = try ChildProcess(
                 executable,
-                [
-                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
-                    "--wait-for-clients", String(clients + 1), "--max-clients", String(clients + 1), "--register-rate", "0",
-                    "--client-timeout", "3600",
+                BenchServer.arguments(
+                    port: port, interval: "3600", waitForClients: clients + 1, maxClients: clients + 1, log: work.path("server.log"),
                     // Version 1's spelling of --original, so that a version-1 binary can be measured the same way.
-                    "--legacy", "deny", "--log-file", work.path("server.log"),
-                ])
+                    ["--legacy", "deny"]))
             defer {
                 server.terminate()
                 _ = server.wait(timeout: 10)

@@ -130,12 +130,10 @@ public struct MulticastBenchmark: Sendable {
         let log = work.path("origin-\(tag).log")
         let origin = try ChildProcess(
             executable,
-            [
-                "server", "--host", "127.0.0.1", "--port", String(port), "--interval", String(interval), "--seed", "1",
-                "--matches", String(matches), "--wait-for-clients", String(receivers), "--log-file", log,
-                "--register-rate", "0", "--original", "deny", "--repair-grace", "0", "--data-dir", "none",
-                "--client-timeout", "3600", "--max-clients", String(receivers + 16),
-            ] + (multicast ? ["--multicast", "\(group):\(groupPort)"] : []))
+            BenchServer.arguments(
+                port: port, interval: String(interval), waitForClients: receivers, maxClients: receivers + 16, log: log,
+                ["--matches", String(matches), "--original", "deny", "--repair-grace", "0", "--data-dir", "none"]
+                    + (multicast ? ["--multicast", "\(group):\(groupPort)"] : [])))
         // Unicast: the registered sockets receive. Multicast: they only register; the group's
         // sockets (one per receiver, joined before anyone registers) receive.
         let registered = try LoadGenerator(count: receivers)

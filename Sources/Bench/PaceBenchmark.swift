@@ -47,13 +47,9 @@ public struct PaceBenchmark: Sendable {
             let port = try FanOutBenchmark.freePort()
             let server = try ChildProcess(
                 executable,
-                [
-                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", String(interval), "--seed", "1",
-                    "--wait-for-clients", "1", "--matches", "100", "--register-rate", "0", "--original", "deny",
-                    // The load generator sends no heartbeats.
-                    "--client-timeout", "3600",
-                    "--data-dir", durable ? work.path("data") : "none", "--log-file", work.path("server.log"),
-                ])
+                BenchServer.arguments(
+                    port: port, interval: String(interval), waitForClients: 1, log: work.path("server.log"),
+                    ["--matches", "100", "--original", "deny", "--data-dir", durable ? work.path("data") : "none"]))
             defer {
                 server.terminate()
                 _ = server.wait(timeout: 10)

@@ -108,12 +108,9 @@ public struct RegistrationBenchmark: Sendable {
         try measure(name: name, token: token) { port, work in
             try ChildProcess(
                 executable,
-                [
-                    "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "3600", "--seed", "1",
-                    "--wait-for-clients", String(clients + 1), "--max-clients", String(clients), "--register-rate", "0",
-                    "--client-timeout", "3600", "--original", "deny", "--data-dir", "none", "--log-level", logLevel,
-                    "--log-file", work.path("server.log"),
-                ] + arguments)
+                BenchServer.arguments(
+                    port: port, interval: "3600", waitForClients: clients + 1, maxClients: clients, log: work.path("server.log"),
+                    ["--original", "deny", "--data-dir", "none", "--log-level", logLevel] + arguments))
         }
     }
 
