@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,9 @@ static size_t load(const char *path, unsigned char *into, size_t capacity) {
     FILE *file = fopen(path, "rb");
     if (!file) { perror(path); exit(2); }
     size_t size = fread(into, 1, capacity, file);
+    int more = fgetc(file) != EOF;
     fclose(file);
+    if (more) { fprintf(stderr, "%s: longer than %zu bytes\n", path, capacity); exit(2); }
     return size;
 }
 
@@ -47,6 +50,7 @@ int main(int argc, char **argv) {
     }
 
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0) { perror("socket"); return 1; }
     int buffer = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer));
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
@@ -69,6 +73,7 @@ int main(int argc, char **argv) {
             reads[i].msg_hdr.msg_iovlen = 1;
         }
         int count = recvmmsg(fd, reads, BATCH, MSG_WAITFORONE, NULL);
+        if (count < 0 && errno == EINTR) continue;
         if (count < 0) { perror("recvmmsg"); return 1; }
         int answers = 0;
         for (int i = 0; i < count; i++) {

@@ -71,7 +71,8 @@ public struct PaceBenchmark: Sendable {
             try generator.ports.map(String.init).joined(separator: "\n").write(to: portsFile, atomically: true, encoding: .utf8)
             let payloadFile = work.url.appendingPathComponent("payload.bin")
             try Data(try Frame.compactEvent(MatchSimulator.play(seed: 1).events[10], sequence: 10).encoded()).write(to: payloadFile)
-            let ceiling = try ChildProcess(binary, [portsFile.path, String(events + 1), payloadFile.path, "0", String(interval)])
+            // A few rounds more than are measured: still running when the window closes.
+            let ceiling = try ChildProcess(binary, [portsFile.path, String(events + 3), payloadFile.path, "0", String(interval)])
             defer {
                 ceiling.terminate()
                 _ = ceiling.wait(timeout: 10)

@@ -59,6 +59,10 @@ public struct RegistrationBenchmark: Sendable {
             throw BenchError("cannot issue the benchmark's token: \(error)")
         }
         let token = try SubscriberToken(text: text).encoded()
+        // The ceiling runs last: a missing source fails now, not after the builds were measured.
+        if let ceilingSource, !FileManager.default.fileExists(atPath: ceilingSource) {
+            throw BenchError("the register ceiling's source \(ceilingSource) does not exist (run from the package's folder, or give --ceiling)")
+        }
         var modes: [Mode] = []
         for (build, executable) in [("this", executable)] + (baseline.map { [("baseline", $0)] } ?? []) {
             var plain = try measure(name: "plain", executable: executable, arguments: [], token: [])

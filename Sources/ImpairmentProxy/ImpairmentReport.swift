@@ -28,7 +28,10 @@ public struct DirectionReport: Sendable, Hashable {
 /// The figures follow Spec §6 on the deliveries in the order the relay made them (one socket to
 /// one socket on loopback keeps that order): a first-time event whose sequence was delivered
 /// before, first time or as a retransmission, is a duplicate and not received; a retransmission
-/// counts as repaired when its sequence had not been delivered before either way.
+/// counts as repaired when its sequence had not been delivered before either way. It does not
+/// model what a client sets aside itself: events after its end frame (without `--events-only`,
+/// a delayed event can follow the end frame), implausible sequences (Spec §6.1), sequences past
+/// its duplicate window, or a lost end frame (lost counts from the sent set, not first…last).
 public struct EventTruth: Sendable, Hashable {
     /// One event frame the relay delivered.
     public struct Delivery: Sendable, Hashable {

@@ -178,16 +178,19 @@ public final class MatchLog: Sendable {
             }
             // Appending events is one statement (one trip to SQLite's thread and one implicit
             // transaction): rows inserted into this view are logged, and their match's row
-            // follows them (count, score, minute, feed offset, time), by its trigger.
+            // follows them (count, score, minute, feed offset, time), by its trigger. Made anew
+            // at each open, so that a log written by an older build gets this build's definition.
             for statement in [
+                "DROP TRIGGER IF EXISTS event_appended",
+                "DROP VIEW IF EXISTS event_appends",
                 """
-                CREATE VIEW IF NOT EXISTS event_appends AS
+                CREATE VIEW event_appends AS
                 SELECT events.match, events.sequence, events.line, matches.home, matches.away, matches.minute, matches.feed_offset,
                        matches.updated
                 FROM events JOIN matches ON matches.number = events.match
                 """,
                 """
-                CREATE TRIGGER IF NOT EXISTS event_appended INSTEAD OF INSERT ON event_appends BEGIN
+                CREATE TRIGGER event_appended INSTEAD OF INSERT ON event_appends BEGIN
                     INSERT INTO events (match, sequence, line) VALUES (NEW.match, NEW.sequence, NEW.line);
                     UPDATE matches SET events = events + 1, home = NEW.home, away = NEW.away, minute = NEW.minute,
                         feed_offset = COALESCE(NEW.feed_offset, feed_offset), updated = NEW.updated

@@ -23,7 +23,7 @@ extension ServerState {
     /// Cuts off every subscriber whose token no longer stands (``TokenAdmission/standing(of:now:)``):
     /// unsubscribed at once, and told why with a refuse frame under its own identifier (Spec
     /// §4.5: a refuse after the welcome ends the subscription). Called on each reload of the
-    /// revocation list and once a second, so that a revoked or expired subscriber stops within
+    /// revocation list and about once a second (``HousekeepingSchedule``), so that a revoked or expired subscriber stops within
     /// one heartbeat period.
     public mutating func cutOffFallen() -> (replies: [Reply], notices: [Notice]) {
         guard let admission = configuration.tokenAdmission, !admitted.isEmpty else { return ([], []) }

@@ -98,7 +98,7 @@ public struct ServerState: Sendable {
     package var now: Double = 0
 
     /// The subscriptions admitted by a token, by address: checked again when the revocation
-    /// list is reloaded and once a second (``cutOffFallen()``).
+    /// list is reloaded and about once a second (``cutOffFallen()``, ``HousekeepingSchedule``).
     package var admitted: [SocketAddress: AdmittedToken] = [:]
     /// The counter of the last sealed welcome, end or refuse (Spec/ENCRYPTION.md, "Nonces"):
     /// one per server, so never the same twice under one subscription's key.

@@ -118,7 +118,14 @@ extension StreamServer {
         if !stopping && configuration.repairGrace > .zero {
             // The last events are the last a client can miss: answer their NACKs a little longer.
             logger.info("Answering repair requests for \(configuration.repairGrace) before exiting.")
-            await core.signals.wait(until: { $0.stopped }, deadline: .now.advanced(by: configuration.repairGrace))
+            // The housekeeping goes on meanwhile (timeouts, expired tokens), a second at a time.
+            let clock = ContinuousClock()
+            let end = clock.now + configuration.repairGrace
+            while !stopping && clock.now < end {
+                let step = min(end, clock.now + HousekeepingSchedule.period)
+                if await core.signals.wait(until: { $0.stopped }, deadline: loopDeadline(step, clock: clock), timer: channel.eventLoop) { break }
+                housekeep()
+            }
         }
         core.housekeeping()
     }
