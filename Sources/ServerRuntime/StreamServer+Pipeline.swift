@@ -124,7 +124,7 @@ extension StreamServer {
                 if failures == 1 { logger.error("\(error); streaming is paused until the match log can be written.") }
                 await core.signals.wait(until: { $0.stopped }, deadline: NIODeadline.now() + .seconds(1), timer: channel.eventLoop)
                 // The stream loop, paused here, runs the housekeeping meanwhile: clients still time out.
-                housekeep()
+                housekeepIfDue()
             }
         }
         return nil

@@ -149,14 +149,25 @@ extension StreamServer {
         }
     }
 
-    /// The housekeeping (``HousekeepingSchedule``, about once a second, run by the stream loop):
-    /// the rejects summary, the client timeouts, subscribers whose tokens expired cut off, and
-    /// with upstreams on demand, those no one watches any more left.
-    package func housekeep() {
+    /// Runs the housekeeping if it is due (``HousekeepingSchedule``, about once a second; the
+    /// stream loop calls this on each of its wake-ups, and while it waits on a failing match log
+    /// or through the repair grace): the rejects summary, the client timeouts, subscribers whose
+    /// tokens expired cut off, and with upstreams on demand, those no one watches any more left.
+    package func housekeepIfDue() {
+        let now = ContinuousClock().now
+        let due = upkeep.withLock { schedule in
+            guard schedule.isDue(at: now) else { return false }
+            schedule.ran(at: now)
+            return true
+        }
+        guard due else { return }
         let cutOff = core.housekeeping()
         if !cutOff.isEmpty { send { cutOff } }
         if configuration.upstreamOnDemand { dropUnwatched() }
     }
+
+    /// The latest the stream loop may sleep before the housekeeping needs a wake-up of its own.
+    package var housekeepingDeadline: ContinuousClock.Instant { upkeep.withLock { $0.deadline } }
 }
 
 extension StreamServer {

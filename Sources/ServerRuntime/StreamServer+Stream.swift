@@ -38,13 +38,9 @@ extension StreamServer {
         // End frames' repeats, scheduled on the event loop so that the stream does not wait for them.
         var endRepeats = channel.eventLoop.makeSucceededVoidFuture()
         if needed > 0 && turn.scheduler.waiting { logger.info("Waiting for \(needed) client(s) before kick-off.") }
-        // The housekeeping rides on this loop's wake-ups: one wake-up per due batch, not one more per tick.
-        var upkeep = HousekeepingSchedule(start: clock.now)
         while !stopping && (turn.scheduler.unfinished || turn.producersOpen > 0 || configuration.upstreamOnDemand) {
-            if upkeep.isDue(at: clock.now) {
-                housekeep()
-                upkeep.ran(at: clock.now)
-            }
+            // The housekeeping rides on this loop's wake-ups: one wake-up per due batch, not one more per tick.
+            housekeepIfDue()
             // Kick off whatever waits, once enough clients are here.
             if turn.scheduler.waiting && core.signals.value.clients >= needed { kickOff(&turn, now: clock.now) }
             // What the feeds and upstreams brought since the last turn. The count is read before
@@ -60,14 +56,14 @@ extension StreamServer {
             guard let deadline = turn.scheduler.deadline else {
                 // Nothing due: asleep until enough clients are here, a producer brings something,
                 // stop(), or the housekeeping's turn.
-                await core.signals.wait(until: wake, deadline: loopDeadline(upkeep.deadline, clock: clock), timer: channel.eventLoop)
+                await core.signals.wait(until: wake, deadline: loopDeadline(housekeepingDeadline, clock: clock), timer: channel.eventLoop)
                 continue
             }
             // Asleep until the next output is due (or the housekeeping's turn, if sooner), or woken
             // at once by stop(), a kick-off or a producer: timed by the event loop's own timer, so
             // a due batch wakes only the loop.
             let woken = await core.signals.wait(
-                until: wake, deadline: loopDeadline(min(deadline, upkeep.deadline), clock: clock), timer: channel.eventLoop)
+                until: wake, deadline: loopDeadline(min(deadline, housekeepingDeadline), clock: clock), timer: channel.eventLoop)
             if woken && stopping { break }
             if clock.now < deadline { continue }
             // Outputs already due, of every match, go through the pipeline together (up to 64
@@ -124,7 +120,7 @@ extension StreamServer {
             while !stopping && clock.now < end {
                 let step = min(end, clock.now + HousekeepingSchedule.period)
                 if await core.signals.wait(until: { $0.stopped }, deadline: loopDeadline(step, clock: clock), timer: channel.eventLoop) { break }
-                housekeep()
+                housekeepIfDue()
             }
         }
         core.housekeeping()

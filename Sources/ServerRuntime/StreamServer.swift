@@ -57,6 +57,8 @@ public final class StreamServer: Sendable {
     package let upstreamClients = Mutex<[Int: StreamClient]>([:])
     /// An on-demand relay's followers started by its clients' registers (``OnDemandSubscriptions``).
     package let demanded = Mutex(OnDemandSubscriptions())
+    /// When the housekeeping last ran, and so when it is next due (``housekeepIfDue()``).
+    package let upkeep = Mutex(HousekeepingSchedule(start: ContinuousClock().now))
 
     private init(
         configuration: ServerConfiguration, channel: any Channel, handler: NIOLoopBound<ServerChannelHandler>,
