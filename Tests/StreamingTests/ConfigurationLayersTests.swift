@@ -152,7 +152,7 @@ struct ConfigurationLayersTests {
             let port = try RestartTests.freePort()
             let config = folder + "/server.json"
             try #"{"max-clients": 5, "loop": true}"#.write(toFile: config, atomically: true, encoding: .utf8)
-            FileManager.default.createFile(atAtPath: folder + "/server.log")
+            #expect(FileManager.default.createFile(atAtPath: folder + "/server.log"))
             let server = try RestartTests.ServerProcess(
                 arguments: [
                     "server", "--config", "server.json", "--host", "127.0.0.1", "--port", String(port),
@@ -216,5 +216,5 @@ struct ConfigurationLayersTests {
 }
 
 extension FileManager {
-    fileprivate func createFile(atAtPath path: String) { createFile(atPath: path, contents: nil) }
+    fileprivate func createFile(atAtPath path: String) -> Bool { createFile(atPath: path, contents: nil) }
 }

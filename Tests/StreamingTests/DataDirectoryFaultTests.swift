@@ -38,7 +38,7 @@ struct DataDirectoryFaultTests {
             let data = directory + "/data"
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
             let log = directory + "/server.log"
-            FileManager.default.createFile(atPath: log, contents: nil)
+            #expect(FileManager.default.createFile(atPath: log, contents: nil))
             let port = try RestartTests.freePort()
             let executable = try CommandLineTests.executable().path
             let server = try RestartTests.ServerProcess(

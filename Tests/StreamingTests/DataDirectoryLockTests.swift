@@ -40,7 +40,7 @@ struct DataDirectoryLockTests {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let data = directory + "/data"
             let firstLog = directory + "/first.log"
-            FileManager.default.createFile(atPath: firstLog, contents: nil)
+            #expect(FileManager.default.createFile(atPath: firstLog, contents: nil))
             let first = try RestartTests.startServer(port: try RestartTests.freePort(), directory: data, log: firstLog)
             try await RestartTests.waitForLine(containing: "Match log:", in: firstLog)
             let output = directory + "/second.out"
@@ -70,7 +70,9 @@ struct DataDirectoryLockTests {
             defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let (originPort, firstPort, secondPort) = (try RestartTests.freePort(), try RestartTests.freePort(), try RestartTests.freePort())
-            for name in ["server.log", "relay-1.log", "relay-2.log"] { FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: nil) }
+            for name in ["server.log", "relay-1.log", "relay-2.log"] {
+                #expect(FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: nil))
+            }
             // As docs/OPERATING.md's relay example: each its own --port and --log-file, nothing else.
             let origin = try RestartTests.ServerProcess(
                 arguments: [

@@ -22,7 +22,7 @@ struct FeedKickOffTests {
             let feed = directory + "/m.jsonl"
             try Data(jsonl.utf8).write(to: URL(fileURLWithPath: feed))
             let log = directory + "/server.log"
-            FileManager.default.createFile(atPath: log, contents: nil)
+            #expect(FileManager.default.createFile(atPath: log, contents: nil))
             let port = try RestartTests.freePort()
             let server = try RestartTests.ServerProcess(
                 arguments: [

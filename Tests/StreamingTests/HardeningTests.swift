@@ -13,7 +13,7 @@ struct HardeningTests {
         let a = try SocketAddress(ipAddress: "127.0.0.1", port: 5000)
         let b = try SocketAddress(ipAddress: "127.0.0.1", port: 5001)
         let clock = ManualClock(100)
-        var validator = AddressValidator(clock: clock)
+        let validator = AddressValidator(clock: clock)
         let token = validator.token(for: a)
         #expect(token.count == AddressValidator.tokenSize)
         #expect(validator.isValid(token, for: a))

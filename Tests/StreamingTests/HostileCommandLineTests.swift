@@ -16,7 +16,7 @@ struct HostileCommandLineTests {
     static func server(
         _ folder: String, port: Int, wait: Int = 1, interval: String = "0.2", extra: [String] = []
     ) throws -> RestartTests.ServerProcess {
-        FileManager.default.createFile(atPath: folder + "/server.log", contents: nil)
+        #expect(FileManager.default.createFile(atPath: folder + "/server.log", contents: nil))
         return try RestartTests.ServerProcess(
             arguments: [
                 "server", "--host", "127.0.0.1", "--port", String(port), "--interval", interval,
@@ -26,7 +26,7 @@ struct HostileCommandLineTests {
     }
 
     static func client(_ folder: String, port: Int, extra: [String] = []) throws -> RestartTests.ServerProcess {
-        FileManager.default.createFile(atPath: folder + "/client.log", contents: nil)
+        #expect(FileManager.default.createFile(atPath: folder + "/client.log", contents: nil))
         return try RestartTests.ServerProcess(
             arguments: [
                 "client", "--port", String(port), "--quiet", "--progress-file", "none",
@@ -76,7 +76,7 @@ struct HostileCommandLineTests {
             defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary folder
             let (server, client) = try await Self.matchUnderWay(in: folder)
             try FileManager.default.moveItem(atPath: folder + "/server.log", toPath: folder + "/server.log.1")
-            FileManager.default.createFile(atPath: folder + "/server.log", contents: nil)  // followed before the server writes it
+            #expect(FileManager.default.createFile(atPath: folder + "/server.log", contents: nil))  // followed before the server writes it
             kill(server.processIdentifier, SIGHUP)
             try await RestartTests.waitForLine(containing: "SIGHUP received", in: folder + "/server.log")
             // A SIGHUP with nothing moved (a closed terminal) keeps the same file, without complaint.

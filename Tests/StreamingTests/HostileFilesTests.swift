@@ -42,7 +42,7 @@ struct HostileFilesTests {
             let folder = try HostileUser.folder("shared-log")
             defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary folder
             let log = folder + "/server.log"
-            FileManager.default.createFile(atPath: log, contents: nil)
+            #expect(FileManager.default.createFile(atPath: log, contents: nil))
             let first = try RestartTests.ServerProcess(arguments: [
                 "server", "--host", "127.0.0.1", "--port", String(try RestartTests.freePort()),
                 "--wait-for-clients", "1", "--data-dir", "none", "--log-file", log,
@@ -80,7 +80,7 @@ struct HostileFilesTests {
             // Two clients, one --log-file: the first holds it while it runs.
             let port = try RestartTests.freePort()
             let serverLog = folder + "/server.log"
-            FileManager.default.createFile(atPath: serverLog, contents: nil)
+            #expect(FileManager.default.createFile(atPath: serverLog, contents: nil))
             let server = try RestartTests.ServerProcess(arguments: [
                 "server", "--host", "127.0.0.1", "--port", String(port), "--wait-for-clients", "5",
                 "--data-dir", "none", "--log-file", serverLog,
@@ -133,7 +133,7 @@ struct HostileFilesTests {
     func writeErrors() throws {
         let folder = try HostileUser.folder("full")
         defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary folder
-        FileManager.default.createFile(atPath: folder + "/out", contents: nil)
+        #expect(FileManager.default.createFile(atPath: folder + "/out", contents: nil))
         for arguments in [["simulate", "--seed", "4", "--jsonl"], ["simulate", "--seed", "4"]] {
             let run = try HostileUser.run(arguments, in: folder, outputFile: "/dev/full")
             #expect(run.status != 0 && run.errors.contains("cannot write to standard output: No space left on device"), "\(arguments): \(run.errors)")

@@ -37,7 +37,7 @@ struct KeptSubscriptionTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let port = try RestartTests.freePort()
         func start(_ log: String, wait: Int, extra: [String] = []) throws -> RestartTests.ServerProcess {
-            FileManager.default.createFile(atPath: log, contents: nil)
+            #expect(FileManager.default.createFile(atPath: log, contents: nil))
             return try RestartTests.ServerProcess(
                 arguments: [
                     "server", "--host", "127.0.0.1", "--port", String(port), "--interval", "0.2", "--seed", "6", "--wait-for-clients", String(wait),

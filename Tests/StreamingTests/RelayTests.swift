@@ -50,11 +50,11 @@ struct RelayTests {
                 port: originPort, directory: directory + "/origin-data", log: directory + "/origin.log",
                 waitForClients: 2, interval: 0.2)
             let firstLog = directory + "/relay-1.log"
-            FileManager.default.createFile(atPath: firstLog, contents: nil)
+            #expect(FileManager.default.createFile(atPath: firstLog, contents: nil))
             var first = try Self.startRelay(upstream: originPort, port: firstPort, directory: directory, name: "relay-1")
             try await RestartTests.waitForLine(containing: "Relaying match", in: firstLog)
             let secondLog = directory + "/relay-2.log"
-            FileManager.default.createFile(atPath: secondLog, contents: nil)
+            #expect(FileManager.default.createFile(atPath: secondLog, contents: nil))
             let second = try Self.startRelay(upstream: firstPort, port: secondPort, directory: directory, name: "relay-2")
             try await RestartTests.waitForLine(containing: "Relaying match", in: secondLog)
             // The leaves: compact, JSON, original (a bare socket).
@@ -130,12 +130,12 @@ struct RelayTests {
                 waitForClients: 3, interval: 0.2)
             var relays: [RestartTests.ServerProcess] = []
             for (name, port) in [("a", aPort), ("b", bPort)] {
-                FileManager.default.createFile(atPath: "\(directory)/\(name).log", contents: nil)
+                #expect(FileManager.default.createFile(atPath: "\(directory)/\(name).log", contents: nil))
                 relays.append(try Self.startRelay(upstream: originPort, port: port, directory: directory, name: name))
                 try await RestartTests.waitForLine(containing: "Relaying match", in: "\(directory)/\(name).log")
             }
             let cLog = directory + "/c.log"
-            FileManager.default.createFile(atPath: cLog, contents: nil)
+            #expect(FileManager.default.createFile(atPath: cLog, contents: nil))
             let c = try Self.startRelay(upstream: aPort, port: cPort, directory: directory, name: "c", alternatives: [bPort])
             try await RestartTests.waitForLine(containing: "Relaying match", in: cLog)
             let (leaf, leafLog) = try await Self.client(port: cPort, format: .compact)
@@ -203,13 +203,13 @@ struct RelayTests {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let (originPort, relayPort) = (try RestartTests.freePort(), try RestartTests.freePort())
             let originLog = directory + "/origin.log"
-            FileManager.default.createFile(atPath: originLog, contents: nil)
+            #expect(FileManager.default.createFile(atPath: originLog, contents: nil))
             // Two simulated matches, kicked off once someone (the relay) subscribes.
             let origin = try RestartTests.startServer(
                 port: originPort, directory: directory + "/origin-data", log: originLog,
                 waitForClients: 1, interval: 0.2, extra: ["--simulate", "2"])
             let relayLog = directory + "/relay.log"
-            FileManager.default.createFile(atPath: relayLog, contents: nil)
+            #expect(FileManager.default.createFile(atPath: relayLog, contents: nil))
             let relay = try Self.startRelay(upstream: originPort, port: relayPort, directory: directory, name: "relay", extra: ["--on-demand"])
             try await RestartTests.waitForLine(containing: "Server started on port", in: relayLog)
             let (first, second) = (MatchSimulator(roundSlot: 0, seed: 1).matchID, MatchSimulator(roundSlot: 1, seed: 1).matchID)

@@ -54,7 +54,7 @@ struct RestartTests {
             process.arguments = arguments
             if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
             if let output {
-                FileManager.default.createFile(atPath: output, contents: nil)
+                #expect(FileManager.default.createFile(atPath: output, contents: nil))
                 let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
                 process.standardOutput = handle
                 process.standardError = handle
@@ -159,7 +159,7 @@ struct RestartTests {
             try Data((lines[0] + "\n").utf8).write(to: URL(fileURLWithPath: feed))
             let port = try Self.freePort()
             let firstLog = directory + "/server-1.log"
-            FileManager.default.createFile(atPath: firstLog, contents: nil)
+            #expect(FileManager.default.createFile(atPath: firstLog, contents: nil))
             let arguments = ["--simulate", "0", "--feed", feed]
             // Kicked off by its line-ups (--wait-for-clients, which holds a fed match's kick-off too, is 0).
             let first = try Self.startServer(
@@ -309,7 +309,7 @@ struct RestartTests {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let port = try Self.freePort()
             let server = try Self.startServer(port: port, directory: directory, log: directory + "/server.log", waitForClients: 2)
-            FileManager.default.createFile(atPath: directory + "/killed.log", contents: nil)
+            #expect(FileManager.default.createFile(atPath: directory + "/killed.log", contents: nil))
             let reference = try Self.startClient(port: port, directory: directory, name: "reference")
             let killed = try Self.startClient(port: port, directory: directory, name: "killed")
             // Killed once its log holds 12 events.
