@@ -313,18 +313,9 @@ public struct FanOutBenchmark {
             }
             var ceilingRun: Run?
             if let ceilingSource {
-                let binary = try work.compile(ceilingSource, into: "ceiling")
-                let portsFile = work.url.appendingPathComponent("ports.txt")
-                try generator.ports.map(String.init).joined(separator: "\n").write(to: portsFile, atomically: true, encoding: .utf8)
-                let event = MatchSimulator.play(seed: 1).events[10]
-                let payload =
-                    format == .json
-                    ? try Frame.jsonEvent(event, sequence: 10, roster: .original, catalog: .english).encoded()
-                    : try Frame.compactEvent(event, sequence: 10).encoded()
-                let payloadFile = work.url.appendingPathComponent("payload.bin")
-                // The original protocol's datagram is the JSON frame's body, bare (Spec §8).
-                try Data(original ? Array(payload.dropFirst(FrameHeader.size)) : payload).write(to: payloadFile)
-                let ceiling = try ChildProcess(binary, [portsFile.path, String(events), payloadFile.path, String(LoadGenerator.socketsPerAddress)])
+                let program = try CeilingProgram(source: ceilingSource, work: work, generator: generator, format: format, original: original)
+                let ceiling = try ChildProcess(
+                    program.binary, [program.portsFile, String(events), program.payloadFile, String(LoadGenerator.socketsPerAddress)])
                 let got = generator.receive(expected: events * clients, idle: 1.0, patience: 30, accept: Self.isEvent)
                 let end = ceiling.wait(timeout: 30)
                 ceilingRun = Run(

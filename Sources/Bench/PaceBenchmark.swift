@@ -66,13 +66,9 @@ public struct PaceBenchmark: Sendable {
     public func measureCeiling(source: String) throws -> Run {
         try WorkDirectory.with("pace-ceiling") { work in
             let generator = try LoadGenerator(count: 1)
-            let binary = try work.compile(source, into: "ceiling")
-            let portsFile = work.url.appendingPathComponent("ports.txt")
-            try generator.ports.map(String.init).joined(separator: "\n").write(to: portsFile, atomically: true, encoding: .utf8)
-            let payloadFile = work.url.appendingPathComponent("payload.bin")
-            try Data(try Frame.compactEvent(MatchSimulator.play(seed: 1).events[10], sequence: 10).encoded()).write(to: payloadFile)
+            let program = try CeilingProgram(source: source, work: work, generator: generator)
             // A few rounds more than are measured: still running when the window closes.
-            let ceiling = try ChildProcess(binary, [portsFile.path, String(events + 3), payloadFile.path, "0", String(interval)])
+            let ceiling = try ChildProcess(program.binary, [program.portsFile, String(events + 3), program.payloadFile, "0", String(interval)])
             defer {
                 ceiling.terminate()
                 _ = ceiling.wait(timeout: 10)

@@ -92,18 +92,26 @@ public struct AddressValidator: Sendable {
         case .unixDomainSocket:
             bytes.append(0)
         }
+        appendTime(time, to: &bytes)
+        return bytes
+    }
+
+    /// Appends a token time's 4 bytes, big-endian (the token's first field, and the message's last).
+    private static func appendTime(_ time: UInt32, to bytes: inout [UInt8]) {
         bytes.append(UInt8(time >> 24))
         bytes.append(UInt8((time >> 16) & 0xFF))
         bytes.append(UInt8((time >> 8) & 0xFF))
         bytes.append(UInt8(time & 0xFF))
-        return bytes
     }
 
     /// A token for `address`, now.
     public func token(for address: SocketAddress) -> [UInt8] {
         let now = self.now
-        let mac = current.code(Self.message(address, time: now))
-        return [UInt8(now >> 24), UInt8((now >> 16) & 0xFF), UInt8((now >> 8) & 0xFF), UInt8(now & 0xFF)] + mac
+        var token: [UInt8] = []
+        token.reserveCapacity(Self.tokenSize)
+        Self.appendTime(now, to: &token)
+        token += current.code(Self.message(address, time: now))
+        return token
     }
 
     /// Whether `token` was made by this server for `address` within the last ``lifetime`` seconds.

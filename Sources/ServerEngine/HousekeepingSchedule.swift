@@ -33,4 +33,11 @@ public struct HousekeepingSchedule: Sendable, Hashable {
     public mutating func ran(at now: ContinuousClock.Instant) {
         lastRun = now
     }
+
+    /// Whether a wake-up at `now` runs it (``isDue(at:)``); if so, the run is noted.
+    public mutating func claim(at now: ContinuousClock.Instant) -> Bool {
+        guard isDue(at: now) else { return false }
+        ran(at: now)
+        return true
+    }
 }

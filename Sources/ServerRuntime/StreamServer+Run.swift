@@ -155,12 +155,7 @@ extension StreamServer {
     /// tokens expired cut off, and with upstreams on demand, those no one watches any more left.
     package func housekeepIfDue() {
         let now = ContinuousClock().now
-        let due = upkeep.withLock { schedule in
-            guard schedule.isDue(at: now) else { return false }
-            schedule.ran(at: now)
-            return true
-        }
-        guard due else { return }
+        guard upkeep.withLock({ $0.claim(at: now) }) else { return }
         let cutOff = core.housekeeping()
         if !cutOff.isEmpty { send { cutOff } }
         if configuration.upstreamOnDemand { dropUnwatched() }
