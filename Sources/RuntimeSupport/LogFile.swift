@@ -50,11 +50,11 @@ public final class LogFile: Sendable {
         var depth = 0
         var held: [UInt8] = []
 
-        /// Takes the held lines out.
-        mutating func take() -> [UInt8] {
-            let taken = held
-            held = []
-            return taken
+        /// Writes the held lines out (``LogFile/append(_:to:)``), keeping the buffer for the next
+        /// batch; the `errno` of a failed write.
+        mutating func flush(to mode: inout State) -> Int32? {
+            defer { held.removeAll(keepingCapacity: true) }
+            return LogFile.append(held, to: &mode)
         }
     }
 
@@ -158,7 +158,25 @@ public final class LogFile: Sendable {
             guard guarded.batch.depth > 0 else { return Self.append(bytes, to: &guarded.mode) }
             guarded.batch.held.append(contentsOf: bytes)
             guard guarded.batch.held.count >= Self.batchLimit else { return nil }
-            return Self.append(guarded.batch.take(), to: &guarded.mode)
+            return guarded.batch.flush(to: &guarded.mode)
+        }
+        if let failed { noteFailure(failed) }
+    }
+
+    /// Appends one line that `build` writes (with its newline): inside a batch, straight into
+    /// the batch's buffer, so a line costs no buffer of its own (``FileLogHandler`` builds every
+    /// line this way).
+    public func writeLine(_ build: (inout [UInt8]) -> Void) {
+        let failed: Int32? = state.withLock { guarded in
+            guard guarded.batch.depth > 0 else {
+                var line: [UInt8] = []
+                line.reserveCapacity(128)
+                build(&line)
+                return Self.append(line, to: &guarded.mode)
+            }
+            build(&guarded.batch.held)
+            guard guarded.batch.held.count >= Self.batchLimit else { return nil }
+            return guarded.batch.flush(to: &guarded.mode)
         }
         if let failed { noteFailure(failed) }
     }
@@ -176,7 +194,7 @@ public final class LogFile: Sendable {
         let failed: Int32? = state.withLock { guarded in
             guarded.batch.depth = max(0, guarded.batch.depth - 1)
             guard guarded.batch.depth == 0, !guarded.batch.held.isEmpty else { return nil }
-            return Self.append(guarded.batch.take(), to: &guarded.mode)
+            return guarded.batch.flush(to: &guarded.mode)
         }
         if let failed { noteFailure(failed) }
     }
@@ -287,27 +305,28 @@ public struct FileLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        // Built as bytes, in one buffer: a registration storm logs thousands of lines a second.
-        var line: [UInt8] = []
-        line.reserveCapacity(128)
-        line.append(UInt8(ascii: "["))
-        LogFile.appendTimestamp(to: &line)
-        line += "] (".utf8
-        line += label.utf8
-        line += ") ".utf8
-        if event.level != .info {
-            line += event.level.rawValue.uppercased().utf8
-            line.append(UInt8(ascii: " "))
-        }
         // Names and phrases in messages come from feeds and upstreams: no control character of
         // theirs reaches whoever reads the log in a terminal (TerminalText).
-        line += TerminalText.escapedLines(event.message.description).utf8
+        let message = TerminalText.escapedLines(event.message.description)
+        var extra: String?
         if !metadata.isEmpty || !(event.metadata?.isEmpty ?? true) {
             let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            let extra = " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            line += TerminalText.escaped(extra).utf8
+            extra = TerminalText.escaped(" " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         }
-        line.append(UInt8(ascii: "\n"))
-        file.write(bytes: line)
+        // Built as bytes, straight into the file's batch: a registration storm logs thousands of lines a second.
+        file.writeLine { line in
+            line.append(UInt8(ascii: "["))
+            LogFile.appendTimestamp(to: &line)
+            line += "] (".utf8
+            line += label.utf8
+            line += ") ".utf8
+            if event.level != .info {
+                line += event.level.rawValue.uppercased().utf8
+                line.append(UInt8(ascii: " "))
+            }
+            line += message.utf8
+            if let extra { line += extra.utf8 }
+            line.append(UInt8(ascii: "\n"))
+        }
     }
 }

@@ -37,11 +37,16 @@ public final class Watch<Value: Sendable>: Sendable {
     public func update(_ change: (inout Value) -> Void) {
         let ready: [CheckedContinuation<Bool, Never>] = state.withLock { state in
             change(&state.value)
+            // A plain loop: a closure collecting `ready` would box it on the heap at every update
+            // (the server updates the client count at every registration).
             var ready: [CheckedContinuation<Bool, Never>] = []
-            state.waiters.removeAll { waiter in
-                guard waiter.condition(state.value) else { return false }
-                ready.append(waiter.continuation)
-                return true
+            var index = 0
+            while index < state.waiters.count {
+                if state.waiters[index].condition(state.value) {
+                    ready.append(state.waiters.remove(at: index).continuation)
+                } else {
+                    index += 1
+                }
             }
             return ready
         }

@@ -41,10 +41,11 @@ public struct AddressValidator: Sendable {
             prototype = HMAC(key: key)
         }
 
-        func code(_ message: [UInt8]) -> [UInt8] {
+        /// The code of `address` and `time`'s message (``AddressValidator/withMessage(_:time:_:)``).
+        func code(_ address: SocketAddress, time: UInt32) -> HashedAuthenticationCode<SHA256> {
             var mac = prototype
-            mac.update(data: message)
-            return Array(mac.finalize())
+            AddressValidator.withMessage(address, time: time) { mac.update(data: $0) }
+            return mac.finalize()
         }
     }
 
@@ -75,42 +76,48 @@ public struct AddressValidator: Sendable {
 
     /// What a token authenticates: `SSv1`, the IP version (4 or 6; 0 for an address without
     /// one), the IP's 4 or 16 bytes and the port's 2, as they travel (network order), and the
-    /// time's 4 bytes (big-endian). Bytes, not text: no address is formatted per registration.
-    private static func message(_ address: SocketAddress, time: UInt32) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        for byte in "SSv1".utf8 { bytes.append(byte) }
-        switch address {
-        case .v4(let v4):
-            bytes.append(4)
-            withUnsafeBytes(of: v4.address.sin_addr.s_addr) { bytes.append(contentsOf: $0) }
-            withUnsafeBytes(of: v4.address.sin_port) { bytes.append(contentsOf: $0) }
-        case .v6(let v6):
-            bytes.append(6)
-            withUnsafeBytes(of: v6.address.sin6_addr) { bytes.append(contentsOf: $0) }
-            withUnsafeBytes(of: v6.address.sin6_port) { bytes.append(contentsOf: $0) }
-        case .unixDomainSocket:
-            bytes.append(0)
+    /// time's 4 bytes (big-endian). Bytes, not text, and on the stack: no address is formatted
+    /// and nothing is allocated per registration.
+    private static func withMessage(_ address: SocketAddress, time: UInt32, _ body: (UnsafeRawBufferPointer) -> Void) {
+        // 4 + 1 + 16 + 2 + 4 bytes at most.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            var count = 0
+            func append(_ bytes: UnsafeRawBufferPointer) {
+                for byte in bytes {
+                    buffer[count] = byte
+                    count += 1
+                }
+            }
+            func append(_ byte: UInt8) {
+                buffer[count] = byte
+                count += 1
+            }
+            for byte in "SSv1".utf8 { append(byte) }
+            switch address {
+            case .v4(let v4):
+                append(4)
+                withUnsafeBytes(of: v4.address.sin_addr.s_addr) { append($0) }
+                withUnsafeBytes(of: v4.address.sin_port) { append($0) }
+            case .v6(let v6):
+                append(6)
+                withUnsafeBytes(of: v6.address.sin6_addr) { append($0) }
+                withUnsafeBytes(of: v6.address.sin6_port) { append($0) }
+            case .unixDomainSocket:
+                append(0)
+            }
+            withUnsafeBytes(of: time.bigEndian) { append($0) }
+            body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<count]))
         }
-        appendTime(time, to: &bytes)
-        return bytes
-    }
-
-    /// Appends a token time's 4 bytes, big-endian (the token's first field, and the message's last).
-    private static func appendTime(_ time: UInt32, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(time >> 24))
-        bytes.append(UInt8((time >> 16) & 0xFF))
-        bytes.append(UInt8((time >> 8) & 0xFF))
-        bytes.append(UInt8(time & 0xFF))
     }
 
     /// A token for `address`, now.
     public func token(for address: SocketAddress) -> [UInt8] {
         let now = self.now
+        let code = current.code(address, time: now)
         var token: [UInt8] = []
         token.reserveCapacity(Self.tokenSize)
-        Self.appendTime(now, to: &token)
-        token += current.code(Self.message(address, time: now))
+        withUnsafeBytes(of: now.bigEndian) { token.append(contentsOf: $0) }
+        code.withUnsafeBytes { token.append(contentsOf: $0) }
         return token
     }
 
@@ -121,18 +128,19 @@ public struct AddressValidator: Sendable {
         guard token.count == Self.tokenSize else { return false }
         let time = UInt32(token[0]) << 24 | UInt32(token[1]) << 16 | UInt32(token[2]) << 8 | UInt32(token[3])
         guard time <= now &+ Self.futureTolerance, now <= time &+ Self.lifetime else { return false }
-        let mac = token[4...]
-        let message = Self.message(address, time: time)
-        if Self.equalInConstantTime(current.code(message), mac) { return true }
+        if Self.equalInConstantTime(current.code(address, time: time), token) { return true }
         guard let previous else { return false }
-        return Self.equalInConstantTime(previous.code(message), mac)
+        return Self.equalInConstantTime(previous.code(address, time: time), token)
     }
 
-    /// Whether `a` and `b` hold the same bytes, in a time that does not depend on where they differ.
-    private static func equalInConstantTime(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
+    /// Whether `code` equals `token`'s bytes after its time, in a time that does not depend on
+    /// where they differ.
+    private static func equalInConstantTime(_ code: HashedAuthenticationCode<SHA256>, _ token: [UInt8]) -> Bool {
+        code.withUnsafeBytes { code in
+            guard code.count == token.count - 4 else { return false }
+            var difference: UInt8 = 0
+            for index in 0..<code.count { difference |= code[index] ^ token[index + 4] }
+            return difference == 0
+        }
     }
 }

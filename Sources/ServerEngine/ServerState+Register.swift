@@ -57,7 +57,7 @@ extension ServerState {
         guard subscriberAndSlot(at: address) != nil || clientCount < configuration.maxClients else {
             return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max, subscription: subscription)
         }
-        guard limiter.allow(address.ipAddress ?? "?") else {
+        guard limiter.allow(address) else {
             return refuse(
                 address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second",
                 budget: .max, subscription: subscription)
@@ -136,7 +136,7 @@ extension ServerState {
         if let challenge = challengeUnlessValid(address, token: request.token, subscription: subscription, size: size, what: "list") {
             return challenge
         }
-        guard limiter.allow(address.ipAddress ?? "?") else {
+        guard limiter.allow(address) else {
             return reject(address, "list requests over the per-address rate")
         }
         let page = listing(from: Int(request.offset))

@@ -93,7 +93,7 @@ extension ServerState {
         // the per-address table is consulted.
         var total = resetBudget ?? TokenBucket(rate: Self.resetRate.total, burst: Self.resetRate.total, now: now)
         defer { resetBudget = total }
-        guard total.available(now: now) >= 1, resetLimiter.allow(address.ipAddress ?? "?"), total.take(now: now) else { return rejected }
+        guard total.available(now: now) >= 1, resetLimiter.allow(address), total.take(now: now) else { return rejected }
         switch counted(
             Self.encode(
                 "reset", for: address,

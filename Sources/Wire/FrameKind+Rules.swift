@@ -33,8 +33,21 @@ public struct KindRules: Sendable, Hashable {
 }
 
 extension FrameKind {
-    /// This kind's row of Spec §3.
+    /// This kind's row of Spec §3, read from a table made once: the decoder, the encoder and the
+    /// server consult it for every datagram, and a row made anew allocates its set each time.
     public var rules: KindRules {
+        Self.rulesTable[Int(rawValue)] ?? row
+    }
+
+    /// Every kind's row, at its raw value.
+    private static let rulesTable: [KindRules?] = {
+        var table = [KindRules?](repeating: nil, count: Int(UInt8.max) + 1)
+        for kind in allCases { table[Int(kind.rawValue)] = kind.row }
+        return table
+    }()
+
+    /// This kind's row, as Spec §3 gives it.
+    private var row: KindRules {
         switch self {
         case .register:
             KindRules(

@@ -216,9 +216,13 @@ struct ConfigurationTests {
         try tiny.validate()
         #expect(configuration.effectiveRegisterBurst == 1)
         var limiter = RegistrationLimiter(rate: 0.3, clock: ManualClock())
-        let first = limiter.allow("127.0.0.1")
-        let second = limiter.allow("127.0.0.1")
-        #expect(first && !second)
+        let first = limiter.allow(try SocketAddress(ipAddress: "127.0.0.1", port: 5000))
+        // Another port of the same IP shares its bucket; another IP has its own.
+        let second = limiter.allow(try SocketAddress(ipAddress: "127.0.0.1", port: 5001))
+        let other = limiter.allow(try SocketAddress(ipAddress: "127.0.0.2", port: 5000))
+        let v6 = limiter.allow(try SocketAddress(ipAddress: "::1", port: 5000))
+        let v6Again = limiter.allow(try SocketAddress(ipAddress: "::1", port: 5001))
+        #expect(first && !second && other && v6 && !v6Again)
     }
 
     @Test("settings out of range are refused with the setting, its option, the value and what is expected; bind refuses them too")
