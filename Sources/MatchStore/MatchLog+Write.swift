@@ -95,7 +95,7 @@ extension MatchLog {
         }
         let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: entries.count).joined(separator: ", ")
         let insert = "INSERT INTO event_appends (match, sequence, line, home, away, minute, feed_offset, updated) VALUES \(rows)"
-        do {
+        try await database("write \(entries.count) event(s) to") {
             if subscribers.isEmpty {
                 _ = try await connection.query(insert, values)
             } else {
@@ -105,14 +105,33 @@ extension MatchLog {
                     for (match, kept) in subscribers { try await keep(kept, of: match) }
                     _ = try await connection.query("COMMIT", [])
                 } catch {
-                    _ = try? await connection.query("ROLLBACK", [])  // the append fails with the first error either way
+                    try await rollBack(after: error)
                     throw error
                 }
             }
-        } catch {
-            throw StreamingError(.fileUnavailable, "cannot write \(entries.count) event(s) to the match log \(path): \(error)")
         }
         crashPoint?.passed(entries.count)
+    }
+
+    /// Rolls back the transaction a failed write (`error`) left open. A rollback that fails is
+    /// harmless when SQLite already rolled the transaction back itself (it does for a full disk,
+    /// an I/O error, a busy database): a `BEGIN` then succeeds (and is committed at once). When
+    /// that fails too, the transaction may still be open and the log is ``unsettled``: every
+    /// later use of it fails with the reason, rather than writing into a transaction that would
+    /// never be committed.
+    private func rollBack(after error: any Error) async throws {
+        do {
+            _ = try await connection.query("ROLLBACK", [])
+        } catch let rollback {
+            do {
+                _ = try await connection.query("BEGIN", [])
+                _ = try await connection.query("COMMIT", [])
+            } catch let probe {
+                let why = "a write failed (\(error)), then its ROLLBACK (\(rollback)) and a BEGIN (\(probe)): its transaction may still be open"
+                unsettled.withLock { $0 = why }
+                throw StreamingError(.fileUnavailable, "cannot write to the match log \(path): \(why)")
+            }
+        }
     }
 
     /// Replaces match `match`'s kept subscriptions with `kept` (inside the caller's transaction).

@@ -4,6 +4,7 @@ import Match
 import RuntimeSupport
 import SQLiteNIO
 import ServerEngine
+import Synchronization
 import Wire
 
 /// The durable match log: every match a server streams and every event of it, written before
@@ -25,6 +26,10 @@ public final class MatchLog: Sendable {
     public static let fileName = "matches.sqlite"
 
     let connection: SQLiteConnection
+    /// Why the log can no longer be trusted, once a `ROLLBACK` after a failed write failed too:
+    /// its transaction may still be open, and what later statements wrote would never be
+    /// committed. Every later use of the log fails with this reason (``database(_:_:)``).
+    let unsettled = Mutex<String?>(nil)
     /// The database file.
     public let path: String
     /// What opening found and repaired (a torn write at the end of the journal), for the
@@ -218,6 +223,7 @@ public final class MatchLog: Sendable {
     /// Runs database work; an SQLite failure becomes a ``StreamingError`` saying what was being
     /// done to which log (`cannot read the match log PATH: …`), and the log's own errors pass through.
     func database<T>(_ doing: String, _ work: () async throws -> T) async throws(StreamingError) -> T {
+        if let why = unsettled.withLock({ $0 }) { throw StreamingError(.fileUnavailable, "cannot \(doing) the match log \(path): \(why)") }
         do {
             return try await work()
         } catch let error as StreamingError {
