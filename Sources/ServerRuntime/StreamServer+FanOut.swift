@@ -73,6 +73,23 @@ extension StreamServer {
     private struct Segment: Sendable {
         var event: EncodedEvent
         var recipients: ArraySlice<Subscriber>
+
+        /// How recipient `index` gets its copy (decided here for both the trip's reservation and
+        /// its writes): sealed, its own ciphertext; with a shared body, its first `prefix` bytes
+        /// and the body queued once; else its payload whole.
+        func copy(for index: Int) -> Copy {
+            let delivery = recipients[index].delivery
+            if recipients[index].seal != nil { return .sealed(delivery) }
+            if let prefix = event.sharedBodyPrefix(for: delivery) { return .shared(delivery, prefix: prefix) }
+            return .whole(delivery)
+        }
+    }
+
+    /// How one recipient's datagram is made (``Segment/copy(for:)``).
+    private enum Copy {
+        case sealed(Delivery)
+        case shared(Delivery, prefix: Int)
+        case whole(Delivery)
     }
 
     /// Writes each event of `batch` to every recipient and returns when that is sent and the
@@ -140,11 +157,11 @@ extension StreamServer {
                 let recipients = segment.recipients
                 var shares = false
                 for index in recipients.indices {
-                    let delivery = recipients[index].delivery
-                    if recipients[index].seal == nil, let prefix = segment.event.sharedBodyPrefix(for: delivery) {
+                    switch segment.copy(for: index) {
+                    case .shared(_, let prefix):
                         total += prefix
                         shares = true
-                    } else {
+                    case .sealed(let delivery), .whole(let delivery):
                         total += segment.event.payload(for: delivery).readableBytes
                     }
                 }
@@ -160,9 +177,10 @@ extension StreamServer {
                 // The JSON body every JSON and original client of this event shares: queued once.
                 var body: DatagramSender.SharedBody?
                 for index in recipients.indices {
-                    let delivery = recipients[index].delivery
-                    if let seal = recipients[index].seal {
+                    switch segment.copy(for: index) {
+                    case .sealed(let delivery):
                         // A sealed subscription (Spec/ENCRYPTION.md): its own ciphertext, made here.
+                        guard let seal = recipients[index].seal else { continue }
                         let stamped = segment.event.payload(for: delivery).stamped(recipients[index].subscription)
                         do throws(WireError) {
                             let sealed = try stamped.sealedBytes(with: seal, counter: 0)
@@ -173,16 +191,16 @@ extension StreamServer {
                             sealFailures += 1
                             sealError = sealError ?? error
                         }
-                        continue
-                    }
-                    let subscription = delivery == .original ? nil : recipients[index].subscription
-                    if let prefix = segment.event.sharedBodyPrefix(for: delivery) {
+                    case .shared(let delivery, let prefix):
                         let shared = body ?? handler.share(segment.event.original)
                         body = shared
+                        // Stamped with the subscription's identifier (Spec §2.1); the original protocol has no header.
+                        let subscription = delivery == .original ? nil : recipients[index].subscription
                         handler.write(
                             segment.event.payload(for: delivery), prefix: prefix, subscription: subscription, body: shared,
                             to: recipients[index].datagramAddress)
-                    } else {
+                    case .whole(let delivery):
+                        let subscription = delivery == .original ? nil : recipients[index].subscription
                         handler.write(segment.event.payload(for: delivery), subscription: subscription, to: recipients[index].datagramAddress)
                     }
                 }
