@@ -101,7 +101,8 @@ public struct LiveMatch: Sendable {
     /// Adds or replaces a subscription, keeping ``deliveryCounts``; true when it is new.
     package mutating func subscribe(_ subscriber: Subscriber) -> Bool {
         recipients = nil
-        ended[subscriber.address] = nil
+        // Each look-up hashes the address: none where there is nothing to find.
+        if !ended.isEmpty { ended[subscriber.address] = nil }
         if let old = subscribers.updateValue(subscriber, forKey: subscriber.address) {
             deliveryCounts[old.delivery, default: 1] -= 1
             deliveryCounts[subscriber.delivery, default: 0] += 1

@@ -10,7 +10,8 @@ extension ServerState {
         _ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
         size: Int
     ) -> (replies: [Reply], notices: [Notice]) {
-        if let (existing, slot) = subscriberAndSlot(at: address), existing.delivery != .original, existing.subscription == subscription {
+        let current = subscriberAndSlot(at: address)
+        if let (existing, slot) = current, existing.delivery != .original, existing.subscription == subscription {
             let group =
                 request.delivery == .group && multicastOffers[existing.delivery.format] != nil
                 && !existing.delivery.isBaseLayout && (existing.seal != nil) == groupSealed
@@ -54,7 +55,7 @@ extension ServerState {
             case .success(let token): admittedToken = token
             }
         }
-        guard subscriberAndSlot(at: address) != nil || clientCount < configuration.maxClients else {
+        guard current != nil || clientCount < configuration.maxClients else {
             return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max, subscription: subscription)
         }
         guard limiter.allow(address) else {
@@ -92,7 +93,11 @@ extension ServerState {
         let reply = welcoming(subscriber, slot: slot, repeated: false)
         if !reply.replies.isEmpty {
             subscribe(subscriber, slot: slot)
-            admitted[address] = admittedToken.map { AdmittedToken(subscription: subscription, token: $0) }
+            if let admittedToken {
+                admitted[address] = AdmittedToken(subscription: subscription, token: admittedToken)
+            } else if !admitted.isEmpty {
+                admitted[address] = nil
+            }
         }
         return (reply.replies, reply.replies.isEmpty ? reply.notices : [.registered(subscriber, count: clientCount, repeated: false)])
     }

@@ -196,12 +196,12 @@ public struct ServerState: Sendable {
 
     /// Adds or replaces a subscription in slot `slot`, keeping the counts.
     package mutating func subscribe(_ subscriber: Subscriber, slot: Int) {
-        if let previous = slotOf[subscriber.address], previous != slot {
+        // One look-up for the old slot and the new.
+        if let previous = slotOf.updateValue(slot, forKey: subscriber.address), previous != slot {
             // Moving to another match: leave the old one first.
             if matches[previous].unsubscribe(subscriber.address) != nil { clientCount -= 1 }
             matches[previous].ended[subscriber.address] = nil
         }
-        slotOf[subscriber.address] = slot
         if matches[slot].subscribe(subscriber) { clientCount += 1 }
     }
 
