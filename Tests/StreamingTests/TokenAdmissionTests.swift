@@ -91,7 +91,9 @@ struct TokenAdmissionTests {
             let viewer = try await makeClient(relay) { $0.subscriberToken = try! Self.token() }
             let result = try await viewer.run()
             _ = try await (originRun, relayRun)
-            #expect(result.reason == .endOfTransmission(.fullTime) && result.statistics.unrecovered == 0)
+            #expect(
+                result.reason == .endOfTransmission(.fullTime) && result.statistics.unrecovered == 0,
+                "the viewer ended with \(result.reason), \(result.statistics.unrecovered) unrecovered")
         }
     }
 
