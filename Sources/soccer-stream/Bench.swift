@@ -255,6 +255,12 @@ struct BenchCommand: AsyncParsableCommand {
         var format: FanOutFormatChoice = .compact
         @OptionGroup var baselineOption: BaselineOption
         @Option(help: "About how many datagrams each run sends.") var datagrams = 2_000_000
+        @Option(
+            name: .customLong("repeat"),
+            help:
+                "Runs of each format and client count, one after another; with more than one, the medians of the comparisons with the ceiling follow the table (1...20)."
+        )
+        var repetitions = 1
         @Option(help: "The C ceiling's source (empty: skip it).") var ceiling = "Benchmarks/ceiling.c"
         @Option(help: "Also count the server's allocations with this LD_PRELOAD counter's source (10 vs 1000 clients).") var allocations: String?
         @Option(help: "Simulated matches the server carries at once (server --simulate), the clients dealt over them.") var matches = 1
@@ -273,6 +279,7 @@ struct BenchCommand: AsyncParsableCommand {
                 throw ValidationError("--clients takes counts 1...200000, comma-separated")
             }
             guard (1...1000).contains(matches) else { throw ValidationError("--matches takes 1...1000") }
+            guard (1...20).contains(repetitions) else { throw ValidationError("--repeat: \(repetitions); expected 1...20") }
             let interval = try pace.seconds()
             let runs = format.runs
             let formats = runs.filter { !$0.original }.map(\.format)
@@ -286,24 +293,26 @@ struct BenchCommand: AsyncParsableCommand {
             var results: [FanOutBenchmark.Result] = []
             for (format, original) in runs {
                 for count in counts {
-                    results.append(try benchmark.run(clients: count, format: format, concurrent: matches, original: original))
-                    StandardOutput.write(FanOutBenchmark.table([results[results.count - 1]]).split(separator: "\n").last.map { $0 + "\n" } ?? "")
-                    if encrypt && !original {
-                        let plain = results[results.count - 1]
-                        results.append(try benchmark.run(clients: count, format: format, concurrent: matches, sealed: true))
-                        let sealed = results[results.count - 1]
-                        StandardOutput.write(FanOutBenchmark.table([sealed]).split(separator: "\n").last.map { $0 + "\n" } ?? "")
-                        if let ours = plain.server.streamingCPUPerMillion, let enc = sealed.server.streamingCPUPerMillion, ours > 0 {
-                            let ceiling = plain.ceiling.map { String(format: ", %.2f× the C ceiling's", enc / max($0.cpuPerMillion, 1e-9)) } ?? ""
-                            StandardOutput.write(
-                                String(format: "sealed: stream CPU %.2f s per million datagrams, %.2f× plaintext's (%.2f)", enc, enc / ours, ours)
-                                    + ceiling
-                                    + "\n")
+                    for _ in 0..<repetitions {
+                        results.append(try benchmark.run(clients: count, format: format, concurrent: matches, original: original))
+                        StandardOutput.write(FanOutBenchmark.table([results[results.count - 1]]).split(separator: "\n").last.map { $0 + "\n" } ?? "")
+                        if encrypt && !original {
+                            let plain = results[results.count - 1]
+                            results.append(try benchmark.run(clients: count, format: format, concurrent: matches, sealed: true))
+                            let sealed = results[results.count - 1]
+                            StandardOutput.write(FanOutBenchmark.table([sealed]).split(separator: "\n").last.map { $0 + "\n" } ?? "")
+                            if let ours = plain.server.streamingCPUPerMillion, let enc = sealed.server.streamingCPUPerMillion, ours > 0 {
+                                let ceiling = plain.ceiling.map { String(format: ", %.2f× the C ceiling's", enc / max($0.cpuPerMillion, 1e-9)) } ?? ""
+                                StandardOutput.write(
+                                    String(format: "sealed: stream CPU %.2f s per million datagrams, %.2f× plaintext's (%.2f)", enc, enc / ours, ours)
+                                        + ceiling
+                                        + "\n")
+                            }
                         }
                     }
                 }
             }
-            StandardOutput.write("\n" + FanOutBenchmark.table(results))
+            StandardOutput.write("\n" + FanOutBenchmark.table(results) + FanOutBenchmark.medians(results))
             if let allocations {
                 for format in formats {
                     let counted = try benchmark.allocations(format: format, counterSource: allocations)

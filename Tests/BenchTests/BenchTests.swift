@@ -113,6 +113,28 @@ struct BenchTests {
         #expect(lines[1].contains("1980") && lines[1].contains("1.000") && lines[1].contains("100.0 %"))
         #expect(lines[1].contains("50.00") && lines[1].contains("13.00") && lines[1].contains("1.30×"))
     }
+
+    @Test("--repeat's medians: per format and client count, of the rate and CPU against the ceiling, only where measured more than once")
+    func medians() {
+        let ceiling = FanOutBenchmark.Run(expected: 1000, received: 1000, seconds: 1, cpuSeconds: 0.01, peakResidentMiB: 20)
+        func run(rate: Int, cpu: Double, received: Int = 1000) -> FanOutBenchmark.Run {
+            // `rate` datagrams a second against the ceiling's 1,000; `cpu` s while streaming against its 0.01.
+            FanOutBenchmark.Run(
+                expected: 1000, received: received, seconds: Double(received) / Double(rate), cpuSeconds: 0.1 + cpu, peakResidentMiB: 20,
+                setupCPUSeconds: 0.1)
+        }
+        func result(_ clients: Int, _ server: FanOutBenchmark.Run) -> FanOutBenchmark.Result {
+            FanOutBenchmark.Result(clients: clients, format: .json, eventsPerClient: 10, server: server, ceiling: ceiling)
+        }
+        let text = FanOutBenchmark.medians([
+            result(100, run(rate: 800, cpu: 0.013)), result(100, run(rate: 1000, cpu: 0.011)), result(100, run(rate: 950, cpu: 0.02, received: 990)),
+            result(10, run(rate: 500, cpu: 0.05)),
+        ])
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 1, "one group was measured once: no median for it")
+        #expect(lines.first == "median of 3 runs: json, 100 client(s): 95.0 % of the ceiling's rate, 1.30× its stream CPU (loss at most 1.000 %)")
+        #expect(FanOutBenchmark.median([4, 1, 3, 2]) == 2.5 && FanOutBenchmark.median([]) == nil)
+    }
 }
 
 @Suite("Relay benchmark")
