@@ -96,6 +96,7 @@ extension StreamClient {
         let channel = try await DatagramBootstrap(group: channel.eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: DatagramSocket.receiveBufferSize))
+            .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(DatagramSocket.clientKernelBuffer))
             .channelOption(.receivePacketInfo, value: configuration.capturePath != nil)
             // IP_MULTICAST_ALL (49): off, or a socket bound to the wildcard address gets every group joined on the machine.
             .channelOption(ChannelOptions.Types.SocketOption(level: SocketOptionLevel(IPPROTO_IP), name: 49), value: 0)

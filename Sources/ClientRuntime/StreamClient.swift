@@ -138,6 +138,7 @@ public final class StreamClient: Sendable {
         do {
             channel = try await DatagramBootstrap(group: group)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: DatagramSocket.receiveBufferSize))
+                .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(DatagramSocket.clientKernelBuffer))
                 .channelOption(.receivePacketInfo, value: configuration.capturePath != nil)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
