@@ -38,8 +38,21 @@ public struct RegistrationBenchmark: Sendable {
         public var clients: Int
         /// Server CPU seconds from before the first register to after the last welcome.
         public var serverCPU: Double
+        /// The part of ``serverCPU`` spent in the kernel (the datagrams' system calls and their
+        /// loopback delivery); the rest is user space.
+        public var systemCPU = 0.0
         /// Wall seconds the registering took.
         public var seconds: Double
+        /// A mode's figures.
+        public init(build: String = "this", name: String, clients: Int, serverCPU: Double, systemCPU: Double = 0, seconds: Double) {
+            self.build = build
+            self.name = name
+            self.clients = clients
+            self.serverCPU = serverCPU
+            self.systemCPU = systemCPU
+            self.seconds = seconds
+        }
+
         /// Server CPU per client, in microseconds.
         public var microsecondsPerClient: Double { 1e6 * serverCPU / Double(max(clients, 1)) }
     }
@@ -146,7 +159,7 @@ public struct RegistrationBenchmark: Sendable {
                 _ = server.wait(timeout: 10)
             }
             usleep(1_500_000)
-            let before = try server.cpuSecondsSoFar()
+            let before = try server.cpuSplitSoFar()
             let began = LoadGenerator.now()
             do {
                 try registerAll(port, work)
@@ -156,8 +169,10 @@ public struct RegistrationBenchmark: Sendable {
                 throw BenchError("\(name): \(error); the server's log ends: \(log.suffix(600))")
             }
             let seconds = LoadGenerator.now() - began
-            let after = try server.cpuSecondsSoFar()
-            return Mode(name: name, clients: clients, serverCPU: after - before, seconds: seconds)
+            let after = try server.cpuSplitSoFar()
+            return Mode(
+                name: name, clients: clients, serverCPU: (after.user + after.system) - (before.user + before.system),
+                systemCPU: after.system - before.system, seconds: seconds)
         }
     }
 
@@ -189,13 +204,14 @@ public struct RegistrationBenchmark: Sendable {
         var lines = [
             "registration of \(modes.first?.clients ?? 0) clients (challenge, register, welcome each), server CPU, log level \(logLevel):"
         ]
-        lines.append("build      mode         CPU s   µs/client   ×this plain   wall s")
+        lines.append("build      mode         CPU s   µs/client   of it kernel   ×this plain   wall s")
         for mode in modes {
+            let kernel = 1e6 * mode.systemCPU / Double(max(mode.clients, 1))
             lines.append(
                 String(
-                    format: "%@ %@ %7.3f %11.1f %13.2f %8.2f", mode.build.padding(toLength: 10, withPad: " ", startingAt: 0),
+                    format: "%@ %@ %7.3f %11.1f %14.1f %13.2f %8.2f", mode.build.padding(toLength: 10, withPad: " ", startingAt: 0),
                     mode.name.padding(toLength: 11, withPad: " ", startingAt: 0), mode.serverCPU,
-                    mode.microsecondsPerClient, baseline > 0 ? mode.microsecondsPerClient / baseline : 0, mode.seconds))
+                    mode.microsecondsPerClient, kernel, baseline > 0 ? mode.microsecondsPerClient / baseline : 0, mode.seconds))
         }
         return lines.joined(separator: "\n") + "\n"
     }
