@@ -105,7 +105,7 @@ extension MatchLog {
                     for (match, kept) in subscribers { try await keep(kept, of: match) }
                     _ = try await connection.query("COMMIT", [])
                 } catch {
-                    try await rollBack(after: error)
+                    await rollBack(after: error)
                     throw error
                 }
             }
@@ -116,10 +116,10 @@ extension MatchLog {
     /// Rolls back the transaction a failed write (`error`) left open. A rollback that fails is
     /// harmless when SQLite already rolled the transaction back itself (it does for a full disk,
     /// an I/O error, a busy database): a `BEGIN` then succeeds (and is committed at once). When
-    /// that fails too, the transaction may still be open and the log is ``unsettled``: every
-    /// later use of it fails with the reason, rather than writing into a transaction that would
-    /// never be committed.
-    private func rollBack(after error: any Error) async throws {
+    /// that fails too, the transaction may still be open and the log is ``unsettled``: this
+    /// write and every later use of it fail with the reason (``database(_:_:)``), rather than
+    /// writing into a transaction that would never be committed.
+    private func rollBack(after error: any Error) async {
         do {
             _ = try await connection.query("ROLLBACK", [])
         } catch let rollback {
@@ -127,9 +127,9 @@ extension MatchLog {
                 _ = try await connection.query("BEGIN", [])
                 _ = try await connection.query("COMMIT", [])
             } catch let probe {
-                let why = "a write failed (\(error)), then its ROLLBACK (\(rollback)) and a BEGIN (\(probe)): its transaction may still be open"
-                unsettled.withLock { $0 = why }
-                throw StreamingError(.fileUnavailable, "cannot write to the match log \(path): \(why)")
+                unsettled.withLock {
+                    $0 = "a write failed (\(error)), then its ROLLBACK (\(rollback)) and a BEGIN (\(probe)): its transaction may still be open"
+                }
             }
         }
     }

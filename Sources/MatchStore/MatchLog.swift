@@ -28,7 +28,7 @@ public final class MatchLog: Sendable {
     let connection: SQLiteConnection
     /// Why the log can no longer be trusted, once a `ROLLBACK` after a failed write failed too:
     /// its transaction may still be open, and what later statements wrote would never be
-    /// committed. Every later use of the log fails with this reason (``database(_:_:)``).
+    /// committed. That write and every later use of the log fail with this reason (``database(_:_:)``).
     let unsettled = Mutex<String?>(nil)
     /// The database file.
     public let path: String
@@ -223,13 +223,17 @@ public final class MatchLog: Sendable {
     /// Runs database work; an SQLite failure becomes a ``StreamingError`` saying what was being
     /// done to which log (`cannot read the match log PATH: …`), and the log's own errors pass through.
     func database<T>(_ doing: String, _ work: () async throws -> T) async throws(StreamingError) -> T {
-        if let why = unsettled.withLock({ $0 }) { throw StreamingError(.fileUnavailable, "cannot \(doing) the match log \(path): \(why)") }
+        func failure(_ reason: String) -> StreamingError {
+            StreamingError(.fileUnavailable, "cannot \(doing) the match log \(path): \(reason)")
+        }
+        if let why = unsettled.withLock({ $0 }) { throw failure(why) }
         do {
             return try await work()
         } catch let error as StreamingError {
             throw error
         } catch {
-            throw StreamingError(.fileUnavailable, "cannot \(doing) the match log \(path): \(error)")
+            // A write whose rollback left the log unsettled says so, with its own error inside.
+            throw failure(unsettled.withLock { $0 } ?? "\(error)")
         }
     }
 

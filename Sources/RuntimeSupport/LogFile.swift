@@ -146,33 +146,22 @@ public final class LogFile: Sendable {
     /// Writes that failed so far.
     public var failedWrites: Int { firstFailure.withLock { $0.count } }
 
-    /// Appends `text` as it is (held in memory before ``start(_:)``; in a batch, written when
-    /// the batch closes).
+    /// Appends `text` (whole lines) as it is: held in memory before ``start(_:)``; in a batch,
+    /// written when the batch closes.
     public func write(_ text: String) {
-        write(bytes: Array(text.utf8))
+        write { $0 += text.utf8 }
     }
 
-    /// Appends `bytes` (whole lines) as they are, as ``write(_:)`` does.
-    public func write(bytes: [UInt8]) {
-        let failed: Int32? = state.withLock { guarded in
-            guard guarded.batch.depth > 0 else { return Self.append(bytes, to: &guarded.mode) }
-            guarded.batch.held.append(contentsOf: bytes)
-            guard guarded.batch.held.count >= Self.batchLimit else { return nil }
-            return guarded.batch.flush(to: &guarded.mode)
-        }
-        if let failed { noteFailure(failed) }
-    }
-
-    /// Appends one line that `build` writes (with its newline): inside a batch, straight into
-    /// the batch's buffer, so a line costs no buffer of its own (``FileLogHandler`` builds every
-    /// line this way).
-    public func writeLine(_ build: (inout [UInt8]) -> Void) {
+    /// Appends what `build` writes (whole lines), as ``write(_:)`` does: inside a batch,
+    /// straight into the batch's buffer, so a line costs no buffer of its own
+    /// (``FileLogHandler`` builds every line this way).
+    public func write(_ build: (inout [UInt8]) -> Void) {
         let failed: Int32? = state.withLock { guarded in
             guard guarded.batch.depth > 0 else {
-                var line: [UInt8] = []
-                line.reserveCapacity(128)
-                build(&line)
-                return Self.append(line, to: &guarded.mode)
+                var lines: [UInt8] = []
+                lines.reserveCapacity(128)
+                build(&lines)
+                return Self.append(lines, to: &guarded.mode)
             }
             build(&guarded.batch.held)
             guard guarded.batch.held.count >= Self.batchLimit else { return nil }
@@ -314,7 +303,7 @@ public struct FileLogHandler: LogHandler {
             extra = TerminalText.escaped(" " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         }
         // Built as bytes, straight into the file's batch: a registration storm logs thousands of lines a second.
-        file.writeLine { line in
+        file.write { line in
             line.append(UInt8(ascii: "["))
             LogFile.appendTimestamp(to: &line)
             line += "] (".utf8

@@ -87,16 +87,48 @@ public struct AddressRange: Sendable, Hashable, CustomStringConvertible {
 
     /// The 16 bytes of a socket address's IP (IPv4 mapped), nil for a Unix socket.
     package static func bytes(of address: SocketAddress) -> [UInt8]? {
+        IPKey(address)?.bytes
+    }
+}
+
+/// A socket address's IP as 16 bytes (an IPv4 address mapped into IPv6), held as two integers
+/// and read from the address as it is, not formatted: a table key with no allocation (the
+/// register limiter looks one up for every register), and the bytes ``AddressRange`` matches.
+public struct IPKey: Sendable, Hashable {
+    /// The first 8 bytes, big-endian.
+    package let high: UInt64
+    /// The last 8 bytes, big-endian.
+    package let low: UInt64
+
+    /// The key of `address`'s IP (its port is not part of it); nil for a Unix socket.
+    public init?(_ address: SocketAddress) {
         switch address {
         case .v4(let v4):
-            var raw = v4.address.sin_addr
-            return [UInt8](repeating: 0, count: 10) + [0xFF, 0xFF] + withUnsafeBytes(of: &raw) { Array($0) }
+            high = 0
+            low = 0xFFFF_0000_0000 | UInt64(UInt32(bigEndian: v4.address.sin_addr.s_addr))
         case .v6(let v6):
-            var raw = v6.address.sin6_addr
-            return withUnsafeBytes(of: &raw) { Array($0) }
+            (high, low) = withUnsafeBytes(of: v6.address.sin6_addr) { raw in
+                (
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                )
+            }
         case .unixDomainSocket:
             return nil
         }
+    }
+
+    private init(high: UInt64, low: UInt64) {
+        (self.high, self.low) = (high, low)
+    }
+
+    /// The one key of every address without an IP (no IP has it: it is not an IPv4-mapped
+    /// address, and `ffff:…:ffff` is no host's).
+    public static let withoutIP = IPKey(high: .max, low: .max)
+
+    /// The 16 bytes, in network order.
+    package var bytes: [UInt8] {
+        (0..<16).map { index in UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> (8 * (7 - index % 8))) }
     }
 }
 

@@ -37,7 +37,8 @@ public struct RegistrationLimiter: Sendable {
     /// Takes one token for `address`'s IP now; false when its bucket is empty.
     public mutating func allow(_ address: SocketAddress) -> Bool {
         guard rate > 0 else { return true }
-        let ip = IPKey(address)
+        // Addresses without an IP (Unix sockets) share one bucket.
+        let ip = IPKey(address) ?? .withoutIP
         let now = clock.now()
         var bucket = buckets[ip] ?? TokenBucket(rate: rate, burst: burst, now: now)
         guard bucket.take(now: now) else {
@@ -51,28 +52,5 @@ public struct RegistrationLimiter: Sendable {
         }
         buckets[ip] = bucket
         return true
-    }
-}
-
-/// An IP address as a table key: its 16 bytes (an IPv4 address mapped into IPv6), read from the
-/// socket address as it is, not formatted (the limiter looks one up for every register).
-/// Addresses without an IP (Unix sockets) share one key.
-public struct IPKey: Sendable, Hashable {
-    private let high: UInt64
-    private let low: UInt64
-
-    /// The key of `address`'s IP (its port is not part of it).
-    public init(_ address: SocketAddress) {
-        switch address {
-        case .v4(let v4):
-            high = 0
-            low = 0xFFFF_0000_0000 | UInt64(UInt32(bigEndian: v4.address.sin_addr.s_addr))
-        case .v6(let v6):
-            (high, low) = withUnsafeBytes(of: v6.address.sin6_addr) { raw in
-                (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            }
-        case .unixDomainSocket:
-            (high, low) = (.max, .max)
-        }
     }
 }

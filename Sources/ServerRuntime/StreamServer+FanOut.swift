@@ -76,20 +76,23 @@ extension StreamServer {
 
         /// How recipient `index` gets its copy (decided here for both the trip's reservation and
         /// its writes): sealed, its own ciphertext; with a shared body, its first `prefix` bytes
-        /// and the body queued once; else its payload whole.
+        /// and the body queued once; else its payload whole. Either of the last two is stamped
+        /// with the subscription's identifier (Spec §2.1), except for the original protocol,
+        /// whose datagrams have no header.
         func copy(for index: Int) -> Copy {
             let delivery = recipients[index].delivery
-            if recipients[index].seal != nil { return .sealed(delivery) }
-            if let prefix = event.sharedBodyPrefix(for: delivery) { return .shared(delivery, prefix: prefix) }
-            return .whole(delivery)
+            if let seal = recipients[index].seal { return .sealed(delivery, seal) }
+            let stamp = delivery == .original ? nil : recipients[index].subscription
+            if let prefix = event.sharedBodyPrefix(for: delivery) { return .shared(delivery, prefix: prefix, stamp: stamp) }
+            return .whole(delivery, stamp: stamp)
         }
     }
 
     /// How one recipient's datagram is made (``Segment/copy(for:)``).
     private enum Copy {
-        case sealed(Delivery)
-        case shared(Delivery, prefix: Int)
-        case whole(Delivery)
+        case sealed(Delivery, SubscriptionSeal)
+        case shared(Delivery, prefix: Int, stamp: UInt64?)
+        case whole(Delivery, stamp: UInt64?)
     }
 
     /// Writes each event of `batch` to every recipient and returns when that is sent and the
@@ -158,10 +161,10 @@ extension StreamServer {
                 var shares = false
                 for index in recipients.indices {
                     switch segment.copy(for: index) {
-                    case .shared(_, let prefix):
+                    case .shared(_, let prefix, _):
                         total += prefix
                         shares = true
-                    case .sealed(let delivery), .whole(let delivery):
+                    case .sealed(let delivery, _), .whole(let delivery, _):
                         total += segment.event.payload(for: delivery).readableBytes
                     }
                 }
@@ -178,9 +181,8 @@ extension StreamServer {
                 var body: DatagramSender.SharedBody?
                 for index in recipients.indices {
                     switch segment.copy(for: index) {
-                    case .sealed(let delivery):
+                    case .sealed(let delivery, let seal):
                         // A sealed subscription (Spec/ENCRYPTION.md): its own ciphertext, made here.
-                        guard let seal = recipients[index].seal else { continue }
                         let stamped = segment.event.payload(for: delivery).stamped(recipients[index].subscription)
                         do throws(WireError) {
                             let sealed = try stamped.sealedBytes(with: seal, counter: 0)
@@ -191,17 +193,14 @@ extension StreamServer {
                             sealFailures += 1
                             sealError = sealError ?? error
                         }
-                    case .shared(let delivery, let prefix):
+                    case .shared(let delivery, let prefix, let stamp):
                         let shared = body ?? handler.share(segment.event.original)
                         body = shared
-                        // Stamped with the subscription's identifier (Spec §2.1); the original protocol has no header.
-                        let subscription = delivery == .original ? nil : recipients[index].subscription
                         handler.write(
-                            segment.event.payload(for: delivery), prefix: prefix, subscription: subscription, body: shared,
+                            segment.event.payload(for: delivery), prefix: prefix, subscription: stamp, body: shared,
                             to: recipients[index].datagramAddress)
-                    case .whole(let delivery):
-                        let subscription = delivery == .original ? nil : recipients[index].subscription
-                        handler.write(segment.event.payload(for: delivery), subscription: subscription, to: recipients[index].datagramAddress)
+                    case .whole(let delivery, let stamp):
+                        handler.write(segment.event.payload(for: delivery), subscription: stamp, to: recipients[index].datagramAddress)
                     }
                 }
             }
