@@ -22,7 +22,9 @@ public struct ImpairmentConfiguration: Sendable {
     public var seed: UInt64 = 1
     /// Impair only event frames (and original-protocol JSON datagrams); every other datagram is
     /// neither lost nor duplicated, and goes after the longest delay (delay + jitter), after any
-    /// event held for reordering, so it never overtakes an event. For exact tests of the statistics.
+    /// event held for reordering, so it never overtakes an event; and nothing forwarded after
+    /// it goes before it (a welcome reaches the client before the first events, however close
+    /// together a loaded machine forwards them). For exact tests of the statistics.
     public var eventsOnly = false
     /// The most clients relayed at once (each gets a socket of its own toward the server).
     public var maxClients = 20_000

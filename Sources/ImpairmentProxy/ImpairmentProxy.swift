@@ -137,6 +137,9 @@ private final class ProxyCore: Sendable {
         var upstream: (any Channel)?
         var waiting: [ByteBuffer] = []
         var held: [Lane: ByteBuffer] = [:]
+        /// When the last datagram let through unimpaired (`eventsOnly`) goes, per direction:
+        /// nothing forwarded after it goes before it.
+        var unimpairedAt: [Direction: NIODeadline] = [:]
     }
 
     /// A stream of decisions: one direction's first transmissions, or its repair traffic (nacks,
@@ -235,34 +238,6 @@ private final class ProxyCore: Sendable {
             }
     }
 
-    /// The event sequence a datagram carries, if it is an event frame, and whether it is a
-    /// retransmission (header flag bit 5).
-    private static func eventSequence(_ data: ByteBuffer) -> (sequence: UInt32, retransmission: Bool)? {
-        guard data.readableBytes >= FrameHeader.size,
-            data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
-            data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.event.rawValue,
-            let sequence = data.getInteger(at: data.readerIndex + 5, as: UInt32.self),
-            let flags = data.getInteger(at: data.readerIndex + 4, as: UInt8.self)
-        else { return nil }
-        return (sequence, flags & 0x20 != 0)
-    }
-
-    /// The sequences a NACK asks for; empty for any other datagram (or one that does not decode).
-    private static func nackedSequences(_ data: ByteBuffer) -> [UInt32] {
-        guard data.readableBytes >= FrameHeader.size, data.getInteger(at: data.readerIndex + 3, as: UInt8.self) == FrameKind.nack.rawValue,
-            case .nack(let ranges)? = try? Frame.decode(Array(data.readableBytesView)).body
-        else { return [] }  // not a NACK the server would take either: nothing was asked
-        return ranges.sequences
-    }
-
-    /// Whether a datagram is repair traffic (a NACK or an unavailable answer).
-    private static func isRepairTraffic(_ data: ByteBuffer) -> Bool {
-        guard data.readableBytes >= FrameHeader.size, data.getInteger(at: data.readerIndex, as: UInt8.self) == FrameHeader.magic.0,
-            let kind = data.getInteger(at: data.readerIndex + 3, as: UInt8.self)
-        else { return false }
-        return kind == FrameKind.nack.rawValue || kind == FrameKind.unavailable.rawValue
-    }
-
     private func impairment(_ direction: Direction) -> Impairment {
         direction == .toServer ? configuration.toServer : configuration.toClient
     }
@@ -270,20 +245,38 @@ private final class ProxyCore: Sendable {
     /// Decides a datagram's fate and sends what survives.
     func forward(_ data: ByteBuffer, _ direction: Direction, client: SocketAddress) {
         let impairment = impairment(direction)
-        let sequence = direction == .toClient ? Self.eventSequence(data) : nil
+        let sequence = direction == .toClient ? ProxiedDatagram.eventSequence(data) : nil
         let impaired =
-            !configuration.eventsOnly || sequence != nil || Self.isRepairTraffic(data)
+            !configuration.eventsOnly || sequence != nil || ProxiedDatagram.isRepairTraffic(data)
             || data.getInteger(at: data.readerIndex, as: UInt8.self) == UInt8(ascii: "{")
+        // What to send, in order, after what delay, and not before when (``Flow/unimpairedAt``).
+        let sends: [(ByteBuffer, Duration, NIODeadline?)] = state.withLock { state in
+            let decided = decide(&state)
+            // With `eventsOnly`, nothing overtakes a datagram let through unimpaired before it: a
+            // welcome delayed by the longest delay must still reach the client before the first
+            // events (a client ignores events before its welcome, which the record would count received).
+            let now = NIODeadline.now()
+            guard let floor = state.flows[client]?.unimpairedAt[direction] ?? (impaired ? nil : now) else {
+                return decided.map { ($0.0, $0.1, nil) }
+            }
+            let timed = decided.map { bytes, delay in (bytes, delay, Optional(max(now + TimeAmount(delay), floor))) }
+            if !impaired, let last = timed.last?.2 { state.flows[client]?.unimpairedAt[direction] = last }
+            return timed
+        }
+        for (bytes, after, notBefore) in sends {
+            send(
+                bytes, direction, client: client, sequence: direction == .toClient ? ProxiedDatagram.eventSequence(bytes) : nil, after: after,
+                at: notBefore)
+        }
         // Decisions under the lock, from each lane's generator (the same seed and first transmissions
         // give the same fates, however repairs interleave with them).
-        // What to send, in order, and after what delay.
-        let sends: [(ByteBuffer, Duration)] = state.withLock { state in
+        func decide(_ state: inout State) -> [(ByteBuffer, Duration)] {
             let key = client.display
             func count(_ change: (inout DirectionReport) -> Void) {
                 change(&state.report[toServer: direction == .toServer])
             }
             count { $0.received += 1 }
-            let repairTraffic = Self.isRepairTraffic(data) || sequence?.retransmission == true
+            let repairTraffic = ProxiedDatagram.isRepairTraffic(data) || sequence?.retransmission == true
             if repairTraffic { count { $0.repairBytes += data.readableBytes } }
             let firstEvent = sequence.map { !$0.retransmission } ?? false
             func dropped() {
@@ -291,7 +284,7 @@ private final class ProxyCore: Sendable {
                 if firstEvent { count { $0.droppedEventBytes += data.readableBytes } }
             }
             if direction == .toServer {
-                state.report.events[key, default: EventTruth()].asked += Self.nackedSequences(data)
+                state.report.events[key, default: EventTruth()].asked += ProxiedDatagram.nackedSequences(data)
             }
             if let sequence {
                 if sequence.retransmission {
@@ -355,14 +348,11 @@ private final class ProxyCore: Sendable {
             if let held { sends.append((held, delay())) }
             return sends
         }
-        for (bytes, after) in sends {
-            send(bytes, direction, client: client, sequence: direction == .toClient ? Self.eventSequence(bytes) : nil, after: after)
-        }
     }
 
     private func send(
         _ data: ByteBuffer, _ direction: Direction, client: SocketAddress, sequence: (sequence: UInt32, retransmission: Bool)?,
-        after delay: Duration
+        after delay: Duration, at deadline: NIODeadline?
     ) {
         let channel: (any Channel)? = direction == .toServer ? state.withLock { $0.flows[client]?.upstream } : listener.withLock { $0 }
         guard let channel else { return }
@@ -375,7 +365,7 @@ private final class ProxyCore: Sendable {
                     state.report[toServer: direction == .toServer].delayed += 1
                 }
                 if direction == .toServer {
-                    state.report.events[key, default: EventTruth()].askedForwarded += Self.nackedSequences(data)
+                    state.report.events[key, default: EventTruth()].askedForwarded += ProxiedDatagram.nackedSequences(data)
                 }
                 if direction == .toClient, let sequence {
                     state.report.events[key, default: EventTruth()].deliveries.append(
@@ -384,7 +374,10 @@ private final class ProxyCore: Sendable {
             }
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: data), promise: nil)
         }
-        if delay > .zero {
+        if let deadline {
+            // On the loop's timer, after whatever went unimpaired before it (ties keep their order).
+            channel.eventLoop.scheduleTask(deadline: deadline) { deliver() }
+        } else if delay > .zero {
             channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay.inSeconds * 1e9))) { deliver() }
         } else if channel.eventLoop.inEventLoop {
             deliver()
