@@ -17,8 +17,9 @@ extension ByteBuffer {
     /// (header flag bit 5, Spec §4.8).
     package func retransmitted(to subscription: UInt64) -> ByteBuffer {
         var copy = stamped(subscription)
-        if let flags = copy.getInteger(at: readerIndex + 4, as: UInt8.self) {
-            copy.setInteger(flags | 0x20, at: readerIndex + 4)
+        let flagsAt = readerIndex + FrameHeader.flagsOffset
+        if let flags = copy.getInteger(at: flagsAt, as: UInt8.self) {
+            copy.setInteger(flags | FrameHeader.retransmissionFlag, at: flagsAt)
         }
         return copy
     }

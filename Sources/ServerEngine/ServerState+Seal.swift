@@ -37,7 +37,7 @@ extension ServerState {
     package mutating func outgoing(_ payload: ByteBuffer, to subscriber: Subscriber, what: String) -> Encoding {
         let stamped = payload.stamped(subscriber.subscription)
         guard let seal = subscriber.seal else { return .success(stamped) }
-        let kind = payload.getInteger(at: payload.readerIndex + 3, as: UInt8.self).flatMap(FrameKind.init(rawValue:))
+        let kind = payload.withUnsafeReadableBytes { FrameHeader.kind(in: $0) }
         let counter: UInt32
         if let kind, SealedFrame.prefixSize(kind) > 0 {
             sealCounter &+= 1

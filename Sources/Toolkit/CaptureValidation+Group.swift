@@ -32,7 +32,7 @@ extension CaptureValidation {
         var keys: [String: GroupPublicKey] = [:]
         for datagram in datagrams where ports.contains(datagram.source.port) {
             let bytes = datagram.payload
-            guard bytes.count > 3, bytes[0] == FrameHeader.magic.0, bytes[3] == FrameKind.welcome.rawValue,
+            guard FrameHeader.kind(in: bytes) == .welcome,
                 case .welcome(let welcome) = (try? Frame.decode(bytes))?.body, let offer = welcome.multicast,
                 let key = try? offer.key()
             else { continue }  // not a welcome with an offer: no key to learn from it

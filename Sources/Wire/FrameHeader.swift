@@ -137,12 +137,12 @@ public struct FrameHeader: Sendable, Hashable {
         }
         let kindByte = try reader.readUInt8(field: "header.kind")
         guard let kind = FrameKind(rawValue: kindByte) else {
-            throw WireError(.unknownKind, field: "header.kind", offset: 3, "kind \(kindByte); expected 1...\(FrameKind.allCases.count)")
+            throw WireError(.unknownKind, field: "header.kind", offset: kindOffset, "kind \(kindByte); expected 1...\(FrameKind.allCases.count)")
         }
         let flags = try reader.readUInt8(field: "header.flags")
         guard let format = BodyFormat(rawValue: flags & 0x03) else {
             throw WireError(
-                .sealed, field: "header.flags.format", offset: 4,
+                .sealed, field: "header.flags.format", offset: flagsOffset,
                 "format 3: a sealed body (Spec/ENCRYPTION.md); it decodes once opened with its subscription's key")
         }
         let dictionary = (flags >> 3) & 0x03
@@ -175,7 +175,7 @@ public struct FrameHeader: Sendable, Hashable {
         var header = FrameHeader(
             version: version, kind: kind, format: format, compressed: flags & 0x04 != 0, dictionary: dictionary, sequence: sequence,
             eventType: eventType, score: Score(home: home, away: away), minute: minute, bodyLength: bodyLength, subscription: subscription)
-        header.retransmission = flags & 0x20 != 0
+        header.retransmission = flags & retransmissionFlag != 0
         header.sourceLost = flags & 0x40 != 0
         header.extended = flags & 0x80 != 0
         return header
