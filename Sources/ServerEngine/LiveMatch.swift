@@ -23,7 +23,7 @@ public struct LiveMatch: Sendable {
     /// Where it stands.
     public internal(set) var status: MatchStatus = .waiting
     /// Subscribed clients by address.
-    public internal(set) var subscribers: [SocketAddress: Subscriber] = [:]
+    package internal(set) var subscribers: [DatagramAddress: Subscriber] = [:]
     /// Who gets the next event, kept between events until someone subscribes or leaves, so an
     /// event does not copy the subscriber table: the array is shared, not copied.
     package var recipients: [Subscriber]?
@@ -56,7 +56,7 @@ public struct LiveMatch: Sendable {
     private var ringStart = 0
     private var ringBytes = 0
     /// Subscriptions whose match ended, still answered for repair until the next match begins here.
-    package var ended: [SocketAddress: Subscriber] = [:]
+    package var ended: [DatagramAddress: Subscriber] = [:]
     /// Its number in the durable match log, once logged: a NACK for events the ring no longer
     /// (or, after a restart, not yet) holds is answered from there.
     public internal(set) var logNumber: Int?
@@ -102,8 +102,8 @@ public struct LiveMatch: Sendable {
     package mutating func subscribe(_ subscriber: Subscriber) -> Bool {
         recipients = nil
         // Each look-up hashes the address: none where there is nothing to find.
-        if !ended.isEmpty { ended[subscriber.address] = nil }
-        if let old = subscribers.updateValue(subscriber, forKey: subscriber.address) {
+        if !ended.isEmpty { ended[subscriber.datagramAddress] = nil }
+        if let old = subscribers.updateValue(subscriber, forKey: subscriber.datagramAddress) {
             deliveryCounts[old.delivery, default: 1] -= 1
             deliveryCounts[subscriber.delivery, default: 0] += 1
             if old.group { groupCounts[old.delivery, default: 1] -= 1 }
@@ -118,8 +118,8 @@ public struct LiveMatch: Sendable {
     }
 
     /// Removes a subscription, keeping ``deliveryCounts``.
-    package mutating func unsubscribe(_ address: SocketAddress) -> Subscriber? {
-        guard let removed = subscribers.removeValue(forKey: address) else { return nil }
+    package mutating func unsubscribe(_ key: DatagramAddress) -> Subscriber? {
+        guard let removed = subscribers.removeValue(forKey: key) else { return nil }
         recipients = nil
         deliveryCounts[removed.delivery, default: 1] -= 1
         if removed.group { groupCounts[removed.delivery, default: 1] -= 1 }
@@ -130,7 +130,7 @@ public struct LiveMatch: Sendable {
     /// Starts a new match here (the first, or the next with `--loop`): its id, no latest event,
     /// and the previous match's ended subscriptions no longer answered. A match `resuming` from
     /// the match log keeps the latest event the log gave it.
-    package mutating func begin(id: UInt32, resuming: Bool = false) -> [SocketAddress] {
+    package mutating func begin(id: UInt32, resuming: Bool = false) -> [DatagramAddress] {
         let forgotten = Array(ended.keys)
         ended.removeAll()
         self.id = id

@@ -8,8 +8,8 @@ extension ServerState {
     /// Starts a new match in slot `slot`: clears its latest event and sets its id. A match
     /// `resuming` from the match log keeps the latest event ``resume(slot:nextSequence:logNumber:latest:)`` gave it.
     public mutating func beginMatch(id: UInt32, slot: Int = 0, resuming: Bool = false) {
-        for address in matches[slot].begin(id: id, resuming: resuming) where matches[slot].subscribers[address] == nil {
-            slotOf[address] = nil
+        for key in matches[slot].begin(id: id, resuming: resuming) where matches[slot].subscribers[key] == nil {
+            slotOf[key] = nil
         }
     }
 

@@ -10,7 +10,7 @@ extension ServerState {
         _ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
         size: Int
     ) -> (replies: [Reply], notices: [Notice]) {
-        let current = subscriberAndSlot(at: address)
+        let current = subscriberAndSlot(at: DatagramAddress(address))
         if let (existing, slot) = current, existing.delivery != .original, existing.subscription == subscription {
             let group =
                 request.delivery == .group && multicastOffers[existing.delivery.format] != nil
@@ -24,7 +24,7 @@ extension ServerState {
                 updated.group = group
                 _ = matches[slot].subscribe(updated)
             } else {
-                matches[slot].subscribers[address]?.lastHeard = now
+                matches[slot].subscribers[existing.datagramAddress]?.lastHeard = now
             }
             return welcoming(updated, slot: slot, repeated: true)
         }
@@ -94,9 +94,9 @@ extension ServerState {
         if !reply.replies.isEmpty {
             subscribe(subscriber, slot: slot)
             if let admittedToken {
-                admitted[address] = AdmittedToken(subscription: subscription, token: admittedToken)
+                admitted[subscriber.datagramAddress] = AdmittedToken(subscription: subscription, token: admittedToken)
             } else if !admitted.isEmpty {
-                admitted[address] = nil
+                admitted[subscriber.datagramAddress] = nil
             }
         }
         return (reply.replies, reply.replies.isEmpty ? reply.notices : [.registered(subscriber, count: clientCount, repeated: false)])

@@ -55,8 +55,8 @@ extension ServerState {
                 replies.append(Reply(address: subscriber.address, payload: retransmission))
             }
         }
-        matches[slot].subscribers[subscriber.address]?.repairBudget = budget
-        matches[slot].ended[subscriber.address]?.repairBudget = budget
+        matches[slot].subscribers[subscriber.datagramAddress]?.repairBudget = budget
+        matches[slot].ended[subscriber.datagramAddress]?.repairBudget = budget
         repairBudget = total
         repairsSent += replies.count
         var notices: [Notice] = []
@@ -118,7 +118,8 @@ extension ServerState {
                 notices.append(.encodingFailed(what: "repair from the match log", lookup.address, error))
             }
         }
-        guard let subscriber = matches[lookup.slot].subscribers[lookup.address] ?? matches[lookup.slot].ended[lookup.address] else {
+        let key = DatagramAddress(lookup.address)
+        guard let subscriber = matches[lookup.slot].subscribers[key] ?? matches[lookup.slot].ended[key] else {
             return ([], notices)
         }
         let (replies, repairNotices) = repair(subscriber, lookup.sequences, slot: lookup.slot, consultLog: false)

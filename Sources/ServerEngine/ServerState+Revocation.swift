@@ -29,15 +29,16 @@ extension ServerState {
         guard let admission = configuration.tokenAdmission, !admitted.isEmpty else { return ([], []) }
         let unix = clock.unixSeconds()
         var (replies, notices): ([Reply], [Notice]) = ([], [])
-        for (address, entry) in admitted {
-            guard let (subscriber, _) = subscriberAndSlot(at: address), subscriber.subscription == entry.subscription else {
+        for (key, entry) in admitted {
+            guard let (subscriber, _) = subscriberAndSlot(at: key), subscriber.subscription == entry.subscription else {
                 // It left, timed out, or its match ended: nothing to cut off.
-                admitted[address] = nil
+                admitted[key] = nil
                 continue
             }
             guard let refusal = admission.standing(of: entry.token, now: unix) else { continue }
-            admitted[address] = nil
-            _ = unsubscribe(address)
+            let address = subscriber.address
+            admitted[key] = nil
+            _ = unsubscribe(key)
             let frame = Frame(body: .refuse(Refusal(reason: refusal.reason, shortening: refusal.description)), subscription: entry.subscription)
             switch counted(Self.encode("refuse (\(refusal.reason.name))", for: address, { () throws(WireError) in try frame.encoded() })) {
             case .success(let payload):

@@ -15,7 +15,7 @@ extension ServerState {
         var notices: [Notice] = []
         for match in matches {
             for subscriber in match.subscribers.values where subscriber.delivery != .original && now - subscriber.lastHeard > timeout {
-                _ = unsubscribe(subscriber.address)
+                _ = unsubscribe(subscriber.datagramAddress)
                 notices.append(.timedOut(subscriber, silentFor: now - subscriber.lastHeard))
             }
         }
@@ -59,7 +59,7 @@ extension ServerState {
         let leaving = matches[slot].end()
         if let next { announce(id: next, slot: slot) }
         clientCount -= leaving.count
-        for subscriber in leaving where subscriber.delivery == .original { slotOf[subscriber.address] = nil }
+        for subscriber in leaving where subscriber.delivery == .original { slotOf[subscriber.datagramAddress] = nil }
         var result: [(Subscriber, ByteBuffer)] = []
         for subscriber in leaving {
             if subscriber.delivery == .original {

@@ -65,7 +65,7 @@ public struct ServerState: Sendable {
     /// The matches carried, by slot (slot 0 is the first; ``addMatch(id:roster:catalog:)`` adds more).
     public internal(set) var matches: [LiveMatch]
     /// The slot of the match each subscribed (or ended, still answered for repair) address follows.
-    package var slotOf: [SocketAddress: Int] = [:]
+    package var slotOf: [DatagramAddress: Int] = [:]
     /// Subscribed clients over every match.
     public internal(set) var clientCount = 0
     /// Datagrams rejected, by reason.
@@ -99,7 +99,7 @@ public struct ServerState: Sendable {
 
     /// The subscriptions admitted by a token, by address: checked again when the revocation
     /// list is reloaded and about once a second (``cutOffFallen()``, ``HousekeepingSchedule``).
-    package var admitted: [SocketAddress: AdmittedToken] = [:]
+    package var admitted: [DatagramAddress: AdmittedToken] = [:]
     /// The counter of the last sealed welcome, end or refuse (Spec/ENCRYPTION.md, "Nonces"):
     /// one per server, so never the same twice under one subscription's key.
     package var sealCounter: UInt32 = 0
@@ -169,7 +169,9 @@ public struct ServerState: Sendable {
 
     /// Subscribed clients over every match, by address.
     public var subscribers: [SocketAddress: Subscriber] {
-        matches.reduce(into: [:]) { all, match in all.merge(match.subscribers) { first, _ in first } }
+        matches.reduce(into: [:]) { all, match in
+            for subscriber in match.subscribers.values where all[subscriber.address] == nil { all[subscriber.address] = subscriber }
+        }
     }
 
     /// Subscribed clients per delivery, over every match.
@@ -197,18 +199,23 @@ public struct ServerState: Sendable {
     /// Adds or replaces a subscription in slot `slot`, keeping the counts.
     package mutating func subscribe(_ subscriber: Subscriber, slot: Int) {
         // One look-up for the old slot and the new.
-        if let previous = slotOf.updateValue(slot, forKey: subscriber.address), previous != slot {
+        if let previous = slotOf.updateValue(slot, forKey: subscriber.datagramAddress), previous != slot {
             // Moving to another match: leave the old one first.
-            if matches[previous].unsubscribe(subscriber.address) != nil { clientCount -= 1 }
-            matches[previous].ended[subscriber.address] = nil
+            if matches[previous].unsubscribe(subscriber.datagramAddress) != nil { clientCount -= 1 }
+            matches[previous].ended[subscriber.datagramAddress] = nil
         }
         if matches[slot].subscribe(subscriber) { clientCount += 1 }
     }
 
     /// Removes a subscription, keeping the counts.
     package mutating func unsubscribe(_ address: SocketAddress) -> Subscriber? {
-        guard let slot = slotOf[address], let removed = matches[slot].unsubscribe(address) else { return nil }
-        if matches[slot].ended[address] == nil { slotOf[address] = nil }
+        unsubscribe(DatagramAddress(address))
+    }
+
+    /// Removes the subscription at `key`, keeping the counts.
+    package mutating func unsubscribe(_ key: DatagramAddress) -> Subscriber? {
+        guard let slot = slotOf[key], let removed = matches[slot].unsubscribe(key) else { return nil }
+        if matches[slot].ended[key] == nil { slotOf[key] = nil }
         clientCount -= 1
         return removed
     }
@@ -216,9 +223,15 @@ public struct ServerState: Sendable {
     /// The subscription at `address` (or, when its match has ended, the ended one still
     /// answered for repair), and its slot.
     package func subscriberAndSlot(at address: SocketAddress, includingEnded: Bool = false) -> (Subscriber, slot: Int)? {
-        guard let slot = slotOf[address] else { return nil }
-        if let subscriber = matches[slot].subscribers[address] { return (subscriber, slot) }
-        if includingEnded, let subscriber = matches[slot].ended[address] { return (subscriber, slot) }
+        subscriberAndSlot(at: DatagramAddress(address), includingEnded: includingEnded)
+    }
+
+    /// ``subscriberAndSlot(at:includingEnded:)`` by the address's kernel bytes, which key the
+    /// subscription tables: plain values, hashed and compared without touching NIO's boxed address.
+    package func subscriberAndSlot(at key: DatagramAddress, includingEnded: Bool = false) -> (Subscriber, slot: Int)? {
+        guard let slot = slotOf[key] else { return nil }
+        if let subscriber = matches[slot].subscribers[key] { return (subscriber, slot) }
+        if includingEnded, let subscriber = matches[slot].ended[key] { return (subscriber, slot) }
         return nil
     }
 
@@ -291,7 +304,7 @@ public struct ServerState: Sendable {
                 return reject(address, "\(frame.kind.name) frame sent to the server")
             }
         } catch {
-            let isRegister = bytes.count > 3 && bytes[1] == FrameHeader.magic.1 && bytes[3] == FrameKind.register.rawValue
+            let isRegister = FrameHeader.kind(in: bytes) == .register
             if isRegister && error.code == .unsupportedVersion {
                 // Another version's header may not hold an identifier where ours does: the refusal carries 0.
                 return refuse(
@@ -326,7 +339,7 @@ public struct ServerState: Sendable {
             guard subscriber.subscription == frame.subscription else {
                 return reject(address, "heartbeat with another subscription's identifier")
             }
-            matches[slot].subscribers[address]?.lastHeard = now
+            matches[slot].subscribers[subscriber.datagramAddress]?.lastHeard = now
             // The answer is the same size as the question, and tells the client the server lives.
             return heartbeat(to: subscriber, slot: slot)
         case .nack(let ranges):
@@ -336,7 +349,7 @@ public struct ServerState: Sendable {
             guard subscriber.subscription == frame.subscription else {
                 return reject(address, "nack with another subscription's identifier")
             }
-            matches[slot].subscribers[address]?.lastHeard = now
+            matches[slot].subscribers[subscriber.datagramAddress]?.lastHeard = now
             return repair(subscriber, ranges, slot: slot)
         case .welcome, .refuse, .event, .end, .challenge, .unavailable, .listing, .reset:
             // Spec §3's directions (FrameKind.rules) turned these away above.

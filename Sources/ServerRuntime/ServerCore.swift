@@ -48,6 +48,10 @@ package final class ServerCore: Sendable {
     private let producerInbox = Mutex<[ProducerItem]>([])
     /// The server's log file, whose lines a read burst writes at once (``ReadBursts``).
     private let logFile = Mutex<LogFile?>(nil)
+    /// The client count after the last datagram of the read burst being answered; -1 when
+    /// none was answered since the last note. The watchers of ``signals`` are told once per
+    /// burst, when it ends (``burstEnded()``), not after each of its datagrams.
+    private let burstClients = Atomic<Int>(-1)
     /// What the state decided that answering a datagram cannot do on the event loop: read the
     /// match log for a NACK, follow an upstream match a client asked for. The server's driver
     /// (``StreamServer/performActions()``) carries them out in its task tree, in order.
@@ -101,15 +105,16 @@ package final class ServerCore: Sendable {
         state.withLock { ($0.rejects, $0.encodingFailures) }
     }
 
-    /// Answers one datagram (on the event loop): the replies to send; logs what happened and
-    /// wakes whoever waits for the client count.
+    /// Answers one datagram of a read burst (on the event loop, between ``burstBegan()`` and
+    /// ``burstEnded()``): the replies to send; logs what happened. Whoever waits for the client
+    /// count is woken when the burst ends.
     package func answer(_ bytes: [UInt8], from address: SocketAddress) -> [ServerState.Reply] {
         let (replies, notices, count) = state.withLock { state in
             let (replies, notices) = state.handle(bytes, from: address)
             return (replies, notices, state.clientCount)
         }
         for notice in notices { log(notice, bytes: bytes.count) }
-        noteClients(count)
+        burstClients.store(count, ordering: .relaxed)
         return replies
     }
 
@@ -221,8 +226,9 @@ package final class ServerCore: Sendable {
             if repeated {
                 logger.info("Received repeated register from \(subscriber.address.display); welcome sent again (\(subscriber.delivery.rawValue)).")
             } else {
-                logger.info("Received register of address \(subscriber.address.display) on socket.")
-                logger.info("Registering client \(subscriber.address.display) (\(subscriber.delivery.rawValue)).")
+                let display = subscriber.address.display  // formatted once for both lines
+                logger.info("Received register of address \(display) on socket.")
+                logger.info("Registering client \(display) (\(subscriber.delivery.rawValue)).")
             }
             logger.info("Number of clients registered: \(count)")
         case .unregistered(let address, let delivery, let count):
@@ -271,5 +277,7 @@ extension ServerCore: ReadBursts {
 
     package func burstEnded() {
         logFile.withLock { $0 }?.endBatch()
+        let count = burstClients.exchange(-1, ordering: .relaxed)
+        if count >= 0 { noteClients(count) }
     }
 }

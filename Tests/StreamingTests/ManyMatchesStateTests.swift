@@ -101,7 +101,7 @@ struct ManyMatchesStateTests {
 
         let (ends, _) = state.finish(.fullTime, slot: 0)
         #expect(ends.map(\.0.address) == [a])
-        #expect(state.clientCount == 1 && state.matches[1].subscribers[b] != nil)
+        #expect(state.clientCount == 1 && state.matches[1].subscribers[DatagramAddress(b)] != nil)
         let next = try EncodedEvent(event: events[2], sequence: state.nextSequence(slot: 1), roster: state.matches[1].roster, catalog: .english)
         #expect(state.publish(next, slot: 1).map(\.address) == [b])
         // The ended match still answers its subscriber's nacks (the repair grace).

@@ -19,7 +19,7 @@ struct ProtectedModeTests {
     static let register = Array(OriginalPacket.registerText.utf8)
 
     static func subscribed(_ state: ServerState, _ address: SocketAddress) -> Bool {
-        state.matches.contains { $0.subscribers[address] != nil }
+        state.matches.contains { $0.subscribers[DatagramAddress(address)] != nil }
     }
 
     @Test("the default ranges parse; CIDR blocks contain what they should, IPv4-mapped IPv6 included; bad ranges are named")
