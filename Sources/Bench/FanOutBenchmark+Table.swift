@@ -46,34 +46,19 @@ extension FanOutBenchmark {
     /// measured more than once. On a machine whose run-to-run noise is as large as the
     /// differences measured, one run decides nothing; the median of several does better.
     public static func medians(_ results: [Result]) -> String {
-        var order: [String] = []
-        var groups: [String: [Result]] = [:]
-        for result in results {
-            let key = "\(result.formatName) \(result.clients) \(result.matches)"
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(result)
-        }
         var lines: [String] = []
-        for key in order {
-            guard let runs = groups[key], let first = runs.first, runs.count > 1 else { continue }
+        for runs in Medians.groups(results, by: { "\($0.formatName) \($0.clients) \($0.matches)" }) {
+            guard let first = runs.first, runs.count > 1 else { continue }
             let rates = runs.compactMap(\.ratioPercent)
             let cpus = runs.compactMap(\.streamingCPURatio)
             var line = "median of \(runs.count) runs: \(first.formatName), \(first.clients) client(s)"
             if first.matches > 1 { line += ", \(first.matches) matches" }
-            if let rate = median(rates) { line += String(format: ": %.1f %% of the ceiling's rate", rate) }
-            if let cpu = median(cpus) { line += String(format: ", %.2f× its stream CPU", cpu) }
+            if let rate = Medians.median(rates) { line += String(format: ": %.1f %% of the ceiling's rate", rate) }
+            if let cpu = Medians.median(cpus) { line += String(format: ", %.2f× its stream CPU", cpu) }
             let lost = runs.map(\.server.lossPercent).max() ?? 0
             line += String(format: " (loss at most %.3f %%)", lost)
             lines.append(line)
         }
         return lines.map { $0 + "\n" }.joined()
-    }
-
-    /// The middle value (the mean of the middle two for an even count); nil for none.
-    package static func median(_ values: [Double]) -> Double? {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return nil }
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }

@@ -29,6 +29,10 @@ public struct RegistrationBenchmark: Sendable {
     /// The C ceiling's source (Benchmarks/register-ceiling.c), measured plainly after the
     /// builds; nil skips it.
     public var ceilingSource: String?
+    /// How many times the whole round (this build, the baseline, the ceiling) runs, one round
+    /// after another: on a shared machine one run decides little, the median of several more
+    /// (``medians(_:)``).
+    public var repeats = 1
 
     /// One mode's figures.
     public struct Mode: Sendable {
@@ -43,6 +47,8 @@ public struct RegistrationBenchmark: Sendable {
         public var systemCPU = 0.0
         /// Wall seconds the registering took.
         public var seconds: Double
+        /// Which round of ``RegistrationBenchmark/repeats`` measured it (from 1).
+        public var round = 1
         /// A mode's figures.
         public init(build: String = "this", name: String, clients: Int, serverCPU: Double, systemCPU: Double = 0, seconds: Double) {
             self.build = build
@@ -77,6 +83,19 @@ public struct RegistrationBenchmark: Sendable {
             throw BenchError("the register ceiling's source \(ceilingSource) does not exist (run from the package's folder, or give --ceiling)")
         }
         var modes: [Mode] = []
+        for round in 1...max(repeats, 1) {
+            for var mode in try runRound(key: key, token: token) {
+                mode.round = round
+                modes.append(mode)
+            }
+        }
+        return modes
+    }
+
+    /// One round: each build plainly (and with a token when one generator holds every client),
+    /// then the ceiling.
+    private func runRound(key: GroupSigningKey, token: [UInt8]) throws -> [Mode] {
+        var modes: [Mode] = []
         for (build, executable) in [("this", executable)] + (baseline.map { [("baseline", $0)] } ?? []) {
             var plain = try measure(name: "plain", executable: executable, arguments: [], token: [])
             plain.build = build
@@ -95,6 +114,19 @@ public struct RegistrationBenchmark: Sendable {
             modes.append(ceiling)
         }
         return modes
+    }
+
+    /// The median of each figure (CPU, its kernel part, wall time; each on its own) of every
+    /// build and mode over the rounds, in the order they first appear, with round 0.
+    public static func medians(_ modes: [Mode]) -> [Mode] {
+        Medians.groups(modes, by: { $0.build + "\u{0}" + $0.name }).compactMap { group -> Mode? in
+            guard let first = group.first, let cpu = Medians.median(group.map(\.serverCPU)),
+                let kernel = Medians.median(group.map(\.systemCPU)), let seconds = Medians.median(group.map(\.seconds))
+            else { return nil }
+            var median = Mode(build: first.build, name: first.name, clients: first.clients, serverCPU: cpu, systemCPU: kernel, seconds: seconds)
+            median.round = 0
+            return median
+        }
     }
 
     /// Compiles and starts the registration ceiling on `port`: pre-built answers (this build's

@@ -159,10 +159,13 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "The server's --log-level (info, what a server runs with, logs each registration).") var logLevel = "info"
         @Option(help: "The C ceiling's source, registering the same clients plainly (empty: skip it).")
         var ceiling = "Benchmarks/register-ceiling.c"
+        @Option(name: .customLong("repeat"), help: "Rounds (this build, --baseline, the ceiling) run one after another; above 1, the medians follow (1...20).")
+        var repeats = 1
         @OptionGroup var baselineOption: BaselineOption
 
         func run() async throws {
             guard (1...200_000).contains(clients) else { throw ValidationError("--clients: \(clients); expected 1...200000") }
+            guard (1...20).contains(repeats) else { throw ValidationError("--repeat: \(repeats); expected 1...20") }
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
                 throw ValidationError("--log-level: \(logLevel); expected trace, debug, info, notice, warning, error or critical")
             }
@@ -171,9 +174,13 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.logLevel = logLevel
             benchmark.baseline = baselineOption.baseline
             benchmark.ceilingSource = ceiling.isEmpty ? nil : ceiling
+            benchmark.repeats = repeats
             let configured = benchmark
             let modes = try await LoadGenerator.onOwnThread { try configured.run() }
             StandardOutput.write(RegistrationBenchmark.table(modes, logLevel: logLevel))
+            if repeats > 1 {
+                StandardOutput.write("\nmedians of \(repeats) rounds:\n" + RegistrationBenchmark.table(RegistrationBenchmark.medians(modes), logLevel: logLevel))
+            }
         }
     }
 

@@ -133,7 +133,7 @@ struct BenchTests {
         let lines = text.split(separator: "\n")
         #expect(lines.count == 1, "one group was measured once: no median for it")
         #expect(lines.first == "median of 3 runs: json, 100 client(s): 95.0 % of the ceiling's rate, 1.30× its stream CPU (loss at most 1.000 %)")
-        #expect(FanOutBenchmark.median([4, 1, 3, 2]) == 2.5 && FanOutBenchmark.median([]) == nil)
+        #expect(Medians.median([4, 1, 3, 2]) == 2.5 && Medians.median([]) == nil)
     }
 }
 
@@ -194,6 +194,30 @@ struct RegistrationBenchmarkTests {
         let made = RegistrationBenchmark.Mode(name: "plain", clients: 50, serverCPU: 0.002, systemCPU: 0.001, seconds: 1)
         let row = RegistrationBenchmark.table([made], logLevel: "info").split(separator: "\n").last ?? ""
         #expect(row.contains("40.0") && row.contains("20.0"), "\(row)")
+    }
+
+    @Test("bench register --repeat: each build and mode's median over the rounds, each figure on its own, in first-seen order")
+    func medians() {
+        func mode(_ build: String, _ name: String, cpu: Double, kernel: Double, round: Int) -> RegistrationBenchmark.Mode {
+            var made = RegistrationBenchmark.Mode(build: build, name: name, clients: 100, serverCPU: cpu, systemCPU: kernel, seconds: cpu * 2)
+            made.round = round
+            return made
+        }
+        let runs = [
+            mode("this", "plain", cpu: 0.003, kernel: 0.001, round: 1), mode("baseline", "plain", cpu: 0.005, kernel: 0.004, round: 1),
+            mode("C ceiling", "plain", cpu: 0.001, kernel: 0.001, round: 1),
+            mode("this", "plain", cpu: 0.009, kernel: 0.002, round: 2), mode("baseline", "plain", cpu: 0.004, kernel: 0.002, round: 2),
+            mode("C ceiling", "plain", cpu: 0.002, kernel: 0.002, round: 2),
+            mode("this", "plain", cpu: 0.002, kernel: 0.0015, round: 3), mode("baseline", "plain", cpu: 0.006, kernel: 0.003, round: 3),
+            mode("C ceiling", "plain", cpu: 0.0015, kernel: 0.0015, round: 3),
+        ]
+        let medians = RegistrationBenchmark.medians(runs)
+        #expect(medians.map(\.build) == ["this", "baseline", "C ceiling"] && medians.allSatisfy { $0.round == 0 })
+        // this: CPU 2, 3, 9 ms -> 3; kernel 1, 1.5, 2 ms -> 1.5 (not the kernel of the median CPU's run).
+        #expect(abs(medians[0].microsecondsPerClient - 30) < 1e-9 && abs(medians[0].systemCPU - 0.0015) < 1e-12)
+        #expect(abs(medians[1].microsecondsPerClient - 50) < 1e-9 && abs(medians[2].microsecondsPerClient - 15) < 1e-9)
+        // An even count: the mean of the middle two.
+        #expect(abs((RegistrationBenchmark.medians(Array(runs.prefix(6)))[0].serverCPU) - 0.006) < 1e-12)
     }
 }
 
