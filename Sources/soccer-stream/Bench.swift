@@ -159,7 +159,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "The server's --log-level (info, what a server runs with, logs each registration).") var logLevel = "info"
         @Option(help: "The C ceiling's source, registering the same clients plainly (empty: skip it).")
         var ceiling = "Benchmarks/register-ceiling.c"
-        @Option(name: .customLong("repeat"), help: "Rounds (this build, --baseline, the ceiling) run one after another; above 1, the medians follow (1...20).")
+        @Option(
+            name: .customLong("repeat"),
+            help: "Rounds (this build, --baseline, the ceiling) run one after another; above 1, the medians follow (1...20).")
         var repeats = 1
         @OptionGroup var baselineOption: BaselineOption
 
@@ -179,7 +181,8 @@ struct BenchCommand: AsyncParsableCommand {
             let modes = try await LoadGenerator.onOwnThread { try configured.run() }
             StandardOutput.write(RegistrationBenchmark.table(modes, logLevel: logLevel))
             if repeats > 1 {
-                StandardOutput.write("\nmedians of \(repeats) rounds:\n" + RegistrationBenchmark.table(RegistrationBenchmark.medians(modes), logLevel: logLevel))
+                StandardOutput.write(
+                    "\nmedians of \(repeats) rounds:\n" + RegistrationBenchmark.table(RegistrationBenchmark.medians(modes), logLevel: logLevel))
             }
         }
     }
