@@ -70,20 +70,21 @@ public struct RegistrationBenchmark: Sendable {
     /// Runs both modes on 127.0.0.1; everything it starts is stopped before it returns.
     public func run() throws -> [Mode] {
         let key = GroupSigningKey()
-        let now = UInt32(Date().timeIntervalSince1970)
-        let text: String
-        do {
-            text = try TokenTool.issue(key: key, subject: "bench", matches: [], lifetime: 3_600, permissions: [.watch, .repair], now: now)
-        } catch {
-            throw BenchError("cannot issue the benchmark's token: \(error)")
-        }
-        let token = try SubscriberToken(text: text).encoded()
         // The ceiling runs last: a missing source fails now, not after the builds were measured.
         if let ceilingSource, !FileManager.default.fileExists(atPath: ceilingSource) {
             throw BenchError("the register ceiling's source \(ceilingSource) does not exist (run from the package's folder, or give --ceiling)")
         }
         var modes: [Mode] = []
         for round in 1...max(repeats, 1) {
+            // A token per round: however many rounds, none outlives its hour.
+            let now = UInt32(Date().timeIntervalSince1970)
+            let text: String
+            do {
+                text = try TokenTool.issue(key: key, subject: "bench", matches: [], lifetime: 3_600, permissions: [.watch, .repair], now: now)
+            } catch {
+                throw BenchError("cannot issue the benchmark's token: \(error)")
+            }
+            let token = try SubscriberToken(text: text).encoded()
             for var mode in try runRound(key: key, token: token) {
                 mode.round = round
                 modes.append(mode)
@@ -230,20 +231,23 @@ public struct RegistrationBenchmark: Sendable {
         }
     }
 
-    /// The figures as a table.
+    /// The figures as a table; with several rounds, a column says which, and each row is
+    /// compared with its own round's first (this build, plain).
     public static func table(_ modes: [Mode], logLevel: String) -> String {
-        let baseline = modes.first?.microsecondsPerClient ?? 0
+        let rounds = Set(modes.map(\.round)).count > 1
         var lines = [
             "registration of \(modes.first?.clients ?? 0) clients (challenge, register, welcome each), server CPU, log level \(logLevel):"
         ]
-        lines.append("build      mode         CPU s   µs/client   of it kernel   ×this plain   wall s")
+        lines.append((rounds ? "round " : "") + "build      mode         CPU s   µs/client   of it kernel   ×this plain   wall s")
         for mode in modes {
+            let baseline = modes.first { $0.round == mode.round }?.microsecondsPerClient ?? 0
             let kernel = 1e6 * mode.systemCPU / Double(max(mode.clients, 1))
             lines.append(
-                String(
-                    format: "%@ %@ %7.3f %11.1f %14.1f %13.2f %8.2f", mode.build.padding(toLength: 10, withPad: " ", startingAt: 0),
-                    mode.name.padding(toLength: 11, withPad: " ", startingAt: 0), mode.serverCPU,
-                    mode.microsecondsPerClient, kernel, baseline > 0 ? mode.microsecondsPerClient / baseline : 0, mode.seconds))
+                (rounds ? String(format: "%5d ", mode.round) : "")
+                    + String(
+                        format: "%@ %@ %7.3f %11.1f %14.1f %13.2f %8.2f", mode.build.padding(toLength: 10, withPad: " ", startingAt: 0),
+                        mode.name.padding(toLength: 11, withPad: " ", startingAt: 0), mode.serverCPU,
+                        mode.microsecondsPerClient, kernel, baseline > 0 ? mode.microsecondsPerClient / baseline : 0, mode.seconds))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -29,7 +29,9 @@ package final class ServerChannelHandler: ChannelInboundHandler {
     private let counter: SentCounter
     private let logger: Logger
     private let metrics: any DatagramTallies
-    private let bursts: (any ReadBursts)?
+    /// Told where each read burst begins and ends: the server batches its log lines and tells
+    /// the client count's watchers there, so every burst's end must reach it.
+    private let bursts: any ReadBursts
     /// Inside a read burst (between its first `channelRead` and `channelReadComplete`).
     private var inBurst = false
     /// Every datagram the server sends is queued here, then sent by ``flush()``.
@@ -40,7 +42,7 @@ package final class ServerChannelHandler: ChannelInboundHandler {
 
     package init(
         eventLoop: any EventLoop, counter: SentCounter, socket: CInt, logger: Logger, metrics: any DatagramTallies,
-        bursts: (any ReadBursts)? = nil, answer: @escaping Answer
+        bursts: any ReadBursts, answer: @escaping Answer
     ) {
         self.bursts = bursts
         self.eventLoop = eventLoop
@@ -64,7 +66,7 @@ package final class ServerChannelHandler: ChannelInboundHandler {
         let envelope = Self.unwrapInboundIn(data)
         if !inBurst {
             inBurst = true
-            bursts?.burstBegan()
+            bursts.burstBegan()
         }
         for reply in answer(Array(envelope.data.readableBytesView), envelope.remoteAddress) {
             write(reply.payload, to: reply.address)
@@ -75,7 +77,7 @@ package final class ServerChannelHandler: ChannelInboundHandler {
         flush()
         if inBurst {
             inBurst = false
-            bursts?.burstEnded()
+            bursts.burstEnded()
         }
         context.fireChannelReadComplete()
     }

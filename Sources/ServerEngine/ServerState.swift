@@ -308,10 +308,10 @@ public struct ServerState: Sendable {
             if isRegister && error.code == .unsupportedVersion {
                 // Another version's header may not hold an identifier where ours does: the refusal carries 0.
                 return refuse(
-                    address, .unsupportedVersion, "version \(FrameHeader.currentVersion) only; you sent \(bytes[2])",
+                    address, .unsupportedVersion, "version \(FrameHeader.currentVersion) only; you sent \(bytes[FrameHeader.versionOffset])",
                     budget: bytes.count, subscription: 0)
             }
-            if isRegister && bytes[2] == FrameHeader.currentVersion {
+            if isRegister && bytes[FrameHeader.versionOffset] == FrameHeader.currentVersion {
                 return refuse(
                     address, .malformed, "malformed register: \(error.code.rawValue) at byte \(error.offset) (\(error.field))",
                     budget: bytes.count, subscription: FrameHeader.subscription(in: bytes))

@@ -3,12 +3,20 @@
 /// another version) or patches one field of a frame it made: the byte offsets are written here
 /// once, beside ``FrameHeader/read(from:datagramSize:)``, which decodes them in full.
 extension FrameHeader {
+    /// Byte 2: the protocol version.
+    public static let versionOffset = 2
     /// Byte 3: the message kind.
     public static let kindOffset = 3
     /// Byte 4: the flags (format, compression, dictionary, retransmission, source lost, extended).
     public static let flagsOffset = 4
     /// Bytes 5–8: the sequence number.
     public static let sequenceOffset = 5
+    /// Byte 12: the match minute.
+    public static let minuteOffset = 12
+    /// Bytes 13–14: the body's length.
+    public static let bodyLengthOffset = 13
+    /// Bits 0–1 of byte 4: the body format (3: sealed, Spec/ENCRYPTION.md).
+    public static let formatMask: UInt8 = 0x03
     /// Flag bit 5 of byte 4: an event frame sent again for a NACK (Spec §4.8).
     public static let retransmissionFlag: UInt8 = 0x20
 

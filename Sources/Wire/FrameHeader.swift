@@ -96,7 +96,7 @@ public struct FrameHeader: Sendable, Hashable {
         writer.writeUInt8(version)
         writer.writeUInt8(kind.rawValue)
         writer.writeUInt8(
-            format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3 | (retransmission ? 0x20 : 0) | (sourceLost ? 0x40 : 0)
+            format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3 | (retransmission ? Self.retransmissionFlag : 0) | (sourceLost ? 0x40 : 0)
                 | (extended ? 0x80 : 0))
         writer.writeUInt32(sequence)
         writer.writeUInt8(eventType)
@@ -132,7 +132,7 @@ public struct FrameHeader: Sendable, Hashable {
         let version = try reader.readUInt8(field: "header.version")
         guard version == currentVersion else {
             throw WireError(
-                .unsupportedVersion, field: "header.version", offset: 2,
+                .unsupportedVersion, field: "header.version", offset: versionOffset,
                 "version \(version); this implementation speaks version \(currentVersion)")
         }
         let kindByte = try reader.readUInt8(field: "header.kind")
@@ -140,7 +140,7 @@ public struct FrameHeader: Sendable, Hashable {
             throw WireError(.unknownKind, field: "header.kind", offset: kindOffset, "kind \(kindByte); expected 1...\(FrameKind.allCases.count)")
         }
         let flags = try reader.readUInt8(field: "header.flags")
-        guard let format = BodyFormat(rawValue: flags & 0x03) else {
+        guard let format = BodyFormat(rawValue: flags & formatMask) else {
             throw WireError(
                 .sealed, field: "header.flags.format", offset: flagsOffset,
                 "format 3: a sealed body (Spec/ENCRYPTION.md); it decodes once opened with its subscription's key")
@@ -149,10 +149,10 @@ public struct FrameHeader: Sendable, Hashable {
         if dictionary != 0 {
             guard flags & 0x04 != 0 else {
                 throw WireError(
-                    .reservedBits, field: "header.flags.dictionary", offset: 4,
+                    .reservedBits, field: "header.flags.dictionary", offset: flagsOffset,
                     "dictionary \(dictionary) named for a body that is not compressed; expected 0")
             }
-            _ = try CompressionDictionary.named(dictionary, field: "header.flags.dictionary", offset: 4)
+            _ = try CompressionDictionary.named(dictionary, field: "header.flags.dictionary", offset: flagsOffset)
         }
         let sequence = try reader.readUInt32(field: "header.sequence")
         let eventType = try reader.readUInt8(field: "header.eventType")
@@ -160,14 +160,14 @@ public struct FrameHeader: Sendable, Hashable {
         let away = try reader.readUInt8(field: "header.score.away")
         let minute = try reader.readUInt8(field: "header.minute")
         guard minute <= maximumMinute else {
-            throw WireError(.outOfRange, field: "header.minute", offset: 12, "minute \(minute); expected 0...\(maximumMinute)")
+            throw WireError(.outOfRange, field: "header.minute", offset: minuteOffset, "minute \(minute); expected 0...\(maximumMinute)")
         }
         let bodyLength = try reader.readUInt16(field: "header.bodyLength")
         // A group event's signature follows its body (Spec §4.11).
         let trailer = kind == .groupEvent ? GroupSignature.size : 0
         guard Int(bodyLength) == datagramSize - size - trailer else {
             throw WireError(
-                .lengthMismatch, field: "header.bodyLength", offset: 13,
+                .lengthMismatch, field: "header.bodyLength", offset: bodyLengthOffset,
                 "declares \(bodyLength) body bytes but the datagram has \(datagramSize - size - trailer)"
                     + (trailer > 0 ? " before its \(trailer)-byte signature" : ""))
         }

@@ -18,16 +18,16 @@ public enum GroupSignature {
     ///   or `matchID` is 0 (``WireError/Code/outOfRange``).
     public static func unsignedGroupEvent(from event: [UInt8], matchID: UInt32) throws(WireError) -> [UInt8] {
         guard event.count > FrameHeader.size, event[0] == FrameHeader.magic.0, event[1] == FrameHeader.magic.1,
-            event[3] == FrameKind.event.rawValue
+            event[FrameHeader.kindOffset] == FrameKind.event.rawValue
         else {
-            throw WireError(.inconsistent, field: "header.kind", offset: 3, "a group event is made from an event frame")
+            throw WireError(.inconsistent, field: "header.kind", offset: FrameHeader.kindOffset, "a group event is made from an event frame")
         }
         guard matchID != 0 else {
             throw WireError(.outOfRange, field: "header.match", offset: FrameHeader.subscriptionOffset, "a group event needs a match id, found 0")
         }
         var bytes = event
-        bytes[3] = FrameKind.groupEvent.rawValue
-        bytes[4] &= ~0x20
+        bytes[FrameHeader.kindOffset] = FrameKind.groupEvent.rawValue
+        bytes[FrameHeader.flagsOffset] &= ~FrameHeader.retransmissionFlag
         FrameHeader.stamp(UInt64(matchID) << 32, into: &bytes)
         return bytes
     }

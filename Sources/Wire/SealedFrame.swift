@@ -9,6 +9,8 @@
 public struct SealedFrame: Sendable, Hashable {
     /// The body format value that marks a sealed body (flags bits 0–1).
     public static let formatBits: UInt8 = 3
+    /// A group event's byte 19: its group key's epoch (Spec/ENCRYPTION.md, "Multicast").
+    static let epochOffset = 19
     /// The authentication tag's size.
     public static let tagSize = 16
     /// A counter's size (welcome, end, refuse).
@@ -58,7 +60,8 @@ public struct SealedFrame: Sendable, Hashable {
     /// Whether `bytes` start like a SoccerStream frame whose body is sealed (magic, then flags
     /// bits 0–1 = 3), judged without decoding.
     public static func isSealed(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= FrameHeader.size && bytes[0] == FrameHeader.magic.0 && bytes[1] == FrameHeader.magic.1 && bytes[4] & 0x03 == formatBits
+        bytes.count >= FrameHeader.size && bytes[0] == FrameHeader.magic.0 && bytes[1] == FrameHeader.magic.1
+            && bytes[FrameHeader.flagsOffset] & FrameHeader.formatMask == formatBits
     }
 
     /// The header and prefix: the associated data the tag covers.
@@ -108,12 +111,14 @@ public struct SealedFrame: Sendable, Hashable {
     ///   shorter than its prefix and tag.
     public static func parse(_ bytes: [UInt8]) throws(WireError) -> SealedFrame {
         try ByteReader(bytes).require(FrameHeader.size, field: "header")
-        guard bytes[4] & 0x03 == formatBits else {
-            throw WireError(.unknownFormat, field: "header.flags.format", offset: 4, "format \(bytes[4] & 0x03); a sealed body has format 3")
+        let format = bytes[FrameHeader.flagsOffset] & FrameHeader.formatMask
+        guard format == formatBits else {
+            throw WireError(
+                .unknownFormat, field: "header.flags.format", offset: FrameHeader.flagsOffset, "format \(format); a sealed body has format 3")
         }
         // Every other header rule is the one of any frame: read it as compact.
         var probe = Array(bytes[0..<FrameHeader.size])
-        probe[4] = probe[4] & ~0x03 | BodyFormat.compact.rawValue
+        probe[FrameHeader.flagsOffset] = probe[FrameHeader.flagsOffset] & ~FrameHeader.formatMask | BodyFormat.compact.rawValue
         var reader = ByteReader(probe)
         let header = try FrameHeader.read(from: &reader, datagramSize: bytes.count)
         let group = header.kind == .groupEvent
@@ -144,11 +149,11 @@ public struct SealedFrame: Sendable, Hashable {
         let ciphertext = try body.readBytes(body.remaining - tagSize - trailer, field: "body.ciphertext")
         let tag = try body.readBytes(tagSize, field: "body.tag")
         var frame = SealedFrame(
-            header: Array(bytes[0..<FrameHeader.size]), kind: header.kind, flags: bytes[4], sequence: header.sequence,
+            header: Array(bytes[0..<FrameHeader.size]), kind: header.kind, flags: bytes[FrameHeader.flagsOffset], sequence: header.sequence,
             subscription: header.subscription, keyShare: keyShare, counter: counter, ciphertext: ciphertext, tag: tag)
         if group {
             frame.signature = try body.readBytes(trailer, field: "signature")
-            frame.epoch = bytes[19]
+            frame.epoch = bytes[Self.epochOffset]
             // A group event's bytes 15–22 are its match (15–18) and the epoch (19): the match is kept here.
             frame.subscription = header.subscription & 0xFFFF_FFFF_0000_0000
         }
@@ -161,10 +166,10 @@ public struct SealedFrame: Sendable, Hashable {
     /// sealed bytes) and zero in byte 19, as a group event in clear.
     public func plaintext(body: [UInt8], format: BodyFormat) -> [UInt8] {
         var bytes = header
-        bytes[4] = flags & ~0x03 | format.rawValue
-        bytes[13] = UInt8(truncatingIfNeeded: body.count >> 8)
-        bytes[14] = UInt8(truncatingIfNeeded: body.count)
-        if kind == .groupEvent { bytes[19] = 0 }
+        bytes[FrameHeader.flagsOffset] = flags & ~FrameHeader.formatMask | format.rawValue
+        bytes[FrameHeader.bodyLengthOffset] = UInt8(truncatingIfNeeded: body.count >> 8)
+        bytes[FrameHeader.bodyLengthOffset + 1] = UInt8(truncatingIfNeeded: body.count)
+        if kind == .groupEvent { bytes[Self.epochOffset] = 0 }
         return bytes + body + signature
     }
 
@@ -182,8 +187,10 @@ public struct SealedFrame: Sendable, Hashable {
         of plaintext: [UInt8], keyShare: [UInt8] = [], counter: UInt32 = 0, epoch: UInt8 = 0
     ) throws(WireError) -> (clear: [UInt8], nonce: [UInt8], body: ArraySlice<UInt8>) {
         try ByteReader(plaintext).require(FrameHeader.size, field: "header")
-        if plaintext[3] == FrameKind.groupEvent.rawValue {
-            guard let format = BodyFormat(rawValue: plaintext[4] & 0x03), format == .compact || format == .json else {
+        if plaintext[FrameHeader.kindOffset] == FrameKind.groupEvent.rawValue {
+            guard let format = BodyFormat(rawValue: plaintext[FrameHeader.flagsOffset] & FrameHeader.formatMask),
+                format == .compact || format == .json
+            else {
                 throw WireError(.unknownFormat, field: "header.flags.format", offset: 4, "a group event to seal is compact or JSON")
             }
             let body = plaintext[FrameHeader.size...]
@@ -192,17 +199,18 @@ public struct SealedFrame: Sendable, Hashable {
                 throw WireError(.tooLarge, field: "body", offset: FrameHeader.size, "a sealed group event body of \(length) bytes is too large")
             }
             var clear = Array(plaintext[0..<FrameHeader.size])
-            clear[4] = clear[4] | formatBits
-            clear[13] = UInt8(truncatingIfNeeded: length >> 8)
-            clear[14] = UInt8(truncatingIfNeeded: length)
-            clear[19] = epoch
-            let sequence = plaintext[5..<9].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            let match = plaintext[15..<19].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            return (clear, groupNonce(flags: clear[4], sequence: sequence, match: match, format: format, epoch: epoch), body)
+            clear[FrameHeader.flagsOffset] = clear[FrameHeader.flagsOffset] | formatBits
+            clear[FrameHeader.bodyLengthOffset] = UInt8(truncatingIfNeeded: length >> 8)
+            clear[FrameHeader.bodyLengthOffset + 1] = UInt8(truncatingIfNeeded: length)
+            clear[Self.epochOffset] = epoch
+            let sequence = plaintext[FrameHeader.sequenceOffset..<FrameHeader.sequenceOffset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let match = plaintext[FrameHeader.subscriptionOffset..<FrameHeader.subscriptionOffset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            return (clear, groupNonce(flags: clear[FrameHeader.flagsOffset], sequence: sequence, match: match, format: format, epoch: epoch), body)
         }
-        guard let kind = FrameKind(rawValue: plaintext[3]), sealable(kind) else {
+        guard let kind = FrameKind(rawValue: plaintext[FrameHeader.kindOffset]), sealable(kind) else {
             throw WireError(
-                .unknownFormat, field: "header.kind", offset: 3, "kind \(plaintext[3]) is never sealed (only welcome, event, end, refuse)")
+                .unknownFormat, field: "header.kind", offset: FrameHeader.kindOffset,
+                "kind \(plaintext[FrameHeader.kindOffset]) is never sealed (only welcome, event, end, refuse)")
         }
         guard kind != .welcome || keyShare.count == RegisterRequest.keyShareSize else {
             throw WireError(
@@ -216,13 +224,13 @@ public struct SealedFrame: Sendable, Hashable {
                 .tooLarge, field: "body", offset: FrameHeader.size, "a sealed body of \(length) bytes exceeds \(FrameHeader.maximumBodyLength)")
         }
         var clear = Array(plaintext[0..<FrameHeader.size])
-        clear[4] = clear[4] | formatBits
-        clear[13] = UInt8(truncatingIfNeeded: length >> 8)
-        clear[14] = UInt8(truncatingIfNeeded: length)
+        clear[FrameHeader.flagsOffset] = clear[FrameHeader.flagsOffset] | formatBits
+        clear[FrameHeader.bodyLengthOffset] = UInt8(truncatingIfNeeded: length >> 8)
+        clear[FrameHeader.bodyLengthOffset + 1] = UInt8(truncatingIfNeeded: length)
         if kind == .welcome { clear += keyShare }
         if prefixSize(kind) > 0 { clear += withUnsafeBytes(of: counter.bigEndian) { Array($0) } }
-        let sequence = plaintext[5..<9].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        let nonce = nonce(kind: kind, flags: clear[4], sequence: sequence, counter: prefixSize(kind) > 0 ? counter : 0)
+        let sequence = plaintext[FrameHeader.sequenceOffset..<FrameHeader.sequenceOffset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let nonce = nonce(kind: kind, flags: clear[FrameHeader.flagsOffset], sequence: sequence, counter: prefixSize(kind) > 0 ? counter : 0)
         return (clear, nonce, body)
     }
 }

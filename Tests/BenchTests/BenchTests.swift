@@ -216,6 +216,12 @@ struct RegistrationBenchmarkTests {
         // this: CPU 2, 3, 9 ms -> 3; kernel 1, 1.5, 2 ms -> 1.5 (not the kernel of the median CPU's run).
         #expect(abs(medians[0].microsecondsPerClient - 30) < 1e-9 && abs(medians[0].systemCPU - 0.0015) < 1e-12)
         #expect(abs(medians[1].microsecondsPerClient - 50) < 1e-9 && abs(medians[2].microsecondsPerClient - 15) < 1e-9)
+        // The rounds' table: a round column, each row against its own round's first.
+        let table = RegistrationBenchmark.table(runs, logLevel: "info")
+        #expect(table.contains("round build"))
+        let secondBaseline = table.split(separator: "\n").first { $0.hasPrefix("    2 baseline") } ?? ""
+        #expect(secondBaseline.contains(" 0.44 "), "4 ms against round 2's 9 ms: \(secondBaseline)")
+        #expect(!RegistrationBenchmark.table(medians, logLevel: "info").contains("round"))
         // An even count: the mean of the middle two.
         #expect(abs((RegistrationBenchmark.medians(Array(runs.prefix(6)))[0].serverCPU) - 0.006) < 1e-12)
     }
