@@ -96,8 +96,8 @@ public struct FrameHeader: Sendable, Hashable {
         writer.writeUInt8(version)
         writer.writeUInt8(kind.rawValue)
         writer.writeUInt8(
-            format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3 | (retransmission ? Self.retransmissionFlag : 0) | (sourceLost ? 0x40 : 0)
-                | (extended ? 0x80 : 0))
+            format.rawValue | (compressed ? 0x04 : 0) | (dictionary & 0x03) << 3 | (retransmission ? Self.retransmissionFlag : 0)
+                | (sourceLost ? 0x40 : 0) | (extended ? 0x80 : 0))
         writer.writeUInt32(sequence)
         writer.writeUInt8(eventType)
         writer.writeUInt8(score.home)

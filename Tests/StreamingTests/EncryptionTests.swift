@@ -206,7 +206,11 @@ struct EncryptionTests {
                 $0.originalAllowed = false
             }
             async let relayRun = relay.run()
-            let lossy = try await makeRelay(relay, loss: 0.2, duplicate: 0.05, reorder: 0.1, seed: 5)
+            // Seed 10: the proxy's first transmissions to the viewer meet fates that depend on the seed
+            // alone (its own generator), and this seed loses the 2nd, 4th and 6th event sent, so a
+            // viewer welcomed late still has losses to repair. (Seed 5 lost none of the first 12: one
+            // full-suite run welcomed the viewer at event 38 of 46, and it had nothing to repair.)
+            let lossy = try await makeRelay(relay, loss: 0.2, duplicate: 0.05, reorder: 0.1, seed: 10)
             let viewer = try await makeClient(port: lossy.port) {
                 $0.encryption = .required
                 $0.match = MatchSimulator(roundSlot: 0, seed: 7).matchID
