@@ -24,11 +24,9 @@ struct MatchLogTests {
             async let summary = server.run()
             let outcome = try await client.run()
             let served = try await summary
-            let log = try await MatchLog.open(directory: directory, logger: quietLogger)
-            let records = try await log.records()
-            let lines = try await log.feedLines(1)
-            let decoded = try await log.events(1)
-            await log.close()
+            let (records, lines, decoded) = try await withMatchLog(directory) { log in
+                (try await log.records(), try await log.feedLines(1), try await log.events(1))
+            }
             let (events, _) = MatchSimulator.play(seed: 7)
             // What a repair past the ring sends: each logged event decodes to the very event sent.
             #expect(decoded.count == events.count && events.indices.allSatisfy { decoded[UInt32($0)] == events[$0] })
@@ -199,32 +197,32 @@ struct MatchLogTests {
             try? FileManager.default.removeItem(atPath: directory)  // temporary directories
             try? FileManager.default.removeItem(atPath: crashed)
         }
-        let log = try await MatchLog.open(directory: directory, logger: quietLogger)
-        #expect(log.recovery == nil)
-        let number = try await log.begin(matchID: 5, roster: .original, language: "en", source: "test")
-        let events = MatchSimulator.play(seed: 2).events
-        func entries(_ range: Range<Int>) -> [MatchLog.Entry] {
-            range.map { MatchLog.Entry(match: number, sequence: UInt32($0), event: events[$0], at: Double($0)) }
+        let number = try await withMatchLog(directory) { log in
+            #expect(log.recovery == nil)
+            let number = try await log.begin(matchID: 5, roster: .original, language: "en", source: "test")
+            let events = MatchSimulator.play(seed: 2).events
+            func entries(_ range: Range<Int>) -> [MatchLog.Entry] {
+                range.map { MatchLog.Entry(match: number, sequence: UInt32($0), event: events[$0], at: Double($0)) }
+            }
+            try await log.append(entries(0..<10))
+            try await log.append(entries(10..<20))
+            // The files as a crash leaves them: copied while the log is open (its journal not yet
+            // folded into the database), the journal's last record then cut short.
+            try FileManager.default.createDirectory(atPath: crashed, withIntermediateDirectories: true)
+            for name in [MatchLog.fileName, MatchLog.fileName + "-wal"] {
+                try FileManager.default.copyItem(atPath: directory + "/" + name, toPath: crashed + "/" + name)
+            }
+            return number
         }
-        try await log.append(entries(0..<10))
-        try await log.append(entries(10..<20))
-        // The files as a crash leaves them: copied while the log is open (its journal not yet
-        // folded into the database), the journal's last record then cut short.
-        try FileManager.default.createDirectory(atPath: crashed, withIntermediateDirectories: true)
-        for name in [MatchLog.fileName, MatchLog.fileName + "-wal"] {
-            try FileManager.default.copyItem(atPath: directory + "/" + name, toPath: crashed + "/" + name)
-        }
-        await log.close()
         let journal = try #require(FileHandle(forWritingAtPath: crashed + "/" + MatchLog.fileName + "-wal"))
         let size = try journal.seekToEnd()
         try journal.truncate(atOffset: size - 100)
         try journal.close()
-        let recovered = try await MatchLog.open(directory: crashed, logger: quietLogger)
-        let records = try await recovered.records()
-        let lines = try await recovered.feedLines(number)
-        await recovered.close()
-        #expect(recovered.recovery?.contains("torn write") == true)
-        #expect(recovered.recovery?.contains("last complete transaction") == true)
+        let (records, lines, recovery) = try await withMatchLog(crashed) { recovered in
+            (try await recovered.records(), try await recovered.feedLines(number), recovered.recovery)
+        }
+        #expect(recovery?.contains("torn write") == true)
+        #expect(recovery?.contains("last complete transaction") == true)
         // The second transaction is gone whole; the first is intact.
         #expect(records.first?.events == 10 && lines.count == 11)
     }

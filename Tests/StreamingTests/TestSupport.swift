@@ -85,18 +85,25 @@ func makeRecordingClient(
     return (client, store)
 }
 
-/// The match log in `directory`: its records and, when it has a match #1, that match's events;
-/// closed whatever happens (an unclosed connection traps in sqlite-nio's debug builds).
-func readMatchLog(_ directory: String) async throws -> (records: [MatchLog.Record], events: [UInt32: MatchEvent]) {
+/// `body` given the match log in `directory`, closed whatever happens, a throw or a test's time
+/// running out (an unclosed connection traps in sqlite-nio's debug builds, ending the whole run).
+func withMatchLog<Result>(_ directory: String, _ body: (MatchLog) async throws -> Result) async throws -> Result {
     let log = try await MatchLog.open(directory: directory, logger: quietLogger)
     do {
-        let records = try await log.records()
-        let events = records.isEmpty ? [:] : try await log.events(1)
+        let result = try await body(log)
         await log.close()
-        return (records, events)
+        return result
     } catch {
         await log.close()
         throw error
+    }
+}
+
+/// The match log in `directory`: its records and, when it has a match #1, that match's events.
+func readMatchLog(_ directory: String) async throws -> (records: [MatchLog.Record], events: [UInt32: MatchEvent]) {
+    try await withMatchLog(directory) { log in
+        let records = try await log.records()
+        return (records, records.isEmpty ? [:] : try await log.events(1))
     }
 }
 
