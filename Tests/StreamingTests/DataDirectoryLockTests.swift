@@ -1,5 +1,6 @@
 import Foundation
 import Match
+import RuntimeSupport
 import Streaming
 import TestSupport
 import Testing
@@ -118,5 +119,33 @@ struct DataDirectoryLockTests {
                 #expect(FileManager.default.fileExists(atPath: "\(folder)/\(data)/\(DataDirectoryLock.fileName)"), "\(data) missing")
             }
         }
+    }
+
+    @Test(
+        "the holder of a file's flock is found among the processes' open files too (when /proc/locks misses it), and no one holds a file nobody locked"
+    )
+    func holderAmongOpenFiles() throws {
+        let path = temporaryDirectoryPath("soccer-flock")
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        defer { try? FileManager.default.removeItem(atPath: path) }  // a temporary file
+        let holding = open(path, O_RDWR)
+        let asking = open(path, O_RDWR)
+        defer {
+            close(holding)
+            close(asking)
+        }
+        #expect(holding >= 0 && asking >= 0)
+        #expect(FileLock.holderAmongOpenFiles(of: asking) == nil, "nobody holds it yet")
+        guard case .success = FileLock.exclusive(holding) else {
+            Issue.record("the first lock was not taken")
+            return
+        }
+        // Another open file description of the same file: refused, this process named both ways.
+        guard case .failure(.held(let holder)) = FileLock.exclusive(asking) else {
+            Issue.record("a second open of a locked file took the lock")
+            return
+        }
+        #expect(holder == getpid())
+        #expect(FileLock.holderAmongOpenFiles(of: asking) == getpid())
     }
 }

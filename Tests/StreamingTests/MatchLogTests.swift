@@ -61,14 +61,20 @@ struct MatchLogTests {
                 $0.feeds = [feed.path]
             }
             async let replayed = replay.run()
+            // How far the replay got, for a failure's message (one full-suite run ran out of time here).
+            var stages: [String] = []
             await replay.waitForMatches { $0 >= 1 }
+            stages.append("match announced")
             let viewer = try await makeClient(replay)
             async let watching = viewer.run()
             await replay.waitForClients { $0 >= 1 }
+            stages.append("\(replay.core.clientCount) client(s) when the wait returned")
             for line in lines.dropFirst() { try FeedTests.append(line, to: feed) }
+            stages.append("feed appended")
             let seen = try await watching
             _ = try await replayed
-            #expect(seen.statistics.received == events.count && seen.statistics.lost == 0)
+            #expect(
+                seen.statistics.received == events.count && seen.statistics.lost == 0, "\(stages); the viewer ended: \(seen.reason)")
             #expect(seen.latest?.scoreLine == outcome.latest?.scoreLine)
         }
     }
