@@ -12,7 +12,10 @@ struct MatchLogTests {
 
     @Test("every event streamed is in the log, in order, with the match's end; the export replays through --feed to the same match")
     func logAndReplay() async throws {
-        try await bounded(60) {
+        // 120 s: in a full suite beside two busy loops, one run took 14 s for the recorded match
+        // (2 ms apart) and 18 s more before the replay's feed announced its match, then ran out of
+        // a 60 s bound before its viewer was welcomed: the machine's load, no hang.
+        try await bounded(120) {
             let directory = Self.temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             let server = try await makeServer {
@@ -65,6 +68,7 @@ struct MatchLogTests {
             var stages: [String] = []
             await replay.waitForMatches { $0 >= 1 }
             stages.append("match announced")
+
             let viewer = try await makeClient(replay)
             async let watching = viewer.run()
             await replay.waitForClients { $0 >= 1 }
