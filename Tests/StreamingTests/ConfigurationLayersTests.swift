@@ -76,7 +76,7 @@ struct ConfigurationLayersTests {
     }
 
     @Test("settings that only make sense together pass together from the file; one that fails with the others is blamed on its key")
-    func settingsTogether() throws {
+    func settingsTogether() async throws {
         let folder = try HostileUser.folder("config-together")
         defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary folder
         let feed = [FeedLine.lineups(.original, language: "en").jsonText, FeedLine.end(.fullTime).jsonText].joined(separator: "\n") + "\n"
@@ -85,13 +85,13 @@ struct ConfigurationLayersTests {
         try
             #"{"feed": ["cup.jsonl"], "simulate": 0, "original-budget": 8388608, "original-budget-total": 16777216, "port": 0, "data-dir": "none", "repair-grace": 0}"#
             .write(toFile: folder + "/server.json", atomically: true, encoding: .utf8)
-        let run = try HostileUser.run(["server", "--config", "server.json", "--host", "127.0.0.1"], in: folder)
+        let run = try await HostileUser.run(["server", "--config", "server.json", "--host", "127.0.0.1"], in: folder)
         #expect(run.status == 0, "\(run.status): \(run.errors)")
         let log = try HostileUser.contents(folder + "/server.log")
         #expect(log.contains(#"Setting original-budget from server.json, key "original-budget"."#), "\(log)")
         // With --multicast missing, the file's --multicast-ttl is the one to blame.
         try #"{"multicast-ttl": 4, "port": 0, "data-dir": "none"}"#.write(toFile: folder + "/bad.json", atomically: true, encoding: .utf8)
-        let bad = try HostileUser.run(["server", "--config", "bad.json"], in: folder, environment: ["SOCCERSTREAM_MAX_CLIENTS": "9"])
+        let bad = try await HostileUser.run(["server", "--config", "bad.json"], in: folder, environment: ["SOCCERSTREAM_MAX_CLIENTS": "9"])
         #expect(bad.status != 0 && bad.errors.contains(#"bad.json, key "multicast-ttl": "#), "\(bad.errors)")
     }
 
@@ -145,7 +145,7 @@ struct ConfigurationLayersTests {
         try await bounded(60) {
             let folder = try HostileUser.folder("config-reload")
             defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary folder
-            let refused = try HostileUser.run(
+            let refused = try await HostileUser.run(
                 ["server", "--port", "0", "--data-dir", "none"], in: folder,
                 environment: ["SOCCERSTREAM_INTERVAL": "-1"])
             #expect(refused.status != 0 && refused.errors.contains("SOCCERSTREAM_INTERVAL"), "\(refused.errors)")
@@ -186,7 +186,7 @@ struct ConfigurationLayersTests {
         try await bounded(60) {
             let folder = try HostileUser.folder("hangup-start")
             defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary folder
-            let feed = try HostileUser.run(["simulate", "--jsonl", "--interval", "0"], in: folder).output
+            let feed = try await HostileUser.run(["simulate", "--jsonl", "--interval", "0"], in: folder).output
             #expect(mkfifo(folder + "/feed.jsonl", 0o600) == 0)
             let server = try RestartTests.ServerProcess(
                 arguments: ["server", "--feed", "feed.jsonl", "--host", "127.0.0.1", "--port", "0", "--data-dir", "none", "--repair-grace", "0"],

@@ -111,23 +111,23 @@ struct HostileCommandLineTests {
                 "upstream (--upstream) no.such.host.invalid:12345 does not resolve"
             ),
         ] as [([String], String)])
-    func messages(arguments: [String], message: String) throws {
+    func messages(arguments: [String], message: String) async throws {
         let folder = try HostileUser.folder("messages")
         defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary folder
-        let run = try HostileUser.run(arguments, in: folder)
+        let run = try await HostileUser.run(arguments, in: folder)
         #expect(run.status != 0 && (run.errors + run.output).contains(message), "\(run.status): \(run.errors)\(run.output)")
         // Nothing announced, no file touched.
         #expect(!run.output.contains("Impairment relay on") && !FileManager.default.fileExists(atPath: folder + "/client.log"))
     }
 
     @Test("help with an unknown subcommand exits 64 naming the subcommands; a relay told to follow itself is refused")
-    func helpAndSelfRelay() throws {
+    func helpAndSelfRelay() async throws {
         let folder = try HostileUser.folder("help")
         defer { try? FileManager.default.removeItem(atPath: folder) }  // a temporary folder
-        let help = try HostileUser.run(["help", "nosuch"], in: folder)
+        let help = try await HostileUser.run(["help", "nosuch"], in: folder)
         #expect(help.status == 64 && help.errors.contains("no subcommand nosuch; the subcommands are demo, server"), "\(help.errors)")
         let port = try RestartTests.freePort()
-        let relay = try HostileUser.run(
+        let relay = try await HostileUser.run(
             ["relay", "--upstream", "127.0.0.1:\(port)", "--host", "127.0.0.1", "--port", String(port), "--data-dir", "none"],
             in: folder)
         #expect(relay.status != 0 && relay.errors.contains("is this relay itself"), "\(relay.errors)")

@@ -1,3 +1,4 @@
+import Bench
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Glibc
 /// Runs the built `soccer-stream` as a hostile new user would: in a folder of the test's own,
 /// with standard input and output redirected where asked, and tells what came out.
 enum HostileUser {
-    struct Run {
+    struct Run: Sendable {
         var status: Int32
         var output: String
         var errors: String
@@ -16,9 +17,19 @@ enum HostileUser {
 
     /// Runs `arguments` in `directory` to its end: standard input from the file `input` (none:
     /// /dev/null), standard output to the file `outputFile` (none: captured), standard error captured.
+    /// Waited for on a thread of its own, not on one of the cooperative pool's (two, here), which
+    /// every other test of the run needs meanwhile.
     static func run(
         _ arguments: [String], in directory: String, input: String? = nil, outputFile: String? = nil,
         environment: [String: String] = [:]
+    ) async throws -> Run {
+        try await LoadGenerator.onOwnThread {
+            try runBlocking(arguments, in: directory, input: input, outputFile: outputFile, environment: environment)
+        }
+    }
+
+    private static func runBlocking(
+        _ arguments: [String], in directory: String, input: String?, outputFile: String?, environment: [String: String]
     ) throws -> Run {
         let process = Process()
         if !environment.isEmpty {
