@@ -49,7 +49,7 @@ package enum FileLock {
                 return pid
             }
         }
-        return holderAmongOpenFiles(of: descriptor)
+        return holderAmongOpenFiles(of: info)
     }
 
     /// The pid holding an flock on the file open at `descriptor`, found by walking every
@@ -60,6 +60,11 @@ package enum FileLock {
     package static func holderAmongOpenFiles(of descriptor: CInt) -> Int32? {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return nil }
+        return holderAmongOpenFiles(of: info)
+    }
+
+    /// ``holderAmongOpenFiles(of:)`` of the file `info` describes (its device and inode).
+    private static func holderAmongOpenFiles(of info: stat) -> Int32? {
         // A process or descriptor that is gone, or not ours to look into, is passed over: it
         // only leaves the holder unnamed.
         guard let processes = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }

@@ -38,9 +38,15 @@ extension FrameHeader {
     /// starts with the magic and names a known kind.
     public static func glance(_ bytes: UnsafeRawBufferPointer) -> Glance? {
         guard bytes.count >= size, let kind = kind(in: bytes) else { return nil }
+        return Glance(kind: kind, flags: bytes[flagsOffset], sequence: sequence(in: bytes))
+    }
+
+    /// The sequence number in a header's bytes 5–8 (big-endian); 0 when `bytes` are shorter.
+    public static func sequence(in bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard bytes.count >= sequenceOffset + 4 else { return 0 }
         var sequence: UInt32 = 0
         for index in sequenceOffset..<(sequenceOffset + 4) { sequence = sequence << 8 | UInt32(bytes[index]) }
-        return Glance(kind: kind, flags: bytes[flagsOffset], sequence: sequence)
+        return sequence
     }
 
     /// The kind a datagram's header names, read from its first four bytes (a header of another

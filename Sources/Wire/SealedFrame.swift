@@ -203,7 +203,7 @@ public struct SealedFrame: Sendable, Hashable {
             clear[FrameHeader.bodyLengthOffset] = UInt8(truncatingIfNeeded: length >> 8)
             clear[FrameHeader.bodyLengthOffset + 1] = UInt8(truncatingIfNeeded: length)
             clear[Self.epochOffset] = epoch
-            let sequence = plaintext[FrameHeader.sequenceOffset..<FrameHeader.sequenceOffset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let sequence = plaintext.withUnsafeBytes { FrameHeader.sequence(in: $0) }
             let match = plaintext[FrameHeader.subscriptionOffset..<FrameHeader.subscriptionOffset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             return (clear, groupNonce(flags: clear[FrameHeader.flagsOffset], sequence: sequence, match: match, format: format, epoch: epoch), body)
         }
@@ -229,7 +229,7 @@ public struct SealedFrame: Sendable, Hashable {
         clear[FrameHeader.bodyLengthOffset + 1] = UInt8(truncatingIfNeeded: length)
         if kind == .welcome { clear += keyShare }
         if prefixSize(kind) > 0 { clear += withUnsafeBytes(of: counter.bigEndian) { Array($0) } }
-        let sequence = plaintext[FrameHeader.sequenceOffset..<FrameHeader.sequenceOffset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let sequence = plaintext.withUnsafeBytes { FrameHeader.sequence(in: $0) }
         let nonce = nonce(kind: kind, flags: clear[FrameHeader.flagsOffset], sequence: sequence, counter: prefixSize(kind) > 0 ? counter : 0)
         return (clear, nonce, body)
     }
