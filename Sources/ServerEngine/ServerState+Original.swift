@@ -27,10 +27,12 @@ extension ServerState {
             guard configuration.originalAccepted(from: address) else {
                 return reject(address, "original register from outside loopback, private ranges and --original-from")
             }
-            if let (existing, _) = subscriberAndSlot(at: address), existing.delivery == .original {
+            let key = DatagramAddress(address)
+            let current = subscriberAndSlot(at: key)
+            if let (existing, _) = current, existing.delivery == .original {
                 return ([], [.registered(existing, count: clientCount, repeated: true)])
             }
-            guard subscriberAndSlot(at: address) != nil || clientCount < configuration.maxClients else {
+            guard current != nil || clientCount < configuration.maxClients else {
                 rejects["original register: server full", default: 0] += 1
                 return ([], [.originalRefused(address, reason: "server full (\(configuration.maxClients) clients)")])
             }
@@ -39,7 +41,7 @@ extension ServerState {
                 rejects["original register: no live match", default: 0] += 1
                 return ([], [.originalRefused(address, reason: "no live match")])
             }
-            let subscriber = Subscriber(address: address, delivery: .original, lastHeard: now)
+            let subscriber = Subscriber(address: address, key: key, delivery: .original, lastHeard: now)
             subscribe(subscriber, slot: slot)
             return ([], [.registered(subscriber, count: clientCount, repeated: false)])
         case .unregister:

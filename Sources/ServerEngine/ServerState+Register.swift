@@ -10,7 +10,8 @@ extension ServerState {
         _ address: SocketAddress, _ request: RegisterRequest, subscription: UInt64,
         size: Int
     ) -> (replies: [Reply], notices: [Notice]) {
-        let current = subscriberAndSlot(at: DatagramAddress(address))
+        let key = DatagramAddress(address)
+        let current = subscriberAndSlot(at: key)
         if let (existing, slot) = current, existing.delivery != .original, existing.subscription == subscription {
             let group =
                 request.delivery == .group && multicastOffers[existing.delivery.format] != nil
@@ -75,7 +76,7 @@ extension ServerState {
             }
         }
         var subscriber = Subscriber(
-            address: address, delivery: delivery, lastHeard: now, dictionary: dictionary,
+            address: address, key: key, delivery: delivery, lastHeard: now, dictionary: dictionary,
             subscription: subscription)
         subscriber.mayRepair = admittedToken.map { $0.permissions.contains(.repair) } ?? true
         // Sealed or in clear, as the register's key share and --encrypt say (Spec/ENCRYPTION.md).

@@ -88,8 +88,19 @@ public struct Subscriber: Sendable, Hashable {
         address: SocketAddress, delivery: Delivery, lastHeard: Double = 0, dictionary: UInt8 = 0,
         subscription: UInt64 = 0, repairBudget: TokenBucket? = nil
     ) {
+        self.init(
+            address: address, key: DatagramAddress(address), delivery: delivery, lastHeard: lastHeard, dictionary: dictionary,
+            subscription: subscription, repairBudget: repairBudget)
+    }
+
+    /// A client at `address` (whose kernel bytes, `key`, the register path has built already to
+    /// look it up) receiving `delivery`.
+    package init(
+        address: SocketAddress, key: DatagramAddress, delivery: Delivery, lastHeard: Double = 0, dictionary: UInt8 = 0,
+        subscription: UInt64 = 0, repairBudget: TokenBucket? = nil
+    ) {
         self.address = address
-        self.datagramAddress = DatagramAddress(address)
+        self.datagramAddress = key
         self.delivery = delivery
         self.budgetBlock = Self.budgetBlock(address, delivery)
         self.lastHeard = lastHeard
