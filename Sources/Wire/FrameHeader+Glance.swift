@@ -52,8 +52,18 @@ extension FrameHeader {
     /// The kind a datagram's header names, read from its first four bytes (a header of another
     /// version may be another size); nil unless they start with the magic and name a known kind.
     public static func kind(in bytes: UnsafeRawBufferPointer) -> FrameKind? {
-        guard bytes.count > kindOffset, bytes[0] == magic.0, bytes[1] == magic.1 else { return nil }
+        guard bytes.count > kindOffset, startsWithMagic(bytes) else { return nil }
         return FrameKind(rawValue: bytes[kindOffset])
+    }
+
+    /// Whether `bytes` begin with the frame magic: the first thing every glance at a header checks.
+    public static func startsWithMagic(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 2 && bytes[0] == magic.0 && bytes[1] == magic.1
+    }
+
+    /// ``startsWithMagic(_:)`` of a datagram held as an array.
+    public static func startsWithMagic(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { startsWithMagic($0) }
     }
 
     /// ``kind(in:)`` of a datagram held as an array.

@@ -17,9 +17,7 @@ public enum GroupSignature {
     /// - Throws: ``WireError`` when `event` is not an event frame's bytes (``WireError/Code/inconsistent``),
     ///   or `matchID` is 0 (``WireError/Code/outOfRange``).
     public static func unsignedGroupEvent(from event: [UInt8], matchID: UInt32) throws(WireError) -> [UInt8] {
-        guard event.count > FrameHeader.size, event[0] == FrameHeader.magic.0, event[1] == FrameHeader.magic.1,
-            event[FrameHeader.kindOffset] == FrameKind.event.rawValue
-        else {
+        guard event.count > FrameHeader.size, FrameHeader.kind(in: event) == .event else {
             throw WireError(.inconsistent, field: "header.kind", offset: FrameHeader.kindOffset, "a group event is made from an event frame")
         }
         guard matchID != 0 else {

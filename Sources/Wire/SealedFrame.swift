@@ -60,8 +60,7 @@ public struct SealedFrame: Sendable, Hashable {
     /// Whether `bytes` start like a SoccerStream frame whose body is sealed (magic, then flags
     /// bits 0–1 = 3), judged without decoding.
     public static func isSealed(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= FrameHeader.size && bytes[0] == FrameHeader.magic.0 && bytes[1] == FrameHeader.magic.1
-            && bytes[FrameHeader.flagsOffset] & FrameHeader.formatMask == formatBits
+        bytes.count >= FrameHeader.size && FrameHeader.startsWithMagic(bytes) && bytes[FrameHeader.flagsOffset] & FrameHeader.formatMask == formatBits
     }
 
     /// The header and prefix: the associated data the tag covers.

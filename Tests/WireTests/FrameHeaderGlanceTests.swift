@@ -47,5 +47,11 @@ struct FrameHeaderGlanceTests {
         #expect(Self.glance(kind) == nil && FrameHeader.kind(in: kind) == nil)
         // The kind needs only the first four bytes (another version's header may be shorter).
         #expect(FrameHeader.kind(in: Array(goal.prefix(4))) == .event && FrameHeader.kind(in: Array(goal.prefix(3))) == nil)
+        // The magic alone: both bytes, and nothing shorter.
+        #expect(FrameHeader.startsWithMagic(Array(goal.prefix(2))) && FrameHeader.startsWithMagic(kind))
+        #expect(!FrameHeader.startsWithMagic(Array(goal.prefix(1))) && !FrameHeader.startsWithMagic(magic))
+        var second = goal
+        second[1] ^= 0x01
+        #expect(!FrameHeader.startsWithMagic(second) && !SealedFrame.isSealed(second))
     }
 }
