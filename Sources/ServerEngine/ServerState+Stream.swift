@@ -12,12 +12,24 @@ extension ServerState {
         let now = clock.now()
         originalBudget.prune(now: now)
         let timeout = configuration.clientTimeout.inSeconds
-        var notices: [Notice] = []
-        for match in matches {
-            for subscriber in match.subscribers.values where subscriber.delivery != .original && now - subscriber.lastHeard > timeout {
-                _ = unsubscribe(subscriber.datagramAddress)
-                notices.append(.timedOut(subscriber, silentFor: now - subscriber.lastHeard))
+        // Heartbeats only move a subscriber's last-heard time later: nobody is due before the
+        // earliest one seen at the last scan (or joined since) is a timeout old. A server holding
+        // many clients scans them once per timeout or so, not at every housekeeping.
+        guard now - earliestHeard > timeout else { return [] }
+        var (silent, earliest): ([DatagramAddress], Double) = ([], .infinity)
+        for index in matches.indices {
+            for (key, subscriber) in matches[index].subscribers where subscriber.delivery != .original {
+                if now - subscriber.lastHeard > timeout {
+                    silent.append(key)
+                } else {
+                    earliest = min(earliest, subscriber.lastHeard)
+                }
             }
+        }
+        earliestHeard = earliest
+        var notices: [Notice] = []
+        for key in silent {
+            if let subscriber = unsubscribe(key) { notices.append(.timedOut(subscriber, silentFor: now - subscriber.lastHeard)) }
         }
         return notices
     }

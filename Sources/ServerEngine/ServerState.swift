@@ -96,6 +96,10 @@ public struct ServerState: Sendable {
     package let clock: any ProtocolClock
     /// Clock time (seconds) of the datagram being handled.
     package var now: Double = 0
+    /// No SoccerStream subscriber was last heard before this (seconds; lowered by each
+    /// subscription, raised by each scan of ``expire()``): until it is a client timeout old,
+    /// nobody can have timed out, and ``expire()`` reads no subscriber.
+    package var earliestHeard = -Double.infinity
 
     /// The subscriptions admitted by a token, by address: checked again when the revocation
     /// list is reloaded and about once a second (``cutOffFallen()``, ``HousekeepingSchedule``).
@@ -205,6 +209,7 @@ public struct ServerState: Sendable {
             matches[previous].ended[subscriber.datagramAddress] = nil
         }
         if matches[slot].subscribe(subscriber) { clientCount += 1 }
+        earliestHeard = min(earliestHeard, subscriber.lastHeard)
     }
 
     /// Removes a subscription, keeping the counts.
