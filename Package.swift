@@ -34,9 +34,6 @@ let package = Package(
         // TLS for the web gateway's pages (--tls-cert): HummingbirdTLS's own dependency, named to
         // check a certificate and key at start (NIOSSLContext).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        // The tests' child processes (the built executable, tshark, promtool, swift format),
-        // awaited without holding a thread of the cooperative pool, and killed past their bound.
-        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .systemLibrary(
@@ -122,13 +119,7 @@ let package = Package(
         // follows the stream and serves them with Hummingbird.
         .target(name: "WebEngine", dependencies: ["Match", "Wire", "GroupSigning"]),
         // What the test targets share (they cannot import one another).
-        .target(
-            name: "TestSupport",
-            dependencies: [
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
-            ]
-        ),
+        .target(name: "TestSupport"),
         .target(
             name: "WebRuntime",
             dependencies: [
@@ -195,7 +186,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "FileAccess", "Wire", "GroupSigning", "Match", "TestSupport"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "FileAccess", "Wire", "GroupSigning", "Match"]),
         .testTarget(
             name: "StreamingTests",
             dependencies: [

@@ -17,7 +17,7 @@ struct FeedKickOffTests {
             let directory = temporaryDirectoryPath("soccer-feed-wait")
             defer { try? FileManager.default.removeItem(atPath: directory) }  // a temporary directory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let (jsonl, status) = try await CommandLineTests.run(["simulate", "--seed", "4", "--jsonl", "--interval", "0.05"])
+            let (jsonl, status) = try CommandLineTests.run(["simulate", "--seed", "4", "--jsonl", "--interval", "0.05"])
             #expect(status == 0)
             let feed = directory + "/m.jsonl"
             try Data(jsonl.utf8).write(to: URL(fileURLWithPath: feed))

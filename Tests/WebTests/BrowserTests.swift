@@ -89,11 +89,35 @@ struct BrowserTests {
         }
     }
 
-    /// Runs /usr/bin/python3 with `arguments`, awaiting its exit (no thread blocked meanwhile;
-    /// a test that timed out kills the script, and with it its Chromium): its status, then what it
-    /// printed, standard output before standard error.
+    /// Runs /usr/bin/python3 with `arguments`, awaiting its exit (no thread blocked meanwhile).
     static func python(_ arguments: [String]) async throws -> (status: Int32, text: String) {
-        let run = try await ProgramRun.run("/usr/bin/python3", arguments, within: 240)
-        return (run.status, run.output + run.errors)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = arguments
+        let output = directoryFile()
+        #expect(FileManager.default.createFile(atPath: output.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        let (ended, continuation) = AsyncStream.makeStream(of: Int32.self)
+        process.terminationHandler = { continuation.yield($0.terminationStatus) }
+        try process.run()
+        defer { try? FileManager.default.removeItem(at: output) }  // a temporary file
+        var status: Int32 = -1
+        // A test that timed out stops the script (and with it its Chromium) rather than leave it running.
+        await withTaskCancellationHandler {
+            for await code in ended {
+                status = code
+                break
+            }
+        } onCancel: {
+            process.terminate()
+        }
+        try handle.close()
+        return (status, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+    }
+
+    static func directoryFile() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("card-test-\(UUID().uuidString).log")
     }
 }

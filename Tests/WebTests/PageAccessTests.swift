@@ -171,8 +171,8 @@ struct PageAccessTests {
     }
 
     /// Runs `command` with `arguments`; its exit status and standard output.
-    static func run(_ command: String, _ arguments: [String]) async throws -> (Int32, String) {
-        let run = try await ProgramRun.run(command, arguments)
+    static func run(_ command: String, _ arguments: [String]) throws -> (Int32, String) {
+        let run = try ProgramRun.run(command, arguments)
         return (run.status, run.output)
     }
 
@@ -188,15 +188,14 @@ struct PageAccessTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (cert, key, otherKey) = (folder + "/cert.pem", folder + "/key.pem", folder + "/other.pem")
-        let made = try await Self.run(
+        let made = try Self.run(
             "/usr/bin/openssl",
             [
                 "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
             ])
         #expect(made.0 == 0)
-        #expect(
-            try await Self.run("/usr/bin/openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", otherKey]).0 == 0)
+        #expect(try Self.run("/usr/bin/openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", otherKey]).0 == 0)
         var configuration = WebGatewayConfiguration(upstream: Upstream(host: "127.0.0.1", port: 9))
         configuration.tls = (cert, otherKey)
         #expect { try WebGateway(configuration: configuration, logger: quietLogger) } throws: { "\($0)".contains("--tls-key \(otherKey)") }
@@ -210,7 +209,7 @@ struct PageAccessTests {
             async let served = origin.run()
             try await withGateway(upstream: origin.localAddress.port ?? 0, { $0.tls = (cert, key) }) { gateway, port in
                 _ = await gateway.hub.applied.wait(until: { $0 >= 1 })
-                let (status, page) = try await Self.run("/usr/bin/curl", ["-sS", "--max-time", "20", "--cacert", cert, "https://127.0.0.1:\(port)/"])
+                let (status, page) = try Self.run("/usr/bin/curl", ["-sS", "--max-time", "20", "--cacert", cert, "https://127.0.0.1:\(port)/"])
                 #expect(status == 0 && page.contains("<!doctype html>") && page.contains("SoccerStream"))
                 // Plain HTTP to the TLS port gets no page.
                 let plain = try await HTTPProbe.get(port: port, "/")
