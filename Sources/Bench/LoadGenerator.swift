@@ -339,8 +339,8 @@ public final class LoadGenerator: @unchecked Sendable {
                 let length = buffer.withUnsafeMutableBufferPointer { bench_recv_timestamped(fd, $0.baseAddress, Int32($0.count), &when) }
                 guard length >= 0 else { break }
                 last = Self.now()
-                guard length >= FrameHeader.size, buffer[3] == FrameKind.event.rawValue, when > 0 else { continue }
-                let sequence = buffer[5..<9].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                guard length >= FrameHeader.size, FrameHeader.kind(in: buffer) == .event, when > 0 else { continue }
+                let sequence = buffer.withUnsafeBytes { FrameHeader.sequence(in: $0) }
                 if seen[sequence] == nil { seen[sequence] = when }
             }
         }

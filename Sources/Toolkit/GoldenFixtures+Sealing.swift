@@ -52,7 +52,7 @@ extension GoldenFixtures {
         welcome.body = .welcome(body)
         welcome.subscription = sealingIdentifier
         made.append(("welcome-sealed-group", try vector.key.seal(try welcome.encoded(), keyShare: vector.server.publicBytes, counter: 3)))
-        let match = signed[15..<19].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let match = UInt32(truncatingIfNeeded: FrameHeader.subscription(in: signed) >> 32)  // a group event's bytes 15–18
         let signer = try GroupSigningKey(seed: groupKeySeed)
         made.append(
             ("group-event-compact-goal-sealed", try signer.sealedGroupEvent(from: goal, matchID: match, key: ring.current, epoch: ring.epoch)))

@@ -49,6 +49,14 @@ extension FrameHeader {
         return sequence
     }
 
+    /// Writes `length` into a header's bytes 13–14 (big-endian), for a frame whose body was
+    /// replaced (sealed, or opened). Bytes too short to hold them are left as they are.
+    public static func setBodyLength(_ length: Int, in bytes: inout [UInt8]) {
+        guard bytes.count >= bodyLengthOffset + 2 else { return }
+        bytes[bodyLengthOffset] = UInt8(truncatingIfNeeded: length >> 8)
+        bytes[bodyLengthOffset + 1] = UInt8(truncatingIfNeeded: length)
+    }
+
     /// The kind a datagram's header names, read from its first four bytes (a header of another
     /// version may be another size); nil unless they start with the magic and name a known kind.
     public static func kind(in bytes: UnsafeRawBufferPointer) -> FrameKind? {

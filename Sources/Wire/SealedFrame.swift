@@ -166,8 +166,7 @@ public struct SealedFrame: Sendable, Hashable {
     public func plaintext(body: [UInt8], format: BodyFormat) -> [UInt8] {
         var bytes = header
         bytes[FrameHeader.flagsOffset] = flags & ~FrameHeader.formatMask | format.rawValue
-        bytes[FrameHeader.bodyLengthOffset] = UInt8(truncatingIfNeeded: body.count >> 8)
-        bytes[FrameHeader.bodyLengthOffset + 1] = UInt8(truncatingIfNeeded: body.count)
+        FrameHeader.setBodyLength(body.count, in: &bytes)
         if kind == .groupEvent { bytes[Self.epochOffset] = 0 }
         return bytes + body + signature
     }
@@ -190,7 +189,8 @@ public struct SealedFrame: Sendable, Hashable {
             guard let format = BodyFormat(rawValue: plaintext[FrameHeader.flagsOffset] & FrameHeader.formatMask),
                 format == .compact || format == .json
             else {
-                throw WireError(.unknownFormat, field: "header.flags.format", offset: 4, "a group event to seal is compact or JSON")
+                throw WireError(
+                    .unknownFormat, field: "header.flags.format", offset: FrameHeader.flagsOffset, "a group event to seal is compact or JSON")
             }
             let body = plaintext[FrameHeader.size...]
             let length = body.count + tagSize
@@ -199,11 +199,10 @@ public struct SealedFrame: Sendable, Hashable {
             }
             var clear = Array(plaintext[0..<FrameHeader.size])
             clear[FrameHeader.flagsOffset] = clear[FrameHeader.flagsOffset] | formatBits
-            clear[FrameHeader.bodyLengthOffset] = UInt8(truncatingIfNeeded: length >> 8)
-            clear[FrameHeader.bodyLengthOffset + 1] = UInt8(truncatingIfNeeded: length)
+            FrameHeader.setBodyLength(length, in: &clear)
             clear[Self.epochOffset] = epoch
             let sequence = plaintext.withUnsafeBytes { FrameHeader.sequence(in: $0) }
-            let match = plaintext[FrameHeader.subscriptionOffset..<FrameHeader.subscriptionOffset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let match = UInt32(truncatingIfNeeded: FrameHeader.subscription(in: plaintext) >> 32)  // a group event's bytes 15–18
             return (clear, groupNonce(flags: clear[FrameHeader.flagsOffset], sequence: sequence, match: match, format: format, epoch: epoch), body)
         }
         guard let kind = FrameKind(rawValue: plaintext[FrameHeader.kindOffset]), sealable(kind) else {
@@ -224,8 +223,7 @@ public struct SealedFrame: Sendable, Hashable {
         }
         var clear = Array(plaintext[0..<FrameHeader.size])
         clear[FrameHeader.flagsOffset] = clear[FrameHeader.flagsOffset] | formatBits
-        clear[FrameHeader.bodyLengthOffset] = UInt8(truncatingIfNeeded: length >> 8)
-        clear[FrameHeader.bodyLengthOffset + 1] = UInt8(truncatingIfNeeded: length)
+        FrameHeader.setBodyLength(length, in: &clear)
         if kind == .welcome { clear += keyShare }
         if prefixSize(kind) > 0 { clear += withUnsafeBytes(of: counter.bigEndian) { Array($0) } }
         let sequence = plaintext.withUnsafeBytes { FrameHeader.sequence(in: $0) }

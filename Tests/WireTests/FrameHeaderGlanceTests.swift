@@ -35,6 +35,19 @@ struct FrameHeaderGlanceTests {
         #expect(glance.kind == .event && glance.sequence == plain.sequence && glance.flags & 0x03 == 3)
     }
 
+    @Test("a body length written in place is the one the encoder writes; bytes too short are left alone")
+    func bodyLength() throws {
+        let goal = try Self.fixture("event-compact-goal")
+        var patched = goal
+        patched[FrameHeader.bodyLengthOffset] = 0xFF
+        patched[FrameHeader.bodyLengthOffset + 1] = 0xFF
+        FrameHeader.setBodyLength(goal.count - FrameHeader.size, in: &patched)
+        #expect(patched == goal)
+        var short = Array(goal.prefix(FrameHeader.bodyLengthOffset + 1))
+        FrameHeader.setBodyLength(7, in: &short)
+        #expect(short == Array(goal.prefix(FrameHeader.bodyLengthOffset + 1)))
+    }
+
     @Test("not a header: too short, another magic, an unknown kind")
     func notAHeader() throws {
         let goal = try Self.fixture("event-compact-goal")
