@@ -169,9 +169,9 @@ let package = Package(
             dependencies: ["Wire", "GroupSigning", "Match", "CBenchSupport", "Streaming", "Toolkit", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "fuzz-decoders", dependencies: ["Wire", "Capture", "Importers"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "GroupSigning", "Match", "Toolkit"]),
-        .testTarget(name: "MatchTests", dependencies: ["Match", "Wire"]),
-        .testTarget(name: "ImportersTests", dependencies: ["Importers", "MatchModel", "Match", "Wire"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "GroupSigning", "Match", "Toolkit", "TestSupport"]),
+        .testTarget(name: "MatchTests", dependencies: ["Match", "Wire", "TestSupport"]),
+        .testTarget(name: "ImportersTests", dependencies: ["Importers", "MatchModel", "Match", "Wire", "TestSupport"]),
         .testTarget(
             name: "BenchTests",
             dependencies: ["Bench", "Streaming", "Wire", "Match", "GroupSigning", .product(name: "Logging", package: "swift-log")]
@@ -186,7 +186,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "FileAccess", "Wire", "GroupSigning", "Match"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Toolkit", "FileAccess", "Wire", "GroupSigning", "Match", "TestSupport"]),
         .testTarget(
             name: "StreamingTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import Capture
 import Foundation
 import Match
+import TestSupport
 import Testing
 import Toolkit
 import Wire
@@ -74,38 +75,42 @@ struct CaptureReaderTests {
     }
 
     @Test("every truncation of a capture keeps the frames before the cut and names the byte")
-    func truncations() throws {
+    func truncations() async throws {
         let bytes = try Captures.bytes("session-sll2-nanos.pcap")
-        let whole = CaptureReader.read(bytes).frames
-        for length in stride(from: 0, to: bytes.count, by: 7) {
-            let contents = CaptureReader.read(Array(bytes.prefix(length)))
-            if length < bytes.count && length != 24 && !whole.contains(where: { $0.fileOffset == length }) {
-                let error = try #require(contents.error, "no error at length \(length)")
-                #expect(error.offset <= length)
-            }
-            #expect(contents.frames == Array(whole.prefix(contents.frames.count)))
-        }
         let pcapng = try Captures.bytes("session-ipv6.pcapng")
-        for length in stride(from: 0, to: pcapng.count, by: 97) {
-            _ = PacketDecoder.decode(CaptureReader.read(Array(pcapng.prefix(length))).frames)
+        try await CPUBoundLane.check { findings in
+            let whole = CaptureReader.read(bytes).frames
+            for length in stride(from: 0, to: bytes.count, by: 7) {
+                let contents = CaptureReader.read(Array(bytes.prefix(length)))
+                if length < bytes.count && length != 24 && !whole.contains(where: { $0.fileOffset == length }) {
+                    guard let error = contents.error else {
+                        findings.record("no error at length \(length)")
+                        continue
+                    }
+                    findings.expect(error.offset <= length, "length \(length): error at byte \(error.offset)")
+                }
+                findings.expect(contents.frames == Array(whole.prefix(contents.frames.count)), "length \(length): frames before the cut differ")
+            }
+            for length in stride(from: 0, to: pcapng.count, by: 97) {
+                _ = PacketDecoder.decode(CaptureReader.read(Array(pcapng.prefix(length))).frames)
+            }
         }
     }
 
     @Test("random and mutated capture bytes never crash the reader or the packet decoder")
     func fuzz() async throws {
         let seeds = try ["session-ipv4.pcap", "session-ipv6.pcapng", "client-capture.pcap"].map { Array(try Captures.bytes($0).prefix(4000)) }
-        var random = SeededGenerator(seed: 77)
-        for round in 0..<3000 {
-            // A long CPU-bound loop shares the cooperative pool's threads with the loopback tests
-            // (20 s in a full suite): it gives them a turn now and then, as the decoders' fuzz does.
-            if round % 100 == 0 { await Task.yield() }
-            var bytes = seeds[random.next(below: seeds.count)]
-            for _ in 0...random.next(below: 8) where !bytes.isEmpty {
-                bytes[random.next(below: bytes.count)] = UInt8(random.next(below: 256))
+        _ = try await CPUBoundLane.run {
+            var random = SeededGenerator(seed: 77)
+            for _ in 0..<3000 {
+                var bytes = seeds[random.next(below: seeds.count)]
+                for _ in 0...random.next(below: 8) where !bytes.isEmpty {
+                    bytes[random.next(below: bytes.count)] = UInt8(random.next(below: 256))
+                }
+                if random.next(below: 4) == 0 { bytes = Array(bytes.prefix(random.next(below: bytes.count + 1))) }
+                let contents = CaptureReader.read(bytes)
+                _ = PacketDecoder.decode(contents.frames)
             }
-            if random.next(below: 4) == 0 { bytes = Array(bytes.prefix(random.next(below: bytes.count + 1))) }
-            let contents = CaptureReader.read(bytes)
-            _ = PacketDecoder.decode(contents.frames)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Importers
 import Match
 import MatchModel
+import TestSupport
 import Testing
 import Wire
 
@@ -51,56 +52,62 @@ struct ImporterFuzzTests {
     @Test("4,000 mutated openfootball files: matches whose goals add up to their scores, or a located error")
     func openFootball() async throws {
         let seed = try Self.finalOnly()
-        var random = SeededGenerator(seed: 0x0F0F)
-        var accepted = 0
-        for round in 0..<4_000 {
-            if round % 200 == 0 { await Task.yield() }
-            let input = Self.mutate(seed, random: &random)
-            do {
-                for match in try OpenFootballFile.matches(input, file: "fuzz.json") {
-                    accepted += 1
-                    for side in Side.allCases {
-                        #expect(match.goals.filter { $0.side == side }.count == Int(match.finalScore[side]))
+        try await CPUBoundLane.check { findings in
+            var random = SeededGenerator(seed: 0x0F0F)
+            var accepted = 0
+            for round in 0..<4_000 {
+                let input = Self.mutate(seed, random: &random)
+                do throws(ImportError) {
+                    for match in try OpenFootballFile.matches(input, file: "fuzz.json") {
+                        accepted += 1
+                        for side in Side.allCases {
+                            let goals = match.goals.filter { $0.side == side }.count
+                            findings.expect(goals == Int(match.finalScore[side]), "round \(round): \(goals) \(side) goals, score \(match.finalScore)")
+                        }
+                        // Its feed reads back as the server reads it, to the same score.
+                        if let state = Self.readBack(match.feedLines(language: "en")) {
+                            findings.expect(state.score == match.finalScore, "round \(round): the feed ends \(state.score), not \(match.finalScore)")
+                        }
                     }
-                    // Its feed reads back as the server reads it, to the same score.
-                    if let state = Self.readBack(match.feedLines(language: "en")) {
-                        #expect(state.score == match.finalScore)
-                    }
+                } catch {
+                    findings.expect(error.error.offset >= 0 && error.error.offset <= input.count, "round \(round): \(error)")
+                    findings.expect(error.description.hasPrefix("fuzz.json: "), "round \(round): \(error)")
                 }
-            } catch {
-                #expect(error.error.offset >= 0 && error.error.offset <= input.count, "\(error)")
-                #expect(error.description.hasPrefix("fuzz.json: "))
             }
+            findings.expect(accepted > 0, "no mutated file accepted")
         }
-        #expect(accepted > 0)
     }
 
     @Test("800 mutated StatsBomb-shaped match files: a match naming only its squads' players, or a located error")
     func statsBomb() async throws {
         let (lineups, events) = (try StatsBombTests.bytes("lineups.json"), try StatsBombTests.bytes("events.json"))
-        var random = SeededGenerator(seed: 0x5B5B)
-        var accepted = 0
-        for round in 0..<800 {
-            if round % 100 == 0 { await Task.yield() }
-            let mutateLineups = random.next(below: 4) == 0
-            let (someLineups, someEvents) =
-                mutateLineups ? (Self.mutate(lineups, random: &random), events) : (lineups, Self.mutate(events, random: &random))
-            do {
-                let match = try StatsBombFile.match(events: someEvents, eventsFile: "events.json", lineups: someLineups, lineupsFile: "lineups.json")
-                accepted += 1
-                let players = Set((match.home.squad + match.away.squad).map(\.id))
-                #expect(match.events.allSatisfy { event in event.player.map { players.contains($0) } ?? true })
-                // Its feed: made or refused with the event named, then read back line by line.
-                do {
-                    _ = Self.readBack(try match.feed(language: "pt", eventsFile: "events.json").lines)
+        try await CPUBoundLane.check { findings in
+            var random = SeededGenerator(seed: 0x5B5B)
+            var accepted = 0
+            for round in 0..<800 {
+                let mutateLineups = random.next(below: 4) == 0
+                let (someLineups, someEvents) =
+                    mutateLineups ? (Self.mutate(lineups, random: &random), events) : (lineups, Self.mutate(events, random: &random))
+                do throws(ImportError) {
+                    let match = try StatsBombFile.match(
+                        events: someEvents, eventsFile: "events.json", lineups: someLineups, lineupsFile: "lineups.json")
+                    accepted += 1
+                    let players = Set((match.home.squad + match.away.squad).map(\.id))
+                    findings.expect(
+                        match.events.allSatisfy { event in event.player.map { players.contains($0) } ?? true },
+                        "round \(round): an event names a player of neither squad")
+                    // Its feed: made or refused with the event named, then read back line by line.
+                    do throws(ImportError) {
+                        _ = Self.readBack(try match.feed(language: "pt", eventsFile: "events.json").lines)
+                    } catch {
+                        findings.expect(error.description.hasPrefix("events.json: "), "round \(round): \(error)")
+                    }
                 } catch {
-                    #expect(error.description.hasPrefix("events.json: "), "\(error)")
+                    let bytes = error.file == "lineups.json" ? someLineups : someEvents
+                    findings.expect(error.error.offset >= 0 && error.error.offset <= bytes.count, "round \(round): \(error)")
                 }
-            } catch {
-                let bytes = error.file == "lineups.json" ? someLineups : someEvents
-                #expect(error.error.offset >= 0 && error.error.offset <= bytes.count, "\(error)")
             }
+            findings.expect(accepted > 0, "no mutated file accepted")
         }
-        #expect(accepted > 0)
     }
 }

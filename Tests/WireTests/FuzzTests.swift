@@ -1,4 +1,5 @@
 import Match
+import TestSupport
 import Testing
 import Wire
 
@@ -29,39 +30,36 @@ struct FuzzTests {
     }
 
     @Test("100,000 mutated and random inputs: every decoder returns a value or a located error", arguments: 0..<4)
-    func fuzz(shard: Int) async {
+    func fuzz(shard: Int) async throws {
         let seeds = FixtureTests.all.map(\.bytes)
-        guard !seeds.isEmpty else {
-            Issue.record("no fixtures found")
-            return
-        }
-        var random = SeededGenerator(seed: 0xF022 &+ UInt64(shard))
-        var decoded = 0
-        for round in 0..<25_000 {
-            // Long CPU-bound loops share the cooperative threads with the loopback tests.
-            if round % 500 == 0 { await Task.yield() }
-            let input = Self.mutate(seeds[random.next(below: seeds.count)], other: seeds[random.next(below: seeds.count)], random: &random)
-            do {
-                let (header, value) = try Datagram.decodeWithHeader(input)
-                decoded += 1
-                // Whatever decodes re-encodes (its content: no DEFLATE needed), decodes to the same value, and gets
-                // a canonical verdict.
-                let again = try Datagram.decode(try value.canonicalContent())
-                #expect(again == value, "re-encoded datagram decodes differently")
-                do {
-                    try value.checkCanonical(input, header: header)
-                } catch  where error.code == .inconsistent {
-                    // Decodable but not canonical: a verdict.
+        try #require(!seeds.isEmpty, "no fixtures found")
+        try await CPUBoundLane.check { findings in
+            var random = SeededGenerator(seed: 0xF022 &+ UInt64(shard))
+            var decoded = 0
+            for _ in 0..<25_000 {
+                let input = Self.mutate(seeds[random.next(below: seeds.count)], other: seeds[random.next(below: seeds.count)], random: &random)
+                do throws(WireError) {
+                    let (header, value) = try Datagram.decodeWithHeader(input)
+                    decoded += 1
+                    // Whatever decodes re-encodes (its content: no DEFLATE needed), decodes to the same value, and gets
+                    // a canonical verdict.
+                    let again = try Datagram.decode(try value.canonicalContent())
+                    findings.expect(again == value, "re-encoded datagram decodes differently: \(input)")
+                    do throws(WireError) {
+                        try value.checkCanonical(input, header: header)
+                    } catch  where error.code == .inconsistent {
+                        // Decodable but not canonical: a verdict.
+                    }
+                } catch {
+                    findings.expect(
+                        error.offset >= 0 && error.offset <= input.count + Compression.inflateLimit,
+                        "error offset \(error.offset) outside the input: \(error)")
                 }
-            } catch {
-                if error.offset < 0 || error.offset > input.count + Compression.inflateLimit {
-                    Issue.record("error offset \(error.offset) outside the input: \(error)")
-                }
+                // The other decoders on the same input: a value or a located error, never a crash.
+                _ = Result { try OriginalPacket.decode(input) }
+                _ = Result { try JSONNode.parse(input) }
             }
-            // The other decoders on the same input: a value or a located error, never a crash.
-            _ = Result { try OriginalPacket.decode(input) }
-            _ = Result { try JSONNode.parse(input) }
+            findings.expect(decoded > 0, "nothing decoded")
         }
-        #expect(decoded > 0)
     }
 }

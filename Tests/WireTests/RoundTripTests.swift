@@ -1,4 +1,5 @@
 import Match
+import TestSupport
 import Testing
 import Wire
 
@@ -18,22 +19,27 @@ struct RoundTripTests {
 
     @Test("every event of 50 matches survives both formats, and both bodies tell the same story")
     func wholeMatches() async throws {
-        for seed in UInt64(1)...50 {
-            await Task.yield()  // a long CPU-bound loop: let the loopback tests run
-            let (events, _) = MatchSimulator.play(seed: seed)
-            for (index, event) in events.enumerated() {
-                let sequence = UInt32(index) &+ UInt32.max &- 20  // crosses the wrap for long matches
-                let compact = try Frame.decode(try Frame.compactEvent(event, sequence: sequence, subscription: 7).encoded())
-                #expect(compact.compactEvent == event)
-                #expect(compact.sequence == sequence)
-                let json = try Frame.decode(
-                    try Frame.jsonEvent(event, sequence: sequence, roster: .original, catalog: .english, subscription: 7).encoded())
-                guard case .event(.json(let datagram)) = json.body, let rebuilt = compact.compactEvent else {
-                    Issue.record("unexpected body")
-                    continue
+        try await CPUBoundLane.check { findings in
+            for seed in UInt64(1)...50 {
+                let (events, _) = MatchSimulator.play(seed: seed)
+                for (index, event) in events.enumerated() {
+                    let sequence = UInt32(index) &+ UInt32.max &- 20  // crosses the wrap for long matches
+                    let compact = try Frame.decode(try Frame.compactEvent(event, sequence: sequence, subscription: 7).encoded())
+                    findings.expect(compact.compactEvent == event, "seed \(seed), event \(index): compact differs")
+                    findings.expect(compact.sequence == sequence, "seed \(seed), event \(index): sequence \(compact.sequence)")
+                    let json = try Frame.decode(
+                        try Frame.jsonEvent(event, sequence: sequence, roster: .original, catalog: .english, subscription: 7).encoded())
+                    guard case .event(.json(let datagram)) = json.body, let rebuilt = compact.compactEvent else {
+                        findings.record("seed \(seed), event \(index): unexpected body")
+                        continue
+                    }
+                    findings.expect(
+                        datagram == (try OriginalDatagram(event: rebuilt, sequence: sequence, roster: .original, catalog: .english)),
+                        "seed \(seed), event \(index): the JSON body tells another story")
+                    findings.expect(
+                        datagram.message.content == (try PhraseCatalog.english.phrase(for: rebuilt, roster: .original)),
+                        "seed \(seed), event \(index): message \(datagram.message.content)")
                 }
-                #expect(datagram == (try OriginalDatagram(event: rebuilt, sequence: sequence, roster: .original, catalog: .english)))
-                #expect(datagram.message.content == (try PhraseCatalog.english.phrase(for: rebuilt, roster: .original)))
             }
         }
     }
@@ -61,17 +67,20 @@ struct RoundTripTests {
 
     @Test("the JSON body never exceeds 4,096 bytes and the compact event frame stays tiny over 200 matches")
     func sizes() async throws {
-        var compactSizes: [Int] = []
-        for seed in UInt64(1)...200 {
-            if seed % 10 == 0 { await Task.yield() }
-            for (index, event) in MatchSimulator.play(seed: seed, catalog: .portuguese).events.enumerated() {
-                let frame = try Frame.jsonEvent(event, sequence: UInt32(index), roster: .original, catalog: .portuguese, subscription: 7)
-                #expect(try frame.encoded().count <= FrameHeader.size + OriginalDatagram.maximumSize)
-                compactSizes.append(try Frame.compactEvent(event, sequence: UInt32(index), subscription: 7).encoded().count)
+        try await CPUBoundLane.check { findings in
+            var compactSizes: [Int] = []
+            for seed in UInt64(1)...200 {
+                for (index, event) in MatchSimulator.play(seed: seed, catalog: .portuguese).events.enumerated() {
+                    let frame = try Frame.jsonEvent(event, sequence: UInt32(index), roster: .original, catalog: .portuguese, subscription: 7)
+                    let size = try frame.encoded().count
+                    findings.expect(size <= FrameHeader.size + OriginalDatagram.maximumSize, "seed \(seed), event \(index): \(size) bytes")
+                    compactSizes.append(try Frame.compactEvent(event, sequence: UInt32(index), subscription: 7).encoded().count)
+                }
             }
+            compactSizes.sort()
+            let median = compactSizes[(compactSizes.count - 1) / 2]
+            findings.expect(median <= 40, "median compact event frame \(median) bytes")
         }
-        compactSizes.sort()
-        #expect(compactSizes[(compactSizes.count - 1) / 2] <= 40)
     }
 
     @Test("a JSON body too large for the original client's buffer is refused when encoding")
