@@ -16,7 +16,7 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -108,7 +108,20 @@ def browser(javascript=True, width=400, height=900):
 
 
 def wait(driver, condition, what, timeout=TIMEOUT):
-    WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: condition(d), message=what)
+    # A live page replaces elements as events arrive: one found a moment ago may be gone.
+    WebDriverWait(driver, timeout, poll_frequency=0.05, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: condition(d), message=what
+    )
+
+
+def fresh(read):
+    """`read()` again if the live page replaced an element it was reading (at most 50 times)."""
+    for _ in range(49):
+        try:
+            return read()
+        except StaleElementReferenceException:
+            continue
+    return read()
 
 
 def check(condition, what):
@@ -142,7 +155,7 @@ def items(driver):
 
 
 def text(driver, selector):
-    return driver.find_element(By.CSS_SELECTOR, selector).text
+    return fresh(lambda: driver.find_element(By.CSS_SELECTOR, selector).text)
 
 
 def stars(driver, player):
@@ -165,7 +178,7 @@ def main():
         # The index lists both matches, live (the gateway finds them as the origin lists them).
         live.get(via + "/")
         wait(live, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#matches li.row")) == 2, "the index lists both matches")
-        rows = {row.text: row.get_attribute("id")[1:] for row in live.find_elements(By.CSS_SELECTOR, "#matches li.row")}
+        rows = fresh(lambda: {row.text: row.get_attribute("id")[1:] for row in live.find_elements(By.CSS_SELECTOR, "#matches li.row")})
         real = next(match for row, match in rows.items() if "Aldeia" in row)
         hostile = next(match for row, match in rows.items() if "Aldeia" not in row)
         check(True, f"index lists the real match {real} and the hostile one {hostile}")
@@ -194,9 +207,11 @@ def main():
         check(len(live.find_elements(By.CSS_SELECTOR, 'li[data-player="away:2"] .og')) == 1, "the own goal is marked on its player")
         check(len(live.find_elements(By.CSS_SELECTOR, 'li[data-player="home:10"] .sub.on')) == 1
               and len(live.find_elements(By.CSS_SELECTOR, 'li[data-player="home:6"] .sub.off')) == 1, "the substitution: in and out")
-        sent_off = live.find_element(By.CSS_SELECTOR, 'li[data-player="home:5"]')
-        check("sent-off" in sent_off.get_attribute("class") and len(sent_off.find_elements(By.CSS_SELECTOR, ".card.second-yellow")) == 1,
-              "the second yellow marks the player sent off")
+        def sent_off():
+            player = live.find_element(By.CSS_SELECTOR, 'li[data-player="home:5"]')
+            return "sent-off" in player.get_attribute("class") and len(player.find_elements(By.CSS_SELECTOR, ".card.second-yellow")) == 1
+
+        check(fresh(sent_off), "the second yellow marks the player sent off")
         play(8)
 
         # The browser's connection dies mid-match; the match goes on; the connection comes back.
@@ -244,7 +259,7 @@ def main():
         except NoAlertPresentException:
             check(True, "no alert opened")
         check("<script>window.pwned=1</script>" in text(live, ".team.home h1"), "the name shows as text, tags and all")
-        check("\u202eevil\u202c <img src=x onerror=window.pwned=2>" in live.find_element(By.CSS_SELECTOR, "#lineups").text,
+        check("\u202eevil\u202c <img src=x onerror=window.pwned=2>" in text(live, "#lineups"),
               "the right-to-left name is shown, isolated")
         check(len(items(live)) == len(hostile_lines) - 1 and live.find_elements(By.CSS_SELECTOR, "#stats table"), "the page still renders")
         check(live.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), "long hostile names wrap: no sideways scrolling at 360 px")

@@ -82,6 +82,8 @@ struct BrowserTests {
                     "--screenshots", screenshots.path,
                 ])
             }
+            // A script that failed part-way left its feeds unended: the origin would stream on.
+            if output.status != 0 { origin.stop() }
             _ = try await served
             #expect(output.status == 0, "card_test.py failed:\n\(output.text)")
             #expect(output.text.contains("all browser checks passed"))
