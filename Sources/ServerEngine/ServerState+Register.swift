@@ -41,6 +41,11 @@ extension ServerState {
         guard let slot = slot(for: request.match) else {
             if configuration.upstreamOnDemand && !unknownUpstream.contains(request.match) {
                 // A relay on demand: not refused, but subscribed upstream; the client's next attempt finds it.
+                // A relay that requires tokens first checks the client's against the match it asks
+                // for: it pulls no match upstream for a client it would refuse.
+                if case .failure(let refusal) = admission(of: request, to: request.match) {
+                    return refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
+                }
                 return ([], [.wanted(request.match)])
             }
             let text = request.match == RegisterRequest.anyMatch ? "no live match" : "no live match \(request.match); ask with client --list"
@@ -49,12 +54,10 @@ extension ServerState {
         // Admission by token (Spec/TOKENS.md): checked only now, for a validated address, against
         // the match it would follow; each refusal its own reason.
         var admittedToken: SubscriberToken?
-        if let admission = configuration.tokenAdmission {
-            switch admission.admit(request.subscriberToken.isEmpty ? nil : request.subscriberToken, match: matches[slot].id, now: clock.unixSeconds())
-            {
-            case .failure(let refusal): return refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
-            case .success(let token): admittedToken = token
-            }
+        switch admission(of: request, to: matches[slot].id) {
+        case .failure(let refusal): return refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
+        case .success(let token): admittedToken = token
+        case nil: break
         }
         guard current != nil || clientCount < configuration.maxClients else {
             return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max, subscription: subscription)
@@ -101,6 +104,12 @@ extension ServerState {
             }
         }
         return (reply.replies, reply.replies.isEmpty ? reply.notices : [.registered(subscriber, count: clientCount, repeated: false)])
+    }
+
+    /// The register's subscriber token checked against `match` (Spec/TOKENS.md); nil when this
+    /// server admits anyone.
+    private func admission(of request: RegisterRequest, to match: UInt32) -> Result<SubscriberToken, TokenRefusal>? {
+        configuration.tokenAdmission?.admit(request.subscriberToken.isEmpty ? nil : request.subscriberToken, match: match, now: clock.unixSeconds())
     }
 
     /// nil when `token` is valid for `address`; otherwise the answer: a challenge no larger than

@@ -70,26 +70,33 @@ struct TokenAdmissionTests {
     @Test("a relay presents its own token upstream and admits its clients with the operator's public key alone")
     func relay() async throws {
         try await bounded(90) {
+            // The origin kicks off once it has a client: the relay, which subscribes upstream
+            // only when a viewer it admits asks for the match (on demand, Spec §4.10). So the
+            // match cannot be over before the viewer registers, however loaded the machine.
             let origin = try await Self.requiring { $0.interval = .milliseconds(20) }
             async let originRun = origin.run()
             let relay = try await makeServer {
                 $0.simulate = 0
                 $0.upstreams = [Upstream(host: "127.0.0.1", port: origin.localAddress.port ?? 0)]
+                $0.upstreamOnDemand = true
                 $0.upstreamToken = try! Self.token(subject: "relay-1")  // a fresh token, signed above
                 $0.tokenAdmission = TokenAdmission(trusted: [Self.operatorKey.publicKey])
                 $0.originalAllowed = false
-                $0.waitForClients = 1
             }
             async let relayRun = relay.run()
-            await relay.waitForMatches { $0 >= 1 }
-            let refused = try await makeClient(relay).run()
+            let match = try #require(origin.matchIDs.first)
+            let refused = try await makeClient(relay) { $0.match = match }.run()
             guard case .refused(let refusal) = refused.reason else {
                 Issue.record("a relay requiring tokens admitted a client without one")
                 return
             }
             #expect(refusal.reason == .tokenMissing)
-            let viewer = try await makeClient(relay) { $0.subscriberToken = try! Self.token() }
+            let viewer = try await makeClient(relay) {
+                $0.match = match
+                $0.subscriberToken = try! Self.token()  // signed above
+            }
             let result = try await viewer.run()
+            relay.stop()  // an on-demand relay runs until stopped
             _ = try await (originRun, relayRun)
             #expect(
                 result.reason == .endOfTransmission(.fullTime) && result.statistics.unrecovered == 0,

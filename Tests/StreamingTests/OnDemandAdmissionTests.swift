@@ -1,0 +1,71 @@
+import Foundation
+import GroupSigning
+import NIOCore
+import Streaming
+import Testing
+import Wire
+
+/// An on-demand relay that requires subscriber tokens (Spec/TOKENS.md, Spec §4.10), no sockets:
+/// it subscribes upstream only for a register it would admit.
+@Suite("On-demand relaying with subscriber tokens")
+struct OnDemandAdmissionTests {
+    /// A relay's state: on demand from one upstream, carrying no match yet, requiring tokens.
+    static func relay(clock: ManualClock) -> ServerState {
+        var configuration = ServerConfiguration()
+        configuration.registerRate = 0
+        configuration.simulate = 0
+        configuration.upstreams = [Upstream(host: "127.0.0.1", port: 9)]
+        configuration.upstreamOnDemand = true
+        configuration.tokenAdmission = TokenAdmission(trusted: [TokenAdmissionTests.operatorKey.publicKey])
+        configuration.originalAllowed = false
+        return ServerState(configuration: configuration, roster: .original, clock: clock)
+    }
+
+    /// Registers for `match` from `address` through the address challenge, with `token`;
+    /// returns the last answer's replies and notices.
+    static func register(
+        _ state: inout ServerState, _ address: SocketAddress, match: UInt32, token: [UInt8]
+    ) throws -> (replies: [ServerState.Reply], notices: [ServerState.Notice]) {
+        func frame(_ addressToken: [UInt8]) throws -> [UInt8] {
+            try Frame(
+                body: .register(RegisterRequest.padded(formats: [.compact], token: addressToken, match: match, subscriberToken: token)),
+                subscription: 7
+            ).encoded()
+        }
+        let (challengeReplies, _) = state.handle(try frame([]), from: address)
+        let challengeBytes = Array(try #require(challengeReplies.first).payload.readableBytesView)
+        guard case .challenge(let challenge) = try Frame.decode(challengeBytes).body else {
+            Issue.record("expected a challenge")
+            return ([], [])
+        }
+        return state.handle(try frame(challenge.token), from: address)
+    }
+
+    static func wanted(_ notices: [ServerState.Notice]) -> [UInt32] {
+        notices.compactMap { notice in
+            guard case .wanted(let match) = notice else { return nil }
+            return match
+        }
+    }
+
+    @Test("a register without a token, or with one for another match, is refused and pulls nothing upstream; a valid one is")
+    func pullsOnlyForAdmitted() throws {
+        let clock = ManualClock()
+        var state = Self.relay(clock: clock)
+        let match: UInt32 = 2_976_871_303
+
+        let tokenless = try Self.register(&state, try SocketAddress(ipAddress: "127.0.0.1", port: 5001), match: match, token: [])
+        #expect(Self.wanted(tokenless.notices).isEmpty, "a tokenless register pulled the match upstream")
+        #expect(try ServerStateTests.refusal(tokenless.replies.first.map { Array($0.payload.readableBytesView) }) == .tokenMissing)
+
+        let elsewhere = try TokenAdmissionTests.token(matches: [match &+ 1])
+        let wrong = try Self.register(&state, try SocketAddress(ipAddress: "127.0.0.1", port: 5002), match: match, token: elsewhere)
+        #expect(Self.wanted(wrong.notices).isEmpty, "a register with another match's token pulled the match upstream")
+        #expect(try ServerStateTests.refusal(wrong.replies.first.map { Array($0.payload.readableBytesView) }) == .tokenWrongMatch)
+
+        let valid = try TokenAdmissionTests.token(matches: [match])
+        let admitted = try Self.register(&state, try SocketAddress(ipAddress: "127.0.0.1", port: 5003), match: match, token: valid)
+        #expect(admitted.replies.isEmpty, "left unanswered while the relay subscribes upstream")
+        #expect(Self.wanted(admitted.notices) == [match])
+    }
+}
