@@ -118,12 +118,12 @@ extension ServerState {
         _ address: SocketAddress, token: [UInt8], subscription: UInt64, size: Int,
         what: String
     ) -> (replies: [Reply], notices: [Notice])? {
-        guard !validator.isValid(token, for: address) else { return nil }
+        guard !validator.isValid(token, for: address, at: now) else { return nil }
         // Not validated: answer with a token, never with more bytes than were received.
         guard size >= RegisterRequest.minimumFrameSize else {
             return reject(address, "\(what) shorter than \(RegisterRequest.minimumFrameSize) bytes (not padded)")
         }
-        let fresh = validator.token(for: address)
+        let fresh = validator.token(for: address, at: now)
         switch counted(
             Self.encode(
                 "challenge", for: address,

@@ -131,7 +131,7 @@ public struct ServerState: Sendable {
             ] : []
         self.clock = clock
         self.groupKeys = configuration.encryption == .off ? nil : GroupKeyRing()
-        self.validator = AddressValidator(clock: clock)
+        self.validator = AddressValidator(at: clock.now())
         self.limiter = RegistrationLimiter(rate: configuration.registerRate, burst: configuration.registerBurst, clock: clock)
         self.originalBudget = OriginalBudget(settings: configuration.originalBudget)
         self.resetLimiter = RegistrationLimiter(rate: Self.resetRate.perIP, clock: clock)
@@ -168,7 +168,7 @@ public struct ServerState: Sendable {
 
     /// A token for `address` now, as a challenge would carry it (for tests and tools).
     public func token(for address: SocketAddress) -> [UInt8] {
-        validator.token(for: address)
+        validator.token(for: address, at: clock.now())
     }
 
     /// Subscribed clients over every match, by address.
@@ -189,10 +189,12 @@ public struct ServerState: Sendable {
     /// The slot of the live (or not yet started) match with identifier `id`, or for
     /// ``RegisterRequest/anyMatch`` the first live one (else the first waiting one).
     public func slot(for id: UInt32) -> Int? {
+        // Each match's fields read in place: `firstIndex(where:)` handed its closure a copy of
+        // each match it passed (its tables retained and released), at every register.
         if id == RegisterRequest.anyMatch {
-            return matches.firstIndex { $0.status == .live } ?? matches.firstIndex { $0.status == .waiting }
+            return matches.indices.first { matches[$0].status == .live } ?? matches.indices.first { matches[$0].status == .waiting }
         }
-        return matches.firstIndex { $0.id == id && $0.status != .ended }
+        return matches.indices.first { matches[$0].id == id && matches[$0].status != .ended }
     }
 
     /// A page of the listing, from the `offset`-th match.
@@ -243,7 +245,7 @@ public struct ServerState: Sendable {
     /// Answers one datagram from `address` that has just arrived.
     public mutating func handle(_ bytes: [UInt8], from address: SocketAddress) -> (replies: [Reply], notices: [Notice]) {
         now = clock.now()
-        validator.rotateIfDue()
+        validator.rotateIfDue(at: now)
         guard bytes.count <= configuration.maximumInboundDatagram else {
             return reject(address, "oversized datagram (over \(configuration.maximumInboundDatagram) bytes)")
         }

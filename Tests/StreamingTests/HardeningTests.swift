@@ -12,44 +12,42 @@ struct HardeningTests {
     func tokens() throws {
         let a = try SocketAddress(ipAddress: "127.0.0.1", port: 5000)
         let b = try SocketAddress(ipAddress: "127.0.0.1", port: 5001)
-        let clock = ManualClock(100)
-        let validator = AddressValidator(clock: clock)
-        let token = validator.token(for: a)
+        var clock = 100.0
+        let validator = AddressValidator(at: clock)
+        let token = validator.token(for: a, at: clock)
         #expect(token.count == AddressValidator.tokenSize)
-        #expect(validator.isValid(token, for: a))
-        #expect(!validator.isValid(token, for: b))  // another port
+        #expect(validator.isValid(token, for: a, at: clock))
+        #expect(!validator.isValid(token, for: b, at: clock))  // another port
         // Another host, and the same port over IPv6 (the address is authenticated as bytes, version included).
         let c = try SocketAddress(ipAddress: "127.0.0.2", port: 5000)
         let v6 = try SocketAddress(ipAddress: "::1", port: 5000)
-        #expect(!validator.isValid(token, for: c) && !validator.isValid(token, for: v6))
-        let token6 = validator.token(for: v6)
-        #expect(validator.isValid(token6, for: v6) && !validator.isValid(token6, for: a))
-        #expect(!validator.isValid(token6, for: try SocketAddress(ipAddress: "::2", port: 5000)))
-        #expect(!validator.isValid(Array(token.dropLast()), for: a))
+        #expect(!validator.isValid(token, for: c, at: clock) && !validator.isValid(token, for: v6, at: clock))
+        let token6 = validator.token(for: v6, at: clock)
+        #expect(validator.isValid(token6, for: v6, at: clock) && !validator.isValid(token6, for: a, at: clock))
+        #expect(!validator.isValid(token6, for: try SocketAddress(ipAddress: "::2", port: 5000), at: clock))
+        #expect(!validator.isValid(Array(token.dropLast()), for: a, at: clock))
         var forged = token
         forged[10] ^= 1
-        #expect(!validator.isValid(forged, for: a))
-        clock.advance(by: 30)
-        #expect(validator.isValid(token, for: a))  // 30 s old: still valid
-        clock.advance(by: 1)
-        #expect(!validator.isValid(token, for: a))  // 31 s: expired
-        let past = ManualClock(100)
-        let early = AddressValidator(clock: past)
-        let fromTheFuture = early.token(for: a)
-        past.advance(by: -10)
-        #expect(!early.isValid(fromTheFuture, for: a))  // made 10 s in the future
+        #expect(!validator.isValid(forged, for: a, at: clock))
+        clock += 30
+        #expect(validator.isValid(token, for: a, at: clock))  // 30 s old: still valid
+        clock += 1
+        #expect(!validator.isValid(token, for: a, at: clock))  // 31 s: expired
+        let early = AddressValidator(at: 100)
+        let fromTheFuture = early.token(for: a, at: 100)
+        #expect(!early.isValid(fromTheFuture, for: a, at: 90))  // made 10 s in the future
         // Rotation: a token made just before the key rotates is still accepted just after (previous key kept).
-        let rotating = ManualClock(0)
-        var second = AddressValidator(clock: rotating)
-        rotating.advance(by: Double(AddressValidator.rotationInterval) - 5)
-        let old = second.token(for: a)
-        rotating.advance(by: 5)
-        second.rotateIfDue()
-        let fresh = second.token(for: a)
+        var rotating = 0.0
+        var second = AddressValidator(at: rotating)
+        rotating += Double(AddressValidator.rotationInterval) - 5
+        let old = second.token(for: a, at: rotating)
+        rotating += 5
+        second.rotateIfDue(at: rotating)
+        let fresh = second.token(for: a, at: rotating)
         #expect(fresh != old)
-        #expect(second.isValid(fresh, for: a) && second.isValid(old, for: a))
-        rotating.advance(by: 26)
-        #expect(!second.isValid(old, for: a))  // and expires as any token does
+        #expect(second.isValid(fresh, for: a, at: rotating) && second.isValid(old, for: a, at: rotating))
+        rotating += 26
+        #expect(!second.isValid(old, for: a, at: rotating))  // and expires as any token does
     }
 
     @Test("a forged register gets one small challenge and no stream; a stolen token does not validate another address")
