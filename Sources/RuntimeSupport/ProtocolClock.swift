@@ -4,8 +4,9 @@ import Wire
 import Glibc
 #endif
 
-/// Where the protocol logic (``ServerState``, ``ClientSession``, ``RegistrationLimiter``,
-/// ``AddressValidator``) reads the time: monotonic seconds from an arbitrary origin.
+/// Where the protocol logic (``ServerState``, ``ClientSession``, ``RegistrationLimiter``)
+/// reads the time: monotonic seconds from an arbitrary origin. (``AddressValidator`` takes the
+/// reading ``ServerState`` made for the datagram it handles.)
 ///
 /// The one clock of the streaming layer: the server and client use ``SystemClock``; tests
 /// inject a clock they advance by hand, so registration, rate limits, token expiry and

@@ -43,7 +43,14 @@ extension ServerState {
                 // A relay on demand: not refused, but subscribed upstream; the client's next attempt finds it.
                 // A relay that requires tokens first checks the client's against the match it asks
                 // for: it pulls no match upstream for a client it would refuse.
-                if case .failure(let refusal) = admission(of: request, to: request.match) {
+                var verdict = admission(of: request, to: request.match)
+                // "Any match": which match is not known until the relay carries one, and the main
+                // path checks the token against that match; a token for some matches is checked
+                // here as for the first of them (signature, validity, revocation).
+                if request.match == RegisterRequest.anyMatch, case .failure(.wrongMatch(_, let allowed)) = verdict, let first = allowed.first {
+                    verdict = admission(of: request, to: first)
+                }
+                if case .failure(let refusal) = verdict {
                     return refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
                 }
                 return ([], [.wanted(request.match)])

@@ -24,14 +24,22 @@ public enum CPUBoundLane {
     }
 
     /// Runs `body` on the lane with a fresh ``Findings``, then records each of them as an issue
-    /// of the calling test, at the line that found it.
-    public static func check(_ body: @escaping @Sendable (inout Findings) throws -> Void) async throws {
-        let findings = try await run {
+    /// of the calling test, at the line that found it, and rethrows what `body` threw (after
+    /// reporting what it had found by then).
+    public static func check(
+        sourceLocation: SourceLocation = #_sourceLocation, _ body: @escaping @Sendable (inout Findings) throws -> Void
+    ) async throws {
+        let (findings, thrown) = try await run { () -> (Findings, (any Error)?) in
             var findings = Findings()
-            try body(&findings)
-            return findings
+            do {
+                try body(&findings)
+                return (findings, nil)
+            } catch {
+                return (findings, error)
+            }
         }
-        findings.report()
+        findings.report(at: sourceLocation)
+        if let thrown { throw thrown }
     }
 }
 
@@ -81,13 +89,14 @@ public struct Findings: Sendable {
         found.append(Finding(message: message, location: location))
     }
 
-    /// Records each finding as an issue of the test running on the calling task.
-    public func report() {
+    /// Records each finding as an issue of the test running on the calling task, and how many
+    /// more were found than kept at `sourceLocation` (where the body was run).
+    public func report(at sourceLocation: SourceLocation = #_sourceLocation) {
         for finding in found {
             Issue.record(Comment(rawValue: finding.message), sourceLocation: finding.location)
         }
-        if dropped > 0, let last = found.last {
-            Issue.record(Comment(rawValue: "\(dropped) more findings not shown"), sourceLocation: last.location)
+        if dropped > 0 {
+            Issue.record(Comment(rawValue: "\(dropped) more findings not shown"), sourceLocation: sourceLocation)
         }
     }
 }

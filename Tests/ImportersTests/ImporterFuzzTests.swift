@@ -33,11 +33,11 @@ struct ImporterFuzzTests {
     /// Reads `lines` as `server --feed` does: each line is accepted or refused with its line
     /// number and a located error, never a crash; the state after the last event, or nil when
     /// a line was refused (after checking the refusal is located).
-    static func readBack(_ lines: [FeedLine]) -> MatchState? {
+    static func readBack(_ lines: [FeedLine], findings: inout Findings) -> MatchState? {
         do {
             return try FeedDecoder.read(lines).events.last?.state ?? .kickOff
         } catch {
-            #expect(error.line >= 1 && !error.error.field.isEmpty, "\(error)")
+            findings.expect(error.line >= 1 && !error.error.field.isEmpty, "\(error)")
             return nil
         }
     }
@@ -65,7 +65,7 @@ struct ImporterFuzzTests {
                             findings.expect(goals == Int(match.finalScore[side]), "round \(round): \(goals) \(side) goals, score \(match.finalScore)")
                         }
                         // Its feed reads back as the server reads it, to the same score.
-                        if let state = Self.readBack(match.feedLines(language: "en")) {
+                        if let state = Self.readBack(match.feedLines(language: "en"), findings: &findings) {
                             findings.expect(state.score == match.finalScore, "round \(round): the feed ends \(state.score), not \(match.finalScore)")
                         }
                     }
@@ -98,7 +98,7 @@ struct ImporterFuzzTests {
                         "round \(round): an event names a player of neither squad")
                     // Its feed: made or refused with the event named, then read back line by line.
                     do throws(ImportError) {
-                        _ = Self.readBack(try match.feed(language: "pt", eventsFile: "events.json").lines)
+                        _ = Self.readBack(try match.feed(language: "pt", eventsFile: "events.json").lines, findings: &findings)
                     } catch {
                         findings.expect(error.description.hasPrefix("events.json: "), "round \(round): \(error)")
                     }

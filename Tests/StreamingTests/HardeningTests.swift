@@ -447,6 +447,7 @@ struct RepairTests {
             let relay = try await ImpairmentProxy.start(configuration: configuration)
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soccerstream-repair-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }  // a temporary directory
             var logs: [LogFile] = []
             var clients: [StreamClient] = []
             for format in [BodyFormat.compact, .json] {

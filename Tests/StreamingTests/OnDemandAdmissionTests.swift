@@ -67,5 +67,16 @@ struct OnDemandAdmissionTests {
         let admitted = try Self.register(&state, try SocketAddress(ipAddress: "127.0.0.1", port: 5003), match: match, token: valid)
         #expect(admitted.replies.isEmpty, "left unanswered while the relay subscribes upstream")
         #expect(Self.wanted(admitted.notices) == [match])
+
+        // "Any match" with a token for one match: the match is not known yet, so it is pulled
+        // (the token is checked against the match found on the next attempt), unless the token
+        // fails for another reason.
+        let any = try Self.register(&state, try SocketAddress(ipAddress: "127.0.0.1", port: 5004), match: RegisterRequest.anyMatch, token: valid)
+        #expect(any.replies.isEmpty && Self.wanted(any.notices) == [RegisterRequest.anyMatch])
+        let expired = try TokenAdmissionTests.token(matches: [match], lifetime: 60, age: 3_600)
+        let stale = try Self.register(
+            &state, try SocketAddress(ipAddress: "127.0.0.1", port: 5005), match: RegisterRequest.anyMatch, token: expired)
+        #expect(Self.wanted(stale.notices).isEmpty, "an expired token pulled a match")
+        #expect(try ServerStateTests.refusal(stale.replies.first.map { Array($0.payload.readableBytesView) }) == .tokenExpired)
     }
 }

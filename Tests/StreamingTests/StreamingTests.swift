@@ -332,6 +332,7 @@ struct StreamingTests {
             #expect(outcome.statistics.received > 3)
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soccerstream-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }  // a temporary directory
             let stats = LogFile(path: directory.appendingPathComponent("client_stats.log").path, exclusive: false)
             try stats.start(nil)
             outcome.report.append(to: stats)

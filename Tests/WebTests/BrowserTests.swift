@@ -76,11 +76,12 @@ struct BrowserTests {
             let origin = try await StreamServer.bind(configuration: configuration, logger: quietLogger)
             async let served = origin.run()
             let output = try await withGateway(upstream: origin.localAddress.port ?? 0) { _, port in
-                try await Self.python([
-                    Self.root.appendingPathComponent("Tests/Browser/card_test.py").path, "--url", "http://127.0.0.1:\(port)",
-                    "--real-feed", real.feed, "--real-rest", real.rest, "--hostile-feed", hostile.feed, "--hostile-rest", hostile.rest,
-                    "--screenshots", screenshots.path,
-                ])
+                try await Self.python(
+                    [
+                        Self.root.appendingPathComponent("Tests/Browser/card_test.py").path, "--url", "http://127.0.0.1:\(port)",
+                        "--real-feed", real.feed, "--real-rest", real.rest, "--hostile-feed", hostile.feed, "--hostile-rest", hostile.rest,
+                        "--screenshots", screenshots.path,
+                    ], temporary: directory)
             }
             // A script that failed part-way left its feeds unended: the origin would stream on.
             if output.status != 0 { origin.stop() }
@@ -92,10 +93,13 @@ struct BrowserTests {
     }
 
     /// Runs /usr/bin/python3 with `arguments`, awaiting its exit (no thread blocked meanwhile).
-    static func python(_ arguments: [String]) async throws -> (status: Int32, text: String) {
+    /// Its temporary files (Chromium's profile and singleton folders among them) go in
+    /// `temporary`, which the caller removes: Chromium left them in /tmp at each run.
+    static func python(_ arguments: [String], temporary: URL) async throws -> (status: Int32, text: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": temporary.path]) { $1 }
         let output = directoryFile()
         #expect(FileManager.default.createFile(atPath: output.path, contents: nil))
         let handle = try FileHandle(forWritingTo: output)
