@@ -5,10 +5,11 @@ import Streaming
 import Testing
 import Wire
 
-/// An on-demand relay that requires subscriber tokens (Spec/TOKENS.md, Spec §4.10), no sockets:
-/// it subscribes upstream only for a register it would admit.
-@Suite("On-demand relaying with subscriber tokens")
-struct OnDemandAdmissionTests {
+/// Servers and relays that require subscriber tokens (Spec/TOKENS.md), no sockets: the rate
+/// limit comes before a token's signature is checked, and an on-demand relay (Spec §4.10)
+/// subscribes upstream only for a register it would admit.
+@Suite("Token admission in the server's state (injected clock)")
+struct TokenAdmissionStateTests {
     /// A relay's state: on demand from one upstream, carrying no match yet, requiring tokens.
     static func relay(clock: ManualClock) -> ServerState {
         var configuration = ServerConfiguration()
@@ -46,6 +47,30 @@ struct OnDemandAdmissionTests {
             guard case .wanted(let match) = notice else { return nil }
             return match
         }
+    }
+
+    @Test("registers with forged tokens from one validated address meet the rate limit before their signatures are checked")
+    func rateLimitBeforeSignature() throws {
+        let clock = ManualClock()
+        var state = ServerStateTests.state(
+            {
+                $0.registerRate = 1  // a burst of 2
+                $0.tokenAdmission = TokenAdmission(trusted: [TokenAdmissionTests.operatorKey.publicKey])
+                $0.originalAllowed = false
+            }, clock: clock)
+        var forged = try TokenAdmissionTests.token(matches: [42])
+        forged[forged.count - 1] ^= 1  // the signature's last byte
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: 5010)
+        var reasons: [RefuseReason?] = []
+        for _ in 0..<4 {
+            let answer = try Self.register(&state, address, match: 42, token: forged)
+            reasons.append(try ServerStateTests.refusal(answer.replies.first.map { Array($0.payload.readableBytesView) }))
+        }
+        #expect(reasons == [.tokenBadSignature, .tokenBadSignature, .rateLimited, .rateLimited])
+        // A second later the bucket has a token again, and the signature is checked again.
+        clock.advance(by: 1)
+        let later = try Self.register(&state, address, match: 42, token: forged)
+        #expect(try ServerStateTests.refusal(later.replies.first.map { Array($0.payload.readableBytesView) }) == .tokenBadSignature)
     }
 
     @Test("a register without a token, or with one for another match, is refused and pulls nothing upstream; a valid one is")
