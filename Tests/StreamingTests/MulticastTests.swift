@@ -155,6 +155,10 @@ struct MulticastTests {
                 ("wrong-key", ["--server-key", GroupSigningKey().publicKey.hex]), ("unicast", ["--no-multicast"]),
                 ("unicast-json", ["--no-multicast", "--format", "json"]),
             ]
+            // The attacker listens on the group before any client starts (the match kicks off
+            // once they have registered): started after them, on a loaded machine it could join
+            // after the events it waits for had passed.
+            async let attacked = Self.attackBoth(in: namespace, group: group, port: groupPort, server: key.publicKey)
             var processes: [RestartTests.ServerProcess] = []
             for client in clients {
                 processes.append(
@@ -166,7 +170,7 @@ struct MulticastTests {
                                 "--stats-json", "\(directory)/\(client.name).json", "--progress-file", "none",
                             ] + client.options), executable: ip))
             }
-            let attack = try await Self.attackBoth(in: namespace, group: group, port: groupPort, server: key.publicKey)
+            let attack = try await attacked
             for process in processes { await process.exited() }
             await server.exited()
             let serverLog = try String(contentsOfFile: log, encoding: .utf8)
