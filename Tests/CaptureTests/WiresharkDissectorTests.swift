@@ -1,6 +1,5 @@
 import Capture
 import Foundation
-import TestSupport
 import Testing
 import Toolkit
 import Wire
@@ -35,35 +34,30 @@ struct WiresharkDissectorTests {
 
     /// Runs tshark with the dissector over `capture`: its rows for datagrams to or from the port,
     /// and its standard error. Bounded: tshark is killed after 120 s.
-    static func dissect(_ capture: String) async throws -> (rows: [Int: Row], errors: String) {
+    static func dissect(_ capture: String) throws -> (rows: [Int: Row], errors: String) {
         let tshark = try #require(Self.tshark, "tshark is not installed (apt-get install tshark; CI installs it)")
         let fields = [
             "frame.number", "udp.srcport", "udp.dstport", "soccerstream.valid", "soccerstream.datagram_kind", "soccerstream.sequence",
             "soccerstream.home_score", "soccerstream.away_score", "soccerstream.minute", "soccerstream.error",
         ]
-        let arguments =
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tshark)
+        process.arguments =
             [
                 "-n", "-X", "lua_script:\(script)", "-o", "soccerstream.port:\(port)", "-r", capture, "-T", "fields",
                 "-E", "separator=|", "-E", "occurrence=f",
             ] + fields.flatMap { ["-e", $0] }
-        // tshark takes seconds: waited for on a thread of its own, not the cooperative pool's.
-        let (stdout, stderr) = try await onOwnThread { () throws -> (Data, Data) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tshark)
-            process.arguments = arguments
-            let output = Pipe()
-            let errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            try process.run()
-            let deadline = DispatchWorkItem { process.terminate() }
-            DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: deadline)
-            let stdout = output.fileHandleForReading.readDataToEndOfFile()
-            let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            deadline.cancel()
-            return (stdout, stderr)
-        }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let deadline = DispatchWorkItem { process.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: deadline)
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        deadline.cancel()
         var rows: [Int: Row] = [:]
         for line in String(decoding: stdout, as: UTF8.self).split(separator: "\n") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
@@ -112,7 +106,7 @@ struct WiresharkDissectorTests {
     }
 
     @Test("every fixture capture: the same datagrams, verdicts, kinds, sequences, scores and minutes", .enabled(if: runnable))
-    func fixtureCaptures() async throws {
+    func fixtureCaptures() throws {
         let directory = Self.root.appendingPathComponent("Fixtures/captures")
         let captures = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
@@ -122,7 +116,7 @@ struct WiresharkDissectorTests {
             let path = directory.appendingPathComponent(name).path
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
             let report = CaptureValidation.validate(capture: bytes, path: path, port: Self.port)
-            let (rows, errors) = try await Self.dissect(path)
+            let (rows, errors) = try Self.dissect(path)
             #expect(Self.lua(errors).isEmpty, "\(name): \(Self.lua(errors))")
             let differences = Self.differences(report, rows)
             #expect(differences.isEmpty, "\(name): \(differences.prefix(10).joined(separator: "; "))")
@@ -135,7 +129,7 @@ struct WiresharkDissectorTests {
     @Test(
         "every golden frame, every truncation of its first 64 bytes and seeded bit flips: the same verdicts, never a Lua error",
         .enabled(if: runnable))
-    func mutatedFrames() async throws {
+    func mutatedFrames() throws {
         let directory = Self.root.appendingPathComponent("Fixtures/frames")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".bin") }.sorted()
         let original = Self.root.appendingPathComponent("Fixtures/original")
@@ -175,7 +169,7 @@ struct WiresharkDissectorTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("soccerstream-dissector-\(getpid()).pcap").path
         try Data(writer.bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (rows, errors) = try await Self.dissect(path)
+        let (rows, errors) = try Self.dissect(path)
         #expect(Self.lua(errors).isEmpty, "\(Self.lua(errors).prefix(5))")
         var disagreements: [String] = []
         for item in expected {

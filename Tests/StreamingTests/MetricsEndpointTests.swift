@@ -40,7 +40,7 @@ struct MetricsEndpointTests {
     static let promtoolRequired = ProcessInfo.processInfo.environment["SOCCERSTREAM_REQUIRE_PROMTOOL"] == "1"
 
     /// What `promtool check metrics` says of `body`: its exit status and output (nil without promtool).
-    static func promtoolCheck(_ body: String) async throws -> (status: Int32, output: String)? {
+    static func promtoolCheck(_ body: String) throws -> (status: Int32, output: String)? {
         guard let promtool else {
             #expect(!promtoolRequired, "promtool is required (SOCCERSTREAM_REQUIRE_PROMTOOL=1) but not on PATH")
             if !promtoolRequired {
@@ -48,23 +48,20 @@ struct MetricsEndpointTests {
             }
             return nil
         }
-        // Waited for on a thread of its own, not the cooperative pool's (the match's clients need it).
-        return try await onOwnThread { () throws -> (status: Int32, output: String) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: promtool)
-            process.arguments = ["check", "metrics"]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(body.utf8))
-            try input.fileHandleForWriting.close()
-            let said = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: said, as: UTF8.self))
-        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: promtool)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(body.utf8))
+        try input.fileHandleForWriting.close()
+        let said = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: said, as: UTF8.self))
     }
 
     @Test("during a match: events sent equal what the clients received, subscribers by format, challenges, welcomes; then 404 elsewhere")
@@ -135,7 +132,7 @@ struct MetricsEndpointTests {
                     #expect(body.contains("# HELP \(family) "), "\(family) has no help text")
                 }
                 #expect(body.contains("# HELP soccerstream_rejects_total "))
-                if let (status, said) = try await Self.promtoolCheck(body) {
+                if let (status, said) = try Self.promtoolCheck(body) {
                     #expect(status == 0 && said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool check metrics: \(said)")
                 }
                 #expect(try await Self.get("/elsewhere", from: metrics).hasPrefix("HTTP/1.1 404"))
