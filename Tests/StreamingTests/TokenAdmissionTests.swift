@@ -94,6 +94,9 @@ struct TokenAdmissionTests {
             let viewer = try await makeClient(relay) {
                 $0.match = match
                 $0.subscriberToken = try! Self.token()  // signed above
+                // Its registers go unanswered until the relay carries the match: as long as the
+                // relay takes to subscribe upstream, seconds on a loaded machine.
+                $0.registerAttempts = 50
             }
             let result = try await viewer.run()
             relay.stop()  // an on-demand relay runs until stopped
