@@ -34,6 +34,8 @@ public final class GatewayHub: Sendable {
         /// Every open stream's address (a dropped reader's too, until its handler ends).
         var open: [Int: String] = [:]
         var perAddress: [String: Int] = [:]
+        /// The open streams of match cards: each ends once its match's last record is written.
+        var openCards: Set<Int> = []
         var nextReader = 0
         /// The gateway is stopping: no new stream.
         var closed = false
@@ -56,6 +58,14 @@ public final class GatewayHub: Sendable {
     public var allEnded: Bool {
         state.withLock { state in
             state.board.matches.allSatisfy { if case .ended = $0.status { true } else { false } }
+        }
+    }
+
+    /// Whether every match has ended and every card's stream has written its last record and
+    /// closed: what a server waits for before it exits, so that its pages' readers see the end.
+    public var allEndedAndDelivered: Bool {
+        state.withLock { state in
+            state.openCards.isEmpty && state.board.matches.allSatisfy { if case .ended = $0.status { true } else { false } }
         }
     }
 
@@ -144,6 +154,7 @@ public final class GatewayHub: Sendable {
             state.nextReader += 1
             state.readers[key] = Reader(topic: topic, language: language, continuation: continuation, address: address, token: token)
             state.open[key] = address
+            if match != nil { state.openCards.insert(key) }
             state.perAddress[address, default: 0] += 1
             return match.map { .match($0, key: key) } ?? .index(state.board.matches, key: key)
         }
@@ -184,12 +195,15 @@ public final class GatewayHub: Sendable {
 
     /// Ends reader `key` (its connection's handler ended): its address may open another.
     public func unsubscribe(_ key: Int) {
-        state.withLock { state in
+        let card = state.withLock { state -> Bool in
             Self.stopSending(key, in: &state)
-            guard let address = state.open.removeValue(forKey: key) else { return }
+            guard let address = state.open.removeValue(forKey: key) else { return false }
             state.perAddress[address, default: 1] -= 1
             if state.perAddress[address] == 0 { state.perAddress[address] = nil }
+            return state.openCards.remove(key) != nil
         }
+        // Whoever waits for the cards to be delivered (``WebGateway/waitForEnds(deadline:)``) looks again.
+        if card { applied.update { $0 += 1 } }
     }
 
     /// Stops sending to reader `key`: its stream ends (its place is kept until ``unsubscribe(_:)``).

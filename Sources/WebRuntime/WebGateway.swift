@@ -120,11 +120,12 @@ public final class WebGateway: Service, Sendable {
         }
     }
 
-    /// Returns once every match the gateway follows has ended (its readers were sent the end),
-    /// or at `deadline`: a server serving its own pages waits for this before it exits.
+    /// Returns once every match the gateway follows has ended and each card's event stream has
+    /// written the end and closed, or at `deadline`: a server serving its own pages waits for
+    /// this before it exits.
     public func waitForEnds(deadline: ContinuousClock.Instant) async {
         let hub = self.hub
-        _ = await hub.applied.wait(until: { _ in hub.allEnded }, deadline: deadline)
+        _ = await hub.applied.wait(until: { _ in hub.allEndedAndDelivered }, deadline: deadline)
     }
 
     /// Where it listens, once it does.

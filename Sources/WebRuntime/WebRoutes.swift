@@ -82,8 +82,8 @@ enum WebRoutes {
                     do {
                         try await writer.write(ByteBuffer(string: SSERecord.retry(milliseconds: 1_000) + records.joined()))
                         for await record in updates { try await writer.write(ByteBuffer(string: record)) }
-                        hub.unsubscribe(key)
                         try await writer.finish(nil)
+                        hub.unsubscribe(key)  // after the last record is out (a server exiting waits for it)
                     } catch {
                         hub.unsubscribe(key)  // the connection closed
                         throw error
