@@ -84,6 +84,16 @@ extension StreamClient {
                 logger.info("The server predates the register's features byte (\(refusal.text)); registering without it.")
                 return false
             }
+            // Both dropped already: a late refusal of a register sent before, whose retry crossed
+            // the first refusal (on a link slower than the 250 ms backoff). The registers going
+            // out now carry neither; their answer decides. (A server that refused those too would
+            // leave the client to run out of attempts.)
+            if refusal.reason == .malformed, refusal.text.contains("body.padding"),
+                configuration.features != [] || configuration.encryption == .preferred
+            {
+                logger.info("A late refusal of an earlier register (\(refusal.text)); waiting for the answer to the registers sent since.")
+                return false
+            }
             logger.info("Registration refused: \(refusal.reason.name): \(refusal.text)")
             setReason(.refused(refusal))
             return true
