@@ -74,9 +74,11 @@ public struct TokenAdmission: Sendable {
         self.revocations = revocations
     }
 
-    /// The token in `bytes` (nil: none sent) admits its holder to `match` (0: any) at `now`
-    /// (Unix seconds), or the reason it does not.
-    public func admit(_ bytes: [UInt8]?, match: UInt32, now: UInt32) -> Result<SubscriberToken, TokenRefusal> {
+    /// The token in `bytes` (nil: none sent) admits its holder to `match` at `now` (Unix
+    /// seconds), or the reason it does not. `match` is nil when which match is not known yet (a
+    /// register for any match at a relay that carries none): every rule but the match's is
+    /// checked, and the caller checks again once it knows the match.
+    public func admit(_ bytes: [UInt8]?, match: UInt32?, now: UInt32) -> Result<SubscriberToken, TokenRefusal> {
         guard let bytes, !bytes.isEmpty else { return .failure(.missing) }
         let token: SubscriberToken
         do {
@@ -95,10 +97,9 @@ public struct TokenAdmission: Sendable {
         case .valid: break
         }
         guard token.permissions.contains(.watch) else { return .failure(.notPermitted("watching")) }
-        // "Any match" is admitted by a token for every match only; a listed match must be named.
-        guard match == 0 ? token.matches.isEmpty : token.admits(match: match) else {
-            return .failure(.wrongMatch(match, allowed: token.matches))
-        }
+        // Rule 7: the match must be among the token's (a register for any match is checked
+        // against the match the server picks for it).
+        if let match, !token.admits(match: match) { return .failure(.wrongMatch(match, allowed: token.matches)) }
         if let why = revocations.revokes(token) { return .failure(.revoked(why)) }
         return .success(token)
     }

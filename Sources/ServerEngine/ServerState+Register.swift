@@ -47,15 +47,11 @@ extension ServerState {
                 if configuration.tokenAdmission != nil, !limiter.allow(address) {
                     return rateLimited(address, subscription: subscription)
                 }
-                var verdict = admission(of: request, to: request.match)
-                // "Any match": which match is not known until the relay carries one, and the main
-                // path checks the token against that match; a token for some matches is checked
-                // here as for the first of them (signature, validity, revocation).
-                if request.match == RegisterRequest.anyMatch, case .failure(.wrongMatch(_, let allowed)) = verdict, let first = allowed.first {
-                    verdict = admission(of: request, to: first)
-                }
-                if case .failure(let refusal) = verdict {
-                    return refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
+                // For any match, which match is not known until the relay carries one: every rule
+                // but the match's here, and the match's on the client's next attempt.
+                let match = request.match == RegisterRequest.anyMatch ? nil : request.match
+                if case .failure(let refusal) = admission(of: request, to: match) {
+                    return refused(address, refusal, subscription: subscription)
                 }
                 return ([], [.wanted(request.match)])
             }
@@ -70,7 +66,7 @@ extension ServerState {
         // the match it would follow; each refusal its own reason.
         var admittedToken: SubscriberToken?
         switch admission(of: request, to: matches[slot].id) {
-        case .failure(let refusal): return refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
+        case .failure(let refusal): return refused(address, refusal, subscription: subscription)
         case .success(let token): admittedToken = token
         case nil: break
         }
@@ -123,9 +119,14 @@ extension ServerState {
             budget: .max, subscription: subscription)
     }
 
-    /// The register's subscriber token checked against `match` (Spec/TOKENS.md); nil when this
-    /// server admits anyone.
-    private func admission(of request: RegisterRequest, to match: UInt32) -> Result<SubscriberToken, TokenRefusal>? {
+    /// The refusal of a register whose subscriber token `refusal` refused (Spec/TOKENS.md).
+    private mutating func refused(_ address: SocketAddress, _ refusal: TokenRefusal, subscription: UInt64) -> (replies: [Reply], notices: [Notice]) {
+        refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
+    }
+
+    /// The register's subscriber token checked against `match` (nil: not known yet; see
+    /// ``TokenAdmission/admit(_:match:now:)``); nil when this server admits anyone.
+    private func admission(of request: RegisterRequest, to match: UInt32?) -> Result<SubscriberToken, TokenRefusal>? {
         configuration.tokenAdmission?.admit(request.subscriberToken.isEmpty ? nil : request.subscriberToken, match: match, now: clock.unixSeconds())
     }
 
