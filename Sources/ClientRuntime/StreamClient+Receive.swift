@@ -68,18 +68,20 @@ extension StreamClient {
                 StandardError.write("warning: \(said)\n")
             }
         case .refused(let refusal):
-            // A server from before key shares reads the share's length as padding that is not zero:
-            // a client that only prefers encryption registers again without it (in clear).
-            if refusal.reason == .malformed, refusal.text.contains("body.padding"), configuration.encryption == .preferred,
+            // A server from before key shares or the features byte reads them as padding that is
+            // not zero, and refuses the register as malformed there.
+            let paddingRefused = refusal.reason == .malformed && refusal.text.contains("body.padding")
+            // Key shares: a client that only prefers encryption registers again without one (in clear).
+            if paddingRefused, configuration.encryption == .preferred,
                 offeredShare.withLock({ $0 }) != nil
             {
                 offeredShare.withLock { $0 = nil }
                 logger.info("The server predates key shares (\(refusal.text)); registering without one, in clear.")
                 return false
             }
-            // A server from before real matches (Spec §4.13) reads the features byte as padding that
-            // is not zero: the next register goes without it, and real matches come in the base layout.
-            if refusal.reason == .malformed, refusal.text.contains("body.padding"), features.withLock({ $0 }) != [] {
+            // The features byte (Spec §4.13): the next register goes without it, and real matches
+            // come in the base layout.
+            if paddingRefused, features.withLock({ $0 }) != [] {
                 features.withLock { $0 = [] }
                 logger.info("The server predates the register's features byte (\(refusal.text)); registering without it.")
                 return false
@@ -88,9 +90,7 @@ extension StreamClient {
             // the first refusal (on a link slower than the 250 ms backoff). The registers going
             // out now carry neither; their answer decides. (A server that refused those too would
             // leave the client to run out of attempts.)
-            if refusal.reason == .malformed, refusal.text.contains("body.padding"),
-                configuration.features != [] || configuration.encryption == .preferred
-            {
+            if paddingRefused, configuration.features != [] || configuration.encryption == .preferred {
                 logger.info("A late refusal of an earlier register (\(refusal.text)); waiting for the answer to the registers sent since.")
                 return false
             }
