@@ -42,8 +42,9 @@ public final class GatewayHub: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Updates applied so far: what a test (or a status page) waits on, never polls.
-    public let applied = Watch(0)
+    /// Changes so far, each update applied and each card stream closed: what the server's exit
+    /// and the tests wait on (with a predicate over the hub), never poll.
+    public let changes = Watch(0)
     private let logger: Logger
     private let bufferLimit: Int
     private let allowance: Int
@@ -56,17 +57,18 @@ public final class GatewayHub: Sendable {
 
     /// Whether every match on the board has ended (none: true).
     public var allEnded: Bool {
-        state.withLock { state in
-            state.board.matches.allSatisfy { if case .ended = $0.status { true } else { false } }
-        }
+        state.withLock { Self.everyMatchEnded($0) }
     }
 
     /// Whether every match has ended and every card's stream has written its last record and
     /// closed: what a server waits for before it exits, so that its pages' readers see the end.
     public var allEndedAndDelivered: Bool {
-        state.withLock { state in
-            state.openCards.isEmpty && state.board.matches.allSatisfy { if case .ended = $0.status { true } else { false } }
-        }
+        state.withLock { $0.openCards.isEmpty && Self.everyMatchEnded($0) }
+    }
+
+    /// Whether every match on `state`'s board has ended (none: true).
+    private static func everyMatchEnded(_ state: State) -> Bool {
+        state.board.matches.allSatisfy { if case .ended = $0.status { true } else { false } }
     }
 
     /// The board as it is now (a copy: pages render it outside the lock).
@@ -114,7 +116,7 @@ public final class GatewayHub: Sendable {
             if case .event(let id, _, _) = update, actions.isEmpty, state.board.match(id) != nil { return (dropped, true) }
             return (dropped, false)
         }
-        applied.update { $0 += 1 }
+        changes.update { $0 += 1 }
         if stale, case .event(let id, let sequence, _) = update {
             logger.warning("Match \(id): event \(sequence) is not after the latest shown; ignored (an upstream that started the match again?).")
         }
@@ -203,7 +205,7 @@ public final class GatewayHub: Sendable {
             return state.openCards.remove(key) != nil
         }
         // Whoever waits for the cards to be delivered (``WebGateway/waitForEnds(deadline:)``) looks again.
-        if card { applied.update { $0 += 1 } }
+        if card { changes.update { $0 += 1 } }
     }
 
     /// Stops sending to reader `key`: its stream ends (its place is kept until ``unsubscribe(_:)``).

@@ -125,7 +125,7 @@ public final class WebGateway: Service, Sendable {
     /// this before it exits.
     public func waitForEnds(deadline: ContinuousClock.Instant) async {
         let hub = self.hub
-        _ = await hub.applied.wait(until: { _ in hub.allEndedAndDelivered }, deadline: deadline)
+        _ = await hub.changes.wait(until: { _ in hub.allEndedAndDelivered }, deadline: deadline)
     }
 
     /// Where it listens, once it does.

@@ -63,7 +63,7 @@ struct GatewayTests {
             let (events, _) = MatchSimulator.play(seed: 7)
             try await withGateway(upstream: origin.localAddress.port ?? 0) { gateway, port in
                 // Mid-match: at least ten events on the board.
-                _ = await gateway.hub.applied.wait(until: { $0 >= 12 })
+                _ = await gateway.hub.changes.wait(until: { $0 >= 12 })
                 let match = try #require(gateway.hub.board.matches.first)
                 let seen = try #require(match.lastSequence)
                 let first = try #require(match.history.first?.sequence)
@@ -119,7 +119,7 @@ struct GatewayTests {
             let text = try TokenTool.issue(key: key, subject: "gateway", matches: [], lifetime: 600, permissions: [.watch, .repair], now: now)
             let token = try SubscriberToken(text: text).encoded()
             try await withGateway(upstream: origin.localAddress.port ?? 0, { $0.subscriberToken = token }) { gateway, port in
-                _ = await gateway.hub.applied.wait(until: { _ in gateway.hub.allEnded && !gateway.hub.board.matches.isEmpty })
+                _ = await gateway.hub.changes.wait(until: { _ in gateway.hub.allEnded && !gateway.hub.board.matches.isEmpty })
                 let (events, _) = MatchSimulator.play(seed: 7)
                 #expect(gateway.hub.board.matches.first?.history.count == events.count)
             }
@@ -139,7 +139,7 @@ struct GatewayTests {
                     $0.heartbeat = .milliseconds(100)
                 }
             ) { gateway, port in
-                _ = await gateway.hub.applied.wait(until: { $0 >= 1 })
+                _ = await gateway.hub.changes.wait(until: { $0 >= 1 })
                 let first = try await HTTPProbe(port: port, path: "/events")
                 let second = try await HTTPProbe(port: port, path: "/events")
                 let (one, two) = (await first.wait { $0.hasPrefix("retry:") }, await second.wait { $0.hasPrefix("retry:") })
@@ -183,7 +183,7 @@ struct GatewayTests {
                     $0.heartbeat = .milliseconds(100)
                 }
             ) { gateway, port in
-                _ = await gateway.hub.applied.wait(until: { $0 >= 1 })
+                _ = await gateway.hub.changes.wait(until: { $0 >= 1 })
                 let stream = try await HTTPProbe(port: port, path: "/matches/\(chosen)/events")
                 #expect(await stream.wait { $0.contains(": heartbeat\n\n") })
                 await stream.close()

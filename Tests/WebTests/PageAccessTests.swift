@@ -89,7 +89,7 @@ struct PageAccessTests {
             let text = try TokenTool.issue(
                 key: Self.key, subject: "browser", matches: [], lifetime: 600, permissions: [.watch], now: UInt32(Date().timeIntervalSince1970))
             try await withGateway(upstream: origin.localAddress.port ?? 0, { $0.access = Self.admission }) { gateway, port in
-                _ = await gateway.hub.applied.wait(until: { $0 >= 1 })
+                _ = await gateway.hub.changes.wait(until: { $0 >= 1 })
                 let id = try #require(gateway.hub.board.matches.first?.id)
                 let refused = try await HTTPProbe.get(port: port, "/?lang=en")
                 #expect(refused.status == 401 && refused.body.contains("Access refused") && refused.body.contains("token missing"))
@@ -138,7 +138,7 @@ struct PageAccessTests {
                     $0.heartbeat = .milliseconds(200)
                 }
             ) { gateway, port in
-                _ = await gateway.hub.applied.wait(until: { $0 >= 1 })
+                _ = await gateway.hub.changes.wait(until: { $0 >= 1 })
                 let id = try #require(gateway.hub.board.matches.first?.id)
                 func ended(_ probe: HTTPProbe) async -> Bool {
                     await probe.received.wait(
@@ -208,7 +208,7 @@ struct PageAccessTests {
             let origin = try await GatewayTests.server { $0.interval = .milliseconds(200) }
             async let served = origin.run()
             try await withGateway(upstream: origin.localAddress.port ?? 0, { $0.tls = (cert, key) }) { gateway, port in
-                _ = await gateway.hub.applied.wait(until: { $0 >= 1 })
+                _ = await gateway.hub.changes.wait(until: { $0 >= 1 })
                 let (status, page) = try Self.run("/usr/bin/curl", ["-sS", "--max-time", "20", "--cacert", cert, "https://127.0.0.1:\(port)/"])
                 #expect(status == 0 && page.contains("<!doctype html>") && page.contains("SoccerStream"))
                 // Plain HTTP to the TLS port gets no page.
