@@ -1,5 +1,6 @@
 import Foundation
 import GroupSigning
+import Logging
 import Match
 import Streaming
 import TestSupport
@@ -242,7 +243,8 @@ struct EncryptionTests {
             let first = try RestartTests.startServer(
                 port: port, directory: directory, log: directory + "/server-1.log", interval: 0.2, extra: sealing)
             let keyFile = directory + "/keys.txt"
-            let client = try await makeClient(port: port) {
+            let log = RecordingLogHandler.Store()
+            let client = try await makeClient(port: port, logger: Logger(label: "client") { _ in RecordingLogHandler(store: log) }) {
                 $0.encryption = .required
                 $0.exportKeyPath = keyFile
                 $0.serverTimeout = .milliseconds(500)
@@ -256,10 +258,16 @@ struct EncryptionTests {
             let second = try RestartTests.startServer(
                 port: port, directory: directory, log: directory + "/server-2.log", interval: 0.2, extra: sealing)
             let outcome = try await result
-            await second.exited()
+            let ended = outcome.reason == .endOfTransmission(.fullTime)
+            await second.exited(clientEnded: ended)
             let (events, _) = MatchSimulator.play(seed: 1)
             let statistics = outcome.statistics
-            #expect(outcome.reason == .endOfTransmission(.fullTime), "\(outcome.reason)")
+            if !ended {
+                // What the client did and what the restarted server saw, to tell why.
+                let server = (try? String(contentsOfFile: directory + "/server-2.log", encoding: .utf8)) ?? "(no server log)"
+                let said = log.all.map(\.1).suffix(40).joined(separator: "\n")
+                Issue.record("the client ended \(outcome.reason); its log:\n\(said)\nthe restarted server's:\n\(server.suffix(4_000))")
+            }
             #expect(statistics.received + statistics.repaired == events.count && statistics.unrecovered == 0, "\(statistics)")
             // Not kept in the log (its key was the old process's): a new subscription key, exported again.
             let lines = try String(contentsOfFile: keyFile, encoding: .utf8).split(separator: "\n")

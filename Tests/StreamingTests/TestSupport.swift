@@ -43,13 +43,13 @@ func makeClient(_ server: StreamServer, _ adjust: (inout ClientConfiguration) ->
 }
 
 /// A client of whatever listens on 127.0.0.1:`port` (a relay, a fake or an original server).
-func makeClient(port: Int, _ adjust: (inout ClientConfiguration) -> Void = { _ in }) async throws -> StreamClient {
+func makeClient(port: Int, logger: Logger = quietLogger, _ adjust: (inout ClientConfiguration) -> Void = { _ in }) async throws -> StreamClient {
     var configuration = ClientConfiguration()
     configuration.server = "127.0.0.1"
     configuration.port = port
     configuration.initialBackoff = .milliseconds(100)
     adjust(&configuration)
-    return try await StreamClient.connect(configuration: configuration, logger: quietLogger)
+    return try await StreamClient.connect(configuration: configuration, logger: logger)
 }
 
 /// A client of 127.0.0.1:`port` that registers again after `serverTimeout` of silence, for up
