@@ -98,9 +98,11 @@ public struct LiveMatch: Sendable {
             viewers: UInt32(clamping: subscribers.count), home: roster.home.name, away: roster.away.name)
     }
 
-    /// Adds or replaces a subscription, keeping ``deliveryCounts``; true when it is new.
-    package mutating func subscribe(_ subscriber: Subscriber) -> Bool {
+    /// Adds or replaces a subscription, keeping ``deliveryCounts``; true when it is new. The
+    /// table grows ahead (``Swift/Dictionary/growAhead(limit:)``) up to `limit` subscriptions.
+    package mutating func subscribe(_ subscriber: Subscriber, limit: Int) -> Bool {
         recipients = nil
+        subscribers.growAhead(limit: limit)
         // Each look-up hashes the address: none where there is nothing to find.
         if !ended.isEmpty { ended[subscriber.datagramAddress] = nil }
         if let old = subscribers.updateValue(subscriber, forKey: subscriber.datagramAddress) {

@@ -23,7 +23,7 @@ extension ServerState {
             updated.lastHeard = now
             if existing.group != group {
                 updated.group = group
-                _ = matches[slot].subscribe(updated)
+                _ = matches[slot].subscribe(updated, limit: configuration.maxClients)
             } else {
                 matches[slot].subscribers[existing.datagramAddress]?.lastHeard = now
             }

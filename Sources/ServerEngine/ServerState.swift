@@ -204,13 +204,14 @@ public struct ServerState: Sendable {
 
     /// Adds or replaces a subscription in slot `slot`, keeping the counts.
     package mutating func subscribe(_ subscriber: Subscriber, slot: Int) {
+        slotOf.growAhead(limit: configuration.maxClients)
         // One look-up for the old slot and the new.
         if let previous = slotOf.updateValue(slot, forKey: subscriber.datagramAddress), previous != slot {
             // Moving to another match: leave the old one first.
             if matches[previous].unsubscribe(subscriber.datagramAddress) != nil { clientCount -= 1 }
             matches[previous].ended[subscriber.datagramAddress] = nil
         }
-        if matches[slot].subscribe(subscriber) { clientCount += 1 }
+        if matches[slot].subscribe(subscriber, limit: configuration.maxClients) { clientCount += 1 }
         earliestHeard = min(earliestHeard, subscriber.lastHeard)
     }
 
