@@ -45,10 +45,10 @@ package final class ServerCore: Sendable {
     private let recentRejects = Mutex<[String: Int]>([:])
     /// The original budget's drops already reported (datagrams, bytes).
     private let reportedDrops = Mutex((datagrams: 0, bytes: 0))
-    /// Each match's ``LiveMatch/subscribersVersion`` when its subscriber gauges were last
-    /// recorded; held across a refresh, so that two refreshes (housekeeping and a scrape) do
-    /// not record out of order.
-    private let recordedVersions = Mutex<[UInt32: Int]>([:])
+    /// For each match id, the slot whose subscriber gauges were last recorded for it and that
+    /// slot's ``LiveMatch/subscribersVersion`` then; held across a refresh, so that two
+    /// refreshes (housekeeping and a scrape) do not record out of order.
+    private let recordedVersions = Mutex<[UInt32: (slot: Int, version: Int)]>([:])
     private let producerInbox = Mutex<[ProducerItem]>([])
     /// The server's log file, whose lines a read burst writes at once (``ReadBursts``).
     private let logFile = Mutex<LogFile?>(nil)
@@ -82,16 +82,22 @@ package final class ServerCore: Sendable {
         // real pace (docs/BENCHMARKS.md).
         recordedVersions.withLock { recorded in
             let (changed, dropped) = state.withLock { state in
-                var changed: [(id: UInt32, version: Int, counts: [Delivery: Int])] = []
-                // Fields read in place: a closure over the matches would copy each one.
-                for slot in state.matches.indices where recorded[state.matches[slot].id] != state.matches[slot].subscribersVersion {
-                    changed.append((state.matches[slot].id, state.matches[slot].subscribersVersion, state.matches[slot].deliveryCounts))
+                var changed: [(id: UInt32, slot: Int, version: Int, counts: [Delivery: Int])] = []
+                // An id's latest slot is the one its gauges show: a relay that follows a match
+                // again after it ended holds it in a second slot. Fields are read in place: a
+                // closure over the matches would copy each one.
+                var seen = Set<UInt32>()
+                for slot in state.matches.indices.reversed() where seen.insert(state.matches[slot].id).inserted {
+                    let id = state.matches[slot].id
+                    let version = state.matches[slot].subscribersVersion
+                    if let last = recorded[id], last.slot == slot, last.version == version { continue }
+                    changed.append((id, slot, version, state.matches[slot].deliveryCounts))
                 }
                 return (changed, (datagrams: state.originalBudget.droppedDatagrams, bytes: state.originalBudget.droppedBytes))
             }
             if !changed.isEmpty {
                 metrics.recordSubscribers(changed.map { (id: $0.id, counts: $0.counts) })
-                for match in changed { recorded[match.id] = match.version }
+                for match in changed { recorded[match.id] = (match.slot, match.version) }
             }
             metrics.originalBudgetDropped(datagrams: dropped.datagrams, bytes: dropped.bytes)
         }

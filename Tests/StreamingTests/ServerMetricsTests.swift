@@ -75,3 +75,37 @@ struct ServerMetricsTests {
         #expect(try test.expectGauge("soccerstream_subscribers", [("match", "8"), ("format", "original")]).lastValue == 0)
     }
 }
+
+@Suite("Subscriber gauges, refreshed")
+struct SubscriberGaugeRefreshTests {
+    @Test(
+        "a refresh records only the matches whose subscriptions changed; an id in two slots (a relay following a match again) shows its latest slot's count, whatever the earlier slot does"
+    )
+    func onlyChanged() throws {
+        let test = TestMetrics()
+        let core = ServerCore(configuration: ServerConfiguration(), logger: quietLogger, metrics: ServerMetrics(factory: test))
+        let viewer = Subscriber(address: try SocketAddress(ipAddress: "127.0.0.1", port: 5004), delivery: .compact, subscription: 21)
+        let (earlier, latest) = core.state.withLock { state in
+            (state.addMatch(id: 7, roster: .original, catalog: .english), state.addMatch(id: 7, roster: .original, catalog: .english))
+        }
+        core.state.withLock { $0.subscribe(viewer, slot: latest) }
+        core.refreshSubscriberMetrics()
+        let gauge = try test.expectGauge("soccerstream_subscribers", [("match", "7"), ("format", "compact")])
+        #expect(gauge.lastValue == 1)
+        // The earlier slot changes (another viewer comes, and the match ends there): the gauge
+        // still shows the latest slot's one viewer.
+        let other = Subscriber(address: try SocketAddress(ipAddress: "127.0.0.1", port: 5005), delivery: .compact, subscription: 22)
+        core.state.withLock { $0.subscribe(other, slot: earlier) }
+        _ = core.state.withLock { $0.finish(.fullTime, slot: earlier) }
+        core.refreshSubscriberMetrics()
+        #expect(gauge.lastValue == 1, "\(gauge.values)")
+        let recorded = gauge.values.count
+        // Nothing changed: nothing recorded again.
+        core.refreshSubscriberMetrics()
+        #expect(gauge.values.count == recorded)
+        // The latest slot's viewer leaves: recorded again.
+        _ = core.state.withLock { $0.unsubscribe(viewer.address) }
+        core.refreshSubscriberMetrics()
+        #expect(gauge.lastValue == 0 && gauge.values.count > recorded)
+    }
+}
