@@ -77,7 +77,8 @@ public struct TokenAdmission: Sendable {
     /// The token in `bytes` (nil: none sent) admits its holder to `match` at `now` (Unix
     /// seconds), or the reason it does not. `match` is nil when which match is not known yet (a
     /// register for any match at a relay that carries none): every rule but the match's is
-    /// checked, and the caller checks again once it knows the match.
+    /// checked, and the caller checks again once it knows the match. Match 0 (the web index of
+    /// every match) is admitted only by a token for every match: no token lists match 0.
     public func admit(_ bytes: [UInt8]?, match: UInt32?, now: UInt32) -> Result<SubscriberToken, TokenRefusal> {
         guard let bytes, !bytes.isEmpty else { return .failure(.missing) }
         let token: SubscriberToken

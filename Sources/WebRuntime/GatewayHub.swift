@@ -42,7 +42,7 @@ public final class GatewayHub: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Changes so far, each update applied and each card stream closed: what the server's exit
+    /// Changes so far, each update applied and each card stream closed: what the gateway's exit
     /// and the tests wait on (with a predicate over the hub), never poll.
     public let changes = Watch(0)
     private let logger: Logger

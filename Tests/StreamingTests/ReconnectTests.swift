@@ -52,8 +52,8 @@ struct ReconnectTests {
             for index in 0..<3 { try await server.send(try event(index), to: address) }
             #expect(await client.waitUntilReceived(3))
             // Silence (events 3, 4 and 5 are "lost" meanwhile): the client registers again, same
-            // identifier. The register that counts is one sent in the silence, once the client's
-            // outage is on (it begins before the register goes out). Those it repeated before its
+            // identifier. The register that counts is one read once the client's outage is on (it
+            // begins before the register goes out). Those it repeated before its
             // first welcome (its backoff is short), or sent after a pause of this test on a loaded
             // machine before the events came, are stale: answered, they would end no outage.
             var again: Frame?

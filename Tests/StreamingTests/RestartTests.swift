@@ -81,17 +81,17 @@ struct RestartTests {
             _ = await exit.wait { $0 }
         }
 
-        /// Returns once the process has exited; kills it first unless its client ended as
-        /// `expected` (`ended`): a restarted server waiting for a client that gave up would
-        /// otherwise hold the test to its bound, and hide why the client gave up.
+        /// Returns once the process has exited; kills it first unless its client `ended` the
+        /// match: a restarted server waiting for a client that gave up would otherwise hold the
+        /// test to its bound, and hide why the client gave up.
         func exited(clientEnded ended: Bool) async {
-            if !ended { Glibc.kill(process.processIdentifier, SIGKILL) }
-            await exited()
+            if !ended { await kill() } else { await exited() }
         }
 
-        /// Sends `signal` and returns once the process has exited.
+        /// Sends `signal` (unless the process has exited already: its number may be another's
+        /// by now) and returns once the process has exited.
         func kill(_ signal: Int32 = SIGKILL) async {
-            Glibc.kill(process.processIdentifier, signal)
+            if process.isRunning { Glibc.kill(process.processIdentifier, signal) }
             await exited()
         }
     }
