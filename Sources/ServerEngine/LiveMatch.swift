@@ -98,11 +98,13 @@ public struct LiveMatch: Sendable {
             viewers: UInt32(clamping: subscribers.count), home: roster.home.name, away: roster.away.name)
     }
 
-    /// Adds or replaces a subscription, keeping ``deliveryCounts``; true when it is new. The
-    /// table grows ahead (``Swift/Dictionary/growAhead(limit:)``) up to `limit` subscriptions.
+    /// Adds or replaces a subscription, keeping ``deliveryCounts``; true when it is new. Once
+    /// the match holds a quarter of `limit` (the server's client limit), its table grows ahead
+    /// (``Swift/Dictionary/growAhead(limit:from:)``) to `limit`: at most four matches can, so a
+    /// server of many small matches does not hold the limit's room for each.
     package mutating func subscribe(_ subscriber: Subscriber, limit: Int) -> Bool {
         recipients = nil
-        subscribers.growAhead(limit: limit)
+        subscribers.growAhead(limit: limit, from: limit / 4)
         // Each look-up hashes the address: none where there is nothing to find.
         if !ended.isEmpty { ended[subscriber.datagramAddress] = nil }
         if let old = subscribers.updateValue(subscriber, forKey: subscriber.datagramAddress) {
