@@ -186,7 +186,11 @@ struct RegistrationBenchmarkTests {
         #expect(modes.map(\.build) == ["this", "this", "C ceiling"])
         for mode in modes {
             #expect(mode.clients == 50 && mode.serverCPU >= 0 && mode.seconds > 0, "\(mode.name)")
-            #expect(mode.systemCPU >= 0 && mode.systemCPU <= mode.serverCPU, "\(mode.name): the kernel's part of the CPU")
+            // /proc's user and system times are the process's exact CPU time split by sampled
+            // ticks: over a window this short the split may be off by a tick (10 ms) either way
+            // (a CI run saw the kernel's part exceed the whole by one).
+            let tick = 0.01
+            #expect(mode.systemCPU >= -tick && mode.systemCPU <= mode.serverCPU + tick, "\(mode.name): the kernel's part of the CPU")
         }
         let table = RegistrationBenchmark.table(modes, logLevel: "info")
         #expect(table.contains("µs/client") && table.contains("with token") && table.contains("of it kernel"))
