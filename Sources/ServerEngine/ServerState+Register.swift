@@ -42,34 +42,22 @@ extension ServerState {
             if configuration.upstreamOnDemand && !unknownUpstream.contains(request.match) {
                 // A relay on demand: not refused, but subscribed upstream; the client's next attempt finds it.
                 // A relay that requires tokens first checks the client's against the match it asks
-                // for: it pulls no match upstream for a client it would refuse. Within the rate
-                // limit, as below: a signature check is the dearest step of a register.
-                if configuration.tokenAdmission != nil, !limiter.allow(address) {
-                    return rateLimited(address, subscription: subscription)
-                }
-                // For any match, which match is not known until the relay carries one: every rule
-                // but the match's here, and the match's on the client's next attempt.
-                let match = request.match == RegisterRequest.anyMatch ? nil : request.match
-                if case .failure(let refusal) = admission(of: request, to: match) {
-                    return refused(address, refusal, subscription: subscription)
+                // for: it pulls no match upstream for a client it would refuse. For any match,
+                // which match is not known until the relay carries one: every rule but the
+                // match's here, and the match's on the client's next attempt.
+                if configuration.tokenAdmission != nil {
+                    let match = request.match == RegisterRequest.anyMatch ? nil : request.match
+                    if let refusal = admitting(request, from: address, to: match, subscription: subscription).refusal { return refusal }
                 }
                 return ([], [.wanted(request.match)])
             }
             let text = request.match == RegisterRequest.anyMatch ? "no live match" : "no live match \(request.match); ask with client --list"
             return refuse(address, .unknownMatch, text, budget: .max, subscription: subscription)
         }
-        // The rate limit before the token: checking a token's signature costs more than the rest
-        // of a register (about 0.1 ms), and a validated address sending bad tokens would
-        // otherwise have each one checked, without limit.
-        guard limiter.allow(address) else { return rateLimited(address, subscription: subscription) }
-        // Admission by token (Spec/TOKENS.md): checked only now, for a validated address, against
-        // the match it would follow; each refusal its own reason.
-        var admittedToken: SubscriberToken?
-        switch admission(of: request, to: matches[slot].id) {
-        case .failure(let refusal): return refused(address, refusal, subscription: subscription)
-        case .success(let token): admittedToken = token
-        case nil: break
-        }
+        // Checked only now, for a validated address, against the match it would follow.
+        let admission = admitting(request, from: address, to: matches[slot].id, subscription: subscription)
+        if let refusal = admission.refusal { return refusal }
+        let admittedToken = admission.token
         guard current != nil || clientCount < configuration.maxClients else {
             return refuse(address, .serverFull, "server full (\(configuration.maxClients) clients)", budget: .max, subscription: subscription)
         }
@@ -112,22 +100,25 @@ extension ServerState {
         return (reply.replies, reply.replies.isEmpty ? reply.notices : [.registered(subscriber, count: clientCount, repeated: false)])
     }
 
-    /// The refusal of a register over its IP's rate (``RegistrationLimiter``).
-    private mutating func rateLimited(_ address: SocketAddress, subscription: UInt64) -> (replies: [Reply], notices: [Notice]) {
-        refuse(
-            address, .rateLimited, "too many registrations from \(address.ipAddress ?? "this address"); retry in a second",
-            budget: .max, subscription: subscription)
-    }
-
-    /// The refusal of a register whose subscriber token `refusal` refused (Spec/TOKENS.md).
-    private mutating func refused(_ address: SocketAddress, _ refusal: TokenRefusal, subscription: UInt64) -> (replies: [Reply], notices: [Notice]) {
-        refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription)
-    }
-
-    /// The register's subscriber token checked against `match` (nil: not known yet; see
-    /// ``TokenAdmission/admit(_:match:now:)``); nil when this server admits anyone.
-    private func admission(of request: RegisterRequest, to match: UInt32?) -> Result<SubscriberToken, TokenRefusal>? {
-        configuration.tokenAdmission?.admit(request.subscriberToken.isEmpty ? nil : request.subscriberToken, match: match, now: clock.unixSeconds())
+    /// A register from `address` through the registration rate limit (Spec §7.2), then its
+    /// subscriber token checked against `match` (nil: not known yet; see
+    /// ``TokenAdmission/admit(_:match:now:)``): the answer refusing it, or the token admitted
+    /// (nil when this server admits anyone). The rate limit comes first: checking a token's
+    /// signature costs more than the rest of a register (about 0.1 ms), and a validated address
+    /// sending bad tokens would otherwise have each one checked, without limit.
+    private mutating func admitting(
+        _ request: RegisterRequest, from address: SocketAddress, to match: UInt32?, subscription: UInt64
+    ) -> (refusal: (replies: [Reply], notices: [Notice])?, token: SubscriberToken?) {
+        guard limiter.allow(address) else {
+            let text = "too many registrations from \(address.ipAddress ?? "this address"); retry in a second"
+            return (refuse(address, .rateLimited, text, budget: .max, subscription: subscription), nil)
+        }
+        let bytes = request.subscriberToken.isEmpty ? nil : request.subscriberToken
+        switch configuration.tokenAdmission?.admit(bytes, match: match, now: clock.unixSeconds()) {
+        case .failure(let refusal): return (refuse(address, refusal.reason, refusal.description, budget: .max, subscription: subscription), nil)
+        case .success(let token): return (nil, token)
+        case nil: return (nil, nil)
+        }
     }
 
     /// nil when `token` is valid for `address`; otherwise the answer: a challenge no larger than
