@@ -42,6 +42,11 @@ struct TokenAdmissionStateTests {
         return state.handle(try frame(challenge.token), from: address)
     }
 
+    /// The reason of the refusal that answered, if the first reply is one.
+    static func refusal(_ answer: (replies: [ServerState.Reply], notices: [ServerState.Notice])) throws -> RefuseReason? {
+        try ServerStateTests.refusal(answer.replies.first.map { Array($0.payload.readableBytesView) })
+    }
+
     static func wanted(_ notices: [ServerState.Notice]) -> [UInt32] {
         notices.compactMap { notice in
             guard case .wanted(let match) = notice else { return nil }
@@ -64,13 +69,13 @@ struct TokenAdmissionStateTests {
         var reasons: [RefuseReason?] = []
         for _ in 0..<4 {
             let answer = try Self.register(&state, address, match: 42, token: forged)
-            reasons.append(try ServerStateTests.refusal(answer.replies.first.map { Array($0.payload.readableBytesView) }))
+            reasons.append(try Self.refusal(answer))
         }
         #expect(reasons == [.tokenBadSignature, .tokenBadSignature, .rateLimited, .rateLimited])
         // A second later the bucket has a token again, and the signature is checked again.
         clock.advance(by: 1)
         let later = try Self.register(&state, address, match: 42, token: forged)
-        #expect(try ServerStateTests.refusal(later.replies.first.map { Array($0.payload.readableBytesView) }) == .tokenBadSignature)
+        #expect(try Self.refusal(later) == .tokenBadSignature)
     }
 
     @Test("a register without a token, or with one for another match, is refused and pulls nothing upstream; a valid one is")
@@ -81,12 +86,12 @@ struct TokenAdmissionStateTests {
 
         let tokenless = try Self.register(&state, try SocketAddress(ipAddress: "127.0.0.1", port: 5001), match: match, token: [])
         #expect(Self.wanted(tokenless.notices).isEmpty, "a tokenless register pulled the match upstream")
-        #expect(try ServerStateTests.refusal(tokenless.replies.first.map { Array($0.payload.readableBytesView) }) == .tokenMissing)
+        #expect(try Self.refusal(tokenless) == .tokenMissing)
 
         let elsewhere = try TokenAdmissionTests.token(matches: [match &+ 1])
         let wrong = try Self.register(&state, try SocketAddress(ipAddress: "127.0.0.1", port: 5002), match: match, token: elsewhere)
         #expect(Self.wanted(wrong.notices).isEmpty, "a register with another match's token pulled the match upstream")
-        #expect(try ServerStateTests.refusal(wrong.replies.first.map { Array($0.payload.readableBytesView) }) == .tokenWrongMatch)
+        #expect(try Self.refusal(wrong) == .tokenWrongMatch)
 
         let valid = try TokenAdmissionTests.token(matches: [match])
         let admitted = try Self.register(&state, try SocketAddress(ipAddress: "127.0.0.1", port: 5003), match: match, token: valid)
@@ -102,6 +107,6 @@ struct TokenAdmissionStateTests {
         let stale = try Self.register(
             &state, try SocketAddress(ipAddress: "127.0.0.1", port: 5005), match: RegisterRequest.anyMatch, token: expired)
         #expect(Self.wanted(stale.notices).isEmpty, "an expired token pulled a match")
-        #expect(try ServerStateTests.refusal(stale.replies.first.map { Array($0.payload.readableBytesView) }) == .tokenExpired)
+        #expect(try Self.refusal(stale) == .tokenExpired)
     }
 }
