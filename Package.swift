@@ -197,6 +197,7 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 "Monitoring",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ]

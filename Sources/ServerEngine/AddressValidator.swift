@@ -28,23 +28,17 @@ public struct AddressValidator: Sendable {
     private var previous: KeyedMAC?
     private var rotatedAt: UInt32
 
-    /// HMAC-SHA256 under one key, its inner and outer pads already hashed: each token copies it
-    /// (its SHA-256 states are copied on write) instead of setting the key up again, which cost
-    /// two more hash blocks and a key copy per token (registration makes one token and checks one).
-    private struct KeyedMAC: @unchecked Sendable {
-        // HMAC<SHA256> is a value (copy-on-write) but not declared Sendable; this one is never
-        // mutated, only copied: safe to share.
-        private let prototype: HMAC<SHA256>
+    /// HMAC-SHA256 under one key (``PaddedHMAC``): registration makes one token and checks one.
+    private struct KeyedMAC: Sendable {
+        private let mac: PaddedHMAC
 
         init(_ key: SymmetricKey) {
-            prototype = HMAC(key: key)
+            mac = PaddedHMAC(key: key)
         }
 
         /// The code of `address` and `time`'s message (``AddressValidator/withMessage(_:time:_:)``).
-        func code(_ address: SocketAddress, time: UInt32) -> HashedAuthenticationCode<SHA256> {
-            var mac = prototype
-            AddressValidator.withMessage(address, time: time) { mac.update(data: $0) }
-            return mac.finalize()
+        func code(_ address: SocketAddress, time: UInt32) -> SHA256Digest {
+            AddressValidator.withMessage(address, time: time) { mac.code($0) }
         }
     }
 
@@ -77,7 +71,9 @@ public struct AddressValidator: Sendable {
     /// one), the IP's 4 or 16 bytes and the port's 2, as they travel (network order), and the
     /// time's 4 bytes (big-endian). Bytes, not text, and on the stack: no address is formatted
     /// and nothing is allocated per registration.
-    private static func withMessage(_ address: SocketAddress, time: UInt32, _ body: (UnsafeRawBufferPointer) -> Void) {
+    private static func withMessage<Result>(
+        _ address: SocketAddress, time: UInt32, _ body: (UnsafeRawBufferPointer) -> Result
+    ) -> Result {
         // 4 + 1 + 16 + 2 + 4 bytes at most.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
             var count = 0
@@ -105,7 +101,7 @@ public struct AddressValidator: Sendable {
                 append(0)
             }
             withUnsafeBytes(of: time.bigEndian) { append($0) }
-            body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<count]))
+            return body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<count]))
         }
     }
 
@@ -135,7 +131,7 @@ public struct AddressValidator: Sendable {
 
     /// Whether `code` equals `token`'s bytes after its time, in a time that does not depend on
     /// where they differ.
-    private static func equalInConstantTime(_ code: HashedAuthenticationCode<SHA256>, _ token: [UInt8]) -> Bool {
+    private static func equalInConstantTime(_ code: SHA256Digest, _ token: [UInt8]) -> Bool {
         code.withUnsafeBytes { code in
             guard code.count == token.count - 4 else { return false }
             var difference: UInt8 = 0
