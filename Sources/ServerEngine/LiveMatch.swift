@@ -23,7 +23,7 @@ public struct LiveMatch: Sendable {
     /// Where it stands.
     public internal(set) var status: MatchStatus = .waiting
     /// Subscribed clients by address.
-    package internal(set) var subscribers: [DatagramAddress: Subscriber] = [:]
+    package internal(set) var subscribers = SubscriberTable()
     /// Who gets the next event, kept between events until someone subscribes or leaves, so an
     /// event does not copy the subscriber table: the array is shared, not copied.
     package var recipients: [Subscriber]?
@@ -56,7 +56,7 @@ public struct LiveMatch: Sendable {
     private var ringStart = 0
     private var ringBytes = 0
     /// Subscriptions whose match ended, still answered for repair until the next match begins here.
-    package var ended: [DatagramAddress: Subscriber] = [:]
+    package var ended = SubscriberTable()
     /// Its number in the durable match log, once logged: a NACK for events the ring no longer
     /// (or, after a restart, not yet) holds is answered from there.
     public internal(set) var logNumber: Int?
@@ -99,9 +99,9 @@ public struct LiveMatch: Sendable {
     }
 
     /// Adds or replaces a subscription, keeping ``deliveryCounts``; true when it is new. Once
-    /// the match holds a quarter of `limit` (the server's client limit), its table grows ahead
-    /// (``Swift/Dictionary/growAhead(limit:from:)``) to `limit`: at most four matches can, so a
-    /// server of many small matches does not hold the limit's room for each.
+    /// the match holds a quarter of `limit` (the server's client limit), its table's index grows
+    /// ahead (``SubscriberTable/growAhead(limit:from:)``) to `limit`: at most four matches can,
+    /// so a server of many small matches does not hold the limit's room for each.
     package mutating func subscribe(_ subscriber: Subscriber, limit: Int) -> Bool {
         recipients = nil
         subscribers.growAhead(limit: limit, from: limit / 4)
@@ -149,8 +149,9 @@ public struct LiveMatch: Sendable {
         nextSequence = event.sequence &+ 1
         keepForRepair(event, events: ringEvents, bytes: limit)
         if let recipients { return recipients }
-        // Group subscribers get the event from the multicast group, not at their address.
-        let fresh = subscribers.values.filter { !$0.group }
+        // Group subscribers get the event from the multicast group, not at their address; without
+        // any, the recipients are the table's own array, shared.
+        let fresh = groupCounts.values.contains { $0 > 0 } ? subscribers.values.filter { !$0.group } : subscribers.values
         recipients = fresh
         recipientsBudgeted = fresh.contains { $0.budgetBlock != nil }
         return fresh
@@ -176,9 +177,16 @@ public struct LiveMatch: Sendable {
 
     /// Ends the match: every subscriber leaves (SoccerStream ones stay answerable for repair).
     package mutating func end() -> [Subscriber] {
-        let leaving = Array(subscribers.values)
-        for (address, subscriber) in subscribers where subscriber.delivery != .original { ended[address] = subscriber }
-        subscribers.removeAll()
+        let leaving = subscribers.values
+        if ended.isEmpty && deliveryCounts[.original, default: 0] == 0 {
+            // Every one stays answerable: the table itself becomes the ended one.
+            ended = subscribers
+        } else {
+            for (address, subscriber) in zip(subscribers.keys, subscribers.values) where subscriber.delivery != .original {
+                ended[address] = subscriber
+            }
+        }
+        subscribers = SubscriberTable()
         recipients = nil
         deliveryCounts.removeAll()
         groupCounts.removeAll()

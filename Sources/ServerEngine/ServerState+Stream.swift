@@ -18,7 +18,8 @@ extension ServerState {
         guard now - earliestHeard > timeout else { return [] }
         var (silent, earliest): ([DatagramAddress], Double) = ([], .infinity)
         for index in matches.indices {
-            for (key, subscriber) in matches[index].subscribers where subscriber.delivery != .original {
+            let table = matches[index].subscribers
+            for (key, subscriber) in zip(table.keys, table.values) where subscriber.delivery != .original {
                 if now - subscriber.lastHeard > timeout {
                     silent.append(key)
                 } else {
