@@ -12,12 +12,7 @@ struct ManyMatchesStateTests {
 
     /// Registers `address` for `match` through the challenge; the final reply's frame.
     static func register(_ state: inout ServerState, _ address: SocketAddress, match: UInt32) throws -> Frame? {
-        let (challengeReplies, _) = state.handle(try register(match: match), from: address)
-        guard case .challenge(let challenge) = try Frame.decode(Array(try #require(challengeReplies.first).payload.readableBytesView)).body else {
-            Issue.record("expected a challenge")
-            return nil
-        }
-        let (replies, _) = state.handle(try register(match: match, token: challenge.token), from: address)
+        let (replies, _) = try state.registerThroughChallenge(from: address) { token in try register(match: match, token: token) }
         return try replies.first.map { try Frame.decode(Array($0.payload.readableBytesView)) }
     }
 

@@ -28,13 +28,9 @@ struct ServerStateTests {
         _ state: inout ServerState, _ address: SocketAddress, formats: [BodyFormat] = [.compact],
         dictionaries: [UInt8] = []
     ) throws -> [UInt8]? {
-        let (challengeReplies, _) = state.handle(try register(formats: formats, dictionaries: dictionaries), from: address)
-        let challengeBytes = Array(try #require(challengeReplies.first).payload.readableBytesView)
-        guard case .challenge(let challenge) = try Frame.decode(challengeBytes).body else {
-            Issue.record("expected a challenge")
-            return nil
+        let (replies, _) = try state.registerThroughChallenge(from: address) { token in
+            try register(formats: formats, token: token, dictionaries: dictionaries)
         }
-        let (replies, _) = state.handle(try register(formats: formats, token: challenge.token, dictionaries: dictionaries), from: address)
         return replies.first.map { Array($0.payload.readableBytesView) }
     }
 

@@ -27,19 +27,12 @@ struct TokenAdmissionStateTests {
     static func register(
         _ state: inout ServerState, _ address: SocketAddress, match: UInt32, token: [UInt8]
     ) throws -> (replies: [ServerState.Reply], notices: [ServerState.Notice]) {
-        func frame(_ addressToken: [UInt8]) throws -> [UInt8] {
+        try state.registerThroughChallenge(from: address) { addressToken in
             try Frame(
                 body: .register(RegisterRequest.padded(formats: [.compact], token: addressToken, match: match, subscriberToken: token)),
                 subscription: 7
             ).encoded()
         }
-        let (challengeReplies, _) = state.handle(try frame([]), from: address)
-        let challengeBytes = Array(try #require(challengeReplies.first).payload.readableBytesView)
-        guard case .challenge(let challenge) = try Frame.decode(challengeBytes).body else {
-            Issue.record("expected a challenge")
-            return ([], [])
-        }
-        return state.handle(try frame(challenge.token), from: address)
     }
 
     /// The reason of the refusal that answered, if the first reply is one.

@@ -37,16 +37,10 @@ struct TokenCutOffTests {
 
     /// Registers `address` under identifier `subscription` with `token`, through the challenge.
     static func register(_ state: inout ServerState, _ address: SocketAddress, subscription: UInt64, token: SubscriberToken) throws {
-        func frame(_ challenge: [UInt8]) throws -> [UInt8] {
+        let (welcomed, _) = try state.registerThroughChallenge(from: address) { challenge in
             let request = RegisterRequest.padded(formats: [.compact], token: challenge, subscriberToken: try token.encoded())
             return try Frame(body: .register(request), subscription: subscription).encoded()
         }
-        let (challenged, _) = state.handle(try frame([]), from: address)
-        guard case .challenge(let challenge) = try Frame.decode(Array(try #require(challenged.first).payload.readableBytesView)).body else {
-            Issue.record("expected a challenge")
-            return
-        }
-        let (welcomed, _) = state.handle(try frame(challenge.token), from: address)
         #expect(try Frame.decode(Array(try #require(welcomed.first).payload.readableBytesView)).kind == .welcome)
     }
 
