@@ -23,32 +23,24 @@ public struct AddressValidator: Sendable {
     /// A token's size.
     public static let tokenSize = 36
 
-    // Each key, set up once (its HMAC pads hashed) and copied for each token.
-    private var current: KeyedMAC
-    private var previous: KeyedMAC?
+    // Each key, set up once (its HMAC pads hashed, ``PaddedHMAC``): registration makes one
+    // token and checks one.
+    private var current: PaddedHMAC
+    private var previous: PaddedHMAC?
     private var rotatedAt: UInt32
-
-    /// HMAC-SHA256 under one key (``PaddedHMAC``): registration makes one token and checks one.
-    private struct KeyedMAC: Sendable {
-        private let mac: PaddedHMAC
-
-        init(_ key: SymmetricKey) {
-            mac = PaddedHMAC(key: key)
-        }
-
-        /// The code of `address` and `time`'s message (``AddressValidator/withMessage(_:time:_:)``).
-        func code(_ address: SocketAddress, time: UInt32) -> SHA256Digest {
-            AddressValidator.withMessage(address, time: time) { mac.code($0) }
-        }
-    }
 
     /// Token time: the whole seconds of `seconds`, a ``ProtocolClock`` reading. The caller reads
     /// the clock once per datagram and passes it to each step (a read cost about 0.3 µs here,
     /// and a registration used to make six).
     private static func tokenTime(_ seconds: Double) -> UInt32 { UInt32(clamping: Int64(seconds.rounded(.down))) }
 
-    private static func freshKey() -> KeyedMAC {
-        KeyedMAC(SymmetricKey(size: .bits256))
+    private static func freshKey() -> PaddedHMAC {
+        PaddedHMAC(key: SymmetricKey(size: .bits256))
+    }
+
+    /// `mac`'s code of `address` and `time`'s message (``withMessage(_:time:_:)``).
+    private static func code(_ mac: PaddedHMAC, _ address: SocketAddress, time: UInt32) -> SHA256Digest {
+        withMessage(address, time: time) { mac.code($0) }
     }
 
     /// Creates a validator with a fresh random key at `seconds` of the protocol clock.
@@ -108,7 +100,7 @@ public struct AddressValidator: Sendable {
     /// A token for `address` at `seconds` of the protocol clock.
     public func token(for address: SocketAddress, at seconds: Double) -> [UInt8] {
         let now = Self.tokenTime(seconds)
-        let code = current.code(address, time: now)
+        let code = Self.code(current, address, time: now)
         var token: [UInt8] = []
         token.reserveCapacity(Self.tokenSize)
         withUnsafeBytes(of: now.bigEndian) { token.append(contentsOf: $0) }
@@ -124,9 +116,9 @@ public struct AddressValidator: Sendable {
         guard token.count == Self.tokenSize else { return false }
         let time = UInt32(token[0]) << 24 | UInt32(token[1]) << 16 | UInt32(token[2]) << 8 | UInt32(token[3])
         guard time <= now &+ Self.futureTolerance, now <= time &+ Self.lifetime else { return false }
-        if Self.equalInConstantTime(current.code(address, time: time), token) { return true }
+        if Self.equalInConstantTime(Self.code(current, address, time: time), token) { return true }
         guard let previous else { return false }
-        return Self.equalInConstantTime(previous.code(address, time: time), token)
+        return Self.equalInConstantTime(Self.code(previous, address, time: time), token)
     }
 
     /// Whether `code` equals `token`'s bytes after its time, in a time that does not depend on

@@ -18,18 +18,14 @@ package struct PaddedHMAC: @unchecked Sendable {
 
     /// A MAC under `key`; a key longer than SHA-256's 64-byte block is hashed first, as RFC 2104 says.
     package init(key: SymmetricKey) {
-        var block = [UInt8](repeating: 0, count: SHA256.blockByteCount)
-        key.withUnsafeBytes { bytes in
-            if bytes.count > block.count {
-                var hash = SHA256()
-                hash.update(bufferPointer: bytes)
-                hash.finalize().withUnsafeBytes { digest in
-                    for (index, byte) in digest.enumerated() { block[index] = byte }
-                }
-            } else {
-                for (index, byte) in bytes.enumerated() { block[index] = byte }
-            }
+        let keyBytes: [UInt8] = key.withUnsafeBytes { bytes in
+            guard bytes.count > SHA256.blockByteCount else { return Array(bytes) }
+            var hash = SHA256()
+            hash.update(bufferPointer: bytes)
+            return Array(hash.finalize())
         }
+        // The key, then zeros to a whole block.
+        let block = keyBytes + [UInt8](repeating: 0, count: SHA256.blockByteCount - keyBytes.count)
         var inner = SHA256()
         var outer = SHA256()
         (block.map { $0 ^ 0x36 }).withUnsafeBytes { inner.update(bufferPointer: $0) }
