@@ -182,7 +182,7 @@ public struct LiveMatch: Sendable {
             // Every one stays answerable: the table itself becomes the ended one.
             ended = subscribers
         } else {
-            for (address, subscriber) in zip(subscribers.keys, subscribers.values) where subscriber.delivery != .original {
+            for (address, subscriber) in subscribers.entries where subscriber.delivery != .original {
                 ended[address] = subscriber
             }
         }

@@ -18,8 +18,7 @@ extension ServerState {
         guard now - earliestHeard > timeout else { return [] }
         var (silent, earliest): ([DatagramAddress], Double) = ([], .infinity)
         for index in matches.indices {
-            let table = matches[index].subscribers
-            for (key, subscriber) in zip(table.keys, table.values) where subscriber.delivery != .original {
+            for (key, subscriber) in matches[index].subscribers.entries where subscriber.delivery != .original {
                 if now - subscriber.lastHeard > timeout {
                     silent.append(key)
                 } else {

@@ -24,6 +24,8 @@ package struct SubscriberTable: Sendable {
     package var count: Int { values.count }
     /// Whether it holds none.
     package var isEmpty: Bool { values.isEmpty }
+    /// Each address with its subscriber.
+    package var entries: Zip2Sequence<[DatagramAddress], [Subscriber]> { zip(keys, values) }
     /// The subscriber at `key`; setting a subscriber puts it there, setting nil removes it.
     package subscript(key: DatagramAddress) -> Subscriber? {
         get {

@@ -14,7 +14,7 @@ struct SubscriberTableTests {
     private static func agree(_ table: SubscriberTable, _ reference: [DatagramAddress: Subscriber], after step: String) {
         #expect(table.count == reference.count, "count after \(step)")
         #expect(table.keys.count == table.values.count, "keys and values after \(step)")
-        for (key, value) in zip(table.keys, table.values) {
+        for (key, value) in table.entries {
             #expect(reference[key] == value, "the pair kept under a key after \(step)")
             #expect(table[key] == value, "the look-up of a kept key after \(step)")
         }
