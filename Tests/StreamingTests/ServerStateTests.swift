@@ -173,12 +173,7 @@ struct ServerStateTests {
         let clock = ManualClock()
         var state = Self.state(roster: roster, clock: clock)
         let client = try Self.address(9000)
-        let (challenge, _) = state.handle(try Self.register(), from: client)
-        guard case .challenge(let token) = try Frame.decode(Array(try #require(challenge.first).payload.readableBytesView)).body else {
-            Issue.record("expected a challenge")
-            return
-        }
-        let (replies, notices) = state.handle(try Self.register(token: token.token), from: client)
+        let (replies, notices) = try state.registerThroughChallenge(from: client) { try Self.register(token: $0) }
         #expect(replies.isEmpty)
         #expect(replies.allSatisfy { $0.payload.readableBytes > 0 })
         guard case .encodingFailed(let what, _, let error) = try #require(notices.first) else {
