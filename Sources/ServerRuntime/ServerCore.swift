@@ -45,9 +45,9 @@ package final class ServerCore: Sendable {
     private let recentRejects = Mutex<[String: Int]>([:])
     /// The original budget's drops already reported (datagrams, bytes).
     private let reportedDrops = Mutex((datagrams: 0, bytes: 0))
-    /// For each match id, the slot whose subscriber gauges were last recorded for it and that
-    /// slot's ``LiveMatch/subscribersVersion`` then; held across a refresh, so that two
-    /// refreshes (housekeeping and a scrape) do not record out of order.
+    /// For each match id some slot holds, the slot whose subscriber gauges were last recorded
+    /// for it and that slot's ``LiveMatch/subscribersVersion`` then; held across a refresh, so
+    /// that two refreshes (housekeeping and a scrape) do not record out of order.
     private let recordedVersions = Mutex<[UInt32: (slot: Int, version: Int)]>([:])
     private let producerInbox = Mutex<[ProducerItem]>([])
     /// The server's log file, whose lines a read burst writes at once (``ReadBursts``).
@@ -81,7 +81,7 @@ package final class ServerCore: Sendable {
         // holding 100 matches recorded 500 gauges a second, about a twentieth of its CPU at the
         // real pace (docs/BENCHMARKS.md).
         recordedVersions.withLock { recorded in
-            let (changed, dropped) = state.withLock { state in
+            let (changed, held, dropped) = state.withLock { state in
                 var changed: [(id: UInt32, slot: Int, version: Int, counts: [Delivery: Int])] = []
                 // An id's latest slot is the one its gauges show: a relay that follows a match
                 // again after it ended holds it in a second slot. Fields are read in place: a
@@ -93,11 +93,17 @@ package final class ServerCore: Sendable {
                     if let last = recorded[id], last.slot == slot, last.version == version { continue }
                     changed.append((id, slot, version, state.matches[slot].deliveryCounts))
                 }
-                return (changed, (datagrams: state.originalBudget.droppedDatagrams, bytes: state.originalBudget.droppedBytes))
+                return (changed, seen, (datagrams: state.originalBudget.droppedDatagrams, bytes: state.originalBudget.droppedBytes))
             }
             if !changed.isEmpty {
                 metrics.recordSubscribers(changed.map { (id: $0.id, counts: $0.counts) })
                 for match in changed { recorded[match.id] = (match.slot, match.version) }
+            }
+            // A match no slot holds any more (its slot took the next match) leaves the metrics.
+            if recorded.count > held.count {
+                let gone = recorded.keys.filter { !held.contains($0) }
+                for id in gone { recorded[id] = nil }
+                metrics.forgetSubscribers(gone)
             }
             metrics.originalBudgetDropped(datagrams: dropped.datagrams, bytes: dropped.bytes)
         }

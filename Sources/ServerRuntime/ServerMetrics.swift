@@ -22,7 +22,8 @@ import Wire
 ///   original protocol's datagrams); counted per flush from the send queue's tallies, so the
 ///   fan-out gains no work per datagram beyond one array increment;
 /// - `soccerstream_subscribers{match, format}`: subscribed clients per match and delivery
-///   (compact, json, original; a real match's compact-base and json-base, Spec §4.13), refreshed by ``recordSubscribers(_:)``;
+///   (compact, json, original; a real match's compact-base and json-base, Spec §4.13), refreshed by ``recordSubscribers(_:)``,
+///   a match's series removed (``forgetSubscribers(_:)``) once its slot has taken the next match;
 /// - `soccerstream_rejects_total{reason}`, `soccerstream_refusals_total{reason}`,
 ///   `soccerstream_challenges_total`, `soccerstream_cut_off_total{reason}` (subscribers whose
 ///   token was revoked or expired while they watched);
@@ -189,6 +190,16 @@ public final class ServerMetrics: DatagramTallies {
                 }
             }
         }
+    }
+
+    /// Removes the `soccerstream_subscribers` series of the matches `ids` (every delivery),
+    /// once no slot holds them any more: a server playing match after match (`--loop`) would
+    /// otherwise show every match it ever played, a few more series on each scrape.
+    public func forgetSubscribers(_ ids: [UInt32]) {
+        let gone: [Gauge] = subscriberGauges.withLock { gauges in
+            ids.flatMap { id in Delivery.allCases.compactMap { gauges.removeValue(forKey: "\(id) \($0.rawValue)") } }
+        }
+        for gauge in gone { gauge.destroy() }
     }
 
     private func counter(_ label: String, _ reason: String) -> Counter {

@@ -78,13 +78,19 @@ struct ServerMetricsTests {
 
 @Suite("Subscriber gauges, refreshed")
 struct SubscriberGaugeRefreshTests {
+    /// A server core counting into test metrics, and one compact viewer not yet subscribed.
+    static func coreWithViewer() throws -> (TestMetrics, ServerCore, Subscriber) {
+        let test = TestMetrics()
+        let core = ServerCore(configuration: ServerConfiguration(), logger: quietLogger, metrics: ServerMetrics(factory: test))
+        let viewer = Subscriber(address: try SocketAddress(ipAddress: "127.0.0.1", port: 5004), delivery: .compact, subscription: 21)
+        return (test, core, viewer)
+    }
+
     @Test(
         "a refresh records only the matches whose subscriptions changed; an id in two slots (a relay following a match again) shows its latest slot's count, whatever the earlier slot does"
     )
     func onlyChanged() throws {
-        let test = TestMetrics()
-        let core = ServerCore(configuration: ServerConfiguration(), logger: quietLogger, metrics: ServerMetrics(factory: test))
-        let viewer = Subscriber(address: try SocketAddress(ipAddress: "127.0.0.1", port: 5004), delivery: .compact, subscription: 21)
+        let (test, core, viewer) = try Self.coreWithViewer()
         let (earlier, latest) = core.state.withLock { state in
             (state.addMatch(id: 7, roster: .original, catalog: .english), state.addMatch(id: 7, roster: .original, catalog: .english))
         }
@@ -107,5 +113,33 @@ struct SubscriberGaugeRefreshTests {
         _ = core.state.withLock { $0.unsubscribe(viewer.address) }
         core.refreshSubscriberMetrics()
         #expect(gauge.lastValue == 0 && gauge.values.count > recorded)
+    }
+
+    @Test(
+        "a match's series leave the metrics once no slot holds it (its slot took the next match), and come back if it does again"
+    )
+    func forgotten() throws {
+        let (test, core, viewer) = try Self.coreWithViewer()
+        let slot = core.state.withLock { $0.addMatch(id: 7, roster: .original, catalog: .english) }
+        core.state.withLock { $0.subscribe(viewer, slot: slot) }
+        core.refreshSubscriberMetrics()
+        #expect(try test.expectGauge("soccerstream_subscribers", [("match", "7"), ("format", "compact")]).lastValue == 1)
+        // The match ends: its series stays, at 0, while the slot still holds it.
+        _ = core.state.withLock { $0.finish(.fullTime, slot: slot) }
+        _ = core.state.withLock { $0.unsubscribe(viewer.address) }
+        core.refreshSubscriberMetrics()
+        #expect(try test.expectGauge("soccerstream_subscribers", [("match", "7"), ("format", "compact")]).lastValue == 0)
+        // The slot takes the next match: match 7's series are gone, every format of them; match 8's are there.
+        core.state.withLock { $0.beginMatch(id: 8, slot: slot) }
+        core.refreshSubscriberMetrics()
+        for format in ["compact", "json", "original"] {
+            #expect(throws: (any Error).self) { try test.expectGauge("soccerstream_subscribers", [("match", "7"), ("format", format)]) }
+            #expect(try test.expectGauge("soccerstream_subscribers", [("match", "8"), ("format", format)]).lastValue == 0)
+        }
+        // Match 7 in a slot again (a relay following it anew): recorded again, not taken for known.
+        core.state.withLock { $0.beginMatch(id: 7, slot: slot) }
+        core.refreshSubscriberMetrics()
+        #expect(try test.expectGauge("soccerstream_subscribers", [("match", "7"), ("format", "compact")]).lastValue == 0)
+        #expect(throws: (any Error).self) { try test.expectGauge("soccerstream_subscribers", [("match", "8"), ("format", "compact")]) }
     }
 }
