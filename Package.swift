@@ -157,7 +157,7 @@ let package = Package(
             name: "soccer-stream",
             dependencies: [
                 "Wire", "GroupSigning", "Match", "Toolkit", "FileAccess", "Streaming", "Bench", "Monitoring", "CommandSettings", "WebRuntime",
-                nio,
+                nio, nioPosix,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

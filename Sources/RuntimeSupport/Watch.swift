@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import Synchronization
 import Wire
 
@@ -117,23 +118,14 @@ public final class Watch<Value: Sendable>: Sendable {
 
     /// Waits until `condition` holds or `deadline` passes, whichever is first; true when the
     /// condition holds. A deadline already past only checks the condition (no task, no timer).
+    /// The deadline is a timer of one of NIO's event loops (``wait(until:deadline:timer:)``),
+    /// not a sleeping task: `Task.sleep` would start a libdispatch worker for its timer, and
+    /// with it libdispatch's once-a-second pool monitor, in a process whose tasks otherwise
+    /// run on the event loops (`server`, `relay`).
     @discardableResult
     public func wait(until condition: @escaping @Sendable (Value) -> Bool, deadline: ContinuousClock.Instant) async -> Bool {
-        if condition(value) { return true }
-        if deadline <= .now || Task.isCancelled { return false }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await self.wait(until: condition) }
-            group.addTask {
-                do {
-                    try await Task.sleep(until: deadline, clock: .continuous)
-                } catch {
-                    // Cancelled: the condition came first (or the caller was cancelled); the other child answers.
-                }
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first || condition(value)
-        }
+        let left = deadline - .now
+        guard left > .zero else { return condition(value) }
+        return await wait(until: condition, deadline: NIODeadline.now() + TimeAmount(left), timer: MultiThreadedEventLoopGroup.singleton.any())
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 import Streaming
 
 /// The `soccer-stream` command: a live soccer-match streaming service over UDP.
@@ -29,6 +31,18 @@ struct SoccerStream: AsyncParsableCommand {
             StandardError.write("error: no subcommand \(asked); the subcommands are \(names.joined(separator: ", ")) (soccer-stream --help)\n")
             Foundation.exit(64)
         }
+        if let command = arguments.first, eventLoopCommands.contains(command) {
+            // On the main thread, once, before the command starts any task: what NIO asks of this call.
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         await main(arguments)
     }
+
+    /// The commands whose tasks run on NIO's event loops instead of Swift's global pool: the
+    /// origin and the relay, which wake once per event all day. Off the pool, no libdispatch
+    /// worker ever starts, and with it goes libdispatch's once-a-second pool monitor, about a
+    /// quarter of a server's CPU per event at the real pace (docs/BENCHMARKS.md). Their tasks
+    /// never block a thread (the match log runs on NIO's thread pool, a feed on a thread of
+    /// its own). Where the call is not supported it returns false, and the pool stays.
+    static let eventLoopCommands: Set<String> = ["server", "relay"]
 }
