@@ -43,6 +43,7 @@ struct SoccerStream: AsyncParsableCommand {
     /// worker ever starts, and with it goes libdispatch's once-a-second pool monitor, about a
     /// quarter of a server's CPU per event at the real pace (docs/BENCHMARKS.md). Their tasks
     /// never block a thread (the match log runs on NIO's thread pool, a feed on a thread of
-    /// its own). Where the call is not supported it returns false, and the pool stays.
+    /// its own); the client's do (it `fsync`s its progress file after each event), so it stays
+    /// on the pool. Where the call is not supported it returns false, and the pool stays.
     static let eventLoopCommands: Set<String> = ["server", "relay"]
 }
