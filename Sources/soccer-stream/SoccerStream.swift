@@ -38,12 +38,13 @@ struct SoccerStream: AsyncParsableCommand {
         await main(arguments)
     }
 
-    /// The commands whose tasks run on NIO's event loops instead of Swift's global pool: the
-    /// origin and the relay, which wake once per event all day. Off the pool, no libdispatch
-    /// worker ever starts, and with it goes libdispatch's once-a-second pool monitor, about a
-    /// quarter of a server's CPU per event at the real pace (docs/BENCHMARKS.md). Their tasks
-    /// never block a thread (the match log runs on NIO's thread pool, a feed on a thread of
-    /// its own); the client's do (it `fsync`s its progress file after each event), so it stays
-    /// on the pool. Where the call is not supported it returns false, and the pool stays.
+    /// The commands whose tasks run on NIO's event loops instead of Swift's global pool: the origin
+    /// and the relay, which wake once per event all day. Off the pool, no libdispatch worker starts
+    /// (unless `--web-port` brings the web gateway's timers, docs/ARCHITECTURE.md), and with it
+    /// goes libdispatch's once-a-second pool monitor, about a quarter of a server's CPU per event
+    /// at the real pace (docs/BENCHMARKS.md). Their tasks never block a thread (the match log runs
+    /// on NIO's thread pool, a feed on a thread of its own); the client's do (it `fsync`s its
+    /// progress file after each event), so it stays on the pool. Where the call is not supported it
+    /// returns false, and the pool stays.
     static let eventLoopCommands: Set<String> = ["server", "relay"]
 }
