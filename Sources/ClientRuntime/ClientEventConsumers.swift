@@ -56,10 +56,13 @@ package struct StreamConsumer: ClientEventConsumer {
     }
 }
 
-/// The progress file (``ClientConfiguration/progressPath``): the match and the last event in
-/// client.log, written after each datagram that logged some, and marked ended when the run
-/// leaves nothing to continue. A failure to write it is logged: the stream goes on, and a
-/// restart would then repeat some events.
+/// The progress file (``ClientConfiguration/progressPath``): the match followed and the last
+/// event in client.log, written when a welcome names the match and when the run ends (marked
+/// ended when it leaves nothing to continue), not after each event: the next run takes the
+/// last event from client.log itself, which is written first (``ClientProgress/lastLogged(inLog:)``),
+/// and an atomic rewrite is an `fsync`, which a phone following a match would pay at every
+/// event. A failure to write it is logged: the stream goes on, and a restart would then
+/// start the match afresh.
 package final class ProgressConsumer: ClientEventConsumer {
     private let path: String
     private let server: String
@@ -75,24 +78,25 @@ package final class ProgressConsumer: ClientEventConsumer {
     }
 
     package func consume(_ events: [ClientEvent]) {
-        var changed = false
-        var ended = false
+        var welcomed = false
+        var stopped: Bool?
         for event in events {
             switch event {
-            case .welcomed(let welcome, _, _): kept.withLock { $0.match = welcome.matchID }
+            case .welcomed(let welcome, _, _):
+                kept.withLock { $0.match = welcome.matchID }
+                welcomed = true
             case .inSequence(let snapshot, _):
                 kept.withLock { $0.last = snapshot.sequence }
-                changed = true
             case .stopped(_, let matchOver):
-                ended = matchOver
+                stopped = matchOver
             default: continue
             }
         }
-        guard changed || ended else { return }
+        guard welcomed || stopped != nil else { return }
         let (match, last) = kept.withLock { ($0.match, $0.last) }
         guard let match else { return }
         do {
-            try ClientProgress(server: server, port: port, match: match, lastLogged: last, ended: ended).write(to: path)
+            try ClientProgress(server: server, port: port, match: match, lastLogged: last, ended: stopped ?? false).write(to: path)
         } catch {
             logger.warning("\(error)")
         }

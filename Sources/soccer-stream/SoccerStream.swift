@@ -43,8 +43,9 @@ struct SoccerStream: AsyncParsableCommand {
     /// (unless `--web-port` brings the web gateway's timers, docs/ARCHITECTURE.md), and with it
     /// goes libdispatch's once-a-second pool monitor, about a quarter of a server's CPU per event
     /// at the real pace (docs/BENCHMARKS.md). Their tasks never block a thread (the match log runs
-    /// on NIO's thread pool, a feed on a thread of its own); the client's do (it `fsync`s its
-    /// progress file after each event), so it stays on the pool. Where the call is not supported it
-    /// returns false, and the pool stays.
+    /// on NIO's thread pool, a feed on a thread of its own); the client's may (its terminal output
+    /// and log are written as each event comes, and a terminal paused with Ctrl+S holds a write),
+    /// so it stays on the pool. Where the call is not supported it returns false, and the pool
+    /// stays.
     static let eventLoopCommands: Set<String> = ["server", "relay"]
 }
