@@ -175,6 +175,17 @@ public struct LiveMatch: Sendable {
         }
     }
 
+    /// Drops the repair ring once nobody can ask it for anything: the match has ended, and no
+    /// subscription of it is left, live or ended (a register for an ended match is refused).
+    /// A server feeding or relaying match after match into new slots kept every ring
+    /// (up to ``ServerConfiguration/repairRingBytes`` each) for its whole life.
+    package mutating func releaseRingIfUnwatched() {
+        guard status == .ended, subscribers.isEmpty, ended.isEmpty, !ringOrder.isEmpty else { return }
+        ring = [:]
+        ringOrder = []
+        (ringStart, ringBytes) = (0, 0)
+    }
+
     /// Ends the match: every subscriber leaves (SoccerStream ones stay answerable for repair).
     package mutating func end() -> [Subscriber] {
         let leaving = subscribers.values
@@ -192,6 +203,7 @@ public struct LiveMatch: Sendable {
         groupCounts.removeAll()
         subscribersVersion += 1
         status = .ended
+        releaseRingIfUnwatched()
         return leaving
     }
 }

@@ -8,6 +8,9 @@ import Wire
 extension ServerState {
     /// Drops SoccerStream clients not heard from for longer than the client timeout (original
     /// clients cannot send heartbeats and are kept until they unregister or the match ends).
+    /// An ended match's subscriptions, answered for repair after its end, go the same way,
+    /// without a notice (each had its end frame); once a match has none left, its repair ring
+    /// is released (``LiveMatch/releaseRingIfUnwatched()``).
     public mutating func expire() -> [Notice] {
         let now = clock.now()
         originalBudget.prune(now: now)
@@ -17,6 +20,7 @@ extension ServerState {
         // many clients scans them once per timeout or so, not at every housekeeping.
         guard now - earliestHeard > timeout else { return [] }
         var (silent, earliest): ([DatagramAddress], Double) = ([], .infinity)
+        var ended: [(slot: Int, key: DatagramAddress)] = []
         for index in matches.indices {
             for (key, subscriber) in matches[index].subscribers.entries where subscriber.delivery != .original {
                 if now - subscriber.lastHeard > timeout {
@@ -25,8 +29,20 @@ extension ServerState {
                     earliest = min(earliest, subscriber.lastHeard)
                 }
             }
+            for (key, subscriber) in matches[index].ended.entries {
+                if now - subscriber.lastHeard > timeout {
+                    ended.append((index, key))
+                } else {
+                    earliest = min(earliest, subscriber.lastHeard)
+                }
+            }
         }
         earliestHeard = earliest
+        for (slot, key) in ended {
+            _ = matches[slot].ended.removeValue(forKey: key)
+            if slotOf[key] == slot { slotOf[key] = nil }
+        }
+        for slot in Set(ended.map(\.slot)) { matches[slot].releaseRingIfUnwatched() }
         var notices: [Notice] = []
         for key in silent {
             if let subscriber = unsubscribe(key) { notices.append(.timedOut(subscriber, silentFor: now - subscriber.lastHeard)) }

@@ -49,6 +49,43 @@ struct ExpiryScanTests {
         #expect(Self.dropped(state.expire()) == [third] && state.clientCount == 0)
     }
 
+    @Test(
+        "an ended match's subscriptions stay answered for repair while they nack, go silently a client timeout after they last did, and then the match's ring is released"
+    )
+    func endedSubscriptionsExpire() throws {
+        let clock = ManualClock()
+        var state = ServerStateTests.state({ $0.clientTimeout = .seconds(15) }, clock: clock)
+        let (early, late) = (try ServerStateTests.address(8120), try ServerStateTests.address(8121))
+        _ = try ServerStateTests.register(&state, early)
+        _ = try ServerStateTests.register(&state, late)
+        try ServerRepairTests.publish(&state, 3)
+        _ = state.finish(.fullTime)
+        #expect(state.matches[0].ended.count == 2 && !state.matches[0].ring.isEmpty)
+        clock.advance(by: 10)
+        // The late one is still repairing at 10 s: answered, and heard.
+        #expect(state.handle(try ServerRepairTests.nack([2]), from: late).replies.count == 1)
+        clock.advance(by: 6)  // 16 s: the early one was last heard at 0
+        #expect(state.expire().isEmpty, "an ended subscription leaves without a notice")
+        #expect(state.matches[0].ended.count == 1 && state.subscriberAndSlot(at: early, includingEnded: true) == nil)
+        #expect(!state.matches[0].ring.isEmpty, "the late one may still ask")
+        // Its nack now meets no subscription: a reset, no repair.
+        let answer = state.handle(try ServerRepairTests.nack([2]), from: early).replies
+        #expect(try answer.map { try Frame.decode(Array($0.payload.readableBytesView)).kind } == [.reset])
+        clock.advance(by: 10)  // 26 s: the late one was last heard at 10
+        _ = state.expire()
+        #expect(state.matches[0].ended.isEmpty && state.subscriberAndSlot(at: late, includingEnded: true) == nil)
+        #expect(state.matches[0].ring.isEmpty && state.matches[0].current != nil, "the ring goes; the latest event stays for the listing")
+    }
+
+    @Test("a match that ends with nobody subscribed releases its ring at once")
+    func endedUnwatched() throws {
+        var state = ServerStateTests.state(clock: ManualClock())
+        try ServerRepairTests.publish(&state, 3)
+        #expect(!state.matches[0].ring.isEmpty)
+        _ = state.finish(.fullTime)
+        #expect(state.matches[0].ring.isEmpty)
+    }
+
     @Test("a reloaded, shorter timeout applies at the next housekeeping, not one old timeout later")
     func shorterTimeout() throws {
         let clock = ManualClock()
