@@ -55,7 +55,8 @@ public struct LiveMatch: Sendable {
     private var ringOrder: [UInt32] = []
     private var ringStart = 0
     private var ringBytes = 0
-    /// Subscriptions whose match ended, still answered for repair until the next match begins here.
+    /// Subscriptions whose match ended, still answered for repair until they fall silent for the
+    /// client timeout (``ServerState/expire()``) or the next match begins here.
     package var ended = SubscriberTable()
     /// Its number in the durable match log, once logged: a NACK for events the ring no longer
     /// (or, after a restart, not yet) holds is answered from there.
@@ -105,8 +106,7 @@ public struct LiveMatch: Sendable {
     package mutating func subscribe(_ subscriber: Subscriber, limit: Int) -> Bool {
         recipients = nil
         subscribers.growAhead(limit: limit, from: limit / 4)
-        // Each look-up hashes the address: none where there is nothing to find.
-        if !ended.isEmpty { ended[subscriber.datagramAddress] = nil }
+        ended[subscriber.datagramAddress] = nil
         if let old = subscribers.updateValue(subscriber, forKey: subscriber.datagramAddress) {
             deliveryCounts[old.delivery, default: 1] -= 1
             deliveryCounts[subscriber.delivery, default: 0] += 1
@@ -135,7 +135,7 @@ public struct LiveMatch: Sendable {
     /// and the previous match's ended subscriptions no longer answered. A match `resuming` from
     /// the match log keeps the latest event the log gave it.
     package mutating func begin(id: UInt32, resuming: Bool = false) -> [DatagramAddress] {
-        let forgotten = Array(ended.keys)
+        let forgotten = ended.keys
         ended.removeAll()
         self.id = id
         if !resuming { current = nil }

@@ -358,11 +358,8 @@ public struct ServerState: Sendable {
                 return reject(address, "nack with another subscription's identifier")
             }
             // An ended match's subscription still repairing is not silent either (``expire()``).
-            if matches[slot].subscribers[subscriber.datagramAddress] != nil {
-                matches[slot].subscribers[subscriber.datagramAddress]?.lastHeard = now
-            } else {
-                matches[slot].ended[subscriber.datagramAddress]?.lastHeard = now
-            }
+            matches[slot].subscribers[subscriber.datagramAddress]?.lastHeard = now
+            matches[slot].ended[subscriber.datagramAddress]?.lastHeard = now
             return repair(subscriber, ranges, slot: slot)
         case .welcome, .refuse, .event, .end, .challenge, .unavailable, .listing, .reset:
             // Spec §3's directions (FrameKind.rules) turned these away above.

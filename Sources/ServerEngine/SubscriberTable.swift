@@ -27,16 +27,22 @@ package struct SubscriberTable: Sendable {
     /// Each address with its subscriber.
     package var entries: Zip2Sequence<[DatagramAddress], [Subscriber]> { zip(keys, values) }
     /// The subscriber at `key`; setting a subscriber puts it there, setting nil removes it.
+    /// Changing a field in place (`table[key]?.lastHeard = now`) looks the address up once, as
+    /// a `Dictionary` does, not once to read and once to write; an empty table hashes nothing.
     package subscript(key: DatagramAddress) -> Subscriber? {
         get {
-            guard let place = index[key] else { return nil }
+            guard !values.isEmpty, let place = index[key] else { return nil }
             return values[place]
         }
-        set {
-            if let newValue {
-                updateValue(newValue, forKey: key)
-            } else {
-                removeValue(forKey: key)
+        _modify {
+            let place = values.isEmpty ? nil : index[key]
+            var value = place.map { values[$0] }
+            yield &value
+            switch (place, value) {
+            case (let place?, let value?): values[place] = value
+            case (.some, nil): removeValue(forKey: key)
+            case (nil, let value?): updateValue(value, forKey: key)
+            case (nil, nil): break
             }
         }
     }
@@ -58,7 +64,7 @@ package struct SubscriberTable: Sendable {
     /// Removes the subscriber at `key` and returns it: the last one takes its place.
     @discardableResult
     package mutating func removeValue(forKey key: DatagramAddress) -> Subscriber? {
-        guard let place = index.removeValue(forKey: key) else { return nil }
+        guard !values.isEmpty, let place = index.removeValue(forKey: key) else { return nil }
         let last = values.count - 1
         if place != last {
             values.swapAt(place, last)
