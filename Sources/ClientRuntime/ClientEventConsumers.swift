@@ -67,13 +67,12 @@ package final class ProgressConsumer: ClientEventConsumer {
     private let path: String
     private let server: String
     private let port: Int
-    private let resumed: ClientProgress?
     private let logger: Logger
     /// The match welcomed, and the last event logged (or the resumed run's).
     private let kept: Mutex<(match: UInt32?, last: UInt32?)>
 
     package init(path: String, server: String, port: Int, resumed: ClientProgress?, logger: Logger) {
-        (self.path, self.server, self.port, self.resumed, self.logger) = (path, server, port, resumed, logger)
+        (self.path, self.server, self.port, self.logger) = (path, server, port, logger)
         kept = Mutex((resumed?.match, resumed?.lastLogged))
     }
 

@@ -53,9 +53,9 @@ struct ReconnectTests {
             #expect(await client.waitUntilReceived(3))
             // Silence (events 3, 4 and 5 are "lost" meanwhile): the client registers again, same
             // identifier. The register that counts is one read once the client's outage is on (it
-            // begins before the register goes out). Those it repeated before its
-            // first welcome (its backoff is short), or sent after a pause of this test on a loaded
-            // machine before the events came, are stale: answered, they would end no outage.
+            // begins before the register goes out). Those it repeated before its first welcome (its
+            // backoff is short), or sent after a pause of this test on a loaded machine before the
+            // events came, are stale: answered, they would end no outage.
             var again: Frame?
             for _ in 0..<50 where again == nil {
                 let (_, register) = try #require(try await Self.next(.register, from: server))
