@@ -176,7 +176,7 @@ public final class ServerMetrics: DatagramTallies {
             for (id, counts) in matches {
                 // A real match's base-layout deliveries (Spec §4.13) only once some client took one.
                 for delivery in Delivery.allCases where counts[delivery] != nil || !delivery.isBaseLayout {
-                    let key = "\(id) \(delivery.rawValue)"
+                    let key = Self.subscriberKey(id, delivery)
                     let gauge =
                         gauges[key]
                         ?? {
@@ -197,9 +197,14 @@ public final class ServerMetrics: DatagramTallies {
     /// otherwise show every match it ever played, a few more series on each scrape.
     public func forgetSubscribers(_ ids: [UInt32]) {
         let gone: [Gauge] = subscriberGauges.withLock { gauges in
-            ids.flatMap { id in Delivery.allCases.compactMap { gauges.removeValue(forKey: "\(id) \($0.rawValue)") } }
+            ids.flatMap { id in Delivery.allCases.compactMap { gauges.removeValue(forKey: Self.subscriberKey(id, $0)) } }
         }
         for gauge in gone { gauge.destroy() }
+    }
+
+    /// Where match `id`'s gauge of `delivery` is kept in ``subscriberGauges``.
+    private static func subscriberKey(_ id: UInt32, _ delivery: Delivery) -> String {
+        "\(id) \(delivery.rawValue)"
     }
 
     private func counter(_ label: String, _ reason: String) -> Counter {
